@@ -1,0 +1,103 @@
+# winnow: one Makefile for the library, the commands and the tests.
+#
+#   make                       build libwinnow.a and the commands into bin/
+#   make DEVELOPER=1           ... with -Werror
+#   make test                  build and run every test; ends "N passed, N failed"
+#   make SANITIZE=address,undefined test   the same under ASan and UBSan
+#   make check                 what CI runs: DEVELOPER build, tests, sanitizer tests
+#   make deps                  install what a fresh Debian 12 machine lacks
+#   make bench                 build the benchmark helpers (see bench/)
+
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+PKGS = libturbojpeg libpng libwebp libwebpdemux libxxhash sqlite3
+DEB_PACKAGES = build-essential pkg-config libturbojpeg0-dev libpng-dev libwebp-dev \
+	libgif-dev libxxhash-dev libsqlite3-dev libcmocka-dev
+BENCH_PACKAGES = python3-pil python3-numpy hyperfine
+
+WARNINGS = -Wall -Wextra -Wshadow -Wvla -Wformat=2 -Wmissing-prototypes
+CFLAGS ?= -O2 -g
+ALL_CFLAGS = -std=gnu11 $(CFLAGS) $(WARNINGS) -MMD -MP -I. \
+	$(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lgif -lpthread -lm
+LDFLAGS ?=
+
+BUILD = build
+BIN = bin
+ifdef DEVELOPER
+ALL_CFLAGS += -Werror
+endif
+ifdef SANITIZE
+BUILD = build/sanitize
+BIN = build/sanitize/bin
+ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=$(SANITIZE)
+endif
+
+CORE_SRC = core/err.c core/strbuf.c core/fileio.c core/img.c core/orient.c \
+	core/jpeg_markers.c core/jpeg.c core/png.c core/gif.c core/webp.c core/resample.c \
+	core/filehash.c core/dhash.c core/walk.c core/pool.c core/progress.c
+DB_SRC =
+LIB_SRC = $(CORE_SRC) $(DB_SRC)
+LIB = $(BUILD)/libwinnow.a
+
+COMMANDS =
+CLI_SRC =
+FIXTURE_SRC = tests/fixtures.c
+UNIT_TESTS = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
+
+obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
+
+all: $(LIB) $(addprefix $(BIN)/,$(COMMANDS))
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo '   CC $<'
+	@$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIB): $(call obj,$(LIB_SRC))
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+# Each command is its folder's sources plus the shared command helpers.
+define command_rule
+$(BIN)/$(1): $(call obj,$(wildcard $(1)/main.c $(1)/cmd_*.c) $(CLI_SRC)) $(LIB)
+	@mkdir -p $(BIN)
+	$(CC) $(LDFLAGS) -o $$@ $$^ $(LIBS)
+endef
+$(foreach c,$(COMMANDS),$(eval $(call command_rule,$(c))))
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(call obj,$(FIXTURE_SRC)) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lcmocka
+
+$(BUILD)/tests/mkfixtures: $(call obj,tests/mkfixtures.c $(FIXTURE_SRC)) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+test-programs: all $(addprefix $(BUILD)/tests/,$(UNIT_TESTS)) $(BUILD)/tests/mkfixtures
+
+test: test-programs
+	@WINNOW_BIN=$(CURDIR)/$(BIN) WINNOW_TESTBIN=$(CURDIR)/$(BUILD)/tests \
+		tests/run.sh $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
+
+check:
+	$(MAKE) DEVELOPER=1 test
+	$(MAKE) DEVELOPER=1 SANITIZE=address,undefined test
+
+deps:
+	@missing=$$(for p in $(DEB_PACKAGES) $(if $(BENCH),$(BENCH_PACKAGES)); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing:" $$missing; \
+		$(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(if $(filter 0,$(shell id -u)),,sudo) \
+			apt-get install -y -qq --no-install-recommends $$missing; \
+	else echo "deps: everything is installed"; fi
+
+clean:
+	rm -rf build bin
+
+.PHONY: all test test-programs check deps clean
+.SECONDARY:
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,84 @@
+/* dHash-64 and the 16x16 thumbnail (definition in dhash.h). */
+#include <string.h>
+
+#include "dhash.h"
+
+/*
+ * Exact area average of a grey image onto a gw x gh grid, as integer sums.
+ * Scaling x by gw and cell widths by W makes every boundary an integer:
+ * source column j covers [j*gw, (j+1)*gw) and cell i covers [i*W, (i+1)*W).
+ * sums[] gets, per cell, the sum of luma * overlap area; all cells have
+ * the same area W*H, so sums compare directly and divide by W*H for means.
+ */
+static void area_sums(const struct img *g, int gw, int gh, uint64_t *sums)
+{
+	uint64_t W = (uint64_t)g->width, H = (uint64_t)g->height;
+	uint64_t row[THUMB_SIDE];  /* gw <= 16: both grids are that narrow */
+
+	memset(sums, 0, (size_t)gw * gh * sizeof(*sums));
+	for (uint64_t y = 0; y < H; y++) {
+		const uint8_t *p = g->pixels + (size_t)y * g->stride;
+
+		memset(row, 0, (size_t)gw * sizeof(*row));
+		for (uint64_t x = 0; x < W; x++) {
+			uint64_t a = x * gw, b = a + gw;
+
+			for (uint64_t i = a / W; a < b; i++) {
+				uint64_t end = (i + 1) * W < b ? (i + 1) * W : b;
+
+				row[i] += (uint64_t)p[x] * (end - a);
+				a = end;
+			}
+		}
+		/* Same split vertically: source row y covers [y*gh, (y+1)*gh). */
+		uint64_t a = y * gh, b = a + gh;
+
+		for (uint64_t k = a / H; a < b; k++) {
+			uint64_t end = (k + 1) * H < b ? (k + 1) * H : b;
+
+			for (int i = 0; i < gw; i++)
+				sums[k * gw + i] += row[i] * (end - a);
+			a = end;
+		}
+	}
+}
+
+uint64_t dhash_compute(const struct img *grey)
+{
+	uint64_t sums[9 * 8], hash = 0;
+
+	area_sums(grey, 9, 8, sums);
+	for (int r = 0; r < 8; r++)
+		for (int c = 0; c < 8; c++)
+			hash = hash << 1 | (sums[r * 9 + c] < sums[r * 9 + c + 1]);
+	return hash;
+}
+
+void thumb_compute(const struct img *grey, uint8_t thumb[THUMB_BYTES])
+{
+	uint64_t sums[THUMB_BYTES];
+	uint64_t area = (uint64_t)grey->width * (uint64_t)grey->height;
+
+	area_sums(grey, THUMB_SIDE, THUMB_SIDE, sums);
+	for (int i = 0; i < THUMB_BYTES; i++)
+		thumb[i] = (uint8_t)((2 * sums[i] + area) / (2 * area));
+}
+
+int fingerprint_decode(const uint8_t *buf, size_t len, const struct img_limits *limits,
+		       struct fingerprint *fp, struct img_info *info, struct wn_err *err)
+{
+	struct img_decode_opts opts;
+	struct img grey;
+
+	img_decode_opts_init(&opts);
+	opts.limits = *limits;
+	opts.channels = 1;
+	opts.min_width = FINGERPRINT_MIN_SIDE;
+	opts.min_height = FINGERPRINT_MIN_SIDE;
+	if (img_decode(buf, len, &opts, &grey, info, err))
+		return -1;
+	fp->dhash = dhash_compute(&grey);
+	thumb_compute(&grey, fp->thumb);
+	img_release(&grey);
+	return 0;
+}

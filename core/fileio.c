@@ -1,0 +1,112 @@
+/* Whole-file reads with a size cap, and atomic whole-file writes. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fileio.h"
+#include "strbuf.h"
+
+int read_file_limited(const char *path, size_t max_bytes, uint8_t **out, size_t *len,
+		      struct wn_err *err)
+{
+	struct stat st;
+	uint8_t *buf = NULL;
+	size_t size, got = 0;
+	int fd, ret = -1;
+
+	*out = NULL;
+	*len = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return wn_fail(err, WN_EIO, "%s: %s", path, strerror(errno));
+	if (fstat(fd, &st)) {
+		wn_fail(err, WN_EIO, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		wn_fail(err, WN_EIO, "%s: not a regular file", path);
+		goto out;
+	}
+	if ((uint64_t)st.st_size > max_bytes) {
+		wn_fail(err, WN_ELIMIT, "%s: %lld bytes is over the limit of %zu", path,
+			(long long)st.st_size, max_bytes);
+		goto out;
+	}
+	size = (size_t)st.st_size;
+	buf = malloc(size ? size : 1);
+	if (!buf) {
+		wn_fail(err, WN_ENOMEM, "%s: out of memory for %zu bytes", path, size);
+		goto out;
+	}
+	/* The file may shrink while we read: trust what read() returns. */
+	while (got < size) {
+		ssize_t n = read(fd, buf + got, size - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			wn_fail(err, WN_EIO, "%s: %s", path, strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	*out = buf;
+	*len = got;
+	buf = NULL;
+	ret = 0;
+out:
+	free(buf);
+	close(fd);
+	return ret;
+}
+
+int write_file_atomic(const char *path, const void *data, size_t len, struct wn_err *err)
+{
+	struct strbuf tmp = STRBUF_INIT;
+	const uint8_t *p = data;
+	int fd = -1, ret = -1;
+
+	if (strbuf_addf(&tmp, "%s.winnow-tmp.XXXXXX", path))
+		return wn_fail(err, WN_ENOMEM, "out of memory");
+	fd = mkstemp(tmp.buf);
+	if (fd < 0) {
+		wn_fail(err, WN_EIO, "%s: %s", tmp.buf, strerror(errno));
+		goto out;
+	}
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			wn_fail(err, WN_EIO, "%s: %s", tmp.buf, strerror(errno));
+			goto out;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	if (fchmod(fd, 0644) || close(fd)) {
+		fd = -1;
+		wn_fail(err, WN_EIO, "%s: %s", tmp.buf, strerror(errno));
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp.buf, path)) {
+		wn_fail(err, WN_EIO, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	ret = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (ret)
+		unlink(tmp.buf);
+	strbuf_release(&tmp);
+	return ret;
+}

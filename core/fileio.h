@@ -1,0 +1,26 @@
+/* Whole-file reads with a size cap, and atomic whole-file writes. */
+#ifndef WINNOW_FILEIO_H
+#define WINNOW_FILEIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+/*
+ * read_file_limited() : reads all of path into a malloc'd buffer. A file
+ * larger than max_bytes is refused (WN_ELIMIT) before anything is read.
+ * @return 0 with *out owned by the caller (never NULL, even for 0 bytes),
+ * or -1 with err set; the message starts with path.
+ */
+int read_file_limited(const char *path, size_t max_bytes, uint8_t **out, size_t *len,
+		      struct wn_err *err);
+
+/*
+ * write_file_atomic() : writes data to a temporary file next to path, then
+ * renames it over path, so a reader never sees a partial file.
+ * @return 0, or -1 with err set (the temporary file is removed).
+ */
+int write_file_atomic(const char *path, const void *data, size_t len, struct wn_err *err);
+
+#endif
