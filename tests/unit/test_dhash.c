@@ -1,0 +1,153 @@
+/* dHash-64 and the 16x16 thumbnail against vectors from the independent
+ * reference in tests/ref/dhash_ref.py. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "core/dhash.h"
+#include "tests/fixtures.h"
+
+/* The same synthetic image as test_image() in the reference. */
+static struct img ref_image(int w, int h)
+{
+	struct img im;
+
+	assert_int_equal(img_alloc(&im, w, h, 3, NULL), 0);
+	for (int y = 0; y < h; y++)
+		for (int x = 0; x < w; x++) {
+			uint8_t *p = im.pixels + (size_t)y * im.stride + (size_t)x * 3;
+
+			p[0] = (uint8_t)((x * x * 3 + y * 11) % 256);
+			p[1] = (uint8_t)((x * 13 + y * y) % 256);
+			p[2] = (uint8_t)((x * y * 7) % 256);
+		}
+	return im;
+}
+
+static const struct {
+	int w, h;
+	uint64_t dhash;
+	uint8_t thumb8[8];
+	unsigned thumb_sum;
+} vectors[] = {
+	{ 37, 23, 0xf7e7efde99734e31ull, { 8, 33, 68, 114, 116, 146, 149, 160 }, 32323 },
+	{ 9, 8, 0xfffffffffffefcfaull, { 0, 2, 9, 13, 19, 27, 31, 43 }, 20286 },
+	{ 200, 120, 0xb4a65bb4a65987b2ull, { 94, 126, 142, 110, 136, 129, 116, 144 }, 32549 },
+	{ 5, 3, 0xffffffffffffffffull, { 0, 0, 0, 7, 9, 9, 15, 19 }, 6799 },
+};
+
+static void test_vectors(void **state)
+{
+	static const uint8_t white[3] = { 255, 255, 255 };
+
+	(void)state;
+	for (size_t v = 0; v < sizeof(vectors) / sizeof(vectors[0]); v++) {
+		struct img im = ref_image(vectors[v].w, vectors[v].h);
+		uint8_t thumb[THUMB_BYTES];
+		unsigned sum = 0;
+
+		assert_int_equal(img_convert(&im, 1, white, NULL), 0);
+		assert_int_equal(dhash_compute(&im), vectors[v].dhash);
+		thumb_compute(&im, thumb);
+		assert_memory_equal(thumb, vectors[v].thumb8, 8);
+		for (int i = 0; i < THUMB_BYTES; i++)
+			sum += thumb[i];
+		assert_int_equal(sum, vectors[v].thumb_sum);
+		img_release(&im);
+	}
+}
+
+/* Through a lossless file, fingerprint_decode() gives the same values. */
+static void test_fingerprint_from_png(void **state)
+{
+	struct img im = ref_image(200, 120);
+	struct fx_buf b = fx_png(&im, 8, 0);
+	struct img_limits lim = { IMG_DEFAULT_MAX_BYTES, IMG_DEFAULT_MAX_PIXELS };
+	struct fingerprint fp;
+	struct img_info info;
+
+	(void)state;
+	assert_int_equal(fingerprint_decode(b.data, b.len, &lim, &fp, &info, NULL), 0);
+	assert_int_equal(fp.dhash, vectors[2].dhash);
+	assert_memory_equal(fp.thumb, vectors[2].thumb8, 8);
+	assert_int_equal(info.width, 200);
+	fx_buf_free(&b);
+	img_release(&im);
+}
+
+static void test_ramps_and_flat(void **state)
+{
+	static const uint8_t grey[4] = { 77, 77, 77, 255 };
+	struct img up, down, flat = fx_solid(50, 40, 1, grey);
+	uint8_t thumb[THUMB_BYTES];
+
+	(void)state;
+	assert_int_equal(img_alloc(&up, 90, 40, 1, NULL), 0);
+	assert_int_equal(img_alloc(&down, 90, 40, 1, NULL), 0);
+	for (int y = 0; y < 40; y++)
+		for (int x = 0; x < 90; x++) {
+			up.pixels[y * 90 + x] = (uint8_t)(x * 2);
+			down.pixels[y * 90 + x] = (uint8_t)(255 - x * 2);
+		}
+	assert_int_equal(dhash_compute(&up), 0xffffffffffffffffull);
+	assert_int_equal(dhash_compute(&down), 0);
+	assert_int_equal(dhash_compute(&flat), 0);
+	thumb_compute(&flat, thumb);
+	for (int i = 0; i < THUMB_BYTES; i++)
+		assert_int_equal(thumb[i], 77);
+	assert_int_equal(dhash_distance(0, 0xffffffffffffffffull), 64);
+	assert_int_equal(dhash_distance(0xf0, 0x0f), 8);
+	img_release(&up);
+	img_release(&down);
+	img_release(&flat);
+}
+
+/* The same picture as a large JPEG and as a 1/4-size PNG hashes within a
+ * few bits: the reduced decode and the area average agree across scales. */
+static void test_scale_stability(void **state)
+{
+	struct img big = fx_pattern(1600, 1200, 3, 21), small;
+	struct fx_buf j = fx_jpeg(&big, 90, 0), p;
+	struct img_limits lim = { IMG_DEFAULT_MAX_BYTES, IMG_DEFAULT_MAX_PIXELS };
+	struct fingerprint a, b;
+
+	(void)state;
+	/* Quarter size by 4x4 averaging, done here independently. */
+	assert_int_equal(img_alloc(&small, 400, 300, 3, NULL), 0);
+	for (int y = 0; y < 300; y++)
+		for (int x = 0; x < 400; x++)
+			for (int c = 0; c < 3; c++) {
+				int s = 0;
+
+				for (int dy = 0; dy < 4; dy++)
+					for (int dx = 0; dx < 4; dx++)
+						s += big.pixels[(size_t)(4 * y + dy) * big.stride +
+								(size_t)(4 * x + dx) * 3 + c];
+				small.pixels[(size_t)y * small.stride + (size_t)x * 3 + c] =
+					(uint8_t)((s + 8) / 16);
+			}
+	p = fx_png(&small, 8, 0);
+	assert_int_equal(fingerprint_decode(j.data, j.len, &lim, &a, NULL, NULL), 0);
+	assert_int_equal(fingerprint_decode(p.data, p.len, &lim, &b, NULL, NULL), 0);
+	if (dhash_distance(a.dhash, b.dhash) > 4)
+		fail_msg("distance %d", dhash_distance(a.dhash, b.dhash));
+	fx_buf_free(&j);
+	fx_buf_free(&p);
+	img_release(&big);
+	img_release(&small);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_vectors),
+		cmocka_unit_test(test_fingerprint_from_png),
+		cmocka_unit_test(test_ramps_and_flat),
+		cmocka_unit_test(test_scale_stability),
+	};
+
+	return cmocka_run_group_tests_name("dhash", tests, NULL, NULL);
+}

@@ -1,0 +1,77 @@
+/* The thread pool and the progress line. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "core/pool.h"
+#include "core/progress.h"
+
+static _Atomic int counter;
+
+static void bump(void *arg)
+{
+	atomic_fetch_add(&counter, *(int *)arg);
+}
+
+static void test_pool_runs_every_job(void **state)
+{
+	int one = 1, threads[] = { 1, 2, 7 };
+
+	(void)state;
+	assert_true(pool_cpu_count() >= 1);
+	for (size_t t = 0; t < 3; t++) {
+		struct pool *p = pool_create(threads[t]);
+
+		assert_non_null(p);
+		assert_int_equal(pool_threads(p), threads[t]);
+		atomic_store(&counter, 0);
+		for (int i = 0; i < 10000; i++)
+			assert_int_equal(pool_submit(p, bump, &one), 0);
+		pool_wait(p);
+		assert_int_equal(atomic_load(&counter), 10000);
+		/* Reusable after a wait, and freeing waits for the rest. */
+		for (int i = 0; i < 500; i++)
+			pool_submit(p, bump, &one);
+		pool_free(p);
+		assert_int_equal(atomic_load(&counter), 10500);
+	}
+	pool_free(NULL);
+}
+
+static void test_progress_format(void **state)
+{
+	struct progress *p = progress_start(NULL, "scan", 10);
+	char line[160];
+
+	(void)state;
+	progress_add(p, 5, 1);
+	progress_format(p, line, sizeof(line));
+	assert_non_null(strstr(line, "scan 5/10  50%"));
+	assert_non_null(strstr(line, "1 error"));
+	assert_null(strstr(line, "errors"));
+	progress_add(p, 1, 1);
+	progress_format(p, line, sizeof(line));
+	assert_non_null(strstr(line, "2 errors"));
+	progress_finish(p);
+	p = progress_start(NULL, "walk", 0);
+	progress_add(p, 3, 0);
+	progress_format(p, line, sizeof(line));
+	assert_non_null(strstr(line, "walk 3 "));
+	assert_null(strstr(line, "%"));
+	progress_finish(p);
+	progress_add(NULL, 1, 1);
+	progress_finish(NULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_pool_runs_every_job),
+		cmocka_unit_test(test_progress_format),
+	};
+
+	return cmocka_run_group_tests_name("pool", tests, NULL, NULL);
+}
