@@ -12,7 +12,7 @@ CC ?= cc
 PKG_CONFIG ?= pkg-config
 PKGS = libturbojpeg libpng libwebp libwebpdemux libxxhash sqlite3
 DEB_PACKAGES = build-essential pkg-config libturbojpeg0-dev libpng-dev libwebp-dev \
-	libgif-dev libxxhash-dev libsqlite3-dev libcmocka-dev
+	libgif-dev libxxhash-dev libsqlite3-dev libcmocka-dev sqlite3 python3
 BENCH_PACKAGES = python3-pil python3-numpy hyperfine
 
 WARNINGS = -Wall -Wextra -Wshadow -Wvla -Wformat=2 -Wmissing-prototypes
@@ -36,13 +36,13 @@ endif
 
 CORE_SRC = core/err.c core/strbuf.c core/fileio.c core/img.c core/orient.c \
 	core/jpeg_markers.c core/jpeg.c core/png.c core/gif.c core/webp.c core/resample.c \
-	core/filehash.c core/dhash.c core/walk.c core/pool.c core/progress.c
-DB_SRC =
+	core/filehash.c core/dhash.c core/walk.c core/pool.c core/progress.c core/quote.c
+DB_SRC = db/catalog.c db/schema.c db/images.c db/runs.c db/scan.c
 LIB_SRC = $(CORE_SRC) $(DB_SRC)
 LIB = $(BUILD)/libwinnow.a
 
-COMMANDS =
-CLI_SRC =
+COMMANDS = db
+CLI_SRC = cli/cli.c
 FIXTURE_SRC = tests/fixtures.c
 UNIT_TESTS = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 

@@ -44,6 +44,15 @@ void wn_err_clear(struct wn_err *err)
 	err->msg[0] = '\0';
 }
 
+const char *wn_err_cause(const struct wn_err *err, const char *path)
+{
+	size_t n = strlen(path);
+
+	if (!strncmp(err->msg, path, n) && err->msg[n] == ':' && err->msg[n + 1] == ' ')
+		return err->msg + n + 2;
+	return err->msg;
+}
+
 const char *wn_code_name(enum wn_code code)
 {
 	switch (code) {

@@ -34,6 +34,10 @@ void wn_err_prefix(struct wn_err *err, const char *prefix);
 /* wn_err_clear() : resets err to WN_OK with an empty message. */
 void wn_err_clear(struct wn_err *err);
 
+/* wn_err_cause() : the message without a leading "path: ", for callers
+ * that print the path themselves. Points into err->msg. */
+const char *wn_err_cause(const struct wn_err *err, const char *path);
+
 /* wn_code_name() : a short stable name ("io", "corrupt", ...) for reports. */
 const char *wn_code_name(enum wn_code code);
 

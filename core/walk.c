@@ -179,7 +179,8 @@ int walk_tree(const char *root, const struct walk_opts *opts, walk_fn fn, void *
 	w.data = data;
 	w.max_depth = opts->max_depth > 0 ? opts->max_depth : 64;
 	strbuf_init(&w.path);
-	if (strbuf_addstr(&w.path, root) ||
+	/* "." walks print "cats/x.jpg", not "./cats/x.jpg". */
+	if ((strcmp(root, ".") && strbuf_addstr(&w.path, root)) ||
 	    (w.path.len && w.path.buf[w.path.len - 1] != '/' && strbuf_addch(&w.path, '/'))) {
 		close(fd);
 		strbuf_release(&w.path);

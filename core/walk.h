@@ -11,7 +11,8 @@
 #include "err.h"
 
 struct walk_entry {
-	const char *path;   /* ROOT joined with the relative path, as given */
+	const char *path;   /* ROOT joined with the relative path, as given
+			     * ("." as ROOT adds no prefix) */
 	const char *rel;    /* path relative to ROOT */
 	const char *class_name; /* first-level folder, or NULL for files in ROOT */
 	struct stat st;     /* lstat() of the file */

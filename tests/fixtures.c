@@ -332,7 +332,7 @@ static void write_buf(const char *dir, const char *name, struct fx_buf *b)
 	fx_buf_free(b);
 }
 
-/* Flips one byte inside the first IDAT's data, leaving its CRC stale. */
+/* Flips one bit of the first IDAT's CRC: the data is intact, the check fails. */
 static void break_png_crc(struct fx_buf *b)
 {
 	for (size_t i = 8; i + 12 < b->len; ) {
@@ -340,7 +340,7 @@ static void break_png_crc(struct fx_buf *b)
 			     b->data[i + 2] << 8 | b->data[i + 3];
 
 		if (!memcmp(b->data + i + 4, "IDAT", 4) && n > 2) {
-			b->data[i + 8 + n / 2] ^= 0x55;
+			b->data[i + 8 + n] ^= 0x01;
 			return;
 		}
 		i += 12 + n;

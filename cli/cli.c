@@ -1,0 +1,200 @@
+/* Shared command-line helpers: messages, option values, row output. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "core/quote.h"
+
+const char *cli_prog = "winnow";
+
+void cli_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", cli_prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void cli_file_error(const char *path, const char *cause)
+{
+	struct strbuf q = STRBUF_INIT;
+
+	if (quote_c(&q, path))
+		fprintf(stderr, "%s: %s: %s\n", cli_prog, path, cause);
+	else
+		fprintf(stderr, "%s: %s: %s\n", cli_prog, q.buf, cause);
+	strbuf_release(&q);
+}
+
+int cli_usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", cli_prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry '%s --help'.\n", cli_prog);
+	return EXIT_USAGE;
+}
+
+const char *cli_db_path(const char *opt)
+{
+	const char *env = getenv("WINNOW_DB");
+
+	if (opt && *opt)
+		return opt;
+	return env && *env ? env : "winnow.db";
+}
+
+int cli_parse_format(const char *s, enum out_format *out)
+{
+	if (!strcmp(s, "text"))
+		*out = FMT_TEXT;
+	else if (!strcmp(s, "csv"))
+		*out = FMT_CSV;
+	else if (!strcmp(s, "jsonl"))
+		*out = FMT_JSONL;
+	else {
+		cli_usage_error("--format takes text, csv or jsonl, not '%s'", s);
+		return -1;
+	}
+	return 0;
+}
+
+int cli_parse_uint(const char *opt, const char *s, uint64_t max, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (!*s || *s == '-' || *end || errno || v == 0 || v > max) {
+		cli_usage_error("%s takes a whole number from 1 to %" PRIu64 ", not '%s'", opt,
+				max, s);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+int cli_parse_jobs(const char *s, int *out)
+{
+	uint64_t v;
+
+	if (cli_parse_uint("-j", s, 1024, &v))
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+int cli_parse_bytes(const char *opt, const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+	unsigned shift = 0;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (*end == 'k' || *end == 'K')
+		shift = 10, end++;
+	else if (*end == 'M' || *end == 'm')
+		shift = 20, end++;
+	else if (*end == 'G' || *end == 'g')
+		shift = 30, end++;
+	if (*end == 'B' || *end == 'b')
+		end++;
+	if (!*s || *s == '-' || *end || errno || v == 0 || v > (UINT64_MAX >> 30)) {
+		cli_usage_error("%s takes a size such as 64M, 500k or 1048576, not '%s'", opt, s);
+		return -1;
+	}
+	*out = (uint64_t)v << shift;
+	return 0;
+}
+
+void table_begin(struct table *t, enum out_format fmt, FILE *out, const char *const *cols,
+		 int ncols)
+{
+	t->fmt = fmt;
+	t->out = out;
+	t->cols = cols;
+	t->ncols = ncols;
+	t->col = 0;
+	strbuf_init(&t->line);
+	if (fmt == FMT_CSV) {
+		for (int i = 0; i < ncols; i++)
+			fprintf(out, "%s%s", i ? "," : "", cols[i]);
+		fputc('\n', out);
+	}
+}
+
+/* Separator and, for JSON, the key of the next field. */
+static void next_field(struct table *t)
+{
+	if (t->fmt == FMT_JSONL) {
+		strbuf_addstr(&t->line, t->col ? "," : "{");
+		quote_json(&t->line, t->cols[t->col]);
+		strbuf_addch(&t->line, ':');
+	} else if (t->col) {
+		strbuf_addch(&t->line, t->fmt == FMT_CSV ? ',' : '\t');
+	}
+	t->col++;
+}
+
+void table_str(struct table *t, const char *s)
+{
+	next_field(t);
+	if (!s) {
+		if (t->fmt == FMT_JSONL)
+			strbuf_addstr(&t->line, "null");
+		return;
+	}
+	if (t->fmt == FMT_JSONL)
+		quote_json(&t->line, s);
+	else if (t->fmt == FMT_CSV)
+		quote_csv(&t->line, s);
+	else
+		quote_c(&t->line, s);
+}
+
+void table_int(struct table *t, int64_t v)
+{
+	next_field(t);
+	strbuf_addf(&t->line, "%" PRId64, v);
+}
+
+void table_end_row(struct table *t)
+{
+	if (t->fmt == FMT_JSONL)
+		strbuf_addch(&t->line, '}');
+	strbuf_addch(&t->line, '\n');
+	fwrite(t->line.buf, 1, t->line.len, t->out);
+	strbuf_reset(&t->line);
+	t->col = 0;
+}
+
+int table_end(struct table *t)
+{
+	strbuf_release(&t->line);
+	return fflush(t->out) || ferror(t->out) ? -1 : 0;
+}
+
+void cli_human_bytes(uint64_t n, char *buf, size_t len)
+{
+	static const char *const units[] = { "B", "kB", "MB", "GB", "TB" };
+	double v = (double)n;
+	int u = 0;
+
+	while (v >= 1000 && u < 4)
+		v /= 1000, u++;
+	if (u == 0)
+		snprintf(buf, len, "%" PRIu64 " B", n);
+	else
+		snprintf(buf, len, "%.1f %s", v, units[u]);
+}

@@ -1,0 +1,74 @@
+/* What every winnow command shares: exit codes, one error format, option
+ * parsing helpers, and a row writer for text, CSV and JSON-lines output.
+ * Command-side code: it prints, the library never does. */
+#ifndef WINNOW_CLI_H
+#define WINNOW_CLI_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/strbuf.h"
+
+#define WINNOW_VERSION "0.1.0"
+
+/* Exit statuses every command uses; scripts may rely on them. */
+enum {
+	EXIT_DONE = 0,     /* everything done */
+	EXIT_PARTIAL = 1,  /* done, but some items failed (each reported) */
+	EXIT_USAGE = 2,    /* bad command line */
+	EXIT_FATAL = 3,    /* catalog or I/O failure; stopped */
+};
+
+/* cli_prog : the command's name for messages ("db", "dedup"). */
+extern const char *cli_prog;
+
+/* cli_error() : "prog: message" on stderr. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* cli_file_error() : "prog: path: cause" with path C-quoted when it holds
+ * newlines or bytes that are not UTF-8, so one problem is one line. */
+void cli_file_error(const char *path, const char *cause);
+
+/* cli_usage_error() : "prog: message" and a hint to --help; returns
+ * EXIT_USAGE for `return cli_usage_error(...)`. */
+int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* cli_db_path() : opt when set, else $WINNOW_DB, else "winnow.db". */
+const char *cli_db_path(const char *opt);
+
+enum out_format { FMT_TEXT, FMT_CSV, FMT_JSONL };
+
+/* Parsers return 0, or -1 after printing a usage error. */
+int cli_parse_format(const char *s, enum out_format *out);
+int cli_parse_jobs(const char *s, int *out);
+/* A byte count with an optional k, M or G suffix (powers of 1024). */
+int cli_parse_bytes(const char *opt, const char *s, uint64_t *out);
+/* A positive integer, at most max. */
+int cli_parse_uint(const char *opt, const char *s, uint64_t max, uint64_t *out);
+
+/*
+ * A row writer. CSV: a header line, then RFC 4180 rows. JSON lines: one
+ * object per row, keys from the columns, integers as numbers, NULL as
+ * null. Text: tab-separated fields, C-quoted where needed, no header.
+ */
+struct table {
+	enum out_format fmt;
+	FILE *out;
+	const char *const *cols;
+	int ncols;
+	int col;
+	struct strbuf line;
+};
+
+void table_begin(struct table *t, enum out_format fmt, FILE *out, const char *const *cols,
+		 int ncols);
+void table_str(struct table *t, const char *s);   /* NULL: empty / null */
+void table_int(struct table *t, int64_t v);
+void table_end_row(struct table *t);
+/* table_end() : frees the line buffer. @return 0, or -1 if writing failed. */
+int table_end(struct table *t);
+
+/* cli_human_bytes() : "1.5 GB" style, into buf. */
+void cli_human_bytes(uint64_t n, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,267 @@
+/* Opening the catalog, its folder, relative paths and transactions. */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "catalog_internal.h"
+
+int catalog_fail(struct catalog *cat, struct wn_err *err, const char *what)
+{
+	return wn_fail(err, WN_EDB, "%s: %s: %s", cat->file, what, sqlite3_errmsg(cat->db));
+}
+
+int64_t catalog_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Length of the first component of p (p does not start with '/'). */
+static size_t component_len(const char *p)
+{
+	const char *slash = strchr(p, '/');
+
+	return slash ? (size_t)(slash - p) : strlen(p);
+}
+
+static const char *skip_slashes(const char *p)
+{
+	while (*p == '/')
+		p++;
+	return p;
+}
+
+/* Appends the path leading from folder `from` to `to`, both absolute and
+ * free of "." and ".." (realpath output): "" when they are equal. */
+static int rel_between(const char *from, const char *to, struct strbuf *out)
+{
+	const char *f = skip_slashes(from), *t = skip_slashes(to);
+	size_t start = out->len;
+
+	/* Drop the components both share. */
+	while (*f && *t) {
+		size_t n = component_len(f);
+
+		if (n != component_len(t) || memcmp(f, t, n))
+			break;
+		f = skip_slashes(f + n);
+		t = skip_slashes(t + n);
+	}
+	/* One ".." for each component of `from` left, then the rest of `to`. */
+	for (; *f; f = skip_slashes(f + component_len(f)))
+		if ((out->len > start && strbuf_addch(out, '/')) || strbuf_addstr(out, ".."))
+			return -1;
+	if (*t && ((out->len > start && strbuf_addch(out, '/')) || strbuf_addstr(out, t)))
+		return -1;
+	return 0;
+}
+
+int catalog_rel_dir(const struct catalog *cat, const char *dir, struct strbuf *out,
+		    struct wn_err *err)
+{
+	char *real = realpath(dir, NULL);
+	int ret;
+
+	if (!real)
+		return wn_fail(err, WN_EIO, "%s: %s", dir, strerror(errno));
+	ret = rel_between(cat->dir, real, out);
+	free(real);
+	if (ret)
+		return wn_fail(err, WN_ENOMEM, "out of memory");
+	return 0;
+}
+
+int catalog_disk_path(const struct catalog *cat, const char *rel, struct strbuf *out)
+{
+	if (cat->cwd_rel && *cat->cwd_rel) {
+		if (strbuf_addstr(out, cat->cwd_rel) || (*rel && strbuf_addch(out, '/')))
+			return -1;
+	} else if (!cat->cwd_rel) {
+		if (strbuf_addstr(out, cat->dir) || (*rel && strbuf_addch(out, '/')))
+			return -1;
+	}
+	return strbuf_addstr(out, rel);
+}
+
+static int find_dir(struct catalog *cat, const char *path, struct wn_err *err)
+{
+	struct strbuf d = STRBUF_INIT, rel = STRBUF_INIT;
+	const char *slash = strrchr(path, '/');
+	char *cwd = NULL;
+	int ret = -1;
+
+	if (!slash)
+		strbuf_addstr(&d, ".");
+	else if (slash == path)
+		strbuf_addstr(&d, "/");
+	else
+		strbuf_add(&d, path, (size_t)(slash - path));
+	cat->dir = realpath(d.buf, NULL);
+	if (!cat->dir) {
+		wn_fail(err, WN_EIO, "%s: %s", d.buf, strerror(errno));
+		goto out;
+	}
+	/* Paths printed to the user are relative to where they stand. */
+	cwd = getcwd(NULL, 0);
+	if (cwd) {
+		char *real_cwd = realpath(cwd, NULL);
+
+		if (real_cwd && !rel_between(real_cwd, cat->dir, &rel))
+			cat->cwd_rel = strbuf_detach(&rel);
+		free(real_cwd);
+	}
+	ret = 0;
+out:
+	free(cwd);
+	strbuf_release(&d);
+	strbuf_release(&rel);
+	return ret;
+}
+
+static int exec_sql(struct catalog *cat, const char *sql, struct wn_err *err)
+{
+	if (sqlite3_exec(cat->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return catalog_fail(cat, err, "cannot set up the catalog");
+	return 0;
+}
+
+int catalog_open(const char *path, enum catalog_mode mode, struct catalog **out,
+		 struct wn_err *err)
+{
+	struct catalog *cat;
+	struct stat st;
+	int flags, version;
+
+	*out = NULL;
+	if (mode != CATALOG_CREATE && stat(path, &st))
+		return wn_fail(err, WN_EIO, "%s: no catalog here (%s); `db init` makes one",
+			       path, strerror(errno));
+	cat = calloc(1, sizeof(*cat));
+	if (!cat || !(cat->file = strdup(path))) {
+		free(cat);
+		return wn_fail(err, WN_ENOMEM, "out of memory");
+	}
+	cat->readonly = mode == CATALOG_READONLY;
+	if (find_dir(cat, path, err))
+		goto fail;
+	flags = cat->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	if (sqlite3_open_v2(path, &cat->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		if (cat->db)
+			catalog_fail(cat, err, "cannot open");
+		else
+			wn_fail(err, WN_ENOMEM, "%s: out of memory", path);
+		goto fail;
+	}
+	sqlite3_busy_timeout(cat->db, CATALOG_BUSY_TIMEOUT_MS);
+	sqlite3_extended_result_codes(cat->db, 1);
+	/* The first read tells a SQLite file from anything else. */
+	version = catalog_version(cat);
+	if (version < 0) {
+		catalog_fail(cat, err, "not a catalog");
+		goto fail;
+	}
+	if (version > CATALOG_SCHEMA_VERSION) {
+		wn_fail(err, WN_EDB, "%s: catalog schema %d is newer than this winnow (%d)",
+			path, version, CATALOG_SCHEMA_VERSION);
+		goto fail;
+	}
+	if (!cat->readonly &&
+	    exec_sql(cat, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+			  "PRAGMA foreign_keys=ON;", err))
+		goto fail;
+	if (cat->readonly && version < CATALOG_SCHEMA_VERSION) {
+		wn_fail(err, WN_EDB, "%s: catalog schema %d needs upgrading; run `db init`",
+			path, version);
+		goto fail;
+	}
+	if (!cat->readonly && catalog_migrate(cat, err))
+		goto fail;
+	*out = cat;
+	return 0;
+fail:
+	catalog_close(cat);
+	return -1;
+}
+
+int catalog_version(struct catalog *cat)
+{
+	sqlite3_stmt *st;
+	int v = -1;
+
+	if (sqlite3_prepare_v2(cat->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+void catalog_close(struct catalog *cat)
+{
+	if (!cat)
+		return;
+	if (cat->in_tx)
+		catalog_rollback(cat);
+	for (int i = 0; i < STMT_COUNT; i++)
+		sqlite3_finalize(cat->stmts[i]);
+	sqlite3_close(cat->db);
+	free(cat->file);
+	free(cat->dir);
+	free(cat->cwd_rel);
+	free(cat);
+}
+
+const char *catalog_dir(const struct catalog *cat)
+{
+	return cat->dir;
+}
+
+const char *catalog_file(const struct catalog *cat)
+{
+	return cat->file;
+}
+
+sqlite3_stmt *catalog_stmt(struct catalog *cat, enum catalog_stmt id, const char *sql,
+			   struct wn_err *err)
+{
+	if (!cat->stmts[id] &&
+	    sqlite3_prepare_v3(cat->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &cat->stmts[id],
+			       NULL) != SQLITE_OK) {
+		catalog_fail(cat, err, "cannot prepare a statement");
+		return NULL;
+	}
+	return cat->stmts[id];
+}
+
+int catalog_begin(struct catalog *cat, struct wn_err *err)
+{
+	/* IMMEDIATE takes the write lock now, so a concurrent writer waits
+	 * for the busy timeout here instead of failing at commit. */
+	if (sqlite3_exec(cat->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return catalog_fail(cat, err, "cannot start a transaction");
+	cat->in_tx = 1;
+	return 0;
+}
+
+int catalog_commit(struct catalog *cat, struct wn_err *err)
+{
+	if (sqlite3_exec(cat->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		catalog_fail(cat, err, "cannot commit");
+		catalog_rollback(cat);
+		return -1;
+	}
+	cat->in_tx = 0;
+	return 0;
+}
+
+void catalog_rollback(struct catalog *cat)
+{
+	sqlite3_exec(cat->db, "ROLLBACK", NULL, NULL, NULL);
+	cat->in_tx = 0;
+}

@@ -1,0 +1,42 @@
+/* What the db/ modules share about an open catalog; not for commands. */
+#ifndef WINNOW_CATALOG_INTERNAL_H
+#define WINNOW_CATALOG_INTERNAL_H
+
+#include <sqlite3.h>
+
+#include "catalog.h"
+
+enum catalog_stmt {
+	STMT_IMAGE_UPSERT,
+	STMT_IMAGE_LOOKUP,
+	STMT_RUN_BEGIN,
+	STMT_RUN_FINISH,
+	STMT_EVENT_ADD,
+	STMT_COUNT,
+};
+
+struct catalog {
+	sqlite3 *db;
+	char *file;
+	char *dir;          /* realpath of the folder holding the catalog */
+	char *cwd_rel;      /* catalog dir relative to the cwd at open, or NULL */
+	int in_tx;
+	int readonly;
+	sqlite3_stmt *stmts[STMT_COUNT];
+};
+
+/*
+ * catalog_stmt() : the prepared statement for id (prepared on first use
+ * from sql, then reset and reused). The caller binds, steps and resets.
+ * @return the statement, or NULL with err set.
+ */
+sqlite3_stmt *catalog_stmt(struct catalog *cat, enum catalog_stmt id, const char *sql,
+			   struct wn_err *err);
+
+/* catalog_fail() : err from SQLite's last message, prefixed with what. */
+int catalog_fail(struct catalog *cat, struct wn_err *err, const char *what);
+
+/* catalog_migrate() : brings the schema to CATALOG_SCHEMA_VERSION. */
+int catalog_migrate(struct catalog *cat, struct wn_err *err);
+
+#endif

@@ -1,0 +1,192 @@
+/* db check: the catalog against the disk. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "cmds.h"
+#include "core/walk.h"
+#include "images.h"
+
+static const char usage[] =
+	"usage: db check [--path DIR] [--format text|csv|jsonl]\n"
+	"\n"
+	"Compares the catalog with the files under DIR (default: the catalog's\n"
+	"folder) and lists each difference as a row state,path,class:\n"
+	"  missing    catalogued as present, but gone from the disk\n"
+	"  changed    its size or modification time differs from the catalog's\n"
+	"  untracked  an image file (by its magic bytes) the catalog does not know\n"
+	"Paths are relative to the working directory; the class of an untracked\n"
+	"file is its first-level folder under DIR. 'db scan DIR' brings the\n"
+	"catalog up to date.\n"
+	"\n"
+	"Options:\n"
+	"  --path DIR   the folder to compare (default: the catalog's folder)\n"
+	"  --format F   text (default), csv or jsonl\n"
+	"  --db FILE    the catalog\n"
+	"\n"
+	"Examples:\n"
+	"  db check\n"
+	"  db check --path train --format csv > drift.csv\n"
+	"\n"
+	"Exit status: 0 catalog and disk agree; 1 they differ; 3 fatal.\n";
+
+struct checker {
+	struct catalog *cat;
+	struct table table;
+	struct strbuf prefix;    /* catalog path of DIR plus '/', or "" */
+	uint64_t missing, changed, untracked;
+	struct wn_err err;
+};
+
+static void emit(struct checker *c, const char *state, const char *path, const char *class_name)
+{
+	table_str(&c->table, state);
+	table_str(&c->table, path);
+	table_str(&c->table, class_name);
+	table_end_row(&c->table);
+}
+
+static int check_row(const struct image_row *r, void *data)
+{
+	struct checker *c = data;
+	struct strbuf disk = STRBUF_INIT;
+	struct stat st;
+
+	if (r->status != IMAGE_OK && r->status != IMAGE_CORRUPT)
+		return 0;  /* deleted and quarantined rows are history */
+	if (catalog_disk_path(c->cat, r->path, &disk))
+		return -1;
+	if (lstat(disk.buf, &st)) {
+		if (errno == ENOENT || errno == ENOTDIR) {
+			c->missing++;
+			emit(c, "missing", disk.buf, r->class_name);
+		} else {
+			cli_file_error(disk.buf, strerror(errno));
+		}
+	} else if (st.st_size != r->size ||
+		   (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec != r->mtime_ns) {
+		c->changed++;
+		emit(c, "changed", disk.buf, r->class_name);
+	}
+	strbuf_release(&disk);
+	return 0;
+}
+
+static int is_image_file(const char *path)
+{
+	uint8_t head[16];
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	ssize_t n;
+
+	if (fd < 0)
+		return 0;
+	n = read(fd, head, sizeof(head));
+	close(fd);
+	return n > 0 && img_sniff(head, (size_t)n) != IMG_UNKNOWN;
+}
+
+static int check_file(const struct walk_entry *e, void *data)
+{
+	struct checker *c = data;
+	struct strbuf path = STRBUF_INIT;
+	struct image_stamp s;
+	int found;
+
+	if (strbuf_addstr(&path, c->prefix.buf) || strbuf_addstr(&path, e->rel))
+		return -1;
+	found = images_stamp(c->cat, path.buf, &s, &c->err);
+	strbuf_release(&path);
+	if (found < 0)
+		return -1;
+	if ((!found || s.status == IMAGE_DELETED || s.status == IMAGE_QUARANTINED) &&
+	    is_image_file(e->path)) {
+		c->untracked++;
+		emit(c, "untracked", e->path, e->class_name);
+	}
+	return 0;
+}
+
+static int run_check(struct checker *c, const char *dir)
+{
+	struct image_filter filter = { NULL, -1, NULL };
+	struct walk_opts wo = { 0 };
+	struct stat st;
+	const char *base = strrchr(catalog_file(c->cat), '/');
+
+	if (catalog_rel_dir(c->cat, dir, &c->prefix, &c->err))
+		return -1;
+	if (c->prefix.len && strbuf_addch(&c->prefix, '/'))
+		return -1;
+	filter.path_prefix = c->prefix.buf;
+	if (images_foreach(c->cat, &filter, check_row, c, &c->err))
+		return -1;
+	if (!stat(catalog_file(c->cat), &st)) {
+		wo.skip_dev = st.st_dev;
+		wo.skip_ino = st.st_ino;
+	}
+	wo.skip_base = base ? base + 1 : catalog_file(c->cat);
+	return walk_tree(dir, &wo, check_file, c, &c->err) ? -1 : 0;
+}
+
+int cmd_check(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "path", required_argument, NULL, 'p' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "db", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const char *const cols[] = { "state", "path", "class" };
+	struct checker c = { 0 };
+	enum out_format fmt = FMT_TEXT;
+	struct strbuf here = STRBUF_INIT;
+	const char *db = NULL, *dir = NULL;
+	int ch, rc;
+
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'p': dir = optarg; break;
+		case 'f': if (cli_parse_format(optarg, &fmt)) return EXIT_USAGE; break;
+		case 'd': db = optarg; break;
+		case 'h': fputs(usage, stdout); return EXIT_DONE;
+		default: return cli_usage_error("see 'db check --help'");
+		}
+	}
+	if (optind < argc && !dir)
+		dir = argv[optind++];
+	if (optind < argc)
+		return cli_usage_error("unexpected argument '%s'", argv[optind]);
+	rc = db_open(db, CATALOG_READONLY, &c.cat);
+	if (rc)
+		return rc;
+	strbuf_init(&c.prefix);
+	wn_err_clear(&c.err);
+	table_begin(&c.table, fmt, stdout, cols, 3);
+	if (!dir) {
+		/* The catalog's folder, as the user would name it from here. */
+		if (catalog_disk_path(c.cat, "", &here))
+			return EXIT_FATAL;
+		dir = here.len ? here.buf : ".";
+	}
+	if (run_check(&c, dir)) {
+		cli_error("%s", c.err.msg[0] ? c.err.msg : "out of memory");
+		rc = EXIT_FATAL;
+	} else {
+		rc = c.missing || c.changed || c.untracked ? EXIT_PARTIAL : EXIT_DONE;
+		fprintf(stderr, "%s: %" PRIu64 " missing, %" PRIu64 " changed, %" PRIu64
+			" untracked\n", cli_prog, c.missing, c.changed, c.untracked);
+	}
+	if (table_end(&c.table))
+		rc = EXIT_FATAL;
+	strbuf_release(&c.prefix);
+	strbuf_release(&here);
+	catalog_close(c.cat);
+	return rc;
+}

@@ -1,0 +1,202 @@
+/* Typed access to the images table. */
+#include <string.h>
+
+#include "catalog_internal.h"
+#include "images.h"
+
+static const char *const status_names[] = { "ok", "corrupt", "deleted", "quarantined" };
+
+const char *image_status_name(enum image_status s)
+{
+	return (unsigned)s < 4 ? status_names[s] : "unknown";
+}
+
+int image_status_parse(const char *s)
+{
+	for (int i = 0; i < 4; i++)
+		if (!strcmp(s, status_names[i]))
+			return i;
+	return -1;
+}
+
+static int bind_text_or_null(sqlite3_stmt *st, int i, const char *s)
+{
+	return s ? sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC) : sqlite3_bind_null(st, i);
+}
+
+int images_upsert(struct catalog *cat, const struct image_row *r, struct wn_err *err)
+{
+	static const char sql[] =
+		"INSERT INTO images (path, class, size, mtime_ns, xxh3, head_xxh3, dhash, thumb,"
+		"  width, height, format, status, error, source_url, added_ms, updated_ms)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15)"
+		" ON CONFLICT(path) DO UPDATE SET class = excluded.class, size = excluded.size,"
+		"  mtime_ns = excluded.mtime_ns, xxh3 = excluded.xxh3,"
+		"  head_xxh3 = excluded.head_xxh3, dhash = excluded.dhash, thumb = excluded.thumb,"
+		"  width = excluded.width, height = excluded.height, format = excluded.format,"
+		"  status = excluded.status, error = excluded.error,"
+		"  source_url = coalesce(excluded.source_url, images.source_url),"
+		"  updated_ms = excluded.updated_ms";
+	sqlite3_stmt *st = catalog_stmt(cat, STMT_IMAGE_UPSERT, sql, err);
+	int rc;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, r->path, -1, SQLITE_STATIC);
+	bind_text_or_null(st, 2, r->class_name);
+	sqlite3_bind_int64(st, 3, r->size);
+	sqlite3_bind_int64(st, 4, r->mtime_ns);
+	if (r->has_xxh3) {
+		sqlite3_bind_blob(st, 5, r->xxh3, 16, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 6, r->head_xxh3, 16, SQLITE_STATIC);
+	} else {
+		sqlite3_bind_null(st, 5);
+		sqlite3_bind_null(st, 6);
+	}
+	if (r->has_fingerprint) {
+		sqlite3_bind_int64(st, 7, (int64_t)r->dhash);
+		sqlite3_bind_blob(st, 8, r->thumb, THUMB_BYTES, SQLITE_STATIC);
+	} else {
+		sqlite3_bind_null(st, 7);
+		sqlite3_bind_null(st, 8);
+	}
+	if (r->width > 0) {
+		sqlite3_bind_int(st, 9, r->width);
+		sqlite3_bind_int(st, 10, r->height);
+	} else {
+		sqlite3_bind_null(st, 9);
+		sqlite3_bind_null(st, 10);
+	}
+	bind_text_or_null(st, 11, r->format);
+	sqlite3_bind_text(st, 12, image_status_name(r->status), -1, SQLITE_STATIC);
+	bind_text_or_null(st, 13, r->error);
+	bind_text_or_null(st, 14, r->source_url);
+	sqlite3_bind_int64(st, 15, catalog_now_ms());
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_DONE)
+		return catalog_fail(cat, err, "cannot write an image row");
+	return 0;
+}
+
+int images_stamp(struct catalog *cat, const char *path, struct image_stamp *out,
+		 struct wn_err *err)
+{
+	static const char sql[] =
+		"SELECT id, size, mtime_ns, status,"
+		"  xxh3 IS NOT NULL AND (dhash IS NOT NULL OR status = 'corrupt')"
+		" FROM images WHERE path = ?1";
+	sqlite3_stmt *st = catalog_stmt(cat, STMT_IMAGE_LOOKUP, sql, err);
+	int rc, found = 0;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		out->id = sqlite3_column_int64(st, 0);
+		out->size = sqlite3_column_int64(st, 1);
+		out->mtime_ns = sqlite3_column_int64(st, 2);
+		out->status = image_status_parse((const char *)sqlite3_column_text(st, 3));
+		out->hashed = sqlite3_column_int(st, 4);
+		found = 1;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return catalog_fail(cat, err, "cannot read an image row");
+	return found;
+}
+
+static void read_row(sqlite3_stmt *st, struct image_row *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->id = sqlite3_column_int64(st, 0);
+	r->path = (const char *)sqlite3_column_text(st, 1);
+	r->class_name = (const char *)sqlite3_column_text(st, 2);
+	r->size = sqlite3_column_int64(st, 3);
+	r->mtime_ns = sqlite3_column_int64(st, 4);
+	if (sqlite3_column_bytes(st, 5) == 16 && sqlite3_column_bytes(st, 6) == 16) {
+		r->has_xxh3 = 1;
+		memcpy(r->xxh3, sqlite3_column_blob(st, 5), 16);
+		memcpy(r->head_xxh3, sqlite3_column_blob(st, 6), 16);
+	}
+	if (sqlite3_column_type(st, 7) != SQLITE_NULL &&
+	    sqlite3_column_bytes(st, 8) == THUMB_BYTES) {
+		r->has_fingerprint = 1;
+		r->dhash = (uint64_t)sqlite3_column_int64(st, 7);
+		memcpy(r->thumb, sqlite3_column_blob(st, 8), THUMB_BYTES);
+	}
+	r->width = sqlite3_column_int(st, 9);
+	r->height = sqlite3_column_int(st, 10);
+	r->format = (const char *)sqlite3_column_text(st, 11);
+	r->status = image_status_parse((const char *)sqlite3_column_text(st, 12));
+	r->error = (const char *)sqlite3_column_text(st, 13);
+	r->source_url = (const char *)sqlite3_column_text(st, 14);
+}
+
+int images_foreach(struct catalog *cat, const struct image_filter *filter, image_fn fn,
+		   void *data, struct wn_err *err)
+{
+	static const char sql[] =
+		"SELECT id, path, class, size, mtime_ns, xxh3, head_xxh3, dhash, thumb,"
+		"  width, height, format, status, error, source_url FROM images"
+		" WHERE (?1 IS NULL OR class = ?1) AND (?2 IS NULL OR status = ?2)"
+		"  AND (?3 IS NULL OR (path >= ?3 AND path < ?4))"
+		" ORDER BY path";
+	struct strbuf upper = STRBUF_INIT;
+	sqlite3_stmt *st;
+	int rc, ret = 0;
+
+	/* Not cached: callbacks may run other statements, even this one. */
+	if (sqlite3_prepare_v2(cat->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return catalog_fail(cat, err, "cannot list images");
+	if (filter && filter->class_name)
+		sqlite3_bind_text(st, 1, filter->class_name, -1, SQLITE_STATIC);
+	if (filter && filter->status >= 0)
+		sqlite3_bind_text(st, 2, image_status_name(filter->status), -1, SQLITE_STATIC);
+	if (filter && filter->path_prefix && *filter->path_prefix) {
+		/* [prefix, prefix with its last byte + 1): a range scan on the
+		 * path index that works for any bytes. */
+		strbuf_addstr(&upper, filter->path_prefix);
+		upper.buf[upper.len - 1]++;
+		sqlite3_bind_text(st, 3, filter->path_prefix, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, upper.buf, (int)upper.len, SQLITE_STATIC);
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct image_row r;
+
+		read_row(st, &r);
+		ret = fn(&r, data);
+		if (ret)
+			break;
+	}
+	if (!ret && rc != SQLITE_DONE)
+		ret = catalog_fail(cat, err, "cannot list images");
+	sqlite3_finalize(st);
+	strbuf_release(&upper);
+	return ret;
+}
+
+int images_stats(struct catalog *cat, image_stats_fn fn, void *data, struct wn_err *err)
+{
+	static const char sql[] =
+		"SELECT class, status, count(*), total(size) FROM images"
+		" GROUP BY class, status ORDER BY class IS NOT NULL, class, status";
+	sqlite3_stmt *st;
+	int rc, ret = 0;
+
+	if (sqlite3_prepare_v2(cat->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return catalog_fail(cat, err, "cannot count images");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		ret = fn((const char *)sqlite3_column_text(st, 0),
+			 image_status_parse((const char *)sqlite3_column_text(st, 1)),
+			 sqlite3_column_int64(st, 2), (int64_t)sqlite3_column_double(st, 3), data);
+		if (ret)
+			break;
+	}
+	if (!ret && rc != SQLITE_DONE)
+		ret = catalog_fail(cat, err, "cannot count images");
+	sqlite3_finalize(st);
+	return ret;
+}

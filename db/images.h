@@ -1,0 +1,86 @@
+/* Image rows of the catalog: one per file, keyed by its catalog path. */
+#ifndef WINNOW_IMAGES_H
+#define WINNOW_IMAGES_H
+
+#include <stdint.h>
+
+#include "catalog.h"
+#include "core/dhash.h"
+
+enum image_status {
+	IMAGE_OK,
+	IMAGE_CORRUPT,      /* read, but does not decode (error says why) */
+	IMAGE_DELETED,      /* removed by a command; kept for the audit trail */
+	IMAGE_QUARANTINED,  /* moved aside by a command */
+};
+
+/* image_status_name() : "ok", "corrupt", "deleted", "quarantined". */
+const char *image_status_name(enum image_status s);
+/* image_status_parse() : the status named s, or -1. */
+int image_status_parse(const char *s);
+
+/* A row as read or to be written. Strings are borrowed: on write the caller
+ * keeps them; on read they point into SQLite's memory and are valid only
+ * during the callback that receives the row. */
+struct image_row {
+	int64_t id;
+	const char *path;
+	const char *class_name;   /* NULL: no class */
+	int64_t size;
+	int64_t mtime_ns;
+	int has_xxh3;
+	uint8_t xxh3[16];
+	uint8_t head_xxh3[16];
+	int has_fingerprint;
+	uint64_t dhash;
+	uint8_t thumb[THUMB_BYTES];
+	int width, height;        /* 0 when unknown */
+	const char *format;       /* "jpeg", ...; NULL when unknown */
+	enum image_status status;
+	const char *error;
+	const char *source_url;
+};
+
+/*
+ * images_upsert() : inserts row, or updates the row with the same path
+ * (keeping its id, added time and source URL when row has none).
+ * Call inside catalog_begin()/catalog_commit() for speed.
+ * @return 0, or -1 with err set.
+ */
+int images_upsert(struct catalog *cat, const struct image_row *row, struct wn_err *err);
+
+/* What a re-run needs to decide whether a file changed. */
+struct image_stamp {
+	int64_t id;
+	int64_t size;
+	int64_t mtime_ns;
+	enum image_status status;
+	int hashed;   /* xxh3 and fingerprint (or the corrupt verdict) present */
+};
+
+/* images_stamp() : the stamp of path. @return 1 found, 0 not, -1 error. */
+int images_stamp(struct catalog *cat, const char *path, struct image_stamp *out,
+		 struct wn_err *err);
+
+struct image_filter {
+	const char *class_name;  /* NULL: any */
+	int status;              /* -1: any */
+	const char *path_prefix; /* NULL: any; "train/" limits to that folder */
+};
+
+/* Return 0 to go on, non-zero to stop with that value. */
+typedef int (*image_fn)(const struct image_row *row, void *data);
+
+/*
+ * images_foreach() : calls fn for each row matching filter, by path.
+ * @return 0, fn's non-zero value, or -1 with err set.
+ */
+int images_foreach(struct catalog *cat, const struct image_filter *filter, image_fn fn,
+		   void *data, struct wn_err *err);
+
+/* Counts per (class, status), for `db stats`. class_name NULL: no class. */
+typedef int (*image_stats_fn)(const char *class_name, enum image_status status,
+			      int64_t count, int64_t bytes, void *data);
+int images_stats(struct catalog *cat, image_stats_fn fn, void *data, struct wn_err *err);
+
+#endif

@@ -1,0 +1,97 @@
+/* db: inspect, fill and export the catalog. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cmds.h"
+
+const char *db_global_path;
+
+static const char usage[] =
+	"usage: db [--db FILE] <command> [options]\n"
+	"\n"
+	"Inspect, fill and export the winnow catalog: one SQLite file per dataset\n"
+	"that remembers every image's hashes, size, class and status.\n"
+	"\n"
+	"Commands:\n"
+	"  init     create the catalog, or upgrade an older one\n"
+	"  scan     catalogue every image under a folder (XXH3-128, dHash, size)\n"
+	"  stats    images and bytes per class and status\n"
+	"  check    the catalog against the disk: missing, changed, untracked\n"
+	"  export   the manifest: one row per image\n"
+	"\n"
+	"Options:\n"
+	"  --db FILE    the catalog (default: $WINNOW_DB, else ./winnow.db)\n"
+	"  -h, --help   this help; 'db COMMAND --help' for one command\n"
+	"  --version    print the version\n"
+	"\n"
+	"Examples:\n"
+	"  db init\n"
+	"  db scan --path train -j 8\n"
+	"  db stats --format csv\n"
+	"  db check --path train\n"
+	"  db export --format jsonl > manifest.jsonl\n"
+	"\n"
+	"Exit status: 0 done; 1 done, but some files failed or differ; 2 bad usage;\n"
+	"3 fatal (catalog or I/O).\n";
+
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+} commands[] = {
+	{ "init", cmd_init },
+	{ "scan", cmd_scan },
+	{ "stats", cmd_stats },
+	{ "check", cmd_check },
+	{ "export", cmd_export },
+};
+
+int main(int argc, char **argv)
+{
+	int i;
+
+	cli_prog = "db";
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			fputs(usage, stdout);
+			return EXIT_DONE;
+		} else if (!strcmp(argv[i], "--version")) {
+			printf("db (winnow) %s\n", WINNOW_VERSION);
+			return EXIT_DONE;
+		} else if (!strcmp(argv[i], "--db") && i + 1 < argc) {
+			db_global_path = argv[++i];
+		} else if (!strncmp(argv[i], "--db=", 5)) {
+			db_global_path = argv[i] + 5;
+		} else {
+			return cli_usage_error("unknown option '%s'", argv[i]);
+		}
+	}
+	if (i == argc) {
+		fputs(usage, stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[i], "help")) {
+		fputs(usage, stdout);
+		return EXIT_DONE;
+	}
+	for (size_t c = 0; c < sizeof(commands) / sizeof(commands[0]); c++)
+		if (!strcmp(argv[i], commands[c].name)) {
+			static char prog[32];
+
+			snprintf(prog, sizeof(prog), "db %s", commands[c].name);
+			cli_prog = prog;
+			return commands[c].fn(argc - i, argv + i);
+		}
+	return cli_usage_error("'%s' is not a db command", argv[i]);
+}
+
+int db_open(const char *opt, enum catalog_mode mode, struct catalog **cat)
+{
+	struct wn_err err;
+
+	if (catalog_open(cli_db_path(opt ? opt : db_global_path), mode, cat, &err)) {
+		cli_error("%s", err.msg);
+		return EXIT_FATAL;
+	}
+	return EXIT_DONE;
+}

@@ -1,0 +1,271 @@
+/* Walk, compare stamps, hash and fingerprint what changed on the worker
+ * pool, and write the rows in batches from the calling thread. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core/dhash.h"
+#include "core/filehash.h"
+#include "core/fileio.h"
+#include "core/pool.h"
+#include "core/progress.h"
+#include "core/walk.h"
+#include "images.h"
+#include "scan.h"
+
+#define BATCH 256
+
+/* One walked file. Kept small: a 300,000-file tree holds all of them. */
+struct item {
+	char *disk_path;
+	char *path;        /* catalog path */
+	char *class_name;
+	int64_t size, mtime_ns;
+};
+
+struct items {
+	struct item *v;
+	size_t n, alloc;
+	struct strbuf root_rel;
+	int oom;
+};
+
+enum outcome { DONE_OK, DONE_CORRUPT, DONE_UNREADABLE };
+
+/* The work on one file, done on a pool thread. */
+struct job {
+	const struct item *item;
+	const struct img_limits *limits;
+	enum outcome outcome;
+	struct filehash hash;
+	struct fingerprint fp;
+	struct img_info info;
+	enum img_format format;
+	struct wn_err err;
+};
+
+void scan_opts_init(struct scan_opts *opts)
+{
+	memset(opts, 0, sizeof(*opts));
+	opts->limits.max_bytes = IMG_DEFAULT_MAX_BYTES;
+	opts->limits.max_pixels = IMG_DEFAULT_MAX_PIXELS;
+}
+
+static int collect(const struct walk_entry *e, void *data)
+{
+	struct items *it = data;
+	struct item *x;
+	struct strbuf path = STRBUF_INIT;
+
+	if (it->n == it->alloc) {
+		size_t alloc = it->alloc ? 2 * it->alloc : 1024;
+		struct item *v = realloc(it->v, alloc * sizeof(*v));
+
+		if (!v)
+			goto oom;
+		it->v = v;
+		it->alloc = alloc;
+	}
+	if ((it->root_rel.len && (strbuf_addstr(&path, it->root_rel.buf) ||
+				  strbuf_addch(&path, '/'))) ||
+	    strbuf_addstr(&path, e->rel))
+		goto oom;
+	x = &it->v[it->n];
+	x->path = strbuf_detach(&path);
+	x->disk_path = strdup(e->path);
+	x->class_name = e->class_name ? strdup(e->class_name) : NULL;
+	x->size = e->st.st_size;
+	x->mtime_ns = (int64_t)e->st.st_mtim.tv_sec * 1000000000 + e->st.st_mtim.tv_nsec;
+	it->n++;
+	if (!x->disk_path || (e->class_name && !x->class_name))
+		goto oom;
+	return 0;
+oom:
+	strbuf_release(&path);
+	it->oom = 1;
+	return -1;
+}
+
+static void items_release(struct items *it)
+{
+	for (size_t i = 0; i < it->n; i++) {
+		free(it->v[i].disk_path);
+		free(it->v[i].path);
+		free(it->v[i].class_name);
+	}
+	free(it->v);
+	strbuf_release(&it->root_rel);
+}
+
+static void run_job(void *arg)
+{
+	struct job *j = arg;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+
+	wn_err_clear(&j->err);
+	j->format = IMG_UNKNOWN;
+	if (read_file_limited(j->item->disk_path, j->limits->max_bytes, &buf, &len, &j->err)) {
+		/* Too large to decode, but still hashed for exact duplicates. */
+		if (j->err.code == WN_ELIMIT &&
+		    !filehash_file(j->item->disk_path, &j->hash, NULL)) {
+			snprintf(j->err.msg, sizeof(j->err.msg), "%zu bytes is over the limit of %zu",
+				 (size_t)j->hash.size, j->limits->max_bytes);
+			j->outcome = DONE_CORRUPT;
+			return;
+		}
+		j->outcome = DONE_UNREADABLE;
+		return;
+	}
+	filehash_buffer(buf, len, &j->hash);
+	j->format = img_sniff(buf, len);
+	if (fingerprint_decode(buf, len, j->limits, &j->fp, &j->info, &j->err))
+		j->outcome = DONE_CORRUPT;
+	else
+		j->outcome = DONE_OK;
+	free(buf);
+}
+
+static int write_job(struct catalog *cat, const struct job *j, const struct scan_opts *opts,
+		     struct scan_stats *stats, struct wn_err *err)
+{
+	struct image_row r;
+
+	if (j->outcome == DONE_UNREADABLE) {
+		stats->unreadable++;
+		if (opts->on_problem)
+			opts->on_problem(j->item->disk_path,
+					 wn_err_cause(&j->err, j->item->disk_path), 1, opts->data);
+		return 0;
+	}
+	memset(&r, 0, sizeof(r));
+	r.path = j->item->path;
+	r.class_name = j->item->class_name;
+	r.size = (int64_t)j->hash.size;
+	r.mtime_ns = j->item->mtime_ns;
+	r.has_xxh3 = 1;
+	memcpy(r.xxh3, j->hash.full, 16);
+	memcpy(r.head_xxh3, j->hash.head, 16);
+	r.format = j->format == IMG_UNKNOWN ? NULL : img_format_name(j->format);
+	stats->bytes_read += j->hash.size;
+	if (j->outcome == DONE_OK) {
+		r.has_fingerprint = 1;
+		r.dhash = j->fp.dhash;
+		memcpy(r.thumb, j->fp.thumb, THUMB_BYTES);
+		r.width = j->info.width;
+		r.height = j->info.height;
+		r.status = IMAGE_OK;
+	} else {
+		r.status = IMAGE_CORRUPT;
+		r.error = j->err.msg;
+		stats->corrupt++;
+		if (opts->on_problem)
+			opts->on_problem(j->item->disk_path, j->err.msg, 0, opts->data);
+	}
+	stats->hashed++;
+	return images_upsert(cat, &r, err);
+}
+
+static int run_batch(struct catalog *cat, struct pool *pool, struct job *jobs, size_t n,
+		     const struct scan_opts *opts, struct scan_stats *stats,
+		     struct progress *prog, struct wn_err *err)
+{
+	for (size_t i = 0; i < n; i++)
+		pool_submit(pool, run_job, &jobs[i]);
+	pool_wait(pool);
+	if (catalog_begin(cat, err))
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (write_job(cat, &jobs[i], opts, stats, err)) {
+			catalog_rollback(cat);
+			return -1;
+		}
+		progress_add(prog, 1, jobs[i].outcome != DONE_OK);
+	}
+	return catalog_commit(cat, err);
+}
+
+/* Marks which items need reading; returns how many. */
+static int pick_changed(struct catalog *cat, struct items *it, int rehash, char *todo,
+			size_t *count, struct scan_stats *stats, struct wn_err *err)
+{
+	*count = 0;
+	for (size_t i = 0; i < it->n; i++) {
+		struct image_stamp s;
+		int found = images_stamp(cat, it->v[i].path, &s, err);
+
+		if (found < 0)
+			return -1;
+		todo[i] = rehash || !found || !s.hashed || s.size != it->v[i].size ||
+			  s.mtime_ns != it->v[i].mtime_ns ||
+			  (s.status != IMAGE_OK && s.status != IMAGE_CORRUPT);
+		if (todo[i])
+			(*count)++;
+		else
+			stats->unchanged++;
+	}
+	return 0;
+}
+
+int scan_tree(struct catalog *cat, const char *root, const struct scan_opts *opts,
+	      struct scan_stats *stats, struct wn_err *err)
+{
+	struct items it = { NULL, 0, 0, STRBUF_INIT, 0 };
+	struct walk_opts wo = { 0 };
+	struct job *jobs = NULL;
+	struct pool *pool = NULL;
+	struct progress *prog = NULL;
+	struct stat st;
+	char *todo = NULL;
+	size_t ntodo, nbatch = 0;
+	const char *base;
+	int ret = -1;
+
+	memset(stats, 0, sizeof(*stats));
+	if (catalog_rel_dir(cat, root, &it.root_rel, err))
+		return -1;
+	if (!stat(catalog_file(cat), &st)) {
+		wo.skip_dev = st.st_dev;
+		wo.skip_ino = st.st_ino;
+	}
+	base = strrchr(catalog_file(cat), '/');
+	wo.skip_base = base ? base + 1 : catalog_file(cat);
+	if (walk_tree(root, &wo, collect, &it, err) < 0 || it.oom) {
+		if (it.oom)
+			wn_fail(err, WN_ENOMEM, "out of memory walking %s", root);
+		goto out;
+	}
+	stats->files = it.n;
+	todo = calloc(it.n + 1, 1);
+	jobs = calloc(BATCH, sizeof(*jobs));
+	pool = pool_create(opts->threads);
+	if (!todo || !jobs || !pool) {
+		wn_fail(err, WN_ENOMEM, "out of memory or threads");
+		goto out;
+	}
+	if (pick_changed(cat, &it, opts->rehash, todo, &ntodo, stats, err))
+		goto out;
+	prog = progress_start(opts->progress, "scan", ntodo);
+	for (size_t i = 0; i < it.n; i++) {
+		if (!todo[i])
+			continue;
+		jobs[nbatch].item = &it.v[i];
+		jobs[nbatch].limits = &opts->limits;
+		if (++nbatch == BATCH) {
+			if (run_batch(cat, pool, jobs, nbatch, opts, stats, prog, err))
+				goto out;
+			nbatch = 0;
+		}
+	}
+	if (nbatch && run_batch(cat, pool, jobs, nbatch, opts, stats, prog, err))
+		goto out;
+	ret = 0;
+out:
+	progress_finish(prog);
+	pool_free(pool);
+	free(jobs);
+	free(todo);
+	items_release(&it);
+	return ret;
+}

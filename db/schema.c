@@ -1,0 +1,106 @@
+/* The catalog schema and its forward migrations. Migration N takes a
+ * catalog from user_version N-1 to N inside one transaction; released
+ * migrations are never edited, only new ones appended. */
+#include <stdio.h>
+
+#include "catalog_internal.h"
+
+static const char *const migrations[] = {
+	/* 1: images, runs, events. */
+	"CREATE TABLE images ("
+	"  id INTEGER PRIMARY KEY,"
+	"  path TEXT NOT NULL UNIQUE,"   /* relative to the catalog's folder */
+	"  class TEXT,"                  /* first-level folder; NULL for none */
+	"  size INTEGER NOT NULL,"
+	"  mtime_ns INTEGER NOT NULL,"
+	"  xxh3 BLOB,"                   /* XXH3-128 of the file, canonical */
+	"  head_xxh3 BLOB,"              /* XXH3-128 of its first 4 KiB */
+	"  dhash INTEGER,"               /* dHash-64 as a signed 64-bit integer */
+	"  thumb BLOB,"                  /* 16x16 luma, 256 bytes */
+	"  width INTEGER,"
+	"  height INTEGER,"
+	"  format TEXT,"
+	"  status TEXT NOT NULL DEFAULT 'ok'"
+	"    CHECK (status IN ('ok', 'corrupt', 'deleted', 'quarantined')),"
+	"  error TEXT,"                  /* why it is corrupt */
+	"  source_url TEXT,"
+	"  added_ms INTEGER NOT NULL,"
+	"  updated_ms INTEGER NOT NULL"
+	");"
+	"CREATE INDEX images_by_xxh3 ON images(xxh3);"
+	"CREATE INDEX images_by_size ON images(size);"
+	"CREATE INDEX images_by_class ON images(class, status);"
+	"CREATE TABLE runs ("
+	"  id INTEGER PRIMARY KEY,"
+	"  command TEXT NOT NULL,"       /* \"db scan\", \"dedup\" */
+	"  argv TEXT NOT NULL,"          /* JSON array of the arguments */
+	"  cwd TEXT,"
+	"  started_ms INTEGER NOT NULL,"
+	"  finished_ms INTEGER,"         /* NULL while running or after a crash */
+	"  exit_code INTEGER,"
+	"  counts TEXT"                  /* JSON object of what the run counted */
+	");"
+	"CREATE TABLE events ("
+	"  id INTEGER PRIMARY KEY,"
+	"  run_id INTEGER REFERENCES runs(id),"
+	"  image_id INTEGER REFERENCES images(id),"
+	"  action TEXT NOT NULL"
+	"    CHECK (action IN ('delete', 'move', 'relabel', 'quarantine', 'restore')),"
+	"  path TEXT NOT NULL,"          /* where the file was */
+	"  dest TEXT,"                   /* where it went, for moves */
+	"  cause TEXT NOT NULL,"         /* why, in words a person can audit */
+	"  at_ms INTEGER NOT NULL"
+	");"
+	"CREATE INDEX events_by_image ON events(image_id);",
+};
+
+const int CATALOG_SCHEMA_VERSION = (int)(sizeof(migrations) / sizeof(migrations[0]));
+
+/* A version-0 file that already holds tables belongs to something else. */
+static int foreign_tables(struct catalog *cat)
+{
+	sqlite3_stmt *st;
+	int n = 0;
+
+	if (sqlite3_prepare_v2(cat->db, "SELECT count(*) FROM sqlite_master", -1, &st,
+			       NULL) != SQLITE_OK)
+		return 0;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return n > 0;
+}
+
+int catalog_migrate(struct catalog *cat, struct wn_err *err)
+{
+	int v = catalog_version(cat);
+
+	while (v < CATALOG_SCHEMA_VERSION) {
+		char pragma[64];
+
+		if (catalog_begin(cat, err))
+			return -1;
+		/* Another process may have migrated while we waited for the lock. */
+		v = catalog_version(cat);
+		if (v >= CATALOG_SCHEMA_VERSION) {
+			catalog_rollback(cat);
+			break;
+		}
+		if (v == 0 && foreign_tables(cat)) {
+			catalog_rollback(cat);
+			return wn_fail(err, WN_EDB, "%s: an SQLite file, but not a winnow catalog",
+				       cat->file);
+		}
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", v + 1);
+		if (sqlite3_exec(cat->db, migrations[v], NULL, NULL, NULL) != SQLITE_OK ||
+		    sqlite3_exec(cat->db, pragma, NULL, NULL, NULL) != SQLITE_OK) {
+			catalog_fail(cat, err, "schema migration failed");
+			catalog_rollback(cat);
+			return -1;
+		}
+		if (catalog_commit(cat, err))
+			return -1;
+		v++;
+	}
+	return 0;
+}
