@@ -13,7 +13,7 @@ PKG_CONFIG ?= pkg-config
 PKGS = libturbojpeg libpng libwebp libwebpdemux libxxhash sqlite3
 DEB_PACKAGES = build-essential pkg-config libturbojpeg0-dev libpng-dev libwebp-dev \
 	libgif-dev libxxhash-dev libsqlite3-dev libcmocka-dev sqlite3 python3
-BENCH_PACKAGES = python3-pil python3-numpy hyperfine
+BENCH_PACKAGES = python3-pil python3-numpy bc xxhash
 
 WARNINGS = -Wall -Wextra -Wshadow -Wvla -Wformat=2 -Wmissing-prototypes
 CFLAGS ?= -O2 -g
@@ -74,6 +74,12 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(call obj,$(FIXTURE_SRC)) $(LIB)
 $(BUILD)/tests/mkfixtures: $(call obj,tests/mkfixtures.c $(FIXTURE_SRC)) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
+BENCH_PROGRAMS = $(BUILD)/bench/decode_bench $(BUILD)/bench/catalog_bench
+$(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+bench: $(BENCH_PROGRAMS)
+
 test-programs: all $(addprefix $(BUILD)/tests/,$(UNIT_TESTS)) $(BUILD)/tests/mkfixtures
 
 test: test-programs
@@ -97,7 +103,7 @@ deps:
 clean:
 	rm -rf build bin
 
-.PHONY: all test test-programs check deps clean
+.PHONY: all bench test test-programs check deps clean
 .SECONDARY:
 
 -include $(shell find build -name '*.d' 2>/dev/null)

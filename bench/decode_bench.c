@@ -1,0 +1,86 @@
+/* Times winnow's JPEG decoding of the files listed in LIST (one path a
+ * line), all read into memory first so only decoding is timed.
+ *   decode_bench [--scale 8] LIST
+ * --scale 8 asks for the smallest DCT scaling (1/8); the default decodes
+ * full size. Prints "<images/s> <images> <seconds>" on stdout. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/fileio.h"
+#include "core/img.h"
+
+struct file {
+	uint8_t *data;
+	size_t len;
+};
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int main(int argc, char **argv)
+{
+	struct img_decode_opts o;
+	struct file *files = NULL;
+	size_t n = 0, alloc = 0;
+	char line[4096];
+	FILE *list;
+	double t0, t1;
+	int scale8 = 0;
+
+	if (argc == 4 && !strcmp(argv[1], "--scale") && !strcmp(argv[2], "8"))
+		scale8 = 1;
+	else if (argc != 2) {
+		fprintf(stderr, "usage: decode_bench [--scale 8] LIST\n");
+		return 2;
+	}
+	list = fopen(argv[argc - 1], "r");
+	if (!list) {
+		perror(argv[argc - 1]);
+		return 2;
+	}
+	while (fgets(line, sizeof(line), list)) {
+		struct wn_err err;
+
+		line[strcspn(line, "\n")] = '\0';
+		if (n == alloc) {
+			alloc = alloc ? 2 * alloc : 256;
+			files = realloc(files, alloc * sizeof(*files));
+			if (!files)
+				return 3;
+		}
+		if (read_file_limited(line, IMG_DEFAULT_MAX_BYTES, &files[n].data, &files[n].len,
+				      &err)) {
+			fprintf(stderr, "%s\n", err.msg);
+			return 3;
+		}
+		n++;
+	}
+	fclose(list);
+	img_decode_opts_init(&o);
+	if (scale8)
+		o.min_width = o.min_height = 1;
+	t0 = now();
+	for (size_t i = 0; i < n; i++) {
+		struct img im;
+		struct wn_err err;
+
+		if (img_decode(files[i].data, files[i].len, &o, &im, NULL, &err)) {
+			fprintf(stderr, "file %zu: %s\n", i, err.msg);
+			return 3;
+		}
+		img_release(&im);
+	}
+	t1 = now();
+	printf("%.1f %zu %.3f\n", (double)n / (t1 - t0), n, t1 - t0);
+	for (size_t i = 0; i < n; i++)
+		free(files[i].data);
+	free(files);
+	return 0;
+}
