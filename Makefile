@@ -87,8 +87,8 @@ test: test-programs
 		tests/run.sh $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 
 check:
-	$(MAKE) DEVELOPER=1 test
-	$(MAKE) DEVELOPER=1 SANITIZE=address,undefined test
+	@$(MAKE) --no-print-directory DEVELOPER=1 test
+	@$(MAKE) --no-print-directory DEVELOPER=1 SANITIZE=address,undefined test
 
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES) $(if $(BENCH),$(BENCH_PACKAGES)); do \

@@ -1,0 +1,318 @@
+/* The catalog: creation, migrations, refusals, relative paths, image rows,
+ * filters, stats, runs and events. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "db/catalog.h"
+#include "db/images.h"
+#include "db/runs.h"
+#include "tests/fixtures.h"
+
+static char dir[] = "/tmp/winnow-catalog.XXXXXX";
+static char dbpath[128];
+
+static struct catalog *open_fresh(void)
+{
+	struct catalog *cat;
+	struct wn_err err;
+	char wal[160];
+
+	unlink(dbpath);
+	snprintf(wal, sizeof(wal), "%s-wal", dbpath);
+	unlink(wal);
+	if (catalog_open(dbpath, CATALOG_CREATE, &cat, &err))
+		fail_msg("open: %s", err.msg);
+	return cat;
+}
+
+static int64_t query_int(const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	int64_t v = -1;
+
+	assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+static void exec_sql(const char *path, const char *sql)
+{
+	sqlite3 *db;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+static void test_create_and_refusals(void **state)
+{
+	struct catalog *cat = open_fresh();
+	struct wn_err err;
+	char other[160];
+
+	(void)state;
+	assert_int_equal(catalog_version(cat), CATALOG_SCHEMA_VERSION);
+	catalog_close(cat);
+	/* Reopening migrates nothing and keeps the version. */
+	assert_int_equal(catalog_open(dbpath, CATALOG_READONLY, &cat, NULL), 0);
+	assert_int_equal(catalog_version(cat), CATALOG_SCHEMA_VERSION);
+	catalog_close(cat);
+	/* Missing, newer, foreign and non-SQLite files are refused. */
+	snprintf(other, sizeof(other), "%s/missing.db", dir);
+	assert_int_equal(catalog_open(other, CATALOG_EXISTING, &cat, &err), -1);
+	assert_int_equal(err.code, WN_EIO);
+	assert_null(cat);
+	exec_sql(dbpath, "PRAGMA user_version = 999");
+	assert_int_equal(catalog_open(dbpath, CATALOG_EXISTING, &cat, &err), -1);
+	assert_non_null(strstr(err.msg, "newer than this winnow"));
+	snprintf(other, sizeof(other), "%s/foreign.db", dir);
+	exec_sql(other, "CREATE TABLE t(x)");
+	assert_int_equal(catalog_open(other, CATALOG_CREATE, &cat, &err), -1);
+	assert_non_null(strstr(err.msg, "not a winnow catalog"));
+	snprintf(other, sizeof(other), "%s/text.db", dir);
+	fx_write(other, "hello, this is not SQLite at all.......", 39);
+	assert_int_equal(catalog_open(other, CATALOG_CREATE, &cat, &err), -1);
+	assert_int_equal(err.code, WN_EDB);
+}
+
+/* A catalog made by an older schema (here: version 0 with no tables) is
+ * migrated in place by a writer and refused by a reader. */
+static void test_readonly_needs_migration(void **state)
+{
+	struct catalog *cat;
+	struct wn_err err;
+
+	(void)state;
+	unlink(dbpath);
+	exec_sql(dbpath, "PRAGMA user_version = 0");
+	assert_int_equal(catalog_open(dbpath, CATALOG_READONLY, &cat, &err), -1);
+	assert_non_null(strstr(err.msg, "needs upgrading"));
+	assert_int_equal(catalog_open(dbpath, CATALOG_EXISTING, &cat, &err), 0);
+	assert_int_equal(catalog_version(cat), CATALOG_SCHEMA_VERSION);
+	catalog_close(cat);
+	assert_int_equal(query_int("PRAGMA user_version"), CATALOG_SCHEMA_VERSION);
+}
+
+static void test_relative_paths(void **state)
+{
+	struct catalog *cat = open_fresh();
+	struct strbuf sb = STRBUF_INIT;
+	char sub[160], cwd[4096];
+
+	(void)state;
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	snprintf(sub, sizeof(sub), "%s/train", dir);
+	mkdir(sub, 0755);
+	snprintf(sub, sizeof(sub), "%s/train/cats", dir);
+	mkdir(sub, 0755);
+	assert_int_equal(catalog_rel_dir(cat, dir, &sb, NULL), 0);
+	assert_string_equal(sb.buf, "");
+	strbuf_reset(&sb);
+	assert_int_equal(catalog_rel_dir(cat, sub, &sb, NULL), 0);
+	assert_string_equal(sb.buf, "train/cats");
+	strbuf_reset(&sb);
+	assert_int_equal(catalog_rel_dir(cat, "/", &sb, NULL), 0);
+	assert_true(!strncmp(sb.buf, "..", 2));
+	assert_null(strstr(sb.buf, "//"));
+	strbuf_reset(&sb);
+	/* From inside the folder, a relative name works too. */
+	assert_int_equal(chdir(sub), 0);
+	assert_int_equal(catalog_rel_dir(cat, "..", &sb, NULL), 0);
+	assert_string_equal(sb.buf, "train");
+	assert_int_equal(chdir(cwd), 0);
+	strbuf_reset(&sb);
+	assert_int_equal(catalog_rel_dir(cat, "/nonexistent/x", &sb, NULL), -1);
+	strbuf_release(&sb);
+	catalog_close(cat);
+}
+
+static int count_rows(const struct image_row *r, void *data)
+{
+	(void)r;
+	(*(int *)data)++;
+	return 0;
+}
+
+static int check_row(const struct image_row *r, void *data)
+{
+	(void)data;
+	assert_string_equal(r->path, "train/cats/a.jpg");
+	assert_string_equal(r->class_name, "cats");
+	assert_int_equal(r->size, 1234);
+	assert_int_equal(r->dhash, 0xfedcba9876543210ull);
+	assert_int_equal(r->thumb[255], 7);
+	assert_int_equal(r->xxh3[15], 0xab);
+	assert_int_equal(r->width, 640);
+	assert_string_equal(r->format, "jpeg");
+	assert_string_equal(r->source_url, "https://example.org/a.jpg");
+	return 42;
+}
+
+static int sum_stats(const char *class_name, enum image_status status, int64_t count,
+		     int64_t bytes, void *data)
+{
+	int64_t *totals = data;
+
+	(void)class_name;
+	totals[status] += count;
+	totals[4] += bytes;
+	return 0;
+}
+
+static void test_rows_filters_stats(void **state)
+{
+	struct catalog *cat = open_fresh();
+	struct image_row r;
+	struct image_stamp s;
+	struct image_filter f = { NULL, -1, NULL };
+	int64_t totals[5] = { 0 };
+	int n = 0;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	r.path = "train/cats/a.jpg";
+	r.class_name = "cats";
+	r.size = 1234;
+	r.mtime_ns = 99;
+	r.has_xxh3 = 1;
+	r.xxh3[15] = 0xab;
+	r.has_fingerprint = 1;
+	r.dhash = 0xfedcba9876543210ull;  /* the top bit set: stored signed */
+	r.thumb[255] = 7;
+	r.width = 640;
+	r.height = 480;
+	r.format = "jpeg";
+	r.source_url = "https://example.org/a.jpg";
+	assert_int_equal(catalog_begin(cat, NULL), 0);
+	assert_int_equal(images_upsert(cat, &r, NULL), 0);
+	/* The update keeps the source URL when the new row has none. */
+	r.source_url = NULL;
+	assert_int_equal(images_upsert(cat, &r, NULL), 0);
+	r.path = "train/dogs/b.png";
+	r.class_name = "dogs";
+	r.status = IMAGE_CORRUPT;
+	r.error = "corrupt PNG";
+	r.has_fingerprint = 0;
+	assert_int_equal(images_upsert(cat, &r, NULL), 0);
+	r.path = "train0/x.jpg";  /* shares the prefix bytes "train" only */
+	r.class_name = NULL;
+	r.status = IMAGE_OK;
+	assert_int_equal(images_upsert(cat, &r, NULL), 0);
+	assert_int_equal(catalog_commit(cat, NULL), 0);
+
+	assert_int_equal(images_stamp(cat, "train/cats/a.jpg", &s, NULL), 1);
+	assert_int_equal(s.size, 1234);
+	assert_int_equal(s.mtime_ns, 99);
+	assert_true(s.hashed);
+	assert_int_equal(images_stamp(cat, "train/dogs/b.png", &s, NULL), 1);
+	assert_true(s.hashed);  /* corrupt with a hash: nothing to redo */
+	assert_int_equal(s.status, IMAGE_CORRUPT);
+	assert_int_equal(images_stamp(cat, "nope", &s, NULL), 0);
+
+	assert_int_equal(images_foreach(cat, &f, count_rows, &n, NULL), 0);
+	assert_int_equal(n, 3);
+	n = 0;
+	f.path_prefix = "train/";
+	assert_int_equal(images_foreach(cat, &f, count_rows, &n, NULL), 0);
+	assert_int_equal(n, 2);
+	f.class_name = "cats";
+	assert_int_equal(images_foreach(cat, &f, check_row, NULL, NULL), 42);
+	f.class_name = NULL;
+	f.status = IMAGE_CORRUPT;
+	n = 0;
+	assert_int_equal(images_foreach(cat, &f, count_rows, &n, NULL), 0);
+	assert_int_equal(n, 1);
+
+	assert_int_equal(images_stats(cat, sum_stats, totals, NULL), 0);
+	assert_int_equal(totals[IMAGE_OK], 2);
+	assert_int_equal(totals[IMAGE_CORRUPT], 1);
+	assert_int_equal(totals[4], 3 * 1234);
+	catalog_close(cat);
+	assert_int_equal(query_int("SELECT count(*) FROM images WHERE source_url IS NOT NULL"), 1);
+}
+
+static void test_runs_and_events(void **state)
+{
+	struct catalog *cat = open_fresh();
+	char *argv[] = { "dedup", "--path", "tr\xff\"ain", NULL };
+	int64_t run;
+	struct wn_err err;
+
+	(void)state;
+	assert_int_equal(run_begin(cat, "dedup", 3, argv, &run, NULL), 0);
+	assert_int_equal(event_add(cat, run, 0, "delete", "train/a.jpg", NULL,
+				   "exact duplicate of train/b.jpg", NULL), 0);
+	assert_int_equal(event_add(cat, run, 0, "move", "train/c.jpg", "trash/c.jpg",
+				   "near duplicate", NULL), 0);
+	assert_int_equal(event_add(cat, run, 0, "explode", "x", NULL, "no", &err), -1);
+	assert_int_equal(err.code, WN_EDB);
+	assert_int_equal(run_finish(cat, run, 1, "{\"deleted\":1}", NULL), 0);
+	catalog_close(cat);
+	assert_int_equal(query_int("SELECT count(*) FROM events WHERE run_id = 1"), 2);
+	assert_int_equal(query_int("SELECT exit_code FROM runs"), 1);
+	assert_int_equal(query_int("SELECT json_valid(argv) FROM runs"), 1);
+	assert_int_equal(query_int("SELECT json_array_length(argv) FROM runs"), 3);
+	assert_int_equal(query_int("SELECT finished_ms >= started_ms FROM runs"), 1);
+}
+
+/* A transaction rolled back leaves no half-written rows. */
+static void test_rollback(void **state)
+{
+	struct catalog *cat = open_fresh();
+	struct image_row r;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	r.path = "a.jpg";
+	assert_int_equal(catalog_begin(cat, NULL), 0);
+	assert_int_equal(images_upsert(cat, &r, NULL), 0);
+	catalog_rollback(cat);
+	assert_int_equal(catalog_begin(cat, NULL), 0);
+	catalog_close(cat);  /* closing mid-transaction rolls back too */
+	assert_int_equal(query_int("SELECT count(*) FROM images"), 0);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	if (!mkdtemp(dir))
+		return -1;
+	snprintf(dbpath, sizeof(dbpath), "%s/winnow.db", dir);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[200];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_create_and_refusals),
+		cmocka_unit_test(test_readonly_needs_migration),
+		cmocka_unit_test(test_relative_paths),
+		cmocka_unit_test(test_rows_filters_stats),
+		cmocka_unit_test(test_runs_and_events),
+		cmocka_unit_test(test_rollback),
+	};
+
+	return cmocka_run_group_tests_name("catalog", tests, setup, teardown);
+}

@@ -1,0 +1,145 @@
+/* Whole-file reads with limits, atomic writes, and error messages. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <dirent.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "core/err.h"
+#include "core/fileio.h"
+#include "core/strbuf.h"
+#include "tests/fixtures.h"
+
+static char dir[] = "/tmp/winnow-fileio.XXXXXX";
+
+static void test_read_limits(void **state)
+{
+	char path[128];
+	uint8_t *buf;
+	size_t len;
+	struct wn_err err;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/f", dir);
+	fx_write(path, "0123456789", 10);
+	assert_int_equal(read_file_limited(path, 10, &buf, &len, NULL), 0);
+	assert_int_equal(len, 10);
+	assert_memory_equal(buf, "0123456789", 10);
+	free(buf);
+	assert_int_equal(read_file_limited(path, 9, &buf, &len, &err), -1);
+	assert_int_equal(err.code, WN_ELIMIT);
+	assert_null(buf);
+	assert_string_equal(wn_err_cause(&err, path), "10 bytes is over the limit of 9");
+	fx_write(path, "", 0);
+	assert_int_equal(read_file_limited(path, 9, &buf, &len, NULL), 0);
+	assert_int_equal(len, 0);
+	assert_non_null(buf);
+	free(buf);
+	assert_int_equal(read_file_limited(dir, 9, &buf, &len, &err), -1);
+	assert_non_null(strstr(err.msg, "not a regular file"));
+}
+
+static void test_atomic_write(void **state)
+{
+	char path[128];
+	uint8_t *buf;
+	size_t len;
+	struct wn_err err;
+	DIR *d;
+	struct dirent *de;
+	int entries = 0;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/out.jpg", dir);
+	assert_int_equal(write_file_atomic(path, "first", 5, NULL), 0);
+	assert_int_equal(write_file_atomic(path, "second", 6, NULL), 0);
+	assert_int_equal(read_file_limited(path, 100, &buf, &len, NULL), 0);
+	assert_int_equal(len, 6);
+	assert_memory_equal(buf, "second", 6);
+	free(buf);
+	/* Writing into a missing folder fails and leaves nothing behind. */
+	snprintf(path, sizeof(path), "%s/no/such/out.jpg", dir);
+	assert_int_equal(write_file_atomic(path, "x", 1, &err), -1);
+	assert_int_equal(err.code, WN_EIO);
+	d = opendir(dir);
+	while ((de = readdir(d)))
+		if (strstr(de->d_name, "winnow-tmp"))
+			entries++;
+	closedir(d);
+	assert_int_equal(entries, 0);
+}
+
+static void test_err_helpers(void **state)
+{
+	struct wn_err err;
+	char longpath[1000];
+
+	(void)state;
+	wn_fail(&err, WN_ECORRUPT, "corrupt %s", "JPEG");
+	wn_err_prefix(&err, "train/x.jpg");
+	assert_string_equal(err.msg, "train/x.jpg: corrupt JPEG");
+	assert_string_equal(wn_err_cause(&err, "train/x.jpg"), "corrupt JPEG");
+	assert_string_equal(wn_err_cause(&err, "other"), err.msg);
+	memset(longpath, 'a', sizeof(longpath) - 1);
+	longpath[sizeof(longpath) - 1] = '\0';
+	wn_err_prefix(&err, longpath);  /* truncated, still terminated */
+	assert_int_equal(strlen(err.msg), sizeof(err.msg) - 1);
+	assert_string_equal(wn_code_name(WN_ELIMIT), "limit");
+	assert_int_equal(wn_fail(NULL, WN_EIO, "ignored"), -1);
+}
+
+static void test_strbuf(void **state)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char *s;
+
+	(void)state;
+	assert_string_equal(sb.buf, "");
+	strbuf_setlen(&sb, 0);
+	for (int i = 0; i < 1000; i++)
+		assert_int_equal(strbuf_addf(&sb, "%d,", i), 0);
+	assert_int_equal(sb.len, 3890);
+	strbuf_setlen(&sb, 4);
+	assert_string_equal(sb.buf, "0,1,");
+	assert_int_equal(strbuf_add(&sb, "a\0b", 3), 0);
+	assert_int_equal(sb.len, 7);
+	s = strbuf_detach(&sb);
+	assert_memory_equal(s, "0,1,a\0b", 8);
+	free(s);
+	assert_string_equal(sb.buf, "");
+	s = strbuf_detach(&sb);
+	assert_string_equal(s, "");
+	free(s);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	char cmd[200];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_read_limits),
+		cmocka_unit_test(test_atomic_write),
+		cmocka_unit_test(test_err_helpers),
+		cmocka_unit_test(test_strbuf),
+	};
+
+	return cmocka_run_group_tests_name("fileio", tests, setup, teardown);
+}
