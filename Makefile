@@ -6,7 +6,9 @@
 #   make SANITIZE=address,undefined test   the same under ASan and UBSan
 #   make check                 what CI runs: DEVELOPER build, tests, sanitizer tests
 #   make deps                  install what a fresh Debian 12 machine lacks
+#                              (BENCH=1: also what bench/ compares with; FUZZ=1: clang)
 #   make bench                 build the benchmark helpers (see bench/)
+#   make fuzz                  fuzz the decoders with libFuzzer (FUZZ_SECONDS=60)
 
 CC ?= cc
 PKG_CONFIG ?= pkg-config
@@ -14,6 +16,7 @@ PKGS = libturbojpeg libpng libwebp libwebpdemux libxxhash sqlite3
 DEB_PACKAGES = build-essential pkg-config libturbojpeg0-dev libpng-dev libwebp-dev \
 	libgif-dev libxxhash-dev libsqlite3-dev libcmocka-dev sqlite3 python3
 BENCH_PACKAGES = python3-pil python3-numpy bc xxhash
+FUZZ_PACKAGES = clang
 
 WARNINGS = -Wall -Wextra -Wshadow -Wvla -Wformat=2 -Wmissing-prototypes
 CFLAGS ?= -O2 -g
@@ -80,6 +83,21 @@ $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB)
 
 bench: $(BENCH_PROGRAMS)
 
+# Coverage-guided fuzzing of the decoders with libFuzzer (needs clang).
+#   make fuzz FUZZ_SECONDS=300
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS = -std=gnu11 -O1 -g -fsanitize=fuzzer,address,undefined -I. \
+	$(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+fuzz: build/fuzz/fuzz_decode build/tests/mkfixtures
+	@mkdir -p build/fuzz/corpus build/fuzz/seeds
+	build/tests/mkfixtures bad build/fuzz/seeds
+	build/fuzz/fuzz_decode -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+		-artifact_prefix=build/fuzz/ build/fuzz/corpus build/fuzz/seeds
+
+build/fuzz/fuzz_decode: tests/fuzz/fuzz_decode.c $(LIB_SRC)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $^ $(LIBS)
+
 test-programs: all $(addprefix $(BUILD)/tests/,$(UNIT_TESTS)) $(BUILD)/tests/mkfixtures
 
 test: test-programs
@@ -91,7 +109,7 @@ check:
 	@$(MAKE) --no-print-directory DEVELOPER=1 SANITIZE=address,undefined test
 
 deps:
-	@missing=$$(for p in $(DEB_PACKAGES) $(if $(BENCH),$(BENCH_PACKAGES)); do \
+	@missing=$$(for p in $(DEB_PACKAGES) $(if $(BENCH),$(BENCH_PACKAGES)) $(if $(FUZZ),$(FUZZ_PACKAGES)); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 		echo "installing:" $$missing; \
@@ -103,7 +121,8 @@ deps:
 clean:
 	rm -rf build bin
 
-.PHONY: all bench test test-programs check deps clean
+
+.PHONY: all bench fuzz test test-programs check deps clean
 .SECONDARY:
 
 -include $(shell find build -name '*.d' 2>/dev/null)

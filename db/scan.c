@@ -37,6 +37,7 @@ enum outcome { DONE_OK, DONE_CORRUPT, DONE_UNREADABLE };
 struct job {
 	const struct item *item;
 	const struct img_limits *limits;
+	struct progress *prog;   /* counted by the worker, so the line moves */
 	enum outcome outcome;
 	struct filehash hash;
 	struct fingerprint fp;
@@ -113,9 +114,10 @@ static void run_job(void *arg)
 			snprintf(j->err.msg, sizeof(j->err.msg), "%zu bytes is over the limit of %zu",
 				 (size_t)j->hash.size, j->limits->max_bytes);
 			j->outcome = DONE_CORRUPT;
-			return;
+		} else {
+			j->outcome = DONE_UNREADABLE;
 		}
-		j->outcome = DONE_UNREADABLE;
+		progress_add(j->prog, 1, 1);
 		return;
 	}
 	filehash_buffer(buf, len, &j->hash);
@@ -125,6 +127,7 @@ static void run_job(void *arg)
 	else
 		j->outcome = DONE_OK;
 	free(buf);
+	progress_add(j->prog, 1, j->outcome != DONE_OK);
 }
 
 static int write_job(struct catalog *cat, const struct job *j, const struct scan_opts *opts,
@@ -168,8 +171,7 @@ static int write_job(struct catalog *cat, const struct job *j, const struct scan
 }
 
 static int run_batch(struct catalog *cat, struct pool *pool, struct job *jobs, size_t n,
-		     const struct scan_opts *opts, struct scan_stats *stats,
-		     struct progress *prog, struct wn_err *err)
+		     const struct scan_opts *opts, struct scan_stats *stats, struct wn_err *err)
 {
 	for (size_t i = 0; i < n; i++)
 		pool_submit(pool, run_job, &jobs[i]);
@@ -181,7 +183,6 @@ static int run_batch(struct catalog *cat, struct pool *pool, struct job *jobs, s
 			catalog_rollback(cat);
 			return -1;
 		}
-		progress_add(prog, 1, jobs[i].outcome != DONE_OK);
 	}
 	return catalog_commit(cat, err);
 }
@@ -252,13 +253,14 @@ int scan_tree(struct catalog *cat, const char *root, const struct scan_opts *opt
 			continue;
 		jobs[nbatch].item = &it.v[i];
 		jobs[nbatch].limits = &opts->limits;
+		jobs[nbatch].prog = prog;
 		if (++nbatch == BATCH) {
-			if (run_batch(cat, pool, jobs, nbatch, opts, stats, prog, err))
+			if (run_batch(cat, pool, jobs, nbatch, opts, stats, err))
 				goto out;
 			nbatch = 0;
 		}
 	}
-	if (nbatch && run_batch(cat, pool, jobs, nbatch, opts, stats, prog, err))
+	if (nbatch && run_batch(cat, pool, jobs, nbatch, opts, stats, err))
 		goto out;
 	ret = 0;
 out:
