@@ -1,0 +1,218 @@
+/* scan_tree(): what it records, that -j does not change it, re-runs,
+ * limits, and the catalog inside the tree. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <cmocka.h>
+
+#include "core/strbuf.h"
+#include "db/catalog.h"
+#include "db/images.h"
+#include "db/scan.h"
+#include "tests/fixtures.h"
+
+static char dir[] = "/tmp/winnow-scan.XXXXXX";
+static char root[160];
+
+struct problems {
+	int count;
+	struct strbuf text;
+};
+
+static void note_problem(const char *path, const char *cause, int unreadable, void *data)
+{
+	struct problems *p = data;
+
+	(void)unreadable;
+	p->count++;
+	strbuf_addf(&p->text, "%s: %s\n", path, cause);
+}
+
+/* Every row as one line, for comparing two catalogs. */
+static int dump_row(const struct image_row *r, void *data)
+{
+	struct strbuf *sb = data;
+
+	strbuf_addf(sb, "%s %s %s %lld %016llx %d %d %s", r->path,
+		    r->class_name ? r->class_name : "-", image_status_name(r->status),
+		    (long long)r->size, (unsigned long long)r->dhash, r->width, r->height,
+		    r->format ? r->format : "-");
+	for (int i = 0; i < 16; i++)
+		strbuf_addf(sb, "%02x", r->xxh3[i]);
+	for (int i = 0; i < THUMB_BYTES; i += 17)
+		strbuf_addf(sb, ".%d", r->thumb[i]);
+	strbuf_addch(sb, '\n');
+	return 0;
+}
+
+static void scan_into(const char *name, int threads, struct scan_stats *st,
+		      struct strbuf *dump, struct problems *p)
+{
+	struct image_filter all = { NULL, -1, NULL };
+	struct scan_opts o;
+	struct catalog *cat;
+	struct wn_err err;
+	char path[200];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	assert_int_equal(catalog_open(path, CATALOG_CREATE, &cat, NULL), 0);
+	scan_opts_init(&o);
+	o.threads = threads;
+	o.on_problem = note_problem;
+	o.data = p;
+	if (scan_tree(cat, root, &o, st, &err))
+		fail_msg("scan: %s", err.msg);
+	if (dump)
+		assert_int_equal(images_foreach(cat, &all, dump_row, dump, NULL), 0);
+	catalog_close(cat);
+}
+
+static void test_threads_do_not_change_results(void **state)
+{
+	struct strbuf a = STRBUF_INIT, b = STRBUF_INIT;
+	struct problems pa = { 0, STRBUF_INIT }, pb = { 0, STRBUF_INIT };
+	struct scan_stats st;
+
+	(void)state;
+	scan_into("one.db", 1, &st, &a, &pa);
+	assert_int_equal(st.files, 45);
+	assert_int_equal(st.hashed, 45);
+	assert_int_equal(st.corrupt, 5);
+	assert_int_equal(st.unreadable, 0);
+	scan_into("three.db", 3, &st, &b, &pb);
+	assert_string_equal(a.buf, b.buf);
+	/* Problems arrive in path order whatever the thread count. */
+	assert_int_equal(pa.count, 5);
+	assert_string_equal(pa.text.buf, pb.text.buf);
+	assert_non_null(strstr(pa.text.buf, "odd/zero.jpg: empty file\n"));
+	assert_non_null(strstr(a.buf, "data/cats/"));
+	strbuf_release(&a);
+	strbuf_release(&b);
+	strbuf_release(&pa.text);
+	strbuf_release(&pb.text);
+}
+
+static void test_rerun_reads_only_changes(void **state)
+{
+	struct problems p = { 0, STRBUF_INIT };
+	struct scan_stats st;
+	char path[256];
+
+	(void)state;
+	scan_into("rerun.db", 2, &st, NULL, &p);
+	assert_int_equal(st.hashed, 45);
+	p.count = 0;
+	scan_into("rerun.db", 2, &st, NULL, &p);
+	assert_int_equal(st.hashed, 0);
+	assert_int_equal(st.unchanged, 45);
+	assert_int_equal(st.bytes_read, 0);
+	assert_int_equal(p.count, 0);  /* known-corrupt files are not re-reported */
+	snprintf(path, sizeof(path), "%s/cats/extra.jpg", root);
+	{
+		struct img im = fx_pattern(70, 50, 3, 99);
+		struct fx_buf b = fx_jpeg(&im, 85, 0);
+
+		fx_write(path, b.data, b.len);
+		fx_buf_free(&b);
+		img_release(&im);
+	}
+	scan_into("rerun.db", 2, &st, NULL, &p);
+	assert_int_equal(st.files, 46);
+	assert_int_equal(st.hashed, 1);
+	assert_int_equal(st.unchanged, 45);
+	remove(path);
+	strbuf_release(&p.text);
+}
+
+/* A file over the byte limit is corrupt with its reason, yet still has
+ * its XXH3 (exact duplicates of huge files are still found). */
+static void test_byte_limit_keeps_hash(void **state)
+{
+	struct image_filter f = { NULL, IMAGE_CORRUPT, NULL };
+	struct problems p = { 0, STRBUF_INIT };
+	struct strbuf dump = STRBUF_INIT;
+	struct scan_opts o;
+	struct scan_stats st;
+	struct catalog *cat;
+	char path[200];
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/limit.db", dir);
+	assert_int_equal(catalog_open(path, CATALOG_CREATE, &cat, NULL), 0);
+	scan_opts_init(&o);
+	o.limits.max_bytes = 1000;
+	o.on_problem = note_problem;
+	o.data = &p;
+	assert_int_equal(scan_tree(cat, root, &o, &st, NULL), 0);
+	assert_true(st.corrupt > 5);
+	assert_non_null(strstr(p.text.buf, "is over the limit of 1000"));
+	assert_int_equal(images_foreach(cat, &f, dump_row, &dump, NULL), 0);
+	assert_null(strstr(dump.buf, "00000000000000000000000000000000"));
+	catalog_close(cat);
+	strbuf_release(&dump);
+	strbuf_release(&p.text);
+}
+
+/* With the catalog inside the tree, it and its -wal/-shm are not images. */
+static void test_catalog_inside_tree_is_skipped(void **state)
+{
+	struct problems p = { 0, STRBUF_INIT };
+	struct scan_opts o;
+	struct scan_stats st;
+	struct catalog *cat;
+	char path[200];
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/inside.db", root);
+	assert_int_equal(catalog_open(path, CATALOG_CREATE, &cat, NULL), 0);
+	scan_opts_init(&o);
+	o.on_problem = note_problem;
+	o.data = &p;
+	assert_int_equal(scan_tree(cat, root, &o, &st, NULL), 0);
+	assert_int_equal(st.files, 45);
+	assert_null(strstr(p.text.buf, "inside.db"));
+	catalog_close(cat);
+	remove(path);
+	strbuf_release(&p.text);
+}
+
+static int setup(void **state)
+{
+	static const char *const classes[] = { "cats", "dogs" };
+	char odd[200];
+
+	(void)state;
+	if (!mkdtemp(dir))
+		return -1;
+	snprintf(root, sizeof(root), "%s/data", dir);
+	fx_write_dataset(root, classes, 2, 16, 1, 5);
+	snprintf(odd, sizeof(odd), "%s/odd", root);
+	mkdir(odd, 0755);
+	fx_write_bad_set(odd);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[200];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_threads_do_not_change_results),
+		cmocka_unit_test(test_rerun_reads_only_changes),
+		cmocka_unit_test(test_byte_limit_keeps_hash),
+		cmocka_unit_test(test_catalog_inside_tree_is_skipped),
+	};
+
+	return cmocka_run_group_tests_name("scan", tests, setup, teardown);
+}
