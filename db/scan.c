@@ -188,7 +188,7 @@ static int run_batch(struct catalog *cat, struct pool *pool, struct job *jobs, s
 }
 
 /* Marks which items need reading; returns how many. */
-static int pick_changed(struct catalog *cat, struct items *it, int rehash, char *todo,
+static int pick_changed(struct catalog *cat, struct items *it, int rehash, char *stale,
 			size_t *count, struct scan_stats *stats, struct wn_err *err)
 {
 	*count = 0;
@@ -198,10 +198,10 @@ static int pick_changed(struct catalog *cat, struct items *it, int rehash, char 
 
 		if (found < 0)
 			return -1;
-		todo[i] = rehash || !found || !s.hashed || s.size != it->v[i].size ||
+		stale[i] = rehash || !found || !s.hashed || s.size != it->v[i].size ||
 			  s.mtime_ns != it->v[i].mtime_ns ||
 			  (s.status != IMAGE_OK && s.status != IMAGE_CORRUPT);
-		if (todo[i])
+		if (stale[i])
 			(*count)++;
 		else
 			stats->unchanged++;
@@ -218,8 +218,8 @@ int scan_tree(struct catalog *cat, const char *root, const struct scan_opts *opt
 	struct pool *pool = NULL;
 	struct progress *prog = NULL;
 	struct stat st;
-	char *todo = NULL;
-	size_t ntodo, nbatch = 0;
+	char *stale = NULL;
+	size_t nstale, nbatch = 0;
 	const char *base;
 	int ret = -1;
 
@@ -238,18 +238,18 @@ int scan_tree(struct catalog *cat, const char *root, const struct scan_opts *opt
 		goto out;
 	}
 	stats->files = it.n;
-	todo = calloc(it.n + 1, 1);
+	stale = calloc(it.n + 1, 1);
 	jobs = calloc(BATCH, sizeof(*jobs));
 	pool = pool_create(opts->threads);
-	if (!todo || !jobs || !pool) {
+	if (!stale || !jobs || !pool) {
 		wn_fail(err, WN_ENOMEM, "out of memory or threads");
 		goto out;
 	}
-	if (pick_changed(cat, &it, opts->rehash, todo, &ntodo, stats, err))
+	if (pick_changed(cat, &it, opts->rehash, stale, &nstale, stats, err))
 		goto out;
-	prog = progress_start(opts->progress, "scan", ntodo);
+	prog = progress_start(opts->progress, "scan", nstale);
 	for (size_t i = 0; i < it.n; i++) {
-		if (!todo[i])
+		if (!stale[i])
 			continue;
 		jobs[nbatch].item = &it.v[i];
 		jobs[nbatch].limits = &opts->limits;
@@ -267,7 +267,7 @@ out:
 	progress_finish(prog);
 	pool_free(pool);
 	free(jobs);
-	free(todo);
+	free(stale);
 	items_release(&it);
 	return ret;
 }

@@ -314,6 +314,29 @@ struct fx_buf fx_add_exif(const struct fx_buf *jpeg, int orientation, int big_en
 	return b;
 }
 
+char *fx_tempdir(const char *what)
+{
+	const char *tmp = getenv("TMPDIR");
+	struct strbuf sb = STRBUF_INIT;
+
+	strbuf_addf(&sb, "%s/winnow-%s.XXXXXX", tmp && *tmp ? tmp : "/tmp", what);
+	if (!mkdtemp(sb.buf))
+		die("mkdtemp failed");
+	return strbuf_detach(&sb);
+}
+
+void fx_rmtree(char *dir)
+{
+	struct strbuf cmd = STRBUF_INIT;
+
+	/* The names are ours (fx_tempdir), so plain quoting is enough. */
+	strbuf_addf(&cmd, "rm -rf '%s'", dir);
+	if (system(cmd.buf))
+		die("rm -rf failed");
+	strbuf_release(&cmd);
+	free(dir);
+}
+
 void fx_write(const char *path, const void *data, size_t len)
 {
 	FILE *f = fopen(path, "wb");

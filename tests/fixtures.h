@@ -43,6 +43,12 @@ struct fx_buf fx_webp(const struct img *im, int lossless);
  * orientation right after SOI, in big- or little-endian TIFF order. */
 struct fx_buf fx_add_exif(const struct fx_buf *jpeg, int orientation, int big_endian);
 
+/* fx_tempdir() : makes a fresh folder under $TMPDIR (or /tmp) whose name
+ * starts with winnow-<what>; fx_rmtree() removes it and all below. Both
+ * abort on failure. The returned path is malloc'd. */
+char *fx_tempdir(const char *what);
+void fx_rmtree(char *dir);
+
 /* fx_write() : writes a buffer to path; aborts on failure. */
 void fx_write(const char *path, const void *data, size_t len);
 

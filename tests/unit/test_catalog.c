@@ -16,7 +16,7 @@
 #include "db/runs.h"
 #include "tests/fixtures.h"
 
-static char dir[] = "/tmp/winnow-catalog.XXXXXX";
+static char *dir;
 static char dbpath[128];
 
 static struct catalog *open_fresh(void)
@@ -288,19 +288,16 @@ static void test_rollback(void **state)
 static int setup(void **state)
 {
 	(void)state;
-	if (!mkdtemp(dir))
-		return -1;
+	dir = fx_tempdir("catalog");
 	snprintf(dbpath, sizeof(dbpath), "%s/winnow.db", dir);
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	char cmd[200];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd);
+	fx_rmtree(dir);
+	return 0;
 }
 
 int main(void)

@@ -11,7 +11,7 @@
 #include "core/filehash.h"
 #include "tests/fixtures.h"
 
-static char dir[] = "/tmp/winnow-filehash.XXXXXX";
+static char *dir;
 
 static void hex_of_buffer(const void *buf, size_t len, char hex[33], char head[33])
 {
@@ -89,13 +89,15 @@ static void test_missing_file(void **state)
 static int setup(void **state)
 {
 	(void)state;
-	return mkdtemp(dir) ? 0 : -1;
+	dir = fx_tempdir("filehash");
+	return 0;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	return rmdir(dir);
+	fx_rmtree(dir);
+	return 0;
 }
 
 int main(void)

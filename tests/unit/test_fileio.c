@@ -15,7 +15,7 @@
 #include "core/strbuf.h"
 #include "tests/fixtures.h"
 
-static char dir[] = "/tmp/winnow-fileio.XXXXXX";
+static char *dir;
 
 static void test_read_limits(void **state)
 {
@@ -120,16 +120,15 @@ static void test_strbuf(void **state)
 static int setup(void **state)
 {
 	(void)state;
-	return mkdtemp(dir) ? 0 : -1;
+	dir = fx_tempdir("fileio");
+	return 0;
 }
 
 static int teardown(void **state)
 {
-	char cmd[200];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd);
+	fx_rmtree(dir);
+	return 0;
 }
 
 int main(void)

@@ -15,7 +15,7 @@
 #include "db/scan.h"
 #include "tests/fixtures.h"
 
-static char dir[] = "/tmp/winnow-scan.XXXXXX";
+static char *dir;
 static char root[160];
 
 struct problems {
@@ -186,8 +186,7 @@ static int setup(void **state)
 	char odd[200];
 
 	(void)state;
-	if (!mkdtemp(dir))
-		return -1;
+	dir = fx_tempdir("scan");
 	snprintf(root, sizeof(root), "%s/data", dir);
 	fx_write_dataset(root, classes, 2, 16, 1, 5);
 	snprintf(odd, sizeof(odd), "%s/odd", root);
@@ -198,11 +197,9 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[200];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd);
+	fx_rmtree(dir);
+	return 0;
 }
 
 int main(void)

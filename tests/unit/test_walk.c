@@ -14,7 +14,7 @@
 #include "core/walk.h"
 #include "tests/fixtures.h"
 
-static char root[] = "/tmp/winnow-walk.XXXXXX";
+static char *root;
 
 struct seen {
 	struct strbuf list;  /* "rel|class\n" per file */
@@ -52,8 +52,7 @@ static int setup(void **state)
 	char a[512], b[512];
 
 	(void)state;
-	if (!mkdtemp(root))
-		return -1;
+	root = fx_tempdir("walk");
 	mk("cats");
 	mk("cats/sub");
 	mk("dogs");
@@ -80,11 +79,9 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[600];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-	return system(cmd);
+	fx_rmtree(root);
+	return 0;
 }
 
 static void test_walk_order_classes_and_skips(void **state)
