@@ -1,4 +1,5 @@
 /* Shared command-line helpers: messages, option values, row output. */
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -79,7 +80,7 @@ int cli_parse_uint(const char *opt, const char *s, uint64_t max, uint64_t *out)
 
 	errno = 0;
 	v = strtoull(s, &end, 10);
-	if (!*s || *s == '-' || *end || errno || v == 0 || v > max) {
+	if (!isdigit((unsigned char)*s) || *end || errno || v == 0 || v > max) {
 		cli_usage_error("%s takes a whole number from 1 to %" PRIu64 ", not '%s'", opt,
 				max, s);
 		return -1;
@@ -114,7 +115,7 @@ int cli_parse_bytes(const char *opt, const char *s, uint64_t *out)
 		shift = 30, end++;
 	if (*end == 'B' || *end == 'b')
 		end++;
-	if (!*s || *s == '-' || *end || errno || v == 0 || v > (UINT64_MAX >> 30)) {
+	if (!isdigit((unsigned char)*s) || *end || errno || v == 0 || v > (UINT64_MAX >> 30)) {
 		cli_usage_error("%s takes a size such as 64M, 500k or 1048576, not '%s'", opt, s);
 		return -1;
 	}

@@ -91,7 +91,15 @@ int write_file_atomic(const char *path, const void *data, size_t len, struct wn_
 		p += n;
 		len -= (size_t)n;
 	}
-	if (fchmod(fd, 0644) || close(fd)) {
+	/* mkstemp makes 0600; some file systems refuse chmod, which is fine.
+	 * fsync before rename, so a crash leaves the old file or the new one,
+	 * never an empty one. */
+	(void)fchmod(fd, 0644);
+	if (fsync(fd)) {
+		wn_fail(err, WN_EIO, "%s: %s", tmp.buf, strerror(errno));
+		goto out;
+	}
+	if (close(fd)) {
 		fd = -1;
 		wn_fail(err, WN_EIO, "%s: %s", tmp.buf, strerror(errno));
 		goto out;

@@ -119,6 +119,21 @@ static int read_frame(GifFileType *gif, struct img *canvas, int transparent, str
 	return 0;
 }
 
+/* A transparent canvas from calloc: fresh zero pages, untouched until a
+ * frame's rows land on them. */
+static int alloc_canvas(struct img *out, int w, int h, struct wn_err *err)
+{
+	memset(out, 0, sizeof(*out));
+	out->pixels = calloc((size_t)h, (size_t)w * 4);
+	if (!out->pixels)
+		return wn_fail(err, WN_ENOMEM, "out of memory for a %dx%d GIF", w, h);
+	out->width = w;
+	out->height = h;
+	out->channels = 4;
+	out->stride = (size_t)w * 4;
+	return 0;
+}
+
 int img_gif_decode(const uint8_t *buf, size_t len, const struct img_decode_opts *opts,
 	       struct img *out, struct img_info *info, struct wn_err *err)
 {
@@ -131,9 +146,6 @@ int img_gif_decode(const uint8_t *buf, size_t len, const struct img_decode_opts 
 		return -1;
 	if (screen_info(gif, &opts->limits, info, err))
 		goto out;
-	if (img_alloc(out, info->width, info->height, 4, err))
-		goto out;
-	memset(out->pixels, 0, out->stride * (size_t)out->height);
 	for (;;) {
 		if (DGifGetRecordType(gif, &type) == GIF_ERROR) {
 			wn_fail(err, WN_ECORRUPT, "corrupt GIF (%s)", GifErrorString(gif->Error));
@@ -163,6 +175,9 @@ int img_gif_decode(const uint8_t *buf, size_t len, const struct img_decode_opts 
 		if (type == IMAGE_DESC_RECORD_TYPE) {
 			if (DGifGetImageDesc(gif) == GIF_ERROR)
 				goto gif_error;
+			/* The canvas only now: a header alone commits no memory. */
+			if (alloc_canvas(out, info->width, info->height, err))
+				goto out;
 			ret = read_frame(gif, out, transparent, err);
 			goto out;
 		}

@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -26,12 +27,12 @@ static int cmp_names(const void *a, const void *b)
 
 static void report(struct walker *w, int errnum, const char *what)
 {
-	struct wn_err err;
+	char cause[256];
 
 	if (!w->opts->on_error)
 		return;
-	wn_fail(&err, WN_EIO, "%s: %s%s", w->path.buf, what, strerror(errnum));
-	w->opts->on_error(&err, w->data);
+	snprintf(cause, sizeof(cause), "%s%s", what, strerror(errnum));
+	w->opts->on_error(w->path.buf, cause, w->data);
 }
 
 static int is_companion(const char *name, const char *base)
@@ -44,14 +45,21 @@ static int is_companion(const char *name, const char *base)
 	return !strcmp(name, "-wal") || !strcmp(name, "-shm") || !strcmp(name, "-journal");
 }
 
-/* Reads a folder's names (minus hidden ones) into a sorted array. */
-static char **read_names(DIR *dir, size_t *count)
+/* Reads a folder's names (minus hidden ones) into a sorted array; *errnum
+ * is set when the listing stopped early (the names read so far are kept). */
+static char **read_names(DIR *dir, size_t *count, int *errnum)
 {
 	char **names = NULL, **grown;
 	size_t n = 0, alloc = 0;
 	struct dirent *de;
 
-	while ((de = readdir(dir))) {
+	for (;;) {
+		errno = 0;
+		de = readdir(dir);
+		if (!de) {
+			*errnum = errno;
+			break;
+		}
 		if (de->d_name[0] == '.')
 			continue;
 		if (n == alloc) {
@@ -133,19 +141,21 @@ static int walk_dir(struct walker *w, int fd, int depth)
 	DIR *dir = fdopendir(fd);
 	size_t base = w->path.len, n = 0, i;
 	char **names;
-	int ret = 0;
+	int ret = 0, errnum = 0;
 
 	if (!dir) {
 		report(w, errno, "");
 		close(fd);
 		return 0;
 	}
-	names = read_names(dir, &n);
+	names = read_names(dir, &n, &errnum);
 	if (!names) {
 		report(w, ENOMEM, "");
 		closedir(dir);
 		return 0;
 	}
+	if (errnum)
+		report(w, errnum, "cannot list it all: ");
 	/* On entry path is root + "/" (base == rel_start) or a folder's path
 	 * without a trailing slash. */
 	for (i = 0; i < n && !ret; i++) {

@@ -20,9 +20,9 @@ struct walk_entry {
 
 /* Return 0 to go on, anything else to stop the walk with that value. */
 typedef int (*walk_fn)(const struct walk_entry *e, void *data);
-/* Called for an entry that cannot be read (a folder we may not open); the
- * walk goes on. err holds the path and the cause. */
-typedef void (*walk_error_fn)(const struct wn_err *err, void *data);
+/* Called for an entry that cannot be read (a folder we may not open or
+ * list to the end); the walk goes on. path is as walked, cause one line. */
+typedef void (*walk_error_fn)(const char *path, const char *cause, void *data);
 
 struct walk_opts {
 	/* The catalog, skipped wherever met: the file itself by device and

@@ -77,6 +77,40 @@ int catalog_rel_dir(const struct catalog *cat, const char *dir, struct strbuf *o
 	return 0;
 }
 
+int catalog_rel_path(const struct catalog *cat, const char *real_dir, const char *rel,
+		     struct strbuf *out)
+{
+	struct strbuf abs = STRBUF_INIT;
+	int ret = strbuf_addstr(&abs, real_dir) || strbuf_addch(&abs, '/') ||
+		  strbuf_addstr(&abs, rel) || rel_between(cat->dir, abs.buf, out);
+
+	strbuf_release(&abs);
+	return ret ? -1 : 0;
+}
+
+int catalog_abs_path(const struct catalog *cat, const char *path, struct strbuf *out)
+{
+	size_t start = out->len;
+
+	if (strbuf_addstr(out, cat->dir))
+		return -1;
+	/* Stored paths are normalised: only leading ".." can appear. */
+	while (!strncmp(path, "..", 2) && (path[2] == '/' || !path[2])) {
+		char *slash = strrchr(out->buf + start, '/');
+
+		if (slash && slash > out->buf + start)
+			strbuf_setlen(out, (size_t)(slash - out->buf));
+		else
+			strbuf_setlen(out, start + 1);  /* stays at "/" */
+		path += path[2] ? 3 : 2;
+	}
+	if (!*path)
+		return 0;
+	if (out->buf[out->len - 1] != '/' && strbuf_addch(out, '/'))
+		return -1;
+	return strbuf_addstr(out, path);
+}
+
 int catalog_disk_path(const struct catalog *cat, const char *rel, struct strbuf *out)
 {
 	if (cat->cwd_rel && *cat->cwd_rel) {
@@ -171,6 +205,9 @@ int catalog_open(const char *path, enum catalog_mode mode, struct catalog **out,
 			path, version, CATALOG_SCHEMA_VERSION);
 		goto fail;
 	}
+	/* Before any PRAGMA that writes: someone else's file stays untouched. */
+	if (catalog_check_tables(cat, version, err))
+		goto fail;
 	/* A 64 MiB page cache: index inserts on random hashes otherwise miss
 	 * SQLite's 2 MiB default on every row (64k vs 93k rows/s measured,
 	 * bench/catalog.sh). */

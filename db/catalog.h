@@ -55,6 +55,19 @@ const char *catalog_file(const struct catalog *cat);
 int catalog_rel_dir(const struct catalog *cat, const char *dir, struct strbuf *out,
 		    struct wn_err *err);
 
+/*
+ * catalog_rel_path() : the catalog path of real_dir/rel, where real_dir is
+ * an absolute, symlink-free folder (realpath) and rel a relative name
+ * without "." or ".." components (as walk_tree() gives). Needs no system
+ * call, so it is cheap per file. Appends to out; 0 or -1 out of memory.
+ */
+int catalog_rel_path(const struct catalog *cat, const char *real_dir, const char *rel,
+		     struct strbuf *out);
+
+/* catalog_abs_path() : the absolute path of a catalog path (its leading
+ * ".." components resolved against the catalog's folder). Appends to out. */
+int catalog_abs_path(const struct catalog *cat, const char *path, struct strbuf *out);
+
 /* catalog_disk_path() : the on-disk path of a catalog path (relative to the
  * working directory when it can be, else absolute). Appends to out. */
 int catalog_disk_path(const struct catalog *cat, const char *rel, struct strbuf *out);

@@ -36,6 +36,10 @@ sqlite3_stmt *catalog_stmt(struct catalog *cat, enum catalog_stmt id, const char
 /* catalog_fail() : err from SQLite's last message, prefixed with what. */
 int catalog_fail(struct catalog *cat, struct wn_err *err, const char *what);
 
+/* catalog_check_tables() : refuses a file that is not a winnow catalog:
+ * tables at version 0, or a version without our tables. Reads only. */
+int catalog_check_tables(struct catalog *cat, int version, struct wn_err *err);
+
 /* catalog_migrate() : brings the schema to CATALOG_SCHEMA_VERSION. */
 int catalog_migrate(struct catalog *cat, struct wn_err *err);
 

@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -34,13 +35,14 @@ static const char usage[] =
 	"  db check\n"
 	"  db check --path train --format csv > drift.csv\n"
 	"\n"
-	"Exit status: 0 catalog and disk agree; 1 they differ; 3 fatal.\n";
+	"Exit status: 0 catalog and disk agree; 1 they differ or some files could\n"
+	"not be read; 3 fatal.\n";
 
 struct checker {
 	struct catalog *cat;
 	struct table table;
-	struct strbuf prefix;    /* catalog path of DIR plus '/', or "" */
-	uint64_t missing, changed, untracked;
+	char *dir_real;          /* realpath of DIR */
+	uint64_t missing, changed, untracked, errors;
 	struct wn_err err;
 };
 
@@ -52,21 +54,41 @@ static void emit(struct checker *c, const char *state, const char *path, const c
 	table_end_row(&c->table);
 }
 
+/* Whether the catalog path lies under DIR. */
+static int under_dir(struct checker *c, const char *path, int *oom)
+{
+	struct strbuf abs = STRBUF_INIT;
+	size_t n = strlen(c->dir_real);
+	int inside;
+
+	*oom = catalog_abs_path(c->cat, path, &abs);
+	inside = !*oom && !strncmp(abs.buf, c->dir_real, n) &&
+		 (abs.buf[n] == '/' || (n == 1 && abs.buf[0] == '/'));
+	strbuf_release(&abs);
+	return inside;
+}
+
 static int check_row(const struct image_row *r, void *data)
 {
 	struct checker *c = data;
 	struct strbuf disk = STRBUF_INIT;
 	struct stat st;
+	int oom;
 
 	if (r->status != IMAGE_OK && r->status != IMAGE_CORRUPT)
 		return 0;  /* deleted and quarantined rows are history */
-	if (catalog_disk_path(c->cat, r->path, &disk))
+	if (!under_dir(c, r->path, &oom))
+		return oom ? -1 : 0;
+	if (catalog_disk_path(c->cat, r->path, &disk)) {
+		strbuf_release(&disk);
 		return -1;
+	}
 	if (lstat(disk.buf, &st)) {
 		if (errno == ENOENT || errno == ENOTDIR) {
 			c->missing++;
 			emit(c, "missing", disk.buf, r->class_name);
 		} else {
+			c->errors++;
 			cli_file_error(disk.buf, strerror(errno));
 		}
 	} else if (st.st_size != r->size ||
@@ -98,8 +120,10 @@ static int check_file(const struct walk_entry *e, void *data)
 	struct image_stamp s;
 	int found;
 
-	if (strbuf_addstr(&path, c->prefix.buf) || strbuf_addstr(&path, e->rel))
+	if (catalog_rel_path(c->cat, c->dir_real, e->rel, &path)) {
+		strbuf_release(&path);
 		return -1;
+	}
 	found = images_stamp(c->cat, path.buf, &s, &c->err);
 	strbuf_release(&path);
 	if (found < 0)
@@ -112,25 +136,34 @@ static int check_file(const struct walk_entry *e, void *data)
 	return 0;
 }
 
+static void walk_problem(const char *path, const char *cause, void *data)
+{
+	struct checker *c = data;
+
+	c->errors++;
+	cli_file_error(path, cause);
+}
+
 static int run_check(struct checker *c, const char *dir)
 {
-	struct image_filter filter = { NULL, -1, NULL };
+	struct image_filter all = { NULL, -1, NULL };
 	struct walk_opts wo = { 0 };
 	struct stat st;
 	const char *base = strrchr(catalog_file(c->cat), '/');
 
-	if (catalog_rel_dir(c->cat, dir, &c->prefix, &c->err))
-		return -1;
-	if (c->prefix.len && strbuf_addch(&c->prefix, '/'))
-		return -1;
-	filter.path_prefix = c->prefix.buf;
-	if (images_foreach(c->cat, &filter, check_row, c, &c->err))
+	c->dir_real = realpath(dir, NULL);
+	if (!c->dir_real)
+		return wn_fail(&c->err, WN_EIO, "%s: %s", dir, strerror(errno));
+	/* Every row is tested against DIR by its absolute path: DIR may hold
+	 * the catalog's folder, so no one path prefix selects its rows. */
+	if (images_foreach(c->cat, &all, check_row, c, &c->err))
 		return -1;
 	if (!stat(catalog_file(c->cat), &st)) {
 		wo.skip_dev = st.st_dev;
 		wo.skip_ino = st.st_ino;
 	}
 	wo.skip_base = base ? base + 1 : catalog_file(c->cat);
+	wo.on_error = walk_problem;
 	return walk_tree(dir, &wo, check_file, c, &c->err) ? -1 : 0;
 }
 
@@ -166,26 +199,26 @@ int cmd_check(int argc, char **argv)
 	rc = db_open(db, CATALOG_READONLY, &c.cat);
 	if (rc)
 		return rc;
-	strbuf_init(&c.prefix);
 	wn_err_clear(&c.err);
 	table_begin(&c.table, fmt, stdout, cols, 3);
 	if (!dir) {
 		/* The catalog's folder, as the user would name it from here. */
 		if (catalog_disk_path(c.cat, "", &here))
-			return EXIT_FATAL;
+			wn_fail(&c.err, WN_ENOMEM, "out of memory");
 		dir = here.len ? here.buf : ".";
 	}
-	if (run_check(&c, dir)) {
+	if (c.err.code || run_check(&c, dir)) {
 		cli_error("%s", c.err.msg[0] ? c.err.msg : "out of memory");
 		rc = EXIT_FATAL;
 	} else {
-		rc = c.missing || c.changed || c.untracked ? EXIT_PARTIAL : EXIT_DONE;
+		rc = c.missing || c.changed || c.untracked || c.errors ? EXIT_PARTIAL : EXIT_DONE;
 		fprintf(stderr, "%s: %" PRIu64 " missing, %" PRIu64 " changed, %" PRIu64
-			" untracked\n", cli_prog, c.missing, c.changed, c.untracked);
+			" untracked%s\n", cli_prog, c.missing, c.changed, c.untracked,
+			c.errors ? ", some files could not be read" : "");
 	}
 	if (table_end(&c.table))
 		rc = EXIT_FATAL;
-	strbuf_release(&c.prefix);
+	free(c.dir_real);
 	strbuf_release(&here);
 	catalog_close(c.cat);
 	return rc;

@@ -27,7 +27,10 @@ struct item {
 struct items {
 	struct item *v;
 	size_t n, alloc;
-	struct strbuf root_rel;
+	const struct catalog *cat;
+	char *root_real;          /* realpath of the root */
+	const struct scan_opts *opts;
+	struct scan_stats *stats;
 	int oom;
 };
 
@@ -68,9 +71,7 @@ static int collect(const struct walk_entry *e, void *data)
 		it->v = v;
 		it->alloc = alloc;
 	}
-	if ((it->root_rel.len && (strbuf_addstr(&path, it->root_rel.buf) ||
-				  strbuf_addch(&path, '/'))) ||
-	    strbuf_addstr(&path, e->rel))
+	if (catalog_rel_path(it->cat, it->root_real, e->rel, &path))
 		goto oom;
 	x = &it->v[it->n];
 	x->path = strbuf_detach(&path);
@@ -96,7 +97,17 @@ static void items_release(struct items *it)
 		free(it->v[i].class_name);
 	}
 	free(it->v);
-	strbuf_release(&it->root_rel);
+	free(it->root_real);
+}
+
+/* A folder that cannot be read is one problem, counted as unreadable. */
+static void walk_problem(const char *path, const char *cause, void *data)
+{
+	struct items *it = data;
+
+	it->stats->unreadable++;
+	if (it->opts->on_problem)
+		it->opts->on_problem(path, cause, 1, it->opts->data);
 }
 
 static void run_job(void *arg)
@@ -109,13 +120,14 @@ static void run_job(void *arg)
 	j->format = IMG_UNKNOWN;
 	if (read_file_limited(j->item->disk_path, j->limits->max_bytes, &buf, &len, &j->err)) {
 		/* Too large to decode, but still hashed for exact duplicates. */
-		if (j->err.code == WN_ELIMIT &&
-		    !filehash_file(j->item->disk_path, &j->hash, NULL)) {
+		if (j->err.code != WN_ELIMIT) {
+			j->outcome = DONE_UNREADABLE;
+		} else if (filehash_file(j->item->disk_path, &j->hash, &j->err)) {
+			j->outcome = DONE_UNREADABLE;  /* err now says why hashing failed */
+		} else {
 			snprintf(j->err.msg, sizeof(j->err.msg), "%zu bytes is over the limit of %zu",
 				 (size_t)j->hash.size, j->limits->max_bytes);
 			j->outcome = DONE_CORRUPT;
-		} else {
-			j->outcome = DONE_UNREADABLE;
 		}
 		progress_add(j->prog, 1, 1);
 		return;
@@ -212,7 +224,7 @@ static int pick_changed(struct catalog *cat, struct items *it, int rehash, char 
 int scan_tree(struct catalog *cat, const char *root, const struct scan_opts *opts,
 	      struct scan_stats *stats, struct wn_err *err)
 {
-	struct items it = { NULL, 0, 0, STRBUF_INIT, 0 };
+	struct items it = { NULL, 0, 0, cat, NULL, opts, stats, 0 };
 	struct walk_opts wo = { 0 };
 	struct job *jobs = NULL;
 	struct pool *pool = NULL;
@@ -224,14 +236,16 @@ int scan_tree(struct catalog *cat, const char *root, const struct scan_opts *opt
 	int ret = -1;
 
 	memset(stats, 0, sizeof(*stats));
-	if (catalog_rel_dir(cat, root, &it.root_rel, err))
-		return -1;
+	it.root_real = realpath(root, NULL);
+	if (!it.root_real)
+		return wn_fail(err, WN_EIO, "%s: %s", root, strerror(errno));
 	if (!stat(catalog_file(cat), &st)) {
 		wo.skip_dev = st.st_dev;
 		wo.skip_ino = st.st_ino;
 	}
 	base = strrchr(catalog_file(cat), '/');
 	wo.skip_base = base ? base + 1 : catalog_file(cat);
+	wo.on_error = walk_problem;
 	if (walk_tree(root, &wo, collect, &it, err) < 0 || it.oom) {
 		if (it.oom)
 			wn_fail(err, WN_ENOMEM, "out of memory walking %s", root);

@@ -56,19 +56,36 @@ static const char *const migrations[] = {
 
 const int CATALOG_SCHEMA_VERSION = (int)(sizeof(migrations) / sizeof(migrations[0]));
 
-/* A version-0 file that already holds tables belongs to something else. */
-static int foreign_tables(struct catalog *cat)
+static int count_tables(struct catalog *cat, const char *sql)
 {
 	sqlite3_stmt *st;
-	int n = 0;
+	int n = -1;
 
-	if (sqlite3_prepare_v2(cat->db, "SELECT count(*) FROM sqlite_master", -1, &st,
-			       NULL) != SQLITE_OK)
-		return 0;
+	if (sqlite3_prepare_v2(cat->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
 	if (sqlite3_step(st) == SQLITE_ROW)
 		n = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
-	return n > 0;
+	return n;
+}
+
+int catalog_check_tables(struct catalog *cat, int version, struct wn_err *err)
+{
+	int n;
+
+	/* Version 0 must be empty (a new file); later versions must hold the
+	 * tables every version has had since the first. */
+	if (version == 0)
+		n = count_tables(cat, "SELECT count(*) = 0 FROM sqlite_master");
+	else
+		n = count_tables(cat, "SELECT count(*) = 3 FROM sqlite_master WHERE type = 'table'"
+				      " AND name IN ('images', 'runs', 'events')");
+	if (n < 0)
+		return catalog_fail(cat, err, "not a catalog");
+	if (n == 0)
+		return wn_fail(err, WN_EDB, "%s: an SQLite file, but not a winnow catalog",
+			       cat->file);
+	return 0;
 }
 
 int catalog_migrate(struct catalog *cat, struct wn_err *err)
@@ -86,10 +103,9 @@ int catalog_migrate(struct catalog *cat, struct wn_err *err)
 			catalog_rollback(cat);
 			break;
 		}
-		if (v == 0 && foreign_tables(cat)) {
+		if (catalog_check_tables(cat, v, err)) {
 			catalog_rollback(cat);
-			return wn_fail(err, WN_EDB, "%s: an SQLite file, but not a winnow catalog",
-				       cat->file);
+			return -1;
 		}
 		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", v + 1);
 		if (sqlite3_exec(cat->db, migrations[v], NULL, NULL, NULL) != SQLITE_OK ||

@@ -13,6 +13,8 @@ test_expect 'help, version and usage errors' '
   expect_exit 2 db scan
   expect_exit 2 db scan train -j 0
   expect_exit 2 db export --format yaml
+  expect_exit 2 db scan train --max-pixels " -1"
+  expect_exit 2 db scan train --max-bytes=-5
   expect_exit 2 db
 '
 
@@ -189,6 +191,38 @@ test_expect 'a file that is not a catalog is refused, not overwritten' '
   sqlite3 other.db "CREATE TABLE t(x)"
   expect_exit 3 db --db other.db init 2>err
   grep -q "not a winnow catalog" err
+'
+
+test_expect 'scanning a folder that holds the catalog gives one row per file' '
+  mkdir -p up/ds && mkfixtures dataset up/ds/train 21 4 0 a b
+  (cd up/ds && db scan -q train && db scan -q .. &&
+   test "$(sqlite3 winnow.db "SELECT count(*) FROM images")" -eq 8 &&
+   test "$(sqlite3 winnow.db "SELECT count(*) FROM images WHERE path LIKE \"../%\"")" -eq 0 &&
+   db check --path .. && db check --path train)
+'
+
+test_expect 'unreadable folders are reported and make the exit status 1' '
+  mkdir -p locked/ok locked/shut
+  cp train/odd/png16.png locked/ok/a.png
+  cp train/odd/png16.png locked/shut/b.png
+  chmod 000 locked/shut
+  if [ "$(id -u)" -eq 0 ]; then
+    chown -R 65534 locked
+    run() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+    chmod 777 .
+  else
+    run() { "$@"; }
+  fi
+  rc=0; run db --db locked/c.db scan -q locked 2>err || rc=$?
+  chmod 755 locked/shut
+  test "$rc" -eq 1
+  grep -q "locked/shut: Permission denied" err
+  grep -q "1 read, 0 unchanged, 0 corrupt, 1 unreadable" err
+  chmod 000 locked/shut
+  rc=0; run db --db locked/c.db check 2>err || rc=$?
+  chmod 755 locked/shut
+  test "$rc" -eq 1
+  grep -q "Permission denied" err
 '
 
 test_expect 'two scans at once on one catalog both finish' '

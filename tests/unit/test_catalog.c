@@ -82,6 +82,22 @@ static void test_create_and_refusals(void **state)
 	exec_sql(other, "CREATE TABLE t(x)");
 	assert_int_equal(catalog_open(other, CATALOG_CREATE, &cat, &err), -1);
 	assert_non_null(strstr(err.msg, "not a winnow catalog"));
+	/* Refused before anything is written: still in rollback-journal mode. */
+	{
+		sqlite3 *db;
+		sqlite3_stmt *st;
+
+		assert_int_equal(sqlite3_open(other, &db), SQLITE_OK);
+		assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL), 0);
+		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+		assert_string_equal((const char *)sqlite3_column_text(st, 0), "delete");
+		sqlite3_finalize(st);
+		sqlite3_close(db);
+	}
+	/* Someone else's file that happens to set user_version is refused too. */
+	exec_sql(other, "PRAGMA user_version = 1");
+	assert_int_equal(catalog_open(other, CATALOG_EXISTING, &cat, &err), -1);
+	assert_non_null(strstr(err.msg, "not a winnow catalog"));
 	snprintf(other, sizeof(other), "%s/text.db", dir);
 	fx_write(other, "hello, this is not SQLite at all.......", 39);
 	assert_int_equal(catalog_open(other, CATALOG_CREATE, &cat, &err), -1);
@@ -135,6 +151,24 @@ static void test_relative_paths(void **state)
 	assert_int_equal(chdir(cwd), 0);
 	strbuf_reset(&sb);
 	assert_int_equal(catalog_rel_dir(cat, "/nonexistent/x", &sb, NULL), -1);
+	/* A root above the catalog's folder leads back into it without "..". */
+	strbuf_reset(&sb);
+	{
+		char *real = realpath(dir, NULL), *parent = strdup(real);
+
+		*strrchr(parent, '/') = '\0';
+		assert_int_equal(catalog_rel_path(cat, parent, strrchr(real, '/') + 1, &sb), 0);
+		assert_string_equal(sb.buf, "");
+		strbuf_reset(&sb);
+		assert_int_equal(catalog_rel_path(cat, real, "train/cats/x.jpg", &sb), 0);
+		assert_string_equal(sb.buf, "train/cats/x.jpg");
+		strbuf_reset(&sb);
+		assert_int_equal(catalog_abs_path(cat, "../elsewhere/y.jpg", &sb), 0);
+		assert_true(!strncmp(sb.buf, parent, strlen(parent)));
+		assert_string_equal(sb.buf + strlen(parent), "/elsewhere/y.jpg");
+		free(real);
+		free(parent);
+	}
 	strbuf_release(&sb);
 	catalog_close(cat);
 }

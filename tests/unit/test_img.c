@@ -341,6 +341,13 @@ static void test_bad_inputs(void **state)
 		decode_fails(p.data, cut, &err);
 	assert_int_equal(decode_fails(j.data, j.len / 2, &err), WN_ECORRUPT);
 	assert_non_null(strstr(err.msg, "JPEG"));
+	/* A GIF header claiming a large screen and then nothing: refused. */
+	{
+		static const uint8_t gif[] = "GIF89a\xff\xff\xf5\x05\x00\x00\x00;";
+
+		assert_int_equal(decode_fails(gif, sizeof(gif) - 1, &err), WN_ECORRUPT);
+		assert_non_null(strstr(err.msg, "GIF"));
+	}
 	fx_buf_free(&j);
 	fx_buf_free(&p);
 	img_release(&im);
