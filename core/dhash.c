@@ -1,4 +1,5 @@
 /* dHash-64 and the 16x16 thumbnail (definition in dhash.h). */
+#include <math.h>
 #include <string.h>
 
 #include "dhash.h"
@@ -81,4 +82,96 @@ int fingerprint_decode(const uint8_t *buf, size_t len, const struct img_limits *
 	thumb_compute(&grey, fp->thumb);
 	img_release(&grey);
 	return 0;
+}
+
+int thumb_is_flat(const uint8_t thumb[THUMB_BYTES])
+{
+	double sum = 0, sq = 0, mean;
+
+	for (int i = 0; i < THUMB_BYTES; i++) {
+		sum += thumb[i];
+		sq += (double)thumb[i] * thumb[i];
+	}
+	mean = sum / THUMB_BYTES;
+	return sq / THUMB_BYTES - mean * mean < THUMB_FLAT_STD * THUMB_FLAT_STD;
+}
+
+/* Mean-centred, unit-length copy of v; returns 0 when v is constant. */
+static int normalise(const float *v, float *out)
+{
+	double mean = 0, norm = 0;
+
+	for (int i = 0; i < THUMB_BYTES; i++)
+		mean += v[i];
+	mean /= THUMB_BYTES;
+	for (int i = 0; i < THUMB_BYTES; i++) {
+		out[i] = (float)(v[i] - mean);
+		norm += (double)out[i] * out[i];
+	}
+	if (norm < 1e-9)
+		return 0;
+	norm = 1.0 / sqrt(norm);
+	for (int i = 0; i < THUMB_BYTES; i++)
+		out[i] = (float)(out[i] * norm);
+	return 1;
+}
+
+/* Zooms a 16x16 thumbnail about its centre by z (> 1 magnifies, as if a
+ * border had been cropped away), bilinear, with edge clamping. */
+static void zoom(const uint8_t *t, double z, float *out)
+{
+	int x0[THUMB_SIDE], x1[THUMB_SIDE];
+	float f[THUMB_SIDE];
+
+	for (int i = 0; i < THUMB_SIDE; i++) {
+		double c = (i + 0.5 - THUMB_SIDE / 2.0) / z + THUMB_SIDE / 2.0 - 0.5;
+
+		c = c < 0 ? 0 : c > THUMB_SIDE - 1 ? THUMB_SIDE - 1 : c;
+		x0[i] = (int)c;
+		x1[i] = x0[i] + 1 < THUMB_SIDE ? x0[i] + 1 : THUMB_SIDE - 1;
+		f[i] = (float)(c - x0[i]);
+	}
+	for (int y = 0; y < THUMB_SIDE; y++)
+		for (int x = 0; x < THUMB_SIDE; x++) {
+			const uint8_t *r0 = t + x0[y] * THUMB_SIDE, *r1 = t + x1[y] * THUMB_SIDE;
+			float top = r0[x0[x]] * (1 - f[x]) + r0[x1[x]] * f[x];
+			float bot = r1[x0[x]] * (1 - f[x]) + r1[x1[x]] * f[x];
+
+			out[y * THUMB_SIDE + x] = top * (1 - f[y]) + bot * f[y];
+		}
+}
+
+static float dot(const float *a, const float *b)
+{
+	float s = 0;
+
+	for (int i = 0; i < THUMB_BYTES; i++)
+		s += a[i] * b[i];
+	return s;
+}
+
+double thumb_similarity(const uint8_t a[THUMB_BYTES], const uint8_t b[THUMB_BYTES])
+{
+	static const double zooms[] = { 1.03, 1.064 };
+	float raw[THUMB_BYTES], na[THUMB_BYTES], nb[THUMB_BYTES], nz[THUMB_BYTES];
+	double best;
+
+	for (int i = 0; i < THUMB_BYTES; i++)
+		raw[i] = a[i];
+	if (!normalise(raw, na))
+		return 0;
+	for (int i = 0; i < THUMB_BYTES; i++)
+		raw[i] = b[i];
+	if (!normalise(raw, nb))
+		return 0;
+	best = dot(na, nb);
+	for (size_t z = 0; z < sizeof(zooms) / sizeof(zooms[0]); z++) {
+		zoom(a, zooms[z], raw);
+		if (normalise(raw, nz) && dot(nz, nb) > best)
+			best = dot(nz, nb);
+		zoom(b, zooms[z], raw);
+		if (normalise(raw, nz) && dot(na, nz) > best)
+			best = dot(na, nz);
+	}
+	return best;
 }

@@ -49,6 +49,23 @@ void thumb_compute(const struct img *grey, uint8_t thumb[THUMB_BYTES]);
 int fingerprint_decode(const uint8_t *buf, size_t len, const struct img_limits *limits,
 		       struct fingerprint *fp, struct img_info *info, struct wn_err *err);
 
+/* A thumbnail whose standard deviation is below this (on 0..255) is flat:
+ * blank, or nearly one colour. Flat images carry too little to compare. */
+#define THUMB_FLAT_STD 3.0
+
+/* thumb_is_flat() : whether the thumbnail's standard deviation is below
+ * THUMB_FLAT_STD. */
+int thumb_is_flat(const uint8_t thumb[THUMB_BYTES]);
+
+/*
+ * thumb_similarity() : how alike two thumbnails are, -1..1: the best
+ * Pearson correlation between them when either is zoomed about its centre
+ * by 1, 1.03 or 1.064 (bilinear), so a copy with a few percent cropped
+ * off each side still lines up. Correlation ignores brightness and
+ * contrast changes. 0 when either thumbnail is flat.
+ */
+double thumb_similarity(const uint8_t a[THUMB_BYTES], const uint8_t b[THUMB_BYTES]);
+
 /* dhash_distance() : Hamming distance of two dHashes, 0..64. */
 static inline int dhash_distance(uint64_t a, uint64_t b)
 {

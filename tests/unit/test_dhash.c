@@ -140,6 +140,41 @@ static void test_scale_stability(void **state)
 	img_release(&small);
 }
 
+/* Similarity: 1 for itself and for brightness/contrast changes, higher
+ * for a slightly cropped copy than for a different picture, 0 when flat. */
+static void test_similarity(void **state)
+{
+	struct img a = fx_pattern(160, 160, 1, 41), b = fx_pattern(160, 160, 1, 42);
+	struct img crop;
+	uint8_t ta[THUMB_BYTES], tb[THUMB_BYTES], tc[THUMB_BYTES], tl[THUMB_BYTES];
+	uint8_t flat[THUMB_BYTES];
+
+	(void)state;
+	thumb_compute(&a, ta);
+	thumb_compute(&b, tb);
+	/* 5 pixels (3%) off each side */
+	assert_int_equal(img_alloc(&crop, 150, 150, 1, NULL), 0);
+	for (int y = 0; y < 150; y++)
+		memcpy(crop.pixels + (size_t)y * crop.stride, a.pixels + (size_t)(y + 5) * a.stride + 5, 150);
+	thumb_compute(&crop, tc);
+	for (int i = 0; i < THUMB_BYTES; i++)
+		tl[i] = (uint8_t)(ta[i] * 3 / 4 + 40);  /* darker, less contrast */
+	memset(flat, 200, sizeof(flat));
+	assert_true(thumb_similarity(ta, ta) > 0.9999);
+	assert_true(thumb_similarity(ta, tl) > 0.999);
+	assert_true(thumb_similarity(ta, tc) > 0.97);
+	assert_true(thumb_similarity(ta, tb) < 0.9);
+	assert_true(thumb_similarity(ta, tc) == thumb_similarity(tc, ta));
+	assert_true(thumb_similarity(ta, flat) == 0);
+	assert_true(thumb_is_flat(flat));
+	flat[17] = 230;  /* one brighter cell: std about 1.9, still flat */
+	assert_true(thumb_is_flat(flat));
+	assert_false(thumb_is_flat(ta));
+	img_release(&a);
+	img_release(&b);
+	img_release(&crop);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -147,6 +182,7 @@ int main(void)
 		cmocka_unit_test(test_fingerprint_from_png),
 		cmocka_unit_test(test_ramps_and_flat),
 		cmocka_unit_test(test_scale_stability),
+		cmocka_unit_test(test_similarity),
 	};
 
 	return cmocka_run_group_tests_name("dhash", tests, NULL, NULL);
