@@ -100,11 +100,11 @@ struct search {
 	mih_pair_fn fn;
 	void *data;
 	_Atomic int stop;
-	_Atomic size_t next;    /* next query id to take */
+	_Atomic uint32_t next;   /* next block of (table, bucket) work */
 };
 
-/* Whether table k is the first table in which i and j are close enough to
- * be probed: each pair is then reported by exactly one table. */
+/* Whether table k is the first table in which a and b are close enough to
+ * be joined: each pair is then reported by exactly one table. */
 static int first_table(uint64_t a, uint64_t b, int k, int radius)
 {
 	for (int e = 0; e < k; e++) {
@@ -116,95 +116,112 @@ static int first_table(uint64_t a, uint64_t b, int k, int radius)
 	return 1;
 }
 
-/* Scans one bucket for partners j > i of query i. */
-static int scan_bucket(struct search *s, const struct table *t, unsigned bucket, size_t i,
-		       uint64_t q, int k)
+static int report(struct search *s, const struct table *t, uint32_t x, uint32_t y, int k, int d)
 {
-	uint32_t lo = t->start[bucket], hi = t->start[bucket + 1];
+	uint32_t i = t->id[x], j = t->id[y];
 
-	/* Ids ascend within a bucket: skip to the first id above i. */
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-
-		if (t->id[mid] <= i)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	for (uint32_t x = lo, end = t->start[bucket + 1]; x < end; x++) {
-		int d = __builtin_popcountll(q ^ t->hash[x]);
-		uint32_t j;
-		int rc;
-
-		if (d > s->radius)
-			continue;
-		j = t->id[x];
-		if ((s->skip && s->skip[j]) || !first_table(q, t->hash[x], k, s->radius))
-			continue;
-		rc = s->fn(i, j, d, s->data);
-		if (rc)
-			return rc;
-	}
-	return 0;
+	if (s->skip && (s->skip[i] || s->skip[j]))
+		return 0;
+	if (!first_table(t->hash[x], t->hash[y], k, s->radius))
+		return 0;
+	return i < j ? s->fn(i, j, d, s->data) : s->fn(j, i, d, s->data);
 }
 
-/* Every chunk value within r bits of c: flips of up to 3 bit positions. */
-static int probe(struct search *s, const struct table *t, size_t i, uint64_t q, int k, int r)
+/* All close pairs inside bucket b, or between buckets b and c. */
+static int join_buckets(struct search *s, const struct table *t, int k, unsigned b, unsigned c)
 {
-	unsigned c = chunk(q, k);
-	int rc = scan_bucket(s, t, c, i, q, k);
+	uint32_t b0 = t->start[b], b1 = t->start[b + 1];
+	uint32_t c0 = t->start[c], c1 = t->start[c + 1];
 
-	for (int b1 = 0; !rc && r >= 1 && b1 < 16; b1++) {
-		rc = scan_bucket(s, t, c ^ (1u << b1), i, q, k);
-		for (int b2 = b1 + 1; !rc && r >= 2 && b2 < 16; b2++) {
-			rc = scan_bucket(s, t, c ^ (1u << b1) ^ (1u << b2), i, q, k);
-			for (int b3 = b2 + 1; !rc && r >= 3 && b3 < 16; b3++)
-				rc = scan_bucket(s, t, c ^ (1u << b1) ^ (1u << b2) ^ (1u << b3),
-						 i, q, k);
+	for (uint32_t x = b0; x < b1; x++) {
+		uint64_t h = t->hash[x];
+
+		for (uint32_t y = b == c ? x + 1 : c0; y < c1; y++) {
+			int d = __builtin_popcountll(h ^ t->hash[y]), rc;
+
+			if (d > s->radius)
+				continue;
+			rc = report(s, t, x, y, k, d);
+			if (rc)
+				return rc;
 		}
 	}
-	return rc;
+	return 0;
 }
 
-static int query(struct search *s, size_t i)
+/*
+ * A self-join per table: each bucket against every bucket whose chunk
+ * value is within the table's radius, each unordered pair of buckets once.
+ * Walking buckets rather than queries touches each bucket once per
+ * neighbour mask instead of once per query, which keeps it in cache.
+ */
+static int join_range(struct search *s, int k, const uint16_t *masks, int nmasks,
+		      unsigned lo, unsigned hi)
 {
-	uint64_t q = s->m->hashes[i];
+	const struct table *t = &s->m->t[k];
 
-	for (int k = 0; k < TABLES; k++) {
-		int r = table_radius(s->radius, k), rc;
-
-		if (r < 0)
+	for (unsigned b = lo; b < hi; b++) {
+		if (t->start[b] == t->start[b + 1])
 			continue;
-		rc = probe(s, &s->m->t[k], i, q, k, r);
-		if (rc)
-			return rc;
+		for (int mi = 0; mi < nmasks; mi++) {
+			unsigned c = b ^ masks[mi];
+			int rc;
+
+			if (c < b || (mi && t->start[c] == t->start[c + 1]))
+				continue;
+			rc = join_buckets(s, t, k, b, c);
+			if (rc)
+				return rc;
+		}
 	}
 	return 0;
 }
+
+/* Chunk masks of up to r set bits, 0 first; returns how many. */
+static int make_masks(int r, uint16_t *masks)
+{
+	int n = 0;
+
+	for (unsigned v = 0; v < BUCKETS; v++)
+		if (__builtin_popcount(v) <= r)
+			masks[n++] = (uint16_t)v;
+	return n;
+}
+
+#define BLOCK 256  /* buckets per unit of work */
 
 static void *worker(void *arg)
 {
 	struct search *s = arg;
-	size_t i;
+	static const int units = TABLES * (BUCKETS / BLOCK);
+	uint16_t *masks = malloc(BUCKETS * sizeof(*masks));
+	int mask_radius = -1, nmasks = 0;
+	uint32_t u;
 
-	/* Queries are taken in blocks of 256 to keep the counter cold. */
-	while (!atomic_load(&s->stop) && (i = atomic_fetch_add(&s->next, 256)) < s->m->n) {
-		size_t end = i + 256 < s->m->n ? i + 256 : s->m->n;
+	if (!masks) {
+		int zero = 0;
 
-		for (; i < end; i++) {
-			int rc;
+		atomic_compare_exchange_strong(&s->stop, &zero, -1);
+		return NULL;
+	}
+	while (!atomic_load(&s->stop) && (u = atomic_fetch_add(&s->next, 1)) < (uint32_t)units) {
+		int k = (int)(u / (BUCKETS / BLOCK)), r = table_radius(s->radius, k), rc;
+		unsigned lo = (u % (BUCKETS / BLOCK)) * BLOCK;
 
-			if (s->skip && s->skip[i])
-				continue;
-			rc = query(s, i);
-			if (rc) {
-				int zero = 0;
+		if (r < 0)
+			continue;
+		if (r != mask_radius) {
+			nmasks = make_masks(r, masks);
+			mask_radius = r;
+		}
+		rc = join_range(s, k, masks, nmasks, lo, lo + BLOCK);
+		if (rc) {
+			int zero = 0;
 
-				atomic_compare_exchange_strong(&s->stop, &zero, rc);
-				break;
-			}
+			atomic_compare_exchange_strong(&s->stop, &zero, rc);
 		}
 	}
+	free(masks);
 	return NULL;
 }
 
@@ -212,6 +229,7 @@ int mih_pairs(const struct mih *m, int radius, const uint8_t *skip, int threads,
 	      mih_pair_fn fn, void *data, struct wn_err *err)
 {
 	struct search s = { m, radius, skip, fn, data, 0, 0 };
+	int rc;
 	pthread_t tid[64];
 	int started = 0;
 
@@ -227,5 +245,8 @@ int mih_pairs(const struct mih *m, int radius, const uint8_t *skip, int threads,
 	worker(&s);  /* the calling thread takes queries too */
 	for (int t = 0; t < started; t++)
 		pthread_join(tid[t], NULL);
-	return atomic_load(&s.stop);
+	rc = atomic_load(&s.stop);
+	if (rc == -1)
+		return wn_fail(err, WN_ENOMEM, "out of memory");
+	return rc;
 }
