@@ -20,7 +20,7 @@ FUZZ_PACKAGES = clang
 
 WARNINGS = -Wall -Wextra -Wshadow -Wvla -Wformat=2 -Wmissing-prototypes
 CFLAGS ?= -O2 -g
-ALL_CFLAGS = -std=gnu11 $(CFLAGS) $(WARNINGS) -MMD -MP -I. \
+ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(CFLAGS) $(WARNINGS) -MMD -MP -I. \
 	$(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lgif -lpthread -lm
 LDFLAGS ?=
@@ -44,8 +44,11 @@ DB_SRC = db/catalog.c db/schema.c db/images.c db/runs.c db/scan.c
 LIB_SRC = $(CORE_SRC) $(DB_SRC)
 LIB = $(BUILD)/libwinnow.a
 
-COMMANDS = db
+COMMANDS = db dedup
 CLI_SRC = cli/cli.c
+# Each command's own sources (db/ also holds the catalog library).
+db_SRC = db/main.c $(wildcard db/cmd_*.c)
+dedup_SRC = $(wildcard dedup/*.c)
 FIXTURE_SRC = tests/fixtures.c
 UNIT_TESTS = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 
@@ -62,9 +65,9 @@ $(LIB): $(call obj,$(LIB_SRC))
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-# Each command is its folder's sources plus the shared command helpers.
+# Each command is its sources plus the shared command helpers.
 define command_rule
-$(BIN)/$(1): $(call obj,$(wildcard $(1)/main.c $(1)/cmd_*.c) $(CLI_SRC)) $(LIB)
+$(BIN)/$(1): $(call obj,$($(1)_SRC) $(CLI_SRC)) $(LIB)
 	@mkdir -p $(BIN)
 	$(CC) $(LDFLAGS) -o $$@ $$^ $(LIBS)
 endef
@@ -86,7 +89,7 @@ bench: $(BENCH_PROGRAMS)
 # Coverage-guided fuzzing of the decoders with libFuzzer (needs clang).
 #   make fuzz FUZZ_SECONDS=300
 FUZZ_SECONDS ?= 60
-FUZZ_CFLAGS = -std=gnu11 -O1 -g -fsanitize=fuzzer,address,undefined -I. \
+FUZZ_CFLAGS = -std=gnu11 -D_GNU_SOURCE -O1 -g -fsanitize=fuzzer,address,undefined -I. \
 	$(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 fuzz: build/fuzz/fuzz_decode build/tests/mkfixtures
 	@mkdir -p build/fuzz/corpus build/fuzz/seeds

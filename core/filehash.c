@@ -25,6 +25,8 @@ void filehash_buffer(const void *buf, size_t len, struct filehash *out)
 	canonical(XXH3_128bits(buf, len), out->full);
 	canonical(XXH3_128bits(buf, head), out->head);
 	out->size = len;
+	out->magic_len = len < sizeof(out->magic) ? len : sizeof(out->magic);
+	memcpy(out->magic, buf, out->magic_len);
 }
 
 static ssize_t read_full(int fd, uint8_t *buf, size_t want)
@@ -61,6 +63,8 @@ static int hash_fd(int fd, int head_only, struct filehash *out)
 		goto out;
 	canonical(XXH3_128bits(buf, (size_t)n), out->head);
 	out->size = (uint64_t)n;
+	out->magic_len = (size_t)n < sizeof(out->magic) ? (size_t)n : sizeof(out->magic);
+	memcpy(out->magic, buf, out->magic_len);
 	if (head_only) {
 		ret = 0;
 		goto out;

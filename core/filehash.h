@@ -17,6 +17,8 @@ struct filehash {
 	uint8_t full[16];  /* XXH3-128 of the whole file */
 	uint8_t head[16];  /* XXH3-128 of its first min(size, 4096) bytes */
 	uint64_t size;
+	uint8_t magic[16]; /* the first bytes, for img_sniff() without a read */
+	size_t magic_len;
 };
 
 /* filehash_buffer() : both digests of an in-memory file. */

@@ -1,5 +1,4 @@
 /* Worker threads over a bounded ring of jobs. */
-#define _GNU_SOURCE
 #include <pthread.h>
 #include <sched.h>
 #include <stdlib.h>

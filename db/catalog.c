@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "catalog_internal.h"
+#include "core/walk.h"
 
 int catalog_fail(struct catalog *cat, struct wn_err *err, const char *what)
 {
@@ -260,6 +261,18 @@ void catalog_close(struct catalog *cat)
 const char *catalog_dir(const struct catalog *cat)
 {
 	return cat->dir;
+}
+
+void catalog_walk_opts(const struct catalog *cat, struct walk_opts *wo)
+{
+	const char *base = strrchr(cat->file, '/');
+	struct stat st;
+
+	if (!stat(cat->file, &st)) {
+		wo->skip_dev = st.st_dev;
+		wo->skip_ino = st.st_ino;
+	}
+	wo->skip_base = base ? base + 1 : cat->file;
 }
 
 const char *catalog_file(const struct catalog *cat)

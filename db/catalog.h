@@ -72,6 +72,11 @@ int catalog_abs_path(const struct catalog *cat, const char *path, struct strbuf 
  * working directory when it can be, else absolute). Appends to out. */
 int catalog_disk_path(const struct catalog *cat, const char *rel, struct strbuf *out);
 
+struct walk_opts;
+/* catalog_walk_opts() : sets wo's skip fields so a walk passes over the
+ * catalog and its -wal, -shm and -journal files. */
+void catalog_walk_opts(const struct catalog *cat, struct walk_opts *wo);
+
 /* Transactions: writes in between are one atomic, durable step. Each
  * returns 0 or -1 with err set. Not nested. */
 int catalog_begin(struct catalog *cat, struct wn_err *err);

@@ -148,8 +148,6 @@ static int run_check(struct checker *c, const char *dir)
 {
 	struct image_filter all = { NULL, -1, NULL };
 	struct walk_opts wo = { 0 };
-	struct stat st;
-	const char *base = strrchr(catalog_file(c->cat), '/');
 
 	c->dir_real = realpath(dir, NULL);
 	if (!c->dir_real)
@@ -158,11 +156,7 @@ static int run_check(struct checker *c, const char *dir)
 	 * the catalog's folder, so no one path prefix selects its rows. */
 	if (images_foreach(c->cat, &all, check_row, c, &c->err))
 		return -1;
-	if (!stat(catalog_file(c->cat), &st)) {
-		wo.skip_dev = st.st_dev;
-		wo.skip_ino = st.st_ino;
-	}
-	wo.skip_base = base ? base + 1 : catalog_file(c->cat);
+	catalog_walk_opts(c->cat, &wo);
 	wo.on_error = walk_problem;
 	return walk_tree(dir, &wo, check_file, c, &c->err) ? -1 : 0;
 }

@@ -80,6 +80,25 @@ int images_upsert(struct catalog *cat, const struct image_row *r, struct wn_err 
 	return 0;
 }
 
+int images_set_status(struct catalog *cat, int64_t id, enum image_status status,
+		      struct wn_err *err)
+{
+	static const char sql[] = "UPDATE images SET status = ?2, updated_ms = ?3 WHERE id = ?1";
+	sqlite3_stmt *st = catalog_stmt(cat, STMT_IMAGE_STATUS, sql, err);
+	int rc;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, image_status_name(status), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, catalog_now_ms());
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return catalog_fail(cat, err, "cannot update an image row");
+	return 0;
+}
+
 int images_stamp(struct catalog *cat, const char *path, struct image_stamp *out,
 		 struct wn_err *err)
 {

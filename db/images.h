@@ -49,6 +49,11 @@ struct image_row {
  */
 int images_upsert(struct catalog *cat, const struct image_row *row, struct wn_err *err);
 
+/* images_set_status() : sets the status of row id (after a delete or a
+ * move). @return 0, or -1 with err set. */
+int images_set_status(struct catalog *cat, int64_t id, enum image_status status,
+		      struct wn_err *err);
+
 /* What a re-run needs to decide whether a file changed. */
 struct image_stamp {
 	int64_t id;

@@ -16,16 +16,10 @@
 
 #define BATCH 256
 
-/* One walked file. Kept small: a 300,000-file tree holds all of them. */
-struct item {
-	char *disk_path;
-	char *path;        /* catalog path */
-	char *class_name;
-	int64_t size, mtime_ns;
-};
-
+/* The walked files of scan_tree(). Kept small: a 300,000-file tree holds
+ * all of them. */
 struct items {
-	struct item *v;
+	struct scan_item *v;
 	size_t n, alloc;
 	const struct catalog *cat;
 	char *root_real;          /* realpath of the root */
@@ -38,7 +32,7 @@ enum outcome { DONE_OK, DONE_CORRUPT, DONE_UNREADABLE };
 
 /* The work on one file, done on a pool thread. */
 struct job {
-	const struct item *item;
+	const struct scan_item *item;
 	const struct img_limits *limits;
 	struct progress *prog;   /* counted by the worker, so the line moves */
 	enum outcome outcome;
@@ -59,12 +53,12 @@ void scan_opts_init(struct scan_opts *opts)
 static int collect(const struct walk_entry *e, void *data)
 {
 	struct items *it = data;
-	struct item *x;
+	struct scan_item *x;
 	struct strbuf path = STRBUF_INIT;
 
 	if (it->n == it->alloc) {
 		size_t alloc = it->alloc ? 2 * it->alloc : 1024;
-		struct item *v = realloc(it->v, alloc * sizeof(*v));
+		struct scan_item *v = realloc(it->v, alloc * sizeof(*v));
 
 		if (!v)
 			goto oom;
@@ -200,18 +194,18 @@ static int run_batch(struct catalog *cat, struct pool *pool, struct job *jobs, s
 }
 
 /* Marks which items need reading; returns how many. */
-static int pick_changed(struct catalog *cat, struct items *it, int rehash, char *stale,
-			size_t *count, struct scan_stats *stats, struct wn_err *err)
+static int pick_changed(struct catalog *cat, const struct scan_item *v, size_t n, int rehash,
+			char *stale, size_t *count, struct scan_stats *stats, struct wn_err *err)
 {
 	*count = 0;
-	for (size_t i = 0; i < it->n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		struct image_stamp s;
-		int found = images_stamp(cat, it->v[i].path, &s, err);
+		int found = images_stamp(cat, v[i].path, &s, err);
 
 		if (found < 0)
 			return -1;
-		stale[i] = rehash || !found || !s.hashed || s.size != it->v[i].size ||
-			  s.mtime_ns != it->v[i].mtime_ns ||
+		stale[i] = rehash || !found || !s.hashed || s.size != v[i].size ||
+			  s.mtime_ns != v[i].mtime_ns ||
 			  (s.status != IMAGE_OK && s.status != IMAGE_CORRUPT);
 		if (stale[i])
 			(*count)++;
@@ -221,51 +215,31 @@ static int pick_changed(struct catalog *cat, struct items *it, int rehash, char 
 	return 0;
 }
 
-int scan_tree(struct catalog *cat, const char *root, const struct scan_opts *opts,
-	      struct scan_stats *stats, struct wn_err *err)
+int scan_items(struct catalog *cat, const struct scan_item *items, size_t n,
+	       const struct scan_opts *opts, struct scan_stats *stats, struct wn_err *err)
 {
-	struct items it = { NULL, 0, 0, cat, NULL, opts, stats, 0 };
-	struct walk_opts wo = { 0 };
 	struct job *jobs = NULL;
 	struct pool *pool = NULL;
 	struct progress *prog = NULL;
-	struct stat st;
 	char *stale = NULL;
 	size_t nstale, nbatch = 0;
-	const char *base;
 	int ret = -1;
 
-	memset(stats, 0, sizeof(*stats));
-	it.root_real = realpath(root, NULL);
-	if (!it.root_real)
-		return wn_fail(err, WN_EIO, "%s: %s", root, strerror(errno));
-	if (!stat(catalog_file(cat), &st)) {
-		wo.skip_dev = st.st_dev;
-		wo.skip_ino = st.st_ino;
-	}
-	base = strrchr(catalog_file(cat), '/');
-	wo.skip_base = base ? base + 1 : catalog_file(cat);
-	wo.on_error = walk_problem;
-	if (walk_tree(root, &wo, collect, &it, err) < 0 || it.oom) {
-		if (it.oom)
-			wn_fail(err, WN_ENOMEM, "out of memory walking %s", root);
-		goto out;
-	}
-	stats->files = it.n;
-	stale = calloc(it.n + 1, 1);
+	stats->files += n;
+	stale = calloc(n + 1, 1);
 	jobs = calloc(BATCH, sizeof(*jobs));
 	pool = pool_create(opts->threads);
 	if (!stale || !jobs || !pool) {
 		wn_fail(err, WN_ENOMEM, "out of memory or threads");
 		goto out;
 	}
-	if (pick_changed(cat, &it, opts->rehash, stale, &nstale, stats, err))
+	if (pick_changed(cat, items, n, opts->rehash, stale, &nstale, stats, err))
 		goto out;
 	prog = progress_start(opts->progress, "scan", nstale);
-	for (size_t i = 0; i < it.n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		if (!stale[i])
 			continue;
-		jobs[nbatch].item = &it.v[i];
+		jobs[nbatch].item = &items[i];
 		jobs[nbatch].limits = &opts->limits;
 		jobs[nbatch].prog = prog;
 		if (++nbatch == BATCH) {
@@ -282,6 +256,29 @@ out:
 	pool_free(pool);
 	free(jobs);
 	free(stale);
+	return ret;
+}
+
+int scan_tree(struct catalog *cat, const char *root, const struct scan_opts *opts,
+	      struct scan_stats *stats, struct wn_err *err)
+{
+	struct items it = { NULL, 0, 0, cat, NULL, opts, stats, 0 };
+	struct walk_opts wo = { 0 };
+	int ret = -1;
+
+	memset(stats, 0, sizeof(*stats));
+	it.root_real = realpath(root, NULL);
+	if (!it.root_real)
+		return wn_fail(err, WN_EIO, "%s: %s", root, strerror(errno));
+	catalog_walk_opts(cat, &wo);
+	wo.on_error = walk_problem;
+	if (walk_tree(root, &wo, collect, &it, err) < 0 || it.oom) {
+		if (it.oom)
+			wn_fail(err, WN_ENOMEM, "out of memory walking %s", root);
+		goto out;
+	}
+	ret = scan_items(cat, it.v, it.n, opts, stats, err);
+out:
 	items_release(&it);
 	return ret;
 }

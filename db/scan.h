@@ -38,6 +38,23 @@ struct scan_stats {
 	uint64_t bytes_read;
 };
 
+/* One file to catalogue, as a caller that walked the tree itself has it.
+ * Strings are borrowed. */
+struct scan_item {
+	char *disk_path;     /* path to open */
+	char *path;          /* catalog path (catalog_rel_path()) */
+	char *class_name;    /* NULL: no class */
+	int64_t size, mtime_ns;
+};
+
+/*
+ * scan_items() : catalogues the n given files, reading only those whose
+ * size or mtime differ from the catalog's. Adds to stats (zero it first).
+ * @return 0, or -1 with err set when the catalog failed.
+ */
+int scan_items(struct catalog *cat, const struct scan_item *items, size_t n,
+	       const struct scan_opts *opts, struct scan_stats *stats, struct wn_err *err);
+
 /*
  * scan_tree() : catalogues every file under root (ROOT/<class>/...),
  * skipping the catalog itself. Rows are written in transactions of a few

@@ -475,3 +475,64 @@ void fx_write_dataset(const char *root, const char *const *classes, int nclasses
 	fx_buf_free(&first);
 	strbuf_release(&path);
 }
+
+static struct img half_size(const struct img *im)
+{
+	struct img h;
+	int c = im->channels;
+
+	if (img_alloc(&h, im->width / 2, im->height / 2, c, NULL))
+		die("out of memory");
+	for (int y = 0; y < h.height; y++)
+		for (int x = 0; x < h.width; x++)
+			for (int k = 0; k < c; k++) {
+				const uint8_t *p = im->pixels + (size_t)(2 * y) * im->stride +
+						   (size_t)(2 * x) * c + k;
+
+				h.pixels[(size_t)y * h.stride + (size_t)x * c + k] =
+					(uint8_t)((p[0] + p[c] + p[im->stride] + p[im->stride + c] + 2) / 4);
+			}
+	return h;
+}
+
+void fx_write_near_set(const char *root, int n, uint64_t seed)
+{
+	struct strbuf path = STRBUF_INIT;
+
+	strbuf_addf(&path, "%s", root);
+	mkdir(path.buf, 0755);
+	strbuf_addstr(&path, "/a");
+	mkdir(path.buf, 0755);
+	strbuf_setlen(&path, strlen(root));
+	strbuf_addstr(&path, "/b");
+	mkdir(path.buf, 0755);
+	for (int k = 0; k < n; k++) {
+		struct img im = fx_pattern(240, 180, 3, seed * 1000 + (uint64_t)k), half, bright;
+		struct fx_buf b;
+
+		half = half_size(&im);
+		if (img_alloc(&bright, im.width, im.height, 3, NULL))
+			die("out of memory");
+		for (size_t i = 0; i < im.stride * (size_t)im.height; i++)
+			bright.pixels[i] = (uint8_t)(im.pixels[i] > 231 ? 255 : im.pixels[i] + 24);
+		b = fx_jpeg(&im, 90, 0);
+		strbuf_setlen(&path, 0);
+		strbuf_addf(&path, "%s/a/src%d.jpg", root, k);
+		fx_write(path.buf, b.data, b.len);
+		fx_buf_free(&b);
+		b = fx_png(&half, 8, 0);
+		strbuf_setlen(&path, 0);
+		strbuf_addf(&path, "%s/a/src%d-half.png", root, k);
+		fx_write(path.buf, b.data, b.len);
+		fx_buf_free(&b);
+		b = fx_jpeg(&bright, 88, 0);
+		strbuf_setlen(&path, 0);
+		strbuf_addf(&path, "%s/%s/src%d-bright.jpg", root, k ? "a" : "b", k);
+		fx_write(path.buf, b.data, b.len);
+		fx_buf_free(&b);
+		img_release(&im);
+		img_release(&half);
+		img_release(&bright);
+	}
+	strbuf_release(&path);
+}

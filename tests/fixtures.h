@@ -63,4 +63,10 @@ void fx_write_bad_set(const char *dir);
 void fx_write_dataset(const char *root, const char *const *classes, int nclasses, int n,
 		      int dups, uint64_t seed);
 
+/* fx_write_near_set() : under root, n source pictures a/srcK.jpg, each with
+ * near copies a/srcK-half.png (half size, 2x2 averages) and
+ * a/srcK-bright.jpg (+24 brightness); src0's bright copy goes to b/ so the
+ * group spans two classes. All sources differ from one another. */
+void fx_write_near_set(const char *root, int n, uint64_t seed);
+
 #endif

@@ -1,6 +1,7 @@
 /* Writes test data for the end-to-end tests:
  *   mkfixtures bad DIR                 the crafted bad and unusual files
- *   mkfixtures dataset DIR SEED N DUPS CLASS...   ROOT/<class>/ images */
+ *   mkfixtures dataset DIR SEED N DUPS CLASS...   ROOT/<class>/ images
+ *   mkfixtures near DIR SEED N         N pictures with near copies */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +21,12 @@ int main(int argc, char **argv)
 				 atoi(argv[4]), atoi(argv[5]), strtoull(argv[3], NULL, 10));
 		return 0;
 	}
+	if (argc == 5 && !strcmp(argv[1], "near")) {
+		fx_write_near_set(argv[2], atoi(argv[4]), strtoull(argv[3], NULL, 10));
+		return 0;
+	}
 	fprintf(stderr, "usage: mkfixtures bad DIR\n"
+			"       mkfixtures near DIR SEED N\n"
 			"       mkfixtures dataset DIR SEED N DUPS CLASS...\n");
 	return 2;
 }

@@ -1,0 +1,425 @@
+/* The files dedup works on: walked once, then matched with their catalog
+ * rows. The full mode catalogues whatever changed (hashes, fingerprints);
+ * --exact-only reads only files that share their size with another. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/filehash.h"
+#include "core/img.h"
+#include "core/pool.h"
+#include "core/walk.h"
+#include "db/images.h"
+#include "dedup.h"
+
+struct walk_ctx {
+	struct dedup *d;
+	int root;
+	const char *root_real;
+	int oom;
+};
+
+static int under(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	return !strncmp(path, dir, n) && (path[n] == '/' || !strcmp(dir, "/"));
+}
+
+static int add_file(const struct walk_entry *e, void *data)
+{
+	struct walk_ctx *w = data;
+	struct dedup *d = w->d;
+	struct strbuf cpath = STRBUF_INIT, abs = STRBUF_INIT;
+	struct dd_file *f;
+
+	if (d->n == d->alloc) {
+		size_t alloc = d->alloc ? 2 * d->alloc : 1024;
+		struct dd_file *v = realloc(d->f, alloc * sizeof(*v));
+
+		if (!v)
+			goto oom;
+		d->f = v;
+		d->alloc = alloc;
+	}
+	if (catalog_rel_path(d->cat, w->root_real, e->rel, &cpath) ||
+	    strbuf_addf(&abs, "%s/%s", w->root_real, e->rel))
+		goto oom;
+	f = &d->f[d->n];
+	memset(f, 0, sizeof(*f));
+	f->item.path = strbuf_detach(&cpath);
+	f->item.disk_path = strdup(e->path);
+	f->item.class_name = e->class_name ? strdup(e->class_name) : NULL;
+	f->rel = strdup(e->rel);
+	d->n++;
+	if (!f->item.disk_path || !f->rel || (e->class_name && !f->item.class_name))
+		goto oom;
+	f->item.size = e->st.st_size;
+	f->item.mtime_ns = (int64_t)e->st.st_mtim.tv_sec * 1000000000 + e->st.st_mtim.tv_nsec;
+	f->root = w->root;
+	f->order = d->n - 1;
+	f->dev = e->st.st_dev;
+	f->ino = e->st.st_ino;
+	f->preferred = d->prefer && under(abs.buf, d->prefer);
+	strbuf_release(&abs);
+	return 0;
+oom:
+	strbuf_release(&cpath);
+	strbuf_release(&abs);
+	w->oom = 1;
+	return -1;
+}
+
+static void walk_problem(const char *path, const char *cause, void *data)
+{
+	struct walk_ctx *w = data;
+
+	w->d->unreadable++;
+	cli_file_error(path, cause);
+}
+
+static int cmp_inode(const void *a, const void *b, void *ctx)
+{
+	const struct dd_file *f = ctx, *x = &f[*(const size_t *)a], *y = &f[*(const size_t *)b];
+
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	if (x->ino != y->ino)
+		return x->ino < y->ino ? -1 : 1;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* One inode is one file: later paths of a hard-linked file are set aside. */
+static int mark_links(struct dedup *d)
+{
+	size_t *idx = malloc((d->n ? d->n : 1) * sizeof(*idx));
+
+	if (!idx)
+		return -1;
+	for (size_t i = 0; i < d->n; i++)
+		idx[i] = i;
+	qsort_r(idx, d->n, sizeof(*idx), cmp_inode, d->f);
+	for (size_t i = 1; i < d->n; i++)
+		if (d->f[idx[i]].dev == d->f[idx[i - 1]].dev &&
+		    d->f[idx[i]].ino == d->f[idx[i - 1]].ino)
+			d->f[idx[i]].linked = 1;
+	free(idx);
+	return 0;
+}
+
+int dd_collect(struct dedup *d, struct wn_err *err)
+{
+	for (int r = 0; r < d->nroots; r++) {
+		struct walk_opts wo = { 0 };
+		struct walk_ctx w = { d, r, NULL, 0 };
+		char *real = realpath(d->roots[r], NULL);
+		int rc;
+
+		if (!real)
+			return wn_fail(err, WN_EIO, "%s: %s", d->roots[r], strerror(errno));
+		w.root_real = real;
+		catalog_walk_opts(d->cat, &wo);
+		wo.on_error = walk_problem;
+		rc = walk_tree(d->roots[r], &wo, add_file, &w, err);
+		free(real);
+		if (w.oom)
+			return wn_fail(err, WN_ENOMEM, "out of memory walking %s", d->roots[r]);
+		if (rc < 0)
+			return -1;
+	}
+	d->files = d->n;
+	if (mark_links(d))
+		return wn_fail(err, WN_ENOMEM, "out of memory");
+	return 0;
+}
+
+/* Catalog rows arrive in path order; the files are walked in the same
+ * order through a sorted index, and each row fills its file. */
+struct join {
+	struct dedup *d;
+	size_t *idx;
+	size_t at;
+	int oom;
+};
+
+static int cmp_cpath(const void *a, const void *b, void *ctx)
+{
+	const struct dd_file *f = ctx;
+
+	return strcmp(f[*(const size_t *)a].item.path, f[*(const size_t *)b].item.path);
+}
+
+static int fill_from_row(const struct image_row *r, void *data)
+{
+	struct join *j = data;
+	struct dedup *d = j->d;
+
+	while (j->at < d->n && strcmp(d->f[j->idx[j->at]].item.path, r->path) < 0)
+		j->at++;
+	while (j->at < d->n && !strcmp(d->f[j->idx[j->at]].item.path, r->path)) {
+		struct dd_file *f = &d->f[j->idx[j->at++]];
+
+		f->image_id = r->id;
+		/* A row describes this file only if nothing changed since. */
+		if (r->size != f->item.size || r->mtime_ns != f->item.mtime_ns)
+			continue;
+		if (r->status == IMAGE_CORRUPT) {
+			f->corrupt = 1;
+			continue;
+		}
+		f->usable = r->status == IMAGE_OK;
+		f->has_xxh3 = r->has_xxh3;
+		memcpy(f->xxh3, r->xxh3, 16);
+		memcpy(f->head, r->head_xxh3, 16);
+		f->pixels = (int64_t)r->width * r->height;
+		if (r->has_fingerprint && !d->exact_only) {
+			if (d->nthumbs % 1024 == 0) {
+				uint8_t *t = realloc(d->thumbs, (d->nthumbs + 1024) * THUMB_BYTES);
+
+				if (!t)
+					return j->oom = 1;
+				d->thumbs = t;
+			}
+			memcpy(d->thumbs + d->nthumbs * THUMB_BYTES, r->thumb, THUMB_BYTES);
+			f->thumb = (uint32_t)d->nthumbs++;
+			f->has_fp = 1;
+			f->dhash = r->dhash;
+			f->flat = thumb_is_flat(r->thumb);
+		}
+	}
+	return 0;
+}
+
+static int load_rows(struct dedup *d, struct wn_err *err)
+{
+	struct image_filter all = { NULL, -1, NULL };
+	struct join j = { d, malloc((d->n ? d->n : 1) * sizeof(size_t)), 0, 0 };
+	int rc;
+
+	if (!j.idx)
+		return wn_fail(err, WN_ENOMEM, "out of memory");
+	for (size_t i = 0; i < d->n; i++)
+		j.idx[i] = i;
+	qsort_r(j.idx, d->n, sizeof(*j.idx), cmp_cpath, d->f);
+	rc = images_foreach(d->cat, &all, fill_from_row, &j, err);
+	free(j.idx);
+	if (j.oom)
+		return wn_fail(err, WN_ENOMEM, "out of memory");
+	return rc ? -1 : 0;
+}
+
+/* Full mode: catalogue what changed (reporting what does not decode),
+ * then read every file's row. */
+static int hash_full(struct dedup *d, struct wn_err *err)
+{
+	struct scan_item *items = malloc((d->n ? d->n : 1) * sizeof(*items));
+	struct scan_opts so;
+	size_t n = 0;
+	int rc;
+
+	if (!items)
+		return wn_fail(err, WN_ENOMEM, "out of memory");
+	for (size_t i = 0; i < d->n; i++)
+		if (!d->f[i].linked)
+			items[n++] = d->f[i].item;
+	scan_opts_init(&so);
+	so.threads = d->threads;
+	so.progress = d->progress;
+	so.on_problem = NULL;
+	rc = scan_items(d->cat, items, n, &so, &d->scan, err);
+	free(items);
+	if (rc)
+		return -1;
+	return load_rows(d, err);
+}
+
+/* --exact-only hashes on the pool: the first 4 KiB, or the whole file. */
+struct hash_job {
+	struct dd_file *f;
+	int whole;
+	int failed;
+	struct wn_err err;
+};
+
+static void run_hash(void *arg)
+{
+	struct hash_job *j = arg;
+	struct filehash h;
+
+	if (j->whole ? filehash_file(j->f->item.disk_path, &h, &j->err)
+		     : filehash_head(j->f->item.disk_path, &h, &j->err)) {
+		j->failed = 1;
+		return;
+	}
+	/* Not decoded, but at least an image by its magic bytes: two copies
+	 * of one HTML error page are not duplicate images. */
+	if (img_sniff(h.magic, h.magic_len) == IMG_UNKNOWN) {
+		j->f->corrupt = 1;
+		return;
+	}
+	memcpy(j->f->head, h.head, 16);
+	/* Up to 4 KiB the head digest is the whole file's. */
+	if (j->whole || j->f->item.size <= FILEHASH_HEAD_BYTES) {
+		memcpy(j->f->xxh3, j->whole ? h.full : h.head, 16);
+		j->f->has_xxh3 = 1;
+	}
+	j->f->fresh = 1;
+}
+
+static int hash_some(struct dedup *d, struct pool *pool, const size_t *which, size_t n,
+		     int whole)
+{
+	struct hash_job *jobs = calloc(n ? n : 1, sizeof(*jobs));
+
+	if (!jobs)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		jobs[i].f = &d->f[which[i]];
+		jobs[i].whole = whole;
+		pool_submit(pool, run_hash, &jobs[i]);
+	}
+	pool_wait(pool);
+	for (size_t i = 0; i < n; i++)
+		if (jobs[i].failed) {
+			/* Vanished or unreadable: reported, never grouped. */
+			jobs[i].f->corrupt = 1;
+			jobs[i].f->has_xxh3 = 0;
+			d->unreadable++;
+			cli_file_error(jobs[i].f->item.disk_path,
+				       wn_err_cause(&jobs[i].err, jobs[i].f->item.disk_path));
+		}
+	free(jobs);
+	return 0;
+}
+
+/* Order by size, then by first-4-KiB digest (files not yet hashed have a
+ * zero digest and sort together; only sizes matter for them). */
+static int cmp_size_head(const void *a, const void *b, void *ctx)
+{
+	const struct dd_file *f = ctx, *x = &f[*(const size_t *)a], *y = &f[*(const size_t *)b];
+
+	if (x->item.size != y->item.size)
+		return x->item.size < y->item.size ? -1 : 1;
+	return memcmp(x->head, y->head, 16);
+}
+
+/* From the runs of two or more equal keys in idx[0..n) (size, plus the
+ * head digest when by_head), the files still lacking what the next step
+ * computes: the head digest (need_whole 0) or the whole digest. */
+static size_t pick(const struct dedup *d, const size_t *idx, size_t n, int by_head,
+		   int need_whole, size_t *out)
+{
+	size_t m = 0;
+
+	for (size_t a = 0, b; a < n; a = b) {
+		const struct dd_file *x = &d->f[idx[a]];
+
+		for (b = a + 1; b < n; b++) {
+			const struct dd_file *y = &d->f[idx[b]];
+
+			if (y->item.size != x->item.size || (by_head && memcmp(y->head, x->head, 16)))
+				break;
+		}
+		for (size_t k = a; b - a >= 2 && k < b; k++) {
+			const struct dd_file *f = &d->f[idx[k]];
+
+			if (f->corrupt || f->has_xxh3 || (!need_whole && f->fresh))
+				continue;
+			out[m++] = idx[k];
+		}
+	}
+	return m;
+}
+
+/* Remembers the digests this run computed, for the next run. */
+static int write_hashes(struct dedup *d, struct wn_err *err)
+{
+	if (catalog_begin(d->cat, err))
+		return -1;
+	for (size_t i = 0; i < d->n; i++) {
+		const struct dd_file *f = &d->f[i];
+		struct image_row r;
+
+		if (!f->fresh || !f->has_xxh3)
+			continue;
+		memset(&r, 0, sizeof(r));
+		r.path = f->item.path;
+		r.class_name = f->item.class_name;
+		r.size = f->item.size;
+		r.mtime_ns = f->item.mtime_ns;
+		r.has_xxh3 = 1;
+		memcpy(r.xxh3, f->xxh3, 16);
+		memcpy(r.head_xxh3, f->head, 16);
+		if (images_upsert(d->cat, &r, err)) {
+			catalog_rollback(d->cat);
+			return -1;
+		}
+	}
+	return catalog_commit(d->cat, err);
+}
+
+/* The jdupes way: size, then the first 4 KiB, then the whole file, each
+ * step only for files still sharing their key with another, and nothing
+ * read that the catalog already knows for this size and mtime. */
+static int hash_exact_only(struct dedup *d, struct wn_err *err)
+{
+	size_t *idx = malloc((d->n ? d->n : 1) * sizeof(*idx));
+	size_t *todo = malloc((d->n ? d->n : 1) * sizeof(*todo));
+	struct pool *pool = pool_create(d->threads);
+	size_t n = 0, m;
+	int ret = -1;
+
+	if (!idx || !todo || !pool) {
+		wn_fail(err, WN_ENOMEM, "out of memory or threads");
+		goto out;
+	}
+	if (load_rows(d, err))
+		goto out;
+	for (size_t i = 0; i < d->n; i++) {
+		struct dd_file *f = &d->f[i];
+
+		if (!f->usable)
+			f->has_xxh3 = 0;  /* a stale row's digest does not count */
+		if (!f->linked && !f->corrupt && f->item.size > 0)
+			idx[n++] = i;
+	}
+	qsort_r(idx, n, sizeof(*idx), cmp_size_head, d->f);
+	m = pick(d, idx, n, 0, 0, todo);
+	if (hash_some(d, pool, todo, m, 0))
+		goto oom;
+	qsort_r(idx, n, sizeof(*idx), cmp_size_head, d->f);
+	m = pick(d, idx, n, 1, 1, todo);
+	if (hash_some(d, pool, todo, m, 1))
+		goto oom;
+	for (size_t i = 0; i < d->n; i++)
+		d->f[i].usable = d->f[i].has_xxh3 && !d->f[i].corrupt && !d->f[i].linked;
+	ret = write_hashes(d, err);
+	goto out;
+oom:
+	wn_fail(err, WN_ENOMEM, "out of memory");
+out:
+	pool_free(pool);
+	free(idx);
+	free(todo);
+	return ret;
+}
+
+int dd_hash(struct dedup *d, struct wn_err *err)
+{
+	return d->exact_only ? hash_exact_only(d, err) : hash_full(d, err);
+}
+
+void dd_release(struct dedup *d)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		free(d->f[i].item.disk_path);
+		free(d->f[i].item.path);
+		free(d->f[i].item.class_name);
+		free(d->f[i].rel);
+	}
+	free(d->f);
+	free(d->thumbs);
+	for (size_t g = 0; g < d->ngroups; g++)
+		free(d->groups[g].members);
+	free(d->groups);
+}

@@ -1,0 +1,128 @@
+/* --html: a contact sheet of the near groups, one self-contained file
+ * (thumbnails inlined as base64 JPEG), to look at before deleting. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/fileio.h"
+#include "core/img.h"
+#include "core/resample.h"
+#include "dedup.h"
+
+#define SIDE 160
+
+static int add_base64(struct strbuf *out, const uint8_t *p, size_t n)
+{
+	static const char b64[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+	if (strbuf_grow(out, (n + 2) / 3 * 4))
+		return -1;
+	for (size_t i = 0; i < n; i += 3) {
+		uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < n ? p[i + 1] << 8 : 0) |
+			     (i + 2 < n ? p[i + 2] : 0);
+		char q[4] = { b64[v >> 18], b64[(v >> 12) & 63],
+			      i + 1 < n ? b64[(v >> 6) & 63] : '=', i + 2 < n ? b64[v & 63] : '=' };
+
+		strbuf_add(out, q, 4);
+	}
+	return 0;
+}
+
+static int add_escaped(struct strbuf *out, const char *s)
+{
+	for (; *s; s++) {
+		const char *e = *s == '<' ? "&lt;" : *s == '>' ? "&gt;" : *s == '&' ? "&amp;" :
+				*s == '"' ? "&quot;" : NULL;
+
+		if (e ? strbuf_addstr(out, e) : strbuf_addch(out, *s))
+			return -1;
+	}
+	return 0;
+}
+
+/* The image of f, at most SIDE x SIDE, as an inline JPEG; a grey box with
+ * the reason when it cannot be read any more. */
+static void add_thumbnail(struct strbuf *out, const struct dd_file *f)
+{
+	struct img_decode_opts o;
+	struct img full = { 0 }, small = { 0 };
+	struct img_jpeg_opts jo;
+	struct wn_err err;
+	uint8_t *jpeg = NULL;
+	size_t len;
+	int w, h;
+
+	img_decode_opts_init(&o);
+	o.min_width = o.min_height = SIDE;
+	img_jpeg_opts_init(&jo);
+	jo.quality = 80;
+	if (img_load_file(f->item.disk_path, &o, &full, NULL, &err)) {
+		strbuf_addstr(out, "<div class=missing>");
+		add_escaped(out, wn_err_cause(&err, f->item.disk_path));
+		strbuf_addstr(out, "</div>");
+		return;
+	}
+	w = full.width >= full.height ? SIDE : full.width * SIDE / full.height;
+	h = full.width >= full.height ? full.height * SIDE / full.width : SIDE;
+	if (img_resample(&full, w > 0 ? w : 1, h > 0 ? h : 1, RESAMPLE_LANCZOS3, &small, NULL) ||
+	    img_encode_jpeg(&small, &jo, &jpeg, &len, NULL)) {
+		strbuf_addstr(out, "<div class=missing>cannot draw</div>");
+	} else {
+		strbuf_addstr(out, "<img alt=\"\" src=\"data:image/jpeg;base64,");
+		add_base64(out, jpeg, len);
+		strbuf_addstr(out, "\">");
+	}
+	free(jpeg);
+	img_release(&full);
+	img_release(&small);
+}
+
+int dd_html(const struct dedup *d, const char *path, struct wn_err *err)
+{
+	struct strbuf out = STRBUF_INIT;
+	size_t shown = 0;
+	int ret;
+
+	strbuf_addstr(&out,
+		"<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8>\n"
+		"<title>winnow dedup: near duplicates</title>\n<style>\n"
+		"body{font:14px system-ui,sans-serif;margin:1.5em;background:#fafafa;color:#222}\n"
+		"h2{font-size:15px;margin:1.6em 0 .4em}.conflict{color:#b00}\n"
+		".row{display:flex;flex-wrap:wrap;gap:12px}\n"
+		"figure{margin:0;width:170px;padding:4px;border:3px solid #ddd;background:#fff}\n"
+		"figure.keep{border-color:#2a7}figure img{display:block;margin:auto;max-width:160px}\n"
+		"figcaption{font-size:11px;word-break:break-all;margin-top:4px}\n"
+		".missing{height:100px;background:#eee;font-size:11px;padding:4px}\n"
+		"</style></head><body>\n<h1>Near duplicates</h1>\n"
+		"<p>Green: the copy that is kept. Each other image matched the kept one.</p>\n");
+	for (size_t g = 0; g < d->ngroups; g++) {
+		const struct dd_group *grp = &d->groups[g];
+
+		if (grp->match != MATCH_NEAR)
+			continue;
+		shown++;
+		strbuf_addf(&out, "<h2>Group %zu%s</h2>\n<div class=row>\n", g + 1,
+			    grp->conflict ? " <span class=conflict>(classes differ)</span>" : "");
+		for (size_t i = 0; i < grp->n; i++) {
+			const struct dd_file *f = &d->f[grp->members[i]];
+			static const char *const names[] = { "", "keep", "delete", "move", "report" };
+
+			strbuf_addf(&out, "<figure%s>", i == 0 ? " class=keep" : "");
+			add_thumbnail(&out, f);
+			strbuf_addf(&out, "<figcaption><b>%s</b> ", names[f->action]);
+			if (i)
+				strbuf_addf(&out, "distance %d ",
+					    dhash_distance(f->dhash, d->f[grp->members[0]].dhash));
+			add_escaped(&out, f->item.disk_path);
+			strbuf_addstr(&out, "</figcaption></figure>\n");
+		}
+		strbuf_addstr(&out, "</div>\n");
+	}
+	if (!shown)
+		strbuf_addstr(&out, "<p>No near duplicates.</p>\n");
+	strbuf_addstr(&out, "</body></html>\n");
+	ret = write_file_atomic(path, out.buf, out.len, err);
+	strbuf_release(&out);
+	return ret;
+}
