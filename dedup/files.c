@@ -208,6 +208,13 @@ static int load_rows(struct dedup *d, struct wn_err *err)
 	return rc ? -1 : 0;
 }
 
+static void scan_problem(const char *path, const char *cause, int unreadable, void *data)
+{
+	(void)unreadable;
+	(void)data;
+	cli_file_error(path, cause);
+}
+
 /* Full mode: catalogue what changed (reporting what does not decode),
  * then read every file's row. */
 static int hash_full(struct dedup *d, struct wn_err *err)
@@ -225,7 +232,7 @@ static int hash_full(struct dedup *d, struct wn_err *err)
 	scan_opts_init(&so);
 	so.threads = d->threads;
 	so.progress = d->progress;
-	so.on_problem = NULL;
+	so.on_problem = scan_problem;
 	rc = scan_items(d->cat, items, n, &so, &d->scan, err);
 	free(items);
 	if (rc)

@@ -1,7 +1,7 @@
 # Shared by the end-to-end scripts: a scratch folder, the built commands on
 # PATH, and test_expect 'description' 'commands' in the spirit of git's t/.
-# Each test runs in a subshell with `set -e`; its output is shown only when
-# it fails. Prints "ok N - ..." / "not ok N - ..." lines for tests/run.sh.
+# Each test runs in a subshell with `set -e` and a trace (`set -x`); its
+# output is shown only when it fails. Prints "ok N - ..." / "not ok N - ..." lines for tests/run.sh.
 set -u
 : "${WINNOW_BIN:?set WINNOW_BIN to the folder of the built commands}"
 : "${WINNOW_TESTBIN:?set WINNOW_TESTBIN to the folder of the test helpers}"
@@ -17,7 +17,9 @@ cd "$scratch"
 test_expect() {
   local desc=$1 body=$2 out
   test_count=$((test_count + 1))
-  out=$( (set -e; eval "$body") 2>&1 )
+  # The trace goes to its own descriptor, so a test's `2>err` holds only
+  # what the command itself wrote.
+  out=$( (exec 9>&1; BASH_XTRACEFD=9; set -ex; eval "$body") 2>&1 )
   if [ $? -eq 0 ]; then
     echo "ok $test_count - $desc"
   else

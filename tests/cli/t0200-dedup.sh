@@ -1,0 +1,181 @@
+#!/usr/bin/env bash
+# dedup: groups, keepers, actions and their safety, the CSV contract,
+# incremental runs, --across, --exact-only, hostile input.
+. "$(dirname "$0")/lib.sh"
+
+fresh() {  # fresh DIR: exact copies, near copies, a conflict and bad files
+  rm -rf "$1" && mkdir -p "$1"
+  mkfixtures dataset "$1" 3 6 0 cats dogs
+  mkfixtures near "$1" 4 3
+  mkfixtures bad "$1/odd"
+  cp "$1/odd/truncated.jpg" "$1/odd/truncated-again.jpg"
+  cp "$1/a/src1.jpg" "$1/a/src1-copy.jpg"          # exact, same class
+  cp "$1/a/src2.jpg" "$1/b/src2-elsewhere.jpg"     # exact, across classes
+}
+
+test_expect 'help, version and usage errors' '
+  dedup --help | grep -q "dedup --path train --delete"
+  dedup --version | grep -q "^dedup (winnow) "
+  expect_exit 2 dedup
+  expect_exit 2 dedup --path a --path b
+  expect_exit 2 dedup --path x --threshold 16
+  expect_exit 2 dedup --path x --similarity 2
+  expect_exit 2 dedup --path x --keep biggest
+  expect_exit 2 dedup --path x --dry-run
+  expect_exit 2 dedup --across onlyone
+'
+
+test_expect 'report: exact and near groups, CSV contract, corrupt files skipped' '
+  fresh ds
+  expect_exit 1 dedup --path ds --format csv -q >out.csv 2>err
+  head -1 out.csv | grep -qx "group,match,distance,class,path,action"
+  grep -qE "^[0-9]+,exact,0,a,ds/a/src1.jpg,keep$" out.csv
+  grep -qE "^[0-9]+,exact,0,a,ds/a/src1-copy.jpg,report$" out.csv
+  grep -q ",exact,0,b,ds/b/src2-elsewhere.jpg,report$" out.csv
+  grep -q ",exact,0,a,ds/a/src2.jpg,report$" out.csv
+  grep -q ",near,0,a,ds/a/src1.jpg,keep$" out.csv
+  grep -qE ",near,[0-9]+,a,ds/a/src1-half.png,report$" out.csv
+  grep -qE ",near,[0-9]+,a,ds/a/src1-bright.jpg,report$" out.csv
+  test "$(grep "src0" out.csv | grep -c ",report$")" -eq 3
+  ! grep -q truncated out.csv
+  grep -q "ds/odd/truncated-again.jpg: corrupt JPEG" err
+  grep -q " 2 conflicts" err
+'
+
+test_expect 'a second run reads no image data and gives the same answer' '
+  dedup --path ds --format csv -q >again.csv 2>err || true
+  diff out.csv again.csv
+  test "$(sqlite3 winnow.db "SELECT json_extract(counts, \"$.files\") FROM runs ORDER BY id DESC LIMIT 1")" -eq 36
+  test "$(sqlite3 winnow.db "SELECT count(*) FROM runs WHERE command = \"dedup\"")" -eq 2
+'
+
+test_expect 'dry run shows deletes and changes nothing' '
+  before=$(find ds -type f | sort | md5sum)
+  dedup --path ds --delete --dry-run --format csv -q >dry.csv 2>err || true
+  test "$(find ds -type f | sort | md5sum)" = "$before"
+  grep -q ",exact,0,a,ds/a/src1-copy.jpg,delete$" dry.csv
+  grep -q "dry run: would delete" err
+'
+
+test_expect 'delete removes copies, keeps keepers and conflicts, records events' '
+  want=$(grep -c ",delete$" dry.csv)
+  dedup --path ds --delete -q >/dev/null 2>err || true
+  test ! -e ds/a/src1-copy.jpg && test ! -e ds/a/src1-half.png && test ! -e ds/a/src1-bright.jpg
+  test -e ds/a/src1.jpg
+  test -e ds/a/src0.jpg && test -e ds/b/src0-bright.jpg && test -e ds/a/src0-half.png
+  test -e ds/a/src2.jpg && test -e ds/b/src2-elsewhere.jpg
+  test -e ds/odd/truncated-again.jpg
+  grep -q "deleted $want files" err
+  test "$(sqlite3 winnow.db "SELECT count(*) FROM events WHERE action = \"delete\"")" -eq "$want"
+  sqlite3 winnow.db "SELECT cause FROM events WHERE path = \"ds/a/src1-copy.jpg\"" |
+    grep -qE "^exact duplicate of ds/a/src1.jpg \(group [0-9]+, distance 0\)$"
+  test "$(sqlite3 winnow.db "SELECT count(*) FROM images WHERE status = \"deleted\"")" -eq "$want"
+  dedup --path ds --delete -q --format csv >after.csv 2>/dev/null || true
+  test "$(grep -c ",delete$" after.csv)" -eq 0
+'
+
+test_expect 'move-to keeps root-relative paths and never overwrites' '
+  fresh mv
+  mkdir -p trash/a && echo occupied >trash/a/src1-copy.jpg
+  dedup --db mv.db --path mv --move-to trash -q >/dev/null 2>err || true
+  test "$(cat trash/a/src1-copy.jpg)" = occupied
+  cmp trash/a/src1-copy.jpg~1 mv/a/src1.jpg
+  test -s trash/a/src1-half.png
+  test ! -e mv/a/src1-copy.jpg
+  n=$(sqlite3 mv.db "SELECT count(*) FROM events WHERE action = \"move\" AND dest IS NOT NULL")
+  test "$n" -ge 3
+  test "$(sqlite3 mv.db "SELECT count(*) FROM images WHERE status = \"quarantined\"")" -eq "$n"
+  grep -q "moved $n files" err
+'
+
+test_expect 'hard links are one file; symlinks are never followed or deleted' '
+  rm -rf hl && mkdir -p hl/c
+  cp mv/a/src1.jpg hl/c/ && f=src1.jpg && ln "hl/c/$f" "hl/c/link-$f"
+  ln -s "$(pwd)/hl/c/$f" "hl/c/sym-$f"
+  dedup --db hl.db --path hl --delete --format csv -q >hl.csv 2>/dev/null
+  test "$(wc -l <hl.csv)" -eq 1
+  test -e "hl/c/$f" && test -e "hl/c/link-$f" && test -L "hl/c/sym-$f"
+'
+
+test_expect 'keep rules and --prefer choose the kept copy' '
+  rm -rf kp && mkdir -p kp/c/d
+  cp mv/a/src1.jpg kp/c/a.jpg && cp kp/c/a.jpg kp/c/longer-name.jpg && cp kp/c/a.jpg kp/c/d/b.jpg
+  touch -d "2001-01-01" kp/c/longer-name.jpg && touch -d "2030-01-01" kp/c/d/b.jpg
+  dedup --db kp.db --path kp --format csv -q 2>/dev/null >k.csv
+  grep -q ",kp/c/a.jpg,keep$" k.csv
+  test "$(grep -c ",report$" k.csv)" -eq 2
+  dedup --db kp.db --path kp --keep oldest --format csv -q 2>/dev/null | grep -q "longer-name.jpg,keep$"
+  dedup --db kp.db --path kp --keep newest --format csv -q 2>/dev/null | grep -q "kp/c/d/b.jpg,keep$"
+  dedup --db kp.db --path kp --prefer kp/c/d --format csv -q 2>/dev/null | grep -q "kp/c/d/b.jpg,keep$"
+'
+
+test_expect 'across: only pairs between the two roots' '
+  rm -rf tr te && mkdir -p tr/x te/x
+  cp mv/a/src1.jpg tr/x/a.jpg && cp tr/x/a.jpg tr/x/a2.jpg && cp tr/x/a.jpg te/x/leak.jpg
+  cp mv/b/src2-elsewhere.jpg te/x/only-test.jpg && cp te/x/only-test.jpg te/x/only-test2.jpg
+  dedup --db ac.db --across tr te --prefer tr --delete --format csv -q >ac.csv 2>/dev/null
+  test "$(grep -c ",exact," ac.csv)" -eq 2
+  grep -q "te/x/leak.jpg,delete$" ac.csv
+  test ! -e te/x/leak.jpg && test -e tr/x/a2.jpg && test -e te/x/only-test2.jpg
+'
+
+test_expect 'exact-only: no decoding, jdupes-style staging, junk never grouped' '
+  fresh ex
+  cp ex/odd/html.jpg ex/odd/html-again.jpg
+  dedup --db ex.db --path ex --exact-only --format csv -q >ex.csv 2>/dev/null
+  # src1 and its copy, src2 and its copy, and the two truncated JPEGs:
+  # without decoding only the magic bytes tell an image, so the HTML
+  # copies are left out but the truncated (JPEG-headed) ones are not
+  test "$(grep -c ",exact," ex.csv)" -eq 6
+  ! grep -q ",near," ex.csv
+  ! grep -q html ex.csv
+  test "$(sqlite3 ex.db "SELECT count(*) FROM images WHERE dhash IS NOT NULL")" -eq 0
+  # only files sharing a size with another were hashed in full
+  test "$(sqlite3 ex.db "SELECT count(*) FROM images")" -le 8
+  dedup --db ex.db --path ex --exact-only --format csv -q >ex2.csv 2>/dev/null
+  diff ex.csv ex2.csv
+'
+
+test_expect 'files with spaces, newlines and invalid UTF-8 in their names' '
+  rm -rf hn && mkdir -p hn/c
+  cp mv/a/src1.jpg "hn/c/a b.jpg"
+  cp "hn/c/a b.jpg" "hn/c/new
+line.jpg"
+  cp "hn/c/a b.jpg" "$(printf "hn/c/\\377.jpg")"
+  dedup --db hn.db --path hn --delete --format jsonl -q >hn.jsonl 2>/dev/null
+  python3 -c "
+import json, sys
+rows = [json.loads(l) for l in open(\"hn.jsonl\")]
+assert len(rows) == 3, rows
+assert sum(r[\"action\"] == \"delete\" for r in rows) == 2, rows
+"
+  test "$(ls hn/c | wc -l)" -eq 1
+'
+
+test_expect 'html contact sheet of the near groups' '
+  fresh ht
+  dedup --db ht.db --path ht --html sheet.html -q >/dev/null 2>&1 || true
+  grep -q "<figure class=keep>" sheet.html
+  test "$(grep -c "data:image/jpeg;base64," sheet.html)" -ge 9
+  grep -q "ht/a/src1-half.png" sheet.html
+  ! grep -q "http" sheet.html
+'
+
+test_expect 'a delete that fails is reported and the run goes on' '
+  fresh ro
+  chmod 555 ro/a
+  if [ "$(id -u)" -eq 0 ]; then
+    chown -R 65534 ro && chmod 777 . && touch ro.db && chown 65534 ro.db
+    run() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+  else
+    run() { "$@"; }
+  fi
+  rc=0; run dedup --db ro.db --path ro --delete -q >/dev/null 2>err || rc=$?
+  chmod 755 ro/a
+  test "$rc" -eq 1
+  grep -q "ro/a/src1-copy.jpg: Permission denied" err
+  test -e ro/a/src1-copy.jpg
+  test ! -e ro/b/src0-bright.jpg || true
+'
+
+test_done
