@@ -184,7 +184,9 @@ static int fill_from_row(const struct image_row *r, void *data)
 			f->thumb = (uint32_t)d->nthumbs++;
 			f->has_fp = 1;
 			f->dhash = r->dhash;
-			f->flat = thumb_is_flat(r->thumb);
+			/* dHash 0 (no left-right change anywhere) or a near-constant
+			 * thumbnail: too little to tell two images apart. */
+			f->flat = r->dhash == 0 || thumb_is_flat(r->thumb);
 		}
 	}
 	return 0;

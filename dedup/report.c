@@ -83,7 +83,10 @@ static void print_text(const struct dedup *d)
 		for (size_t i = 0; i < d->n; i++) {
 			const struct dd_file *f = &d->f[i];
 
-			if (!f->usable || !f->has_fp || !f->flat || f->linked)
+			/* The ones dd_group_near() set apart: not copies in an
+			 * exact group (their keeper speaks for them). */
+			if (!f->usable || !f->has_fp || !f->flat || f->linked ||
+			    (f->group && d->groups[f->group - 1].members[0] != i))
 				continue;
 			if (first)
 				printf("%sflat or blank, not compared as near duplicates:\n",
