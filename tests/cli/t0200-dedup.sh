@@ -88,6 +88,40 @@ test_expect 'move-to keeps root-relative paths and never overwrites' '
   grep -q "moved $n files" err
 '
 
+test_expect 'no chaining: a member must match the keeper itself' '
+  rm -rf ch && mkdir -p ch/c/p
+  cp mv/a/src1.jpg ch/c/p/A.jpg && cp mv/a/src2.jpg ch/c/B.jpg && cp mv/a/src0.jpg ch/c/C.jpg
+  db --db ch.db scan -q ch
+  # Fingerprints with A ~ B and B ~ C (18 degrees apart, correlation 0.95,
+  # dHashes 4 bits apart) but not A ~ C (36 degrees: 0.81, 8 bits).
+  python3 - <<-"EOT"
+	import math, random, sqlite3
+	random.seed(5)
+	def unit(v):
+	    m = sum(v) / len(v); v = [x - m for x in v]
+	    n = math.sqrt(sum(x * x for x in v)); return [x / n for x in v]
+	u = unit([random.choice((-1, 1)) for _ in range(256)])
+	w = [random.choice((-1, 1)) for _ in range(256)]
+	d = sum(a * b for a, b in zip(u, w)); w = unit([b - d * a for a, b in zip(u, w)])
+	t = math.radians(18)
+	thumb = lambda v: bytes(max(0, min(255, round(128 + 1000 * x))) for x in v)
+	x = 0x123456789abcdef0
+	rows = {"A": ([math.cos(t) * a + math.sin(t) * b for a, b in zip(u, w)], x),
+	        "B": (u, x ^ 0xf), "C": ([math.cos(t) * a - math.sin(t) * b for a, b in zip(u, w)], x ^ 0xff)}
+	db = sqlite3.connect("ch.db")
+	for name, (v, h) in rows.items():
+	    db.execute("UPDATE images SET thumb = ?, dhash = ? WHERE path LIKE ?", (thumb(v), h, "%/" + name + ".jpg"))
+	db.commit()
+	EOT
+  dedup --db ch.db --path ch --prefer ch/c/p --format csv -q >ch.csv 2>/dev/null
+  grep -q ",near,0,c,ch/c/p/A.jpg,keep$" ch.csv
+  grep -q ",near,4,c,ch/c/B.jpg,report$" ch.csv
+  ! grep -q C.jpg ch.csv
+  # Without the preference B comes first (more bytes or a shorter path may
+  # rank it either way); whichever is kept, every member matches it.
+  dedup --db ch.db --path ch --keep first --format csv -q 2>/dev/null | grep -c ",near," | grep -qE "^(2|3)$"
+'
+
 test_expect 'hard links are one file; symlinks are never followed or deleted' '
   rm -rf hl && mkdir -p hl/c
   cp mv/a/src1.jpg hl/c/ && f=src1.jpg && ln "hl/c/$f" "hl/c/link-$f"
