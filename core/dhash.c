@@ -150,11 +150,35 @@ static float dot(const float *a, const float *b)
 	return s;
 }
 
-double thumb_similarity(const uint8_t a[THUMB_BYTES], const uint8_t b[THUMB_BYTES])
+/* Pearson correlation of two thumbnails in one integer pass; 0 when
+ * either is constant. */
+static double plain_correlation(const uint8_t *a, const uint8_t *b)
+{
+	uint32_t sa = 0, sb = 0;
+	uint64_t saa = 0, sbb = 0, sab = 0;
+	double va, vb;
+
+	for (int i = 0; i < THUMB_BYTES; i++) {
+		sa += a[i];
+		sb += b[i];
+		saa += (uint32_t)a[i] * a[i];
+		sbb += (uint32_t)b[i] * b[i];
+		sab += (uint32_t)a[i] * b[i];
+	}
+	va = (double)saa - (double)sa * sa / THUMB_BYTES;
+	vb = (double)sbb - (double)sb * sb / THUMB_BYTES;
+	if (va < 1e-9 || vb < 1e-9)
+		return 0;
+	return ((double)sab - (double)sa * sb / THUMB_BYTES) / sqrt(va * vb);
+}
+
+/* The best correlation with either thumbnail zoomed; stops early once it
+ * reaches `enough`. */
+static double zoomed_correlation(const uint8_t *a, const uint8_t *b, double enough)
 {
 	static const double zooms[] = { 1.03, 1.064 };
 	float raw[THUMB_BYTES], na[THUMB_BYTES], nb[THUMB_BYTES], nz[THUMB_BYTES];
-	double best;
+	double best = -1;
 
 	for (int i = 0; i < THUMB_BYTES; i++)
 		raw[i] = a[i];
@@ -164,8 +188,7 @@ double thumb_similarity(const uint8_t a[THUMB_BYTES], const uint8_t b[THUMB_BYTE
 		raw[i] = b[i];
 	if (!normalise(raw, nb))
 		return 0;
-	best = dot(na, nb);
-	for (size_t z = 0; z < sizeof(zooms) / sizeof(zooms[0]); z++) {
+	for (size_t z = 0; z < sizeof(zooms) / sizeof(zooms[0]) && best < enough; z++) {
 		zoom(a, zooms[z], raw);
 		if (normalise(raw, nz) && dot(nz, nb) > best)
 			best = dot(nz, nb);
@@ -174,4 +197,19 @@ double thumb_similarity(const uint8_t a[THUMB_BYTES], const uint8_t b[THUMB_BYTE
 			best = dot(na, nz);
 	}
 	return best;
+}
+
+double thumb_similarity(const uint8_t a[THUMB_BYTES], const uint8_t b[THUMB_BYTES])
+{
+	double plain = plain_correlation(a, b), zoomed;
+
+	if (plain == 0 && (thumb_is_flat(a) || thumb_is_flat(b)))
+		return 0;
+	zoomed = zoomed_correlation(a, b, 2.0);
+	return zoomed > plain ? zoomed : plain;
+}
+
+int thumb_similar(const uint8_t a[THUMB_BYTES], const uint8_t b[THUMB_BYTES], double need)
+{
+	return plain_correlation(a, b) >= need || zoomed_correlation(a, b, need) >= need;
 }

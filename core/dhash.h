@@ -66,6 +66,11 @@ int thumb_is_flat(const uint8_t thumb[THUMB_BYTES]);
  */
 double thumb_similarity(const uint8_t a[THUMB_BYTES], const uint8_t b[THUMB_BYTES]);
 
+/* thumb_similar() : whether thumb_similarity(a, b) >= need, computed
+ * lazily: the plain correlation first (one integer pass), the zoomed ones
+ * only when it falls short. */
+int thumb_similar(const uint8_t a[THUMB_BYTES], const uint8_t b[THUMB_BYTES], double need);
+
 /* dhash_distance() : Hamming distance of two dHashes, 0..64. */
 static inline int dhash_distance(uint64_t a, uint64_t b)
 {

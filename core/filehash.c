@@ -95,8 +95,6 @@ static int hash_path(const char *path, int head_only, struct filehash *out, stru
 
 	if (fd < 0)
 		return wn_fail(err, WN_EIO, "%s: %s", path, strerror(errno));
-	if (!head_only)
-		posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	ret = hash_fd(fd, head_only, out);
 	if (ret)
 		wn_fail(err, errno == ENOMEM ? WN_ENOMEM : WN_EIO, "%s: %s", path, strerror(errno));

@@ -127,7 +127,13 @@ static int report(struct search *s, const struct table *t, uint32_t x, uint32_t 
 	return i < j ? s->fn(i, j, d, s->data) : s->fn(j, i, d, s->data);
 }
 
-/* All close pairs inside bucket b, or between buckets b and c. */
+/* All close pairs inside bucket b, or between buckets b and c. The inner
+ * loop is a popcount per pair: x86-64's baseline has no POPCNT, so GCC
+ * builds a POPCNT clone too and picks it at load time where the CPU has
+ * it (4x faster here). */
+#if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
+__attribute__((target_clones("popcnt", "default")))
+#endif
 static int join_buckets(struct search *s, const struct table *t, int k, unsigned b, unsigned c)
 {
 	uint32_t b0 = t->start[b], b1 = t->start[b + 1];

@@ -27,8 +27,6 @@ static const char *const migrations[] = {
 	"  added_ms INTEGER NOT NULL,"
 	"  updated_ms INTEGER NOT NULL"
 	");"
-	"CREATE INDEX images_by_xxh3 ON images(xxh3);"
-	"CREATE INDEX images_by_size ON images(size);"
 	"CREATE INDEX images_by_class ON images(class, status);"
 	"CREATE TABLE runs ("
 	"  id INTEGER PRIMARY KEY,"

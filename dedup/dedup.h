@@ -36,6 +36,7 @@ struct dd_file {
 	unsigned preferred : 1;  /* under --prefer */
 	unsigned corrupt : 1;    /* the catalog says it does not decode */
 	unsigned fresh : 1;      /* hashed by this run (--exact-only) */
+	unsigned written : 1;    /* its fresh digest is in the catalog */
 	uint8_t xxh3[16];
 	uint8_t head[16];
 	uint64_t dhash;

@@ -2,6 +2,7 @@
  * rows. The full mode catalogues whatever changed (hashes, fingerprints);
  * --exact-only reads only files that share their size with another. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -242,7 +243,11 @@ static int hash_full(struct dedup *d, struct wn_err *err)
 	return load_rows(d, err);
 }
 
-/* --exact-only hashes on the pool: the first 4 KiB, or the whole file. */
+/* --exact-only hashes on the pool: the first 4 KiB, or the whole file.
+ * Reading a 4 KiB head takes microseconds, so each job takes a chunk of
+ * files; one job per file spent most of its time waking threads. */
+#define HASH_CHUNK 32
+
 struct hash_job {
 	struct dd_file *f;
 	int whole;
@@ -250,9 +255,8 @@ struct hash_job {
 	struct wn_err err;
 };
 
-static void run_hash(void *arg)
+static void hash_one(struct hash_job *j)
 {
-	struct hash_job *j = arg;
 	struct filehash h;
 
 	if (j->whole ? filehash_file(j->f->item.disk_path, &h, &j->err)
@@ -275,17 +279,68 @@ static void run_hash(void *arg)
 	j->f->fresh = 1;
 }
 
-static int hash_some(struct dedup *d, struct pool *pool, const size_t *which, size_t n,
-		     int whole)
-{
-	struct hash_job *jobs = calloc(n ? n : 1, sizeof(*jobs));
+/* Chunks signal when they are done, so the calling thread can write each
+ * one's rows to the catalog while the pool hashes the next ones. */
+struct chunk_sync {
+	pthread_mutex_t lock;
+	pthread_cond_t done;
+};
 
-	if (!jobs)
-		return -1;
+struct hash_chunk {
+	struct hash_job *jobs;
+	size_t n;
+	int finished;            /* under sync->lock */
+	struct chunk_sync *sync;
+};
+
+static void run_chunk(void *arg)
+{
+	struct hash_chunk *c = arg;
+
+	for (size_t i = 0; i < c->n; i++)
+		hash_one(&c->jobs[i]);
+	pthread_mutex_lock(&c->sync->lock);
+	c->finished = 1;
+	pthread_cond_broadcast(&c->sync->done);
+	pthread_mutex_unlock(&c->sync->lock);
+}
+
+static int write_row(struct dedup *d, struct dd_file *f, struct wn_err *err);
+
+/* Hashes the files in which[]; with `write`, rows of files whose digest
+ * is complete go to the catalog (in an open transaction) as chunks end. */
+static int hash_some(struct dedup *d, struct pool *pool, const size_t *which, size_t n,
+		     int whole, int write, struct wn_err *err)
+{
+	size_t nchunks = (n + HASH_CHUNK - 1) / HASH_CHUNK;
+	struct hash_job *jobs = calloc(n ? n : 1, sizeof(*jobs));
+	struct hash_chunk *chunks = calloc(nchunks ? nchunks : 1, sizeof(*chunks));
+	struct chunk_sync sync = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER };
+	int ret = 0;
+
+	if (!jobs || !chunks) {
+		free(jobs);
+		free(chunks);
+		return wn_fail(err, WN_ENOMEM, "out of memory");
+	}
 	for (size_t i = 0; i < n; i++) {
 		jobs[i].f = &d->f[which[i]];
 		jobs[i].whole = whole;
-		pool_submit(pool, run_hash, &jobs[i]);
+	}
+	for (size_t c = 0; c < nchunks; c++) {
+		chunks[c].jobs = jobs + c * HASH_CHUNK;
+		chunks[c].n = c + 1 < nchunks ? HASH_CHUNK : n - c * HASH_CHUNK;
+		chunks[c].sync = &sync;
+		pool_submit(pool, run_chunk, &chunks[c]);
+	}
+	for (size_t c = 0; write && !ret && c < nchunks; c++) {
+		pthread_mutex_lock(&sync.lock);
+		while (!chunks[c].finished)
+			pthread_cond_wait(&sync.done, &sync.lock);
+		pthread_mutex_unlock(&sync.lock);
+		for (size_t i = 0; !ret && i < chunks[c].n; i++)
+			if (!chunks[c].jobs[i].failed)
+				ret = write_row(d, chunks[c].jobs[i].f, err);
 	}
 	pool_wait(pool);
 	for (size_t i = 0; i < n; i++)
@@ -298,7 +353,8 @@ static int hash_some(struct dedup *d, struct pool *pool, const size_t *which, si
 				       wn_err_cause(&jobs[i].err, jobs[i].f->item.disk_path));
 		}
 	free(jobs);
-	return 0;
+	free(chunks);
+	return ret;
 }
 
 /* Order by size, then by first-4-KiB digest (files not yet hashed have a
@@ -340,31 +396,23 @@ static size_t pick(const struct dedup *d, const size_t *idx, size_t n, int by_he
 	return m;
 }
 
-/* Remembers the digests this run computed, for the next run. */
-static int write_hashes(struct dedup *d, struct wn_err *err)
+/* Remembers a digest this run computed, for the next run (once). */
+static int write_row(struct dedup *d, struct dd_file *f, struct wn_err *err)
 {
-	if (catalog_begin(d->cat, err))
-		return -1;
-	for (size_t i = 0; i < d->n; i++) {
-		const struct dd_file *f = &d->f[i];
-		struct image_row r;
+	struct image_row r;
 
-		if (!f->fresh || !f->has_xxh3)
-			continue;
-		memset(&r, 0, sizeof(r));
-		r.path = f->item.path;
-		r.class_name = f->item.class_name;
-		r.size = f->item.size;
-		r.mtime_ns = f->item.mtime_ns;
-		r.has_xxh3 = 1;
-		memcpy(r.xxh3, f->xxh3, 16);
-		memcpy(r.head_xxh3, f->head, 16);
-		if (images_upsert(d->cat, &r, err)) {
-			catalog_rollback(d->cat);
-			return -1;
-		}
-	}
-	return catalog_commit(d->cat, err);
+	if (!f->fresh || !f->has_xxh3 || f->corrupt || f->written)
+		return 0;
+	memset(&r, 0, sizeof(r));
+	r.path = f->item.path;
+	r.class_name = f->item.class_name;
+	r.size = f->item.size;
+	r.mtime_ns = f->item.mtime_ns;
+	r.has_xxh3 = 1;
+	memcpy(r.xxh3, f->xxh3, 16);
+	memcpy(r.head_xxh3, f->head, 16);
+	f->written = 1;
+	return images_upsert(d->cat, &r, err);
 }
 
 /* The jdupes way: size, then the first 4 KiB, then the whole file, each
@@ -394,18 +442,27 @@ static int hash_exact_only(struct dedup *d, struct wn_err *err)
 	}
 	qsort_r(idx, n, sizeof(*idx), cmp_size_head, d->f);
 	m = pick(d, idx, n, 0, 0, todo);
-	if (hash_some(d, pool, todo, m, 0))
-		goto oom;
+	if (hash_some(d, pool, todo, m, 0, 0, err))
+		goto out;
 	qsort_r(idx, n, sizeof(*idx), cmp_size_head, d->f);
 	m = pick(d, idx, n, 1, 1, todo);
-	if (hash_some(d, pool, todo, m, 1))
-		goto oom;
-	for (size_t i = 0; i < d->n; i++)
-		d->f[i].usable = d->f[i].has_xxh3 && !d->f[i].corrupt && !d->f[i].linked;
-	ret = write_hashes(d, err);
-	goto out;
-oom:
-	wn_fail(err, WN_ENOMEM, "out of memory");
+	/* The rows are written while the whole files are being hashed. */
+	if (catalog_begin(d->cat, err))
+		goto out;
+	if (hash_some(d, pool, todo, m, 1, 1, err)) {
+		catalog_rollback(d->cat);
+		goto out;
+	}
+	for (size_t i = 0; i < d->n; i++) {
+		struct dd_file *f = &d->f[i];
+
+		if (write_row(d, f, err)) {  /* small files done by the head pass */
+			catalog_rollback(d->cat);
+			goto out;
+		}
+		f->usable = f->has_xxh3 && !f->corrupt && !f->linked;
+	}
+	ret = catalog_commit(d->cat, err);
 out:
 	pool_free(pool);
 	free(idx);

@@ -129,9 +129,9 @@ static int on_candidate(size_t i, size_t j, int dist, void *data)
 
 	if (e->d->nroots > 1 && a->root == b->root)
 		return 0;
-	if (thumb_similarity(e->d->thumbs + (size_t)a->thumb * THUMB_BYTES,
-			     e->d->thumbs + (size_t)b->thumb * THUMB_BYTES) <
-	    required(e->d->similarity, dist))
+	if (!thumb_similar(e->d->thumbs + (size_t)a->thumb * THUMB_BYTES,
+			   e->d->thumbs + (size_t)b->thumb * THUMB_BYTES,
+			   required(e->d->similarity, dist)))
 		return 0;
 	pthread_mutex_lock(&e->lock);
 	if (e->n == e->alloc) {
