@@ -32,6 +32,14 @@ seconds() {  # seconds CMD...: wall time of CMD, its output discarded
   t1=$(date +%s.%N)
   echo "$t1 - $t0" | bc -l
 }
+seconds_each() {  # seconds_each N CMD...: mean wall time of N runs in a row,
+  local n=$1 t0 t1      # for runs so short that timing overhead would show
+  shift
+  t0=$(date +%s.%N)
+  for _ in $(seq "$n"); do "$@" >/dev/null 2>&1 || true; done
+  t1=$(date +%s.%N)
+  echo "($t1 - $t0) / $n" | bc -l
+}
 ratio() { echo "$1 / $2" | bc -l; }
 
 echo "dedup benchmark on $corpus, $(nproc) cores, winnow $(git -C "$top" rev-parse --short HEAD)"
@@ -66,7 +74,7 @@ echo "## 2. full run (exact + near) on $corpus/scale ($n images), $rounds rounds
 for r in $(seq "$rounds"); do
   rm -f "$tmp/s.db"*
   seconds "$dedup" --db "$tmp/s.db" --path scale -q >>"$tmp/t.w"
-  seconds "$dedup" --db "$tmp/s.db" --path scale -q >>"$tmp/t.w2"
+  seconds_each 10 "$dedup" --db "$tmp/s.db" --path scale -q >>"$tmp/t.w2"
   seconds "$dedup" --db "$tmp/s1.db" --path scale -q -j 1 >>"$tmp/t.w1"; rm -f "$tmp/s1.db"*
   seconds findimagedupes -R scale >>"$tmp/t.f"
 done
@@ -74,7 +82,7 @@ w=$(median <"$tmp/t.w"); w1=$(median <"$tmp/t.w1"); w2=$(median <"$tmp/t.w2"); f
 printf '%-36s %9s %9s\n' tool seconds "images/s"
 printf '%-36s %9.2f %9.0f\n' "winnow dedup (-j $(nproc))" "$w" "$(ratio "$n" "$w")"
 printf '%-36s %9.2f %9.0f\n' "winnow dedup (-j 1)" "$w1" "$(ratio "$n" "$w1")"
-printf '%-36s %9.2f %9.0f\n' "winnow dedup, unchanged re-run" "$w2" "$(ratio "$n" "$w2")"
+printf '%-36s %9.3f %9.0f\n' "winnow dedup, unchanged re-run" "$w2" "$(ratio "$n" "$w2")"
 printf '%-36s %9.2f %9.0f\n' "findimagedupes -R" "$f" "$(ratio "$n" "$f")"
 printf 'ratio: %.1fx findimagedupes (%.1fx on one core); re-run %.0fx faster than the first run\n' \
   "$(ratio "$f" "$w")" "$(ratio "$f" "$w1")" "$(ratio "$w" "$w2")"
@@ -106,14 +114,14 @@ jdupes -r -q tree >/dev/null 2>&1 || true  # warm the page cache for everyone
 for r in $(seq "$rounds"); do
   rm -f "$tmp/e.db"*
   seconds "$dedup" --db "$tmp/e.db" --path tree --exact-only -q >>"$tmp/t.e"
-  seconds "$dedup" --db "$tmp/e.db" --path tree --exact-only -q >>"$tmp/t.e2"
+  seconds_each 10 "$dedup" --db "$tmp/e.db" --path tree --exact-only -q >>"$tmp/t.e2"
   seconds jdupes -r -q tree >>"$tmp/t.j"
   seconds fdupes -r -q tree >>"$tmp/t.fd"
 done
 e=$(median <"$tmp/t.e"); e2=$(median <"$tmp/t.e2"); j=$(median <"$tmp/t.j"); fd=$(median <"$tmp/t.fd")
 printf '%-36s %9s\n' tool seconds
 printf '%-36s %9.2f\n' "winnow dedup --exact-only" "$e"
-printf '%-36s %9.2f\n' "winnow dedup --exact-only, re-run" "$e2"
+printf '%-36s %9.3f\n' "winnow dedup --exact-only, re-run" "$e2"
 printf '%-36s %9.2f\n' "jdupes -r -q" "$j"
 printf '%-36s %9.2f\n' "fdupes -r -q" "$fd"
 printf 'ratio: %.2fx jdupes, %.2fx fdupes (above 1: winnow faster)\n' "$(ratio "$j" "$e")" "$(ratio "$fd" "$e")"

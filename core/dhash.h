@@ -68,7 +68,7 @@ double thumb_similarity(const uint8_t a[THUMB_BYTES], const uint8_t b[THUMB_BYTE
 
 /* thumb_similar() : whether thumb_similarity(a, b) >= need, computed
  * lazily: the plain correlation first (one integer pass), the zoomed ones
- * only when it falls short. */
+ * only when it falls short by less than 0.15. */
 int thumb_similar(const uint8_t a[THUMB_BYTES], const uint8_t b[THUMB_BYTES], double need);
 
 /* dhash_distance() : Hamming distance of two dHashes, 0..64. */
