@@ -122,6 +122,19 @@ test_expect 'no chaining: a member must match the keeper itself' '
   dedup --db ch.db --path ch --keep first --format csv -q 2>/dev/null | grep -c ",near," | grep -qE "^(2|3)$"
 '
 
+test_expect 'an exact copy is compared byte for byte before it is deleted' '
+  rm -rf bc && mkdir -p bc/c
+  cp mv/a/src1.jpg bc/c/a.jpg && cp mv/a/src1.jpg bc/c/b.jpg
+  printf "\\x01" | dd of=bc/c/b.jpg bs=1 seek=300 conv=notrunc status=none
+  db --db bc.db scan -q bc
+  # The catalog is made to claim the same XXH3 for both (as a collision
+  # would): the byte comparison must still refuse.
+  sqlite3 bc.db "UPDATE images SET xxh3 = (SELECT xxh3 FROM images WHERE path LIKE \"%a.jpg\")"
+  expect_exit 1 dedup --db bc.db --path bc --exact-only --delete -q >/dev/null 2>err
+  grep -q "bc/c/b.jpg: not touched: its bytes differ from its keeper" err
+  test -e bc/c/a.jpg && test -e bc/c/b.jpg
+'
+
 test_expect 'hard links are one file; symlinks are never followed or deleted' '
   rm -rf hl && mkdir -p hl/c
   cp mv/a/src1.jpg hl/c/ && f=src1.jpg && ln "hl/c/$f" "hl/c/link-$f"
