@@ -59,7 +59,7 @@ int main(int argc, char **argv)
 		memset(r.thumb, (int)(s & 0xff), THUMB_BYTES);
 		r.width = 320;
 		r.height = 240;
-		if (images_upsert(cat, &r, &err))
+		if (images_upsert(cat, &r, NULL, &err))
 			goto fail;
 	}
 	if (catalog_commit(cat, &err))

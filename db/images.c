@@ -24,7 +24,8 @@ static int bind_text_or_null(sqlite3_stmt *st, int i, const char *s)
 	return s ? sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC) : sqlite3_bind_null(st, i);
 }
 
-int images_upsert(struct catalog *cat, const struct image_row *r, struct wn_err *err)
+int images_upsert(struct catalog *cat, const struct image_row *r, int64_t *id,
+		  struct wn_err *err)
 {
 	static const char sql[] =
 		"INSERT INTO images (path, class, size, mtime_ns, xxh3, head_xxh3, dhash, thumb,"
@@ -36,7 +37,8 @@ int images_upsert(struct catalog *cat, const struct image_row *r, struct wn_err 
 		"  width = excluded.width, height = excluded.height, format = excluded.format,"
 		"  status = excluded.status, error = excluded.error,"
 		"  source_url = coalesce(excluded.source_url, images.source_url),"
-		"  updated_ms = excluded.updated_ms";
+		"  updated_ms = excluded.updated_ms"
+		" RETURNING id";
 	sqlite3_stmt *st = catalog_stmt(cat, STMT_IMAGE_UPSERT, sql, err);
 	int rc;
 
@@ -73,11 +75,93 @@ int images_upsert(struct catalog *cat, const struct image_row *r, struct wn_err 
 	bind_text_or_null(st, 14, r->source_url);
 	sqlite3_bind_int64(st, 15, catalog_now_ms());
 	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		if (id)
+			*id = sqlite3_column_int64(st, 0);
+		rc = sqlite3_step(st);
+	}
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	if (rc != SQLITE_DONE)
 		return catalog_fail(cat, err, "cannot write an image row");
 	return 0;
+}
+
+int derived_set(struct catalog *cat, int64_t id, const struct derivation *d,
+		struct wn_err *err)
+{
+	static const char sql[] =
+		"INSERT OR REPLACE INTO derived (image_id, source, source_size, source_mtime_ns,"
+		"  recipe, made_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+	sqlite3_stmt *st = catalog_stmt(cat, STMT_DERIVED_SET, sql, err);
+	int rc;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, d->source, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, d->source_size);
+	sqlite3_bind_int64(st, 4, d->source_mtime_ns);
+	sqlite3_bind_text(st, 5, d->recipe, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, catalog_now_ms());
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return catalog_fail(cat, err, "cannot record where an image came from");
+	return 0;
+}
+
+int derived_is_current(struct catalog *cat, const char *path, int64_t size, int64_t mtime_ns,
+		       const struct derivation *d, struct wn_err *err)
+{
+	static const char sql[] =
+		"SELECT i.size = ?2 AND i.mtime_ns = ?3 AND i.status = 'ok'"
+		"  AND d.source = ?4 AND d.source_size = ?5 AND d.source_mtime_ns = ?6"
+		"  AND d.recipe = ?7"
+		" FROM images i JOIN derived d ON d.image_id = i.id WHERE i.path = ?1";
+	sqlite3_stmt *st = catalog_stmt(cat, STMT_DERIVED_CURRENT, sql, err);
+	int rc, current = 0;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, size);
+	sqlite3_bind_int64(st, 3, mtime_ns);
+	sqlite3_bind_text(st, 4, d->source, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, d->source_size);
+	sqlite3_bind_int64(st, 6, d->source_mtime_ns);
+	sqlite3_bind_text(st, 7, d->recipe, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		current = sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return catalog_fail(cat, err, "cannot read where an image came from");
+	return current;
+}
+
+int derived_source_of(struct catalog *cat, const char *path, struct strbuf *out,
+		      struct wn_err *err)
+{
+	static const char sql[] =
+		"SELECT d.source FROM images i JOIN derived d ON d.image_id = i.id"
+		" WHERE i.path = ?1";
+	sqlite3_stmt *st = catalog_stmt(cat, STMT_DERIVED_SOURCE, sql, err);
+	int rc, found = 0;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		found = 1;
+		if (strbuf_addstr(out, (const char *)sqlite3_column_text(st, 0)))
+			rc = SQLITE_NOMEM;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return catalog_fail(cat, err, "cannot read where an image came from");
+	return found;
 }
 
 int images_set_status(struct catalog *cat, int64_t id, enum image_status status,

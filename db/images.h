@@ -43,11 +43,38 @@ struct image_row {
 
 /*
  * images_upsert() : inserts row, or updates the row with the same path
- * (keeping its id, added time and source URL when row has none).
+ * (keeping its id, added time and source URL when row has none). The
+ * row's id goes to *id when id is not NULL.
  * Call inside catalog_begin()/catalog_commit() for speed.
  * @return 0, or -1 with err set.
  */
-int images_upsert(struct catalog *cat, const struct image_row *row, struct wn_err *err);
+int images_upsert(struct catalog *cat, const struct image_row *row, int64_t *id,
+		  struct wn_err *err);
+
+/* What an image was made from (resize, augment): a row of `derived`. */
+struct derivation {
+	const char *source;       /* catalog path of the source file */
+	int64_t source_size, source_mtime_ns;
+	const char *recipe;       /* the operation and its settings, as text */
+};
+
+/* derived_set() : records (or replaces) how image id was made. */
+int derived_set(struct catalog *cat, int64_t id, const struct derivation *d,
+		struct wn_err *err);
+
+/*
+ * derived_is_current() : whether the image at catalog path `path` was made
+ * from `d->source` with `d->recipe` while the source had d's size and
+ * mtime, and is itself still of size `size` and mtime `mtime_ns` with
+ * status ok. @return 1 yes, 0 no, -1 error.
+ */
+int derived_is_current(struct catalog *cat, const char *path, int64_t size, int64_t mtime_ns,
+		       const struct derivation *d, struct wn_err *err);
+
+/* derived_source_of() : the source recorded for the image at path, copied
+ * into out (empty when none). @return 1 found, 0 not, -1 error. */
+int derived_source_of(struct catalog *cat, const char *path, struct strbuf *out,
+		      struct wn_err *err);
 
 /* images_set_status() : sets the status of row id (after a delete or a
  * move). @return 0, or -1 with err set. */

@@ -173,7 +173,7 @@ static int write_job(struct catalog *cat, const struct job *j, const struct scan
 			opts->on_problem(j->item->disk_path, j->err.msg, 0, opts->data);
 	}
 	stats->hashed++;
-	return images_upsert(cat, &r, err);
+	return images_upsert(cat, &r, NULL, err);
 }
 
 static int run_batch(struct catalog *cat, struct pool *pool, struct job *jobs, size_t n,

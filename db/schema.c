@@ -50,6 +50,17 @@ static const char *const migrations[] = {
 	"  at_ms INTEGER NOT NULL"
 	");"
 	"CREATE INDEX events_by_image ON events(image_id);",
+
+	/* 2: where a made image came from, so a re-run can skip it. */
+	"CREATE TABLE derived ("
+	"  image_id INTEGER PRIMARY KEY REFERENCES images(id) ON DELETE CASCADE,"
+	"  source TEXT NOT NULL,"          /* catalog path of the source */
+	"  source_size INTEGER NOT NULL,"
+	"  source_mtime_ns INTEGER NOT NULL,"
+	"  recipe TEXT NOT NULL,"          /* what was done: \"resize x320 jpeg q90\" */
+	"  made_ms INTEGER NOT NULL"
+	");"
+	"CREATE INDEX derived_by_source ON derived(source);",
 };
 
 const int CATALOG_SCHEMA_VERSION = (int)(sizeof(migrations) / sizeof(migrations[0]));

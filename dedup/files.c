@@ -412,7 +412,7 @@ static int write_row(struct dedup *d, struct dd_file *f, struct wn_err *err)
 	memcpy(r.xxh3, f->xxh3, 16);
 	memcpy(r.head_xxh3, f->head, 16);
 	f->written = 1;
-	return images_upsert(d->cat, &r, err);
+	return images_upsert(d->cat, &r, NULL, err);
 }
 
 /* The jdupes way: size, then the first 4 KiB, then the whole file, each

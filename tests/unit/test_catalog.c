@@ -122,6 +122,33 @@ static void test_readonly_needs_migration(void **state)
 	assert_int_equal(query_int("PRAGMA user_version"), CATALOG_SCHEMA_VERSION);
 }
 
+/* A version-1 catalog (before `derived`) is brought to the newest schema
+ * with its rows kept. */
+static void test_migration_from_1(void **state)
+{
+	struct catalog *cat = open_fresh();
+	struct image_row r;
+	struct derivation d = { "raw/a.jpg", 10, 20, "resize x320" };
+	int64_t id = 0;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	r.path = "train/a.jpg";
+	assert_int_equal(images_upsert(cat, &r, &id, NULL), 0);
+	assert_true(id > 0);
+	catalog_close(cat);
+	exec_sql(dbpath, "DROP TABLE derived; PRAGMA user_version = 1");
+	assert_int_equal(catalog_open(dbpath, CATALOG_EXISTING, &cat, NULL), 0);
+	assert_int_equal(catalog_version(cat), CATALOG_SCHEMA_VERSION);
+	assert_int_equal(derived_set(cat, id, &d, NULL), 0);
+	assert_int_equal(derived_is_current(cat, "train/a.jpg", 0, 0, &d, NULL), 1);
+	d.recipe = "resize x640";
+	assert_int_equal(derived_is_current(cat, "train/a.jpg", 0, 0, &d, NULL), 0);
+	assert_int_equal(derived_is_current(cat, "train/a.jpg", 1, 0, &d, NULL), 0);
+	catalog_close(cat);
+	assert_int_equal(query_int("SELECT count(*) FROM images"), 1);
+}
+
 static void test_relative_paths(void **state)
 {
 	struct catalog *cat = open_fresh();
@@ -231,20 +258,20 @@ static void test_rows_filters_stats(void **state)
 	r.format = "jpeg";
 	r.source_url = "https://example.org/a.jpg";
 	assert_int_equal(catalog_begin(cat, NULL), 0);
-	assert_int_equal(images_upsert(cat, &r, NULL), 0);
+	assert_int_equal(images_upsert(cat, &r, NULL, NULL), 0);
 	/* The update keeps the source URL when the new row has none. */
 	r.source_url = NULL;
-	assert_int_equal(images_upsert(cat, &r, NULL), 0);
+	assert_int_equal(images_upsert(cat, &r, NULL, NULL), 0);
 	r.path = "train/dogs/b.png";
 	r.class_name = "dogs";
 	r.status = IMAGE_CORRUPT;
 	r.error = "corrupt PNG";
 	r.has_fingerprint = 0;
-	assert_int_equal(images_upsert(cat, &r, NULL), 0);
+	assert_int_equal(images_upsert(cat, &r, NULL, NULL), 0);
 	r.path = "train0/x.jpg";  /* shares the prefix bytes "train" only */
 	r.class_name = NULL;
 	r.status = IMAGE_OK;
-	assert_int_equal(images_upsert(cat, &r, NULL), 0);
+	assert_int_equal(images_upsert(cat, &r, NULL, NULL), 0);
 	assert_int_equal(catalog_commit(cat, NULL), 0);
 
 	assert_int_equal(images_stamp(cat, "train/cats/a.jpg", &s, NULL), 1);
@@ -312,7 +339,7 @@ static void test_rollback(void **state)
 	memset(&r, 0, sizeof(r));
 	r.path = "a.jpg";
 	assert_int_equal(catalog_begin(cat, NULL), 0);
-	assert_int_equal(images_upsert(cat, &r, NULL), 0);
+	assert_int_equal(images_upsert(cat, &r, NULL, NULL), 0);
 	catalog_rollback(cat);
 	assert_int_equal(catalog_begin(cat, NULL), 0);
 	catalog_close(cat);  /* closing mid-transaction rolls back too */
@@ -339,6 +366,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_create_and_refusals),
 		cmocka_unit_test(test_readonly_needs_migration),
+		cmocka_unit_test(test_migration_from_1),
 		cmocka_unit_test(test_relative_paths),
 		cmocka_unit_test(test_rows_filters_stats),
 		cmocka_unit_test(test_runs_and_events),
