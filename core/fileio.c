@@ -118,3 +118,88 @@ out:
 	strbuf_release(&tmp);
 	return ret;
 }
+
+int make_parents(const char *path)
+{
+	struct strbuf dir = STRBUF_INIT;
+	int ret = 0;
+
+	if (strbuf_addstr(&dir, path)) {
+		errno = ENOMEM;
+		return -1;
+	}
+	for (char *p = dir.buf + 1; *p && !ret; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(dir.buf, 0755) && errno != EEXIST)
+			ret = -1;
+		*p = '/';
+	}
+	strbuf_release(&dir);
+	return ret;
+}
+
+static ssize_t read_some(int fd, uint8_t *buf, size_t want)
+{
+	size_t got = 0;
+
+	while (got < want) {
+		ssize_t n = read(fd, buf + got, want - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -1 : (ssize_t)got;
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
+}
+
+/* The rename's fallback across file systems: copy, sync, then unlink. */
+static int copy_then_unlink(const char *src, const char *dst, struct wn_err *err)
+{
+	enum { CHUNK = 1 << 16 };
+	uint8_t *buf = malloc(CHUNK);
+	int in = open(src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	int out = in < 0 ? -1 : open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	int ret = -1;
+	ssize_t n = 0;
+
+	if (!buf || in < 0 || out < 0)
+		goto done;
+	while ((n = read_some(in, buf, CHUNK)) > 0)
+		if (write(out, buf, (size_t)n) != n)
+			goto done;
+	if (n < 0 || fsync(out))
+		goto done;
+	ret = 0;
+done:
+	if (ret)
+		wn_fail(err, WN_EIO, "%s", strerror(errno ? errno : EIO));
+	if (out >= 0 && close(out) && !ret)
+		ret = wn_fail(err, WN_EIO, "%s", strerror(errno));
+	if (in >= 0)
+		close(in);
+	free(buf);
+	if (ret && out >= 0)
+		unlink(dst);
+	else if (!ret && unlink(src))
+		ret = wn_fail(err, WN_EIO, "%s", strerror(errno));
+	return ret;
+}
+
+int move_file(const char *src, const char *dst, struct wn_err *err)
+{
+	struct stat st;
+
+	if (!lstat(dst, &st))
+		return wn_fail(err, WN_EIO, "%s already exists", dst);
+	if (make_parents(dst))
+		return wn_fail(err, WN_EIO, "%s: %s", dst, strerror(errno));
+	if (!rename(src, dst))
+		return 0;
+	if (errno != EXDEV)
+		return wn_fail(err, WN_EIO, "%s", strerror(errno));
+	return copy_then_unlink(src, dst, err);
+}

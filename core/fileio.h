@@ -23,4 +23,16 @@ int read_file_limited(const char *path, size_t max_bytes, uint8_t **out, size_t 
  */
 int write_file_atomic(const char *path, const void *data, size_t len, struct wn_err *err);
 
+/* make_parents() : creates the missing folders on the way to the file
+ * path names (mkdir -p of its folder). @return 0, or -1 with errno set. */
+int make_parents(const char *path);
+
+/*
+ * move_file() : renames src to dst, never over an existing file (dst is
+ * opened O_EXCL when the rename crosses file systems and the bytes are
+ * copied, synced, then src removed).
+ * @return 0, or -1 with err set (the message names the cause).
+ */
+int move_file(const char *src, const char *dst, struct wn_err *err);
+
 #endif

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/fileio.h"
 #include "db/images.h"
 #include "db/runs.h"
 #include "dedup.h"
@@ -88,71 +89,24 @@ out:
 	return ret;
 }
 
-/* mkdir -p of the folder part of path. */
-static int make_parents(char *path)
-{
-	for (char *p = path + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(path, 0755) && errno != EEXIST) {
-			*p = '/';
-			return -1;
-		}
-		*p = '/';
-	}
-	return 0;
-}
-
-static int copy_then_unlink(const char *src, const char *dst)
-{
-	enum { CHUNK = 1 << 16 };
-	uint8_t *buf = malloc(CHUNK);
-	int in = open(src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	int out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	int ret = -1;
-	ssize_t n;
-
-	if (!buf || in < 0 || out < 0)
-		goto done;
-	while ((n = read_some(in, buf, CHUNK)) > 0)
-		if (write(out, buf, (size_t)n) != n)
-			goto done;
-	if (n < 0 || fsync(out))
-		goto done;
-	ret = 0;
-done:
-	if (out >= 0 && close(out))
-		ret = -1;
-	if (in >= 0)
-		close(in);
-	free(buf);
-	if (ret && out >= 0)
-		unlink(dst);
-	else if (!ret)
-		ret = unlink(src);
-	return ret;
-}
-
 /* Moves f under --move-to at its root-relative path, never over another
  * file: a taken name gets "~1", "~2", ... appended. */
-static int move_file(const struct dedup *d, const struct dd_file *f, struct strbuf *dest)
+static int move_aside(const struct dedup *d, const struct dd_file *f, struct strbuf *dest,
+		      struct wn_err *err)
 {
 	size_t base;
 	struct stat st;
 
 	strbuf_reset(dest);
-	if (strbuf_addf(dest, "%s/%s", d->move_to, f->rel) || make_parents(dest->buf))
-		return -1;
+	if (strbuf_addf(dest, "%s/%s", d->move_to, f->rel))
+		return wn_fail(err, WN_ENOMEM, "out of memory");
 	base = dest->len;
 	for (int k = 1; !lstat(dest->buf, &st); k++) {
 		strbuf_setlen(dest, base);
 		if (strbuf_addf(dest, "~%d", k))
-			return -1;
+			return wn_fail(err, WN_ENOMEM, "out of memory");
 	}
-	if (!rename(f->item.disk_path, dest->buf))
-		return 0;
-	return errno == EXDEV ? copy_then_unlink(f->item.disk_path, dest->buf) : -1;
+	return move_file(f->item.disk_path, dest->buf, err);
 }
 
 static void fail(struct dedup *d, struct dd_file *f, const char *why)
@@ -168,6 +122,7 @@ static int act_on(struct dedup *d, const struct dd_group *g, struct dd_file *f,
 {
 	struct dd_file *keeper = &d->f[g->members[0]];
 	struct strbuf cause = STRBUF_INIT;
+	struct wn_err moved;
 	const char *why;
 	int ret = 0;
 
@@ -183,8 +138,13 @@ static int act_on(struct dedup *d, const struct dd_group *g, struct dd_file *f,
 		fail(d, f, "not touched: its bytes differ from its keeper's");
 		return 0;
 	}
-	if (f->action == ACT_DELETE ? unlink(f->item.disk_path) : move_file(d, f, dest)) {
-		fail(d, f, strerror(errno));
+	if (f->action == ACT_DELETE) {
+		if (unlink(f->item.disk_path)) {
+			fail(d, f, strerror(errno));
+			return 0;
+		}
+	} else if (move_aside(d, f, dest, &moved)) {
+		fail(d, f, moved.msg);
 		return 0;
 	}
 	d->acted++;
