@@ -44,11 +44,12 @@ DB_SRC = db/catalog.c db/schema.c db/images.c db/runs.c db/scan.c
 LIB_SRC = $(CORE_SRC) $(DB_SRC)
 LIB = $(BUILD)/libwinnow.a
 
-COMMANDS = db dedup
+COMMANDS = db dedup resize
 CLI_SRC = cli/cli.c
 # Each command's own sources (db/ also holds the catalog library).
 db_SRC = db/main.c $(wildcard db/cmd_*.c)
 dedup_SRC = $(wildcard dedup/*.c)
+resize_SRC = $(wildcard resize/*.c)
 FIXTURE_SRC = tests/fixtures.c
 UNIT_TESTS = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 

@@ -98,6 +98,10 @@ static int visit(struct walker *w, int dirfd, const char *name, int depth)
 		return 0;
 	}
 	if (S_ISDIR(st.st_mode)) {
+		for (int k = 0; k < w->opts->nskip_dirs; k++)
+			if (st.st_dev == w->opts->skip_dirs[k].dev &&
+			    st.st_ino == w->opts->skip_dirs[k].ino)
+				return 0;
 		if (depth >= w->max_depth) {
 			report(w, ELOOP, "too deep: ");
 			return 0;

@@ -31,6 +31,10 @@ struct walk_opts {
 	dev_t skip_dev;
 	ino_t skip_ino;
 	const char *skip_base;
+	/* Folders never entered (an output folder inside the input), by
+	 * device and inode; nskip_dirs of them. */
+	struct { dev_t dev; ino_t ino; } skip_dirs[4];
+	int nskip_dirs;
 	walk_error_fn on_error;
 	int max_depth;       /* 0: the default of 64 */
 };

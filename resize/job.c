@@ -1,0 +1,145 @@
+/* One source file to one output, on a worker thread: read once, check,
+ * shrink on load (DCT scaling while at least twice the target remains, as
+ * libvips does), Lanczos3 to the exact size, encode, fingerprint the
+ * output from its own bytes, write it atomically. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core/fileio.h"
+#include "core/resample.h"
+#include "resize.h"
+
+enum img_format rs_output_format(const struct rs_opts *o, enum img_format f)
+{
+	if (o->format != IMG_UNKNOWN)
+		return o->format;
+	return f == IMG_GIF ? IMG_PNG : f;
+}
+
+const char *rs_extension(enum img_format f)
+{
+	return f == IMG_PNG ? "png" : f == IMG_WEBP ? "webp" : "jpg";
+}
+
+static int encode(const struct img *im, enum img_format f, int quality, uint8_t **out,
+		  size_t *len, struct wn_err *err)
+{
+	struct img_jpeg_opts jo;
+
+	switch (f) {
+	case IMG_PNG:
+		return img_encode_png(im, out, len, err);
+	case IMG_WEBP:
+		return img_encode_webp(im, quality, 0, out, len, err);
+	default:
+		img_jpeg_opts_init(&jo);
+		jo.quality = quality;
+		return img_encode_jpeg(im, &jo, out, len, err);
+	}
+}
+
+/* Decodes src at the smallest scale that keeps twice the target, resizes
+ * to tw x th and encodes. */
+static int make_output(struct rs_job *j, const uint8_t *buf, size_t len,
+		       const struct img_info *info, int tw, int th, uint8_t **out, size_t *outlen)
+{
+	struct img_decode_opts o;
+	struct img src = { 0 }, dst = { 0 };
+	int keep_alpha = info->has_alpha && j->out_format != IMG_JPEG, ret = -1;
+
+	img_decode_opts_init(&o);
+	o.limits = j->o->limits;
+	o.channels = keep_alpha ? 4 : 3;
+	if (tw < info->width || th < info->height) {
+		o.min_width = 2 * tw;
+		o.min_height = 2 * th;
+	}
+	if (img_decode(buf, len, &o, &src, NULL, &j->err)) {
+		j->src_broken = 1;
+		return -1;
+	}
+	if ((src.width != tw || src.height != th) &&
+	    img_resample(&src, tw, th, RESAMPLE_LANCZOS3, &dst, &j->err))
+		goto out;
+	if (encode(dst.pixels ? &dst : &src, j->out_format, j->o->quality, out, outlen, &j->err))
+		goto out;
+	ret = 0;
+out:
+	img_release(&src);
+	img_release(&dst);
+	return ret;
+}
+
+static int write_output(struct rs_job *j, const uint8_t *data, size_t len)
+{
+	struct stat st;
+
+	/* In place and unchanged: the file already is the output. */
+	if (!(j->o->in_place && j->outcome == RS_COPIED)) {
+		if (make_parents(j->out_disk))
+			return wn_fail(&j->err, WN_EIO, "%s: %s", j->out_disk, strerror(errno));
+		if (write_file_atomic(j->out_disk, data, len, &j->err))
+			return -1;
+	}
+	if (stat(j->out_disk, &st))
+		return wn_fail(&j->err, WN_EIO, "%s: %s", j->out_disk, strerror(errno));
+	j->out_size = st.st_size;
+	j->out_mtime = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+	return 0;
+}
+
+void rs_run_job(void *arg)
+{
+	struct rs_job *j = arg;
+	struct img_info info;
+	uint8_t *buf = NULL, *out = NULL;
+	size_t len = 0, outlen = 0;
+	int tw, th;
+
+	j->outcome = RS_FAILED;
+	wn_err_clear(&j->err);
+	if (read_file_limited(j->src_disk, j->o->limits.max_bytes, &buf, &len, &j->err)) {
+		j->src_broken = j->err.code == WN_ELIMIT;
+		goto done;
+	}
+	filehash_buffer(buf, len, &j->src_hash);
+	j->has_src_hash = 1;
+	j->src_format = img_sniff(buf, len);
+	if (img_read_info(buf, len, &j->o->limits, &info, &j->err)) {
+		j->src_broken = 1;
+		goto done;
+	}
+	geometry_apply(&j->o->geom, info.width, info.height, &tw, &th);
+	j->out_format = rs_output_format(j->o, info.format);
+	if (tw == info.width && th == info.height && j->out_format == info.format &&
+	    info.orientation == 1) {
+		/* Within the size already: the bytes are the output. The
+		 * fingerprint decode below still checks every scan. */
+		j->outcome = RS_COPIED;
+		out = buf;
+		outlen = len;
+	} else {
+		if (make_output(j, buf, len, &info, tw, th, &out, &outlen))
+			goto done;
+		j->outcome = tw == info.width && th == info.height ? RS_COPIED : RS_RESIZED;
+	}
+	/* The fingerprint comes from the output's own bytes, exactly as db
+	 * scan would compute it, so a later dedup reads nothing again. */
+	if (fingerprint_decode(out, outlen, &j->o->limits, &j->fp, NULL, &j->err)) {
+		j->src_broken = out == buf;
+		j->outcome = RS_FAILED;
+		goto done;
+	}
+	filehash_buffer(out, outlen, &j->out_hash);
+	j->out_w = tw;
+	j->out_h = th;
+	if (write_output(j, out, outlen))
+		j->outcome = RS_FAILED;
+done:
+	if (out != buf)
+		free(out);
+	free(buf);
+	progress_add(j->prog, 1, j->outcome == RS_FAILED);
+}

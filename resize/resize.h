@@ -1,0 +1,56 @@
+/* resize: what its modules share. job.c turns one source file into one
+ * output on a worker thread; main.c walks, batches, writes the catalog. */
+#ifndef WINNOW_RESIZE_H
+#define WINNOW_RESIZE_H
+
+#include <stdint.h>
+
+#include "core/dhash.h"
+#include "core/err.h"
+#include "core/filehash.h"
+#include "core/geometry.h"
+#include "core/img.h"
+#include "core/progress.h"
+
+enum rs_outcome { RS_RESIZED, RS_COPIED, RS_FAILED };
+
+struct rs_opts {
+	struct geometry geom;
+	enum img_format format;   /* IMG_UNKNOWN: keep the source's format */
+	int quality;              /* JPEG and WebP */
+	int in_place;
+	struct img_limits limits;
+};
+
+struct rs_job {
+	const struct rs_opts *o;
+	struct progress *prog;
+	/* in (owned by the batch) */
+	char *src_disk, *src_path, *class_name, *rel;
+	char *out_disk, *out_path;
+	int64_t src_size, src_mtime;
+	/* out */
+	enum rs_outcome outcome;
+	struct wn_err err;
+	int src_broken;           /* the source itself is at fault (not the writing) */
+	int has_src_hash;
+	struct filehash src_hash;
+	enum img_format src_format, out_format;
+	int out_w, out_h;
+	struct filehash out_hash;
+	struct fingerprint fp;
+	int64_t out_size, out_mtime;
+};
+
+/* rs_run_job() : reads, checks, resizes (or copies), encodes and writes
+ * one image atomically; a pool job. Never leaves a partial output. */
+void rs_run_job(void *arg);
+
+/* rs_output_format() : what a source of format f becomes (GIF, which
+ * winnow does not write, becomes PNG when kept). */
+enum img_format rs_output_format(const struct rs_opts *o, enum img_format f);
+
+/* rs_extension() : "jpg", "png", "webp". */
+const char *rs_extension(enum img_format f);
+
+#endif

@@ -1,0 +1,352 @@
+/* The resize run: stream the walk in batches (memory does not grow with
+ * the number of files), decide each output's name and whether it is
+ * already current, hand the rest to the pool, and record the results. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli/cli.h"
+#include "core/fileio.h"
+#include "core/pool.h"
+#include "core/walk.h"
+#include "db/images.h"
+#include "db/runs.h"
+#include "run.h"
+
+#define BATCH 256
+
+static void free_job(struct rs_job *j)
+{
+	free(j->src_disk);
+	free(j->src_path);
+	free(j->class_name);
+	free(j->rel);
+	free(j->out_disk);
+	free(j->out_path);
+	memset(j, 0, sizeof(*j));
+}
+
+/* The output's path below OUT: the source's, with the output format's
+ * extension; `full` keeps the source's whole name ("a.png.jpg"), which
+ * is what a second source mapping to the same name gets. */
+static int output_rel(const struct rs_run *r, const struct rs_job *j, int full,
+		      struct strbuf *out)
+{
+	enum img_format f = rs_output_format(&r->o, j->src_format);
+	const char *slash = strrchr(j->rel, '/'), *dot = strrchr(j->rel, '.');
+
+	if (r->o.in_place || r->o.format == IMG_UNKNOWN)
+		return strbuf_addstr(out, j->rel);
+	if (full || !dot || (slash && dot < slash))
+		return strbuf_addf(out, "%s.%s", j->rel, rs_extension(f));
+	return strbuf_add(out, j->rel, (size_t)(dot - j->rel)) ||
+	       strbuf_addf(out, ".%s", rs_extension(f));
+}
+
+/* Whether another job of this batch, or the catalog, already gives the
+ * output at out_path to a different source. */
+static int name_taken(struct rs_run *r, size_t upto, const char *out_path, const char *src,
+		      struct wn_err *err)
+{
+	struct strbuf owner = STRBUF_INIT;
+	int found;
+
+	for (size_t i = 0; i < upto; i++)
+		if (r->batch[i].out_path && !strcmp(r->batch[i].out_path, out_path))
+			return 1;
+	found = derived_source_of(r->cat, out_path, &owner, err);
+	if (found > 0)
+		found = strcmp(owner.buf, src) != 0;
+	strbuf_release(&owner);
+	return found;
+}
+
+static int sniff_file(const char *path)
+{
+	uint8_t head[16];
+	FILE *f = fopen(path, "rb");
+	size_t n = f ? fread(head, 1, sizeof(head), f) : 0;
+
+	if (f)
+		fclose(f);
+	return img_sniff(head, n);
+}
+
+/* Names job i's output; 1 when it is already current (skip it). */
+static int plan(struct rs_run *r, size_t i, struct wn_err *err)
+{
+	struct rs_job *j = &r->batch[i];
+	struct strbuf rel = STRBUF_INIT, disk = STRBUF_INIT, cpath = STRBUF_INIT;
+	struct derivation d = { j->src_path, j->src_size, j->src_mtime, r->recipe };
+	struct stat st;
+	int ret = -1, taken;
+
+	/* The output's format depends on the source's, known by its magic. */
+	j->src_format = sniff_file(j->src_disk);
+	for (int full = 0; full <= 1; full++) {
+		strbuf_reset(&rel);
+		strbuf_reset(&cpath);
+		if (output_rel(r, j, full, &rel) ||
+		    catalog_rel_path(r->cat, r->out_real, rel.buf, &cpath)) {
+			wn_fail(err, WN_ENOMEM, "out of memory");
+			goto out;
+		}
+		taken = r->o.in_place ? 0 : name_taken(r, i, cpath.buf, j->src_path, err);
+		if (taken < 0)
+			goto out;
+		if (!taken)
+			break;
+	}
+	strbuf_addf(&disk, "%s/%s", r->out_dir, rel.buf);
+	j->out_disk = strbuf_detach(&disk);
+	j->out_path = strbuf_detach(&cpath);
+	ret = 0;
+	if (!stat(j->out_disk, &st)) {
+		int64_t mt = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+
+		/* In place, the source is the output: its own stamp is recorded. */
+		ret = derived_is_current(r->cat, j->out_path, st.st_size, mt, &d, err);
+	}
+out:
+	strbuf_release(&rel);
+	strbuf_release(&disk);
+	strbuf_release(&cpath);
+	return ret;
+}
+
+static int record_output(struct rs_run *r, struct rs_job *j, struct wn_err *err)
+{
+	struct image_row row;
+	struct derivation d = { j->src_path, j->src_size, j->src_mtime, r->recipe };
+	int64_t id = 0;
+
+	memset(&row, 0, sizeof(row));
+	row.path = j->out_path;
+	row.class_name = j->class_name;
+	row.size = j->out_size;
+	row.mtime_ns = j->out_mtime;
+	row.has_xxh3 = 1;
+	memcpy(row.xxh3, j->out_hash.full, 16);
+	memcpy(row.head_xxh3, j->out_hash.head, 16);
+	row.has_fingerprint = 1;
+	row.dhash = j->fp.dhash;
+	memcpy(row.thumb, j->fp.thumb, THUMB_BYTES);
+	row.width = j->out_w;
+	row.height = j->out_h;
+	row.format = img_format_name(j->out_format);
+	row.status = IMAGE_OK;
+	if (r->o.in_place) {
+		/* The output replaced its source: it is its own stamp now. */
+		d.source_size = j->out_size;
+		d.source_mtime_ns = j->out_mtime;
+	}
+	if (images_upsert(r->cat, &row, &id, err))
+		return -1;
+	return derived_set(r->cat, id, &d, err);
+}
+
+/* A source that failed: reported; if it is the source's fault, catalogued
+ * as corrupt and moved to --quarantine. */
+static int record_failure(struct rs_run *r, struct rs_job *j, struct wn_err *err)
+{
+	struct image_row row;
+	struct strbuf dest = STRBUF_INIT;
+	struct wn_err moved;
+	int64_t id = 0;
+	int ret = 0;
+
+	r->failed++;
+	cli_file_error(j->src_disk, wn_err_cause(&j->err, j->src_disk));
+	if (!j->src_broken)
+		return 0;
+	memset(&row, 0, sizeof(row));
+	row.path = j->src_path;
+	row.class_name = j->class_name;
+	row.size = j->src_size;
+	row.mtime_ns = j->src_mtime;
+	row.has_xxh3 = j->has_src_hash;
+	memcpy(row.xxh3, j->src_hash.full, 16);
+	memcpy(row.head_xxh3, j->src_hash.head, 16);
+	row.format = j->src_format == IMG_UNKNOWN ? NULL : img_format_name(j->src_format);
+	row.status = IMAGE_CORRUPT;
+	row.error = wn_err_cause(&j->err, j->src_disk);
+	if (images_upsert(r->cat, &row, &id, err))
+		return -1;
+	if (!r->quarantine)
+		return 0;
+	strbuf_addf(&dest, "%s/%s", r->quarantine, j->rel);
+	if (move_file(j->src_disk, dest.buf, &moved)) {
+		cli_file_error(j->src_disk, moved.msg);
+	} else {
+		r->quarantined++;
+		ret = images_set_status(r->cat, id, IMAGE_QUARANTINED, err);
+		if (!ret)
+			ret = event_add(r->cat, r->run_id, id, "quarantine", j->src_path, dest.buf,
+					row.error, err);
+	}
+	strbuf_release(&dest);
+	return ret;
+}
+
+static int run_batch(struct rs_run *r, struct wn_err *err)
+{
+	size_t todo = 0;
+	int ret = -1;
+
+	for (size_t i = 0; i < r->nbatch; i++) {
+		int current = plan(r, i, err);
+
+		if (current < 0)
+			goto out;
+		r->batch[i].outcome = current ? RS_COPIED : RS_FAILED;
+		if (current) {
+			r->unchanged++;
+			progress_add(r->prog, 1, 0);
+			continue;
+		}
+		r->batch[i].o = &r->o;
+		r->batch[i].prog = r->prog;
+		pool_submit(r->pool, rs_run_job, &r->batch[i]);
+		todo++;
+	}
+	pool_wait(r->pool);
+	if (catalog_begin(r->cat, err))
+		goto out;
+	for (size_t i = 0; i < r->nbatch; i++) {
+		struct rs_job *j = &r->batch[i];
+
+		if (!j->o)
+			continue;  /* unchanged: not run */
+		r->bytes_in += (uint64_t)j->src_size;
+		if (j->outcome == RS_FAILED) {
+			if (record_failure(r, j, err))
+				goto rollback;
+			continue;
+		}
+		r->bytes_out += (uint64_t)j->out_size;
+		if (j->outcome == RS_RESIZED)
+			r->resized++;
+		else
+			r->copied++;
+		if (record_output(r, j, err))
+			goto rollback;
+	}
+	ret = catalog_commit(r->cat, err);
+	goto out;
+rollback:
+	catalog_rollback(r->cat);
+out:
+	(void)todo;
+	for (size_t i = 0; i < r->nbatch; i++)
+		free_job(&r->batch[i]);
+	r->nbatch = 0;
+	return ret;
+}
+
+static int add_source(const struct walk_entry *e, void *data)
+{
+	struct rs_run *r = data;
+	struct rs_job *j = &r->batch[r->nbatch];
+	struct strbuf cpath = STRBUF_INIT;
+
+	memset(j, 0, sizeof(*j));
+	if (catalog_rel_path(r->cat, r->in_real, e->rel, &cpath))
+		goto oom;
+	j->src_path = strbuf_detach(&cpath);
+	j->src_disk = strdup(e->path);
+	j->rel = strdup(e->rel);
+	j->class_name = e->class_name ? strdup(e->class_name) : NULL;
+	j->src_size = e->st.st_size;
+	j->src_mtime = (int64_t)e->st.st_mtim.tv_sec * 1000000000 + e->st.st_mtim.tv_nsec;
+	r->nbatch++;
+	r->files++;
+	if (!j->src_disk || !j->rel || (e->class_name && !j->class_name))
+		goto oom;
+	if (r->nbatch == BATCH && run_batch(r, &r->err))
+		return -1;
+	return 0;
+oom:
+	strbuf_release(&cpath);
+	wn_fail(&r->err, WN_ENOMEM, "out of memory");
+	return -1;
+}
+
+static void walk_problem(const char *path, const char *cause, void *data)
+{
+	struct rs_run *r = data;
+
+	r->failed++;
+	cli_file_error(path, cause);
+}
+
+static void skip_dir(struct walk_opts *wo, const char *dir)
+{
+	struct stat st;
+
+	if (wo->nskip_dirs < 4 && !stat(dir, &st)) {
+		wo->skip_dirs[wo->nskip_dirs].dev = st.st_dev;
+		wo->skip_dirs[wo->nskip_dirs].ino = st.st_ino;
+		wo->nskip_dirs++;
+	}
+}
+
+static int count_one(const struct walk_entry *e, void *data)
+{
+	(void)e;
+	(*(uint64_t *)data)++;
+	return 0;
+}
+
+/* For the progress line's percentage and ETA: a walk is cheap next to
+ * decoding. */
+static uint64_t count_files(struct rs_run *r, const struct walk_opts *wo)
+{
+	struct walk_opts quiet = *wo;
+	uint64_t n = 0;
+
+	quiet.on_error = NULL;
+	walk_tree(r->in_dir, &quiet, count_one, &n, NULL);
+	return n;
+}
+
+int rs_run(struct rs_run *r, struct wn_err *err)
+{
+	struct walk_opts wo = { 0 };
+	int rc;
+
+	r->batch = calloc(BATCH, sizeof(*r->batch));
+	r->pool = pool_create(r->threads);
+	if (!r->batch || !r->pool) {
+		wn_fail(err, WN_ENOMEM, "out of memory or threads");
+		goto fail;
+	}
+	wn_err_clear(&r->err);
+	catalog_walk_opts(r->cat, &wo);
+	wo.on_error = walk_problem;
+	/* The outputs and the quarantine are never inputs, even inside IN. */
+	if (!r->o.in_place)
+		skip_dir(&wo, r->out_dir);
+	if (r->quarantine)
+		skip_dir(&wo, r->quarantine);
+	r->prog = progress_start(r->progress, "resize", r->progress ? count_files(r, &wo) : 0);
+	rc = walk_tree(r->in_dir, &wo, add_source, r, err);
+	if (rc == 0 && r->nbatch)
+		rc = run_batch(r, &r->err);
+	progress_finish(r->prog);
+	r->prog = NULL;
+	if (rc) {
+		if (r->err.code)
+			*err = r->err;
+		goto fail;
+	}
+	pool_free(r->pool);
+	free(r->batch);
+	return 0;
+fail:
+	for (size_t i = 0; r->batch && i < r->nbatch; i++)
+		free_job(&r->batch[i]);
+	pool_free(r->pool);
+	free(r->batch);
+	return -1;
+}

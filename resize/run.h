@@ -1,0 +1,40 @@
+/* The state of one resize run (main.c fills the settings). */
+#ifndef WINNOW_RESIZE_RUN_H
+#define WINNOW_RESIZE_RUN_H
+
+#include <stdio.h>
+
+#include "db/catalog.h"
+#include "resize.h"
+
+struct pool;
+
+struct rs_run {
+	/* settings */
+	struct rs_opts o;
+	const char *in_dir, *out_dir;     /* as given */
+	char *in_real, *out_real;         /* realpath of each */
+	const char *quarantine;
+	const char *recipe;
+	int threads;
+	FILE *progress;
+	struct catalog *cat;
+	int64_t run_id;
+
+	/* state */
+	struct pool *pool;
+	struct progress *prog;
+	struct rs_job *batch;
+	size_t nbatch;
+	struct wn_err err;
+
+	/* counts */
+	uint64_t files, resized, copied, unchanged, failed, quarantined;
+	uint64_t bytes_in, bytes_out;
+};
+
+/* rs_run() : the whole run. @return 0 (per-file failures are counted), or
+ * -1 with err set when the catalog or the walk failed. */
+int rs_run(struct rs_run *r, struct wn_err *err);
+
+#endif
