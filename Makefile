@@ -62,6 +62,9 @@ $(BUILD)/%.o: %.c
 	@echo '   CC $<'
 	@$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
+# The pixel loops want GCC's full vectoriser, which -O2 leaves mostly off.
+$(BUILD)/core/resample.o: CFLAGS += -O3
+
 $(LIB): $(call obj,$(LIB_SRC))
 	@rm -f $@
 	$(AR) rcs $@ $^

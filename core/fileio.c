@@ -66,7 +66,8 @@ out:
 	return ret;
 }
 
-int write_file_atomic(const char *path, const void *data, size_t len, struct wn_err *err)
+int write_file_atomic(const char *path, const void *data, size_t len, int durable,
+		      struct wn_err *err)
 {
 	struct strbuf tmp = STRBUF_INIT;
 	const uint8_t *p = data;
@@ -95,7 +96,7 @@ int write_file_atomic(const char *path, const void *data, size_t len, struct wn_
 	 * fsync before rename, so a crash leaves the old file or the new one,
 	 * never an empty one. */
 	(void)fchmod(fd, 0644);
-	if (fsync(fd)) {
+	if (durable && fsync(fd)) {
 		wn_fail(err, WN_EIO, "%s: %s", tmp.buf, strerror(errno));
 		goto out;
 	}

@@ -18,10 +18,14 @@ int read_file_limited(const char *path, size_t max_bytes, uint8_t **out, size_t 
 
 /*
  * write_file_atomic() : writes data to a temporary file next to path, then
- * renames it over path, so a reader never sees a partial file.
+ * renames it over path, so a reader (or a killed run) never sees a
+ * partial file. With `durable` the data is also fsync'ed before the
+ * rename, so a power cut cannot leave an empty file either; that costs a
+ * disk flush per file.
  * @return 0, or -1 with err set (the temporary file is removed).
  */
-int write_file_atomic(const char *path, const void *data, size_t len, struct wn_err *err);
+int write_file_atomic(const char *path, const void *data, size_t len, int durable,
+		      struct wn_err *err);
 
 /* make_parents() : creates the missing folders on the way to the file
  * path names (mkdir -p of its folder). @return 0, or -1 with errno set. */

@@ -173,7 +173,9 @@ int img_alloc(struct img *out, int width, int height, int channels, struct wn_er
 	stride = (size_t)width * (size_t)channels;
 	if ((uint64_t)stride * (uint64_t)height > ((uint64_t)1 << 31))
 		return wn_fail(err, WN_ELIMIT, "%dx%d image is over 2 GiB", width, height);
-	out->pixels = malloc(stride * (size_t)height);
+	/* 16 bytes of slack: SIMD loops may read (never use) a little past
+	 * the last pixel. */
+	out->pixels = malloc(stride * (size_t)height + 16);
 	if (!out->pixels)
 		return wn_fail(err, WN_ENOMEM, "out of memory for a %dx%d image", width, height);
 	out->width = width;

@@ -94,7 +94,8 @@ int img_load_file(const char *path, const struct img_decode_opts *opts,
 		  struct img *out, struct img_info *info, struct wn_err *err);
 
 /* img_alloc() : sets out to a w x h x channels image with uninitialised
- * pixels. @return 0, or -1 (WN_ELIMIT past 2^31 bytes, WN_ENOMEM). */
+ * pixels (and 16 readable bytes past the last one, for SIMD loads).
+ * @return 0, or -1 (WN_ELIMIT past 2^31 bytes, WN_ENOMEM). */
 int img_alloc(struct img *out, int width, int height, int channels, struct wn_err *err);
 
 /* img_release() : frees the pixels; accepts an empty or zeroed struct. */
@@ -119,6 +120,7 @@ struct img_jpeg_opts {
 	int quality;      /* 1..100, default 90 */
 	int subsampling;  /* 444, 422 or 420 (default) */
 	int progressive;
+	int fast_dct;     /* libjpeg's faster, slightly less exact forward DCT */
 };
 void img_jpeg_opts_init(struct img_jpeg_opts *opts);
 int img_encode_jpeg(const struct img *im, const struct img_jpeg_opts *opts,

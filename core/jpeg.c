@@ -181,6 +181,7 @@ void img_jpeg_opts_init(struct img_jpeg_opts *opts)
 	opts->quality = 90;
 	opts->subsampling = 420;
 	opts->progressive = 0;
+	opts->fast_dct = 0;
 }
 
 int img_encode_jpeg(const struct img *im, const struct img_jpeg_opts *opts,
@@ -222,6 +223,8 @@ int img_encode_jpeg(const struct img *im, const struct img_jpeg_opts *opts,
 	}
 	if (opts->progressive)
 		flags |= TJFLAG_PROGRESSIVE;
+	if (opts->fast_dct)
+		flags |= TJFLAG_FASTDCT;
 	if (tjCompress2(h, src->pixels, src->width, (int)src->stride, src->height, pf,
 			&jpeg, &size, subsamp, opts->quality, flags)) {
 		wn_fail(err, WN_EINVAL, "JPEG encoding failed (%s)", tjGetErrorStr2(h));

@@ -122,7 +122,7 @@ int dd_html(const struct dedup *d, const char *path, struct wn_err *err)
 	if (!shown)
 		strbuf_addstr(&out, "<p>No near duplicates.</p>\n");
 	strbuf_addstr(&out, "</body></html>\n");
-	ret = write_file_atomic(path, out.buf, out.len, err);
+	ret = write_file_atomic(path, out.buf, out.len, 0, err);
 	strbuf_release(&out);
 	return ret;
 }

@@ -82,8 +82,9 @@ static int plan(struct rs_run *r, size_t i, struct wn_err *err)
 	struct stat st;
 	int ret = -1, taken;
 
-	/* The output's format depends on the source's, known by its magic. */
-	j->src_format = sniff_file(j->src_disk);
+	/* With --format keep the output's name depends on the source's format,
+	 * known by its magic bytes; otherwise the job finds it out. */
+	j->src_format = r->o.format == IMG_UNKNOWN ? sniff_file(j->src_disk) : IMG_UNKNOWN;
 	for (int full = 0; full <= 1; full++) {
 		strbuf_reset(&rel);
 		strbuf_reset(&cpath);

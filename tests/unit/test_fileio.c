@@ -56,15 +56,15 @@ static void test_atomic_write(void **state)
 
 	(void)state;
 	snprintf(path, sizeof(path), "%s/out.jpg", dir);
-	assert_int_equal(write_file_atomic(path, "first", 5, NULL), 0);
-	assert_int_equal(write_file_atomic(path, "second", 6, NULL), 0);
+	assert_int_equal(write_file_atomic(path, "first", 5, 1, NULL), 0);
+	assert_int_equal(write_file_atomic(path, "second", 6, 0, NULL), 0);
 	assert_int_equal(read_file_limited(path, 100, &buf, &len, NULL), 0);
 	assert_int_equal(len, 6);
 	assert_memory_equal(buf, "second", 6);
 	free(buf);
 	/* Writing into a missing folder fails and leaves nothing behind. */
 	snprintf(path, sizeof(path), "%s/no/such/out.jpg", dir);
-	assert_int_equal(write_file_atomic(path, "x", 1, &err), -1);
+	assert_int_equal(write_file_atomic(path, "x", 1, 1, &err), -1);
 	assert_int_equal(err.code, WN_EIO);
 	d = opendir(dir);
 	while ((de = readdir(d)))

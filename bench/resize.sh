@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# resize against vipsthumbnail and mogrify on the same JPEGs, same thread
+# count, in one run (medians of ROUNDS, tools alternating):
+#   winnow  resize --geometry x320 -j T
+#   vips    vipsthumbnail --size x320 (Q=90), T processes of one thread
+#   magick  mogrify -geometry x320 -quality 90, T processes of one thread
+# Quality: mean SSIM of winnow's and vipsthumbnail's outputs against a
+# reference (Pillow: full decode, LANCZOS to the same size). Memory: peak
+# RSS of winnow's run, per thread.
+#
+#   bench/resize.sh DIR [FILES] [ROUNDS] [THREADS]
+#
+# DIR holds JPEGs (searched recursively), e.g. the scale set of
+# ../shared/bench/make-corpus.py; FILES (default 1000) are taken in name
+# order. Needs libvips-tools, imagemagick, python3-skimage (make deps BENCH=1).
+set -euo pipefail
+src=$(cd "${1:?usage: bench/resize.sh DIR [FILES] [ROUNDS] [THREADS]}" && pwd)
+files=${2:-1000}
+rounds=${3:-3}
+threads=${4:-$(nproc)}
+top=$(cd "$(dirname "$0")/.." && pwd)
+make -s -C "$top" all >/dev/null
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# The same files for every tool, hard-linked into one flat folder.
+mkdir -p "$tmp/in/all"
+find "$src" -type f -iname "*.jpg" | sort | sed -n "1,${files}p" | while read -r f; do
+  ln "$f" "$tmp/in/all/$(basename "$f")" 2>/dev/null || cp "$f" "$tmp/in/all/"
+done
+n=$(ls "$tmp/in/all" | wc -l)
+median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+seconds() {
+  local t0 t1
+  t0=$(date +%s.%N); "$@" >/dev/null 2>&1 || true; t1=$(date +%s.%N)
+  echo "$t1 - $t0" | bc -l
+}
+run_winnow() { rm -rf "$tmp/w" "$tmp/w.db"*; "$top/bin/resize" --db "$tmp/w.db" --path "$tmp/in" --out "$tmp/w" --geometry x320 -j "$threads" -q; }
+run_vips() {
+  rm -rf "$tmp/v" && mkdir -p "$tmp/v"
+  (cd "$tmp/in/all" && ls | VIPS_CONCURRENCY=1 xargs -P "$threads" -n 64 vipsthumbnail --size x320 -o "$tmp/v/%s.jpg[Q=90]")
+}
+run_magick() {
+  rm -rf "$tmp/m" && mkdir -p "$tmp/m"
+  (cd "$tmp/in/all" && ls | xargs -P "$threads" -n 64 mogrify -limit thread 1 -path "$tmp/m" -geometry x320 -quality 90)
+}
+
+echo "resize benchmark: $n JPEGs from $src, $threads threads, $rounds rounds"
+echo "winnow $(git -C "$top" rev-parse --short HEAD); $(vipsthumbnail --vips-version 2>/dev/null | head -1); $(mogrify -version | head -1 | cut -d' ' -f2-3)"
+for r in $(seq "$rounds"); do
+  seconds run_winnow >>"$tmp/t.w"
+  seconds run_vips >>"$tmp/t.v"
+  seconds run_magick >>"$tmp/t.m"
+done
+w=$(median <"$tmp/t.w"); v=$(median <"$tmp/t.v"); m=$(median <"$tmp/t.m")
+rate() { echo "$n / $1" | bc -l; }
+printf '%-34s %9s %9s %8s\n' tool seconds images/s ratio
+printf '%-34s %9.2f %9.0f %7.2fx\n' "winnow resize --geometry x320" "$w" "$(rate "$w")" 1
+printf '%-34s %9.2f %9.0f %7.2fx\n' "vipsthumbnail --size x320" "$v" "$(rate "$v")" "$(echo "$w / $v" | bc -l)"
+printf '%-34s %9.2f %9.0f %7.2fx\n' "mogrify -geometry x320" "$m" "$(rate "$m")" "$(echo "$w / $m" | bc -l)"
+printf 'winnow is %.2fx vipsthumbnail, %.2fx mogrify\n' "$(echo "$v / $w" | bc -l)" "$(echo "$m / $w" | bc -l)"
+
+# Peak memory of one winnow run.
+rss=$( { /usr/bin/time -f '%M' "$top/bin/resize" --db "$tmp/mem.db" --path "$tmp/in" \
+  --out "$tmp/mem" --geometry x320 -j "$threads" -q 2>&1 >/dev/null; } | tail -1)
+echo "winnow peak RSS: $((rss / 1024)) MB for $threads threads ($((rss / 1024 / threads)) MB per thread)"
+
+# Quality against Pillow's reference, on every output of each tool.
+/usr/bin/python3 - "$tmp/in/all" "$tmp/w/all" "$tmp/v" "$tmp/m" <<'EOF'
+import os, sys
+import numpy as np
+from PIL import Image, ImageOps
+from skimage.metrics import structural_similarity as ssim
+src, outs = sys.argv[1], {"winnow": sys.argv[2], "vipsthumbnail": sys.argv[3], "mogrify": sys.argv[4]}
+scores = {k: [] for k in outs}
+names = sorted(os.listdir(src))
+for name in names:
+    ref_src = ImageOps.exif_transpose(Image.open(os.path.join(src, name))).convert("RGB")
+    for tool, d in outs.items():
+        p = os.path.join(d, name)
+        if not os.path.exists(p):
+            p = os.path.join(d, os.path.splitext(name)[0] + ".jpg")
+        if not os.path.exists(p):
+            continue
+        out = np.asarray(Image.open(p).convert("RGB"))
+        ref = np.asarray(ref_src.resize((out.shape[1], out.shape[0]), Image.LANCZOS))
+        scores[tool].append(ssim(ref, out, channel_axis=2, data_range=255))
+for tool, s in scores.items():
+    print(f"mean SSIM vs Pillow LANCZOS reference, {tool}: {np.mean(s):.4f} ({len(s)} images)")
+EOF
