@@ -216,7 +216,8 @@ static inline __m128i load_pixel(const uint8_t *p)
  * both products per channel at once. Same arithmetic and rounding as the
  * scalar loop. c is 3 or 4.
  */
-static void horizontal_sse2(const struct img *src, struct img *dst, const struct taps *t, int c)
+static inline __attribute__((always_inline)) void
+horizontal_sse2(const struct img *src, struct img *dst, const struct taps *t, const int c)
 {
 	const __m128i zero = _mm_setzero_si128(), half = _mm_set1_epi32(1 << (PREC - 1));
 
@@ -247,7 +248,13 @@ static void horizontal_sse2(const struct img *src, struct img *dst, const struct
 			acc = _mm_srai_epi32(_mm_add_epi32(acc, half), PREC);
 			acc = _mm_packs_epi32(acc, acc);
 			px = _mm_cvtsi128_si32(_mm_packus_epi16(acc, acc));
-			memcpy(d, &px, (size_t)c);
+			if (c == 4) {
+				memcpy(d, &px, 4);
+			} else {
+				d[0] = (uint8_t)px;
+				d[1] = (uint8_t)(px >> 8);
+				d[2] = (uint8_t)(px >> 16);
+			}
 		}
 	}
 }
@@ -256,8 +263,13 @@ static void horizontal_sse2(const struct img *src, struct img *dst, const struct
 static void pass_horizontal(const struct img *src, struct img *dst, const struct taps *t)
 {
 #if defined(__SSE2__)
-	if (src->channels >= 3) {
-		horizontal_sse2(src, dst, t, src->channels);
+	/* One copy per channel count, so stores are plain moves. */
+	if (src->channels == 3) {
+		horizontal_sse2(src, dst, t, 3);
+		return;
+	}
+	if (src->channels == 4) {
+		horizontal_sse2(src, dst, t, 4);
 		return;
 	}
 #endif
