@@ -73,8 +73,16 @@ int write_file_atomic(const char *path, const void *data, size_t len, int durabl
 	const uint8_t *p = data;
 	int fd = -1, ret = -1;
 
-	if (strbuf_addf(&tmp, "%s.winnow-tmp.XXXXXX", path))
-		return wn_fail(err, WN_ENOMEM, "out of memory");
+	/* A hidden name in the same folder (rename stays on one file system,
+	 * and walks skip what a killed run left behind). */
+	{
+		const char *slash = strrchr(path, '/');
+		size_t dir = slash ? (size_t)(slash - path) + 1 : 0;
+
+		if (strbuf_add(&tmp, path, dir) ||
+		    strbuf_addf(&tmp, ".%s.winnow-tmp.XXXXXX", path + dir))
+			return wn_fail(err, WN_ENOMEM, "out of memory");
+	}
 	fd = mkstemp(tmp.buf);
 	if (fd < 0) {
 		wn_fail(err, WN_EIO, "%s: %s", tmp.buf, strerror(errno));

@@ -73,6 +73,24 @@ static int sniff_file(const char *path)
 	return img_sniff(head, n);
 }
 
+/* Whether a sibling of the source already has the name `rel` would give
+ * it (a.png beside a.jpg, both becoming PNG): then the sibling keeps the
+ * plain name and this source takes its full one ("a.jpg.png"). Decided on
+ * the source folder alone, so the choice never depends on walk order. */
+static int sibling_has(const struct rs_run *r, const struct rs_job *j, const char *rel)
+{
+	struct strbuf path = STRBUF_INIT;
+	struct stat st;
+	int taken;
+
+	if (!strcmp(rel, j->rel))
+		return 0;  /* that is this very source's name */
+	strbuf_addf(&path, "%s/%s", r->in_dir, rel);
+	taken = !lstat(path.buf, &st);
+	strbuf_release(&path);
+	return taken;
+}
+
 /* Names job i's output; 1 when it is already current (skip it). */
 static int plan(struct rs_run *r, size_t i, struct wn_err *err)
 {
@@ -93,7 +111,8 @@ static int plan(struct rs_run *r, size_t i, struct wn_err *err)
 			wn_fail(err, WN_ENOMEM, "out of memory");
 			goto out;
 		}
-		taken = r->o.in_place ? 0 : name_taken(r, i, cpath.buf, j->src_path, err);
+		taken = r->o.in_place ? 0 : sibling_has(r, j, rel.buf) ? 1 :
+			name_taken(r, i, cpath.buf, j->src_path, err);
 		if (taken < 0)
 			goto out;
 		if (!taken)

@@ -536,3 +536,23 @@ void fx_write_near_set(const char *root, int n, uint64_t seed)
 	}
 	strbuf_release(&path);
 }
+
+void fx_write_big(const char *root, int n, int w, int h, uint64_t seed)
+{
+	struct strbuf path = STRBUF_INIT;
+
+	mkdir(root, 0755);
+	strbuf_addf(&path, "%s/c", root);
+	mkdir(path.buf, 0755);
+	for (int k = 0; k < n; k++) {
+		struct img im = fx_pattern(w, h, 3, seed + (uint64_t)k);
+		struct fx_buf b = fx_jpeg(&im, 90, 0);
+
+		strbuf_reset(&path);
+		strbuf_addf(&path, "%s/c/big%03d.jpg", root, k);
+		fx_write(path.buf, b.data, b.len);
+		fx_buf_free(&b);
+		img_release(&im);
+	}
+	strbuf_release(&path);
+}

@@ -69,4 +69,7 @@ void fx_write_dataset(const char *root, const char *const *classes, int nclasses
  * group spans two classes. All sources differ from one another. */
 void fx_write_near_set(const char *root, int n, uint64_t seed);
 
+/* fx_write_big() : n JPEGs of w x h under root/c/, from the seed. */
+void fx_write_big(const char *root, int n, int w, int h, uint64_t seed);
+
 #endif

@@ -21,12 +21,18 @@ int main(int argc, char **argv)
 				 atoi(argv[4]), atoi(argv[5]), strtoull(argv[3], NULL, 10));
 		return 0;
 	}
+	if (argc == 7 && !strcmp(argv[1], "big")) {
+		fx_write_big(argv[2], atoi(argv[4]), atoi(argv[5]), atoi(argv[6]),
+			     strtoull(argv[3], NULL, 10));
+		return 0;
+	}
 	if (argc == 5 && !strcmp(argv[1], "near")) {
 		fx_write_near_set(argv[2], atoi(argv[4]), strtoull(argv[3], NULL, 10));
 		return 0;
 	}
 	fprintf(stderr, "usage: mkfixtures bad DIR\n"
 			"       mkfixtures near DIR SEED N\n"
+			"       mkfixtures big DIR SEED N W H\n"
 			"       mkfixtures dataset DIR SEED N DUPS CLASS...\n");
 	return 2;
 }
