@@ -15,7 +15,8 @@ PKG_CONFIG ?= pkg-config
 PKGS = libturbojpeg libpng libwebp libwebpdemux libxxhash sqlite3
 DEB_PACKAGES = build-essential pkg-config libturbojpeg0-dev libpng-dev libwebp-dev \
 	libgif-dev libxxhash-dev libsqlite3-dev libcmocka-dev sqlite3 python3
-BENCH_PACKAGES = python3-pil python3-numpy bc xxhash jdupes fdupes findimagedupes
+BENCH_PACKAGES = python3-pil python3-numpy python3-skimage bc xxhash jdupes fdupes \
+	findimagedupes imagemagick libvips-tools
 FUZZ_PACKAGES = clang
 
 WARNINGS = -Wall -Wextra -Wshadow -Wvla -Wformat=2 -Wmissing-prototypes
