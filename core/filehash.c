@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include "fileio.h"
 #include "filehash.h"
 
 #define READ_CHUNK (1 << 20)
@@ -27,24 +28,6 @@ void filehash_buffer(const void *buf, size_t len, struct filehash *out)
 	out->size = len;
 	out->magic_len = len < sizeof(out->magic) ? len : sizeof(out->magic);
 	memcpy(out->magic, buf, out->magic_len);
-}
-
-static ssize_t read_full(int fd, uint8_t *buf, size_t want)
-{
-	size_t got = 0;
-
-	while (got < want) {
-		ssize_t n = read(fd, buf + got, want - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	return (ssize_t)got;
 }
 
 static int hash_fd(int fd, int head_only, struct filehash *out)

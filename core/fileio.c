@@ -10,6 +10,25 @@
 #include "fileio.h"
 #include "strbuf.h"
 
+ssize_t read_full(int fd, void *buf, size_t want)
+{
+	uint8_t *p = buf;
+	size_t got = 0;
+
+	while (got < want) {
+		ssize_t n = read(fd, p + got, want - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
+}
+
 int read_file_limited(const char *path, size_t max_bytes, uint8_t **out, size_t *len,
 		      struct wn_err *err)
 {
@@ -43,18 +62,14 @@ int read_file_limited(const char *path, size_t max_bytes, uint8_t **out, size_t 
 		goto out;
 	}
 	/* The file may shrink while we read: trust what read() returns. */
-	while (got < size) {
-		ssize_t n = read(fd, buf + got, size - got);
+	{
+		ssize_t n = read_full(fd, buf, size);
 
-		if (n < 0 && errno == EINTR)
-			continue;
 		if (n < 0) {
 			wn_fail(err, WN_EIO, "%s: %s", path, strerror(errno));
 			goto out;
 		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
+		got = (size_t)n;
 	}
 	*out = buf;
 	*len = got;
@@ -149,22 +164,6 @@ int make_parents(const char *path)
 	return ret;
 }
 
-static ssize_t read_some(int fd, uint8_t *buf, size_t want)
-{
-	size_t got = 0;
-
-	while (got < want) {
-		ssize_t n = read(fd, buf + got, want - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -1 : (ssize_t)got;
-		got += (size_t)n;
-	}
-	return (ssize_t)got;
-}
-
 /* The rename's fallback across file systems: copy, sync, then unlink. */
 static int copy_then_unlink(const char *src, const char *dst, struct wn_err *err)
 {
@@ -177,7 +176,7 @@ static int copy_then_unlink(const char *src, const char *dst, struct wn_err *err
 
 	if (!buf || in < 0 || out < 0)
 		goto done;
-	while ((n = read_some(in, buf, CHUNK)) > 0)
+	while ((n = read_full(in, buf, CHUNK)) > 0)
 		if (write(out, buf, (size_t)n) != n)
 			goto done;
 	if (n < 0 || fsync(out))

@@ -7,6 +7,12 @@
 
 #include "err.h"
 
+#include <sys/types.h>
+
+/* read_full() : reads until `want` bytes, the end of the file or an error,
+ * retrying interrupted reads. @return the bytes read, or -1 (errno set). */
+ssize_t read_full(int fd, void *buf, size_t want);
+
 /*
  * read_file_limited() : reads all of path into a malloc'd buffer. A file
  * larger than max_bytes is refused (WN_ELIMIT) before anything is read.

@@ -38,22 +38,6 @@ static int unchanged(const struct dd_file *f, const char **why)
 	return 1;
 }
 
-static ssize_t read_some(int fd, uint8_t *buf, size_t want)
-{
-	size_t got = 0;
-
-	while (got < want) {
-		ssize_t n = read(fd, buf + got, want - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -1 : (ssize_t)got;
-		got += (size_t)n;
-	}
-	return (ssize_t)got;
-}
-
 /* 1 when the two files hold the same bytes, 0 when not, -1 on error. */
 static int same_bytes(const char *a, const char *b)
 {
@@ -66,7 +50,7 @@ static int same_bytes(const char *a, const char *b)
 	if (!x || !y || fa < 0 || fb < 0)
 		goto out;
 	for (;;) {
-		ssize_t na = read_some(fa, x, CHUNK), nb = read_some(fb, y, CHUNK);
+		ssize_t na = read_full(fa, x, CHUNK), nb = read_full(fb, y, CHUNK);
 
 		if (na < 0 || nb < 0)
 			goto out;
