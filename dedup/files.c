@@ -421,12 +421,12 @@ static int write_row(struct dedup *d, struct dd_file *f, struct wn_err *err)
 static int hash_exact_only(struct dedup *d, struct wn_err *err)
 {
 	size_t *idx = malloc((d->n ? d->n : 1) * sizeof(*idx));
-	size_t *todo = malloc((d->n ? d->n : 1) * sizeof(*todo));
+	size_t *need = malloc((d->n ? d->n : 1) * sizeof(*need));
 	struct pool *pool = pool_create(d->threads);
 	size_t n = 0, m;
 	int ret = -1;
 
-	if (!idx || !todo || !pool) {
+	if (!idx || !need || !pool) {
 		wn_fail(err, WN_ENOMEM, "out of memory or threads");
 		goto out;
 	}
@@ -441,15 +441,15 @@ static int hash_exact_only(struct dedup *d, struct wn_err *err)
 			idx[n++] = i;
 	}
 	qsort_r(idx, n, sizeof(*idx), cmp_size_head, d->f);
-	m = pick(d, idx, n, 0, 0, todo);
-	if (hash_some(d, pool, todo, m, 0, 0, err))
+	m = pick(d, idx, n, 0, 0, need);
+	if (hash_some(d, pool, need, m, 0, 0, err))
 		goto out;
 	qsort_r(idx, n, sizeof(*idx), cmp_size_head, d->f);
-	m = pick(d, idx, n, 1, 1, todo);
+	m = pick(d, idx, n, 1, 1, need);
 	/* The rows are written while the whole files are being hashed. */
 	if (catalog_begin(d->cat, err))
 		goto out;
-	if (hash_some(d, pool, todo, m, 1, 1, err)) {
+	if (hash_some(d, pool, need, m, 1, 1, err)) {
 		catalog_rollback(d->cat);
 		goto out;
 	}
@@ -466,7 +466,7 @@ static int hash_exact_only(struct dedup *d, struct wn_err *err)
 out:
 	pool_free(pool);
 	free(idx);
-	free(todo);
+	free(need);
 	return ret;
 }
 
