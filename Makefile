@@ -14,7 +14,8 @@ CC ?= cc
 PKG_CONFIG ?= pkg-config
 PKGS = libturbojpeg libpng libwebp libwebpdemux libxxhash sqlite3
 DEB_PACKAGES = build-essential pkg-config libturbojpeg0-dev libpng-dev libwebp-dev \
-	libgif-dev libxxhash-dev libsqlite3-dev libcmocka-dev sqlite3 python3
+	libgif-dev libxxhash-dev libsqlite3-dev libcmocka-dev sqlite3 python3 \
+	libmicrohttpd-dev curl iproute2
 BENCH_PACKAGES = python3-pil python3-numpy python3-skimage bc xxhash jdupes fdupes \
 	findimagedupes imagemagick libvips-tools
 FUZZ_PACKAGES = clang
@@ -85,6 +86,10 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(call obj,$(FIXTURE_SRC)) $(LIB)
 $(BUILD)/tests/mkfixtures: $(call obj,tests/mkfixtures.c $(FIXTURE_SRC)) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
+# The test web server (scraper tests and bench/scraper.sh).
+$(BUILD)/tests/httpd: $(call obj,tests/httpd.c $(FIXTURE_SRC)) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(shell $(PKG_CONFIG) --libs libmicrohttpd)
+
 BENCH_PROGRAMS = $(BUILD)/bench/decode_bench $(BUILD)/bench/catalog_bench $(BUILD)/bench/mih_bench
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
@@ -106,7 +111,8 @@ build/fuzz/fuzz_decode: tests/fuzz/fuzz_decode.c $(LIB_SRC)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $^ $(LIBS)
 
-test-programs: all $(addprefix $(BUILD)/tests/,$(UNIT_TESTS)) $(BUILD)/tests/mkfixtures
+test-programs: all $(addprefix $(BUILD)/tests/,$(UNIT_TESTS)) $(BUILD)/tests/mkfixtures \
+	$(BUILD)/tests/httpd
 
 test: test-programs
 	@WINNOW_BIN=$(CURDIR)/$(BIN) WINNOW_TESTBIN=$(CURDIR)/$(BUILD)/tests \
