@@ -61,6 +61,27 @@ static const char *const migrations[] = {
 	"  made_ms INTEGER NOT NULL"
 	");"
 	"CREATE INDEX derived_by_source ON derived(source);",
+
+	/* 3: one row per URL the scraper was given, for resume and audit. */
+	"CREATE TABLE urls ("
+	"  id INTEGER PRIMARY KEY,"
+	"  url TEXT NOT NULL UNIQUE,"
+	"  class TEXT,"
+	"  status TEXT NOT NULL DEFAULT 'pending'"
+	"    CHECK (status IN ('pending', 'done', 'failed', 'skipped')),"
+	"  http_code INTEGER,"
+	"  error_kind TEXT,"              /* timeout, http-404, not-image, ... */
+	"  error TEXT,"
+	"  transient INTEGER NOT NULL DEFAULT 0," /* worth retrying later */
+	"  bytes INTEGER,"
+	"  final_url TEXT,"
+	"  content_type TEXT,"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  first_ms INTEGER,"
+	"  last_ms INTEGER,"
+	"  image_id INTEGER REFERENCES images(id)"
+	");"
+	"CREATE INDEX urls_by_status ON urls(status);",
 };
 
 const int CATALOG_SCHEMA_VERSION = (int)(sizeof(migrations) / sizeof(migrations[0]));

@@ -137,7 +137,7 @@ static void test_migration_from_1(void **state)
 	assert_int_equal(images_upsert(cat, &r, &id, NULL), 0);
 	assert_true(id > 0);
 	catalog_close(cat);
-	exec_sql(dbpath, "DROP TABLE derived; PRAGMA user_version = 1");
+	exec_sql(dbpath, "DROP TABLE derived; DROP TABLE urls; PRAGMA user_version = 1");
 	assert_int_equal(catalog_open(dbpath, CATALOG_EXISTING, &cat, NULL), 0);
 	assert_int_equal(catalog_version(cat), CATALOG_SCHEMA_VERSION);
 	assert_int_equal(derived_set(cat, id, &d, NULL), 0);
