@@ -12,10 +12,10 @@
 
 CC ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS = libturbojpeg libpng libwebp libwebpdemux libxxhash sqlite3
+PKGS = libturbojpeg libpng libwebp libwebpdemux libxxhash sqlite3 libcurl
 DEB_PACKAGES = build-essential pkg-config libturbojpeg0-dev libpng-dev libwebp-dev \
 	libgif-dev libxxhash-dev libsqlite3-dev libcmocka-dev sqlite3 python3 \
-	libmicrohttpd-dev curl iproute2
+	libmicrohttpd-dev libcurl4-openssl-dev curl iproute2
 BENCH_PACKAGES = python3-pil python3-numpy python3-skimage bc xxhash jdupes fdupes \
 	findimagedupes imagemagick libvips-tools
 FUZZ_PACKAGES = clang
@@ -46,12 +46,13 @@ DB_SRC = db/catalog.c db/schema.c db/images.c db/runs.c db/scan.c db/urls.c
 LIB_SRC = $(CORE_SRC) $(DB_SRC)
 LIB = $(BUILD)/libwinnow.a
 
-COMMANDS = db dedup resize
+COMMANDS = db dedup resize scraper
 CLI_SRC = cli/cli.c
 # Each command's own sources (db/ also holds the catalog library).
 db_SRC = db/main.c $(wildcard db/cmd_*.c)
 dedup_SRC = $(wildcard dedup/*.c)
 resize_SRC = $(wildcard resize/*.c)
+scraper_SRC = $(wildcard scraper/*.c)
 FIXTURE_SRC = tests/fixtures.c
 UNIT_TESTS = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 
@@ -78,6 +79,7 @@ $(BIN)/$(1): $(call obj,$($(1)_SRC) $(CLI_SRC)) $(LIB)
 	$(CC) $(LDFLAGS) -o $$@ $$^ $(LIBS)
 endef
 $(foreach c,$(COMMANDS),$(eval $(call command_rule,$(c))))
+$(BIN)/scraper: LIBS += $(shell $(PKG_CONFIG) --libs libcurl)
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(call obj,$(FIXTURE_SRC)) $(LIB)
 	@mkdir -p $(dir $@)

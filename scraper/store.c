@@ -1,0 +1,111 @@
+/* Checking and writing a downloaded body, on a worker thread: an image by
+ * its magic bytes and a header that decodes (Content-Type is not
+ * trusted), big enough not to be a placeholder, named by its content hash
+ * with the extension of its format, written atomically. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core/fileio.h"
+#include "scraper.h"
+
+static struct sc_run *run;
+
+void sc_store_init(struct sc_run *r)
+{
+	run = r;
+}
+
+static const char *extension(enum img_format f)
+{
+	switch (f) {
+	case IMG_PNG: return "png";
+	case IMG_GIF: return "gif";
+	case IMG_WEBP: return "webp";
+	default: return "jpg";
+	}
+}
+
+static void set_error(struct transfer *t, const char *why)
+{
+	size_t n = strlen(why);
+
+	if (n >= sizeof(t->error))
+		n = sizeof(t->error) - 1;
+	memcpy(t->error, why, n);
+	t->error[n] = '\0';
+}
+
+static void reject(struct transfer *t, const char *kind, const char *why)
+{
+	t->ok = 0;
+	t->transient = 0;
+	t->kind = kind;
+	set_error(t, why);
+}
+
+static void check_and_write(struct transfer *t)
+{
+	const struct sc_opts *o = &run->o;
+	const uint8_t *buf = (const uint8_t *)t->body.buf;
+	size_t len = t->body.len;
+	struct strbuf path = STRBUF_INIT;
+	struct wn_err err;
+	struct stat st;
+	char hex[FILEHASH_HEX_LEN + 1], why[160];
+
+	if (len == 0)
+		return reject(t, "empty", "empty body");
+	if (img_sniff(buf, len) == IMG_UNKNOWN) {
+		img_describe_unknown(buf, len, why, sizeof(why));
+		return reject(t, "not-image", why);
+	}
+	if (len < o->min_bytes) {
+		snprintf(why, sizeof(why), "%zu bytes is under --min-bytes %zu", len, o->min_bytes);
+		return reject(t, "too-small", why);
+	}
+	/* The reduced decode reads every scan: a cut body fails here. */
+	if (fingerprint_decode(buf, len, &o->limits, &t->fp, &t->info, &err))
+		return reject(t, err.code == WN_ELIMIT ? "too-large" : "corrupt", err.msg);
+	if (t->info.width < o->min_size || t->info.height < o->min_size) {
+		snprintf(why, sizeof(why), "%dx%d is under --min-size %d", t->info.width,
+			 t->info.height, o->min_size);
+		return reject(t, "placeholder", why);
+	}
+	filehash_buffer(buf, len, &t->hash);
+	filehash_hex(t->hash.full, hex);
+	/* The name comes from the content, so identical images collapse and
+	 * no URL can choose a path. */
+	if (t->e->class_name)
+		strbuf_addf(&path, "%s/%s/%.16s.%s", o->out_dir, t->e->class_name, hex,
+			    extension(t->info.format));
+	else
+		strbuf_addf(&path, "%s/%.16s.%s", o->out_dir, hex, extension(t->info.format));
+	if (lstat(path.buf, &st) || (uint64_t)st.st_size != len) {
+		if (make_parents(path.buf) || write_file_atomic(path.buf, buf, len, 0, &err)) {
+			t->ok = 0;
+			t->transient = 1;
+			t->kind = "write";
+			set_error(t, err.msg[0] ? err.msg : strerror(errno));
+			strbuf_release(&path);
+			return;
+		}
+		stat(path.buf, &st);
+	}
+	t->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+	t->out_path = strbuf_detach(&path);
+	t->ok = 1;
+}
+
+void sc_store(void *arg)
+{
+	struct transfer *t = arg;
+
+	check_and_write(t);
+	strbuf_release(&t->body);
+	pthread_mutex_lock(&run->lock);
+	t->next = run->done;
+	run->done = t;
+	pthread_mutex_unlock(&run->lock);
+}
