@@ -81,11 +81,77 @@ out:
 	return ret;
 }
 
+static int write_all(int fd, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * A new file, the Linux way: an unnamed inode in the folder (O_TMPFILE),
+ * written, then given its name with linkat(). Nothing partial is ever
+ * visible, and the folder sees one operation instead of a create and a
+ * rename. Returns 1 when this path does not apply (the name exists, or
+ * the file system has no O_TMPFILE), so the caller uses rename instead.
+ */
+static int write_new_file(const char *path, const void *data, size_t len, int durable,
+			  struct wn_err *err)
+{
+#ifdef O_TMPFILE
+	struct strbuf dir = STRBUF_INIT;
+	const char *slash = strrchr(path, '/');
+	char proc[64];
+	int fd, ret = -1;
+
+	if (access(path, F_OK) == 0)
+		return 1;
+	if (slash)
+		strbuf_add(&dir, path, slash == path ? 1 : (size_t)(slash - path));
+	else
+		strbuf_addstr(&dir, ".");
+	fd = open(dir.buf, O_WRONLY | O_TMPFILE | O_CLOEXEC, 0644);
+	strbuf_release(&dir);
+	if (fd < 0)
+		return 1;  /* EOPNOTSUPP, EISDIR on old kernels: use rename */
+	if (write_all(fd, data, len) || (durable && fsync(fd))) {
+		wn_fail(err, WN_EIO, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	if (linkat(AT_FDCWD, proc, AT_FDCWD, path, AT_SYMLINK_FOLLOW)) {
+		ret = errno == EEXIST || errno == ENOENT ? 1 : wn_fail(err, WN_EIO, "%s: %s", path,
+									 strerror(errno));
+		goto out;
+	}
+	ret = 0;
+out:
+	close(fd);
+	return ret;
+#else
+	(void)path; (void)data; (void)len; (void)durable; (void)err;
+	return 1;
+#endif
+}
+
 int write_file_atomic(const char *path, const void *data, size_t len, int durable,
 		      struct wn_err *err)
 {
+	int fresh = write_new_file(path, data, len, durable, err);
+
+	if (fresh <= 0)
+		return fresh;
 	struct strbuf tmp = STRBUF_INIT;
-	const uint8_t *p = data;
 	int fd = -1, ret = -1;
 
 	/* A hidden name in the same folder (rename stays on one file system,
@@ -103,17 +169,9 @@ int write_file_atomic(const char *path, const void *data, size_t len, int durabl
 		wn_fail(err, WN_EIO, "%s: %s", tmp.buf, strerror(errno));
 		goto out;
 	}
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			wn_fail(err, WN_EIO, "%s: %s", tmp.buf, strerror(errno));
-			goto out;
-		}
-		p += n;
-		len -= (size_t)n;
+	if (write_all(fd, data, len)) {
+		wn_fail(err, WN_EIO, "%s: %s", tmp.buf, strerror(errno));
+		goto out;
 	}
 	/* mkstemp makes 0600; some file systems refuse chmod, which is fine.
 	 * fsync before rename, so a crash leaves the old file or the new one,

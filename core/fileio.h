@@ -23,8 +23,11 @@ int read_file_limited(const char *path, size_t max_bytes, uint8_t **out, size_t 
 		      struct wn_err *err);
 
 /*
- * write_file_atomic() : writes data to a hidden temporary file next to
- * path (".NAME.winnow-tmp.XXXXXX", which walks skip), then
+ * write_file_atomic() : writes path so that no reader ever sees it
+ * partial. A new file is written as an unnamed inode (O_TMPFILE) and then
+ * linked in; otherwise (replacing, or no O_TMPFILE) data goes to a hidden
+ * temporary file next to path (".NAME.winnow-tmp.XXXXXX", which walks
+ * skip), then
  * renames it over path, so a reader (or a killed run) never sees a
  * partial file. With `durable` the data is also fsync'ed before the
  * rename, so a power cut cannot leave an empty file either; that costs a

@@ -69,7 +69,9 @@ struct pool *pool_create(int threads)
 		return NULL;
 	if (threads <= 0)
 		threads = pool_cpu_count();
-	p->cap = 4 * threads;
+	/* Room for a burst: a producer that must not stall (the scraper's
+	 * download loop) hands over many small jobs at once. */
+	p->cap = 4 * threads < 256 ? 256 : 4 * threads;
 	p->ring = calloc((size_t)p->cap, sizeof(*p->ring));
 	p->threads = calloc((size_t)threads, sizeof(*p->threads));
 	if (!p->ring || !p->threads)

@@ -20,7 +20,8 @@ struct pool *pool_create(int threads);
 /* pool_threads() : how many workers the pool runs. */
 int pool_threads(const struct pool *p);
 
-/* pool_submit() : queues fn(arg); blocks while 4 x threads jobs wait.
+/* pool_submit() : queues fn(arg); blocks while the queue is full
+ * (256 jobs, or 4 per thread when there are more than 64 threads).
  * @return 0, or -1 when memory ran out (fn was not queued). */
 int pool_submit(struct pool *p, pool_job_fn fn, void *arg);
 

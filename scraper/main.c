@@ -44,7 +44,7 @@ static const char usage[] =
 	"  --failed FILE      write every failed URL with its reason (TSV)\n"
 	"  --user-agent S     (default winnow-scraper/" WINNOW_VERSION ")\n"
 	"  --ignore-robots-tag  download despite X-Robots-Tag: noai / noimageai\n"
-	"  -j, --jobs N       threads checking and writing images (all cores)\n"
+	"  -j, --jobs N       threads checking and writing images (default 1)\n"
 	"  -q, --quiet        no progress line\n"
 	"  --db FILE          the catalog\n"
 	"\n"
@@ -212,9 +212,6 @@ int sc_finish(struct sc_run *r, struct transfer *t, struct wn_err *err)
 		row.has_xxh3 = 1;
 		memcpy(row.xxh3, t->hash.full, 16);
 		memcpy(row.head_xxh3, t->hash.head, 16);
-		row.has_fingerprint = 1;
-		row.dhash = t->fp.dhash;
-		memcpy(row.thumb, t->fp.thumb, THUMB_BYTES);
 		row.width = t->info.width;
 		row.height = t->info.height;
 		row.format = img_format_name(t->info.format);
@@ -244,7 +241,15 @@ int sc_finish(struct sc_run *r, struct transfer *t, struct wn_err *err)
 	free(t->out_path);
 	t->out_path = NULL;
 	progress_add(r->prog, 1, !t->ok);
-	return urls_record(r->cat, &u, err);
+	if (urls_record(r->cat, &u, err))
+		return -1;
+	/* Commit every 512 outcomes: a killed run keeps what it recorded. */
+	if (++r->since_commit >= 512) {
+		r->since_commit = 0;
+		if (catalog_commit(r->cat, err) || catalog_begin(r->cat, err))
+			return -1;
+	}
+	return 0;
 }
 
 /* Which URLs to fetch: new ones, and failed ones with --retry-failed. */
@@ -325,6 +330,9 @@ int main(int argc, char **argv)
 	r.o.min_bytes = 1024;
 	r.o.min_size = 32;
 	r.o.honour_robots = 1;
+	/* Storing is a header check, a hash and a write: one thread keeps up,
+	 * and two writing into one folder spend their time on its lock. */
+	r.o.threads = 1;
 	r.o.user_agent = "winnow-scraper/" WINNOW_VERSION;
 	r.o.limits.max_bytes = IMG_DEFAULT_MAX_BYTES;
 	r.o.limits.max_pixels = IMG_DEFAULT_MAX_PIXELS;

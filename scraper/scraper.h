@@ -70,6 +70,7 @@ struct sc_run {
 	struct transfer *done;
 
 	uint64_t ok, failed, skipped, bytes;
+	unsigned since_commit;
 	uint64_t kinds[SC_KINDS];
 };
 

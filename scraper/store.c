@@ -45,6 +45,32 @@ static void reject(struct transfer *t, const char *kind, const char *why)
 	set_error(t, why);
 }
 
+/* Whether the body ends as its format must: a download cut short (when
+ * the server sent no length) fails here without decoding anything.
+ * JPEG ends with EOI (FF D9, possibly followed by a little padding), PNG
+ * with its IEND chunk, GIF with its trailer, WebP where RIFF says. */
+static int complete(const uint8_t *b, size_t len, enum img_format f)
+{
+	static const uint8_t iend[8] = { 'I', 'E', 'N', 'D', 0xae, 0x42, 0x60, 0x82 };
+	size_t from = len > 64 ? len - 64 : 0;
+
+	switch (f) {
+	case IMG_JPEG:
+		for (size_t i = len - 1; i > from; i--)
+			if (b[i - 1] == 0xff && b[i] == 0xd9)
+				return 1;
+		return 0;
+	case IMG_PNG:
+		return len >= 12 && !memcmp(b + len - 8, iend, 8);
+	case IMG_GIF:
+		return b[len - 1] == 0x3b;
+	case IMG_WEBP:
+		return len >= 12 && (size_t)(b[4] | b[5] << 8 | b[6] << 16 | (uint32_t)b[7] << 24) + 8 <= len;
+	default:
+		return 0;
+	}
+}
+
 static void check_and_write(struct transfer *t)
 {
 	const struct sc_opts *o = &run->o;
@@ -65,9 +91,12 @@ static void check_and_write(struct transfer *t)
 		snprintf(why, sizeof(why), "%zu bytes is under --min-bytes %zu", len, o->min_bytes);
 		return reject(t, "too-small", why);
 	}
-	/* The reduced decode reads every scan: a cut body fails here. */
-	if (fingerprint_decode(buf, len, &o->limits, &t->fp, &t->info, &err))
+	/* The header must decode and the body must end as its format does;
+	 * pixels are decoded later, by whatever needs them (dedup, resize). */
+	if (img_read_info(buf, len, &o->limits, &t->info, &err))
 		return reject(t, err.code == WN_ELIMIT ? "too-large" : "corrupt", err.msg);
+	if (!complete(buf, len, t->info.format))
+		return reject(t, "corrupt", "cut short: the body does not end as its format must");
 	if (t->info.width < o->min_size || t->info.height < o->min_size) {
 		snprintf(why, sizeof(why), "%dx%d is under --min-size %d", t->info.width,
 			 t->info.height, o->min_size);

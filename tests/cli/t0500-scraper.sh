@@ -55,7 +55,7 @@ test_expect 'a folder of class lists: images land in class folders by content ha
   done
   ls raw/neutral | grep -q "\.png$"
   test "$(sqlite3 winnow.db "SELECT count(*) FROM urls WHERE status = \"done\"")" -eq 8
-  test "$(sqlite3 winnow.db "SELECT count(*) FROM images WHERE source_url IS NOT NULL AND dhash IS NOT NULL")" -eq 8
+  test "$(sqlite3 winnow.db "SELECT count(*) FROM images WHERE source_url IS NOT NULL AND xxh3 IS NOT NULL AND width > 0")" -eq 8
   grep -q "urls_neutral.txt:16: unsupported scheme .ftp." err
   grep -q "urls_neutral.txt:17: contains a space" err
 '
