@@ -3,7 +3,7 @@
 # through curl, and loopback only.
 . "$(dirname "$0")/lib.sh"
 
-httpd >port.txt 2>/dev/null & server=$!
+"${WINNOW_HTTPD:-httpd}" >port.txt 2>/dev/null & server=$!
 trap 'kill $server 2>/dev/null; rm -rf "$scratch"' EXIT
 for _ in $(seq 50); do [ -s port.txt ] && break; sleep 0.1; done
 port=$(awk '{print $2}' port.txt)
