@@ -52,7 +52,7 @@ CLI_SRC = cli/cli.c
 db_SRC = db/main.c $(wildcard db/cmd_*.c)
 dedup_SRC = $(wildcard dedup/*.c)
 resize_SRC = $(wildcard resize/*.c)
-scraper_SRC = $(wildcard scraper/*.c)
+scraper_SRC = $(wildcard scraper/*.c) resize/job.c
 FIXTURE_SRC = tests/fixtures.c
 UNIT_TESTS = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 

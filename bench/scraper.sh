@@ -61,11 +61,18 @@ col() { cut -d' ' -f"$2" "$tmp/$1" | median; }
 w=$(col winnow 1); a=$(col aria2c 1); c=$(col curl 1)
 wc_=$(col winnow 2); ac=$(col aria2c 2); cc=$(col curl 2)
 got=$(ls "$tmp/w1/c" | wc -l)
+# And with --resize 320: every body decoded, resized and re-encoded.
+for r in $(seq "$rounds"); do
+  measure resize "$top/bin/scraper" --db "$tmp/r$r.db" --urls "$tmp/urls.txt" --class c \
+    --out "$tmp/r$r" --parallel "$par" --per-host "$par" --resize 320 -q
+done
+rz=$(col resize 1); rzc=$(col resize 2)
 echo "scraper benchmark: $n URLs, $par in flight, ${lat} ms latency per request, $rounds rounds"
 echo "winnow $(git -C "$top" rev-parse --short HEAD); $(aria2c --version | head -1); $(curl --version | head -1 | cut -d' ' -f1-2)"
 printf '%-28s %9s %9s %10s\n' tool seconds images/s "cpu s"
 printf '%-28s %9.2f %9.0f %10.2f\n' "winnow scraper" "$w" "$(echo "$n / $w" | bc -l)" "$wc_"
 printf '%-28s %9.2f %9.0f %10.2f\n' "aria2c -j $par" "$a" "$(echo "$n / $a" | bc -l)" "$ac"
 printf '%-28s %9.2f %9.0f %10.2f\n' "curl --parallel-max $par" "$c" "$(echo "$n / $c" | bc -l)" "$cc"
+printf '%-28s %9.2f %9.0f %10.2f\n' "winnow scraper --resize 320" "$rz" "$(echo "$n / $rz" | bc -l)" "$rzc"
 printf 'winnow: %.2fx aria2c images/s; CPU %.2fx curl (downloads only) and %.2fx aria2c; %d images kept\n' \
   "$(echo "$a / $w" | bc -l)" "$(echo "$wc_ / $cc" | bc -l)" "$(echo "$wc_ / $ac" | bc -l)" "$got"

@@ -11,7 +11,7 @@
 struct progress {
 	FILE *out;
 	char label[32];
-	_Atomic uint64_t total, done, errors;
+	_Atomic uint64_t total, done, errors, bytes;
 	_Atomic int64_t next_draw_ns;
 	int64_t start_ns;
 	pthread_mutex_t draw;
@@ -65,17 +65,25 @@ static void format_duration(char *buf, size_t len, double s)
 		snprintf(buf, len, "%ld:%02ld", t / 60, t % 60);
 }
 
+void progress_add_bytes(struct progress *p, uint64_t bytes)
+{
+	if (p)
+		atomic_fetch_add(&p->bytes, bytes);
+}
+
 void progress_format(struct progress *p, char *buf, size_t len)
 {
 	uint64_t done = atomic_load(&p->done), total = atomic_load(&p->total);
-	uint64_t errors = atomic_load(&p->errors);
+	uint64_t errors = atomic_load(&p->errors), bytes = atomic_load(&p->bytes);
 	double secs = (double)(now_ns() - p->start_ns) / 1e9;
 	double rate = secs > 0 ? (double)done / secs : 0;
-	char eta[40] = "", errs[32] = "";
+	char eta[40] = "", errs[48] = "";
 
+	if (bytes && secs > 0)
+		snprintf(errs, sizeof(errs), "  %.1f MB/s", (double)bytes / 1e6 / secs);
 	if (errors)
-		snprintf(errs, sizeof(errs), "  %llu error%s", (unsigned long long)errors,
-			 errors == 1 ? "" : "s");
+		snprintf(errs + strlen(errs), sizeof(errs) - strlen(errs), "  %llu error%s",
+			 (unsigned long long)errors, errors == 1 ? "" : "s");
 	if (total) {
 		if (rate > 0 && done < total) {
 			char left[24];

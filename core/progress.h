@@ -28,6 +28,9 @@ void progress_set_total(struct progress *p, uint64_t total);
 /* progress_add() : counts `done` finished items, `errors` of them failed. */
 void progress_add(struct progress *p, uint64_t done, uint64_t errors);
 
+/* progress_add_bytes() : counts bytes moved; the line then shows MB/s. */
+void progress_add_bytes(struct progress *p, uint64_t bytes);
+
 /* progress_format() : the line as it would be drawn, into buf. */
 void progress_format(struct progress *p, char *buf, size_t len);
 

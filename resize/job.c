@@ -43,15 +43,16 @@ static int encode(const struct img *im, enum img_format f, int quality, uint8_t 
 
 /* Decodes src at the smallest scale that keeps twice the target, resizes
  * to tw x th and encodes. */
-static int make_output(struct rs_job *j, const uint8_t *buf, size_t len,
-		       const struct img_info *info, int tw, int th, uint8_t **out, size_t *outlen)
+static int make_output(const struct rs_opts *ro, enum img_format format, const uint8_t *buf,
+		       size_t len, const struct img_info *info, int tw, int th, uint8_t **out,
+		       size_t *outlen, int *broken, struct wn_err *err)
 {
 	struct img_decode_opts o;
 	struct img src = { 0 }, dst = { 0 };
-	int keep_alpha = info->has_alpha && j->out_format != IMG_JPEG, ret = -1;
+	int keep_alpha = info->has_alpha && format != IMG_JPEG, ret = -1;
 
 	img_decode_opts_init(&o);
-	o.limits = j->o->limits;
+	o.limits = ro->limits;
 	o.channels = keep_alpha ? 4 : 3;
 	if (tw < info->width || th < info->height) {
 		o.min_width = 2 * tw;
@@ -60,14 +61,14 @@ static int make_output(struct rs_job *j, const uint8_t *buf, size_t len,
 		 * plain chroma upsampling's differences (SSIM, bench/resize.sh). */
 		o.fast_dct = 1;
 	}
-	if (img_decode(buf, len, &o, &src, NULL, &j->err)) {
-		j->src_broken = 1;
+	if (img_decode(buf, len, &o, &src, NULL, err)) {
+		*broken = 1;
 		return -1;
 	}
 	if ((src.width != tw || src.height != th) &&
-	    img_resample(&src, tw, th, RESAMPLE_LANCZOS3, &dst, &j->err))
+	    img_resample(&src, tw, th, RESAMPLE_LANCZOS3, &dst, err))
 		goto out;
-	if (encode(dst.pixels ? &dst : &src, j->out_format, j->o->quality, out, outlen, &j->err))
+	if (encode(dst.pixels ? &dst : &src, format, ro->quality, out, outlen, err))
 		goto out;
 	ret = 0;
 out:
@@ -94,6 +95,22 @@ static int write_output(struct rs_job *j, const uint8_t *data, size_t len)
 	return 0;
 }
 
+int rs_transform(const struct rs_opts *o, const uint8_t *buf, size_t len,
+		 const struct img_info *info, uint8_t **out, size_t *outlen, int *w, int *h,
+		 enum img_format *format, int *broken, struct wn_err *err)
+{
+	*broken = 0;
+	geometry_apply(&o->geom, info->width, info->height, w, h);
+	*format = rs_output_format(o, info->format);
+	if (*w == info->width && *h == info->height && *format == info->format &&
+	    info->orientation == 1) {
+		*out = (uint8_t *)buf;  /* within the size already: the bytes are the output */
+		*outlen = len;
+		return 0;
+	}
+	return make_output(o, *format, buf, len, info, *w, *h, out, outlen, broken, err);
+}
+
 void rs_run_job(void *arg)
 {
 	struct rs_job *j = arg;
@@ -115,20 +132,11 @@ void rs_run_job(void *arg)
 		j->src_broken = 1;
 		goto done;
 	}
-	geometry_apply(&j->o->geom, info.width, info.height, &tw, &th);
-	j->out_format = rs_output_format(j->o, info.format);
-	if (tw == info.width && th == info.height && j->out_format == info.format &&
-	    info.orientation == 1) {
-		/* Within the size already: the bytes are the output. The
-		 * fingerprint decode below still checks every scan. */
-		j->outcome = RS_COPIED;
-		out = buf;
-		outlen = len;
-	} else {
-		if (make_output(j, buf, len, &info, tw, th, &out, &outlen))
-			goto done;
-		j->outcome = tw == info.width && th == info.height ? RS_COPIED : RS_RESIZED;
-	}
+	if (rs_transform(j->o, buf, len, &info, &out, &outlen, &tw, &th, &j->out_format,
+			 &j->src_broken, &j->err))
+		goto done;
+	/* A copy's scans are still all checked by the fingerprint decode. */
+	j->outcome = out == buf || (tw == info.width && th == info.height) ? RS_COPIED : RS_RESIZED;
 	/* The fingerprint comes from the output's own bytes, exactly as db
 	 * scan would compute it, so a later dedup reads nothing again. */
 	if (fingerprint_decode(out, outlen, &j->o->limits, &j->fp, NULL, &j->err)) {

@@ -42,6 +42,17 @@ struct rs_job {
 	int64_t out_size, out_mtime;
 };
 
+/*
+ * rs_transform() : what o makes of an in-memory image whose header is info:
+ * *out is buf itself when it is already within the size and format (not
+ * decoded), else a new buffer the caller frees. *w, *h and *format say
+ * what the output is.
+ * @return 0, or -1 with err set (*broken: the source is at fault).
+ */
+int rs_transform(const struct rs_opts *o, const uint8_t *buf, size_t len,
+		 const struct img_info *info, uint8_t **out, size_t *outlen, int *w, int *h,
+		 enum img_format *format, int *broken, struct wn_err *err);
+
 /* rs_run_job() : reads, checks, resizes (or copies), encodes and writes
  * one image atomically; a pool job. Never leaves a partial output. */
 void rs_run_job(void *arg);

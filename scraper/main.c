@@ -44,7 +44,11 @@ static const char usage[] =
 	"  --failed FILE      write every failed URL with its reason (TSV)\n"
 	"  --user-agent S     (default winnow-scraper/" WINNOW_VERSION ")\n"
 	"  --ignore-robots-tag  download despite X-Robots-Tag: noai / noimageai\n"
-	"  -j, --jobs N       threads checking and writing images (default 1)\n"
+	"  --resize N         make the shorter side N (never enlarging) as bodies\n"
+	"                     arrive, with resize's code: JPEG, --quality (90)\n"
+	"  --geometry G       the same, in ImageMagick's geometry (see resize)\n"
+	"  -j, --jobs N       threads checking and writing images (default 1; all\n"
+	"                     cores with --resize)\n"
 	"  -q, --quiet        no progress line\n"
 	"  --db FILE          the catalog\n"
 	"\n"
@@ -52,6 +56,7 @@ static const char usage[] =
 	"  scraper --urls raw_data --out raw            # nsfw_data_scraper's layout\n"
 	"  scraper --urls list.csv --out raw --parallel 256 --failed failed.tsv\n"
 	"  scraper --urls urls_neutral.txt --class neutral --out raw --retry-failed\n"
+	"  scraper --urls raw_data --out train --resize 320    # no full-size file kept\n"
 	"\n"
 	"Exit status: 0 all downloaded; 1 some URLs failed (each in the catalog and\n"
 	"--failed); 2 bad usage; 3 fatal.\n";
@@ -72,11 +77,12 @@ int sc_kind_index(const char *kind)
 
 enum { OPT_URLS = 256, OPT_OUT, OPT_CLASS, OPT_PARALLEL, OPT_PER_HOST, OPT_CTIMEOUT,
        OPT_TIMEOUT, OPT_MAX_BYTES, OPT_MIN_BYTES, OPT_MIN_SIZE, OPT_RETRIES, OPT_RETRY_WAIT,
-       OPT_RETRY_FAILED, OPT_FAILED, OPT_UA, OPT_IGNORE_ROBOTS, OPT_DB };
+       OPT_RETRY_FAILED, OPT_FAILED, OPT_UA, OPT_IGNORE_ROBOTS, OPT_DB, OPT_RESIZE,
+       OPT_GEOMETRY, OPT_QUALITY };
 
 struct cmdline {
 	const char *urls, *class_name, *failed, *db;
-	int retry_failed, quiet;
+	int retry_failed, quiet, threads_given;
 };
 
 static int parse(int argc, char **argv, struct sc_opts *o, struct cmdline *c)
@@ -98,6 +104,9 @@ static int parse(int argc, char **argv, struct sc_opts *o, struct cmdline *c)
 		{ "failed", required_argument, NULL, OPT_FAILED },
 		{ "user-agent", required_argument, NULL, OPT_UA },
 		{ "ignore-robots-tag", no_argument, NULL, OPT_IGNORE_ROBOTS },
+		{ "resize", required_argument, NULL, OPT_RESIZE },
+		{ "geometry", required_argument, NULL, OPT_GEOMETRY },
+		{ "quality", required_argument, NULL, OPT_QUALITY },
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "db", required_argument, NULL, OPT_DB },
@@ -158,7 +167,31 @@ static int parse(int argc, char **argv, struct sc_opts *o, struct cmdline *c)
 		case OPT_FAILED: c->failed = optarg; break;
 		case OPT_UA: o->user_agent = optarg; break;
 		case OPT_IGNORE_ROBOTS: o->honour_robots = 0; break;
-		case 'j': if (cli_parse_jobs(optarg, &o->threads)) return EXIT_USAGE; break;
+		case OPT_RESIZE:
+			if (o->resize || cli_parse_uint("--resize", optarg, 65535, &v))
+				return o->resize ? cli_usage_error("--resize or --geometry, once") : EXIT_USAGE;
+			geometry_shorter_side(&o->rs.geom, (int)v);
+			o->resize = 1;
+			break;
+		case OPT_GEOMETRY: {
+			struct wn_err gerr;
+
+			if (o->resize)
+				return cli_usage_error("--resize or --geometry, once");
+			if (geometry_parse(optarg, &o->rs.geom, &gerr))
+				return cli_usage_error("%s", gerr.msg);
+			o->resize = 1;
+			break;
+		}
+		case OPT_QUALITY:
+			if (cli_parse_uint("--quality", optarg, 100, &v)) return EXIT_USAGE;
+			o->rs.quality = (int)v;
+			break;
+		case 'j':
+			if (cli_parse_jobs(optarg, &o->threads))
+				return EXIT_USAGE;
+			c->threads_given = 1;
+			break;
 		case 'q': c->quiet = 1; break;
 		case OPT_DB: c->db = optarg; break;
 		case 'h': fputs(usage, stdout); return -1;
@@ -177,6 +210,35 @@ static void report_line(const char *list, unsigned line, const char *cause, void
 {
 	(void)data;
 	fprintf(stderr, "%s: %s:%u: %s\n", cli_prog, list, line, cause);
+}
+
+static void count_class(struct sc_run *r, const char *name, int ok)
+{
+	const char *key = name ? name : "(none)";
+	size_t i;
+
+	for (i = 0; i < r->nclasses; i++)
+		if (!strcmp(r->classes[i].name, key))
+			break;
+	if (i == r->nclasses) {
+		struct sc_class *v = realloc(r->classes, (r->nclasses + 1) * sizeof(*v));
+		char *copy = strdup(key);
+
+		if (!v || !copy) {
+			free(copy);
+			if (v)
+				r->classes = v;
+			return;  /* the summary only: not worth failing the run */
+		}
+		r->classes = v;
+		r->classes[i].name = copy;
+		r->classes[i].ok = r->classes[i].failed = 0;
+		r->nclasses++;
+	}
+	if (ok)
+		r->classes[i].ok++;
+	else
+		r->classes[i].failed++;
 }
 
 int sc_finish(struct sc_run *r, struct transfer *t, struct wn_err *err)
@@ -238,8 +300,10 @@ int sc_finish(struct sc_run *r, struct transfer *t, struct wn_err *err)
 		r->failed++;
 		r->kinds[sc_kind_index(t->kind ? t->kind : "other")]++;
 	}
+	count_class(r, t->e->class_name, t->ok);
 	free(t->out_path);
 	t->out_path = NULL;
+	progress_add_bytes(r->prog, (uint64_t)u.bytes);
 	progress_add(r->prog, 1, !t->ok);
 	if (urls_record(r->cat, &u, err))
 		return -1;
@@ -300,9 +364,13 @@ static void summary(const struct sc_run *r, double secs)
 	fprintf(stderr, "%s: %" PRIu64 " downloaded, %" PRIu64 " failed, %" PRIu64
 		" already done; %s in %.1f s (%.0f images/s)\n", cli_prog, r->ok, r->failed,
 		r->skipped, bytes, secs, secs > 0 ? (double)r->ok / secs : 0.0);
+	for (size_t i = 0; i < r->nclasses; i++)
+		fprintf(stderr, "%s:   class %-14s %" PRIu64 " downloaded, %" PRIu64 " failed\n",
+			cli_prog, r->classes[i].name, r->classes[i].ok, r->classes[i].failed);
 	for (int k = 0; k < SC_KINDS; k++)
 		if (r->kinds[k])
-			fprintf(stderr, "%s:   %-14s %" PRIu64 "\n", cli_prog, sc_kinds[k], r->kinds[k]);
+			fprintf(stderr, "%s:   failed: %-14s %" PRIu64 "\n", cli_prog, sc_kinds[k],
+				r->kinds[k]);
 }
 
 int main(int argc, char **argv)
@@ -336,9 +404,14 @@ int main(int argc, char **argv)
 	r.o.user_agent = "winnow-scraper/" WINNOW_VERSION;
 	r.o.limits.max_bytes = IMG_DEFAULT_MAX_BYTES;
 	r.o.limits.max_pixels = IMG_DEFAULT_MAX_PIXELS;
+	r.o.rs.quality = 90;
+	r.o.rs.format = IMG_JPEG;
 	rc = parse(argc, argv, &r.o, &c);
 	if (rc)
 		return rc < 0 ? EXIT_DONE : rc;
+	r.o.rs.limits = r.o.limits;
+	if (r.o.resize && r.o.threads == 1 && !c.threads_given)
+		r.o.threads = 0;  /* decoding and resizing: every core */
 	if (urllist_read(c.urls, c.class_name, &l, report_line, NULL, &err)) {
 		cli_error("%s", err.msg);
 		return EXIT_FATAL;
@@ -387,6 +460,9 @@ int main(int argc, char **argv)
 	}
 	pool_free(r.pool);
 	catalog_close(r.cat);
+	for (size_t i = 0; i < r.nclasses; i++)
+		free(r.classes[i].name);
+	free(r.classes);
 	free(t);
 	urllist_release(&l);
 	curl_global_cleanup();

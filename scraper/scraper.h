@@ -15,6 +15,7 @@
 #include "core/strbuf.h"
 #include "core/urllist.h"
 #include "db/catalog.h"
+#include "resize/resize.h"
 
 struct sc_opts {
 	int parallel, per_host, retries, threads;
@@ -26,6 +27,8 @@ struct sc_opts {
 	const char *user_agent;
 	const char *out_dir;
 	struct img_limits limits;
+	int resize;                 /* --resize / --geometry given */
+	struct rs_opts rs;          /* what resize would do with them */
 };
 
 /* One URL's journey. */
@@ -33,6 +36,7 @@ struct transfer {
 	const struct url_entry *e;
 	CURL *h;
 	struct strbuf body;
+	uint8_t *made;              /* the --resize output, when there is one */
 	int attempts;
 	long retry_after;           /* seconds, from the header; 0 none */
 	int robots, too_big;
@@ -71,6 +75,9 @@ struct sc_run {
 
 	uint64_t ok, failed, skipped, bytes;
 	unsigned since_commit;
+	/* per class, for the summary */
+	struct sc_class { char *name; uint64_t ok, failed; } *classes;
+	size_t nclasses;
 	uint64_t kinds[SC_KINDS];
 };
 

@@ -97,6 +97,26 @@ static void check_and_write(struct transfer *t)
 		return reject(t, err.code == WN_ELIMIT ? "too-large" : "corrupt", err.msg);
 	if (!complete(buf, len, t->info.format))
 		return reject(t, "corrupt", "cut short: the body does not end as its format must");
+	/* --resize: made right here with resize's code, so full-size files
+	 * never touch the disk. */
+	if (o->resize) {
+		uint8_t *made;
+		size_t made_len;
+		int w, h, broken;
+		enum img_format f;
+
+		if (rs_transform(&o->rs, buf, len, &t->info, &made, &made_len, &w, &h, &f, &broken,
+				 &err))
+			return reject(t, "corrupt", err.msg);
+		if (made != buf) {
+			t->made = made;  /* freed by sc_store() */
+			buf = made;
+			len = made_len;
+		}
+		t->info.width = w;
+		t->info.height = h;
+		t->info.format = f;
+	}
 	if (t->info.width < o->min_size || t->info.height < o->min_size) {
 		snprintf(why, sizeof(why), "%dx%d is under --min-size %d", t->info.width,
 			 t->info.height, o->min_size);
@@ -133,6 +153,8 @@ void sc_store(void *arg)
 
 	check_and_write(t);
 	strbuf_release(&t->body);
+	free(t->made);
+	t->made = NULL;
 	pthread_mutex_lock(&run->lock);
 	t->next = run->done;
 	run->done = t;

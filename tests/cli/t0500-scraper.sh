@@ -26,6 +26,8 @@ $b/redirect/loop
 $b/redirect/other
 $b/noai.jpg
 $b/tiny.jpg
+$b/reset
+$b/status/500
 ftp://example.org/x.jpg
 not a url
 EOT
@@ -56,8 +58,10 @@ test_expect 'a folder of class lists: images land in class folders by content ha
   ls raw/neutral | grep -q "\.png$"
   test "$(sqlite3 winnow.db "SELECT count(*) FROM urls WHERE status = \"done\"")" -eq 8
   test "$(sqlite3 winnow.db "SELECT count(*) FROM images WHERE source_url IS NOT NULL AND xxh3 IS NOT NULL AND width > 0")" -eq 8
-  grep -q "urls_neutral.txt:16: unsupported scheme .ftp." err
-  grep -q "urls_neutral.txt:17: contains a space" err
+  grep -q "urls_neutral.txt:18: unsupported scheme .ftp." err
+  grep -q "urls_neutral.txt:19: contains a space" err
+  grep -q "class porn  *4 downloaded, 0 failed" err
+  grep -q "failed: http-404  *1" err
 '
 
 test_expect 'each fault ends as it should' '
@@ -76,17 +80,21 @@ test_expect 'each fault ends as it should' '
   test "$(sqlite3 winnow.db "SELECT final_url FROM urls WHERE url = \"$b/redirect/other\"")" = "http://127.0.0.2:$port/img/2.jpg"
   test "$(kind noai.jpg)" = robots-tag
   test "$(kind tiny.jpg)" = too-small
+  test "$(kind reset)" = reset
+  test "$(sqlite3 winnow.db "SELECT attempts FROM urls WHERE url = \"$b/reset\"")" -eq 4
+  test "$(kind status/500)" = http-5xx
+  test "$(sqlite3 winnow.db "SELECT attempts || transient FROM urls WHERE url = \"$b/status/500\"")" = 41
   # permanent failures were not retried
   test "$(sqlite3 winnow.db "SELECT attempts FROM urls WHERE url = \"$b/status/404\"")" -eq 1
-  test "$(grep -c . failed.tsv)" -eq 11
+  test "$(grep -c . failed.tsv)" -eq 13
 '
 
 test_expect 'a second run skips what is done; --retry-failed retries only transient failures' '
   scraper --urls lists/porn --out raw -q 2>err
   grep -q "0 downloaded, 0 failed, 5 already done" err
-  # 18 distinct URLs; only the truncated one failed for a transient reason
+  # 20 distinct URLs; truncated, reset and 500 failed for transient reasons
   expect_exit 1 scraper --urls lists --out raw --retry-failed --retry-wait 0.05 -q 2>err
-  grep -q " 0 downloaded, 1 failed, 17 already done" err
+  grep -q " 0 downloaded, 3 failed, 17 already done" err
   scraper --urls lists/porn --out raw --ignore-robots-tag -q
 '
 
@@ -106,6 +114,16 @@ test_expect 'CSV lists with a class column' '
   printf "id,url,label\n1,%s,sexy\n2,%s,drawings\n" "$b/img/30.jpg" "$b/img/31.jpg" >l.csv
   scraper --db c.db --urls l.csv --out c -q
   test -n "$(ls c/sexy)" && test -n "$(ls c/drawings)"
+'
+
+test_expect 'resize as bodies arrive: no full-size file is kept' '
+  for i in 40 41 42 43; do echo "$b/img/$i.jpg"; done >rs.txt
+  scraper --db rs.db --urls rs.txt --class c --out rs --resize 100 -q
+  test "$(sqlite3 rs.db "SELECT group_concat(DISTINCT height) FROM images")" = 100
+  test "$(ls rs/c | wc -l)" -eq 4
+  scraper --db rs2.db --urls rs.txt --class c --out rs2 --geometry "50x50!" -q
+  test "$(sqlite3 rs2.db "SELECT group_concat(DISTINCT width || \"x\" || height) FROM images")" = 50x50
+  expect_exit 2 scraper --urls rs.txt --out x --resize 100 --geometry x50
 '
 
 test_expect 'a run killed with SIGKILL leaves no partial file; the next one finishes' '

@@ -55,6 +55,11 @@ static void test_progress_format(void **state)
 	progress_add(p, 1, 1);
 	progress_format(p, line, sizeof(line));
 	assert_non_null(strstr(line, "2 errors"));
+	assert_null(strstr(line, "MB/s"));
+	progress_add_bytes(p, 5000000);
+	progress_format(p, line, sizeof(line));
+	assert_non_null(strstr(line, "MB/s"));
+	assert_non_null(strstr(line, "2 errors"));
 	progress_finish(p);
 	p = progress_start(NULL, "walk", 0);
 	progress_add(p, 3, 0);
