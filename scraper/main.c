@@ -35,6 +35,7 @@ static const char usage[] =
 	"  --parallel N       transfers in flight (default 128)\n"
 	"  --per-host N       transfers per host (default 8)\n"
 	"  --connect-timeout S, --timeout S   seconds (defaults 10 and 60)\n"
+	"  --low-speed-time S  abort a transfer slower than 1 kB/s for S seconds (15)\n"
 	"  --max-bytes N      larger bodies are refused (default 20M)\n"
 	"  --min-bytes N      smaller bodies are refused (default 1024)\n"
 	"  --min-size N       images under N pixels a side are placeholders (32)\n"
@@ -78,7 +79,7 @@ int sc_kind_index(const char *kind)
 enum { OPT_URLS = 256, OPT_OUT, OPT_CLASS, OPT_PARALLEL, OPT_PER_HOST, OPT_CTIMEOUT,
        OPT_TIMEOUT, OPT_MAX_BYTES, OPT_MIN_BYTES, OPT_MIN_SIZE, OPT_RETRIES, OPT_RETRY_WAIT,
        OPT_RETRY_FAILED, OPT_FAILED, OPT_UA, OPT_IGNORE_ROBOTS, OPT_DB, OPT_RESIZE,
-       OPT_GEOMETRY, OPT_QUALITY };
+       OPT_GEOMETRY, OPT_QUALITY, OPT_LOW_SPEED };
 
 struct cmdline {
 	const char *urls, *class_name, *failed, *db;
@@ -107,6 +108,7 @@ static int parse(int argc, char **argv, struct sc_opts *o, struct cmdline *c)
 		{ "resize", required_argument, NULL, OPT_RESIZE },
 		{ "geometry", required_argument, NULL, OPT_GEOMETRY },
 		{ "quality", required_argument, NULL, OPT_QUALITY },
+		{ "low-speed-time", required_argument, NULL, OPT_LOW_SPEED },
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "db", required_argument, NULL, OPT_DB },
@@ -183,6 +185,10 @@ static int parse(int argc, char **argv, struct sc_opts *o, struct cmdline *c)
 			o->resize = 1;
 			break;
 		}
+		case OPT_LOW_SPEED:
+			if (cli_parse_uint("--low-speed-time", optarg, 3600, &v)) return EXIT_USAGE;
+			o->low_speed_time = (long)v;
+			break;
 		case OPT_QUALITY:
 			if (cli_parse_uint("--quality", optarg, 100, &v)) return EXIT_USAGE;
 			o->rs.quality = (int)v;

@@ -110,6 +110,12 @@ test_expect 'byte limits: on Content-Length and while receiving' '
   test "$(sqlite3 big.db "SELECT group_concat(error_kind) FROM urls")" = "too-large,too-large"
 '
 
+test_expect 'a slow drip is cut off by the low-speed limit' '
+  echo "$b/drip.jpg" >drip.txt
+  expect_exit 1 scraper --db d.db --urls drip.txt --class c --out d --low-speed-time 1 --retries 0 -q
+  test "$(sqlite3 d.db "SELECT error_kind || transient FROM urls")" = timeout1
+'
+
 test_expect 'CSV lists with a class column' '
   printf "id,url,label\n1,%s,sexy\n2,%s,drawings\n" "$b/img/30.jpg" "$b/img/31.jpg" >l.csv
   scraper --db c.db --urls l.csv --out c -q
