@@ -81,8 +81,8 @@ static int write_output(struct rs_job *j, const uint8_t *data, size_t len)
 {
 	struct stat st;
 
-	/* In place and unchanged: the file already is the output. */
-	if (!(j->o->in_place && j->outcome == RS_COPIED)) {
+	/* In place and byte for byte the source: the file already is it. */
+	if (!(j->o->in_place && j->passthrough)) {
 		if (make_parents(j->out_disk))
 			return wn_fail(&j->err, WN_EIO, "%s: %s", j->out_disk, strerror(errno));
 		if (write_file_atomic(j->out_disk, data, len, j->o->in_place, &j->err))
@@ -132,9 +132,20 @@ void rs_run_job(void *arg)
 		j->src_broken = 1;
 		goto done;
 	}
+	if (j->o->in_place && info.format == IMG_GIF) {
+		/* winnow writes no GIF: a GIF would become PNG bytes under a
+		 * .gif name, its animation lost. Left alone, and said so. */
+		geometry_apply(&j->o->geom, info.width, info.height, &tw, &th);
+		if (tw != info.width || th != info.height || info.orientation != 1) {
+			wn_fail(&j->err, WN_EINVAL, "GIF is not rewritten in place (winnow writes "
+				"no GIF); use --out to convert it");
+			goto done;
+		}
+	}
 	if (rs_transform(j->o, buf, len, &info, &out, &outlen, &tw, &th, &j->out_format,
 			 &j->src_broken, &j->err))
 		goto done;
+	j->passthrough = out == buf;
 	/* A copy's scans are still all checked by the fingerprint decode. */
 	j->outcome = out == buf || (tw == info.width && th == info.height) ? RS_COPIED : RS_RESIZED;
 	/* The fingerprint comes from the output's own bytes, exactly as db

@@ -34,7 +34,7 @@ static const char usage[] =
 	"\n"
 	"Output:\n"
 	"  --out OUT         write OUT/<class>/<name>\n"
-	"  --in-place        replace each file (keeps its format)\n"
+	"  --in-place        replace each file (keeps its format; not GIFs)\n"
 	"  --format F        jpg (default), png, webp, or keep\n"
 	"  --quality Q       JPEG and WebP quality, 1..100 (default 90)\n"
 	"  --quarantine DIR  move sources that fail under DIR\n"

@@ -33,6 +33,7 @@ struct rs_job {
 	enum rs_outcome outcome;
 	struct wn_err err;
 	int src_broken;           /* the source itself is at fault (not the writing) */
+	int passthrough;          /* the output is the source's own bytes */
 	int has_src_hash;
 	struct filehash src_hash;
 	enum img_format src_format, out_format;

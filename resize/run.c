@@ -36,7 +36,7 @@ static int output_rel(const struct rs_run *r, const struct rs_job *j, int full,
 	enum img_format f = rs_output_format(&r->o, j->src_format);
 	const char *slash = strrchr(j->rel, '/'), *dot = strrchr(j->rel, '.');
 
-	if (r->o.in_place || r->o.format == IMG_UNKNOWN)
+	if (r->o.in_place || (r->o.format == IMG_UNKNOWN && f == j->src_format))
 		return strbuf_addstr(out, j->rel);
 	if (full || !dot || (slash && dot < slash))
 		return strbuf_addf(out, "%s.%s", j->rel, rs_extension(f));
@@ -258,6 +258,7 @@ rollback:
 	catalog_rollback(r->cat);
 out:
 	(void)todo;
+	pool_wait(r->pool);  /* on an early exit, jobs may still be running */
 	for (size_t i = 0; i < r->nbatch; i++)
 		free_job(&r->batch[i]);
 	r->nbatch = 0;

@@ -110,6 +110,25 @@ test_expect 'in place: files replaced atomically, formats kept, a second run doe
   grep -q " 0 resized, 0 copied, 4 unchanged" err
 '
 
+test_expect 'in place: GIFs are never rewritten; rotated JPEGs really are' '
+  mkdir -p gi/c gr/c && cp raw/odd/animated.gif gi/c/a.gif && cp raw/odd/exif6.jpg gr/c/r.jpg
+  before=$(md5sum <gi/c/a.gif)
+  expect_exit 1 resize --db gi.db --path gi --in-place --size 8 -q 2>err
+  grep -q "gi/c/a.gif: GIF is not rewritten in place" err
+  test "$(md5sum <gi/c/a.gif)" = "$before"
+  head -c 6 gi/c/a.gif | grep -q GIF89a
+  # the rotated JPEG: same size, upright now, no EXIF left
+  resize --db gr.db --path gr --in-place --size 320 -q
+  python3 -c "
+import sys
+d = open(\"gr/c/r.jpg\", \"rb\").read()
+sys.exit(1 if b\"Exif\" in d[:200] else 0)"
+  test "$(sqlite3 gr.db "SELECT width || \"x\" || height FROM images WHERE path LIKE \"%r.jpg\"")" = 48x64
+  # kept format: a GIF is converted to PNG, and named so
+  resize --db gk.db --path gi --out gk --format keep --size 8 -q 2>/dev/null || true
+  test -s gk/c/a.png && head -c 8 gk/c/a.png | grep -q PNG && test ! -e gk/c/a.gif
+'
+
 test_expect 'quarantine moves failing sources and records it' '
   mkdir -p q/c && cp raw/odd/truncated.jpg raw/odd/html.jpg q/c/ && cp raw/c/big000.jpg q/c/
   expect_exit 1 resize --db q.db --path q --out qo --quarantine qbad -q 2>err
