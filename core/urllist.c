@@ -100,10 +100,24 @@ const char *urllist_check(const char *s, size_t len)
 	return NULL;
 }
 
+const char *urllist_check_class(const char *c)
+{
+	if (!*c || !strcmp(c, ".") || !strcmp(c, ".."))
+		return "the class is not a folder name";
+	for (const char *p = c; *p; p++)
+		if (*p == '/' || *p == '\\' || (unsigned char)*p < 0x20 || *p == 0x7f)
+			return "the class holds a slash or a control character";
+	return NULL;
+}
+
 static int add_url(struct reader *r, const char *url, size_t len, const char *class_name,
 		   const char *list, unsigned line)
 {
 	const char *why = urllist_check(url, len);
+
+	/* The class becomes a folder under --out: nothing may climb out. */
+	if (!why && class_name && *class_name)
+		why = urllist_check_class(class_name);
 	struct url_list *l = r->l;
 	struct url_entry *e;
 	int dup;

@@ -44,6 +44,11 @@ int urllist_read(const char *path, const char *class_name, struct url_list *l,
  * ("unsupported scheme 'ftp'", "contains a space", ...). */
 const char *urllist_check(const char *s, size_t len);
 
+/* urllist_check_class() : NULL when c can be a class folder's name (not
+ * empty, "." or "..", no slash, backslash or control character), else
+ * why not. */
+const char *urllist_check_class(const char *c);
+
 /* urllist_release() : frees the entries; l is empty afterwards. */
 void urllist_release(struct url_list *l);
 

@@ -180,7 +180,9 @@ int sc_fetch_all(struct sc_run *r, struct transfer *all, size_t n, struct wn_err
 	CURLM *m = curl_multi_init();
 	struct transfer *retry = NULL;
 	size_t next = 0, inflight = 0, finished = 0;
-	size_t window = (size_t)r->o.parallel * 2;
+	/* libcurl counts time spent queued for a per-host slot against the
+	 * total timeout, so no more handles are added than may run at once. */
+	size_t window = (size_t)r->o.parallel;
 	int ret = -1;
 
 	if (!m)
@@ -210,7 +212,16 @@ int sc_fetch_all(struct sc_run *r, struct transfer *all, size_t n, struct wn_err
 				wn_fail(err, WN_ENOMEM, "cannot make a transfer");
 				goto out;
 			}
-			curl_multi_add_handle(m, t->h);
+			if (curl_multi_add_handle(m, t->h) != CURLM_OK) {
+				t->kind = "other";
+				snprintf(t->error, sizeof(t->error), "libcurl refused the transfer");
+				curl_easy_cleanup(t->h);
+				t->h = NULL;
+				if (sc_finish(r, t, err))
+					goto out;
+				finished++;
+				continue;
+			}
 			inflight++;
 		}
 		curl_multi_perform(m, &running);
@@ -250,6 +261,7 @@ int sc_fetch_all(struct sc_run *r, struct transfer *all, size_t n, struct wn_err
 	}
 	ret = 0;
 out:
+	pool_wait(r->pool);  /* no store job may outlive the transfers */
 	for (size_t i = 0; i < n; i++)
 		if (all[i].h) {
 			curl_multi_remove_handle(m, all[i].h);

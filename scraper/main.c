@@ -209,6 +209,9 @@ static int parse(int argc, char **argv, struct sc_opts *o, struct cmdline *c)
 		return cli_usage_error("unexpected argument '%s'", argv[optind]);
 	if (!c->urls || !o->out_dir)
 		return cli_usage_error("give --urls PATH and --out DIR");
+	if (c->class_name && urllist_check_class(c->class_name))
+		return cli_usage_error("--class '%s': %s", c->class_name,
+				       urllist_check_class(c->class_name));
 	return 0;
 }
 
@@ -268,9 +271,13 @@ int sc_finish(struct sc_run *r, struct transfer *t, struct wn_err *err)
 		strbuf_add(&dir, t->out_path, (size_t)(slash - t->out_path));
 		real = realpath(dir.buf, NULL);
 		if (!real || catalog_rel_path(r->cat, real, slash + 1, &cpath)) {
+			int e = errno;
+
+			wn_fail(err, WN_EIO, "%s: %s", dir.buf, strerror(e));
 			free(real);
 			strbuf_release(&dir);
-			return wn_fail(err, WN_EIO, "%s: %s", dir.buf, strerror(errno));
+			strbuf_release(&cpath);
+			return -1;
 		}
 		memset(&row, 0, sizeof(row));
 		row.path = cpath.buf;

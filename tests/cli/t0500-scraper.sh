@@ -116,10 +116,15 @@ test_expect 'a slow drip is cut off by the low-speed limit' '
   test "$(sqlite3 d.db "SELECT error_kind || transient FROM urls")" = timeout1
 '
 
-test_expect 'CSV lists with a class column' '
-  printf "id,url,label\n1,%s,sexy\n2,%s,drawings\n" "$b/img/30.jpg" "$b/img/31.jpg" >l.csv
-  scraper --db c.db --urls l.csv --out c -q
+test_expect 'CSV lists with a class column; no class climbs out of --out' '
+  printf "id,url,label\n1,%s,sexy\n2,%s,drawings\n3,%s,../../escaped\n4,%s,..\n" \
+    "$b/img/30.jpg" "$b/img/31.jpg" "$b/img/32.jpg" "$b/img/33.jpg" >l.csv
+  expect_exit 1 scraper --db c.db --urls l.csv --out c -q 2>err
   test -n "$(ls c/sexy)" && test -n "$(ls c/drawings)"
+  test ! -e escaped && test ! -e ../escaped && test "$(ls c | wc -l)" -eq 2
+  grep -q "l.csv:4: the class holds a slash" err
+  grep -q "l.csv:5: the class is not a folder name" err
+  expect_exit 2 scraper --urls l.csv --out c --class ../x
 '
 
 test_expect 'resize as bodies arrive: no full-size file is kept' '
