@@ -263,8 +263,13 @@ int move_file(const char *src, const char *dst, struct wn_err *err)
 		return wn_fail(err, WN_EIO, "%s already exists", dst);
 	if (make_parents(dst))
 		return wn_fail(err, WN_EIO, "%s: %s", dst, strerror(errno));
-	if (!rename(src, dst))
+	/* RENAME_NOREPLACE: a file that appeared since the check is kept. */
+	if (!renameat2(AT_FDCWD, src, AT_FDCWD, dst, RENAME_NOREPLACE))
 		return 0;
+	if (errno == EEXIST)
+		return wn_fail(err, WN_EIO, "%s already exists", dst);
+	if (errno == EINVAL && !rename(src, dst))
+		return 0;  /* a file system without RENAME_NOREPLACE */
 	if (errno != EXDEV)
 		return wn_fail(err, WN_EIO, "%s", strerror(errno));
 	return copy_then_unlink(src, dst, err);
