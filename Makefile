@@ -8,7 +8,7 @@
 #   make deps                  install what a fresh Debian 12 machine lacks
 #                              (BENCH=1: also what bench/ compares with; FUZZ=1: clang)
 #   make bench                 build the benchmark helpers (see bench/)
-#   make fuzz                  fuzz the decoders with libFuzzer (FUZZ_SECONDS=60)
+#   make fuzz                  fuzz the decoders and pipeline parser (FUZZ_SECONDS=60)
 
 CC ?= cc
 PKG_CONFIG ?= pkg-config
@@ -41,7 +41,7 @@ endif
 
 CORE_SRC = core/err.c core/strbuf.c core/fileio.c core/img.c core/orient.c \
 	core/jpeg_markers.c core/jpeg.c core/png.c core/gif.c core/webp.c core/resample.c \
-	core/filehash.c core/dhash.c core/mih.c core/geometry.c core/walk.c core/pool.c core/progress.c core/quote.c core/urllist.c
+	core/filehash.c core/dhash.c core/mih.c core/geometry.c core/walk.c core/pool.c core/progress.c core/quote.c core/urllist.c core/augpipe.c
 DB_SRC = db/catalog.c db/schema.c db/images.c db/runs.c db/scan.c db/urls.c
 LIB_SRC = $(CORE_SRC) $(DB_SRC)
 LIB = $(BUILD)/libwinnow.a
@@ -81,6 +81,9 @@ endef
 $(foreach c,$(COMMANDS),$(eval $(call command_rule,$(c))))
 $(BIN)/scraper: LIBS += $(shell $(PKG_CONFIG) --libs libcurl)
 
+# Unit tests that read files shipped in the tree (examples/) find them here.
+$(BUILD)/tests/unit/%.o: CFLAGS += -DSRCDIR='"$(CURDIR)"'
+
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(call obj,$(FIXTURE_SRC)) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lcmocka
@@ -103,13 +106,15 @@ bench: $(BENCH_PROGRAMS)
 FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS = -std=gnu11 -D_GNU_SOURCE -O1 -g -fsanitize=fuzzer,address,undefined -I. \
 	$(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-fuzz: build/fuzz/fuzz_decode build/tests/mkfixtures
-	@mkdir -p build/fuzz/corpus build/fuzz/seeds
+fuzz: build/fuzz/fuzz_decode build/fuzz/fuzz_augpipe build/tests/mkfixtures
+	@mkdir -p build/fuzz/corpus build/fuzz/seeds build/fuzz/pipe-corpus
 	build/tests/mkfixtures bad build/fuzz/seeds
 	build/fuzz/fuzz_decode -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
 		-artifact_prefix=build/fuzz/ build/fuzz/corpus build/fuzz/seeds
+	build/fuzz/fuzz_augpipe -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+		-artifact_prefix=build/fuzz/ build/fuzz/pipe-corpus examples
 
-build/fuzz/fuzz_decode: tests/fuzz/fuzz_decode.c $(LIB_SRC)
+build/fuzz/%: tests/fuzz/%.c $(LIB_SRC)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $^ $(LIBS)
 
