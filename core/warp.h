@@ -1,0 +1,54 @@
+/* One resampling pass for any chain of geometric operations: the chain is
+ * composed into a single 3x3 matrix (affine or projective) and each output
+ * pixel is sampled once from the source, bilinearly. Coordinates are pixel
+ * centres at (x + 0.5, y + 0.5). */
+#ifndef WINNOW_WARP_H
+#define WINNOW_WARP_H
+
+#include <stdint.h>
+
+#include "err.h"
+#include "img.h"
+
+/* Row-major: (x', y', w') = m * (x, y, 1), then x'/w', y'/w'. */
+struct mat3 {
+	double m[9];
+};
+
+/* How samples outside the source are filled, as Keras (scipy) names them:
+ * constant: the fill colour; nearest: aaaa|abcd|dddd;
+ * reflect: dcba|abcd|dcba; wrap: abcd|abcd|abcd. */
+enum warp_fill { WARP_NEAREST, WARP_CONSTANT, WARP_REFLECT, WARP_WRAP };
+
+void mat3_identity(struct mat3 *a);
+void mat3_translate(struct mat3 *a, double tx, double ty);
+void mat3_scale(struct mat3 *a, double sx, double sy);
+/* Counter-clockwise on screen (y down) by `degrees`. */
+void mat3_rotate(struct mat3 *a, double degrees);
+/* x' = x + kx * y, y' = y + ky * x. */
+void mat3_shear(struct mat3 *a, double kx, double ky);
+
+/* mat3_mul() : out = a * b (apply b first, then a). out may alias either. */
+void mat3_mul(struct mat3 *out, const struct mat3 *a, const struct mat3 *b);
+
+/* mat3_invert() : @return 0, or -1 when a is singular (out untouched). */
+int mat3_invert(struct mat3 *out, const struct mat3 *a);
+
+/* mat3_apply() : maps (x, y) through a. @return -1 when the point maps to
+ * infinity (w' near 0), else 0. */
+int mat3_apply(const struct mat3 *a, double x, double y, double *ox, double *oy);
+
+/* mat3_perspective() : the projective map taking the four points src[]
+ * (x0,y0,...,x3,y3) to dst[]. @return 0, or -1 when they are degenerate. */
+int mat3_perspective(struct mat3 *out, const double src[8], const double dst[8]);
+
+/*
+ * warp_image() : fills dst (allocated by the caller, same channels as src)
+ * by sampling src bilinearly at dst_to_src of each output pixel's centre.
+ * fill_px gives the constant fill, one byte per channel.
+ * @return 0, or -1 with err set (WN_EINVAL: channel counts differ).
+ */
+int warp_image(const struct img *src, struct img *dst, const struct mat3 *dst_to_src,
+	       enum warp_fill fill, const uint8_t fill_px[4], struct wn_err *err);
+
+#endif

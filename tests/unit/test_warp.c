@@ -1,0 +1,169 @@
+/* Matrices and the bilinear warp: exact where geometry says it must be
+ * (identity, quarter turns, flips), each fill mode as Keras defines it. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <math.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "core/warp.h"
+
+static const uint8_t red[4] = { 200, 10, 20, 255 };
+
+static void make(struct img *im, int w, int h, int ch)
+{
+	assert_int_equal(img_alloc(im, w, h, ch, NULL), 0);
+	for (int y = 0; y < h; y++)
+		for (int x = 0; x < w; x++)
+			for (int c = 0; c < ch; c++)
+				im->pixels[(size_t)y * im->stride + (size_t)(x * ch + c)] =
+					(uint8_t)(x * 40 + y * 7 + c * 3);
+}
+
+static uint8_t px(const struct img *im, int x, int y, int c)
+{
+	return im->pixels[(size_t)y * im->stride + (size_t)(x * im->channels + c)];
+}
+
+/* dst_to_src for "apply forward about the image centre". */
+static void about_centre(struct mat3 *inv, const struct mat3 *fwd, double cx, double cy)
+{
+	struct mat3 t, u, m;
+
+	mat3_translate(&t, -cx, -cy);
+	mat3_translate(&u, cx, cy);
+	mat3_mul(&m, fwd, &t);
+	mat3_mul(&m, &u, &m);
+	assert_int_equal(mat3_invert(inv, &m), 0);
+}
+
+static void test_identity_is_exact(void **state)
+{
+	struct img s, d;
+	struct mat3 id;
+
+	(void)state;
+	make(&s, 7, 5, 3);
+	assert_int_equal(img_alloc(&d, 7, 5, 3, NULL), 0);
+	mat3_identity(&id);
+	assert_int_equal(warp_image(&s, &d, &id, WARP_CONSTANT, red, NULL), 0);
+	for (int y = 0; y < 5; y++)
+		assert_memory_equal(s.pixels + (size_t)y * s.stride, d.pixels + (size_t)y * d.stride, 21);
+	img_release(&s);
+	img_release(&d);
+}
+
+static void test_quarter_turn_and_flip(void **state)
+{
+	struct img s, d;
+	struct mat3 f, inv;
+
+	(void)state;
+	make(&s, 5, 5, 3);
+	assert_int_equal(img_alloc(&d, 5, 5, 3, NULL), 0);
+	/* 90 degrees counter-clockwise: source (i, j) lands on (j, 4 - i) */
+	mat3_rotate(&f, 90);
+	about_centre(&inv, &f, 2.5, 2.5);
+	assert_int_equal(warp_image(&s, &d, &inv, WARP_CONSTANT, red, NULL), 0);
+	for (int j = 0; j < 5; j++)
+		for (int i = 0; i < 5; i++)
+			for (int c = 0; c < 3; c++)
+				assert_int_equal(px(&d, j, 4 - i, c), px(&s, i, j, c));
+	/* left-right flip */
+	mat3_scale(&f, -1, 1);
+	about_centre(&inv, &f, 2.5, 2.5);
+	assert_int_equal(warp_image(&s, &d, &inv, WARP_CONSTANT, red, NULL), 0);
+	for (int j = 0; j < 5; j++)
+		for (int i = 0; i < 5; i++)
+			assert_int_equal(px(&d, 4 - i, j, 1), px(&s, i, j, 1));
+	img_release(&s);
+	img_release(&d);
+}
+
+static void test_fill_modes(void **state)
+{
+	struct img s, d;
+	struct mat3 shift;
+	/* dst column 0 reads source column -2 */
+	static const struct { enum warp_fill fill; int col; } want[] = {
+		{ WARP_NEAREST, 0 }, { WARP_WRAP, 2 }, { WARP_REFLECT, 1 }, { WARP_CONSTANT, -1 },
+	};
+
+	(void)state;
+	make(&s, 4, 3, 3);
+	assert_int_equal(img_alloc(&d, 4, 3, 3, NULL), 0);
+	mat3_translate(&shift, -2, 0);
+	for (size_t k = 0; k < 4; k++) {
+		assert_int_equal(warp_image(&s, &d, &shift, want[k].fill, red, NULL), 0);
+		for (int c = 0; c < 3; c++) {
+			int v = want[k].col < 0 ? red[c] : px(&s, want[k].col, 1, c);
+
+			assert_int_equal(px(&d, 0, 1, c), v);
+			assert_int_equal(px(&d, 3, 1, c), px(&s, 1, 1, c));
+		}
+	}
+	img_release(&s);
+	img_release(&d);
+}
+
+static void test_half_pixel_is_bilinear(void **state)
+{
+	struct img s, d;
+	struct mat3 shift;
+
+	(void)state;
+	make(&s, 4, 2, 1);
+	assert_int_equal(img_alloc(&d, 4, 2, 1, NULL), 0);
+	mat3_translate(&shift, 0.5, 0);
+	assert_int_equal(warp_image(&s, &d, &shift, WARP_NEAREST, red, NULL), 0);
+	/* halfway between 0 and 40, 40 and 80, ... and the last clamps */
+	assert_int_equal(px(&d, 0, 0, 0), 20);
+	assert_int_equal(px(&d, 1, 0, 0), 60);
+	assert_int_equal(px(&d, 3, 0, 0), 120);
+	img_release(&s);
+	img_release(&d);
+}
+
+static void test_matrices(void **state)
+{
+	struct mat3 a, b, inv, p, sing = { { 1, 2, 3, 2, 4, 6, 0, 0, 1 } };
+	const double src[8] = { 0, 0, 100, 0, 100, 80, 0, 80 };
+	const double dst[8] = { 10, 5, 90, 0, 100, 80, 0, 70 };
+	double x, y;
+
+	(void)state;
+	mat3_rotate(&a, 33);
+	mat3_shear(&b, 0.2, -0.1);
+	mat3_mul(&a, &a, &b);
+	assert_int_equal(mat3_invert(&inv, &a), 0);
+	mat3_mul(&b, &inv, &a);
+	for (int i = 0; i < 9; i++)
+		assert_true(fabs(b.m[i] - (i % 4 == 0)) < 1e-12);
+	assert_int_equal(mat3_invert(&inv, &sing), -1);
+	assert_int_equal(mat3_perspective(&p, src, dst), 0);
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(mat3_apply(&p, src[2 * i], src[2 * i + 1], &x, &y), 0);
+		assert_true(fabs(x - dst[2 * i]) < 1e-9 && fabs(y - dst[2 * i + 1]) < 1e-9);
+	}
+	/* three points on a line: no perspective map */
+	{
+		const double bad[8] = { 0, 0, 1, 1, 2, 2, 0, 5 };
+
+		assert_int_equal(mat3_perspective(&p, bad, dst), -1);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_identity_is_exact),
+		cmocka_unit_test(test_quarter_turn_and_flip),
+		cmocka_unit_test(test_fill_modes),
+		cmocka_unit_test(test_half_pixel_is_bilinear),
+		cmocka_unit_test(test_matrices),
+	};
+
+	return cmocka_run_group_tests_name("warp", tests, NULL, NULL);
+}
