@@ -263,6 +263,14 @@ static int set_param(struct line *l, const struct op *o, const struct param *p,
 		if (parse_number(t, lo))
 			return fail(l, "%s: %s is not a number", o->name, p->name);
 		*hi = *lo;
+		if (p->kind == K_PAIR && o == &ops[AUG_K_ZOOM_RANGE]) {
+			/* Keras: zoom_range=z means [1-z, 1+z] */
+			if (*lo < 0 || *lo >= 1)
+				return fail(l, "%s: a single value must be from 0 to below 1 "
+					    "(it means [1-z, 1+z])", o->name);
+			*hi = 1 + *lo;
+			*lo = 1 - *lo;
+		}
 		break;
 	}
 	if (!in_range(p, *lo) || !in_range(p, *hi)) {
@@ -275,8 +283,7 @@ static int set_param(struct line *l, const struct op *o, const struct param *p,
 	return 0;
 }
 
-/* Checks what one parameter alone cannot: min below max, and Keras'
- * zoom_range=z meaning [1-z, 1+z]. */
+/* Checks what one parameter alone cannot: min below max, ranges above 0. */
 static int finish_step(struct line *l, const struct op *o, struct aug_step *st)
 {
 	int a = aug_param_index(st->op, "min_factor"), b = aug_param_index(st->op, "max_factor");
@@ -285,19 +292,8 @@ static int finish_step(struct line *l, const struct op *o, struct aug_step *st)
 		return fail(l, "%s: min_factor is above max_factor", o->name);
 	if (st->op == AUG_ZOOM && st->lo[a] <= 0)
 		return fail(l, "%s: min_factor must be above 0", o->name);
-	if (st->op == AUG_K_ZOOM_RANGE) {
-		if (st->lo[1] == st->hi[1]) {
-			double z = st->lo[1];
-
-			if (z >= 1)
-				return fail(l, "%s: a single value must be below 1 "
-					    "(it means [1-z, 1+z])", o->name);
-			st->lo[1] = 1 - z;
-			st->hi[1] = 1 + z;
-		} else if (st->lo[1] <= 0) {
-			return fail(l, "%s: the range must be above 0", o->name);
-		}
-	}
+	if (st->op == AUG_K_ZOOM_RANGE && st->lo[1] <= 0)
+		return fail(l, "%s: the range must be above 0", o->name);
 	return 0;
 }
 
@@ -417,7 +413,7 @@ static int parse_line(struct line *l, struct aug_pipeline *p, struct strbuf *v)
 						    ops[st.op].name);
 				if (set_param(l, &ops[st.op], &ops[st.op].p[1], v->buf,
 					      &st.lo[1], &st.hi[1]) ||
-				    end_step(l, p, &st, 3))
+				    end_step(l, p, &st, 1u << 1))
 					return -1;
 			}
 			if (l->s < l->end && *l->s == ',')

@@ -89,6 +89,8 @@ static void test_keras_keywords(void **state)
 	assert_true(p.cval == 10);
 	assert_int_equal(p.n, 5);
 	assert_int_equal(p.steps[0].op, AUG_K_ROTATION_RANGE);
+	for (size_t i = 0; i < p.n; i++)  /* Keras applies its settings always */
+		assert_true(p.steps[i].probability == 1);
 	assert_true(param(&p.steps[0], "value", 0) == 30);
 	/* zoom_range=z means [1-z, 1+z], as in Keras */
 	assert_true(param(&p.steps[1], "value", 0) == 0.8);
@@ -136,7 +138,7 @@ static void test_errors_name_the_line(void **state)
 		  "p.txt:1: gaussian_distortion: unknown corner value" },
 		{ "rotation_range 30\n", "p.txt:1: rotation_range is a Keras setting" },
 		{ "rotate=30\n", "p.txt:1: rotate is an Augmentor operation" },
-		{ "zoom_range=1.5\n", "p.txt:1: zoom_range: a single value must be below 1" },
+		{ "zoom_range=1.5\n", "p.txt:1: zoom_range: a single value must be from 0 to below 1" },
 		{ "brightness_range=(1.5, 0.5)\n", "p.txt:1: brightness_range: value: the first" },
 		{ "fill_mode=mirror\n", "p.txt:1: ImageDataGenerator: unknown fill_mode value" },
 		{ "horizontal_flip=maybe\n", "p.txt:1: horizontal_flip: value must be True or False" },

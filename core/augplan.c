@@ -1,0 +1,296 @@
+/* Drawing a sample's steps and composing its geometry into one matrix.
+ * The forward map F takes source pixels to the current frame; each
+ * geometric step multiplies it from the left in the frame it sees (its
+ * centre, its size), and the warp uses F's inverse. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "augplan.h"
+#include "augrng.h"
+
+struct frame {
+	struct mat3 f;   /* source -> current */
+	double w, h;     /* current size */
+	int moved;
+};
+
+static void then(struct frame *fr, const struct mat3 *g)
+{
+	mat3_mul(&fr->f, g, &fr->f);
+	fr->moved = 1;
+}
+
+/* g about the current centre. */
+static void then_centred(struct frame *fr, const struct mat3 *g)
+{
+	struct mat3 a, b, m;
+
+	mat3_translate(&a, -fr->w / 2, -fr->h / 2);
+	mat3_translate(&b, fr->w / 2, fr->h / 2);
+	mat3_mul(&m, g, &a);
+	mat3_mul(&m, &b, &m);
+	then(fr, &m);
+}
+
+/* A quarter turn counter-clockwise, k times; the frame turns with it. */
+static void quarter_turns(struct frame *fr, int k)
+{
+	struct mat3 a, r, b, m;
+	double nw = k % 2 ? fr->h : fr->w, nh = k % 2 ? fr->w : fr->h;
+
+	mat3_translate(&a, -fr->w / 2, -fr->h / 2);
+	mat3_rotate(&r, 90.0 * k);
+	mat3_translate(&b, nw / 2, nh / 2);
+	mat3_mul(&m, &r, &a);
+	mat3_mul(&m, &b, &m);
+	then(fr, &m);
+	fr->w = nw;
+	fr->h = nh;
+}
+
+static void flip(struct frame *fr, int top_bottom)
+{
+	struct mat3 s;
+
+	mat3_scale(&s, top_bottom ? 1 : -1, top_bottom ? -1 : 1);
+	then_centred(fr, &s);
+}
+
+/* Augmentor's skews: corners moved inward by d. kind 0..3 tilts an edge
+ * (left, right, top, bottom); 4..11 moves one corner along one axis. */
+static int skew(struct frame *fr, int kind, double d)
+{
+	double w = fr->w, h = fr->h;
+	double src[8] = { 0, 0, w, 0, w, h, 0, h }, dst[8];
+	struct mat3 g;
+
+	memcpy(dst, src, sizeof(dst));
+	switch (kind) {
+	case 0: dst[1] += d; dst[7] -= d; break;   /* left edge shorter */
+	case 1: dst[3] += d; dst[5] -= d; break;   /* right edge */
+	case 2: dst[0] += d; dst[2] -= d; break;   /* top edge */
+	case 3: dst[6] += d; dst[4] -= d; break;   /* bottom edge */
+	default: {
+		int corner = (kind - 4) / 2, axis = (kind - 4) % 2;
+		double *c = dst + 2 * corner + axis;
+		double mid = axis ? h / 2 : w / 2;
+
+		*c += *c < mid ? d : -d;
+	}
+	}
+	if (mat3_perspective(&g, src, dst))
+		return -1;
+	then(fr, &g);
+	return 0;
+}
+
+/* The scale that keeps a w x h frame turned by deg free of fill. */
+static double cover_scale(double w, double h, double deg)
+{
+	double r = fabs(deg) * M_PI / 180, c = cos(r), s = sin(r);
+
+	return fmax(c + h / w * s, c + w / h * s);
+}
+
+static int record(struct aug_plan *plan, const struct aug_pipeline *p, size_t i,
+		  const double *v, int n)
+{
+	struct aug_applied *a = &plan->applied[plan->n++];
+
+	a->op = p->steps[i].op;
+	a->step = (unsigned)i;
+	a->n = n;
+	memcpy(a->v, v, sizeof(*v) * (size_t)n);
+	return 0;
+}
+
+int aug_plan_make(const struct aug_pipeline *p, int w, int h, uint64_t seed,
+		  const uint8_t hash[16], uint32_t sample, struct aug_plan *plan,
+		  struct wn_err *err)
+{
+	struct frame fr;
+
+	memset(plan, 0, sizeof(*plan));
+	plan->applied = calloc(p->n ? p->n : 1, sizeof(*plan->applied));
+	if (!plan->applied)
+		return wn_fail(err, WN_ENOMEM, "out of memory");
+	mat3_identity(&fr.f);
+	fr.w = w;
+	fr.h = h;
+	fr.moved = 0;
+	for (size_t i = 0; i < p->n; i++) {
+		const struct aug_step *s = &p->steps[i];
+		struct aug_rng r;
+		struct mat3 g;
+		double v[AUG_MAX_DRAWN] = { 0 };
+		int n = 0;
+
+		aug_rng_init(&r, seed, hash, sample, (uint32_t)i);
+		/* Exactly the probability written: no rounding to 0.1. */
+		if (!(aug_rng_uniform(&r, 0, 1) < s->probability))
+			continue;
+		switch (s->op) {
+		case AUG_ROTATE: {
+			/* Augmentor: a side, then an angle up to that side's limit. */
+			int right = (int)aug_rng_int(&r, 0, 1);
+			double deg = right ? (double)aug_rng_int(&r, 0, (int64_t)s->lo[2])
+					   : -(double)aug_rng_int(&r, 0, (int64_t)s->lo[1]);
+			double k = cover_scale(fr.w, fr.h, deg);
+			struct mat3 rot, sc;
+
+			/* negative is to the left: clockwise on screen */
+			mat3_rotate(&rot, -deg);
+			mat3_scale(&sc, k, k);
+			mat3_mul(&g, &sc, &rot);
+			then_centred(&fr, &g);
+			v[n++] = deg;
+			break;
+		}
+		case AUG_ROTATE90: quarter_turns(&fr, 1); break;
+		case AUG_ROTATE180: quarter_turns(&fr, 2); break;
+		case AUG_ROTATE270: quarter_turns(&fr, 3); break;
+		case AUG_ROTATE_RANDOM_90:
+			v[n] = (double)aug_rng_int(&r, 1, 3);
+			quarter_turns(&fr, (int)v[n++]);
+			break;
+		case AUG_FLIP_LEFT_RIGHT: flip(&fr, 0); break;
+		case AUG_FLIP_TOP_BOTTOM: flip(&fr, 1); break;
+		case AUG_FLIP_RANDOM:
+			v[n] = (double)aug_rng_int(&r, 0, 1);
+			flip(&fr, (int)v[n++]);
+			break;
+		case AUG_ZOOM:
+			v[n] = aug_rng_uniform(&r, s->lo[1], s->lo[2]);
+			mat3_scale(&g, v[n], v[n]);
+			n++;
+			then_centred(&fr, &g);
+			break;
+		case AUG_ZOOM_RANDOM:
+		case AUG_CROP_RANDOM:
+		case AUG_CROP_CENTRE: {
+			double pa = s->lo[2] ? aug_rng_uniform(&r, 0.1, s->lo[1]) : s->lo[1];
+			double nw = floor(fr.w * pa), nh = floor(fr.h * pa), x0, y0;
+			struct mat3 t;
+
+			if (nw < 1 || nh < 1)
+				goto too_small;
+			if (s->op == AUG_CROP_CENTRE) {
+				x0 = floor((fr.w - nw) / 2);
+				y0 = floor((fr.h - nh) / 2);
+			} else {
+				x0 = (double)aug_rng_int(&r, 0, (int64_t)(fr.w - nw));
+				y0 = (double)aug_rng_int(&r, 0, (int64_t)(fr.h - nh));
+			}
+			mat3_translate(&t, -x0, -y0);
+			if (s->op == AUG_ZOOM_RANDOM) {
+				/* the crop is scaled back to the frame */
+				mat3_scale(&g, fr.w / nw, fr.h / nh);
+				mat3_mul(&t, &g, &t);
+			} else {
+				fr.w = nw;
+				fr.h = nh;
+			}
+			then(&fr, &t);
+			v[n++] = pa;
+			v[n++] = x0;
+			v[n++] = y0;
+			break;
+		}
+		case AUG_SKEW_LEFT_RIGHT:
+		case AUG_SKEW_TOP_BOTTOM:
+		case AUG_SKEW_TILT:
+		case AUG_SKEW_CORNER:
+		case AUG_SKEW: {
+			int kind;
+			/* Augmentor moves up to magnitude x the longer side; kept
+			 * below half the shorter one so edges never cross. */
+			double max = fmin(fmax(fr.w, fr.h) * s->lo[1], fmin(fr.w, fr.h) * 0.45);
+
+			switch (s->op) {
+			case AUG_SKEW_LEFT_RIGHT: kind = (int)aug_rng_int(&r, 0, 1); break;
+			case AUG_SKEW_TOP_BOTTOM: kind = (int)aug_rng_int(&r, 2, 3); break;
+			case AUG_SKEW_TILT: kind = (int)aug_rng_int(&r, 0, 3); break;
+			case AUG_SKEW_CORNER: kind = (int)aug_rng_int(&r, 4, 11); break;
+			default: kind = (int)aug_rng_int(&r, 0, 11); break;
+			}
+			v[n++] = kind;
+			v[n++] = max < 1 ? max : aug_rng_uniform(&r, 1, max);
+			if (skew(&fr, kind, v[1]))
+				goto too_small;
+			break;
+		}
+		case AUG_SHEAR: {
+			int right = (int)aug_rng_int(&r, 0, 1), axis = (int)aug_rng_int(&r, 0, 1);
+			double deg = right ? (double)aug_rng_int(&r, 0, (int64_t)s->lo[2])
+					   : -(double)aug_rng_int(&r, 0, (int64_t)s->lo[1]);
+			double k = tan(deg * M_PI / 180);
+
+			mat3_shear(&g, axis ? 0 : k, axis ? k : 0);
+			then_centred(&fr, &g);
+			v[n++] = deg;
+			v[n++] = axis;
+			break;
+		}
+		case AUG_K_ROTATION_RANGE:
+			v[n] = aug_rng_uniform(&r, -s->lo[1], s->lo[1]);
+			mat3_rotate(&g, v[n++]);
+			then_centred(&fr, &g);
+			break;
+		case AUG_K_WIDTH_SHIFT_RANGE:
+		case AUG_K_HEIGHT_SHIFT_RANGE: {
+			int horiz = s->op == AUG_K_WIDTH_SHIFT_RANGE;
+			double t = aug_rng_uniform(&r, -s->lo[1], s->lo[1]);
+
+			if (s->lo[1] < 1)  /* a fraction of the side, else pixels */
+				t *= horiz ? fr.w : fr.h;
+			mat3_translate(&g, horiz ? t : 0, horiz ? 0 : t);
+			then(&fr, &g);
+			v[n++] = t;
+			break;
+		}
+		case AUG_K_SHEAR_RANGE:
+			v[n] = aug_rng_uniform(&r, -s->lo[1], s->lo[1]);
+			mat3_shear(&g, tan(v[n++] * M_PI / 180), 0);
+			then_centred(&fr, &g);
+			break;
+		case AUG_K_ZOOM_RANGE:
+			/* Keras draws x and y apart; above 1 shows more (zooms out). */
+			v[n++] = aug_rng_uniform(&r, s->lo[1], s->hi[1]);
+			v[n++] = aug_rng_uniform(&r, s->lo[1], s->hi[1]);
+			mat3_scale(&g, 1 / v[0], 1 / v[1]);
+			then_centred(&fr, &g);
+			break;
+		case AUG_K_HORIZONTAL_FLIP:
+		case AUG_K_VERTICAL_FLIP:
+			/* Keras flips half the time when the setting is True. */
+			if (!s->lo[1] || !aug_rng_int(&r, 0, 1))
+				continue;
+			flip(&fr, s->op == AUG_K_VERTICAL_FLIP);
+			break;
+		default:
+			/* Not geometric: drawn by the pixel stage (next). */
+			break;
+		}
+		record(plan, p, i, v, n);
+	}
+	if (fr.w < 1 || fr.h < 1)
+		goto too_small;
+	plan->width = (int)fr.w;
+	plan->height = (int)fr.h;
+	plan->geometric = fr.moved;
+	if (mat3_invert(&plan->dst_to_src, &fr.f)) {
+		aug_plan_release(plan);
+		return wn_fail(err, WN_EINVAL, "the steps fold the image flat");
+	}
+	return 0;
+too_small:
+	aug_plan_release(plan);
+	return wn_fail(err, WN_EINVAL, "the steps shrink a %dx%d image below one pixel", w, h);
+}
+
+void aug_plan_release(struct aug_plan *plan)
+{
+	free(plan->applied);
+	memset(plan, 0, sizeof(*plan));
+}

@@ -1,0 +1,199 @@
+/* Drawing and composing a sample's geometry: deterministic, probabilities
+ * as written, and each operation landing where its definition says. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <math.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "core/augplan.h"
+
+static const uint8_t hash[16] = { 9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 1, 2, 3, 4, 5, 6 };
+
+static void pipe(const char *text, struct aug_pipeline *p)
+{
+	struct wn_err err = { 0 };
+
+	if (aug_pipeline_parse(text, strlen(text), "t", p, &err))
+		fail_msg("%s", err.msg);
+}
+
+static void plan(const struct aug_pipeline *p, int w, int h, uint64_t seed, uint32_t sample,
+		 struct aug_plan *out)
+{
+	struct wn_err err = { 0 };
+
+	if (aug_plan_make(p, w, h, seed, hash, sample, out, &err))
+		fail_msg("%s", err.msg);
+}
+
+static void maps(const struct aug_plan *pl, double x, double y, double wx, double wy)
+{
+	double sx, sy;
+
+	assert_int_equal(mat3_apply(&pl->dst_to_src, x, y, &sx, &sy), 0);
+	if (fabs(sx - wx) > 1e-9 || fabs(sy - wy) > 1e-9)
+		fail_msg("(%g, %g) -> (%g, %g), wanted (%g, %g)", x, y, sx, sy, wx, wy);
+}
+
+static void test_deterministic(void **state)
+{
+	struct aug_pipeline p;
+	int differ = 0;
+
+	(void)state;
+	assert_int_equal(aug_pipeline_load(SRCDIR "/examples/augmentor-seed003.pipeline", &p, NULL), 0);
+	for (uint32_t k = 0; k < 50; k++) {
+		struct aug_plan a, b, c;
+
+		plan(&p, 320, 240, 1, k, &a);
+		plan(&p, 320, 240, 1, k, &b);
+		plan(&p, 320, 240, 2, k, &c);
+		assert_int_equal(a.n, b.n);
+		assert_memory_equal(&a.dst_to_src, &b.dst_to_src, sizeof(a.dst_to_src));
+		assert_memory_equal(a.applied, b.applied, a.n * sizeof(*a.applied));
+		differ += a.n != c.n || memcmp(&a.dst_to_src, &c.dst_to_src, sizeof(a.dst_to_src));
+		aug_plan_release(&a);
+		aug_plan_release(&b);
+		aug_plan_release(&c);
+	}
+	assert_true(differ > 40);
+	aug_pipeline_release(&p);
+
+	/* Keras settings always apply; horizontal_flip half the time */
+	assert_int_equal(aug_pipeline_load(SRCDIR "/examples/keras-seed002.pipeline", &p, NULL), 0);
+	differ = 0;
+	for (uint32_t k = 0; k < 200; k++) {
+		struct aug_plan a;
+
+		plan(&p, 320, 240, 1, k, &a);
+		/* rotation, two shifts, shear, zoom, channel shift; the flip half the time */
+		assert_true(a.n == 6 || a.n == 7);
+		differ += a.n == 7;
+		aug_plan_release(&a);
+	}
+	assert_true(differ > 70 && differ < 130);
+	aug_pipeline_release(&p);
+}
+
+static void test_probabilities_as_written(void **state)
+{
+	struct aug_pipeline p;
+	int fired[3] = { 0, 0, 0 };
+	const int n = 4000;
+
+	(void)state;
+	pipe("flip_left_right probability=0\nflip_top_bottom probability=0.33\n"
+	     "rotate180 probability=0.05\n", &p);
+	for (uint32_t k = 0; k < (uint32_t)n; k++) {
+		struct aug_plan a;
+
+		plan(&p, 10, 10, 7, k, &a);
+		for (size_t i = 0; i < a.n; i++)
+			fired[a.applied[i].step]++;
+		aug_plan_release(&a);
+	}
+	assert_int_equal(fired[0], 0);
+	/* binomial sd: 30 and 14; 0.05 is not rounded to 0 or 0.1 */
+	assert_true(fired[1] > 1320 - 150 && fired[1] < 1320 + 150);
+	assert_true(fired[2] > 200 - 70 && fired[2] < 200 + 70);
+	aug_pipeline_release(&p);
+}
+
+static void test_geometry_lands_where_defined(void **state)
+{
+	struct aug_pipeline p;
+	struct aug_plan a;
+
+	(void)state;
+	pipe("flip_left_right\n", &p);
+	plan(&p, 40, 30, 1, 0, &a);
+	assert_true(a.geometric && a.width == 40 && a.height == 30);
+	maps(&a, 0.5, 3.5, 39.5, 3.5);
+	aug_plan_release(&a);
+	aug_pipeline_release(&p);
+
+	/* a quarter turn counter-clockwise: the top-right corner comes to
+	 * the top left, and the frame turns */
+	pipe("rotate90\n", &p);
+	plan(&p, 40, 30, 1, 0, &a);
+	assert_true(a.width == 30 && a.height == 40);
+	maps(&a, 0, 0, 40, 0);
+	maps(&a, 30, 40, 0, 30);
+	aug_plan_release(&a);
+	aug_pipeline_release(&p);
+
+	pipe("crop_centre percentage_area=0.5\n", &p);
+	plan(&p, 40, 30, 1, 0, &a);
+	assert_true(a.width == 20 && a.height == 15);
+	maps(&a, 0, 0, 10, 7);
+	aug_plan_release(&a);
+	aug_pipeline_release(&p);
+
+	pipe("zoom min_factor=2 max_factor=2\n", &p);
+	plan(&p, 40, 30, 1, 0, &a);
+	maps(&a, 0, 0, 10, 7.5);
+	assert_int_equal(a.n, 1);
+	assert_true(a.applied[0].v[0] == 2);
+	aug_plan_release(&a);
+	aug_pipeline_release(&p);
+
+	/* Keras zoom above 1 shows more of the image */
+	pipe("zoom_range=[2, 2]\n", &p);
+	plan(&p, 40, 30, 1, 0, &a);
+	maps(&a, 0, 0, -20, -15);
+	aug_plan_release(&a);
+	aug_pipeline_release(&p);
+}
+
+static void test_rotate_needs_no_fill(void **state)
+{
+	struct aug_pipeline p;
+
+	(void)state;
+	pipe("rotate max_left_rotation=25 max_right_rotation=25\n", &p);
+	for (uint32_t k = 0; k < 200; k++) {
+		struct aug_plan a;
+		const double corners[8] = { 0, 0, 64, 0, 64, 48, 0, 48 };
+
+		plan(&p, 64, 48, 3, k, &a);
+		assert_true(fabs(a.applied[0].v[0]) <= 25);
+		for (int c = 0; c < 4; c++) {
+			double sx, sy;
+
+			mat3_apply(&a.dst_to_src, corners[2 * c], corners[2 * c + 1], &sx, &sy);
+			assert_true(sx > -1e-9 && sx < 64 + 1e-9 && sy > -1e-9 && sy < 48 + 1e-9);
+		}
+		aug_plan_release(&a);
+	}
+	aug_pipeline_release(&p);
+}
+
+static void test_too_small(void **state)
+{
+	struct aug_pipeline p;
+	struct aug_plan a;
+	struct wn_err err = { 0 };
+
+	(void)state;
+	pipe("crop_centre percentage_area=0.1\n", &p);
+	assert_int_equal(aug_plan_make(&p, 5, 5, 1, hash, 0, &a, &err), -1);
+	assert_non_null(strstr(err.msg, "below one pixel"));
+	assert_null(a.applied);
+	aug_pipeline_release(&p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_deterministic),
+		cmocka_unit_test(test_probabilities_as_written),
+		cmocka_unit_test(test_geometry_lands_where_defined),
+		cmocka_unit_test(test_rotate_needs_no_fill),
+		cmocka_unit_test(test_too_small),
+	};
+
+	return cmocka_run_group_tests_name("augplan", tests, NULL, NULL);
+}
