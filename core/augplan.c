@@ -268,8 +268,39 @@ int aug_plan_make(const struct aug_pipeline *p, int w, int h, uint64_t seed,
 				continue;
 			flip(&fr, s->op == AUG_K_VERTICAL_FLIP);
 			break;
+		case AUG_RANDOM_BRIGHTNESS:
+		case AUG_RANDOM_COLOR:
+		case AUG_RANDOM_CONTRAST:
+			v[n++] = aug_rng_uniform(&r, s->lo[1], s->lo[2]);  /* the factor */
+			break;
+		case AUG_K_CHANNEL_SHIFT_RANGE:
+			v[n++] = aug_rng_uniform(&r, -s->lo[1], s->lo[1]);  /* added to all */
+			break;
+		case AUG_K_BRIGHTNESS_RANGE:
+			v[n++] = aug_rng_uniform(&r, s->lo[1], s->hi[1]);   /* the factor */
+			break;
+		case AUG_GAUSSIAN_BLUR:
+			v[n++] = aug_rng_uniform(&r, s->lo[1], s->hi[1]);   /* sigma */
+			break;
+		case AUG_GAUSSIAN_NOISE:
+			v[n++] = aug_rng_uniform(&r, s->lo[1], s->hi[1]);   /* sigma */
+			v[n++] = (double)(aug_rng_next(&r) >> 32);          /* noise seed */
+			break;
+		case AUG_JPEG_QUALITY:
+			v[n++] = (double)aug_rng_int(&r, (int64_t)s->lo[1], (int64_t)s->hi[1]);
+			break;
+		case AUG_HUE_SHIFT: {
+			/* degrees=d: -d..d; degrees=[a, b]: a..b either way round */
+			double m = s->lo[1] == s->hi[1] ? aug_rng_uniform(&r, 0, s->lo[1])
+						       : aug_rng_uniform(&r, s->lo[1], s->hi[1]);
+
+			v[n++] = aug_rng_int(&r, 0, 1) ? m : -m;
+			break;
+		}
 		default:
-			/* Not geometric: drawn by the pixel stage (next). */
+			/* greyscale, invert, black_and_white, histogram_equalisation
+			 * draw nothing; random_erasing draws below, in the output
+			 * frame. */
 			break;
 		}
 		record(plan, p, i, v, n);
@@ -278,6 +309,30 @@ int aug_plan_make(const struct aug_pipeline *p, int w, int h, uint64_t seed,
 		goto too_small;
 	plan->width = (int)fr.w;
 	plan->height = (int)fr.h;
+	/* Region steps act on the output, after the one warp: their
+	 * rectangles are drawn in its frame (Augmentor's RandomErasing:
+	 * each side from 10% to rectangle_area of the side, anywhere). */
+	for (size_t k = 0; k < plan->n; k++) {
+		struct aug_applied *a = &plan->applied[k];
+		const struct aug_step *s = &p->steps[a->step];
+		struct aug_rng r;
+		int64_t rw, rh;
+
+		if (a->op != AUG_RANDOM_ERASING)
+			continue;
+		aug_rng_init(&r, seed, hash, sample, a->step);
+		aug_rng_next(&r);  /* the draw that made it fire */
+		rw = aug_rng_int(&r, (int64_t)(plan->width * 0.1), (int64_t)(plan->width * s->lo[1]));
+		rh = aug_rng_int(&r, (int64_t)(plan->height * 0.1), (int64_t)(plan->height * s->lo[1]));
+		rw = rw < 1 ? 1 : rw;
+		rh = rh < 1 ? 1 : rh;
+		a->v[0] = (double)aug_rng_int(&r, 0, plan->width - rw);
+		a->v[1] = (double)aug_rng_int(&r, 0, plan->height - rh);
+		a->v[2] = (double)rw;
+		a->v[3] = (double)rh;
+		a->v[4] = (double)(aug_rng_next(&r) >> 32);  /* noise seed */
+		a->n = 5;
+	}
 	plan->geometric = fr.moved;
 	if (mat3_invert(&plan->dst_to_src, &fr.f)) {
 		aug_plan_release(plan);

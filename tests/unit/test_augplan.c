@@ -171,6 +171,41 @@ static void test_rotate_needs_no_fill(void **state)
 	aug_pipeline_release(&p);
 }
 
+static void test_pixel_values_drawn(void **state)
+{
+	struct aug_pipeline p;
+	double seeds[2] = { 0, 0 };
+
+	(void)state;
+	pipe("random_brightness min_factor=0.5 max_factor=3\nchannel_shift_range=20\n"
+	     "random_erasing rectangle_area=0.5\nhue_shift degrees=30\n"
+	     "jpeg_quality quality=[40, 90]\ngaussian_noise sigma=[1, 4]\n"
+	     "crop_centre percentage_area=0.5\n", &p);
+	for (uint32_t k = 0; k < 300; k++) {
+		struct aug_plan a;
+		const struct aug_applied *e;
+
+		plan(&p, 40, 30, 5, k, &a);
+		assert_int_equal(a.n, 7);
+		assert_true(a.applied[0].n == 1 && a.applied[0].v[0] >= 0.5 && a.applied[0].v[0] < 3);
+		assert_true(fabs(a.applied[1].v[0]) <= 20);
+		/* the rectangle lies in the output (20 x 15), sides 10% to 50% */
+		e = &a.applied[2];
+		assert_int_equal(e->n, 5);
+		assert_true(e->v[2] >= 2 && e->v[2] <= 10 && e->v[3] >= 1 && e->v[3] <= 7);
+		assert_true(e->v[0] >= 0 && e->v[0] + e->v[2] <= 20);
+		assert_true(e->v[1] >= 0 && e->v[1] + e->v[3] <= 15);
+		assert_true(fabs(a.applied[3].v[0]) <= 30);
+		assert_true(a.applied[4].v[0] >= 40 && a.applied[4].v[0] <= 90 &&
+			    a.applied[4].v[0] == floor(a.applied[4].v[0]));
+		assert_true(a.applied[5].v[0] >= 1 && a.applied[5].v[0] < 4);
+		seeds[k % 2] = a.applied[5].v[1];
+		aug_plan_release(&a);
+	}
+	assert_true(seeds[0] != seeds[1]);
+	aug_pipeline_release(&p);
+}
+
 static void test_too_small(void **state)
 {
 	struct aug_pipeline p;
@@ -192,6 +227,7 @@ int main(void)
 		cmocka_unit_test(test_probabilities_as_written),
 		cmocka_unit_test(test_geometry_lands_where_defined),
 		cmocka_unit_test(test_rotate_needs_no_fill),
+		cmocka_unit_test(test_pixel_values_drawn),
 		cmocka_unit_test(test_too_small),
 	};
 
