@@ -236,7 +236,15 @@ static int set_param(struct line *l, const struct op *o, const struct param *p,
 				*lo = *hi = i;
 				return 0;
 			}
-		return fail(l, "%s: unknown %s value", o->name, p->name);
+		{
+			char list[96] = "";
+
+			for (int i = 0; p->choices[i]; i++)
+				snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+					 i ? ", " : "", p->choices[i]);
+			return fail(l, "%s: unknown %s value '%.40s' (one of: %s)", o->name,
+				    p->name, t, list);
+		}
 	case K_PAIR:
 		if (t[0] == '[' || t[0] == '(') {
 			char buf[128], *comma, *close;

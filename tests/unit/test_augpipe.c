@@ -135,7 +135,7 @@ static void test_errors_name_the_line(void **state)
 		  "p.txt:1: zoom: min_factor is above max_factor" },
 		{ "p.zoom(probability=1, min_factor=1\n", "p.txt:1: missing ')'" },
 		{ "gaussian_distortion grid_width=4 grid_height=4 magnitude=8 corner=top method=in\n",
-		  "p.txt:1: gaussian_distortion: unknown corner value" },
+		  "p.txt:1: gaussian_distortion: unknown corner value 'top' (one of: bell, ul, ur, dl, dr)" },
 		{ "rotation_range 30\n", "p.txt:1: rotation_range is a Keras setting" },
 		{ "rotate=30\n", "p.txt:1: rotate is an Augmentor operation" },
 		{ "zoom_range=1.5\n", "p.txt:1: zoom_range: a single value must be from 0 to below 1" },
