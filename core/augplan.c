@@ -139,8 +139,10 @@ int aug_plan_make(const struct aug_pipeline *p, int w, int h, uint64_t seed,
 			double k = cover_scale(fr.w, fr.h, deg);
 			struct mat3 rot, sc;
 
-			/* negative is to the left: clockwise on screen */
-			mat3_rotate(&rot, -deg);
+			/* As PIL's rotate(), which Augmentor calls: positive turns
+			 * counter-clockwise, so a "left" draw (negative) turns
+			 * clockwise. */
+			mat3_rotate(&rot, deg);
 			mat3_scale(&sc, k, k);
 			mat3_mul(&g, &sc, &rot);
 			then_centred(&fr, &g);

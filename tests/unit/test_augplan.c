@@ -169,6 +169,21 @@ static void test_rotate_needs_no_fill(void **state)
 		aug_plan_release(&a);
 	}
 	aug_pipeline_release(&p);
+
+	/* Right-only draws turn counter-clockwise, as PIL's rotate(): what
+	 * shows at the right edge's middle came from below the middle. */
+	pipe("rotate max_left_rotation=0 max_right_rotation=25\n", &p);
+	for (uint32_t k = 0; k < 20; k++) {
+		struct aug_plan a;
+		double sx, sy;
+
+		plan(&p, 64, 48, 3, k, &a);
+		mat3_apply(&a.dst_to_src, 64, 24, &sx, &sy);
+		assert_true(a.applied[0].v[0] >= 0);
+		assert_true(a.applied[0].v[0] == 0 || sy > 24);
+		aug_plan_release(&a);
+	}
+	aug_pipeline_release(&p);
 }
 
 static void test_pixel_values_drawn(void **state)
