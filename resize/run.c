@@ -211,7 +211,6 @@ static int record_failure(struct rs_run *r, struct rs_job *j, struct wn_err *err
 
 static int run_batch(struct rs_run *r, struct wn_err *err)
 {
-	size_t todo = 0;
 	int ret = -1;
 
 	for (size_t i = 0; i < r->nbatch; i++) {
@@ -228,7 +227,6 @@ static int run_batch(struct rs_run *r, struct wn_err *err)
 		r->batch[i].o = &r->o;
 		r->batch[i].prog = r->prog;
 		pool_submit(r->pool, rs_run_job, &r->batch[i]);
-		todo++;
 	}
 	pool_wait(r->pool);
 	if (catalog_begin(r->cat, err))
@@ -257,7 +255,6 @@ static int run_batch(struct rs_run *r, struct wn_err *err)
 rollback:
 	catalog_rollback(r->cat);
 out:
-	(void)todo;
 	pool_wait(r->pool);  /* on an early exit, jobs may still be running */
 	for (size_t i = 0; i < r->nbatch; i++)
 		free_job(&r->batch[i]);
