@@ -93,6 +93,120 @@ static double cover_scale(double w, double h, double deg)
 	return fmax(c + h / w * s, c + w / h * s);
 }
 
+/* Augmentor's gaussian_distortion: the spread of a vertex's displacement,
+ * from a 2-D Gaussian over the (corner-mapped) unit square, normalised by
+ * its range over a 50 x 50 sampling of the square, floored at 1%. */
+static double bell(const struct aug_step *s, double x, double y)
+{
+	static const double quad[5][4] = {
+		{ 0, 1, 0, 1 }, { 0.5, 1, 0.5, 1 }, { 0, 0.5, 0.5, 1 },   /* bell ul ur */
+		{ 0.5, 1, 0, 0.5 }, { 0, 0.5, 0, 0.5 }                    /* dl dr */
+	};
+	const double *q = quad[(int)s->lo[4]];
+	double mex = s->lo[6], mey = s->lo[7], sdx = s->lo[8], sdy = s->lo[9];
+	double sign = s->lo[5] ? -1 : 1;  /* out : in */
+	double lo = INFINITY, hi = -INFINITY, g;
+
+	for (int j = 0; j < 50; j++)
+		for (int i = 0; i < 50; i++) {
+			double gx = i / 49.0, gy = j / 49.0;
+
+			g = sign * exp(-((gx - mex) * (gx - mex) / sdx + (gy - mey) * (gy - mey) / sdy));
+			lo = fmin(lo, g);
+			hi = fmax(hi, g);
+		}
+	x = q[0] + x * (q[1] - q[0]);
+	y = q[2] + y * (q[3] - q[2]);
+	g = sign * exp(-((x - mex) * (x - mex) / sdx + (y - mey) * (y - mey) / sdy));
+	g = hi > lo ? (g - lo) / (hi - lo) : 1;
+	return fmax(g, 0.01) * s->lo[3];
+}
+
+/* A grid step: the segment composed so far is closed (its inverse kept as
+ * the mesh's `before`), the vertices are drawn, and a new segment starts
+ * in the same frame. */
+static int add_mesh(struct aug_plan *plan, struct frame *fr, const struct aug_step *s,
+		    struct aug_rng *r)
+{
+	struct aug_mesh *m = &plan->mesh[plan->n_mesh];
+	int cols = (int)s->lo[1], rows = (int)s->lo[2];
+
+	/* Augmentor's tiles: floor(w / cols) wide, the last one taking the
+	 * rest; never narrower than a pixel. */
+	cols = cols > (int)fr->w ? (int)fr->w : cols;
+	rows = rows > (int)fr->h ? (int)fr->h : rows;
+	if (cols < 1 || rows < 1)
+		return -1;
+	memset(m, 0, sizeof(*m));
+	if (mat3_invert(&m->before, &fr->f))
+		return -1;
+	m->d = calloc((size_t)(cols + 1) * (size_t)(rows + 1) * 2, sizeof(double));
+	if (!m->d)
+		return -2;
+	plan->n_mesh++;
+	m->cols = cols;
+	m->rows = rows;
+	m->w = fr->w;
+	m->h = fr->h;
+	m->tile_w = floor(fr->w / cols);
+	m->tile_h = floor(fr->h / rows);
+	for (int j = 1; j < rows; j++)
+		for (int i = 1; i < cols; i++) {
+			double *d = m->d + 2 * ((size_t)j * (size_t)(cols + 1) + (size_t)i);
+
+			if (s->op == AUG_RANDOM_DISTORTION) {
+				d[0] = (double)aug_rng_int(r, -(int64_t)s->lo[3], (int64_t)s->lo[3]);
+				d[1] = (double)aug_rng_int(r, -(int64_t)s->lo[3], (int64_t)s->lo[3]);
+			} else {
+				double sd = bell(s, i * m->tile_w / fr->w, j * m->tile_h / fr->h);
+
+				d[0] = aug_rng_normal(r, sd);
+				d[1] = aug_rng_normal(r, sd);
+			}
+		}
+	mat3_identity(&fr->f);
+	fr->moved = 1;
+	return 0;
+}
+
+static void mesh_map(const struct aug_mesh *m, double x, double y, double *ox, double *oy)
+{
+	int i = (int)fmin(fmax(floor(x / m->tile_w), 0), m->cols - 1);
+	int j = (int)fmin(fmax(floor(y / m->tile_h), 0), m->rows - 1);
+	double x0 = i * m->tile_w, x1 = i + 1 == m->cols ? m->w : x0 + m->tile_w;
+	double y0 = j * m->tile_h, y1 = j + 1 == m->rows ? m->h : y0 + m->tile_h;
+	double u = fmin(fmax((x - x0) / (x1 - x0), 0), 1);
+	double t = fmin(fmax((y - y0) / (y1 - y0), 0), 1);
+	size_t stride = (size_t)m->cols + 1;
+	const double *a = m->d + 2 * ((size_t)j * stride + (size_t)i), *b = a + 2 * stride;
+
+	*ox = x + (1 - t) * ((1 - u) * a[0] + u * a[2]) + t * ((1 - u) * b[0] + u * b[2]);
+	*oy = y + (1 - t) * ((1 - u) * a[1] + u * a[3]) + t * ((1 - u) * b[1] + u * b[3]);
+}
+
+int aug_plan_map(const struct aug_plan *plan, double x, double y, double *sx, double *sy)
+{
+	if (mat3_apply(&plan->dst_to_src, x, y, &x, &y))
+		return -1;
+	for (size_t k = plan->n_mesh; k-- > 0;) {
+		mesh_map(&plan->mesh[k], x, y, &x, &y);
+		if (mat3_apply(&plan->mesh[k].before, x, y, &x, &y))
+			return -1;
+	}
+	*sx = x;
+	*sy = y;
+	return 0;
+}
+
+void aug_plan_map_row(void *ctx, int y, int width, double *sx, double *sy)
+{
+	const struct aug_plan *plan = ctx;
+
+	for (int x = 0; x < width; x++)
+		if (aug_plan_map(plan, x + 0.5, y + 0.5, sx + x, sy + x))
+			sx[x] = sy[x] = INFINITY;
+}
+
 static int record(struct aug_plan *plan, const struct aug_pipeline *p, size_t i,
 		  const double *v, int n)
 {
@@ -113,8 +227,11 @@ int aug_plan_make(const struct aug_pipeline *p, int w, int h, uint64_t seed,
 
 	memset(plan, 0, sizeof(*plan));
 	plan->applied = calloc(p->n ? p->n : 1, sizeof(*plan->applied));
-	if (!plan->applied)
+	plan->mesh = calloc(p->n ? p->n : 1, sizeof(*plan->mesh));
+	if (!plan->applied || !plan->mesh) {
+		aug_plan_release(plan);
 		return wn_fail(err, WN_ENOMEM, "out of memory");
+	}
 	mat3_identity(&fr.f);
 	fr.w = w;
 	fr.h = h;
@@ -197,6 +314,19 @@ int aug_plan_make(const struct aug_pipeline *p, int w, int h, uint64_t seed,
 			v[n++] = pa;
 			v[n++] = x0;
 			v[n++] = y0;
+			break;
+		}
+		case AUG_RANDOM_DISTORTION:
+		case AUG_GAUSSIAN_DISTORTION: {
+			int rc = add_mesh(plan, &fr, s, &r);
+
+			if (rc == -2) {
+				aug_plan_release(plan);
+				return wn_fail(err, WN_ENOMEM, "out of memory");
+			}
+			if (rc)
+				goto too_small;
+			v[n++] = (double)(plan->n_mesh - 1);  /* which mesh */
 			break;
 		}
 		case AUG_SKEW_LEFT_RIGHT:
@@ -348,6 +478,9 @@ too_small:
 
 void aug_plan_release(struct aug_plan *plan)
 {
+	for (size_t k = 0; k < plan->n_mesh; k++)
+		free(plan->mesh[k].d);
+	free(plan->mesh);
 	free(plan->applied);
 	memset(plan, 0, sizeof(*plan));
 }

@@ -18,10 +18,28 @@ struct aug_applied {
 	double v[AUG_MAX_DRAWN];     /* per operation, as core/augplan.c draws them */
 };
 
+/* A grid distortion (Augmentor's random_distortion and
+ * gaussian_distortion): a (cols+1) x (rows+1) lattice of vertices over a
+ * w x h frame. A point of the frame after it samples the frame before it
+ * at itself plus the displacement interpolated bilinearly from its tile's
+ * four vertices, as PIL's MESH transform does; border vertices stay put. */
+struct aug_mesh {
+	int cols, rows;
+	double w, h;
+	double tile_w, tile_h;  /* every tile but the last column / row */
+	double *d;              /* (dx, dy) per vertex, row-major; owned */
+	struct mat3 before;     /* the frame before the mesh -> the previous
+				 * mesh's frame, or the source for the first */
+};
+
 struct aug_plan {
 	int width, height;           /* output size */
-	struct mat3 dst_to_src;      /* all geometric steps, composed */
-	int geometric;               /* 0: the matrix is the identity */
+	/* Output -> the frame after the last mesh (the source when there
+	 * are none): all the geometric steps after it, composed. */
+	struct mat3 dst_to_src;
+	int geometric;               /* 0: no geometric or grid step fired */
+	struct aug_mesh *mesh;       /* grid steps that fired, in order */
+	size_t n_mesh;
 	struct aug_applied *applied; /* steps that fired, in order */
 	size_t n;
 };
@@ -29,7 +47,7 @@ struct aug_plan {
 /*
  * aug_plan_make() : draws every step of p for sample `sample` of the
  * source with content hash `hash` (w x h pixels) and composes the
- * geometric ones. plan must be zeroed; aug_plan_release() frees it.
+ * geometric ones. aug_plan_release() frees it.
  * @return 0, or -1 with err set (WN_ENOMEM, or WN_EINVAL when the steps
  * shrink the image below one pixel).
  */
@@ -38,5 +56,13 @@ int aug_plan_make(const struct aug_pipeline *p, int w, int h, uint64_t seed,
 		  struct wn_err *err);
 
 void aug_plan_release(struct aug_plan *plan);
+
+/* aug_plan_map() : where the output point (x, y) samples the source,
+ * through every matrix and mesh. @return -1 when it maps to infinity. */
+int aug_plan_map(const struct aug_plan *plan, double x, double y, double *sx, double *sy);
+
+/* aug_plan_map_row() : aug_plan_map() for the pixel centres of output row
+ * y, a warp_map_fn (ctx is the plan); infinity where a point has none. */
+void aug_plan_map_row(void *ctx, int y, int width, double *sx, double *sy);
 
 #endif

@@ -1,4 +1,5 @@
 /* xoshiro256** (Blackman and Vigna), keyed per augmentation step. */
+#include <math.h>
 #include <string.h>
 #include <xxhash.h>
 
@@ -72,4 +73,12 @@ int64_t aug_rng_int(struct aug_rng *r, int64_t lo, int64_t hi)
 		x = aug_rng_next(r);
 	while (x >= limit);
 	return lo + (int64_t)(x % span);
+}
+
+double aug_rng_normal(struct aug_rng *r, double sigma)
+{
+	/* u1 in (0, 1] so the log is finite. */
+	double u1 = 1.0 - aug_rng_uniform(r, 0, 1), u2 = aug_rng_uniform(r, 0, 1);
+
+	return sigma * sqrt(-2.0 * log(u1)) * cos(2.0 * M_PI * u2);
 }

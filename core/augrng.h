@@ -26,4 +26,8 @@ double aug_rng_uniform(struct aug_rng *r, double lo, double hi);
 /* aug_rng_int() : an integer in [lo, hi], inclusive, without modulo bias. */
 int64_t aug_rng_int(struct aug_rng *r, int64_t lo, int64_t hi);
 
+/* aug_rng_normal() : a draw from N(0, sigma^2) (Box-Muller, one of the
+ * pair; two 64-bit draws each call). */
+double aug_rng_normal(struct aug_rng *r, double sigma);
+
 #endif

@@ -1,5 +1,6 @@
 /* 3x3 matrices and the single bilinear warp they drive. */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "warp.h"
@@ -231,5 +232,29 @@ int warp_image(const struct img *src, struct img *dst, const struct mat3 *dst_to
 			sample(src, sx, sy, fill, fill_px, row + (size_t)x * (size_t)src->channels);
 		}
 	}
+	return 0;
+}
+
+int warp_image_map(const struct img *src, struct img *dst, warp_map_fn *map, void *ctx,
+		   enum warp_fill fill, const uint8_t fill_px[4], struct wn_err *err)
+{
+	double *sx, *sy;
+	int ch = src->channels;
+
+	if (ch != dst->channels || ch < 1 || ch > 4)
+		return wn_fail(err, WN_EINVAL, "warp: channel counts differ (%d, %d)",
+			       ch, dst->channels);
+	sx = malloc(2 * (size_t)dst->width * sizeof(*sx));
+	if (!sx)
+		return wn_fail(err, WN_ENOMEM, "out of memory");
+	sy = sx + dst->width;
+	for (int y = 0; y < dst->height; y++) {
+		uint8_t *row = dst->pixels + (size_t)y * dst->stride;
+
+		map(ctx, y, dst->width, sx, sy);
+		for (int x = 0; x < dst->width; x++)
+			sample(src, sx[x], sy[x], fill, fill_px, row + (size_t)x * (size_t)ch);
+	}
+	free(sx);
 	return 0;
 }

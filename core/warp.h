@@ -51,4 +51,15 @@ int mat3_perspective(struct mat3 *out, const double src[8], const double dst[8])
 int warp_image(const struct img *src, struct img *dst, const struct mat3 *dst_to_src,
 	       enum warp_fill fill, const uint8_t fill_px[4], struct wn_err *err);
 
+/* Where the pixel centres of output row y sample the source: fills sx[]
+ * and sy[] (width each); infinity for a point that has no source. */
+typedef void warp_map_fn(void *ctx, int y, int width, double *sx, double *sy);
+
+/*
+ * warp_image_map() : warp_image() for any map, a row at a time (mesh
+ * warps). Same returns, plus WN_ENOMEM.
+ */
+int warp_image_map(const struct img *src, struct img *dst, warp_map_fn *map, void *ctx,
+		   enum warp_fill fill, const uint8_t fill_px[4], struct wn_err *err);
+
 #endif

@@ -221,6 +221,97 @@ static void test_pixel_values_drawn(void **state)
 	aug_pipeline_release(&p);
 }
 
+static void maps_through(const struct aug_plan *pl, double x, double y, double wx, double wy,
+			 double tol)
+{
+	double sx, sy;
+
+	assert_int_equal(aug_plan_map(pl, x, y, &sx, &sy), 0);
+	if (fabs(sx - wx) > tol || fabs(sy - wy) > tol)
+		fail_msg("(%g, %g) -> (%g, %g), wanted (%g, %g)", x, y, sx, sy, wx, wy);
+}
+
+/* random_distortion: Augmentor's lattice, border fixed, each interior
+ * vertex moved by whole pixels up to the magnitude, bilinear between. */
+static void test_random_distortion_mesh(void **state)
+{
+	struct aug_pipeline p = { 0 };
+	int moved = 0;
+
+	(void)state;
+	pipe("random_distortion probability=1 grid_width=4 grid_height=3 magnitude=8\n", &p);
+	for (uint32_t k = 0; k < 20; k++) {
+		struct aug_plan pl;
+		const struct aug_mesh *m;
+
+		plan(&p, 101, 60, 7, k, &pl);
+		assert_int_equal(pl.n_mesh, 1);
+		assert_true(pl.geometric);
+		assert_int_equal(pl.width, 101);
+		assert_int_equal(pl.height, 60);
+		m = &pl.mesh[0];
+		assert_int_equal(m->cols, 4);
+		assert_int_equal(m->rows, 3);
+		assert_true(m->tile_w == 25 && m->tile_h == 20);  /* floor(w / cols) */
+		/* corners and edges stay put */
+		maps_through(&pl, 0, 0, 0, 0, 1e-9);
+		maps_through(&pl, 101, 60, 101, 60, 1e-9);
+		maps_through(&pl, 50, 0, 50, 0, 1e-9);
+		maps_through(&pl, 0, 33, 0, 33, 1e-9);
+		for (int j = 1; j < 3; j++)
+			for (int i = 1; i < 4; i++) {
+				const double *d = m->d + 2 * (j * 5 + i);
+
+				assert_true(fabs(d[0]) <= 8 && d[0] == floor(d[0]));
+				assert_true(fabs(d[1]) <= 8 && d[1] == floor(d[1]));
+				moved += d[0] != 0 || d[1] != 0;
+				/* a vertex samples itself plus its displacement */
+				maps_through(&pl, i * 25, j * 20, i * 25 + d[0], j * 20 + d[1], 1e-9);
+			}
+		{
+			/* halfway between two vertices: the mean displacement */
+			const double *a = m->d + 2 * (1 * 5 + 1), *b = m->d + 2 * (1 * 5 + 2);
+
+			maps_through(&pl, 37.5, 20, 37.5 + (a[0] + b[0]) / 2, 20 + (a[1] + b[1]) / 2,
+				     1e-9);
+		}
+		aug_plan_release(&pl);
+	}
+	assert_true(moved > 100);
+	aug_pipeline_release(&p);
+}
+
+/* A mesh between matrices: each side is composed in its own frame. */
+static void test_mesh_between_matrices(void **state)
+{
+	struct aug_pipeline p = { 0 };
+	struct aug_plan pl;
+
+	(void)state;
+	pipe("rotate90 probability=1\n"
+	     "gaussian_distortion probability=1 grid_width=4 grid_height=4 magnitude=5 corner=bell method=in\n"
+	     "flip_left_right probability=1\n", &p);
+	plan(&p, 80, 40, 3, 0, &pl);
+	assert_int_equal(pl.n_mesh, 1);
+	assert_int_equal(pl.width, 40);
+	assert_int_equal(pl.height, 80);
+	/* Output corners sit on the mesh border, so only the matrices act:
+	 * flipped, then turned back a quarter clockwise. */
+	maps_through(&pl, 0, 0, 80, 40, 1e-9);
+	maps_through(&pl, 40, 0, 80, 0, 1e-9);
+	maps_through(&pl, 0, 80, 0, 40, 1e-9);
+	/* The centre vertex moves most under a centred bell; finite always. */
+	{
+		const struct aug_mesh *m = &pl.mesh[0];
+
+		for (int v = 0; v < 25 * 2; v++)
+			assert_true(isfinite(m->d[v]));
+		assert_true(m->d[2 * (2 * 5 + 2)] != 0);
+	}
+	aug_plan_release(&pl);
+	aug_pipeline_release(&p);
+}
+
 static void test_too_small(void **state)
 {
 	struct aug_pipeline p;
@@ -244,6 +335,8 @@ int main(void)
 		cmocka_unit_test(test_rotate_needs_no_fill),
 		cmocka_unit_test(test_pixel_values_drawn),
 		cmocka_unit_test(test_too_small),
+		cmocka_unit_test(test_random_distortion_mesh),
+		cmocka_unit_test(test_mesh_between_matrices),
 	};
 
 	return cmocka_run_group_tests_name("augplan", tests, NULL, NULL);
