@@ -1,0 +1,29 @@
+/* The pixel steps of an augmentation plan: everything that is not a
+ * matrix or a mesh, applied to the warped image in pipeline order.
+ * Runs of per-channel steps (random_brightness, random_contrast, invert,
+ * channel_shift_range, brightness_range) are folded into one lookup
+ * table per channel and applied in one pass; the statistics a step needs
+ * (contrast's mean, the channel shift's clip range) come from the
+ * histogram through the table so far, never from a second pass. */
+#ifndef WINNOW_AUGPIXEL_H
+#define WINNOW_AUGPIXEL_H
+
+#include "augpipe.h"
+#include "augplan.h"
+#include "err.h"
+#include "img.h"
+
+/*
+ * aug_pixels_apply() : applies the photometric and region steps of plan
+ * (drawn from p) to im in place. im must be RGB (3 channels).
+ * @return 0, or -1 with err set (WN_EINVAL for another channel count,
+ * WN_ENOMEM).
+ */
+int aug_pixels_apply(struct img *im, const struct aug_plan *plan,
+		     const struct aug_pipeline *p, struct wn_err *err);
+
+/* aug_plan_quality() : the JPEG quality a jpeg_quality step drew (the
+ * last one that fired), else fallback. */
+int aug_plan_quality(const struct aug_plan *plan, int fallback);
+
+#endif

@@ -1,0 +1,333 @@
+/* The pixel steps: each against its definition, and the folded lookup
+ * tables equal to the same steps run one at a time. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "core/augpixel.h"
+#include "core/luma.h"
+
+/* A w x h RGB image of a smooth, colourful pattern. */
+static void pattern(struct img *im, int w, int h)
+{
+	assert_int_equal(img_alloc(im, w, h, 3, NULL), 0);
+	for (int y = 0; y < h; y++)
+		for (int x = 0; x < w; x++) {
+			uint8_t *p = im->pixels + (size_t)y * im->stride + (size_t)x * 3;
+
+			p[0] = (uint8_t)(40 + x * 150 / w);
+			p[1] = (uint8_t)(20 + y * 200 / h);
+			p[2] = (uint8_t)((x * 7 + y * 3) % 256);
+		}
+}
+
+static void copy(const struct img *a, struct img *b)
+{
+	assert_int_equal(img_alloc(b, a->width, a->height, 3, NULL), 0);
+	for (int y = 0; y < a->height; y++)
+		memcpy(b->pixels + (size_t)y * b->stride, a->pixels + (size_t)y * a->stride,
+		       (size_t)a->width * 3);
+}
+
+static uint8_t *px(const struct img *im, int x, int y)
+{
+	return im->pixels + (size_t)y * im->stride + (size_t)x * 3;
+}
+
+/* Runs the steps (op, value) in order as one plan. */
+static void run(struct img *im, const enum aug_op *ops, const double *vals, int n)
+{
+	struct aug_applied a[8];
+	struct aug_step steps[8];
+	struct aug_pipeline p = { .steps = steps, .n = (size_t)n };
+	struct aug_plan pl = { .width = im->width, .height = im->height, .applied = a,
+			       .n = (size_t)n };
+	struct wn_err err = { 0 };
+
+	memset(a, 0, sizeof(a));
+	memset(steps, 0, sizeof(steps));
+	for (int i = 0; i < n; i++) {
+		a[i].op = ops[i];
+		a[i].step = (unsigned)i;
+		a[i].n = 2;
+		a[i].v[0] = vals[2 * i];
+		a[i].v[1] = vals[2 * i + 1];
+		steps[i].op = ops[i];
+		steps[i].lo[1] = vals[2 * i];  /* black_and_white's threshold */
+	}
+	if (aug_pixels_apply(im, &pl, &p, &err))
+		fail_msg("%s", err.msg);
+}
+
+static void run1(struct img *im, enum aug_op op, double v0, double v1)
+{
+	double v[2] = { v0, v1 };
+
+	run(im, &op, v, 1);
+}
+
+static void same(const struct img *a, const struct img *b)
+{
+	for (int y = 0; y < a->height; y++)
+		assert_memory_equal(a->pixels + (size_t)y * a->stride,
+				    b->pixels + (size_t)y * b->stride, (size_t)a->width * 3);
+}
+
+static void test_enhance_definitions(void **state)
+{
+	struct img a, b;
+
+	(void)state;
+	pattern(&a, 64, 48);
+	copy(&a, &b);
+	run1(&b, AUG_RANDOM_BRIGHTNESS, 1.5, 0);
+	for (int y = 0; y < 48; y += 7)
+		for (int x = 0; x < 64; x += 5)
+			for (int c = 0; c < 3; c++) {
+				double want = fmin(255, px(&a, x, y)[c] * 1.5);
+
+				assert_true(fabs(px(&b, x, y)[c] - want) <= 0.5);
+			}
+	img_release(&b);
+
+	/* contrast 0: every pixel the rounded mean grey */
+	copy(&a, &b);
+	run1(&b, AUG_RANDOM_CONTRAST, 0, 0);
+	{
+		double sum = 0;
+		uint8_t m;
+
+		for (int y = 0; y < 48; y++)
+			for (int x = 0; x < 64; x++)
+				sum += 0.299 * px(&a, x, y)[0] + 0.587 * px(&a, x, y)[1] +
+				       0.114 * px(&a, x, y)[2];
+		m = (uint8_t)floor(sum / (64 * 48) + 0.5);
+		for (int y = 0; y < 48; y++)
+			for (int x = 0; x < 64; x++)
+				for (int c = 0; c < 3; c++)
+					assert_int_equal(px(&b, x, y)[c], m);
+	}
+	img_release(&b);
+
+	/* colour 0: grey; colour 1: unchanged */
+	copy(&a, &b);
+	run1(&b, AUG_RANDOM_COLOR, 0, 0);
+	for (int y = 0; y < 48; y++)
+		for (int x = 0; x < 64; x++) {
+			uint8_t g = luma601(px(&a, x, y)[0], px(&a, x, y)[1], px(&a, x, y)[2]);
+
+			assert_int_equal(px(&b, x, y)[0], g);
+			assert_int_equal(px(&b, x, y)[1], g);
+			assert_int_equal(px(&b, x, y)[2], g);
+		}
+	img_release(&b);
+	copy(&a, &b);
+	run1(&b, AUG_RANDOM_COLOR, 1, 0);
+	same(&a, &b);
+	img_release(&b);
+
+	/* black_and_white: grey thresholded */
+	copy(&a, &b);
+	run1(&b, AUG_BLACK_AND_WHITE, 100, 0);
+	for (int y = 0; y < 48; y++)
+		for (int x = 0; x < 64; x++) {
+			uint8_t g = luma601(px(&a, x, y)[0], px(&a, x, y)[1], px(&a, x, y)[2]);
+
+			assert_int_equal(px(&b, x, y)[1], g < 100 ? 0 : 255);
+		}
+	img_release(&b);
+	img_release(&a);
+}
+
+/* The folded tables give exactly what the steps give one at a time. */
+static void test_folding_equals_sequence(void **state)
+{
+	static const enum aug_op ops[] = { AUG_RANDOM_BRIGHTNESS, AUG_RANDOM_CONTRAST,
+					   AUG_INVERT, AUG_K_CHANNEL_SHIFT_RANGE,
+					   AUG_RANDOM_CONTRAST, AUG_K_BRIGHTNESS_RANGE };
+	static const double vals[] = { 1.3, 0, 1.8, 0, 0, 0, -25, 0, 0.6, 0, 0.9, 0 };
+	struct img a, b;
+
+	(void)state;
+	pattern(&a, 50, 40);
+	copy(&a, &b);
+	run(&a, ops, vals, 6);
+	for (int i = 0; i < 6; i++)
+		run1(&b, ops[i], vals[2 * i], 0);
+	same(&a, &b);
+	img_release(&a);
+	img_release(&b);
+}
+
+static void test_channel_shift_clips_to_range(void **state)
+{
+	struct img a;
+	uint8_t lo = 255, hi = 0;
+
+	(void)state;
+	pattern(&a, 30, 30);
+	for (int y = 0; y < 30; y++)
+		for (int x = 0; x < 30; x++)
+			for (int c = 0; c < 3; c++) {
+				lo = px(&a, x, y)[c] < lo ? px(&a, x, y)[c] : lo;
+				hi = px(&a, x, y)[c] > hi ? px(&a, x, y)[c] : hi;
+			}
+	run1(&a, AUG_K_CHANNEL_SHIFT_RANGE, 500, 0);
+	/* shifted past the top: everything at the image's own maximum */
+	for (int y = 0; y < 30; y++)
+		for (int x = 0; x < 30; x++)
+			assert_int_equal(px(&a, x, y)[0], hi);
+	(void)lo;
+	img_release(&a);
+}
+
+static void test_invert_twice(void **state)
+{
+	struct img a, b;
+	enum aug_op ops[] = { AUG_INVERT, AUG_INVERT };
+	double vals[4] = { 0 };
+
+	(void)state;
+	pattern(&a, 20, 20);
+	copy(&a, &b);
+	run1(&b, AUG_INVERT, 0, 0);
+	assert_int_equal(px(&b, 3, 4)[1], 255 - px(&a, 3, 4)[1]);
+	run(&b, ops, vals, 2);
+	run1(&b, AUG_INVERT, 0, 0);
+	same(&a, &b);
+	img_release(&a);
+	img_release(&b);
+}
+
+/* PIL's equalize: a narrow histogram is spread over the whole range;
+ * one value alone is left as it is. */
+static void test_equalise(void **state)
+{
+	struct img a;
+	int lo = 255, hi = 0;
+
+	(void)state;
+	assert_int_equal(img_alloc(&a, 64, 64, 3, NULL), 0);
+	for (int y = 0; y < 64; y++)
+		for (int x = 0; x < 64; x++)
+			memset(px(&a, x, y), 100 + (x + y) % 10, 3);
+	run1(&a, AUG_HISTOGRAM_EQUALISATION, 0, 0);
+	for (int y = 0; y < 64; y++)
+		for (int x = 0; x < 64; x++) {
+			lo = px(&a, x, y)[0] < lo ? px(&a, x, y)[0] : lo;
+			hi = px(&a, x, y)[0] > hi ? px(&a, x, y)[0] : hi;
+		}
+	assert_true(lo < 20 && hi > 200);
+	for (int y = 0; y < 64; y++)
+		for (int x = 0; x < 64; x++)
+			memset(px(&a, x, y), 77, 3);
+	run1(&a, AUG_HISTOGRAM_EQUALISATION, 0, 0);
+	assert_int_equal(px(&a, 5, 5)[2], 77);
+	img_release(&a);
+}
+
+static void test_region_steps(void **state)
+{
+	struct img a, b;
+	struct aug_applied ap = { .op = AUG_RANDOM_ERASING, .n = 5,
+				  .v = { 10, 5, 8, 6, 12345 } };
+	struct aug_step st = { .op = AUG_RANDOM_ERASING };
+	struct aug_pipeline p = { .steps = &st, .n = 1 };
+	struct aug_plan pl = { .applied = &ap, .n = 1 };
+	int changed = 0;
+
+	(void)state;
+	pattern(&a, 40, 30);
+	copy(&a, &b);
+	pl.width = 40;
+	pl.height = 30;
+	assert_int_equal(aug_pixels_apply(&b, &pl, &p, NULL), 0);
+	for (int y = 0; y < 30; y++)
+		for (int x = 0; x < 40; x++) {
+			int inside = x >= 10 && x < 18 && y >= 5 && y < 11;
+
+			if (!inside)
+				assert_memory_equal(px(&a, x, y), px(&b, x, y), 3);
+			else
+				changed += memcmp(px(&a, x, y), px(&b, x, y), 3) != 0;
+		}
+	assert_true(changed > 40);
+	img_release(&b);
+
+	/* blur keeps a flat image flat and smooths an edge */
+	for (int y = 0; y < 30; y++)
+		for (int x = 0; x < 40; x++)
+			memset(px(&a, x, y), x < 20 ? 0 : 200, 3);
+	run1(&a, AUG_GAUSSIAN_BLUR, 2, 0);
+	assert_int_equal(px(&a, 0, 15)[0], 0);
+	assert_int_equal(px(&a, 39, 15)[0], 200);
+	assert_true(px(&a, 19, 15)[0] > 50 && px(&a, 19, 15)[0] < 100);
+	assert_true(px(&a, 20, 15)[0] > 100 && px(&a, 20, 15)[0] < 150);
+
+	/* noise: same seed, same noise; mean kept */
+	copy(&a, &b);
+	run1(&a, AUG_GAUSSIAN_NOISE, 10, 99);
+	run1(&b, AUG_GAUSSIAN_NOISE, 10, 99);
+	same(&a, &b);
+	img_release(&a);
+	img_release(&b);
+}
+
+static void test_hue(void **state)
+{
+	struct img a, b;
+
+	(void)state;
+	pattern(&a, 32, 32);
+	copy(&a, &b);
+	run1(&b, AUG_HUE_SHIFT, 0, 0);
+	for (int y = 0; y < 32; y++)
+		for (int x = 0; x < 32; x++)
+			for (int c = 0; c < 3; c++)
+				assert_true(abs(px(&a, x, y)[c] - px(&b, x, y)[c]) <= 1);
+	img_release(&b);
+	/* grey stays grey; red turns toward green at +120 */
+	memset(px(&a, 0, 0), 128, 3);
+	px(&a, 1, 0)[0] = 200;
+	px(&a, 1, 0)[1] = 30;
+	px(&a, 1, 0)[2] = 30;
+	run1(&a, AUG_HUE_SHIFT, 120, 0);
+	assert_true(abs(px(&a, 0, 0)[0] - 128) <= 1 && abs(px(&a, 0, 0)[2] - 128) <= 1);
+	assert_true(px(&a, 1, 0)[1] > px(&a, 1, 0)[0] && px(&a, 1, 0)[1] > px(&a, 1, 0)[2]);
+	img_release(&a);
+}
+
+static void test_refuses_non_rgb(void **state)
+{
+	struct img a;
+	struct aug_plan pl = { 0 };
+	struct aug_pipeline p = { 0 };
+	struct wn_err err = { 0 };
+
+	(void)state;
+	assert_int_equal(img_alloc(&a, 4, 4, 4, NULL), 0);
+	assert_int_equal(aug_pixels_apply(&a, &pl, &p, &err), -1);
+	assert_int_equal(err.code, WN_EINVAL);
+	img_release(&a);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_enhance_definitions),
+		cmocka_unit_test(test_folding_equals_sequence),
+		cmocka_unit_test(test_channel_shift_clips_to_range),
+		cmocka_unit_test(test_invert_twice),
+		cmocka_unit_test(test_equalise),
+		cmocka_unit_test(test_region_steps),
+		cmocka_unit_test(test_hue),
+		cmocka_unit_test(test_refuses_non_rgb),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
