@@ -41,17 +41,20 @@ endif
 
 CORE_SRC = core/err.c core/strbuf.c core/fileio.c core/img.c core/orient.c \
 	core/jpeg_markers.c core/jpeg.c core/png.c core/gif.c core/webp.c core/resample.c \
-	core/filehash.c core/dhash.c core/mih.c core/geometry.c core/walk.c core/pool.c core/progress.c core/quote.c core/urllist.c core/augpipe.c core/augrng.c core/warp.c core/augplan.c core/augpixel.c
+	core/filehash.c core/dhash.c core/mih.c core/geometry.c core/walk.c core/pool.c \
+	core/progress.c core/quote.c core/urllist.c \
+	core/augpipe.c core/augrng.c core/warp.c core/augplan.c core/augpixel.c
 DB_SRC = db/catalog.c db/schema.c db/images.c db/runs.c db/scan.c db/urls.c
 LIB_SRC = $(CORE_SRC) $(DB_SRC)
 LIB = $(BUILD)/libwinnow.a
 
-COMMANDS = db dedup resize scraper
+COMMANDS = augment db dedup resize scraper
 CLI_SRC = cli/cli.c
 # Each command's own sources (db/ also holds the catalog library).
 db_SRC = db/main.c $(wildcard db/cmd_*.c)
 dedup_SRC = $(wildcard dedup/*.c)
 resize_SRC = $(wildcard resize/*.c)
+augment_SRC = $(wildcard augment/*.c)
 scraper_SRC = $(wildcard scraper/*.c) resize/job.c
 FIXTURE_SRC = tests/fixtures.c
 UNIT_TESTS = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
@@ -66,7 +69,7 @@ $(BUILD)/%.o: %.c
 	@$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 # The pixel loops want GCC's full vectoriser, which -O2 leaves mostly off.
-$(BUILD)/core/resample.o: CFLAGS += -O3
+$(BUILD)/core/resample.o $(BUILD)/core/warp.o $(BUILD)/core/augpixel.o: CFLAGS += -O3
 
 $(LIB): $(call obj,$(LIB_SRC))
 	@rm -f $@

@@ -484,3 +484,85 @@ void aug_plan_release(struct aug_plan *plan)
 	free(plan->applied);
 	memset(plan, 0, sizeof(*plan));
 }
+
+/* The names of the values each operation draws, in v[] order. */
+static const char *const *drawn_names(enum aug_op op)
+{
+	static const char *const degrees[] = { "degrees", NULL };
+	static const char *const turns[] = { "quarter_turns", NULL };
+	static const char *const topbottom[] = { "top_bottom", NULL };
+	static const char *const factor[] = { "factor", NULL };
+	static const char *const crop[] = { "area", "x", "y", NULL };
+	static const char *const skew[] = { "kind", "distance", NULL };
+	static const char *const shear[] = { "degrees", "axis", NULL };
+	static const char *const shift[] = { "pixels", NULL };
+	static const char *const zoom2[] = { "zx", "zy", NULL };
+	static const char *const intensity[] = { "intensity", NULL };
+	static const char *const sigma[] = { "sigma", NULL };
+	static const char *const noise[] = { "sigma", "noise_seed", NULL };
+	static const char *const quality[] = { "quality", NULL };
+	static const char *const erase[] = { "x", "y", "width", "height", "noise_seed", NULL };
+	static const char *const mesh[] = { "mesh", NULL };
+	static const char *const none[] = { NULL };
+
+	switch (op) {
+	case AUG_ROTATE: case AUG_K_ROTATION_RANGE: case AUG_K_SHEAR_RANGE: case AUG_HUE_SHIFT:
+		return degrees;
+	case AUG_ROTATE_RANDOM_90: return turns;
+	case AUG_FLIP_RANDOM: return topbottom;
+	case AUG_ZOOM: case AUG_RANDOM_BRIGHTNESS: case AUG_RANDOM_COLOR:
+	case AUG_RANDOM_CONTRAST: case AUG_K_BRIGHTNESS_RANGE:
+		return factor;
+	case AUG_ZOOM_RANDOM: case AUG_CROP_RANDOM: case AUG_CROP_CENTRE: return crop;
+	case AUG_SKEW_LEFT_RIGHT: case AUG_SKEW_TOP_BOTTOM: case AUG_SKEW_TILT:
+	case AUG_SKEW_CORNER: case AUG_SKEW:
+		return skew;
+	case AUG_SHEAR: return shear;
+	case AUG_K_WIDTH_SHIFT_RANGE: case AUG_K_HEIGHT_SHIFT_RANGE: return shift;
+	case AUG_K_ZOOM_RANGE: return zoom2;
+	case AUG_K_CHANNEL_SHIFT_RANGE: return intensity;
+	case AUG_GAUSSIAN_BLUR: return sigma;
+	case AUG_GAUSSIAN_NOISE: return noise;
+	case AUG_JPEG_QUALITY: return quality;
+	case AUG_RANDOM_ERASING: return erase;
+	case AUG_RANDOM_DISTORTION: case AUG_GAUSSIAN_DISTORTION: return mesh;
+	default: return none;
+	}
+}
+
+int aug_plan_json(const struct aug_plan *plan, const struct aug_pipeline *p, struct strbuf *out)
+{
+	int bad = strbuf_addch(out, '[');
+
+	for (size_t i = 0; i < plan->n; i++) {
+		const struct aug_applied *a = &plan->applied[i];
+		const char *const *names = drawn_names(a->op);
+
+		bad |= strbuf_addf(out, "%s{\"step\":%u,\"line\":%u,\"op\":\"%s\"", i ? "," : "",
+				   a->step, p->steps[a->step].line, aug_op_name(a->op));
+		for (int k = 0; k < a->n && names[k]; k++) {
+			const struct aug_mesh *m;
+
+			if (strcmp(names[k], "mesh")) {
+				/* %.17g: the exact double, so a remake can use it */
+				bad |= strbuf_addf(out, ",\"%s\":%.17g", names[k], a->v[k]);
+				continue;
+			}
+			m = &plan->mesh[(size_t)a->v[k]];
+			bad |= strbuf_addf(out, ",\"cols\":%d,\"rows\":%d,\"displacements\":[",
+					   m->cols, m->rows);
+			for (int j = 1; j < m->rows; j++)
+				for (int c = 1; c < m->cols; c++) {
+					const double *d = m->d + 2 * ((size_t)j * (size_t)(m->cols + 1) +
+								      (size_t)c);
+
+					bad |= strbuf_addf(out, "%s[%.17g,%.17g]",
+							   j == 1 && c == 1 ? "" : ",", d[0], d[1]);
+				}
+			bad |= strbuf_addch(out, ']');
+		}
+		bad |= strbuf_addch(out, '}');
+	}
+	bad |= strbuf_addch(out, ']');
+	return bad ? -1 : 0;
+}

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "augpipe.h"
+#include "strbuf.h"
 #include "warp.h"
 
 #define AUG_MAX_DRAWN 8
@@ -56,6 +57,14 @@ int aug_plan_make(const struct aug_pipeline *p, int w, int h, uint64_t seed,
 		  struct wn_err *err);
 
 void aug_plan_release(struct aug_plan *plan);
+
+/*
+ * aug_plan_json() : appends the steps that fired as a JSON array, each
+ * with its step index, line, operation and the values drawn by name
+ * ({"step":0,"line":4,"op":"rotate","degrees":-7}); a grid step lists
+ * its vertex displacements. @return 0, or -1 out of memory.
+ */
+int aug_plan_json(const struct aug_plan *plan, const struct aug_pipeline *p, struct strbuf *out);
 
 /* aug_plan_map() : where the output point (x, y) samples the source,
  * through every matrix and mesh. @return -1 when it maps to infinity. */

@@ -92,7 +92,7 @@ int derived_set(struct catalog *cat, int64_t id, const struct derivation *d,
 {
 	static const char sql[] =
 		"INSERT OR REPLACE INTO derived (image_id, source, source_size, source_mtime_ns,"
-		"  recipe, made_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+		"  recipe, made_ms, lineage) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 	sqlite3_stmt *st = catalog_stmt(cat, STMT_DERIVED_SET, sql, err);
 	int rc;
 
@@ -104,6 +104,10 @@ int derived_set(struct catalog *cat, int64_t id, const struct derivation *d,
 	sqlite3_bind_int64(st, 4, d->source_mtime_ns);
 	sqlite3_bind_text(st, 5, d->recipe, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 6, catalog_now_ms());
+	if (d->lineage)
+		sqlite3_bind_text(st, 7, d->lineage, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 7);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)

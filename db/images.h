@@ -55,7 +55,9 @@ int images_upsert(struct catalog *cat, const struct image_row *row, int64_t *id,
 struct derivation {
 	const char *source;       /* catalog path of the source file */
 	int64_t source_size, source_mtime_ns;
-	const char *recipe;       /* the operation and its settings, as text */
+	const char *recipe;       /* the operation and its settings, as text;
+				   * what a re-run compares */
+	const char *lineage;      /* JSON detail (augment's draws); NULL: none */
 };
 
 /* derived_set() : records (or replaces) how image id was made. */

@@ -82,6 +82,10 @@ static const char *const migrations[] = {
 	"  image_id INTEGER REFERENCES images(id)"
 	");"
 	"CREATE INDEX urls_by_status ON urls(status);",
+
+	/* 4: what an augmented image's random draws were (JSON), so one
+	 * output can be remade alone and audited. */
+	"ALTER TABLE derived ADD COLUMN lineage TEXT;",
 };
 
 const int CATALOG_SCHEMA_VERSION = (int)(sizeof(migrations) / sizeof(migrations[0]));

@@ -96,7 +96,7 @@ static int plan(struct rs_run *r, size_t i, struct wn_err *err)
 {
 	struct rs_job *j = &r->batch[i];
 	struct strbuf rel = STRBUF_INIT, disk = STRBUF_INIT, cpath = STRBUF_INIT;
-	struct derivation d = { j->src_path, j->src_size, j->src_mtime, r->recipe };
+	struct derivation d = { j->src_path, j->src_size, j->src_mtime, r->recipe, NULL };
 	struct stat st;
 	int ret = -1, taken;
 
@@ -138,7 +138,7 @@ out:
 static int record_output(struct rs_run *r, struct rs_job *j, struct wn_err *err)
 {
 	struct image_row row;
-	struct derivation d = { j->src_path, j->src_size, j->src_mtime, r->recipe };
+	struct derivation d = { j->src_path, j->src_size, j->src_mtime, r->recipe, NULL };
 	int64_t id = 0;
 
 	memset(&row, 0, sizeof(row));

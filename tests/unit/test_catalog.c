@@ -128,7 +128,7 @@ static void test_migration_from_1(void **state)
 {
 	struct catalog *cat = open_fresh();
 	struct image_row r;
-	struct derivation d = { "raw/a.jpg", 10, 20, "resize x320" };
+	struct derivation d = { "raw/a.jpg", 10, 20, "resize x320", NULL };
 	int64_t id = 0;
 
 	(void)state;

@@ -1,0 +1,307 @@
+/* augment: run an Augmentor- or Keras-style pipeline over a dataset. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <xxhash.h>
+
+#include "augment.h"
+#include "cli/cli.h"
+#include "core/fileio.h"
+#include "core/progress.h"
+#include "db/runs.h"
+
+static const char usage[] =
+	"usage: augment --path IN --out OUT --pipeline FILE (--samples N | --balance N) [options]\n"
+	"\n"
+	"Runs an augmentation pipeline over every image under IN (laid out as\n"
+	"IN/<class>/<file>) and writes the new images under OUT/<class>/ as\n"
+	"<stem>_<k>.<ext>. The pipeline file holds one operation a line, in\n"
+	"Augmentor's or Keras ImageDataGenerator's words, pasted as written:\n"
+	"\n"
+	"  rotate probability=0.2 max_left_rotation=20 max_right_rotation=20\n"
+	"  pipeline.flip_left_right(probability=0.4)\n"
+	"  rotation_range=30,\n"
+	"\n"
+	"Every name and value is checked, with its line, before any image is\n"
+	"read. The geometric steps of a sample are composed into one matrix\n"
+	"(grid distortions into one mesh) and each output pixel is sampled once;\n"
+	"runs of brightness, contrast, invert and channel shifts are folded\n"
+	"into one lookup table. Each sample's randomness comes from the seed,\n"
+	"the source's content hash and the sample index only, so a run gives\n"
+	"the same bytes whatever -j is. Probabilities are exact (Augmentor rounds\n"
+	"its draw to 0.1). Outputs are catalogued with their source and every\n"
+	"value drawn; a re-run makes only what is missing. Corrupt sources are\n"
+	"reported and skipped. See augment(1) for every operation.\n"
+	"\n"
+	"How many:\n"
+	"  --samples N       N new images per source image\n"
+	"  --balance N       top every class up to N images, its originals\n"
+	"                    counted: small classes get more samples per image\n"
+	"\n"
+	"Options:\n"
+	"  --seed S          the run's seed, 0..2^64-1 (default 0)\n"
+	"  --format F        jpg (default) or png\n"
+	"  --quality Q       JPEG quality, 1..100 (default 90); a jpeg_quality\n"
+	"                    step overrides it for the samples it fires on\n"
+	"  -n, --dry-run     print how many images each class would get; write nothing\n"
+	"  -j, --jobs N      worker threads (default: all cores)\n"
+	"  --max-bytes N     larger sources fail (default 64M)\n"
+	"  --max-pixels N    larger images fail (default 100000000)\n"
+	"  -q, --quiet       no progress line\n"
+	"  --db FILE         the catalog (default: $WINNOW_DB, else ./winnow.db)\n"
+	"\n"
+	"Examples:\n"
+	"  augment --path train --out aug --pipeline examples/augmentor-seed003.pipeline --samples 5\n"
+	"  augment --path train --out aug --pipeline keras.pipeline --balance 20000 --seed 7\n"
+	"  augment --path train --out aug --pipeline p.txt --balance 20000 --dry-run\n"
+	"\n"
+	"Exit status: 0 done; 1 done, but some sources or outputs failed (each\n"
+	"reported); 2 bad usage or a bad pipeline file; 3 fatal.\n";
+
+enum { OPT_OUT = 256, OPT_PIPELINE, OPT_SAMPLES, OPT_BALANCE, OPT_SEED, OPT_FORMAT,
+       OPT_QUALITY, OPT_MAX_BYTES, OPT_MAX_PIXELS, OPT_DB };
+
+struct cmdline {
+	const char *db;
+	int quiet;
+};
+
+static int parse(int argc, char **argv, struct ag_run *r, struct cmdline *c)
+{
+	static const struct option opts[] = {
+		{ "path", required_argument, NULL, 'p' },
+		{ "out", required_argument, NULL, OPT_OUT },
+		{ "pipeline", required_argument, NULL, OPT_PIPELINE },
+		{ "samples", required_argument, NULL, OPT_SAMPLES },
+		{ "balance", required_argument, NULL, OPT_BALANCE },
+		{ "seed", required_argument, NULL, OPT_SEED },
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "quality", required_argument, NULL, OPT_QUALITY },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "jobs", required_argument, NULL, 'j' },
+		{ "max-bytes", required_argument, NULL, OPT_MAX_BYTES },
+		{ "max-pixels", required_argument, NULL, OPT_MAX_PIXELS },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "db", required_argument, NULL, OPT_DB },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	uint64_t v;
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "p:j:nqh", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'p': r->in_dir = optarg; break;
+		case OPT_OUT: r->out_dir = optarg; break;
+		case OPT_PIPELINE: r->o.pipeline_path = optarg; break;
+		case OPT_SAMPLES:
+			if (cli_parse_uint("--samples", optarg, 100000, &r->samples))
+				return EXIT_USAGE;
+			break;
+		case OPT_BALANCE:
+			if (cli_parse_uint("--balance", optarg, 1000000000, &r->balance))
+				return EXIT_USAGE;
+			break;
+		case OPT_SEED: {
+			char *end;
+
+			errno = 0;
+			r->o.seed = strtoull(optarg, &end, 10);
+			if (errno || end == optarg || *end || *optarg == '-')
+				return cli_usage_error("--seed takes an integer 0..2^64-1, not '%s'",
+						       optarg);
+			break;
+		}
+		case OPT_FORMAT:
+			if (!strcmp(optarg, "jpg") || !strcmp(optarg, "jpeg"))
+				r->o.format = IMG_JPEG;
+			else if (!strcmp(optarg, "png"))
+				r->o.format = IMG_PNG;
+			else
+				return cli_usage_error("--format takes jpg or png, not '%s'", optarg);
+			break;
+		case OPT_QUALITY:
+			if (cli_parse_uint("--quality", optarg, 100, &v))
+				return EXIT_USAGE;
+			r->o.quality = (int)v;
+			break;
+		case 'n': r->dry_run = 1; break;
+		case 'j': if (cli_parse_jobs(optarg, &r->threads)) return EXIT_USAGE; break;
+		case OPT_MAX_BYTES:
+			if (cli_parse_bytes("--max-bytes", optarg, &v))
+				return EXIT_USAGE;
+			r->o.limits.max_bytes = (size_t)v;
+			break;
+		case OPT_MAX_PIXELS:
+			if (cli_parse_uint("--max-pixels", optarg, UINT64_MAX, &v))
+				return EXIT_USAGE;
+			r->o.limits.max_pixels = v;
+			break;
+		case 'q': c->quiet = 1; break;
+		case OPT_DB: c->db = optarg; break;
+		case 'h': fputs(usage, stdout); return -1;
+		case 'V': printf("augment (winnow) %s\n", WINNOW_VERSION); return -1;
+		default: return cli_usage_error("see 'augment --help'");
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error("unexpected argument '%s'", argv[optind]);
+	if (!r->in_dir)
+		return cli_usage_error("which folder? give --path IN");
+	if (!r->out_dir)
+		return cli_usage_error("where to? give --out OUT");
+	if (!r->o.pipeline_path)
+		return cli_usage_error("which operations? give --pipeline FILE (see augment(1))");
+	if (!!r->samples == !!r->balance)
+		return cli_usage_error("give --samples N or --balance N (one of them)");
+	return 0;
+}
+
+/* Reads and checks the pipeline before anything else is touched. */
+static int load_pipeline(struct ag_run *r, struct aug_pipeline *p)
+{
+	struct wn_err err = { 0 };
+	uint8_t *text = NULL;
+	size_t len = 0;
+
+	if (read_file_limited(r->o.pipeline_path, AUG_MAX_FILE_BYTES, &text, &len, &err)) {
+		cli_error("%s", err.msg);
+		return EXIT_USAGE;
+	}
+	if (aug_pipeline_parse((const char *)text, len, r->o.pipeline_path, p, &err)) {
+		free(text);
+		cli_error("%s", err.msg);
+		return EXIT_USAGE;
+	}
+	snprintf(r->o.pipeline_hash, sizeof(r->o.pipeline_hash), "%016llx",
+		 (unsigned long long)XXH3_64bits(text, len));
+	free(text);
+	if (!p->n) {
+		cli_error("%s: no operations", r->o.pipeline_path);
+		aug_pipeline_release(p);
+		return EXIT_USAGE;
+	}
+	if (p->ignored_rescale)
+		fprintf(stderr, "%s: %s:%u: rescale is ignored: it is a normalisation the "
+			"training code does, not an augmentation\n", cli_prog, r->o.pipeline_path,
+			p->ignored_rescale);
+	return 0;
+}
+
+static double elapsed(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static void print_plan(const struct ag_run *r)
+{
+	uint64_t total = 0;
+
+	printf("%-24s %10s %10s %10s\n", "class", "originals", "new", "total");
+	for (size_t i = 0; i < r->nclasses; i++) {
+		const struct ag_class *c = &r->classes[i];
+
+		printf("%-24s %10" PRIu64 " %10" PRIu64 " %10" PRIu64 "\n",
+		       c->name ? c->name : "(none)", c->originals, c->planned,
+		       c->originals + c->planned);
+		total += c->planned;
+	}
+	printf("%" PRIu64 " new images planned, %" PRIu64 " of them already made; nothing "
+	       "written (--dry-run)\n", total, r->unchanged);
+}
+
+int main(int argc, char **argv)
+{
+	struct ag_run r = { 0 };
+	struct cmdline c = { 0 };
+	struct aug_pipeline pipe = { 0 };
+	struct wn_err err = { 0 };
+	struct timespec t0;
+	char bytes[32], counts[256];
+	int rc;
+
+	cli_prog = "augment";
+	r.o.format = IMG_JPEG;
+	r.o.quality = 90;
+	r.o.limits.max_bytes = IMG_DEFAULT_MAX_BYTES;
+	r.o.limits.max_pixels = IMG_DEFAULT_MAX_PIXELS;
+	rc = parse(argc, argv, &r, &c);
+	if (rc)
+		return rc < 0 ? EXIT_DONE : rc;
+	rc = load_pipeline(&r, &pipe);
+	if (rc)
+		return rc;
+	r.o.pipe = &pipe;
+	if (!r.dry_run && mkdir(r.out_dir, 0755) && errno != EEXIST) {
+		cli_error("%s: %s", r.out_dir, strerror(errno));
+		rc = EXIT_FATAL;
+		goto out;
+	}
+	r.in_real = realpath(r.in_dir, NULL);
+	r.out_real = realpath(r.out_dir, NULL);
+	if (!r.in_real) {
+		cli_error("%s: %s", r.in_dir, strerror(errno));
+		rc = EXIT_FATAL;
+		goto out;
+	}
+	if (!r.out_real) {
+		/* a dry run does not make OUT: name outputs as if it existed */
+		if (!r.dry_run || errno != ENOENT || !(r.out_real = strdup(r.out_dir))) {
+			cli_error("%s: %s", r.out_dir, strerror(errno));
+			rc = EXIT_FATAL;
+			goto out;
+		}
+	}
+	if (!strcmp(r.in_real, r.out_real)) {
+		rc = cli_usage_error("--out must not be --path: the new images would become "
+				     "sources of the next run");
+		goto out;
+	}
+	r.progress = c.quiet ? NULL : progress_stream_for();
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (catalog_open(cli_db_path(c.db), CATALOG_CREATE, &r.cat, &err) ||
+	    (!r.dry_run && run_begin(r.cat, "augment", argc, argv, &r.run_id, &err)) ||
+	    ag_count(&r, &err) || ag_run(&r, &err)) {
+		cli_error("%s", err.msg);
+		rc = EXIT_FATAL;
+	} else {
+		double secs = elapsed(&t0);
+
+		rc = r.failed_sources || r.failed_outputs ? EXIT_PARTIAL : EXIT_DONE;
+		cli_human_bytes(r.bytes_out, bytes, sizeof(bytes));
+		if (r.dry_run)
+			print_plan(&r);
+		else
+			fprintf(stderr, "augment: %" PRIu64 " sources: %" PRIu64 " images made, %" PRIu64
+				" already made, %" PRIu64 " sources failed, %" PRIu64 " outputs failed;"
+				" %s out, %.1f s (%.0f images/s)\n", r.sources, r.made, r.unchanged,
+				r.failed_sources, r.failed_outputs, bytes, secs,
+				secs > 0 ? (double)r.made / secs : 0.0);
+	}
+	snprintf(counts, sizeof(counts),
+		 "{\"sources\":%" PRIu64 ",\"made\":%" PRIu64 ",\"unchanged\":%" PRIu64
+		 ",\"failed_sources\":%" PRIu64 ",\"failed_outputs\":%" PRIu64 ",\"bytes_out\":%"
+		 PRIu64 "}", r.sources, r.made, r.unchanged, r.failed_sources, r.failed_outputs,
+		 r.bytes_out);
+	if (r.run_id && run_finish(r.cat, r.run_id, rc, counts, &err)) {
+		cli_error("%s", err.msg);
+		rc = EXIT_FATAL;
+	}
+out:
+	catalog_close(r.cat);
+	for (size_t i = 0; i < r.nclasses; i++)
+		free(r.classes[i].name);
+	free(r.classes);
+	free(r.in_real);
+	free(r.out_real);
+	aug_pipeline_release(&pipe);
+	return rc;
+}
