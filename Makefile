@@ -16,7 +16,7 @@ PKGS = libturbojpeg libpng libwebp libwebpdemux libxxhash sqlite3 libcurl
 DEB_PACKAGES = build-essential pkg-config libturbojpeg0-dev libpng-dev libwebp-dev \
 	libgif-dev libxxhash-dev libsqlite3-dev libcmocka-dev sqlite3 python3 \
 	libmicrohttpd-dev libcurl4-openssl-dev curl iproute2
-BENCH_PACKAGES = python3-pil python3-numpy python3-skimage bc xxhash jdupes fdupes \
+BENCH_PACKAGES = python3-pil python3-numpy python3-skimage python3-opencv bc xxhash jdupes fdupes \
 	findimagedupes imagemagick libvips-tools
 FUZZ_PACKAGES = clang
 
