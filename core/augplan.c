@@ -169,14 +169,19 @@ static int add_mesh(struct aug_plan *plan, struct frame *fr, const struct aug_st
 	return 0;
 }
 
+static double clampd(double v, double lo, double hi)
+{
+	return v < lo ? lo : v > hi ? hi : v;
+}
+
 static void mesh_map(const struct aug_mesh *m, double x, double y, double *ox, double *oy)
 {
-	int i = (int)fmin(fmax(floor(x / m->tile_w), 0), m->cols - 1);
-	int j = (int)fmin(fmax(floor(y / m->tile_h), 0), m->rows - 1);
+	int i = (int)clampd(floor(x / m->tile_w), 0, m->cols - 1);
+	int j = (int)clampd(floor(y / m->tile_h), 0, m->rows - 1);
 	double x0 = i * m->tile_w, x1 = i + 1 == m->cols ? m->w : x0 + m->tile_w;
 	double y0 = j * m->tile_h, y1 = j + 1 == m->rows ? m->h : y0 + m->tile_h;
-	double u = fmin(fmax((x - x0) / (x1 - x0), 0), 1);
-	double t = fmin(fmax((y - y0) / (y1 - y0), 0), 1);
+	double u = clampd((x - x0) / (x1 - x0), 0, 1);
+	double t = clampd((y - y0) / (y1 - y0), 0, 1);
 	size_t stride = (size_t)m->cols + 1;
 	const double *a = m->d + 2 * ((size_t)j * stride + (size_t)i), *b = a + 2 * stride;
 

@@ -171,31 +171,28 @@ static int edge(int i, int n, enum warp_fill fill)
 	return -1;
 }
 
-static void sample(const struct img *src, double sx, double sy, enum warp_fill fill,
-		   const uint8_t *fill_px, uint8_t *out)
-{
-	int ch = src->channels;
-	double fx = sx - 0.5, fy = sy - 0.5, x0f = floor(fx), y0f = floor(fy);
-	double ax, ay, acc[4] = { 0, 0, 0, 0 };
-	int x0, y0;
+/* Sample positions are fixed point: pixel-corner based (the centre of
+ * source pixel i is at i), 8 fractional bits, so the bilinear weights are
+ * integers and every machine computes the same bytes. OpenCV keeps 5. */
+#define FRAC 8
+#define ONE (1 << FRAC)
+#define FAR 4.0e6  /* beyond this a sample is fill, and no int overflows */
 
-	/* Far outside (or NaN): no index arithmetic on huge values. */
-	if (!(fabs(fx) < 1e7 && fabs(fy) < 1e7)) {
-		for (int c = 0; c < ch; c++)
-			out[c] = fill == WARP_CONSTANT ? fill_px[c] : 0;
-		return;
-	}
-	x0 = (int)x0f;
-	y0 = (int)y0f;
-	ax = fx - x0f;
-	ay = fy - y0f;
+/* The general tap: any channel count, any position, edges per fill. */
+static void sample_edge(const struct img *src, int32_t fx, int32_t fy, enum warp_fill fill,
+			const uint8_t *fill_px, uint8_t *out)
+{
+	int ch = src->channels, x0 = fx >> FRAC, y0 = fy >> FRAC;
+	int32_t ax = fx & (ONE - 1), ay = fy & (ONE - 1);
+	uint32_t acc[4] = { 0, 0, 0, 0 };
+
 	for (int dy = 0; dy < 2; dy++) {
 		int yy = edge(y0 + dy, src->height, fill);
-		double wy = dy ? ay : 1 - ay;
+		uint32_t wy = (uint32_t)(dy ? ay : ONE - ay);
 
 		for (int dx = 0; dx < 2; dx++) {
 			int xx = edge(x0 + dx, src->width, fill);
-			double w = wy * (dx ? ax : 1 - ax);
+			uint32_t w = wy * (uint32_t)(dx ? ax : ONE - ax);
 			const uint8_t *p = xx < 0 || yy < 0 ? fill_px :
 				src->pixels + (size_t)yy * src->stride + (size_t)xx * (size_t)ch;
 
@@ -204,7 +201,52 @@ static void sample(const struct img *src, double sx, double sy, enum warp_fill f
 		}
 	}
 	for (int c = 0; c < ch; c++)
-		out[c] = (uint8_t)(acc[c] + 0.5);
+		out[c] = (uint8_t)((acc[c] + (1u << (2 * FRAC - 1))) >> (2 * FRAC));
+}
+
+/* One output row from the source positions of its pixel centres. The
+ * taps of most pixels lie inside the source: those take the short path
+ * with no edge handling. */
+static void sample_row(const struct img *src, const double *sx, const double *sy, int width,
+		       enum warp_fill fill, const uint8_t *fill_px, uint8_t *row)
+{
+	const int ch = src->channels, w1 = src->width - 1, h1 = src->height - 1;
+	const size_t stride = src->stride;
+
+	for (int x = 0; x < width; x++, row += ch) {
+		double gx = (sx[x] - 0.5) * ONE, gy = (sy[x] - 0.5) * ONE;
+		int32_t fx, fy;
+		int x0, y0;
+
+		/* Far outside, or no point at all (NaN, infinity): the
+		 * constant fill, else black; no mode means anything there. */
+		if (!(gx > -FAR * ONE && gx < FAR * ONE && gy > -FAR * ONE && gy < FAR * ONE)) {
+			for (int c = 0; c < ch; c++)
+				row[c] = fill == WARP_CONSTANT ? fill_px[c] : 0;
+			continue;
+		}
+		/* floor() by truncating a number made positive */
+		fx = (int32_t)((int64_t)(gx + 2.0 * FAR * ONE) - (int64_t)(2.0 * FAR * ONE));
+		fy = (int32_t)((int64_t)(gy + 2.0 * FAR * ONE) - (int64_t)(2.0 * FAR * ONE));
+		x0 = fx >> FRAC;
+		y0 = fy >> FRAC;
+		if ((unsigned)x0 < (unsigned)w1 && (unsigned)y0 < (unsigned)h1) {
+			const uint8_t *p = src->pixels + (size_t)y0 * stride + (size_t)x0 * (size_t)ch;
+			const uint8_t *q = p + stride;
+			uint32_t ax = (uint32_t)fx & (ONE - 1), ay = (uint32_t)fy & (ONE - 1);
+			uint32_t bx = ONE - ax, by = ONE - ay;
+
+			for (int c = 0; c < ch; c++) {
+				uint32_t top = p[c] * bx + p[c + ch] * ax;
+				uint32_t bot = q[c] * bx + q[c + ch] * ax;
+
+				row[c] = (uint8_t)((top * by + bot * ay + (1u << (2 * FRAC - 1))) >>
+						   (2 * FRAC));
+			}
+			continue;
+		}
+		sample_edge(src, fx, fy, fill, fill_px, row);
+	}
 }
 
 int warp_image(const struct img *src, struct img *dst, const struct mat3 *dst_to_src,
@@ -212,26 +254,32 @@ int warp_image(const struct img *src, struct img *dst, const struct mat3 *dst_to
 {
 	const double *m = dst_to_src->m;
 	int affine = m[6] == 0 && m[7] == 0 && m[8] == 1;
+	double *sx, *sy;
 
 	if (src->channels != dst->channels || src->channels < 1 || src->channels > 4)
 		return wn_fail(err, WN_EINVAL, "warp: channel counts differ (%d, %d)",
 			       src->channels, dst->channels);
+	sx = malloc(2 * (size_t)(dst->width > 0 ? dst->width : 1) * sizeof(*sx));
+	if (!sx)
+		return wn_fail(err, WN_ENOMEM, "out of memory");
+	sy = sx + dst->width;
 	for (int y = 0; y < dst->height; y++) {
-		uint8_t *row = dst->pixels + (size_t)y * dst->stride;
 		double cy = y + 0.5;
 
 		for (int x = 0; x < dst->width; x++) {
-			double cx = x + 0.5, sx, sy;
+			double cx = x + 0.5;
 
 			if (affine) {
-				sx = m[0] * cx + m[1] * cy + m[2];
-				sy = m[3] * cx + m[4] * cy + m[5];
-			} else if (mat3_apply(dst_to_src, cx, cy, &sx, &sy)) {
-				sx = sy = INFINITY;
+				sx[x] = m[0] * cx + m[1] * cy + m[2];
+				sy[x] = m[3] * cx + m[4] * cy + m[5];
+			} else if (mat3_apply(dst_to_src, cx, cy, &sx[x], &sy[x])) {
+				sx[x] = sy[x] = INFINITY;
 			}
-			sample(src, sx, sy, fill, fill_px, row + (size_t)x * (size_t)src->channels);
 		}
+		sample_row(src, sx, sy, dst->width, fill, fill_px,
+			   dst->pixels + (size_t)y * dst->stride);
 	}
+	free(sx);
 	return 0;
 }
 
@@ -244,16 +292,14 @@ int warp_image_map(const struct img *src, struct img *dst, warp_map_fn *map, voi
 	if (ch != dst->channels || ch < 1 || ch > 4)
 		return wn_fail(err, WN_EINVAL, "warp: channel counts differ (%d, %d)",
 			       ch, dst->channels);
-	sx = malloc(2 * (size_t)dst->width * sizeof(*sx));
+	sx = malloc(2 * (size_t)(dst->width > 0 ? dst->width : 1) * sizeof(*sx));
 	if (!sx)
 		return wn_fail(err, WN_ENOMEM, "out of memory");
 	sy = sx + dst->width;
 	for (int y = 0; y < dst->height; y++) {
-		uint8_t *row = dst->pixels + (size_t)y * dst->stride;
-
 		map(ctx, y, dst->width, sx, sy);
-		for (int x = 0; x < dst->width; x++)
-			sample(src, sx[x], sy[x], fill, fill_px, row + (size_t)x * (size_t)ch);
+		sample_row(src, sx, sy, dst->width, fill, fill_px,
+			   dst->pixels + (size_t)y * dst->stride);
 	}
 	free(sx);
 	return 0;
