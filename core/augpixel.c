@@ -118,33 +118,60 @@ static double mean_grey(struct lut *l, const struct img *im)
 	return floor(0.299 * m[0] + 0.587 * m[1] + 0.114 * m[2] + 0.5);
 }
 
-/* Keras' channel shift clips to the image's own range over all channels. */
+/* Keras' channel shift clips to the image's own range over all channels:
+ * through the table when one is pending, else straight off the bytes (a
+ * loop the compiler vectorises). */
 static void value_range(struct lut *l, const struct img *im, double *lo, double *hi)
 {
-	*lo = 255;
-	*hi = 0;
-	lut_need_hist(l, im);
-	for (int c = 0; c < 3; c++)
-		for (int v = 0; v < 256; v++)
-			if (l->hist[c][v]) {
-				*lo = fmin(*lo, l->t[c][v]);
-				*hi = fmax(*hi, l->t[c][v]);
-			}
+	uint8_t mn = 255, mx = 0;
+
+	if (l->active) {
+		*lo = 255;
+		*hi = 0;
+		lut_need_hist(l, im);
+		for (int c = 0; c < 3; c++)
+			for (int v = 0; v < 256; v++)
+				if (l->hist[c][v]) {
+					*lo = fmin(*lo, l->t[c][v]);
+					*hi = fmax(*hi, l->t[c][v]);
+				}
+		return;
+	}
+	for (int y = 0; y < im->height; y++) {
+		const uint8_t *p = im->pixels + (size_t)y * im->stride;
+		size_t n = (size_t)im->width * 3;
+		uint8_t a = 255, b = 0;
+
+		for (size_t i = 0; i < n; i++) {
+			a = p[i] < a ? p[i] : a;
+			b = p[i] > b ? p[i] : b;
+		}
+		mn = a < mn ? a : mn;
+		mx = b > mx ? b : mx;
+	}
+	*lo = mn;
+	*hi = mx;
 }
 
 /* The whole-image steps that mix channels or look at neighbours. */
 
+/* PIL's Color: g + f (v - g) with g the pixel's grey, in 16.16 fixed
+ * point (f is at most 100, so nothing overflows 32 bits). */
 static void colour(struct img *im, double f)
 {
+	const int32_t k = (int32_t)lrint(f * 65536);
+
 	for (int y = 0; y < im->height; y++) {
 		uint8_t *p = im->pixels + (size_t)y * im->stride;
 
 		for (int x = 0; x < im->width; x++, p += 3) {
-			double g = luma601(p[0], p[1], p[2]);
+			int32_t g = luma601(p[0], p[1], p[2]);
 
-			p[0] = clip8(g + f * (p[0] - g));
-			p[1] = clip8(g + f * (p[1] - g));
-			p[2] = clip8(g + f * (p[2] - g));
+			for (int c = 0; c < 3; c++) {
+				int64_t v = ((int64_t)g << 16) + (int64_t)k * (p[c] - g) + 32768;
+
+				p[c] = v <= 0 ? 0 : v >= (255 << 16) ? 255 : (uint8_t)(v >> 16);
+			}
 		}
 	}
 }

@@ -28,6 +28,8 @@ struct aug_mesh {
 	int cols, rows;
 	double w, h;
 	double tile_w, tile_h;  /* every tile but the last column / row */
+	double inv_w, inv_h;    /* 1 / tile_w, 1 / tile_h */
+	double inv_lw, inv_lh;  /* 1 / the last column's width, row's height */
 	double *d;              /* (dx, dy) per vertex, row-major; owned */
 	struct mat3 before;     /* the frame before the mesh -> the previous
 				 * mesh's frame, or the source for the first */
@@ -71,7 +73,8 @@ int aug_plan_json(const struct aug_plan *plan, const struct aug_pipeline *p, str
 int aug_plan_map(const struct aug_plan *plan, double x, double y, double *sx, double *sy);
 
 /* aug_plan_map_row() : aug_plan_map() for the pixel centres of output row
- * y, a warp_map_fn (ctx is the plan); infinity where a point has none. */
+ * y, a warp_map_fn (ctx is the plan); infinity where a point has none.
+ * Every 4th pixel is mapped exactly and those between linearly. */
 void aug_plan_map_row(void *ctx, int y, int width, double *sx, double *sy);
 
 #endif

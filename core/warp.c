@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+
 #include "warp.h"
 
 void mat3_identity(struct mat3 *a)
@@ -89,18 +90,6 @@ int mat3_invert(struct mat3 *out, const struct mat3 *a)
 	return 0;
 }
 
-int mat3_apply(const struct mat3 *a, double x, double y, double *ox, double *oy)
-{
-	const double *m = a->m;
-	double w = m[6] * x + m[7] * y + m[8];
-
-	if (fabs(w) < 1e-12)
-		return -1;
-	*ox = (m[0] * x + m[1] * y + m[2]) / w;
-	*oy = (m[3] * x + m[4] * y + m[5]) / w;
-	return 0;
-}
-
 /* Solves the 8x8 system for h (h8 = 1) by Gaussian elimination with
  * partial pivoting. */
 int mat3_perspective(struct mat3 *out, const double src[8], const double dst[8])
@@ -172,11 +161,25 @@ static int edge(int i, int n, enum warp_fill fill)
 }
 
 /* Sample positions are fixed point: pixel-corner based (the centre of
- * source pixel i is at i), 8 fractional bits, so the bilinear weights are
- * integers and every machine computes the same bytes. OpenCV keeps 5. */
-#define FRAC 8
+ * source pixel i is at i), FRAC fractional bits, so the bilinear weights
+ * are integers, the SIMD and plain paths agree, and every machine makes
+ * the same bytes. 7 bits keep the products in 16-bit lanes; OpenCV keeps
+ * 5. A position of NOWHERE has no source point (far off, or infinity). */
+#define FRAC 7
 #define ONE (1 << FRAC)
 #define FAR 4.0e6  /* beyond this a sample is fill, and no int overflows */
+#define NOWHERE INT32_MIN
+#define ROUND (1u << (2 * FRAC - 1))
+
+static int32_t to_fixed(double v)
+{
+	double g = (v - 0.5) * ONE;
+
+	if (!(g > -FAR * ONE && g < FAR * ONE))
+		return NOWHERE;
+	/* floor() by truncating a number made positive */
+	return (int32_t)((int64_t)(g + 2.0 * FAR * ONE) - (int64_t)(2.0 * FAR * ONE));
+}
 
 /* The general tap: any channel count, any position, edges per fill. */
 static void sample_edge(const struct img *src, int32_t fx, int32_t fy, enum warp_fill fill,
@@ -201,51 +204,242 @@ static void sample_edge(const struct img *src, int32_t fx, int32_t fy, enum warp
 		}
 	}
 	for (int c = 0; c < ch; c++)
-		out[c] = (uint8_t)((acc[c] + (1u << (2 * FRAC - 1))) >> (2 * FRAC));
+		out[c] = (uint8_t)((acc[c] + ROUND) >> (2 * FRAC));
 }
 
-/* One output row from the source positions of its pixel centres. The
- * taps of most pixels lie inside the source: those take the short path
- * with no edge handling. */
-static void sample_row(const struct img *src, const double *sx, const double *sy, int width,
+/* An interior RGB tap (p: the top-left pixel, q: the one below). */
+static inline void tap_rgb(const uint8_t *p, const uint8_t *q, uint32_t ax, uint32_t ay,
+			   uint8_t *out)
+{
+	uint32_t bx = ONE - ax, by = ONE - ay;
+
+	for (int c = 0; c < 3; c++) {
+		uint32_t top = p[c] * bx + p[c + 3] * ax, bot = q[c] * bx + q[c + 3] * ax;
+
+		out[c] = (uint8_t)((top * by + bot * ay + ROUND) >> (2 * FRAC));
+	}
+}
+
+/* One output pixel from its fixed-point source position. Most pixels'
+ * four taps lie inside the source: those take the short path. */
+static inline void sample_one(const struct img *src, int32_t fx, int32_t fy, enum warp_fill fill,
+			      const uint8_t *fill_px, uint8_t *out)
+{
+	const int ch = src->channels;
+	const size_t stride = src->stride;
+	int x0, y0;
+
+	if (fx == NOWHERE || fy == NOWHERE) {
+		/* no mode means anything there: the constant, else black */
+		for (int c = 0; c < ch; c++)
+			out[c] = fill == WARP_CONSTANT ? fill_px[c] : 0;
+		return;
+	}
+	x0 = fx >> FRAC;
+	y0 = fy >> FRAC;
+	if ((unsigned)x0 < (unsigned)(src->width - 1) && (unsigned)y0 < (unsigned)(src->height - 1)) {
+		const uint8_t *p = src->pixels + (size_t)y0 * stride + (size_t)x0 * (size_t)ch;
+		const uint8_t *q = p + stride;
+		uint32_t ax = (uint32_t)fx & (ONE - 1), ay = (uint32_t)fy & (ONE - 1);
+		uint32_t bx = ONE - ax, by = ONE - ay;
+
+		if (ch == 3) {
+			tap_rgb(p, q, ax, ay, out);
+			return;
+		}
+		for (int c = 0; c < ch; c++) {
+			uint32_t top = p[c] * bx + p[c + ch] * ax, bot = q[c] * bx + q[c + ch] * ax;
+
+			out[c] = (uint8_t)((top * by + bot * ay + ROUND) >> (2 * FRAC));
+		}
+		return;
+	}
+	if (ch == 3) {
+		int xa = edge(x0, src->width, fill), xb = edge(x0 + 1, src->width, fill);
+		int ya = edge(y0, src->height, fill), yb = edge(y0 + 1, src->height, fill);
+
+		if (xa >= 0 && xb >= 0 && ya >= 0 && yb >= 0) {
+			const uint8_t *pa = src->pixels + (size_t)ya * stride;
+			const uint8_t *pb = src->pixels + (size_t)yb * stride;
+			uint8_t t[6], b[6];
+
+			memcpy(t, pa + 3 * xa, 3);
+			memcpy(t + 3, pa + 3 * xb, 3);
+			memcpy(b, pb + 3 * xa, 3);
+			memcpy(b + 3, pb + 3 * xb, 3);
+			tap_rgb(t, b, (uint32_t)fx & (ONE - 1), (uint32_t)fy & (ONE - 1), out);
+			return;
+		}
+	}
+	sample_edge(src, fx, fy, fill, fill_px, out);
+}
+
+static int simd_allowed = 1;
+
+void warp_set_simd(int on)
+{
+	simd_allowed = on;
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define HAVE_AVX2_PATH 1
+#include <immintrin.h>
+
+/* Four RGB pixels' taps, already gathered as RGBx words, to 16 bytes of
+ * RGBx: exactly tap_rgb()'s arithmetic in 16- and 32-bit lanes. */
+__attribute__((target("avx2")))
+static inline __m128i taps4(__m128i g00, __m128i g01, __m128i g10, __m128i g11, __m128i axb,
+			    __m128i ayb)
+{
+	const __m256i one = _mm256_set1_epi16(ONE);
+	__m256i wax = _mm256_cvtepu8_epi16(axb), way = _mm256_cvtepu8_epi16(ayb);
+	__m256i wbx = _mm256_sub_epi16(one, wax), wby = _mm256_sub_epi16(one, way);
+	__m256i top = _mm256_add_epi16(_mm256_mullo_epi16(_mm256_cvtepu8_epi16(g00), wbx),
+				       _mm256_mullo_epi16(_mm256_cvtepu8_epi16(g01), wax));
+	__m256i bot = _mm256_add_epi16(_mm256_mullo_epi16(_mm256_cvtepu8_epi16(g10), wbx),
+				       _mm256_mullo_epi16(_mm256_cvtepu8_epi16(g11), wax));
+	__m256i round = _mm256_set1_epi32((int)ROUND);
+	__m256i lo = _mm256_madd_epi16(_mm256_unpacklo_epi16(top, bot),
+				       _mm256_unpacklo_epi16(wby, way));
+	__m256i hi = _mm256_madd_epi16(_mm256_unpackhi_epi16(top, bot),
+				       _mm256_unpackhi_epi16(wby, way));
+	__m256i v;
+
+	lo = _mm256_srli_epi32(_mm256_add_epi32(lo, round), 2 * FRAC);
+	hi = _mm256_srli_epi32(_mm256_add_epi32(hi, round), 2 * FRAC);
+	v = _mm256_packs_epi32(lo, hi);  /* back in pixel order, per half */
+	v = _mm256_packus_epi16(v, v);
+	return _mm_unpacklo_epi64(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+}
+
+/* x0 into [0, n1 - 1] (n1 = n - 1) with the weight of the second tap
+ * set to keep the nearest edge pixel whole. */
+__attribute__((target("avx2")))
+static inline void clamp(__m256i *x0, __m256i *ax, __m256i n1)
+{
+	__m256i low = _mm256_cmpgt_epi32(_mm256_setzero_si256(), *x0);
+	__m256i high = _mm256_cmpgt_epi32(*x0, _mm256_sub_epi32(n1, _mm256_set1_epi32(1)));
+
+	*x0 = _mm256_min_epi32(_mm256_max_epi32(*x0, _mm256_setzero_si256()),
+			       _mm256_sub_epi32(n1, _mm256_set1_epi32(1)));
+	*ax = _mm256_or_si256(_mm256_andnot_si256(_mm256_or_si256(low, high), *ax),
+			      _mm256_and_si256(high, _mm256_set1_epi32(ONE)));
+}
+
+/* RGB rows eight pixels at a time where all eight are interior: the
+ * four taps of each are gathered, weighted, and packed back to RGB. */
+__attribute__((target("avx2")))
+static void sample_row_rgb_avx2(const struct img *src, const int32_t *fx, const int32_t *fy,
+				int width, enum warp_fill fill, const uint8_t *fill_px, uint8_t *row)
+{
+	const __m256i w1 = _mm256_set1_epi32(src->width - 1), h1 = _mm256_set1_epi32(src->height - 1);
+	const __m256i neg = _mm256_set1_epi32(-1), mask = _mm256_set1_epi32(ONE - 1);
+	const __m256i three = _mm256_set1_epi32(3), stride = _mm256_set1_epi32((int)src->stride);
+	const __m256i rep = _mm256_set1_epi32(0x01010101);
+	const __m128i pick = _mm_setr_epi8(0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1);
+	const int *base = (const int *)(const void *)src->pixels;
+	const int nearest = fill == WARP_NEAREST && src->width >= 2 && src->height >= 2;
+	int x = 0;
+
+	for (; x + 8 <= width; x += 8) {
+		__m256i vx = _mm256_loadu_si256((const __m256i *)(const void *)(fx + x));
+		__m256i vy = _mm256_loadu_si256((const __m256i *)(const void *)(fy + x));
+		__m256i x0 = _mm256_srai_epi32(vx, FRAC), y0 = _mm256_srai_epi32(vy, FRAC);
+		__m256i in = _mm256_and_si256(
+			_mm256_and_si256(_mm256_cmpgt_epi32(x0, neg), _mm256_cmpgt_epi32(w1, x0)),
+			_mm256_and_si256(_mm256_cmpgt_epi32(y0, neg), _mm256_cmpgt_epi32(h1, y0)));
+		__m256i off, g00, g01, g10, g11, axb, ayb;
+		__m128i a, b;
+		uint8_t *out = row + (size_t)x * 3;
+
+		__m256i ax = _mm256_and_si256(vx, mask), ay = _mm256_and_si256(vy, mask);
+
+		if (_mm256_movemask_epi8(in) != -1) {
+			/* Nearest fill clamps in the vector too: a tap off the
+			 * left or top takes the first pixel whole (weight 0 on
+			 * the next), off the right or bottom the last (all the
+			 * weight on it), exactly as edge() makes the taps. */
+			__m256i nowhere = _mm256_or_si256(_mm256_cmpeq_epi32(vx, _mm256_set1_epi32(NOWHERE)),
+							  _mm256_cmpeq_epi32(vy, _mm256_set1_epi32(NOWHERE)));
+
+			if (!nearest || _mm256_movemask_epi8(nowhere)) {
+				for (int k = 0; k < 8; k++)
+					sample_one(src, fx[x + k], fy[x + k], fill, fill_px, out + 3 * k);
+				continue;
+			}
+			clamp(&x0, &ax, w1);
+			clamp(&y0, &ay, h1);
+		}
+		off = _mm256_add_epi32(_mm256_mullo_epi32(y0, stride), _mm256_mullo_epi32(x0, three));
+		/* byte offsets through a 1-scale gather: reads 4 bytes from a
+		 * pixel, so one past the last pixel (struct img keeps 16) */
+		g00 = _mm256_i32gather_epi32(base, off, 1);
+		g01 = _mm256_i32gather_epi32(base, _mm256_add_epi32(off, three), 1);
+		off = _mm256_add_epi32(off, stride);
+		g10 = _mm256_i32gather_epi32(base, off, 1);
+		g11 = _mm256_i32gather_epi32(base, _mm256_add_epi32(off, three), 1);
+		axb = _mm256_mullo_epi32(ax, rep);
+		ayb = _mm256_mullo_epi32(ay, rep);
+		a = taps4(_mm256_castsi256_si128(g00), _mm256_castsi256_si128(g01),
+			  _mm256_castsi256_si128(g10), _mm256_castsi256_si128(g11),
+			  _mm256_castsi256_si128(axb), _mm256_castsi256_si128(ayb));
+		b = taps4(_mm256_extracti128_si256(g00, 1), _mm256_extracti128_si256(g01, 1),
+			  _mm256_extracti128_si256(g10, 1), _mm256_extracti128_si256(g11, 1),
+			  _mm256_extracti128_si256(axb, 1), _mm256_extracti128_si256(ayb, 1));
+		/* RGBx -> RGB: 12 bytes each, written exactly */
+		a = _mm_shuffle_epi8(a, pick);
+		b = _mm_shuffle_epi8(b, pick);
+		_mm_storel_epi64((__m128i *)(void *)out, a);
+		memcpy(out + 8, (const uint8_t *)&a + 8, 4);
+		_mm_storel_epi64((__m128i *)(void *)(out + 12), b);
+		memcpy(out + 20, (const uint8_t *)&b + 8, 4);
+	}
+	for (; x < width; x++)
+		sample_one(src, fx[x], fy[x], fill, fill_px, row + (size_t)x * 3);
+}
+#endif
+
+static void sample_row(const struct img *src, const int32_t *fx, const int32_t *fy, int width,
 		       enum warp_fill fill, const uint8_t *fill_px, uint8_t *row)
 {
-	const int ch = src->channels, w1 = src->width - 1, h1 = src->height - 1;
-	const size_t stride = src->stride;
+#ifdef HAVE_AVX2_PATH
+	static int avx2 = -1;
 
-	for (int x = 0; x < width; x++, row += ch) {
-		double gx = (sx[x] - 0.5) * ONE, gy = (sy[x] - 0.5) * ONE;
-		int32_t fx, fy;
-		int x0, y0;
+	if (avx2 < 0)
+		avx2 = __builtin_cpu_supports("avx2") ? 1 : 0;
+	if (avx2 && simd_allowed && src->channels == 3) {
+		sample_row_rgb_avx2(src, fx, fy, width, fill, fill_px, row);
+		return;
+	}
+#endif
+	for (int x = 0; x < width; x++, row += src->channels)
+		sample_one(src, fx[x], fy[x], fill, fill_px, row);
+}
 
-		/* Far outside, or no point at all (NaN, infinity): the
-		 * constant fill, else black; no mode means anything there. */
-		if (!(gx > -FAR * ONE && gx < FAR * ONE && gy > -FAR * ONE && gy < FAR * ONE)) {
-			for (int c = 0; c < ch; c++)
-				row[c] = fill == WARP_CONSTANT ? fill_px[c] : 0;
-			continue;
+/* Row y of an affine map: positions step linearly, so they are made in
+ * 16.16 fixed point by one addition each, when the whole row is in range. */
+static void affine_row(const double *m, int y, int width, int32_t *fx, int32_t *fy)
+{
+	double cy = y + 0.5;
+	double x0 = m[0] * 0.5 + m[1] * cy + m[2] - 0.5, y0 = m[3] * 0.5 + m[4] * cy + m[5] - 0.5;
+	double x1 = x0 + m[0] * (width - 1), y1 = y0 + m[3] * (width - 1);
+	const double lim = FAR / 2;
+
+	if (fabs(x0) < lim && fabs(x1) < lim && fabs(y0) < lim && fabs(y1) < lim) {
+		int64_t X = llround(x0 * 65536), Y = llround(y0 * 65536);
+		int64_t DX = llround(m[0] * 65536), DY = llround(m[3] * 65536);
+
+		for (int x = 0; x < width; x++, X += DX, Y += DY) {
+			fx[x] = (int32_t)(X >> (16 - FRAC));
+			fy[x] = (int32_t)(Y >> (16 - FRAC));
 		}
-		/* floor() by truncating a number made positive */
-		fx = (int32_t)((int64_t)(gx + 2.0 * FAR * ONE) - (int64_t)(2.0 * FAR * ONE));
-		fy = (int32_t)((int64_t)(gy + 2.0 * FAR * ONE) - (int64_t)(2.0 * FAR * ONE));
-		x0 = fx >> FRAC;
-		y0 = fy >> FRAC;
-		if ((unsigned)x0 < (unsigned)w1 && (unsigned)y0 < (unsigned)h1) {
-			const uint8_t *p = src->pixels + (size_t)y0 * stride + (size_t)x0 * (size_t)ch;
-			const uint8_t *q = p + stride;
-			uint32_t ax = (uint32_t)fx & (ONE - 1), ay = (uint32_t)fy & (ONE - 1);
-			uint32_t bx = ONE - ax, by = ONE - ay;
+		return;
+	}
+	for (int x = 0; x < width; x++) {
+		double cx = x + 0.5;
 
-			for (int c = 0; c < ch; c++) {
-				uint32_t top = p[c] * bx + p[c + ch] * ax;
-				uint32_t bot = q[c] * bx + q[c + ch] * ax;
-
-				row[c] = (uint8_t)((top * by + bot * ay + (1u << (2 * FRAC - 1))) >>
-						   (2 * FRAC));
-			}
-			continue;
-		}
-		sample_edge(src, fx, fy, fill, fill_px, row);
+		fx[x] = to_fixed(m[0] * cx + m[1] * cy + m[2]);
+		fy[x] = to_fixed(m[3] * cx + m[4] * cy + m[5]);
 	}
 }
 
@@ -254,32 +448,40 @@ int warp_image(const struct img *src, struct img *dst, const struct mat3 *dst_to
 {
 	const double *m = dst_to_src->m;
 	int affine = m[6] == 0 && m[7] == 0 && m[8] == 1;
-	double *sx, *sy;
+	int32_t *fx, *fy;
 
 	if (src->channels != dst->channels || src->channels < 1 || src->channels > 4)
 		return wn_fail(err, WN_EINVAL, "warp: channel counts differ (%d, %d)",
 			       src->channels, dst->channels);
-	sx = malloc(2 * (size_t)(dst->width > 0 ? dst->width : 1) * sizeof(*sx));
-	if (!sx)
+	fx = malloc(2 * (size_t)(dst->width > 0 ? dst->width : 1) * sizeof(*fx));
+	if (!fx)
 		return wn_fail(err, WN_ENOMEM, "out of memory");
-	sy = sx + dst->width;
+	fy = fx + dst->width;
 	for (int y = 0; y < dst->height; y++) {
-		double cy = y + 0.5;
+		if (affine) {
+			affine_row(m, y, dst->width, fx, fy);
+		} else {
+			/* projective: numerators and denominator step linearly */
+			double cy = y + 0.5;
+			double X = m[0] * 0.5 + m[1] * cy + m[2], Y = m[3] * 0.5 + m[4] * cy + m[5];
+			double W = m[6] * 0.5 + m[7] * cy + m[8];
 
-		for (int x = 0; x < dst->width; x++) {
-			double cx = x + 0.5;
+			for (int x = 0; x < dst->width; x++, X += m[0], Y += m[3], W += m[6]) {
+				double r;
 
-			if (affine) {
-				sx[x] = m[0] * cx + m[1] * cy + m[2];
-				sy[x] = m[3] * cx + m[4] * cy + m[5];
-			} else if (mat3_apply(dst_to_src, cx, cy, &sx[x], &sy[x])) {
-				sx[x] = sy[x] = INFINITY;
+				if (!(W > 1e-12 || W < -1e-12)) {
+					fx[x] = fy[x] = NOWHERE;
+					continue;
+				}
+				r = 1 / W;
+				fx[x] = to_fixed(X * r);
+				fy[x] = to_fixed(Y * r);
 			}
 		}
-		sample_row(src, sx, sy, dst->width, fill, fill_px,
+		sample_row(src, fx, fy, dst->width, fill, fill_px,
 			   dst->pixels + (size_t)y * dst->stride);
 	}
-	free(sx);
+	free(fx);
 	return 0;
 }
 
@@ -287,18 +489,25 @@ int warp_image_map(const struct img *src, struct img *dst, warp_map_fn *map, voi
 		   enum warp_fill fill, const uint8_t fill_px[4], struct wn_err *err)
 {
 	double *sx, *sy;
-	int ch = src->channels;
+	int32_t *fx, *fy;
+	int ch = src->channels, w = dst->width > 0 ? dst->width : 1;
 
 	if (ch != dst->channels || ch < 1 || ch > 4)
 		return wn_fail(err, WN_EINVAL, "warp: channel counts differ (%d, %d)",
 			       ch, dst->channels);
-	sx = malloc(2 * (size_t)(dst->width > 0 ? dst->width : 1) * sizeof(*sx));
+	sx = malloc(2 * (size_t)w * (sizeof(*sx) + sizeof(*fx)));
 	if (!sx)
 		return wn_fail(err, WN_ENOMEM, "out of memory");
-	sy = sx + dst->width;
+	sy = sx + w;
+	fx = (int32_t *)(sy + w);
+	fy = fx + w;
 	for (int y = 0; y < dst->height; y++) {
 		map(ctx, y, dst->width, sx, sy);
-		sample_row(src, sx, sy, dst->width, fill, fill_px,
+		for (int x = 0; x < dst->width; x++) {
+			fx[x] = to_fixed(sx[x]);
+			fy[x] = to_fixed(sy[x]);
+		}
+		sample_row(src, fx, fy, dst->width, fill, fill_px,
 			   dst->pixels + (size_t)y * dst->stride);
 	}
 	free(sx);

@@ -35,8 +35,23 @@ void mat3_mul(struct mat3 *out, const struct mat3 *a, const struct mat3 *b);
 int mat3_invert(struct mat3 *out, const struct mat3 *a);
 
 /* mat3_apply() : maps (x, y) through a. @return -1 when the point maps to
- * infinity (w' near 0), else 0. */
-int mat3_apply(const struct mat3 *a, double x, double y, double *ox, double *oy);
+ * infinity (w' near 0), else 0. Inline: warps call it per pixel. */
+static inline int mat3_apply(const struct mat3 *a, double x, double y, double *ox, double *oy)
+{
+	const double *m = a->m;
+	double w = m[6] * x + m[7] * y + m[8];
+
+	if (!(w > 1e-12 || w < -1e-12))
+		return -1;
+	if (w == 1) {
+		*ox = m[0] * x + m[1] * y + m[2];
+		*oy = m[3] * x + m[4] * y + m[5];
+		return 0;
+	}
+	*ox = (m[0] * x + m[1] * y + m[2]) / w;
+	*oy = (m[3] * x + m[4] * y + m[5]) / w;
+	return 0;
+}
 
 /* mat3_perspective() : the projective map taking the four points src[]
  * (x0,y0,...,x3,y3) to dst[]. @return 0, or -1 when they are degenerate. */
@@ -45,11 +60,17 @@ int mat3_perspective(struct mat3 *out, const double src[8], const double dst[8])
 /*
  * warp_image() : fills dst (allocated by the caller, same channels as src)
  * by sampling src bilinearly at dst_to_src of each output pixel's centre.
- * fill_px gives the constant fill, one byte per channel.
+ * fill_px gives the constant fill, one byte per channel. src must keep
+ * the 16 readable bytes past its last pixel that img_alloc() gives.
  * @return 0, or -1 with err set (WN_EINVAL: channel counts differ).
  */
 int warp_image(const struct img *src, struct img *dst, const struct mat3 *dst_to_src,
 	       enum warp_fill fill, const uint8_t fill_px[4], struct wn_err *err);
+
+/* warp_set_simd() : 0 makes the warps use their plain C taps only (for
+ * tests and benchmarks: both give the same bytes); 1, the default, lets
+ * them use AVX2 where the CPU has it. Not thread-safe; set it first. */
+void warp_set_simd(int on);
 
 /* Where the pixel centres of output row y sample the source: fills sx[]
  * and sy[] (width each); infinity for a point that has no source. */

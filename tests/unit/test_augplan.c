@@ -31,7 +31,7 @@ static void plan(const struct aug_pipeline *p, int w, int h, uint64_t seed, uint
 
 static void maps(const struct aug_plan *pl, double x, double y, double wx, double wy)
 {
-	double sx, sy;
+	double sx = 0, sy = 0;
 
 	assert_int_equal(mat3_apply(&pl->dst_to_src, x, y, &sx, &sy), 0);
 	if (fabs(sx - wx) > 1e-9 || fabs(sy - wy) > 1e-9)
@@ -161,7 +161,7 @@ static void test_rotate_needs_no_fill(void **state)
 		plan(&p, 64, 48, 3, k, &a);
 		assert_true(fabs(a.applied[0].v[0]) <= 25);
 		for (int c = 0; c < 4; c++) {
-			double sx, sy;
+			double sx = 0, sy = 0;
 
 			mat3_apply(&a.dst_to_src, corners[2 * c], corners[2 * c + 1], &sx, &sy);
 			assert_true(sx > -1e-9 && sx < 64 + 1e-9 && sy > -1e-9 && sy < 48 + 1e-9);
@@ -175,7 +175,7 @@ static void test_rotate_needs_no_fill(void **state)
 	pipe("rotate max_left_rotation=0 max_right_rotation=25\n", &p);
 	for (uint32_t k = 0; k < 20; k++) {
 		struct aug_plan a;
-		double sx, sy;
+		double sx = 0, sy = 0;
 
 		plan(&p, 64, 48, 3, k, &a);
 		mat3_apply(&a.dst_to_src, 64, 24, &sx, &sy);
@@ -224,7 +224,7 @@ static void test_pixel_values_drawn(void **state)
 static void maps_through(const struct aug_plan *pl, double x, double y, double wx, double wy,
 			 double tol)
 {
-	double sx, sy;
+	double sx = 0, sy = 0;
 
 	assert_int_equal(aug_plan_map(pl, x, y, &sx, &sy), 0);
 	if (fabs(sx - wx) > tol || fabs(sy - wy) > tol)

@@ -131,7 +131,7 @@ static void test_matrices(void **state)
 	struct mat3 a, b, inv, p, sing = { { 1, 2, 3, 2, 4, 6, 0, 0, 1 } };
 	const double src[8] = { 0, 0, 100, 0, 100, 80, 0, 80 };
 	const double dst[8] = { 10, 5, 90, 0, 100, 80, 0, 70 };
-	double x, y;
+	double x = 0, y = 0;
 
 	(void)state;
 	mat3_rotate(&a, 33);
@@ -155,6 +155,92 @@ static void test_matrices(void **state)
 	}
 }
 
+/* A wobbling map for warp_image_map(): every point moved a little. */
+static void wobble(void *ctx, int y, int width, double *sx, double *sy)
+{
+	double k = *(double *)ctx;
+
+	for (int x = 0; x < width; x++) {
+		sx[x] = x + 0.5 + k * sin(y * 0.3) - 2;
+		sy[x] = y + 0.5 + k * cos(x * 0.2) + 1;
+	}
+}
+
+static uint32_t lcg(uint32_t *s)
+{
+	*s = *s * 1664525u + 1013904223u;
+	return *s >> 8;
+}
+
+static double unit(uint32_t *s)
+{
+	return (double)lcg(s) / (1 << 24);
+}
+
+/* The vector taps give exactly the plain ones: any size (rows shorter
+ * and longer than a vector), any matrix, every fill mode. */
+static void test_simd_matches_plain(void **state)
+{
+	static const int sizes[][2] = { { 1, 1 }, { 2, 2 }, { 1, 9 }, { 9, 1 }, { 17, 13 },
+					{ 64, 40 }, { 101, 77 } };
+	uint32_t seed = 12345;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		struct img s;
+		int w = sizes[i][0], h = sizes[i][1];
+
+		make(&s, w, h, 3);
+		for (int y = 0; y < h; y++)  /* texture, so every weight shows */
+			for (int x = 0; x < w * 3; x++)
+				s.pixels[(size_t)y * s.stride + (size_t)x] = (uint8_t)lcg(&seed);
+		for (int trial = 0; trial < 24; trial++) {
+			enum warp_fill fill = (enum warp_fill)(trial % 4);
+			struct mat3 m;
+			struct img a, b;
+			int dw = 1 + (int)(lcg(&seed) % 90), dh = 1 + (int)(lcg(&seed) % 60);
+			double k = 3 * unit(&seed);
+
+			if (trial % 3 == 2) {
+				double src[8] = { 0, 0, dw, 0, dw, dh, 0, dh }, dst[8];
+
+				for (int j = 0; j < 8; j++)
+					dst[j] = src[j] + (unit(&seed) - 0.5) * 0.4 * (j % 2 ? h : w) +
+						 (j % 2 ? 0 : 0.3);
+				if (mat3_perspective(&m, src, dst))
+					continue;
+			} else {
+				struct mat3 r, sc, t;
+
+				mat3_rotate(&r, 360 * unit(&seed));
+				mat3_scale(&sc, 0.5 + unit(&seed), 0.5 + unit(&seed));
+				mat3_translate(&t, (unit(&seed) - 0.3) * w, (unit(&seed) - 0.3) * h);
+				mat3_mul(&m, &sc, &r);
+				mat3_mul(&m, &t, &m);
+			}
+			assert_int_equal(img_alloc(&a, dw, dh, 3, NULL), 0);
+			assert_int_equal(img_alloc(&b, dw, dh, 3, NULL), 0);
+			warp_set_simd(0);
+			assert_int_equal(warp_image(&s, &a, &m, fill, red, NULL), 0);
+			warp_set_simd(1);
+			assert_int_equal(warp_image(&s, &b, &m, fill, red, NULL), 0);
+			for (int y = 0; y < dh; y++)
+				assert_memory_equal(a.pixels + (size_t)y * a.stride,
+						    b.pixels + (size_t)y * b.stride, (size_t)dw * 3);
+			warp_set_simd(0);
+			assert_int_equal(warp_image_map(&s, &a, wobble, &k, fill, red, NULL), 0);
+			warp_set_simd(1);
+			assert_int_equal(warp_image_map(&s, &b, wobble, &k, fill, red, NULL), 0);
+			for (int y = 0; y < dh; y++)
+				assert_memory_equal(a.pixels + (size_t)y * a.stride,
+						    b.pixels + (size_t)y * b.stride, (size_t)dw * 3);
+			img_release(&a);
+			img_release(&b);
+		}
+		img_release(&s);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -163,6 +249,7 @@ int main(void)
 		cmocka_unit_test(test_fill_modes),
 		cmocka_unit_test(test_half_pixel_is_bilinear),
 		cmocka_unit_test(test_matrices),
+		cmocka_unit_test(test_simd_matches_plain),
 	};
 
 	return cmocka_run_group_tests_name("warp", tests, NULL, NULL);
