@@ -443,9 +443,86 @@ static void affine_row(const double *m, int y, int width, int32_t *fx, int32_t *
 	}
 }
 
+/* Whether m takes pixel centres to pixel centres one to one (flips,
+ * quarter turns, whole-pixel shifts and crops): then each output pixel
+ * is a source pixel, which is what the taps give with zero weights, and
+ * it is copied. dx/dy: the source step per output x; the origin is the
+ * source pixel of output (0, 0). */
+static int permutation(const double *m, int *x0, int *y0, int *dxx, int *dxy, int *dyx, int *dyy)
+{
+	double ox = m[0] * 0.5 + m[1] * 0.5 + m[2] - 0.5, oy = m[3] * 0.5 + m[4] * 0.5 + m[5] - 0.5;
+
+	if (m[6] != 0 || m[7] != 0 || m[8] != 1)
+		return 0;
+	for (int i = 0; i < 5; i += (i == 1 ? 2 : 1))
+		if (m[i] != 0 && m[i] != 1 && m[i] != -1)
+			return 0;
+	if (fabs(m[0]) + fabs(m[1]) != 1 || fabs(m[3]) + fabs(m[4]) != 1 ||
+	    fabs(m[0]) + fabs(m[3]) != 1)
+		return 0;
+	if (!(fabs(ox) < 1e9 && fabs(oy) < 1e9) || ox != floor(ox) || oy != floor(oy))
+		return 0;
+	*x0 = (int)ox;
+	*y0 = (int)oy;
+	*dxx = (int)m[0];  /* source x per output x */
+	*dxy = (int)m[3];  /* source y per output x */
+	*dyx = (int)m[1];  /* source x per output y */
+	*dyy = (int)m[4];
+	return 1;
+}
+
+static void copy_permuted(const struct img *src, struct img *dst, int x0, int y0, int dxx,
+			  int dxy, int dyx, int dyy, enum warp_fill fill, const uint8_t *fill_px)
+{
+	const int ch = src->channels;
+
+	for (int y = 0; y < dst->height; y++) {
+		uint8_t *row = dst->pixels + (size_t)y * dst->stride;
+		int sx = x0 + dyx * y, sy = y0 + dyy * y, x = 0;
+
+		/* A row that runs along a source row, inside it: one copy, or
+		 * one reversed copy. */
+		if (dxy == 0 && (unsigned)sy < (unsigned)src->height) {
+			int last = sx + dxx * (dst->width - 1);
+
+			if ((unsigned)sx < (unsigned)src->width && (unsigned)last < (unsigned)src->width) {
+				const uint8_t *p = src->pixels + (size_t)sy * src->stride;
+
+				if (dxx == 1) {
+					memcpy(row, p + (size_t)sx * (size_t)ch,
+					       (size_t)dst->width * (size_t)ch);
+				} else if (ch == 3) {
+					for (const uint8_t *q = p + (size_t)sx * 3; x < dst->width;
+					     x++, q -= 3, row += 3) {
+						row[0] = q[0];
+						row[1] = q[1];
+						row[2] = q[2];
+					}
+				} else {
+					for (; x < dst->width; x++, sx--, row += ch)
+						memcpy(row, p + (size_t)sx * (size_t)ch, (size_t)ch);
+				}
+				continue;
+			}
+		}
+		for (; x < dst->width; x++, sx += dxx, sy += dxy, row += ch) {
+			if ((unsigned)sx < (unsigned)src->width && (unsigned)sy < (unsigned)src->height) {
+				const uint8_t *q = src->pixels + (size_t)sy * src->stride +
+						   (size_t)sx * (size_t)ch;
+
+				for (int c = 0; c < ch; c++)
+					row[c] = q[c];
+			} else {
+				sample_one(src, sx * ONE, sy * ONE, fill, fill_px, row);
+			}
+		}
+	}
+}
+
 int warp_image(const struct img *src, struct img *dst, const struct mat3 *dst_to_src,
 	       enum warp_fill fill, const uint8_t fill_px[4], struct wn_err *err)
 {
+	int px0, py0, dxx, dxy, dyx, dyy;
 	const double *m = dst_to_src->m;
 	int affine = m[6] == 0 && m[7] == 0 && m[8] == 1;
 	int32_t *fx, *fy;
@@ -453,6 +530,12 @@ int warp_image(const struct img *src, struct img *dst, const struct mat3 *dst_to
 	if (src->channels != dst->channels || src->channels < 1 || src->channels > 4)
 		return wn_fail(err, WN_EINVAL, "warp: channel counts differ (%d, %d)",
 			       src->channels, dst->channels);
+	if (simd_allowed && permutation(m, &px0, &py0, &dxx, &dxy, &dyx, &dyy) &&
+	    fabs((double)px0) + dst->width + dst->height < 1e8 &&
+	    fabs((double)py0) + dst->width + dst->height < 1e8) {
+		copy_permuted(src, dst, px0, py0, dxx, dxy, dyx, dyy, fill, fill_px);
+		return 0;
+	}
 	fx = malloc(2 * (size_t)(dst->width > 0 ? dst->width : 1) * sizeof(*fx));
 	if (!fx)
 		return wn_fail(err, WN_ENOMEM, "out of memory");

@@ -69,7 +69,9 @@ int warp_image(const struct img *src, struct img *dst, const struct mat3 *dst_to
 
 /* warp_set_simd() : 0 makes the warps use their plain C taps only (for
  * tests and benchmarks: both give the same bytes); 1, the default, lets
- * them use AVX2 where the CPU has it. Not thread-safe; set it first. */
+ * them use AVX2 where the CPU has it, and copy pixels outright when the
+ * map takes pixel centres to pixel centres (flips, quarter turns, whole-
+ * pixel shifts). Not thread-safe; set it first. */
 void warp_set_simd(int on);
 
 /* Where the pixel centres of output row y sample the source: fills sx[]

@@ -177,8 +177,9 @@ static double unit(uint32_t *s)
 	return (double)lcg(s) / (1 << 24);
 }
 
-/* The vector taps give exactly the plain ones: any size (rows shorter
- * and longer than a vector), any matrix, every fill mode. */
+/* The vector taps and the pixel copies of whole-pixel maps give exactly
+ * the plain taps: any size (rows shorter and longer than a vector), any
+ * matrix, every fill mode. */
 static void test_simd_matches_plain(void **state)
 {
 	static const int sizes[][2] = { { 1, 1 }, { 2, 2 }, { 1, 9 }, { 9, 1 }, { 17, 13 },
@@ -194,14 +195,38 @@ static void test_simd_matches_plain(void **state)
 		for (int y = 0; y < h; y++)  /* texture, so every weight shows */
 			for (int x = 0; x < w * 3; x++)
 				s.pixels[(size_t)y * s.stride + (size_t)x] = (uint8_t)lcg(&seed);
-		for (int trial = 0; trial < 24; trial++) {
+		for (int trial = 0; trial < 48; trial++) {
 			enum warp_fill fill = (enum warp_fill)(trial % 4);
 			struct mat3 m;
 			struct img a, b;
 			int dw = 1 + (int)(lcg(&seed) % 90), dh = 1 + (int)(lcg(&seed) % 60);
 			double k = 3 * unit(&seed);
 
-			if (trial % 3 == 2) {
+			if (trial % 4 == 3) {
+				/* a flip or quarter turn and a whole-pixel shift: the
+				 * copy path against the taps */
+				struct mat3 r, f, t;
+
+				if (trial % 8 == 3) {
+					/* flips of the whole image, shifted by -1..1:
+					 * mostly whole rows inside, copied at once */
+					int fx = lcg(&seed) % 2, fy = lcg(&seed) % 2;
+
+					mat3_scale(&f, fx ? -1 : 1, fy ? -1 : 1);
+					mat3_translate(&t, (fx ? w : 0) + (int)(lcg(&seed) % 3) - 1,
+						       (fy ? h : 0) + (int)(lcg(&seed) % 3) - 1);
+					mat3_mul(&m, &t, &f);
+					dw = w;
+					dh = h;
+				} else {
+					mat3_rotate(&r, 90.0 * (lcg(&seed) % 4));
+					mat3_scale(&f, lcg(&seed) % 2 ? -1 : 1, 1);
+					mat3_translate(&t, (double)(lcg(&seed) % 40) - 20,
+						       (double)(lcg(&seed) % 40) - 20);
+					mat3_mul(&m, &f, &r);
+					mat3_mul(&m, &t, &m);
+				}
+			} else if (trial % 3 == 2) {
 				double src[8] = { 0, 0, dw, 0, dw, dh, 0, dh }, dst[8];
 
 				for (int j = 0; j < 8; j++)

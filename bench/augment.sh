@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# augment against the same pipelines written with OpenCV (python3-opencv:
+# warpAffine, warpPerspective, remap, LUTs), one thread each, on the same
+# 320 px JPEGs, in one run (medians of ROUNDS, tools alternating):
+#
+#   files   JPEG in, JPEG q90 out, one sample per image:
+#           augment -j 1 --samples 1   against  bench/augment_opencv.py
+#   memory  decoded images in, nothing encoded (the operations alone):
+#           build/bench/augment_bench  against  augment_opencv.py --memory
+#
+# Pipelines: seed 003's Augmentor pipeline, seed 002's ImageDataGenerator
+# settings (examples/), and a rotation alone (rotation_range=30, the
+# single-operation figure albumentations publishes).
+#
+#   bench/augment.sh DIR [FILES] [ROUNDS]
+#
+# DIR holds JPEGs (searched recursively), e.g. the scale set of
+# ../shared/bench/make-corpus.py; FILES (default 1000) are taken in name
+# order and first made 320 px on the shorter side with winnow's resize.
+# Needs python3-opencv (make deps BENCH=1).
+set -euo pipefail
+src=$(cd "${1:?usage: bench/augment.sh DIR [FILES] [ROUNDS]}" && pwd)
+files=${2:-1000}
+rounds=${3:-3}
+top=$(cd "$(dirname "$0")/.." && pwd)
+make -s -C "$top" all bench >/dev/null
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+py=/usr/bin/python3
+cv="$top/bench/augment_opencv.py"
+
+mkdir -p "$tmp/raw/all"
+find "$src" -type f -iname "*.jpg" | sort | sed -n "1,${files}p" | while read -r f; do
+  ln "$f" "$tmp/raw/all/$(basename "$f")" 2>/dev/null || cp "$f" "$tmp/raw/all/"
+done
+"$top/bin/resize" --db "$tmp/r.db" --path "$tmp/raw" --out "$tmp/in" --size 320 -q 2>/dev/null
+find "$tmp/in" -type f | sort >"$tmp/list"
+n=$(wc -l <"$tmp/list")
+printf 'rotation_range=30,\n' >"$tmp/rotate.pipeline"
+declare -A pipe=([augmentor]="$top/examples/augmentor-seed003.pipeline"
+                 [keras]="$top/examples/keras-seed002.pipeline"
+                 [rotate]="$tmp/rotate.pipeline")
+
+median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+winnow_files() {
+  local t0 t1
+  rm -rf "$tmp/w" "$tmp/w.db"*
+  t0=$(date +%s.%N)
+  "$top/bin/augment" --db "$tmp/w.db" --path "$tmp/in" --out "$tmp/w" --pipeline "${pipe[$1]}" \
+    --samples 1 -j 1 -q 2>/dev/null
+  t1=$(date +%s.%N)
+  echo "$t1 - $t0" | bc -l
+}
+opencv_files() { rm -rf "$tmp/c"; "$py" "$cv" "$1" "$tmp/list" "$tmp/c" | cut -d' ' -f1; }
+winnow_memory() { "$top/build/bench/augment_bench" "${pipe[$1]}" "$tmp/list" 2 | cut -d' ' -f1; }
+opencv_memory() { "$py" "$cv" --memory "$1" "$tmp/list" 2 | cut -d' ' -f1; }
+
+echo "augment benchmark: $n JPEGs of 320 px from $src, one thread each, $rounds rounds"
+echo "winnow $(git -C "$top" rev-parse --short HEAD); OpenCV $("$py" -c 'import cv2; print(cv2.__version__)'); $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+for r in $(seq "$rounds"); do
+  for p in augmentor keras rotate; do
+    winnow_files "$p" >>"$tmp/f.w.$p"
+    opencv_files "$p" >>"$tmp/f.c.$p"
+    winnow_memory "$p" >>"$tmp/m.w.$p"
+    opencv_memory "$p" >>"$tmp/m.c.$p"
+  done
+done
+printf '%-8s %-10s %14s %14s %7s\n' mode pipeline "winnow img/s" "OpenCV img/s" ratio
+for mode in f m; do
+  for p in augmentor keras rotate; do
+    per=$n
+    [ "$mode" = m ] && per=$((n * 2))
+    w=$(median <"$tmp/$mode.w.$p"); c=$(median <"$tmp/$mode.c.$p")
+    printf '%-8s %-10s %14.0f %14.0f %6.2fx\n' "$([ "$mode" = f ] && echo files || echo memory)" "$p" \
+      "$(echo "$per / $w" | bc -l)" "$(echo "$per / $c" | bc -l)" "$(echo "$c / $w" | bc -l)"
+  done
+done
