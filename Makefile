@@ -6,8 +6,10 @@
 #   make SANITIZE=address,undefined test   the same under ASan and UBSan
 #   make check                 what CI runs: DEVELOPER build, tests, sanitizer tests
 #   make deps                  install what a fresh Debian 12 machine lacks
-#                              (BENCH=1: also what bench/ compares with; FUZZ=1: clang)
+#                              (BENCH=1: also what bench/ compares with; FUZZ=1: clang;
+#                              DOCS=1: what `make docs` needs)
 #   make bench                 build the benchmark helpers (see bench/)
+#   make docs                  remake docs/augment.png, the augment contact sheet
 #   make fuzz                  fuzz the decoders and pipeline parser (FUZZ_SECONDS=60)
 
 CC ?= cc
@@ -19,6 +21,9 @@ DEB_PACKAGES = build-essential pkg-config libturbojpeg0-dev libpng-dev libwebp-d
 BENCH_PACKAGES = python3-pil python3-numpy python3-skimage python3-opencv bc xxhash jdupes fdupes \
 	findimagedupes imagemagick libvips-tools
 FUZZ_PACKAGES = clang
+# grace_hopper.jpg (public domain) is the photo of the contact sheet
+DOCS_PACKAGES = python-matplotlib-data imagemagick fonts-dejavu-core
+SHEET_PHOTO = /usr/share/matplotlib/mpl-data/sample_data/grace_hopper.jpg
 
 WARNINGS = -Wall -Wextra -Wshadow -Wvla -Wformat=2 -Wmissing-prototypes
 CFLAGS ?= -O2 -g
@@ -140,7 +145,8 @@ check:
 	@$(MAKE) --no-print-directory DEVELOPER=1 SANITIZE=address,undefined test
 
 deps:
-	@missing=$$(for p in $(DEB_PACKAGES) $(if $(BENCH),$(BENCH_PACKAGES)) $(if $(FUZZ),$(FUZZ_PACKAGES)); do \
+	@missing=$$(for p in $(DEB_PACKAGES) $(if $(BENCH),$(BENCH_PACKAGES)) $(if $(FUZZ),$(FUZZ_PACKAGES)) \
+		$(if $(DOCS),$(DOCS_PACKAGES)); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 		echo "installing:" $$missing; \
@@ -149,11 +155,15 @@ deps:
 			apt-get install -y -qq --no-install-recommends $$missing; \
 	else echo "deps: everything is installed"; fi
 
+docs: all
+	@test -r $(SHEET_PHOTO) || { echo "docs: $(SHEET_PHOTO) is missing: make deps DOCS=1"; exit 1; }
+	bash docs/augment-sheet.sh $(SHEET_PHOTO) docs/augment.png
+
 clean:
 	rm -rf build bin
 
 
-.PHONY: all bench fuzz test test-programs httpd-plain check deps clean
+.PHONY: all bench fuzz test test-programs httpd-plain check deps docs clean
 .SECONDARY:
 
 -include $(shell find build -name '*.d' 2>/dev/null)
