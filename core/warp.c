@@ -285,31 +285,52 @@ void warp_set_simd(int on)
 #define HAVE_AVX2_PATH 1
 #include <immintrin.h>
 
-/* Four RGB pixels' taps, already gathered as RGBx words, to 16 bytes of
- * RGBx: exactly tap_rgb()'s arithmetic in 16- and 32-bit lanes. */
+/* 8 bytes from p and 8 from q in one register (p low). */
 __attribute__((target("avx2")))
-static inline __m128i taps4(__m128i g00, __m128i g01, __m128i g10, __m128i g11, __m128i axb,
-			    __m128i ayb)
+static inline __m128i load_two(const uint8_t *p, const uint8_t *q)
 {
-	const __m256i one = _mm256_set1_epi16(ONE);
-	__m256i wax = _mm256_cvtepu8_epi16(axb), way = _mm256_cvtepu8_epi16(ayb);
-	__m256i wbx = _mm256_sub_epi16(one, wax), wby = _mm256_sub_epi16(one, way);
-	__m256i top = _mm256_add_epi16(_mm256_mullo_epi16(_mm256_cvtepu8_epi16(g00), wbx),
-				       _mm256_mullo_epi16(_mm256_cvtepu8_epi16(g01), wax));
-	__m256i bot = _mm256_add_epi16(_mm256_mullo_epi16(_mm256_cvtepu8_epi16(g10), wbx),
-				       _mm256_mullo_epi16(_mm256_cvtepu8_epi16(g11), wax));
-	__m256i round = _mm256_set1_epi32((int)ROUND);
-	__m256i lo = _mm256_madd_epi16(_mm256_unpacklo_epi16(top, bot),
-				       _mm256_unpacklo_epi16(wby, way));
-	__m256i hi = _mm256_madd_epi16(_mm256_unpackhi_epi16(top, bot),
-				       _mm256_unpackhi_epi16(wby, way));
-	__m256i v;
+	uint64_t a, b;
 
-	lo = _mm256_srli_epi32(_mm256_add_epi32(lo, round), 2 * FRAC);
-	hi = _mm256_srli_epi32(_mm256_add_epi32(hi, round), 2 * FRAC);
-	v = _mm256_packs_epi32(lo, hi);  /* back in pixel order, per half */
-	v = _mm256_packus_epi16(v, v);
-	return _mm_unpacklo_epi64(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+	memcpy(&a, p, 8);
+	memcpy(&b, q, 8);
+	return _mm_set_epi64x((long long)b, (long long)a);
+}
+
+/* Weights by fraction 0..ONE (ONE: all on the second tap, which nearest
+ * fill's clamp uses). Horizontal: the first pixel's three channels get
+ * ONE - a, the second's a; vertical: (ONE - a, a) pairs for a madd. */
+#define WX(a) { ONE - (a), ONE - (a), ONE - (a), (a), (a), (a), 0, 0 }
+#define WY(a) { ONE - (a), (a), ONE - (a), (a), ONE - (a), (a), ONE - (a), (a) }
+#define R4(M, a) M(a), M((a) + 1), M((a) + 2), M((a) + 3)
+#define R16(M, a) R4(M, a), R4(M, (a) + 4), R4(M, (a) + 8), R4(M, (a) + 12)
+#define R64(M, a) R16(M, a), R16(M, (a) + 16), R16(M, (a) + 32), R16(M, (a) + 48)
+static const int16_t wx_tab[ONE + 1][8] __attribute__((aligned(16))) = {
+	R64(WX, 0), R64(WX, 64), WX(128)
+};
+static const int16_t wy_tab[ONE + 1][8] __attribute__((aligned(16))) = {
+	R64(WY, 0), R64(WY, 64), WY(128)
+};
+
+/* Two RGB pixels' taps: t0/t1 hold each pixel's top two source pixels
+ * (8 bytes from the first: RGB RGB and two spare), b0/b1 the bottom two.
+ * tap_rgb()'s exact arithmetic; the result's lanes 0..2 of each half. */
+__attribute__((target("avx2")))
+static inline __m256i taps2(const uint8_t *t0, const uint8_t *t1, int ax0, int ax1, int ay0,
+			    int ay1, size_t stride)
+{
+	__m256i t = _mm256_cvtepu8_epi16(load_two(t0, t1));
+	__m256i b = _mm256_cvtepu8_epi16(load_two(t0 + stride, t1 + stride));
+	__m256i wx = _mm256_set_m128i(_mm_load_si128((const __m128i *)(const void *)wx_tab[ax1]),
+				      _mm_load_si128((const __m128i *)(const void *)wx_tab[ax0]));
+	__m256i wy = _mm256_set_m128i(_mm_load_si128((const __m128i *)(const void *)wy_tab[ay1]),
+				      _mm_load_si128((const __m128i *)(const void *)wy_tab[ay0]));
+
+	t = _mm256_mullo_epi16(t, wx);
+	b = _mm256_mullo_epi16(b, wx);
+	t = _mm256_add_epi16(t, _mm256_srli_si256(t, 6));
+	b = _mm256_add_epi16(b, _mm256_srli_si256(b, 6));
+	t = _mm256_madd_epi16(_mm256_unpacklo_epi16(t, b), wy);
+	return _mm256_srli_epi32(_mm256_add_epi32(t, _mm256_set1_epi32((int)ROUND)), 2 * FRAC);
 }
 
 /* x0 into [0, n1 - 1] (n1 = n - 1) with the weight of the second tap
@@ -326,8 +347,9 @@ static inline void clamp(__m256i *x0, __m256i *ax, __m256i n1)
 			      _mm256_and_si256(high, _mm256_set1_epi32(ONE)));
 }
 
-/* RGB rows eight pixels at a time where all eight are interior: the
- * four taps of each are gathered, weighted, and packed back to RGB. */
+/* RGB rows eight pixels at a time where all eight are interior (or
+ * clamped, for nearest fill): each pixel's two tap rows are loaded,
+ * weighted two pixels to a register, and packed back to RGB. */
 __attribute__((target("avx2")))
 static void sample_row_rgb_avx2(const struct img *src, const int32_t *fx, const int32_t *fy,
 				int width, enum warp_fill fill, const uint8_t *fill_px, uint8_t *row)
@@ -335,9 +357,7 @@ static void sample_row_rgb_avx2(const struct img *src, const int32_t *fx, const 
 	const __m256i w1 = _mm256_set1_epi32(src->width - 1), h1 = _mm256_set1_epi32(src->height - 1);
 	const __m256i neg = _mm256_set1_epi32(-1), mask = _mm256_set1_epi32(ONE - 1);
 	const __m256i three = _mm256_set1_epi32(3), stride = _mm256_set1_epi32((int)src->stride);
-	const __m256i rep = _mm256_set1_epi32(0x01010101);
 	const __m128i pick = _mm_setr_epi8(0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1);
-	const int *base = (const int *)(const void *)src->pixels;
 	const int nearest = fill == WARP_NEAREST && src->width >= 2 && src->height >= 2;
 	int x = 0;
 
@@ -348,7 +368,8 @@ static void sample_row_rgb_avx2(const struct img *src, const int32_t *fx, const 
 		__m256i in = _mm256_and_si256(
 			_mm256_and_si256(_mm256_cmpgt_epi32(x0, neg), _mm256_cmpgt_epi32(w1, x0)),
 			_mm256_and_si256(_mm256_cmpgt_epi32(y0, neg), _mm256_cmpgt_epi32(h1, y0)));
-		__m256i off, g00, g01, g10, g11, axb, ayb;
+		__m256i off;
+		int32_t o[8], wa[8], wb[8];
 		__m128i a, b;
 		uint8_t *out = row + (size_t)x * 3;
 
@@ -371,21 +392,27 @@ static void sample_row_rgb_avx2(const struct img *src, const int32_t *fx, const 
 			clamp(&y0, &ay, h1);
 		}
 		off = _mm256_add_epi32(_mm256_mullo_epi32(y0, stride), _mm256_mullo_epi32(x0, three));
-		/* byte offsets through a 1-scale gather: reads 4 bytes from a
-		 * pixel, so one past the last pixel (struct img keeps 16) */
-		g00 = _mm256_i32gather_epi32(base, off, 1);
-		g01 = _mm256_i32gather_epi32(base, _mm256_add_epi32(off, three), 1);
-		off = _mm256_add_epi32(off, stride);
-		g10 = _mm256_i32gather_epi32(base, off, 1);
-		g11 = _mm256_i32gather_epi32(base, _mm256_add_epi32(off, three), 1);
-		axb = _mm256_mullo_epi32(ax, rep);
-		ayb = _mm256_mullo_epi32(ay, rep);
-		a = taps4(_mm256_castsi256_si128(g00), _mm256_castsi256_si128(g01),
-			  _mm256_castsi256_si128(g10), _mm256_castsi256_si128(g11),
-			  _mm256_castsi256_si128(axb), _mm256_castsi256_si128(ayb));
-		b = taps4(_mm256_extracti128_si256(g00, 1), _mm256_extracti128_si256(g01, 1),
-			  _mm256_extracti128_si256(g10, 1), _mm256_extracti128_si256(g11, 1),
-			  _mm256_extracti128_si256(axb, 1), _mm256_extracti128_si256(ayb, 1));
+		_mm256_storeu_si256((__m256i *)(void *)o, off);
+		_mm256_storeu_si256((__m256i *)(void *)wa, ax);
+		_mm256_storeu_si256((__m256i *)(void *)wb, ay);
+		/* Plain loads, not gathers: 8 bytes per tap row cover both of
+		 * its pixels (two past them: struct img keeps 16 at its end),
+		 * and gathers are slow where microcode guards them. */
+		{
+			const uint8_t *px = src->pixels;
+			size_t st = src->stride;
+			__m256i v01 = taps2(px + o[0], px + o[1], wa[0], wa[1], wb[0], wb[1], st);
+			__m256i v23 = taps2(px + o[2], px + o[3], wa[2], wa[3], wb[2], wb[3], st);
+			__m256i v45 = taps2(px + o[4], px + o[5], wa[4], wa[5], wb[4], wb[5], st);
+			__m256i v67 = taps2(px + o[6], px + o[7], wa[6], wa[7], wb[6], wb[7], st);
+			/* per half: pixels (0, 2) and (1, 3); then in order */
+			__m256i p = _mm256_packus_epi16(_mm256_packs_epi32(v01, v23),
+							_mm256_packs_epi32(v45, v67));
+
+			/* half 0: px0 px2 px4 px6 (4 bytes each), half 1: px1 px3 px5 px7 */
+			a = _mm_unpacklo_epi32(_mm256_castsi256_si128(p), _mm256_extracti128_si256(p, 1));
+			b = _mm_unpackhi_epi32(_mm256_castsi256_si128(p), _mm256_extracti128_si256(p, 1));
+		}
 		/* RGBx -> RGB: 12 bytes each, written exactly */
 		a = _mm_shuffle_epi8(a, pick);
 		b = _mm_shuffle_epi8(b, pick);
