@@ -10,14 +10,16 @@
 #                              DOCS=1: what `make docs` needs)
 #   make bench                 build the benchmark helpers (see bench/)
 #   make docs                  remake docs/augment.png, the augment contact sheet
+#   make model                 fetch nsfwjs (npm) and convert its models into models/
 #   make fuzz                  fuzz the decoders and pipeline parser (FUZZ_SECONDS=60)
 
 CC ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS = libturbojpeg libpng libwebp libwebpdemux libxxhash sqlite3 libcurl
+PKGS = libturbojpeg libpng libwebp libwebpdemux libxxhash sqlite3 libcurl jansson openblas
 DEB_PACKAGES = build-essential pkg-config libturbojpeg0-dev libpng-dev libwebp-dev \
 	libgif-dev libxxhash-dev libsqlite3-dev libcmocka-dev sqlite3 python3 \
-	libmicrohttpd-dev libcurl4-openssl-dev curl iproute2
+	libmicrohttpd-dev libcurl4-openssl-dev curl iproute2 libjansson-dev libopenblas-dev \
+	python3-skimage python-matplotlib-data
 BENCH_PACKAGES = python3-pil python3-numpy python3-skimage python3-opencv bc xxhash jdupes fdupes \
 	findimagedupes imagemagick libvips-tools
 FUZZ_PACKAGES = clang
@@ -48,7 +50,8 @@ CORE_SRC = core/err.c core/strbuf.c core/fileio.c core/img.c core/orient.c \
 	core/jpeg_markers.c core/jpeg.c core/png.c core/gif.c core/webp.c core/resample.c \
 	core/filehash.c core/dhash.c core/mih.c core/geometry.c core/walk.c core/pool.c \
 	core/progress.c core/quote.c core/urllist.c \
-	core/augpipe.c core/augrng.c core/warp.c core/augplan.c core/augpixel.c
+	core/augpipe.c core/augrng.c core/warp.c core/augplan.c core/augpixel.c \
+	core/nnload.c core/nnrun.c core/nnprep.c
 DB_SRC = db/catalog.c db/schema.c db/images.c db/runs.c db/scan.c db/urls.c
 LIB_SRC = $(CORE_SRC) $(DB_SRC)
 LIB = $(BUILD)/libwinnow.a
@@ -74,7 +77,8 @@ $(BUILD)/%.o: %.c
 	@$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 # The pixel loops want GCC's full vectoriser, which -O2 leaves mostly off.
-$(BUILD)/core/resample.o $(BUILD)/core/warp.o $(BUILD)/core/augpixel.o: CFLAGS += -O3
+$(BUILD)/core/resample.o $(BUILD)/core/warp.o $(BUILD)/core/augpixel.o \
+	$(BUILD)/core/nnrun.o: CFLAGS += -O3
 
 $(LIB): $(call obj,$(LIB_SRC))
 	@rm -f $@
@@ -100,6 +104,9 @@ $(BUILD)/tests/mkfixtures: $(call obj,tests/mkfixtures.c $(FIXTURE_SRC)) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 # The test web server (scraper tests and bench/scraper.sh).
+$(BUILD)/tests/nntool: $(call obj,tests/nntool.c) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
 $(BUILD)/tests/httpd: $(call obj,tests/httpd.c $(FIXTURE_SRC)) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(shell $(PKG_CONFIG) --libs libmicrohttpd)
 
@@ -130,14 +137,20 @@ build/fuzz/%: tests/fuzz/%.c $(LIB_SRC)
 # The test web server is a fixture, not code under test: the suite always
 # runs its plain build, also under SANITIZE (an ASan server with a thread
 # per connection stopped accepting under the scraper's load).
+ifdef SANITIZE
 httpd-plain:
 	@$(MAKE) --no-print-directory SANITIZE= build/tests/httpd
+else
+# the same objects as this build: no second make racing it for them
+httpd-plain: build/tests/httpd
+endif
 
-test-programs: all $(addprefix $(BUILD)/tests/,$(UNIT_TESTS)) $(BUILD)/tests/mkfixtures httpd-plain
+test-programs: all $(addprefix $(BUILD)/tests/,$(UNIT_TESTS)) $(BUILD)/tests/mkfixtures \
+	$(BUILD)/tests/nntool httpd-plain
 
 test: test-programs
 	@WINNOW_BIN=$(CURDIR)/$(BIN) WINNOW_TESTBIN=$(CURDIR)/$(BUILD)/tests \
-		WINNOW_HTTPD=$(CURDIR)/build/tests/httpd \
+		WINNOW_HTTPD=$(CURDIR)/build/tests/httpd WINNOW_GOLDEN=$(CURDIR)/build/golden \
 		tests/run.sh $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 
 check:
@@ -154,6 +167,29 @@ deps:
 		DEBIAN_FRONTEND=noninteractive $(if $(filter 0,$(shell id -u)),,sudo) \
 			apt-get install -y -qq --no-install-recommends $$missing; \
 	else echo "deps: everything is installed"; fi
+	@command -v npm >/dev/null || { $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -qq nodejs npm; }
+	@$(MAKE) --no-print-directory model node-deps
+
+# TensorFlow.js for the parity test's reference side (tests/node/).
+node-deps: tests/node/node_modules/.package-lock.json
+tests/node/node_modules/.package-lock.json: tests/node/package.json tests/node/package-lock.json
+	cd tests/node && npm ci --no-audit --no-fund --silent
+
+# The nsfwjs models (MIT), converted to TensorFlow.js layers-model files.
+NSFWJS_VERSION = 4.4.0
+NSFWJS_DIR = models/.nsfwjs-$(NSFWJS_VERSION)
+MODEL_NAMES = mobilenet_v2 inception_v3
+
+model: $(foreach m,$(MODEL_NAMES),models/$(m)/model.json)
+
+$(NSFWJS_DIR)/package/package.json:
+	@mkdir -p $(NSFWJS_DIR)
+	cd $(NSFWJS_DIR) && npm pack --silent nsfwjs@$(NSFWJS_VERSION) >/dev/null && \
+		tar xzf nsfwjs-$(NSFWJS_VERSION).tgz && rm nsfwjs-$(NSFWJS_VERSION).tgz
+	@touch $@
+
+models/%/model.json: $(NSFWJS_DIR)/package/package.json tools/nsfwjs-to-tfjs.js
+	node tools/nsfwjs-to-tfjs.js $(NSFWJS_DIR)/package/dist/models/$* models/$*
 
 docs: all
 	@test -r $(SHEET_PHOTO) || { echo "docs: $(SHEET_PHOTO) is missing: make deps DOCS=1"; exit 1; }
@@ -163,7 +199,7 @@ clean:
 	rm -rf build bin
 
 
-.PHONY: all bench fuzz test test-programs httpd-plain check deps docs clean
+.PHONY: all bench fuzz test test-programs httpd-plain check deps docs model node-deps clean
 .SECONDARY:
 
 -include $(shell find build -name '*.d' 2>/dev/null)

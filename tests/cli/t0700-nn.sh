@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# The classifier engine against TensorFlow.js: the nsfwjs models on real
+# photos, a small model with the other layers, the nsfwjs preprocessing,
+# and damaged model files.
+#
+# The reference outputs come from tests/node/tfjs-golden.js (tfjs, CPU
+# backend). InceptionV3 takes tfjs about 15 s an image, so they are kept in
+# $WINNOW_GOLDEN (make test: build/golden), keyed by the hash of the model,
+# the inputs and the script.
+here=$(cd "$(dirname "$0")/.." && pwd)
+top=$(cd "$here/.." && pwd)
+. "$(dirname "$0")/lib.sh"
+
+golden_js="$here/node/tfjs-golden.js"
+cache=${WINNOW_GOLDEN:-$scratch/golden}
+mkdir -p "$cache"
+skd=/usr/lib/python3/dist-packages/skimage/data
+photos="$skd/astronaut.png $skd/chelsea.png $skd/coffee.png $skd/rocket.jpg $skd/retina.jpg
+  $skd/hubble_deep_field.jpg $skd/motorcycle_left.png $skd/grass.png $skd/color.png
+  $skd/camera.png /usr/share/matplotlib/mpl-data/sample_data/grace_hopper.jpg"
+
+# golden MODEL IN OUT [PARTS]: tfjs' outputs for the tensors in IN, from
+# the cache or computed (split over PARTS node processes).
+golden() {
+  local model=$1 in=$2 out=$3 parts=${4:-1} key per n
+  key=$(cat "$model/model.json" "$in" "$golden_js" | sha256sum | cut -c1-32)
+  if [ ! -s "$cache/$key" ]; then
+    read -r per < <(nntool info "$model" | awk 'NR == 1 {split($2, s, "x"); print s[1] * s[2] * s[3] * 4}')
+    n=$(( $(stat -c %s "$in") / per ))
+    for p in $(seq 0 $((parts - 1))); do
+      from=$(( n * p / parts )); to=$(( n * (p + 1) / parts ))
+      tail -c +$((from * per + 1)) "$in" | head -c $(((to - from) * per)) >"$in.$p"
+      node "$golden_js" "$model" "$in.$p" "$out.$p" 2>/dev/null &
+    done
+    wait
+    for p in $(seq 0 $((parts - 1))); do cat "$out.$p"; done >"$cache/$key.tmp"
+    mv "$cache/$key.tmp" "$cache/$key"
+  fi
+  cp "$cache/$key" "$out"
+}
+
+per_image() {  # values per image in nntool run's output
+  nntool info "$1" | awk 'NR == 1 {print $4 + $6}'
+}
+
+test_expect 'MobileNetV2 matches TensorFlow.js within 1e-4 on 11 real photos' '
+  nntool info "$top/models/mobilenet_v2" | grep -q "^input 224x224x3 classes 5 embedding 1280 "
+  nntool info "$top/models/mobilenet_v2" | grep -q "^class 3 Porn$"
+  nntool prep "$top/models/mobilenet_v2" m.in $photos
+  nntool run "$top/models/mobilenet_v2" m.in m.c
+  golden "$top/models/mobilenet_v2" m.in m.g
+  node "$golden_js" --compare m.c m.g "$(per_image "$top/models/mobilenet_v2")" 1e-4 >cmp
+  grep -q "^11 inputs" cmp
+'
+
+test_expect 'InceptionV3 matches TensorFlow.js within 1e-4 on 11 real photos' '
+  nntool info "$top/models/inception_v3" | grep -q "^input 299x299x3 classes 5 embedding 2048 "
+  nntool prep "$top/models/inception_v3" i.in $photos
+  nntool run "$top/models/inception_v3" i.in i.c
+  golden "$top/models/inception_v3" i.in i.g 2
+  node "$golden_js" --compare i.c i.g "$(per_image "$top/models/inception_v3")" 1e-4 >cmp
+  grep -q "^11 inputs" cmp
+'
+
+test_expect 'the nsfwjs preprocessing is exactly nsfwjs'"'"'s' '
+  rm -f ref.in
+  for f in $skd/chelsea.png $skd/rocket.jpg /usr/share/matplotlib/mpl-data/sample_data/grace_hopper.jpg; do
+    wh=$(nntool rgb "$f" rgb.u8)
+    node "$golden_js" --nsfwjs-prep rgb.u8 $wh 224 ref.in 2>/dev/null
+  done
+  nntool prep "$top/models/mobilenet_v2" --nsfwjs ours.in $skd/chelsea.png $skd/rocket.jpg \
+    /usr/share/matplotlib/mpl-data/sample_data/grace_hopper.jpg
+  node "$golden_js" --compare ours.in ref.in 150528 1e-6
+  # and it is not the default preprocessing
+  nntool prep "$top/models/mobilenet_v2" def.in $skd/chelsea.png $skd/rocket.jpg \
+    /usr/share/matplotlib/mpl-data/sample_data/grace_hopper.jpg
+  ! node "$golden_js" --compare def.in ref.in 150528 1e-3
+'
+
+test_expect 'the other layers match TensorFlow.js too (a small model)' '
+  node "$here/node/tiny-model.js" tiny
+  python3 -c "
+import random, struct
+random.seed(3)
+open(\"t.in\", \"wb\").write(struct.pack(\"<%df\" % (13 * 11 * 3 * 6), *[random.random() * 2 - 0.5 for _ in range(13 * 11 * 3 * 6)]))"
+  nntool run tiny t.in t.c
+  golden tiny t.in t.g
+  node "$golden_js" --compare t.c t.g "$(per_image tiny)" 1e-5
+'
+
+test_expect 'damaged or unsupported model files are named with the cause' '
+  expect_exit 1 nntool info nowhere 2>err
+  grep -q "nowhere/model.json: No such file or directory" err
+  cp -r tiny bad1 && sed -i "s/\"Dense\"/\"LSTM\"/" bad1/model.json
+  expect_exit 1 nntool info bad1 2>err
+  grep -q "bad1/model.json: unsupported layer type .LSTM." err
+  cp -r tiny bad2 && truncate -s -7 bad2/group1-shard1of1.bin
+  expect_exit 1 nntool info bad2 2>err
+  grep -q "bad2/model.json: the shards are shorter than the manifest says" err
+  cp -r tiny bad3 && printf "{\"modelTopology\": [" >bad3/model.json
+  expect_exit 1 nntool info bad3 2>err
+  grep -q "bad3/model.json: not JSON" err
+  cp -r tiny bad4 && sed -i "s/\"fc\/bias\"/\"fc\/bias_other\"/" bad4/model.json
+  expect_exit 1 nntool info bad4 2>err
+  grep -q "missing weight .fc/bias." err
+  cp -r tiny bad5 && sed -i "s/group1-shard1of1.bin/..\/..\/etc\/passwd/" bad5/model.json
+  expect_exit 1 nntool info bad5 2>err
+  grep -q "a bad shard path" err
+'
+
+test_done
