@@ -51,18 +51,19 @@ CORE_SRC = core/err.c core/strbuf.c core/fileio.c core/img.c core/orient.c \
 	core/filehash.c core/dhash.c core/mih.c core/geometry.c core/walk.c core/pool.c \
 	core/progress.c core/quote.c core/urllist.c \
 	core/augpipe.c core/augrng.c core/warp.c core/augplan.c core/augpixel.c \
-	core/nnload.c core/nnrun.c core/nnprep.c
-DB_SRC = db/catalog.c db/schema.c db/images.c db/runs.c db/scan.c db/urls.c
+	core/nnload.c core/nnrun.c core/nnprep.c core/softreg.c core/cleanlab.c
+DB_SRC = db/catalog.c db/schema.c db/images.c db/runs.c db/scan.c db/urls.c db/predictions.c
 LIB_SRC = $(CORE_SRC) $(DB_SRC)
 LIB = $(BUILD)/libwinnow.a
 
-COMMANDS = augment db dedup resize scraper
+COMMANDS = augment db dedup label resize scraper
 CLI_SRC = cli/cli.c
 # Each command's own sources (db/ also holds the catalog library).
 db_SRC = db/main.c $(wildcard db/cmd_*.c)
 dedup_SRC = $(wildcard dedup/*.c)
 resize_SRC = $(wildcard resize/*.c)
 augment_SRC = $(wildcard augment/*.c)
+label_SRC = $(wildcard label/*.c)
 scraper_SRC = $(wildcard scraper/*.c) resize/job.c
 FIXTURE_SRC = tests/fixtures.c
 UNIT_TESTS = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))

@@ -307,3 +307,36 @@ int images_stats(struct catalog *cat, image_stats_fn fn, void *data, struct wn_e
 	sqlite3_finalize(st);
 	return ret;
 }
+
+int images_conflicts(struct catalog *cat, const char *path_prefix, conflict_fn fn, void *data,
+		     struct wn_err *err)
+{
+	static const char sql[] =
+		"SELECT a.path, a.class, b.path, b.class FROM images a JOIN images b"
+		"  ON b.xxh3 = a.xxh3 AND b.id != a.id AND b.class != a.class"
+		" WHERE a.status = 'ok' AND b.status = 'ok' AND a.xxh3 IS NOT NULL"
+		"  AND (?1 IS NULL OR (substr(a.path, 1, length(?1)) = ?1"
+		"   AND substr(b.path, 1, length(?1)) = ?1))"
+		" ORDER BY a.path, b.class, b.path";
+	sqlite3_stmt *st;
+	int rc, ret = 0;
+
+	if (sqlite3_prepare_v2(cat->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return catalog_fail(cat, err, "cannot list conflicts");
+	if (path_prefix && *path_prefix)
+		sqlite3_bind_text(st, 1, path_prefix, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		ret = fn((const char *)sqlite3_column_text(st, 0),
+			 (const char *)sqlite3_column_text(st, 1),
+			 (const char *)sqlite3_column_text(st, 2),
+			 (const char *)sqlite3_column_text(st, 3), data);
+		if (ret)
+			break;
+	}
+	if (!ret && rc != SQLITE_DONE)
+		ret = catalog_fail(cat, err, "cannot list conflicts");
+	sqlite3_finalize(st);
+	return ret;
+}

@@ -112,6 +112,14 @@ typedef int (*image_fn)(const struct image_row *row, void *data);
 int images_foreach(struct catalog *cat, const struct image_filter *filter, image_fn fn,
 		   void *data, struct wn_err *err);
 
+/* Label conflicts: an ok image whose exact copy (same XXH3-128) sits in
+ * another class folder, both under path_prefix (NULL: anywhere). One call
+ * per (image, copy) pair, by path, then the copy's class and path. */
+typedef int (*conflict_fn)(const char *path, const char *class_name, const char *other_path,
+			   const char *other_class, void *data);
+int images_conflicts(struct catalog *cat, const char *path_prefix, conflict_fn fn, void *data,
+		     struct wn_err *err);
+
 /* Counts per (class, status), for `db stats`. class_name NULL: no class. */
 typedef int (*image_stats_fn)(const char *class_name, enum image_status status,
 			      int64_t count, int64_t bytes, void *data);

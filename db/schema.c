@@ -86,6 +86,32 @@ static const char *const migrations[] = {
 	/* 4: what an augmented image's random draws were (JSON), so one
 	 * output can be remade alone and audited. */
 	"ALTER TABLE derived ADD COLUMN lineage TEXT;",
+
+	/* 5: what a classifier made of each image (label predict), and the
+	 * out-of-sample probabilities of a trained head (label train). */
+	"CREATE TABLE predictions ("
+	"  image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,"
+	"  model TEXT NOT NULL,"         /* \"mobilenet_v2\", or \"cv:<head>\" */
+	"  prep TEXT NOT NULL,"          /* \"default\" or \"nsfwjs\" */
+	"  xxh3 BLOB NOT NULL,"          /* the file's XXH3-128 when predicted */
+	"  classes TEXT NOT NULL,"       /* JSON array, the order of probs */
+	"  probs BLOB NOT NULL,"         /* float32 little-endian, one a class */
+	"  embedding BLOB,"              /* float32 little-endian */
+	"  made_ms INTEGER NOT NULL,"
+	"  PRIMARY KEY (image_id, model, prep)"
+	");"
+	"CREATE TABLE heads ("
+	"  name TEXT PRIMARY KEY,"       /* the model it reads, \"mobilenet_v2\" */
+	"  prep TEXT NOT NULL,"
+	"  classes TEXT NOT NULL,"       /* JSON array of folder classes */
+	"  dim INTEGER NOT NULL,"
+	"  mean BLOB NOT NULL, scale BLOB NOT NULL,"  /* standardisation, float32 */
+	"  weights BLOB NOT NULL, bias BLOB NOT NULL," /* dim x classes, classes */
+	"  folds INTEGER NOT NULL, l2 REAL NOT NULL,"
+	"  images INTEGER NOT NULL, accuracy REAL NOT NULL,"
+	"  made_ms INTEGER NOT NULL"
+	");"
+	"CREATE INDEX images_by_xxh3 ON images(xxh3);",
 };
 
 const int CATALOG_SCHEMA_VERSION = (int)(sizeof(migrations) / sizeof(migrations[0]));

@@ -1,0 +1,412 @@
+/* label predict: the classifier's probabilities and embedding for every
+ * image under a folder, kept in the catalog and reused while the file is
+ * unchanged. The folder is catalogued first (as db scan does), so corrupt
+ * files are known and reported before any inference. */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/cli.h"
+#include "core/fileio.h"
+#include "core/nn.h"
+#include "core/pool.h"
+#include "core/progress.h"
+#include "core/quote.h"
+#include "db/images.h"
+#include "db/predictions.h"
+#include "db/runs.h"
+#include "db/scan.h"
+#include "label.h"
+
+#define BATCH 64
+
+static const char usage[] =
+	"usage: label predict --path DIR [--model NAME] [--nsfwjs-compat] [options]\n"
+	"\n"
+	"Runs the classifier on every image under DIR (DIR/<class>/<file>) and keeps,\n"
+	"per image, the class probabilities and the embedding (the model's Flatten\n"
+	"output: 1280 floats for MobileNetV2, 2048 for InceptionV3) in the catalog.\n"
+	"Images predicted before and unchanged since are not read again. The folder\n"
+	"is catalogued first; corrupt files are reported and skipped.\n"
+	"\n"
+	"Images are decoded at a reduced size when they are JPEGs and scaled to the\n"
+	"model's square input with Lanczos3, without cropping. --nsfwjs-compat does\n"
+	"exactly what nsfwjs does instead (full decode, bilinear with align_corners),\n"
+	"so the numbers can be compared with it.\n"
+	"\n"
+	"Options:\n"
+	"  --path DIR        the dataset root\n"
+	"  --model NAME      mobilenet_v2 (default, 224 px) or inception_v3 (299 px),\n"
+	"                    or a folder holding a TensorFlow.js layers model\n"
+	"  --nsfwjs-compat   nsfwjs' own preprocessing\n"
+	"  --format F        also print one row per image: text, csv (header\n"
+	"                    path,<class>,...) or jsonl\n"
+	"  -j, --jobs N      worker threads (default: all cores)\n"
+	"  --max-bytes N     larger files are corrupt (default 64M)\n"
+	"  --max-pixels N    larger images are corrupt (default 100000000)\n"
+	"  -q, --quiet       no progress line\n"
+	"  --db FILE         the catalog (default: $WINNOW_DB, else ./winnow.db)\n"
+	"\n"
+	"Examples:\n"
+	"  label predict --path train\n"
+	"  label predict --path train --model inception_v3 -j 2\n"
+	"  label predict --path test --format csv > probs.csv\n"
+	"\n"
+	"The models are nsfwjs' (MIT); 'make model' fetches and converts them.\n"
+	"\n"
+	"Exit status: 0 done; 1 done, but some images failed (each reported);\n"
+	"2 bad usage; 3 fatal (catalog, model or I/O).\n";
+
+struct item {
+	int64_t id;
+	char *path, *disk, *class_name;
+	uint8_t xxh3[16];
+	float *probs;             /* nn_classes() */
+	int have;                 /* probs valid (from the catalog or this run) */
+	float *embedding;         /* this run's, until recorded */
+	int failed;
+	struct wn_err err;
+};
+
+struct predict {
+	const struct nn_model *m;
+	struct catalog *cat;
+	uint64_t gone;            /* catalogued, but no longer on disk */
+	enum nn_prep prep;
+	struct img_limits limits;
+	struct progress *prog;
+	struct item *items;
+	size_t n, cap;
+	uint64_t corrupt;
+};
+
+struct job {
+	struct predict *pr;
+	struct item *it;
+};
+
+static void run_job(void *arg)
+{
+	struct job *j = arg;
+	const struct nn_model *m = j->pr->m;
+	size_t in_n = (size_t)nn_input_height(m) * (size_t)nn_input_width(m) * 3;
+	float *in = malloc(in_n * sizeof(float));
+	uint8_t *buf = NULL;
+	size_t len = 0;
+
+	j->it->embedding = malloc(((size_t)nn_embedding_size(m) + 1) * sizeof(float));
+	if (!in || !j->it->embedding) {
+		wn_fail(&j->it->err, WN_ENOMEM, "out of memory");
+		j->it->failed = 1;
+	} else if (read_file_limited(j->it->disk, j->pr->limits.max_bytes, &buf, &len, &j->it->err) ||
+		   nn_prepare(buf, len, nn_input_height(m), nn_input_width(m), j->pr->prep,
+			      &j->pr->limits, in, &j->it->err) ||
+		   nn_run(m, in, j->it->probs, j->it->embedding, &j->it->err)) {
+		j->it->failed = 1;
+	} else {
+		j->it->have = 1;
+	}
+	free(in);
+	free(buf);
+	progress_add(j->pr->prog, 1, j->it->failed);
+}
+
+static int collect(const struct image_row *row, void *data)
+{
+	struct predict *pr = data;
+	struct item *it;
+
+	if (!row->has_xxh3)
+		return 0;
+	if (!label_on_disk(pr->cat, row->path)) {
+		pr->gone++;
+		return 0;
+	}
+	if (pr->n == pr->cap) {
+		size_t cap = pr->cap ? 2 * pr->cap : 1024;
+		struct item *grown = realloc(pr->items, cap * sizeof(*grown));
+
+		if (!grown)
+			return -2;
+		pr->items = grown;
+		pr->cap = cap;
+	}
+	it = &pr->items[pr->n];
+	memset(it, 0, sizeof(*it));
+	it->id = row->id;
+	memcpy(it->xxh3, row->xxh3, 16);
+	it->path = strdup(row->path);
+	it->class_name = row->class_name ? strdup(row->class_name) : NULL;
+	pr->n++;
+	if (!it->path || (row->class_name && !it->class_name))
+		return -2;
+	return 0;
+}
+
+static void report(const char *path, const char *cause, int unreadable, void *data)
+{
+	(void)unreadable;
+	((struct predict *)data)->corrupt++;
+	cli_file_error(path, cause);
+}
+
+/* The class names as a JSON array, for the catalog. */
+static int classes_json(const struct nn_model *m, struct strbuf *out)
+{
+	int bad = strbuf_addch(out, '[');
+
+	for (int i = 0; i < nn_classes(m); i++) {
+		bad |= i ? strbuf_addch(out, ',') : 0;
+		bad |= quote_json(out, nn_class_name(m, i));
+	}
+	return bad | strbuf_addch(out, ']');
+}
+
+static void print_rows(const struct predict *pr, enum out_format fmt)
+{
+	int k = nn_classes(pr->m);
+	const char **cols = calloc((size_t)k + 1, sizeof(*cols));
+	struct table t;
+	char v[32];
+
+	if (!cols)
+		return;
+	cols[0] = "path";
+	for (int i = 0; i < k; i++)
+		cols[i + 1] = nn_class_name(pr->m, i);
+	table_begin(&t, fmt, stdout, cols, k + 1);
+	for (size_t i = 0; i < pr->n; i++) {
+		if (!pr->items[i].have)
+			continue;
+		table_str(&t, pr->items[i].path);
+		for (int c = 0; c < k; c++) {
+			snprintf(v, sizeof(v), "%.6f", pr->items[i].probs[c]);
+			table_str(&t, v);
+		}
+		table_end_row(&t);
+	}
+	table_end(&t);
+	free(cols);
+}
+
+int cmd_predict(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "path", required_argument, NULL, 'p' },
+		{ "model", required_argument, NULL, 'm' },
+		{ "nsfwjs-compat", no_argument, NULL, 'N' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "jobs", required_argument, NULL, 'j' },
+		{ "max-bytes", required_argument, NULL, 'B' },
+		{ "max-pixels", required_argument, NULL, 'P' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "db", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct predict pr = { 0 };
+	struct scan_opts so;
+	struct scan_stats ss = { 0 };
+	struct catalog *cat = NULL;
+	struct nn_model *model = NULL;
+	struct pool *pool = NULL;
+	struct wn_err err = { 0 };
+	struct strbuf prefix = STRBUF_INIT, classes = STRBUF_INIT;
+	const char *root = NULL, *model_name = "mobilenet_v2", *db = NULL, *key;
+	struct image_filter filter = { NULL, IMAGE_OK, NULL };
+	enum out_format fmt = FMT_TEXT;
+	struct job *jobs = NULL;
+	int threads = 0, quiet = 0, print = 0, rc = EXIT_FATAL, c;
+	uint64_t v, made = 0, reused = 0, failed = 0;
+	int64_t run_id = 0;
+	struct timespec t0, t1;
+	char counts[256];
+
+	scan_opts_init(&so);
+	pr.limits = so.limits;
+	while ((c = getopt_long(argc, argv, "p:j:qh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p': root = optarg; break;
+		case 'm': model_name = optarg; break;
+		case 'N': pr.prep = NN_PREP_NSFWJS; break;
+		case 'f':
+			if (cli_parse_format(optarg, &fmt))
+				return EXIT_USAGE;
+			print = 1;
+			break;
+		case 'j': if (cli_parse_jobs(optarg, &threads)) return EXIT_USAGE; break;
+		case 'B':
+			if (cli_parse_bytes("--max-bytes", optarg, &v))
+				return EXIT_USAGE;
+			pr.limits.max_bytes = (size_t)v;
+			break;
+		case 'P':
+			if (cli_parse_uint("--max-pixels", optarg, UINT64_MAX, &v))
+				return EXIT_USAGE;
+			pr.limits.max_pixels = v;
+			break;
+		case 'q': quiet = 1; break;
+		case 'd': db = optarg; break;
+		case 'h': fputs(usage, stdout); return EXIT_DONE;
+		default: return cli_usage_error("see 'label predict --help'");
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error("unexpected argument '%s'", argv[optind]);
+	if (!root)
+		return cli_usage_error("which folder? give --path DIR");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (label_load_model(model_name, &model, &err)) {
+		cli_error("%s", err.msg);
+		return EXIT_FATAL;
+	}
+	pr.m = model;
+	key = label_model_key(model_name);
+	so.threads = threads;
+	so.limits = pr.limits;
+	so.on_problem = report;
+	so.data = &pr;
+	so.progress = quiet ? NULL : progress_stream_for();
+	if (catalog_open(cli_db_path(db), CATALOG_CREATE, &cat, &err) ||
+	    run_begin(cat, "label predict", argc, argv, &run_id, &err) ||
+	    catalog_rel_dir(cat, root, &prefix, &err) ||
+	    scan_tree(cat, root, &so, &ss, &err))
+		goto fail;
+	if (prefix.len)
+		strbuf_addch(&prefix, '/');
+	filter.path_prefix = prefix.len ? prefix.buf : NULL;
+	pr.cat = cat;
+	if (images_foreach(cat, &filter, collect, &pr, &err) == -2 || classes_json(model, &classes)) {
+		wn_fail(&err, WN_ENOMEM, "out of memory");
+		goto fail;
+	}
+	if (err.code)
+		goto fail;
+	/* what the catalog already has, and the rest to run */
+	jobs = calloc(pr.n ? pr.n : 1, sizeof(*jobs));
+	pool = pool_create(threads);
+	if (!jobs || !pool) {
+		wn_fail(&err, WN_ENOMEM, "out of memory or threads");
+		goto fail;
+	}
+	for (size_t i = 0; i < pr.n; i++) {
+		struct item *it = &pr.items[i];
+		struct strbuf disk = STRBUF_INIT;
+		int n = 0, got;
+
+		it->probs = malloc((size_t)nn_classes(model) * sizeof(float));
+		if (!it->probs || catalog_disk_path(cat, it->path, &disk)) {
+			wn_fail(&err, WN_ENOMEM, "out of memory");
+			goto fail;
+		}
+		it->disk = strbuf_detach(&disk);
+		got = predictions_get(cat, it->id, key, label_prep_name(pr.prep), it->xxh3, it->probs,
+				      nn_classes(model), &n, &err);
+		if (got < 0)
+			goto fail;
+		it->have = got && n == nn_classes(model);
+	}
+	{
+		uint64_t todo = 0;
+
+		for (size_t i = 0; i < pr.n; i++)
+			todo += !pr.items[i].have;
+		pr.prog = progress_start(so.progress, "label predict", todo);
+	}
+	for (size_t i0 = 0; i0 < pr.n; i0 += BATCH) {
+		size_t i1 = i0 + BATCH < pr.n ? i0 + BATCH : pr.n;
+
+		for (size_t i = i0; i < i1; i++) {
+			if (pr.items[i].have) {
+				reused++;
+				continue;
+			}
+			jobs[i].pr = &pr;
+			jobs[i].it = &pr.items[i];
+			pool_submit(pool, run_job, &jobs[i]);
+		}
+		pool_wait(pool);
+		if (catalog_begin(cat, &err))
+			goto fail;
+		for (size_t i = i0; i < i1; i++) {
+			struct item *it = &pr.items[i];
+			struct prediction p;
+
+			if (!jobs[i].it)
+				continue;
+			if (it->failed) {
+				failed++;
+				cli_file_error(it->disk, wn_err_cause(&it->err, it->disk));
+				continue;
+			}
+			memset(&p, 0, sizeof(p));
+			p.image_id = it->id;
+			p.model = key;
+			p.prep = label_prep_name(pr.prep);
+			memcpy(p.xxh3, it->xxh3, 16);
+			p.classes = classes.buf;
+			p.probs = it->probs;
+			p.nprobs = nn_classes(model);
+			p.embedding = it->embedding;
+			p.nembedding = nn_embedding_size(model);
+			if (predictions_set(cat, &p, &err)) {
+				catalog_rollback(cat);
+				goto fail;
+			}
+			made++;
+			free(it->embedding);
+			it->embedding = NULL;
+		}
+		if (catalog_commit(cat, &err))
+			goto fail;
+	}
+	progress_finish(pr.prog);
+	pr.prog = NULL;
+	if (print)
+		print_rows(&pr, fmt);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	{
+		double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+
+		fprintf(stderr, "label predict: %zu images: %" PRIu64 " predicted, %" PRIu64
+			" unchanged, %" PRIu64 " failed, %" PRIu64 " corrupt; %s, %.1f s (%.1f images/s)\n",
+			pr.n, made, reused, failed, ss.corrupt + ss.unreadable, key, secs,
+			secs > 0 ? (double)made / secs : 0.0);
+		if (pr.gone)
+			fprintf(stderr, "label predict: %" PRIu64 " catalogued images under %s are no "
+				"longer there (moved or deleted; 'db check' lists them): left out\n",
+				pr.gone, root);
+	}
+	rc = failed || ss.corrupt || ss.unreadable ? EXIT_PARTIAL : EXIT_DONE;
+	goto done;
+fail:
+	cli_error("%s", err.msg);
+	rc = EXIT_FATAL;
+done:
+	progress_finish(pr.prog);
+	snprintf(counts, sizeof(counts),
+		 "{\"images\":%zu,\"predicted\":%" PRIu64 ",\"unchanged\":%" PRIu64 ",\"failed\":%"
+		 PRIu64 ",\"corrupt\":%" PRIu64 "}", pr.n, made, reused, failed,
+		 ss.corrupt + ss.unreadable);
+	if (run_id && run_finish(cat, run_id, rc, counts, &err) && rc != EXIT_FATAL) {
+		cli_error("%s", err.msg);
+		rc = EXIT_FATAL;
+	}
+	pool_free(pool);
+	for (size_t i = 0; i < pr.n; i++) {
+		free(pr.items[i].path);
+		free(pr.items[i].disk);
+		free(pr.items[i].class_name);
+		free(pr.items[i].probs);
+		free(pr.items[i].embedding);
+	}
+	free(pr.items);
+	free(jobs);
+	strbuf_release(&prefix);
+	strbuf_release(&classes);
+	catalog_close(cat);
+	nn_model_free(model);
+	return rc;
+}

@@ -1,0 +1,357 @@
+/* label suspects: confident learning on out-of-sample probabilities, most
+ * likely mislabel first. The trained head's cross-validated probabilities
+ * when there are some; else the pretrained model's, when every folder
+ * maps onto one of its classes. Exact copies that sit in two class
+ * folders are suspects too, listed first. */
+#include <ctype.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "core/cleanlab.h"
+#include "db/images.h"
+#include "db/predictions.h"
+#include "label.h"
+
+static const char usage[] =
+	"usage: label suspects --path DIR [--top N] [--format F] [options]\n"
+	"\n"
+	"Lists the images most likely to sit in the wrong class folder, by confident\n"
+	"learning (Northcutt et al. 2021: per-class thresholds, the confident joint,\n"
+	"pruning by noise rate) on out-of-sample probabilities, most likely first\n"
+	"(ranked by normalised margin). The probabilities are the trained head's\n"
+	"(label train) when there are some, else the pretrained model's when every\n"
+	"folder maps onto one of its classes: case-insensitively, singular or plural\n"
+	"(drawings -> Drawing), or as --map says. Exact copies in two class folders\n"
+	"are listed first.\n"
+	"\n"
+	"Columns: path, given (the folder), predicted (the likeliest class),\n"
+	"confidence (its probability), score (how likely the folder is wrong, 0..1:\n"
+	"(p of the likeliest other class - p of the folder + 1) / 2).\n"
+	"\n"
+	"Options:\n"
+	"  --path DIR        the dataset root (DIR/<class>/<file>)\n"
+	"  --top N           the N likeliest mislabels, flagged or not (default: the\n"
+	"                    ones confident learning flags)\n"
+	"  --model NAME      whose predictions (default mobilenet_v2)\n"
+	"  --nsfwjs-compat   those of 'label predict --nsfwjs-compat'\n"
+	"  --pretrained      use the model's own classes even when a head exists\n"
+	"  --map F=C         folder F is the model's class C (repeatable)\n"
+	"  --format F        text (default), csv or jsonl\n"
+	"  --db FILE         the catalog (default: $WINNOW_DB, else ./winnow.db)\n"
+	"\n"
+	"Examples:\n"
+	"  label suspects --path train --format csv > suspects.csv\n"
+	"  label suspects --path train --top 500\n"
+	"  label suspects --path data --pretrained --map nsfw=Porn --map safe=Neutral\n"
+	"\n"
+	"Exit status: 0 done; 2 bad usage, no predictions, or folders that map onto\n"
+	"no class; 3 fatal.\n";
+
+#define MAX_MAPS 64
+
+struct set {
+	char **path, **given;
+	int64_t *id;
+	float *probs;
+	int *y;
+	size_t n, cap;
+	char **classes;   /* the probabilities' classes */
+	int k;
+	const char *const *maps;
+	int nmaps;
+	const char *unmapped;  /* first folder with no class */
+	int mapping;           /* 0: classes are folders (head); 1: map folders */
+	struct catalog *cat;
+	struct wn_err *err;
+};
+
+static int parse_classes(const char *json, struct set *s)
+{
+	json_t *a = json_loads(json, 0, NULL), *v;
+	size_t i;
+
+	if (!json_is_array(a)) {
+		json_decref(a);
+		return -1;
+	}
+	s->k = (int)json_array_size(a);
+	s->classes = calloc((size_t)s->k + 1, sizeof(char *));
+	if (!s->classes) {
+		json_decref(a);
+		return -1;
+	}
+	json_array_foreach(a, i, v)
+		s->classes[i] = strdup(json_is_string(v) ? json_string_value(v) : "?");
+	json_decref(a);
+	return 0;
+}
+
+/* Folder names onto model classes: --map first, then case-insensitively,
+ * with or without a plural s (or es). */
+static int map_folder(const struct set *s, const char *folder)
+{
+	size_t fl = strlen(folder);
+
+	for (int i = 0; i < s->nmaps; i++) {
+		const char *eq = strchr(s->maps[i], '=');
+
+		if (eq && (size_t)(eq - s->maps[i]) == fl && !strncmp(s->maps[i], folder, fl))
+			for (int c = 0; c < s->k; c++)
+				if (!strcasecmp(s->classes[c], eq + 1))
+					return c;
+	}
+	for (int c = 0; c < s->k; c++) {
+		size_t cl = strlen(s->classes[c]);
+
+		if (!strcasecmp(folder, s->classes[c]) ||
+		    (fl == cl + 1 && tolower((unsigned char)folder[fl - 1]) == 's' &&
+		     !strncasecmp(folder, s->classes[c], cl)) ||
+		    (fl == cl + 2 && !strcasecmp(folder + cl, "es") &&
+		     !strncasecmp(folder, s->classes[c], cl)) ||
+		    (cl == fl + 1 && tolower((unsigned char)s->classes[c][cl - 1]) == 's' &&
+		     !strncasecmp(folder, s->classes[c], fl)))
+			return c;
+	}
+	return -1;
+}
+
+static int gather(const struct prediction_row *row, void *data)
+{
+	struct set *s = data;
+	int y;
+
+	if (!row->class_name || !label_on_disk(s->cat, row->path))
+		return 0;
+	if (!s->classes && parse_classes(row->classes, s))
+		return wn_fail(s->err, WN_ECORRUPT, "a prediction row without its classes");
+	if (row->nprobs != s->k)
+		return 0;
+	if (s->mapping) {
+		y = map_folder(s, row->class_name);
+		if (y < 0) {
+			if (!s->unmapped)
+				s->unmapped = strdup(row->class_name);
+			return 0;
+		}
+	} else {
+		y = -1;
+		for (int c = 0; c < s->k && y < 0; c++)
+			if (!strcmp(s->classes[c], row->class_name))
+				y = c;
+		if (y < 0)
+			return 0;  /* a folder the head was not trained on */
+	}
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 1024;
+
+		s->path = realloc(s->path, cap * sizeof(char *));
+		s->given = realloc(s->given, cap * sizeof(char *));
+		s->id = realloc(s->id, cap * sizeof(int64_t));
+		s->y = realloc(s->y, cap * sizeof(int));
+		s->probs = realloc(s->probs, cap * (size_t)s->k * sizeof(float));
+		if (!s->path || !s->given || !s->id || !s->y || !s->probs)
+			return wn_fail(s->err, WN_ENOMEM, "out of memory");
+		s->cap = cap;
+	}
+	s->path[s->n] = strdup(row->path);
+	s->given[s->n] = strdup(row->class_name);
+	s->id[s->n] = row->image_id;
+	s->y[s->n] = y;
+	memcpy(s->probs + s->n * (size_t)s->k, row->probs, (size_t)s->k * sizeof(float));
+	s->n++;
+	return 0;
+}
+
+static void free_set(struct set *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		free(s->path[i]);
+		free(s->given[i]);
+	}
+	for (int c = 0; s->classes && c < s->k; c++)
+		free(s->classes[c]);
+	free(s->classes);
+	free(s->path);
+	free(s->given);
+	free(s->id);
+	free(s->y);
+	free(s->probs);
+	free((char *)s->unmapped);
+	memset(s, 0, sizeof(*s));
+}
+
+static const char *const cols[] = { "path", "given", "predicted", "confidence", "score" };
+
+struct conflicts {
+	struct table *t;
+	struct catalog *cat;
+	char *last;
+	size_t n;
+};
+
+static int print_conflict(const char *path, const char *given, const char *other_path,
+			  const char *other, void *data)
+{
+	struct conflicts *cf = data;
+	struct table *t = cf->t;
+
+	if ((cf->last && !strcmp(cf->last, path)) || !label_on_disk(cf->cat, path) ||
+	    !label_on_disk(cf->cat, other_path))
+		return 0;
+	free(cf->last);
+	cf->last = strdup(path);
+	cf->n++;
+	table_str(t, path);
+	table_str(t, given);
+	table_str(t, other);
+	table_str(t, "1.000000");
+	table_str(t, "1.000000");
+	table_end_row(t);
+	return 0;
+}
+
+int cmd_suspects(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "path", required_argument, NULL, 'p' },
+		{ "top", required_argument, NULL, 't' },
+		{ "model", required_argument, NULL, 'm' },
+		{ "nsfwjs-compat", no_argument, NULL, 'N' },
+		{ "pretrained", no_argument, NULL, 'P' },
+		{ "map", required_argument, NULL, 'M' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "db", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *maps[MAX_MAPS];
+	struct set s = { 0 };
+	struct cl_result res = { 0 };
+	struct catalog *cat = NULL;
+	struct wn_err err = { 0 };
+	struct strbuf prefix = STRBUF_INIT, cvkey = STRBUF_INIT;
+	const char *root = NULL, *model_name = "mobilenet_v2", *db = NULL, *key, *source;
+	enum nn_prep prep = NN_PREP_DEFAULT;
+	enum out_format fmt = FMT_TEXT;
+	struct table t;
+	struct conflicts cf = { 0 };
+	uint64_t top = 0;
+	int pretrained = 0, nmaps = 0, rc = EXIT_FATAL, c;
+	size_t listed = 0;
+
+	while ((c = getopt_long(argc, argv, "p:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p': root = optarg; break;
+		case 't': if (cli_parse_uint("--top", optarg, 100000000, &top)) return EXIT_USAGE; break;
+		case 'm': model_name = optarg; break;
+		case 'N': prep = NN_PREP_NSFWJS; break;
+		case 'P': pretrained = 1; break;
+		case 'M':
+			if (!strchr(optarg, '=') || nmaps == MAX_MAPS)
+				return cli_usage_error("--map takes FOLDER=Class, not '%s'", optarg);
+			maps[nmaps++] = optarg;
+			break;
+		case 'f': if (cli_parse_format(optarg, &fmt)) return EXIT_USAGE; break;
+		case 'd': db = optarg; break;
+		case 'h': fputs(usage, stdout); return EXIT_DONE;
+		default: return cli_usage_error("see 'label suspects --help'");
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error("unexpected argument '%s'", argv[optind]);
+	if (!root)
+		return cli_usage_error("which folder? give --path DIR");
+	key = label_model_key(model_name);
+	s.maps = maps;
+	s.nmaps = nmaps;
+	s.err = &err;
+	if (catalog_open(cli_db_path(db), CATALOG_EXISTING, &cat, &err) ||
+	    catalog_rel_dir(cat, root, &prefix, &err) || strbuf_addf(&cvkey, "cv:%s", key))
+		goto fail;
+	if (prefix.len)
+		strbuf_addch(&prefix, '/');
+	s.cat = cat;
+	/* the head's out-of-sample probabilities, else the model's own */
+	source = cvkey.buf;
+	if (!pretrained && !nmaps &&
+	    predictions_foreach(cat, cvkey.buf, label_prep_name(prep),
+				prefix.len ? prefix.buf : NULL, gather, &s, &err))
+		goto fail;
+	if (!s.n) {
+		free_set(&s);
+		s.maps = maps;
+		s.nmaps = nmaps;
+		s.err = &err;
+		s.cat = cat;
+		s.mapping = 1;
+		source = key;
+		if (predictions_foreach(cat, key, label_prep_name(prep), prefix.len ? prefix.buf : NULL,
+					gather, &s, &err))
+			goto fail;
+		if (s.unmapped) {
+			cli_error("folder '%s' is none of %s's classes; name its class with --map "
+				  "'%s=Class', or train a head on your folders with 'label train'",
+				  s.unmapped, key, s.unmapped);
+			rc = EXIT_USAGE;
+			goto done;
+		}
+	}
+	if (!s.n) {
+		cli_error("no predictions for the images under %s: run 'label predict --path %s' "
+			  "(and 'label train --path %s' for your own classes) first", root, root, root);
+		rc = EXIT_USAGE;
+		goto done;
+	}
+	if (cl_find_issues(s.y, s.probs, s.n, s.k, &res, &err))
+		goto fail;
+	table_begin(&t, fmt, stdout, cols, 5);
+	cf.t = &t;
+	cf.cat = cat;
+	if (images_conflicts(cat, prefix.len ? prefix.buf : NULL, print_conflict, &cf, &err))
+		goto fail;
+	for (size_t r = 0; r < s.n && (top ? listed < top : 1); r++) {
+		size_t i = res.order[r];
+		const float *p = s.probs + i * (size_t)s.k;
+		int best = 0;
+		char v[32];
+
+		if (!top && !res.flag[i])
+			continue;
+		for (int k = 1; k < s.k; k++)
+			if (p[k] > p[best])
+				best = k;
+		table_str(&t, s.path[i]);
+		table_str(&t, s.given[i]);
+		table_str(&t, s.classes[best]);
+		snprintf(v, sizeof(v), "%.6f", p[best]);
+		table_str(&t, v);
+		snprintf(v, sizeof(v), "%.6f", res.score[i]);
+		table_str(&t, v);
+		table_end_row(&t);
+		listed++;
+	}
+	if (table_end(&t)) {
+		wn_fail(&err, WN_EIO, "cannot write the list");
+		goto fail;
+	}
+	fprintf(stderr, "label suspects: %zu images (%s probabilities), %zu flagged by confident "
+		"learning, %zu listed; %zu in two class folders\n", s.n, source, res.flagged, listed,
+		cf.n);
+	rc = EXIT_DONE;
+	goto done;
+fail:
+	cli_error("%s", err.msg);
+	rc = EXIT_FATAL;
+done:
+	free(cf.last);
+	cl_free(&res);
+	free_set(&s);
+	strbuf_release(&prefix);
+	strbuf_release(&cvkey);
+	catalog_close(cat);
+	return rc;
+}

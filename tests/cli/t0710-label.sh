@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# label predict, train and suspects on real photos (Debian's scikit-image
+# and matplotlib sample images) against synthetic pictures, with the
+# shipped MobileNetV2; flipped labels must come out on top.
+top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$(dirname "$0")/lib.sh"
+export WINNOW_MODELS="$top/models"
+
+skd=/usr/lib/python3/dist-packages/skimage/data
+# photos: nine real ones and three augmented variants of each; the other
+# class: synthetic pictures
+mkdir -p src/photo
+for f in astronaut.png chelsea.png coffee.png rocket.jpg retina.jpg hubble_deep_field.jpg \
+         motorcycle_left.png motorcycle_right.png; do
+  cp "$skd/$f" src/photo/
+done
+cp /usr/share/matplotlib/mpl-data/sample_data/grace_hopper.jpg src/photo/
+printf "rotate probability=0.7 max_left_rotation=15 max_right_rotation=15\nflip_left_right probability=0.5\nrandom_brightness probability=0.5 min_factor=0.7 max_factor=1.3\nzoom_random probability=0.5 percentage_area=0.8\n" >variants.pipeline
+augment --path src --out ds --pipeline variants.pipeline --samples 3 -q --db aug.db 2>/dev/null
+cp src/photo/* ds/photo/
+mkfixtures dataset ds 4 36 0 synth
+mkfixtures bad bad
+
+test_expect 'help and usage errors' '
+  label --help | grep -q "label suspects --path train --format csv"
+  label predict --help | grep -q "label predict --path train --model inception_v3"
+  label train --help | grep -q "^usage: label train"
+  label suspects --help | grep -q "^usage: label suspects"
+  label --version | grep -q "^label (winnow) "
+  expect_exit 2 label
+  expect_exit 2 label nosuch
+  expect_exit 2 label predict
+  expect_exit 2 label train --path ds --folds 1
+  expect_exit 2 label suspects --path ds --map nosep
+'
+
+test_expect 'a missing or damaged model says how to get it' '
+  expect_exit 3 env WINNOW_MODELS=/nonexistent label predict --path ds --model nosuch --db m.db 2>err
+  grep -q "model .nosuch. not found" err && grep -q "make model" err
+  cp -r "$top/models/mobilenet_v2" broken
+  truncate -s 1000 broken/group1-shard1of1.bin
+  expect_exit 3 label predict --path ds --model ./broken --db m.db 2>err
+  grep -q "broken/model.json: the shards are shorter than the manifest says" err
+  grep -q "remake it with .make model." err
+'
+
+test_expect 'predict stores probabilities and embeddings; corrupt files are skipped' '
+  mkdir -p ds/odd && cp bad/truncated.jpg bad/html.jpg ds/odd/
+  expect_exit 1 label predict --path ds -q 2>err
+  grep -q "ds/odd/truncated.jpg" err && grep -q "ds/odd/html.jpg" err
+  rm -rf ds/odd
+  n=$(ls ds/photo ds/synth | grep -c "\.")
+  test "$(sqlite3 winnow.db "SELECT count(*) FROM predictions WHERE model = \"mobilenet_v2\" AND length(probs) = 20 AND length(embedding) = 5120")" -eq "$n"
+  sqlite3 winnow.db "SELECT classes FROM predictions LIMIT 1" | grep -q "^\[\"Drawing\",\"Hentai\",\"Neutral\",\"Porn\",\"Sexy\"\]$"
+  # probabilities sum to 1
+  label predict --path ds --format csv -q >probs.csv 2>err
+  head -1 probs.csv | grep -q "^path,Drawing,Hentai,Neutral,Porn,Sexy$"
+  test "$(tail -n +2 probs.csv | wc -l)" -eq "$n"
+  tail -n +2 probs.csv | awk -F, "{s = \$2 + \$3 + \$4 + \$5 + \$6; if (s < 0.999 || s > 1.001) exit 1}"
+  grep -q " 0 predicted, $n unchanged" err
+  # the astronaut is Neutral
+  grep "^ds/photo/astronaut.png," probs.csv | awk -F, "{exit !(\$4 > 0.5)}"
+'
+
+test_expect 'the same numbers whatever -j; a changed file is predicted again' '
+  label predict --path ds --db j1.db -j 1 --format csv -q >a.csv 2>/dev/null
+  label predict --path ds --db j2.db -j 2 --format csv -q >b.csv 2>/dev/null
+  cmp a.csv b.csv
+  cp ds/photo/coffee.png coffee.bak
+  printf x >>ds/photo/coffee.png
+  expect_exit 1 label predict --path ds -q 2>err || true
+  cp coffee.bak ds/photo/coffee.png
+  label predict --path ds -q 2>err
+  grep -q " 1 predicted, " err
+'
+
+test_expect 'train: cross-validated accuracy, the confusion matrix, the head' '
+  label train --path ds >out
+  grep -q "^cross-validated accuracy 0\.[89][0-9]* ([0-9]* images, 2 classes, 5 folds)$" out ||
+    grep -q "^cross-validated accuracy 1\.0000 " out
+  grep -q "^photo	" out && grep -q "^synth	" out
+  n=$(ls ds/photo ds/synth | grep -c "\.")
+  test "$(sqlite3 winnow.db "SELECT count(*) FROM predictions WHERE model = \"cv:mobilenet_v2\"")" -eq "$n"
+  test "$(sqlite3 winnow.db "SELECT dim, folds, images FROM heads WHERE name = \"mobilenet_v2\"")" = "1280|5|$n"
+  label train --path ds --format csv >out.csv
+  head -1 out.csv | grep -q "^class,photo,synth$"
+'
+
+test_expect 'train refuses one class, with the reason' '
+  mkdir -p one/only && cp src/photo/* one/only/
+  label predict --path one -q --db one.db 2>/dev/null
+  expect_exit 2 label train --path one --db one.db 2>err
+  grep -q "one class folder (.only.)" err
+  expect_exit 2 label train --path ds --db empty.db 2>err || expect_exit 3 label train --path ds --db empty.db 2>err
+'
+
+test_expect 'suspects: flipped labels come out on top' '
+  mv ds/photo/chelsea.png ds/synth/chelsea.png
+  mv ds/synth/img0003.jpg ds/photo/img0003.jpg
+  label predict --path ds -q 2>/dev/null
+  label train --path ds >/dev/null
+  label suspects --path ds --top 5 --format csv >s.csv 2>err
+  head -1 s.csv | grep -q "^path,given,predicted,confidence,score$"
+  grep -q "^ds/synth/chelsea.png,synth,photo," s.csv
+  grep -q "^ds/photo/img0003.jpg,photo,synth," s.csv
+  # the default lists what confident learning flags; both are among them
+  label suspects --path ds --format csv >flagged.csv 2>err
+  grep -q "flagged by confident learning" err
+  grep -q "^ds/synth/chelsea.png," flagged.csv && grep -q "^ds/photo/img0003.jpg," flagged.csv
+  # ranked: scores never rise down the list
+  tail -n +2 s.csv | cut -d, -f5 | sort -g -r -c
+'
+
+test_expect 'suspects: exact copies in two class folders are listed first' '
+  cp ds/photo/rocket.jpg ds/synth/rocket-copy.jpg
+  label predict --path ds -q 2>/dev/null
+  label suspects --path ds --format csv >s.csv 2>err
+  sed -n 2p s.csv | grep -q ",1.000000,1.000000$"
+  grep -q "^ds/photo/rocket.jpg,photo,synth,1.000000,1.000000$" s.csv
+  grep -q "^ds/synth/rocket-copy.jpg,synth,photo,1.000000,1.000000$" s.csv
+  grep -q "2 in two class folders" err
+  rm ds/synth/rocket-copy.jpg
+'
+
+test_expect 'suspects with the pretrained classes: folders map onto them' '
+  mkdir -p pre/neutral pre/drawings
+  cp src/photo/* pre/neutral/
+  cp ds/synth/img000*.jpg pre/drawings/
+  label predict --path pre -q --db pre.db 2>/dev/null
+  label suspects --path pre --db pre.db --top 3 2>err >/dev/null
+  grep -q "(mobilenet_v2 probabilities)" err
+  mkdir -p pre/cats && cp src/photo/chelsea.png pre/cats/
+  label predict --path pre -q --db pre.db 2>/dev/null
+  expect_exit 2 label suspects --path pre --db pre.db 2>err
+  grep -q "folder .cats. is none of mobilenet_v2.s classes" err
+  label suspects --path pre --db pre.db --map cats=Neutral --top 2 2>err >/dev/null
+'
+
+test_done
