@@ -590,6 +590,33 @@ static int fold_batchnorms(struct nn_model *m, struct wn_err *err)
 	return 0;
 }
 
+/* An activation right after a linear convolution (through folded BNs
+ * and Dropouts, each read only by the next) is done by the convolution
+ * as it writes its output; the activation node becomes an identity. */
+static void fuse_activations(struct nn_model *m)
+{
+	for (int i = 0; i < m->n; i++) {
+		struct nn_node *act = &m->nodes[i], *p;
+		int j;
+
+		if (act->op != NN_ACT)
+			continue;
+		j = act->inputs[0];
+		while (m->nodes[j].op == NN_IDENTITY && m->nodes[j].consumers == 1)
+			j = m->nodes[j].inputs[0];
+		p = &m->nodes[j];
+		if ((p->op != NN_CONV && p->op != NN_DEPTHWISE && p->op != NN_DENSE) ||
+		    p->consumers != 1 || p->act != ACT_LINEAR)
+			continue;
+		p->act = act->act;
+		p->relu_max = act->relu_max;
+		p->relu_slope = act->relu_slope;
+		p->relu_threshold = act->relu_threshold;
+		act->op = NN_IDENTITY;
+		act->act = ACT_LINEAR;
+	}
+}
+
 static json_t *model_layers(json_t *topo, const char **cls)
 {
 	json_t *cfg = json_object_get(topo, "model_config");
@@ -749,6 +776,7 @@ int nn_model_load(const char *dir, struct nn_model **out, struct wn_err *err)
 	}
 	if (fold_batchnorms(L.m, err) || read_classes(&L))
 		goto out;
+	fuse_activations(L.m);
 	*out = L.m;
 	L.m = NULL;
 	ret = 0;

@@ -33,10 +33,18 @@ static void activate(const struct nn_node *nd, float *x, size_t n, int c)
 	case ACT_RELU_GENERAL: {
 		float mx = nd->relu_max, sl = nd->relu_slope, th = nd->relu_threshold;
 
-		for (size_t i = 0; i < n; i++) {
-			float v = x[i];
+		if (sl == 0 && th == 0) {
+			/* the common case (ReLU6): two selects, vectorised */
+			for (size_t i = 0; i < n; i++) {
+				float v = x[i] > 0 ? x[i] : 0;
 
-			v = v >= th ? v : sl * (v - th);
+				x[i] = v < mx ? v : mx;
+			}
+			return;
+		}
+		for (size_t i = 0; i < n; i++) {
+			float a = x[i], b = sl * (x[i] - th), v = a >= th ? a : b;
+
 			x[i] = v < mx ? v : mx;
 		}
 		return;
@@ -228,15 +236,19 @@ static int run_node(const struct nn_model *m, const struct nn_node *nd, float *c
 			       src + (size_t)y * (size_t)in->w * (size_t)in->c,
 			       (size_t)in->w * (size_t)in->c * sizeof(float));
 		break;
-	case NN_ADD:
-		memcpy(dst, src, n * sizeof(float));
-		for (int i = 1; i < nd->ninputs; i++) {
+	case NN_ADD: {
+		const float *b = buf[nd->inputs[1]];
+
+		for (size_t k = 0; k < n; k++)
+			dst[k] = src[k] + b[k];
+		for (int i = 2; i < nd->ninputs; i++) {
 			const float *o = buf[nd->inputs[i]];
 
 			for (size_t k = 0; k < n; k++)
 				dst[k] += o[k];
 		}
 		break;
+	}
 	case NN_CONCAT: {
 		int off = 0;
 

@@ -1,6 +1,11 @@
 /* label: an embedded classifier and confident learning over a dataset. */
+#include <cblas.h>
+#include <malloc.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "label.h"
@@ -40,8 +45,40 @@ static const struct {
 	{ "suspects", cmd_suspects },
 };
 
+/* OpenBLAS reads OPENBLAS_CORETYPE and OPENBLAS_NUM_THREADS only when it
+ * loads. Debian's picks its kernels by CPU model and falls back to its
+ * slowest (Prescott, SSE3) on models newer than it knows; and it starts
+ * a thread pool that label, running one image per thread, never uses.
+ * So the program starts itself again, once, with both said. */
+static void openblas_settings(char **argv)
+{
+	const char *core = NULL;
+
+	if (getenv("OPENBLAS_NUM_THREADS") || getenv("OPENBLAS_CORETYPE"))
+		return;
+	setenv("OPENBLAS_NUM_THREADS", "1", 1);
+	__builtin_cpu_init();
+	if (!strcasecmp(openblas_get_corename(), "prescott")) {
+		if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+		    __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq"))
+			core = "SkylakeX";
+		else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+			core = "Haswell";
+		if (core)
+			setenv("OPENBLAS_CORETYPE", core, 1);
+	}
+	execv("/proc/self/exe", argv);
+	/* no exec: carry on as loaded */
+}
+
 int main(int argc, char **argv)
 {
+	openblas_settings(argv);
+	/* The network's activations are a few megabytes each, allocated and
+	 * freed for every image: from the heap, reused, rather than fresh
+	 * mappings whose pages fault in every time. */
+	mallopt(M_MMAP_THRESHOLD, 256 << 20);
+	mallopt(M_TRIM_THRESHOLD, 512 << 20);
 	cli_prog = "label";
 	if (argc < 2)
 		return cli_usage_error("which command? predict, train or suspects");
