@@ -340,3 +340,74 @@ int images_conflicts(struct catalog *cat, const char *path_prefix, conflict_fn f
 	sqlite3_finalize(st);
 	return ret;
 }
+
+int conflicts_clear(struct catalog *cat, const int64_t *ids, size_t n, struct wn_err *err)
+{
+	sqlite3_stmt *st;
+	int rc = SQLITE_DONE;
+
+	if (sqlite3_prepare_v2(cat->db, "DELETE FROM conflicts WHERE image_id = ?1", -1, &st,
+			       NULL) != SQLITE_OK)
+		return catalog_fail(cat, err, "cannot clear conflicts");
+	for (size_t i = 0; i < n && rc == SQLITE_DONE; i++) {
+		if (!ids[i])
+			continue;
+		sqlite3_bind_int64(st, 1, ids[i]);
+		rc = sqlite3_step(st);
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : catalog_fail(cat, err, "cannot clear conflicts");
+}
+
+int conflicts_add(struct catalog *cat, int64_t run_id, int grp, int64_t id, int near,
+		  struct wn_err *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(cat->db, "INSERT OR REPLACE INTO conflicts (run_id, grp, image_id,"
+			       " match) VALUES (?1, ?2, ?3, ?4)", -1, &st, NULL) != SQLITE_OK)
+		return catalog_fail(cat, err, "cannot record a conflict");
+	sqlite3_bind_int64(st, 1, run_id);
+	sqlite3_bind_int(st, 2, grp);
+	sqlite3_bind_int64(st, 3, id);
+	sqlite3_bind_text(st, 4, near ? "near" : "exact", -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : catalog_fail(cat, err, "cannot record a conflict");
+}
+
+int conflicts_foreach(struct catalog *cat, const char *path_prefix, conflict_fn fn, void *data,
+		      struct wn_err *err)
+{
+	static const char sql[] =
+		"SELECT ia.path, ia.class, ib.path, ib.class FROM conflicts a"
+		" JOIN conflicts b ON b.run_id = a.run_id AND b.grp = a.grp AND b.image_id != a.image_id"
+		" JOIN images ia ON ia.id = a.image_id JOIN images ib ON ib.id = b.image_id"
+		" WHERE ia.class != ib.class AND ia.status = 'ok' AND ib.status = 'ok'"
+		"  AND (?1 IS NULL OR (substr(ia.path, 1, length(?1)) = ?1"
+		"   AND substr(ib.path, 1, length(?1)) = ?1))"
+		" ORDER BY ia.path, ib.class, ib.path";
+	sqlite3_stmt *st;
+	int rc, ret = 0;
+
+	if (sqlite3_prepare_v2(cat->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return catalog_fail(cat, err, "cannot list conflicts");
+	if (path_prefix && *path_prefix)
+		sqlite3_bind_text(st, 1, path_prefix, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		ret = fn((const char *)sqlite3_column_text(st, 0),
+			 (const char *)sqlite3_column_text(st, 1),
+			 (const char *)sqlite3_column_text(st, 2),
+			 (const char *)sqlite3_column_text(st, 3), data);
+		if (ret)
+			break;
+	}
+	if (!ret && rc != SQLITE_DONE)
+		ret = catalog_fail(cat, err, "cannot list conflicts");
+	sqlite3_finalize(st);
+	return ret;
+}

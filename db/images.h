@@ -120,6 +120,20 @@ typedef int (*conflict_fn)(const char *path, const char *class_name, const char 
 int images_conflicts(struct catalog *cat, const char *path_prefix, conflict_fn fn, void *data,
 		     struct wn_err *err);
 
+/* conflicts_clear() : forgets the recorded conflicts of these images
+ * (before a dedup run records what it found for them). */
+int conflicts_clear(struct catalog *cat, const int64_t *ids, size_t n, struct wn_err *err);
+
+/* conflicts_add() : records image id as a member of group grp (exact or
+ * near) whose members sit in more than one class. */
+int conflicts_add(struct catalog *cat, int64_t run_id, int grp, int64_t id, int near,
+		  struct wn_err *err);
+
+/* conflicts_foreach() : recorded conflicts under path_prefix, one call per
+ * (image, other member in another class), by path. */
+int conflicts_foreach(struct catalog *cat, const char *path_prefix, conflict_fn fn, void *data,
+		      struct wn_err *err);
+
 /* Counts per (class, status), for `db stats`. class_name NULL: no class. */
 typedef int (*image_stats_fn)(const char *class_name, enum image_status status,
 			      int64_t count, int64_t bytes, void *data);

@@ -111,7 +111,17 @@ static const char *const migrations[] = {
 	"  images INTEGER NOT NULL, accuracy REAL NOT NULL,"
 	"  made_ms INTEGER NOT NULL"
 	");"
-	"CREATE INDEX images_by_xxh3 ON images(xxh3);",
+	"CREATE INDEX images_by_xxh3 ON images(xxh3);"
+	/* dedup's groups whose members sit in more than one class folder
+	 * (label conflicts), as its last run over those images found them */
+	"CREATE TABLE conflicts ("
+	"  run_id INTEGER NOT NULL REFERENCES runs(id),"
+	"  grp INTEGER NOT NULL,"
+	"  image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,"
+	"  match TEXT NOT NULL CHECK (match IN ('exact', 'near')),"
+	"  PRIMARY KEY (run_id, grp, image_id)"
+	");"
+	"CREATE INDEX conflicts_by_image ON conflicts(image_id);",
 };
 
 const int CATALOG_SCHEMA_VERSION = (int)(sizeof(migrations) / sizeof(migrations[0]));

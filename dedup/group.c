@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/mih.h"
+#include "db/images.h"
 #include "dedup.h"
 
 static int add_group(struct dedup *d, enum dd_match match, size_t *members, size_t n)
@@ -311,4 +312,38 @@ void dd_assign_actions(struct dedup *d)
 			set_action(&d->f[grp->members[i]],
 				   grp->conflict ? ACT_REPORT : i == 0 ? ACT_KEEP : d->action);
 	}
+}
+
+int dd_record_conflicts(struct dedup *d, struct wn_err *err)
+{
+	int64_t *ids;
+
+	if (d->dry_run || !d->run_id)
+		return 0;
+	ids = malloc((d->n ? d->n : 1) * sizeof(*ids));
+	if (!ids)
+		return wn_fail(err, WN_ENOMEM, "out of memory");
+	for (size_t i = 0; i < d->n; i++)
+		ids[i] = d->f[i].image_id;
+	if (catalog_begin(d->cat, err) || conflicts_clear(d->cat, ids, d->n, err))
+		goto fail;
+	for (size_t g = 0; g < d->ngroups; g++) {
+		const struct dd_group *grp = &d->groups[g];
+
+		if (!grp->conflict)
+			continue;
+		for (size_t k = 0; k < grp->n; k++) {
+			int64_t id = d->f[grp->members[k]].image_id;
+
+			if (id && conflicts_add(d->cat, d->run_id, (int)g + 1, id,
+						grp->match == MATCH_NEAR, err))
+				goto fail;
+		}
+	}
+	free(ids);
+	return catalog_commit(d->cat, err);
+fail:
+	catalog_rollback(d->cat);
+	free(ids);
+	return -1;
 }

@@ -171,7 +171,7 @@ static int run(struct dedup *d, const struct cmdline *c, struct wn_err *err)
 	if (dd_group_exact(d, err) || (!d->exact_only && dd_group_near(d, err)))
 		return EXIT_FATAL;
 	dd_assign_actions(d);
-	if (dd_apply(d, err))
+	if (dd_record_conflicts(d, err) || dd_apply(d, err))
 		return EXIT_FATAL;
 	if (dd_report(d, c->fmt)) {
 		wn_fail(err, WN_EIO, "cannot write the report");

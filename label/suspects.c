@@ -1,8 +1,8 @@
 /* label suspects: confident learning on out-of-sample probabilities, most
  * likely mislabel first. The trained head's cross-validated probabilities
  * when there are some; else the pretrained model's, when every folder
- * maps onto one of its classes. Exact copies that sit in two class
- * folders are suspects too, listed first. */
+ * maps onto one of its classes. Images with a copy in another class
+ * folder (exact, or in a group of dedup's last run) come first. */
 #include <ctype.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -25,8 +25,9 @@ static const char usage[] =
 	"(ranked by normalised margin). The probabilities are the trained head's\n"
 	"(label train) when there are some, else the pretrained model's when every\n"
 	"folder maps onto one of its classes: case-insensitively, singular or plural\n"
-	"(drawings -> Drawing), or as --map says. Exact copies in two class folders\n"
-	"are listed first.\n"
+	"(drawings -> Drawing), or as --map says. Images with a copy in another\n"
+	"class folder (the same bytes, or a near copy in a group of dedup's last\n"
+	"run) are listed first.\n"
 	"\n"
 	"Columns: path, given (the folder), predicted (the likeliest class),\n"
 	"confidence (its probability), score (how likely the folder is wrong, 0..1:\n"
@@ -186,32 +187,88 @@ static void free_set(struct set *s)
 
 static const char *const cols[] = { "path", "given", "predicted", "confidence", "score" };
 
+/* Images with a copy in another class folder: exact copies by hash, and
+ * dedup's recorded groups (exact or near); one entry per image. */
 struct conflicts {
-	struct table *t;
 	struct catalog *cat;
-	char *last;
-	size_t n;
+	char **path, **given, **other;
+	size_t n, cap;
+	int oom;
 };
 
-static int print_conflict(const char *path, const char *given, const char *other_path,
-			  const char *other, void *data)
+static int add_conflict(const char *path, const char *given, const char *other_path,
+			const char *other, void *data)
 {
 	struct conflicts *cf = data;
-	struct table *t = cf->t;
 
-	if ((cf->last && !strcmp(cf->last, path)) || !label_on_disk(cf->cat, path) ||
-	    !label_on_disk(cf->cat, other_path))
+	if (!label_on_disk(cf->cat, path) || !label_on_disk(cf->cat, other_path))
 		return 0;
-	free(cf->last);
-	cf->last = strdup(path);
+	for (size_t i = cf->n; i-- > 0;)
+		if (!strcmp(cf->path[i], path))
+			return 0;
+	if (cf->n == cf->cap) {
+		size_t cap = cf->cap ? 2 * cf->cap : 64;
+		char **a = realloc(cf->path, cap * sizeof(char *));
+		char **b = a ? realloc(cf->given, cap * sizeof(char *)) : NULL;
+		char **c = b ? realloc(cf->other, cap * sizeof(char *)) : NULL;
+
+		if (a)
+			cf->path = a;
+		if (b)
+			cf->given = b;
+		if (!c) {
+			cf->oom = 1;
+			return -1;
+		}
+		cf->other = c;
+		cf->cap = cap;
+	}
+	cf->path[cf->n] = strdup(path);
+	cf->given[cf->n] = strdup(given);
+	cf->other[cf->n] = strdup(other);
 	cf->n++;
-	table_str(t, path);
-	table_str(t, given);
-	table_str(t, other);
-	table_str(t, "1.000000");
-	table_str(t, "1.000000");
-	table_end_row(t);
 	return 0;
+}
+
+static void free_conflicts(struct conflicts *cf)
+{
+	for (size_t i = 0; i < cf->n; i++) {
+		free(cf->path[i]);
+		free(cf->given[i]);
+		free(cf->other[i]);
+	}
+	free(cf->path);
+	free(cf->given);
+	free(cf->other);
+}
+
+static int cmp_path(const void *a, const void *b, void *ctx)
+{
+	char **path = ctx;
+
+	return strcmp(path[*(const size_t *)a], path[*(const size_t *)b]);
+}
+
+/* by path, exact copies and dedup's groups together */
+static void print_conflicts(const struct conflicts *cf, struct table *t)
+{
+	size_t *ord = malloc((cf->n ? cf->n : 1) * sizeof(*ord));
+
+	for (size_t i = 0; ord && i < cf->n; i++)
+		ord[i] = i;
+	if (ord)
+		qsort_r(ord, cf->n, sizeof(*ord), cmp_path, cf->path);
+	for (size_t k = 0; k < cf->n; k++) {
+		size_t i = ord ? ord[k] : k;
+
+		table_str(t, cf->path[i]);
+		table_str(t, cf->given[i]);
+		table_str(t, cf->other[i]);
+		table_str(t, "1.000000");
+		table_str(t, "1.000000");
+		table_end_row(t);
+	}
+	free(ord);
 }
 
 int cmd_suspects(int argc, char **argv)
@@ -308,11 +365,15 @@ int cmd_suspects(int argc, char **argv)
 	}
 	if (cl_find_issues(s.y, s.probs, s.n, s.k, &res, &err))
 		goto fail;
-	table_begin(&t, fmt, stdout, cols, 5);
-	cf.t = &t;
 	cf.cat = cat;
-	if (images_conflicts(cat, prefix.len ? prefix.buf : NULL, print_conflict, &cf, &err))
+	if (images_conflicts(cat, prefix.len ? prefix.buf : NULL, add_conflict, &cf, &err) ||
+	    conflicts_foreach(cat, prefix.len ? prefix.buf : NULL, add_conflict, &cf, &err)) {
+		if (cf.oom)
+			wn_fail(&err, WN_ENOMEM, "out of memory");
 		goto fail;
+	}
+	table_begin(&t, fmt, stdout, cols, 5);
+	print_conflicts(&cf, &t);
 	for (size_t r = 0; r < s.n && (top ? listed < top : 1); r++) {
 		size_t i = res.order[r];
 		const float *p = s.probs + i * (size_t)s.k;
@@ -347,7 +408,7 @@ fail:
 	cli_error("%s", err.msg);
 	rc = EXIT_FATAL;
 done:
-	free(cf.last);
+	free_conflicts(&cf);
 	cl_free(&res);
 	free_set(&s);
 	strbuf_release(&prefix);

@@ -122,6 +122,17 @@ test_expect 'suspects: exact copies in two class folders are listed first' '
   rm ds/synth/rocket-copy.jpg
 '
 
+test_expect 'suspects: near copies dedup found across classes are listed too' '
+  resize --path src --out small --size 200 -q --db small.db 2>/dev/null
+  cp small/photo/coffee.jpg ds/synth/coffee-small.jpg
+  dedup --path ds -q >/dev/null 2>&1
+  label predict --path ds -q 2>/dev/null
+  label suspects --path ds --format csv >s.csv 2>err
+  grep -q "^ds/synth/coffee-small.jpg,synth,photo,1.000000,1.000000$" s.csv
+  grep -q "^ds/photo/coffee.png,photo,synth,1.000000,1.000000$" s.csv
+  rm ds/synth/coffee-small.jpg
+'
+
 test_expect 'suspects with the pretrained classes: folders map onto them' '
   mkdir -p pre/neutral pre/drawings
   cp src/photo/* pre/neutral/

@@ -57,6 +57,30 @@ static void exec_sql(const char *path, const char *sql)
 	sqlite3_close(db);
 }
 
+/* Back to version 1: every table and index the later migrations added
+ * is dropped, whatever they are. */
+static void back_to_version_1(const char *path)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	char sql[64][160];
+	int n = 0;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT type, name FROM sqlite_master WHERE"
+		" name NOT LIKE 'sqlite_%' AND (type = 'table' AND name NOT IN ('images', 'runs',"
+		" 'events') OR type = 'index' AND name NOT IN ('images_by_class', 'events_by_image'))"
+		" ORDER BY type = 'table'", -1, &st, NULL), SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW && n < 64)
+		snprintf(sql[n++], sizeof(sql[0]), "DROP %s %s", sqlite3_column_text(st, 0),
+			 sqlite3_column_text(st, 1));
+	sqlite3_finalize(st);
+	for (int i = 0; i < n; i++)
+		assert_int_equal(sqlite3_exec(db, sql[i], NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 1", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
 static void test_create_and_refusals(void **state)
 {
 	struct catalog *cat = open_fresh();
@@ -137,8 +161,7 @@ static void test_migration_from_1(void **state)
 	assert_int_equal(images_upsert(cat, &r, &id, NULL), 0);
 	assert_true(id > 0);
 	catalog_close(cat);
-	exec_sql(dbpath, "DROP TABLE derived; DROP TABLE urls; DROP TABLE predictions;"
-		 "DROP TABLE heads; DROP INDEX images_by_xxh3; PRAGMA user_version = 1");
+	back_to_version_1(dbpath);
 	assert_int_equal(catalog_open(dbpath, CATALOG_EXISTING, &cat, NULL), 0);
 	assert_int_equal(catalog_version(cat), CATALOG_SCHEMA_VERSION);
 	assert_int_equal(derived_set(cat, id, &d, NULL), 0);
