@@ -249,26 +249,138 @@ static int cmp_path(const void *a, const void *b, void *ctx)
 	return strcmp(path[*(const size_t *)a], path[*(const size_t *)b]);
 }
 
-/* by path, exact copies and dedup's groups together */
-static void print_conflicts(const struct conflicts *cf, struct table *t)
+int suspects_find(struct catalog *cat, const char *prefix, const struct suspects_opts *o,
+		  struct suspect_list *out, struct wn_err *err)
 {
-	size_t *ord = malloc((cf->n ? cf->n : 1) * sizeof(*ord));
+	struct set s = { 0 };
+	struct cl_result res = { 0 };
+	struct conflicts cf = { 0 };
+	struct strbuf cvkey = STRBUF_INIT;
+	int ret = -1;
 
-	for (size_t i = 0; ord && i < cf->n; i++)
-		ord[i] = i;
-	if (ord)
-		qsort_r(ord, cf->n, sizeof(*ord), cmp_path, cf->path);
-	for (size_t k = 0; k < cf->n; k++) {
-		size_t i = ord ? ord[k] : k;
-
-		table_str(t, cf->path[i]);
-		table_str(t, cf->given[i]);
-		table_str(t, cf->other[i]);
-		table_str(t, "1.000000");
-		table_str(t, "1.000000");
-		table_end_row(t);
+	memset(out, 0, sizeof(*out));
+	s.maps = o->maps;
+	s.nmaps = o->nmaps;
+	s.err = err;
+	s.cat = cat;
+	if (strbuf_addf(&cvkey, "cv:%s", o->model_key)) {
+		wn_fail(err, WN_ENOMEM, "out of memory");
+		goto out;
 	}
-	free(ord);
+	/* the head's out-of-sample probabilities, else the model's own */
+	out->source = "head";
+	if (!o->pretrained && !o->nmaps &&
+	    predictions_foreach(cat, cvkey.buf, label_prep_name(o->prep), prefix, gather, &s, err))
+		goto out;
+	if (!s.n) {
+		free_set(&s);
+		s.maps = o->maps;
+		s.nmaps = o->nmaps;
+		s.err = err;
+		s.cat = cat;
+		s.mapping = 1;
+		out->source = "model";
+		if (predictions_foreach(cat, o->model_key, label_prep_name(o->prep), prefix, gather, &s,
+					err))
+			goto out;
+		if (s.unmapped) {
+			wn_fail(err, WN_EINVAL, "folder '%s' is none of %s's classes; name its class with "
+				"--map '%s=Class', or train a head on your folders with 'label train'",
+				s.unmapped, o->model_key, s.unmapped);
+			ret = 1;
+			goto out;
+		}
+	}
+	if (!s.n) {
+		wn_fail(err, WN_EINVAL, "no predictions for these images: run 'label predict' (and "
+			"'label train' for your own classes) on the folder first");
+		ret = 1;
+		goto out;
+	}
+	if (cl_find_issues(s.y, s.probs, s.n, s.k, &res, err))
+		goto out;
+	cf.cat = cat;
+	if (images_conflicts(cat, prefix, add_conflict, &cf, err) ||
+	    conflicts_foreach(cat, prefix, add_conflict, &cf, err)) {
+		if (cf.oom)
+			wn_fail(err, WN_ENOMEM, "out of memory");
+		goto out;
+	}
+	out->s = calloc(cf.n + s.n + 1, sizeof(*out->s));
+	out->classes = calloc((size_t)s.k + 1, sizeof(char *));
+	if (!out->s || !out->classes) {
+		wn_fail(err, WN_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (int c = 0; c < s.k; c++)
+		out->classes[c] = strdup(s.classes[c]);
+	out->k = s.k;
+	/* the conflicts first, by path; then confident learning's ranking */
+	{
+		size_t *ord = malloc((cf.n ? cf.n : 1) * sizeof(*ord));
+
+		for (size_t i = 0; ord && i < cf.n; i++)
+			ord[i] = i;
+		if (ord)
+			qsort_r(ord, cf.n, sizeof(*ord), cmp_path, cf.path);
+		for (size_t k = 0; k < cf.n; k++) {
+			size_t i = ord ? ord[k] : k;
+			struct suspect *x = &out->s[out->n++];
+
+			x->path = strdup(cf.path[i]);
+			x->given = strdup(cf.given[i]);
+			x->predicted = strdup(cf.other[i]);
+			x->confidence = x->score = 1;
+			x->conflict = 1;
+		}
+		free(ord);
+	}
+	out->nconflicts = out->n;
+	for (size_t r = 0; r < s.n && (o->top ? out->n - out->nconflicts < o->top : 1); r++) {
+		size_t i = res.order[r];
+		const float *p = s.probs + i * (size_t)s.k;
+		struct suspect *x;
+		int best = 0;
+
+		if (!o->top && !res.flag[i])
+			continue;
+		for (int k = 1; k < s.k; k++)
+			if (p[k] > p[best])
+				best = k;
+		x = &out->s[out->n++];
+		x->id = s.id[i];
+		x->path = strdup(s.path[i]);
+		x->given = strdup(s.given[i]);
+		x->predicted = strdup(s.classes[best]);
+		x->confidence = p[best];
+		x->score = res.score[i];
+		x->flagged = res.flag[i];
+	}
+	out->images = s.n;
+	out->flagged = res.flagged;
+	ret = 0;
+out:
+	free_conflicts(&cf);
+	cl_free(&res);
+	free_set(&s);
+	strbuf_release(&cvkey);
+	if (ret)
+		suspects_free(out);
+	return ret;
+}
+
+void suspects_free(struct suspect_list *l)
+{
+	for (size_t i = 0; l->s && i < l->n; i++) {
+		free(l->s[i].path);
+		free(l->s[i].given);
+		free(l->s[i].predicted);
+	}
+	for (int c = 0; l->classes && c < l->k; c++)
+		free(l->classes[c]);
+	free(l->classes);
+	free(l->s);
+	memset(l, 0, sizeof(*l));
 }
 
 int cmd_suspects(int argc, char **argv)
@@ -286,31 +398,28 @@ int cmd_suspects(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *maps[MAX_MAPS];
-	struct set s = { 0 };
-	struct cl_result res = { 0 };
+	struct suspects_opts o = { 0 };
+	struct suspect_list l = { 0 };
 	struct catalog *cat = NULL;
 	struct wn_err err = { 0 };
-	struct strbuf prefix = STRBUF_INIT, cvkey = STRBUF_INIT;
-	const char *root = NULL, *model_name = "mobilenet_v2", *db = NULL, *key, *source;
-	enum nn_prep prep = NN_PREP_DEFAULT;
+	struct strbuf prefix = STRBUF_INIT;
+	const char *root = NULL, *model_name = "mobilenet_v2", *db = NULL;
 	enum out_format fmt = FMT_TEXT;
 	struct table t;
-	struct conflicts cf = { 0 };
-	uint64_t top = 0;
-	int pretrained = 0, nmaps = 0, rc = EXIT_FATAL, c;
-	size_t listed = 0;
+	int rc = EXIT_FATAL, c, found;
 
+	o.maps = maps;
 	while ((c = getopt_long(argc, argv, "p:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p': root = optarg; break;
-		case 't': if (cli_parse_uint("--top", optarg, 100000000, &top)) return EXIT_USAGE; break;
+		case 't': if (cli_parse_uint("--top", optarg, 100000000, &o.top)) return EXIT_USAGE; break;
 		case 'm': model_name = optarg; break;
-		case 'N': prep = NN_PREP_NSFWJS; break;
-		case 'P': pretrained = 1; break;
+		case 'N': o.prep = NN_PREP_NSFWJS; break;
+		case 'P': o.pretrained = 1; break;
 		case 'M':
-			if (!strchr(optarg, '=') || nmaps == MAX_MAPS)
+			if (!strchr(optarg, '=') || o.nmaps == MAX_MAPS)
 				return cli_usage_error("--map takes FOLDER=Class, not '%s'", optarg);
-			maps[nmaps++] = optarg;
+			maps[o.nmaps++] = optarg;
 			break;
 		case 'f': if (cli_parse_format(optarg, &fmt)) return EXIT_USAGE; break;
 		case 'd': db = optarg; break;
@@ -322,97 +431,49 @@ int cmd_suspects(int argc, char **argv)
 		return cli_usage_error("unexpected argument '%s'", argv[optind]);
 	if (!root)
 		return cli_usage_error("which folder? give --path DIR");
-	key = label_model_key(model_name);
-	s.maps = maps;
-	s.nmaps = nmaps;
-	s.err = &err;
+	o.model_key = label_model_key(model_name);
 	if (catalog_open(cli_db_path(db), CATALOG_EXISTING, &cat, &err) ||
-	    catalog_rel_dir(cat, root, &prefix, &err) || strbuf_addf(&cvkey, "cv:%s", key))
+	    catalog_rel_dir(cat, root, &prefix, &err))
 		goto fail;
 	if (prefix.len)
 		strbuf_addch(&prefix, '/');
-	s.cat = cat;
-	/* the head's out-of-sample probabilities, else the model's own */
-	source = cvkey.buf;
-	if (!pretrained && !nmaps &&
-	    predictions_foreach(cat, cvkey.buf, label_prep_name(prep),
-				prefix.len ? prefix.buf : NULL, gather, &s, &err))
+	found = suspects_find(cat, prefix.len ? prefix.buf : NULL, &o, &l, &err);
+	if (found < 0)
 		goto fail;
-	if (!s.n) {
-		free_set(&s);
-		s.maps = maps;
-		s.nmaps = nmaps;
-		s.err = &err;
-		s.cat = cat;
-		s.mapping = 1;
-		source = key;
-		if (predictions_foreach(cat, key, label_prep_name(prep), prefix.len ? prefix.buf : NULL,
-					gather, &s, &err))
-			goto fail;
-		if (s.unmapped) {
-			cli_error("folder '%s' is none of %s's classes; name its class with --map "
-				  "'%s=Class', or train a head on your folders with 'label train'",
-				  s.unmapped, key, s.unmapped);
-			rc = EXIT_USAGE;
-			goto done;
-		}
-	}
-	if (!s.n) {
-		cli_error("no predictions for the images under %s: run 'label predict --path %s' "
-			  "(and 'label train --path %s' for your own classes) first", root, root, root);
+	if (found > 0) {
+		cli_error("%s: %s", root, err.msg);
 		rc = EXIT_USAGE;
 		goto done;
 	}
-	if (cl_find_issues(s.y, s.probs, s.n, s.k, &res, &err))
-		goto fail;
-	cf.cat = cat;
-	if (images_conflicts(cat, prefix.len ? prefix.buf : NULL, add_conflict, &cf, &err) ||
-	    conflicts_foreach(cat, prefix.len ? prefix.buf : NULL, add_conflict, &cf, &err)) {
-		if (cf.oom)
-			wn_fail(&err, WN_ENOMEM, "out of memory");
-		goto fail;
-	}
 	table_begin(&t, fmt, stdout, cols, 5);
-	print_conflicts(&cf, &t);
-	for (size_t r = 0; r < s.n && (top ? listed < top : 1); r++) {
-		size_t i = res.order[r];
-		const float *p = s.probs + i * (size_t)s.k;
-		int best = 0;
+	for (size_t i = 0; i < l.n; i++) {
 		char v[32];
 
-		if (!top && !res.flag[i])
-			continue;
-		for (int k = 1; k < s.k; k++)
-			if (p[k] > p[best])
-				best = k;
-		table_str(&t, s.path[i]);
-		table_str(&t, s.given[i]);
-		table_str(&t, s.classes[best]);
-		snprintf(v, sizeof(v), "%.6f", p[best]);
+		table_str(&t, l.s[i].path);
+		table_str(&t, l.s[i].given);
+		table_str(&t, l.s[i].predicted);
+		snprintf(v, sizeof(v), "%.6f", l.s[i].confidence);
 		table_str(&t, v);
-		snprintf(v, sizeof(v), "%.6f", res.score[i]);
+		snprintf(v, sizeof(v), "%.6f", l.s[i].score);
 		table_str(&t, v);
 		table_end_row(&t);
-		listed++;
 	}
 	if (table_end(&t)) {
 		wn_fail(&err, WN_EIO, "cannot write the list");
 		goto fail;
 	}
-	fprintf(stderr, "label suspects: %zu images (%s probabilities), %zu flagged by confident "
-		"learning, %zu listed; %zu in two class folders\n", s.n, source, res.flagged, listed,
-		cf.n);
+	fprintf(stderr, "label suspects: %zu images (%s%s probabilities), %zu flagged by confident "
+		"learning, %zu listed; %zu in two class folders\n", l.images,
+		!strcmp(l.source, "head") ? "cv:" : "", o.model_key, l.flagged, l.n - l.nconflicts,
+		l.nconflicts);
 	rc = EXIT_DONE;
 	goto done;
 fail:
 	cli_error("%s", err.msg);
 	rc = EXIT_FATAL;
 done:
-	free_conflicts(&cf);
-	cl_free(&res);
-	free_set(&s);
+	suspects_free(&l);
 	strbuf_release(&prefix);
-	strbuf_release(&cvkey);
 	catalog_close(cat);
 	return rc;
 }
