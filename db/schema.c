@@ -122,6 +122,28 @@ static const char *const migrations[] = {
 	"  PRIMARY KEY (run_id, grp, image_id)"
 	");"
 	"CREATE INDEX conflicts_by_image ON conflicts(image_id);",
+
+	/* 6: review sessions (label review): one decision per image, written
+	 * the moment it is made, carried out by label apply; and every group
+	 * dedup's last run over the images formed, with its proposed keeper. */
+	"CREATE TABLE reviews ("
+	"  image_id INTEGER PRIMARY KEY REFERENCES images(id) ON DELETE CASCADE,"
+	"  queue TEXT NOT NULL,"           /* suspects, conflicts, groups */
+	"  decision TEXT NOT NULL CHECK (decision IN ('keep', 'delete', 'relabel', 'skip')),"
+	"  new_class TEXT,"                /* for relabel */
+	"  seq INTEGER NOT NULL,"          /* order of decisions, for undo */
+	"  at_ms INTEGER NOT NULL,"
+	"  applied_ms INTEGER"             /* when label apply carried it out */
+	");"
+	"CREATE TABLE dup_groups ("
+	"  run_id INTEGER NOT NULL REFERENCES runs(id),"
+	"  grp INTEGER NOT NULL,"
+	"  image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,"
+	"  match TEXT NOT NULL CHECK (match IN ('exact', 'near')),"
+	"  rank INTEGER NOT NULL,"         /* 0: the proposed keeper */
+	"  PRIMARY KEY (run_id, grp, image_id)"
+	");"
+	"CREATE INDEX dup_groups_by_image ON dup_groups(image_id);",
 };
 
 const int CATALOG_SCHEMA_VERSION = (int)(sizeof(migrations) / sizeof(migrations[0]));

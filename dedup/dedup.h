@@ -100,9 +100,10 @@ int dd_rank(struct dedup *d);   /* -1: out of memory */
 int dd_group_exact(struct dedup *d, struct wn_err *err);
 int dd_group_near(struct dedup *d, struct wn_err *err);
 void dd_assign_actions(struct dedup *d);
-/* dd_record_conflicts() : the groups that span class folders, into the
- * catalog (for label suspects), replacing what earlier runs recorded for
- * these files. Nothing under --dry-run. */
+/* dd_record_conflicts() : every group (dup_groups, for label review) and
+ * those that span class folders (conflicts, for label suspects) into the
+ * catalog, replacing what earlier runs recorded for these files. Nothing
+ * under --dry-run. */
 int dd_record_conflicts(struct dedup *d, struct wn_err *err);
 
 /* act.c */

@@ -6,6 +6,7 @@
 
 #include "core/mih.h"
 #include "db/images.h"
+#include "db/reviews.h"
 #include "dedup.h"
 
 static int add_group(struct dedup *d, enum dd_match match, size_t *members, size_t n)
@@ -325,11 +326,18 @@ int dd_record_conflicts(struct dedup *d, struct wn_err *err)
 		return wn_fail(err, WN_ENOMEM, "out of memory");
 	for (size_t i = 0; i < d->n; i++)
 		ids[i] = d->f[i].image_id;
-	if (catalog_begin(d->cat, err) || conflicts_clear(d->cat, ids, d->n, err))
+	if (catalog_begin(d->cat, err) || conflicts_clear(d->cat, ids, d->n, err) ||
+	    dup_groups_clear(d->cat, ids, d->n, err))
 		goto fail;
 	for (size_t g = 0; g < d->ngroups; g++) {
 		const struct dd_group *grp = &d->groups[g];
 
+		/* every group, keeper first, for a review session */
+		for (size_t k = 0; k < grp->n; k++)
+			ids[k] = d->f[grp->members[k]].image_id;
+		if (dup_groups_add(d->cat, d->run_id, (int)g + 1, ids, grp->n,
+				   grp->match == MATCH_NEAR, err))
+			goto fail;
 		if (!grp->conflict)
 			continue;
 		for (size_t k = 0; k < grp->n; k++) {

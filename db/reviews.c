@@ -1,0 +1,223 @@
+/* The reviews and dup_groups tables. */
+#include <stdio.h>
+#include <string.h>
+
+#include "catalog_internal.h"
+#include "reviews.h"
+
+static const char *const names[] = { "keep", "delete", "relabel", "skip" };
+
+const char *review_decision_name(enum review_decision d)
+{
+	return (unsigned)d < 4 ? names[d] : "?";
+}
+
+int review_decision_parse(const char *s)
+{
+	for (int i = 0; s && i < 4; i++)
+		if (!strcmp(s, names[i]))
+			return i;
+	return -1;
+}
+
+static int exec_stmt(struct catalog *cat, sqlite3_stmt *st, const char *what, struct wn_err *err)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : catalog_fail(cat, err, what);
+}
+
+int reviews_set(struct catalog *cat, const struct review *r, struct wn_err *err)
+{
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(cat->db,
+			       "INSERT OR REPLACE INTO reviews (image_id, queue, decision, new_class,"
+			       "  seq, at_ms, applied_ms) VALUES (?1, ?2, ?3, ?4,"
+			       "  (SELECT coalesce(max(seq), 0) + 1 FROM reviews), ?5, NULL)",
+			       -1, &st, NULL) != SQLITE_OK)
+		return catalog_fail(cat, err, "cannot record a decision");
+	sqlite3_bind_int64(st, 1, r->image_id);
+	sqlite3_bind_text(st, 2, r->queue, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, review_decision_name(r->decision), -1, SQLITE_STATIC);
+	if (r->decision == REVIEW_RELABEL && r->new_class)
+		sqlite3_bind_text(st, 4, r->new_class, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 4);
+	sqlite3_bind_int64(st, 5, catalog_now_ms());
+	return exec_stmt(cat, st, "cannot record a decision", err);
+}
+
+int reviews_get(struct catalog *cat, int64_t image_id, struct review *r, char *queue,
+		char *new_class, struct wn_err *err)
+{
+	sqlite3_stmt *st;
+	int rc, found = 0;
+
+	if (sqlite3_prepare_v2(cat->db, "SELECT queue, decision, new_class, applied_ms FROM reviews"
+			       " WHERE image_id = ?1", -1, &st, NULL) != SQLITE_OK)
+		return catalog_fail(cat, err, "cannot read a decision");
+	sqlite3_bind_int64(st, 1, image_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const char *q = (const char *)sqlite3_column_text(st, 0);
+		const char *c = (const char *)sqlite3_column_text(st, 2);
+
+		found = 1;
+		memset(r, 0, sizeof(*r));
+		r->image_id = image_id;
+		snprintf(queue, 256, "%s", q ? q : "");
+		r->queue = queue;
+		r->decision = (enum review_decision)review_decision_parse(
+			(const char *)sqlite3_column_text(st, 1));
+		snprintf(new_class, 256, "%s", c ? c : "");
+		r->new_class = c ? new_class : NULL;
+		r->applied_ms = sqlite3_column_int64(st, 3);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return catalog_fail(cat, err, "cannot read a decision");
+	return found;
+}
+
+int reviews_undo(struct catalog *cat, int64_t *image_id, struct wn_err *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*image_id = 0;
+	if (sqlite3_prepare_v2(cat->db, "SELECT image_id FROM reviews WHERE applied_ms IS NULL"
+			       " ORDER BY seq DESC LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+		return catalog_fail(cat, err, "cannot undo");
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*image_id = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return catalog_fail(cat, err, "cannot undo");
+	if (!*image_id)
+		return 0;
+	if (sqlite3_prepare_v2(cat->db, "DELETE FROM reviews WHERE image_id = ?1", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return catalog_fail(cat, err, "cannot undo");
+	sqlite3_bind_int64(st, 1, *image_id);
+	return exec_stmt(cat, st, "cannot undo", err);
+}
+
+int reviews_pending(struct catalog *cat, review_fn fn, void *data, struct wn_err *err)
+{
+	sqlite3_stmt *st;
+	int rc, ret = 0;
+
+	if (sqlite3_prepare_v2(cat->db,
+			       "SELECT r.image_id, r.queue, r.decision, r.new_class, i.path, i.class"
+			       " FROM reviews r JOIN images i ON i.id = r.image_id"
+			       " WHERE r.applied_ms IS NULL ORDER BY r.seq", -1, &st, NULL) != SQLITE_OK)
+		return catalog_fail(cat, err, "cannot read decisions");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct review r = { 0 };
+
+		r.image_id = sqlite3_column_int64(st, 0);
+		r.queue = (const char *)sqlite3_column_text(st, 1);
+		r.decision = (enum review_decision)review_decision_parse(
+			(const char *)sqlite3_column_text(st, 2));
+		r.new_class = (const char *)sqlite3_column_text(st, 3);
+		ret = fn(&r, (const char *)sqlite3_column_text(st, 4),
+			 (const char *)sqlite3_column_text(st, 5), data);
+		if (ret)
+			break;
+	}
+	if (!ret && rc != SQLITE_DONE)
+		ret = catalog_fail(cat, err, "cannot read decisions");
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int reviews_mark_applied(struct catalog *cat, int64_t image_id, struct wn_err *err)
+{
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(cat->db, "UPDATE reviews SET applied_ms = ?2 WHERE image_id = ?1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return catalog_fail(cat, err, "cannot mark a decision applied");
+	sqlite3_bind_int64(st, 1, image_id);
+	sqlite3_bind_int64(st, 2, catalog_now_ms());
+	return exec_stmt(cat, st, "cannot mark a decision applied", err);
+}
+
+int dup_groups_clear(struct catalog *cat, const int64_t *ids, size_t n, struct wn_err *err)
+{
+	sqlite3_stmt *st;
+	int rc = SQLITE_DONE;
+
+	if (sqlite3_prepare_v2(cat->db, "DELETE FROM dup_groups WHERE image_id = ?1", -1, &st,
+			       NULL) != SQLITE_OK)
+		return catalog_fail(cat, err, "cannot clear groups");
+	for (size_t i = 0; i < n && rc == SQLITE_DONE; i++) {
+		if (!ids[i])
+			continue;
+		sqlite3_bind_int64(st, 1, ids[i]);
+		rc = sqlite3_step(st);
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : catalog_fail(cat, err, "cannot clear groups");
+}
+
+int dup_groups_add(struct catalog *cat, int64_t run_id, int grp, const int64_t *members,
+		   size_t n, int near, struct wn_err *err)
+{
+	sqlite3_stmt *st;
+	int rc = SQLITE_DONE;
+
+	if (sqlite3_prepare_v2(cat->db, "INSERT OR REPLACE INTO dup_groups (run_id, grp, image_id,"
+			       " match, rank) VALUES (?1, ?2, ?3, ?4, ?5)", -1, &st, NULL) != SQLITE_OK)
+		return catalog_fail(cat, err, "cannot record a group");
+	for (size_t i = 0; i < n && rc == SQLITE_DONE; i++) {
+		if (!members[i])
+			continue;
+		sqlite3_bind_int64(st, 1, run_id);
+		sqlite3_bind_int(st, 2, grp);
+		sqlite3_bind_int64(st, 3, members[i]);
+		sqlite3_bind_text(st, 4, near ? "near" : "exact", -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 5, (int)i);
+		rc = sqlite3_step(st);
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : catalog_fail(cat, err, "cannot record a group");
+}
+
+int dup_groups_foreach(struct catalog *cat, const char *path_prefix, int near_only, group_fn fn,
+		       void *data, struct wn_err *err)
+{
+	static const char sql[] =
+		"SELECT g.run_id, g.grp, g.rank, g.image_id, i.path, i.class FROM dup_groups g"
+		" JOIN images i ON i.id = g.image_id"
+		" WHERE i.status = 'ok' AND (?2 = 0 OR g.match = 'near')"
+		"  AND (?1 IS NULL OR substr(i.path, 1, length(?1)) = ?1)"
+		" ORDER BY g.run_id, g.grp, g.rank";
+	sqlite3_stmt *st;
+	int rc, ret = 0;
+
+	if (sqlite3_prepare_v2(cat->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return catalog_fail(cat, err, "cannot list groups");
+	if (path_prefix && *path_prefix)
+		sqlite3_bind_text(st, 1, path_prefix, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 1);
+	sqlite3_bind_int(st, 2, near_only);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		ret = fn(sqlite3_column_int64(st, 0), sqlite3_column_int(st, 1),
+			 sqlite3_column_int(st, 2), sqlite3_column_int64(st, 3),
+			 (const char *)sqlite3_column_text(st, 4),
+			 (const char *)sqlite3_column_text(st, 5), data);
+		if (ret)
+			break;
+	}
+	if (!ret && rc != SQLITE_DONE)
+		ret = catalog_fail(cat, err, "cannot list groups");
+	sqlite3_finalize(st);
+	return ret;
+}
