@@ -19,7 +19,7 @@ PKGS = libturbojpeg libpng libwebp libwebpdemux libxxhash sqlite3 libcurl jansso
 DEB_PACKAGES = build-essential pkg-config libturbojpeg0-dev libpng-dev libwebp-dev \
 	libgif-dev libxxhash-dev libsqlite3-dev libcmocka-dev sqlite3 python3 \
 	libmicrohttpd-dev libcurl4-openssl-dev curl iproute2 libjansson-dev libopenblas-dev \
-	python3-skimage python-matplotlib-data
+	python3-skimage python-matplotlib-data chromium
 BENCH_PACKAGES = python3-pil python3-numpy python3-skimage python3-opencv bc xxhash jdupes fdupes \
 	findimagedupes imagemagick libvips-tools
 FUZZ_PACKAGES = clang
@@ -64,6 +64,7 @@ dedup_SRC = $(wildcard dedup/*.c)
 resize_SRC = $(wildcard resize/*.c)
 augment_SRC = $(wildcard augment/*.c)
 label_SRC = $(wildcard label/*.c)
+label_EXTRA = $(BUILD)/label/web.o
 scraper_SRC = $(wildcard scraper/*.c) resize/job.c
 FIXTURE_SRC = tests/fixtures.c
 UNIT_TESTS = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
@@ -71,6 +72,16 @@ UNIT_TESTS = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 
 all: $(LIB) $(addprefix $(BIN)/,$(COMMANDS))
+
+# The review page, embedded in the label binary.
+$(BUILD)/tools/embed: tools/embed.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -o $@ $<
+$(BUILD)/label/web.c: label/web/review.html $(BUILD)/tools/embed
+	@mkdir -p $(dir $@)
+	$(BUILD)/tools/embed review_html $< $@
+$(BUILD)/label/web.o: $(BUILD)/label/web.c
+	@$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -87,12 +98,13 @@ $(LIB): $(call obj,$(LIB_SRC))
 
 # Each command is its sources plus the shared command helpers.
 define command_rule
-$(BIN)/$(1): $(call obj,$($(1)_SRC) $(CLI_SRC)) $(LIB)
+$(BIN)/$(1): $(call obj,$($(1)_SRC) $(CLI_SRC)) $($(1)_EXTRA) $(LIB)
 	@mkdir -p $(BIN)
-	$(CC) $(LDFLAGS) -o $$@ $$^ $(LIBS)
+	$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LIBS)
 endef
 $(foreach c,$(COMMANDS),$(eval $(call command_rule,$(c))))
 $(BIN)/scraper: LIBS += $(shell $(PKG_CONFIG) --libs libcurl)
+$(BIN)/label: LIBS += $(shell $(PKG_CONFIG) --libs libmicrohttpd)
 
 # Unit tests that read files shipped in the tree (examples/) find them here.
 $(BUILD)/tests/unit/%.o: CFLAGS += -DSRCDIR='"$(CURDIR)"'

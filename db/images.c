@@ -411,3 +411,49 @@ int conflicts_foreach(struct catalog *cat, const char *path_prefix, conflict_fn 
 	sqlite3_finalize(st);
 	return ret;
 }
+
+int images_classes(struct catalog *cat, const char *path_prefix,
+		   int (*fn)(const char *class_name, void *data), void *data, struct wn_err *err)
+{
+	sqlite3_stmt *st;
+	int rc, ret = 0;
+
+	if (sqlite3_prepare_v2(cat->db, "SELECT DISTINCT class FROM images WHERE status = 'ok'"
+			       " AND class IS NOT NULL AND (?1 IS NULL OR substr(path, 1, length(?1)) = ?1)"
+			       " ORDER BY class", -1, &st, NULL) != SQLITE_OK)
+		return catalog_fail(cat, err, "cannot list classes");
+	if (path_prefix && *path_prefix)
+		sqlite3_bind_text(st, 1, path_prefix, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		ret = fn((const char *)sqlite3_column_text(st, 0), data);
+		if (ret)
+			break;
+	}
+	if (!ret && rc != SQLITE_DONE)
+		ret = catalog_fail(cat, err, "cannot list classes");
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int images_move(struct catalog *cat, int64_t id, const char *path, const char *class_name,
+		struct wn_err *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(cat->db, "UPDATE images SET path = ?2, class = ?3, updated_ms = ?4"
+			       " WHERE id = ?1", -1, &st, NULL) != SQLITE_OK)
+		return catalog_fail(cat, err, "cannot move an image row");
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, path, -1, SQLITE_STATIC);
+	if (class_name)
+		sqlite3_bind_text(st, 3, class_name, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 3);
+	sqlite3_bind_int64(st, 4, catalog_now_ms());
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : catalog_fail(cat, err, "cannot move an image row");
+}

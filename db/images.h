@@ -120,6 +120,15 @@ typedef int (*conflict_fn)(const char *path, const char *class_name, const char 
 int images_conflicts(struct catalog *cat, const char *path_prefix, conflict_fn fn, void *data,
 		     struct wn_err *err);
 
+/* images_classes() : the classes of ok images under path_prefix (NULL:
+ * all), by name; fn(NULL) never. @return 0, fn's value, or -1. */
+int images_classes(struct catalog *cat, const char *path_prefix,
+		   int (*fn)(const char *class_name, void *data), void *data, struct wn_err *err);
+
+/* images_move() : the row of image id now lives at path in class. */
+int images_move(struct catalog *cat, int64_t id, const char *path, const char *class_name,
+		struct wn_err *err);
+
 /* conflicts_clear() : forgets the recorded conflicts of these images
  * (before a dedup run records what it found for them). */
 int conflicts_clear(struct catalog *cat, const int64_t *ids, size_t n, struct wn_err *err);

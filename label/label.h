@@ -15,6 +15,8 @@ struct catalog;
 int cmd_predict(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_suspects(int argc, char **argv);
+int cmd_review(int argc, char **argv);
+int cmd_apply(int argc, char **argv);
 
 /*
  * label_find_model() : NAME (a folder path when it holds a '/') to the

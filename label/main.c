@@ -23,6 +23,8 @@ static const char usage[] =
 	"  predict    class probabilities and embeddings for every image\n"
 	"  train      fit a head on the folder classes, cross-validated\n"
 	"  suspects   the likely mislabels, most likely first\n"
+	"  review     a review session in the browser (keyboard first)\n"
+	"  apply      carry out the review's decisions (moves, deletions)\n"
 	"\n"
 	"Options:\n"
 	"  -h, --help   this help; 'label COMMAND --help' for one command\n"
@@ -32,6 +34,8 @@ static const char usage[] =
 	"  label predict --path train\n"
 	"  label train --path train\n"
 	"  label suspects --path train --format csv > suspects.csv\n"
+	"  label review --path train\n"
+	"  label apply --dry-run\n"
 	"\n"
 	"Exit status: 0 done; 1 done, but some images failed; 2 bad usage;\n"
 	"3 fatal (catalog, model or I/O).\n";
@@ -43,6 +47,8 @@ static const struct {
 	{ "predict", cmd_predict },
 	{ "train", cmd_train },
 	{ "suspects", cmd_suspects },
+	{ "review", cmd_review },
+	{ "apply", cmd_apply },
 };
 
 /* OpenBLAS reads OPENBLAS_CORETYPE and OPENBLAS_NUM_THREADS only when it

@@ -1,0 +1,907 @@
+/* label review: a review session in the browser. A web server
+ * (libmicrohttpd) on 127.0.0.1 only, with a random token the printed URL
+ * carries; every request without it gets 403, and requests that change
+ * anything are POSTs carrying it in a header. Images are addressed by
+ * catalog id and only those of the session's queues are served; no
+ * request can name a file. Each decision is written to the catalog the
+ * moment it is made. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "core/fileio.h"
+#include "core/img.h"
+#include "core/resample.h"
+#include "db/images.h"
+#include "db/reviews.h"
+#include "label.h"
+
+extern const unsigned char review_html[];
+extern const unsigned long review_html_len;
+
+#define MAX_BODY 4096
+#define REVIEW_THUMB 320
+#define THUMB_CACHE_BYTES (256u << 20)
+
+static const char usage[] =
+	"usage: label review --path DIR [--port N] [options]\n"
+	"\n"
+	"Serves a review session to your browser: the suspects of 'label suspects'\n"
+	"(most likely first), the label conflicts (images with a copy in another\n"
+	"class folder), and dedup's near-duplicate groups (side by side, the\n"
+	"proposed keeper marked). Prints the session's address, with a random\n"
+	"token, and serves on 127.0.0.1 only until interrupted (Ctrl-C).\n"
+	"\n"
+	"Keys: 1-9 assign class k, Enter or k keep, x delete, s skip, u undo,\n"
+	"j or arrows move, [ and ] switch queues; the mouse works too. Each\n"
+	"decision is kept in the catalog the moment it is made, so a reload or a\n"
+	"restart resumes where the session left off; nothing on disk changes\n"
+	"until 'label apply'.\n"
+	"\n"
+	"Options:\n"
+	"  --path DIR        the dataset root (DIR/<class>/<file>)\n"
+	"  --port N          the port (default: any free one)\n"
+	"  --top N           review the N likeliest mislabels, flagged or not\n"
+	"                    (default: what confident learning flags)\n"
+	"  --model NAME      whose predictions (default mobilenet_v2)\n"
+	"  --nsfwjs-compat   those of 'label predict --nsfwjs-compat'\n"
+	"  --pretrained      the model's own classes even when a head exists\n"
+	"  --map F=C         folder F is the model's class C (repeatable)\n"
+	"  --db FILE         the catalog (default: $WINNOW_DB, else ./winnow.db)\n"
+	"\n"
+	"Examples:\n"
+	"  label review --path train\n"
+	"  label review --path train --port 8080 --top 2000\n"
+	"  label apply --dry-run && label apply --trash /tmp/trash\n"
+	"\n"
+	"Exit status: 0 stopped; 2 bad usage or nothing to review yet; 3 fatal.\n";
+
+/* One image of a queue. */
+struct item {
+	int64_t id;
+	char *path, *disk, *given, *predicted;
+	double confidence, score;
+	int group;                /* groups queue: the group number; else 0 */
+	int rank;                 /* in its group: 0 is the proposed keeper */
+};
+
+struct queue {
+	const char *name;
+	struct item *it;
+	size_t n;
+	/* groups: group k spans it[gfirst[k] .. gfirst[k + 1]) */
+	size_t *gfirst, ngroups;
+};
+
+struct thumb {
+	int64_t id;
+	uint8_t *data;
+	size_t len;
+};
+
+struct session {
+	struct catalog *cat;
+	pthread_mutex_t lock;     /* the catalog and the cache */
+	char token[65];
+	char **classes;
+	int nclasses;
+	struct queue q[3];        /* suspects, conflicts, groups */
+	struct thumb *thumbs;
+	size_t nthumbs, cap_thumbs, thumb_bytes;
+	struct img_limits limits;
+};
+
+struct request {
+	char *body;
+	size_t len;
+	int too_big;
+};
+
+static const struct item *find_image(const struct session *s, int64_t id)
+{
+	for (int k = 0; k < 3; k++)
+		for (size_t i = 0; i < s->q[k].n; i++)
+			if (s->q[k].it[i].id == id)
+				return &s->q[k].it[i];
+	return NULL;
+}
+
+static struct queue *find_queue(struct session *s, const char *name)
+{
+	for (int k = 0; name && k < 3; k++)
+		if (!strcmp(s->q[k].name, name))
+			return &s->q[k];
+	return NULL;
+}
+
+static int is_class(const struct session *s, const char *c)
+{
+	for (int i = 0; c && i < s->nclasses; i++)
+		if (!strcmp(s->classes[i], c))
+			return 1;
+	return 0;
+}
+
+/* Responses. */
+
+static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *type,
+			    void *data, size_t len, int owned, const char *cache)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(
+		len, data, owned ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+	enum MHD_Result ret;
+
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, "Content-Type", type);
+	MHD_add_response_header(r, "Cache-Control", cache ? cache : "no-store");
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(r, "Content-Security-Policy",
+				"default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; "
+				"script-src 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'");
+	ret = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result send_json(struct MHD_Connection *c, unsigned status, json_t *j)
+{
+	char *text = json_dumps(j, JSON_COMPACT);
+
+	json_decref(j);
+	if (!text)
+		return MHD_NO;
+	return reply(c, status, "application/json", text, strlen(text), 1, NULL);
+}
+
+static enum MHD_Result send_error(struct MHD_Connection *c, unsigned status, const char *msg)
+{
+	return send_json(c, status, json_pack("{s:s}", "error", msg));
+}
+
+/* The decision on image id as JSON (null when none). Caller holds lock. */
+static json_t *decision_json(struct session *s, int64_t id)
+{
+	struct review r;
+	char queue[256], cls[256];
+	struct wn_err err;
+
+	if (reviews_get(s->cat, id, &r, queue, cls, &err) != 1 || r.applied_ms)
+		return json_null();
+	if (r.decision == REVIEW_RELABEL && r.new_class)
+		return json_pack("{s:s,s:s}", "decision", review_decision_name(r.decision), "class",
+				 r.new_class);
+	return json_pack("{s:s}", "decision", review_decision_name(r.decision));
+}
+
+static int decided(struct session *s, int64_t id)
+{
+	struct review r;
+	char queue[256], cls[256];
+	struct wn_err err;
+
+	return reviews_get(s->cat, id, &r, queue, cls, &err) == 1 && !r.applied_ms;
+}
+
+/* Queue sizes and decided counts, and the decision counts. Holds lock. */
+static json_t *progress_json(struct session *s, json_t **counts, json_t **resume)
+{
+	json_t *qs = json_array();
+	long n[4] = { 0, 0, 0, 0 };
+	int resumed = 0;
+
+	for (int k = 0; k < 3; k++) {
+		struct queue *q = &s->q[k];
+		size_t total = q->ngroups ? q->ngroups : q->n, done = 0;
+
+		for (size_t i = 0; i < total; i++) {
+			int all = 1;
+			size_t a = q->ngroups ? q->gfirst[i] : i, b = q->ngroups ? q->gfirst[i + 1] : i + 1;
+
+			for (size_t m = a; m < b; m++) {
+				struct review r;
+				char qn[256], cls[256];
+				struct wn_err err;
+
+				if (reviews_get(s->cat, q->it[m].id, &r, qn, cls, &err) == 1 && !r.applied_ms) {
+					if (!strcmp(qn, q->name) && (unsigned)r.decision < 4)
+						n[r.decision]++;
+				} else {
+					all = 0;
+				}
+			}
+			done += all;
+			if (!all && !resumed && resume) {
+				*resume = json_pack("{s:s,s:i}", "queue", q->name, "index", (json_int_t)i);
+				resumed = 1;
+			}
+		}
+		json_array_append_new(qs, json_pack("{s:s,s:i,s:i}", "name", q->name, "total",
+						    (json_int_t)total, "decided", (json_int_t)done));
+	}
+	if (resume && !resumed)
+		*resume = json_pack("{s:s,s:i}", "queue", "suspects", "index", 0);
+	if (counts)
+		*counts = json_pack("{s:i,s:i,s:i,s:i}", "keep", (json_int_t)n[0], "delete",
+				    (json_int_t)n[1], "relabel", (json_int_t)n[2], "skip",
+				    (json_int_t)n[3]);
+	return qs;
+}
+
+static json_t *item_json(struct session *s, const struct item *it)
+{
+	return json_pack("{s:I,s:s,s:s,s:s,s:f,s:f,s:o}", "id", (json_int_t)it->id, "path",
+			 it->path, "given", it->given ? it->given : "", "predicted",
+			 it->predicted ? it->predicted : "", "confidence", it->confidence, "score",
+			 it->score, "decision", decision_json(s, it->id));
+}
+
+static enum MHD_Result api_state(struct session *s, struct MHD_Connection *c)
+{
+	json_t *counts = NULL, *resume = NULL, *qs, *classes = json_array();
+
+	for (int i = 0; i < s->nclasses; i++)
+		json_array_append_new(classes, json_string(s->classes[i]));
+	pthread_mutex_lock(&s->lock);
+	qs = progress_json(s, &counts, &resume);
+	pthread_mutex_unlock(&s->lock);
+	return send_json(c, MHD_HTTP_OK, json_pack("{s:o,s:o,s:o,s:o}", "classes", classes, "queues",
+						   qs, "counts", counts, "resume", resume));
+}
+
+static enum MHD_Result api_items(struct session *s, struct MHD_Connection *c)
+{
+	struct queue *q = find_queue(s, MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+								     "queue"));
+	const char *f = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "from");
+	const char *nn = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "n");
+	long from = f ? strtol(f, NULL, 10) : 0, n = nn ? strtol(nn, NULL, 10) : 50;
+	size_t total;
+	json_t *items = json_array();
+
+	if (!q) {
+		json_decref(items);
+		return send_error(c, MHD_HTTP_NOT_FOUND, "no such queue");
+	}
+	total = q->ngroups ? q->ngroups : q->n;
+	from = from < 0 ? 0 : from;
+	n = n < 1 ? 1 : n > 500 ? 500 : n;
+	pthread_mutex_lock(&s->lock);
+	for (size_t i = (size_t)from; i < total && i < (size_t)(from + n); i++) {
+		if (!q->ngroups) {
+			json_array_append_new(items, item_json(s, &q->it[i]));
+			continue;
+		}
+		{
+			json_t *members = json_array();
+			int all = 1;
+
+			for (size_t m = q->gfirst[i]; m < q->gfirst[i + 1]; m++) {
+				const struct item *it = &q->it[m];
+
+				all &= decided(s, it->id);
+				json_array_append_new(members, json_pack("{s:I,s:s,s:s,s:b,s:o}", "id",
+					(json_int_t)it->id, "path", it->path, "class",
+					it->given ? it->given : "", "keeper", it->rank == 0, "decision",
+					decision_json(s, it->id)));
+			}
+			json_array_append_new(items, json_pack("{s:i,s:s,s:b,s:o}", "group",
+				(json_int_t)i, "match", "near", "decided", all, "members", members));
+		}
+	}
+	pthread_mutex_unlock(&s->lock);
+	return send_json(c, MHD_HTTP_OK, json_pack("{s:s,s:i,s:i,s:o}", "queue", q->name, "from",
+						   (json_int_t)from, "total", (json_int_t)total,
+						   "items", items));
+}
+
+/* The reply to a change: the new counts and queue progress. Holds lock. */
+static json_t *changed(struct session *s, json_t *extra_key_value)
+{
+	json_t *counts = NULL, *qs = progress_json(s, &counts, NULL);
+	json_t *o = json_pack("{s:b,s:o,s:o}", "ok", 1, "counts", counts, "queues", qs);
+
+	if (extra_key_value)
+		json_object_update(o, extra_key_value);
+	json_decref(extra_key_value);
+	return o;
+}
+
+static int decide(struct session *s, const char *queue, int64_t id, int d, const char *cls,
+		  struct wn_err *err)
+{
+	struct review r = { id, queue, (enum review_decision)d, cls, 0 };
+
+	return reviews_set(s->cat, &r, err);
+}
+
+static enum MHD_Result api_decide(struct session *s, struct MHD_Connection *c, json_t *body)
+{
+	const char *queue = json_string_value(json_object_get(body, "queue"));
+	const char *dec = json_string_value(json_object_get(body, "decision"));
+	const char *cls = json_string_value(json_object_get(body, "class"));
+	json_int_t id = json_integer_value(json_object_get(body, "id"));
+	const struct item *it = find_image(s, id);
+	int d = review_decision_parse(dec);
+	struct wn_err err = { 0 };
+	json_t *reply;
+
+	if (!it || !find_queue(s, queue))
+		return send_error(c, MHD_HTTP_NOT_FOUND, "no such image in this session");
+	if (d < 0)
+		return send_error(c, MHD_HTTP_BAD_REQUEST, "decision: keep, delete, relabel or skip");
+	if (d == REVIEW_RELABEL && !is_class(s, cls))
+		return send_error(c, MHD_HTTP_BAD_REQUEST, "relabel to one of the session's classes");
+	if (d == REVIEW_RELABEL && it->given && !strcmp(cls, it->given))
+		d = REVIEW_KEEP;  /* relabelling to its own class is keeping it */
+	pthread_mutex_lock(&s->lock);
+	if (decide(s, queue, id, d, cls, &err)) {
+		pthread_mutex_unlock(&s->lock);
+		return send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, err.msg);
+	}
+	reply = changed(s, NULL);
+	pthread_mutex_unlock(&s->lock);
+	return send_json(c, MHD_HTTP_OK, reply);
+}
+
+static enum MHD_Result api_group(struct session *s, struct MHD_Connection *c, json_t *body)
+{
+	struct queue *q = &s->q[2];
+	json_int_t g = json_integer_value(json_object_get(body, "group"));
+	json_int_t keeper = json_integer_value(json_object_get(body, "id"));
+	const char *action = json_string_value(json_object_get(body, "action"));
+	int split = action && !strcmp(action, "split"), found = 0;
+	struct wn_err err = { 0 };
+	json_t *reply;
+
+	if (g < 0 || (size_t)g >= q->ngroups)
+		return send_error(c, MHD_HTTP_NOT_FOUND, "no such group");
+	if (!split && !(action && !strcmp(action, "keeper")))
+		return send_error(c, MHD_HTTP_BAD_REQUEST, "action: keeper or split");
+	for (size_t m = q->gfirst[g]; m < q->gfirst[g + 1]; m++)
+		found |= q->it[m].id == keeper;
+	if (!split && !found)
+		return send_error(c, MHD_HTTP_BAD_REQUEST, "the keeper must be one of the group");
+	pthread_mutex_lock(&s->lock);
+	if (catalog_begin(s->cat, &err))
+		goto fail;
+	for (size_t m = q->gfirst[g]; m < q->gfirst[g + 1]; m++)
+		if (decide(s, q->name, q->it[m].id,
+			   split || q->it[m].id == keeper ? REVIEW_KEEP : REVIEW_DELETE, NULL, &err)) {
+			catalog_rollback(s->cat);
+			goto fail;
+		}
+	if (catalog_commit(s->cat, &err))
+		goto fail;
+	reply = changed(s, NULL);
+	pthread_mutex_unlock(&s->lock);
+	return send_json(c, MHD_HTTP_OK, reply);
+fail:
+	pthread_mutex_unlock(&s->lock);
+	return send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, err.msg);
+}
+
+static enum MHD_Result api_undo(struct session *s, struct MHD_Connection *c)
+{
+	struct wn_err err = { 0 };
+	int64_t id = 0;
+	json_t *undone = json_null(), *reply;
+
+	pthread_mutex_lock(&s->lock);
+	if (reviews_undo(s->cat, &id, &err)) {
+		pthread_mutex_unlock(&s->lock);
+		json_decref(undone);
+		return send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, err.msg);
+	}
+	for (int k = 0; id && k < 3 && json_is_null(undone); k++) {
+		struct queue *q = &s->q[k];
+
+		for (size_t i = 0; i < q->n; i++)
+			if (q->it[i].id == id) {
+				size_t index = i;
+
+				if (q->ngroups)
+					for (index = 0; q->gfirst[index + 1] <= i; index++)
+						;
+				json_decref(undone);
+				undone = json_pack("{s:s,s:i,s:I}", "queue", q->name, "index",
+						   (json_int_t)index, "id", (json_int_t)id);
+				break;
+			}
+	}
+	reply = changed(s, json_pack("{s:o}", "undone", undone));
+	pthread_mutex_unlock(&s->lock);
+	return send_json(c, MHD_HTTP_OK, reply);
+}
+
+/* Thumbnails: shrink-on-load, Lanczos3 to fit REVIEW_THUMB, JPEG; kept. */
+static int make_thumb(struct session *s, const struct item *it, uint8_t **out, size_t *len)
+{
+	struct img_decode_opts o;
+	struct img src = { 0 }, dst = { 0 };
+	struct img_jpeg_opts jo;
+	struct wn_err err;
+	int ret = -1, w, h;
+
+	img_decode_opts_init(&o);
+	o.limits = s->limits;
+	o.channels = 3;
+	o.min_width = o.min_height = REVIEW_THUMB;
+	if (img_load_file(it->disk, &o, &src, NULL, &err))
+		return -1;
+	w = src.width;
+	h = src.height;
+	if (w > REVIEW_THUMB || h > REVIEW_THUMB) {
+		if (w >= h) {
+			h = (int)((double)h * REVIEW_THUMB / w + 0.5);
+			w = REVIEW_THUMB;
+		} else {
+			w = (int)((double)w * REVIEW_THUMB / h + 0.5);
+			h = REVIEW_THUMB;
+		}
+		w = w < 1 ? 1 : w;
+		h = h < 1 ? 1 : h;
+		if (img_resample(&src, w, h, RESAMPLE_LANCZOS3, &dst, &err))
+			goto out;
+	}
+	img_jpeg_opts_init(&jo);
+	jo.quality = 85;
+	ret = img_encode_jpeg(dst.pixels ? &dst : &src, &jo, out, len, &err);
+out:
+	img_release(&src);
+	img_release(&dst);
+	return ret;
+}
+
+static enum MHD_Result serve_image(struct session *s, struct MHD_Connection *c, const char *idstr)
+{
+	const char *size = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "size");
+	char *end;
+	long long id = strtoll(idstr, &end, 10);
+	const struct item *it;
+	uint8_t *data = NULL;
+	size_t len = 0;
+	struct wn_err err;
+
+	if (!*idstr || *end || id <= 0 || !(it = find_image(s, id)))
+		return send_error(c, MHD_HTTP_NOT_FOUND, "no such image in this session");
+	if (size && !strcmp(size, "full")) {
+		const char *type;
+
+		if (read_file_limited(it->disk, s->limits.max_bytes, &data, &len, &err))
+			return send_error(c, MHD_HTTP_NOT_FOUND, "the file cannot be read");
+		switch (img_sniff(data, len)) {
+		case IMG_JPEG: type = "image/jpeg"; break;
+		case IMG_PNG: type = "image/png"; break;
+		case IMG_GIF: type = "image/gif"; break;
+		case IMG_WEBP: type = "image/webp"; break;
+		default: type = "application/octet-stream"; break;
+		}
+		return reply(c, MHD_HTTP_OK, type, data, len, 1, "private, max-age=3600");
+	}
+	pthread_mutex_lock(&s->lock);
+	for (size_t i = 0; i < s->nthumbs; i++)
+		if (s->thumbs[i].id == id) {
+			data = malloc(s->thumbs[i].len);
+			if (data) {
+				memcpy(data, s->thumbs[i].data, s->thumbs[i].len);
+				len = s->thumbs[i].len;
+			}
+			break;
+		}
+	pthread_mutex_unlock(&s->lock);
+	if (!data) {
+		uint8_t *t;
+
+		if (make_thumb(s, it, &data, &len))
+			return send_error(c, MHD_HTTP_NOT_FOUND, "the image does not decode");
+		t = malloc(len);
+		pthread_mutex_lock(&s->lock);
+		if (t && s->thumb_bytes + len <= THUMB_CACHE_BYTES) {
+			if (s->nthumbs == s->cap_thumbs) {
+				size_t cap = s->cap_thumbs ? 2 * s->cap_thumbs : 256;
+				struct thumb *g = realloc(s->thumbs, cap * sizeof(*g));
+
+				if (g) {
+					s->thumbs = g;
+					s->cap_thumbs = cap;
+				}
+			}
+			if (s->nthumbs < s->cap_thumbs) {
+				memcpy(t, data, len);
+				s->thumbs[s->nthumbs++] = (struct thumb){ id, t, len };
+				s->thumb_bytes += len;
+				t = NULL;
+			}
+		}
+		pthread_mutex_unlock(&s->lock);
+		free(t);
+	}
+	return reply(c, MHD_HTTP_OK, "image/jpeg", data, len, 1, "private, max-age=3600");
+}
+
+/* Constant time, so the token cannot be guessed byte by byte. */
+static int token_ok(const struct session *s, const char *t)
+{
+	size_t n = strlen(s->token);
+	unsigned diff = 0;
+
+	if (!t || strlen(t) != n)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		diff |= (unsigned)(t[i] ^ s->token[i]);
+	return diff == 0;
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
+			      const char *method, const char *version, const char *upload,
+			      size_t *upload_size, void **con_cls)
+{
+	struct session *s = cls;
+	struct request *rq = *con_cls;
+	const char *header = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Token");
+	int post = !strcmp(method, MHD_HTTP_METHOD_POST);
+
+	(void)version;
+	if (!rq) {
+		rq = calloc(1, sizeof(*rq));
+		if (!rq)
+			return MHD_NO;
+		*con_cls = rq;
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		if (rq->len + *upload_size > MAX_BODY) {
+			rq->too_big = 1;
+		} else {
+			char *g = realloc(rq->body, rq->len + *upload_size + 1);
+
+			if (!g)
+				return MHD_NO;
+			rq->body = g;
+			memcpy(rq->body + rq->len, upload, *upload_size);
+			rq->len += *upload_size;
+			rq->body[rq->len] = 0;
+		}
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	/* the token: in a header, or (reads only) in the query */
+	if (!token_ok(s, header) &&
+	    (post || !token_ok(s, MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "token"))))
+		return send_error(c, MHD_HTTP_FORBIDDEN, "this needs the session's token");
+	if (rq->too_big)
+		return send_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "request body over 4 KiB");
+	if (post) {
+		json_t *body = json_loadb(rq->body ? rq->body : "{}", rq->body ? rq->len : 2, 0, NULL);
+		enum MHD_Result ret;
+
+		if (!json_is_object(body)) {
+			json_decref(body);
+			return send_error(c, MHD_HTTP_BAD_REQUEST, "the body must be a JSON object");
+		}
+		if (!strcmp(url, "/api/decide"))
+			ret = api_decide(s, c, body);
+		else if (!strcmp(url, "/api/group"))
+			ret = api_group(s, c, body);
+		else if (!strcmp(url, "/api/undo"))
+			ret = api_undo(s, c);
+		else
+			ret = send_error(c, MHD_HTTP_NOT_FOUND, "no such endpoint");
+		json_decref(body);
+		return ret;
+	}
+	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
+		return send_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "GET or POST");
+	if (!strcmp(url, "/"))
+		return reply(c, MHD_HTTP_OK, "text/html; charset=utf-8", (void *)review_html,
+			    review_html_len, 0, NULL);
+	if (!strcmp(url, "/api/state"))
+		return api_state(s, c);
+	if (!strcmp(url, "/api/items"))
+		return api_items(s, c);
+	if (!strncmp(url, "/img/", 5))
+		return serve_image(s, c, url + 5);
+	return send_error(c, MHD_HTTP_NOT_FOUND, "no such page");
+}
+
+static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
+		      enum MHD_RequestTerminationCode toe)
+{
+	struct request *rq = *con_cls;
+
+	(void)cls;
+	(void)c;
+	(void)toe;
+	if (rq) {
+		free(rq->body);
+		free(rq);
+	}
+	*con_cls = NULL;
+}
+
+/* Building the queues. */
+
+static int add_item(struct queue *q, const struct item *src)
+{
+	struct item *g = realloc(q->it, (q->n + 1) * sizeof(*g));
+
+	if (!g)
+		return -1;
+	q->it = g;
+	q->it[q->n++] = *src;
+	return 0;
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+static int lookup_id(struct catalog *cat, const char *path, int64_t *id, struct wn_err *err)
+{
+	struct image_stamp st;
+	int r = images_stamp(cat, path, &st, err);
+
+	*id = r == 1 ? st.id : 0;
+	return r < 0 ? -1 : 0;
+}
+
+struct group_build {
+	struct session *s;
+	int64_t run;
+	int grp;
+	int oom;
+};
+
+static int add_member(int64_t run_id, int grp, int rank, int64_t image_id, const char *path,
+		      const char *class_name, void *data)
+{
+	struct group_build *b = data;
+	struct queue *q = &b->s->q[2];
+	struct item it = { 0 };
+	struct strbuf disk = STRBUF_INIT;
+
+	if (!label_on_disk(b->s->cat, path))
+		return 0;
+	if (run_id != b->run || grp != b->grp) {
+		size_t *g = realloc(q->gfirst, (q->ngroups + 2) * sizeof(*g));
+
+		if (!g)
+			return b->oom = -1;
+		q->gfirst = g;
+		q->gfirst[q->ngroups++] = q->n;
+		b->run = run_id;
+		b->grp = grp;
+	}
+	if (catalog_disk_path(b->s->cat, path, &disk))
+		return b->oom = -1;
+	it.id = image_id;
+	it.path = strdup(path);
+	it.disk = strbuf_detach(&disk);
+	it.given = dup_or_null(class_name);
+	it.group = (int)q->ngroups;
+	it.rank = rank;
+	if (!it.path || !it.disk || add_item(q, &it))
+		return b->oom = -1;
+	return 0;
+}
+
+static int build_queues(struct session *s, const char *prefix, const struct suspects_opts *o,
+			struct wn_err *err)
+{
+	struct suspect_list l = { 0 };
+	struct group_build gb = { s, -1, -1, 0 };
+	int found = suspects_find(s->cat, prefix, o, &l, err);
+
+	s->q[0].name = "suspects";
+	s->q[1].name = "conflicts";
+	s->q[2].name = "groups";
+	if (found < 0)
+		return -1;
+	for (size_t i = 0; !found && i < l.n; i++) {
+		struct item it = { 0 };
+		struct strbuf disk = STRBUF_INIT;
+
+		it.id = l.s[i].id;
+		if (!it.id && lookup_id(s->cat, l.s[i].path, &it.id, err))
+			goto fail;
+		if (!it.id || catalog_disk_path(s->cat, l.s[i].path, &disk))
+			continue;
+		it.path = strdup(l.s[i].path);
+		it.disk = strbuf_detach(&disk);
+		it.given = dup_or_null(l.s[i].given);
+		it.predicted = dup_or_null(l.s[i].predicted);
+		it.confidence = l.s[i].confidence;
+		it.score = l.s[i].score;
+		if (add_item(&s->q[l.s[i].conflict ? 1 : 0], &it))
+			goto oom;
+	}
+	suspects_free(&l);
+	if (dup_groups_foreach(s->cat, prefix, 1, add_member, &gb, err))
+		return gb.oom ? wn_fail(err, WN_ENOMEM, "out of memory") : -1;
+	if (s->q[2].ngroups)
+		s->q[2].gfirst[s->q[2].ngroups] = s->q[2].n;
+	/* a group of one (the others gone from disk) is no group */
+	return 0;
+oom:
+	wn_fail(err, WN_ENOMEM, "out of memory");
+fail:
+	suspects_free(&l);
+	return -1;
+}
+
+static int add_class(const char *name, void *data)
+{
+	struct session *s = data;
+	char **g;
+
+	if (!name || is_class(s, name))
+		return 0;
+	g = realloc(s->classes, (size_t)(s->nclasses + 1) * sizeof(*g));
+	if (!g)
+		return -1;
+	s->classes = g;
+	s->classes[s->nclasses] = strdup(name);
+	return s->classes[s->nclasses++] ? 0 : -1;
+}
+
+static int cmp_cls(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void free_session(struct session *s)
+{
+	for (int k = 0; k < 3; k++) {
+		for (size_t i = 0; i < s->q[k].n; i++) {
+			free(s->q[k].it[i].path);
+			free(s->q[k].it[i].disk);
+			free(s->q[k].it[i].given);
+			free(s->q[k].it[i].predicted);
+		}
+		free(s->q[k].it);
+		free(s->q[k].gfirst);
+	}
+	for (size_t i = 0; i < s->nthumbs; i++)
+		free(s->thumbs[i].data);
+	free(s->thumbs);
+	for (int i = 0; i < s->nclasses; i++)
+		free(s->classes[i]);
+	free(s->classes);
+}
+
+int cmd_review(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "path", required_argument, NULL, 'p' },
+		{ "port", required_argument, NULL, 'o' },
+		{ "top", required_argument, NULL, 't' },
+		{ "model", required_argument, NULL, 'm' },
+		{ "nsfwjs-compat", no_argument, NULL, 'N' },
+		{ "pretrained", no_argument, NULL, 'P' },
+		{ "map", required_argument, NULL, 'M' },
+		{ "db", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *maps[64];
+	struct suspects_opts o = { 0 };
+	struct session s;
+	struct wn_err err = { 0 };
+	struct strbuf prefix = STRBUF_INIT;
+	const char *root = NULL, *model_name = "mobilenet_v2", *db = NULL;
+	struct MHD_Daemon *d = NULL;
+	struct sockaddr_in sa;
+	const union MHD_DaemonInfo *info;
+	uint8_t rnd[32];
+	uint64_t port = 0;
+	sigset_t sigs;
+	int rc = EXIT_FATAL, c, sig;
+
+	memset(&s, 0, sizeof(s));
+	o.maps = maps;
+	while ((c = getopt_long(argc, argv, "p:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p': root = optarg; break;
+		case 'o':
+			if (cli_parse_uint("--port", optarg, 65535, &port))
+				return EXIT_USAGE;
+			break;
+		case 't': if (cli_parse_uint("--top", optarg, 100000000, &o.top)) return EXIT_USAGE; break;
+		case 'm': model_name = optarg; break;
+		case 'N': o.prep = NN_PREP_NSFWJS; break;
+		case 'P': o.pretrained = 1; break;
+		case 'M':
+			if (!strchr(optarg, '=') || o.nmaps == 64)
+				return cli_usage_error("--map takes FOLDER=Class, not '%s'", optarg);
+			maps[o.nmaps++] = optarg;
+			break;
+		case 'd': db = optarg; break;
+		case 'h': fputs(usage, stdout); return EXIT_DONE;
+		default: return cli_usage_error("see 'label review --help'");
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error("unexpected argument '%s'", argv[optind]);
+	if (!root)
+		return cli_usage_error("which folder? give --path DIR");
+	o.model_key = label_model_key(model_name);
+	pthread_mutex_init(&s.lock, NULL);
+	img_decode_opts_init(&(struct img_decode_opts){ 0 });
+	s.limits.max_bytes = IMG_DEFAULT_MAX_BYTES;
+	s.limits.max_pixels = IMG_DEFAULT_MAX_PIXELS;
+	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd)) {
+		cli_error("no randomness for the session token: %s", strerror(errno));
+		return EXIT_FATAL;
+	}
+	for (size_t i = 0; i < sizeof(rnd); i++)
+		snprintf(s.token + 2 * i, 3, "%02x", rnd[i]);
+	if (catalog_open(cli_db_path(db), CATALOG_EXISTING, &s.cat, &err) ||
+	    catalog_rel_dir(s.cat, root, &prefix, &err))
+		goto fail;
+	if (prefix.len)
+		strbuf_addch(&prefix, '/');
+	if (build_queues(&s, prefix.len ? prefix.buf : NULL, &o, &err))
+		goto fail;
+	if (images_classes(s.cat, prefix.len ? prefix.buf : NULL, add_class, &s, &err))
+		goto fail;
+	if (s.nclasses)
+		qsort(s.classes, (size_t)s.nclasses, sizeof(char *), cmp_cls);
+	if (!s.q[0].n && !s.q[1].n && !s.q[2].ngroups) {
+		cli_error("%s: nothing to review: run 'label predict' and 'label train' (and "
+			  "'dedup' for duplicate groups) on it first", root);
+		rc = EXIT_USAGE;
+		goto done;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION,
+			     (uint16_t)port, NULL, NULL, handle, &s,
+			     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+			     MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+			     MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
+			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
+			     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+			     MHD_OPTION_END);
+	if (!d) {
+		wn_fail(&err, WN_EIO, "cannot serve on 127.0.0.1:%" PRIu64 " (in use?)", port);
+		goto fail;
+	}
+	info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+	printf("http://127.0.0.1:%u/?token=%s\n", info ? (unsigned)info->port : (unsigned)port,
+	       s.token);
+	fflush(stdout);
+	fprintf(stderr, "label review: %zu suspects, %zu conflicts, %zu near-duplicate groups; "
+		"serving on 127.0.0.1 until interrupted\n", s.q[0].n, s.q[1].n, s.q[2].ngroups);
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	sigwait(&sigs, &sig);
+	MHD_stop_daemon(d);
+	rc = EXIT_DONE;
+	goto done;
+fail:
+	cli_error("%s", err.msg);
+	rc = EXIT_FATAL;
+done:
+	free_session(&s);
+	strbuf_release(&prefix);
+	catalog_close(s.cat);
+	pthread_mutex_destroy(&s.lock);
+	return rc;
+}

@@ -1,0 +1,73 @@
+#!/usr/bin/env node
+// The review page in a real browser (Debian's Chromium, driven by
+// playwright-core): decide five cards with the keyboard, undo one, reload
+// and see the state kept. Prints one JSON line with what it saw.
+//
+//   node tests/node/review-browser.js URL SCREENSHOT.png
+'use strict';
+const path = require('path');
+const { chromium } = require(path.join(__dirname, 'node_modules', 'playwright-core'));
+
+async function main() {
+  const [url, shot] = process.argv.slice(2);
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
+  });
+  const errors = [];
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  const t0 = Date.now();
+  await page.goto(url);
+  await page.waitForSelector('#card[data-id]:not([data-id=""])', { timeout: 5000 });
+  const firstCardMs = Date.now() - t0;
+  const card = async () => page.$eval('#card', (e) => ({
+    id: e.dataset.id, queue: e.dataset.queue, index: e.dataset.index, decision: e.dataset.decision,
+  }));
+  const counts = async () => page.$eval('#counts', (e) => ({
+    keep: +e.querySelector('#count-keep').textContent,
+    delete: +e.querySelector('#count-delete').textContent,
+    relabel: +e.querySelector('#count-relabel').textContent,
+    skip: +e.querySelector('#count-skip').textContent,
+  }));
+  // the number key of a class other than the card's own
+  const otherClass = async (id, queue) => page.evaluate(async ([id, queue]) => {
+    const token = new URLSearchParams(location.search).get('token');
+    const get = async (u) => (await fetch(u, { headers: { 'X-Token': token } })).json();
+    const state = await get('/api/state');
+    const items = await get(`/api/items?queue=${queue}&from=0&n=500`);
+    const item = items.items.find((x) => String(x.id) === id);
+    return String(state.classes.findIndex((c) => c !== item.given) + 1);
+  }, [id, queue]);
+  // five decisions: keep, delete, relabel to another class, skip, keep
+  const keys = ['k', 'x', 'relabel', 's', 'Enter'];
+  const decided = [];
+  for (let k of keys) {
+    const before = await card();
+    decided.push(before.id);
+    if (k === 'relabel') k = await otherClass(before.id, before.queue);
+    await page.keyboard.press(k);
+    await page.waitForFunction((id) => document.querySelector('#card').dataset.id !== id,
+                               before.id, { timeout: 5000 });
+  }
+  const afterFive = await counts();
+  await page.keyboard.press('u');
+  await page.waitForFunction((c) => {
+    const n = ['keep', 'delete', 'relabel', 'skip']
+      .reduce((a, k) => a + +document.querySelector('#count-' + k).textContent, 0);
+    return n === c - 1;
+  }, 5, { timeout: 5000 });
+  const afterUndo = await counts();
+  const undoneCard = await card();
+  await page.reload();
+  await page.waitForSelector('#card[data-id]:not([data-id=""])', { timeout: 5000 });
+  const afterReload = await counts();
+  const resumed = await card();
+  await page.screenshot({ path: shot, fullPage: true });
+  await browser.close();
+  console.log(JSON.stringify({ firstCardMs, decided, afterFive, afterUndo, undoneCard,
+                               afterReload, resumed, errors }));
+}
+
+main().catch((e) => { console.error(e.stack || String(e)); process.exit(1); });
