@@ -194,13 +194,67 @@ static int decided(struct session *s, int64_t id)
 	return reviews_get(s->cat, id, &r, queue, cls, &err) == 1 && !r.applied_ms;
 }
 
+/* The pending decisions, by image id: one query for a whole progress
+ * count, however long the queues. */
+struct pend {
+	int64_t id;
+	int decision;
+	char queue[16];
+};
+
+struct pends {
+	struct pend *p;
+	size_t n, cap;
+};
+
+static int take_pend(const struct review *r, const char *path, const char *class_name,
+		     void *data)
+{
+	struct pends *ps = data;
+
+	(void)path;
+	(void)class_name;
+	if (ps->n == ps->cap) {
+		size_t cap = ps->cap ? 2 * ps->cap : 1024;
+		struct pend *g = realloc(ps->p, cap * sizeof(*g));
+
+		if (!g)
+			return -1;
+		ps->p = g;
+		ps->cap = cap;
+	}
+	ps->p[ps->n].id = r->image_id;
+	ps->p[ps->n].decision = r->decision;
+	snprintf(ps->p[ps->n].queue, sizeof(ps->p[ps->n].queue), "%s", r->queue ? r->queue : "");
+	ps->n++;
+	return 0;
+}
+
+static int cmp_pend(const void *a, const void *b)
+{
+	const struct pend *x = a, *y = b;
+
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+static const struct pend *find_pend(const struct pends *ps, int64_t id)
+{
+	struct pend key = { id, 0, "" };
+
+	return ps->n ? bsearch(&key, ps->p, ps->n, sizeof(*ps->p), cmp_pend) : NULL;
+}
+
 /* Queue sizes and decided counts, and the decision counts. Holds lock. */
 static json_t *progress_json(struct session *s, json_t **counts, json_t **resume)
 {
 	json_t *qs = json_array();
 	long n[4] = { 0, 0, 0, 0 };
 	int resumed = 0;
+	struct pends ps = { 0 };
+	struct wn_err err;
 
+	if (!reviews_pending(s->cat, take_pend, &ps, &err) && ps.n)
+		qsort(ps.p, ps.n, sizeof(*ps.p), cmp_pend);
 	for (int k = 0; k < 3; k++) {
 		struct queue *q = &s->q[k];
 		size_t total = q->ngroups ? q->ngroups : q->n, done = 0;
@@ -210,13 +264,11 @@ static json_t *progress_json(struct session *s, json_t **counts, json_t **resume
 			size_t a = q->ngroups ? q->gfirst[i] : i, b = q->ngroups ? q->gfirst[i + 1] : i + 1;
 
 			for (size_t m = a; m < b; m++) {
-				struct review r;
-				char qn[256], cls[256];
-				struct wn_err err;
+				const struct pend *d = find_pend(&ps, q->it[m].id);
 
-				if (reviews_get(s->cat, q->it[m].id, &r, qn, cls, &err) == 1 && !r.applied_ms) {
-					if (!strcmp(qn, q->name) && (unsigned)r.decision < 4)
-						n[r.decision]++;
+				if (d) {
+					if (!strcmp(d->queue, q->name) && (unsigned)d->decision < 4)
+						n[d->decision]++;
 				} else {
 					all = 0;
 				}
@@ -230,6 +282,7 @@ static json_t *progress_json(struct session *s, json_t **counts, json_t **resume
 		json_array_append_new(qs, json_pack("{s:s,s:i,s:i}", "name", q->name, "total",
 						    (json_int_t)total, "decided", (json_int_t)done));
 	}
+	free(ps.p);
 	if (resume && !resumed)
 		*resume = json_pack("{s:s,s:i}", "queue", "suspects", "index", 0);
 	if (counts)
