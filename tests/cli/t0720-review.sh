@@ -143,6 +143,28 @@ test_expect 'the relabelled and deleted images: by id, decided through the API' 
   test "$(sqlite3 winnow.db "SELECT new_class FROM reviews WHERE image_id = $img3")" = synth
 '
 
+test_expect 'near-duplicate groups: another keeper, or split' '
+  curl -s -H "X-Token: $token" "$base/api/items?queue=groups&from=0&n=1" >g.json
+  python3 -c "
+import json
+g = json.load(open(\"g.json\"))[\"items\"][0]
+m = g[\"members\"]
+assert len(m) >= 2 and m[0][\"keeper\"] and not m[1][\"keeper\"], g
+print(g[\"group\"], m[1][\"id\"], \" \".join(str(x[\"id\"]) for x in m))
+" >g.txt
+  read -r grp keeper members <g.txt
+  test "$(code -X POST -H "X-Token: $token" -d "{\"group\":$grp,\"action\":\"keeper\",\"id\":$keeper}" "$base/api/group")" = 200
+  for id in $members; do
+    want=delete; [ "$id" = "$keeper" ] && want=keep
+    test "$(sqlite3 winnow.db "SELECT decision FROM reviews WHERE image_id = $id")" = $want
+  done
+  test "$(code -X POST -H "X-Token: $token" -d "{\"group\":$grp,\"action\":\"keeper\",\"id\":999999}" "$base/api/group")" = 400
+  test "$(code -X POST -H "X-Token: $token" -d "{\"group\":$grp,\"action\":\"split\"}" "$base/api/group")" = 200
+  for id in $members; do
+    test "$(sqlite3 winnow.db "SELECT decision FROM reviews WHERE image_id = $id")" = keep
+  done
+'
+
 stop_server
 
 test_expect 'apply: --dry-run changes nothing; then moves, deletes, once' '
