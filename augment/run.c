@@ -53,23 +53,12 @@ uint64_t ag_samples_for(const struct ag_run *r, const struct ag_class *c, uint64
 	return need / c->originals + (i < need % c->originals ? 1 : 0);
 }
 
-static void skip_dir(struct walk_opts *wo, const char *dir)
-{
-	struct stat st;
-
-	if (wo->nskip_dirs < 4 && !stat(dir, &st)) {
-		wo->skip_dirs[wo->nskip_dirs].dev = st.st_dev;
-		wo->skip_dirs[wo->nskip_dirs].ino = st.st_ino;
-		wo->nskip_dirs++;
-	}
-}
-
 static void walk_setup(struct ag_run *r, struct walk_opts *wo)
 {
 	memset(wo, 0, sizeof(*wo));
 	catalog_walk_opts(r->cat, wo);
 	/* The outputs are never inputs, even when OUT is inside IN. */
-	skip_dir(wo, r->out_dir);
+	walk_skip_dir(wo, r->out_dir);
 }
 
 static int count_one(const struct walk_entry *e, void *data)

@@ -206,3 +206,16 @@ int walk_tree(const char *root, const struct walk_opts *opts, walk_fn fn, void *
 	strbuf_release(&w.path);
 	return ret;
 }
+
+int walk_skip_dir(struct walk_opts *opts, const char *dir)
+{
+	struct stat st;
+	int n = (int)(sizeof(opts->skip_dirs) / sizeof(opts->skip_dirs[0]));
+
+	if (opts->nskip_dirs >= n || stat(dir, &st))
+		return -1;
+	opts->skip_dirs[opts->nskip_dirs].dev = st.st_dev;
+	opts->skip_dirs[opts->nskip_dirs].ino = st.st_ino;
+	opts->nskip_dirs++;
+	return 0;
+}

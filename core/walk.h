@@ -39,6 +39,10 @@ struct walk_opts {
 	int max_depth;       /* 0: the default of 64 */
 };
 
+/* walk_skip_dir() : adds dir to opts' folders never entered (when it
+ * exists and there is room for it). @return 0, or -1 when it was not added. */
+int walk_skip_dir(struct walk_opts *opts, const char *dir);
+
 /*
  * walk_tree() : calls fn for every regular file under root, in byte order
  * of names within each folder, so runs are repeatable. Skips names that

@@ -298,17 +298,6 @@ static void walk_problem(const char *path, const char *cause, void *data)
 	cli_file_error(path, cause);
 }
 
-static void skip_dir(struct walk_opts *wo, const char *dir)
-{
-	struct stat st;
-
-	if (wo->nskip_dirs < 4 && !stat(dir, &st)) {
-		wo->skip_dirs[wo->nskip_dirs].dev = st.st_dev;
-		wo->skip_dirs[wo->nskip_dirs].ino = st.st_ino;
-		wo->nskip_dirs++;
-	}
-}
-
 static int count_one(const struct walk_entry *e, void *data)
 {
 	(void)e;
@@ -344,9 +333,9 @@ int rs_run(struct rs_run *r, struct wn_err *err)
 	wo.on_error = walk_problem;
 	/* The outputs and the quarantine are never inputs, even inside IN. */
 	if (!r->o.in_place)
-		skip_dir(&wo, r->out_dir);
+		walk_skip_dir(&wo, r->out_dir);
 	if (r->quarantine)
-		skip_dir(&wo, r->quarantine);
+		walk_skip_dir(&wo, r->quarantine);
 	r->prog = progress_start(r->progress, "resize", r->progress ? count_files(r, &wo) : 0);
 	rc = walk_tree(r->in_dir, &wo, add_source, r, err);
 	if (rc == 0 && r->nbatch)
