@@ -13,6 +13,7 @@ int cmd_scan(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_split(int argc, char **argv);
 
 /* db_open() : opens the catalog named by --db / $WINNOW_DB / winnow.db,
  * printing the error. @return 0 or EXIT_FATAL. */

@@ -19,6 +19,7 @@ static const char usage[] =
 	"  stats    images and bytes per class and status\n"
 	"  check    the catalog against the disk: missing, changed, untracked\n"
 	"  export   the manifest: one row per image\n"
+	"  split    train/val/test manifests, duplicate groups never split\n"
 	"\n"
 	"Options:\n"
 	"  --db FILE    the catalog (default: $WINNOW_DB, else ./winnow.db)\n"
@@ -31,6 +32,7 @@ static const char usage[] =
 	"  db stats --format csv\n"
 	"  db check --path train\n"
 	"  db export --format jsonl > manifest.jsonl\n"
+	"  db split --out splits --val 0.1 --test 0.1 --seed 1\n"
 	"\n"
 	"Exit status: 0 done; 1 done, but some files failed or differ; 2 bad usage;\n"
 	"3 fatal (catalog or I/O).\n";
@@ -44,6 +46,7 @@ static const struct {
 	{ "stats", cmd_stats },
 	{ "check", cmd_check },
 	{ "export", cmd_export },
+	{ "split", cmd_split },
 };
 
 int main(int argc, char **argv)

@@ -1,0 +1,448 @@
+/* db split: train/val/test manifests, stratified by class, where no exact
+ * or near-duplicate group straddles two splits (so no test image has a
+ * near copy in train). Groups are found here from the catalog's hashes:
+ * equal XXH3-128, or dHashes within the threshold whose thumbnails
+ * correlate (as dedup decides), joined transitively. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <xxhash.h>
+
+#include "cli/cli.h"
+#include "cmds.h"
+#include "core/dhash.h"
+#include "core/fileio.h"
+#include "core/mih.h"
+#include "core/strbuf.h"
+#include "images.h"
+
+#define THRESHOLD 11
+#define SIMILARITY 0.94
+
+static const char usage[] =
+	"usage: db split --out DIR [--val F] [--test F] [--seed S] [--path DIR] [options]\n"
+	"\n"
+	"Writes DIR/train.csv, DIR/val.csv and DIR/test.csv (columns path, class,\n"
+	"group, width, height): every catalogued image with a class, stratified so\n"
+	"each class is split in the proportions asked, and with every group of\n"
+	"exact or near duplicates kept in one split, so no validation or test\n"
+	"image has a copy in train. Groups are found from the catalog's hashes\n"
+	"(the same XXH3-128, or dHashes within 11 bits whose thumbnails\n"
+	"correlate, as dedup decides) and joined transitively; 'group' is 0 for\n"
+	"an image alone, else a number shared by its group. The assignment is\n"
+	"repeatable: the same seed gives the same split.\n"
+	"\n"
+	"Options:\n"
+	"  --out DIR         where the three manifests go (made when missing)\n"
+	"  --val F           the share for validation, 0..1 (default 0.1)\n"
+	"  --test F          the share for test, 0..1 (default 0.1)\n"
+	"  --seed S          the seed of the assignment (default 0)\n"
+	"  --path DIR        only images under DIR (default: the whole catalog)\n"
+	"  --db FILE         the catalog\n"
+	"\n"
+	"Examples:\n"
+	"  db scan train && db split --out splits --seed 1\n"
+	"  db split --out splits --val 0.15 --test 0.15 --path data\n"
+	"\n"
+	"Exit status: 0 done; 2 bad usage; 3 fatal.\n";
+
+struct img_entry {
+	int64_t id;
+	char *path, *class_name;
+	uint8_t xxh3[16];
+	int has_fp;
+	uint64_t dhash;
+	uint8_t thumb[THUMB_BYTES];
+	int width, height;
+	size_t parent;            /* union-find */
+	int cls;
+	int split;                /* 0 train, 1 val, 2 test */
+	size_t group;             /* 0: alone */
+};
+
+struct split {
+	struct img_entry *e;
+	size_t n, cap;
+	char **classes;
+	int k;
+	int oom;
+};
+
+static int collect(const struct image_row *r, void *data)
+{
+	struct split *s = data;
+	struct img_entry *e;
+
+	if (!r->class_name || !r->has_xxh3)
+		return 0;
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 1024;
+		struct img_entry *g = realloc(s->e, cap * sizeof(*g));
+
+		if (!g)
+			return s->oom = 1;
+		s->e = g;
+		s->cap = cap;
+	}
+	e = &s->e[s->n];
+	memset(e, 0, sizeof(*e));
+	e->id = r->id;
+	e->path = strdup(r->path);
+	e->class_name = strdup(r->class_name);
+	memcpy(e->xxh3, r->xxh3, 16);
+	e->has_fp = r->has_fingerprint;
+	e->dhash = r->dhash;
+	if (r->has_fingerprint)
+		memcpy(e->thumb, r->thumb, THUMB_BYTES);
+	e->width = r->width;
+	e->height = r->height;
+	e->parent = s->n;
+	s->n++;
+	return e->path && e->class_name ? 0 : (s->oom = 1);
+}
+
+static size_t find(struct img_entry *e, size_t i)
+{
+	while (e[i].parent != i) {
+		e[i].parent = e[e[i].parent].parent;
+		i = e[i].parent;
+	}
+	return i;
+}
+
+static void join(struct img_entry *e, size_t a, size_t b)
+{
+	a = find(e, a);
+	b = find(e, b);
+	if (a != b)
+		e[a > b ? a : b].parent = a > b ? b : a;
+}
+
+static int cmp_xxh3(const void *a, const void *b, void *ctx)
+{
+	const struct img_entry *e = ctx;
+
+	return memcmp(e[*(const size_t *)a].xxh3, e[*(const size_t *)b].xxh3, 16);
+}
+
+struct near_ctx {
+	struct img_entry *e;
+};
+
+static int on_pair(size_t i, size_t j, int distance, void *data)
+{
+	struct near_ctx *c = data;
+
+	(void)distance;
+	if (thumb_similar(c->e[i].thumb, c->e[j].thumb, SIMILARITY))
+		join(c->e, i, j);
+	return 0;
+}
+
+/* Components in a seeded order, largest first, each to the split whose
+ * classes most lack what it holds. */
+struct comp {
+	size_t root, size;
+	uint64_t key;
+	int *per_class;
+};
+
+static int cmp_comp(const void *a, const void *b)
+{
+	const struct comp *x = a, *y = b;
+
+	if (x->size != y->size)
+		return x->size < y->size ? 1 : -1;
+	return x->key < y->key ? -1 : x->key > y->key;
+}
+
+static int assign(struct split *s, double val, double test, uint64_t seed, struct wn_err *err)
+{
+	size_t ncomp = 0;
+	struct comp *comps = calloc(s->n ? s->n : 1, sizeof(*comps));
+	size_t *slot = malloc((s->n ? s->n : 1) * sizeof(*slot));
+	int *pcs = calloc((s->n ? s->n : 1) * (size_t)s->k, sizeof(int));
+	double (*want)[3] = calloc((size_t)s->k, sizeof(*want));
+	long (*have)[3] = calloc((size_t)s->k, sizeof(*have));
+	double frac[3] = { 1 - val - test, val, test };
+	size_t groupno = 0;
+
+	if (!comps || !slot || !pcs || !want || !have) {
+		free(comps);
+		free(slot);
+		free(pcs);
+		free(want);
+		free(have);
+		return wn_fail(err, WN_ENOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < s->n; i++)
+		slot[i] = SIZE_MAX;
+	for (size_t i = 0; i < s->n; i++) {
+		size_t r = find(s->e, i);
+
+		if (slot[r] == SIZE_MAX) {
+			slot[r] = ncomp;
+			comps[ncomp].root = r;
+			comps[ncomp].per_class = pcs + ncomp * (size_t)s->k;
+			comps[ncomp].key = XXH3_64bits_withSeed(s->e[r].xxh3, 16, seed);
+			ncomp++;
+		}
+		comps[slot[r]].size++;
+		comps[slot[r]].per_class[s->e[i].cls]++;
+		for (int t = 0; t < 3; t++)
+			want[s->e[i].cls][t] += frac[t];
+	}
+	qsort(comps, ncomp, sizeof(*comps), cmp_comp);
+	for (size_t c = 0; c < ncomp; c++) {
+		int best = 0;
+		double best_gain = -1e300;
+
+		/* the split with the most unmet want for this component's
+		 * classes, relative to its target; ties: test, val, train */
+		for (int t = 2; t >= 0; t--) {
+			double gain = 0;
+
+			if (frac[t] <= 0)
+				continue;
+			for (int k = 0; k < s->k; k++)
+				if (comps[c].per_class[k])
+					gain += comps[c].per_class[k] *
+						(want[k][t] - (double)have[k][t]) / (want[k][t] + 1);
+			if (gain > best_gain) {
+				best_gain = gain;
+				best = t;
+			}
+		}
+		for (int k = 0; k < s->k; k++)
+			have[k][best] += comps[c].per_class[k];
+		slot[comps[c].root] = (size_t)best;
+		s->e[comps[c].root].group = comps[c].size > 1 ? ++groupno : 0;
+	}
+	for (size_t i = 0; i < s->n; i++) {
+		size_t r = find(s->e, i);
+
+		s->e[i].split = (int)slot[r];
+		s->e[i].group = s->e[r].group;
+	}
+	free(comps);
+	free(slot);
+	free(pcs);
+	free(want);
+	free(have);
+	return 0;
+}
+
+static int write_manifests(const struct split *s, const char *out, size_t counts[3],
+			   struct wn_err *err)
+{
+	static const char *const names[] = { "train", "val", "test" };
+	static const char *const cols[] = { "path", "class", "group", "width", "height" };
+
+	for (int t = 0; t < 3; t++) {
+		struct strbuf path = STRBUF_INIT, body = STRBUF_INIT;
+		FILE *mem;
+		char *buf = NULL;
+		size_t len = 0;
+		struct table tb;
+		int bad;
+
+		mem = open_memstream(&buf, &len);
+		if (!mem)
+			return wn_fail(err, WN_ENOMEM, "out of memory");
+		table_begin(&tb, FMT_CSV, mem, cols, 5);
+		counts[t] = 0;
+		for (size_t i = 0; i < s->n; i++) {
+			if (s->e[i].split != t)
+				continue;
+			table_str(&tb, s->e[i].path);
+			table_str(&tb, s->e[i].class_name);
+			table_int(&tb, (int64_t)s->e[i].group);
+			table_int(&tb, s->e[i].width);
+			table_int(&tb, s->e[i].height);
+			table_end_row(&tb);
+			counts[t]++;
+		}
+		bad = table_end(&tb) | fclose(mem);
+		strbuf_addf(&path, "%s/%s.csv", out, names[t]);
+		bad = bad || write_file_atomic(path.buf, buf, len, 0, err);
+		free(buf);
+		strbuf_release(&path);
+		strbuf_release(&body);
+		if (bad)
+			return err->code ? -1 : wn_fail(err, WN_EIO, "%s: cannot write", out);
+	}
+	return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int parse_share(const char *opt, const char *s, double *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtod(s, &end);
+	if (errno || end == s || *end || !(*out >= 0 && *out < 1))
+		return cli_usage_error("%s takes a share from 0 to 1, not '%s'", opt, s);
+	return 0;
+}
+
+int cmd_split(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "out", required_argument, NULL, 'o' },
+		{ "val", required_argument, NULL, 'v' },
+		{ "test", required_argument, NULL, 't' },
+		{ "seed", required_argument, NULL, 's' },
+		{ "path", required_argument, NULL, 'p' },
+		{ "db", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct split s = { 0 };
+	struct catalog *cat = NULL;
+	struct wn_err err = { 0 };
+	struct strbuf prefix = STRBUF_INIT;
+	struct image_filter filter = { NULL, IMAGE_OK, NULL };
+	const char *out = NULL, *root = NULL, *db = NULL;
+	double val = 0.1, test = 0.1;
+	uint64_t seed = 0;
+	size_t counts[3];
+	uint64_t *hashes = NULL;
+	uint8_t *skip = NULL;
+	struct mih *m = NULL;
+	int rc = EXIT_FATAL, c;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o': out = optarg; break;
+		case 'v': if (parse_share("--val", optarg, &val)) return EXIT_USAGE; break;
+		case 't': if (parse_share("--test", optarg, &test)) return EXIT_USAGE; break;
+		case 's':
+			if (strcmp(optarg, "0") && cli_parse_uint("--seed", optarg, UINT64_MAX, &seed))
+				return EXIT_USAGE;
+			break;
+		case 'p': root = optarg; break;
+		case 'd': db = optarg; break;
+		case 'h': fputs(usage, stdout); return EXIT_DONE;
+		default: return cli_usage_error("see 'db split --help'");
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error("unexpected argument '%s'", argv[optind]);
+	if (!out)
+		return cli_usage_error("where to? give --out DIR");
+	if (val + test >= 1)
+		return cli_usage_error("--val and --test leave nothing for train");
+	if (db_open(db ? db : db_global_path, CATALOG_READONLY, &cat))
+		return EXIT_FATAL;
+	if (root) {
+		if (catalog_rel_dir(cat, root, &prefix, &err))
+			goto fail;
+		if (prefix.len)
+			strbuf_addch(&prefix, '/');
+		filter.path_prefix = prefix.len ? prefix.buf : NULL;
+	}
+	if (images_foreach(cat, &filter, collect, &s, &err) || s.oom) {
+		if (s.oom)
+			wn_fail(&err, WN_ENOMEM, "out of memory");
+		goto fail;
+	}
+	/* classes, sorted */
+	for (size_t i = 0; i < s.n; i++) {
+		int found = 0;
+
+		for (int k = 0; k < s.k && !found; k++)
+			found = !strcmp(s.classes[k], s.e[i].class_name);
+		if (!found) {
+			char **g = realloc(s.classes, (size_t)(s.k + 1) * sizeof(char *));
+
+			if (!g) {
+				wn_fail(&err, WN_ENOMEM, "out of memory");
+				goto fail;
+			}
+			s.classes = g;
+			s.classes[s.k++] = s.e[i].class_name;
+		}
+	}
+	if (s.k)
+		qsort(s.classes, (size_t)s.k, sizeof(char *), cmp_str);
+	for (size_t i = 0; i < s.n; i++)
+		for (int k = 0; k < s.k; k++)
+			if (!strcmp(s.classes[k], s.e[i].class_name))
+				s.e[i].cls = k;
+	/* exact copies: equal hashes, sorted together */
+	{
+		size_t *ord = malloc((s.n ? s.n : 1) * sizeof(*ord));
+
+		if (!ord) {
+			wn_fail(&err, WN_ENOMEM, "out of memory");
+			goto fail;
+		}
+		for (size_t i = 0; i < s.n; i++)
+			ord[i] = i;
+		qsort_r(ord, s.n, sizeof(*ord), cmp_xxh3, s.e);
+		for (size_t i = 1; i < s.n; i++)
+			if (!memcmp(s.e[ord[i]].xxh3, s.e[ord[i - 1]].xxh3, 16))
+				join(s.e, ord[i], ord[i - 1]);
+		free(ord);
+	}
+	/* near copies: dHash neighbours whose thumbnails agree */
+	hashes = malloc((s.n ? s.n : 1) * sizeof(*hashes));
+	skip = calloc(s.n ? s.n : 1, 1);
+	if (!hashes || !skip) {
+		wn_fail(&err, WN_ENOMEM, "out of memory");
+		goto fail;
+	}
+	for (size_t i = 0; i < s.n; i++) {
+		hashes[i] = s.e[i].dhash;
+		skip[i] = !s.e[i].has_fp || thumb_is_flat(s.e[i].thumb);
+	}
+	if (s.n) {
+		struct near_ctx nc = { s.e };
+
+		m = mih_build(hashes, s.n);
+		if (!m) {
+			wn_fail(&err, WN_ENOMEM, "out of memory");
+			goto fail;
+		}
+		if (mih_pairs(m, THRESHOLD, skip, 1, on_pair, &nc, &err) < 0)
+			goto fail;
+	}
+	if (assign(&s, val, test, seed, &err))
+		goto fail;
+	if (mkdir(out, 0755) && errno != EEXIST) {
+		wn_fail(&err, WN_EIO, "%s: %s", out, strerror(errno));
+		goto fail;
+	}
+	if (write_manifests(&s, out, counts, &err))
+		goto fail;
+	fprintf(stderr, "db split: %zu images in %d classes: %zu train, %zu val, %zu test "
+		"(seed %" PRIu64 "); duplicate groups kept whole; in %s/\n", s.n, s.k, counts[0],
+		counts[1], counts[2], seed, out);
+	rc = EXIT_DONE;
+	goto done;
+fail:
+	cli_error("%s", err.msg);
+	rc = EXIT_FATAL;
+done:
+	mih_free(m);
+	free(hashes);
+	free(skip);
+	for (size_t i = 0; i < s.n; i++) {
+		free(s.e[i].path);
+		free(s.e[i].class_name);
+	}
+	free(s.e);
+	free(s.classes);
+	strbuf_release(&prefix);
+	catalog_close(cat);
+	return rc;
+}
