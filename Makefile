@@ -59,7 +59,7 @@ LIB = $(BUILD)/libwinnow.a
 COMMANDS = augment db dedup label resize scraper
 CLI_SRC = cli/cli.c
 # Each command's own sources (db/ also holds the catalog library).
-db_SRC = db/main.c $(wildcard db/cmd_*.c)
+db_SRC = db/main.c $(wildcard db/cmd_*.c) label/suspects.c label/model.c
 dedup_SRC = $(wildcard dedup/*.c)
 resize_SRC = $(wildcard resize/*.c)
 augment_SRC = $(wildcard augment/*.c)

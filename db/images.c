@@ -457,3 +457,27 @@ int images_move(struct catalog *cat, int64_t id, const char *path, const char *c
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : catalog_fail(cat, err, "cannot move an image row");
 }
+
+int derived_counts(struct catalog *cat, const char *recipe,
+		   int (*fn)(const char *class_name, int64_t count, void *data), void *data,
+		   struct wn_err *err)
+{
+	sqlite3_stmt *st;
+	int rc, ret = 0;
+
+	if (sqlite3_prepare_v2(cat->db, "SELECT i.class, count(*) FROM derived d JOIN images i"
+			       " ON i.id = d.image_id WHERE i.status = 'ok'"
+			       " AND substr(d.recipe, 1, length(?1)) = ?1 GROUP BY i.class ORDER BY i.class",
+			       -1, &st, NULL) != SQLITE_OK)
+		return catalog_fail(cat, err, "cannot count made images");
+	sqlite3_bind_text(st, 1, recipe, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		ret = fn((const char *)sqlite3_column_text(st, 0), sqlite3_column_int64(st, 1), data);
+		if (ret)
+			break;
+	}
+	if (!ret && rc != SQLITE_DONE)
+		ret = catalog_fail(cat, err, "cannot count made images");
+	sqlite3_finalize(st);
+	return ret;
+}

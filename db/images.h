@@ -129,6 +129,12 @@ int images_classes(struct catalog *cat, const char *path_prefix,
 int images_move(struct catalog *cat, int64_t id, const char *path, const char *class_name,
 		struct wn_err *err);
 
+/* derived_counts() : images made by a recipe starting with `recipe`
+ * ("augment "), counted per class of the made image. */
+int derived_counts(struct catalog *cat, const char *recipe,
+		   int (*fn)(const char *class_name, int64_t count, void *data), void *data,
+		   struct wn_err *err);
+
 /* conflicts_clear() : forgets the recorded conflicts of these images
  * (before a dedup run records what it found for them). */
 int conflicts_clear(struct catalog *cat, const int64_t *ids, size_t n, struct wn_err *err);

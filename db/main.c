@@ -20,6 +20,7 @@ static const char usage[] =
 	"  check    the catalog against the disk: missing, changed, untracked\n"
 	"  export   the manifest: one row per image\n"
 	"  split    train/val/test manifests, duplicate groups never split\n"
+	"  report   the dataset's state as one HTML page (charts, thumbnails)\n"
 	"\n"
 	"Options:\n"
 	"  --db FILE    the catalog (default: $WINNOW_DB, else ./winnow.db)\n"
@@ -33,6 +34,7 @@ static const char usage[] =
 	"  db check --path train\n"
 	"  db export --format jsonl > manifest.jsonl\n"
 	"  db split --out splits --val 0.1 --test 0.1 --seed 1\n"
+	"  db report --html report.html\n"
 	"\n"
 	"Exit status: 0 done; 1 done, but some files failed or differ; 2 bad usage;\n"
 	"3 fatal (catalog or I/O).\n";
@@ -47,6 +49,7 @@ static const struct {
 	{ "check", cmd_check },
 	{ "export", cmd_export },
 	{ "split", cmd_split },
+	{ "report", cmd_report },
 };
 
 int main(int argc, char **argv)

@@ -1,0 +1,534 @@
+/* db report: the dataset's state as one self-contained HTML page: class
+ * counts, size and aspect-ratio histograms (inline SVG drawn here),
+ * duplicate groups and label conflicts with thumbnails, the top suspects,
+ * corrupt files and augmentation counts. Thumbnails are JPEG data URIs
+ * made with the core decode and resample code; nothing is fetched. */
+#include <getopt.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/cli.h"
+#include "cmds.h"
+#include "core/fileio.h"
+#include "core/img.h"
+#include "core/resample.h"
+#include "core/strbuf.h"
+#include "images.h"
+#include "label/label.h"
+#include "reviews.h"
+
+static const char usage[] =
+	"usage: db report --html FILE [--path DIR] [--suspects N] [--model NAME]\n"
+	"\n"
+	"Writes one self-contained HTML file (no scripts, nothing fetched) that\n"
+	"shows the dataset's state: images per class as a bar chart (with how many\n"
+	"augment made), histograms of the shorter side and of the aspect ratio,\n"
+	"dedup's duplicate groups and the label conflicts with thumbnails, the top\n"
+	"suspects of label suspects with thumbnails, the corrupt files and why,\n"
+	"and the totals. Charts are SVG drawn by winnow; thumbnails are embedded.\n"
+	"\n"
+	"Options:\n"
+	"  --html FILE       the page to write\n"
+	"  --path DIR        only images under DIR (default: the whole catalog)\n"
+	"  --suspects N      how many suspects to show (default 24)\n"
+	"  --groups N        how many duplicate groups to show (default 20)\n"
+	"  --model NAME      whose predictions rank the suspects (default mobilenet_v2)\n"
+	"  --db FILE         the catalog\n"
+	"\n"
+	"Examples:\n"
+	"  db report --html report.html\n"
+	"  db report --html train.html --path train --suspects 60\n"
+	"\n"
+	"Exit status: 0 written; 2 bad usage; 3 fatal.\n";
+
+#define BINS 8
+
+struct klass {
+	char *name;
+	int64_t ok, made;
+};
+
+struct report {
+	struct catalog *cat;
+	struct strbuf h;          /* the page */
+	struct klass *k;
+	int nk;
+	int64_t ok, corrupt, deleted, bytes;
+	int64_t side[BINS], aspect[BINS];
+	struct strbuf corrupt_rows;
+	int64_t corrupt_listed;
+	int oom;
+};
+
+static const char *const side_labels[BINS] = { "<64", "64-127", "128-255", "256-383",
+					       "384-511", "512-1023", "1024-2047", "2048+" };
+static const char *const aspect_labels[BINS] = { "<0.5", "0.5-0.67", "0.67-0.8", "0.8-0.95",
+						 "0.95-1.05", "1.05-1.25", "1.25-1.8", "1.8+" };
+
+static void html(struct strbuf *h, const char *s)
+{
+	for (; s && *s; s++)
+		switch (*s) {
+		case '<': strbuf_addstr(h, "&lt;"); break;
+		case '>': strbuf_addstr(h, "&gt;"); break;
+		case '&': strbuf_addstr(h, "&amp;"); break;
+		case '"': strbuf_addstr(h, "&quot;"); break;
+		default: strbuf_addch(h, *s); break;
+		}
+}
+
+static struct klass *klass(struct report *r, const char *name)
+{
+	struct klass *g;
+
+	for (int i = 0; i < r->nk; i++)
+		if (!strcmp(r->k[i].name, name ? name : "(none)"))
+			return &r->k[i];
+	g = realloc(r->k, (size_t)(r->nk + 1) * sizeof(*g));
+	if (!g)
+		return NULL;
+	r->k = g;
+	g = &r->k[r->nk++];
+	memset(g, 0, sizeof(*g));
+	g->name = strdup(name ? name : "(none)");
+	return g->name ? g : NULL;
+}
+
+static int side_bin(int s)
+{
+	static const int edges[BINS - 1] = { 64, 128, 256, 384, 512, 1024, 2048 };
+	int b = 0;
+
+	while (b < BINS - 1 && s >= edges[b])
+		b++;
+	return b;
+}
+
+static int aspect_bin(double a)
+{
+	static const double edges[BINS - 1] = { 0.5, 0.67, 0.8, 0.95, 1.05, 1.25, 1.8 };
+	int b = 0;
+
+	while (b < BINS - 1 && a >= edges[b])
+		b++;
+	return b;
+}
+
+static int on_image(const struct image_row *row, void *data)
+{
+	struct report *r = data;
+	struct klass *k;
+
+	if (row->status == IMAGE_DELETED || row->status == IMAGE_QUARANTINED) {
+		r->deleted++;
+		return 0;
+	}
+	if (row->status == IMAGE_CORRUPT) {
+		r->corrupt++;
+		if (r->corrupt_listed++ < 500) {
+			strbuf_addstr(&r->corrupt_rows, "<tr><td class=p>");
+			html(&r->corrupt_rows, row->path);
+			strbuf_addstr(&r->corrupt_rows, "</td><td>");
+			html(&r->corrupt_rows, row->error ? row->error : "");
+			strbuf_addstr(&r->corrupt_rows, "</td></tr>\n");
+		}
+		return 0;
+	}
+	if (!(k = klass(r, row->class_name)))
+		return r->oom = 1;
+	k->ok++;
+	r->ok++;
+	r->bytes += row->size;
+	if (row->width > 0 && row->height > 0) {
+		r->side[side_bin(row->width < row->height ? row->width : row->height)]++;
+		r->aspect[aspect_bin((double)row->width / row->height)]++;
+	}
+	return 0;
+}
+
+static int on_made(const char *class_name, int64_t count, void *data)
+{
+	struct report *r = data;
+	struct klass *k = klass(r, class_name);
+
+	if (!k)
+		return r->oom = 1;
+	k->made = count;
+	return 0;
+}
+
+static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+static void base64(struct strbuf *h, const uint8_t *d, size_t n)
+{
+	for (size_t i = 0; i < n; i += 3) {
+		uint32_t v = (uint32_t)d[i] << 16 | (i + 1 < n ? (uint32_t)d[i + 1] << 8 : 0) |
+			     (i + 2 < n ? d[i + 2] : 0);
+
+		strbuf_addch(h, b64[v >> 18 & 63]);
+		strbuf_addch(h, b64[v >> 12 & 63]);
+		strbuf_addch(h, i + 1 < n ? b64[v >> 6 & 63] : '=');
+		strbuf_addch(h, i + 2 < n ? b64[v & 63] : '=');
+	}
+}
+
+/* An <img> of the catalog image at path, 120 px at most, or a grey box. */
+static void thumb(struct report *r, const char *path, const char *title)
+{
+	struct strbuf disk = STRBUF_INIT;
+	struct img_decode_opts o;
+	struct img src = { 0 }, dst = { 0 };
+	struct img_jpeg_opts jo;
+	struct wn_err err;
+	uint8_t *jpg = NULL;
+	size_t len = 0;
+	int ok = 0;
+
+	img_decode_opts_init(&o);
+	o.channels = 3;
+	o.min_width = o.min_height = 120;
+	if (!catalog_disk_path(r->cat, path, &disk) && !img_load_file(disk.buf, &o, &src, NULL, &err)) {
+		int w = src.width, h = src.height;
+		double f = 120.0 / (w > h ? w : h);
+
+		if (f < 1) {
+			w = (int)(w * f + 0.5);
+			h = (int)(h * f + 0.5);
+		}
+		w = w < 1 ? 1 : w;
+		h = h < 1 ? 1 : h;
+		img_jpeg_opts_init(&jo);
+		jo.quality = 80;
+		ok = (w == src.width || !img_resample(&src, w, h, RESAMPLE_LANCZOS3, &dst, &err)) &&
+		     !img_encode_jpeg(dst.pixels ? &dst : &src, &jo, &jpg, &len, &err);
+	}
+	strbuf_addstr(&r->h, "<figure><");
+	if (ok) {
+		strbuf_addstr(&r->h, "img alt=\"\" src=\"data:image/jpeg;base64,");
+		base64(&r->h, jpg, len);
+		strbuf_addstr(&r->h, "\">");
+	} else {
+		strbuf_addstr(&r->h, "div class=missing>?</div>");
+	}
+	strbuf_addstr(&r->h, "<figcaption>");
+	html(&r->h, title);
+	strbuf_addstr(&r->h, "</figcaption></figure>\n");
+	free(jpg);
+	img_release(&src);
+	img_release(&dst);
+	strbuf_release(&disk);
+}
+
+/* A horizontal bar chart: labels, values and (optional) a second stacked
+ * value in another colour. */
+static void bars(struct strbuf *h, const char *title, const char *const *labels,
+		 const int64_t *a, const int64_t *b, int n, const char *a_name, const char *b_name)
+{
+	int64_t max = 1;
+	int row = 22, lw = 150, width = 760, height = n * row + 40;
+
+	for (int i = 0; i < n; i++)
+		max = a[i] + (b ? b[i] : 0) > max ? a[i] + (b ? b[i] : 0) : max;
+	strbuf_addf(h, "<svg class=chart viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" "
+		    "role=img aria-label=\"", width, height, width, height);
+	html(h, title);
+	strbuf_addstr(h, "\">\n");
+	for (int i = 0; i < n; i++) {
+		double wa = (double)a[i] / (double)max * (width - lw - 90);
+		double wb = b ? (double)b[i] / (double)max * (width - lw - 90) : 0;
+		int y = i * row + 4;
+
+		strbuf_addf(h, "<text x=\"%d\" y=\"%d\" text-anchor=end>", lw - 8, y + 15);
+		html(h, labels[i]);
+		strbuf_addf(h, "</text><rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"16\" "
+			    "fill=\"#3b6fb6\"/>", lw, y + 2, wa);
+		if (wb > 0)
+			strbuf_addf(h, "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"16\" "
+				    "fill=\"#e0a030\"/>", lw + wa, y + 2, wb);
+		strbuf_addf(h, "<text x=\"%.1f\" y=\"%d\">%" PRId64, lw + wa + wb + 6, y + 15, a[i]);
+		if (b && b[i])
+			strbuf_addf(h, " + %" PRId64, b[i]);
+		strbuf_addstr(h, "</text>\n");
+	}
+	if (b_name) {
+		int y = n * row + 16;
+
+		strbuf_addf(h, "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" fill=\"#3b6fb6\"/>"
+			    "<text x=\"%d\" y=\"%d\">%s</text><rect x=\"%d\" y=\"%d\" width=\"12\" "
+			    "height=\"12\" fill=\"#e0a030\"/><text x=\"%d\" y=\"%d\">%s</text>\n",
+			    lw, y, lw + 18, y + 11, a_name, lw + 160, y, lw + 178, y + 11, b_name);
+	}
+	strbuf_addstr(h, "</svg>\n");
+}
+
+struct groups_ctx {
+	struct report *r;
+	int64_t run;
+	int grp, shown, max, open;
+	int64_t total;
+};
+
+static int on_group_member(int64_t run_id, int grp, int rank, int64_t image_id,
+			   const char *path, const char *class_name, void *data)
+{
+	struct groups_ctx *g = data;
+	char title[600];
+
+	(void)image_id;
+	if (run_id != g->run || grp != g->grp) {
+		if (g->open)
+			strbuf_addstr(&g->r->h, "</div>\n");
+		g->open = 0;
+		g->run = run_id;
+		g->grp = grp;
+		g->total++;
+		if (g->shown < g->max) {
+			g->shown++;
+			strbuf_addstr(&g->r->h, "<div class=group>");
+			g->open = 1;
+		}
+	}
+	if (!g->open)
+		return 0;
+	snprintf(title, sizeof(title), "%s%s (%s)", rank ? "" : "keeper: ", path,
+		 class_name ? class_name : "no class");
+	thumb(g->r, path, title);
+	return 0;
+}
+
+struct conflict_ctx {
+	struct report *r;
+	char *last;
+	int shown;
+};
+
+static int on_conflict(const char *path, const char *given, const char *other_path,
+		       const char *other, void *data)
+{
+	struct conflict_ctx *c = data;
+	char title[600];
+
+	(void)other_path;
+	if ((c->last && !strcmp(c->last, path)) || c->shown >= 40)
+		return 0;
+	free(c->last);
+	c->last = strdup(path);
+	c->shown++;
+	snprintf(title, sizeof(title), "%s: in %s, a copy in %s", path, given, other);
+	thumb(c->r, path, title);
+	return 0;
+}
+
+int cmd_report(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "html", required_argument, NULL, 'o' },
+		{ "path", required_argument, NULL, 'p' },
+		{ "suspects", required_argument, NULL, 's' },
+		{ "groups", required_argument, NULL, 'g' },
+		{ "model", required_argument, NULL, 'm' },
+		{ "db", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct report r;
+	struct wn_err err = { 0 };
+	struct strbuf prefix = STRBUF_INIT;
+	struct image_filter filter = { NULL, -1, NULL };
+	struct suspects_opts so = { 0 };
+	struct suspect_list sl = { 0 };
+	struct groups_ctx gc = { 0 };
+	struct conflict_ctx cc = { 0 };
+	const char *out = NULL, *root = NULL, *db = NULL, *model = "mobilenet_v2";
+	uint64_t nsus = 24, ngroups = 20;
+	int rc = EXIT_FATAL, c, found;
+	time_t now = time(NULL);
+	char when[64];
+
+	memset(&r, 0, sizeof(r));
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o': out = optarg; break;
+		case 'p': root = optarg; break;
+		case 's': if (cli_parse_uint("--suspects", optarg, 10000, &nsus)) return EXIT_USAGE; break;
+		case 'g': if (cli_parse_uint("--groups", optarg, 10000, &ngroups)) return EXIT_USAGE; break;
+		case 'm': model = optarg; break;
+		case 'd': db = optarg; break;
+		case 'h': fputs(usage, stdout); return EXIT_DONE;
+		default: return cli_usage_error("see 'db report --help'");
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error("unexpected argument '%s'", argv[optind]);
+	if (!out)
+		return cli_usage_error("where to? give --html FILE");
+	if (db_open(db ? db : db_global_path, CATALOG_READONLY, &r.cat))
+		return EXIT_FATAL;
+	if (root) {
+		if (catalog_rel_dir(r.cat, root, &prefix, &err))
+			goto fail;
+		if (prefix.len)
+			strbuf_addch(&prefix, '/');
+		filter.path_prefix = prefix.len ? prefix.buf : NULL;
+	}
+	if (images_foreach(r.cat, &filter, on_image, &r, &err) ||
+	    derived_counts(r.cat, "augment ", on_made, &r, &err) || r.oom) {
+		if (r.oom)
+			wn_fail(&err, WN_ENOMEM, "out of memory");
+		goto fail;
+	}
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", gmtime(&now));
+	strbuf_addstr(&r.h, "<!doctype html>\n<html lang=en><head><meta charset=utf-8>\n"
+		"<meta name=viewport content=\"width=device-width, initial-scale=1\">\n<title>");
+	html(&r.h, catalog_dir(r.cat));
+	strbuf_addstr(&r.h, " — winnow report</title>\n<style>\n"
+		"body{font:14px/1.45 system-ui,sans-serif;margin:24px auto;max-width:1100px;"
+		"color:#1d2430;padding:0 16px}\nh1{font-size:22px}h2{font-size:17px;margin-top:32px;"
+		"border-bottom:1px solid #d6dbe3;padding-bottom:4px}\n.totals{display:flex;gap:24px;"
+		"flex-wrap:wrap}.totals div{background:#f1f4f8;border-radius:6px;padding:10px 16px}"
+		".totals b{display:block;font-size:20px}\nsvg.chart text{font-size:12px;fill:#1d2430}"
+		"\n.group,.strip{display:flex;gap:10px;flex-wrap:wrap;margin:10px 0;padding:8px;"
+		"background:#f7f8fa;border-radius:6px}\nfigure{margin:0;width:130px}figure img,"
+		".missing{max-width:120px;max-height:120px;display:block;background:#ddd}"
+		"figcaption{font-size:11px;word-break:break-all;color:#4a5568}\n.missing{width:120px;"
+		"height:90px;text-align:center;line-height:90px}\ntable{border-collapse:collapse}"
+		"td,th{padding:3px 10px;border-bottom:1px solid #e5e8ee;text-align:left;"
+		"vertical-align:top}.p{font-family:ui-monospace,monospace;font-size:12px}\n"
+		".note{color:#5a6474}\n</style></head><body>\n<h1>Dataset report: ");
+	html(&r.h, catalog_dir(r.cat));
+	if (root) {
+		strbuf_addstr(&r.h, " / ");
+		html(&r.h, root);
+	}
+	strbuf_addf(&r.h, "</h1>\n<p class=note>Made by winnow %s on %s from %s.</p>\n",
+		    WINNOW_VERSION, when, catalog_file(r.cat));
+	{
+		int64_t made = 0;
+
+		for (int i = 0; i < r.nk; i++)
+			made += r.k[i].made;
+		strbuf_addf(&r.h, "<div class=totals><div><b>%" PRId64 "</b>images</div><div><b>%d"
+			    "</b>classes</div><div><b>%.1f MB</b>on disk</div><div><b>%" PRId64
+			    "</b>made by augment</div><div><b>%" PRId64 "</b>corrupt</div><div><b>%"
+			    PRId64 "</b>deleted or moved aside</div></div>\n", r.ok, r.nk,
+			    (double)r.bytes / 1e6, made, r.corrupt, r.deleted);
+	}
+	/* classes */
+	strbuf_addstr(&r.h, "<h2>Images per class</h2>\n");
+	if (r.nk) {
+		const char **labels = calloc((size_t)r.nk, sizeof(*labels));
+		int64_t *a = calloc((size_t)r.nk, sizeof(*a)), *b = calloc((size_t)r.nk, sizeof(*b));
+
+		if (!labels || !a || !b) {
+			free(labels);
+			free(a);
+			free(b);
+			wn_fail(&err, WN_ENOMEM, "out of memory");
+			goto fail;
+		}
+		for (int i = 0; i < r.nk; i++) {
+			labels[i] = r.k[i].name;
+			b[i] = r.k[i].made;
+			a[i] = r.k[i].ok - r.k[i].made;
+		}
+		bars(&r.h, "Images per class", labels, a, b, r.nk, "originals", "made by augment");
+		free(labels);
+		free(a);
+		free(b);
+	} else {
+		strbuf_addstr(&r.h, "<p class=note>No images yet: run db scan.</p>\n");
+	}
+	strbuf_addstr(&r.h, "<h2>Shorter side (pixels)</h2>\n");
+	bars(&r.h, "Shorter side", side_labels, r.side, NULL, BINS, NULL, NULL);
+	strbuf_addstr(&r.h, "<h2>Aspect ratio (width / height)</h2>\n");
+	bars(&r.h, "Aspect ratio", aspect_labels, r.aspect, NULL, BINS, NULL, NULL);
+	/* duplicates and conflicts */
+	strbuf_addstr(&r.h, "<h2>Duplicate groups (dedup's last run)</h2>\n");
+	gc.r = &r;
+	gc.run = -1;
+	gc.grp = -1;
+	gc.max = (int)ngroups;
+	if (dup_groups_foreach(r.cat, filter.path_prefix, 0, on_group_member, &gc, &err))
+		goto fail;
+	if (gc.open)
+		strbuf_addstr(&r.h, "</div>\n");
+	strbuf_addf(&r.h, "<p class=note>%" PRId64 " groups%s. <code>dedup --path DIR --delete"
+		    "</code> keeps the first of each.</p>\n", gc.total,
+		    gc.total > gc.shown ? ", the first shown" : "");
+	strbuf_addstr(&r.h, "<h2>Label conflicts: a copy in another class folder</h2>\n"
+		      "<div class=strip>");
+	cc.r = &r;
+	if (images_conflicts(r.cat, filter.path_prefix, on_conflict, &cc, &err) ||
+	    conflicts_foreach(r.cat, filter.path_prefix, on_conflict, &cc, &err))
+		goto fail;
+	strbuf_addf(&r.h, "</div>\n<p class=note>%d shown.</p>\n", cc.shown);
+	/* suspects */
+	strbuf_addstr(&r.h, "<h2>Top suspects: likely in the wrong folder</h2>\n");
+	so.model_key = label_model_key(model);
+	so.top = nsus;
+	found = suspects_find(r.cat, filter.path_prefix, &so, &sl, &err);
+	if (found < 0)
+		goto fail;
+	if (found) {
+		strbuf_addstr(&r.h, "<p class=note>None yet: ");
+		html(&r.h, err.msg);
+		strbuf_addstr(&r.h, "</p>\n");
+		wn_err_clear(&err);
+	} else {
+		strbuf_addstr(&r.h, "<div class=strip>");
+		for (size_t i = sl.nconflicts; i < sl.n; i++) {
+			char title[700];
+
+			snprintf(title, sizeof(title), "%s: in %s, looks %s (%.0f%%), score %.2f",
+				 sl.s[i].path, sl.s[i].given, sl.s[i].predicted,
+				 sl.s[i].confidence * 100, sl.s[i].score);
+			thumb(&r, sl.s[i].path, title);
+		}
+		strbuf_addf(&r.h, "</div>\n<p class=note>%zu images ranked (%s probabilities); %zu "
+			    "flagged by confident learning. <code>label review</code> goes through "
+			    "them.</p>\n", sl.images, !strcmp(sl.source, "head") ? "the trained head's" :
+			    "the model's", sl.flagged);
+	}
+	/* corrupt */
+	strbuf_addf(&r.h, "<h2>Corrupt files (%" PRId64 ")</h2>\n", r.corrupt);
+	if (r.corrupt)
+		strbuf_addf(&r.h, "<table><tr><th>file</th><th>why</th></tr>\n%s</table>\n",
+			    r.corrupt_rows.buf);
+	else
+		strbuf_addstr(&r.h, "<p class=note>None.</p>\n");
+	/* augmentation */
+	strbuf_addstr(&r.h, "<h2>Augmentation</h2>\n<table><tr><th>class</th><th>originals</th>"
+		      "<th>made by augment</th></tr>\n");
+	for (int i = 0; i < r.nk; i++) {
+		strbuf_addstr(&r.h, "<tr><td>");
+		html(&r.h, r.k[i].name);
+		strbuf_addf(&r.h, "</td><td>%" PRId64 "</td><td>%" PRId64 "</td></tr>\n",
+			    r.k[i].ok - r.k[i].made, r.k[i].made);
+	}
+	strbuf_addstr(&r.h, "</table>\n</body></html>\n");
+	if (write_file_atomic(out, r.h.buf, r.h.len, 0, &err))
+		goto fail;
+	fprintf(stderr, "db report: %s (%.0f kB): %" PRId64 " images, %d classes, %" PRId64
+		" duplicate groups, %" PRId64 " corrupt\n", out, (double)r.h.len / 1024, r.ok, r.nk,
+		gc.total, r.corrupt);
+	rc = EXIT_DONE;
+	goto done;
+fail:
+	cli_error("%s", err.msg);
+	rc = EXIT_FATAL;
+done:
+	suspects_free(&sl);
+	free(cc.last);
+	for (int i = 0; i < r.nk; i++)
+		free(r.k[i].name);
+	free(r.k);
+	strbuf_release(&r.h);
+	strbuf_release(&r.corrupt_rows);
+	strbuf_release(&prefix);
+	catalog_close(r.cat);
+	return rc;
+}

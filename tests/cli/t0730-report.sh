@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# db report: one self-contained HTML page, checked in headless Chromium.
+top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$(dirname "$0")/lib.sh"
+export WINNOW_MODELS="$top/models"
+shots=${WINNOW_TEST_OUT:-$top/build/test-output}
+mkdir -p "$shots"
+
+skd=/usr/lib/python3/dist-packages/skimage/data
+mkdir -p src/photo ds
+for f in astronaut.png chelsea.png coffee.png rocket.jpg retina.jpg motorcycle_left.png; do
+  cp "$skd/$f" src/photo/
+done
+cp -r src/photo ds/
+mkfixtures dataset ds 4 12 0 synth
+mkfixtures near ds/near 6 3
+mkfixtures bad ds/odd
+printf "flip_left_right probability=1\n" >p.pipeline
+augment --path src --out ds --pipeline p.pipeline --samples 2 -q 2>/dev/null
+db scan -q ds 2>/dev/null || true
+dedup --path ds -q >/dev/null 2>&1 || true
+label predict --path ds -q 2>/dev/null || true
+label train --path ds >/dev/null 2>&1 || true
+
+test_expect 'usage' '
+  db report --help | grep -q "db report --html report.html"
+  expect_exit 2 db report
+'
+
+test_expect 'one self-contained page with charts, thumbnails and the problems' '
+  db report --html report.html 2>err
+  grep -q "^db report: report.html" err
+  grep -q "<svg class=chart" report.html
+  test "$(grep -c "<svg class=chart" report.html)" -eq 3
+  grep -q "data:image/jpeg;base64," report.html
+  ! grep -q "<script" report.html
+  ! grep -Eq "(src|href)=\"?(https?:)?//" report.html
+  for s in "Images per class" "Shorter side" "Aspect ratio" "Duplicate groups" \
+           "Label conflicts" "Top suspects" "Corrupt files" "Augmentation"; do
+    grep -q "$s" report.html
+  done
+  grep -q "ds/odd/truncated.jpg" report.html
+  grep -q "made by augment" report.html
+'
+
+test_expect 'in Chromium: renders, no console errors, nothing fetched' '
+  node "$top/tests/node/report-browser.js" report.html "$shots/report.png" >seen.json
+  test -s "$shots/report.png"
+  python3 -c "
+import json
+s = json.load(open(\"seen.json\"))
+assert s[\"errors\"] == [] and s[\"requests\"] == [], s
+assert s[\"charts\"] == 3 and s[\"thumbs\"] >= 5, s
+"
+'
+
+test_expect '--path keeps to one folder' '
+  db report --html synth.html --path ds/synth 2>/dev/null
+  ! grep -q "ds/odd/" synth.html
+  grep -q "synth" synth.html
+'
+
+test_done
