@@ -15,6 +15,7 @@ int cmd_check(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_split(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
 
 /* db_open() : opens the catalog named by --db / $WINNOW_DB / winnow.db,
  * printing the error. @return 0 or EXIT_FATAL. */

@@ -21,6 +21,7 @@ static const char usage[] =
 	"  export   the manifest: one row per image\n"
 	"  split    train/val/test manifests, duplicate groups never split\n"
 	"  report   the dataset's state as one HTML page (charts, thumbnails)\n"
+	"  merge    the catalogs of shards (--shard K/N) into one\n"
 	"\n"
 	"Options:\n"
 	"  --db FILE    the catalog (default: $WINNOW_DB, else ./winnow.db)\n"
@@ -35,6 +36,7 @@ static const char usage[] =
 	"  db export --format jsonl > manifest.jsonl\n"
 	"  db split --out splits --val 0.1 --test 0.1 --seed 1\n"
 	"  db report --html report.html\n"
+	"  db merge shard1.db shard2.db --into winnow.db\n"
 	"\n"
 	"Exit status: 0 done; 1 done, but some files failed or differ; 2 bad usage;\n"
 	"3 fatal (catalog or I/O).\n";
@@ -50,6 +52,7 @@ static const struct {
 	{ "export", cmd_export },
 	{ "split", cmd_split },
 	{ "report", cmd_report },
+	{ "merge", cmd_merge },
 };
 
 int main(int argc, char **argv)

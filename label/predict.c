@@ -13,6 +13,7 @@
 #include "core/nn.h"
 #include "core/pool.h"
 #include "core/progress.h"
+#include "core/shard.h"
 #include "core/quote.h"
 #include "db/images.h"
 #include "db/predictions.h"
@@ -44,6 +45,8 @@ static const char usage[] =
 	"  --format F        also print one row per image: text, csv (header\n"
 	"                    path,<class>,...) or jsonl\n"
 	"  -j, --jobs N      worker threads (default: all cores)\n"
+	"  --shard K/N       take only share K of N of the images (by a hash of the\n"
+	"                    path below DIR), for N machines; see db merge\n"
 	"  --max-bytes N     larger files are corrupt (default 64M)\n"
 	"  --max-pixels N    larger images are corrupt (default 100000000)\n"
 	"  -q, --quiet       no progress line\n"
@@ -72,6 +75,8 @@ struct item {
 
 struct predict {
 	const struct nn_model *m;
+	struct shard shard;
+	size_t prefix_len;        /* of the catalog path, before the path below DIR */
 	struct catalog *cat;
 	uint64_t gone;            /* catalogued, but no longer on disk */
 	enum nn_prep prep;
@@ -118,7 +123,8 @@ static int collect(const struct image_row *row, void *data)
 	struct predict *pr = data;
 	struct item *it;
 
-	if (!row->has_xxh3)
+	if (!row->has_xxh3 || strlen(row->path) < pr->prefix_len ||
+	    !shard_mine(&pr->shard, row->path + pr->prefix_len, strlen(row->path) - pr->prefix_len))
 		return 0;
 	if (!label_on_disk(pr->cat, row->path)) {
 		pr->gone++;
@@ -199,6 +205,7 @@ int cmd_predict(int argc, char **argv)
 		{ "nsfwjs-compat", no_argument, NULL, 'N' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "jobs", required_argument, NULL, 'j' },
+		{ "shard", required_argument, NULL, 'S' },
 		{ "max-bytes", required_argument, NULL, 'B' },
 		{ "max-pixels", required_argument, NULL, 'P' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -237,6 +244,10 @@ int cmd_predict(int argc, char **argv)
 			print = 1;
 			break;
 		case 'j': if (cli_parse_jobs(optarg, &threads)) return EXIT_USAGE; break;
+		case 'S':
+			if (shard_parse(optarg, &pr.shard, &err))
+				return cli_usage_error("%s", err.msg);
+			break;
 		case 'B':
 			if (cli_parse_bytes("--max-bytes", optarg, &v))
 				return EXIT_USAGE;
@@ -278,6 +289,7 @@ int cmd_predict(int argc, char **argv)
 		strbuf_addch(&prefix, '/');
 	filter.path_prefix = prefix.len ? prefix.buf : NULL;
 	pr.cat = cat;
+	pr.prefix_len = prefix.len;
 	if (images_foreach(cat, &filter, collect, &pr, &err) == -2 || classes_json(model, &classes)) {
 		wn_fail(&err, WN_ENOMEM, "out of memory");
 		goto fail;

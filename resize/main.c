@@ -38,6 +38,8 @@ static const char usage[] =
 	"  --format F        jpg (default), png, webp, or keep\n"
 	"  --quality Q       JPEG and WebP quality, 1..100 (default 90)\n"
 	"  --quarantine DIR  move sources that fail under DIR\n"
+	"  --shard K/N       take only share K of N of the images (by a hash of the\n"
+	"                    path below IN), for N machines; see db merge\n"
 	"\n"
 	"Other:\n"
 	"  -j, --jobs N      worker threads (default: all cores)\n"
@@ -56,7 +58,7 @@ static const char usage[] =
 	"2 bad usage; 3 fatal.\n";
 
 enum { OPT_OUT = 256, OPT_IN_PLACE, OPT_SIZE, OPT_GEOMETRY, OPT_FORMAT, OPT_QUALITY,
-       OPT_QUARANTINE, OPT_MAX_BYTES, OPT_MAX_PIXELS, OPT_DB };
+       OPT_QUARANTINE, OPT_SHARD, OPT_MAX_BYTES, OPT_MAX_PIXELS, OPT_DB };
 
 struct cmdline {
 	const char *db, *size, *geometry, *format;
@@ -89,6 +91,7 @@ static int parse(int argc, char **argv, struct rs_run *r, struct cmdline *c)
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "quality", required_argument, NULL, OPT_QUALITY },
 		{ "quarantine", required_argument, NULL, OPT_QUARANTINE },
+		{ "shard", required_argument, NULL, OPT_SHARD },
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "max-bytes", required_argument, NULL, OPT_MAX_BYTES },
 		{ "max-pixels", required_argument, NULL, OPT_MAX_PIXELS },
@@ -116,6 +119,10 @@ static int parse(int argc, char **argv, struct rs_run *r, struct cmdline *c)
 			r->o.quality = (int)v;
 			break;
 		case OPT_QUARANTINE: r->quarantine = optarg; break;
+		case OPT_SHARD:
+			if (shard_parse(optarg, &r->shard, &err))
+				return cli_usage_error("%s", err.msg);
+			break;
 		case 'j': if (cli_parse_jobs(optarg, &r->threads)) return EXIT_USAGE; break;
 		case OPT_MAX_BYTES:
 			if (cli_parse_bytes("--max-bytes", optarg, &v))

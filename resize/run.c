@@ -262,9 +262,19 @@ out:
 	return ret;
 }
 
+static int add_mine(const struct walk_entry *e, struct rs_run *r);
+
 static int add_source(const struct walk_entry *e, void *data)
 {
 	struct rs_run *r = data;
+
+	if (!shard_mine(&r->shard, e->rel, strlen(e->rel)))
+		return 0;  /* another machine's: by a hash of the path below IN */
+	return add_mine(e, r);
+}
+
+static int add_mine(const struct walk_entry *e, struct rs_run *r)
+{
 	struct rs_job *j = &r->batch[r->nbatch];
 	struct strbuf cpath = STRBUF_INIT;
 

@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 
+#include "core/shard.h"
 #include "db/catalog.h"
 #include "resize.h"
 
@@ -15,6 +16,7 @@ struct rs_run {
 	const char *in_dir, *out_dir;     /* as given */
 	char *in_real, *out_real;         /* realpath of each */
 	const char *quarantine;
+	struct shard shard;               /* --shard K/N */
 	const char *recipe;
 	int threads;
 	FILE *progress;

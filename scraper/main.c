@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "core/shard.h"
 #include "core/pool.h"
 #include "core/progress.h"
 #include "db/images.h"
@@ -42,6 +43,8 @@ static const char usage[] =
 	"  --retries N        retries for timeouts, resets, 408, 429, 5xx (3)\n"
 	"  --retry-wait S     seconds before the first retry, doubling (1)\n"
 	"  --retry-failed     try again URLs that failed for transient reasons\n"
+	"  --shard K/N        take only share K of N of the URLs (by a hash of the\n"
+	"                     URL), for N machines; merge catalogs with db merge\n"
 	"  --failed FILE      write every failed URL with its reason (TSV)\n"
 	"  --user-agent S     (default winnow-scraper/" WINNOW_VERSION ")\n"
 	"  --ignore-robots-tag  download despite X-Robots-Tag: noai / noimageai\n"
@@ -78,12 +81,13 @@ int sc_kind_index(const char *kind)
 
 enum { OPT_URLS = 256, OPT_OUT, OPT_CLASS, OPT_PARALLEL, OPT_PER_HOST, OPT_CTIMEOUT,
        OPT_TIMEOUT, OPT_MAX_BYTES, OPT_MIN_BYTES, OPT_MIN_SIZE, OPT_RETRIES, OPT_RETRY_WAIT,
-       OPT_RETRY_FAILED, OPT_FAILED, OPT_UA, OPT_IGNORE_ROBOTS, OPT_DB, OPT_RESIZE,
+       OPT_RETRY_FAILED, OPT_SHARD, OPT_FAILED, OPT_UA, OPT_IGNORE_ROBOTS, OPT_DB, OPT_RESIZE,
        OPT_GEOMETRY, OPT_QUALITY, OPT_LOW_SPEED };
 
 struct cmdline {
 	const char *urls, *class_name, *failed, *db;
 	int retry_failed, quiet, threads_given;
+	struct shard shard;
 };
 
 static int parse(int argc, char **argv, struct sc_opts *o, struct cmdline *c)
@@ -102,6 +106,7 @@ static int parse(int argc, char **argv, struct sc_opts *o, struct cmdline *c)
 		{ "retries", required_argument, NULL, OPT_RETRIES },
 		{ "retry-wait", required_argument, NULL, OPT_RETRY_WAIT },
 		{ "retry-failed", no_argument, NULL, OPT_RETRY_FAILED },
+		{ "shard", required_argument, NULL, OPT_SHARD },
 		{ "failed", required_argument, NULL, OPT_FAILED },
 		{ "user-agent", required_argument, NULL, OPT_UA },
 		{ "ignore-robots-tag", no_argument, NULL, OPT_IGNORE_ROBOTS },
@@ -166,6 +171,13 @@ static int parse(int argc, char **argv, struct sc_opts *o, struct cmdline *c)
 				return cli_usage_error("--retry-wait takes seconds, 0 to 600");
 			break;
 		case OPT_RETRY_FAILED: c->retry_failed = 1; break;
+		case OPT_SHARD: {
+			struct wn_err e;
+
+			if (shard_parse(optarg, &c->shard, &e))
+				return cli_usage_error("%s", e.msg);
+			break;
+		}
 		case OPT_FAILED: c->failed = optarg; break;
 		case OPT_UA: o->user_agent = optarg; break;
 		case OPT_IGNORE_ROBOTS: o->honour_robots = 0; break;
@@ -331,13 +343,17 @@ int sc_finish(struct sc_run *r, struct transfer *t, struct wn_err *err)
 
 /* Which URLs to fetch: new ones, and failed ones with --retry-failed. */
 static size_t pick(struct sc_run *r, const struct url_list *l, int retry_failed,
-		   struct transfer *t, struct wn_err *err)
+		   const struct shard *sh, struct transfer *t, struct wn_err *err)
 {
 	size_t n = 0;
 
 	for (size_t i = 0; i < l->n; i++) {
 		enum url_status st;
-		int transient, known = urls_state(r->cat, l->v[i].url, &st, &transient, err);
+		int transient, known;
+
+		if (!shard_mine(sh, l->v[i].url, strlen(l->v[i].url)))
+			continue;
+		known = urls_state(r->cat, l->v[i].url, &st, &transient, err);
 
 		if (known < 0)
 			return (size_t)-1;
@@ -445,7 +461,7 @@ int main(int argc, char **argv)
 		rc = EXIT_FATAL;
 	} else if (catalog_open(cli_db_path(c.db), CATALOG_CREATE, &r.cat, &err) ||
 		   run_begin(r.cat, "scraper", argc, argv, &r.run_id, &err) ||
-		   (n = pick(&r, &l, c.retry_failed, t, &err)) == (size_t)-1 ||
+		   (n = pick(&r, &l, c.retry_failed, &c.shard, t, &err)) == (size_t)-1 ||
 		   catalog_begin(r.cat, &err)) {
 		cli_error("%s", err.msg);
 		rc = EXIT_FATAL;

@@ -1,0 +1,68 @@
+/* db merge: the catalogs of a job's shards into one. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cmds.h"
+#include "merge.h"
+
+static const char usage[] =
+	"usage: db merge A.db B.db ... --into C.db\n"
+	"\n"
+	"Merges the catalogs of a job run as shards (scraper, resize or label\n"
+	"predict with --shard K/N on N machines) into C.db, created when missing:\n"
+	"images by path (the newer row wins), what was derived, predicted,\n"
+	"reviewed and grouped, URLs by URL, and every run and event. Paths are\n"
+	"kept as stored, relative to the folder each catalog sat in: keep each\n"
+	"shard's catalog at the same dataset root, and C.db there too. Each\n"
+	"source is merged in one transaction; a source at an older schema is\n"
+	"refused (upgrade it with 'db --db A.db init').\n"
+	"\n"
+	"Examples:\n"
+	"  db merge shard1.db shard2.db shard3.db --into winnow.db\n"
+	"\n"
+	"Exit status: 0 merged; 2 bad usage; 3 fatal (nothing of that source kept).\n";
+
+int cmd_merge(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "into", required_argument, NULL, 'i' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *into = NULL;
+	struct catalog *cat;
+	struct wn_err err = { 0 };
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c == 'i')
+			into = optarg;
+		else if (c == 'h')
+			return fputs(usage, stdout), EXIT_DONE;
+		else
+			return cli_usage_error("see 'db merge --help'");
+	}
+	if (!into)
+		return cli_usage_error("into which catalog? give --into C.db");
+	if (optind >= argc)
+		return cli_usage_error("which catalogs? give them before --into");
+	rc = db_open(into, CATALOG_CREATE, &cat);
+	if (rc)
+		return rc;
+	for (int i = optind; i < argc; i++) {
+		if (!strcmp(argv[i], into)) {
+			catalog_close(cat);
+			return cli_usage_error("%s is the catalog merged into", argv[i]);
+		}
+		if (catalog_merge(cat, argv[i], &err)) {
+			cli_error("%s", err.msg);
+			catalog_close(cat);
+			return EXIT_FATAL;
+		}
+		fprintf(stderr, "db merge: %s merged into %s\n", argv[i], into);
+	}
+	catalog_close(cat);
+	return EXIT_DONE;
+}

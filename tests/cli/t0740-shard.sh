@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Scale-out: scraper, resize and label predict run as 3 shards locally,
+# their catalogs merged, must equal one machine's run; shards never
+# overlap.
+top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$(dirname "$0")/lib.sh"
+export WINNOW_MODELS="$top/models"
+
+"${WINNOW_HTTPD:-httpd}" >port.txt 2>httpd.log 9>&- & server=$!
+trap 'kill $server 2>/dev/null; rm -rf "$scratch"' EXIT
+for _ in $(seq 50); do [ -s port.txt ] && break; sleep 0.1; done
+port=$(awk '{print $2}' port.txt)
+b=http://127.0.0.1:$port
+
+# the same dataset root on "two machines": one/ runs whole, many/ in shards
+for m in one many; do
+  mkdir -p $m/lists/a $m/lists/b
+  for i in $(seq 1 12); do echo "$b/img/$i.jpg"; done >$m/lists/a/urls_a.txt
+  for i in $(seq 13 24); do echo "$b/img/$i.png"; done >$m/lists/b/urls_b.txt
+done
+
+# what a catalog knows, without ids, times and the machine's mtimes
+dump() {
+  sqlite3 "$1" "SELECT path, class, size, hex(xxh3), dhash, width, height, format, status
+                FROM images ORDER BY path;
+                SELECT i.path, d.source, d.recipe FROM derived d JOIN images i ON i.id = d.image_id
+                ORDER BY i.path;
+                SELECT url, class, status, http_code, bytes FROM urls ORDER BY url;
+                SELECT i.path, p.model, hex(p.probs) FROM predictions p
+                JOIN images i ON i.id = p.image_id ORDER BY i.path, p.model"
+}
+
+test_expect 'usage' '
+  expect_exit 2 resize --path x --out y --shard 0/3
+  expect_exit 2 resize --path x --out y --shard 4/3
+  expect_exit 2 scraper --urls x --out y --shard 1
+  expect_exit 2 label predict --path x --shard a/b
+  db merge --help | grep -q "db merge shard1.db shard2.db shard3.db --into winnow.db"
+  expect_exit 2 db merge a.db
+  expect_exit 2 db merge --into c.db
+'
+
+test_expect 'one machine: scrape, resize, predict' '
+  cd one
+  scraper --urls lists --out raw -q >/dev/null 2>&1 || true
+  resize --path raw --out train --size 64 -q 2>/dev/null
+  label predict --path train -q 2>/dev/null
+  test "$(sqlite3 winnow.db "SELECT count(*) FROM predictions")" -eq 24
+'
+
+test_expect 'three shards: each takes its own share, none overlap' '
+  cd many
+  for k in 1 2 3; do
+    scraper --urls lists --out raw --shard $k/3 --db s$k.db -q >/dev/null 2>&1 || true
+  done
+  for k in 1 2 3; do sqlite3 s$k.db "SELECT url FROM urls"; done | sort >urls
+  test "$(wc -l <urls)" -eq 24 && test "$(sort -u urls | wc -l)" -eq 24
+  for k in 1 2 3; do test "$(sqlite3 s$k.db "SELECT count(*) FROM urls")" -lt 24; done
+  for k in 1 2 3; do resize --path raw --out train --size 64 --shard $k/3 --db s$k.db -q 2>/dev/null; done
+  for k in 1 2 3; do sqlite3 s$k.db "SELECT i.path FROM derived d JOIN images i ON i.id = d.image_id"; done | sort >made
+  test "$(wc -l <made)" -eq 24 && test "$(sort -u made | wc -l)" -eq 24
+  for k in 1 2 3; do label predict --path train --shard $k/3 --db s$k.db -q 2>/dev/null; done
+  for k in 1 2 3; do sqlite3 s$k.db "SELECT image_id FROM predictions" | wc -l; done | paste -sd+ | bc | grep -qx 24
+'
+
+test_expect 'merged, the shards equal the one machine' '
+  db merge many/s1.db many/s2.db many/s3.db --into many/winnow.db 2>err
+  test "$(grep -c "merged into" err)" -eq 3
+  dump one/winnow.db >a
+  dump many/winnow.db >b
+  diff a b
+  test "$(sqlite3 many/winnow.db "SELECT count(*) FROM runs")" -eq "$(for k in 1 2 3; do sqlite3 many/s$k.db "SELECT count(*) FROM runs"; done | paste -sd+ | bc)"
+'
+
+test_expect 'merging again changes nothing; an older catalog is refused' '
+  dump many/winnow.db >b1
+  db merge many/s1.db --into many/winnow.db 2>/dev/null
+  dump many/winnow.db >b2
+  diff b1 b2
+  sqlite3 old.db "PRAGMA user_version = 3; CREATE TABLE images (id INTEGER)"
+  expect_exit 3 db merge old.db --into many/winnow.db 2>err
+  grep -q "old.db: an older catalog" err
+'
+
+test_done
