@@ -11,6 +11,7 @@
 #   make bench                 build the benchmark helpers (see bench/)
 #   make docs                  remake docs/augment.png, the augment contact sheet
 #   make model                 fetch nsfwjs (npm) and convert its models into models/
+#   make demo                  the whole pipeline on real images (demo/run.sh)
 #   make fuzz                  fuzz the decoders and pipeline parser (FUZZ_SECONDS=60)
 
 CC ?= cc
@@ -204,6 +205,10 @@ $(NSFWJS_DIR)/package/package.json:
 models/%/model.json: $(NSFWJS_DIR)/package/package.json tools/nsfwjs-to-tfjs.js
 	node tools/nsfwjs-to-tfjs.js $(NSFWJS_DIR)/package/dist/models/$* models/$*
 
+# The whole pipeline on real images, in a few minutes (see demo/run.sh).
+demo: all model
+	bash demo/run.sh
+
 docs: all
 	@test -r $(SHEET_PHOTO) || { echo "docs: $(SHEET_PHOTO) is missing: make deps DOCS=1"; exit 1; }
 	bash docs/augment-sheet.sh $(SHEET_PHOTO) docs/augment.png
@@ -212,7 +217,7 @@ clean:
 	rm -rf build bin
 
 
-.PHONY: all bench fuzz test test-programs httpd-plain check deps docs model node-deps clean
+.PHONY: all bench fuzz test test-programs httpd-plain check deps docs demo model node-deps clean
 .SECONDARY:
 
 -include $(shell find build -name '*.d' 2>/dev/null)

@@ -342,7 +342,14 @@ int suspects_find(struct catalog *cat, const char *prefix, const struct suspects
 		struct suspect *x;
 		int best = 0;
 
+		int listed = 0;
+
 		if (!o->top && !res.flag[i])
+			continue;
+		/* already listed as a conflict */
+		for (size_t c = 0; c < out->nconflicts && !listed; c++)
+			listed = !strcmp(out->s[c].path, s.path[i]);
+		if (listed)
 			continue;
 		for (int k = 1; k < s.k; k++)
 			if (p[k] > p[best])
