@@ -41,7 +41,7 @@ start_server() {
 stop_server() { kill "$server" 2>/dev/null; wait "$server" 2>/dev/null || true; rm -f url; }
 code() { curl -s -o /dev/null -w "%{http_code}" "$@"; }
 
-start_server
+start_server --top 20
 trap 'stop_server; rm -rf "$scratch"' EXIT
 
 test_expect 'help and usage' '
@@ -119,7 +119,7 @@ assert s[\"resumed\"][\"id\"] == s[\"decided\"][4] and s[\"resumed\"][\"decision
 '
 
 stop_server
-start_server
+start_server --top 20
 
 test_expect 'decisions survive a server restart' '
   curl -s -H "X-Token: $token" "$base/api/state" >state.json
