@@ -266,7 +266,11 @@ static int get_pair(json_t *cfg, const char *key, int *a, int *b, int dflt)
 		return 0;
 	}
 	if (json_is_integer(v)) {
-		*a = *b = (int)json_integer_value(v);
+		json_int_t x = json_integer_value(v);
+
+		if (x <= 0 || x >= 4096)
+			return -1;
+		*a = *b = (int)x;
 		return 0;
 	}
 	if (!json_is_array(v) || json_array_size(v) != 2)
@@ -359,6 +363,9 @@ static int build(struct loader *L, struct nn_node *nd, const char *cls, json_t *
 		if (!shape)
 			shape = json_object_get(cfg, "batch_shape");
 		nd->op = NN_INPUT;
+		if (L->m->n != 1)
+			return fail(L, WN_EFORMAT, "only one InputLayer, first, is supported:",
+				    nd->name);
 		if (!json_is_array(shape) || json_array_size(shape) != 4)
 			return fail(L, WN_EFORMAT, "only image inputs (batch, h, w, c) are supported:",
 				    nd->name);

@@ -404,8 +404,10 @@ int cmd_report(int argc, char **argv)
 		strbuf_addstr(&r.h, " / ");
 		html(&r.h, root);
 	}
-	strbuf_addf(&r.h, "</h1>\n<p class=note>Made by winnow %s on %s from %s.</p>\n",
-		    WINNOW_VERSION, when, catalog_file(r.cat));
+	strbuf_addf(&r.h, "</h1>\n<p class=note>Made by winnow %s on %s from ", WINNOW_VERSION,
+		    when);
+	html(&r.h, catalog_file(r.cat));
+	strbuf_addstr(&r.h, ".</p>\n");
 	{
 		int64_t made = 0;
 

@@ -144,11 +144,17 @@ static int on_pair(size_t i, size_t j, int distance, void *data)
 }
 
 /* Components in a seeded order, largest first, each to the split whose
- * classes most lack what it holds. */
+ * classes most lack what it holds. A component's class counts are kept
+ * as (class, count) pairs: most components are one image. */
 struct comp {
 	size_t root, size;
 	uint64_t key;
-	int *per_class;
+	size_t first, npairs;     /* into the pairs array */
+};
+
+struct pair {
+	int cls;
+	int count;
 };
 
 static int cmp_comp(const void *a, const void *b)
@@ -160,41 +166,57 @@ static int cmp_comp(const void *a, const void *b)
 	return x->key < y->key ? -1 : x->key > y->key;
 }
 
+static int cmp_root(const void *a, const void *b, void *ctx)
+{
+	const struct img_entry *e = ctx;
+	size_t x = e[*(const size_t *)a].parent, y = e[*(const size_t *)b].parent;
+
+	return x < y ? -1 : x > y;
+}
+
 static int assign(struct split *s, double val, double test, uint64_t seed, struct wn_err *err)
 {
-	size_t ncomp = 0;
-	struct comp *comps = calloc(s->n ? s->n : 1, sizeof(*comps));
+	size_t ncomp = 0, npairs = 0, *ord = malloc((s->n ? s->n : 1) * sizeof(*ord));
 	size_t *slot = malloc((s->n ? s->n : 1) * sizeof(*slot));
-	int *pcs = calloc((s->n ? s->n : 1) * (size_t)s->k, sizeof(int));
-	double (*want)[3] = calloc((size_t)s->k, sizeof(*want));
-	long (*have)[3] = calloc((size_t)s->k, sizeof(*have));
+	struct comp *comps = calloc(s->n ? s->n : 1, sizeof(*comps));
+	struct pair *pairs = malloc((s->n ? s->n : 1) * sizeof(*pairs));
+	int *scratch = calloc((size_t)s->k + 1, sizeof(int));
+	double (*want)[3] = calloc((size_t)s->k + 1, sizeof(*want));
+	long (*have)[3] = calloc((size_t)s->k + 1, sizeof(*have));
 	double frac[3] = { 1 - val - test, val, test };
 	size_t groupno = 0;
+	int ret = -1;
 
-	if (!comps || !slot || !pcs || !want || !have) {
-		free(comps);
-		free(slot);
-		free(pcs);
-		free(want);
-		free(have);
-		return wn_fail(err, WN_ENOMEM, "out of memory");
+	if (!ord || !slot || !comps || !pairs || !scratch || !want || !have) {
+		wn_fail(err, WN_ENOMEM, "out of memory");
+		goto out;
 	}
-	for (size_t i = 0; i < s->n; i++)
-		slot[i] = SIZE_MAX;
+	/* members side by side, by component */
 	for (size_t i = 0; i < s->n; i++) {
-		size_t r = find(s->e, i);
-
-		if (slot[r] == SIZE_MAX) {
-			slot[r] = ncomp;
-			comps[ncomp].root = r;
-			comps[ncomp].per_class = pcs + ncomp * (size_t)s->k;
-			comps[ncomp].key = XXH3_64bits_withSeed(s->e[r].xxh3, 16, seed);
-			ncomp++;
-		}
-		comps[slot[r]].size++;
-		comps[slot[r]].per_class[s->e[i].cls]++;
+		s->e[i].parent = find(s->e, i);
+		ord[i] = i;
 		for (int t = 0; t < 3; t++)
 			want[s->e[i].cls][t] += frac[t];
+	}
+	qsort_r(ord, s->n, sizeof(*ord), cmp_root, s->e);
+	for (size_t i = 0; i < s->n;) {
+		size_t r = s->e[ord[i]].parent, j = i;
+		struct comp *c = &comps[ncomp];
+
+		c->root = r;
+		c->key = XXH3_64bits_withSeed(s->e[r].xxh3, 16, seed);
+		c->first = npairs;
+		for (; j < s->n && s->e[ord[j]].parent == r; j++)
+			if (!scratch[s->e[ord[j]].cls]++)
+				pairs[npairs++].cls = s->e[ord[j]].cls;
+		for (size_t q = c->first; q < npairs; q++) {
+			pairs[q].count = scratch[pairs[q].cls];
+			scratch[pairs[q].cls] = 0;
+		}
+		c->npairs = npairs - c->first;
+		c->size = j - i;
+		slot[r] = ncomp++;
+		i = j;
 	}
 	qsort(comps, ncomp, sizeof(*comps), cmp_comp);
 	for (size_t c = 0; c < ncomp; c++) {
@@ -208,32 +230,37 @@ static int assign(struct split *s, double val, double test, uint64_t seed, struc
 
 			if (frac[t] <= 0)
 				continue;
-			for (int k = 0; k < s->k; k++)
-				if (comps[c].per_class[k])
-					gain += comps[c].per_class[k] *
-						(want[k][t] - (double)have[k][t]) / (want[k][t] + 1);
+			for (size_t q = comps[c].first; q < comps[c].first + comps[c].npairs; q++) {
+				int k = pairs[q].cls;
+
+				gain += pairs[q].count * (want[k][t] - (double)have[k][t]) / (want[k][t] + 1);
+			}
 			if (gain > best_gain) {
 				best_gain = gain;
 				best = t;
 			}
 		}
-		for (int k = 0; k < s->k; k++)
-			have[k][best] += comps[c].per_class[k];
+		for (size_t q = comps[c].first; q < comps[c].first + comps[c].npairs; q++)
+			have[pairs[q].cls][best] += pairs[q].count;
 		slot[comps[c].root] = (size_t)best;
 		s->e[comps[c].root].group = comps[c].size > 1 ? ++groupno : 0;
 	}
 	for (size_t i = 0; i < s->n; i++) {
-		size_t r = find(s->e, i);
+		size_t r = s->e[i].parent;
 
 		s->e[i].split = (int)slot[r];
 		s->e[i].group = s->e[r].group;
 	}
-	free(comps);
+	ret = 0;
+out:
+	free(ord);
 	free(slot);
-	free(pcs);
+	free(comps);
+	free(pairs);
+	free(scratch);
 	free(want);
 	free(have);
-	return 0;
+	return ret;
 }
 
 static int write_manifests(const struct split *s, const char *out, size_t counts[3],

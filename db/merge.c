@@ -1,5 +1,7 @@
 /* catalog_merge(): ATTACH the source and copy in SQL. */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "catalog_internal.h"
 #include "merge.h"
@@ -17,14 +19,25 @@ static const char *const steps[] = {
 	"  updated_ms = excluded.updated_ms WHERE excluded.updated_ms >= images.updated_ms",
 	"CREATE TEMP TABLE idmap (old INTEGER PRIMARY KEY, new INTEGER NOT NULL)",
 	"INSERT INTO idmap SELECT s.id, m.id FROM src.images s JOIN main.images m ON m.path = s.path",
-	"CREATE TEMP TABLE offs AS SELECT coalesce((SELECT max(id) FROM main.runs), 0) AS runs,"
+	"CREATE TEMP TABLE offs AS SELECT"
 	"  coalesce((SELECT max(seq) FROM main.reviews), 0) AS seq",
-	"INSERT INTO runs (id, command, argv, cwd, started_ms, finished_ms, exit_code, counts)"
-	" SELECT id + (SELECT runs FROM offs), command, argv, cwd, started_ms, finished_ms,"
-	"  exit_code, counts FROM src.runs",
+	/* runs: those not merged before (same command, arguments, folder and
+	 * start), so merging a shard twice adds nothing */
+	"INSERT INTO runs (command, argv, cwd, started_ms, finished_ms, exit_code, counts)"
+	" SELECT command, argv, cwd, started_ms, finished_ms, exit_code, counts FROM src.runs s"
+	" WHERE NOT EXISTS (SELECT 1 FROM main.runs m WHERE m.command = s.command"
+	"  AND m.argv = s.argv AND m.started_ms = s.started_ms"
+	"  AND coalesce(m.cwd, '') = coalesce(s.cwd, '')) ORDER BY s.id",
+	"CREATE TEMP TABLE runmap (old INTEGER PRIMARY KEY, new INTEGER)",
+	"INSERT INTO runmap SELECT s.id, (SELECT m.id FROM main.runs m WHERE m.command = s.command"
+	"  AND m.argv = s.argv AND m.started_ms = s.started_ms"
+	"  AND coalesce(m.cwd, '') = coalesce(s.cwd, '') ORDER BY m.id LIMIT 1) FROM src.runs s",
 	"INSERT INTO events (run_id, image_id, action, path, dest, cause, at_ms)"
-	" SELECT e.run_id + (SELECT runs FROM offs), m.new, e.action, e.path, e.dest, e.cause,"
-	"  e.at_ms FROM src.events e LEFT JOIN idmap m ON m.old = e.image_id",
+	" SELECT r.new, m.new, e.action, e.path, e.dest, e.cause, e.at_ms FROM src.events e"
+	" LEFT JOIN idmap m ON m.old = e.image_id LEFT JOIN runmap r ON r.old = e.run_id"
+	" WHERE NOT EXISTS (SELECT 1 FROM main.events x WHERE x.run_id IS r.new"
+	"  AND x.image_id IS m.new AND x.action = e.action AND x.path = e.path"
+	"  AND x.at_ms = e.at_ms)",
 	"INSERT OR REPLACE INTO derived (image_id, source, source_size, source_mtime_ns, recipe,"
 	"  made_ms, lineage) SELECT m.new, d.source, d.source_size, d.source_mtime_ns, d.recipe,"
 	"  d.made_ms, d.lineage FROM src.derived d JOIN idmap m ON m.old = d.image_id",
@@ -46,22 +59,51 @@ static const char *const steps[] = {
 	"  p.embedding, p.made_ms FROM src.predictions p JOIN idmap m ON m.old = p.image_id",
 	"INSERT OR REPLACE INTO heads SELECT * FROM src.heads",
 	"INSERT OR REPLACE INTO conflicts (run_id, grp, image_id, match)"
-	" SELECT c.run_id + (SELECT runs FROM offs), c.grp, m.new, c.match"
-	" FROM src.conflicts c JOIN idmap m ON m.old = c.image_id",
+	" SELECT r.new, c.grp, m.new, c.match FROM src.conflicts c"
+	" JOIN idmap m ON m.old = c.image_id JOIN runmap r ON r.old = c.run_id",
 	"INSERT OR REPLACE INTO dup_groups (run_id, grp, image_id, match, rank)"
-	" SELECT g.run_id + (SELECT runs FROM offs), g.grp, m.new, g.match, g.rank"
-	" FROM src.dup_groups g JOIN idmap m ON m.old = g.image_id",
+	" SELECT r.new, g.grp, m.new, g.match, g.rank FROM src.dup_groups g"
+	" JOIN idmap m ON m.old = g.image_id JOIN runmap r ON r.old = g.run_id",
 	"INSERT OR REPLACE INTO reviews (image_id, queue, decision, new_class, seq, at_ms,"
 	"  applied_ms) SELECT m.new, r.queue, r.decision, r.new_class, r.seq + (SELECT seq FROM offs),"
-	"  r.at_ms, r.applied_ms FROM src.reviews r JOIN idmap m ON m.old = r.image_id",
+	"  r.at_ms, r.applied_ms FROM src.reviews r JOIN idmap m ON m.old = r.image_id"
+	" WHERE NOT EXISTS (SELECT 1 FROM main.reviews x WHERE x.image_id = m.new"
+	"  AND x.at_ms = r.at_ms AND x.decision = r.decision)",
 	"DROP TABLE temp.idmap",
+	"DROP TABLE temp.runmap",
 	"DROP TABLE temp.offs",
 };
+
+/* The folder a catalog file sits in, resolved. */
+static char *folder_of(const char *file)
+{
+	char *copy = strdup(file), *slash, *real;
+
+	if (!copy)
+		return NULL;
+	slash = strrchr(copy, '/');
+	if (slash)
+		*slash = 0;
+	real = realpath(slash ? (*copy ? copy : "/") : ".", NULL);
+	free(copy);
+	return real;
+}
 
 int catalog_merge(struct catalog *cat, const char *src_path, struct wn_err *err)
 {
 	sqlite3_stmt *st;
 	int version = -1, rc;
+	char *here = folder_of(catalog_file(cat)), *there = folder_of(src_path);
+	int same = here && there && !strcmp(here, there);
+
+	free(here);
+	free(there);
+	/* paths are relative to each catalog's folder: only the same folder
+	 * makes them mean the same files */
+	if (!same)
+		return wn_fail(err, WN_EDB, "%s: not in the folder of %s; catalog paths are "
+			       "relative to it, so keep shard catalogs beside the merged one",
+			       src_path, catalog_file(cat));
 
 	if (sqlite3_prepare_v2(cat->db, "ATTACH DATABASE ?1 AS src", -1, &st, NULL) != SQLITE_OK)
 		return catalog_fail(cat, err, "cannot open the catalog to merge");
@@ -88,7 +130,7 @@ int catalog_merge(struct catalog *cat, const char *src_path, struct wn_err *err)
 			wn_fail(err, WN_EDB, "%s: cannot merge: %s", src_path, sqlite3_errmsg(cat->db));
 			catalog_rollback(cat);
 			sqlite3_exec(cat->db, "DROP TABLE IF EXISTS temp.idmap; DROP TABLE IF EXISTS "
-				     "temp.offs", NULL, NULL, NULL);
+				     "temp.runmap; DROP TABLE IF EXISTS temp.offs", NULL, NULL, NULL);
 			goto detach;
 		}
 	if (catalog_commit(cat, err))

@@ -32,10 +32,13 @@ int reviews_set(struct catalog *cat, const struct review *r, struct wn_err *err)
 {
 	sqlite3_stmt *st;
 
+	/* r->seq 0: after every decision so far; else that action's number
+	 * (the members of one group decision share it, and undo as one) */
 	if (sqlite3_prepare_v2(cat->db,
 			       "INSERT OR REPLACE INTO reviews (image_id, queue, decision, new_class,"
 			       "  seq, at_ms, applied_ms) VALUES (?1, ?2, ?3, ?4,"
-			       "  (SELECT coalesce(max(seq), 0) + 1 FROM reviews), ?5, NULL)",
+			       "  CASE WHEN ?6 > 0 THEN ?6 ELSE"
+			       "  (SELECT coalesce(max(seq), 0) + 1 FROM reviews) END, ?5, NULL)",
 			       -1, &st, NULL) != SQLITE_OK)
 		return catalog_fail(cat, err, "cannot record a decision");
 	sqlite3_bind_int64(st, 1, r->image_id);
@@ -46,7 +49,22 @@ int reviews_set(struct catalog *cat, const struct review *r, struct wn_err *err)
 	else
 		sqlite3_bind_null(st, 4);
 	sqlite3_bind_int64(st, 5, catalog_now_ms());
+	sqlite3_bind_int64(st, 6, r->seq);
 	return exec_stmt(cat, st, "cannot record a decision", err);
+}
+
+int64_t reviews_next_seq(struct catalog *cat)
+{
+	sqlite3_stmt *st;
+	int64_t seq = 1;
+
+	if (sqlite3_prepare_v2(cat->db, "SELECT coalesce(max(seq), 0) + 1 FROM reviews", -1, &st,
+			       NULL) == SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW)
+			seq = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+	}
+	return seq;
 }
 
 int reviews_get(struct catalog *cat, int64_t image_id, struct review *r, char *queue,
@@ -84,37 +102,49 @@ int reviews_get(struct catalog *cat, int64_t image_id, struct review *r, char *q
 int reviews_undo(struct catalog *cat, int64_t *image_id, struct wn_err *err)
 {
 	sqlite3_stmt *st;
+	int64_t seq = 0;
 	int rc;
 
 	*image_id = 0;
-	if (sqlite3_prepare_v2(cat->db, "SELECT image_id FROM reviews WHERE applied_ms IS NULL"
-			       " ORDER BY seq DESC LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(cat->db, "SELECT image_id, seq FROM reviews WHERE applied_ms IS NULL"
+			       " ORDER BY seq DESC, image_id LIMIT 1", -1, &st, NULL) != SQLITE_OK)
 		return catalog_fail(cat, err, "cannot undo");
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	if (rc == SQLITE_ROW) {
 		*image_id = sqlite3_column_int64(st, 0);
+		seq = sqlite3_column_int64(st, 1);
+	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return catalog_fail(cat, err, "cannot undo");
 	if (!*image_id)
 		return 0;
-	if (sqlite3_prepare_v2(cat->db, "DELETE FROM reviews WHERE image_id = ?1", -1, &st, NULL) !=
-	    SQLITE_OK)
+	/* the whole latest action: one image, or every member of a group */
+	if (sqlite3_prepare_v2(cat->db, "DELETE FROM reviews WHERE seq = ?1 AND applied_ms IS NULL",
+			       -1, &st, NULL) != SQLITE_OK)
 		return catalog_fail(cat, err, "cannot undo");
-	sqlite3_bind_int64(st, 1, *image_id);
+	sqlite3_bind_int64(st, 1, seq);
 	return exec_stmt(cat, st, "cannot undo", err);
 }
 
 int reviews_pending(struct catalog *cat, review_fn fn, void *data, struct wn_err *err)
 {
+	return reviews_each(cat, 0, fn, data, err);
+}
+
+int reviews_each(struct catalog *cat, int applied_too, review_fn fn, void *data,
+		 struct wn_err *err)
+{
 	sqlite3_stmt *st;
 	int rc, ret = 0;
 
 	if (sqlite3_prepare_v2(cat->db,
-			       "SELECT r.image_id, r.queue, r.decision, r.new_class, i.path, i.class"
-			       " FROM reviews r JOIN images i ON i.id = r.image_id"
-			       " WHERE r.applied_ms IS NULL ORDER BY r.seq", -1, &st, NULL) != SQLITE_OK)
+			       "SELECT r.image_id, r.queue, r.decision, r.new_class, i.path, i.class,"
+			       "  r.applied_ms FROM reviews r JOIN images i ON i.id = r.image_id"
+			       " WHERE ?1 OR r.applied_ms IS NULL ORDER BY r.seq", -1, &st, NULL) !=
+	    SQLITE_OK)
 		return catalog_fail(cat, err, "cannot read decisions");
+	sqlite3_bind_int(st, 1, applied_too);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct review r = { 0 };
 
@@ -123,6 +153,7 @@ int reviews_pending(struct catalog *cat, review_fn fn, void *data, struct wn_err
 		r.decision = (enum review_decision)review_decision_parse(
 			(const char *)sqlite3_column_text(st, 2));
 		r.new_class = (const char *)sqlite3_column_text(st, 3);
+		r.applied_ms = sqlite3_column_int64(st, 6);
 		ret = fn(&r, (const char *)sqlite3_column_text(st, 4),
 			 (const char *)sqlite3_column_text(st, 5), data);
 		if (ret)

@@ -18,7 +18,12 @@ struct review {
 	enum review_decision decision;
 	const char *new_class;    /* relabel only */
 	int64_t applied_ms;       /* 0: not yet */
+	int64_t seq;              /* reviews_set(): 0 for the next number */
 };
+
+/* reviews_next_seq() : the number the next action takes (so the members
+ * of a group decision can share one). */
+int64_t reviews_next_seq(struct catalog *cat);
 
 /* reviews_set() : records (replacing) the decision on an image, after all
  * earlier ones; not yet applied. Commits at once when no transaction is
@@ -31,8 +36,9 @@ int reviews_set(struct catalog *cat, const struct review *r, struct wn_err *err)
 int reviews_get(struct catalog *cat, int64_t image_id, struct review *r, char *queue,
 		char *new_class, struct wn_err *err);
 
-/* reviews_undo() : removes the latest decision not yet applied; *image_id
- * gets its image (0 when there was none). @return 0, or -1. */
+/* reviews_undo() : removes the latest action not yet applied (all the
+ * rows sharing its number); *image_id gets one of its images (0 when
+ * there was none). @return 0, or -1. */
 int reviews_undo(struct catalog *cat, int64_t *image_id, struct wn_err *err);
 
 /* The decisions not yet applied, oldest first, joined with their image's
@@ -40,6 +46,9 @@ int reviews_undo(struct catalog *cat, int64_t *image_id, struct wn_err *err);
 typedef int (*review_fn)(const struct review *r, const char *path, const char *class_name,
 			 void *data);
 int reviews_pending(struct catalog *cat, review_fn fn, void *data, struct wn_err *err);
+/* reviews_each() : the same with the applied ones too when applied_too. */
+int reviews_each(struct catalog *cat, int applied_too, review_fn fn, void *data,
+		 struct wn_err *err);
 
 /* reviews_mark_applied() : sets applied_ms of image_id's decision. */
 int reviews_mark_applied(struct catalog *cat, int64_t image_id, struct wn_err *err);

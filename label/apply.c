@@ -92,8 +92,10 @@ static int relabelled_path(const char *path, const char *old, const char *new_cl
 	       strbuf_addstr(out, hit + ol) ? -2 : 0;
 }
 
-/* name, name-1, name-2, ... : the first that is free. */
-static int free_name(const char *want, struct strbuf *out)
+/* name, name-1, name-2, ... : the first that is free on disk and, with
+ * cat, that no catalog row holds either (a deleted image keeps its row
+ * and path). */
+static int free_name(struct catalog *cat, const char *want, struct strbuf *out)
 {
 	const char *slash = strrchr(want, '/'), *dot = strrchr(want, '.');
 	struct stat st;
@@ -105,10 +107,45 @@ static int free_name(const char *want, struct strbuf *out)
 		if (k ? strbuf_add(out, want, (size_t)(dot - want)) || strbuf_addf(out, "-%d%s", k, dot)
 		      : strbuf_addstr(out, want))
 			return -1;
-		if (lstat(out->buf, &st) && errno == ENOENT)
-			return 0;
+		if (!(lstat(out->buf, &st) && errno == ENOENT))
+			continue;
+		if (cat) {
+			struct strbuf rel = STRBUF_INIT;
+			struct image_stamp stamp;
+			struct wn_err e;
+			char *here = realpath(".", NULL);
+			int held = !here || catalog_rel_path(cat, here, out->buf, &rel) ||
+				   images_stamp(cat, rel.buf, &stamp, &e) != 0;
+
+			free(here);
+			strbuf_release(&rel);
+			if (held)
+				continue;
+		}
+		return 0;
 	}
 	return -1;
+}
+
+/* A catalog path as a path under the trash: leading ../ dropped, and any
+ * other .. part replaced, so it can never leave the trash. */
+static int trash_path(const char *trash, const char *path, struct strbuf *out)
+{
+	while (!strncmp(path, "../", 3))
+		path += 3;
+	if (strbuf_addf(out, "%s/", trash))
+		return -1;
+	for (const char *p = path; *p;) {
+		const char *e = strchr(p, '/');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+
+		if (n == 2 && !strncmp(p, "..", 2) ? strbuf_addstr(out, "__") : strbuf_add(out, p, n))
+			return -1;
+		if (e && strbuf_addch(out, '/'))
+			return -1;
+		p += n + (e ? 1 : 0);
+	}
+	return 0;
 }
 
 int cmd_apply(int argc, char **argv)
@@ -170,6 +207,7 @@ int cmd_apply(int argc, char **argv)
 			goto next;
 		}
 		/* unchanged since catalogued, or left alone */
+		errno = 0;
 		if (lstat(src.buf, &sb) || sb.st_size != st.size ||
 		    (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec != st.mtime_ns) {
 			cli_file_error(src.buf, errno == ENOENT ? "gone since it was reviewed; left alone"
@@ -186,7 +224,7 @@ int cmd_apply(int argc, char **argv)
 				failed++;
 				goto next;
 			}
-			if (k || catalog_disk_path(cat, want.buf, &dest) || free_name(dest.buf, &cdest)) {
+			if (k || catalog_disk_path(cat, want.buf, &dest) || free_name(cat, dest.buf, &cdest)) {
 				wn_fail(&err, WN_ENOMEM, "out of memory");
 				ok = -1;
 				goto next;
@@ -223,8 +261,7 @@ int cmd_apply(int argc, char **argv)
 		}
 		/* delete, or move to the trash */
 		if (trash) {
-			strbuf_addf(&want, "%s/%s", trash, x->path);
-			if (free_name(want.buf, &cdest)) {
+			if (trash_path(trash, x->path, &want) || free_name(NULL, want.buf, &cdest)) {
 				wn_fail(&err, WN_ENOMEM, "out of memory");
 				ok = -1;
 				goto next;

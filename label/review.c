@@ -178,7 +178,7 @@ static json_t *decision_json(struct session *s, int64_t id)
 	char queue[256], cls[256];
 	struct wn_err err;
 
-	if (reviews_get(s->cat, id, &r, queue, cls, &err) != 1 || r.applied_ms)
+	if (reviews_get(s->cat, id, &r, queue, cls, &err) != 1)
 		return json_null();
 	if (r.decision == REVIEW_RELABEL && r.new_class)
 		return json_pack("{s:s,s:s}", "decision", review_decision_name(r.decision), "class",
@@ -192,7 +192,7 @@ static int decided(struct session *s, int64_t id)
 	char queue[256], cls[256];
 	struct wn_err err;
 
-	return reviews_get(s->cat, id, &r, queue, cls, &err) == 1 && !r.applied_ms;
+	return reviews_get(s->cat, id, &r, queue, cls, &err) == 1;
 }
 
 /* The pending decisions, by image id: one query for a whole progress
@@ -254,7 +254,7 @@ static json_t *progress_json(struct session *s, json_t **counts, json_t **resume
 	struct pends ps = { 0 };
 	struct wn_err err;
 
-	if (!reviews_pending(s->cat, take_pend, &ps, &err) && ps.n)
+	if (!reviews_each(s->cat, 1, take_pend, &ps, &err) && ps.n)
 		qsort(ps.p, ps.n, sizeof(*ps.p), cmp_pend);
 	for (int k = 0; k < 3; k++) {
 		struct queue *q = &s->q[k];
@@ -373,9 +373,9 @@ static json_t *changed(struct session *s, json_t *extra_key_value)
 }
 
 static int decide(struct session *s, const char *queue, int64_t id, int d, const char *cls,
-		  struct wn_err *err)
+		  int64_t seq, struct wn_err *err)
 {
-	struct review r = { id, queue, (enum review_decision)d, cls, 0 };
+	struct review r = { id, queue, (enum review_decision)d, cls, 0, seq };
 
 	return reviews_set(s->cat, &r, err);
 }
@@ -400,7 +400,7 @@ static enum MHD_Result api_decide(struct session *s, struct MHD_Connection *c, j
 	if (d == REVIEW_RELABEL && it->given && !strcmp(cls, it->given))
 		d = REVIEW_KEEP;  /* relabelling to its own class is keeping it */
 	pthread_mutex_lock(&s->lock);
-	if (decide(s, queue, id, d, cls, &err)) {
+	if (decide(s, queue, id, d, cls, 0, &err)) {
 		pthread_mutex_unlock(&s->lock);
 		return send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, err.msg);
 	}
@@ -416,6 +416,7 @@ static enum MHD_Result api_group(struct session *s, struct MHD_Connection *c, js
 	json_int_t keeper = json_integer_value(json_object_get(body, "id"));
 	const char *action = json_string_value(json_object_get(body, "action"));
 	int split = action && !strcmp(action, "split"), found = 0;
+	int64_t seq;
 	struct wn_err err = { 0 };
 	json_t *reply;
 
@@ -430,9 +431,11 @@ static enum MHD_Result api_group(struct session *s, struct MHD_Connection *c, js
 	pthread_mutex_lock(&s->lock);
 	if (catalog_begin(s->cat, &err))
 		goto fail;
+	seq = reviews_next_seq(s->cat);
 	for (size_t m = q->gfirst[g]; m < q->gfirst[g + 1]; m++)
 		if (decide(s, q->name, q->it[m].id,
-			   split || q->it[m].id == keeper ? REVIEW_KEEP : REVIEW_DELETE, NULL, &err)) {
+			   split || q->it[m].id == keeper ? REVIEW_KEEP : REVIEW_DELETE, NULL, seq,
+			   &err)) {
 			catalog_rollback(s->cat);
 			goto fail;
 		}
@@ -698,9 +701,36 @@ static int add_item(struct queue *q, const struct item *src)
 	return 0;
 }
 
+/* A copy that is valid UTF-8 (each stray byte becomes U+FFFD), for the
+ * page: jansson refuses other strings, and a refused one would silently
+ * drop its item. Files are still addressed by id, never by this. */
 static char *dup_or_null(const char *s)
 {
-	return s ? strdup(s) : NULL;
+	struct strbuf o = STRBUF_INIT;
+	const unsigned char *p = (const unsigned char *)s;
+
+	if (!s)
+		return NULL;
+	while (*p) {
+		int n = *p < 0x80 ? 1 : (*p & 0xe0) == 0xc0 ? 2 : (*p & 0xf0) == 0xe0 ? 3 :
+			(*p & 0xf8) == 0xf0 ? 4 : 0;
+		int ok = n > 0;
+
+		for (int i = 1; ok && i < n; i++)
+			ok = (p[i] & 0xc0) == 0x80;
+		if (ok && n == 2 && *p < 0xc2)
+			ok = 0;  /* overlong */
+		if (ok) {
+			strbuf_add(&o, p, (size_t)n);
+			p += n;
+		} else {
+			strbuf_addstr(&o, "\xef\xbf\xbd");
+			p++;
+		}
+	}
+	if (!o.len)
+		strbuf_addstr(&o, "");
+	return strbuf_detach(&o);
 }
 
 static int lookup_id(struct catalog *cat, const char *path, int64_t *id, struct wn_err *err)
@@ -742,7 +772,7 @@ static int add_member(int64_t run_id, int grp, int rank, int64_t image_id, const
 	if (catalog_disk_path(b->s->cat, path, &disk))
 		return b->oom = -1;
 	it.id = image_id;
-	it.path = strdup(path);
+	it.path = dup_or_null(path);
 	it.disk = strbuf_detach(&disk);
 	it.given = dup_or_null(class_name);
 	it.group = (int)q->ngroups;
@@ -773,7 +803,7 @@ static int build_queues(struct session *s, const char *prefix, const struct susp
 			goto fail;
 		if (!it.id || catalog_disk_path(s->cat, l.s[i].path, &disk))
 			continue;
-		it.path = strdup(l.s[i].path);
+		it.path = dup_or_null(l.s[i].path);
 		it.disk = strbuf_detach(&disk);
 		it.given = dup_or_null(l.s[i].given);
 		it.predicted = dup_or_null(l.s[i].predicted);
@@ -788,6 +818,30 @@ static int build_queues(struct session *s, const char *prefix, const struct susp
 	if (s->q[2].ngroups)
 		s->q[2].gfirst[s->q[2].ngroups] = s->q[2].n;
 	/* a group of one (the others gone from disk) is no group */
+	{
+		struct queue *q = &s->q[2];
+		size_t ng = 0, ni = 0;
+
+		for (size_t g = 0; g < q->ngroups; g++) {
+			size_t a = q->gfirst[g], b = q->gfirst[g + 1];
+
+			if (b - a < 2) {
+				for (size_t m = a; m < b; m++) {
+					free(q->it[m].path);
+					free(q->it[m].disk);
+					free(q->it[m].given);
+				}
+				continue;
+			}
+			q->gfirst[ng++] = ni;
+			for (size_t m = a; m < b; m++)
+				q->it[ni++] = q->it[m];
+		}
+		q->ngroups = ng;
+		q->n = ni;
+		if (ng)
+			q->gfirst[ng] = ni;
+	}
 	return 0;
 oom:
 	wn_fail(err, WN_ENOMEM, "out of memory");
@@ -807,7 +861,7 @@ static int add_class(const char *name, void *data)
 	if (!g)
 		return -1;
 	s->classes = g;
-	s->classes[s->nclasses] = strdup(name);
+	s->classes[s->nclasses] = dup_or_null(name);
 	return s->classes[s->nclasses++] ? 0 : -1;
 }
 

@@ -106,6 +106,14 @@ test_expect 'damaged or unsupported model files are named with the cause' '
   cp -r tiny bad5 && sed -i "s/group1-shard1of1.bin/..\/..\/etc\/passwd/" bad5/model.json
   expect_exit 1 nntool info bad5 2>err
   grep -q "a bad shard path" err
+  cp -r tiny bad6 && sed -i "s/\"pool_size\":\[2,2\]/\"pool_size\":0/" bad6/model.json
+  grep -q "\"pool_size\":0" bad6/model.json
+  expect_exit 1 nntool info bad6 2>err
+  grep -q "bad kernel, stride or dilation in .mp." err
+  cp -r tiny bad7 && sed -i "s/\"kernel_size\":\[3,3\],\"strides\":\[2,2\]/\"kernel_size\":-1,\"strides\":[2,2]/" bad7/model.json
+  grep -q "\"kernel_size\":-1" bad7/model.json
+  expect_exit 1 nntool info bad7 2>err
+  grep -q "bad kernel, stride or dilation in .c1." err
 '
 
 test_done

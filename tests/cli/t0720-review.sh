@@ -158,6 +158,11 @@ print(g[\"group\"], m[1][\"id\"], \" \".join(str(x[\"id\"]) for x in m))
     want=delete; [ "$id" = "$keeper" ] && want=keep
     test "$(sqlite3 winnow.db "SELECT decision FROM reviews WHERE image_id = $id")" = $want
   done
+  # one undo takes back the whole group decision
+  test "$(code -X POST -H "X-Token: $token" -d "{}" "$base/api/undo")" = 200
+  for id in $members; do
+    test -z "$(sqlite3 winnow.db "SELECT decision FROM reviews WHERE image_id = $id")"
+  done
   test "$(code -X POST -H "X-Token: $token" -d "{\"group\":$grp,\"action\":\"keeper\",\"id\":999999}" "$base/api/group")" = 400
   test "$(code -X POST -H "X-Token: $token" -d "{\"group\":$grp,\"action\":\"split\"}" "$base/api/group")" = 200
   for id in $members; do
@@ -199,10 +204,25 @@ test_expect 'apply never overwrites: a name clash gets a new name' '
   db scan -q clash --db clash.db
   id=$(sqlite3 clash.db "SELECT id FROM images WHERE path = \"clash/a/x.png\"")
   sqlite3 clash.db "INSERT INTO reviews (image_id, queue, decision, new_class, seq, at_ms) VALUES ($id, \"suspects\", \"relabel\", \"b\", 1, 0)"
+  # a deleted image keeps its row and its name: that name is taken too
+  sqlite3 clash.db "INSERT INTO images (path, class, size, mtime_ns, status, added_ms, updated_ms) VALUES (\"clash/b/x-1.png\", \"b\", 1, 1, \"deleted\", 0, 0)"
   label apply --db clash.db >done 2>err
   cmp clash/b/x.png "$skd/rocket.jpg"
-  cmp clash/b/x-1.png "$skd/coffee.png"
-  test "$(sqlite3 clash.db "SELECT path FROM images WHERE id = $id")" = clash/b/x-1.png
+  test ! -e clash/b/x-1.png
+  cmp clash/b/x-2.png "$skd/coffee.png"
+  test "$(sqlite3 clash.db "SELECT path FROM images WHERE id = $id")" = clash/b/x-2.png
+'
+
+test_expect 'the trash never points back into the dataset (a catalog in a subfolder)' '
+  mkdir -p sub/a meta trash2
+  cp "$skd/coffee.png" sub/a/y.png
+  db --db meta/w.db scan -q sub
+  id=$(sqlite3 meta/w.db "SELECT id FROM images WHERE path = \"../sub/a/y.png\"")
+  test -n "$id"
+  sqlite3 meta/w.db "INSERT INTO reviews (image_id, queue, decision, seq, at_ms) VALUES ($id, \"suspects\", \"delete\", 1, 0)"
+  label apply --db meta/w.db --trash trash2 >done 2>err
+  test ! -e sub/a/y.png && test ! -e sub/a/y-1.png
+  cmp trash2/sub/a/y.png "$skd/coffee.png"
 '
 
 test_done

@@ -72,13 +72,24 @@ test_expect 'merged, the shards equal the one machine' '
   test "$(sqlite3 many/winnow.db "SELECT count(*) FROM runs")" -eq "$(for k in 1 2 3; do sqlite3 many/s$k.db "SELECT count(*) FROM runs"; done | paste -sd+ | bc)"
 '
 
-test_expect 'merging again changes nothing; an older catalog is refused' '
+counts() {
+  sqlite3 "$1" "SELECT (SELECT count(*) FROM runs), (SELECT count(*) FROM events),
+                       (SELECT count(*) FROM dup_groups), (SELECT count(*) FROM urls)"
+}
+
+test_expect 'merging again changes nothing; an older catalog, another folder are refused' '
   dump many/winnow.db >b1
-  db merge many/s1.db --into many/winnow.db 2>/dev/null
+  counts many/winnow.db >c1
+  db merge many/s1.db many/s2.db --into many/winnow.db 2>/dev/null
   dump many/winnow.db >b2
+  counts many/winnow.db >c2
   diff b1 b2
-  sqlite3 old.db "PRAGMA user_version = 3; CREATE TABLE images (id INTEGER)"
-  expect_exit 3 db merge old.db --into many/winnow.db 2>err
+  diff c1 c2
+  mkdir -p many/shards && cp many/s3.db many/shards/
+  expect_exit 3 db merge many/shards/s3.db --into many/winnow.db 2>err
+  grep -q "not in the folder of" err
+  sqlite3 many/old.db "PRAGMA user_version = 3; CREATE TABLE images (id INTEGER)"
+  expect_exit 3 db merge many/old.db --into many/winnow.db 2>err
   grep -q "old.db: an older catalog" err
 '
 
