@@ -321,11 +321,11 @@ int cmd_predict(int argc, char **argv)
 		it->have = got && n == nn_classes(model);
 	}
 	{
-		uint64_t todo = 0;
+		uint64_t to_run = 0;
 
 		for (size_t i = 0; i < pr.n; i++)
-			todo += !pr.items[i].have;
-		pr.prog = progress_start(so.progress, "label predict", todo);
+			to_run += !pr.items[i].have;
+		pr.prog = progress_start(so.progress, "label predict", to_run);
 	}
 	for (size_t i0 = 0; i0 < pr.n; i0 += BATCH) {
 		size_t i1 = i0 + BATCH < pr.n ? i0 + BATCH : pr.n;
