@@ -318,3 +318,15 @@ void catalog_rollback(struct catalog *cat)
 	sqlite3_exec(cat->db, "ROLLBACK", NULL, NULL, NULL);
 	cat->in_tx = 0;
 }
+
+int catalog_rel_prefix(const struct catalog *cat, const char *dir, struct strbuf *out,
+		       struct wn_err *err)
+{
+	size_t start = out->len;
+
+	if (catalog_rel_dir(cat, dir, out, err))
+		return -1;
+	if (out->len > start && strbuf_addch(out, '/'))
+		return wn_fail(err, WN_ENOMEM, "out of memory");
+	return 0;
+}

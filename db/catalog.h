@@ -55,6 +55,12 @@ const char *catalog_file(const struct catalog *cat);
 int catalog_rel_dir(const struct catalog *cat, const char *dir, struct strbuf *out,
 		    struct wn_err *err);
 
+/* catalog_rel_prefix() : catalog_rel_dir() with a '/' after it (nothing
+ * for the catalog's own folder): what catalog paths under dir start
+ * with. Same returns. */
+int catalog_rel_prefix(const struct catalog *cat, const char *dir, struct strbuf *out,
+		       struct wn_err *err);
+
 /*
  * catalog_rel_path() : the catalog path of real_dir/rel, where real_dir is
  * an absolute, symlink-free folder (realpath) and rel a relative name

@@ -369,10 +369,8 @@ int cmd_report(int argc, char **argv)
 	if (db_open(db ? db : db_global_path, CATALOG_READONLY, &r.cat))
 		return EXIT_FATAL;
 	if (root) {
-		if (catalog_rel_dir(r.cat, root, &prefix, &err))
+		if (catalog_rel_prefix(r.cat, root, &prefix, &err))
 			goto fail;
-		if (prefix.len)
-			strbuf_addch(&prefix, '/');
 		filter.path_prefix = prefix.len ? prefix.buf : NULL;
 	}
 	if (images_foreach(r.cat, &filter, on_image, &r, &err) ||

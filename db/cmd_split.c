@@ -371,10 +371,8 @@ int cmd_split(int argc, char **argv)
 	if (db_open(db ? db : db_global_path, CATALOG_READONLY, &cat))
 		return EXIT_FATAL;
 	if (root) {
-		if (catalog_rel_dir(cat, root, &prefix, &err))
+		if (catalog_rel_prefix(cat, root, &prefix, &err))
 			goto fail;
-		if (prefix.len)
-			strbuf_addch(&prefix, '/');
 		filter.path_prefix = prefix.len ? prefix.buf : NULL;
 	}
 	if (images_foreach(cat, &filter, collect, &s, &err) || s.oom) {

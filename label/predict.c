@@ -282,11 +282,9 @@ int cmd_predict(int argc, char **argv)
 	so.progress = quiet ? NULL : progress_stream_for();
 	if (catalog_open(cli_db_path(db), CATALOG_CREATE, &cat, &err) ||
 	    run_begin(cat, "label predict", argc, argv, &run_id, &err) ||
-	    catalog_rel_dir(cat, root, &prefix, &err) ||
+	    catalog_rel_prefix(cat, root, &prefix, &err) ||
 	    scan_tree(cat, root, &so, &ss, &err))
 		goto fail;
-	if (prefix.len)
-		strbuf_addch(&prefix, '/');
 	filter.path_prefix = prefix.len ? prefix.buf : NULL;
 	pr.cat = cat;
 	pr.prefix_len = prefix.len;

@@ -957,10 +957,8 @@ int cmd_review(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(rnd); i++)
 		snprintf(s.token + 2 * i, 3, "%02x", rnd[i]);
 	if (catalog_open(cli_db_path(db), CATALOG_EXISTING, &s.cat, &err) ||
-	    catalog_rel_dir(s.cat, root, &prefix, &err))
+	    catalog_rel_prefix(s.cat, root, &prefix, &err))
 		goto fail;
-	if (prefix.len)
-		strbuf_addch(&prefix, '/');
 	if (build_queues(&s, prefix.len ? prefix.buf : NULL, &o, &err))
 		goto fail;
 	if (images_classes(s.cat, prefix.len ? prefix.buf : NULL, add_class, &s, &err))

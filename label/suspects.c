@@ -440,10 +440,8 @@ int cmd_suspects(int argc, char **argv)
 		return cli_usage_error("which folder? give --path DIR");
 	o.model_key = label_model_key(model_name);
 	if (catalog_open(cli_db_path(db), CATALOG_EXISTING, &cat, &err) ||
-	    catalog_rel_dir(cat, root, &prefix, &err))
+	    catalog_rel_prefix(cat, root, &prefix, &err))
 		goto fail;
-	if (prefix.len)
-		strbuf_addch(&prefix, '/');
 	found = suspects_find(cat, prefix.len ? prefix.buf : NULL, &o, &l, &err);
 	if (found < 0)
 		goto fail;

@@ -417,10 +417,8 @@ int cmd_train(int argc, char **argv)
 		return cli_usage_error("which folder? give --path DIR");
 	key = label_model_key(model_name);
 	if (catalog_open(cli_db_path(db), CATALOG_EXISTING, &cat, &err) ||
-	    catalog_rel_dir(cat, root, &prefix, &err))
+	    catalog_rel_prefix(cat, root, &prefix, &err))
 		goto fail;
-	if (prefix.len)
-		strbuf_addch(&prefix, '/');
 	if (train_load(cat, key, label_prep_name(prep), prefix.len ? prefix.buf : NULL, &t, &err))
 		goto fail;
 	if (!t.n) {
