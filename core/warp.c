@@ -163,9 +163,11 @@ static int edge(int i, int n, enum warp_fill fill)
 /* Sample positions are fixed point: pixel-corner based (the centre of
  * source pixel i is at i), FRAC fractional bits, so the bilinear weights
  * are integers, the SIMD and plain paths agree, and every machine makes
- * the same bytes. 7 bits keep the products in 16-bit lanes; OpenCV keeps
- * 5. A position of NOWHERE has no source point (far off, or infinity). */
-#define FRAC 7
+ * the same bytes. 6 bits (1/64 pixel) let a weight pair multiply bytes
+ * in one instruction (pmaddubsw takes signed 8-bit weights, and 64 is the
+ * largest power of two that fits); OpenCV keeps 5. A position of NOWHERE
+ * has no source point (far off, or infinity). */
+#define FRAC 6
 #define ONE (1 << FRAC)
 #define FAR 4.0e6  /* beyond this a sample is fill, and no int overflows */
 #define NOWHERE INT32_MIN
@@ -285,54 +287,6 @@ void warp_set_simd(int on)
 #define HAVE_AVX2_PATH 1
 #include <immintrin.h>
 
-/* 8 bytes from p and 8 from q in one register (p low). */
-__attribute__((target("avx2")))
-static inline __m128i load_two(const uint8_t *p, const uint8_t *q)
-{
-	uint64_t a, b;
-
-	memcpy(&a, p, 8);
-	memcpy(&b, q, 8);
-	return _mm_set_epi64x((long long)b, (long long)a);
-}
-
-/* Weights by fraction 0..ONE (ONE: all on the second tap, which nearest
- * fill's clamp uses). Horizontal: the first pixel's three channels get
- * ONE - a, the second's a; vertical: (ONE - a, a) pairs for a madd. */
-#define WX(a) { ONE - (a), ONE - (a), ONE - (a), (a), (a), (a), 0, 0 }
-#define WY(a) { ONE - (a), (a), ONE - (a), (a), ONE - (a), (a), ONE - (a), (a) }
-#define R4(M, a) M(a), M((a) + 1), M((a) + 2), M((a) + 3)
-#define R16(M, a) R4(M, a), R4(M, (a) + 4), R4(M, (a) + 8), R4(M, (a) + 12)
-#define R64(M, a) R16(M, a), R16(M, (a) + 16), R16(M, (a) + 32), R16(M, (a) + 48)
-static const int16_t wx_tab[ONE + 1][8] __attribute__((aligned(16))) = {
-	R64(WX, 0), R64(WX, 64), WX(128)
-};
-static const int16_t wy_tab[ONE + 1][8] __attribute__((aligned(16))) = {
-	R64(WY, 0), R64(WY, 64), WY(128)
-};
-
-/* Two RGB pixels' taps: t0/t1 hold each pixel's top two source pixels
- * (8 bytes from the first: RGB RGB and two spare), b0/b1 the bottom two.
- * tap_rgb()'s exact arithmetic; the result's lanes 0..2 of each half. */
-__attribute__((target("avx2")))
-static inline __m256i taps2(const uint8_t *t0, const uint8_t *t1, int ax0, int ax1, int ay0,
-			    int ay1, size_t stride)
-{
-	__m256i t = _mm256_cvtepu8_epi16(load_two(t0, t1));
-	__m256i b = _mm256_cvtepu8_epi16(load_two(t0 + stride, t1 + stride));
-	__m256i wx = _mm256_set_m128i(_mm_load_si128((const __m128i *)(const void *)wx_tab[ax1]),
-				      _mm_load_si128((const __m128i *)(const void *)wx_tab[ax0]));
-	__m256i wy = _mm256_set_m128i(_mm_load_si128((const __m128i *)(const void *)wy_tab[ay1]),
-				      _mm_load_si128((const __m128i *)(const void *)wy_tab[ay0]));
-
-	t = _mm256_mullo_epi16(t, wx);
-	b = _mm256_mullo_epi16(b, wx);
-	t = _mm256_add_epi16(t, _mm256_srli_si256(t, 6));
-	b = _mm256_add_epi16(b, _mm256_srli_si256(b, 6));
-	t = _mm256_madd_epi16(_mm256_unpacklo_epi16(t, b), wy);
-	return _mm256_srli_epi32(_mm256_add_epi32(t, _mm256_set1_epi32((int)ROUND)), 2 * FRAC);
-}
-
 /* x0 into [0, n1 - 1] (n1 = n - 1) with the weight of the second tap
  * set to keep the nearest edge pixel whole. */
 __attribute__((target("avx2")))
@@ -348,16 +302,22 @@ static inline void clamp(__m256i *x0, __m256i *ax, __m256i n1)
 }
 
 /* RGB rows eight pixels at a time where all eight are interior (or
- * clamped, for nearest fill): each pixel's two tap rows are loaded,
- * weighted two pixels to a register, and packed back to RGB. */
+ * clamped, for nearest fill): the four taps of the eight are gathered
+ * four bytes each, weighted with pmaddubsw across and pmaddwd down, and
+ * packed back to RGB. Gathers beat eight pairs of plain loads here (the
+ * loads' address arithmetic costs more than the gathers' microcode). */
 __attribute__((target("avx2")))
 static void sample_row_rgb_avx2(const struct img *src, const int32_t *fx, const int32_t *fy,
 				int width, enum warp_fill fill, const uint8_t *fill_px, uint8_t *row)
 {
 	const __m256i w1 = _mm256_set1_epi32(src->width - 1), h1 = _mm256_set1_epi32(src->height - 1);
 	const __m256i neg = _mm256_set1_epi32(-1), mask = _mm256_set1_epi32(ONE - 1);
-	const __m256i three = _mm256_set1_epi32(3), stride = _mm256_set1_epi32((int)src->stride);
-	const __m128i pick = _mm_setr_epi8(0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1);
+	const __m256i stride = _mm256_set1_epi32((int)src->stride);
+	const __m256i round = _mm256_set1_epi32((int)ROUND);
+	const __m256i pick = _mm256_setr_epi8(0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1,
+					      0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1);
+	const __m256i gather = _mm256_setr_epi32(0, 1, 2, 4, 5, 6, 7, 7);
+	const __m256i six = _mm256_setr_epi32(-1, -1, -1, -1, -1, -1, 0, 0);
 	const int nearest = fill == WARP_NEAREST && src->width >= 2 && src->height >= 2;
 	int x = 0;
 
@@ -368,12 +328,9 @@ static void sample_row_rgb_avx2(const struct img *src, const int32_t *fx, const 
 		__m256i in = _mm256_and_si256(
 			_mm256_and_si256(_mm256_cmpgt_epi32(x0, neg), _mm256_cmpgt_epi32(w1, x0)),
 			_mm256_and_si256(_mm256_cmpgt_epi32(y0, neg), _mm256_cmpgt_epi32(h1, y0)));
-		__m256i off;
-		int32_t o[8], wa[8], wb[8];
-		__m128i a, b;
 		uint8_t *out = row + (size_t)x * 3;
-
 		__m256i ax = _mm256_and_si256(vx, mask), ay = _mm256_and_si256(vy, mask);
+		__m256i off, tl, tr, bl, br, wx, wy, t0, t1, b0, b1, r0, r1, r2, r3, p;
 
 		if (_mm256_movemask_epi8(in) != -1) {
 			/* Nearest fill clamps in the vector too: a tap off the
@@ -391,38 +348,78 @@ static void sample_row_rgb_avx2(const struct img *src, const int32_t *fx, const 
 			clamp(&x0, &ax, w1);
 			clamp(&y0, &ay, h1);
 		}
-		off = _mm256_add_epi32(_mm256_mullo_epi32(y0, stride), _mm256_mullo_epi32(x0, three));
-		_mm256_storeu_si256((__m256i *)(void *)o, off);
-		_mm256_storeu_si256((__m256i *)(void *)wa, ax);
-		_mm256_storeu_si256((__m256i *)(void *)wb, ay);
-		/* Plain loads, not gathers: 8 bytes per tap row cover both of
-		 * its pixels (two past them: struct img keeps 16 at its end),
-		 * and gathers are slow where microcode guards them. */
-		{
-			const uint8_t *px = src->pixels;
-			size_t st = src->stride;
-			__m256i v01 = taps2(px + o[0], px + o[1], wa[0], wa[1], wb[0], wb[1], st);
-			__m256i v23 = taps2(px + o[2], px + o[3], wa[2], wa[3], wb[2], wb[3], st);
-			__m256i v45 = taps2(px + o[4], px + o[5], wa[4], wa[5], wb[4], wb[5], st);
-			__m256i v67 = taps2(px + o[6], px + o[7], wa[6], wa[7], wb[6], wb[7], st);
-			/* per half: pixels (0, 2) and (1, 3); then in order */
-			__m256i p = _mm256_packus_epi16(_mm256_packs_epi32(v01, v23),
-							_mm256_packs_epi32(v45, v67));
-
-			/* half 0: px0 px2 px4 px6 (4 bytes each), half 1: px1 px3 px5 px7 */
-			a = _mm_unpacklo_epi32(_mm256_castsi256_si128(p), _mm256_extracti128_si256(p, 1));
-			b = _mm_unpackhi_epi32(_mm256_castsi256_si128(p), _mm256_extracti128_si256(p, 1));
-		}
-		/* RGBx -> RGB: 12 bytes each, written exactly */
-		a = _mm_shuffle_epi8(a, pick);
-		b = _mm_shuffle_epi8(b, pick);
-		_mm_storel_epi64((__m128i *)(void *)out, a);
-		memcpy(out + 8, (const uint8_t *)&a + 8, 4);
-		_mm_storel_epi64((__m128i *)(void *)(out + 12), b);
-		memcpy(out + 20, (const uint8_t *)&b + 8, 4);
+		/* The four taps of eight pixels, four bytes each (RGB and the
+		 * next byte, unused): the reads stay inside the 16 bytes
+		 * struct img keeps past its end. */
+		off = _mm256_add_epi32(_mm256_mullo_epi32(y0, stride),
+				       _mm256_add_epi32(x0, _mm256_add_epi32(x0, x0)));
+		tl = _mm256_i32gather_epi32((const int *)(const void *)src->pixels, off, 1);
+		tr = _mm256_i32gather_epi32((const int *)(const void *)(src->pixels + 3), off, 1);
+		bl = _mm256_i32gather_epi32((const int *)(const void *)(src->pixels + src->stride), off, 1);
+		br = _mm256_i32gather_epi32((const int *)(const void *)(src->pixels + src->stride + 3),
+					    off, 1);
+		/* horizontal: (ONE - ax, ax) byte pairs against (left, right) */
+		wx = _mm256_or_si256(_mm256_sub_epi32(_mm256_set1_epi32(ONE), ax), _mm256_slli_epi32(ax, 8));
+		wx = _mm256_or_si256(wx, _mm256_slli_epi32(wx, 16));
+		t0 = _mm256_maddubs_epi16(_mm256_unpacklo_epi8(tl, tr), _mm256_unpacklo_epi32(wx, wx));
+		t1 = _mm256_maddubs_epi16(_mm256_unpackhi_epi8(tl, tr), _mm256_unpackhi_epi32(wx, wx));
+		b0 = _mm256_maddubs_epi16(_mm256_unpacklo_epi8(bl, br), _mm256_unpacklo_epi32(wx, wx));
+		b1 = _mm256_maddubs_epi16(_mm256_unpackhi_epi8(bl, br), _mm256_unpackhi_epi32(wx, wx));
+		/* vertical: (ONE - ay, ay) word pairs against (top, bottom);
+		 * t0 holds pixels 0, 1 (lane 0) and 4, 5 (lane 1) */
+		wy = _mm256_or_si256(_mm256_sub_epi32(_mm256_set1_epi32(ONE), ay), _mm256_slli_epi32(ay, 16));
+		r0 = _mm256_madd_epi16(_mm256_unpacklo_epi16(t0, b0), _mm256_shuffle_epi32(wy, 0x00));
+		r1 = _mm256_madd_epi16(_mm256_unpackhi_epi16(t0, b0), _mm256_shuffle_epi32(wy, 0x55));
+		r2 = _mm256_madd_epi16(_mm256_unpacklo_epi16(t1, b1), _mm256_shuffle_epi32(wy, 0xaa));
+		r3 = _mm256_madd_epi16(_mm256_unpackhi_epi16(t1, b1), _mm256_shuffle_epi32(wy, 0xff));
+		r0 = _mm256_srli_epi32(_mm256_add_epi32(r0, round), 2 * FRAC);
+		r1 = _mm256_srli_epi32(_mm256_add_epi32(r1, round), 2 * FRAC);
+		r2 = _mm256_srli_epi32(_mm256_add_epi32(r2, round), 2 * FRAC);
+		r3 = _mm256_srli_epi32(_mm256_add_epi32(r3, round), 2 * FRAC);
+		p = _mm256_packus_epi16(_mm256_packs_epi32(r0, r1), _mm256_packs_epi32(r2, r3));
+		/* RGBx RGBx ... per lane -> 12 bytes each, then 24 in a row */
+		p = _mm256_permutevar8x32_epi32(_mm256_shuffle_epi8(p, pick), gather);
+		if (x + 11 <= width)
+			_mm256_storeu_si256((__m256i *)(void *)out, p);
+		else
+			_mm256_maskstore_epi32((int *)(void *)out, six, p);
 	}
 	for (; x < width; x++)
 		sample_one(src, fx[x], fy[x], fill, fill_px, row + (size_t)x * 3);
+}
+#endif
+
+#ifdef HAVE_AVX2_PATH
+static int avx2_ok(void)
+{
+	static int avx2 = -1;
+
+	if (avx2 < 0)
+		avx2 = __builtin_cpu_supports("avx2") ? 1 : 0;
+	return avx2;
+}
+
+/* affine_row()'s positions: 16.16 sums, shifted to FRAC bits. */
+__attribute__((target("avx2")))
+static void affine_row_avx2(int32_t X, int32_t Y, int32_t DX, int32_t DY, int width,
+			    int32_t *fx, int32_t *fy)
+{
+	const __m256i k = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+	__m256i vx = _mm256_add_epi32(_mm256_set1_epi32(X), _mm256_mullo_epi32(k, _mm256_set1_epi32(DX)));
+	__m256i vy = _mm256_add_epi32(_mm256_set1_epi32(Y), _mm256_mullo_epi32(k, _mm256_set1_epi32(DY)));
+	__m256i sx = _mm256_set1_epi32(8 * DX), sy = _mm256_set1_epi32(8 * DY);
+	int x = 0;
+
+	for (; x + 8 <= width; x += 8) {
+		_mm256_storeu_si256((__m256i *)(void *)(fx + x), _mm256_srai_epi32(vx, 16 - FRAC));
+		_mm256_storeu_si256((__m256i *)(void *)(fy + x), _mm256_srai_epi32(vy, 16 - FRAC));
+		vx = _mm256_add_epi32(vx, sx);
+		vy = _mm256_add_epi32(vy, sy);
+	}
+	for (; x < width; x++) {
+		fx[x] = (X + x * DX) >> (16 - FRAC);
+		fy[x] = (Y + x * DY) >> (16 - FRAC);
+	}
 }
 #endif
 
@@ -430,11 +427,7 @@ static void sample_row(const struct img *src, const int32_t *fx, const int32_t *
 		       enum warp_fill fill, const uint8_t *fill_px, uint8_t *row)
 {
 #ifdef HAVE_AVX2_PATH
-	static int avx2 = -1;
-
-	if (avx2 < 0)
-		avx2 = __builtin_cpu_supports("avx2") ? 1 : 0;
-	if (avx2 && simd_allowed && src->channels == 3) {
+	if (avx2_ok() && simd_allowed && src->channels == 3) {
 		sample_row_rgb_avx2(src, fx, fy, width, fill, fill_px, row);
 		return;
 	}
@@ -456,6 +449,15 @@ static void affine_row(const double *m, int y, int width, int32_t *fx, int32_t *
 		int64_t X = llround(x0 * 65536), Y = llround(y0 * 65536);
 		int64_t DX = llround(m[0] * 65536), DY = llround(m[3] * 65536);
 
+#ifdef HAVE_AVX2_PATH
+		/* the same sums in 32 bits, eight at a time, when no value of
+		 * the row can overflow them */
+		if (simd_allowed && avx2_ok() && fabs(x0) < 8192 && fabs(x1) < 8192 &&
+		    fabs(y0) < 8192 && fabs(y1) < 8192 && llabs(DX) < (1 << 28) && llabs(DY) < (1 << 28)) {
+			affine_row_avx2((int32_t)X, (int32_t)Y, (int32_t)DX, (int32_t)DY, width, fx, fy);
+			return;
+		}
+#endif
 		for (int x = 0; x < width; x++, X += DX, Y += DY) {
 			fx[x] = (int32_t)(X >> (16 - FRAC));
 			fy[x] = (int32_t)(Y >> (16 - FRAC));
