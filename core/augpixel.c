@@ -9,6 +9,7 @@
 
 #include "augpixel.h"
 #include "augrng.h"
+#include "lut.h"
 #include "luma.h"
 
 static uint8_t clip8(double v)
@@ -65,15 +66,9 @@ static void lut_then(struct lut *l, uint8_t (*f)(int c, uint8_t v, const double 
 static void lut_flush(struct lut *l, struct img *im)
 {
 	if (l->active)
-		for (int y = 0; y < im->height; y++) {
-			uint8_t *p = im->pixels + (size_t)y * im->stride;
-
-			for (int x = 0; x < im->width; x++, p += 3) {
-				p[0] = l->t[0][p[0]];
-				p[1] = l->t[1][p[1]];
-				p[2] = l->t[2][p[2]];
-			}
-		}
+		for (int y = 0; y < im->height; y++)
+			lut_apply_rgb(im->pixels + (size_t)y * im->stride, (size_t)im->width * 3,
+				      (const uint8_t (*)[256])l->t);
 	lut_reset(l);
 }
 

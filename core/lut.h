@@ -1,0 +1,21 @@
+/* Byte lookup tables over interleaved RGB: the one pass that applies a
+ * folded run of per-channel steps (augpixel.c). */
+#ifndef WINNOW_LUT_H
+#define WINNOW_LUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * lut_apply_rgb() : maps n bytes of RGB pixels in place, byte i through
+ * t[i % 3] (so p starts at a pixel). Vector code where the CPU has
+ * AVX-512 VBMI (a 256-entry lookup is two vpermi2b and a blend), else
+ * one byte at a time; both give the same bytes.
+ */
+void lut_apply_rgb(uint8_t *p, size_t n, const uint8_t t[3][256]);
+
+/* lut_set_simd() : 0 keeps lut_apply_rgb() to its plain loop (tests and
+ * benchmarks), 1 (the default) lets it use vectors. Not thread-safe. */
+void lut_set_simd(int on);
+
+#endif
