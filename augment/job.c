@@ -1,7 +1,13 @@
 /* One source to its samples, on a worker thread. The source is read and
  * decoded once; each sample is planned from (seed, content hash, sample
  * index) alone, resampled once (one matrix, or matrices and meshes in one
- * map), given its pixel steps, encoded and written atomically. */
+ * map), given its pixel steps, encoded and written atomically.
+ *
+ * A sample with no pixel steps, from a 4:2:0 JPEG to JPEG, never leaves
+ * YCbCr: the planes are warped as they come out of the decoder (chroma at
+ * half resolution, as it is stored and will be stored again), which skips
+ * two colour conversions and half the resampled bytes. The RGB image is
+ * decoded only when a sample needs it. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,37 +104,145 @@ static int lineage(const struct ag_job *j, const struct aug_plan *plan,
 	return 0;
 }
 
-static int make_sample(struct ag_job *j, const struct img *src, const uint8_t hash[16],
-		       struct ag_out *s)
+/* A source, decoded the ways its samples need. */
+struct source {
+	const uint8_t *buf;
+	size_t len;
+	struct img rgb;
+	int have_rgb;
+	struct img yuv[3];   /* 4:2:0 planes, when the file has them */
+	int have_yuv;
+};
+
+static int need_rgb(struct ag_job *j, struct source *src, struct wn_err *err)
+{
+	struct img_decode_opts dopt;
+
+	if (src->have_rgb)
+		return 0;
+	img_decode_opts_init(&dopt);
+	dopt.limits = j->o->limits;
+	dopt.channels = 3;
+	if (img_decode(src->buf, src->len, &dopt, &src->rgb, NULL, err))
+		return -1;
+	src->have_rgb = 1;
+	return 0;
+}
+
+/* Whether a step of the plan works on RGB pixels. */
+static int has_pixel_steps(const struct aug_plan *plan)
+{
+	for (size_t i = 0; i < plan->n; i++) {
+		enum aug_family f = aug_op_family(plan->applied[i].op);
+
+		if (f == AUG_PHOTOMETRIC || f == AUG_REGION)
+			return 1;
+	}
+	return 0;
+}
+
+/* Resamples the three planes: luma through the plan; chroma, at half the
+ * resolution, through the same map seen from the chroma grid (2x2 luma
+ * pixels a cell), or for a matrix m, S^-1 m S with S a scale by 2. */
+static int warp_planes(const struct ag_opts *o, const struct aug_plan *plan,
+		       const struct img src[3], struct img dst[3], struct wn_err *err)
+{
+	uint8_t fills[3][4];
+	struct mat3 m = plan->dst_to_src, up, down;
+
+	memset(fills[0], (int)(o->pipe->cval + 0.5), 4);  /* grey: Y is the grey, */
+	memset(fills[1], 128, 4);                          /* Cb and Cr neutral */
+	memset(fills[2], 128, 4);
+	mat3_scale(&up, 2, 2);
+	mat3_scale(&down, 0.5, 0.5);
+	if (img_yuv420_alloc(dst, plan->width, plan->height, err))
+		return -1;
+	for (int i = 0; i < 3; i++) {
+		int w = dst[i].width, h = dst[i].height;
+
+		if (i == 1) {
+			mat3_mul(&m, &m, &up);
+			mat3_mul(&m, &down, &m);
+		}
+		if (plan->n_mesh) {
+			if (warp_image_map(&src[i], &dst[i], i ? aug_plan_map_row_half : aug_plan_map_row,
+					   (void *)plan, fill_of(o->pipe->fill), fills[i], err))
+				return -1;
+		} else if (plan->geometric) {
+			if (warp_image(&src[i], &dst[i], &m, fill_of(o->pipe->fill), fills[i], err))
+				return -1;
+		} else {
+			for (int y = 0; y < h; y++)
+				memcpy(dst[i].pixels + (size_t)y * dst[i].stride,
+				       src[i].pixels + (size_t)y * src[i].stride, (size_t)w);
+		}
+	}
+	return 0;
+}
+
+/* The RGB way: warp, pixel steps, encode as o asks. */
+static int render_rgb(struct ag_job *j, struct source *src, const struct aug_plan *plan,
+		      uint8_t **data, size_t *len, struct wn_err *err)
 {
 	const struct ag_opts *o = j->o;
-	struct aug_plan plan = { 0 };
 	struct img dst = { 0 };
-	uint8_t fill_px[4], *data = NULL;
-	size_t len = 0;
-	struct stat st;
+	uint8_t fill_px[4];
 	int ret = -1;
 
-	if (aug_plan_make(o->pipe, src->width, src->height, o->seed, hash, s->k, &plan, &s->err))
-		return -1;
-	if (img_alloc(&dst, plan.width, plan.height, 3, &s->err))
+	if (need_rgb(j, src, err) || img_alloc(&dst, plan->width, plan->height, 3, err))
 		goto out;
 	memset(fill_px, (int)(o->pipe->cval + 0.5), sizeof(fill_px));
-	if (plan.n_mesh) {
-		if (warp_image_map(src, &dst, aug_plan_map_row, &plan, fill_of(o->pipe->fill),
-				   fill_px, &s->err))
+	if (plan->n_mesh) {
+		if (warp_image_map(&src->rgb, &dst, aug_plan_map_row, (void *)plan,
+				   fill_of(o->pipe->fill), fill_px, err))
 			goto out;
-	} else if (plan.geometric) {
-		if (warp_image(src, &dst, &plan.dst_to_src, fill_of(o->pipe->fill), fill_px,
-			       &s->err))
+	} else if (plan->geometric) {
+		if (warp_image(&src->rgb, &dst, &plan->dst_to_src, fill_of(o->pipe->fill), fill_px,
+			       err))
 			goto out;
 	} else {
 		for (int y = 0; y < dst.height; y++)
 			memcpy(dst.pixels + (size_t)y * dst.stride,
-			       src->pixels + (size_t)y * src->stride, (size_t)dst.width * 3);
+			       src->rgb.pixels + (size_t)y * src->rgb.stride, (size_t)dst.width * 3);
 	}
-	if (aug_pixels_apply(&dst, &plan, o->pipe, &s->err) ||
-	    encode(o, &plan, &dst, &data, &len, &s->err))
+	if (aug_pixels_apply(&dst, plan, o->pipe, err) || encode(o, plan, &dst, data, len, err))
+		goto out;
+	ret = 0;
+out:
+	img_release(&dst);
+	return ret;
+}
+
+static int render_yuv(struct ag_job *j, struct source *src, const struct aug_plan *plan,
+		      uint8_t **data, size_t *len, struct wn_err *err)
+{
+	struct img dst[3] = { { 0 } };
+	int ret = warp_planes(j->o, plan, src->yuv, dst, err) ||
+		  img_jpeg_encode_yuv420(dst, aug_plan_quality(plan, j->o->quality), data, len, err)
+		  ? -1 : 0;
+
+	for (int i = 0; i < 3; i++)
+		img_release(&dst[i]);
+	return ret;
+}
+
+/* Whether the sample can stay in YCbCr. */
+static int yuv_way(const struct ag_opts *o, const struct source *src, const struct aug_plan *plan)
+{
+	return src->have_yuv && o->format == IMG_JPEG && !has_pixel_steps(plan);
+}
+
+static int make_sample(struct ag_job *j, struct source *src, const uint8_t hash[16],
+		       const struct aug_plan *p, struct ag_out *s)
+{
+	const struct aug_plan plan = *p;
+	uint8_t *data = NULL;
+	size_t len = 0;
+	struct stat st;
+	int ret = -1;
+
+	if (yuv_way(j->o, src, &plan) ? render_yuv(j, src, &plan, &data, &len, &s->err) :
+					 render_rgb(j, src, &plan, &data, &len, &s->err))
 		goto out;
 	if (lineage(j, &plan, hash, s->k, &s->lineage)) {
 		wn_fail(&s->err, WN_ENOMEM, "out of memory");
@@ -153,36 +267,80 @@ static int make_sample(struct ag_job *j, const struct img *src, const uint8_t ha
 	ret = 0;
 out:
 	free(data);
-	img_release(&dst);
-	aug_plan_release(&plan);
 	return ret;
 }
 
+/* Plans every sample from the header's size (a plan needs nothing else),
+ * then decodes the source the ways they need: the 4:2:0 planes when a
+ * sample can stay in YCbCr, RGB when one cannot. */
 void ag_run_job(void *arg)
 {
 	struct ag_job *j = arg;
-	struct img_decode_opts dopt;
-	struct img src = { 0 };
+	const struct ag_opts *o = j->o;
+	struct source src = { 0 };
+	struct aug_plan *plans = NULL;
+	struct img_info info;
 	struct filehash h;
 	uint8_t *buf = NULL;
-	size_t len = 0;
+	size_t len = 0, nplans = 0;
+	int want_yuv = 0, want_rgb = 0;
 
 	wn_err_clear(&j->err);
-	img_decode_opts_init(&dopt);
-	dopt.limits = j->o->limits;
-	dopt.channels = 3;
-	if (read_file_limited(j->src_disk, j->o->limits.max_bytes, &buf, &len, &j->err) ||
-	    (filehash_buffer(buf, len, &h), img_decode(buf, len, &dopt, &src, NULL, &j->err))) {
-		j->failed = 1;
-		progress_add(j->prog, j->nout, j->nout);
-		goto out;
+	if (read_file_limited(j->src_disk, o->limits.max_bytes, &buf, &len, &j->err) ||
+	    img_read_info(buf, len, &o->limits, &info, &j->err))
+		goto fail;
+	filehash_buffer(buf, len, &h);
+	src.buf = buf;
+	src.len = len;
+	plans = calloc(j->nout ? j->nout : 1, sizeof(*plans));
+	if (!plans) {
+		wn_fail(&j->err, WN_ENOMEM, "out of memory");
+		goto fail;
 	}
+	/* a sample whose plan fails (its steps shrink the image to nothing)
+	 * fails alone, with a zero-width plan */
+	for (; nplans < j->nout; nplans++)
+		if (aug_plan_make(o->pipe, info.width, info.height, o->seed, h.full, j->out[nplans].k,
+				  &plans[nplans], &j->out[nplans].err))
+			memset(&plans[nplans], 0, sizeof(plans[nplans]));
+	src.have_yuv = 1;  /* what yuv_way() would say if the planes were there */
 	for (size_t i = 0; i < j->nout; i++) {
-		int bad = make_sample(j, &src, h.full, &j->out[i]);
+		if (!plans[i].width)
+			continue;
+		if (yuv_way(o, &src, &plans[i]))
+			want_yuv = 1;
+		else
+			want_rgb = 1;
+	}
+	src.have_yuv = 0;
+	if (want_yuv && info.format == IMG_JPEG) {
+		int r = img_jpeg_decode_yuv420(buf, len, &o->limits, src.yuv, &j->err);
+
+		if (r < 0)
+			goto fail;
+		src.have_yuv = r == 0;
+		want_rgb |= r > 0;
+	} else {
+		want_rgb = 1;
+	}
+	if (want_rgb && need_rgb(j, &src, &j->err))
+		goto fail;
+	for (size_t i = 0; i < j->nout; i++) {
+		int bad = !plans[i].width || make_sample(j, &src, h.full, &plans[i], &j->out[i]);
 
 		progress_add(j->prog, 1, bad ? 1 : 0);
 	}
+	goto out;
+fail:
+	j->failed = 1;
+	progress_add(j->prog, j->nout, j->nout);
 out:
+	for (size_t i = 0; i < nplans; i++)
+		aug_plan_release(&plans[i]);
+	free(plans);
 	free(buf);
-	img_release(&src);
+	img_release(&src.rgb);
+	if (src.have_yuv)
+		for (int i = 0; i < 3; i++)
+			img_release(&src.yuv[i]);
 }

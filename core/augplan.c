@@ -212,16 +212,19 @@ int aug_plan_map(const struct aug_plan *plan, double x, double y, double *sx, do
  * edges by at most about 2 x magnitude / tile width per pixel. */
 #define KNOT 4
 
-void aug_plan_map_row(void *ctx, int y, int width, double *sx, double *sy)
+/* aug_plan_map() at the centres of row y of a grid s output pixels to a
+ * cell, in cells: s = 1 for the output's pixels, 2 for 4:2:0 chroma. */
+static void map_row_scaled(const struct aug_plan *plan, double s, int y, int width, double *sx,
+			   double *sy)
 {
-	const struct aug_plan *plan = ctx;
+	double cy = s * (y + 0.5);
 	int x = 0;
 
-	if (!aug_plan_map(plan, 0.5, y + 0.5, sx, sy))
+	if (!aug_plan_map(plan, s * 0.5, cy, sx, sy))
 		for (; x + KNOT < width; x += KNOT) {
 			double ex, ey;
 
-			if (aug_plan_map(plan, x + KNOT + 0.5, y + 0.5, &ex, &ey))
+			if (aug_plan_map(plan, s * (x + KNOT + 0.5), cy, &ex, &ey))
 				break;
 			for (int k = 1; k < KNOT; k++) {
 				sx[x + k] = sx[x] + (ex - sx[x]) * k / KNOT;
@@ -232,8 +235,23 @@ void aug_plan_map_row(void *ctx, int y, int width, double *sx, double *sy)
 		}
 	/* the tail, and any stretch near a point at infinity, exactly */
 	for (x = x ? x + 1 : 0; x < width; x++)
-		if (aug_plan_map(plan, x + 0.5, y + 0.5, sx + x, sy + x))
+		if (aug_plan_map(plan, s * (x + 0.5), cy, sx + x, sy + x))
 			sx[x] = sy[x] = INFINITY;
+	if (s != 1)
+		for (x = 0; x < width; x++) {
+			sx[x] /= s;
+			sy[x] /= s;
+		}
+}
+
+void aug_plan_map_row(void *ctx, int y, int width, double *sx, double *sy)
+{
+	map_row_scaled(ctx, 1, y, width, sx, sy);
+}
+
+void aug_plan_map_row_half(void *ctx, int y, int width, double *sx, double *sy)
+{
+	map_row_scaled(ctx, 2, y, width, sx, sy);
 }
 
 static int record(struct aug_plan *plan, const struct aug_pipeline *p, size_t i,

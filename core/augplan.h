@@ -76,5 +76,9 @@ int aug_plan_map(const struct aug_plan *plan, double x, double y, double *sx, do
  * y, a warp_map_fn (ctx is the plan); infinity where a point has none.
  * Every 4th pixel is mapped exactly and those between linearly. */
 void aug_plan_map_row(void *ctx, int y, int width, double *sx, double *sy);
+/* aug_plan_map_row_half() : the same for a plane of half the resolution
+ * each way (the chroma of a 4:2:0 JPEG, whose pixel i covers output
+ * pixels 2i and 2i + 1): its centres, in the source plane's pixels. */
+void aug_plan_map_row_half(void *ctx, int y, int width, double *sx, double *sy);
 
 #endif

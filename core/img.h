@@ -126,6 +126,32 @@ void img_jpeg_opts_init(struct img_jpeg_opts *opts);
 int img_encode_jpeg(const struct img *im, const struct img_jpeg_opts *opts,
 		    uint8_t **out, size_t *outlen, struct wn_err *err);
 int img_encode_png(const struct img *im, uint8_t **out, size_t *outlen, struct wn_err *err);
+
+/*
+ * img_jpeg_decode_yuv420() : the Y, Cb and Cr planes of a YCbCr JPEG with
+ * 4:2:0 subsampling and no EXIF turn, as they are before colour
+ * conversion: planes[0] is w x h, planes[1] and [2] are (w + 1) / 2 x
+ * (h + 1) / 2, one channel each, from img_yuv420_alloc() (the caller
+ * releases them).
+ * Skipping the conversion and the chroma upsampling saves a sixth of a
+ * decode; warping the planes halves the bytes.
+ * @return 0; 1 for a valid file of another kind (grey, CMYK, 4:4:4,
+ * turned...), planes untouched: decode it with img_decode(); -1 with err
+ * set (WN_ECORRUPT, WN_ELIMIT, WN_ENOMEM).
+ */
+int img_jpeg_decode_yuv420(const uint8_t *buf, size_t len, const struct img_limits *limits,
+			   struct img planes[3], struct wn_err *err);
+
+/* img_yuv420_alloc() : planes for a w x h 4:2:0 image, shaped as above;
+ * luma's memory is padded to even sizes (TurboJPEG wants whole chroma
+ * pixels), its width and height are w and h. @return 0, or -1 (ENOMEM). */
+int img_yuv420_alloc(struct img planes[3], int w, int h, struct wn_err *err);
+
+/* img_jpeg_encode_yuv420() : encodes planes from img_yuv420_alloc() (the
+ * size is planes[0]'s) at quality 1..100, 4:2:0, after filling luma's
+ * padding with its last column and row. Same returns as img_encode_jpeg(). */
+int img_jpeg_encode_yuv420(struct img planes[3], int quality, uint8_t **out,
+			   size_t *outlen, struct wn_err *err);
 /* quality 0..100 for lossy; lossless when `lossless` is set. */
 int img_encode_webp(const struct img *im, int quality, int lossless,
 		    uint8_t **out, size_t *outlen, struct wn_err *err);

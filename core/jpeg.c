@@ -244,3 +244,107 @@ out:
 	img_release(&flat);
 	return ret;
 }
+
+int img_yuv420_alloc(struct img planes[3], int w, int h, struct wn_err *err)
+{
+	memset(planes, 0, 3 * sizeof(*planes));
+	for (int i = 0; i < 3; i++)
+		if (img_alloc(&planes[i], tjPlaneWidth(i, w, TJSAMP_420), tjPlaneHeight(i, h, TJSAMP_420),
+			      1, err)) {
+			img_release(&planes[0]);
+			img_release(&planes[1]);
+			return -1;
+		}
+	/* luma is padded to whole chroma pixels; the image is w x h */
+	planes[0].width = w;
+	planes[0].height = h;
+	return 0;
+}
+
+int img_jpeg_decode_yuv420(const uint8_t *buf, size_t len, const struct img_limits *limits,
+			   struct img planes[3], struct wn_err *err)
+{
+	tjhandle h = tj_handle(0);
+	struct jpeg_markers m;
+	struct img_info info;
+	unsigned char *dst[3];
+	int strides[3], w, hh, subsamp, cs;
+
+	if (!h)
+		return wn_fail(err, WN_ENOMEM, "cannot start the JPEG decoder");
+	if (read_header(buf, len, limits, &m, &info, err))
+		return -1;
+	if (m.components != 3 || m.orientation != 1)
+		return 1;
+	if (tjDecompressHeader3(h, buf, len, &w, &hh, &subsamp, &cs))
+		return tj_fail(h, err);
+	if (subsamp != TJSAMP_420 || cs != TJCS_YCbCr)
+		return 1;
+	if (img_yuv420_alloc(planes, w, hh, err))
+		return -1;
+	for (int i = 0; i < 3; i++) {
+		dst[i] = planes[i].pixels;
+		strides[i] = (int)planes[i].stride;
+	}
+	if (tjDecompressToYUVPlanes(h, buf, len, dst, w, strides, hh,
+				    TJFLAG_STOPONWARNING | TJFLAG_LIMITSCANS)) {
+		tj_fail(h, err);
+		goto fail;
+	}
+	return 0;
+fail:
+	for (int i = 0; i < 3; i++)
+		img_release(&planes[i]);
+	return -1;
+}
+
+int img_jpeg_encode_yuv420(struct img planes[3], int quality, uint8_t **out,
+			   size_t *outlen, struct wn_err *err)
+{
+	tjhandle h = tj_handle(1);
+	const unsigned char *src[3];
+	unsigned char *jpeg = NULL;
+	unsigned long size = 0;
+	int strides[3], w = planes[0].width, hh = planes[0].height, ret = -1;
+
+	*out = NULL;
+	*outlen = 0;
+	if (!h)
+		return wn_fail(err, WN_ENOMEM, "cannot start the JPEG encoder");
+	if (quality < 1 || quality > 100)
+		return wn_fail(err, WN_EINVAL, "JPEG quality %d is not in 1..100", quality);
+	for (int i = 0; i < 3; i++) {
+		int pw = tjPlaneWidth(i, w, TJSAMP_420), ph = tjPlaneHeight(i, hh, TJSAMP_420);
+
+		if (planes[i].channels != 1 || (int)planes[i].stride < pw ||
+		    (i && (planes[i].width != pw || planes[i].height != ph)))
+			return wn_fail(err, WN_EINVAL, "JPEG planes are not 4:2:0 of %dx%d", w, hh);
+		src[i] = planes[i].pixels;
+		strides[i] = (int)planes[i].stride;
+	}
+	/* the luma padding repeats the last column and row */
+	if (w % 2)
+		for (int y = 0; y < hh; y++) {
+			uint8_t *row = planes[0].pixels + (size_t)y * planes[0].stride;
+
+			row[w] = row[w - 1];
+		}
+	if (hh % 2)
+		memcpy(planes[0].pixels + (size_t)hh * planes[0].stride,
+		       planes[0].pixels + (size_t)(hh - 1) * planes[0].stride, (size_t)w + (w % 2));
+	if (tjCompressFromYUVPlanes(h, src, w, strides, hh, TJSAMP_420, &jpeg, &size, quality, 0)) {
+		wn_fail(err, WN_EINVAL, "JPEG encoding failed (%s)", tjGetErrorStr2(h));
+		goto out;
+	}
+	*out = malloc(size);
+	if (!*out) {
+		wn_fail(err, WN_ENOMEM, "out of memory for %lu bytes", size);
+		goto out;
+	}
+	memcpy(*out, jpeg, size);
+	*outlen = size;
+	ret = 0;
+out:
+	tjFree(jpeg);
+	return ret;
+}

@@ -172,4 +172,38 @@ test_expect 'sources sharing a stem keep their whole names' '
   test -s stemout/c/x.jpg_0.jpg && test -s stemout/c/x.png_0.jpg
 '
 
+test_expect 'a geometric sample stays in YCbCr and matches the RGB way' '
+  # Two real photos, 4:2:0, odd sizes: outputs made from the JPEG planes
+  # (chroma warped at half resolution) against the same samples made in
+  # RGB (PNG output), compared as luma and as colour at half size.
+  skd=/usr/lib/python3/dist-packages/skimage/data
+  mkdir -p ycc/c
+  /usr/bin/python3 -c "
+from PIL import Image
+Image.open(\"$skd/astronaut.png\").convert(\"RGB\").resize((161, 119)).save(\"ycc/c/a.jpg\", quality=95, subsampling=2)
+Image.open(\"$skd/coffee.png\").convert(\"RGB\").resize((200, 133)).save(\"ycc/c/b.jpg\", quality=95, subsampling=2)
+" &&
+  printf "rotate probability=1 max_left_rotation=10 max_right_rotation=10\nflip_left_right probability=0.5\nrandom_distortion probability=0.5 grid_width=3 grid_height=3 magnitude=4\nskew probability=0.5 magnitude=0.3\n" >geo.pipeline &&
+  augment --path ycc --out yccj --pipeline geo.pipeline --samples 6 --quality 100 -q --db yccj.db &&
+  augment --path ycc --out yccp --pipeline geo.pipeline --samples 6 --format png -q --db yccp.db &&
+  /usr/bin/python3 -c "
+import glob
+import numpy as np
+from PIL import Image
+n = 0
+for j in sorted(glob.glob(\"yccj/c/*.jpg\")):
+    a = Image.open(j).convert(\"RGB\")
+    b = Image.open(j.replace(\"yccj\", \"yccp\")[:-3] + \"png\").convert(\"RGB\")
+    assert a.size == b.size, (j, a.size, b.size)
+    luma = abs(np.asarray(a.convert(\"L\"), float) - np.asarray(b.convert(\"L\"), float)).mean()
+    half = (a.width // 2, a.height // 2)
+    colour = abs(np.asarray(a.resize(half, Image.BOX), float) -
+                 np.asarray(b.resize(half, Image.BOX), float)).mean()
+    print(j, round(luma, 2), round(colour, 2))
+    assert luma < 1 and colour < 2, j
+    n += 1
+assert n == 12
+"
+'
+
 test_done

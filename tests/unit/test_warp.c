@@ -178,7 +178,7 @@ static double unit(uint32_t *s)
 }
 
 /* The vector taps and the pixel copies of whole-pixel maps give exactly
- * the plain taps: any size (rows shorter and longer than a vector), any
+ * the plain taps, for RGB and one channel: any size (rows shorter and longer than a vector), any
  * matrix, every fill mode. */
 static void test_simd_matches_plain(void **state)
 {
@@ -187,13 +187,13 @@ static void test_simd_matches_plain(void **state)
 	uint32_t seed = 12345;
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+	for (size_t i = 0; i < 2 * sizeof(sizes) / sizeof(sizes[0]); i++) {
 		struct img s;
-		int w = sizes[i][0], h = sizes[i][1];
+		int w = sizes[i / 2][0], h = sizes[i / 2][1], ch = i % 2 ? 1 : 3;
 
-		make(&s, w, h, 3);
+		make(&s, w, h, ch);
 		for (int y = 0; y < h; y++)  /* texture, so every weight shows */
-			for (int x = 0; x < w * 3; x++)
+			for (int x = 0; x < w * ch; x++)
 				s.pixels[(size_t)y * s.stride + (size_t)x] = (uint8_t)lcg(&seed);
 		for (int trial = 0; trial < 48; trial++) {
 			enum warp_fill fill = (enum warp_fill)(trial % 4);
@@ -243,22 +243,22 @@ static void test_simd_matches_plain(void **state)
 				mat3_mul(&m, &sc, &r);
 				mat3_mul(&m, &t, &m);
 			}
-			assert_int_equal(img_alloc(&a, dw, dh, 3, NULL), 0);
-			assert_int_equal(img_alloc(&b, dw, dh, 3, NULL), 0);
+			assert_int_equal(img_alloc(&a, dw, dh, ch, NULL), 0);
+			assert_int_equal(img_alloc(&b, dw, dh, ch, NULL), 0);
 			warp_set_simd(0);
 			assert_int_equal(warp_image(&s, &a, &m, fill, red, NULL), 0);
 			warp_set_simd(1);
 			assert_int_equal(warp_image(&s, &b, &m, fill, red, NULL), 0);
 			for (int y = 0; y < dh; y++)
 				assert_memory_equal(a.pixels + (size_t)y * a.stride,
-						    b.pixels + (size_t)y * b.stride, (size_t)dw * 3);
+						    b.pixels + (size_t)y * b.stride, (size_t)dw * ch);
 			warp_set_simd(0);
 			assert_int_equal(warp_image_map(&s, &a, wobble, &k, fill, red, NULL), 0);
 			warp_set_simd(1);
 			assert_int_equal(warp_image_map(&s, &b, wobble, &k, fill, red, NULL), 0);
 			for (int y = 0; y < dh; y++)
 				assert_memory_equal(a.pixels + (size_t)y * a.stride,
-						    b.pixels + (size_t)y * b.stride, (size_t)dw * 3);
+						    b.pixels + (size_t)y * b.stride, (size_t)dw * ch);
 			img_release(&a);
 			img_release(&b);
 		}
