@@ -42,7 +42,8 @@ test_expect 'usage' '
 
 test_expect 'one machine: scrape, resize, predict' '
   cd one
-  scraper --urls lists --out raw -q >/dev/null 2>&1 || true
+  # every download must land; the log says why when one does not
+  scraper --urls lists --out raw -q >scrape.log 2>&1 || { cat scrape.log; false; }
   resize --path raw --out train --size 64 -q 2>/dev/null
   label predict --path train -q 2>/dev/null
   test "$(sqlite3 winnow.db "SELECT count(*) FROM predictions")" -eq 24
@@ -51,7 +52,8 @@ test_expect 'one machine: scrape, resize, predict' '
 test_expect 'three shards: each takes its own share, none overlap' '
   cd many
   for k in 1 2 3; do
-    scraper --urls lists --out raw --shard $k/3 --db s$k.db -q >/dev/null 2>&1 || true
+    scraper --urls lists --out raw --shard $k/3 --db s$k.db -q >scrape$k.log 2>&1 ||
+      { cat scrape$k.log; false; }
   done
   for k in 1 2 3; do sqlite3 s$k.db "SELECT url FROM urls"; done | sort >urls
   test "$(wc -l <urls)" -eq 24 && test "$(sort -u urls | wc -l)" -eq 24
