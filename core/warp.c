@@ -276,7 +276,7 @@ static inline void sample_one(const struct img *src, int32_t fx, int32_t fy, enu
 	sample_edge(src, fx, fy, fill, fill_px, out);
 }
 
-static int simd_allowed = 1;
+static int simd_allowed = 2;
 
 void warp_set_simd(int on)
 {
@@ -447,6 +447,142 @@ static void sample_row_grey_avx2(const struct img *src, const int32_t *fx, const
 		sample_one(src, fx[x], fy[x], fill, fill_px, row + x);
 }
 
+#define AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx2")))
+
+/* x0 into [0, n1 - 1] with the second tap's weight keeping the nearest
+ * edge pixel whole: clamp() in 512 bits. */
+AVX512 static inline void clamp16(__m512i *x0, __m512i *ax, __m512i n1)
+{
+	__m512i last = _mm512_sub_epi32(n1, _mm512_set1_epi32(1));
+	__mmask16 low = _mm512_cmplt_epi32_mask(*x0, _mm512_setzero_si512());
+	__mmask16 high = _mm512_cmpgt_epi32_mask(*x0, last);
+
+	*x0 = _mm512_min_epi32(_mm512_max_epi32(*x0, _mm512_setzero_si512()), last);
+	*ax = _mm512_mask_mov_epi32(*ax, low, _mm512_setzero_si512());
+	*ax = _mm512_mask_mov_epi32(*ax, high, _mm512_set1_epi32(ONE));
+}
+
+/* Sixteen pixels' positions: which are interior, and for nearest fill the
+ * clamped taps. @return 0 when the sixteen must take the plain taps. */
+AVX512 static inline int positions16(const struct img *src, const int32_t *fx, const int32_t *fy,
+				     int nearest, __m512i *x0, __m512i *y0, __m512i *ax, __m512i *ay)
+{
+	const __m512i w1 = _mm512_set1_epi32(src->width - 1), h1 = _mm512_set1_epi32(src->height - 1);
+	const __m512i mask = _mm512_set1_epi32(ONE - 1);
+	__m512i vx = _mm512_loadu_si512((const void *)fx), vy = _mm512_loadu_si512((const void *)fy);
+	__mmask16 in;
+
+	*x0 = _mm512_srai_epi32(vx, FRAC);
+	*y0 = _mm512_srai_epi32(vy, FRAC);
+	*ax = _mm512_and_si512(vx, mask);
+	*ay = _mm512_and_si512(vy, mask);
+	in = _mm512_cmplt_epu32_mask(*x0, w1) & _mm512_cmplt_epu32_mask(*y0, h1);
+	if (in == 0xffff)
+		return 1;
+	if (!nearest || _mm512_cmpeq_epi32_mask(vx, _mm512_set1_epi32(NOWHERE)) ||
+	    _mm512_cmpeq_epi32_mask(vy, _mm512_set1_epi32(NOWHERE)))
+		return 0;
+	clamp16(x0, ax, w1);
+	clamp16(y0, ay, h1);
+	return 1;
+}
+
+/* sample_row_rgb_avx2() sixteen pixels at a time: the same gathers and
+ * weights in 512-bit registers (each 128-bit lane as there). */
+AVX512 static void sample_row_rgb_avx512(const struct img *src, const int32_t *fx,
+					 const int32_t *fy, int width, enum warp_fill fill,
+					 const uint8_t *fill_px, uint8_t *row)
+{
+	const __m512i stride = _mm512_set1_epi32((int)src->stride);
+	const __m512i round = _mm512_set1_epi32((int)ROUND), one = _mm512_set1_epi32(ONE);
+	const __m512i pick = _mm512_broadcast_i32x4(
+		_mm_setr_epi8(0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1));
+	const __m512i gather = _mm512_setr_epi32(0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, 15, 15, 15, 15);
+	const int nearest = fill == WARP_NEAREST && src->width >= 2 && src->height >= 2;
+	const uint8_t *px = src->pixels;
+	int x = 0;
+
+	for (; x + 16 <= width; x += 16) {
+		__m512i x0, y0, ax, ay, off, tl, tr, bl, br, wx, wy, t0, t1, b0, b1, r0, r1, r2, r3, p;
+		uint8_t *out = row + (size_t)x * 3;
+
+		if (!positions16(src, fx + x, fy + x, nearest, &x0, &y0, &ax, &ay)) {
+			for (int k = 0; k < 16; k++)
+				sample_one(src, fx[x + k], fy[x + k], fill, fill_px, out + 3 * k);
+			continue;
+		}
+		off = _mm512_add_epi32(_mm512_mullo_epi32(y0, stride),
+				       _mm512_add_epi32(x0, _mm512_add_epi32(x0, x0)));
+		tl = _mm512_i32gather_epi32(off, (const void *)px, 1);
+		tr = _mm512_i32gather_epi32(off, (const void *)(px + 3), 1);
+		bl = _mm512_i32gather_epi32(off, (const void *)(px + src->stride), 1);
+		br = _mm512_i32gather_epi32(off, (const void *)(px + src->stride + 3), 1);
+		wx = _mm512_or_si512(_mm512_sub_epi32(one, ax), _mm512_slli_epi32(ax, 8));
+		wx = _mm512_or_si512(wx, _mm512_slli_epi32(wx, 16));
+		t0 = _mm512_maddubs_epi16(_mm512_unpacklo_epi8(tl, tr), _mm512_unpacklo_epi32(wx, wx));
+		t1 = _mm512_maddubs_epi16(_mm512_unpackhi_epi8(tl, tr), _mm512_unpackhi_epi32(wx, wx));
+		b0 = _mm512_maddubs_epi16(_mm512_unpacklo_epi8(bl, br), _mm512_unpacklo_epi32(wx, wx));
+		b1 = _mm512_maddubs_epi16(_mm512_unpackhi_epi8(bl, br), _mm512_unpackhi_epi32(wx, wx));
+		wy = _mm512_or_si512(_mm512_sub_epi32(one, ay), _mm512_slli_epi32(ay, 16));
+		r0 = _mm512_madd_epi16(_mm512_unpacklo_epi16(t0, b0), _mm512_shuffle_epi32(wy, 0x00));
+		r1 = _mm512_madd_epi16(_mm512_unpackhi_epi16(t0, b0), _mm512_shuffle_epi32(wy, 0x55));
+		r2 = _mm512_madd_epi16(_mm512_unpacklo_epi16(t1, b1), _mm512_shuffle_epi32(wy, 0xaa));
+		r3 = _mm512_madd_epi16(_mm512_unpackhi_epi16(t1, b1), _mm512_shuffle_epi32(wy, 0xff));
+		r0 = _mm512_srli_epi32(_mm512_add_epi32(r0, round), 2 * FRAC);
+		r1 = _mm512_srli_epi32(_mm512_add_epi32(r1, round), 2 * FRAC);
+		r2 = _mm512_srli_epi32(_mm512_add_epi32(r2, round), 2 * FRAC);
+		r3 = _mm512_srli_epi32(_mm512_add_epi32(r3, round), 2 * FRAC);
+		p = _mm512_packus_epi16(_mm512_packs_epi32(r0, r1), _mm512_packs_epi32(r2, r3));
+		p = _mm512_permutexvar_epi32(gather, _mm512_shuffle_epi8(p, pick));
+		_mm512_mask_storeu_epi32(out, 0x0fff, p);
+	}
+	if (x < width)
+		sample_row_rgb_avx2(src, fx + x, fy + x, width - x, fill, fill_px, row + (size_t)x * 3);
+}
+
+AVX512 static void sample_row_grey_avx512(const struct img *src, const int32_t *fx,
+					  const int32_t *fy, int width, enum warp_fill fill,
+					  const uint8_t *fill_px, uint8_t *row)
+{
+	const __m512i stride = _mm512_set1_epi32((int)src->stride);
+	const __m512i round = _mm512_set1_epi32((int)ROUND), one = _mm512_set1_epi32(ONE);
+	const int nearest = fill == WARP_NEAREST && src->width >= 2 && src->height >= 2;
+	const uint8_t *px = src->pixels;
+	int x = 0;
+
+	for (; x + 16 <= width; x += 16) {
+		__m512i x0, y0, ax, ay, off, t, b, wx, wy, r;
+
+		if (!positions16(src, fx + x, fy + x, nearest, &x0, &y0, &ax, &ay)) {
+			for (int k = 0; k < 16; k++)
+				sample_one(src, fx[x + k], fy[x + k], fill, fill_px, row + x + k);
+			continue;
+		}
+		off = _mm512_add_epi32(_mm512_mullo_epi32(y0, stride), x0);
+		t = _mm512_i32gather_epi32(off, (const void *)px, 1);
+		b = _mm512_i32gather_epi32(off, (const void *)(px + src->stride), 1);
+		wx = _mm512_or_si512(_mm512_sub_epi32(one, ax), _mm512_slli_epi32(ax, 8));
+		t = _mm512_maddubs_epi16(t, wx);
+		b = _mm512_maddubs_epi16(b, wx);
+		wy = _mm512_or_si512(_mm512_sub_epi32(one, ay), _mm512_slli_epi32(ay, 16));
+		r = _mm512_madd_epi16(_mm512_or_si512(t, _mm512_slli_epi32(b, 16)), wy);
+		r = _mm512_srli_epi32(_mm512_add_epi32(r, round), 2 * FRAC);
+		_mm_storeu_si128((__m128i *)(void *)(row + x), _mm512_cvtepi32_epi8(r));
+	}
+	if (x < width)
+		sample_row_grey_avx2(src, fx + x, fy + x, width - x, fill, fill_px, row + x);
+}
+
+static int avx512_ok(void)
+{
+	static int ok = -1;
+
+	if (ok < 0)
+		ok = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+		     __builtin_cpu_supports("avx512vl") ? 1 : 0;
+	return ok;
+}
+
 static int avx2_ok(void)
 {
 	static int avx2 = -1;
@@ -484,11 +620,19 @@ static void sample_row(const struct img *src, const int32_t *fx, const int32_t *
 		       enum warp_fill fill, const uint8_t *fill_px, uint8_t *row)
 {
 #ifdef HAVE_AVX2_PATH
-	if (avx2_ok() && simd_allowed && src->channels == 3) {
+	if (simd_allowed >= 2 && avx512_ok() && src->channels == 3) {
+		sample_row_rgb_avx512(src, fx, fy, width, fill, fill_px, row);
+		return;
+	}
+	if (simd_allowed >= 2 && avx512_ok() && src->channels == 1) {
+		sample_row_grey_avx512(src, fx, fy, width, fill, fill_px, row);
+		return;
+	}
+	if (simd_allowed && avx2_ok() && src->channels == 3) {
 		sample_row_rgb_avx2(src, fx, fy, width, fill, fill_px, row);
 		return;
 	}
-	if (avx2_ok() && simd_allowed && src->channels == 1) {
+	if (simd_allowed && avx2_ok() && src->channels == 1) {
 		sample_row_grey_avx2(src, fx, fy, width, fill, fill_px, row);
 		return;
 	}

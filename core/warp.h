@@ -68,10 +68,10 @@ int warp_image(const struct img *src, struct img *dst, const struct mat3 *dst_to
 	       enum warp_fill fill, const uint8_t fill_px[4], struct wn_err *err);
 
 /* warp_set_simd() : 0 makes the warps use their plain C taps only (for
- * tests and benchmarks: both give the same bytes); 1, the default, lets
- * them use AVX2 where the CPU has it, and copy pixels outright when the
- * map takes pixel centres to pixel centres (flips, quarter turns, whole-
- * pixel shifts). Not thread-safe; set it first. */
+ * tests and benchmarks: all give the same bytes); 1 lets them use AVX2
+ * where the CPU has it, and copy pixels outright when the map takes pixel
+ * centres to pixel centres (flips, quarter turns, whole-pixel shifts);
+ * 2, the default, also AVX-512. Not thread-safe; set it first. */
 void warp_set_simd(int on);
 
 /* Where the pixel centres of output row y sample the source: fills sx[]

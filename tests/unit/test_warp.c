@@ -177,8 +177,8 @@ static double unit(uint32_t *s)
 	return (double)lcg(s) / (1 << 24);
 }
 
-/* The vector taps and the pixel copies of whole-pixel maps give exactly
- * the plain taps, for RGB and one channel: any size (rows shorter and longer than a vector), any
+/* The vector taps (AVX2 and AVX-512) and the pixel copies of whole-pixel
+ * maps give exactly the plain taps, for RGB and one channel: any size (rows shorter and longer than a vector), any
  * matrix, every fill mode. */
 static void test_simd_matches_plain(void **state)
 {
@@ -245,20 +245,24 @@ static void test_simd_matches_plain(void **state)
 			}
 			assert_int_equal(img_alloc(&a, dw, dh, ch, NULL), 0);
 			assert_int_equal(img_alloc(&b, dw, dh, ch, NULL), 0);
-			warp_set_simd(0);
-			assert_int_equal(warp_image(&s, &a, &m, fill, red, NULL), 0);
-			warp_set_simd(1);
-			assert_int_equal(warp_image(&s, &b, &m, fill, red, NULL), 0);
-			for (int y = 0; y < dh; y++)
-				assert_memory_equal(a.pixels + (size_t)y * a.stride,
-						    b.pixels + (size_t)y * b.stride, (size_t)dw * ch);
-			warp_set_simd(0);
-			assert_int_equal(warp_image_map(&s, &a, wobble, &k, fill, red, NULL), 0);
-			warp_set_simd(1);
-			assert_int_equal(warp_image_map(&s, &b, wobble, &k, fill, red, NULL), 0);
-			for (int y = 0; y < dh; y++)
-				assert_memory_equal(a.pixels + (size_t)y * a.stride,
-						    b.pixels + (size_t)y * b.stride, (size_t)dw * ch);
+			for (int level = 1; level <= 2; level++) {  /* AVX2, AVX-512 */
+				warp_set_simd(0);
+				assert_int_equal(warp_image(&s, &a, &m, fill, red, NULL), 0);
+				warp_set_simd(level);
+				assert_int_equal(warp_image(&s, &b, &m, fill, red, NULL), 0);
+				for (int y = 0; y < dh; y++)
+					assert_memory_equal(a.pixels + (size_t)y * a.stride,
+							    b.pixels + (size_t)y * b.stride,
+							    (size_t)dw * ch);
+				warp_set_simd(0);
+				assert_int_equal(warp_image_map(&s, &a, wobble, &k, fill, red, NULL), 0);
+				warp_set_simd(level);
+				assert_int_equal(warp_image_map(&s, &b, wobble, &k, fill, red, NULL), 0);
+				for (int y = 0; y < dh; y++)
+					assert_memory_equal(a.pixels + (size_t)y * a.stride,
+							    b.pixels + (size_t)y * b.stride,
+							    (size_t)dw * ch);
+			}
 			img_release(&a);
 			img_release(&b);
 		}
