@@ -45,8 +45,8 @@ static const char *const methods[] = { "in", "out", NULL };
 #define AREA { "percentage_area", K_NUM, 0.1, 1, 0, 1, NULL }, \
 	     { "randomise_percentage_area", K_BOOL, 0, 1, 0, 0, NULL }
 #define SKEW { "magnitude", K_NUM, 0, 1, 1, 0, NULL }
-#define GRID { "grid_width", K_INT, 1, 64, 0, 1, NULL }, \
-	     { "grid_height", K_INT, 1, 64, 0, 1, NULL }, \
+#define GRID { "grid_width", K_INT, 1, AUG_MAX_GRID, 0, 1, NULL }, \
+	     { "grid_height", K_INT, 1, AUG_MAX_GRID, 0, 1, NULL }, \
 	     { "magnitude", K_INT, 1, 100, 0, 1, NULL }
 #define KERAS(name, fam, kind, lo, hi) \
 	{ name, fam, 1, 1, { PROB(1), { "value", kind, lo, hi, 0, 1, NULL } } }

@@ -40,6 +40,8 @@ enum aug_op {
 	AUG_OP_COUNT
 };
 
+#define AUG_MAX_GRID 64  /* grid_width, grid_height at most */
+
 enum aug_fill { AUG_FILL_NEAREST, AUG_FILL_CONSTANT, AUG_FILL_REFLECT, AUG_FILL_WRAP };
 
 /* How an operation is applied, which decides what can be fused. */

@@ -178,26 +178,33 @@ static inline double clampd(double v, double lo, double hi)
 	return v < lo ? lo : v > hi ? hi : v;
 }
 
+/* tile: which tile (x, y) fell in, and whether it was clamped there */
 static inline void mesh_map(const struct aug_mesh *m, double x, double y, double *ox,
-			    double *oy)
+			    double *oy, unsigned *tile)
 {
 	int i = (int)clampd(floor(x * m->inv_w), 0, m->cols - 1);
 	int j = (int)clampd(floor(y * m->inv_h), 0, m->rows - 1);
-	double u = clampd((x - i * m->tile_w) * (i + 1 == m->cols ? m->inv_lw : m->inv_w), 0, 1);
-	double t = clampd((y - j * m->tile_h) * (j + 1 == m->rows ? m->inv_lh : m->inv_h), 0, 1);
+	double ru = (x - i * m->tile_w) * (i + 1 == m->cols ? m->inv_lw : m->inv_w);
+	double rt = (y - j * m->tile_h) * (j + 1 == m->rows ? m->inv_lh : m->inv_h);
+	double u = clampd(ru, 0, 1), t = clampd(rt, 0, 1);
 	size_t stride = (size_t)m->cols + 1;
 	const double *a = m->d + 2 * ((size_t)j * stride + (size_t)i), *b = a + 2 * stride;
 
 	*ox = x + (1 - t) * ((1 - u) * a[0] + u * a[2]) + t * ((1 - u) * b[0] + u * b[2]);
 	*oy = y + (1 - t) * ((1 - u) * a[1] + u * a[3]) + t * ((1 - u) * b[1] + u * b[3]);
+	*tile = *tile * 263u + (unsigned)i * 131u + (unsigned)j * 2u + (u != ru || t != rt);
 }
 
-int aug_plan_map(const struct aug_plan *plan, double x, double y, double *sx, double *sy)
+/* aug_plan_map(), and in *tiles a digest of the tile each mesh took the
+ * point through: points with the same digest lie where the map is smooth. */
+static int plan_map(const struct aug_plan *plan, double x, double y, double *sx, double *sy,
+		    unsigned *tiles)
 {
+	*tiles = 0;
 	if (mat3_apply(&plan->dst_to_src, x, y, &x, &y))
 		return -1;
 	for (size_t k = plan->n_mesh; k-- > 0;) {
-		mesh_map(&plan->mesh[k], x, y, &x, &y);
+		mesh_map(&plan->mesh[k], x, y, &x, &y, tiles);
 		if (mat3_apply(&plan->mesh[k].before, x, y, &x, &y))
 			return -1;
 	}
@@ -206,11 +213,127 @@ int aug_plan_map(const struct aug_plan *plan, double x, double y, double *sx, do
 	return 0;
 }
 
-/* Knots this far apart along a row are mapped exactly and the pixels
- * between them linearly: the chain is smooth within a mesh tile (a few
- * thousandths of a pixel off a line over 4 pixels) and bends at tile
- * edges by at most about 2 x magnitude / tile width per pixel. */
+int aug_plan_map(const struct aug_plan *plan, double x, double y, double *sx, double *sy)
+{
+	unsigned tiles;
+
+	return plan_map(plan, x, y, sx, sy, &tiles);
+}
+
+/* Where the exact stretches of map_row_mesh1() do not apply, knots this
+ * far apart along a row are mapped exactly and the pixels between them
+ * linearly, when both knots went through the same mesh tiles: the chain
+ * is smooth there (a few thousandths of a pixel off a line over 4
+ * pixels, a few hundredths under a strong perspective); across a tile
+ * edge, where it bends, every pixel is mapped exactly. */
 #define KNOT 4
+
+/* Where, along a row, the mesh frame point p(x) = P + x D crosses the
+ * lines at c0 + k t (k = 0 .. n - 1) and at the frame's far edge `end`:
+ * the pixel positions x, appended to cut[]. */
+static void add_cuts(double P, double D, double t, int n, double end, double *cut, int *nc)
+{
+	if (D == 0)
+		return;
+	for (int k = 0; k <= n; k++)
+		cut[(*nc)++] = ((k < n ? k * t : end) - P) / D;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The tile coordinate along one axis for a stretch of the row, as
+ * mesh_map() takes it: tile index, and u = u0 + u1 x (clamped outside the
+ * frame, where it is constant). */
+static void tile_axis(double p_mid, double P, double D, double t, double inv, double inv_last,
+		      int n, int *i, double *u0, double *u1)
+{
+	double iv;
+
+	*i = (int)clampd(floor(p_mid / t), 0, n - 1);
+	iv = *i + 1 == n ? inv_last : inv;
+	*u0 = (P - *i * t) * iv;
+	*u1 = D * iv;
+	if ((p_mid - *i * t) * iv < 0 || (p_mid - *i * t) * iv > 1) {
+		*u0 = clampd((p_mid - *i * t) * iv, 0, 1);
+		*u1 = 0;
+	}
+}
+
+/* Row y of a plan with one mesh between affine maps, exactly. Along the
+ * row the mesh frame point moves on a line, so within one tile the
+ * displacement, bilinear in the tile, is quadratic in x, and so is the
+ * source point: the row is cut where it crosses tile lines and each
+ * stretch is three coefficients a coordinate. */
+static void map_row_mesh1(const struct aug_plan *plan, double s, int y, int width, double *sx,
+			  double *sy)
+{
+	const struct aug_mesh *m = &plan->mesh[0];
+	const double *a = plan->dst_to_src.m, *b = m->before.m;
+	double cy = s * (y + 0.5);
+	double Px = a[0] * s * 0.5 + a[1] * cy + a[2], Py = a[3] * s * 0.5 + a[4] * cy + a[5];
+	double Dx = a[0] * s, Dy = a[3] * s;
+	double cut[2 * (AUG_MAX_GRID + 1) + 1];
+	int nc = 0, x = 0, k = 0;
+
+	add_cuts(Px, Dx, m->tile_w, m->cols, m->w, cut, &nc);
+	add_cuts(Py, Dy, m->tile_h, m->rows, m->h, cut, &nc);
+	qsort(cut, (size_t)nc, sizeof(*cut), cmp_double);
+	while (x < width) {
+		size_t stride = (size_t)m->cols + 1;
+		double end = width, mid, u0, u1, v0, v1, e[2], c[3][2], q[3][2];
+		const double *d00, *d01;
+		int i, j, stop;
+
+		/* the stretch runs to the first cut after pixel x */
+		while (k < nc && !(cut[k] > x))
+			k++;
+		if (k < nc && cut[k] < end)
+			end = cut[k];
+		stop = (int)ceil(end);
+		if (stop <= x)
+			stop = x + 1;
+		if (stop > width)
+			stop = width;
+		mid = 0.5 * (x + stop - 1);
+		tile_axis(Px + mid * Dx, Px, Dx, m->tile_w, m->inv_w, m->inv_lw, m->cols, &i, &u0, &u1);
+		tile_axis(Py + mid * Dy, Py, Dy, m->tile_h, m->inv_h, m->inv_lh, m->rows, &j, &v0, &v1);
+		d00 = m->d + 2 * ((size_t)j * stride + (size_t)i);
+		d01 = d00 + 2 * stride;
+		for (int r = 0; r < 2; r++) {
+			double a10 = d00[2 + r] - d00[r], a01 = d01[r] - d00[r];
+
+			e[r] = d01[2 + r] - d00[2 + r] - d01[r] + d00[r];
+			c[0][r] = d00[r] + u0 * a10 + v0 * a01 + u0 * v0 * e[r];
+			c[1][r] = u1 * a10 + v1 * a01 + (u0 * v1 + u1 * v0) * e[r];
+			c[2][r] = u1 * v1 * e[r];
+		}
+		/* q = p + d in the frame before the mesh, then its matrix */
+		c[0][0] += Px;
+		c[0][1] += Py;
+		c[1][0] += Dx;
+		c[1][1] += Dy;
+		for (int n = 0; n < 3; n++) {
+			q[n][0] = b[0] * c[n][0] + b[1] * c[n][1] + (n ? 0 : b[2]);
+			q[n][1] = b[3] * c[n][0] + b[4] * c[n][1] + (n ? 0 : b[5]);
+		}
+		for (; x < stop; x++) {
+			double t = x;
+
+			sx[x] = q[0][0] + t * (q[1][0] + t * q[2][0]);
+			sy[x] = q[0][1] + t * (q[1][1] + t * q[2][1]);
+		}
+	}
+}
+
+static int affine(const struct mat3 *a)
+{
+	return a->m[6] == 0 && a->m[7] == 0 && a->m[8] == 1;
+}
 
 /* aug_plan_map() at the centres of row y of a grid s output pixels to a
  * cell, in cells: s = 1 for the output's pixels, 2 for 4:2:0 chroma. */
@@ -218,20 +341,43 @@ static void map_row_scaled(const struct aug_plan *plan, double s, int y, int wid
 			   double *sy)
 {
 	double cy = s * (y + 0.5);
+	unsigned t0;
 	int x = 0;
 
-	if (!aug_plan_map(plan, s * 0.5, cy, sx, sy))
+	if (plan->n_mesh == 1 && affine(&plan->dst_to_src) && affine(&plan->mesh[0].before)) {
+		map_row_mesh1(plan, s, y, width, sx, sy);
+		if (s != 1)
+			for (x = 0; x < width; x++) {
+				sx[x] /= s;
+				sy[x] /= s;
+			}
+		return;
+	}
+	/* Otherwise knots every KNOT pixels, mapped exactly, and lines
+	 * between them where both knots went through the same tiles (a
+	 * smooth stretch); where they did not, every pixel exactly. */
+	if (!plan_map(plan, s * 0.5, cy, sx, sy, &t0))
 		for (; x + KNOT < width; x += KNOT) {
 			double ex, ey;
+			unsigned t1;
 
-			if (aug_plan_map(plan, s * (x + KNOT + 0.5), cy, &ex, &ey))
+			if (plan_map(plan, s * (x + KNOT + 0.5), cy, &ex, &ey, &t1))
 				break;
-			for (int k = 1; k < KNOT; k++) {
-				sx[x + k] = sx[x] + (ex - sx[x]) * k / KNOT;
-				sy[x + k] = sy[x] + (ey - sy[x]) * k / KNOT;
+			if (t1 != t0) {
+				for (int k = 1; k < KNOT; k++)
+					if (aug_plan_map(plan, s * (x + k + 0.5), cy, sx + x + k, sy + x + k))
+						sx[x + k] = sy[x + k] = INFINITY;
+			} else {
+				double dx = (ex - sx[x]) / KNOT, dy = (ey - sy[x]) / KNOT;
+
+				for (int k = 1; k < KNOT; k++) {
+					sx[x + k] = sx[x] + k * dx;
+					sy[x + k] = sy[x] + k * dy;
+				}
 			}
 			sx[x + KNOT] = ex;
 			sy[x + KNOT] = ey;
+			t0 = t1;
 		}
 	/* the tail, and any stretch near a point at infinity, exactly */
 	for (x = x ? x + 1 : 0; x < width; x++)

@@ -616,6 +616,65 @@ static void affine_row_avx2(int32_t X, int32_t Y, int32_t DX, int32_t DY, int wi
 }
 #endif
 
+#ifdef HAVE_AVX2_PATH
+/* A mask of four doubles as four 32-bit lanes. */
+__attribute__((target("avx2")))
+static inline __m128i mask4(__m256d m)
+{
+	return _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(
+		_mm256_castpd_si256(m), _mm256_setr_epi32(0, 2, 4, 6, 0, 0, 0, 0)));
+}
+
+/* to_fixed() of four values: the same sums, truncated the same way. */
+__attribute__((target("avx2")))
+static inline __m128i to_fixed4(__m256d v)
+{
+	const __m256d one = _mm256_set1_pd(ONE), half = _mm256_set1_pd(0.5);
+	const __m256d lo = _mm256_set1_pd(-FAR * ONE), hi = _mm256_set1_pd(FAR * ONE);
+	const __m256d bias = _mm256_set1_pd(2.0 * FAR * ONE);
+	__m256d g = _mm256_mul_pd(_mm256_sub_pd(v, half), one);
+	__m256d ok = _mm256_and_pd(_mm256_cmp_pd(g, lo, _CMP_GT_OQ), _mm256_cmp_pd(g, hi, _CMP_LT_OQ));
+	__m128i i = _mm_sub_epi32(_mm256_cvttpd_epi32(_mm256_add_pd(g, bias)),
+				  _mm_set1_epi32((int32_t)(2.0 * FAR * ONE)));
+
+	return _mm_blendv_epi8(_mm_set1_epi32(NOWHERE), i, mask4(ok));
+}
+
+__attribute__((target("avx2")))
+static int to_fixed_avx2(const double *v, int n, int32_t *out)
+{
+	int x = 0;
+
+	for (; x + 4 <= n; x += 4)
+		_mm_storeu_si128((__m128i *)(void *)(out + x), to_fixed4(_mm256_loadu_pd(v + x)));
+	return x;
+}
+
+__attribute__((target("avx2")))
+static int projective_avx2(const double *m, double X0, double Y0, double W0, int width,
+			   int32_t *fx, int32_t *fy)
+{
+	const __m256d eps = _mm256_set1_pd(1e-12), neps = _mm256_set1_pd(-1e-12);
+	const __m256d m0 = _mm256_set1_pd(m[0]), m3 = _mm256_set1_pd(m[3]), m6 = _mm256_set1_pd(m[6]);
+	int x = 0;
+
+	for (; x + 4 <= width; x += 4) {
+		__m256d t = _mm256_setr_pd(x, x + 1, x + 2, x + 3);
+		__m256d X = _mm256_add_pd(_mm256_set1_pd(X0), _mm256_mul_pd(t, m0));
+		__m256d Y = _mm256_add_pd(_mm256_set1_pd(Y0), _mm256_mul_pd(t, m3));
+		__m256d W = _mm256_add_pd(_mm256_set1_pd(W0), _mm256_mul_pd(t, m6));
+		__m256d r = _mm256_div_pd(_mm256_set1_pd(1), W);
+		__m256d live = _mm256_or_pd(_mm256_cmp_pd(W, eps, _CMP_GT_OQ), _mm256_cmp_pd(W, neps, _CMP_LT_OQ));
+		__m128i a = to_fixed4(_mm256_mul_pd(X, r)), b = to_fixed4(_mm256_mul_pd(Y, r));
+		__m128i keep = mask4(live);
+
+		_mm_storeu_si128((__m128i *)(void *)(fx + x), _mm_blendv_epi8(_mm_set1_epi32(NOWHERE), a, keep));
+		_mm_storeu_si128((__m128i *)(void *)(fy + x), _mm_blendv_epi8(_mm_set1_epi32(NOWHERE), b, keep));
+	}
+	return x;
+}
+#endif
+
 static void sample_row(const struct img *src, const int32_t *fx, const int32_t *fy, int width,
 		       enum warp_fill fill, const uint8_t *fill_px, uint8_t *row)
 {
@@ -674,6 +733,46 @@ static void affine_row(const double *m, int y, int width, int32_t *fx, int32_t *
 
 		fx[x] = to_fixed(m[0] * cx + m[1] * cy + m[2]);
 		fy[x] = to_fixed(m[3] * cx + m[4] * cy + m[5]);
+	}
+}
+
+/* to_fixed() over a row. */
+static void to_fixed_row(const double *v, int n, int32_t *out)
+{
+	int x = 0;
+
+#ifdef HAVE_AVX2_PATH
+	if (simd_allowed && avx2_ok())
+		x = to_fixed_avx2(v, n, out);
+#endif
+	for (; x < n; x++)
+		out[x] = to_fixed(v[x]);
+}
+
+/* Row y of a projective map: X / W and Y / W at each pixel centre, the
+ * numerators and the denominator evaluated at x directly (not summed, so
+ * the vector path makes the same numbers). */
+static void projective_row(const double *m, int y, int width, int32_t *fx, int32_t *fy)
+{
+	double cy = y + 0.5;
+	double X0 = m[0] * 0.5 + m[1] * cy + m[2], Y0 = m[3] * 0.5 + m[4] * cy + m[5];
+	double W0 = m[6] * 0.5 + m[7] * cy + m[8];
+	int x = 0;
+
+#ifdef HAVE_AVX2_PATH
+	if (simd_allowed && avx2_ok())
+		x = projective_avx2(m, X0, Y0, W0, width, fx, fy);
+#endif
+	for (; x < width; x++) {
+		double X = X0 + x * m[0], Y = Y0 + x * m[3], W = W0 + x * m[6], r;
+
+		if (!(W > 1e-12 || W < -1e-12)) {
+			fx[x] = fy[x] = NOWHERE;
+			continue;
+		}
+		r = 1 / W;
+		fx[x] = to_fixed(X * r);
+		fy[x] = to_fixed(Y * r);
 	}
 }
 
@@ -778,22 +877,7 @@ int warp_image(const struct img *src, struct img *dst, const struct mat3 *dst_to
 		if (affine) {
 			affine_row(m, y, dst->width, fx, fy);
 		} else {
-			/* projective: numerators and denominator step linearly */
-			double cy = y + 0.5;
-			double X = m[0] * 0.5 + m[1] * cy + m[2], Y = m[3] * 0.5 + m[4] * cy + m[5];
-			double W = m[6] * 0.5 + m[7] * cy + m[8];
-
-			for (int x = 0; x < dst->width; x++, X += m[0], Y += m[3], W += m[6]) {
-				double r;
-
-				if (!(W > 1e-12 || W < -1e-12)) {
-					fx[x] = fy[x] = NOWHERE;
-					continue;
-				}
-				r = 1 / W;
-				fx[x] = to_fixed(X * r);
-				fy[x] = to_fixed(Y * r);
-			}
+			projective_row(m, y, dst->width, fx, fy);
 		}
 		sample_row(src, fx, fy, dst->width, fill, fill_px,
 			   dst->pixels + (size_t)y * dst->stride);
@@ -820,10 +904,8 @@ int warp_image_map(const struct img *src, struct img *dst, warp_map_fn *map, voi
 	fy = fx + w;
 	for (int y = 0; y < dst->height; y++) {
 		map(ctx, y, dst->width, sx, sy);
-		for (int x = 0; x < dst->width; x++) {
-			fx[x] = to_fixed(sx[x]);
-			fy[x] = to_fixed(sy[x]);
-		}
+		to_fixed_row(sx, dst->width, fx);
+		to_fixed_row(sy, dst->width, fy);
 		sample_row(src, fx, fy, dst->width, fill, fill_px,
 			   dst->pixels + (size_t)y * dst->stride);
 	}

@@ -226,6 +226,25 @@ static void test_simd_matches_plain(void **state)
 					mat3_mul(&m, &f, &r);
 					mat3_mul(&m, &t, &m);
 				}
+			} else if (trial % 12 == 6 || trial % 12 == 8) {
+				/* a horizon through the output: w' is 1e-9 at the
+				 * centres of column dw / 2, where x' (or y') runs
+				 * from far below zero (top half) to far above
+				 * (bottom half) while the other stays 0 */
+				double kx, r[3];
+				struct mat3 hz;
+
+				dw = 16 + dw % 64;
+				dh = 8 + dh;
+				kx = dw / 2;
+				r[0] = 1;
+				r[1] = 0.1;
+				r[2] = -(kx + 0.5) - 0.05 * dh;
+				hz = (struct mat3){ { 0, 0, 0, 0, 0, 0, 1.0 / 1024, 0,
+						      -(kx + 0.5) / 1024 + 1e-9 } };
+				memcpy(hz.m + (trial % 12 == 6 ? 0 : 3), r, sizeof(r));
+
+				m = hz;
 			} else if (trial % 3 == 2) {
 				double src[8] = { 0, 0, dw, 0, dw, dh, 0, dh }, dst[8];
 
