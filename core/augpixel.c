@@ -9,6 +9,7 @@
 
 #include "augpixel.h"
 #include "augrng.h"
+#include "blend.h"
 #include "lut.h"
 #include "luma.h"
 
@@ -104,6 +105,17 @@ static double mean_grey(struct lut *l, const struct img *im)
 {
 	double m[3] = { 0, 0, 0 };
 
+	if (!l->active && !l->have_hist) {
+		/* no table yet: the channel sums straight off the bytes */
+		uint64_t sums[3] = { 0, 0, 0 };
+		double n = (double)im->width * im->height;
+
+		for (int y = 0; y < im->height; y++)
+			lut_sums_rgb(im->pixels + (size_t)y * im->stride, (size_t)im->width * 3, sums);
+		for (int c = 0; c < 3; c++)
+			m[c] = (double)sums[c] / (n ? n : 1);
+		return floor(0.299 * m[0] + 0.587 * m[1] + 0.114 * m[2] + 0.5);
+	}
 	lut_need_hist(l, im);
 	for (int c = 0; c < 3; c++) {
 		for (int v = 0; v < 256; v++)
@@ -151,24 +163,13 @@ static void value_range(struct lut *l, const struct img *im, double *lo, double 
 /* The whole-image steps that mix channels or look at neighbours. */
 
 /* PIL's Color: g + f (v - g) with g the pixel's grey, in 16.16 fixed
- * point (f is at most 100, so nothing overflows 32 bits). */
+ * point (core/blend.c). */
 static void colour(struct img *im, double f)
 {
 	const int32_t k = (int32_t)lrint(f * 65536);
 
-	for (int y = 0; y < im->height; y++) {
-		uint8_t *p = im->pixels + (size_t)y * im->stride;
-
-		for (int x = 0; x < im->width; x++, p += 3) {
-			int32_t g = luma601(p[0], p[1], p[2]);
-
-			for (int c = 0; c < 3; c++) {
-				int64_t v = ((int64_t)g << 16) + (int64_t)k * (p[c] - g) + 32768;
-
-				p[c] = v <= 0 ? 0 : v >= (255 << 16) ? 255 : (uint8_t)(v >> 16);
-			}
-		}
-	}
+	for (int y = 0; y < im->height; y++)
+		blend_grey_rgb(im->pixels + (size_t)y * im->stride, (size_t)im->width, k);
 }
 
 static void grey(struct img *im, int threshold)

@@ -49,26 +49,22 @@ VBMI static inline __m512i lookup(const struct table512 *tb, __m512i v)
 	return _mm512_mask_blend_epi8(_mm512_movepi8_mask(v), lo, hi);
 }
 
-/* Byte i of 64-byte block j belongs to channel (64 j + i) % 3: the
- * blocks repeat every three. m[j][c] has the bytes of channel c. */
-static void channel_masks(uint64_t m[3][3])
-{
-	memset(m, 0, sizeof(uint64_t) * 9);
-	for (int j = 0; j < 3; j++)
-		for (int i = 0; i < 64; i++)
-			m[j][(64 * j + i) % 3] |= 1ull << i;
-}
+/* Byte i of 64-byte block j belongs to channel (64 j + i) mod 3: the
+ * blocks repeat every three. masks[j][c] has the bytes of channel c. */
+static const uint64_t masks[3][3] = {
+	{ 0x9249249249249249ull, 0x2492492492492492ull, 0x4924924924924924ull },
+	{ 0x4924924924924924ull, 0x9249249249249249ull, 0x2492492492492492ull },
+	{ 0x2492492492492492ull, 0x4924924924924924ull, 0x9249249249249249ull }
+};
 
 VBMI static void apply_vbmi(uint8_t *p, size_t n, const uint8_t t[3][256])
 {
 	struct table512 tb[3];
-	uint64_t m[3][3];
 	int same = !memcmp(t[0], t[1], 256) && !memcmp(t[0], t[2], 256);
 	size_t i = 0;
 
 	for (int c = 0; c < 3; c++)
 		table_load(&tb[c], t[c]);
-	channel_masks(m);
 	if (same) {
 		for (; i + 64 <= n; i += 64) {
 			__m512i v = _mm512_loadu_si512((const void *)(p + i));
@@ -81,12 +77,35 @@ VBMI static void apply_vbmi(uint8_t *p, size_t n, const uint8_t t[3][256])
 				__m512i v = _mm512_loadu_si512((const void *)(p + i + 64 * j));
 				__m512i r = lookup(&tb[0], v);
 
-				r = _mm512_mask_mov_epi8(r, m[j][1], lookup(&tb[1], v));
-				r = _mm512_mask_mov_epi8(r, m[j][2], lookup(&tb[2], v));
+				r = _mm512_mask_mov_epi8(r, masks[j][1], lookup(&tb[1], v));
+				r = _mm512_mask_mov_epi8(r, masks[j][2], lookup(&tb[2], v));
 				_mm512_storeu_si512((void *)(p + i + 64 * j), r);
 			}
 	}
 	apply_plain(p + i, n - i, t);  /* i is a multiple of 3 */
+}
+
+VBMI static void sums_avx512(const uint8_t *p, size_t n, uint64_t sums[3])
+{
+	__m512i acc[3] = { _mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512() };
+	uint64_t lanes[8];
+	size_t i = 0;
+
+	for (; i + 192 <= n; i += 192)
+		for (int j = 0; j < 3; j++) {
+			__m512i v = _mm512_loadu_si512((const void *)(p + i + 64 * j));
+
+			for (int c = 0; c < 3; c++)
+				acc[c] = _mm512_add_epi64(acc[c], _mm512_sad_epu8(
+					_mm512_maskz_mov_epi8(masks[j][c], v), _mm512_setzero_si512()));
+		}
+	for (int c = 0; c < 3; c++) {
+		_mm512_storeu_si512((void *)lanes, acc[c]);
+		for (int k = 0; k < 8; k++)
+			sums[c] += lanes[k];
+	}
+	for (int c = 0; i < n; i++, c = (c + 1) % 3)
+		sums[c] += p[i];
 }
 
 static int vbmi_ok(void)
@@ -98,6 +117,20 @@ static int vbmi_ok(void)
 	return ok;
 }
 #endif
+
+void lut_sums_rgb(const uint8_t *p, size_t n, uint64_t sums[3])
+{
+	size_t i = 0;
+
+#ifdef HAVE_VBMI_PATH
+	if (simd_allowed && vbmi_ok()) {
+		sums_avx512(p, n, sums);
+		return;
+	}
+#endif
+	for (int c = 0; i < n; i++, c = (c + 1) % 3)
+		sums[c] += p[i];
+}
 
 void lut_apply_rgb(uint8_t *p, size_t n, const uint8_t t[3][256])
 {

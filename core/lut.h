@@ -14,7 +14,13 @@
  */
 void lut_apply_rgb(uint8_t *p, size_t n, const uint8_t t[3][256]);
 
-/* lut_set_simd() : 0 keeps lut_apply_rgb() to its plain loop (tests and
+/*
+ * lut_sums_rgb() : adds the bytes of each channel of n bytes of RGB pixels
+ * (p starts at a pixel) to sums[0..2]. AVX-512 where the CPU has it.
+ */
+void lut_sums_rgb(const uint8_t *p, size_t n, uint64_t sums[3]);
+
+/* lut_set_simd() : 0 keeps lut_apply_rgb() and lut_sums_rgb() to plain loops (tests and
  * benchmarks), 1 (the default) lets it use vectors. Not thread-safe. */
 void lut_set_simd(int on);
 

@@ -55,10 +55,38 @@ static void test_vector_matches_plain(void **state)
 	free(orig);
 }
 
+/* lut_sums_rgb(): every length up to 700 bytes, both paths, against the
+ * plain sums. */
+static void test_sums(void **state)
+{
+	uint8_t *p = malloc(700);
+	uint32_t seed = 5;
+
+	(void)state;
+	assert_non_null(p);
+	for (size_t n = 0; n <= 700; n++) {
+		uint64_t want[3] = { 7, 8, 9 }, got[2][3] = { { 7, 8, 9 }, { 7, 8, 9 } };
+
+		for (size_t i = 0; i < n; i++) {
+			p[i] = (uint8_t)lcg(&seed);
+			want[i % 3] += p[i];
+		}
+		for (int simd = 0; simd < 2; simd++) {
+			lut_set_simd(simd);
+			lut_sums_rgb(p, n, got[simd]);
+			for (int c = 0; c < 3; c++)
+				assert_int_equal(got[simd][c], want[c]);
+		}
+	}
+	lut_set_simd(1);
+	free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_vector_matches_plain),
+		cmocka_unit_test(test_sums),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
