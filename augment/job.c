@@ -22,6 +22,7 @@
 #include "core/quote.h"
 #include "core/strbuf.h"
 #include "core/warp.h"
+#include "core/ycc.h"
 
 const char *ag_extension(enum img_format f)
 {
@@ -53,6 +54,23 @@ static int jpeg_step_fired(const struct aug_plan *plan)
 	return 0;
 }
 
+/* RGB to JPEG through our own 4:2:0 conversion (core/ycc.c), which is
+ * cheaper than the encoder's and rounds the same way. */
+static int encode_jpeg(const struct img *im, int quality, uint8_t **out, size_t *len,
+		       struct wn_err *err)
+{
+	struct img planes[3];
+	int ret;
+
+	if (img_yuv420_alloc(planes, im->width, im->height, err))
+		return -1;
+	ycc420_from_rgb(im, planes);
+	ret = img_jpeg_encode_yuv420(planes, quality, out, len, err);
+	for (int i = 0; i < 3; i++)
+		img_release(&planes[i]);
+	return ret;
+}
+
 /* Encodes im as o asks; a jpeg_quality step that fired sets the JPEG
  * quality, or for PNG output round-trips through JPEG first. */
 static int encode(const struct ag_opts *o, const struct aug_plan *plan, const struct img *im,
@@ -68,7 +86,7 @@ static int encode(const struct ag_opts *o, const struct aug_plan *plan, const st
 	img_jpeg_opts_init(&jo);
 	jo.quality = aug_plan_quality(plan, o->quality);
 	if (o->format == IMG_JPEG)
-		return img_encode_jpeg(im, &jo, out, len, err);
+		return encode_jpeg(im, jo.quality, out, len, err);
 	if (!jpeg_step_fired(plan))
 		return img_encode_png(im, out, len, err);
 	img_decode_opts_init(&dopt);

@@ -1,0 +1,21 @@
+/* RGB to the 4:2:0 YCbCr planes a JPEG stores (JFIF, full range), for
+ * encoding without the encoder's own conversion. */
+#ifndef WINNOW_YCC_H
+#define WINNOW_YCC_H
+
+#include "img.h"
+
+/*
+ * ycc420_from_rgb() : fills planes (from img_yuv420_alloc() for rgb's
+ * size) from the RGB image rgb: Y per pixel (luma601()), Cb and Cr per 2x2
+ * block from the block's mean colour (an odd last column or row counted
+ * twice), rounded as libjpeg rounds. AVX-512 sixteen pixels a row at a
+ * time where the CPU has it (VBMI); the same bytes either way.
+ */
+void ycc420_from_rgb(const struct img *rgb, struct img planes[3]);
+
+/* ycc_set_simd() : 0 keeps ycc420_from_rgb() to its plain loops (tests),
+ * 1, the default, lets it use vectors. Not thread-safe. */
+void ycc_set_simd(int on);
+
+#endif
