@@ -447,7 +447,7 @@ static void sample_row_grey_avx2(const struct img *src, const int32_t *fx, const
 		sample_one(src, fx[x], fy[x], fill, fill_px, row + x);
 }
 
-#define AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx2")))
+#define AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512vbmi,avx2")))
 
 /* x0 into [0, n1 - 1] with the second tap's weight keeping the nearest
  * edge pixel whole: clamp() in 512 bits. */
@@ -489,21 +489,45 @@ AVX512 static inline int positions16(const struct img *src, const int32_t *fx, c
 
 /* sample_row_rgb_avx2() sixteen pixels at a time: the same gathers and
  * weights in 512-bit registers (each 128-bit lane as there). */
+/* Pixel order after the packs below: lane k of the packed bytes holds
+ * pixels 2k, 2k + 1, 2k + 8, 2k + 9 (four bytes each, RGB and a spare);
+ * output byte 3p + c comes from byte rgb_order[3p + c]. */
+#define RGBO(p) (4 * (((p) % 8) / 2 * 4 + ((p) >= 8) * 2 + (p) % 2))
+#define RGB3(p) RGBO(p), RGBO(p) + 1, RGBO(p) + 2
+static const uint8_t rgb_order[64] __attribute__((aligned(64))) = {
+	RGB3(0), RGB3(1), RGB3(2), RGB3(3), RGB3(4), RGB3(5), RGB3(6), RGB3(7),
+	RGB3(8), RGB3(9), RGB3(10), RGB3(11), RGB3(12), RGB3(13), RGB3(14), RGB3(15)
+};
+
+/* Eight pixels' horizontal taps: each pixel's tap row is one 8-byte
+ * gather (its two pixels, R0 G0 B0 R1 G1 B1, and two spare bytes),
+ * reordered to R0 R1 G0 G1 B0 B1 and weighed with pmaddubsw against
+ * (ONE - ax, ax) byte pairs: four words a pixel, R G B and 0. */
+AVX512 static inline __m512i row_taps8(__m256i off, const uint8_t *base, __m512i wx)
+{
+	const __m512i order = _mm512_broadcast_i32x4(
+		_mm_setr_epi8(0, 3, 1, 4, 2, 5, -1, -1, 8, 11, 9, 12, 10, 13, -1, -1));
+	__m512i v = _mm512_i32gather_epi64(off, (const void *)base, 1);
+
+	return _mm512_maddubs_epi16(_mm512_shuffle_epi8(v, order), wx);
+}
+
+/* sample_row_rgb_avx2() sixteen pixels at a time, but with one 8-byte
+ * gather per tap row instead of two 4-byte ones: half the gathered
+ * elements, which are what the loop waits for. */
 AVX512 static void sample_row_rgb_avx512(const struct img *src, const int32_t *fx,
 					 const int32_t *fy, int width, enum warp_fill fill,
 					 const uint8_t *fill_px, uint8_t *row)
 {
 	const __m512i stride = _mm512_set1_epi32((int)src->stride);
 	const __m512i round = _mm512_set1_epi32((int)ROUND), one = _mm512_set1_epi32(ONE);
-	const __m512i pick = _mm512_broadcast_i32x4(
-		_mm_setr_epi8(0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1));
-	const __m512i gather = _mm512_setr_epi32(0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, 15, 15, 15, 15);
+	const __m512i order = _mm512_load_si512((const void *)rgb_order);
 	const int nearest = fill == WARP_NEAREST && src->width >= 2 && src->height >= 2;
 	const uint8_t *px = src->pixels;
 	int x = 0;
 
 	for (; x + 16 <= width; x += 16) {
-		__m512i x0, y0, ax, ay, off, tl, tr, bl, br, wx, wy, t0, t1, b0, b1, r0, r1, r2, r3, p;
+		__m512i x0, y0, ax, ay, off, wxd, wyd, p, r[4];
 		uint8_t *out = row + (size_t)x * 3;
 
 		if (!positions16(src, fx + x, fy + x, nearest, &x0, &y0, &ax, &ay)) {
@@ -513,28 +537,30 @@ AVX512 static void sample_row_rgb_avx512(const struct img *src, const int32_t *f
 		}
 		off = _mm512_add_epi32(_mm512_mullo_epi32(y0, stride),
 				       _mm512_add_epi32(x0, _mm512_add_epi32(x0, x0)));
-		tl = _mm512_i32gather_epi32(off, (const void *)px, 1);
-		tr = _mm512_i32gather_epi32(off, (const void *)(px + 3), 1);
-		bl = _mm512_i32gather_epi32(off, (const void *)(px + src->stride), 1);
-		br = _mm512_i32gather_epi32(off, (const void *)(px + src->stride + 3), 1);
-		wx = _mm512_or_si512(_mm512_sub_epi32(one, ax), _mm512_slli_epi32(ax, 8));
-		wx = _mm512_or_si512(wx, _mm512_slli_epi32(wx, 16));
-		t0 = _mm512_maddubs_epi16(_mm512_unpacklo_epi8(tl, tr), _mm512_unpacklo_epi32(wx, wx));
-		t1 = _mm512_maddubs_epi16(_mm512_unpackhi_epi8(tl, tr), _mm512_unpackhi_epi32(wx, wx));
-		b0 = _mm512_maddubs_epi16(_mm512_unpacklo_epi8(bl, br), _mm512_unpacklo_epi32(wx, wx));
-		b1 = _mm512_maddubs_epi16(_mm512_unpackhi_epi8(bl, br), _mm512_unpackhi_epi32(wx, wx));
-		wy = _mm512_or_si512(_mm512_sub_epi32(one, ay), _mm512_slli_epi32(ay, 16));
-		r0 = _mm512_madd_epi16(_mm512_unpacklo_epi16(t0, b0), _mm512_shuffle_epi32(wy, 0x00));
-		r1 = _mm512_madd_epi16(_mm512_unpackhi_epi16(t0, b0), _mm512_shuffle_epi32(wy, 0x55));
-		r2 = _mm512_madd_epi16(_mm512_unpacklo_epi16(t1, b1), _mm512_shuffle_epi32(wy, 0xaa));
-		r3 = _mm512_madd_epi16(_mm512_unpackhi_epi16(t1, b1), _mm512_shuffle_epi32(wy, 0xff));
-		r0 = _mm512_srli_epi32(_mm512_add_epi32(r0, round), 2 * FRAC);
-		r1 = _mm512_srli_epi32(_mm512_add_epi32(r1, round), 2 * FRAC);
-		r2 = _mm512_srli_epi32(_mm512_add_epi32(r2, round), 2 * FRAC);
-		r3 = _mm512_srli_epi32(_mm512_add_epi32(r3, round), 2 * FRAC);
-		p = _mm512_packus_epi16(_mm512_packs_epi32(r0, r1), _mm512_packs_epi32(r2, r3));
-		p = _mm512_permutexvar_epi32(gather, _mm512_shuffle_epi8(p, pick));
-		_mm512_mask_storeu_epi32(out, 0x0fff, p);
+		/* per pixel: (ONE - ax, ax) as bytes, (ONE - ay, ay) as words */
+		wxd = _mm512_or_si512(_mm512_sub_epi32(one, ax), _mm512_slli_epi32(ax, 8));
+		wyd = _mm512_or_si512(_mm512_sub_epi32(one, ay), _mm512_slli_epi32(ay, 16));
+		for (int h = 0; h < 2; h++) {  /* pixels 0..7, then 8..15 */
+			__m256i o = h ? _mm512_extracti64x4_epi64(off, 1) : _mm512_castsi512_si256(off);
+			__m512i d = _mm512_cvtepu32_epi64(h ? _mm512_extracti64x4_epi64(wxd, 1)
+							    : _mm512_castsi512_si256(wxd));
+			__m512i wy = _mm512_cvtepu32_epi64(h ? _mm512_extracti64x4_epi64(wyd, 1)
+							     : _mm512_castsi512_si256(wyd));
+			/* (ONE - ax, ax) three times, then two zero bytes */
+			__m512i wx = _mm512_or_si512(_mm512_or_si512(d, _mm512_slli_epi64(d, 16)),
+						     _mm512_slli_epi64(d, 32));
+			__m512i t = row_taps8(o, px, wx), b = row_taps8(o, px + src->stride, wx);
+
+			/* lane k: pixels 2k (low) and 2k + 1 (high) of this half */
+			r[2 * h] = _mm512_madd_epi16(_mm512_unpacklo_epi16(t, b),
+						     _mm512_shuffle_epi32(wy, 0x00));
+			r[2 * h + 1] = _mm512_madd_epi16(_mm512_unpackhi_epi16(t, b),
+							 _mm512_shuffle_epi32(wy, 0xaa));
+		}
+		for (int k = 0; k < 4; k++)
+			r[k] = _mm512_srli_epi32(_mm512_add_epi32(r[k], round), 2 * FRAC);
+		p = _mm512_packus_epi16(_mm512_packs_epi32(r[0], r[1]), _mm512_packs_epi32(r[2], r[3]));
+		_mm512_mask_storeu_epi8(out, 0xffffffffffffull, _mm512_permutexvar_epi8(order, p));
 	}
 	if (x < width)
 		sample_row_rgb_avx2(src, fx + x, fy + x, width - x, fill, fill_px, row + (size_t)x * 3);
@@ -579,7 +605,7 @@ static int avx512_ok(void)
 
 	if (ok < 0)
 		ok = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-		     __builtin_cpu_supports("avx512vl") ? 1 : 0;
+		     __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vbmi") ? 1 : 0;
 	return ok;
 }
 
