@@ -3,11 +3,13 @@
  * index) alone, resampled once (one matrix, or matrices and meshes in one
  * map), given its pixel steps, encoded and written atomically.
  *
- * A sample with no pixel steps, from a 4:2:0 JPEG to JPEG, never leaves
- * YCbCr: the planes are warped as they come out of the decoder (chroma at
- * half resolution, as it is stored and will be stored again), which skips
- * two colour conversions and half the resampled bytes. The RGB image is
- * decoded only when a sample needs it. */
+ * A sample of a 4:2:0 JPEG written as JPEG is made from the JPEG's planes:
+ * they are warped as they come out of the decoder (chroma at half
+ * resolution, as it is stored and will be stored again), which halves
+ * the resampled bytes. Pixel steps get RGB made from the warped planes
+ * (core/ycc.c, exactly as libjpeg's decoder makes it) and turned back;
+ * a sample without them never leaves YCbCr. Other sources are decoded to
+ * RGB. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -161,40 +163,36 @@ static int has_pixel_steps(const struct aug_plan *plan)
 
 /* Resamples the three planes: luma through the plan; chroma, at half the
  * resolution, through the same map seen from the chroma grid (2x2 luma
- * pixels a cell), or for a matrix m, S^-1 m S with S a scale by 2. */
+ * pixels a cell), or for a matrix m, S^-1 m S with S a scale by 2; both
+ * chroma planes under one map, made once. */
 static int warp_planes(const struct ag_opts *o, const struct aug_plan *plan,
 		       const struct img src[3], struct img dst[3], struct wn_err *err)
 {
-	uint8_t fills[3][4];
+	uint8_t grey[4], neutral[4] = { 128, 128, 128, 128 };
 	struct mat3 m = plan->dst_to_src, up, down;
+	enum warp_fill fill = fill_of(o->pipe->fill);
 
-	memset(fills[0], (int)(o->pipe->cval + 0.5), 4);  /* grey: Y is the grey, */
-	memset(fills[1], 128, 4);                          /* Cb and Cr neutral */
-	memset(fills[2], 128, 4);
-	mat3_scale(&up, 2, 2);
-	mat3_scale(&down, 0.5, 0.5);
+	memset(grey, (int)(o->pipe->cval + 0.5), 4);  /* grey: Y is the grey, Cb, Cr neutral */
 	if (img_yuv420_alloc(dst, plan->width, plan->height, err))
 		return -1;
-	for (int i = 0; i < 3; i++) {
-		int w = dst[i].width, h = dst[i].height;
-
-		if (i == 1) {
-			mat3_mul(&m, &m, &up);
-			mat3_mul(&m, &down, &m);
-		}
-		if (plan->n_mesh) {
-			if (warp_image_map(&src[i], &dst[i], i ? aug_plan_map_row_half : aug_plan_map_row,
-					   (void *)plan, fill_of(o->pipe->fill), fills[i], err))
-				return -1;
-		} else if (plan->geometric) {
-			if (warp_image(&src[i], &dst[i], &m, fill_of(o->pipe->fill), fills[i], err))
-				return -1;
-		} else {
-			for (int y = 0; y < h; y++)
-				memcpy(dst[i].pixels + (size_t)y * dst[i].stride,
-				       src[i].pixels + (size_t)y * src[i].stride, (size_t)w);
-		}
+	if (plan->n_mesh)
+		return warp_image_map(&src[0], &dst[0], aug_plan_map_row, (void *)plan, fill, grey,
+				      err) ||
+		       warp_images_map(&src[1], &dst[1], 2, aug_plan_map_row_half, (void *)plan, fill,
+				       neutral, err) ? -1 : 0;
+	if (plan->geometric) {
+		mat3_scale(&up, 2, 2);
+		mat3_scale(&down, 0.5, 0.5);
+		if (warp_image(&src[0], &dst[0], &m, fill, grey, err))
+			return -1;
+		mat3_mul(&m, &m, &up);
+		mat3_mul(&m, &down, &m);
+		return warp_images(&src[1], &dst[1], 2, &m, fill, neutral, err);
 	}
+	for (int i = 0; i < 3; i++)
+		for (int y = 0; y < dst[i].height; y++)
+			memcpy(dst[i].pixels + (size_t)y * dst[i].stride,
+			       src[i].pixels + (size_t)y * src[i].stride, (size_t)dst[i].width);
 	return 0;
 }
 
@@ -231,23 +229,38 @@ out:
 	return ret;
 }
 
+/* The YCbCr way: warp the planes; pixel steps, if any, on RGB made from
+ * them (exactly as libjpeg's decoder would make it) and turned back. */
 static int render_yuv(struct ag_job *j, struct source *src, const struct aug_plan *plan,
 		      uint8_t **data, size_t *len, struct wn_err *err)
 {
-	struct img dst[3] = { { 0 } };
-	int ret = warp_planes(j->o, plan, src->yuv, dst, err) ||
-		  img_jpeg_encode_yuv420(dst, aug_plan_quality(plan, j->o->quality), data, len, err)
-		  ? -1 : 0;
+	struct img dst[3] = { { 0 } }, rgb = { 0 };
+	int ret = -1;
 
+	if (warp_planes(j->o, plan, src->yuv, dst, err))
+		goto out;
+	if (has_pixel_steps(plan)) {
+		if (img_alloc(&rgb, plan->width, plan->height, 3, err))
+			goto out;
+		ycc420_to_rgb(dst, &rgb);
+		if (aug_pixels_apply(&rgb, plan, j->o->pipe, err))
+			goto out;
+		ycc420_from_rgb(&rgb, dst);
+	}
+	ret = img_jpeg_encode_yuv420(dst, aug_plan_quality(plan, j->o->quality), data, len, err);
+out:
+	img_release(&rgb);
 	for (int i = 0; i < 3; i++)
 		img_release(&dst[i]);
 	return ret;
 }
 
-/* Whether the sample can stay in YCbCr. */
+/* Whether the sample is made from the JPEG's planes: every sample of a
+ * 4:2:0 JPEG written as JPEG. */
 static int yuv_way(const struct ag_opts *o, const struct source *src, const struct aug_plan *plan)
 {
-	return src->have_yuv && o->format == IMG_JPEG && !has_pixel_steps(plan);
+	(void)plan;
+	return src->have_yuv && o->format == IMG_JPEG;
 }
 
 static int make_sample(struct ag_job *j, struct source *src, const uint8_t hash[16],

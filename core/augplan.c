@@ -348,8 +348,8 @@ static void map_row_scaled(const struct aug_plan *plan, double s, int y, int wid
 		map_row_mesh1(plan, s, y, width, sx, sy);
 		if (s != 1)
 			for (x = 0; x < width; x++) {
-				sx[x] /= s;
-				sy[x] /= s;
+				sx[x] *= 1 / s;  /* s is 2: exact */
+				sy[x] *= 1 / s;
 			}
 		return;
 	}
@@ -385,8 +385,8 @@ static void map_row_scaled(const struct aug_plan *plan, double s, int y, int wid
 			sx[x] = sy[x] = INFINITY;
 	if (s != 1)
 		for (x = 0; x < width; x++) {
-			sx[x] /= s;
-			sy[x] /= s;
+			sx[x] *= 1 / s;  /* s is 1 or 2: exact */
+			sy[x] *= 1 / s;
 		}
 }
 

@@ -878,63 +878,95 @@ static void copy_permuted(const struct img *src, struct img *dst, int x0, int y0
 	}
 }
 
-int warp_image(const struct img *src, struct img *dst, const struct mat3 *dst_to_src,
-	       enum warp_fill fill, const uint8_t fill_px[4], struct wn_err *err)
+/* The images must pair up: the same channels each, every destination
+ * the size of the first. */
+static int check_images(const struct img *src, const struct img *dst, size_t n,
+			struct wn_err *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (src[i].channels != dst[i].channels || src[i].channels < 1 || src[i].channels > 4)
+			return wn_fail(err, WN_EINVAL, "warp: channel counts differ (%d, %d)",
+				       src[i].channels, dst[i].channels);
+		if (dst[i].width != dst[0].width || dst[i].height != dst[0].height)
+			return wn_fail(err, WN_EINVAL, "warp: outputs of different sizes");
+	}
+	return 0;
+}
+
+int warp_images(const struct img *src, struct img *dst, size_t n, const struct mat3 *dst_to_src,
+		enum warp_fill fill, const uint8_t fill_px[4], struct wn_err *err)
 {
 	int px0, py0, dxx, dxy, dyx, dyy;
 	const double *m = dst_to_src->m;
-	int affine = m[6] == 0 && m[7] == 0 && m[8] == 1;
+	int affine = m[6] == 0 && m[7] == 0 && m[8] == 1, w = n ? dst[0].width : 0;
 	int32_t *fx, *fy;
 
-	if (src->channels != dst->channels || src->channels < 1 || src->channels > 4)
-		return wn_fail(err, WN_EINVAL, "warp: channel counts differ (%d, %d)",
-			       src->channels, dst->channels);
+	if (check_images(src, dst, n, err))
+		return -1;
+	if (!n)
+		return 0;
 	if (simd_allowed && permutation(m, &px0, &py0, &dxx, &dxy, &dyx, &dyy) &&
-	    fabs((double)px0) + dst->width + dst->height < 1e8 &&
-	    fabs((double)py0) + dst->width + dst->height < 1e8) {
-		copy_permuted(src, dst, px0, py0, dxx, dxy, dyx, dyy, fill, fill_px);
+	    fabs((double)px0) + dst[0].width + dst[0].height < 1e8 &&
+	    fabs((double)py0) + dst[0].width + dst[0].height < 1e8) {
+		for (size_t i = 0; i < n; i++)
+			copy_permuted(&src[i], &dst[i], px0, py0, dxx, dxy, dyx, dyy, fill, fill_px);
 		return 0;
 	}
-	fx = malloc(2 * (size_t)(dst->width > 0 ? dst->width : 1) * sizeof(*fx));
+	fx = malloc(2 * (size_t)(w > 0 ? w : 1) * sizeof(*fx));
 	if (!fx)
 		return wn_fail(err, WN_ENOMEM, "out of memory");
-	fy = fx + dst->width;
-	for (int y = 0; y < dst->height; y++) {
-		if (affine) {
-			affine_row(m, y, dst->width, fx, fy);
-		} else {
-			projective_row(m, y, dst->width, fx, fy);
-		}
-		sample_row(src, fx, fy, dst->width, fill, fill_px,
-			   dst->pixels + (size_t)y * dst->stride);
+	fy = fx + w;
+	for (int y = 0; y < dst[0].height; y++) {
+		if (affine)
+			affine_row(m, y, w, fx, fy);
+		else
+			projective_row(m, y, w, fx, fy);
+		for (size_t i = 0; i < n; i++)
+			sample_row(&src[i], fx, fy, w, fill, fill_px,
+				   dst[i].pixels + (size_t)y * dst[i].stride);
 	}
 	free(fx);
 	return 0;
 }
 
-int warp_image_map(const struct img *src, struct img *dst, warp_map_fn *map, void *ctx,
-		   enum warp_fill fill, const uint8_t fill_px[4], struct wn_err *err)
+int warp_image(const struct img *src, struct img *dst, const struct mat3 *dst_to_src,
+	       enum warp_fill fill, const uint8_t fill_px[4], struct wn_err *err)
+{
+	return warp_images(src, dst, 1, dst_to_src, fill, fill_px, err);
+}
+
+int warp_images_map(const struct img *src, struct img *dst, size_t n, warp_map_fn *map,
+		    void *ctx, enum warp_fill fill, const uint8_t fill_px[4], struct wn_err *err)
 {
 	double *sx, *sy;
 	int32_t *fx, *fy;
-	int ch = src->channels, w = dst->width > 0 ? dst->width : 1;
+	int w;
 
-	if (ch != dst->channels || ch < 1 || ch > 4)
-		return wn_fail(err, WN_EINVAL, "warp: channel counts differ (%d, %d)",
-			       ch, dst->channels);
+	if (check_images(src, dst, n, err))
+		return -1;
+	if (!n)
+		return 0;
+	w = dst[0].width > 0 ? dst[0].width : 1;
 	sx = malloc(2 * (size_t)w * (sizeof(*sx) + sizeof(*fx)));
 	if (!sx)
 		return wn_fail(err, WN_ENOMEM, "out of memory");
 	sy = sx + w;
 	fx = (int32_t *)(sy + w);
 	fy = fx + w;
-	for (int y = 0; y < dst->height; y++) {
-		map(ctx, y, dst->width, sx, sy);
-		to_fixed_row(sx, dst->width, fx);
-		to_fixed_row(sy, dst->width, fy);
-		sample_row(src, fx, fy, dst->width, fill, fill_px,
-			   dst->pixels + (size_t)y * dst->stride);
+	for (int y = 0; y < dst[0].height; y++) {
+		map(ctx, y, dst[0].width, sx, sy);
+		to_fixed_row(sx, dst[0].width, fx);
+		to_fixed_row(sy, dst[0].width, fy);
+		for (size_t i = 0; i < n; i++)
+			sample_row(&src[i], fx, fy, dst[0].width, fill, fill_px,
+				   dst[i].pixels + (size_t)y * dst[i].stride);
 	}
 	free(sx);
 	return 0;
+}
+
+int warp_image_map(const struct img *src, struct img *dst, warp_map_fn *map, void *ctx,
+		   enum warp_fill fill, const uint8_t fill_px[4], struct wn_err *err)
+{
+	return warp_images_map(src, dst, 1, map, ctx, fill, fill_px, err);
 }

@@ -5,6 +5,7 @@
 #ifndef WINNOW_WARP_H
 #define WINNOW_WARP_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "err.h"
@@ -84,5 +85,16 @@ typedef void warp_map_fn(void *ctx, int y, int width, double *sx, double *sy);
  */
 int warp_image_map(const struct img *src, struct img *dst, warp_map_fn *map, void *ctx,
 		   enum warp_fill fill, const uint8_t fill_px[4], struct wn_err *err);
+
+/*
+ * warp_images() / warp_images_map() : warp_image() / warp_image_map() for
+ * n pairs of images under one map, all outputs of one size (the chroma
+ * planes of a JPEG): the positions are made once a row. fill_px serves
+ * every pair. Same returns, plus WN_EINVAL for outputs of different sizes.
+ */
+int warp_images(const struct img *src, struct img *dst, size_t n, const struct mat3 *dst_to_src,
+		enum warp_fill fill, const uint8_t fill_px[4], struct wn_err *err);
+int warp_images_map(const struct img *src, struct img *dst, size_t n, warp_map_fn *map,
+		    void *ctx, enum warp_fill fill, const uint8_t fill_px[4], struct wn_err *err);
 
 #endif

@@ -129,3 +129,169 @@ void ycc420_from_rgb(const struct img *rgb, struct img planes[3])
 		rows_plain(a, b, x, w, ya, yb, cb, cr);
 	}
 }
+
+/* Upsampled chroma of one output row: the rows j (3/4) and jn (1/4) of a
+ * chroma plane summed per column, then across, 3/4 and 1/4 again, with
+ * libjpeg's biases (8 left of a sample's centre, 7 right of it). */
+static inline int colsum(const uint8_t *a, const uint8_t *b, int i)
+{
+	return 3 * a[i] + b[i];
+}
+
+static inline uint8_t clip255(int v)
+{
+	return v < 0 ? 0 : v > 255 ? 255 : (uint8_t)v;
+}
+
+/* JFIF YCbCr to RGB in 16.16, as libjpeg's tables round it. */
+static inline void ycc_pixel(int y, int cb, int cr, uint8_t *out)
+{
+	cb -= 128;
+	cr -= 128;
+	out[0] = clip255(y + ((91881 * cr + 32768) >> 16));
+	out[1] = clip255(y + ((-22554 * cb - 46802 * cr + 32768) >> 16));
+	out[2] = clip255(y + ((116130 * cb + 32768) >> 16));
+}
+
+/* Output pixels x0 .. w - 1 of a row; cw is the chroma width. */
+static void to_rgb_plain(const uint8_t *yrow, const uint8_t *cba, const uint8_t *cbb,
+			 const uint8_t *cra, const uint8_t *crb, int x0, int w, int cw, uint8_t *out)
+{
+	for (int x = x0; x < w; x++) {
+		int i = x / 2, n = x % 2 ? (i + 1 < cw ? i + 1 : i) : (i > 0 ? i - 1 : 0);
+		int bias = x % 2 ? 7 : 8;
+		int cb = (3 * colsum(cba, cbb, i) + colsum(cba, cbb, n) + bias) >> 4;
+		int cr = (3 * colsum(cra, crb, i) + colsum(cra, crb, n) + bias) >> 4;
+
+		ycc_pixel(yrow[x], cb, cr, out + 3 * x);
+	}
+}
+
+#ifdef HAVE_VBMI_PATH
+/* 32 output pixels' bytes R (0-31) and G (32-63) in one register, B
+ * (64-95 to vpermt2b) in another, joined to 96 bytes of RGB. */
+static const uint8_t join0[64] __attribute__((aligned(64))) = {
+	0, 32, 64, 1, 33, 65, 2, 34, 66, 3, 35, 67, 4, 36, 68, 5,
+	37, 69, 6, 38, 70, 7, 39, 71, 8, 40, 72, 9, 41, 73, 10, 42,
+	74, 11, 43, 75, 12, 44, 76, 13, 45, 77, 14, 46, 78, 15, 47, 79,
+	16, 48, 80, 17, 49, 81, 18, 50, 82, 19, 51, 83, 20, 52, 84, 21,
+};
+static const uint8_t join1[64] __attribute__((aligned(64))) = {
+	53, 85, 22, 54, 86, 23, 55, 87, 24, 56, 88, 25, 57, 89, 26, 58,
+	90, 27, 59, 91, 28, 60, 92, 29, 61, 93, 30, 62, 94, 31, 63, 95,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+};
+
+/* even and odd outputs in turn: word k of the result from word
+ * interleave[k] of (even, odd) */
+static const uint16_t interleave[32] __attribute__((aligned(64))) = {
+	0, 32, 1, 33, 2, 34, 3, 35, 4, 36, 5, 37, 6, 38, 7, 39,
+	8, 40, 9, 41, 10, 42, 11, 43, 12, 44, 13, 45, 14, 46, 15, 47,
+};
+
+/* Sixteen chroma columns i .. i + 15 (of rows a, b) upsampled to 32
+ * output pixels, 16 bits each: (3 c + left + 8) >> 4, (3 c + right + 7) >> 4. */
+VBMI static inline __m512i up32(const uint8_t *a, const uint8_t *b, int i)
+{
+	const __m512i inter = _mm512_load_si512((const void *)interleave);
+	__m256i three = _mm256_set1_epi16(3), cs[3];
+	__m256i even, odd;
+
+	for (int k = 0; k < 3; k++) {  /* columns shifted by -1, 0, +1 */
+		__m256i ca = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(a + i - 1 + k)));
+		__m256i cb = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(b + i - 1 + k)));
+
+		cs[k] = _mm256_add_epi16(_mm256_mullo_epi16(ca, three), cb);
+	}
+	cs[1] = _mm256_mullo_epi16(cs[1], three);
+	even = _mm256_srli_epi16(_mm256_add_epi16(_mm256_add_epi16(cs[1], cs[0]), _mm256_set1_epi16(8)), 4);
+	odd = _mm256_srli_epi16(_mm256_add_epi16(_mm256_add_epi16(cs[1], cs[2]), _mm256_set1_epi16(7)), 4);
+	return _mm512_permutex2var_epi16(_mm512_castsi256_si512(even), inter, _mm512_castsi256_si512(odd));
+}
+
+/* (c k + 32768) >> 16 for 16-bit c and k, exactly: the high half of the
+ * product plus the carry the rounding adds into it. */
+VBMI static inline __m512i mul_round16(__m512i c, short k)
+{
+	__m512i kk = _mm512_set1_epi16(k);
+
+	return _mm512_add_epi16(_mm512_mulhi_epi16(c, kk), _mm512_srli_epi16(_mm512_mullo_epi16(c, kk), 15));
+}
+
+/* Output pixels from 2 (chroma column 1) while chroma columns i - 1 ..
+ * i + 16 exist; @return the first pixel left to the plain loop. JFIF's
+ * products split so every term fits 16 bits: 91881 = 65536 + 26345,
+ * 116130 = 2 x 65536 - 14942, -46802 = -65536 + 18734. */
+VBMI static int to_rgb_vbmi(const uint8_t *yrow, const uint8_t *cba, const uint8_t *cbb,
+			    const uint8_t *cra, const uint8_t *crb, int w, int cw, uint8_t *out)
+{
+	const __m512i vj0 = _mm512_load_si512((const void *)join0);
+	const __m512i vj1 = _mm512_load_si512((const void *)join1);
+	const __m512i c128 = _mm512_set1_epi16(128), zero = _mm512_setzero_si512();
+	int i = 1;
+
+	for (;;) {
+		__m512i y;
+		if (!(i + 17 <= cw && 2 * i + 32 <= w)) {
+			/* one more block, overlapping the last, up to the end */
+			int last = cw - 17 < (w - 32) / 2 ? cw - 17 : (w - 32) / 2;
+
+			if (last <= i - 16 || last < 1)
+				break;
+			i = last;
+		}
+		y = _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)(const void *)(yrow + 2 * i)));
+		__m512i cb = _mm512_sub_epi16(up32(cba, cbb, i), c128);
+		__m512i cr = _mm512_sub_epi16(up32(cra, crb, i), c128);
+		__m512i r = _mm512_add_epi16(_mm512_add_epi16(y, cr), mul_round16(cr, 26345));
+		__m512i b = _mm512_add_epi16(_mm512_add_epi16(y, _mm512_add_epi16(cb, cb)),
+					     mul_round16(cb, -14942));
+		/* green: (-22554 cb + 18734 cr + 32768) >> 16 - cr, in 32 bits */
+		__m512i lo = _mm512_madd_epi16(_mm512_unpacklo_epi16(cb, cr),
+					       _mm512_set1_epi32((int)(0xffffu & (unsigned)-22554) | (18734 << 16)));
+		__m512i hi = _mm512_madd_epi16(_mm512_unpackhi_epi16(cb, cr),
+					       _mm512_set1_epi32((int)(0xffffu & (unsigned)-22554) | (18734 << 16)));
+		__m512i g;
+		__m512i rg, bb;
+
+		lo = _mm512_srai_epi32(_mm512_add_epi32(lo, _mm512_set1_epi32(32768)), 16);
+		hi = _mm512_srai_epi32(_mm512_add_epi32(hi, _mm512_set1_epi32(32768)), 16);
+		g = _mm512_add_epi16(_mm512_sub_epi16(y, cr), _mm512_packs_epi32(lo, hi));
+		/* bytes, clipped: R then G in one register, B in the other */
+		rg = _mm512_permutexvar_epi64(_mm512_setr_epi64(0, 2, 4, 6, 1, 3, 5, 7),
+					      _mm512_packus_epi16(r, g));
+		bb = _mm512_permutexvar_epi64(_mm512_setr_epi64(0, 2, 4, 6, 1, 3, 5, 7),
+					      _mm512_packus_epi16(b, zero));
+		_mm512_storeu_si512((void *)(out + 6 * i), _mm512_permutex2var_epi8(rg, vj0, bb));
+		_mm256_storeu_si256((__m256i *)(void *)(out + 6 * i + 64),
+				    _mm512_castsi512_si256(_mm512_permutex2var_epi8(rg, vj1, bb)));
+		i += 16;
+	}
+	return 2 * i;
+}
+#endif
+
+void ycc420_to_rgb(const struct img planes[3], struct img *rgb)
+{
+	int w = planes[0].width, h = planes[0].height, cw = planes[1].width, ch = planes[1].height;
+
+	for (int y = 0; y < h; y++) {
+		int j = y / 2, jn = y % 2 ? (j + 1 < ch ? j + 1 : j) : (j > 0 ? j - 1 : 0);
+		const uint8_t *yrow = planes[0].pixels + (size_t)y * planes[0].stride;
+		const uint8_t *cba = planes[1].pixels + (size_t)j * planes[1].stride;
+		const uint8_t *cbb = planes[1].pixels + (size_t)jn * planes[1].stride;
+		const uint8_t *cra = planes[2].pixels + (size_t)j * planes[2].stride;
+		const uint8_t *crb = planes[2].pixels + (size_t)jn * planes[2].stride;
+		uint8_t *out = rgb->pixels + (size_t)y * rgb->stride;
+		int x = 0;
+
+#ifdef HAVE_VBMI_PATH
+		if (simd_allowed && vbmi_ok() && cw >= 18) {
+			to_rgb_plain(yrow, cba, cbb, cra, crb, 0, 2, cw, out);
+			x = to_rgb_vbmi(yrow, cba, cbb, cra, crb, w, cw, out);
+		}
+#endif
+		to_rgb_plain(yrow, cba, cbb, cra, crb, x, w, cw, out);
+	}
+}

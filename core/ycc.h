@@ -14,7 +14,16 @@
  */
 void ycc420_from_rgb(const struct img *rgb, struct img planes[3]);
 
-/* ycc_set_simd() : 0 keeps ycc420_from_rgb() to its plain loops (tests),
+/*
+ * ycc420_to_rgb() : the inverse, into rgb (allocated by the caller, the
+ * size of planes[0]): chroma upsampled with libjpeg's "fancy" triangle
+ * filter (each output pixel 9:3:3:1 from its four nearest chroma samples,
+ * edges repeated), then JFIF's conversion, rounded and clipped as libjpeg
+ * does. AVX-512 where the CPU has it; the same bytes either way.
+ */
+void ycc420_to_rgb(const struct img planes[3], struct img *rgb);
+
+/* ycc_set_simd() : 0 keeps both to their plain loops (tests),
  * 1, the default, lets it use vectors. Not thread-safe. */
 void ycc_set_simd(int on);
 

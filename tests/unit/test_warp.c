@@ -289,6 +289,49 @@ static void test_simd_matches_plain(void **state)
 	}
 }
 
+/* Two planes under one map make what each makes alone. */
+static void test_images_share_a_map(void **state)
+{
+	struct img s[2], a[2], b[2];
+	struct mat3 r, t, m;
+	double k = 1.7;
+	uint32_t seed = 77;
+
+	(void)state;
+	mat3_rotate(&r, 23);
+	mat3_translate(&t, 3.25, -2.5);
+	mat3_mul(&m, &t, &r);
+	for (int i = 0; i < 2; i++) {
+		make(&s[i], 53, 41, 1);
+		for (int y = 0; y < 41; y++)
+			for (int x = 0; x < 53; x++)
+				s[i].pixels[(size_t)y * s[i].stride + (size_t)x] = (uint8_t)lcg(&seed);
+		assert_int_equal(img_alloc(&a[i], 47, 39, 1, NULL), 0);
+		assert_int_equal(img_alloc(&b[i], 47, 39, 1, NULL), 0);
+	}
+	for (int pass = 0; pass < 2; pass++) {
+		assert_int_equal(pass ? warp_images_map(s, a, 2, wobble, &k, WARP_REFLECT, red, NULL)
+				      : warp_images(s, a, 2, &m, WARP_REFLECT, red, NULL), 0);
+		for (int i = 0; i < 2; i++) {
+			assert_int_equal(pass ? warp_image_map(&s[i], &b[i], wobble, &k, WARP_REFLECT,
+							       red, NULL)
+					      : warp_image(&s[i], &b[i], &m, WARP_REFLECT, red, NULL), 0);
+			for (int y = 0; y < 39; y++)
+				assert_memory_equal(a[i].pixels + (size_t)y * a[i].stride,
+						    b[i].pixels + (size_t)y * b[i].stride, 47);
+		}
+	}
+	/* outputs of different sizes are refused */
+	img_release(&a[1]);
+	assert_int_equal(img_alloc(&a[1], 46, 39, 1, NULL), 0);
+	assert_int_equal(warp_images(s, a, 2, &m, WARP_REFLECT, red, NULL), -1);
+	for (int i = 0; i < 2; i++) {
+		img_release(&s[i]);
+		img_release(&a[i]);
+		img_release(&b[i]);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -298,6 +341,7 @@ int main(void)
 		cmocka_unit_test(test_half_pixel_is_bilinear),
 		cmocka_unit_test(test_matrices),
 		cmocka_unit_test(test_simd_matches_plain),
+		cmocka_unit_test(test_images_share_a_map),
 	};
 
 	return cmocka_run_group_tests_name("warp", tests, NULL, NULL);

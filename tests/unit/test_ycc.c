@@ -117,11 +117,74 @@ static void test_encodes_like_libjpeg(void **state)
 	}
 }
 
+/* planes -> RGB: the vector path's bytes equal the plain loop's, and a
+ * decoded JPEG's planes make exactly what libjpeg's own decoder makes. */
+static void test_to_rgb(void **state)
+{
+	static const int sizes[][2] = { { 1, 1 }, { 2, 2 }, { 3, 5 }, { 20, 3 }, { 21, 9 },
+					{ 33, 32 }, { 100, 77 }, { 161, 119 } };
+	struct img_decode_opts dopt;
+	uint32_t seed = 21;
+
+	(void)state;
+	img_decode_opts_init(&dopt);
+	dopt.channels = 3;
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		int w = sizes[i][0], h = sizes[i][1];
+		struct img rgb, planes[3], a, b, lib;
+		struct img_jpeg_opts jo;
+		uint8_t *jpeg;
+		size_t len, off = 0;
+
+		picture(&rgb, w, h, &seed);
+		img_jpeg_opts_init(&jo);
+		assert_int_equal(img_encode_jpeg(&rgb, &jo, &jpeg, &len, NULL), 0);
+		assert_int_equal(img_jpeg_decode_yuv420(jpeg, len, &dopt.limits, planes, NULL), 0);
+		for (int p = 1; p < 3; p++)  /* chroma of every value, too */
+			for (int y = 0; y < planes[p].height; y++)
+				for (int x = 0; x < planes[p].width; x++)
+					if (lcg(&seed) % 5 == 0)
+						planes[p].pixels[(size_t)y * planes[p].stride + (size_t)x] =
+							(uint8_t)lcg(&seed);
+		assert_int_equal(img_alloc(&a, w, h, 3, NULL), 0);
+		assert_int_equal(img_alloc(&b, w, h, 3, NULL), 0);
+		ycc_set_simd(0);
+		ycc420_to_rgb(planes, &a);
+		ycc_set_simd(1);
+		ycc420_to_rgb(planes, &b);
+		for (int y = 0; y < h; y++)
+			assert_memory_equal(a.pixels + (size_t)y * a.stride, b.pixels + (size_t)y * b.stride,
+					    (size_t)w * 3);
+		/* unaltered planes against libjpeg's decoder */
+		for (int p = 0; p < 3; p++)
+			img_release(&planes[p]);
+		assert_int_equal(img_jpeg_decode_yuv420(jpeg, len, &dopt.limits, planes, NULL), 0);
+		ycc420_to_rgb(planes, &b);
+		assert_int_equal(img_decode(jpeg, len, &dopt, &lib, NULL, NULL), 0);
+		for (int y = 0; y < h; y++)
+			for (int x = 0; x < 3 * w; x++)
+				off += b.pixels[(size_t)y * b.stride + (size_t)x] !=
+				       lib.pixels[(size_t)y * lib.stride + (size_t)x];
+		/* the same bytes, but for tiny images (libjpeg upsamples a 3x5
+		 * one differently) */
+		if (w >= 20)
+			assert_int_equal(off, 0);
+		free(jpeg);
+		for (int p = 0; p < 3; p++)
+			img_release(&planes[p]);
+		img_release(&a);
+		img_release(&b);
+		img_release(&lib);
+		img_release(&rgb);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_vector_matches_plain),
 		cmocka_unit_test(test_encodes_like_libjpeg),
+		cmocka_unit_test(test_to_rgb),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
