@@ -857,6 +857,9 @@ static void copy_permuted(const struct img *src, struct img *dst, int x0, int y0
 						row[1] = q[1];
 						row[2] = q[2];
 					}
+				} else if (ch == 1) {
+					for (const uint8_t *q = p + sx; x < dst->width; x++)
+						row[x] = q[-x];
 				} else {
 					for (; x < dst->width; x++, sx--, row += ch)
 						memcpy(row, p + (size_t)sx * (size_t)ch, (size_t)ch);
