@@ -124,6 +124,25 @@ static int lineage(const struct ag_job *j, const struct aug_plan *plan,
 	return 0;
 }
 
+/* make_parents() once per folder and thread: a class's outputs share
+ * one, and each mkdir on the way costs a path lookup. */
+static int ensure_parent(const char *path)
+{
+	static __thread char made[4096];
+	const char *slash = strrchr(path, '/');
+	size_t n = slash ? (size_t)(slash - path) : 0;
+
+	if (n && n < sizeof(made) && made[n] == '\0' && !strncmp(made, path, n))
+		return 0;
+	if (make_parents(path))
+		return -1;
+	if (n < sizeof(made)) {
+		memcpy(made, path, n);
+		made[n] = '\0';
+	}
+	return 0;
+}
+
 /* A source, decoded the ways its samples need. */
 struct source {
 	const uint8_t *buf;
@@ -279,7 +298,7 @@ static int make_sample(struct ag_job *j, struct source *src, const uint8_t hash[
 		wn_fail(&s->err, WN_ENOMEM, "out of memory");
 		goto out;
 	}
-	if (make_parents(s->disk)) {
+	if (ensure_parent(s->disk)) {
 		wn_fail(&s->err, WN_EIO, "%s: %s", s->disk, strerror(errno));
 		goto out;
 	}
