@@ -69,13 +69,16 @@ for r in $(seq "$rounds"); do
     opencv_memory "$p" >>"$tmp/m.c.$p"
   done
 done
+# ratio: the median of each round's ratio (the two tools ran back to
+# back), steadier on a shared machine than a ratio of medians
 printf '%-8s %-10s %14s %14s %7s\n' mode pipeline "winnow img/s" "OpenCV img/s" ratio
 for mode in f m; do
   for p in augmentor keras rotate; do
     per=$n
     [ "$mode" = m ] && per=$((n * 2))
     w=$(median <"$tmp/$mode.w.$p"); c=$(median <"$tmp/$mode.c.$p")
+    ratio=$(paste "$tmp/$mode.c.$p" "$tmp/$mode.w.$p" | awk '{print $1 / $2}' | median)
     printf '%-8s %-10s %14.0f %14.0f %6.2fx\n' "$([ "$mode" = f ] && echo files || echo memory)" "$p" \
-      "$(echo "$per / $w" | bc -l)" "$(echo "$per / $c" | bc -l)" "$(echo "$c / $w" | bc -l)"
+      "$(echo "$per / $w" | bc -l)" "$(echo "$per / $c" | bc -l)" "$ratio"
   done
 done
