@@ -7,7 +7,7 @@
  * they are warped as they come out of the decoder (chroma at half
  * resolution, as it is stored and will be stored again), which halves
  * the resampled bytes. Pixel steps get RGB made from the warped planes
- * (core/ycc.c, exactly as libjpeg's decoder makes it) and turned back;
+ * (core/ycc.c, as libjpeg's decoder makes it) and turned back;
  * a sample without them never leaves YCbCr. Other sources are decoded to
  * RGB. */
 #include <errno.h>
@@ -57,7 +57,7 @@ static int jpeg_step_fired(const struct aug_plan *plan)
 }
 
 /* RGB to JPEG through our own 4:2:0 conversion (core/ycc.c), which is
- * cheaper than the encoder's and rounds the same way. */
+ * cheaper than the encoder's (chroma within 1 of what it would make). */
 static int encode_jpeg(const struct img *im, int quality, uint8_t **out, size_t *len,
 		       struct wn_err *err)
 {
@@ -249,7 +249,7 @@ out:
 }
 
 /* The YCbCr way: warp the planes; pixel steps, if any, on RGB made from
- * them (exactly as libjpeg's decoder would make it) and turned back. */
+ * them (as libjpeg's decoder would make it) and turned back. */
 static int render_yuv(struct ag_job *j, struct source *src, const struct aug_plan *plan,
 		      uint8_t **data, size_t *len, struct wn_err *err)
 {

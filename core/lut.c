@@ -82,7 +82,8 @@ VBMI static void apply_vbmi(uint8_t *p, size_t n, const uint8_t t[3][256])
 				_mm512_storeu_si512((void *)(p + i + 64 * j), r);
 			}
 	}
-	apply_plain(p + i, n - i, t);  /* i is a multiple of 3 */
+	/* the tail: i is a multiple of 192, or of 64 with all tables equal */
+	apply_plain(p + i, n - i, t);
 }
 
 VBMI static void sums_avx512(const uint8_t *p, size_t n, uint64_t sums[3])

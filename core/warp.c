@@ -232,9 +232,10 @@ static inline void sample_one(const struct img *src, int32_t fx, int32_t fy, enu
 	int x0, y0;
 
 	if (fx == NOWHERE || fy == NOWHERE) {
-		/* no mode means anything there: the constant, else black */
+		/* No mode means anything there: the fill colour, whatever the
+		 * mode. (Not a fixed 0: for a JPEG's chroma planes 0 is green.) */
 		for (int c = 0; c < ch; c++)
-			out[c] = fill == WARP_CONSTANT ? fill_px[c] : 0;
+			out[c] = fill_px[c];
 		return;
 	}
 	x0 = fx >> FRAC;

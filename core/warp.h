@@ -61,7 +61,9 @@ int mat3_perspective(struct mat3 *out, const double src[8], const double dst[8])
 /*
  * warp_image() : fills dst (allocated by the caller, same channels as src)
  * by sampling src bilinearly at dst_to_src of each output pixel's centre.
- * fill_px gives the constant fill, one byte per channel. src must keep
+ * fill_px gives the constant fill, one byte per channel, and the colour of
+ * a point with no source at all (at infinity, or millions of pixels off)
+ * whatever the mode. src must keep
  * the 16 readable bytes past its last pixel that img_alloc() gives.
  * @return 0, or -1 with err set (WN_EINVAL: channel counts differ).
  */

@@ -206,4 +206,27 @@ assert n == 12
 "
 '
 
+test_expect 'points with no source take the fill colour, in YCbCr too' '
+  # A flat grey source under a strong tilt and a tenfold zoom: some output
+  # points map to infinity. Every output must stay grey (no green from
+  # chroma planes filled with 0), as the same samples made in RGB do.
+  mkdir -p flat/c
+  /usr/bin/python3 -c "
+from PIL import Image
+Image.new(\"RGB\", (96, 64), (128, 128, 128)).save(\"flat/c/grey.jpg\", quality=95, subsampling=2)
+" &&
+  printf "skew_tilt probability=1 magnitude=1\nzoom_range=[10, 10],\n" >horizon.pipeline &&
+  augment --path flat --out flatj --pipeline horizon.pipeline --samples 200 -q --db flatj.db &&
+  augment --path flat --out flatp --pipeline horizon.pipeline --samples 200 --format png -q --db flatp.db &&
+  /usr/bin/python3 -c "
+import glob
+import numpy as np
+from PIL import Image
+for f in sorted(glob.glob(\"flatj/c/*.jpg\") + glob.glob(\"flatp/c/*.png\")):
+    a = np.asarray(Image.open(f).convert(\"RGB\"), int)
+    spread = (a.max(axis=2) - a.min(axis=2)).max()
+    assert spread <= 8, (f, spread)
+"
+'
+
 test_done
