@@ -92,6 +92,11 @@ struct ag_run {
 	struct ag_job *batch;
 	size_t nbatch;
 	struct wn_err err;
+	/* the names in the folder of the last source named, sorted: what
+	 * the stem check looks in (one directory read per folder) */
+	char *names_dir;
+	char **names;
+	size_t nnames;
 
 	/* counts */
 	uint64_t sources, made, unchanged, failed_sources, failed_outputs;

@@ -1,6 +1,7 @@
 /* The augment run: count each class, stream the walk in batches, name
  * each source's samples and skip the ones already made, hand the rest to
  * the pool, and record every output with its lineage. */
+#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,22 +108,86 @@ static void free_job(struct ag_job *j)
 	memset(j, 0, sizeof(*j));
 }
 
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void drop_names(struct ag_run *r)
+{
+	for (size_t i = 0; i < r->nnames; i++)
+		free(r->names[i]);
+	free(r->names);
+	free(r->names_dir);
+	r->names = NULL;
+	r->names_dir = NULL;
+	r->nnames = 0;
+}
+
+/* Reads folder dir's names into r->names, sorted. @return 0, or -1 (the
+ * caller then asks the file system name by name). */
+static int load_names(struct ag_run *r, const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e = NULL;
+	size_t alloc = 0;
+
+	drop_names(r);
+	if (!d)
+		return -1;
+	r->names_dir = strdup(dir);
+	while (r->names_dir && (e = readdir(d))) {
+		if (r->nnames == alloc) {
+			char **v = realloc(r->names, (alloc = alloc ? 2 * alloc : 64) * sizeof(*v));
+
+			if (!v)
+				break;
+			r->names = v;
+		}
+		if (!(r->names[r->nnames] = strdup(e->d_name)))
+			break;
+		r->nnames++;
+	}
+	closedir(d);
+	if (!r->names_dir || e) {  /* out of memory on the way */
+		drop_names(r);
+		return -1;
+	}
+	qsort(r->names, r->nnames, sizeof(*r->names), cmp_name);
+	return 0;
+}
+
 /* Whether another file beside the source shares its stem (a.jpg and
  * a.png): then each takes its whole name as the stem (a.jpg_0.jpg), so
- * names never depend on which one is met first. */
-static int stem_shared(const char *disk, size_t dot)
+ * names never depend on which one is met first. disk[0, dot] is the path
+ * up to the extension's dot. The folder's names are read once. */
+static int stem_shared(struct ag_run *r, const char *disk, size_t dot)
 {
 	static const char *const exts[] = { "jpg", "jpeg", "png", "gif", "webp", "JPG", "JPEG",
 					    "PNG", "GIF", "WEBP", "jpe", "bmp" };
+	const char *slash = strrchr(disk, '/');
+	size_t dlen = slash ? (size_t)(slash - disk) : 0;
 	struct strbuf p = STRBUF_INIT;
 	struct stat st;
-	int shared = 0;
+	int shared = 0, listed;
 
+	/* the folder: "." for a bare name, "/" for one in the root */
+	if (slash ? strbuf_add(&p, disk, dlen ? dlen : 1) : strbuf_addch(&p, '.'))
+		return 0;
+	listed = r->names_dir && !strcmp(r->names_dir, p.buf) ? 1 : !load_names(r, p.buf);
 	for (size_t i = 0; i < sizeof(exts) / sizeof(exts[0]) && !shared; i++) {
 		strbuf_reset(&p);
 		if (strbuf_add(&p, disk, dot + 1) || strbuf_addstr(&p, exts[i]))
 			break;
-		shared = strcmp(p.buf, disk) && !lstat(p.buf, &st);
+		if (!strcmp(p.buf, disk))
+			continue;
+		if (listed) {
+			const char *base = p.buf + (slash ? dlen + 1 : 0);
+
+			shared = bsearch(&base, r->names, r->nnames, sizeof(*r->names), cmp_name) != NULL;
+		} else {
+			shared = !lstat(p.buf, &st);
+		}
 	}
 	strbuf_release(&p);
 	return shared;
@@ -143,7 +208,7 @@ static int name_sample(struct ag_run *r, struct ag_job *j, const char *rel, uint
 	int ret = -1, found;
 	size_t stem = dot && dot > base ? (size_t)(dot - rel) : strlen(rel);
 
-	if (dot && dot > base && stem_shared(j->src_disk, strlen(j->src_disk) - strlen(dot)))
+	if (dot && dot > base && stem_shared(r, j->src_disk, strlen(j->src_disk) - strlen(dot)))
 		stem = strlen(rel);
 	if (strbuf_add(&out, rel, stem) ||
 	    strbuf_addf(&out, "_%u.%s", k, ag_extension(r->o.format)) ||
@@ -355,11 +420,13 @@ int ag_run(struct ag_run *r, struct wn_err *err)
 	}
 	pool_free(r->pool);
 	free(r->batch);
+	drop_names(r);
 	return 0;
 fail:
 	for (size_t i = 0; r->batch && i < r->nbatch; i++)
 		free_job(&r->batch[i]);
 	pool_free(r->pool);
 	free(r->batch);
+	drop_names(r);
 	return -1;
 }
