@@ -600,6 +600,84 @@ AVX512 static void sample_row_grey_avx512(const struct img *src, const int32_t *
 		sample_row_grey_avx2(src, fx + x, fy + x, width - x, fill, fill_px, row + x);
 }
 
+/* Row pairs: row y of a pair image holds source rows y and y + 1
+ * interleaved (s[y][0] s[y+1][0] s[y][1] s[y+1][1] ...), so that a
+ * one-channel pixel's four taps are four bytes in a row: one gather
+ * instead of two. */
+static const uint8_t pair_lo[64] __attribute__((aligned(64))) = {
+#define PAIR(i) (i), 64 + (i)
+	PAIR(0), PAIR(1), PAIR(2), PAIR(3), PAIR(4), PAIR(5), PAIR(6), PAIR(7),
+	PAIR(8), PAIR(9), PAIR(10), PAIR(11), PAIR(12), PAIR(13), PAIR(14), PAIR(15),
+	PAIR(16), PAIR(17), PAIR(18), PAIR(19), PAIR(20), PAIR(21), PAIR(22), PAIR(23),
+	PAIR(24), PAIR(25), PAIR(26), PAIR(27), PAIR(28), PAIR(29), PAIR(30), PAIR(31)
+};
+static const uint8_t pair_hi[64] __attribute__((aligned(64))) = {
+	PAIR(32), PAIR(33), PAIR(34), PAIR(35), PAIR(36), PAIR(37), PAIR(38), PAIR(39),
+	PAIR(40), PAIR(41), PAIR(42), PAIR(43), PAIR(44), PAIR(45), PAIR(46), PAIR(47),
+	PAIR(48), PAIR(49), PAIR(50), PAIR(51), PAIR(52), PAIR(53), PAIR(54), PAIR(55),
+	PAIR(56), PAIR(57), PAIR(58), PAIR(59), PAIR(60), PAIR(61), PAIR(62), PAIR(63)
+#undef PAIR
+};
+
+AVX512 static void make_pairs_avx512(const struct img *src, uint8_t *dst, size_t dstride)
+{
+	const __m512i lo = _mm512_load_si512((const void *)pair_lo);
+	const __m512i hi = _mm512_load_si512((const void *)pair_hi);
+
+	for (int y = 0; y + 1 < src->height; y++) {
+		const uint8_t *a = src->pixels + (size_t)y * src->stride, *b = a + src->stride;
+		uint8_t *d = dst + (size_t)y * dstride;
+		int x = 0;
+
+		for (; x + 64 <= src->width; x += 64) {
+			__m512i va = _mm512_loadu_si512((const void *)(a + x));
+			__m512i vb = _mm512_loadu_si512((const void *)(b + x));
+
+			_mm512_storeu_si512((void *)(d + 2 * x), _mm512_permutex2var_epi8(va, lo, vb));
+			_mm512_storeu_si512((void *)(d + 2 * x + 64), _mm512_permutex2var_epi8(va, hi, vb));
+		}
+		for (; x < src->width; x++) {
+			d[2 * x] = a[x];
+			d[2 * x + 1] = b[x];
+		}
+	}
+}
+
+/* sample_row_grey_avx512() with the row pairs: the gathered bytes are
+ * (top left, bottom left, top right, bottom right); pmaddubsw weighs them
+ * down, pmaddwd across, which sums the same products. */
+AVX512 static void sample_row_pairs_avx512(const struct img *src, const uint8_t *pairs,
+					   size_t pstride, const int32_t *fx, const int32_t *fy,
+					   int width, enum warp_fill fill, const uint8_t *fill_px,
+					   uint8_t *row)
+{
+	const __m512i stride = _mm512_set1_epi32((int)pstride);
+	const __m512i round = _mm512_set1_epi32((int)ROUND), one = _mm512_set1_epi32(ONE);
+	const int nearest = fill == WARP_NEAREST && src->width >= 2 && src->height >= 2;
+	int x = 0;
+
+	for (; x + 16 <= width; x += 16) {
+		__m512i x0, y0, ax, ay, off, v, wx, wy, r;
+
+		if (!positions16(src, fx + x, fy + x, nearest, &x0, &y0, &ax, &ay)) {
+			for (int k = 0; k < 16; k++)
+				sample_one(src, fx[x + k], fy[x + k], fill, fill_px, row + x + k);
+			continue;
+		}
+		off = _mm512_add_epi32(_mm512_mullo_epi32(y0, stride), _mm512_add_epi32(x0, x0));
+		v = _mm512_i32gather_epi32(off, (const void *)pairs, 1);
+		/* (ONE - ay, ay) byte pairs; (ONE - ax, ax) word pairs */
+		wy = _mm512_or_si512(_mm512_sub_epi32(one, ay), _mm512_slli_epi32(ay, 8));
+		wy = _mm512_or_si512(wy, _mm512_slli_epi32(wy, 16));
+		wx = _mm512_or_si512(_mm512_sub_epi32(one, ax), _mm512_slli_epi32(ax, 16));
+		r = _mm512_madd_epi16(_mm512_maddubs_epi16(v, wy), wx);
+		r = _mm512_srli_epi32(_mm512_add_epi32(r, round), 2 * FRAC);
+		_mm_storeu_si128((__m128i *)(void *)(row + x), _mm512_cvtepi32_epi8(r));
+	}
+	if (x < width)
+		sample_row_grey_avx2(src, fx + x, fy + x, width - x, fill, fill_px, row + x);
+}
+
 static int avx512_ok(void)
 {
 	static int ok = -1;
@@ -702,10 +780,42 @@ static int projective_avx2(const double *m, double X0, double Y0, double W0, int
 }
 #endif
 
-static void sample_row(const struct img *src, const int32_t *fx, const int32_t *fy, int width,
+/* One source and, for one channel with AVX-512, its row pairs. */
+struct source {
+	const struct img *im;
+	uint8_t *pairs;   /* owned; NULL when not made */
+	size_t pstride;
+};
+
+/* Makes s's row pairs where the pair kernel will run. A failed
+ * allocation only means the kernel without them. */
+static void source_init(struct source *s, const struct img *im)
+{
+	s->im = im;
+	s->pairs = NULL;
+	s->pstride = 0;
+#ifdef HAVE_AVX2_PATH
+	if (simd_allowed >= 2 && avx512_ok() && im->channels == 1 && im->height >= 2 &&
+	    im->width >= 2) {
+		s->pstride = 2 * (size_t)im->width;
+		/* the gather reads up to 4 bytes from the last pair's pixel */
+		s->pairs = malloc(s->pstride * (size_t)(im->height - 1) + 16);
+		if (s->pairs)
+			make_pairs_avx512(im, s->pairs, s->pstride);
+	}
+#endif
+}
+
+static void sample_row(const struct source *s, const int32_t *fx, const int32_t *fy, int width,
 		       enum warp_fill fill, const uint8_t *fill_px, uint8_t *row)
 {
+	const struct img *src = s->im;
+
 #ifdef HAVE_AVX2_PATH
+	if (s->pairs) {
+		sample_row_pairs_avx512(src, s->pairs, s->pstride, fx, fy, width, fill, fill_px, row);
+		return;
+	}
 	if (simd_allowed >= 2 && avx512_ok() && src->channels == 3) {
 		sample_row_rgb_avx512(src, fx, fy, width, fill, fill_px, row);
 		return;
@@ -903,6 +1013,7 @@ int warp_images(const struct img *src, struct img *dst, size_t n, const struct m
 	int px0, py0, dxx, dxy, dyx, dyy;
 	const double *m = dst_to_src->m;
 	int affine = m[6] == 0 && m[7] == 0 && m[8] == 1, w = n ? dst[0].width : 0;
+	struct source *srcs;
 	int32_t *fx, *fy;
 
 	if (check_images(src, dst, n, err))
@@ -916,19 +1027,24 @@ int warp_images(const struct img *src, struct img *dst, size_t n, const struct m
 			copy_permuted(&src[i], &dst[i], px0, py0, dxx, dxy, dyx, dyy, fill, fill_px);
 		return 0;
 	}
-	fx = malloc(2 * (size_t)(w > 0 ? w : 1) * sizeof(*fx));
+	fx = malloc(2 * (size_t)(w > 0 ? w : 1) * sizeof(*fx) + n * sizeof(struct source));
 	if (!fx)
 		return wn_fail(err, WN_ENOMEM, "out of memory");
 	fy = fx + w;
+	srcs = (struct source *)(void *)(fy + (w > 0 ? w : 1));
+	for (size_t i = 0; i < n; i++)
+		source_init(&srcs[i], &src[i]);
 	for (int y = 0; y < dst[0].height; y++) {
 		if (affine)
 			affine_row(m, y, w, fx, fy);
 		else
 			projective_row(m, y, w, fx, fy);
 		for (size_t i = 0; i < n; i++)
-			sample_row(&src[i], fx, fy, w, fill, fill_px,
+			sample_row(&srcs[i], fx, fy, w, fill, fill_px,
 				   dst[i].pixels + (size_t)y * dst[i].stride);
 	}
+	for (size_t i = 0; i < n; i++)
+		free(srcs[i].pairs);
 	free(fx);
 	return 0;
 }
@@ -942,6 +1058,7 @@ int warp_image(const struct img *src, struct img *dst, const struct mat3 *dst_to
 int warp_images_map(const struct img *src, struct img *dst, size_t n, warp_map_fn *map,
 		    void *ctx, enum warp_fill fill, const uint8_t fill_px[4], struct wn_err *err)
 {
+	struct source *srcs;
 	double *sx, *sy;
 	int32_t *fx, *fy;
 	int w;
@@ -951,20 +1068,25 @@ int warp_images_map(const struct img *src, struct img *dst, size_t n, warp_map_f
 	if (!n)
 		return 0;
 	w = dst[0].width > 0 ? dst[0].width : 1;
-	sx = malloc(2 * (size_t)w * (sizeof(*sx) + sizeof(*fx)));
+	sx = malloc(2 * (size_t)w * (sizeof(*sx) + sizeof(*fx)) + n * sizeof(struct source));
 	if (!sx)
 		return wn_fail(err, WN_ENOMEM, "out of memory");
 	sy = sx + w;
 	fx = (int32_t *)(sy + w);
 	fy = fx + w;
+	srcs = (struct source *)(void *)(fy + w);
+	for (size_t i = 0; i < n; i++)
+		source_init(&srcs[i], &src[i]);
 	for (int y = 0; y < dst[0].height; y++) {
 		map(ctx, y, dst[0].width, sx, sy);
 		to_fixed_row(sx, dst[0].width, fx);
 		to_fixed_row(sy, dst[0].width, fy);
 		for (size_t i = 0; i < n; i++)
-			sample_row(&src[i], fx, fy, dst[0].width, fill, fill_px,
+			sample_row(&srcs[i], fx, fy, dst[0].width, fill, fill_px,
 				   dst[i].pixels + (size_t)y * dst[i].stride);
 	}
+	for (size_t i = 0; i < n; i++)
+		free(srcs[i].pairs);
 	free(sx);
 	return 0;
 }
