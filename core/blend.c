@@ -1,16 +1,10 @@
 /* blend_grey_rgb(), plain and AVX-512 VBMI. */
 #include "blend.h"
+#include "cpu.h"
 #include "luma.h"
 
 /* g << 16 + k (c - g) + 32768 stays inside 32 bits */
 #define BLEND_SIMD_MAX_K 8000000
-
-static int simd_allowed = 1;
-
-void blend_set_simd(int on)
-{
-	simd_allowed = on;
-}
 
 static void blend_plain(uint8_t *p, size_t npix, int32_t k)
 {
@@ -88,20 +82,12 @@ VBMI static void blend_vbmi(uint8_t *p, size_t npix, int32_t k)
 	blend_plain(p, npix - i, k);
 }
 
-static int vbmi_ok(void)
-{
-	static int ok = -1;
-
-	if (ok < 0)
-		ok = __builtin_cpu_supports("avx512vbmi") && __builtin_cpu_supports("avx512bw") ? 1 : 0;
-	return ok;
-}
 #endif
 
 void blend_grey_rgb(uint8_t *p, size_t npix, int32_t k)
 {
 #ifdef HAVE_VBMI_PATH
-	if (simd_allowed && vbmi_ok() && k >= -BLEND_SIMD_MAX_K && k <= BLEND_SIMD_MAX_K) {
+	if (cpu_level() >= CPU_AVX512 && k >= -BLEND_SIMD_MAX_K && k <= BLEND_SIMD_MAX_K) {
 		blend_vbmi(p, npix, k);
 		return;
 	}

@@ -9,14 +9,10 @@
 /*
  * blend_grey_rgb() : for npix RGB pixels in place, c = g + k (c - g) / 65536,
  * rounded and clipped to 0..255, g the pixel's luma601(). k is the factor
- * in 16.16 fixed point. AVX-512 (VBMI) sixteen pixels at a time where the
- * CPU has it and |k| <= 8e6 (a factor up to 122), which keeps the sums in
+ * in 16.16 fixed point. AVX-512 (VBMI) sixteen pixels at a time where
+ * cpu_level() allows it and |k| <= 8e6 (a factor up to 122), which keeps the sums in
  * 32 bits; the same bytes either way.
  */
 void blend_grey_rgb(uint8_t *p, size_t npix, int32_t k);
-
-/* blend_set_simd() : 0 keeps blend_grey_rgb() to its plain loop (tests),
- * 1, the default, lets it use vectors. Not thread-safe. */
-void blend_set_simd(int on);
 
 #endif

@@ -1,14 +1,8 @@
 /* Byte lookups over RGB, plain and AVX-512 VBMI. */
 #include <string.h>
 
+#include "cpu.h"
 #include "lut.h"
-
-static int simd_allowed = 1;
-
-void lut_set_simd(int on)
-{
-	simd_allowed = on;
-}
 
 static void apply_plain(uint8_t *p, size_t n, const uint8_t t[3][256])
 {
@@ -109,14 +103,6 @@ VBMI static void sums_avx512(const uint8_t *p, size_t n, uint64_t sums[3])
 		sums[c] += p[i];
 }
 
-static int vbmi_ok(void)
-{
-	static int ok = -1;
-
-	if (ok < 0)
-		ok = __builtin_cpu_supports("avx512vbmi") && __builtin_cpu_supports("avx512bw") ? 1 : 0;
-	return ok;
-}
 #endif
 
 void lut_sums_rgb(const uint8_t *p, size_t n, uint64_t sums[3])
@@ -124,7 +110,7 @@ void lut_sums_rgb(const uint8_t *p, size_t n, uint64_t sums[3])
 	size_t i = 0;
 
 #ifdef HAVE_VBMI_PATH
-	if (simd_allowed && vbmi_ok()) {
+	if (cpu_level() >= CPU_AVX512) {
 		sums_avx512(p, n, sums);
 		return;
 	}
@@ -136,7 +122,7 @@ void lut_sums_rgb(const uint8_t *p, size_t n, uint64_t sums[3])
 void lut_apply_rgb(uint8_t *p, size_t n, const uint8_t t[3][256])
 {
 #ifdef HAVE_VBMI_PATH
-	if (simd_allowed && vbmi_ok()) {
+	if (cpu_level() >= CPU_AVX512) {
 		apply_vbmi(p, n, t);
 		return;
 	}

@@ -8,8 +8,8 @@
 
 /*
  * lut_apply_rgb() : maps n bytes of RGB pixels in place, byte i through
- * t[i % 3] (so p starts at a pixel). Vector code where the CPU has
- * AVX-512 VBMI (a 256-entry lookup is two vpermi2b and a blend), else
+ * t[i % 3] (so p starts at a pixel). Vector code where cpu_level()
+ * allows AVX-512 (VBMI) (a 256-entry lookup is two vpermi2b and a blend), else
  * one byte at a time; both give the same bytes.
  */
 void lut_apply_rgb(uint8_t *p, size_t n, const uint8_t t[3][256]);
@@ -19,9 +19,5 @@ void lut_apply_rgb(uint8_t *p, size_t n, const uint8_t t[3][256]);
  * (p starts at a pixel) to sums[0..2]. AVX-512 where the CPU has it.
  */
 void lut_sums_rgb(const uint8_t *p, size_t n, uint64_t sums[3]);
-
-/* lut_set_simd() : 0 keeps lut_apply_rgb() and lut_sums_rgb() to plain loops (tests and
- * benchmarks), 1 (the default) lets it use vectors. Not thread-safe. */
-void lut_set_simd(int on);
 
 #endif

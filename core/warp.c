@@ -4,6 +4,7 @@
 #include <string.h>
 
 
+#include "cpu.h"
 #include "warp.h"
 
 void mat3_identity(struct mat3 *a)
@@ -277,12 +278,6 @@ static inline void sample_one(const struct img *src, int32_t fx, int32_t fy, enu
 	sample_edge(src, fx, fy, fill, fill_px, out);
 }
 
-static int simd_allowed = 2;
-
-void warp_set_simd(int on)
-{
-	simd_allowed = on;
-}
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #define HAVE_AVX2_PATH 1
@@ -678,24 +673,7 @@ AVX512 static void sample_row_pairs_avx512(const struct img *src, const uint8_t 
 		sample_row_grey_avx2(src, fx + x, fy + x, width - x, fill, fill_px, row + x);
 }
 
-static int avx512_ok(void)
-{
-	static int ok = -1;
 
-	if (ok < 0)
-		ok = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-		     __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vbmi") ? 1 : 0;
-	return ok;
-}
-
-static int avx2_ok(void)
-{
-	static int avx2 = -1;
-
-	if (avx2 < 0)
-		avx2 = __builtin_cpu_supports("avx2") ? 1 : 0;
-	return avx2;
-}
 
 /* affine_row()'s positions: 16.16 sums, shifted to FRAC bits. */
 __attribute__((target("avx2")))
@@ -795,7 +773,7 @@ static void source_init(struct source *s, const struct img *im)
 	s->pairs = NULL;
 	s->pstride = 0;
 #ifdef HAVE_AVX2_PATH
-	if (simd_allowed >= 2 && avx512_ok() && im->channels == 1 && im->height >= 2 &&
+	if (cpu_level() >= CPU_AVX512 && im->channels == 1 && im->height >= 2 &&
 	    im->width >= 2) {
 		s->pstride = 2 * (size_t)im->width;
 		/* the gather reads up to 4 bytes from the last pair's pixel */
@@ -816,19 +794,19 @@ static void sample_row(const struct source *s, const int32_t *fx, const int32_t 
 		sample_row_pairs_avx512(src, s->pairs, s->pstride, fx, fy, width, fill, fill_px, row);
 		return;
 	}
-	if (simd_allowed >= 2 && avx512_ok() && src->channels == 3) {
+	if (cpu_level() >= CPU_AVX512 && src->channels == 3) {
 		sample_row_rgb_avx512(src, fx, fy, width, fill, fill_px, row);
 		return;
 	}
-	if (simd_allowed >= 2 && avx512_ok() && src->channels == 1) {
+	if (cpu_level() >= CPU_AVX512 && src->channels == 1) {
 		sample_row_grey_avx512(src, fx, fy, width, fill, fill_px, row);
 		return;
 	}
-	if (simd_allowed && avx2_ok() && src->channels == 3) {
+	if (cpu_level() >= CPU_AVX2 && src->channels == 3) {
 		sample_row_rgb_avx2(src, fx, fy, width, fill, fill_px, row);
 		return;
 	}
-	if (simd_allowed && avx2_ok() && src->channels == 1) {
+	if (cpu_level() >= CPU_AVX2 && src->channels == 1) {
 		sample_row_grey_avx2(src, fx, fy, width, fill, fill_px, row);
 		return;
 	}
@@ -853,7 +831,7 @@ static void affine_row(const double *m, int y, int width, int32_t *fx, int32_t *
 #ifdef HAVE_AVX2_PATH
 		/* the same sums in 32 bits, eight at a time, when no value of
 		 * the row can overflow them */
-		if (simd_allowed && avx2_ok() && fabs(x0) < 8192 && fabs(x1) < 8192 &&
+		if (cpu_level() >= CPU_AVX2 && fabs(x0) < 8192 && fabs(x1) < 8192 &&
 		    fabs(y0) < 8192 && fabs(y1) < 8192 && llabs(DX) < (1 << 28) && llabs(DY) < (1 << 28)) {
 			affine_row_avx2((int32_t)X, (int32_t)Y, (int32_t)DX, (int32_t)DY, width, fx, fy);
 			return;
@@ -879,7 +857,7 @@ static void to_fixed_row(const double *v, int n, int32_t *out)
 	int x = 0;
 
 #ifdef HAVE_AVX2_PATH
-	if (simd_allowed && avx2_ok())
+	if (cpu_level() >= CPU_AVX2)
 		x = to_fixed_avx2(v, n, out);
 #endif
 	for (; x < n; x++)
@@ -897,7 +875,7 @@ static void projective_row(const double *m, int y, int width, int32_t *fx, int32
 	int x = 0;
 
 #ifdef HAVE_AVX2_PATH
-	if (simd_allowed && avx2_ok())
+	if (cpu_level() >= CPU_AVX2)
 		x = projective_avx2(m, X0, Y0, W0, width, fx, fy);
 #endif
 	for (; x < width; x++) {
@@ -1020,7 +998,7 @@ int warp_images(const struct img *src, struct img *dst, size_t n, const struct m
 		return -1;
 	if (!n)
 		return 0;
-	if (simd_allowed && permutation(m, &px0, &py0, &dxx, &dxy, &dyx, &dyy) &&
+	if (cpu_cap() > CPU_PLAIN && permutation(m, &px0, &py0, &dxx, &dxy, &dyx, &dyy) &&
 	    fabs((double)px0) + dst[0].width + dst[0].height < 1e8 &&
 	    fabs((double)py0) + dst[0].width + dst[0].height < 1e8) {
 		for (size_t i = 0; i < n; i++)

@@ -70,12 +70,10 @@ int mat3_perspective(struct mat3 *out, const double src[8], const double dst[8])
 int warp_image(const struct img *src, struct img *dst, const struct mat3 *dst_to_src,
 	       enum warp_fill fill, const uint8_t fill_px[4], struct wn_err *err);
 
-/* warp_set_simd() : 0 makes the warps use their plain C taps only (for
- * tests and benchmarks: all give the same bytes); 1 lets them use AVX2
- * where the CPU has it, and copy pixels outright when the map takes pixel
- * centres to pixel centres (flips, quarter turns, whole-pixel shifts);
- * 2, the default, also AVX-512. Not thread-safe; set it first. */
-void warp_set_simd(int on);
+/* The warps use AVX2 or AVX-512 as cpu_level() allows (core/cpu.h), and
+ * copy pixels outright when the map takes pixel centres to pixel centres
+ * (flips, quarter turns, whole-pixel shifts) unless cpu_set_simd() capped
+ * them to CPU_PLAIN; every way gives the same bytes. */
 
 /* Where the pixel centres of output row y sample the source: fills sx[]
  * and sy[] (width each); infinity for a point that has no source. */

@@ -1,13 +1,7 @@
 /* ycc420_from_rgb(), plain and AVX-512 VBMI. */
+#include "cpu.h"
 #include "luma.h"
 #include "ycc.h"
-
-static int simd_allowed = 1;
-
-void ycc_set_simd(int on)
-{
-	simd_allowed = on;
-}
 
 /* Cb and Cr from the sums of four pixels (0..1020 each): JFIF's weights
  * in 16.16, divided by 4 more, rounded half down as libjpeg does. */
@@ -98,15 +92,6 @@ VBMI static int rows_vbmi(const uint8_t *a, const uint8_t *b, int w, uint8_t *ya
 	return x;
 }
 
-static int vbmi_ok(void)
-{
-	static int ok = -1;
-
-	if (ok < 0)
-		ok = __builtin_cpu_supports("avx512vbmi") && __builtin_cpu_supports("avx512bw") &&
-		     __builtin_cpu_supports("avx512vl") ? 1 : 0;
-	return ok;
-}
 #endif
 
 void ycc420_from_rgb(const struct img *rgb, struct img planes[3])
@@ -123,7 +108,7 @@ void ycc420_from_rgb(const struct img *rgb, struct img planes[3])
 		int x = 0;
 
 #ifdef HAVE_VBMI_PATH
-		if (simd_allowed && vbmi_ok())
+		if (cpu_level() >= CPU_AVX512)
 			x = rows_vbmi(a, b, w, ya, yb, cb, cr);
 #endif
 		rows_plain(a, b, x, w, ya, yb, cb, cr);
@@ -287,7 +272,7 @@ void ycc420_to_rgb(const struct img planes[3], struct img *rgb)
 		int x = 0;
 
 #ifdef HAVE_VBMI_PATH
-		if (simd_allowed && vbmi_ok() && cw >= 18) {
+		if (cpu_level() >= CPU_AVX512 && cw >= 18) {
 			to_rgb_plain(yrow, cba, cbb, cra, crb, 0, 2, cw, out);
 			x = to_rgb_vbmi(yrow, cba, cbb, cra, crb, w, cw, out);
 		}

@@ -27,8 +27,4 @@ void ycc420_from_rgb(const struct img *rgb, struct img planes[3]);
  */
 void ycc420_to_rgb(const struct img planes[3], struct img *rgb);
 
-/* ycc_set_simd() : 0 keeps both to their plain loops (tests),
- * 1, the default, lets it use vectors. Not thread-safe. */
-void ycc_set_simd(int on);
-
 #endif

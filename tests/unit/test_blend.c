@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include "core/cpu.h"
 #include "core/blend.h"
 #include "core/luma.h"
 
@@ -35,9 +36,9 @@ static void test_vector_matches_plain(void **state)
 				orig[i] = (uint8_t)lcg(&seed);
 			memcpy(a, orig, 3 * n);
 			memcpy(b, orig, 3 * n);
-			blend_set_simd(0);
+			cpu_set_simd(CPU_PLAIN);
 			blend_grey_rgb(a, n, ks[q]);
-			blend_set_simd(1);
+			cpu_set_simd(CPU_AVX512);
 			blend_grey_rgb(b, n, ks[q]);
 			for (size_t i = 0; i < n; i++) {
 				const uint8_t *o = orig + 3 * i;

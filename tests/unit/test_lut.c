@@ -8,6 +8,7 @@
 
 #include <cmocka.h>
 
+#include "core/cpu.h"
 #include "core/lut.h"
 
 static uint32_t lcg(uint32_t *s)
@@ -40,9 +41,9 @@ static void test_vector_matches_plain(void **state)
 				orig[i] = (uint8_t)lcg(&seed);
 			memcpy(a, orig, n);
 			memcpy(b, orig, n);
-			lut_set_simd(0);
+			cpu_set_simd(CPU_PLAIN);
 			lut_apply_rgb(a, n, (const uint8_t (*)[256])t);
-			lut_set_simd(1);
+			cpu_set_simd(CPU_AVX512);
 			lut_apply_rgb(b, n, (const uint8_t (*)[256])t);
 			for (size_t i = 0; i < n; i++)
 				assert_int_equal(a[i], t[i % 3][orig[i]]);
@@ -72,13 +73,13 @@ static void test_sums(void **state)
 			want[i % 3] += p[i];
 		}
 		for (int simd = 0; simd < 2; simd++) {
-			lut_set_simd(simd);
+			cpu_set_simd(simd ? CPU_AVX512 : CPU_PLAIN);
 			lut_sums_rgb(p, n, got[simd]);
 			for (int c = 0; c < 3; c++)
 				assert_int_equal(got[simd][c], want[c]);
 		}
 	}
-	lut_set_simd(1);
+	cpu_set_simd(CPU_AVX512);
 	free(p);
 }
 

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "core/cpu.h"
 #include "core/warp.h"
 
 static const uint8_t red[4] = { 200, 10, 20, 255 };
@@ -264,18 +265,18 @@ static void test_simd_matches_plain(void **state)
 			}
 			assert_int_equal(img_alloc(&a, dw, dh, ch, NULL), 0);
 			assert_int_equal(img_alloc(&b, dw, dh, ch, NULL), 0);
-			for (int level = 1; level <= 2; level++) {  /* AVX2, AVX-512 */
-				warp_set_simd(0);
+			for (int level = CPU_AVX2; level <= CPU_AVX512; level++) {
+				cpu_set_simd(CPU_PLAIN);
 				assert_int_equal(warp_image(&s, &a, &m, fill, red, NULL), 0);
-				warp_set_simd(level);
+				cpu_set_simd(level);
 				assert_int_equal(warp_image(&s, &b, &m, fill, red, NULL), 0);
 				for (int y = 0; y < dh; y++)
 					assert_memory_equal(a.pixels + (size_t)y * a.stride,
 							    b.pixels + (size_t)y * b.stride,
 							    (size_t)dw * ch);
-				warp_set_simd(0);
+				cpu_set_simd(CPU_PLAIN);
 				assert_int_equal(warp_image_map(&s, &a, wobble, &k, fill, red, NULL), 0);
-				warp_set_simd(level);
+				cpu_set_simd(level);
 				assert_int_equal(warp_image_map(&s, &b, wobble, &k, fill, red, NULL), 0);
 				for (int y = 0; y < dh; y++)
 					assert_memory_equal(a.pixels + (size_t)y * a.stride,

@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include "core/cpu.h"
 #include "core/img.h"
 #include "core/luma.h"
 #include "core/ycc.h"
@@ -47,9 +48,9 @@ static void test_vector_matches_plain(void **state)
 				rgb.pixels[k] = (uint8_t)lcg(&seed);
 		assert_int_equal(img_yuv420_alloc(a, w, h, NULL), 0);
 		assert_int_equal(img_yuv420_alloc(b, w, h, NULL), 0);
-		ycc_set_simd(0);
+		cpu_set_simd(CPU_PLAIN);
 		ycc420_from_rgb(&rgb, a);
-		ycc_set_simd(1);
+		cpu_set_simd(CPU_AVX512);
 		ycc420_from_rgb(&rgb, b);
 		for (int p = 0; p < 3; p++)
 			for (int y = 0; y < a[p].height; y++)
@@ -148,9 +149,9 @@ static void test_to_rgb(void **state)
 							(uint8_t)lcg(&seed);
 		assert_int_equal(img_alloc(&a, w, h, 3, NULL), 0);
 		assert_int_equal(img_alloc(&b, w, h, 3, NULL), 0);
-		ycc_set_simd(0);
+		cpu_set_simd(CPU_PLAIN);
 		ycc420_to_rgb(planes, &a);
-		ycc_set_simd(1);
+		cpu_set_simd(CPU_AVX512);
 		ycc420_to_rgb(planes, &b);
 		for (int y = 0; y < h; y++)
 			assert_memory_equal(a.pixels + (size_t)y * a.stride, b.pixels + (size_t)y * b.stride,
