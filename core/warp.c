@@ -297,6 +297,39 @@ static inline void clamp(__m256i *x0, __m256i *ax, __m256i n1)
 			      _mm256_and_si256(high, _mm256_set1_epi32(ONE)));
 }
 
+/* Eight pixels' positions: which are interior, and for nearest fill the
+ * clamped taps (a tap off the left or top takes the first pixel whole,
+ * weight 0 on the next; off the right or bottom the last, all the weight
+ * on it, exactly as edge() makes the taps). @return 0 when the eight must
+ * take the plain taps. */
+__attribute__((target("avx2")))
+static inline int positions8(const struct img *src, const int32_t *fx, const int32_t *fy,
+			     int nearest, __m256i *x0, __m256i *y0, __m256i *ax, __m256i *ay)
+{
+	const __m256i w1 = _mm256_set1_epi32(src->width - 1), h1 = _mm256_set1_epi32(src->height - 1);
+	const __m256i neg = _mm256_set1_epi32(-1), mask = _mm256_set1_epi32(ONE - 1);
+	__m256i vx = _mm256_loadu_si256((const __m256i *)(const void *)fx);
+	__m256i vy = _mm256_loadu_si256((const __m256i *)(const void *)fy);
+	__m256i in, nowhere;
+
+	*x0 = _mm256_srai_epi32(vx, FRAC);
+	*y0 = _mm256_srai_epi32(vy, FRAC);
+	*ax = _mm256_and_si256(vx, mask);
+	*ay = _mm256_and_si256(vy, mask);
+	in = _mm256_and_si256(
+		_mm256_and_si256(_mm256_cmpgt_epi32(*x0, neg), _mm256_cmpgt_epi32(w1, *x0)),
+		_mm256_and_si256(_mm256_cmpgt_epi32(*y0, neg), _mm256_cmpgt_epi32(h1, *y0)));
+	if (_mm256_movemask_epi8(in) == -1)
+		return 1;
+	nowhere = _mm256_or_si256(_mm256_cmpeq_epi32(vx, _mm256_set1_epi32(NOWHERE)),
+				  _mm256_cmpeq_epi32(vy, _mm256_set1_epi32(NOWHERE)));
+	if (!nearest || _mm256_movemask_epi8(nowhere))
+		return 0;
+	clamp(x0, ax, w1);
+	clamp(y0, ay, h1);
+	return 1;
+}
+
 /* RGB rows eight pixels at a time where all eight are interior (or
  * clamped, for nearest fill): the four taps of the eight are gathered
  * four bytes each, weighted with pmaddubsw across and pmaddwd down, and
@@ -306,8 +339,6 @@ __attribute__((target("avx2")))
 static void sample_row_rgb_avx2(const struct img *src, const int32_t *fx, const int32_t *fy,
 				int width, enum warp_fill fill, const uint8_t *fill_px, uint8_t *row)
 {
-	const __m256i w1 = _mm256_set1_epi32(src->width - 1), h1 = _mm256_set1_epi32(src->height - 1);
-	const __m256i neg = _mm256_set1_epi32(-1), mask = _mm256_set1_epi32(ONE - 1);
 	const __m256i stride = _mm256_set1_epi32((int)src->stride);
 	const __m256i round = _mm256_set1_epi32((int)ROUND);
 	const __m256i pick = _mm256_setr_epi8(0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1,
@@ -318,31 +349,13 @@ static void sample_row_rgb_avx2(const struct img *src, const int32_t *fx, const 
 	int x = 0;
 
 	for (; x + 8 <= width; x += 8) {
-		__m256i vx = _mm256_loadu_si256((const __m256i *)(const void *)(fx + x));
-		__m256i vy = _mm256_loadu_si256((const __m256i *)(const void *)(fy + x));
-		__m256i x0 = _mm256_srai_epi32(vx, FRAC), y0 = _mm256_srai_epi32(vy, FRAC);
-		__m256i in = _mm256_and_si256(
-			_mm256_and_si256(_mm256_cmpgt_epi32(x0, neg), _mm256_cmpgt_epi32(w1, x0)),
-			_mm256_and_si256(_mm256_cmpgt_epi32(y0, neg), _mm256_cmpgt_epi32(h1, y0)));
 		uint8_t *out = row + (size_t)x * 3;
-		__m256i ax = _mm256_and_si256(vx, mask), ay = _mm256_and_si256(vy, mask);
-		__m256i off, tl, tr, bl, br, wx, wy, t0, t1, b0, b1, r0, r1, r2, r3, p;
+		__m256i x0, y0, ax, ay, off, tl, tr, bl, br, wx, wy, t0, t1, b0, b1, r0, r1, r2, r3, p;
 
-		if (_mm256_movemask_epi8(in) != -1) {
-			/* Nearest fill clamps in the vector too: a tap off the
-			 * left or top takes the first pixel whole (weight 0 on
-			 * the next), off the right or bottom the last (all the
-			 * weight on it), exactly as edge() makes the taps. */
-			__m256i nowhere = _mm256_or_si256(_mm256_cmpeq_epi32(vx, _mm256_set1_epi32(NOWHERE)),
-							  _mm256_cmpeq_epi32(vy, _mm256_set1_epi32(NOWHERE)));
-
-			if (!nearest || _mm256_movemask_epi8(nowhere)) {
-				for (int k = 0; k < 8; k++)
-					sample_one(src, fx[x + k], fy[x + k], fill, fill_px, out + 3 * k);
-				continue;
-			}
-			clamp(&x0, &ax, w1);
-			clamp(&y0, &ay, h1);
+		if (!positions8(src, fx + x, fy + x, nearest, &x0, &y0, &ax, &ay)) {
+			for (int k = 0; k < 8; k++)
+				sample_one(src, fx[x + k], fy[x + k], fill, fill_px, out + 3 * k);
+			continue;
 		}
 		/* The four taps of eight pixels, four bytes each (RGB and the
 		 * next byte, unused): the reads stay inside the 16 bytes
@@ -393,8 +406,6 @@ __attribute__((target("avx2")))
 static void sample_row_grey_avx2(const struct img *src, const int32_t *fx, const int32_t *fy,
 				 int width, enum warp_fill fill, const uint8_t *fill_px, uint8_t *row)
 {
-	const __m256i w1 = _mm256_set1_epi32(src->width - 1), h1 = _mm256_set1_epi32(src->height - 1);
-	const __m256i neg = _mm256_set1_epi32(-1), mask = _mm256_set1_epi32(ONE - 1);
 	const __m256i stride = _mm256_set1_epi32((int)src->stride);
 	const __m256i round = _mm256_set1_epi32((int)ROUND), one = _mm256_set1_epi32(ONE);
 	const __m256i low8 = _mm256_setr_epi32(0, 4, 1, 1, 1, 1, 1, 1);
@@ -402,27 +413,12 @@ static void sample_row_grey_avx2(const struct img *src, const int32_t *fx, const
 	int x = 0;
 
 	for (; x + 8 <= width; x += 8) {
-		__m256i vx = _mm256_loadu_si256((const __m256i *)(const void *)(fx + x));
-		__m256i vy = _mm256_loadu_si256((const __m256i *)(const void *)(fy + x));
-		__m256i x0 = _mm256_srai_epi32(vx, FRAC), y0 = _mm256_srai_epi32(vy, FRAC);
-		__m256i in = _mm256_and_si256(
-			_mm256_and_si256(_mm256_cmpgt_epi32(x0, neg), _mm256_cmpgt_epi32(w1, x0)),
-			_mm256_and_si256(_mm256_cmpgt_epi32(y0, neg), _mm256_cmpgt_epi32(h1, y0)));
-		__m256i ax = _mm256_and_si256(vx, mask), ay = _mm256_and_si256(vy, mask);
-		__m256i off, t, b, wx, wy, r;
+		__m256i x0, y0, ax, ay, off, t, b, wx, wy, r;
 
-		if (_mm256_movemask_epi8(in) != -1) {
-			/* as in sample_row_rgb_avx2() */
-			__m256i nowhere = _mm256_or_si256(_mm256_cmpeq_epi32(vx, _mm256_set1_epi32(NOWHERE)),
-							  _mm256_cmpeq_epi32(vy, _mm256_set1_epi32(NOWHERE)));
-
-			if (!nearest || _mm256_movemask_epi8(nowhere)) {
-				for (int k = 0; k < 8; k++)
-					sample_one(src, fx[x + k], fy[x + k], fill, fill_px, row + x + k);
-				continue;
-			}
-			clamp(&x0, &ax, w1);
-			clamp(&y0, &ay, h1);
+		if (!positions8(src, fx + x, fy + x, nearest, &x0, &y0, &ax, &ay)) {
+			for (int k = 0; k < 8; k++)
+				sample_one(src, fx[x + k], fy[x + k], fill, fill_px, row + x + k);
+			continue;
 		}
 		off = _mm256_add_epi32(_mm256_mullo_epi32(y0, stride), x0);
 		t = _mm256_i32gather_epi32((const int *)(const void *)src->pixels, off, 1);
@@ -483,8 +479,6 @@ AVX512 static inline int positions16(const struct img *src, const int32_t *fx, c
 	return 1;
 }
 
-/* sample_row_rgb_avx2() sixteen pixels at a time: the same gathers and
- * weights in 512-bit registers (each 128-bit lane as there). */
 /* Pixel order after the packs below: lane k of the packed bytes holds
  * pixels 2k, 2k + 1, 2k + 8, 2k + 9 (four bytes each, RGB and a spare);
  * output byte 3p + c comes from byte rgb_order[3p + c]. */

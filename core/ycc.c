@@ -30,28 +30,15 @@ static void rows_plain(const uint8_t *a, const uint8_t *b, int x0, int w, uint8_
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #define HAVE_VBMI_PATH 1
-#include <immintrin.h>
 
-#define VBMI __attribute__((target("avx512f,avx512bw,avx512vl,avx512vbmi")))
+#include "rgb16.h"
 
-/* 48 bytes of 16 pixels to 16 R, 16 G, 16 B (as blend.c splits them) */
-static const uint8_t split[64] __attribute__((aligned(64))) = {
-	0, 3, 6, 9, 12, 15, 18, 21, 24, 27, 30, 33, 36, 39, 42, 45,
-	1, 4, 7, 10, 13, 16, 19, 22, 25, 28, 31, 34, 37, 40, 43, 46,
-	2, 5, 8, 11, 14, 17, 20, 23, 26, 29, 32, 35, 38, 41, 44, 47,
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-};
+#define VBMI RGB16_TARGET
 
 VBMI static inline __m128i luma16(__m512i v)
 {
-	__m512i r = _mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32(v, 0));
-	__m512i g = _mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32(v, 1));
-	__m512i b = _mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32(v, 2));
-	__m512i y = _mm512_add_epi32(_mm512_mullo_epi32(r, _mm512_set1_epi32(19595)),
-				     _mm512_mullo_epi32(g, _mm512_set1_epi32(38470)));
-
-	y = _mm512_add_epi32(y, _mm512_mullo_epi32(b, _mm512_set1_epi32(7471)));
-	return _mm512_cvtepi32_epi8(_mm512_srli_epi32(_mm512_add_epi32(y, _mm512_set1_epi32(32768)), 16));
+	return _mm512_cvtepi32_epi8(rgb16_luma(rgb16_channel(v, 0), rgb16_channel(v, 1),
+					       rgb16_channel(v, 2)));
 }
 
 /* Sums of horizontal pairs of one channel of two rows: 8 x 32 bits. */
@@ -67,14 +54,12 @@ VBMI static inline __m256i pairs(__m512i va, __m512i vb, int c)
 VBMI static int rows_vbmi(const uint8_t *a, const uint8_t *b, int w, uint8_t *ya, uint8_t *yb,
 			  uint8_t *cb, uint8_t *cr)
 {
-	const __mmask64 m48 = 0xffffffffffffull;
-	const __m512i vsplit = _mm512_load_si512((const void *)split);
 	const __m256i half = _mm256_set1_epi32((128 << 18) + (1 << 17) - 1);
 	int x = 0;
 
 	for (; x + 16 <= w; x += 16) {
-		__m512i va = _mm512_permutexvar_epi8(vsplit, _mm512_maskz_loadu_epi8(m48, a + 3 * x));
-		__m512i vb = _mm512_permutexvar_epi8(vsplit, _mm512_maskz_loadu_epi8(m48, b + 3 * x));
+		__m512i va = rgb16_load(a + 3 * x);
+		__m512i vb = rgb16_load(b + 3 * x);
 		__m256i r = pairs(va, vb, 0), g = pairs(va, vb, 1), bl = pairs(va, vb, 2);
 		__m256i u = _mm256_add_epi32(_mm256_mullo_epi32(r, _mm256_set1_epi32(-11059)),
 					     _mm256_mullo_epi32(g, _mm256_set1_epi32(-21709)));

@@ -1,0 +1,64 @@
+/* Sixteen RGB pixels at a time with AVX-512 VBMI: their 48 bytes split
+ * into 16 R, 16 G and 16 B bytes (one vpermb) and joined back, and their
+ * BT.601 luma (luma.h's weights) in 32-bit lanes. For core/blend.c and
+ * core/ycc.c; include it inside their x86-64 blocks. */
+#ifndef WINNOW_RGB16_H
+#define WINNOW_RGB16_H
+
+#include <immintrin.h>
+#include <stdint.h>
+
+#define RGB16_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512vbmi")))
+
+/* byte b of a split: byte rgb16_split[b] of the pixels */
+static const uint8_t rgb16_split[64] __attribute__((aligned(64))) = {
+	0, 3, 6, 9, 12, 15, 18, 21, 24, 27, 30, 33, 36, 39, 42, 45,
+	1, 4, 7, 10, 13, 16, 19, 22, 25, 28, 31, 34, 37, 40, 43, 46,
+	2, 5, 8, 11, 14, 17, 20, 23, 26, 29, 32, 35, 38, 41, 44, 47,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+};
+
+/* byte b of the pixels: byte rgb16_join[b] of a split */
+static const uint8_t rgb16_join[64] __attribute__((aligned(64))) = {
+	0, 16, 32, 1, 17, 33, 2, 18, 34, 3, 19, 35, 4, 20, 36, 5,
+	21, 37, 6, 22, 38, 7, 23, 39, 8, 24, 40, 9, 25, 41, 10, 26,
+	42, 11, 27, 43, 12, 28, 44, 13, 29, 45, 14, 30, 46, 15, 31, 47,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+};
+
+/* The 48 bytes at p, split. */
+RGB16_TARGET static inline __m512i rgb16_load(const uint8_t *p)
+{
+	return _mm512_permutexvar_epi8(_mm512_load_si512((const void *)rgb16_split),
+				       _mm512_maskz_loadu_epi8(0xffffffffffffull, p));
+}
+
+/* A split (R, G, B bytes in its first three lanes) stored as 48 bytes. */
+RGB16_TARGET static inline void rgb16_store(uint8_t *p, __m512i split)
+{
+	_mm512_mask_storeu_epi8(p, 0xffffffffffffull,
+				_mm512_permutexvar_epi8(_mm512_load_si512((const void *)rgb16_join),
+							split));
+}
+
+/* Channel c of a split, widened to 32 bits. */
+RGB16_TARGET static inline __m512i rgb16_channel(__m512i split, int c)
+{
+	switch (c) {
+	case 0: return _mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32(split, 0));
+	case 1: return _mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32(split, 1));
+	default: return _mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32(split, 2));
+	}
+}
+
+/* luma601() of the sixteen, in 32-bit lanes. */
+RGB16_TARGET static inline __m512i rgb16_luma(__m512i r, __m512i g, __m512i b)
+{
+	__m512i y = _mm512_add_epi32(_mm512_mullo_epi32(r, _mm512_set1_epi32(19595)),
+				     _mm512_mullo_epi32(g, _mm512_set1_epi32(38470)));
+
+	y = _mm512_add_epi32(y, _mm512_mullo_epi32(b, _mm512_set1_epi32(7471)));
+	return _mm512_srli_epi32(_mm512_add_epi32(y, _mm512_set1_epi32(32768)), 16);
+}
+
+#endif
