@@ -92,6 +92,9 @@ $(BUILD)/%.o: %.c
 # The pixel loops want GCC's full vectoriser, which -O2 leaves mostly off.
 $(BUILD)/core/resample.o $(BUILD)/core/warp.o $(BUILD)/core/augpixel.o \
 	$(BUILD)/core/nnrun.o: CFLAGS += -O3
+# Warps make positions in float and double with SIMD and plain loops that
+# must agree to the bit: no fused multiply-adds behind their backs.
+$(BUILD)/core/warp.o $(BUILD)/core/augplan.o: CFLAGS += -ffp-contract=off
 
 $(LIB): $(call obj,$(LIB_SRC))
 	@rm -f $@
