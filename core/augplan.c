@@ -230,20 +230,25 @@ int aug_plan_map(const struct aug_plan *plan, double x, double y, double *sx, do
 
 /* Where, along a row, the mesh frame point p(x) = P + x D crosses the
  * lines at c0 + k t (k = 0 .. n - 1) and at the frame's far edge `end`:
- * the pixel positions x, appended to cut[]. */
-static void add_cuts(double P, double D, double t, int n, double end, double *cut, int *nc)
+ * the pixel positions x in increasing order, into cut[]. @return how
+ * many (none when p does not move along this axis). */
+static int axis_cuts(double P, double D, double t, int n, double end, double *cut)
 {
 	if (D == 0)
-		return;
+		return 0;
 	for (int k = 0; k <= n; k++)
-		cut[(*nc)++] = ((k < n ? k * t : end) - P) / D;
+		cut[D > 0 ? k : n - k] = ((k < n ? k * t : end) - P) / D;
+	return n + 1;
 }
 
-static int cmp_double(const void *a, const void *b)
+/* The two increasing lists a[na], b[nb] merged into out[]. */
+static int merge_cuts(const double *a, int na, const double *b, int nb, double *out)
 {
-	double x = *(const double *)a, y = *(const double *)b;
+	int i = 0, j = 0, k = 0;
 
-	return x < y ? -1 : x > y;
+	while (i < na || j < nb)
+		out[k++] = j == nb || (i < na && a[i] <= b[j]) ? a[i++] : b[j++];
+	return k;
 }
 
 /* The tile coordinate along one axis for a stretch of the row, as
@@ -269,20 +274,19 @@ static void tile_axis(double p_mid, double P, double D, double t, double inv, do
  * displacement, bilinear in the tile, is quadratic in x, and so is the
  * source point: the row is cut where it crosses tile lines and each
  * stretch is three coefficients a coordinate. */
-static void map_row_mesh1(const struct aug_plan *plan, double s, int y, int width, double *sx,
-			  double *sy)
+static int map_row_mesh1(const struct aug_plan *plan, double s, int y, int width,
+			 struct warp_piece *pc)
 {
 	const struct aug_mesh *m = &plan->mesh[0];
 	const double *a = plan->dst_to_src.m, *b = m->before.m;
 	double cy = s * (y + 0.5);
 	double Px = a[0] * s * 0.5 + a[1] * cy + a[2], Py = a[3] * s * 0.5 + a[4] * cy + a[5];
 	double Dx = a[0] * s, Dy = a[3] * s;
-	double cut[2 * (AUG_MAX_GRID + 1) + 1];
-	int nc = 0, x = 0, k = 0;
+	double xcut[AUG_MAX_GRID + 1], ycut[AUG_MAX_GRID + 1], cut[2 * (AUG_MAX_GRID + 1)];
+	int x = 0, k = 0, np = 0;
+	int nc = merge_cuts(xcut, axis_cuts(Px, Dx, m->tile_w, m->cols, m->w, xcut),
+			    ycut, axis_cuts(Py, Dy, m->tile_h, m->rows, m->h, ycut), cut);
 
-	add_cuts(Px, Dx, m->tile_w, m->cols, m->w, cut, &nc);
-	add_cuts(Py, Dy, m->tile_h, m->rows, m->h, cut, &nc);
-	qsort(cut, (size_t)nc, sizeof(*cut), cmp_double);
 	while (x < width) {
 		size_t stride = (size_t)m->cols + 1;
 		double end = width, mid, u0, u1, v0, v1, e[2], c[3][2], q[3][2];
@@ -321,13 +325,20 @@ static void map_row_mesh1(const struct aug_plan *plan, double s, int y, int widt
 			q[n][0] = b[0] * c[n][0] + b[1] * c[n][1] + (n ? 0 : b[2]);
 			q[n][1] = b[3] * c[n][0] + b[4] * c[n][1] + (n ? 0 : b[5]);
 		}
-		for (; x < stop; x++) {
-			double t = x;
+		/* the piece's own origin: q about x0 */
+		pc[np].x0 = x;
+		pc[np].x1 = stop;
+		for (int r = 0; r < 2; r++) {
+			double *o = r ? pc[np].sy : pc[np].sx;
 
-			sx[x] = q[0][0] + t * (q[1][0] + t * q[2][0]);
-			sy[x] = q[0][1] + t * (q[1][1] + t * q[2][1]);
+			o[0] = q[0][r] + x * (q[1][r] + x * q[2][r]);
+			o[1] = q[1][r] + 2.0 * x * q[2][r];
+			o[2] = q[2][r];
 		}
+		np++;
+		x = stop;
 	}
+	return np;
 }
 
 static int affine(const struct mat3 *a)
@@ -335,69 +346,87 @@ static int affine(const struct mat3 *a)
 	return a->m[6] == 0 && a->m[7] == 0 && a->m[8] == 1;
 }
 
-/* aug_plan_map() at the centres of row y of a grid s output pixels to a
- * cell, in cells: s = 1 for the output's pixels, 2 for 4:2:0 chroma. */
-static void map_row_scaled(const struct aug_plan *plan, double s, int y, int width, double *sx,
-			   double *sy)
+/* A piece of one pixel: the point (x, y), or no source. */
+static void point(struct warp_piece *pc, int x, int ok, double sx, double sy)
 {
-	double cy = s * (y + 0.5);
+	pc->x0 = x;
+	pc->x1 = x + 1;
+	pc->sx[0] = ok ? sx : INFINITY;
+	pc->sy[0] = ok ? sy : INFINITY;
+	pc->sx[1] = pc->sx[2] = pc->sy[1] = pc->sy[2] = 0;
+}
+
+/* aug_plan_map() at the centres of row y of a grid s output pixels to a
+ * cell, in cells (s = 1 for the output's pixels, 2 for 4:2:0 chroma), as
+ * warp pieces. @return how many. */
+static int map_row_scaled(const struct aug_plan *plan, double s, int y, int width,
+			  struct warp_piece *pc)
+{
+	double cy = s * (y + 0.5), px, py, ex, ey;
 	unsigned t0;
-	int x = 0;
+	int x = 0, np = 0, have;
 
 	if (plan->n_mesh == 1 && affine(&plan->dst_to_src) && affine(&plan->mesh[0].before)) {
-		map_row_mesh1(plan, s, y, width, sx, sy);
-		if (s != 1)
-			for (x = 0; x < width; x++) {
-				sx[x] *= 1 / s;  /* s is 2: exact */
-				sy[x] *= 1 / s;
-			}
-		return;
-	}
-	/* Otherwise knots every KNOT pixels, mapped exactly, and lines
-	 * between them where both knots went through the same tiles (a
-	 * smooth stretch); where they did not, every pixel exactly. */
-	if (!plan_map(plan, s * 0.5, cy, sx, sy, &t0))
-		for (; x + KNOT < width; x += KNOT) {
-			double ex, ey;
-			unsigned t1;
+		np = map_row_mesh1(plan, s, y, width, pc);
+	} else {
+		/* Otherwise knots every KNOT pixels, mapped exactly, and lines
+		 * between them where both knots went through the same tiles
+		 * (a smooth stretch); where they did not, every pixel exactly. */
+		have = !plan_map(plan, s * 0.5, cy, &px, &py, &t0);
+		if (have)
+			for (; x + KNOT < width; x += KNOT) {
+				unsigned t1;
 
-			if (plan_map(plan, s * (x + KNOT + 0.5), cy, &ex, &ey, &t1))
-				break;
-			if (t1 != t0) {
-				for (int k = 1; k < KNOT; k++)
-					if (aug_plan_map(plan, s * (x + k + 0.5), cy, sx + x + k, sy + x + k))
-						sx[x + k] = sy[x + k] = INFINITY;
-			} else {
-				double dx = (ex - sx[x]) / KNOT, dy = (ey - sy[x]) / KNOT;
+				if (plan_map(plan, s * (x + KNOT + 0.5), cy, &ex, &ey, &t1))
+					break;
+				if (t1 != t0) {
+					point(&pc[np++], x, 1, px, py);
+					for (int k = 1; k < KNOT; k++) {
+						double qx, qy;
+						int ok = !aug_plan_map(plan, s * (x + k + 0.5), cy, &qx, &qy);
 
-				for (int k = 1; k < KNOT; k++) {
-					sx[x + k] = sx[x] + k * dx;
-					sy[x + k] = sy[x] + k * dy;
+						point(&pc[np++], x + k, ok, qx, qy);
+					}
+				} else {
+					pc[np] = (struct warp_piece){ .x0 = x, .x1 = x + KNOT };
+					pc[np].sx[0] = px;
+					pc[np].sy[0] = py;
+					pc[np].sx[1] = (ex - px) / KNOT;
+					pc[np].sy[1] = (ey - py) / KNOT;
+					np++;
 				}
+				px = ex;
+				py = ey;
+				t0 = t1;
 			}
-			sx[x + KNOT] = ex;
-			sy[x + KNOT] = ey;
-			t0 = t1;
+		/* the knot reached, then the tail and any stretch near a point
+		 * at infinity, exactly */
+		if (have && x < width)
+			point(&pc[np++], x++, 1, px, py);
+		for (; x < width; x++) {
+			double qx, qy;
+			int ok = !aug_plan_map(plan, s * (x + 0.5), cy, &qx, &qy);
+
+			point(&pc[np++], x, ok, qx, qy);
 		}
-	/* the tail, and any stretch near a point at infinity, exactly */
-	for (x = x ? x + 1 : 0; x < width; x++)
-		if (aug_plan_map(plan, s * (x + 0.5), cy, sx + x, sy + x))
-			sx[x] = sy[x] = INFINITY;
+	}
 	if (s != 1)
-		for (x = 0; x < width; x++) {
-			sx[x] *= 1 / s;  /* s is 1 or 2: exact */
-			sy[x] *= 1 / s;
-		}
+		for (int i = 0; i < np; i++)
+			for (int k = 0; k < 3; k++) {
+				pc[i].sx[k] *= 1 / s;  /* s is 2: exact */
+				pc[i].sy[k] *= 1 / s;
+			}
+	return np;
 }
 
-void aug_plan_map_row(void *ctx, int y, int width, double *sx, double *sy)
+int aug_plan_map_row(void *ctx, int y, int width, struct warp_piece *pieces)
 {
-	map_row_scaled(ctx, 1, y, width, sx, sy);
+	return map_row_scaled(ctx, 1, y, width, pieces);
 }
 
-void aug_plan_map_row_half(void *ctx, int y, int width, double *sx, double *sy)
+int aug_plan_map_row_half(void *ctx, int y, int width, struct warp_piece *pieces)
 {
-	map_row_scaled(ctx, 2, y, width, sx, sy);
+	return map_row_scaled(ctx, 2, y, width, pieces);
 }
 
 static int record(struct aug_plan *plan, const struct aug_pipeline *p, size_t i,

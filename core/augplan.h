@@ -73,15 +73,16 @@ int aug_plan_json(const struct aug_plan *plan, const struct aug_pipeline *p, str
 int aug_plan_map(const struct aug_plan *plan, double x, double y, double *sx, double *sy);
 
 /* aug_plan_map_row() : aug_plan_map() for the pixel centres of output row
- * y, a warp_map_fn (ctx is the plan); infinity where a point has none.
- * One mesh between affine maps is mapped exactly (the row cut at tile
- * lines, each stretch a quadratic); other chains map every 4th pixel
- * exactly and those between linearly where both went through the same
- * tiles (within a tenth or so of a pixel), every pixel elsewhere. */
-void aug_plan_map_row(void *ctx, int y, int width, double *sx, double *sy);
+ * y as warp pieces, a warp_map_fn (ctx is the plan). One mesh between
+ * affine maps is mapped exactly (the row cut at tile lines, each stretch
+ * a quadratic piece); other chains map every 4th pixel exactly and those
+ * between as lines where both went through the same tiles (within a
+ * tenth or so of a pixel), every pixel alone elsewhere. @return the
+ * number of pieces, at most width. */
+int aug_plan_map_row(void *ctx, int y, int width, struct warp_piece *pieces);
 /* aug_plan_map_row_half() : the same for a plane of half the resolution
  * each way (the chroma of a 4:2:0 JPEG, whose pixel i covers output
  * pixels 2i and 2i + 1): its centres, in the source plane's pixels. */
-void aug_plan_map_row_half(void *ctx, int y, int width, double *sx, double *sy);
+int aug_plan_map_row_half(void *ctx, int y, int width, struct warp_piece *pieces);
 
 #endif

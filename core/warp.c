@@ -180,8 +180,7 @@ static int32_t to_fixed(double v)
 
 	if (!(g > -FAR * ONE && g < FAR * ONE))
 		return NOWHERE;
-	/* floor() by truncating a number made positive */
-	return (int32_t)((int64_t)(g + 2.0 * FAR * ONE) - (int64_t)(2.0 * FAR * ONE));
+	return (int32_t)floor(g);
 }
 
 /* Projective rows are made in single precision: its division is the
@@ -724,25 +723,32 @@ static inline __m128i to_fixed4(__m256d v)
 {
 	const __m256d one = _mm256_set1_pd(ONE), half = _mm256_set1_pd(0.5);
 	const __m256d lo = _mm256_set1_pd(-FAR * ONE), hi = _mm256_set1_pd(FAR * ONE);
-	const __m256d bias = _mm256_set1_pd(2.0 * FAR * ONE);
 	__m256d g = _mm256_mul_pd(_mm256_sub_pd(v, half), one);
 	__m256d ok = _mm256_and_pd(_mm256_cmp_pd(g, lo, _CMP_GT_OQ), _mm256_cmp_pd(g, hi, _CMP_LT_OQ));
-	__m128i i = _mm_sub_epi32(_mm256_cvttpd_epi32(_mm256_add_pd(g, bias)),
-				  _mm_set1_epi32((int32_t)(2.0 * FAR * ONE)));
+	__m128i i = _mm256_cvttpd_epi32(_mm256_floor_pd(g));
 
 	return _mm_blendv_epi8(_mm_set1_epi32(NOWHERE), i, mask4(ok));
 }
 
+/* piece_row() four pixels a step. */
 __attribute__((target("avx2")))
-static int to_fixed_avx2(const double *v, int n, int32_t *out)
+static int piece_avx2(const struct warp_piece *p, int x, int end, int32_t *fx, int32_t *fy)
 {
-	int x = 0;
+	const __m256d iota = _mm256_setr_pd(0, 1, 2, 3);
+	const __m256d a0 = _mm256_set1_pd(p->sx[0]), a1 = _mm256_set1_pd(p->sx[1]);
+	const __m256d a2 = _mm256_set1_pd(p->sx[2]), b0 = _mm256_set1_pd(p->sy[0]);
+	const __m256d b1 = _mm256_set1_pd(p->sy[1]), b2 = _mm256_set1_pd(p->sy[2]);
 
-	for (; x + 4 <= n; x += 4)
-		_mm_storeu_si128((__m128i *)(void *)(out + x), to_fixed4(_mm256_loadu_pd(v + x)));
+	for (; x + 4 <= end; x += 4) {
+		__m256d t = _mm256_add_pd(_mm256_set1_pd((double)(x - p->x0)), iota);
+		__m256d vx = _mm256_add_pd(a0, _mm256_mul_pd(t, _mm256_add_pd(a1, _mm256_mul_pd(t, a2))));
+		__m256d vy = _mm256_add_pd(b0, _mm256_mul_pd(t, _mm256_add_pd(b1, _mm256_mul_pd(t, b2))));
+
+		_mm_storeu_si128((__m128i *)(void *)(fx + x), to_fixed4(vx));
+		_mm_storeu_si128((__m128i *)(void *)(fy + x), to_fixed4(vy));
+	}
 	return x;
 }
-
 #endif
 
 #ifdef HAVE_AVX2_PATH
@@ -821,6 +827,39 @@ AVX512 static int projective_avx512(const float *k, int width, int32_t *fx, int3
 				    _mm512_mask_mov_epi32(none, live, to_fixed16f(_mm512_mul_ps(Y, r))));
 	}
 	return x;
+}
+
+/* to_fixed() of eight doubles: the floor is the conversion's rounding. */
+AVX512 static inline __m256i to_fixed8d(__m512d v)
+{
+	__m512d g = _mm512_mul_pd(_mm512_sub_pd(v, _mm512_set1_pd(0.5)), _mm512_set1_pd(ONE));
+	__mmask8 ok = _mm512_cmp_pd_mask(g, _mm512_set1_pd(-FAR * ONE), _CMP_GT_OQ) &
+		      _mm512_cmp_pd_mask(g, _mm512_set1_pd(FAR * ONE), _CMP_LT_OQ);
+
+	return _mm256_mask_mov_epi32(_mm256_set1_epi32(NOWHERE), ok,
+				     _mm512_cvt_roundpd_epi32(g, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC));
+}
+
+/* piece_row() eight pixels a step, the last step masked. */
+AVX512 static int piece_avx512(const struct warp_piece *p, int x, int end, int32_t *fx,
+			       int32_t *fy)
+{
+	const __m512d iota = _mm512_setr_pd(0, 1, 2, 3, 4, 5, 6, 7);
+	const __m512d a0 = _mm512_set1_pd(p->sx[0]), a1 = _mm512_set1_pd(p->sx[1]);
+	const __m512d a2 = _mm512_set1_pd(p->sx[2]), b0 = _mm512_set1_pd(p->sy[0]);
+	const __m512d b1 = _mm512_set1_pd(p->sy[1]), b2 = _mm512_set1_pd(p->sy[2]);
+
+	for (; x < end; x += 8) {
+		__m512d t = _mm512_add_pd(_mm512_set1_pd((double)(x - p->x0)), iota);
+		__m512d vx = _mm512_add_pd(a0, _mm512_mul_pd(t, _mm512_add_pd(a1, _mm512_mul_pd(t, a2))));
+		__m512d vy = _mm512_add_pd(b0, _mm512_mul_pd(t, _mm512_add_pd(b1, _mm512_mul_pd(t, b2))));
+		/* the last step stores only the pixels left */
+		__mmask8 keep = end - x >= 8 ? 0xff : (__mmask8)((1u << (end - x)) - 1);
+
+		_mm256_mask_storeu_epi32(fx + x, keep, to_fixed8d(vx));
+		_mm256_mask_storeu_epi32(fy + x, keep, to_fixed8d(vy));
+	}
+	return end;
 }
 #endif
 
@@ -917,17 +956,43 @@ static void affine_row(const double *m, int y, int width, int32_t *fx, int32_t *
 	}
 }
 
-/* to_fixed() over a row. */
-static void to_fixed_row(const double *v, int n, int32_t *out)
+/* Positions of pixels x .. end - 1 of piece p. */
+static void piece_row(const struct warp_piece *p, int x, int end, int32_t *fx, int32_t *fy)
 {
-	int x = 0;
-
 #ifdef HAVE_AVX2_PATH
-	if (cpu_level() >= CPU_AVX2)
-		x = to_fixed_avx2(v, n, out);
+	if (end > x && cpu_level() >= CPU_AVX512)
+		x = piece_avx512(p, x, end, fx, fy);
+	else if (end - x >= 4 && cpu_level() >= CPU_AVX2)
+		x = piece_avx2(p, x, end, fx, fy);
 #endif
-	for (; x < n; x++)
-		out[x] = to_fixed(v[x]);
+	for (; x < end; x++) {
+		double t = x - p->x0;
+
+		fx[x] = to_fixed(p->sx[0] + t * (p->sx[1] + t * p->sx[2]));
+		fy[x] = to_fixed(p->sy[0] + t * (p->sy[1] + t * p->sy[2]));
+	}
+}
+
+/* A row's positions from its n pieces. Pieces are taken as they come:
+ * one that runs back over pixels already made starts after them, and
+ * pixels no piece covers have no source. */
+static void pieces_row(const struct warp_piece *pc, int n, int width, int32_t *fx, int32_t *fy)
+{
+	int done = 0;
+
+	for (int i = 0; i < n && done < width; i++) {
+		int from = pc[i].x0 > done ? pc[i].x0 : done;
+		int end = pc[i].x1 < width ? pc[i].x1 : width;
+
+		for (; done < from && done < width; done++)
+			fx[done] = fy[done] = NOWHERE;
+		if (end > from) {
+			piece_row(&pc[i], from, end, fx, fy);
+			done = end;
+		}
+	}
+	for (; done < width; done++)
+		fx[done] = fy[done] = NOWHERE;
 }
 
 /* Row y of a projective map: X / W and Y / W at each pixel centre, in
@@ -1107,8 +1172,8 @@ int warp_image(const struct img *src, struct img *dst, const struct mat3 *dst_to
 int warp_images_map(const struct img *src, struct img *dst, size_t n, warp_map_fn *map,
 		    void *ctx, enum warp_fill fill, const uint8_t fill_px[4], struct wn_err *err)
 {
+	struct warp_piece *pieces;
 	struct source *srcs;
-	double *sx, *sy;
 	int32_t *fx, *fy;
 	int w;
 
@@ -1117,26 +1182,25 @@ int warp_images_map(const struct img *src, struct img *dst, size_t n, warp_map_f
 	if (!n)
 		return 0;
 	w = dst[0].width > 0 ? dst[0].width : 1;
-	sx = malloc(2 * (size_t)w * (sizeof(*sx) + sizeof(*fx)) + n * sizeof(struct source));
-	if (!sx)
+	pieces = malloc((size_t)w * (sizeof(*pieces) + 2 * sizeof(*fx)) + n * sizeof(struct source));
+	if (!pieces)
 		return wn_fail(err, WN_ENOMEM, "out of memory");
-	sy = sx + w;
-	fx = (int32_t *)(sy + w);
+	fx = (int32_t *)(void *)(pieces + w);
 	fy = fx + w;
 	srcs = (struct source *)(void *)(fy + w);
 	for (size_t i = 0; i < n; i++)
 		source_init(&srcs[i], &src[i]);
 	for (int y = 0; y < dst[0].height; y++) {
-		map(ctx, y, dst[0].width, sx, sy);
-		to_fixed_row(sx, dst[0].width, fx);
-		to_fixed_row(sy, dst[0].width, fy);
+		int np = map(ctx, y, dst[0].width, pieces);
+
+		pieces_row(pieces, np < w ? np : w, dst[0].width, fx, fy);
 		for (size_t i = 0; i < n; i++)
 			sample_row(&srcs[i], fx, fy, dst[0].width, fill, fill_px,
 				   dst[i].pixels + (size_t)y * dst[i].stride);
 	}
 	for (size_t i = 0; i < n; i++)
 		free(srcs[i].pairs);
-	free(sx);
+	free(pieces);
 	return 0;
 }
 

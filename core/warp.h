@@ -75,9 +75,20 @@ int warp_image(const struct img *src, struct img *dst, const struct mat3 *dst_to
  * (flips, quarter turns, whole-pixel shifts) unless cpu_set_simd() capped
  * them to CPU_PLAIN; every way gives the same bytes. */
 
-/* Where the pixel centres of output row y sample the source: fills sx[]
- * and sy[] (width each); infinity for a point that has no source. */
-typedef void warp_map_fn(void *ctx, int y, int width, double *sx, double *sy);
+/* A stretch of an output row, pixels x0 .. x1 - 1, along which the
+ * source point is a quadratic in t = x - x0:
+ *   source x = sx[0] + t (sx[1] + t sx[2]),  source y likewise with sy.
+ * Lines have [2] = 0, single points [1] = [2] = 0, and a point with no
+ * source an infinite [0]. */
+struct warp_piece {
+	int x0, x1;
+	double sx[3], sy[3];
+};
+
+/* Where the pixel centres of output row y sample the source: the row as
+ * pieces in order, covering 0 .. width - 1, at most width of them.
+ * @return how many were written. */
+typedef int warp_map_fn(void *ctx, int y, int width, struct warp_piece *pieces);
 
 /*
  * warp_image_map() : warp_image() for any map, a row at a time (mesh

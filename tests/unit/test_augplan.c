@@ -323,12 +323,29 @@ static void test_mesh_between_matrices(void **state)
 static void check_rows(const struct aug_plan *pl, double tol)
 {
 	double sx[400], sy[400];
+	struct warp_piece pc[400];
 
 	for (int s = 1; s <= 2; s++) {
 		int w = (pl->width + s - 1) / s, h = (pl->height + s - 1) / s;
 
 		for (int y = 0; y < h; y++) {
-			(s == 1 ? aug_plan_map_row : aug_plan_map_row_half)((void *)pl, y, w, sx, sy);
+			int np = (s == 1 ? aug_plan_map_row : aug_plan_map_row_half)((void *)pl, y, w, pc);
+			int next = 0;
+
+			/* the pieces cover the row in order, each as warp.h says */
+			assert_true(np >= 1 && np <= w);
+			for (int i = 0; i < np; i++) {
+				assert_int_equal(pc[i].x0, next);
+				assert_true(pc[i].x1 > pc[i].x0);
+				for (int x = pc[i].x0; x < pc[i].x1; x++) {
+					double t = x - pc[i].x0;
+
+					sx[x] = pc[i].sx[0] + t * (pc[i].sx[1] + t * pc[i].sx[2]);
+					sy[x] = pc[i].sy[0] + t * (pc[i].sy[1] + t * pc[i].sy[2]);
+				}
+				next = pc[i].x1;
+			}
+			assert_int_equal(next, w);
 			for (int x = 0; x < w; x++) {
 				double ex, ey;
 

@@ -156,15 +156,30 @@ static void test_matrices(void **state)
 	}
 }
 
-/* A wobbling map for warp_image_map(): every point moved a little. */
-static void wobble(void *ctx, int y, int width, double *sx, double *sy)
+/* A wobbling map for warp_image_map(): every point moved a little, as
+ * pieces of every kind: quadratics, lines, single points, 8 to 1 pixels
+ * long, so that vector loops and their tails both run. */
+static int wobble(void *ctx, int y, int width, struct warp_piece *pc)
 {
 	double k = *(double *)ctx;
+	int np = 0;
 
-	for (int x = 0; x < width; x++) {
-		sx[x] = x + 0.5 + k * sin(y * 0.3) - 2;
-		sy[x] = y + 0.5 + k * cos(x * 0.2) + 1;
+	for (int x = 0; x < width; np++) {
+		int len = 1 + (x / 3 + y) % 13;
+
+		if (len > width - x)
+			len = width - x;
+		pc[np].x0 = x;
+		pc[np].x1 = x + len;
+		pc[np].sx[0] = x + 0.5 + k * sin(y * 0.3) - 2;
+		pc[np].sx[1] = len > 1 ? 1 + k * 0.01 : 0;
+		pc[np].sx[2] = len > 4 ? k * 1e-3 : 0;
+		pc[np].sy[0] = y + 0.5 + k * cos(x * 0.2) + 1;
+		pc[np].sy[1] = len > 1 ? k * 0.05 : 0;
+		pc[np].sy[2] = len > 6 ? -k * 2e-3 : 0;
+		x += len;
 	}
+	return np;
 }
 
 static uint32_t lcg(uint32_t *s)
