@@ -41,6 +41,55 @@ RGB16_TARGET static inline void rgb16_store(uint8_t *p, __m512i split)
 							split));
 }
 
+/* Sixty-four pixels (192 bytes) as four splits, through three whole
+ * vectors each way. In-place loops want this: a 48-byte masked store
+ * followed by a load from the rest of its cache line, as rgb16_store()
+ * and rgb16_load() over consecutive pixels do, waits for the store, and
+ * serialises the loop.
+ * Split k, byte b (b < 48): byte 48 k + 3 (b % 16) + b / 16 of the 192,
+ * taken from the vector pair (0, 1) for k < 2, else (1, 2). */
+#define RGB64_SPLIT(k, b) \
+	((b) < 48 ? 48 * (k) + 3 * ((b) % 16) + (b) / 16 - ((k) >= 2 ? 64 : 0) : 0)
+/* Vector j, byte b: split (g / 48) byte 16 (o % 3) + o / 3, where g is
+ * the byte's place in the 192 and o = g % 48; from the split pair (j, j + 1). */
+#define RGB64_JOIN(j, b)                                                       \
+	((((64 * (j) + (b)) / 48 - (j)) * 64) + 16 * (((64 * (j) + (b)) % 48) % 3) + \
+	 ((64 * (j) + (b)) % 48) / 3)
+#define RGB64_ROW4(f, k, b) f(k, b), f(k, (b) + 1), f(k, (b) + 2), f(k, (b) + 3)
+#define RGB64_ROW16(f, k, b) \
+	RGB64_ROW4(f, k, b), RGB64_ROW4(f, k, (b) + 4), RGB64_ROW4(f, k, (b) + 8), RGB64_ROW4(f, k, (b) + 12)
+#define RGB64_ROW(f, k) \
+	{ RGB64_ROW16(f, k, 0), RGB64_ROW16(f, k, 16), RGB64_ROW16(f, k, 32), RGB64_ROW16(f, k, 48) }
+
+static const uint8_t rgb64_split[4][64] __attribute__((aligned(64))) = {
+	RGB64_ROW(RGB64_SPLIT, 0), RGB64_ROW(RGB64_SPLIT, 1),
+	RGB64_ROW(RGB64_SPLIT, 2), RGB64_ROW(RGB64_SPLIT, 3),
+};
+static const uint8_t rgb64_join[3][64] __attribute__((aligned(64))) = {
+	RGB64_ROW(RGB64_JOIN, 0), RGB64_ROW(RGB64_JOIN, 1), RGB64_ROW(RGB64_JOIN, 2),
+};
+
+/* The 192 bytes at p as four splits. */
+RGB16_TARGET static inline void rgb64_load(const uint8_t *p, __m512i split[4])
+{
+	__m512i v[3];
+
+	for (int j = 0; j < 3; j++)
+		v[j] = _mm512_loadu_si512((const void *)(p + 64 * j));
+	for (int k = 0; k < 4; k++)
+		split[k] = _mm512_permutex2var_epi8(v[k / 2], _mm512_load_si512((const void *)rgb64_split[k]),
+						    v[k / 2 + 1]);
+}
+
+/* Four splits stored as the 192 bytes at p. */
+RGB16_TARGET static inline void rgb64_store(uint8_t *p, const __m512i split[4])
+{
+	for (int j = 0; j < 3; j++)
+		_mm512_storeu_si512((void *)(p + 64 * j),
+				    _mm512_permutex2var_epi8(split[j], _mm512_load_si512((const void *)rgb64_join[j]),
+							     split[j + 1]));
+}
+
 /* Channel c of a split, widened to 32 bits. */
 RGB16_TARGET static inline __m512i rgb16_channel(__m512i split, int c)
 {
