@@ -220,25 +220,44 @@ int aug_plan_map(const struct aug_plan *plan, double x, double y, double *sx, do
 	return plan_map(plan, x, y, sx, sy, &tiles);
 }
 
-/* Where the exact stretches of map_row_mesh1() do not apply, knots this
- * far apart along a row are mapped exactly and the pixels between them
- * linearly, when both knots went through the same mesh tiles: the chain
- * is smooth there (a few thousandths of a pixel off a line over 4
- * pixels, a few hundredths under a strong perspective); across a tile
- * edge, where it bends, every pixel is mapped exactly. */
+/* Where the exact stretches of map_row_mesh1() do not apply (two meshes,
+ * a perspective before a mesh), knots this far apart along a row are
+ * mapped exactly and the pixels between them linearly, when both knots
+ * went through the same mesh tiles: the chain is smooth there (a few
+ * thousandths of a pixel off a line over 4 pixels, a few hundredths
+ * under a strong perspective); across a tile edge, where it bends, every
+ * pixel is mapped exactly. */
 #define KNOT 4
 
-/* Where, along a row, the mesh frame point p(x) = P + x D crosses the
- * lines at c0 + k t (k = 0 .. n - 1) and at the frame's far edge `end`:
- * the pixel positions x in increasing order, into cut[]. @return how
- * many (none when p does not move along this axis). */
-static int axis_cuts(double P, double D, double t, int n, double end, double *cut)
+/* Along a row, a coordinate of the mesh frame point is N(x) / W(x), both
+ * lines in the pixel index x: N = P + D x, W = Pw + Dw x (W = 1 unless a
+ * perspective comes after the mesh). */
+struct line {
+	double c0, c1;  /* c0 + c1 x */
+};
+
+/* Where the coordinate N / W crosses the tile lines k t (k = 0 .. n - 1)
+ * and the frame's far edge `end`: the pixel positions x, into cut[].
+ * @return how many. Under an affine map (W = 1) they come in order, and
+ * are put in increasing order. */
+static int axis_cuts(struct line N, struct line W, double t, int n, double end, double *cut)
 {
-	if (D == 0)
-		return 0;
-	for (int k = 0; k <= n; k++)
-		cut[D > 0 ? k : n - k] = ((k < n ? k * t : end) - P) / D;
-	return n + 1;
+	int nc = 0;
+
+	for (int k = 0; k <= n; k++) {
+		double c = k < n ? k * t : end, den = N.c1 - c * W.c1;
+
+		if (den != 0)
+			cut[nc++] = (c * W.c0 - N.c0) / den;
+	}
+	if (W.c1 == 0 && N.c1 < 0)
+		for (int i = 0; i < nc / 2; i++) {
+			double v = cut[i];
+
+			cut[i] = cut[nc - 1 - i];
+			cut[nc - 1 - i] = v;
+		}
+	return nc;
 }
 
 /* The two increasing lists a[na], b[nb] merged into out[]. */
@@ -251,46 +270,76 @@ static int merge_cuts(const double *a, int na, const double *b, int nb, double *
 	return k;
 }
 
-/* The tile coordinate along one axis for a stretch of the row, as
- * mesh_map() takes it: tile index, and u = u0 + u1 x (clamped outside the
- * frame, where it is constant). */
-static void tile_axis(double p_mid, double P, double D, double t, double inv, double inv_last,
-		      int n, int *i, double *u0, double *u1)
+static int cmp_double(const void *a, const void *b)
 {
-	double iv;
+	double x = *(const double *)a, y = *(const double *)b;
 
-	*i = (int)clampd(floor(p_mid / t), 0, n - 1);
-	iv = *i + 1 == n ? inv_last : inv;
-	*u0 = (P - *i * t) * iv;
-	*u1 = D * iv;
-	if ((p_mid - *i * t) * iv < 0 || (p_mid - *i * t) * iv > 1) {
-		*u0 = clampd((p_mid - *i * t) * iv, 0, 1);
-		*u1 = 0;
-	}
+	return x < y ? -1 : x > y;
 }
 
-/* Row y of a plan with one mesh between affine maps, exactly. Along the
- * row the mesh frame point moves on a line, so within one tile the
- * displacement, bilinear in the tile, is quadratic in x, and so is the
- * source point: the row is cut where it crosses tile lines and each
- * stretch is three coefficients a coordinate. */
+/* The tile coordinate along one axis for a stretch of the row, as
+ * mesh_map() takes it: the tile index, and u's numerator over W, a line
+ * (u constant, clamped, outside the frame). f_mid: the coordinate at the
+ * stretch's middle. */
+static struct line tile_axis(double f_mid, struct line N, struct line W, double t, double inv,
+			     double inv_last, int n, int *i)
+{
+	double iv, u_mid;
+
+	*i = (int)clampd(floor(f_mid / t), 0, n - 1);
+	iv = *i + 1 == n ? inv_last : inv;
+	u_mid = (f_mid - *i * t) * iv;
+	if (u_mid < 0 || u_mid > 1) {
+		double u = clampd(u_mid, 0, 1);
+
+		return (struct line){ u * W.c0, u * W.c1 };
+	}
+	return (struct line){ (N.c0 - *i * t * W.c0) * iv, (N.c1 - *i * t * W.c1) * iv };
+}
+
+/* a b: the product of two lines, a quadratic. */
+static void times(struct line a, struct line b, double q[3])
+{
+	q[0] = a.c0 * b.c0;
+	q[1] = a.c0 * b.c1 + a.c1 * b.c0;
+	q[2] = a.c1 * b.c1;
+}
+
+/* Row y of a plan with one mesh before an affine or projective map and
+ * after an affine one, exactly. Along the row the mesh frame point is
+ * (Nx, Ny) / W, lines over a line, so within one tile the displacement,
+ * bilinear in the tile, times W^2 is a quadratic in x, and so is the
+ * source point times W^2: the row is cut where it crosses tile lines
+ * (and where W is 0) and each stretch is a warp piece. */
 static int map_row_mesh1(const struct aug_plan *plan, double s, int y, int width,
 			 struct warp_piece *pc)
 {
 	const struct aug_mesh *m = &plan->mesh[0];
 	const double *a = plan->dst_to_src.m, *b = m->before.m;
+	const size_t stride = (size_t)m->cols + 1;
 	double cy = s * (y + 0.5);
-	double Px = a[0] * s * 0.5 + a[1] * cy + a[2], Py = a[3] * s * 0.5 + a[4] * cy + a[5];
-	double Dx = a[0] * s, Dy = a[3] * s;
-	double xcut[AUG_MAX_GRID + 1], ycut[AUG_MAX_GRID + 1], cut[2 * (AUG_MAX_GRID + 1)];
+	struct line Nx = { a[0] * s * 0.5 + a[1] * cy + a[2], a[0] * s };
+	struct line Ny = { a[3] * s * 0.5 + a[4] * cy + a[5], a[3] * s };
+	struct line W = { a[6] * s * 0.5 + a[7] * cy + a[8], a[6] * s };
+	double xcut[AUG_MAX_GRID + 1], ycut[AUG_MAX_GRID + 1], cut[2 * (AUG_MAX_GRID + 1) + 1];
+	double ww[3], nw[2][3];
 	int x = 0, k = 0, np = 0;
-	int nc = merge_cuts(xcut, axis_cuts(Px, Dx, m->tile_w, m->cols, m->w, xcut),
-			    ycut, axis_cuts(Py, Dy, m->tile_h, m->rows, m->h, ycut), cut);
+	int nx = axis_cuts(Nx, W, m->tile_w, m->cols, m->w, xcut);
+	int ny = axis_cuts(Ny, W, m->tile_h, m->rows, m->h, ycut);
+	int nc = merge_cuts(xcut, nx, ycut, ny, cut);
 
+	if (W.c1 != 0) {
+		/* a perspective's cuts, and its horizon, in any order */
+		cut[nc++] = -W.c0 / W.c1;
+		qsort(cut, (size_t)nc, sizeof(*cut), cmp_double);
+	}
+	times(W, W, ww);
+	times(Nx, W, nw[0]);
+	times(Ny, W, nw[1]);
 	while (x < width) {
-		size_t stride = (size_t)m->cols + 1;
-		double end = width, mid, u0, u1, v0, v1, e[2], c[3][2], q[3][2];
+		double end = width, mid, wm, uv[3], uw[3], vw[3], c[2][3], q[2][3];
 		const double *d00, *d01;
+		struct line U, V;
 		int i, j, stop;
 
 		/* the stretch runs to the first cut after pixel x */
@@ -304,37 +353,50 @@ static int map_row_mesh1(const struct aug_plan *plan, double s, int y, int width
 		if (stop > width)
 			stop = width;
 		mid = 0.5 * (x + stop - 1);
-		tile_axis(Px + mid * Dx, Px, Dx, m->tile_w, m->inv_w, m->inv_lw, m->cols, &i, &u0, &u1);
-		tile_axis(Py + mid * Dy, Py, Dy, m->tile_h, m->inv_h, m->inv_lh, m->rows, &j, &v0, &v1);
+		wm = W.c0 + mid * W.c1;
+		if (!(wm > 1e-12 || wm < -1e-12)) {
+			/* at the horizon: no source */
+			for (; x < stop; x++) {
+				pc[np] = (struct warp_piece){ .x0 = x, .x1 = x + 1, .w = { 1, 0 } };
+				pc[np].sx[0] = pc[np].sy[0] = INFINITY;
+				np++;
+			}
+			continue;
+		}
+		U = tile_axis((Nx.c0 + mid * Nx.c1) / wm, Nx, W, m->tile_w, m->inv_w, m->inv_lw,
+			      m->cols, &i);
+		V = tile_axis((Ny.c0 + mid * Ny.c1) / wm, Ny, W, m->tile_h, m->inv_h, m->inv_lh,
+			      m->rows, &j);
 		d00 = m->d + 2 * ((size_t)j * stride + (size_t)i);
 		d01 = d00 + 2 * stride;
+		times(U, V, uv);
+		times(U, W, uw);
+		times(V, W, vw);
+		/* (p + d) W^2, d bilinear in the tile: d00 + u a10 + v a01 + u v e */
 		for (int r = 0; r < 2; r++) {
 			double a10 = d00[2 + r] - d00[r], a01 = d01[r] - d00[r];
+			double e = d01[2 + r] - d00[2 + r] - d01[r] + d00[r];
 
-			e[r] = d01[2 + r] - d00[2 + r] - d01[r] + d00[r];
-			c[0][r] = d00[r] + u0 * a10 + v0 * a01 + u0 * v0 * e[r];
-			c[1][r] = u1 * a10 + v1 * a01 + (u0 * v1 + u1 * v0) * e[r];
-			c[2][r] = u1 * v1 * e[r];
+			for (int n = 0; n < 3; n++)
+				c[r][n] = d00[r] * ww[n] + a10 * uw[n] + a01 * vw[n] + e * uv[n] + nw[r][n];
 		}
-		/* q = p + d in the frame before the mesh, then its matrix */
-		c[0][0] += Px;
-		c[0][1] += Py;
-		c[1][0] += Dx;
-		c[1][1] += Dy;
+		/* then the matrix before the mesh, its translation times W^2 */
 		for (int n = 0; n < 3; n++) {
-			q[n][0] = b[0] * c[n][0] + b[1] * c[n][1] + (n ? 0 : b[2]);
-			q[n][1] = b[3] * c[n][0] + b[4] * c[n][1] + (n ? 0 : b[5]);
+			q[0][n] = b[0] * c[0][n] + b[1] * c[1][n] + b[2] * ww[n];
+			q[1][n] = b[3] * c[0][n] + b[4] * c[1][n] + b[5] * ww[n];
 		}
-		/* the piece's own origin: q about x0 */
+		/* the piece's own origin: q and W about x */
 		pc[np].x0 = x;
 		pc[np].x1 = stop;
 		for (int r = 0; r < 2; r++) {
 			double *o = r ? pc[np].sy : pc[np].sx;
 
-			o[0] = q[0][r] + x * (q[1][r] + x * q[2][r]);
-			o[1] = q[1][r] + 2.0 * x * q[2][r];
-			o[2] = q[2][r];
+			o[0] = q[r][0] + x * (q[r][1] + x * q[r][2]);
+			o[1] = q[r][1] + 2.0 * x * q[r][2];
+			o[2] = q[r][2];
 		}
+		pc[np].w[0] = W.c1 == 0 ? W.c0 : W.c0 + x * W.c1;
+		pc[np].w[1] = W.c1;
 		np++;
 		x = stop;
 	}
@@ -354,6 +416,8 @@ static void point(struct warp_piece *pc, int x, int ok, double sx, double sy)
 	pc->sx[0] = ok ? sx : INFINITY;
 	pc->sy[0] = ok ? sy : INFINITY;
 	pc->sx[1] = pc->sx[2] = pc->sy[1] = pc->sy[2] = 0;
+	pc->w[0] = 1;
+	pc->w[1] = 0;
 }
 
 /* aug_plan_map() at the centres of row y of a grid s output pixels to a
@@ -366,7 +430,7 @@ static int map_row_scaled(const struct aug_plan *plan, double s, int y, int widt
 	unsigned t0;
 	int x = 0, np = 0, have;
 
-	if (plan->n_mesh == 1 && affine(&plan->dst_to_src) && affine(&plan->mesh[0].before)) {
+	if (plan->n_mesh == 1 && affine(&plan->mesh[0].before)) {
 		np = map_row_mesh1(plan, s, y, width, pc);
 	} else {
 		/* Otherwise knots every KNOT pixels, mapped exactly, and lines
@@ -388,7 +452,7 @@ static int map_row_scaled(const struct aug_plan *plan, double s, int y, int widt
 						point(&pc[np++], x + k, ok, qx, qy);
 					}
 				} else {
-					pc[np] = (struct warp_piece){ .x0 = x, .x1 = x + KNOT };
+					pc[np] = (struct warp_piece){ .x0 = x, .x1 = x + KNOT, .w = { 1, 0 } };
 					pc[np].sx[0] = px;
 					pc[np].sy[0] = py;
 					pc[np].sx[1] = (ex - px) / KNOT;

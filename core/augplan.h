@@ -73,12 +73,12 @@ int aug_plan_json(const struct aug_plan *plan, const struct aug_pipeline *p, str
 int aug_plan_map(const struct aug_plan *plan, double x, double y, double *sx, double *sy);
 
 /* aug_plan_map_row() : aug_plan_map() for the pixel centres of output row
- * y as warp pieces, a warp_map_fn (ctx is the plan). One mesh between
- * affine maps is mapped exactly (the row cut at tile lines, each stretch
- * a quadratic piece); other chains map every 4th pixel exactly and those
- * between as lines where both went through the same tiles (within a
- * tenth or so of a pixel), every pixel alone elsewhere. @return the
- * number of pieces, at most width. */
+ * y as warp pieces, a warp_map_fn (ctx is the plan). One mesh after an
+ * affine map (and before any matrix) is mapped exactly: the row cut at
+ * tile lines, each stretch a quadratic over a line squared. Other chains
+ * map every 4th pixel exactly and those between as lines where both went
+ * through the same tiles (within a tenth or so of a pixel), every pixel
+ * alone elsewhere. @return the number of pieces, at most width. */
 int aug_plan_map_row(void *ctx, int y, int width, struct warp_piece *pieces);
 /* aug_plan_map_row_half() : the same for a plane of half the resolution
  * each way (the chroma of a 4:2:0 JPEG, whose pixel i covers output

@@ -738,11 +738,20 @@ static int piece_avx2(const struct warp_piece *p, int x, int end, int32_t *fx, i
 	const __m256d a0 = _mm256_set1_pd(p->sx[0]), a1 = _mm256_set1_pd(p->sx[1]);
 	const __m256d a2 = _mm256_set1_pd(p->sx[2]), b0 = _mm256_set1_pd(p->sy[0]);
 	const __m256d b1 = _mm256_set1_pd(p->sy[1]), b2 = _mm256_set1_pd(p->sy[2]);
+	const __m256d w0 = _mm256_set1_pd(p->w[0]), w1 = _mm256_set1_pd(p->w[1]);
+	const int plain = p->w[0] == 1 && p->w[1] == 0;
 
 	for (; x + 4 <= end; x += 4) {
 		__m256d t = _mm256_add_pd(_mm256_set1_pd((double)(x - p->x0)), iota);
 		__m256d vx = _mm256_add_pd(a0, _mm256_mul_pd(t, _mm256_add_pd(a1, _mm256_mul_pd(t, a2))));
 		__m256d vy = _mm256_add_pd(b0, _mm256_mul_pd(t, _mm256_add_pd(b1, _mm256_mul_pd(t, b2))));
+
+		if (!plain) {
+			__m256d r = _mm256_div_pd(_mm256_set1_pd(1), _mm256_add_pd(w0, _mm256_mul_pd(t, w1)));
+
+			vx = _mm256_mul_pd(_mm256_mul_pd(vx, r), r);
+			vy = _mm256_mul_pd(_mm256_mul_pd(vy, r), r);
+		}
 
 		_mm_storeu_si128((__m128i *)(void *)(fx + x), to_fixed4(vx));
 		_mm_storeu_si128((__m128i *)(void *)(fy + x), to_fixed4(vy));
@@ -848,6 +857,8 @@ AVX512 static int piece_avx512(const struct warp_piece *p, int x, int end, int32
 	const __m512d a0 = _mm512_set1_pd(p->sx[0]), a1 = _mm512_set1_pd(p->sx[1]);
 	const __m512d a2 = _mm512_set1_pd(p->sx[2]), b0 = _mm512_set1_pd(p->sy[0]);
 	const __m512d b1 = _mm512_set1_pd(p->sy[1]), b2 = _mm512_set1_pd(p->sy[2]);
+	const __m512d w0 = _mm512_set1_pd(p->w[0]), w1 = _mm512_set1_pd(p->w[1]);
+	const int plain = p->w[0] == 1 && p->w[1] == 0;
 
 	for (; x < end; x += 8) {
 		__m512d t = _mm512_add_pd(_mm512_set1_pd((double)(x - p->x0)), iota);
@@ -855,6 +866,13 @@ AVX512 static int piece_avx512(const struct warp_piece *p, int x, int end, int32
 		__m512d vy = _mm512_add_pd(b0, _mm512_mul_pd(t, _mm512_add_pd(b1, _mm512_mul_pd(t, b2))));
 		/* the last step stores only the pixels left */
 		__mmask8 keep = end - x >= 8 ? 0xff : (__mmask8)((1u << (end - x)) - 1);
+
+		if (!plain) {
+			__m512d r = _mm512_div_pd(_mm512_set1_pd(1), _mm512_add_pd(w0, _mm512_mul_pd(t, w1)));
+
+			vx = _mm512_mul_pd(_mm512_mul_pd(vx, r), r);
+			vy = _mm512_mul_pd(_mm512_mul_pd(vy, r), r);
+		}
 
 		_mm256_mask_storeu_epi32(fx + x, keep, to_fixed8d(vx));
 		_mm256_mask_storeu_epi32(fy + x, keep, to_fixed8d(vy));
@@ -967,9 +985,17 @@ static void piece_row(const struct warp_piece *p, int x, int end, int32_t *fx, i
 #endif
 	for (; x < end; x++) {
 		double t = x - p->x0;
+		double vx = p->sx[0] + t * (p->sx[1] + t * p->sx[2]);
+		double vy = p->sy[0] + t * (p->sy[1] + t * p->sy[2]);
 
-		fx[x] = to_fixed(p->sx[0] + t * (p->sx[1] + t * p->sx[2]));
-		fy[x] = to_fixed(p->sy[0] + t * (p->sy[1] + t * p->sy[2]));
+		if (!(p->w[0] == 1 && p->w[1] == 0)) {
+			double r = 1 / (p->w[0] + t * p->w[1]);
+
+			vx = vx * r * r;
+			vy = vy * r * r;
+		}
+		fx[x] = to_fixed(vx);
+		fy[x] = to_fixed(vy);
 	}
 }
 

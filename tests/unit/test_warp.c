@@ -157,8 +157,9 @@ static void test_matrices(void **state)
 }
 
 /* A wobbling map for warp_image_map(): every point moved a little, as
- * pieces of every kind: quadratics, lines, single points, 8 to 1 pixels
- * long, so that vector loops and their tails both run. */
+ * pieces of every kind: quadratics, lines, single points, with and
+ * without a denominator, 13 to 1 pixels long, so that vector loops and
+ * their tails both run. */
 static int wobble(void *ctx, int y, int width, struct warp_piece *pc)
 {
 	double k = *(double *)ctx;
@@ -177,6 +178,10 @@ static int wobble(void *ctx, int y, int width, struct warp_piece *pc)
 		pc[np].sy[0] = y + 0.5 + k * cos(x * 0.2) + 1;
 		pc[np].sy[1] = len > 1 ? k * 0.05 : 0;
 		pc[np].sy[2] = len > 6 ? -k * 2e-3 : 0;
+		/* every third row's pieces over a line squared, as a
+		 * perspective before a mesh makes them */
+		pc[np].w[0] = y % 3 ? 1 : 1 + k * 0.01;
+		pc[np].w[1] = y % 3 ? 0 : k * 1e-3;
 		x += len;
 	}
 	return np;
