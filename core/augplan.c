@@ -284,9 +284,10 @@ static int cmp_double(const void *a, const void *b)
 static struct line tile_axis(double f_mid, struct line N, struct line W, double t, double inv,
 			     double inv_last, int n, int *i)
 {
-	double iv, u_mid;
+	double iv, u_mid, f = f_mid * inv;
 
-	*i = (int)clampd(floor(f_mid / t), 0, n - 1);
+	/* mesh_map()'s floor(f), clamped: a cast floors what is left */
+	*i = f >= 0 ? (int)(f < n - 1 ? f : n - 1) : 0;
 	iv = *i + 1 == n ? inv_last : inv;
 	u_mid = (f_mid - *i * t) * iv;
 	if (u_mid < 0 || u_mid > 1) {
