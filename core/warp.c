@@ -471,12 +471,14 @@ AVX512 static inline void clamp16(__m512i *x0, __m512i *ax, __m512i n1)
 
 /* Sixteen pixels' positions: which are interior, and for nearest fill the
  * clamped taps. @return 0 when the sixteen must take the plain taps. */
-AVX512 static inline int positions16(const struct img *src, const int32_t *fx, const int32_t *fy,
-				     int nearest, __m512i *x0, __m512i *y0, __m512i *ax, __m512i *ay)
+AVX512 static inline int positions16_masked(const struct img *src, const int32_t *fx,
+					    const int32_t *fy, __mmask16 live, int nearest, __m512i *x0,
+					    __m512i *y0, __m512i *ax, __m512i *ay)
 {
 	const __m512i w1 = _mm512_set1_epi32(src->width - 1), h1 = _mm512_set1_epi32(src->height - 1);
 	const __m512i mask = _mm512_set1_epi32(ONE - 1);
-	__m512i vx = _mm512_loadu_si512((const void *)fx), vy = _mm512_loadu_si512((const void *)fy);
+	/* lanes not live read as position 0, 0: a pixel like any other */
+	__m512i vx = _mm512_maskz_loadu_epi32(live, fx), vy = _mm512_maskz_loadu_epi32(live, fy);
 	__mmask16 in;
 
 	*x0 = _mm512_srai_epi32(vx, FRAC);
@@ -492,6 +494,12 @@ AVX512 static inline int positions16(const struct img *src, const int32_t *fx, c
 	clamp16(x0, ax, w1);
 	clamp16(y0, ay, h1);
 	return 1;
+}
+
+AVX512 static inline int positions16(const struct img *src, const int32_t *fx, const int32_t *fy,
+				     int nearest, __m512i *x0, __m512i *y0, __m512i *ax, __m512i *ay)
+{
+	return positions16_masked(src, fx, fy, 0xffff, nearest, x0, y0, ax, ay);
 }
 
 /* Pixel order after the packs below: lane k of the packed bytes holds
@@ -658,13 +666,14 @@ AVX512 static void sample_row_pairs_avx512(const struct img *src, const uint8_t 
 	const __m512i stride = _mm512_set1_epi32((int)pstride);
 	const __m512i round = _mm512_set1_epi32((int)ROUND), one = _mm512_set1_epi32(ONE);
 	const int nearest = fill == WARP_NEAREST && src->width >= 2 && src->height >= 2;
-	int x = 0;
-
-	for (; x + 16 <= width; x += 16) {
+	for (int x = 0; x < width; x += 16) {
+		/* the last step takes the pixels left, as many as there are */
+		int n = width - x < 16 ? width - x : 16;
+		__mmask16 live = (__mmask16)((1u << n) - 1);
 		__m512i x0, y0, ax, ay, off, v, wx, wy, r;
 
-		if (!positions16(src, fx + x, fy + x, nearest, &x0, &y0, &ax, &ay)) {
-			for (int k = 0; k < 16; k++)
+		if (!positions16_masked(src, fx + x, fy + x, live, nearest, &x0, &y0, &ax, &ay)) {
+			for (int k = 0; k < n; k++)
 				sample_one(src, fx[x + k], fy[x + k], fill, fill_px, row + x + k);
 			continue;
 		}
@@ -676,10 +685,8 @@ AVX512 static void sample_row_pairs_avx512(const struct img *src, const uint8_t 
 		wx = _mm512_or_si512(_mm512_sub_epi32(one, ax), _mm512_slli_epi32(ax, 16));
 		r = _mm512_madd_epi16(_mm512_maddubs_epi16(v, wy), wx);
 		r = _mm512_srli_epi32(_mm512_add_epi32(r, round), 2 * FRAC);
-		_mm_storeu_si128((__m128i *)(void *)(row + x), _mm512_cvtepi32_epi8(r));
+		_mm_mask_storeu_epi8(row + x, live, _mm512_cvtepi32_epi8(r));
 	}
-	if (x < width)
-		sample_row_grey_avx2(src, fx + x, fy + x, width - x, fill, fill_px, row + x);
 }
 
 
