@@ -10,7 +10,9 @@
 #
 # Pipelines: seed 003's Augmentor pipeline, seed 002's ImageDataGenerator
 # settings (examples/), and a rotation alone (rotation_range=30, the
-# single-operation figure albumentations publishes).
+# single-operation figure albumentations publishes). "copy" (files only)
+# runs no operation: decode, encode, write, for winnow its catalog too;
+# the floor under every pipeline, and so the ratio's ceiling.
 #
 #   bench/augment.sh DIR [FILES] [ROUNDS]
 #
@@ -38,9 +40,11 @@ mkdir -p "$tmp/out"
 find "$tmp/in" -type f | sort >"$tmp/list"
 n=$(wc -l <"$tmp/list")
 printf 'rotation_range=30,\n' >"$tmp/rotate.pipeline"
+printf 'flip_left_right probability=0\n' >"$tmp/copy.pipeline"
 declare -A pipe=([augmentor]="$top/examples/augmentor-seed003.pipeline"
                  [keras]="$top/examples/keras-seed002.pipeline"
-                 [rotate]="$tmp/rotate.pipeline")
+                 [rotate]="$tmp/rotate.pipeline"
+                 [copy]="$tmp/copy.pipeline")
 
 median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 # Each run writes into a folder of its own, and nothing is deleted until
@@ -68,12 +72,14 @@ for r in $(seq "$rounds"); do
     winnow_memory "$p" >>"$tmp/m.w.$p"
     opencv_memory "$p" >>"$tmp/m.c.$p"
   done
+  winnow_files copy "$r" >>"$tmp/f.w.copy"
+  opencv_files copy "$r" >>"$tmp/f.c.copy"
 done
 # ratio: the median of each round's ratio (the two tools ran back to
 # back), steadier on a shared machine than a ratio of medians
 printf '%-8s %-10s %14s %14s %7s\n' mode pipeline "winnow img/s" "OpenCV img/s" ratio
 for mode in f m; do
-  for p in augmentor keras rotate; do
+  for p in augmentor keras rotate $([ "$mode" = f ] && echo copy); do
     per=$n
     [ "$mode" = m ] && per=$((n * 2))
     w=$(median <"$tmp/$mode.w.$p"); c=$(median <"$tmp/$mode.c.$p")

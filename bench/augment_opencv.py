@@ -4,12 +4,13 @@ without winnow: cv2.imread, each operation with warpAffine /
 warpPerspective / remap / LUTs, cv2.imwrite at JPEG quality 90. One
 thread (cv2.setNumThreads(1)).
 
-    augment_opencv.py augmentor|keras|rotate LIST OUT
-    augment_opencv.py --memory rotate LIST ROUNDS
+    augment_opencv.py augmentor|keras|rotate|copy LIST OUT
+    augment_opencv.py --memory augmentor|keras|rotate LIST ROUNDS
 
 LIST holds one image path a line. Prints "<seconds> <images>" on stdout.
 --memory decodes every image first and times only the operation
-(the single-operation throughput albumentations publishes).
+(the single-operation throughput albumentations publishes). "copy" does
+no operation: imread and imwrite alone, the floor under every pipeline.
 """
 import os
 import random
@@ -133,8 +134,12 @@ def rotate(img):
     return cv2.warpAffine(img, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
 
+def copy(img):
+    return img
+
+
 def main():
-    ops = {"augmentor": augmentor, "keras": keras, "rotate": rotate}
+    ops = {"augmentor": augmentor, "keras": keras, "rotate": rotate, "copy": copy}
     if sys.argv[1] == "--memory":
         op, paths, rounds = ops[sys.argv[2]], open(sys.argv[3]).read().split(), int(sys.argv[4])
         imgs = [cv2.imread(p, cv2.IMREAD_COLOR) for p in paths]
