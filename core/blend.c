@@ -43,7 +43,7 @@ VBMI static inline __m512i blend16(__m512i v, __m512i kk)
 	const __m512i half = _mm512_set1_epi32(32768), top = _mm512_set1_epi32(255 << 16);
 	const __m512i zero = _mm512_setzero_si512();
 	__m512i r = rgb16_channel(v, 0), g = rgb16_channel(v, 1), b = rgb16_channel(v, 2);
-	__m512i y = rgb16_luma(r, g, b), out;
+	__m512i y = rgb16_luma(v), out;
 
 	out = _mm512_castsi128_si512(towards(r, y, kk, half, zero, top));
 	out = _mm512_inserti32x4(out, towards(g, y, kk, half, zero, top), 1);

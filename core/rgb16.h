@@ -100,14 +100,30 @@ RGB16_TARGET static inline __m512i rgb16_channel(__m512i split, int c)
 	}
 }
 
-/* luma601() of the sixteen, in 32-bit lanes. */
-RGB16_TARGET static inline __m512i rgb16_luma(__m512i r, __m512i g, __m512i b)
-{
-	__m512i y = _mm512_add_epi32(_mm512_mullo_epi32(r, _mm512_set1_epi32(19595)),
-				     _mm512_mullo_epi32(g, _mm512_set1_epi32(38470)));
+/* byte b of the (R, 0, G, 0) dwords: byte rgb16_rg[b] of a split, and
+ * of the (B, ...) dwords: byte rgb16_b[b]; the other bytes are masked */
+#define RGB16_RG(b) ((b) % 4 == 0 ? (b) / 4 : (b) % 4 == 2 ? 16 + (b) / 4 : 0)
+#define RGB16_B(b) ((b) % 4 == 0 ? 32 + (b) / 4 : 0)
+#define RGB16_F(f, b) f(b)
+static const uint8_t rgb16_rg[64] __attribute__((aligned(64))) = RGB64_ROW(RGB16_F, RGB16_RG);
+static const uint8_t rgb16_b[64] __attribute__((aligned(64))) = RGB64_ROW(RGB16_F, RGB16_B);
 
-	y = _mm512_add_epi32(y, _mm512_mullo_epi32(b, _mm512_set1_epi32(7471)));
-	return _mm512_srli_epi32(_mm512_add_epi32(y, _mm512_set1_epi32(32768)), 16);
+/* luma601() of the sixteen pixels of a split, in 32-bit lanes, exactly:
+ * (19595 R + 38470 G + 7471 B + 32768) >> 16 from two vpmaddwd. 38470
+ * does not fit a signed word, so G takes -27066 and then 65536 G, which
+ * is the (R, G) dword with its low word cleared; the B dword's high word
+ * is 2, weighed 16384, for the rounding. */
+RGB16_TARGET static inline __m512i rgb16_luma(__m512i split)
+{
+	__m512i rg = _mm512_maskz_permutexvar_epi8(0x5555555555555555ull,
+						   _mm512_load_si512((const void *)rgb16_rg), split);
+	__m512i b = _mm512_mask_permutexvar_epi8(_mm512_set1_epi32(2 << 16), 0x1111111111111111ull,
+						 _mm512_load_si512((const void *)rgb16_b), split);
+	__m512i y = _mm512_madd_epi16(rg, _mm512_set1_epi32((int)(19595u | (0xffffu & (unsigned)-27066) << 16)));
+
+	y = _mm512_add_epi32(y, _mm512_and_si512(rg, _mm512_set1_epi32((int)0xffff0000u)));
+	y = _mm512_add_epi32(y, _mm512_madd_epi16(b, _mm512_set1_epi32(7471 | 16384 << 16)));
+	return _mm512_srli_epi32(y, 16);
 }
 
 #endif

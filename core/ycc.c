@@ -37,8 +37,7 @@ static void rows_plain(const uint8_t *a, const uint8_t *b, int x0, int w, uint8_
 
 VBMI static inline __m128i luma16(__m512i v)
 {
-	return _mm512_cvtepi32_epi8(rgb16_luma(rgb16_channel(v, 0), rgb16_channel(v, 1),
-					       rgb16_channel(v, 2)));
+	return _mm512_cvtepi32_epi8(rgb16_luma(v));
 }
 
 /* Sums of horizontal pairs of one channel of two rows: 8 x 32 bits. */
