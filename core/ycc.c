@@ -159,24 +159,33 @@ static const uint16_t interleave[32] __attribute__((aligned(64))) = {
 	8, 40, 9, 41, 10, 42, 11, 43, 12, 44, 13, 45, 14, 46, 15, 47,
 };
 
+/* 0 .. 31: word k of a vpermw from word k + n after adding n */
+static const uint16_t iota16[32] __attribute__((aligned(64))) = {
+	0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
+	16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31,
+};
+
 /* Sixteen chroma columns i .. i + 15 (of rows a, b) upsampled to 32
- * output pixels, 16 bits each: (3 c + left + 8) >> 4, (3 c + right + 7) >> 4. */
+ * output pixels, 16 bits each: (3 c + left + 8) >> 4, (3 c + right + 7) >> 4.
+ * The column sums 3 a + b are made once for columns i - 1 .. i + 16 (a
+ * masked load reads no further) and shifted a word and two to give the
+ * centre and right columns. */
 VBMI static inline __m512i up32(const uint8_t *a, const uint8_t *b, int i)
 {
 	const __m512i inter = _mm512_load_si512((const void *)interleave);
-	__m256i three = _mm256_set1_epi16(3), cs[3];
-	__m256i even, odd;
+	const __m512i iota = _mm512_load_si512((const void *)iota16);
+	const __m512i three = _mm512_set1_epi16(3);
+	__m512i ca = _mm512_cvtepu8_epi16(_mm256_maskz_loadu_epi8(0x3ffff, a + i - 1));
+	__m512i cb = _mm512_cvtepu8_epi16(_mm256_maskz_loadu_epi8(0x3ffff, b + i - 1));
+	__m512i left = _mm512_add_epi16(_mm512_mullo_epi16(ca, three), cb);
+	__m512i mid = _mm512_permutexvar_epi16(_mm512_add_epi16(iota, _mm512_set1_epi16(1)), left);
+	__m512i right = _mm512_permutexvar_epi16(_mm512_add_epi16(iota, _mm512_set1_epi16(2)), left);
+	__m512i even, odd;
 
-	for (int k = 0; k < 3; k++) {  /* columns shifted by -1, 0, +1 */
-		__m256i ca = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(a + i - 1 + k)));
-		__m256i cb = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(b + i - 1 + k)));
-
-		cs[k] = _mm256_add_epi16(_mm256_mullo_epi16(ca, three), cb);
-	}
-	cs[1] = _mm256_mullo_epi16(cs[1], three);
-	even = _mm256_srli_epi16(_mm256_add_epi16(_mm256_add_epi16(cs[1], cs[0]), _mm256_set1_epi16(8)), 4);
-	odd = _mm256_srli_epi16(_mm256_add_epi16(_mm256_add_epi16(cs[1], cs[2]), _mm256_set1_epi16(7)), 4);
-	return _mm512_permutex2var_epi16(_mm512_castsi256_si512(even), inter, _mm512_castsi256_si512(odd));
+	mid = _mm512_mullo_epi16(mid, three);
+	even = _mm512_srli_epi16(_mm512_add_epi16(_mm512_add_epi16(mid, left), _mm512_set1_epi16(8)), 4);
+	odd = _mm512_srli_epi16(_mm512_add_epi16(_mm512_add_epi16(mid, right), _mm512_set1_epi16(7)), 4);
+	return _mm512_permutex2var_epi16(even, inter, odd);
 }
 
 /* (c k + 32768) >> 16 for 16-bit c and k, exactly: the high half of the
