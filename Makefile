@@ -94,7 +94,8 @@ $(BUILD)/core/resample.o $(BUILD)/core/warp.o $(BUILD)/core/augpixel.o \
 	$(BUILD)/core/nnrun.o: CFLAGS += -O3
 # Warps make positions in float and double with SIMD and plain loops that
 # must agree to the bit: no fused multiply-adds behind their backs.
-$(BUILD)/core/warp.o $(BUILD)/core/augplan.o: CFLAGS += -ffp-contract=off
+# (override: a CFLAGS given on the command line must not drop it)
+$(BUILD)/core/warp.o $(BUILD)/core/augplan.o: override CFLAGS += -ffp-contract=off
 
 $(LIB): $(call obj,$(LIB_SRC))
 	@rm -f $@
@@ -111,7 +112,7 @@ $(BIN)/scraper: LIBS += $(shell $(PKG_CONFIG) --libs libcurl)
 $(BIN)/label: LIBS += $(shell $(PKG_CONFIG) --libs libmicrohttpd)
 
 # Unit tests that read files shipped in the tree (examples/) find them here.
-$(BUILD)/tests/unit/%.o: CFLAGS += -DSRCDIR='"$(CURDIR)"'
+$(BUILD)/tests/unit/%.o: override CFLAGS += -DSRCDIR='"$(CURDIR)"'
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(call obj,$(FIXTURE_SRC)) $(LIB)
 	@mkdir -p $(dir $@)

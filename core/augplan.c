@@ -238,8 +238,8 @@ struct line {
 
 /* Where the coordinate N / W crosses the tile lines k t (k = 0 .. n - 1)
  * and the frame's far edge `end`: the pixel positions x, into cut[].
- * @return how many. Under an affine map (W = 1) they come in order, and
- * are put in increasing order. */
+ * @return how many. With W constant along the row they come in order,
+ * rising with k when W / D > 0, and are put in increasing order. */
 static int axis_cuts(struct line N, struct line W, double t, int n, double end, double *cut)
 {
 	int nc = 0;
@@ -250,7 +250,7 @@ static int axis_cuts(struct line N, struct line W, double t, int n, double end, 
 		if (den != 0)
 			cut[nc++] = (c * W.c0 - N.c0) / den;
 	}
-	if (W.c1 == 0 && N.c1 < 0)
+	if (W.c1 == 0 && (N.c1 < 0) != (W.c0 < 0))
 		for (int i = 0; i < nc / 2; i++) {
 			double v = cut[i];
 
@@ -427,7 +427,7 @@ static void point(struct warp_piece *pc, int x, int ok, double sx, double sy)
 static int map_row_scaled(const struct aug_plan *plan, double s, int y, int width,
 			  struct warp_piece *pc)
 {
-	double cy = s * (y + 0.5), px, py, ex, ey;
+	double cy = s * (y + 0.5), px = 0, py = 0, ex, ey;
 	unsigned t0;
 	int x = 0, np = 0, have;
 

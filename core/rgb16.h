@@ -1,7 +1,8 @@
-/* Sixteen RGB pixels at a time with AVX-512 VBMI: their 48 bytes split
- * into 16 R, 16 G and 16 B bytes (one vpermb) and joined back, and their
- * BT.601 luma (luma.h's weights) in 32-bit lanes. For core/blend.c and
- * core/ycc.c; include it inside their x86-64 blocks. */
+/* RGB pixels with AVX-512 VBMI: sixteen at a time, their 48 bytes split
+ * into 16 R, 16 G and 16 B bytes (one vpermb) and joined back, or
+ * sixty-four at a time as four such splits through whole vectors; and
+ * their BT.601 luma (luma.h's weights) in 32-bit lanes. For core/blend.c
+ * and core/ycc.c; include it inside their x86-64 blocks. */
 #ifndef WINNOW_RGB16_H
 #define WINNOW_RGB16_H
 

@@ -78,8 +78,9 @@ int warp_image(const struct img *src, struct img *dst, const struct mat3 *dst_to
 /* A stretch of an output row, pixels x0 .. x1 - 1, along which the
  * source point is a quadratic in t = x - x0 over the square of a line:
  *   source x = (sx[0] + t (sx[1] + t sx[2])) / W^2,  W = w[0] + t w[1],
- * source y likewise with sy. w = { 1, 0 } for a plain quadratic (what an
- * affine map then a mesh gives); a perspective before a mesh needs W.
+ * source y likewise with sy. w = { 1, 0 } for a plain quadratic (a mesh
+ * between affine maps gives one); a perspective after a mesh, in the
+ * order a pipeline is written, needs W.
  * Lines have [2] = 0, single points [1] = [2] = 0, and a point with no
  * source an infinite [0]. */
 struct warp_piece {

@@ -179,7 +179,7 @@ static int wobble(void *ctx, int y, int width, struct warp_piece *pc)
 		pc[np].sy[1] = len > 1 ? k * 0.05 : 0;
 		pc[np].sy[2] = len > 6 ? -k * 2e-3 : 0;
 		/* every third row's pieces over a line squared, as a
-		 * perspective before a mesh makes them */
+		 * perspective after a mesh makes them */
 		pc[np].w[0] = y % 3 ? 1 : 1 + k * 0.01;
 		pc[np].w[1] = y % 3 ? 0 : k * 1e-3;
 		x += len;
@@ -249,9 +249,11 @@ static void test_simd_matches_plain(void **state)
 				}
 			} else if (trial % 12 == 6 || trial % 12 == 8) {
 				/* a horizon through the output: w' is 1e-9 at the
-				 * centres of column dw / 2, where x' (or y') runs
-				 * from far below zero (top half) to far above
-				 * (bottom half) while the other stays 0 */
+				 * centres of column dw / 2 in double precision, 0
+				 * or one float step (about 4e-9) in the warp's
+				 * single precision, where x' (or y') runs from far
+				 * below zero (top half) to far above (bottom
+				 * half) while the other stays 0 */
 				double kx, r[3];
 				struct mat3 hz;
 
