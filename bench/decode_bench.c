@@ -8,13 +8,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/fileio.h"
+#include "bench/files.h"
 #include "core/img.h"
-
-struct file {
-	uint8_t *data;
-	size_t len;
-};
 
 static double now(void)
 {
@@ -27,10 +22,8 @@ static double now(void)
 int main(int argc, char **argv)
 {
 	struct img_decode_opts o;
-	struct file *files = NULL;
-	size_t n = 0, alloc = 0;
-	char line[4096];
-	FILE *list;
+	struct bench_file *files = NULL;
+	size_t n = 0;
 	double t0, t1;
 	int scale8 = 0;
 
@@ -40,29 +33,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: decode_bench [--scale 8] LIST\n");
 		return 2;
 	}
-	list = fopen(argv[argc - 1], "r");
-	if (!list) {
-		perror(argv[argc - 1]);
-		return 2;
-	}
-	while (fgets(line, sizeof(line), list)) {
-		struct wn_err err;
-
-		line[strcspn(line, "\n")] = '\0';
-		if (n == alloc) {
-			alloc = alloc ? 2 * alloc : 256;
-			files = realloc(files, alloc * sizeof(*files));
-			if (!files)
-				return 3;
-		}
-		if (read_file_limited(line, IMG_DEFAULT_MAX_BYTES, &files[n].data, &files[n].len,
-				      &err)) {
-			fprintf(stderr, "%s\n", err.msg);
-			return 3;
-		}
-		n++;
-	}
-	fclose(list);
+	if (bench_read_list(argv[argc - 1], &files, &n))
+		return 3;
 	img_decode_opts_init(&o);
 	if (scale8)
 		o.min_width = o.min_height = 1;
@@ -79,8 +51,6 @@ int main(int argc, char **argv)
 	}
 	t1 = now();
 	printf("%.1f %zu %.3f\n", (double)n / (t1 - t0), n, t1 - t0);
-	for (size_t i = 0; i < n; i++)
-		free(files[i].data);
-	free(files);
+	bench_free_files(files, n);
 	return 0;
 }

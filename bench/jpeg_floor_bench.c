@@ -13,13 +13,8 @@
 #include <time.h>
 #include <turbojpeg.h>
 
-#include "core/fileio.h"
+#include "bench/files.h"
 #include "core/img.h"
-
-struct file {
-	uint8_t *data;
-	size_t len;
-};
 
 static double now(void)
 {
@@ -32,41 +27,18 @@ static double now(void)
 int main(int argc, char **argv)
 {
 	struct img_limits limits = { IMG_DEFAULT_MAX_BYTES, IMG_DEFAULT_MAX_PIXELS };
-	struct file *files = NULL;
-	size_t n = 0, alloc = 0, nt = 0;
+	struct bench_file *files = NULL;
+	size_t n = 0, nt = 0;
 	double dec = 0, enc = 0, xf = 0;
-	char line[4096];
 	tjhandle tj;
-	FILE *list;
 	int rounds;
 
 	if (argc != 3 || (rounds = atoi(argv[2])) < 1) {
 		fprintf(stderr, "usage: jpeg_floor_bench LIST ROUNDS\n");
 		return 2;
 	}
-	list = fopen(argv[1], "r");
-	if (!list) {
-		perror(argv[1]);
-		return 2;
-	}
-	while (fgets(line, sizeof(line), list)) {
-		struct wn_err err;
-
-		line[strcspn(line, "\n")] = '\0';
-		if (n == alloc) {
-			alloc = alloc ? 2 * alloc : 256;
-			files = realloc(files, alloc * sizeof(*files));
-			if (!files)
-				return 3;
-		}
-		if (read_file_limited(line, IMG_DEFAULT_MAX_BYTES, &files[n].data, &files[n].len,
-				      &err)) {
-			fprintf(stderr, "%s\n", err.msg);
-			return 3;
-		}
-		n++;
-	}
-	fclose(list);
+	if (bench_read_list(argv[1], &files, &n))
+		return 3;
 	tj = tjInitTransform();
 	if (!tj)
 		return 3;
@@ -106,8 +78,6 @@ int main(int argc, char **argv)
 	printf("%.3f %.3f %.3f %zu\n", 1e3 * dec / (double)(n * (size_t)rounds),
 	       1e3 * enc / (double)(n * (size_t)rounds), nt ? 1e3 * xf / (double)nt : 0.0, n);
 	tjDestroy(tj);
-	for (size_t i = 0; i < n; i++)
-		free(files[i].data);
-	free(files);
+	bench_free_files(files, n);
 	return 0;
 }
