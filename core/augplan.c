@@ -356,12 +356,11 @@ static int map_row_mesh1(const struct aug_plan *plan, double s, int y, int width
 		mid = 0.5 * (x + stop - 1);
 		wm = W.c0 + mid * W.c1;
 		if (!(wm > 1e-12 || wm < -1e-12)) {
-			/* at the horizon: no source */
-			for (; x < stop; x++) {
-				pc[np] = (struct warp_piece){ .x0 = x, .x1 = x + 1, .w = { 1, 0 } };
-				pc[np].sx[0] = pc[np].sy[0] = INFINITY;
-				np++;
-			}
+			/* at the horizon: no source, one constant piece */
+			pc[np] = (struct warp_piece){ .x0 = x, .x1 = stop, .w = { 1, 0 } };
+			pc[np].sx[0] = pc[np].sy[0] = INFINITY;
+			np++;
+			x = stop;
 			continue;
 		}
 		U = tile_axis((Nx.c0 + mid * Nx.c1) / wm, Nx, W, m->tile_w, m->inv_w, m->inv_lw,
