@@ -184,6 +184,19 @@ void img_jpeg_opts_init(struct img_jpeg_opts *opts)
 	opts->fast_dct = 0;
 }
 
+/* TurboJPEG's output copied to plain malloc'd memory, which callers
+ * free(). @return 0, or -1 with err set (WN_ENOMEM). */
+static int hand_back(const unsigned char *jpeg, unsigned long size, uint8_t **out,
+		     size_t *outlen, struct wn_err *err)
+{
+	*out = malloc(size);
+	if (!*out)
+		return wn_fail(err, WN_ENOMEM, "out of memory for %lu bytes", size);
+	memcpy(*out, jpeg, size);
+	*outlen = size;
+	return 0;
+}
+
 int img_encode_jpeg(const struct img *im, const struct img_jpeg_opts *opts,
 		    uint8_t **out, size_t *outlen, struct wn_err *err)
 {
@@ -230,15 +243,7 @@ int img_encode_jpeg(const struct img *im, const struct img_jpeg_opts *opts,
 		wn_fail(err, WN_EINVAL, "JPEG encoding failed (%s)", tjGetErrorStr2(h));
 		goto out;
 	}
-	/* Hand back plain malloc'd memory: callers free() it. */
-	*out = malloc(size);
-	if (!*out) {
-		wn_fail(err, WN_ENOMEM, "out of memory for %lu bytes", size);
-		goto out;
-	}
-	memcpy(*out, jpeg, size);
-	*outlen = size;
-	ret = 0;
+	ret = hand_back(jpeg, size, out, outlen, err);
 out:
 	tjFree(jpeg);
 	img_release(&flat);
@@ -336,14 +341,7 @@ int img_jpeg_encode_yuv420(struct img planes[3], int quality, uint8_t **out,
 		wn_fail(err, WN_EINVAL, "JPEG encoding failed (%s)", tjGetErrorStr2(h));
 		goto out;
 	}
-	*out = malloc(size);
-	if (!*out) {
-		wn_fail(err, WN_ENOMEM, "out of memory for %lu bytes", size);
-		goto out;
-	}
-	memcpy(*out, jpeg, size);
-	*outlen = size;
-	ret = 0;
+	ret = hand_back(jpeg, size, out, outlen, err);
 out:
 	tjFree(jpeg);
 	return ret;
