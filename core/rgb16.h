@@ -11,21 +11,32 @@
 
 #define RGB16_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512vbmi")))
 
+/* The permute tables, made by formula. For sixty-four pixels (192 bytes)
+ * as four splits: split k, byte b (b < 48): byte 48 k + 3 (b % 16) + b / 16 of the 192,
+ * taken from the vector pair (0, 1) for k < 2, else (1, 2). */
+#define RGB64_SPLIT(k, b) \
+	((b) < 48 ? 48 * (k) + 3 * ((b) % 16) + (b) / 16 - ((k) >= 2 ? 64 : 0) : 0)
+/* Vector j, byte b: split (g / 48) byte 16 (o % 3) + o / 3, where g is
+ * the byte's place in the 192 and o = g % 48; from the split pair (j, j + 1). */
+#define RGB64_JOIN(j, b)                                                       \
+	((((64 * (j) + (b)) / 48 - (j)) * 64) + 16 * (((64 * (j) + (b)) % 48) % 3) + \
+	 ((64 * (j) + (b)) % 48) / 3)
+#define RGB64_ROW4(f, k, b) f(k, b), f(k, (b) + 1), f(k, (b) + 2), f(k, (b) + 3)
+#define RGB64_ROW16(f, k, b) \
+	RGB64_ROW4(f, k, b), RGB64_ROW4(f, k, (b) + 4), RGB64_ROW4(f, k, (b) + 8), RGB64_ROW4(f, k, (b) + 12)
+#define RGB64_ROW(f, k) \
+	{ RGB64_ROW16(f, k, 0), RGB64_ROW16(f, k, 16), RGB64_ROW16(f, k, 32), RGB64_ROW16(f, k, 48) }
+
+/* Sixteen pixels, one split: split byte b (b < 48) is byte 3 (b % 16) +
+ * b / 16 of the 48, RGB64_SPLIT's k = 0; pixel byte b (b < 48) is split
+ * byte 16 (b % 3) + b / 3. */
+#define RGB16_JOIN(k, b) ((b) < 48 ? 16 * ((b) % 3) + (b) / 3 : 0)
+
 /* byte b of a split: byte rgb16_split[b] of the pixels */
-static const uint8_t rgb16_split[64] __attribute__((aligned(64))) = {
-	0, 3, 6, 9, 12, 15, 18, 21, 24, 27, 30, 33, 36, 39, 42, 45,
-	1, 4, 7, 10, 13, 16, 19, 22, 25, 28, 31, 34, 37, 40, 43, 46,
-	2, 5, 8, 11, 14, 17, 20, 23, 26, 29, 32, 35, 38, 41, 44, 47,
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-};
+static const uint8_t rgb16_split[64] __attribute__((aligned(64))) = RGB64_ROW(RGB64_SPLIT, 0);
 
 /* byte b of the pixels: byte rgb16_join[b] of a split */
-static const uint8_t rgb16_join[64] __attribute__((aligned(64))) = {
-	0, 16, 32, 1, 17, 33, 2, 18, 34, 3, 19, 35, 4, 20, 36, 5,
-	21, 37, 6, 22, 38, 7, 23, 39, 8, 24, 40, 9, 25, 41, 10, 26,
-	42, 11, 27, 43, 12, 28, 44, 13, 29, 45, 14, 30, 46, 15, 31, 47,
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-};
+static const uint8_t rgb16_join[64] __attribute__((aligned(64))) = RGB64_ROW(RGB16_JOIN, 0);
 
 /* The 48 bytes at p, split. */
 RGB16_TARGET static inline __m512i rgb16_load(const uint8_t *p)
@@ -42,26 +53,11 @@ RGB16_TARGET static inline void rgb16_store(uint8_t *p, __m512i split)
 							split));
 }
 
-/* Sixty-four pixels (192 bytes) as four splits, through three whole
- * vectors each way. In-place loops want this: a 48-byte masked store
- * followed by a load from the rest of its cache line, as rgb16_store()
- * and rgb16_load() over consecutive pixels do, waits for the store, and
- * serialises the loop.
- * Split k, byte b (b < 48): byte 48 k + 3 (b % 16) + b / 16 of the 192,
- * taken from the vector pair (0, 1) for k < 2, else (1, 2). */
-#define RGB64_SPLIT(k, b) \
-	((b) < 48 ? 48 * (k) + 3 * ((b) % 16) + (b) / 16 - ((k) >= 2 ? 64 : 0) : 0)
-/* Vector j, byte b: split (g / 48) byte 16 (o % 3) + o / 3, where g is
- * the byte's place in the 192 and o = g % 48; from the split pair (j, j + 1). */
-#define RGB64_JOIN(j, b)                                                       \
-	((((64 * (j) + (b)) / 48 - (j)) * 64) + 16 * (((64 * (j) + (b)) % 48) % 3) + \
-	 ((64 * (j) + (b)) % 48) / 3)
-#define RGB64_ROW4(f, k, b) f(k, b), f(k, (b) + 1), f(k, (b) + 2), f(k, (b) + 3)
-#define RGB64_ROW16(f, k, b) \
-	RGB64_ROW4(f, k, b), RGB64_ROW4(f, k, (b) + 4), RGB64_ROW4(f, k, (b) + 8), RGB64_ROW4(f, k, (b) + 12)
-#define RGB64_ROW(f, k) \
-	{ RGB64_ROW16(f, k, 0), RGB64_ROW16(f, k, 16), RGB64_ROW16(f, k, 32), RGB64_ROW16(f, k, 48) }
-
+/* Sixty-four pixels as four splits, through three whole vectors each
+ * way. In-place loops want this: a 48-byte masked store followed by a
+ * load from the rest of its cache line, as rgb16_store() and rgb16_load()
+ * over consecutive pixels do, waits for the store, and serialises the
+ * loop. */
 static const uint8_t rgb64_split[4][64] __attribute__((aligned(64))) = {
 	RGB64_ROW(RGB64_SPLIT, 0), RGB64_ROW(RGB64_SPLIT, 1),
 	RGB64_ROW(RGB64_SPLIT, 2), RGB64_ROW(RGB64_SPLIT, 3),
