@@ -51,7 +51,7 @@ CORE_SRC = core/err.c core/strbuf.c core/fileio.c core/img.c core/orient.c \
 	core/jpeg_markers.c core/jpeg.c core/png.c core/gif.c core/webp.c core/resample.c \
 	core/filehash.c core/dhash.c core/mih.c core/geometry.c core/walk.c core/pool.c \
 	core/progress.c core/quote.c core/urllist.c \
-	core/augpipe.c core/augrng.c core/warp.c core/augplan.c core/augpixel.c core/lut.c core/blend.c core/ycc.c core/cpu.c \
+	core/augpipe.c core/augrng.c core/warp.c core/augplan.c core/augpixel.c core/lut.c core/blend.c core/ycc.c core/yccpoint.c core/cpu.c \
 	core/nnload.c core/nnrun.c core/nnprep.c core/softreg.c core/cleanlab.c core/shard.c
 DB_SRC = db/catalog.c db/schema.c db/images.c db/runs.c db/scan.c db/urls.c db/predictions.c db/reviews.c db/merge.c
 LIB_SRC = $(CORE_SRC) $(DB_SRC)
@@ -91,11 +91,12 @@ $(BUILD)/%.o: %.c
 
 # The pixel loops want GCC's full vectoriser, which -O2 leaves mostly off.
 $(BUILD)/core/resample.o $(BUILD)/core/warp.o $(BUILD)/core/augpixel.o \
-	$(BUILD)/core/nnrun.o: CFLAGS += -O3
-# Warps make positions in float and double with SIMD and plain loops that
-# must agree to the bit: no fused multiply-adds behind their backs.
+	$(BUILD)/core/nnrun.o $(BUILD)/core/yccpoint.o: CFLAGS += -O3
+# Warps make positions, and yccpoint colours, in float and double with
+# SIMD and plain loops that must agree to the bit: no fused multiply-adds
+# behind their backs.
 # (override: a CFLAGS given on the command line must not drop it)
-$(BUILD)/core/warp.o $(BUILD)/core/augplan.o: override CFLAGS += -ffp-contract=off
+$(BUILD)/core/warp.o $(BUILD)/core/augplan.o $(BUILD)/core/yccpoint.o: override CFLAGS += -ffp-contract=off
 
 $(LIB): $(call obj,$(LIB_SRC))
 	@rm -f $@

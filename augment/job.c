@@ -6,10 +6,10 @@
  * A sample of a 4:2:0 JPEG written as JPEG is made from the JPEG's planes:
  * they are warped as they come out of the decoder (chroma at half
  * resolution, as it is stored and will be stored again), which halves
- * the resampled bytes. Pixel steps get RGB made from the warped planes
- * (core/ycc.c, as libjpeg's decoder makes it) and turned back;
- * a sample without them never leaves YCbCr. Other sources are decoded to
- * RGB. */
+ * the resampled bytes. Pointwise colour steps run on the warped planes
+ * (core/yccpoint.c); other pixel steps get RGB made from them (core/ycc.c,
+ * as libjpeg's decoder makes it) and turned back; a sample without those
+ * never leaves YCbCr. Other sources are decoded to RGB. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -248,8 +248,9 @@ out:
 	return ret;
 }
 
-/* The YCbCr way: warp the planes; pixel steps, if any, on RGB made from
- * them (as libjpeg's decoder would make it) and turned back. */
+/* The YCbCr way: warp the planes; pixel steps, if any, on the planes
+ * when they are pointwise, else on RGB made from them (as libjpeg's
+ * decoder would make it) and turned back. */
 static int render_yuv(struct ag_job *j, struct source *src, const struct aug_plan *plan,
 		      uint8_t **data, size_t *len, struct wn_err *err)
 {
@@ -258,7 +259,7 @@ static int render_yuv(struct ag_job *j, struct source *src, const struct aug_pla
 
 	if (warp_planes(j->o, plan, src->yuv, dst, err))
 		goto out;
-	if (has_pixel_steps(plan)) {
+	if (has_pixel_steps(plan) && !aug_pixels_apply_ycc420(dst, plan)) {
 		if (img_alloc(&rgb, plan->width, plan->height, 3, err))
 			goto out;
 		ycc420_to_rgb(dst, &rgb);

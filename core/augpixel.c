@@ -12,6 +12,7 @@
 #include "blend.h"
 #include "lut.h"
 #include "luma.h"
+#include "yccpoint.h"
 
 static uint8_t clip8(double v)
 {
@@ -415,6 +416,64 @@ int aug_pixels_apply(struct img *im, const struct aug_plan *plan,
 	}
 	lut_flush(&l, im);
 	return 0;
+}
+
+int aug_pixels_apply_ycc420(struct img planes[3], const struct aug_plan *plan)
+{
+	struct ycc_step s[YCC_MAX_STEPS];
+	struct ycc_stats st;
+	size_t n = 0;
+
+	for (size_t i = 0; i < plan->n; i++) {
+		const struct aug_applied *a = &plan->applied[i];
+		enum aug_family f = aug_op_family(a->op);
+		struct ycc_step *t = &s[n];
+
+		if (f != AUG_PHOTOMETRIC && f != AUG_REGION)
+			continue;
+		if (n == YCC_MAX_STEPS)
+			return 0;
+		*t = (struct ycc_step){ YCC_AFFINE, 1.f, 0.f, 0.f, 255.f };
+		switch (a->op) {
+		case AUG_RANDOM_BRIGHTNESS:
+		case AUG_K_BRIGHTNESS_RANGE:
+			t->a = (float)a->v[0];
+			break;
+		case AUG_RANDOM_CONTRAST: {
+			double mean;
+
+			ycc420_steps_stats(planes, s, n, &st);  /* the colours so far */
+			mean = floor((double)st.luma_sum / (double)(st.n ? st.n : 1) + 0.5);
+			t->a = (float)a->v[0];
+			t->b = (float)(mean * (1 - a->v[0]));
+			break;
+		}
+		case AUG_INVERT:
+			t->a = -1.f;
+			t->b = 255.f;
+			break;
+		case AUG_K_CHANNEL_SHIFT_RANGE:
+			ycc420_steps_stats(planes, s, n, &st);
+			t->b = (float)a->v[0];
+			t->lo = st.min;
+			t->hi = st.max;
+			break;
+		case AUG_RANDOM_COLOR:
+			t->kind = YCC_COLOUR;
+			t->a = (float)a->v[0];
+			break;
+		case AUG_GREYSCALE:
+			t->kind = YCC_COLOUR;
+			t->a = 0.f;
+			break;
+		default:
+			return 0;  /* thresholds, histograms, neighbours, noise: RGB */
+		}
+		n++;
+	}
+	if (n)
+		ycc420_steps_apply(planes, s, n);
+	return 1;
 }
 
 int aug_plan_quality(const struct aug_plan *plan, int fallback)

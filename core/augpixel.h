@@ -22,6 +22,17 @@
 int aug_pixels_apply(struct img *im, const struct aug_plan *plan,
 		     const struct aug_pipeline *p, struct wn_err *err);
 
+/*
+ * aug_pixels_apply_ycc420() : the same steps on the 4:2:0 planes of a
+ * JPEG in place (core/yccpoint.h: box chroma, no RGB image), when every
+ * one of them is pointwise: random_brightness, random_contrast,
+ * random_color, invert, greyscale, channel_shift_range,
+ * brightness_range. Contrast's mean grey and the channel shift's range
+ * come from the colours as the step finds them.
+ * @return 1 when done, 0 when a step needs RGB (the planes untouched).
+ */
+int aug_pixels_apply_ycc420(struct img planes[3], const struct aug_plan *plan);
+
 /* aug_plan_quality() : the JPEG quality a jpeg_quality step drew (the
  * last one that fired), else fallback. */
 int aug_plan_quality(const struct aug_plan *plan, int fallback);

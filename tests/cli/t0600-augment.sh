@@ -229,4 +229,52 @@ for f in sorted(glob.glob(\"flatj/c/*.jpg\") + glob.glob(\"flatp/c/*.png\")):
 "
 '
 
+test_expect 'colour steps on the JPEG planes follow PIL within JPEG rounding' '
+  # Pointwise colour steps (Augmentor enhancements, invert, greyscale,
+  # Keras channel shift and brightness) run on the 4:2:0 planes. Each
+  # output against PIL doing the drawn steps (from the lineage) to the
+  # decoded source, saved as 4:2:0 JPEG at the same quality: a wrong
+  # factor, centre, range or order is off by tens of levels.
+  skd=/usr/lib/python3/dist-packages/skimage/data
+  mkdir -p colr/c
+  /usr/bin/python3 -c "
+from PIL import Image
+Image.open(\"$skd/astronaut.png\").convert(\"RGB\").resize((161, 119)).save(\"colr/c/a.jpg\", quality=95, subsampling=2)
+Image.open(\"$skd/coffee.png\").convert(\"RGB\").resize((200, 133)).save(\"colr/c/b.jpg\", quality=95, subsampling=2)
+" &&
+  printf "random_brightness probability=0.5 min_factor=0.5 max_factor=3\nrandom_color probability=0.5 min_factor=0.5 max_factor=3\nrandom_contrast probability=0.5 min_factor=0.5 max_factor=3\ninvert probability=0.2\ngreyscale probability=0.2\nchannel_shift_range=40,\nbrightness_range=[0.5, 1.6],\n" >colour.pipeline &&
+  augment --path colr --out colrj --pipeline colour.pipeline --samples 16 --quality 100 -q --db colr.db &&
+  /usr/bin/python3 -c "
+import io, json, sqlite3
+import numpy as np
+from PIL import Image, ImageEnhance
+enhance = {\"random_brightness\": ImageEnhance.Brightness, \"brightness_range\": ImageEnhance.Brightness,
+           \"random_color\": ImageEnhance.Color, \"random_contrast\": ImageEnhance.Contrast}
+errs, ops = [], set()
+for path, lin in sqlite3.connect(\"colr.db\").execute(
+        \"SELECT i.path, d.lineage FROM derived d JOIN images i ON i.id = d.image_id\"):
+    im = Image.open(json.loads(lin)[\"source\"]).convert(\"RGB\")
+    for s in json.loads(lin)[\"steps\"]:
+        ops.add(s[\"op\"])
+        if s[\"op\"] in enhance:
+            im = enhance[s[\"op\"]](im).enhance(s[\"factor\"])
+        elif s[\"op\"] == \"invert\":
+            im = Image.eval(im, lambda v: 255 - v)
+        elif s[\"op\"] == \"greyscale\":
+            im = im.convert(\"L\").convert(\"RGB\")
+        else:
+            a = np.asarray(im, float)
+            im = Image.fromarray(np.round(np.clip(a + s[\"intensity\"], a.min(), a.max())).astype(np.uint8))
+    buf = io.BytesIO()
+    im.save(buf, \"JPEG\", quality=100, subsampling=2)
+    want = np.asarray(Image.open(buf), float)
+    got = np.asarray(Image.open(path).convert(\"RGB\"), float)
+    errs.append(abs(got - want).mean())
+    print(path, round(errs[-1], 2))
+    assert errs[-1] < 2.5, path
+assert len(errs) == 32 and np.mean(errs) < 1.5, np.mean(errs)
+assert len(ops) == 7, ops
+"
+'
+
 test_done
