@@ -92,11 +92,10 @@ $(BUILD)/%.o: %.c
 # The pixel loops want GCC's full vectoriser, which -O2 leaves mostly off.
 $(BUILD)/core/resample.o $(BUILD)/core/warp.o $(BUILD)/core/augpixel.o \
 	$(BUILD)/core/nnrun.o $(BUILD)/core/yccpoint.o: CFLAGS += -O3
-# Warps make positions, and yccpoint colours, in float and double with
-# SIMD and plain loops that must agree to the bit: no fused multiply-adds
-# behind their backs.
+# Warps make positions in float and double with SIMD and plain loops that
+# must agree to the bit: no fused multiply-adds behind their backs.
 # (override: a CFLAGS given on the command line must not drop it)
-$(BUILD)/core/warp.o $(BUILD)/core/augplan.o $(BUILD)/core/yccpoint.o: override CFLAGS += -ffp-contract=off
+$(BUILD)/core/warp.o $(BUILD)/core/augplan.o: override CFLAGS += -ffp-contract=off
 
 $(LIB): $(call obj,$(LIB_SRC))
 	@rm -f $@

@@ -469,6 +469,8 @@ int aug_pixels_apply_ycc420(struct img planes[3], const struct aug_plan *plan)
 		default:
 			return 0;  /* thresholds, histograms, neighbours, noise: RGB */
 		}
+		if (!ycc_step_fits(t))
+			return 0;  /* a factor past what 16 bits hold */
 		n++;
 	}
 	if (n)

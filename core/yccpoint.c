@@ -1,124 +1,171 @@
 /* Pointwise colour steps on 4:2:0 planes, plain and AVX-512: what the
- * header says, one 2x2 block (plain) or eight blocks (AVX-512) at a time,
- * in place. Every float operation below has its twin in the other path,
- * in the same order; the Makefile builds this file with
- * -ffp-contract=off so none is fused. */
+ * header says, one 2x2 block (plain) or 32 columns of a row pair
+ * (AVX-512, 32 lanes of 16 bits, the last step masked) at a time, in
+ * place.
+ *
+ * Colours are 16-bit integers in 1/16 of a level (0..4080). Products are
+ * vpmulhrsw's, (x k + 2^14) >> 15, with x the colour times 8 and k a
+ * factor in 1/4096 (|k| < 8), or a chroma difference times 256 and k
+ * JFIF's weight times 2048; the plain loops do exactly that arithmetic,
+ * so both paths give the same bytes. Chroma goes back from 32-bit sums:
+ * JFIF's weights in 1/16384 (each row of three summing to 0, so grey
+ * stays grey), over 4 pixels and 16ths of a level, 2^20 in all. */
 #include <math.h>
 
 #include "cpu.h"
 #include "yccpoint.h"
 
-/* JFIF's YCbCr to RGB and back, in single precision. */
-#define K_RV 1.402f
-#define K_GU -0.344136f
-#define K_GV -0.714136f
-#define K_BU 1.772f
-#define K_YR 0.299f
-#define K_YG 0.587f
-#define K_YB 0.114f
-#define K_UR -0.168736f
-#define K_UG -0.331264f
-#define K_UB 0.5f
-#define K_VR 0.5f
-#define K_VG -0.418688f
-#define K_VB -0.081312f
+#define ONE 16        /* a level */
+#define TOP 4080      /* 255 levels */
+#define FACTOR 4096   /* a factor of 1 */
 
-/* The colour a block's chroma adds to its pixels' luma. */
-static inline void offsets(uint8_t cb, uint8_t cr, float d[3])
+/* JFIF's YCbCr to RGB: weights x 2048, for differences x 256 */
+#define K_RV 2871     /* 1.402 */
+#define K_GU -705     /* -0.344136 */
+#define K_GV -1463    /* -0.714136 */
+#define K_BU 3629     /* 1.772 */
+/* luma: 0.299, 0.587, 0.114 x 4096, summing to 4096 */
+#define K_YR 1225
+#define K_YG 2404
+#define K_YB 467
+/* back to chroma: x 16384 */
+#define K_UR -2765
+#define K_UG -5427
+#define K_UB 8192
+#define K_VR 8192
+#define K_VG -6860
+#define K_VB -1332
+
+/* A step as integers. */
+struct istep {
+	int colour;
+	int a, b, lo, hi;  /* a in 1/4096, the rest in 1/16 of a level */
+};
+
+static int to_int(float v, float scale)
 {
-	float u = (float)cb - 128.f, v = (float)cr - 128.f;
-
-	d[0] = v * K_RV;
-	d[1] = u * K_GU + v * K_GV;
-	d[2] = u * K_BU;
+	return (int)lrintf(v * scale);
 }
 
-/* max then min, as maxps and minps pick */
-static inline float clip(float v, float lo, float hi)
+int ycc_step_fits(const struct ycc_step *s)
+{
+	return fabsf(s->a) <= YCC_MAX_FACTOR && (s->kind == YCC_COLOUR || fabsf(s->b) <= YCC_MAX_OFFSET);
+}
+
+static void istep_init(struct istep *t, const struct ycc_step *s)
+{
+	t->colour = s->kind == YCC_COLOUR;
+	t->a = to_int(s->a, FACTOR);
+	t->b = t->colour ? 0 : to_int(s->b, ONE);
+	t->lo = to_int(s->lo, ONE);
+	t->hi = to_int(s->hi, ONE);
+	t->lo = t->lo < 0 ? 0 : t->lo > TOP ? TOP : t->lo;
+	t->hi = t->hi < t->lo ? t->lo : t->hi > TOP ? TOP : t->hi;
+}
+
+static inline int mulhrs(int x, int k)
+{
+	return (x * k + 0x4000) >> 15;
+}
+
+static inline int sat16(int v)
+{
+	return v < -32768 ? -32768 : v > 32767 ? 32767 : v;
+}
+
+/* max then min, as vpmaxsw and vpminsw do */
+static inline int clip(int v, int lo, int hi)
 {
 	v = v > lo ? v : lo;
 	return v < hi ? v : hi;
 }
 
-static inline float luma(const float v[3])
+static inline int luma(const int v[3])
 {
-	return (v[0] * K_YR + v[1] * K_YG) + v[2] * K_YB;
+	return mulhrs(v[0] * 8, K_YR) + mulhrs(v[1] * 8, K_YG) + mulhrs(v[2] * 8, K_YB);
 }
 
-/* to a byte: rounded to nearest (even on ties, as cvtps2dq), clipped */
-static inline uint8_t byte(float v)
+/* luma to a byte, rounded */
+static inline uint8_t luma_byte(int l)
 {
-	long r = lrintf(v);
-
-	return (uint8_t)(r < 0 ? 0 : r > 255 ? 255 : r);
+	l = (l + ONE / 2) >> 4;
+	return (uint8_t)(l < 0 ? 0 : l > 255 ? 255 : l);
 }
 
-static void pixel(uint8_t y, const float d[3], const struct ycc_step *s, size_t n, float v[3])
+/* a chroma sum (2^20 a level) to a byte, rounded */
+static inline uint8_t chroma_byte(int32_t s)
+{
+	int32_t c = ((s + (1 << 19)) >> 20) + 128;
+
+	return (uint8_t)(c < 0 ? 0 : c > 255 ? 255 : c);
+}
+
+/* The colour a block's chroma adds to its pixels' luma. */
+static inline void offsets(uint8_t cb, uint8_t cr, int d[3])
+{
+	int u = (cb - 128) * 256, v = (cr - 128) * 256;
+
+	d[0] = mulhrs(v, K_RV);
+	d[1] = mulhrs(u, K_GU) + mulhrs(v, K_GV);
+	d[2] = mulhrs(u, K_BU);
+}
+
+static void pixel(uint8_t y, const int d[3], const struct istep *s, size_t n, int v[3])
 {
 	for (int c = 0; c < 3; c++)
-		v[c] = clip((float)y + d[c], 0.f, 255.f);
+		v[c] = clip(y * ONE + d[c], 0, TOP);
 	for (size_t i = 0; i < n; i++) {
-		if (s[i].kind == YCC_COLOUR) {
-			float l = luma(v);
+		if (s[i].colour) {
+			int l = luma(v);
 
 			for (int c = 0; c < 3; c++)
-				v[c] = (v[c] - l) * s[i].a + l;
+				v[c] = clip(sat16(mulhrs((v[c] - l) * 8, s[i].a) + l), s[i].lo, s[i].hi);
 		} else {
 			for (int c = 0; c < 3; c++)
-				v[c] = v[c] * s[i].a + s[i].b;
+				v[c] = clip(sat16(mulhrs(v[c] * 8, s[i].a) + s[i].b), s[i].lo, s[i].hi);
 		}
-		for (int c = 0; c < 3; c++)
-			v[c] = clip(v[c], s[i].lo, s[i].hi);
 	}
 }
 
-/* Cb and Cr from the sums of a block's four colours. */
-static inline float chroma_u(const float s[3])
-{
-	return ((s[0] * K_UR + s[1] * K_UG) + s[2] * K_UB) * 0.25f + 128.f;
-}
-
-static inline float chroma_v(const float s[3])
-{
-	return ((s[0] * K_VR + s[1] * K_VG) + s[2] * K_VB) * 0.25f + 128.f;
-}
-
 /* Blocks from column x0 (even) to the end of rows a and b (b == a for an
- * odd last row, then written once). */
+ * odd last row, then written twice alike). */
 static void rows_plain(uint8_t *ya, uint8_t *yb, uint8_t *cb, uint8_t *cr, int x0, int w,
-		       const struct ycc_step *s, size_t n)
+		       const struct istep *s, size_t n)
 {
 	for (int x = x0; x < w; x += 2) {
 		int x1 = x + 1 < w ? x + 1 : x;
 		const uint8_t ys[4] = { ya[x], ya[x1], yb[x], yb[x1] };
-		float d[3], p[4][3], sum[3];
+		int d[3], p[4][3];
+		int32_t u = 0, v = 0;
 
 		offsets(cb[x / 2], cr[x / 2], d);
 		for (int k = 0; k < 4; k++)
 			pixel(ys[k], d, s, n, p[k]);
-		yb[x] = byte(luma(p[2]));
-		yb[x1] = byte(luma(p[3]));
-		ya[x] = byte(luma(p[0]));
-		ya[x1] = byte(luma(p[1]));
-		for (int c = 0; c < 3; c++)
-			sum[c] = (p[0][c] + p[2][c]) + (p[1][c] + p[3][c]);
-		cb[x / 2] = byte(chroma_u(sum));
-		cr[x / 2] = byte(chroma_v(sum));
+		yb[x] = luma_byte(luma(p[2]));
+		yb[x1] = luma_byte(luma(p[3]));
+		ya[x] = luma_byte(luma(p[0]));
+		ya[x1] = luma_byte(luma(p[1]));
+		for (int k = 0; k < 4; k++) {
+			u += K_UR * p[k][0] + K_UG * p[k][1] + K_UB * p[k][2];
+			v += K_VR * p[k][0] + K_VG * p[k][1] + K_VB * p[k][2];
+		}
+		cb[x / 2] = chroma_byte(u);
+		cr[x / 2] = chroma_byte(v);
 	}
 }
 
 static void stats_plain(const uint8_t *yrow, const uint8_t *cb, const uint8_t *cr, int x0, int w,
-			const struct ycc_step *s, size_t n, struct ycc_stats *st)
+			const struct istep *s, size_t n, uint64_t *sum, int *mn, int *mx)
 {
 	for (int x = x0; x < w; x++) {
-		float d[3], v[3];
+		int d[3], v[3];
 
 		offsets(cb[x / 2], cr[x / 2], d);
 		pixel(yrow[x], d, s, n, v);
-		st->luma_sum += byte(luma(v));
+		*sum += luma_byte(luma(v));
 		for (int c = 0; c < 3; c++) {
-			st->min = v[c] < st->min ? v[c] : st->min;
-			st->max = v[c] > st->max ? v[c] : st->max;
+			*mn = v[c] < *mn ? v[c] : *mn;
+			*mx = v[c] > *mx ? v[c] : *mx;
 		}
 	}
 }
@@ -132,160 +179,185 @@ static void stats_plain(const uint8_t *yrow, const uint8_t *cb, const uint8_t *c
 
 /* The steps, broadcast once. */
 struct vsteps {
-	__m512 a[YCC_MAX_STEPS], b[YCC_MAX_STEPS], lo[YCC_MAX_STEPS], hi[YCC_MAX_STEPS];
+	__m512i a[YCC_MAX_STEPS], b[YCC_MAX_STEPS], lo[YCC_MAX_STEPS], hi[YCC_MAX_STEPS];
 	int colour[YCC_MAX_STEPS];
 	size_t n;
 };
 
-AVX512 static void vsteps_init(struct vsteps *vs, const struct ycc_step *s, size_t n)
+AVX512 static void vsteps_init(struct vsteps *vs, const struct istep *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		vs->a[i] = _mm512_set1_ps(s[i].a);
-		vs->b[i] = _mm512_set1_ps(s[i].b);
-		vs->lo[i] = _mm512_set1_ps(s[i].lo);
-		vs->hi[i] = _mm512_set1_ps(s[i].hi);
-		vs->colour[i] = s[i].kind == YCC_COLOUR;
+		vs->a[i] = _mm512_set1_epi16((short)s[i].a);
+		vs->b[i] = _mm512_set1_epi16((short)s[i].b);
+		vs->lo[i] = _mm512_set1_epi16((short)s[i].lo);
+		vs->hi[i] = _mm512_set1_epi16((short)s[i].hi);
+		vs->colour[i] = s[i].colour;
 	}
 	vs->n = n;
 }
 
-AVX512 static inline __m512 vclip(__m512 v, __m512 lo, __m512 hi)
+AVX512 static inline __m512i vclip(__m512i v, __m512i lo, __m512i hi)
 {
-	return _mm512_min_ps(_mm512_max_ps(v, lo), hi);
+	return _mm512_min_epi16(_mm512_max_epi16(v, lo), hi);
 }
 
-AVX512 static inline __m512 vluma(const __m512 v[3])
+AVX512 static inline __m512i vmul(__m512i x, short k)
 {
-	return _mm512_add_ps(_mm512_add_ps(_mm512_mul_ps(v[0], _mm512_set1_ps(K_YR)),
-					   _mm512_mul_ps(v[1], _mm512_set1_ps(K_YG))),
-			     _mm512_mul_ps(v[2], _mm512_set1_ps(K_YB)));
+	return _mm512_mulhrs_epi16(x, _mm512_set1_epi16(k));
 }
 
-/* 16 bytes as 32-bit integers, clipped to 0..255 */
-AVX512 static inline __m512i vround(__m512 v)
+AVX512 static inline __m512i vluma(const __m512i v[3])
 {
-	__m512i r = _mm512_cvtps_epi32(v);
-
-	return _mm512_min_epi32(_mm512_max_epi32(r, _mm512_setzero_si512()), _mm512_set1_epi32(255));
+	return _mm512_add_epi16(_mm512_add_epi16(vmul(_mm512_slli_epi16(v[0], 3), K_YR),
+						 vmul(_mm512_slli_epi16(v[1], 3), K_YG)),
+				vmul(_mm512_slli_epi16(v[2], 3), K_YB));
 }
 
-/* The offsets of eight blocks, each for its two columns: 16 lanes. */
-AVX512 static inline void voffsets(const uint8_t *cb, const uint8_t *cr, __m512 d[3])
+/* 32 lumas to bytes, rounded */
+AVX512 static inline __m256i vluma_bytes(__m512i l)
 {
-	__m128i u8 = _mm_loadl_epi64((const __m128i *)(const void *)cb);
-	__m128i v8 = _mm_loadl_epi64((const __m128i *)(const void *)cr);
-	const __m512 c128 = _mm512_set1_ps(128.f);
-	__m512 u = _mm512_sub_ps(_mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_unpacklo_epi8(u8, u8))), c128);
-	__m512 v = _mm512_sub_ps(_mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_unpacklo_epi8(v8, v8))), c128);
-
-	d[0] = _mm512_mul_ps(v, _mm512_set1_ps(K_RV));
-	d[1] = _mm512_add_ps(_mm512_mul_ps(u, _mm512_set1_ps(K_GU)), _mm512_mul_ps(v, _mm512_set1_ps(K_GV)));
-	d[2] = _mm512_mul_ps(u, _mm512_set1_ps(K_BU));
+	l = _mm512_srai_epi16(_mm512_add_epi16(l, _mm512_set1_epi16(ONE / 2)), 4);
+	return _mm512_cvtusepi16_epi8(_mm512_max_epi16(l, _mm512_setzero_si512()));
 }
 
-AVX512 static inline void vpixels(const uint8_t *y, const __m512 d[3], const struct vsteps *vs,
-				  __m512 v[3])
+/* The offsets of sixteen blocks (those in cmask), each for its two
+ * columns: 32 lanes. */
+AVX512 static inline void voffsets(const uint8_t *cb, const uint8_t *cr, __mmask16 cmask, __m512i d[3])
 {
-	const __m512 zero = _mm512_setzero_ps(), top = _mm512_set1_ps(255.f);
-	__m512 yf = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(const void *)y)));
+	__m128i u8 = _mm_maskz_loadu_epi8(cmask, cb);
+	__m128i v8 = _mm_maskz_loadu_epi8(cmask, cr);
+	const __m512i c128 = _mm512_set1_epi16(128);
+	__m512i u = _mm512_cvtepu8_epi16(_mm256_set_m128i(_mm_unpackhi_epi8(u8, u8), _mm_unpacklo_epi8(u8, u8)));
+	__m512i v = _mm512_cvtepu8_epi16(_mm256_set_m128i(_mm_unpackhi_epi8(v8, v8), _mm_unpacklo_epi8(v8, v8)));
+
+	u = _mm512_slli_epi16(_mm512_sub_epi16(u, c128), 8);
+	v = _mm512_slli_epi16(_mm512_sub_epi16(v, c128), 8);
+	d[0] = vmul(v, K_RV);
+	d[1] = _mm512_add_epi16(vmul(u, K_GU), vmul(v, K_GV));
+	d[2] = vmul(u, K_BU);
+}
+
+/* The colours of the 32 pixels at y (those in ymask) after the steps. */
+AVX512 static inline void vpixels(const uint8_t *y, __mmask32 ymask, const __m512i d[3],
+				  const struct vsteps *vs, __m512i v[3])
+{
+	const __m512i zero = _mm512_setzero_si512(), top = _mm512_set1_epi16(TOP);
+	__m512i y16 = _mm512_slli_epi16(_mm512_cvtepu8_epi16(_mm256_maskz_loadu_epi8(ymask, y)), 4);
 
 	for (int c = 0; c < 3; c++)
-		v[c] = vclip(_mm512_add_ps(yf, d[c]), zero, top);
+		v[c] = vclip(_mm512_add_epi16(y16, d[c]), zero, top);
 	for (size_t i = 0; i < vs->n; i++) {
 		if (vs->colour[i]) {
-			__m512 l = vluma(v);
+			__m512i l = vluma(v);
 
 			for (int c = 0; c < 3; c++)
-				v[c] = _mm512_add_ps(_mm512_mul_ps(_mm512_sub_ps(v[c], l), vs->a[i]), l);
+				v[c] = _mm512_adds_epi16(_mm512_mulhrs_epi16(_mm512_slli_epi16(_mm512_sub_epi16(v[c], l), 3),
+									    vs->a[i]), l);
 		} else {
 			for (int c = 0; c < 3; c++)
-				v[c] = _mm512_add_ps(_mm512_mul_ps(v[c], vs->a[i]), vs->b[i]);
+				v[c] = _mm512_adds_epi16(_mm512_mulhrs_epi16(_mm512_slli_epi16(v[c], 3), vs->a[i]),
+							 vs->b[i]);
 		}
 		for (int c = 0; c < 3; c++)
 			v[c] = vclip(v[c], vs->lo[i], vs->hi[i]);
 	}
 }
 
-/* Eight chroma bytes from 16 lanes whose pairs hold the same value. */
-AVX512 static inline void vstore_chroma(uint8_t *p, __m512 v)
+/* chroma bytes (those in cmask) from the 32-bit sums of their blocks */
+AVX512 static inline void vstore_chroma(uint8_t *p, __mmask16 cmask, __m512i s)
 {
-	const __m128i even = _mm_setr_epi8(0, 2, 4, 6, 8, 10, 12, 14, -1, -1, -1, -1, -1, -1, -1, -1);
-
-	_mm_storel_epi64((__m128i *)(void *)p, _mm_shuffle_epi8(_mm512_cvtepi32_epi8(vround(v)), even));
+	s = _mm512_add_epi32(_mm512_srai_epi32(_mm512_add_epi32(s, _mm512_set1_epi32(1 << 19)), 20),
+			     _mm512_set1_epi32(128));
+	_mm_mask_storeu_epi8(p, cmask, _mm512_cvtusepi32_epi8(_mm512_max_epi32(s, _mm512_setzero_si512())));
 }
 
-/* Sixteen columns at a time while they last; @return the first column
- * left to the plain loop. */
+/* Columns 32 at a time, the last step masked, up to the last whole
+ * block; @return the first column left to the plain loop (an odd last
+ * one, whose block has a single column). */
 AVX512 static int rows_avx512(uint8_t *ya, uint8_t *yb, uint8_t *cb, uint8_t *cr, int w,
 			      const struct vsteps *vs)
 {
-	int x = 0;
+	int x = 0, end = w & ~1;
 
-	for (; x + 16 <= w; x += 16) {
-		__m512 d[3], a[3], b[3], s[3], u, v;
+	for (; x < end; x += 32) {
+		int n = end - x < 32 ? end - x : 32;
+		__mmask32 ym = (__mmask32)(n == 32 ? ~0u : (1u << n) - 1);
+		__mmask16 cm = (__mmask16)((1u << (n / 2)) - 1);
+		__m512i d[3], a[3], b[3], t[3], u, v;
 
-		voffsets(cb + x / 2, cr + x / 2, d);
-		vpixels(ya + x, d, vs, a);
-		vpixels(yb + x, d, vs, b);
-		/* lanes 2k and 2k + 1: (a0 + b0) + (a1 + b1), as the plain loop adds */
-		for (int c = 0; c < 3; c++) {
-			s[c] = _mm512_add_ps(a[c], b[c]);
-			s[c] = _mm512_add_ps(s[c], _mm512_permute_ps(s[c], 0xb1));
-		}
-		u = _mm512_add_ps(_mm512_mul_ps(_mm512_add_ps(_mm512_add_ps(
-					_mm512_mul_ps(s[0], _mm512_set1_ps(K_UR)),
-					_mm512_mul_ps(s[1], _mm512_set1_ps(K_UG))),
-					_mm512_mul_ps(s[2], _mm512_set1_ps(K_UB))), _mm512_set1_ps(0.25f)),
-				  _mm512_set1_ps(128.f));
-		v = _mm512_add_ps(_mm512_mul_ps(_mm512_add_ps(_mm512_add_ps(
-					_mm512_mul_ps(s[0], _mm512_set1_ps(K_VR)),
-					_mm512_mul_ps(s[1], _mm512_set1_ps(K_VG))),
-					_mm512_mul_ps(s[2], _mm512_set1_ps(K_VB))), _mm512_set1_ps(0.25f)),
-				  _mm512_set1_ps(128.f));
-		_mm_storeu_si128((__m128i *)(void *)(yb + x), _mm512_cvtepi32_epi8(vround(vluma(b))));
-		_mm_storeu_si128((__m128i *)(void *)(ya + x), _mm512_cvtepi32_epi8(vround(vluma(a))));
-		vstore_chroma(cb + x / 2, u);
-		vstore_chroma(cr + x / 2, v);
+		voffsets(cb + x / 2, cr + x / 2, cm, d);
+		vpixels(ya + x, ym, d, vs, a);
+		vpixels(yb + x, ym, d, vs, b);
+		/* each block's two columns of the two rows, weighted, in 32 bits */
+		for (int c = 0; c < 3; c++)
+			t[c] = _mm512_add_epi16(a[c], b[c]);
+		u = _mm512_add_epi32(_mm512_add_epi32(_mm512_madd_epi16(t[0], _mm512_set1_epi16(K_UR)),
+						      _mm512_madd_epi16(t[1], _mm512_set1_epi16(K_UG))),
+				     _mm512_madd_epi16(t[2], _mm512_set1_epi16(K_UB)));
+		v = _mm512_add_epi32(_mm512_add_epi32(_mm512_madd_epi16(t[0], _mm512_set1_epi16(K_VR)),
+						      _mm512_madd_epi16(t[1], _mm512_set1_epi16(K_VG))),
+				     _mm512_madd_epi16(t[2], _mm512_set1_epi16(K_VB)));
+		_mm256_mask_storeu_epi8(yb + x, ym, vluma_bytes(vluma(b)));
+		_mm256_mask_storeu_epi8(ya + x, ym, vluma_bytes(vluma(a)));
+		vstore_chroma(cb + x / 2, cm, u);
+		vstore_chroma(cr + x / 2, cm, v);
 	}
-	return x;
+	return end;
 }
 
+/* Every column, 32 at a time, the last step masked (an odd last column
+ * reads the chroma of its block, which is there); @return w. */
 AVX512 static int stats_avx512(const uint8_t *yrow, const uint8_t *cb, const uint8_t *cr, int w,
-			       const struct vsteps *vs, struct ycc_stats *st)
+			       const struct vsteps *vs, uint64_t *sum, int *mn, int *mx)
 {
-	__m512i sum = _mm512_setzero_si512();
-	__m512 mn = _mm512_set1_ps(st->min), mx = _mm512_set1_ps(st->max);
-	int x = 0;
+	__m512i s = _mm512_setzero_si512();
+	__m512i vmn = _mm512_set1_epi16((short)*mn), vmx = _mm512_set1_epi16((short)*mx);
 
-	for (; x + 16 <= w; x += 16) {
-		__m512 d[3], v[3];
+	for (int x = 0; x < w; x += 32) {
+		int n = w - x < 32 ? w - x : 32;
+		__mmask32 ym = (__mmask32)(n == 32 ? ~0u : (1u << n) - 1);
+		__mmask16 cm = (__mmask16)((1u << ((n + 1) / 2)) - 1);
+		__m512i d[3], v[3];
 
-		voffsets(cb + x / 2, cr + x / 2, d);
-		vpixels(yrow + x, d, vs, v);
-		sum = _mm512_add_epi32(sum, vround(vluma(v)));
+		voffsets(cb + x / 2, cr + x / 2, cm, d);
+		vpixels(yrow + x, ym, d, vs, v);
+		s = _mm512_add_epi32(s, _mm512_madd_epi16(_mm512_maskz_cvtepu8_epi16(ym, vluma_bytes(vluma(v))),
+							  _mm512_set1_epi16(1)));
 		for (int c = 0; c < 3; c++) {
-			mn = _mm512_min_ps(mn, v[c]);
-			mx = _mm512_max_ps(mx, v[c]);
+			vmn = _mm512_mask_min_epi16(vmn, ym, vmn, v[c]);
+			vmx = _mm512_mask_max_epi16(vmx, ym, vmx, v[c]);
 		}
 	}
-	st->luma_sum += (uint64_t)(uint32_t)_mm512_reduce_add_epi32(sum);
-	st->min = _mm512_reduce_min_ps(mn);
-	st->max = _mm512_reduce_max_ps(mx);
-	return x;
+	*sum += (uint64_t)(uint32_t)_mm512_reduce_add_epi32(s);
+	/* the sixteen-bit lanes folded into the 32-bit reductions */
+	*mn = _mm512_reduce_min_epi32(_mm512_min_epi32(_mm512_srai_epi32(_mm512_slli_epi32(vmn, 16), 16),
+						       _mm512_srai_epi32(vmn, 16)));
+	*mx = _mm512_reduce_max_epi32(_mm512_max_epi32(_mm512_srai_epi32(_mm512_slli_epi32(vmx, 16), 16),
+						       _mm512_srai_epi32(vmx, 16)));
+	return w;
 }
 #endif
+
+static void isteps(struct istep *t, const struct ycc_step *steps, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		istep_init(&t[i], &steps[i]);
+}
 
 void ycc420_steps_apply(struct img planes[3], const struct ycc_step *steps, size_t n)
 {
 	int w = planes[0].width, h = planes[0].height;
+	struct istep s[YCC_MAX_STEPS];
 #ifdef HAVE_AVX512_PATH
 	struct vsteps vs;
 	int vec = cpu_level() >= CPU_AVX512;
-
-	if (vec)
-		vsteps_init(&vs, steps, n);
 #endif
 
+	isteps(s, steps, n);
+#ifdef HAVE_AVX512_PATH
+	if (vec)
+		vsteps_init(&vs, s, n);
+#endif
 	for (int y = 0; y < h; y += 2) {
 		uint8_t *ya = planes[0].pixels + (size_t)y * planes[0].stride;
 		uint8_t *yb = y + 1 < h ? ya + planes[0].stride : ya;
@@ -297,26 +369,26 @@ void ycc420_steps_apply(struct img planes[3], const struct ycc_step *steps, size
 		if (vec)
 			x = rows_avx512(ya, yb, cb, cr, w, &vs);
 #endif
-		rows_plain(ya, yb, cb, cr, x, w, steps, n);
+		rows_plain(ya, yb, cb, cr, x, w, s, n);
 	}
 }
 
 void ycc420_steps_stats(const struct img planes[3], const struct ycc_step *steps, size_t n,
 			struct ycc_stats *st)
 {
-	int w = planes[0].width, h = planes[0].height;
+	int w = planes[0].width, h = planes[0].height, mn = TOP, mx = 0;
+	struct istep s[YCC_MAX_STEPS];
+	uint64_t sum = 0;
 #ifdef HAVE_AVX512_PATH
 	struct vsteps vs;
 	int vec = cpu_level() >= CPU_AVX512;
-
-	if (vec)
-		vsteps_init(&vs, steps, n);
 #endif
 
-	st->luma_sum = 0;
-	st->n = (uint64_t)w * (uint64_t)h;
-	st->min = 255.f;
-	st->max = 0.f;
+	isteps(s, steps, n);
+#ifdef HAVE_AVX512_PATH
+	if (vec)
+		vsteps_init(&vs, s, n);
+#endif
 	for (int y = 0; y < h; y++) {
 		const uint8_t *yrow = planes[0].pixels + (size_t)y * planes[0].stride;
 		const uint8_t *cb = planes[1].pixels + (size_t)(y / 2) * planes[1].stride;
@@ -325,8 +397,12 @@ void ycc420_steps_stats(const struct img planes[3], const struct ycc_step *steps
 
 #ifdef HAVE_AVX512_PATH
 		if (vec)
-			x = stats_avx512(yrow, cb, cr, w, &vs, st);
+			x = stats_avx512(yrow, cb, cr, w, &vs, &sum, &mn, &mx);
 #endif
-		stats_plain(yrow, cb, cr, x, w, steps, n, st);
+		stats_plain(yrow, cb, cr, x, w, s, n, &sum, &mn, &mx);
 	}
+	st->luma_sum = sum;
+	st->n = (uint64_t)w * (uint64_t)h;
+	st->min = (float)mn / ONE;
+	st->max = (float)mx / ONE;
 }

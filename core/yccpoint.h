@@ -3,8 +3,8 @@
  * without making an RGB image and turning it back.
  *
  * Each pixel's colour is its luma plus its 2x2 block's chroma (the box
- * upsampling a decoder without "fancy" upsampling does), in single
- * precision, clipped to 0..255 as a decoder clips it. The steps run on
+ * upsampling a decoder without "fancy" upsampling does), clipped to
+ * 0..255 as a decoder clips it. The steps run on
  * that colour in order, each clipping to its range. The result goes back
  * as luma per pixel and chroma from the block's mean colour (an odd last
  * column or row counted twice, as core/ycc.c counts it), rounded once.
@@ -12,9 +12,11 @@
  * steps' affine maps and the chroma is not blurred by an upsampling
  * round trip.
  *
- * Plain loops and AVX-512 (cpu.h) give the same bytes: the same single
- * precision operations in the same order (this file is built without
- * fused multiply-adds).
+ * Colours are kept in 1/16 of a level, factors in 1/4096, in 16 bits:
+ * rounding moves a result by a fraction of a level, never a whole one
+ * where the steps are mild (the unit test holds it to the definition in
+ * double precision within 1). Plain loops and AVX-512 (cpu.h) do the
+ * same integer arithmetic and give the same bytes.
  */
 #ifndef WINNOW_YCCPOINT_H
 #define WINNOW_YCCPOINT_H
@@ -35,8 +37,14 @@ struct ycc_step {
 	float lo, hi;  /* then clipped to lo..hi */
 };
 
-/* At most this many steps in one call. */
+/* At most this many steps in one call, each with |a| and |b| (for
+ * YCC_AFFINE) at most these (ycc_step_fits()). */
 #define YCC_MAX_STEPS 16
+#define YCC_MAX_FACTOR 7.99f
+#define YCC_MAX_OFFSET 2047.f
+
+/* ycc_step_fits() : whether s is within those bounds (1) or not (0). */
+int ycc_step_fits(const struct ycc_step *s);
 
 struct ycc_stats {
 	uint64_t luma_sum;  /* the pixels' luma, each rounded to 0..255, summed */
@@ -45,7 +53,8 @@ struct ycc_stats {
 };
 
 /*
- * ycc420_steps_apply() : runs steps[0..n) (n <= YCC_MAX_STEPS) on the
+ * ycc420_steps_apply() : runs steps[0..n) (n <= YCC_MAX_STEPS, each
+ * fitting) on the
  * planes (from img_yuv420_alloc(): Y, then Cb and Cr at half size,
  * rounded up) in place.
  */

@@ -130,8 +130,10 @@ static const struct ycc_step chains[][4] = {
 	  { YCC_AFFINE, 1.7f, 128.f * -0.7f, 0.f, 255.f } },                          /* seed 003's three */
 	{ { YCC_AFFINE, 1.f, 17.f, 9.f, 231.f } },                                   /* channel shift */
 	{ { YCC_COLOUR, 0.f, 0, 0.f, 255.f }, { YCC_AFFINE, -1.f, 255.f, 0.f, 255.f } }, /* grey, invert */
+	{ { YCC_AFFINE, 7.99f, -2047.f, 0.f, 255.f }, { YCC_COLOUR, 7.99f, 0, 0.f, 255.f },
+	  { YCC_AFFINE, 0.01f, 2047.f, 3.f, 250.f }, { YCC_AFFINE, -7.99f, 1000.f, 0.f, 255.f } }, /* the bounds */
 };
-static const size_t chain_len[] = { 1, 3, 1, 2 };
+static const size_t chain_len[] = { 1, 3, 1, 2, 4 };
 
 static void test_vector_matches_plain(void **state)
 {
@@ -225,6 +227,20 @@ static void test_brightness_exact_without_clipping(void **state)
 	release(out);
 }
 
+static void test_bounds(void **state)
+{
+	const struct ycc_step ok = { YCC_AFFINE, -7.99f, 2047.f, 0.f, 255.f };
+	const struct ycc_step big = { YCC_AFFINE, 8.5f, 0.f, 0.f, 255.f };
+	const struct ycc_step far = { YCC_AFFINE, 1.f, -2100.f, 0.f, 255.f };
+	const struct ycc_step colour = { YCC_COLOUR, 7.5f, 1e6f, 0.f, 255.f };  /* b unused */
+
+	(void)state;
+	assert_true(ycc_step_fits(&ok));
+	assert_false(ycc_step_fits(&big));
+	assert_false(ycc_step_fits(&far));
+	assert_true(ycc_step_fits(&colour));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -232,6 +248,7 @@ int main(void)
 		cmocka_unit_test(test_follows_definition),
 		cmocka_unit_test(test_no_steps_keep_in_gamut_planes),
 		cmocka_unit_test(test_brightness_exact_without_clipping),
+		cmocka_unit_test(test_bounds),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
