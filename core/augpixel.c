@@ -442,7 +442,7 @@ int aug_pixels_apply_ycc420(struct img planes[3], const struct aug_plan *plan)
 		case AUG_RANDOM_CONTRAST: {
 			double mean;
 
-			ycc420_steps_stats(planes, s, n, &st);  /* the colours so far */
+			ycc420_steps_stats(planes, s, n, YCC_MEAN, &st);  /* the colours so far */
 			mean = floor((double)st.luma_sum / (double)(st.n ? st.n : 1) + 0.5);
 			t->a = (float)a->v[0];
 			t->b = (float)(mean * (1 - a->v[0]));
@@ -453,7 +453,7 @@ int aug_pixels_apply_ycc420(struct img planes[3], const struct aug_plan *plan)
 			t->b = 255.f;
 			break;
 		case AUG_K_CHANNEL_SHIFT_RANGE:
-			ycc420_steps_stats(planes, s, n, &st);
+			ycc420_steps_stats(planes, s, n, YCC_RANGE, &st);
 			t->b = (float)a->v[0];
 			t->lo = st.min;
 			t->hi = st.max;

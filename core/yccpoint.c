@@ -155,15 +155,16 @@ static void rows_plain(uint8_t *ya, uint8_t *yb, uint8_t *cb, uint8_t *cr, int x
 }
 
 static void stats_plain(const uint8_t *yrow, const uint8_t *cb, const uint8_t *cr, int x0, int w,
-			const struct istep *s, size_t n, uint64_t *sum, int *mn, int *mx)
+			const struct istep *s, size_t n, int what, uint64_t *sum, int *mn, int *mx)
 {
 	for (int x = x0; x < w; x++) {
 		int d[3], v[3];
 
 		offsets(cb[x / 2], cr[x / 2], d);
 		pixel(yrow[x], d, s, n, v);
-		*sum += luma_byte(luma(v));
-		for (int c = 0; c < 3; c++) {
+		if (what & YCC_MEAN)
+			*sum += luma_byte(luma(v));
+		for (int c = 0; c < 3 && (what & YCC_RANGE); c++) {
 			*mn = v[c] < *mn ? v[c] : *mn;
 			*mx = v[c] > *mx ? v[c] : *mx;
 		}
@@ -308,7 +309,7 @@ AVX512 static int rows_avx512(uint8_t *ya, uint8_t *yb, uint8_t *cb, uint8_t *cr
 /* Every column, 32 at a time, the last step masked (an odd last column
  * reads the chroma of its block, which is there); @return w. */
 AVX512 static int stats_avx512(const uint8_t *yrow, const uint8_t *cb, const uint8_t *cr, int w,
-			       const struct vsteps *vs, uint64_t *sum, int *mn, int *mx)
+			       const struct vsteps *vs, int what, uint64_t *sum, int *mn, int *mx)
 {
 	__m512i s = _mm512_setzero_si512();
 	__m512i vmn = _mm512_set1_epi16((short)*mn), vmx = _mm512_set1_epi16((short)*mx);
@@ -321,9 +322,10 @@ AVX512 static int stats_avx512(const uint8_t *yrow, const uint8_t *cb, const uin
 
 		voffsets(cb + x / 2, cr + x / 2, cm, d);
 		vpixels(yrow + x, ym, d, vs, v);
-		s = _mm512_add_epi32(s, _mm512_madd_epi16(_mm512_maskz_cvtepu8_epi16(ym, vluma_bytes(vluma(v))),
-							  _mm512_set1_epi16(1)));
-		for (int c = 0; c < 3; c++) {
+		if (what & YCC_MEAN)
+			s = _mm512_add_epi32(s, _mm512_madd_epi16(_mm512_maskz_cvtepu8_epi16(ym, vluma_bytes(vluma(v))),
+								  _mm512_set1_epi16(1)));
+		for (int c = 0; c < 3 && (what & YCC_RANGE); c++) {
 			vmn = _mm512_mask_min_epi16(vmn, ym, vmn, v[c]);
 			vmx = _mm512_mask_max_epi16(vmx, ym, vmx, v[c]);
 		}
@@ -374,7 +376,7 @@ void ycc420_steps_apply(struct img planes[3], const struct ycc_step *steps, size
 }
 
 void ycc420_steps_stats(const struct img planes[3], const struct ycc_step *steps, size_t n,
-			struct ycc_stats *st)
+			int what, struct ycc_stats *st)
 {
 	int w = planes[0].width, h = planes[0].height, mn = TOP, mx = 0;
 	struct istep s[YCC_MAX_STEPS];
@@ -397,12 +399,12 @@ void ycc420_steps_stats(const struct img planes[3], const struct ycc_step *steps
 
 #ifdef HAVE_AVX512_PATH
 		if (vec)
-			x = stats_avx512(yrow, cb, cr, w, &vs, &sum, &mn, &mx);
+			x = stats_avx512(yrow, cb, cr, w, &vs, what, &sum, &mn, &mx);
 #endif
-		stats_plain(yrow, cb, cr, x, w, s, n, &sum, &mn, &mx);
+		stats_plain(yrow, cb, cr, x, w, s, n, what, &sum, &mn, &mx);
 	}
 	st->luma_sum = sum;
 	st->n = (uint64_t)w * (uint64_t)h;
-	st->min = (float)mn / ONE;
-	st->max = (float)mx / ONE;
+	st->min = what & YCC_RANGE ? (float)mn / ONE : 0.f;
+	st->max = what & YCC_RANGE ? (float)mx / ONE : 255.f;
 }

@@ -60,13 +60,17 @@ struct ycc_stats {
  */
 void ycc420_steps_apply(struct img planes[3], const struct ycc_step *steps, size_t n);
 
+/* What ycc420_steps_stats() is to find. */
+enum { YCC_MEAN = 1, YCC_RANGE = 2 };
+
 /*
  * ycc420_steps_stats() : what the colours are after steps[0..n) (n <=
- * YCC_MAX_STEPS), without changing the planes: fills *st, over the real
- * pixels only. For a step that needs the image as it is when it comes:
- * contrast's mean grey, the channel shift's range.
+ * YCC_MAX_STEPS, each fitting) without changing the planes, over the real
+ * pixels: fills st->n, and st->luma_sum for YCC_MEAN in what, st->min and
+ * st->max for YCC_RANGE (else 0 and 255). For a step that needs the image
+ * as it is when it comes: contrast's mean grey, the channel shift's range.
  */
 void ycc420_steps_stats(const struct img planes[3], const struct ycc_step *steps, size_t n,
-			struct ycc_stats *st);
+			int what, struct ycc_stats *st);
 
 #endif
