@@ -6,9 +6,10 @@
  * A sample of a 4:2:0 JPEG written as JPEG is made from the JPEG's planes:
  * they are warped as they come out of the decoder (chroma at half
  * resolution, as it is stored and will be stored again), which halves
- * the resampled bytes. Pointwise colour steps run on the warped planes
- * (core/yccpoint.c); other pixel steps get RGB made from them (core/ycc.c,
- * as libjpeg's decoder makes it) and turned back; a sample without those
+ * the resampled bytes. Pixel steps that are all pointwise colour steps
+ * run on the warped planes (core/yccpoint.c); a plan with any other pixel
+ * step gets RGB made from them (core/ycc.c, as libjpeg's decoder makes
+ * it) for all of its steps, and turned back. A sample with no such step
  * never leaves YCbCr. Other sources are decoded to RGB. */
 #include <errno.h>
 #include <stdio.h>
@@ -249,7 +250,7 @@ out:
 }
 
 /* The YCbCr way: warp the planes; pixel steps, if any, on the planes
- * when they are pointwise, else on RGB made from them (as libjpeg's
+ * when they are all pointwise, else on RGB made from them (as libjpeg's
  * decoder would make it) and turned back. */
 static int render_yuv(struct ag_job *j, struct source *src, const struct aug_plan *plan,
 		      uint8_t **data, size_t *len, struct wn_err *err)
@@ -259,7 +260,7 @@ static int render_yuv(struct ag_job *j, struct source *src, const struct aug_pla
 
 	if (warp_planes(j->o, plan, src->yuv, dst, err))
 		goto out;
-	if (has_pixel_steps(plan) && !aug_pixels_apply_ycc420(dst, plan)) {
+	if (has_pixel_steps(plan) && !aug_pixels_try_ycc420(dst, plan)) {
 		if (img_alloc(&rgb, plan->width, plan->height, 3, err))
 			goto out;
 		ycc420_to_rgb(dst, &rgb);

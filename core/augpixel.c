@@ -1,4 +1,5 @@
-/* Photometric and region steps on RGB pixels. The enhancement steps
+/* Photometric and region steps on RGB pixels, and the pointwise ones on
+ * 4:2:0 planes when a plan has only those (core/yccpoint.c). The enhancement steps
  * follow PIL's ImageEnhance, which Augmentor calls: each blends the image
  * with a "degenerate" one by the drawn factor (black for brightness, the
  * mean grey for contrast, the greyscale image for colour), rounded and
@@ -418,7 +419,7 @@ int aug_pixels_apply(struct img *im, const struct aug_plan *plan,
 	return 0;
 }
 
-int aug_pixels_apply_ycc420(struct img planes[3], const struct aug_plan *plan)
+int aug_pixels_try_ycc420(struct img planes[3], const struct aug_plan *plan)
 {
 	struct ycc_step s[YCC_MAX_STEPS];
 	struct ycc_stats st;
@@ -442,7 +443,8 @@ int aug_pixels_apply_ycc420(struct img planes[3], const struct aug_plan *plan)
 		case AUG_RANDOM_CONTRAST: {
 			double mean;
 
-			ycc420_steps_stats(planes, s, n, YCC_MEAN, &st);  /* the colours so far */
+			if (ycc420_steps_stats(planes, s, n, YCC_MEAN, &st))  /* the colours so far */
+				return 0;
 			mean = floor((double)st.luma_sum / (double)(st.n ? st.n : 1) + 0.5);
 			t->a = (float)a->v[0];
 			t->b = (float)(mean * (1 - a->v[0]));
@@ -453,7 +455,8 @@ int aug_pixels_apply_ycc420(struct img planes[3], const struct aug_plan *plan)
 			t->b = 255.f;
 			break;
 		case AUG_K_CHANNEL_SHIFT_RANGE:
-			ycc420_steps_stats(planes, s, n, YCC_RANGE, &st);
+			if (ycc420_steps_stats(planes, s, n, YCC_RANGE, &st))
+				return 0;
 			t->b = (float)a->v[0];
 			t->lo = st.min;
 			t->hi = st.max;
@@ -473,9 +476,7 @@ int aug_pixels_apply_ycc420(struct img planes[3], const struct aug_plan *plan)
 			return 0;  /* a factor past what 16 bits hold */
 		n++;
 	}
-	if (n)
-		ycc420_steps_apply(planes, s, n);
-	return 1;
+	return !n || !ycc420_steps_apply(planes, s, n);
 }
 
 int aug_plan_quality(const struct aug_plan *plan, int fallback)

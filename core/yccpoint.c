@@ -49,7 +49,8 @@ static int to_int(float v, float scale)
 
 int ycc_step_fits(const struct ycc_step *s)
 {
-	return fabsf(s->a) <= YCC_MAX_FACTOR && (s->kind == YCC_COLOUR || fabsf(s->b) <= YCC_MAX_OFFSET);
+	return isfinite(s->lo) && isfinite(s->hi) && fabsf(s->a) <= YCC_MAX_FACTOR &&
+	       (s->kind == YCC_COLOUR || fabsf(s->b) <= YCC_MAX_OFFSET);
 }
 
 static void istep_init(struct istep *t, const struct ycc_step *s)
@@ -340,13 +341,20 @@ AVX512 static int stats_avx512(const uint8_t *yrow, const uint8_t *cb, const uin
 }
 #endif
 
-static void isteps(struct istep *t, const struct ycc_step *steps, size_t n)
+/* @return 0, or -1 when the steps are too many or one does not fit */
+static int isteps(struct istep *t, const struct ycc_step *steps, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
+	if (n > YCC_MAX_STEPS)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (!ycc_step_fits(&steps[i]))
+			return -1;
 		istep_init(&t[i], &steps[i]);
+	}
+	return 0;
 }
 
-void ycc420_steps_apply(struct img planes[3], const struct ycc_step *steps, size_t n)
+int ycc420_steps_apply(struct img planes[3], const struct ycc_step *steps, size_t n)
 {
 	int w = planes[0].width, h = planes[0].height;
 	struct istep s[YCC_MAX_STEPS];
@@ -355,7 +363,8 @@ void ycc420_steps_apply(struct img planes[3], const struct ycc_step *steps, size
 	int vec = cpu_level() >= CPU_AVX512;
 #endif
 
-	isteps(s, steps, n);
+	if (isteps(s, steps, n))
+		return -1;
 #ifdef HAVE_AVX512_PATH
 	if (vec)
 		vsteps_init(&vs, s, n);
@@ -373,10 +382,11 @@ void ycc420_steps_apply(struct img planes[3], const struct ycc_step *steps, size
 #endif
 		rows_plain(ya, yb, cb, cr, x, w, s, n);
 	}
+	return 0;
 }
 
-void ycc420_steps_stats(const struct img planes[3], const struct ycc_step *steps, size_t n,
-			int what, struct ycc_stats *st)
+int ycc420_steps_stats(const struct img planes[3], const struct ycc_step *steps, size_t n,
+		       int what, struct ycc_stats *st)
 {
 	int w = planes[0].width, h = planes[0].height, mn = TOP, mx = 0;
 	struct istep s[YCC_MAX_STEPS];
@@ -386,7 +396,8 @@ void ycc420_steps_stats(const struct img planes[3], const struct ycc_step *steps
 	int vec = cpu_level() >= CPU_AVX512;
 #endif
 
-	isteps(s, steps, n);
+	if (isteps(s, steps, n))
+		return -1;
 #ifdef HAVE_AVX512_PATH
 	if (vec)
 		vsteps_init(&vs, s, n);
@@ -407,4 +418,5 @@ void ycc420_steps_stats(const struct img planes[3], const struct ycc_step *steps
 	st->n = (uint64_t)w * (uint64_t)h;
 	st->min = what & YCC_RANGE ? (float)mn / ONE : 0.f;
 	st->max = what & YCC_RANGE ? (float)mx / ONE : 255.f;
+	return 0;
 }

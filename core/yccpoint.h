@@ -13,9 +13,9 @@
  * round trip.
  *
  * Colours are kept in 1/16 of a level, factors in 1/4096, in 16 bits:
- * rounding moves a result by a fraction of a level, never a whole one
- * where the steps are mild (the unit test holds it to the definition in
- * double precision within 1). Plain loops and AVX-512 (cpu.h) do the
+ * rounding moves a result by a fraction of a level (the unit test holds
+ * it to the definition in double precision within 1, at the bounds below
+ * too). Plain loops and AVX-512 (cpu.h) do the
  * same integer arithmetic and give the same bytes.
  */
 #ifndef WINNOW_YCCPOINT_H
@@ -38,12 +38,13 @@ struct ycc_step {
 };
 
 /* At most this many steps in one call, each with |a| and |b| (for
- * YCC_AFFINE) at most these (ycc_step_fits()). */
+ * YCC_AFFINE) at most these: what 16 bits hold (ycc_step_fits()). */
 #define YCC_MAX_STEPS 16
 #define YCC_MAX_FACTOR 7.99f
 #define YCC_MAX_OFFSET 2047.f
 
-/* ycc_step_fits() : whether s is within those bounds (1) or not (0). */
+/* ycc_step_fits() : 1 when s's numbers are finite and within those
+ * bounds, else 0. */
 int ycc_step_fits(const struct ycc_step *s);
 
 struct ycc_stats {
@@ -53,24 +54,25 @@ struct ycc_stats {
 };
 
 /*
- * ycc420_steps_apply() : runs steps[0..n) (n <= YCC_MAX_STEPS, each
- * fitting) on the
- * planes (from img_yuv420_alloc(): Y, then Cb and Cr at half size,
- * rounded up) in place.
+ * ycc420_steps_apply() : runs steps[0..n) on the planes (from
+ * img_yuv420_alloc(): Y, then Cb and Cr at half size, rounded up) in
+ * place. @return 0, or -1 with the planes untouched when n exceeds
+ * YCC_MAX_STEPS or a step does not fit.
  */
-void ycc420_steps_apply(struct img planes[3], const struct ycc_step *steps, size_t n);
+int ycc420_steps_apply(struct img planes[3], const struct ycc_step *steps, size_t n);
 
 /* What ycc420_steps_stats() is to find. */
 enum { YCC_MEAN = 1, YCC_RANGE = 2 };
 
 /*
- * ycc420_steps_stats() : what the colours are after steps[0..n) (n <=
- * YCC_MAX_STEPS, each fitting) without changing the planes, over the real
- * pixels: fills st->n, and st->luma_sum for YCC_MEAN in what, st->min and
- * st->max for YCC_RANGE (else 0 and 255). For a step that needs the image
- * as it is when it comes: contrast's mean grey, the channel shift's range.
+ * ycc420_steps_stats() : what the colours are after steps[0..n), without
+ * changing the planes, over the real pixels: fills st->n, and
+ * st->luma_sum for YCC_MEAN in what, st->min and st->max for YCC_RANGE
+ * (else 0 and 255). For a step that needs the image as it is when it
+ * comes: contrast's mean grey, the channel shift's range. @return 0, or
+ * -1 (st untouched) as ycc420_steps_apply() refuses.
  */
-void ycc420_steps_stats(const struct img planes[3], const struct ycc_step *steps, size_t n,
+int ycc420_steps_stats(const struct img planes[3], const struct ycc_step *steps, size_t n,
 			int what, struct ycc_stats *st);
 
 #endif

@@ -234,7 +234,12 @@ test_expect 'colour steps on the JPEG planes follow PIL within JPEG rounding' '
   # Keras channel shift and brightness) run on the 4:2:0 planes. Each
   # output against PIL doing the drawn steps (from the lineage) to the
   # decoded source, saved as 4:2:0 JPEG at the same quality: a wrong
-  # factor, centre, range or order is off by tens of levels.
+  # factor, centre or order is off by tens of levels. These are 0.7-2.5
+  # (1.4 on average): PIL blurs the chroma it decodes and encodes again
+  # (fancy upsampling, then block means), the planes keep theirs; samples
+  # made the RGB way, which blur alike, were 0.4-1.2. (These photos span
+  # nearly 0..255, so the range a channel shift clips to barely shows
+  # here; test_augpixel holds it against the RGB way on a narrow image.)
   skd=/usr/lib/python3/dist-packages/skimage/data
   mkdir -p colr/c
   /usr/bin/python3 -c "
@@ -271,8 +276,8 @@ for path, lin in sqlite3.connect(\"colr.db\").execute(
     got = np.asarray(Image.open(path).convert(\"RGB\"), float)
     errs.append(abs(got - want).mean())
     print(path, round(errs[-1], 2))
-    assert errs[-1] < 2.5, path
-assert len(errs) == 32 and np.mean(errs) < 1.5, np.mean(errs)
+    assert errs[-1] < 3, path
+assert len(errs) == 32 and np.mean(errs) < 1.75, np.mean(errs)
 assert len(ops) == 7, ops
 "
 '

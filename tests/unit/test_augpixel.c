@@ -11,6 +11,8 @@
 
 #include "core/augpixel.h"
 #include "core/luma.h"
+#include "core/ycc.h"
+#include "core/yccpoint.h"
 
 /* A w x h RGB image of a smooth, colourful pattern. */
 static void pattern(struct img *im, int w, int h)
@@ -39,29 +41,51 @@ static uint8_t *px(const struct img *im, int x, int y)
 	return im->pixels + (size_t)y * im->stride + (size_t)x * 3;
 }
 
+#define MAX_RUN 20
+
+/* The steps (op, value) in order as one plan of a w x h image. */
+struct run {
+	struct aug_applied a[MAX_RUN];
+	struct aug_step steps[MAX_RUN];
+	struct aug_pipeline p;
+	struct aug_plan pl;
+};
+
+static void plan(struct run *r, int w, int h, const enum aug_op *ops, const double *vals, int n)
+{
+	assert_in_range(n, 0, MAX_RUN);
+	memset(r, 0, sizeof(*r));
+	r->p = (struct aug_pipeline){ .steps = r->steps, .n = (size_t)n };
+	r->pl = (struct aug_plan){ .width = w, .height = h, .applied = r->a, .n = (size_t)n };
+	for (int i = 0; i < n; i++) {
+		r->a[i].op = ops[i];
+		r->a[i].step = (unsigned)i;
+		r->a[i].n = 2;
+		r->a[i].v[0] = vals[2 * i];
+		r->a[i].v[1] = vals[2 * i + 1];
+		r->steps[i].op = ops[i];
+		r->steps[i].lo[1] = vals[2 * i];  /* black_and_white's threshold */
+	}
+}
+
 /* Runs the steps (op, value) in order as one plan. */
 static void run(struct img *im, const enum aug_op *ops, const double *vals, int n)
 {
-	struct aug_applied a[8];
-	struct aug_step steps[8];
-	struct aug_pipeline p = { .steps = steps, .n = (size_t)n };
-	struct aug_plan pl = { .width = im->width, .height = im->height, .applied = a,
-			       .n = (size_t)n };
+	struct run r;
 	struct wn_err err = { 0 };
 
-	memset(a, 0, sizeof(a));
-	memset(steps, 0, sizeof(steps));
-	for (int i = 0; i < n; i++) {
-		a[i].op = ops[i];
-		a[i].step = (unsigned)i;
-		a[i].n = 2;
-		a[i].v[0] = vals[2 * i];
-		a[i].v[1] = vals[2 * i + 1];
-		steps[i].op = ops[i];
-		steps[i].lo[1] = vals[2 * i];  /* black_and_white's threshold */
-	}
-	if (aug_pixels_apply(im, &pl, &p, &err))
+	plan(&r, im->width, im->height, ops, vals, n);
+	if (aug_pixels_apply(im, &r.pl, &r.p, &err))
 		fail_msg("%s", err.msg);
+}
+
+/* The same on 4:2:0 planes: aug_pixels_try_ycc420()'s answer. */
+static int run_ycc(struct img planes[3], const enum aug_op *ops, const double *vals, int n)
+{
+	struct run r;
+
+	plan(&r, planes[0].width, planes[0].height, ops, vals, n);
+	return aug_pixels_try_ycc420(planes, &r.pl);
 }
 
 static void run1(struct img *im, enum aug_op op, double v0, double v1)
@@ -302,6 +326,151 @@ static void test_hue(void **state)
 	img_release(&a);
 }
 
+/* A smooth image whose channels stay within 60..190, so that a clip to
+ * the image's own range shows, as planes. */
+static void narrow_planes(struct img planes[3], int w, int h)
+{
+	struct img rgb;
+
+	assert_int_equal(img_alloc(&rgb, w, h, 3, NULL), 0);
+	for (int y = 0; y < h; y++)
+		for (int x = 0; x < w; x++) {
+			uint8_t *p = px(&rgb, x, y);
+
+			p[0] = (uint8_t)(60 + x * 130 / (w - 1));
+			p[1] = (uint8_t)(60 + y * 130 / (h - 1));
+			p[2] = (uint8_t)(190 - (x + y) * 130 / (w + h - 2));
+		}
+	assert_int_equal(img_yuv420_alloc(planes, w, h, NULL), 0);
+	ycc420_from_rgb(&rgb, planes);
+	img_release(&rgb);
+}
+
+static void copy_planes(struct img a[3], struct img b[3])
+{
+	assert_int_equal(img_yuv420_alloc(b, a[0].width, a[0].height, NULL), 0);
+	for (int i = 0; i < 3; i++)
+		for (int y = 0; y < a[i].height; y++)
+			memcpy(b[i].pixels + (size_t)y * b[i].stride, a[i].pixels + (size_t)y * a[i].stride,
+			       (size_t)a[i].width);
+}
+
+static void release_planes(struct img p[3])
+{
+	for (int i = 0; i < 3; i++)
+		img_release(&p[i]);
+}
+
+static int planes_differ(struct img a[3], struct img b[3])
+{
+	for (int i = 0; i < 3; i++)
+		for (int y = 0; y < a[i].height; y++)
+			if (memcmp(a[i].pixels + (size_t)y * a[i].stride, b[i].pixels + (size_t)y * b[i].stride,
+				   (size_t)a[i].width))
+				return 1;
+	return 0;
+}
+
+/* RGB from planes with box chroma (each 2x2 block's chroma for its four
+ * pixels), JFIF's conversion in double precision, rounded and clipped. */
+static void box_rgb(struct img planes[3], struct img *rgb)
+{
+	assert_int_equal(img_alloc(rgb, planes[0].width, planes[0].height, 3, NULL), 0);
+	for (int y = 0; y < rgb->height; y++)
+		for (int x = 0; x < rgb->width; x++) {
+			double Y = planes[0].pixels[(size_t)y * planes[0].stride + (size_t)x];
+			double u = planes[1].pixels[(size_t)(y / 2) * planes[1].stride + (size_t)(x / 2)] - 128.0;
+			double v = planes[2].pixels[(size_t)(y / 2) * planes[2].stride + (size_t)(x / 2)] - 128.0;
+			double c[3] = { Y + 1.402 * v, Y - 0.344136 * u - 0.714136 * v, Y + 1.772 * u };
+
+			for (int k = 0; k < 3; k++)
+				px(rgb, x, y)[k] = (uint8_t)lrint(c[k] < 0 ? 0 : c[k] > 255 ? 255 : c[k]);
+		}
+}
+
+/* Pointwise steps on the planes against the same plan run the RGB way on
+ * the same colours (box chroma) and turned back: contrast's centre, the
+ * channel shift's range (60..190 here, not 0..255) and the order come
+ * out the same, to within the RGB way's rounding after each step (half a
+ * level that later factors multiply: up to 3 through 1.3, 2.2 and 1.8;
+ * 0.1-0.5 on average). A centre off by a level or a range of 0..255 is
+ * off by more. */
+static void test_planes_follow_rgb(void **state)
+{
+	static const struct {
+		enum aug_op ops[3];
+		double vals[6];
+		int n;
+	} chains[] = {
+		{ { AUG_RANDOM_CONTRAST }, { 2.5, 0 }, 1 },
+		{ { AUG_RANDOM_BRIGHTNESS, AUG_RANDOM_COLOR, AUG_RANDOM_CONTRAST }, { 1.3, 0, 2.2, 0, 1.8, 0 }, 3 },
+		{ { AUG_K_CHANNEL_SHIFT_RANGE }, { 45, 0 }, 1 },
+		{ { AUG_RANDOM_BRIGHTNESS, AUG_K_CHANNEL_SHIFT_RANGE }, { 0.8, 0, -40, 0 }, 2 },
+		{ { AUG_K_CHANNEL_SHIFT_RANGE, AUG_K_BRIGHTNESS_RANGE }, { 50, 0, 1.2, 0 }, 2 },
+		{ { AUG_INVERT, AUG_RANDOM_CONTRAST, AUG_GREYSCALE }, { 0, 0, 1.6, 0, 0, 0 }, 3 },
+	};
+
+	(void)state;
+	for (size_t c = 0; c < sizeof(chains) / sizeof(chains[0]); c++) {
+		struct img in[3], out[3], want[3], rgb;
+		double sum = 0;
+		int worst = 0, n = 0;
+
+		narrow_planes(in, 64, 48);
+		copy_planes(in, out);
+		box_rgb(in, &rgb);
+		run(&rgb, chains[c].ops, chains[c].vals, chains[c].n);
+		assert_int_equal(img_yuv420_alloc(want, 64, 48, NULL), 0);
+		ycc420_from_rgb(&rgb, want);
+		assert_int_equal(run_ycc(out, chains[c].ops, chains[c].vals, chains[c].n), 1);
+		for (int i = 0; i < 3; i++)
+			for (int y = 0; y < want[i].height; y++)
+				for (int x = 0; x < want[i].width; x++, n++) {
+					int d = abs(want[i].pixels[(size_t)y * want[i].stride + (size_t)x] -
+						    out[i].pixels[(size_t)y * out[i].stride + (size_t)x]);
+
+					sum += d;
+					worst = d > worst ? d : worst;
+				}
+		if (sum / n > 0.75 || worst > 3)
+			fail_msg("chain %zu: %.2f on average, %d at worst", c, sum / n, worst);
+		release_planes(in);
+		release_planes(out);
+		release_planes(want);
+		img_release(&rgb);
+	}
+}
+
+/* A plan the planes cannot take is left to RGB whole, the planes
+ * untouched; one without pixel steps is done at once. */
+static void test_planes_refuse_what_needs_rgb(void **state)
+{
+	enum aug_op hue[2] = { AUG_RANDOM_BRIGHTNESS, AUG_HUE_SHIFT };
+	enum aug_op big = AUG_RANDOM_BRIGHTNESS, flip = AUG_FLIP_LEFT_RIGHT;
+	enum aug_op many[MAX_RUN];
+	double vals[4] = { 1.2, 0, 30, 0 }, nine[2] = { 9, 0 }, small[2 * MAX_RUN];
+	struct img in[3], out[3];
+
+	(void)state;
+	for (int i = 0; i < MAX_RUN; i++) {
+		many[i] = AUG_RANDOM_BRIGHTNESS;
+		small[2 * i] = 1.01;
+		small[2 * i + 1] = 0;
+	}
+	narrow_planes(in, 33, 21);
+	copy_planes(in, out);
+	assert_int_equal(run_ycc(out, hue, vals, 2), 0);
+	assert_int_equal(run_ycc(out, &big, nine, 1), 0);
+	assert_int_equal(run_ycc(out, many, small, YCC_MAX_STEPS + 1), 0);
+	assert_false(planes_differ(in, out));
+	assert_int_equal(run_ycc(out, &flip, vals, 1), 1);
+	assert_false(planes_differ(in, out));
+	assert_int_equal(run_ycc(out, many, small, YCC_MAX_STEPS), 1);
+	assert_true(planes_differ(in, out));
+	release_planes(in);
+	release_planes(out);
+}
+
 static void test_refuses_non_rgb(void **state)
 {
 	struct img a;
@@ -326,6 +495,8 @@ int main(void)
 		cmocka_unit_test(test_equalise),
 		cmocka_unit_test(test_region_steps),
 		cmocka_unit_test(test_hue),
+		cmocka_unit_test(test_planes_follow_rgb),
+		cmocka_unit_test(test_planes_refuse_what_needs_rgb),
 		cmocka_unit_test(test_refuses_non_rgb),
 	};
 

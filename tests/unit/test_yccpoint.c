@@ -130,10 +130,13 @@ static const struct ycc_step chains[][4] = {
 	  { YCC_AFFINE, 1.7f, 128.f * -0.7f, 0.f, 255.f } },                          /* seed 003's three */
 	{ { YCC_AFFINE, 1.f, 17.f, 9.f, 231.f } },                                   /* channel shift */
 	{ { YCC_COLOUR, 0.f, 0, 0.f, 255.f }, { YCC_AFFINE, -1.f, 255.f, 0.f, 255.f } }, /* grey, invert */
-	{ { YCC_AFFINE, 7.99f, -2047.f, 0.f, 255.f }, { YCC_COLOUR, 7.99f, 0, 0.f, 255.f },
-	  { YCC_AFFINE, 0.01f, 2047.f, 3.f, 250.f }, { YCC_AFFINE, -7.99f, 1000.f, 0.f, 255.f } }, /* the bounds */
+	/* the bounds: factors of 7.99 that leave dark pixels unclipped, one
+	 * with an offset that saturates 16 bits on bright ones */
+	{ { YCC_AFFINE, 7.99f, 100.f, 0.f, 255.f } },
+	{ { YCC_AFFINE, 0.3f, 0.f, 0.f, 255.f }, { YCC_COLOUR, 7.99f, 0, 0.f, 255.f } },
+	{ { YCC_AFFINE, -7.99f, 2047.f, 0.f, 255.f }, { YCC_AFFINE, 0.5f, 0.f, 0.f, 255.f } },
 };
-static const size_t chain_len[] = { 1, 3, 1, 2, 4 };
+static const size_t chain_len[] = { 1, 3, 1, 2, 1, 2, 2 };
 
 static void test_vector_matches_plain(void **state)
 {
@@ -227,6 +230,27 @@ static void test_brightness_exact_without_clipping(void **state)
 	release(out);
 }
 
+static void test_stats_find_what_is_asked(void **state)
+{
+	const struct ycc_step shift = { YCC_AFFINE, 1.f, 30.f, 0.f, 255.f };
+	uint32_t seed = 4;
+	struct img in[3];
+	struct ycc_stats both, mean, range;
+
+	(void)state;
+	planes(in, 77, 51, &seed, 1);
+	for (int simd = CPU_PLAIN; simd <= CPU_AVX512; simd += CPU_AVX512 - CPU_PLAIN) {
+		cpu_set_simd(simd);
+		assert_int_equal(ycc420_steps_stats(in, &shift, 1, YCC_MEAN | YCC_RANGE, &both), 0);
+		assert_int_equal(ycc420_steps_stats(in, &shift, 1, YCC_MEAN, &mean), 0);
+		assert_int_equal(ycc420_steps_stats(in, &shift, 1, YCC_RANGE, &range), 0);
+		assert_true(mean.luma_sum == both.luma_sum && mean.min == 0.f && mean.max == 255.f);
+		assert_true(range.luma_sum == 0 && range.min == both.min && range.max == both.max);
+		assert_true(both.min > 30.f && both.max < 255.f && both.min < both.max);
+	}
+	release(in);
+}
+
 static void test_bounds(void **state)
 {
 	const struct ycc_step ok = { YCC_AFFINE, -7.99f, 2047.f, 0.f, 255.f };
@@ -239,6 +263,28 @@ static void test_bounds(void **state)
 	assert_false(ycc_step_fits(&big));
 	assert_false(ycc_step_fits(&far));
 	assert_true(ycc_step_fits(&colour));
+	{
+		struct ycc_step many[YCC_MAX_STEPS + 1], nan = ok;
+		uint32_t seed = 1;
+		struct img in[3], out[3];
+		struct ycc_stats st;
+
+		for (int i = 0; i <= YCC_MAX_STEPS; i++)
+			many[i] = (struct ycc_step){ YCC_AFFINE, 1.1f, 0.f, 0.f, 255.f };
+		nan.hi = NAN;
+		assert_false(ycc_step_fits(&nan));
+		planes(in, 40, 30, &seed, 0);
+		copy(in, out);
+		/* refused, and the planes untouched */
+		assert_int_equal(ycc420_steps_apply(out, many, YCC_MAX_STEPS + 1), -1);
+		assert_int_equal(ycc420_steps_apply(out, &big, 1), -1);
+		assert_int_equal(ycc420_steps_stats(out, &far, 1, YCC_MEAN, &st), -1);
+		assert_int_equal(max_diff(in, out), 0);
+		assert_int_equal(ycc420_steps_apply(out, many, YCC_MAX_STEPS), 0);
+		assert_true(max_diff(in, out) > 0);
+		release(in);
+		release(out);
+	}
 }
 
 int main(void)
@@ -248,6 +294,7 @@ int main(void)
 		cmocka_unit_test(test_follows_definition),
 		cmocka_unit_test(test_no_steps_keep_in_gamut_planes),
 		cmocka_unit_test(test_brightness_exact_without_clipping),
+		cmocka_unit_test(test_stats_find_what_is_asked),
 		cmocka_unit_test(test_bounds),
 	};
 
