@@ -354,21 +354,38 @@ static int isteps(struct istep *t, const struct ycc_step *steps, size_t n)
 	return 0;
 }
 
+/* The steps as integers, and broadcast when the vector path runs. */
+struct prepared {
+	struct istep s[YCC_MAX_STEPS];
+	size_t n;
+	int vec;
+#ifdef HAVE_AVX512_PATH
+	struct vsteps vs;
+#endif
+};
+
+/* @return 0, or -1 when the steps are too many or one does not fit */
+static int prepare(struct prepared *p, const struct ycc_step *steps, size_t n)
+{
+	if (isteps(p->s, steps, n))
+		return -1;
+	p->n = n;
+	p->vec = 0;
+#ifdef HAVE_AVX512_PATH
+	p->vec = cpu_level() >= CPU_AVX512;
+	if (p->vec)
+		vsteps_init(&p->vs, p->s, n);
+#endif
+	return 0;
+}
+
 int ycc420_steps_apply(struct img planes[3], const struct ycc_step *steps, size_t n)
 {
 	int w = planes[0].width, h = planes[0].height;
-	struct istep s[YCC_MAX_STEPS];
-#ifdef HAVE_AVX512_PATH
-	struct vsteps vs;
-	int vec = cpu_level() >= CPU_AVX512;
-#endif
+	struct prepared p;
 
-	if (isteps(s, steps, n))
+	if (prepare(&p, steps, n))
 		return -1;
-#ifdef HAVE_AVX512_PATH
-	if (vec)
-		vsteps_init(&vs, s, n);
-#endif
 	for (int y = 0; y < h; y += 2) {
 		uint8_t *ya = planes[0].pixels + (size_t)y * planes[0].stride;
 		uint8_t *yb = y + 1 < h ? ya + planes[0].stride : ya;
@@ -377,10 +394,10 @@ int ycc420_steps_apply(struct img planes[3], const struct ycc_step *steps, size_
 		int x = 0;
 
 #ifdef HAVE_AVX512_PATH
-		if (vec)
-			x = rows_avx512(ya, yb, cb, cr, w, &vs);
+		if (p.vec)
+			x = rows_avx512(ya, yb, cb, cr, w, &p.vs);
 #endif
-		rows_plain(ya, yb, cb, cr, x, w, s, n);
+		rows_plain(ya, yb, cb, cr, x, w, p.s, p.n);
 	}
 	return 0;
 }
@@ -389,19 +406,11 @@ int ycc420_steps_stats(const struct img planes[3], const struct ycc_step *steps,
 		       int what, struct ycc_stats *st)
 {
 	int w = planes[0].width, h = planes[0].height, mn = TOP, mx = 0;
-	struct istep s[YCC_MAX_STEPS];
+	struct prepared p;
 	uint64_t sum = 0;
-#ifdef HAVE_AVX512_PATH
-	struct vsteps vs;
-	int vec = cpu_level() >= CPU_AVX512;
-#endif
 
-	if (isteps(s, steps, n))
+	if (prepare(&p, steps, n))
 		return -1;
-#ifdef HAVE_AVX512_PATH
-	if (vec)
-		vsteps_init(&vs, s, n);
-#endif
 	for (int y = 0; y < h; y++) {
 		const uint8_t *yrow = planes[0].pixels + (size_t)y * planes[0].stride;
 		const uint8_t *cb = planes[1].pixels + (size_t)(y / 2) * planes[1].stride;
@@ -409,10 +418,10 @@ int ycc420_steps_stats(const struct img planes[3], const struct ycc_step *steps,
 		int x = 0;
 
 #ifdef HAVE_AVX512_PATH
-		if (vec)
-			x = stats_avx512(yrow, cb, cr, w, &vs, what, &sum, &mn, &mx);
+		if (p.vec)
+			x = stats_avx512(yrow, cb, cr, w, &p.vs, what, &sum, &mn, &mx);
 #endif
-		stats_plain(yrow, cb, cr, x, w, s, n, what, &sum, &mn, &mx);
+		stats_plain(yrow, cb, cr, x, w, p.s, p.n, what, &sum, &mn, &mx);
 	}
 	st->luma_sum = sum;
 	st->n = (uint64_t)w * (uint64_t)h;

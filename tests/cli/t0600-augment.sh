@@ -172,17 +172,24 @@ test_expect 'sources sharing a stem keep their whole names' '
   test -s stemout/c/x.jpg_0.jpg && test -s stemout/c/x.png_0.jpg
 '
 
+# Two real photos (scikit-image's astronaut and coffee) at odd sizes, as
+# 4:2:0 JPEGs, into the folder $1.
+two_photos() {
+  mkdir -p "$1" &&
+  /usr/bin/python3 - "$1" <<'PY'
+import sys
+from PIL import Image
+skd = "/usr/lib/python3/dist-packages/skimage/data"
+Image.open(skd + "/astronaut.png").convert("RGB").resize((161, 119)).save(sys.argv[1] + "/a.jpg", quality=95, subsampling=2)
+Image.open(skd + "/coffee.png").convert("RGB").resize((200, 133)).save(sys.argv[1] + "/b.jpg", quality=95, subsampling=2)
+PY
+}
+
 test_expect 'a geometric sample stays in YCbCr and matches the RGB way' '
   # Two real photos, 4:2:0, odd sizes: outputs made from the JPEG planes
   # (chroma warped at half resolution) against the same samples made in
   # RGB (PNG output), compared as luma and as colour at half size.
-  skd=/usr/lib/python3/dist-packages/skimage/data
-  mkdir -p ycc/c
-  /usr/bin/python3 -c "
-from PIL import Image
-Image.open(\"$skd/astronaut.png\").convert(\"RGB\").resize((161, 119)).save(\"ycc/c/a.jpg\", quality=95, subsampling=2)
-Image.open(\"$skd/coffee.png\").convert(\"RGB\").resize((200, 133)).save(\"ycc/c/b.jpg\", quality=95, subsampling=2)
-" &&
+  two_photos ycc/c &&
   printf "rotate probability=1 max_left_rotation=10 max_right_rotation=10\nflip_left_right probability=0.5\nrandom_distortion probability=0.5 grid_width=3 grid_height=3 magnitude=4\nskew probability=0.5 magnitude=0.3\n" >geo.pipeline &&
   augment --path ycc --out yccj --pipeline geo.pipeline --samples 6 --quality 100 -q --db yccj.db &&
   augment --path ycc --out yccp --pipeline geo.pipeline --samples 6 --format png -q --db yccp.db &&
@@ -240,13 +247,7 @@ test_expect 'colour steps on the JPEG planes follow PIL within JPEG rounding' '
   # made the RGB way, which blur alike, were 0.4-1.2. (These photos span
   # nearly 0..255, so the range a channel shift clips to barely shows
   # here; test_augpixel holds it against the RGB way on a narrow image.)
-  skd=/usr/lib/python3/dist-packages/skimage/data
-  mkdir -p colr/c
-  /usr/bin/python3 -c "
-from PIL import Image
-Image.open(\"$skd/astronaut.png\").convert(\"RGB\").resize((161, 119)).save(\"colr/c/a.jpg\", quality=95, subsampling=2)
-Image.open(\"$skd/coffee.png\").convert(\"RGB\").resize((200, 133)).save(\"colr/c/b.jpg\", quality=95, subsampling=2)
-" &&
+  two_photos colr/c &&
   printf "random_brightness probability=0.5 min_factor=0.5 max_factor=3\nrandom_color probability=0.5 min_factor=0.5 max_factor=3\nrandom_contrast probability=0.5 min_factor=0.5 max_factor=3\ninvert probability=0.2\ngreyscale probability=0.2\nchannel_shift_range=40,\nbrightness_range=[0.5, 1.6],\n" >colour.pipeline &&
   augment --path colr --out colrj --pipeline colour.pipeline --samples 16 --quality 100 -q --db colr.db &&
   /usr/bin/python3 -c "
