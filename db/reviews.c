@@ -28,29 +28,67 @@ static int exec_stmt(struct catalog *cat, sqlite3_stmt *st, const char *what, st
 	return rc == SQLITE_DONE ? 0 : catalog_fail(cat, err, what);
 }
 
+/* SAVEPOINTs make a step of several statements atomic inside a caller's
+ * transaction or alone. */
+static int savepoint(struct catalog *cat, const char *sql, const char *what, struct wn_err *err)
+{
+	return sqlite3_exec(cat->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : catalog_fail(cat, err, what);
+}
+
+static int savepoint_end(struct catalog *cat, const char *name, int failed, struct wn_err *err)
+{
+	char sql[96];
+
+	if (failed) {
+		snprintf(sql, sizeof(sql), "ROLLBACK TO %s; RELEASE %s", name, name);
+		sqlite3_exec(cat->db, sql, NULL, NULL, NULL);
+		return -1;
+	}
+	snprintf(sql, sizeof(sql), "RELEASE %s", name);
+	return savepoint(cat, sql, "cannot record a decision", err);
+}
+
 int reviews_set(struct catalog *cat, const struct review *r, struct wn_err *err)
 {
-	sqlite3_stmt *st;
-
 	/* r->seq 0: after every decision so far; else that action's number
 	 * (the members of one group decision share it, and undo as one) */
-	if (sqlite3_prepare_v2(cat->db,
-			       "INSERT OR REPLACE INTO reviews (image_id, queue, decision, new_class,"
-			       "  seq, at_ms, applied_ms) VALUES (?1, ?2, ?3, ?4,"
-			       "  CASE WHEN ?6 > 0 THEN ?6 ELSE"
-			       "  (SELECT coalesce(max(seq), 0) + 1 FROM reviews) END, ?5, NULL)",
-			       -1, &st, NULL) != SQLITE_OK)
-		return catalog_fail(cat, err, "cannot record a decision");
-	sqlite3_bind_int64(st, 1, r->image_id);
-	sqlite3_bind_text(st, 2, r->queue, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, review_decision_name(r->decision), -1, SQLITE_STATIC);
-	if (r->decision == REVIEW_RELABEL && r->new_class)
-		sqlite3_bind_text(st, 4, r->new_class, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, 4);
-	sqlite3_bind_int64(st, 5, catalog_now_ms());
-	sqlite3_bind_int64(st, 6, r->seq);
-	return exec_stmt(cat, st, "cannot record a decision", err);
+	int64_t seq = r->seq > 0 ? r->seq : reviews_next_seq(cat);
+	sqlite3_stmt *st;
+	int bad;
+
+	if (savepoint(cat, "SAVEPOINT review_set", "cannot record a decision", err))
+		return -1;
+	/* what this replaces, unless the same action set it, for undo */
+	bad = sqlite3_prepare_v2(cat->db,
+				 "INSERT INTO reviews_replaced (image_id, queue, decision, new_class, seq,"
+				 "  at_ms, applied_ms, replaced_by) SELECT image_id, queue, decision,"
+				 "  new_class, seq, at_ms, applied_ms, ?2 FROM reviews"
+				 " WHERE image_id = ?1 AND seq <> ?2", -1, &st, NULL) != SQLITE_OK;
+	if (!bad) {
+		sqlite3_bind_int64(st, 1, r->image_id);
+		sqlite3_bind_int64(st, 2, seq);
+		bad = exec_stmt(cat, st, "cannot record a decision", err);
+	} else {
+		catalog_fail(cat, err, "cannot record a decision");
+	}
+	if (!bad && sqlite3_prepare_v2(cat->db,
+				       "INSERT OR REPLACE INTO reviews (image_id, queue, decision,"
+				       "  new_class, seq, at_ms, applied_ms)"
+				       " VALUES (?1, ?2, ?3, ?4, ?6, ?5, NULL)", -1, &st, NULL) != SQLITE_OK)
+		bad = catalog_fail(cat, err, "cannot record a decision");
+	if (!bad) {
+		sqlite3_bind_int64(st, 1, r->image_id);
+		sqlite3_bind_text(st, 2, r->queue, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, review_decision_name(r->decision), -1, SQLITE_STATIC);
+		if (r->decision == REVIEW_RELABEL && r->new_class)
+			sqlite3_bind_text(st, 4, r->new_class, -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(st, 4);
+		sqlite3_bind_int64(st, 5, catalog_now_ms());
+		sqlite3_bind_int64(st, 6, seq);
+		bad = exec_stmt(cat, st, "cannot record a decision", err);
+	}
+	return savepoint_end(cat, "review_set", bad, err);
 }
 
 int64_t reviews_next_seq(struct catalog *cat)
@@ -99,11 +137,22 @@ int reviews_get(struct catalog *cat, int64_t image_id, struct review *r, char *q
 	return found;
 }
 
+/* One statement of undo, with seq bound as ?1. */
+static int undo_step(struct catalog *cat, const char *sql, int64_t seq, struct wn_err *err)
+{
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(cat->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return catalog_fail(cat, err, "cannot undo");
+	sqlite3_bind_int64(st, 1, seq);
+	return exec_stmt(cat, st, "cannot undo", err);
+}
+
 int reviews_undo(struct catalog *cat, int64_t *image_id, struct wn_err *err)
 {
 	sqlite3_stmt *st;
 	int64_t seq = 0;
-	int rc;
+	int rc, bad;
 
 	*image_id = 0;
 	if (sqlite3_prepare_v2(cat->db, "SELECT image_id, seq FROM reviews WHERE applied_ms IS NULL"
@@ -119,12 +168,18 @@ int reviews_undo(struct catalog *cat, int64_t *image_id, struct wn_err *err)
 		return catalog_fail(cat, err, "cannot undo");
 	if (!*image_id)
 		return 0;
-	/* the whole latest action: one image, or every member of a group */
-	if (sqlite3_prepare_v2(cat->db, "DELETE FROM reviews WHERE seq = ?1 AND applied_ms IS NULL",
-			       -1, &st, NULL) != SQLITE_OK)
-		return catalog_fail(cat, err, "cannot undo");
-	sqlite3_bind_int64(st, 1, seq);
-	return exec_stmt(cat, st, "cannot undo", err);
+	if (savepoint(cat, "SAVEPOINT review_undo", "cannot undo", err))
+		return -1;
+	/* the whole latest action (one image, or every member of a group),
+	 * and the decisions it replaced back in their place */
+	bad = undo_step(cat, "DELETE FROM reviews WHERE seq = ?1 AND applied_ms IS NULL", seq, err) ||
+	      undo_step(cat, "INSERT OR REPLACE INTO reviews (image_id, queue, decision, new_class,"
+			"  seq, at_ms, applied_ms) SELECT image_id, queue, decision, new_class, seq,"
+			"  at_ms, applied_ms FROM reviews_replaced WHERE replaced_by = ?1", seq, err) ||
+	      undo_step(cat, "DELETE FROM reviews_replaced WHERE replaced_by = ?1", seq, err);
+	if (savepoint_end(cat, "review_undo", bad, err))
+		return -1;
+	return 0;
 }
 
 int reviews_pending(struct catalog *cat, review_fn fn, void *data, struct wn_err *err)

@@ -26,8 +26,9 @@ struct review {
 int64_t reviews_next_seq(struct catalog *cat);
 
 /* reviews_set() : records (replacing) the decision on an image, after all
- * earlier ones; not yet applied. Commits at once when no transaction is
- * open. @return 0, or -1 with err set. */
+ * earlier ones; not yet applied. A decision it replaces from an earlier
+ * action is kept for reviews_undo(). Commits at once when no transaction
+ * is open. @return 0, or -1 with err set and nothing changed. */
 int reviews_set(struct catalog *cat, const struct review *r, struct wn_err *err);
 
 /* reviews_get() : the decision on image_id. Strings point into buffers
@@ -37,8 +38,9 @@ int reviews_get(struct catalog *cat, int64_t image_id, struct review *r, char *q
 		char *new_class, struct wn_err *err);
 
 /* reviews_undo() : removes the latest action not yet applied (all the
- * rows sharing its number); *image_id gets one of its images (0 when
- * there was none). @return 0, or -1. */
+ * rows sharing its number) and puts back the decisions it replaced;
+ * *image_id gets one of its images (0 when there was none).
+ * @return 0, or -1 with err set and nothing changed. */
 int reviews_undo(struct catalog *cat, int64_t *image_id, struct wn_err *err);
 
 /* The decisions not yet applied, oldest first, joined with their image's

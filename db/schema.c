@@ -144,6 +144,20 @@ static const char *const migrations[] = {
 	"  PRIMARY KEY (run_id, grp, image_id)"
 	");"
 	"CREATE INDEX dup_groups_by_image ON dup_groups(image_id);",
+
+	/* 7: decisions a later action replaced, so that undoing the action
+	 * puts them back. */
+	"CREATE TABLE reviews_replaced ("
+	"  image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,"
+	"  queue TEXT NOT NULL,"
+	"  decision TEXT NOT NULL,"
+	"  new_class TEXT,"
+	"  seq INTEGER NOT NULL,"
+	"  at_ms INTEGER NOT NULL,"
+	"  applied_ms INTEGER,"
+	"  replaced_by INTEGER NOT NULL"   /* the seq of the action that replaced it */
+	");"
+	"CREATE INDEX reviews_replaced_by ON reviews_replaced(replaced_by);",
 };
 
 const int CATALOG_SCHEMA_VERSION = (int)(sizeof(migrations) / sizeof(migrations[0]));

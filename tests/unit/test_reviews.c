@@ -1,0 +1,153 @@
+/* Review decisions: each action undoes whole, and undoing one that
+ * replaced earlier decisions (pending or applied) puts them back. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "db/catalog.h"
+#include "db/images.h"
+#include "db/reviews.h"
+#include "tests/fixtures.h"
+
+static char *dir;
+static struct catalog *cat;
+static int64_t img[4];
+
+static void set(int k, enum review_decision d, const char *new_class, int64_t seq)
+{
+	struct review r = { .image_id = img[k], .queue = "suspects", .decision = d,
+			    .new_class = new_class, .seq = seq };
+	struct wn_err err;
+
+	if (reviews_set(cat, &r, &err))
+		fail_msg("%s", err.msg);
+}
+
+/* The decision on image k as "keep", "relabel:x", "-" (none), with "!"
+ * after it when applied. */
+static const char *get(int k)
+{
+	static char out[300];
+	char queue[256], cls[256];
+	struct review r;
+	struct wn_err err;
+	int found = reviews_get(cat, img[k], &r, queue, cls, &err);
+
+	assert_true(found >= 0);
+	if (!found)
+		return "-";
+	snprintf(out, sizeof(out), "%s%s%s%s", review_decision_name(r.decision),
+		 r.new_class ? ":" : "", r.new_class ? r.new_class : "", r.applied_ms ? "!" : "");
+	return out;
+}
+
+static int64_t undo(void)
+{
+	int64_t id = -1;
+	struct wn_err err;
+
+	if (reviews_undo(cat, &id, &err))
+		fail_msg("%s", err.msg);
+	return id;
+}
+
+static void test_undo_puts_back_what_it_replaced(void **state)
+{
+	(void)state;
+	set(0, REVIEW_KEEP, NULL, 0);
+	set(1, REVIEW_DELETE, NULL, 0);
+	set(0, REVIEW_RELABEL, "b", 0);   /* replaces keep */
+	set(0, REVIEW_DELETE, NULL, 0);   /* replaces relabel */
+	assert_string_equal(get(0), "delete");
+	assert_int_equal(undo(), img[0]);
+	assert_string_equal(get(0), "relabel:b");
+	assert_int_equal(undo(), img[0]);
+	assert_string_equal(get(0), "keep");
+	assert_string_equal(get(1), "delete");
+	assert_int_equal(undo(), img[1]);
+	assert_string_equal(get(1), "-");
+	assert_int_equal(undo(), img[0]);
+	assert_string_equal(get(0), "-");
+	assert_int_equal(undo(), 0);
+}
+
+static void test_a_group_undoes_whole(void **state)
+{
+	int64_t seq, id;
+
+	(void)state;
+	set(2, REVIEW_KEEP, NULL, 0);
+	seq = reviews_next_seq(cat);
+	set(2, REVIEW_DELETE, NULL, seq);  /* one group action over 2 and 3 */
+	set(3, REVIEW_KEEP, NULL, seq);
+	set(3, REVIEW_DELETE, NULL, seq);  /* the same action again: nothing kept */
+	id = undo();
+	assert_true(id == img[2] || id == img[3]);
+	assert_string_equal(get(2), "keep");
+	assert_string_equal(get(3), "-");
+	assert_int_equal(undo(), img[2]);
+	assert_int_equal(undo(), 0);
+}
+
+static void test_an_applied_decision_comes_back_applied(void **state)
+{
+	struct wn_err err;
+
+	(void)state;
+	set(1, REVIEW_RELABEL, "a", 0);
+	assert_int_equal(reviews_mark_applied(cat, img[1], &err), 0);
+	assert_string_equal(get(1), "relabel:a!");
+	set(1, REVIEW_KEEP, NULL, 0);
+	assert_string_equal(get(1), "keep");
+	assert_int_equal(undo(), img[1]);
+	assert_string_equal(get(1), "relabel:a!");
+	assert_int_equal(undo(), 0);  /* applied: not undone */
+}
+
+static int setup(void **state)
+{
+	struct wn_err err;
+	char path[256];
+
+	(void)state;
+	dir = fx_tempdir("reviews");
+	snprintf(path, sizeof(path), "%s/winnow.db", dir);
+	if (catalog_open(path, CATALOG_CREATE, &cat, &err))
+		fail_msg("open: %s", err.msg);
+	for (int k = 0; k < 4; k++) {
+		char name[32];
+		struct image_row row = { 0 };
+
+		snprintf(name, sizeof(name), "a/%d.jpg", k);
+		row.path = name;
+		row.class_name = "a";
+		row.size = 100 + k;
+		row.mtime_ns = 1;
+		if (images_upsert(cat, &row, &img[k], &err))
+			fail_msg("%s", err.msg);
+	}
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	catalog_close(cat);
+	fx_rmtree(dir);
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_undo_puts_back_what_it_replaced),
+		cmocka_unit_test(test_a_group_undoes_whole),
+		cmocka_unit_test(test_an_applied_decision_comes_back_applied),
+	};
+
+	return cmocka_run_group_tests_name("reviews", tests, setup, teardown);
+}
