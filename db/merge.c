@@ -69,6 +69,14 @@ static const char *const steps[] = {
 	"  r.at_ms, r.applied_ms FROM src.reviews r JOIN idmap m ON m.old = r.image_id"
 	" WHERE NOT EXISTS (SELECT 1 FROM main.reviews x WHERE x.image_id = m.new"
 	"  AND x.at_ms = r.at_ms AND x.decision = r.decision)",
+	/* what the actions just copied replaced (their numbers are past the
+	 * offset, so only this merge made them), for undo */
+	"INSERT INTO reviews_replaced (image_id, queue, decision, new_class, seq, at_ms,"
+	"  applied_ms, replaced_by) SELECT m.new, r.queue, r.decision, r.new_class,"
+	"  r.seq + (SELECT seq FROM offs), r.at_ms, r.applied_ms,"
+	"  r.replaced_by + (SELECT seq FROM offs) FROM src.reviews_replaced r"
+	"  JOIN idmap m ON m.old = r.image_id WHERE EXISTS (SELECT 1 FROM main.reviews x"
+	"  WHERE x.seq = r.replaced_by + (SELECT seq FROM offs) AND x.applied_ms IS NULL)",
 	"DROP TABLE temp.idmap",
 	"DROP TABLE temp.runmap",
 	"DROP TABLE temp.offs",

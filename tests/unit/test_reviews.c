@@ -10,6 +10,7 @@
 
 #include "db/catalog.h"
 #include "db/images.h"
+#include "db/merge.h"
 #include "db/reviews.h"
 #include "tests/fixtures.h"
 
@@ -108,6 +109,58 @@ static void test_an_applied_decision_comes_back_applied(void **state)
 	assert_int_equal(undo(), 0);  /* applied: not undone */
 }
 
+/* A shard's decisions merged in undo as they would have there. */
+static void test_merged_decisions_undo_alike(void **state)
+{
+	struct catalog *main_cat = cat;
+	struct wn_err err;
+	char path[256];
+
+	(void)state;
+	set(0, REVIEW_SKIP, NULL, 0);  /* the main catalog's own action */
+	snprintf(path, sizeof(path), "%s/shard.db", dir);
+	if (catalog_open(path, CATALOG_CREATE, &cat, &err))
+		fail_msg("open: %s", err.msg);
+	for (int k = 2; k < 4; k++) {
+		char name[32];
+		struct image_row row = { 0 };
+
+		snprintf(name, sizeof(name), "a/%d.jpg", k);
+		row.path = name;
+		row.class_name = "a";
+		row.size = 100 + k;
+		row.mtime_ns = 1;
+		if (images_upsert(cat, &row, &img[k], &err))
+			fail_msg("%s", err.msg);
+	}
+	set(2, REVIEW_KEEP, NULL, 0);
+	set(3, REVIEW_DELETE, NULL, 0);
+	set(2, REVIEW_RELABEL, "b", 0);
+	catalog_close(cat);
+	cat = main_cat;
+	if (catalog_merge(cat, path, &err))
+		fail_msg("%s", err.msg);
+	if (catalog_merge(cat, path, &err))  /* twice: nothing more */
+		fail_msg("%s", err.msg);
+	/* the ids in the main catalog */
+	for (int k = 2; k < 4; k++) {
+		char name[32];
+		struct image_stamp stamp;
+
+		snprintf(name, sizeof(name), "a/%d.jpg", k);
+		assert_int_equal(images_stamp(cat, name, &stamp, &err), 1);
+		img[k] = stamp.id;
+	}
+	assert_string_equal(get(2), "relabel:b");
+	assert_int_equal(undo(), img[2]);
+	assert_string_equal(get(2), "keep");
+	assert_int_equal(undo(), img[3]);
+	assert_int_equal(undo(), img[2]);
+	assert_string_equal(get(2), "-");
+	assert_int_equal(undo(), img[0]);
+	assert_int_equal(undo(), 0);
+}
+
 static int setup(void **state)
 {
 	struct wn_err err;
@@ -147,6 +200,7 @@ int main(void)
 		cmocka_unit_test(test_undo_puts_back_what_it_replaced),
 		cmocka_unit_test(test_a_group_undoes_whole),
 		cmocka_unit_test(test_an_applied_decision_comes_back_applied),
+		cmocka_unit_test(test_merged_decisions_undo_alike),
 	};
 
 	return cmocka_run_group_tests_name("reviews", tests, setup, teardown);
