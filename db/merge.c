@@ -64,19 +64,29 @@ static const char *const steps[] = {
 	"INSERT OR REPLACE INTO dup_groups (run_id, grp, image_id, match, rank)"
 	" SELECT r.new, g.grp, m.new, g.match, g.rank FROM src.dup_groups g"
 	" JOIN idmap m ON m.old = g.image_id JOIN runmap r ON r.old = g.run_id",
+	/* a decision here that the shard's replaces: kept for undo, as
+	 * replaced by the first action of the shard's chain on that image */
+	"INSERT INTO reviews_replaced (image_id, queue, decision, new_class, seq, at_ms,"
+	"  applied_ms, replaced_by) SELECT x.image_id, x.queue, x.decision, x.new_class, x.seq,"
+	"  x.at_ms, x.applied_ms, coalesce((SELECT min(h.seq) FROM src.reviews_replaced h"
+	"  WHERE h.image_id = r.image_id), r.seq) + (SELECT seq FROM offs)"
+	" FROM src.reviews r JOIN idmap m ON m.old = r.image_id"
+	" JOIN main.reviews x ON x.image_id = m.new"
+	" WHERE NOT (x.at_ms = r.at_ms AND x.decision = r.decision)",
 	"INSERT OR REPLACE INTO reviews (image_id, queue, decision, new_class, seq, at_ms,"
 	"  applied_ms) SELECT m.new, r.queue, r.decision, r.new_class, r.seq + (SELECT seq FROM offs),"
 	"  r.at_ms, r.applied_ms FROM src.reviews r JOIN idmap m ON m.old = r.image_id"
 	" WHERE NOT EXISTS (SELECT 1 FROM main.reviews x WHERE x.image_id = m.new"
 	"  AND x.at_ms = r.at_ms AND x.decision = r.decision)",
-	/* what the actions just copied replaced (their numbers are past the
-	 * offset, so only this merge made them), for undo */
+	/* the whole chain of what the shard's decisions replaced, on each
+	 * image whose decision this merge copied (numbered past the offset,
+	 * so only this merge made it), for undo */
 	"INSERT INTO reviews_replaced (image_id, queue, decision, new_class, seq, at_ms,"
 	"  applied_ms, replaced_by) SELECT m.new, r.queue, r.decision, r.new_class,"
 	"  r.seq + (SELECT seq FROM offs), r.at_ms, r.applied_ms,"
 	"  r.replaced_by + (SELECT seq FROM offs) FROM src.reviews_replaced r"
 	"  JOIN idmap m ON m.old = r.image_id WHERE EXISTS (SELECT 1 FROM main.reviews x"
-	"  WHERE x.seq = r.replaced_by + (SELECT seq FROM offs) AND x.applied_ms IS NULL)",
+	"  WHERE x.image_id = m.new AND x.seq > (SELECT seq FROM offs))",
 	"DROP TABLE temp.idmap",
 	"DROP TABLE temp.runmap",
 	"DROP TABLE temp.offs",

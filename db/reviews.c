@@ -28,49 +28,85 @@ static int exec_stmt(struct catalog *cat, sqlite3_stmt *st, const char *what, st
 	return rc == SQLITE_DONE ? 0 : catalog_fail(cat, err, what);
 }
 
-/* SAVEPOINTs make a step of several statements atomic inside a caller's
- * transaction or alone. */
-static int savepoint(struct catalog *cat, const char *sql, const char *what, struct wn_err *err)
+/* A SAVEPOINT makes a step of several statements atomic inside a caller's
+ * transaction or alone (then it is the transaction). */
+static int savepoint_begin(struct catalog *cat, const char *name, const char *what,
+			   struct wn_err *err)
 {
+	char sql[64];
+
+	snprintf(sql, sizeof(sql), "SAVEPOINT %s", name);
 	return sqlite3_exec(cat->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : catalog_fail(cat, err, what);
 }
 
-static int savepoint_end(struct catalog *cat, const char *name, int failed, struct wn_err *err)
+/* Ends it: released (committed when outermost) unless failed; a failed
+ * step, or a failed release, is rolled back. @return 0, or -1 with err
+ * set (by the failed step, or here). */
+static int savepoint_end(struct catalog *cat, const char *name, int failed, const char *what,
+			 struct wn_err *err)
 {
-	char sql[96];
+	char sql[128];
 
-	if (failed) {
-		snprintf(sql, sizeof(sql), "ROLLBACK TO %s; RELEASE %s", name, name);
-		sqlite3_exec(cat->db, sql, NULL, NULL, NULL);
-		return -1;
+	if (!failed) {
+		snprintf(sql, sizeof(sql), "RELEASE %s", name);
+		if (sqlite3_exec(cat->db, sql, NULL, NULL, NULL) == SQLITE_OK)
+			return 0;
+		catalog_fail(cat, err, what);
 	}
-	snprintf(sql, sizeof(sql), "RELEASE %s", name);
-	return savepoint(cat, sql, "cannot record a decision", err);
+	snprintf(sql, sizeof(sql), "ROLLBACK TO %s; RELEASE %s", name, name);
+	sqlite3_exec(cat->db, sql, NULL, NULL, NULL);
+	return -1;
+}
+
+static int next_seq(struct catalog *cat, int64_t *seq, struct wn_err *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(cat->db, "SELECT coalesce(max(seq), 0) + 1 FROM reviews", -1, &st,
+			       NULL) != SQLITE_OK)
+		return catalog_fail(cat, err, "cannot number a decision");
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*seq = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : catalog_fail(cat, err, "cannot number a decision");
+}
+
+int reviews_next_seq(struct catalog *cat, int64_t *seq, struct wn_err *err)
+{
+	return next_seq(cat, seq, err);
+}
+
+/* Keeps the decision on image_id that action seq replaces, unless seq
+ * itself made it (a group action setting a member again). */
+static int keep_replaced(struct catalog *cat, int64_t image_id, int64_t seq, struct wn_err *err)
+{
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(cat->db,
+			       "INSERT INTO reviews_replaced (image_id, queue, decision, new_class, seq,"
+			       "  at_ms, applied_ms, replaced_by) SELECT image_id, queue, decision,"
+			       "  new_class, seq, at_ms, applied_ms, ?2 FROM reviews"
+			       " WHERE image_id = ?1 AND seq <> ?2", -1, &st, NULL) != SQLITE_OK)
+		return catalog_fail(cat, err, "cannot record a decision");
+	sqlite3_bind_int64(st, 1, image_id);
+	sqlite3_bind_int64(st, 2, seq);
+	return exec_stmt(cat, st, "cannot record a decision", err);
 }
 
 int reviews_set(struct catalog *cat, const struct review *r, struct wn_err *err)
 {
-	/* r->seq 0: after every decision so far; else that action's number
-	 * (the members of one group decision share it, and undo as one) */
-	int64_t seq = r->seq > 0 ? r->seq : reviews_next_seq(cat);
 	sqlite3_stmt *st;
+	int64_t seq = r->seq;
 	int bad;
 
-	if (savepoint(cat, "SAVEPOINT review_set", "cannot record a decision", err))
+	if (savepoint_begin(cat, "review_set", "cannot record a decision", err))
 		return -1;
-	/* what this replaces, unless the same action set it, for undo */
-	bad = sqlite3_prepare_v2(cat->db,
-				 "INSERT INTO reviews_replaced (image_id, queue, decision, new_class, seq,"
-				 "  at_ms, applied_ms, replaced_by) SELECT image_id, queue, decision,"
-				 "  new_class, seq, at_ms, applied_ms, ?2 FROM reviews"
-				 " WHERE image_id = ?1 AND seq <> ?2", -1, &st, NULL) != SQLITE_OK;
-	if (!bad) {
-		sqlite3_bind_int64(st, 1, r->image_id);
-		sqlite3_bind_int64(st, 2, seq);
-		bad = exec_stmt(cat, st, "cannot record a decision", err);
-	} else {
-		catalog_fail(cat, err, "cannot record a decision");
-	}
+	/* r->seq 0: after every decision so far, numbered inside the
+	 * savepoint; else that action's number (the members of one group
+	 * decision share it, and undo as one) */
+	bad = (seq <= 0 && next_seq(cat, &seq, err)) || keep_replaced(cat, r->image_id, seq, err);
 	if (!bad && sqlite3_prepare_v2(cat->db,
 				       "INSERT OR REPLACE INTO reviews (image_id, queue, decision,"
 				       "  new_class, seq, at_ms, applied_ms)"
@@ -88,21 +124,7 @@ int reviews_set(struct catalog *cat, const struct review *r, struct wn_err *err)
 		sqlite3_bind_int64(st, 6, seq);
 		bad = exec_stmt(cat, st, "cannot record a decision", err);
 	}
-	return savepoint_end(cat, "review_set", bad, err);
-}
-
-int64_t reviews_next_seq(struct catalog *cat)
-{
-	sqlite3_stmt *st;
-	int64_t seq = 1;
-
-	if (sqlite3_prepare_v2(cat->db, "SELECT coalesce(max(seq), 0) + 1 FROM reviews", -1, &st,
-			       NULL) == SQLITE_OK) {
-		if (sqlite3_step(st) == SQLITE_ROW)
-			seq = sqlite3_column_int64(st, 0);
-		sqlite3_finalize(st);
-	}
-	return seq;
+	return savepoint_end(cat, "review_set", bad, "cannot record a decision", err);
 }
 
 int reviews_get(struct catalog *cat, int64_t image_id, struct review *r, char *queue,
@@ -155,31 +177,37 @@ int reviews_undo(struct catalog *cat, int64_t *image_id, struct wn_err *err)
 	int rc, bad;
 
 	*image_id = 0;
+	if (savepoint_begin(cat, "review_undo", "cannot undo", err))
+		return -1;
 	if (sqlite3_prepare_v2(cat->db, "SELECT image_id, seq FROM reviews WHERE applied_ms IS NULL"
 			       " ORDER BY seq DESC, image_id LIMIT 1", -1, &st, NULL) != SQLITE_OK)
-		return catalog_fail(cat, err, "cannot undo");
+		return savepoint_end(cat, "review_undo", catalog_fail(cat, err, "cannot undo"),
+				     "cannot undo", err);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		*image_id = sqlite3_column_int64(st, 0);
 		seq = sqlite3_column_int64(st, 1);
 	}
 	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return catalog_fail(cat, err, "cannot undo");
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		*image_id = 0;
+		return savepoint_end(cat, "review_undo", catalog_fail(cat, err, "cannot undo"),
+				     "cannot undo", err);
+	}
 	if (!*image_id)
-		return 0;
-	if (savepoint(cat, "SAVEPOINT review_undo", "cannot undo", err))
-		return -1;
-	/* the whole latest action (one image, or every member of a group),
-	 * and the decisions it replaced back in their place */
-	bad = undo_step(cat, "DELETE FROM reviews WHERE seq = ?1 AND applied_ms IS NULL", seq, err) ||
-	      undo_step(cat, "INSERT OR REPLACE INTO reviews (image_id, queue, decision, new_class,"
-			"  seq, at_ms, applied_ms) SELECT image_id, queue, decision, new_class, seq,"
-			"  at_ms, applied_ms FROM reviews_replaced WHERE replaced_by = ?1", seq, err) ||
-	      undo_step(cat, "DELETE FROM reviews_replaced WHERE replaced_by = ?1", seq, err);
-	if (savepoint_end(cat, "review_undo", bad, err))
-		return -1;
-	return 0;
+		return savepoint_end(cat, "review_undo", 0, "cannot undo", err);
+	/* The action's images still pending get back what it replaced; the
+	 * rest of its pending rows go. An image whose row of this action was
+	 * applied keeps it, and its history (the action still stands there). */
+	bad = undo_step(cat, "INSERT OR REPLACE INTO reviews (image_id, queue, decision, new_class,"
+			"  seq, at_ms, applied_ms) SELECT h.image_id, h.queue, h.decision, h.new_class,"
+			"  h.seq, h.at_ms, h.applied_ms FROM reviews_replaced h WHERE h.replaced_by = ?1"
+			"  AND EXISTS (SELECT 1 FROM reviews x WHERE x.image_id = h.image_id"
+			"  AND x.seq = ?1 AND x.applied_ms IS NULL)", seq, err) ||
+	      undo_step(cat, "DELETE FROM reviews WHERE seq = ?1 AND applied_ms IS NULL", seq, err) ||
+	      undo_step(cat, "DELETE FROM reviews_replaced WHERE replaced_by = ?1 AND image_id NOT IN"
+			"  (SELECT image_id FROM reviews WHERE seq = ?1)", seq, err);
+	return savepoint_end(cat, "review_undo", bad, "cannot undo", err);
 }
 
 int reviews_pending(struct catalog *cat, review_fn fn, void *data, struct wn_err *err)

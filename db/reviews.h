@@ -21,9 +21,10 @@ struct review {
 	int64_t seq;              /* reviews_set(): 0 for the next number */
 };
 
-/* reviews_next_seq() : the number the next action takes (so the members
- * of a group decision can share one). */
-int64_t reviews_next_seq(struct catalog *cat);
+/* reviews_next_seq() : the number the next action takes, into *seq (so
+ * the members of a group decision can share one; call it inside the
+ * transaction that records them). @return 0, or -1 with err set. */
+int reviews_next_seq(struct catalog *cat, int64_t *seq, struct wn_err *err);
 
 /* reviews_set() : records (replacing) the decision on an image, after all
  * earlier ones; not yet applied. A decision it replaces from an earlier

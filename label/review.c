@@ -431,7 +431,10 @@ static enum MHD_Result api_group(struct session *s, struct MHD_Connection *c, js
 	pthread_mutex_lock(&s->lock);
 	if (catalog_begin(s->cat, &err))
 		goto fail;
-	seq = reviews_next_seq(s->cat);
+	if (reviews_next_seq(s->cat, &seq, &err)) {
+		catalog_rollback(s->cat);
+		goto fail;
+	}
 	for (size_t m = q->gfirst[g]; m < q->gfirst[g + 1]; m++)
 		if (decide(s, q->name, q->it[m].id,
 			   split || q->it[m].id == keeper ? REVIEW_KEEP : REVIEW_DELETE, NULL, seq,

@@ -5,7 +5,6 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 #include <cmocka.h>
 
 #include "db/catalog.h"
@@ -82,7 +81,7 @@ static void test_a_group_undoes_whole(void **state)
 
 	(void)state;
 	set(2, REVIEW_KEEP, NULL, 0);
-	seq = reviews_next_seq(cat);
+	assert_int_equal(reviews_next_seq(cat, &seq, NULL), 0);
 	set(2, REVIEW_DELETE, NULL, seq);  /* one group action over 2 and 3 */
 	set(3, REVIEW_KEEP, NULL, seq);
 	set(3, REVIEW_DELETE, NULL, seq);  /* the same action again: nothing kept */
@@ -109,15 +108,44 @@ static void test_an_applied_decision_comes_back_applied(void **state)
 	assert_int_equal(undo(), 0);  /* applied: not undone */
 }
 
-/* A shard's decisions merged in undo as they would have there. */
+/* A group action half applied: undo takes back the pending half and
+ * leaves the applied member, and what that member's decision replaced,
+ * alone. */
+static void test_undo_leaves_the_applied_half(void **state)
+{
+	struct wn_err err;
+	int64_t seq;
+
+	(void)state;
+	set(2, REVIEW_KEEP, NULL, 0);
+	assert_int_equal(reviews_next_seq(cat, &seq, &err), 0);
+	set(2, REVIEW_DELETE, NULL, seq);
+	set(3, REVIEW_KEEP, NULL, seq);
+	assert_int_equal(reviews_mark_applied(cat, img[2], &err), 0);
+	assert_int_equal(undo(), img[3]);
+	assert_string_equal(get(3), "-");
+	assert_string_equal(get(2), "delete!");
+	assert_int_equal(undo(), 0);
+	/* a later decision on it, undone, brings the applied one back */
+	set(2, REVIEW_SKIP, NULL, 0);
+	assert_int_equal(undo(), img[2]);
+	assert_string_equal(get(2), "delete!");
+}
+
+/* A shard's decisions merged in undo as they would have there: a
+ * decision the shard replaced twice comes back step by step, and the one
+ * the main catalog had before the merge comes back last. */
 static void test_merged_decisions_undo_alike(void **state)
 {
 	struct catalog *main_cat = cat;
 	struct wn_err err;
 	char path[256];
+	int64_t here[4];
 
 	(void)state;
-	set(0, REVIEW_SKIP, NULL, 0);  /* the main catalog's own action */
+	memcpy(here, img, sizeof(here));
+	set(0, REVIEW_SKIP, NULL, 0);  /* the main catalog's own actions */
+	set(3, REVIEW_SKIP, NULL, 0);
 	snprintf(path, sizeof(path), "%s/shard.db", dir);
 	if (catalog_open(path, CATALOG_CREATE, &cat, &err))
 		fail_msg("open: %s", err.msg);
@@ -133,30 +161,28 @@ static void test_merged_decisions_undo_alike(void **state)
 		if (images_upsert(cat, &row, &img[k], &err))
 			fail_msg("%s", err.msg);
 	}
-	set(2, REVIEW_KEEP, NULL, 0);
+	set(3, REVIEW_KEEP, NULL, 0);
+	set(2, REVIEW_DELETE, NULL, 0);
+	set(3, REVIEW_RELABEL, "b", 0);
 	set(3, REVIEW_DELETE, NULL, 0);
-	set(2, REVIEW_RELABEL, "b", 0);
 	catalog_close(cat);
 	cat = main_cat;
+	memcpy(img, here, sizeof(img));
 	if (catalog_merge(cat, path, &err))
 		fail_msg("%s", err.msg);
 	if (catalog_merge(cat, path, &err))  /* twice: nothing more */
 		fail_msg("%s", err.msg);
-	/* the ids in the main catalog */
-	for (int k = 2; k < 4; k++) {
-		char name[32];
-		struct image_stamp stamp;
-
-		snprintf(name, sizeof(name), "a/%d.jpg", k);
-		assert_int_equal(images_stamp(cat, name, &stamp, &err), 1);
-		img[k] = stamp.id;
-	}
-	assert_string_equal(get(2), "relabel:b");
-	assert_int_equal(undo(), img[2]);
-	assert_string_equal(get(2), "keep");
+	assert_string_equal(get(3), "delete");
 	assert_int_equal(undo(), img[3]);
+	assert_string_equal(get(3), "relabel:b");
+	assert_int_equal(undo(), img[3]);
+	assert_string_equal(get(3), "keep");
 	assert_int_equal(undo(), img[2]);
-	assert_string_equal(get(2), "-");
+	assert_string_equal(get(2), "delete!");  /* as it was here: applied */
+	assert_int_equal(undo(), img[3]);
+	assert_string_equal(get(3), "skip");     /* the main catalog's own */
+	assert_int_equal(undo(), img[3]);
+	assert_string_equal(get(3), "-");
 	assert_int_equal(undo(), img[0]);
 	assert_int_equal(undo(), 0);
 }
@@ -200,6 +226,7 @@ int main(void)
 		cmocka_unit_test(test_undo_puts_back_what_it_replaced),
 		cmocka_unit_test(test_a_group_undoes_whole),
 		cmocka_unit_test(test_an_applied_decision_comes_back_applied),
+		cmocka_unit_test(test_undo_leaves_the_applied_half),
 		cmocka_unit_test(test_merged_decisions_undo_alike),
 	};
 
