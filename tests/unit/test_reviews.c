@@ -17,6 +17,25 @@ static char *dir;
 static struct catalog *cat;
 static int64_t img[4];
 
+/* Images a/<from>.jpg .. a/<to - 1>.jpg in cat, their ids into img[]. */
+static void add_images(int from, int to)
+{
+	struct wn_err err;
+
+	for (int k = from; k < to; k++) {
+		char name[32];
+		struct image_row row = { 0 };
+
+		snprintf(name, sizeof(name), "a/%d.jpg", k);
+		row.path = name;
+		row.class_name = "a";
+		row.size = 100 + k;
+		row.mtime_ns = 1;
+		if (images_upsert(cat, &row, &img[k], &err))
+			fail_msg("%s", err.msg);
+	}
+}
+
 static void set(int k, enum review_decision d, const char *new_class, int64_t seq)
 {
 	struct review r = { .image_id = img[k], .queue = "suspects", .decision = d,
@@ -149,18 +168,7 @@ static void test_merged_decisions_undo_alike(void **state)
 	snprintf(path, sizeof(path), "%s/shard.db", dir);
 	if (catalog_open(path, CATALOG_CREATE, &cat, &err))
 		fail_msg("open: %s", err.msg);
-	for (int k = 2; k < 4; k++) {
-		char name[32];
-		struct image_row row = { 0 };
-
-		snprintf(name, sizeof(name), "a/%d.jpg", k);
-		row.path = name;
-		row.class_name = "a";
-		row.size = 100 + k;
-		row.mtime_ns = 1;
-		if (images_upsert(cat, &row, &img[k], &err))
-			fail_msg("%s", err.msg);
-	}
+	add_images(2, 4);
 	set(3, REVIEW_KEEP, NULL, 0);
 	set(2, REVIEW_DELETE, NULL, 0);
 	set(3, REVIEW_RELABEL, "b", 0);
@@ -197,18 +205,7 @@ static int setup(void **state)
 	snprintf(path, sizeof(path), "%s/winnow.db", dir);
 	if (catalog_open(path, CATALOG_CREATE, &cat, &err))
 		fail_msg("open: %s", err.msg);
-	for (int k = 0; k < 4; k++) {
-		char name[32];
-		struct image_row row = { 0 };
-
-		snprintf(name, sizeof(name), "a/%d.jpg", k);
-		row.path = name;
-		row.class_name = "a";
-		row.size = 100 + k;
-		row.mtime_ns = 1;
-		if (images_upsert(cat, &row, &img[k], &err))
-			fail_msg("%s", err.msg);
-	}
+	add_images(0, 4);
 	return 0;
 }
 
