@@ -58,7 +58,7 @@ static int savepoint_end(struct catalog *cat, const char *name, int failed, cons
 	return -1;
 }
 
-static int next_seq(struct catalog *cat, int64_t *seq, struct wn_err *err)
+int reviews_next_seq(struct catalog *cat, int64_t *seq, struct wn_err *err)
 {
 	sqlite3_stmt *st;
 	int rc;
@@ -71,11 +71,6 @@ static int next_seq(struct catalog *cat, int64_t *seq, struct wn_err *err)
 		*seq = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW ? 0 : catalog_fail(cat, err, "cannot number a decision");
-}
-
-int reviews_next_seq(struct catalog *cat, int64_t *seq, struct wn_err *err)
-{
-	return next_seq(cat, seq, err);
 }
 
 /* Keeps the decision on image_id that action seq replaces, unless seq
@@ -106,7 +101,7 @@ int reviews_set(struct catalog *cat, const struct review *r, struct wn_err *err)
 	/* r->seq 0: after every decision so far, numbered inside the
 	 * savepoint; else that action's number (the members of one group
 	 * decision share it, and undo as one) */
-	bad = (seq <= 0 && next_seq(cat, &seq, err)) || keep_replaced(cat, r->image_id, seq, err);
+	bad = (seq <= 0 && reviews_next_seq(cat, &seq, err)) || keep_replaced(cat, r->image_id, seq, err);
 	if (!bad && sqlite3_prepare_v2(cat->db,
 				       "INSERT OR REPLACE INTO reviews (image_id, queue, decision,"
 				       "  new_class, seq, at_ms, applied_ms)"

@@ -96,11 +96,12 @@ static void test_undo_puts_back_what_it_replaced(void **state)
 
 static void test_a_group_undoes_whole(void **state)
 {
+	struct wn_err err;
 	int64_t seq, id;
 
 	(void)state;
 	set(2, REVIEW_KEEP, NULL, 0);
-	assert_int_equal(reviews_next_seq(cat, &seq, NULL), 0);
+	assert_int_equal(reviews_next_seq(cat, &seq, &err), 0);
 	set(2, REVIEW_DELETE, NULL, seq);  /* one group action over 2 and 3 */
 	set(3, REVIEW_KEEP, NULL, seq);
 	set(3, REVIEW_DELETE, NULL, seq);  /* the same action again: nothing kept */
