@@ -222,36 +222,61 @@ int make_parents(const char *path)
 	return ret;
 }
 
-/* The rename's fallback across file systems: copy, sync, then unlink. */
+/* The rename's fallback across file systems: copy, sync, then unlink.
+ * Each step keeps its own errno: a short write on a full disk says "No
+ * space left on device" and names dst, not the rename's EXDEV. On failure
+ * only src remains; dst is removed only if this call created it. */
 static int copy_then_unlink(const char *src, const char *dst, struct wn_err *err)
 {
 	enum { CHUNK = 1 << 16 };
 	uint8_t *buf = malloc(CHUNK);
-	int in = open(src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	int out = in < 0 ? -1 : open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	int ret = -1;
-	ssize_t n = 0;
+	int in = -1, out = -1, created = 0, ret = -1;
+	ssize_t n;
 
-	if (!buf || in < 0 || out < 0)
+	if (!buf)
+		return wn_fail(err, WN_ENOMEM, "out of memory");
+	in = open(src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (in < 0) {
+		wn_fail(err, WN_EIO, "%s: %s", src, strerror(errno));
 		goto done;
+	}
+	out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (out < 0) {
+		wn_fail(err, WN_EIO, "%s: %s", dst, strerror(errno));
+		goto done;
+	}
+	created = 1;
 	while ((n = read_full(in, buf, CHUNK)) > 0)
-		if (write(out, buf, (size_t)n) != n)
-			goto done;
-	if (n < 0 || fsync(out))
+		if (write_all(out, buf, (size_t)n))
+			break;
+	if (n < 0) {
+		wn_fail(err, WN_EIO, "%s: %s", src, strerror(errno));
 		goto done;
+	}
+	if (n > 0 || fsync(out)) {
+		wn_fail(err, WN_EIO, "%s: %s (copying across file systems)", dst, strerror(errno));
+		goto done;
+	}
+	n = close(out);
+	out = -1;
+	if (n) {
+		wn_fail(err, WN_EIO, "%s: %s (copying across file systems)", dst, strerror(errno));
+		goto done;
+	}
+	if (unlink(src)) {
+		wn_fail(err, WN_EIO, "%s: cannot remove it after copying: %s", src,
+			strerror(errno));
+		goto done;
+	}
 	ret = 0;
 done:
-	if (ret)
-		wn_fail(err, WN_EIO, "%s", strerror(errno ? errno : EIO));
-	if (out >= 0 && close(out) && !ret)
-		ret = wn_fail(err, WN_EIO, "%s", strerror(errno));
+	if (out >= 0)
+		close(out);
+	if (ret && created)
+		unlink(dst);
 	if (in >= 0)
 		close(in);
 	free(buf);
-	if (ret && out >= 0)
-		unlink(dst);
-	else if (!ret && unlink(src))
-		ret = wn_fail(err, WN_EIO, "%s", strerror(errno));
 	return ret;
 }
 

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <dirent.h>
 #include <unistd.h>
@@ -117,6 +119,50 @@ static void test_strbuf(void **state)
 	free(s);
 }
 
+/* A move across file systems that runs out of room names the cause and the
+ * file, leaves the source and no partial copy. RLIMIT_FSIZE stands in for a
+ * full disk: the copy's write comes back short, as it does with ENOSPC. */
+static void test_move_short_write(void **state)
+{
+	char src[160], dst[160], other[] = "/dev/shm/winnow-fileio.XXXXXX";
+	static uint8_t data[256 << 10];
+	struct rlimit old, lim;
+	struct stat a, b;
+	struct wn_err err;
+	int r;
+
+	(void)state;
+	assert_non_null(mkdtemp(other));
+	assert_int_equal(stat(dir, &a), 0);
+	assert_int_equal(stat(other, &b), 0);
+	assert_true(a.st_dev != b.st_dev);  /* the move must cross file systems */
+	snprintf(src, sizeof(src), "%s/big", dir);
+	snprintf(dst, sizeof(dst), "%s/big", other);
+	memset(data, 7, sizeof(data));
+	fx_write(src, data, sizeof(data));
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	lim = old;
+	lim.rlim_cur = 100 << 10;
+	signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	r = move_file(src, dst, &err);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, SIG_DFL);
+	assert_int_equal(r, -1);
+	assert_non_null(strstr(err.msg, dst));
+	assert_non_null(strstr(err.msg, "File too large"));
+	assert_null(strstr(err.msg, "cross-device"));
+	assert_int_equal(stat(src, &a), 0);
+	assert_int_equal(a.st_size, (off_t)sizeof(data));
+	assert_int_equal(lstat(dst, &b), -1);
+	assert_int_equal(move_file(src, dst, &err), 0);  /* with room, it moves */
+	assert_int_equal(stat(dst, &b), 0);
+	assert_int_equal(b.st_size, (off_t)sizeof(data));
+	assert_int_equal(lstat(src, &a), -1);
+	unlink(dst);
+	rmdir(other);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -136,6 +182,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_read_limits),
 		cmocka_unit_test(test_atomic_write),
+		cmocka_unit_test(test_move_short_write),
 		cmocka_unit_test(test_err_helpers),
 		cmocka_unit_test(test_strbuf),
 	};
