@@ -193,6 +193,38 @@ test_expect 'a file that is not a catalog is refused, not overwritten' '
   grep -q "not a winnow catalog" err
 '
 
+test_expect 'a 0- or 1-byte catalog is refused, never made anew' '
+  : >empty.db
+  expect_exit 3 db --db empty.db init 2>err
+  grep -q "^db init: empty.db: 0 bytes, too short to be a catalog" err
+  test ! -s empty.db
+  printf x >one.db
+  expect_exit 3 db --db one.db scan -q train 2>err
+  grep -q "one.db: 1 bytes, too short" err
+  test "$(cat one.db)" = x
+  test ! -e one.db-wal
+'
+
+test_expect 'a catalog in a read-only folder: readers read it, writers say why' '
+  mkdir -p rofolder && mkfixtures dataset rofolder/train 31 3 0 a b
+  (cd rofolder && db init 2>/dev/null && db scan -q train)
+  if [ "$(id -u)" -eq 0 ]; then
+    run() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+    chmod 755 .
+  else
+    run() { "$@"; }
+  fi
+  chmod 555 rofolder
+  rc=0; (cd rofolder && run db stats >../out 2>../err) || rc=$?
+  rc2=0; (cd rofolder && run db scan -q train 2>../err2) || rc2=$?
+  chmod 755 rofolder
+  test "$rc" -eq 0
+  grep -q "^total  *6 " out
+  test "$rc2" -eq 3
+  grep -q "its folder .*rofolder is read-only" err2
+  test "$(grep -c "not a catalog" err2)" -eq 0
+'
+
 test_expect 'scanning a folder that holds the catalog gives one row per file' '
   mkdir -p up/ds && mkfixtures dataset up/ds/train 21 4 0 a b
   (cd up/ds && db scan -q train && db scan -q .. &&
