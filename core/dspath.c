@@ -90,7 +90,7 @@ static int open_step(int dir, const char *name, int mkdirs)
 
 static const char *step_cause(int e)
 {
-	return e == ELOOP ? "a symbolic link on the way; refused" : strerror(e);
+	return e == ELOOP ? "a symbolic link on the way" : strerror(e);
 }
 
 int dspath_resolve(int root, const char *rel, unsigned flags, struct dspath *out,
@@ -103,9 +103,9 @@ int dspath_resolve(int root, const char *rel, unsigned flags, struct dspath *out
 	out->dir = -1;
 	out->name[0] = '\0';
 	if (len > DSPATH_PATH_MAX)
-		return fail_errno(err, ENAMETOOLONG, "(a path)", "over 4095 bytes; refused");
+		return fail_errno(err, ENAMETOOLONG, "(a path)", "over 4095 bytes");
 	if (*rel == '/')
-		return fail_errno(err, EINVAL, rel, "an absolute path; refused");
+		return fail_errno(err, EINVAL, rel, "an absolute path");
 	for (;;) {
 		const char *slash = strchr(p, '/');
 		size_t n = slash ? (size_t)(slash - p) : strlen(p);
@@ -141,12 +141,12 @@ too_long:
 	if (dir != root)
 		close(dir);
 	out->name[0] = '\0';
-	return fail_errno(err, ENAMETOOLONG, rel, "a name over 255 bytes; refused");
+	return fail_errno(err, ENAMETOOLONG, rel, "a name over 255 bytes");
 unsafe:
 	if (dir != root)
 		close(dir);
 	out->name[0] = '\0';
-	return fail_errno(err, EINVAL, rel, "an empty, '.' or '..' part; refused");
+	return fail_errno(err, EINVAL, rel, "an empty, '.' or '..' part");
 }
 
 void dspath_release(struct dspath *p)
@@ -173,7 +173,7 @@ int dspath_open_file(int root, const char *rel, struct stat *st, struct wn_err *
 	e = errno;
 	if (fd < 0 && e == ELOOP) {
 		dspath_release(&p);
-		return fail_errno(err, ELOOP, rel, "a symbolic link; refused");
+		return fail_errno(err, ELOOP, rel, "a symbolic link");
 	}
 	dspath_release(&p);
 	if (fd < 0)
