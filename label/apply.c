@@ -81,7 +81,7 @@ struct applier {
 	struct strbuf prefix;     /* what catalog paths under the root start with */
 	char **classes;           /* the catalog's classes under the root */
 	size_t nclasses;
-	struct copy *copies;      /* by (run, grp) */
+	struct copy *copies;      /* by (run, grp), as dup_groups_foreach() gives them */
 	size_t ncopies;
 	int dry;
 	int64_t run_id;
@@ -175,21 +175,24 @@ static int on_disk(const struct applier *ap, const char *rel)
 }
 
 /* Whether deleting image id would leave one of its duplicate groups with
- * no copy on disk (below the root), whatever the catalog says. */
+ * no copy on disk (below the root), whatever the catalog says. A group's
+ * members are next to each other in copies. */
 static int last_copy(const struct applier *ap, int64_t id)
 {
 	for (size_t i = 0; i < ap->ncopies; i++) {
 		const struct copy *c = &ap->copies[i];
+		size_t a = i, b = i + 1;
 		int other = 0;
 
 		if (c->id != id)
 			continue;
-		for (size_t k = 0; k < ap->ncopies && !other; k++) {
-			const struct copy *m = &ap->copies[k];
-
-			other = m->run == c->run && m->grp == c->grp && m->id != id &&
-				on_disk(ap, below_root(ap, m->path));
-		}
+		while (a > 0 && ap->copies[a - 1].run == c->run && ap->copies[a - 1].grp == c->grp)
+			a--;
+		while (b < ap->ncopies && ap->copies[b].run == c->run && ap->copies[b].grp == c->grp)
+			b++;
+		for (size_t k = a; k < b && !other; k++)
+			other = ap->copies[k].id != id &&
+				on_disk(ap, below_root(ap, ap->copies[k].path));
 		if (!other)
 			return 1;
 	}
