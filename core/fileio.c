@@ -238,7 +238,9 @@ static int copy_then_unlink(int sdir, const char *src, int ddir, const char *dst
 		goto done;
 	ret = 0;
 done:
-	if (ret)
+	if (ret && in >= 0 && out < 0 && errno == EEXIST)
+		wn_fail(err, WN_EIO, "%s already exists", dst);
+	else if (ret)
 		wn_fail(err, WN_EIO, "%s", strerror(errno ? errno : EIO));
 	if (out >= 0 && close(out) && !ret)
 		ret = wn_fail(err, WN_EIO, "%s", strerror(errno));

@@ -252,6 +252,47 @@ static void test_mkdirs_and_move(void **state)
 	assert_non_null(strstr(err.msg, "nothere"));
 }
 
+/* Across file systems (a tmpfs, when there is one): copied, synced, the
+ * source unlinked; never over a name, never through a symlink. */
+static void test_move_across(void **state)
+{
+	struct stat a, b;
+	struct wn_err err;
+	char *shm;
+	int d;
+
+	(void)state;
+	if (stat("/dev/shm", &b) || stat(dir, &a) || a.st_dev == b.st_dev)
+		skip();
+	shm = strdup("/dev/shm/winnow-dspath.XXXXXX");
+	assert_non_null(mkdtemp(shm));
+	d = dspath_open_root(shm, 0, &err);
+	assert_true(d >= 0);
+	put("root/far.jpg", "far away");
+	assert_int_equal(move_at(root, "far.jpg", d, "far.jpg", &err), 0);
+	assert_false(exists("root/far.jpg"));
+	put("root/far.jpg", "again");
+	assert_int_equal(move_at(root, "far.jpg", d, "far.jpg", &err), -1);
+	assert_string_equal(err.msg, "far.jpg already exists");
+	assert_true(exists("root/far.jpg"));
+	link_to("../outside/secret", "root/link.jpg");
+	assert_int_equal(move_at(root, "link.jpg", d, "link.jpg", &err), -1);
+	assert_int_equal(fstatat(d, "link.jpg", &b, AT_SYMLINK_NOFOLLOW), -1);
+	{
+		int fd = openat(d, "far.jpg", O_RDONLY);
+		char buf[16] = { 0 };
+
+		assert_true(fd >= 0);
+		assert_int_equal(read(fd, buf, sizeof(buf)), 8);
+		assert_string_equal(buf, "far away");
+		close(fd);
+	}
+	unlinkat(d, "far.jpg", 0);
+	close(d);
+	rmdir(shm);
+	free(shm);
+}
+
 static int setup(void **state)
 {
 	char p[512];
@@ -290,6 +331,7 @@ int main(void)
 		cmocka_unit_test(test_open_file),
 		cmocka_unit_test(test_swap_after_resolution),
 		cmocka_unit_test(test_mkdirs_and_move),
+		cmocka_unit_test(test_move_across),
 	};
 
 	return cmocka_run_group_tests_name("dspath", tests, setup, teardown);
