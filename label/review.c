@@ -588,6 +588,14 @@ static enum MHD_Result api_group(struct session *s, struct MHD_Connection *c, js
 			catalog_rollback(s->cat);
 			goto fail;
 		}
+	/* a member deleted here may be another group's last copy */
+	for (size_t m = q->gfirst[g]; m < q->gfirst[g + 1] && !split; m++)
+		if (q->it[m].id != keeper && last_copy(s, q->it[m].id)) {
+			catalog_rollback(s->cat);
+			pthread_mutex_unlock(&s->lock);
+			return send_error(c, MHD_HTTP_CONFLICT, "a member this deletes is the last copy "
+					  "of another group: choose that group's keeper first");
+		}
 	if (catalog_commit(s->cat, &err))
 		goto fail;
 	reply = changed(s, NULL);

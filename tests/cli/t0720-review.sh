@@ -444,7 +444,32 @@ cp src/photo/coffee.png u/plain/coffee.png
 cp small/photo/coffee.jpg u/plain/coffee-small.jpg
 cp src/photo/rocket.jpg "u/$(printf "\377")/r.jpg"
 dedup --db u.db --path u -q >/dev/null 2>&1 || true
+# a second group (as a later dedup run could record) sharing coffee.png
+sqlite3 u.db "INSERT INTO dup_groups (run_id, grp, image_id, match, rank) SELECT 999, 1, id, 'near', path NOT LIKE '%r.jpg' FROM images WHERE path LIKE '%r.jpg' OR path = 'u/plain/coffee.png'"
 start_server --path u --db u.db
+
+test_expect 'a group decision that empties another group is refused (409)' '
+  curl -s -H "X-Token: $token" "$base/api/items?queue=groups&from=0&n=2" >g.json
+  python3 -c "
+import json
+gs = json.load(open(\"g.json\"))[\"items\"]
+ids = {m[\"path\"].split(\"/\")[-1]: (g[\"group\"], m[\"id\"]) for g in gs for m in g[\"members\"]}
+a = [g[\"group\"] for g in gs if any(m[\"path\"].endswith(\"small.jpg\") for m in g[\"members\"])][0]
+b = [g[\"group\"] for g in gs if any(m[\"path\"].endswith(\"r.jpg\") for m in g[\"members\"])][0]
+print(a, ids[\"coffee.png\"][1], b, ids[\"r.jpg\"][1])
+" >ids.txt
+  read -r ga coffee gb r <ids.txt
+  # group a keeps coffee.png: its near copy goes
+  test "$(code -X POST -H "X-Token: $token" -d "{\"group\":$ga,\"action\":\"keeper\",\"id\":$coffee}" "$base/api/group")" = 200
+  # group b keeping r.jpg would delete coffee.png, group a\x27s last copy
+  curl -s -o reply -w "%{http_code}" -X POST -H "X-Token: $token" -d "{\"group\":$gb,\"action\":\"keeper\",\"id\":$r}" "$base/api/group" >status
+  test "$(cat status)" = 409
+  grep -q "last copy of another group" reply
+  test "$(sqlite3 u.db "SELECT decision FROM reviews WHERE image_id = $coffee")" = keep
+  test "$(sqlite3 u.db "SELECT count(*) FROM reviews WHERE image_id = $r")" -eq 0
+  test "$(code -X POST -H "X-Token: $token" -d "{}" "$base/api/undo")" = 200
+  test "$(sqlite3 u.db "SELECT count(*) FROM reviews")" -eq 0
+'
 
 test_expect 'a class named by a byte that is not UTF-8 is relabelled to by its bytes' '
   curl -s -H "X-Token: $token" "$base/api/state" >state.json
