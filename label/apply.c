@@ -452,11 +452,15 @@ static int apply_one(struct applier *ap, const struct pending *x, struct wn_err 
 	int ret, same;
 
 	switch (x->d) {
+	case REVIEW_RELABEL:
+		if (!x->new_class || !x->class_name || strcmp(x->new_class, x->class_name))
+			break;
+		/* to its own class: kept */
+		/* fall through */
 	case REVIEW_KEEP:
 	case REVIEW_SKIP:
 		ap->kept++;
 		return ap->dry ? 0 : reviews_mark_applied(ap->cat, x->id, err);
-	case REVIEW_RELABEL:
 	case REVIEW_DELETE:
 		break;
 	default:

@@ -340,6 +340,11 @@ test_expect 'apply: a relabel cannot leave the dataset or invent a folder' '
   done
   test ! -e /tmp/abs/x.png
   test "$(sqlite3 host/h.db "SELECT count(*) FROM events")" -eq 0
+  # to its own class: kept where it is
+  decide host/h.db $x relabel a
+  label apply --db host/h.db >out 2>err
+  test -e host/ds/a/x.png && test ! -e host/ds/a/x-1.png
+  grep -q " 1 kept or skipped" err
 '
 
 test_expect 'apply: a row outside the dataset is never deleted or moved' '
