@@ -58,9 +58,10 @@ int move_file(const char *src, const char *dst, struct wn_err *err);
 /*
  * move_at() : move_file() of name src in folder sdir to name dst in
  * folder ddir (descriptors, as dspath_resolve() gives; AT_FDCWD works),
- * never over an existing name, never through a symlink (a symlink at
- * src is moved as itself), and with no folder made. Across file systems
- * the bytes are copied (O_NOFOLLOW, O_EXCL), synced, then src unlinked.
+ * never over an existing name, never through a symlink, and with no
+ * folder made. Across file systems the bytes are copied (O_NOFOLLOW,
+ * O_EXCL), synced, then src unlinked; a symlink at src is then refused
+ * (on one file system it is renamed as itself).
  * @return 0, or -1 with err set (the message is the cause alone).
  */
 int move_at(int sdir, const char *src, int ddir, const char *dst, struct wn_err *err);
