@@ -50,7 +50,7 @@ endif
 CORE_SRC = core/err.c core/strbuf.c core/fileio.c core/img.c core/orient.c \
 	core/jpeg_markers.c core/jpeg.c core/png.c core/gif.c core/webp.c core/resample.c \
 	core/filehash.c core/dhash.c core/mih.c core/geometry.c core/walk.c core/pool.c \
-	core/progress.c core/quote.c core/urllist.c \
+	core/progress.c core/quote.c core/urllist.c core/dspath.c \
 	core/augpipe.c core/augrng.c core/warp.c core/augplan.c core/augpixel.c core/lut.c core/blend.c core/ycc.c core/yccpoint.c core/cpu.c \
 	core/nnload.c core/nnrun.c core/nnprep.c core/softreg.c core/cleanlab.c core/shard.c
 DB_SRC = db/catalog.c db/schema.c db/images.c db/runs.c db/scan.c db/urls.c db/predictions.c db/reviews.c db/merge.c

@@ -32,53 +32,47 @@ ssize_t read_full(int fd, void *buf, size_t want)
 int read_file_limited(const char *path, size_t max_bytes, uint8_t **out, size_t *len,
 		      struct wn_err *err)
 {
-	struct stat st;
-	uint8_t *buf = NULL;
-	size_t size, got = 0;
-	int fd, ret = -1;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY), ret;
 
 	*out = NULL;
 	*len = 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return wn_fail(err, WN_EIO, "%s: %s", path, strerror(errno));
-	if (fstat(fd, &st)) {
-		wn_fail(err, WN_EIO, "%s: %s", path, strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		wn_fail(err, WN_EIO, "%s: not a regular file", path);
-		goto out;
-	}
-	if ((uint64_t)st.st_size > max_bytes) {
-		wn_fail(err, WN_ELIMIT, "%s: %lld bytes is over the limit of %zu", path,
-			(long long)st.st_size, max_bytes);
-		goto out;
-	}
-	size = (size_t)st.st_size;
-	buf = malloc(size ? size : 1);
-	if (!buf) {
-		wn_fail(err, WN_ENOMEM, "%s: out of memory for %zu bytes", path, size);
-		goto out;
-	}
-	/* The file may shrink while we read: trust what read() returns. */
-	{
-		ssize_t n = read_full(fd, buf, size);
-
-		if (n < 0) {
-			wn_fail(err, WN_EIO, "%s: %s", path, strerror(errno));
-			goto out;
-		}
-		got = (size_t)n;
-	}
-	*out = buf;
-	*len = got;
-	buf = NULL;
-	ret = 0;
-out:
-	free(buf);
+	ret = read_fd_limited(fd, path, max_bytes, out, len, err);
 	close(fd);
 	return ret;
+}
+
+int read_fd_limited(int fd, const char *path, size_t max_bytes, uint8_t **out, size_t *len,
+		    struct wn_err *err)
+{
+	struct stat st;
+	uint8_t *buf = NULL;
+	size_t size;
+	ssize_t n;
+
+	*out = NULL;
+	*len = 0;
+	if (fstat(fd, &st))
+		return wn_fail(err, WN_EIO, "%s: %s", path, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return wn_fail(err, WN_EIO, "%s: not a regular file", path);
+	if ((uint64_t)st.st_size > max_bytes)
+		return wn_fail(err, WN_ELIMIT, "%s: %lld bytes is over the limit of %zu", path,
+			       (long long)st.st_size, max_bytes);
+	size = (size_t)st.st_size;
+	buf = malloc(size ? size : 1);
+	if (!buf)
+		return wn_fail(err, WN_ENOMEM, "%s: out of memory for %zu bytes", path, size);
+	/* The file may shrink while we read: trust what read() returns. */
+	n = read_full(fd, buf, size);
+	if (n < 0) {
+		free(buf);
+		return wn_fail(err, WN_EIO, "%s: %s", path, strerror(errno));
+	}
+	*out = buf;
+	*len = (size_t)n;
+	return 0;
 }
 
 static int write_all(int fd, const void *data, size_t len)
@@ -222,11 +216,13 @@ int make_parents(const char *path)
 	return ret;
 }
 
-/* The rename's fallback across file systems: copy, sync, then unlink.
- * Each step keeps its own errno: a short write on a full disk says "No
- * space left on device" and names dst, not the rename's EXDEV. On failure
- * only src remains; dst is removed only if this call created it. */
-static int copy_then_unlink(const char *src, const char *dst, struct wn_err *err)
+/* The rename's fallback across file systems: copy, sync, then unlink;
+ * never through a symlink, never over an existing file. Each step keeps
+ * its own errno: a short write on a full disk says "No space left on
+ * device" and names dst, not the rename's EXDEV. On failure only src
+ * remains; dst is removed only if this call created it. */
+static int copy_then_unlink(int sdir, const char *src, int ddir, const char *dst,
+			    struct wn_err *err)
 {
 	enum { CHUNK = 1 << 16 };
 	uint8_t *buf = malloc(CHUNK);
@@ -235,14 +231,17 @@ static int copy_then_unlink(const char *src, const char *dst, struct wn_err *err
 
 	if (!buf)
 		return wn_fail(err, WN_ENOMEM, "out of memory");
-	in = open(src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	in = openat(sdir, src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
 	if (in < 0) {
 		wn_fail(err, WN_EIO, "%s: %s", src, strerror(errno));
 		goto done;
 	}
-	out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	out = openat(ddir, dst, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (out < 0) {
-		wn_fail(err, WN_EIO, "%s: %s", dst, strerror(errno));
+		if (errno == EEXIST)
+			wn_fail(err, WN_EIO, "%s already exists", dst);
+		else
+			wn_fail(err, WN_EIO, "%s: %s", dst, strerror(errno));
 		goto done;
 	}
 	created = 1;
@@ -263,7 +262,7 @@ static int copy_then_unlink(const char *src, const char *dst, struct wn_err *err
 		wn_fail(err, WN_EIO, "%s: %s (copying across file systems)", dst, strerror(errno));
 		goto done;
 	}
-	if (unlink(src)) {
+	if (unlinkat(sdir, src, 0)) {
 		wn_fail(err, WN_EIO, "%s: cannot remove it after copying: %s", src,
 			strerror(errno));
 		goto done;
@@ -273,7 +272,7 @@ done:
 	if (out >= 0)
 		close(out);
 	if (ret && created)
-		unlink(dst);
+		unlinkat(ddir, dst, 0);
 	if (in >= 0)
 		close(in);
 	free(buf);
@@ -297,5 +296,26 @@ int move_file(const char *src, const char *dst, struct wn_err *err)
 		return 0;  /* a file system without RENAME_NOREPLACE */
 	if (errno != EXDEV)
 		return wn_fail(err, WN_EIO, "%s", strerror(errno));
-	return copy_then_unlink(src, dst, err);
+	return copy_then_unlink(AT_FDCWD, src, AT_FDCWD, dst, err);
+}
+
+int move_at(int sdir, const char *src, int ddir, const char *dst, struct wn_err *err)
+{
+	if (!renameat2(sdir, src, ddir, dst, RENAME_NOREPLACE))
+		return 0;
+	if (errno == EEXIST)
+		return wn_fail(err, WN_EIO, "%s already exists", dst);
+	/* a file system without RENAME_NOREPLACE: link, which never replaces,
+	 * then unlink */
+	if (errno == EINVAL) {
+		if (linkat(sdir, src, ddir, dst, 0))
+			return wn_fail(err, WN_EIO, errno == EEXIST ? "%s already exists" : "%s",
+				       errno == EEXIST ? dst : strerror(errno));
+		if (unlinkat(sdir, src, 0))
+			return wn_fail(err, WN_EIO, "%s", strerror(errno));
+		return 0;
+	}
+	if (errno != EXDEV)
+		return wn_fail(err, WN_EIO, "%s", strerror(errno));
+	return copy_then_unlink(sdir, src, ddir, dst, err);
 }

@@ -22,6 +22,12 @@ ssize_t read_full(int fd, void *buf, size_t want);
 int read_file_limited(const char *path, size_t max_bytes, uint8_t **out, size_t *len,
 		      struct wn_err *err);
 
+/* read_fd_limited() : read_file_limited() of an open descriptor (read
+ * from where it stands); path only names it in messages. The caller
+ * keeps fd. Same returns. */
+int read_fd_limited(int fd, const char *path, size_t max_bytes, uint8_t **out, size_t *len,
+		    struct wn_err *err);
+
 /*
  * write_file_atomic() : writes path so that no reader ever sees it
  * partial. A new file is written as an unnamed inode (O_TMPFILE) and then
@@ -48,5 +54,16 @@ int make_parents(const char *path);
  * @return 0, or -1 with err set (the message names the cause).
  */
 int move_file(const char *src, const char *dst, struct wn_err *err);
+
+/*
+ * move_at() : move_file() of name src in folder sdir to name dst in
+ * folder ddir (descriptors, as dspath_resolve() gives; AT_FDCWD works),
+ * never over an existing name, never through a symlink, and with no
+ * folder made. Across file systems the bytes are copied (O_NOFOLLOW,
+ * O_EXCL), synced, then src unlinked; a symlink at src is then refused
+ * (on one file system it is renamed as itself).
+ * @return 0, or -1 with err set (the message is the cause alone).
+ */
+int move_at(int sdir, const char *src, int ddir, const char *dst, struct wn_err *err);
 
 #endif

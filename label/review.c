@@ -16,9 +16,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "core/dspath.h"
 #include "core/fileio.h"
 #include "core/img.h"
 #include "core/resample.h"
@@ -32,6 +35,9 @@ extern const unsigned long review_html_len;
 #define MAX_BODY 4096
 #define REVIEW_THUMB 320
 #define THUMB_CACHE_BYTES (256u << 20)
+#define REVIEW_MAX_CONNECTIONS 4096
+#define REVIEW_THREADS 4
+#define REVIEW_IDLE_S 10
 
 static const char usage[] =
 	"usage: label review --path DIR [--port N] [options]\n"
@@ -47,7 +53,11 @@ static const char usage[] =
 	"[ and ] switch queues; the mouse works too. Each\n"
 	"decision is kept in the catalog the moment it is made, so a reload or a\n"
 	"restart resumes where the session left off; nothing on disk changes\n"
-	"until 'label apply'.\n"
+	"until 'label apply'.\n"	"\n"
+	"It answers only requests for 127.0.0.1, localhost or [::1] at its port,\n"
+	"and serves an image only while it is the file catalogued (never through\n"
+	"a symbolic link); a delete that would leave a duplicate group without a\n"
+	"copy is refused.\n"
 	"\n"
 	"Options:\n"
 	"  --path DIR        the dataset root (DIR/<class>/<file>)\n"
@@ -67,10 +77,11 @@ static const char usage[] =
 	"\n"
 	"Exit status: 0 stopped; 2 bad usage or nothing to review yet; 3 fatal.\n";
 
-/* One image of a queue. */
+/* One image of a queue. path, given and predicted are for the page
+ * (valid UTF-8); raw and raw_given are the catalog's bytes. */
 struct item {
 	int64_t id;
-	char *path, *disk, *given, *predicted;
+	char *path, *raw, *given, *raw_given, *predicted;
 	double confidence, score;
 	int group;                /* groups queue: the group number; else 0 */
 	int rank;                 /* in its group: 0 is the proposed keeper */
@@ -94,7 +105,10 @@ struct session {
 	struct catalog *cat;
 	pthread_mutex_t lock;     /* the catalog and the cache */
 	char token[65];
-	char **classes;
+	unsigned port;
+	int root;                 /* the dataset root (--path), opened */
+	struct strbuf prefix;     /* what catalog paths under it start with */
+	char **classes;           /* the catalog's bytes, sorted */
 	int nclasses;
 	struct queue q[3];        /* suspects, conflicts, groups */
 	struct thumb *thumbs;
@@ -123,6 +137,79 @@ static struct queue *find_queue(struct session *s, const char *name)
 		if (!strcmp(s->q[k].name, name))
 			return &s->q[k];
 	return NULL;
+}
+
+/* A copy that is valid UTF-8 (each stray byte becomes U+FFFD), for the
+ * page: jansson refuses other strings, and a refused one would silently
+ * drop its item. Files are still addressed by id, never by this. */
+static char *dup_or_null(const char *s)
+{
+	struct strbuf o = STRBUF_INIT;
+	const unsigned char *p = (const unsigned char *)s;
+
+	if (!s)
+		return NULL;
+	while (*p) {
+		int n = *p < 0x80 ? 1 : (*p & 0xe0) == 0xc0 ? 2 : (*p & 0xf0) == 0xe0 ? 3 :
+			(*p & 0xf8) == 0xf0 ? 4 : 0;
+		int ok = n > 0;
+
+		for (int i = 1; ok && i < n; i++)
+			ok = (p[i] & 0xc0) == 0x80;
+		if (ok && n == 2 && *p < 0xc2)
+			ok = 0;  /* overlong */
+		if (ok) {
+			strbuf_add(&o, p, (size_t)n);
+			p += n;
+		} else {
+			strbuf_addstr(&o, "\xef\xbf\xbd");
+			p++;
+		}
+	}
+	if (!o.len)
+		strbuf_addstr(&o, "");
+	return strbuf_detach(&o);
+}
+
+/* Class names travel to the page and back as hex of their bytes, so a
+ * folder name that is not UTF-8 is still named exactly. */
+static char *to_hex(const char *bytes)
+{
+	size_t n = strlen(bytes);
+	char *h = malloc(2 * n + 1);
+
+	for (size_t i = 0; h && i < n; i++)
+		snprintf(h + 2 * i, 3, "%02x", (unsigned char)bytes[i]);
+	if (h)
+		h[2 * n] = '\0';
+	return h;
+}
+
+static int hex_digit(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+	       c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* The bytes hex names (malloc'd), or NULL when it is not even-length hex
+ * of non-NUL bytes. */
+static char *from_hex(const char *hex)
+{
+	size_t n = strlen(hex);
+	char *b = n % 2 ? NULL : malloc(n / 2 + 1);
+
+	for (size_t i = 0; b && i < n / 2; i++) {
+		int hi = hex_digit(hex[2 * i]), lo = hex_digit(hex[2 * i + 1]);
+
+		if (hi < 0 || lo < 0 || (hi | lo) == 0) {
+			free(b);
+			return NULL;
+		}
+		b[i] = (char)(hi << 4 | lo);
+	}
+	if (b)
+		b[n / 2] = '\0';
+	return b;
 }
 
 static int is_class(const struct session *s, const char *c)
@@ -180,9 +267,16 @@ static json_t *decision_json(struct session *s, int64_t id)
 
 	if (reviews_get(s->cat, id, &r, queue, cls, &err) != 1)
 		return json_null();
-	if (r.decision == REVIEW_RELABEL && r.new_class)
-		return json_pack("{s:s,s:s}", "decision", review_decision_name(r.decision), "class",
-				 r.new_class);
+	if (r.decision == REVIEW_RELABEL && r.new_class) {
+		char *shown = dup_or_null(r.new_class), *hex = to_hex(r.new_class);
+		json_t *j = shown && hex ? json_pack("{s:s,s:s,s:s}", "decision",
+						     review_decision_name(r.decision), "class", shown,
+						     "class_hex", hex) : NULL;
+
+		free(shown);
+		free(hex);
+		return j ? j : json_null();
+	}
 	return json_pack("{s:s}", "decision", review_decision_name(r.decision));
 }
 
@@ -303,15 +397,23 @@ static json_t *item_json(struct session *s, const struct item *it)
 
 static enum MHD_Result api_state(struct session *s, struct MHD_Connection *c)
 {
-	json_t *counts = NULL, *resume = NULL, *qs, *classes = json_array();
+	json_t *counts = NULL, *resume = NULL, *qs, *classes = json_array(), *hexes = json_array();
 
-	for (int i = 0; i < s->nclasses; i++)
-		json_array_append_new(classes, json_string(s->classes[i]));
+	/* the names to show, and the bytes (as hex) to send back */
+	for (int i = 0; i < s->nclasses; i++) {
+		char *shown = dup_or_null(s->classes[i]), *hex = to_hex(s->classes[i]);
+
+		json_array_append_new(classes, json_string(shown ? shown : ""));
+		json_array_append_new(hexes, json_string(hex ? hex : ""));
+		free(shown);
+		free(hex);
+	}
 	pthread_mutex_lock(&s->lock);
 	qs = progress_json(s, &counts, &resume);
 	pthread_mutex_unlock(&s->lock);
-	return send_json(c, MHD_HTTP_OK, json_pack("{s:o,s:o,s:o,s:o}", "classes", classes, "queues",
-						   qs, "counts", counts, "resume", resume));
+	return send_json(c, MHD_HTTP_OK, json_pack("{s:o,s:o,s:o,s:o,s:o}", "classes", classes,
+						   "class_hex", hexes, "queues", qs, "counts", counts,
+						   "resume", resume));
 }
 
 static enum MHD_Result api_items(struct session *s, struct MHD_Connection *c)
@@ -380,33 +482,77 @@ static int decide(struct session *s, const char *queue, int64_t id, int d, const
 	return reviews_set(s->cat, &r, err);
 }
 
+/* The class a relabel names: "class_hex" (the bytes, as the page sends
+ * them), else "class" (a UTF-8 string, byte for byte). malloc'd or NULL. */
+static char *relabel_class(json_t *body)
+{
+	const char *hex = json_string_value(json_object_get(body, "class_hex"));
+	const char *cls = json_string_value(json_object_get(body, "class"));
+
+	return hex ? from_hex(hex) : cls ? strdup(cls) : NULL;
+}
+
+/* Whether deleting image id would leave one of its near-duplicate groups
+ * with every member deleted. Holds lock. */
+static int last_copy(struct session *s, int64_t id)
+{
+	const struct queue *q = &s->q[2];
+
+	for (size_t g = 0; g < q->ngroups; g++) {
+		int member = 0, others = 0;
+
+		for (size_t m = q->gfirst[g]; m < q->gfirst[g + 1]; m++) {
+			struct review r;
+			char queue[256], cls[256];
+
+			if (q->it[m].id == id) {
+				member = 1;
+				continue;
+			}
+			others += reviews_get(s->cat, q->it[m].id, &r, queue, cls, NULL) != 1 ||
+				  r.decision != REVIEW_DELETE;
+		}
+		if (member && !others)
+			return 1;
+	}
+	return 0;
+}
+
 static enum MHD_Result api_decide(struct session *s, struct MHD_Connection *c, json_t *body)
 {
 	const char *queue = json_string_value(json_object_get(body, "queue"));
 	const char *dec = json_string_value(json_object_get(body, "decision"));
-	const char *cls = json_string_value(json_object_get(body, "class"));
 	json_int_t id = json_integer_value(json_object_get(body, "id"));
 	const struct item *it = find_image(s, id);
 	int d = review_decision_parse(dec);
 	struct wn_err err = { 0 };
+	char *cls = NULL;
+	enum MHD_Result ret;
 	json_t *reply;
 
 	if (!it || !find_queue(s, queue))
 		return send_error(c, MHD_HTTP_NOT_FOUND, "no such image in this session");
 	if (d < 0)
 		return send_error(c, MHD_HTTP_BAD_REQUEST, "decision: keep, delete, relabel or skip");
-	if (d == REVIEW_RELABEL && !is_class(s, cls))
+	if (d == REVIEW_RELABEL && !is_class(s, cls = relabel_class(body))) {
+		free(cls);
 		return send_error(c, MHD_HTTP_BAD_REQUEST, "relabel to one of the session's classes");
-	if (d == REVIEW_RELABEL && it->given && !strcmp(cls, it->given))
+	}
+	if (d == REVIEW_RELABEL && it->raw_given && !strcmp(cls, it->raw_given))
 		d = REVIEW_KEEP;  /* relabelling to its own class is keeping it */
 	pthread_mutex_lock(&s->lock);
-	if (decide(s, queue, id, d, cls, 0, &err)) {
-		pthread_mutex_unlock(&s->lock);
-		return send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, err.msg);
+	if (d == REVIEW_DELETE && last_copy(s, id)) {
+		ret = send_error(c, MHD_HTTP_CONFLICT, "the last copy of its duplicate group: choose "
+				 "another keeper, or split the group, first");
+	} else if (decide(s, queue, id, d, d == REVIEW_RELABEL ? cls : NULL, 0, &err)) {
+		ret = send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, err.msg);
+	} else {
+		reply = changed(s, NULL);
+		ret = send_json(c, MHD_HTTP_OK, reply);
 	}
-	reply = changed(s, NULL);
 	pthread_mutex_unlock(&s->lock);
-	return send_json(c, MHD_HTTP_OK, reply);
+	free(cls);
+	return ret;
 }
 
 static enum MHD_Result api_group(struct session *s, struct MHD_Connection *c, json_t *body)
@@ -441,6 +587,14 @@ static enum MHD_Result api_group(struct session *s, struct MHD_Connection *c, js
 			   &err)) {
 			catalog_rollback(s->cat);
 			goto fail;
+		}
+	/* a member deleted here may be another group's last copy */
+	for (size_t m = q->gfirst[g]; m < q->gfirst[g + 1] && !split; m++)
+		if (q->it[m].id != keeper && last_copy(s, q->it[m].id)) {
+			catalog_rollback(s->cat);
+			pthread_mutex_unlock(&s->lock);
+			return send_error(c, MHD_HTTP_CONFLICT, "a member this deletes is the last copy "
+					  "of another group: choose that group's keeper first");
 		}
 	if (catalog_commit(s->cat, &err))
 		goto fail;
@@ -485,8 +639,50 @@ static enum MHD_Result api_undo(struct session *s, struct MHD_Connection *c)
 	return send_json(c, MHD_HTTP_OK, reply);
 }
 
+/*
+ * read_item() : the file of it, opened through the dataset root (never
+ * through a symlink, nothing outside the root) and checked against its
+ * catalog row: still a regular file of the size and mtime catalogued.
+ * Read whole into *data (malloc'd) when data is not NULL.
+ * @return 0, or the HTTP status to answer: 410 gone (or no longer a
+ * regular file below the root), 409 changed, 404 unreadable.
+ */
+static unsigned read_item(struct session *s, const struct item *it, uint8_t **data, size_t *len)
+{
+	struct image_stamp stamp;
+	struct stat st;
+	struct wn_err err;
+	unsigned status = 0;
+	int fd, r;
+
+	if (strncmp(it->raw, s->prefix.buf, s->prefix.len))
+		return MHD_HTTP_GONE;
+	fd = dspath_open_file(s->root, it->raw + s->prefix.len, &st, &err);
+	if (fd < 0)
+		return MHD_HTTP_GONE;
+	pthread_mutex_lock(&s->lock);
+	r = images_stamp(s->cat, it->raw, &stamp, &err);
+	pthread_mutex_unlock(&s->lock);
+	if (r != 1)
+		status = MHD_HTTP_GONE;
+	else if (st.st_size != stamp.size ||
+		 (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec != stamp.mtime_ns)
+		status = MHD_HTTP_CONFLICT;
+	else if (data && read_fd_limited(fd, it->path, s->limits.max_bytes, data, len, &err))
+		status = MHD_HTTP_NOT_FOUND;
+	else if (data && *len != (size_t)stamp.size)
+		status = MHD_HTTP_CONFLICT;  /* changed while read */
+	close(fd);
+	if (status && data) {
+		free(*data);
+		*data = NULL;
+	}
+	return status;
+}
+
 /* Thumbnails: shrink-on-load, Lanczos3 to fit REVIEW_THUMB, JPEG; kept. */
-static int make_thumb(struct session *s, const struct item *it, uint8_t **out, size_t *len)
+static int make_thumb(struct session *s, const uint8_t *file, size_t file_len, uint8_t **out,
+		      size_t *len)
 {
 	struct img_decode_opts o;
 	struct img src = { 0 }, dst = { 0 };
@@ -498,7 +694,7 @@ static int make_thumb(struct session *s, const struct item *it, uint8_t **out, s
 	o.limits = s->limits;
 	o.channels = 3;
 	o.min_width = o.min_height = REVIEW_THUMB;
-	if (img_load_file(it->disk, &o, &src, NULL, &err))
+	if (img_decode(file, file_len, &o, &src, NULL, &err))
 		return -1;
 	w = src.width;
 	h = src.height;
@@ -524,69 +720,101 @@ out:
 	return ret;
 }
 
-static enum MHD_Result serve_image(struct session *s, struct MHD_Connection *c, const char *idstr)
+/* A copy of the cached thumbnail of id (malloc'd), or NULL. */
+static uint8_t *thumb_cached(struct session *s, int64_t id, size_t *len)
 {
-	const char *size = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "size");
-	char *end;
-	long long id = strtoll(idstr, &end, 10);
-	const struct item *it;
 	uint8_t *data = NULL;
-	size_t len = 0;
-	struct wn_err err;
 
-	if (!*idstr || *end || id <= 0 || !(it = find_image(s, id)))
-		return send_error(c, MHD_HTTP_NOT_FOUND, "no such image in this session");
-	if (size && !strcmp(size, "full")) {
-		const char *type;
-
-		if (read_file_limited(it->disk, s->limits.max_bytes, &data, &len, &err))
-			return send_error(c, MHD_HTTP_NOT_FOUND, "the file cannot be read");
-		switch (img_sniff(data, len)) {
-		case IMG_JPEG: type = "image/jpeg"; break;
-		case IMG_PNG: type = "image/png"; break;
-		case IMG_GIF: type = "image/gif"; break;
-		case IMG_WEBP: type = "image/webp"; break;
-		default: type = "application/octet-stream"; break;
-		}
-		return reply(c, MHD_HTTP_OK, type, data, len, 1, "private, max-age=3600");
-	}
 	pthread_mutex_lock(&s->lock);
 	for (size_t i = 0; i < s->nthumbs; i++)
 		if (s->thumbs[i].id == id) {
 			data = malloc(s->thumbs[i].len);
 			if (data) {
 				memcpy(data, s->thumbs[i].data, s->thumbs[i].len);
-				len = s->thumbs[i].len;
+				*len = s->thumbs[i].len;
 			}
 			break;
 		}
 	pthread_mutex_unlock(&s->lock);
-	if (!data) {
-		uint8_t *t;
+	return data;
+}
 
-		if (make_thumb(s, it, &data, &len))
-			return send_error(c, MHD_HTTP_NOT_FOUND, "the image does not decode");
-		t = malloc(len);
-		pthread_mutex_lock(&s->lock);
-		if (t && s->thumb_bytes + len <= THUMB_CACHE_BYTES) {
-			if (s->nthumbs == s->cap_thumbs) {
-				size_t cap = s->cap_thumbs ? 2 * s->cap_thumbs : 256;
-				struct thumb *g = realloc(s->thumbs, cap * sizeof(*g));
+/* Keeps a copy of a thumbnail while the cache has room. */
+static void thumb_keep(struct session *s, int64_t id, const uint8_t *data, size_t len)
+{
+	uint8_t *t = malloc(len);
 
-				if (g) {
-					s->thumbs = g;
-					s->cap_thumbs = cap;
-				}
-			}
-			if (s->nthumbs < s->cap_thumbs) {
-				memcpy(t, data, len);
-				s->thumbs[s->nthumbs++] = (struct thumb){ id, t, len };
-				s->thumb_bytes += len;
-				t = NULL;
+	pthread_mutex_lock(&s->lock);
+	if (t && s->thumb_bytes + len <= THUMB_CACHE_BYTES) {
+		if (s->nthumbs == s->cap_thumbs) {
+			size_t cap = s->cap_thumbs ? 2 * s->cap_thumbs : 256;
+			struct thumb *g = realloc(s->thumbs, cap * sizeof(*g));
+
+			if (g) {
+				s->thumbs = g;
+				s->cap_thumbs = cap;
 			}
 		}
-		pthread_mutex_unlock(&s->lock);
-		free(t);
+		if (s->nthumbs < s->cap_thumbs) {
+			memcpy(t, data, len);
+			s->thumbs[s->nthumbs++] = (struct thumb){ id, t, len };
+			s->thumb_bytes += len;
+			t = NULL;
+		}
+	}
+	pthread_mutex_unlock(&s->lock);
+	free(t);
+}
+
+static enum MHD_Result send_item_error(struct MHD_Connection *c, unsigned status)
+{
+	return send_error(c, status, status == MHD_HTTP_CONFLICT ?
+			  "the file changed since it was catalogued" : status == MHD_HTTP_GONE ?
+			  "the file is gone, or no longer a plain file of the dataset" :
+			  "the file cannot be read");
+}
+
+/* /img/ID: the file (size=full) or its thumbnail, only while the file is
+ * the one catalogued (the thumbnail cache included). */
+static enum MHD_Result serve_image(struct session *s, struct MHD_Connection *c, const char *idstr)
+{
+	const char *size = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "size");
+	int full = size && !strcmp(size, "full");
+	char *end;
+	long long id = strtoll(idstr, &end, 10);
+	const struct item *it;
+	uint8_t *data = NULL, *file = NULL;
+	size_t len = 0, file_len = 0;
+	unsigned status;
+
+	if (!*idstr || *end || id <= 0 || !(it = find_image(s, id)))
+		return send_error(c, MHD_HTTP_NOT_FOUND, "no such image in this session");
+	if (!full)
+		data = thumb_cached(s, id, &len);
+	status = read_item(s, it, data ? NULL : &file, &file_len);
+	if (status) {
+		free(data);
+		return send_item_error(c, status);
+	}
+	if (full) {
+		const char *type;
+
+		switch (img_sniff(file, file_len)) {
+		case IMG_JPEG: type = "image/jpeg"; break;
+		case IMG_PNG: type = "image/png"; break;
+		case IMG_GIF: type = "image/gif"; break;
+		case IMG_WEBP: type = "image/webp"; break;
+		default: type = "application/octet-stream"; break;
+		}
+		return reply(c, MHD_HTTP_OK, type, file, file_len, 1, "private, max-age=3600");
+	}
+	if (!data) {
+		int bad = make_thumb(s, file, file_len, &data, &len);
+
+		free(file);
+		if (bad)
+			return send_error(c, MHD_HTTP_NOT_FOUND, "the image does not decode");
+		thumb_keep(s, id, data, len);
 	}
 	return reply(c, MHD_HTTP_OK, "image/jpeg", data, len, 1, "private, max-age=3600");
 }
@@ -602,6 +830,27 @@ static int token_ok(const struct session *s, const char *t)
 	for (size_t i = 0; i < n; i++)
 		diff |= (unsigned)(t[i] ^ s->token[i]);
 	return diff == 0;
+}
+
+/* Whether v (a Host header with scheme "", or an Origin with "http://")
+ * names this server: 127.0.0.1, localhost or [::1] at its port. */
+static int host_ok(const struct session *s, const char *v, const char *scheme)
+{
+	static const char *const names[] = { "127.0.0.1", "localhost", "[::1]" };
+	char want[64];
+
+	for (size_t i = 0; v && i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(want, sizeof(want), "%s%s:%u", scheme, names[i], s->port);
+		if (!strcasecmp(v, want))
+			return 1;
+	}
+	return 0;
+}
+
+/* A POST's Origin, when the browser sends one, must be this server's. */
+static int origin_ok(const struct session *s, const char *origin)
+{
+	return !origin || host_ok(s, origin, "http://");
 }
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
@@ -637,6 +886,11 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		*upload_size = 0;
 		return MHD_YES;
 	}
+	/* this server by name, so a page of another site that a DNS record
+	 * points here (rebinding) gets nothing, with the token or not */
+	if (!host_ok(s, MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host"), "") ||
+	    (post && !origin_ok(s, MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin"))))
+		return send_error(c, MHD_HTTP_FORBIDDEN, "not this server's address or page");
 	/* the token: in a header, or (reads only) in the query */
 	if (!token_ok(s, header) &&
 	    (post || !token_ok(s, MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "token"))))
@@ -704,38 +958,6 @@ static int add_item(struct queue *q, const struct item *src)
 	return 0;
 }
 
-/* A copy that is valid UTF-8 (each stray byte becomes U+FFFD), for the
- * page: jansson refuses other strings, and a refused one would silently
- * drop its item. Files are still addressed by id, never by this. */
-static char *dup_or_null(const char *s)
-{
-	struct strbuf o = STRBUF_INIT;
-	const unsigned char *p = (const unsigned char *)s;
-
-	if (!s)
-		return NULL;
-	while (*p) {
-		int n = *p < 0x80 ? 1 : (*p & 0xe0) == 0xc0 ? 2 : (*p & 0xf0) == 0xe0 ? 3 :
-			(*p & 0xf8) == 0xf0 ? 4 : 0;
-		int ok = n > 0;
-
-		for (int i = 1; ok && i < n; i++)
-			ok = (p[i] & 0xc0) == 0x80;
-		if (ok && n == 2 && *p < 0xc2)
-			ok = 0;  /* overlong */
-		if (ok) {
-			strbuf_add(&o, p, (size_t)n);
-			p += n;
-		} else {
-			strbuf_addstr(&o, "\xef\xbf\xbd");
-			p++;
-		}
-	}
-	if (!o.len)
-		strbuf_addstr(&o, "");
-	return strbuf_detach(&o);
-}
-
 static int lookup_id(struct catalog *cat, const char *path, int64_t *id, struct wn_err *err)
 {
 	struct image_stamp st;
@@ -758,7 +980,6 @@ static int add_member(int64_t run_id, int grp, int rank, int64_t image_id, const
 	struct group_build *b = data;
 	struct queue *q = &b->s->q[2];
 	struct item it = { 0 };
-	struct strbuf disk = STRBUF_INIT;
 
 	if (!label_on_disk(b->s->cat, path))
 		return 0;
@@ -772,15 +993,14 @@ static int add_member(int64_t run_id, int grp, int rank, int64_t image_id, const
 		b->run = run_id;
 		b->grp = grp;
 	}
-	if (catalog_disk_path(b->s->cat, path, &disk))
-		return b->oom = -1;
 	it.id = image_id;
 	it.path = dup_or_null(path);
-	it.disk = strbuf_detach(&disk);
+	it.raw = strdup(path);
 	it.given = dup_or_null(class_name);
+	it.raw_given = class_name ? strdup(class_name) : NULL;
 	it.group = (int)q->ngroups;
 	it.rank = rank;
-	if (!it.path || !it.disk || add_item(q, &it))
+	if (!it.path || !it.raw || (class_name && !it.raw_given) || add_item(q, &it))
 		return b->oom = -1;
 	return 0;
 }
@@ -799,20 +1019,20 @@ static int build_queues(struct session *s, const char *prefix, const struct susp
 		return -1;
 	for (size_t i = 0; !found && i < l.n; i++) {
 		struct item it = { 0 };
-		struct strbuf disk = STRBUF_INIT;
 
 		it.id = l.s[i].id;
 		if (!it.id && lookup_id(s->cat, l.s[i].path, &it.id, err))
 			goto fail;
-		if (!it.id || catalog_disk_path(s->cat, l.s[i].path, &disk))
+		if (!it.id)
 			continue;
 		it.path = dup_or_null(l.s[i].path);
-		it.disk = strbuf_detach(&disk);
+		it.raw = strdup(l.s[i].path);
 		it.given = dup_or_null(l.s[i].given);
+		it.raw_given = l.s[i].given ? strdup(l.s[i].given) : NULL;
 		it.predicted = dup_or_null(l.s[i].predicted);
 		it.confidence = l.s[i].confidence;
 		it.score = l.s[i].score;
-		if (add_item(&s->q[l.s[i].conflict ? 1 : 0], &it))
+		if (!it.raw || add_item(&s->q[l.s[i].conflict ? 1 : 0], &it))
 			goto oom;
 	}
 	suspects_free(&l);
@@ -831,8 +1051,9 @@ static int build_queues(struct session *s, const char *prefix, const struct susp
 			if (b - a < 2) {
 				for (size_t m = a; m < b; m++) {
 					free(q->it[m].path);
-					free(q->it[m].disk);
+					free(q->it[m].raw);
 					free(q->it[m].given);
+					free(q->it[m].raw_given);
 				}
 				continue;
 			}
@@ -864,7 +1085,7 @@ static int add_class(const char *name, void *data)
 	if (!g)
 		return -1;
 	s->classes = g;
-	s->classes[s->nclasses] = dup_or_null(name);
+	s->classes[s->nclasses] = strdup(name);
 	return s->classes[s->nclasses++] ? 0 : -1;
 }
 
@@ -878,8 +1099,9 @@ static void free_session(struct session *s)
 	for (int k = 0; k < 3; k++) {
 		for (size_t i = 0; i < s->q[k].n; i++) {
 			free(s->q[k].it[i].path);
-			free(s->q[k].it[i].disk);
+			free(s->q[k].it[i].raw);
 			free(s->q[k].it[i].given);
+			free(s->q[k].it[i].raw_given);
 			free(s->q[k].it[i].predicted);
 		}
 		free(s->q[k].it);
@@ -891,6 +1113,77 @@ static void free_session(struct session *s)
 	for (int i = 0; i < s->nclasses; i++)
 		free(s->classes[i]);
 	free(s->classes);
+}
+
+/* The listening socket, bound before the server starts so that the port
+ * the Host check wants is known to every request. */
+static int listen_on(uint16_t port, unsigned *bound, struct wn_err *err)
+{
+	struct sockaddr_in sa = { 0 };
+	socklen_t len = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
+
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons(port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, SOMAXCONN) ||
+	    getsockname(fd, (struct sockaddr *)&sa, &len)) {
+		wn_fail(err, WN_EIO, "cannot serve on 127.0.0.1:%u: %s", port, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	*bound = ntohs(sa.sin_port);
+	return fd;
+}
+
+/*
+ * serve() : starts the server on 127.0.0.1:port (0: any free one; s->port
+ * gets it). Idle connections must not lock out the reviewer (every local
+ * client is 127.0.0.1, so per-address limits cannot tell them apart):
+ * a few polling threads (epoll) carry thousands of connections, and one
+ * that sends nothing for REVIEW_IDLE_S seconds is closed.
+ * @return the daemon, or NULL with err set.
+ */
+static struct MHD_Daemon *serve(struct session *s, uint16_t port, struct wn_err *err)
+{
+	struct rlimit rl;
+	unsigned limit = 64;
+	struct MHD_Daemon *d;
+	int fd = listen_on(port, &s->port, err);
+
+	if (fd < 0)
+		return NULL;
+	/* a connection is a descriptor: as many as the process may have,
+	 * less room for the catalog and the files being served */
+	if (!getrlimit(RLIMIT_NOFILE, &rl)) {
+		rlim_t want = rl.rlim_max < REVIEW_MAX_CONNECTIONS + 64 ? rl.rlim_max
+			      : REVIEW_MAX_CONNECTIONS + 64;
+
+		if (rl.rlim_cur < want) {
+			rl.rlim_cur = want;
+			(void)setrlimit(RLIMIT_NOFILE, &rl);
+			(void)getrlimit(RLIMIT_NOFILE, &rl);
+		}
+		if (rl.rlim_cur > 128)
+			limit = (unsigned)(rl.rlim_cur - 64 < REVIEW_MAX_CONNECTIONS ? rl.rlim_cur - 64
+					   : REVIEW_MAX_CONNECTIONS);
+	}
+	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, 0, NULL, NULL,
+			     handle, s,
+			     MHD_OPTION_LISTEN_SOCKET, fd,
+			     MHD_OPTION_THREAD_POOL_SIZE, (unsigned)REVIEW_THREADS,
+			     MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+			     MHD_OPTION_CONNECTION_LIMIT, limit,
+			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)REVIEW_IDLE_S,
+			     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+			     MHD_OPTION_END);
+	if (!d) {
+		close(fd);
+		wn_fail(err, WN_EIO, "cannot serve on 127.0.0.1:%u", s->port);
+	}
+	return d;
 }
 
 int cmd_review(int argc, char **argv)
@@ -911,17 +1204,16 @@ int cmd_review(int argc, char **argv)
 	struct suspects_opts o = { 0 };
 	struct session s;
 	struct wn_err err = { 0 };
-	struct strbuf prefix = STRBUF_INIT;
 	const char *root = NULL, *model_name = "mobilenet_v2", *db = NULL;
 	struct MHD_Daemon *d = NULL;
-	struct sockaddr_in sa;
-	const union MHD_DaemonInfo *info;
 	uint8_t rnd[32];
 	uint64_t port = 0;
 	sigset_t sigs;
 	int rc = EXIT_FATAL, c, sig;
 
 	memset(&s, 0, sizeof(s));
+	s.root = -1;
+	strbuf_init(&s.prefix);
 	o.maps = maps;
 	while ((c = getopt_long(argc, argv, "p:h", opts, NULL)) != -1) {
 		switch (c) {
@@ -960,11 +1252,12 @@ int cmd_review(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(rnd); i++)
 		snprintf(s.token + 2 * i, 3, "%02x", rnd[i]);
 	if (catalog_open(cli_db_path(db), CATALOG_EXISTING, &s.cat, &err) ||
-	    catalog_rel_prefix(s.cat, root, &prefix, &err))
+	    catalog_rel_prefix(s.cat, root, &s.prefix, &err) ||
+	    (s.root = dspath_open_root(root, 0, &err)) < 0)
 		goto fail;
-	if (build_queues(&s, prefix.len ? prefix.buf : NULL, &o, &err))
+	if (build_queues(&s, s.prefix.len ? s.prefix.buf : NULL, &o, &err))
 		goto fail;
-	if (images_classes(s.cat, prefix.len ? prefix.buf : NULL, add_class, &s, &err))
+	if (images_classes(s.cat, s.prefix.len ? s.prefix.buf : NULL, add_class, &s, &err))
 		goto fail;
 	if (s.nclasses)
 		qsort(s.classes, (size_t)s.nclasses, sizeof(char *), cmp_cls);
@@ -974,25 +1267,10 @@ int cmd_review(int argc, char **argv)
 		rc = EXIT_USAGE;
 		goto done;
 	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons((uint16_t)port);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION,
-			     (uint16_t)port, NULL, NULL, handle, &s,
-			     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-			     MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
-			     MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
-			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
-			     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
-			     MHD_OPTION_END);
-	if (!d) {
-		wn_fail(&err, WN_EIO, "cannot serve on 127.0.0.1:%" PRIu64 " (in use?)", port);
+	d = serve(&s, (uint16_t)port, &err);
+	if (!d)
 		goto fail;
-	}
-	info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-	printf("http://127.0.0.1:%u/?token=%s\n", info ? (unsigned)info->port : (unsigned)port,
-	       s.token);
+	printf("http://127.0.0.1:%u/?token=%s\n", s.port, s.token);
 	fflush(stdout);
 	fprintf(stderr, "label review: %zu suspects, %zu conflicts, %zu near-duplicate groups; "
 		"serving on 127.0.0.1 until interrupted\n", s.q[0].n, s.q[1].n, s.q[2].ngroups);
@@ -1009,7 +1287,9 @@ fail:
 	rc = EXIT_FATAL;
 done:
 	free_session(&s);
-	strbuf_release(&prefix);
+	strbuf_release(&s.prefix);
+	if (s.root >= 0)
+		close(s.root);
 	catalog_close(s.cat);
 	pthread_mutex_destroy(&s.lock);
 	return rc;
