@@ -26,6 +26,7 @@
  *   /redirect/other          302 to the same server as 127.0.0.2
  *   /redirect/chain/N        N redirects, then /img/N.jpg
  *   /wait/S                  429 with Retry-After: S, always
+ *   /wait-date/S             the same as an HTTP date, S seconds from now
  * --latency-ms adds that delay before every answer; --log FILE appends
  * each request's path to FILE, one a line. */
 #include <arpa/inet.h>
@@ -36,6 +37,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/strbuf.h"
@@ -252,6 +254,13 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
 	}
 	if (sscanf(url, "/wait/%lu", &a) == 1) {
 		snprintf(to, sizeof(to), "%lu", a);
+		return send_buf(c, 429, "slow down\n", 10, "text/plain", "Retry-After", to);
+	}
+	if (sscanf(url, "/wait-date/%lu", &a) == 1) {
+		time_t when = time(NULL) + (time_t)a;
+		struct tm tm;
+
+		strftime(to, sizeof(to), "%a, %d %b %Y %H:%M:%S GMT", gmtime_r(&when, &tm));
 		return send_buf(c, 429, "slow down\n", 10, "text/plain", "Retry-After", to);
 	}
 	return send_buf(c, 404, "not found\n", 10, "text/plain", NULL, NULL);

@@ -224,12 +224,15 @@ test_expect 'a proxy from the environment does not bypass the check' '
 '
 
 test_expect 'a Retry-After over --max-retry-wait fails at once, for --retry-failed' '
-  printf "%s\n" "$b2/wait/120" "$b2/retry/1/70" >ra.txt
+  printf "%s\n" "$b2/wait/120" "$b2/retry/1/70" "$b2/wait-date/120" >ra.txt
   start=$(date +%s)
   expect_exit 1 timeout 30 scraper --db ra.db --urls ra.txt --class c --out ra --allow-private --failed ra.tsv -q
   test $(($(date +%s) - start)) -lt 10
   test "$(sqlite3 ra.db "SELECT error_kind || attempts || transient FROM urls WHERE url = \"$b2/wait/120\"")" = http-42911
   grep -q "wait/120	c	http-429	HTTP 429: Retry-After 120 s is over --max-retry-wait 60; --retry-failed tries it later$" ra.tsv
+  # the same as an HTTP date
+  test "$(sqlite3 ra.db "SELECT attempts FROM urls WHERE url = \"$b2/wait-date/120\"")" -eq 1
+  grep -q "wait-date/120	c	http-429	HTTP 429: Retry-After 1[12][0-9] s is over --max-retry-wait 60" ra.tsv
   test "$(sqlite3 ra.db "SELECT status || attempts FROM urls WHERE url = \"$b2/retry/1/70\"")" = done2
   echo "$b2/wait/2" >ra2.txt
   expect_exit 1 scraper --db ra.db --urls ra2.txt --class c --out ra --allow-private --max-retry-wait 1 -q
