@@ -204,6 +204,13 @@ test_expect 'private addresses are refused without --allow-private' '
   scraper --db pv2.db --urls priv.txt --class c --out pv2 --allow-private --connect-timeout 1 --retries 0 -q || true
   test "$(ls pv2/c | wc -l)" -ge 3
   test "$(sqlite3 pv2.db "SELECT count(*) FROM urls WHERE error_kind = \"refused\"")" -eq 0
+  # public addresses are not refused: the documentation ranges, never
+  # routed, so they fail to connect or time out
+  printf "%s\n" "http://192.0.2.1/x.jpg" "http://198.51.100.1/x.jpg" "http://203.0.113.1/x.jpg" \
+    "http://[2001:db8::1]/x.jpg" "http://[::ffff:192.0.2.1]/x.jpg" >pub.txt
+  expect_exit 1 scraper --db pub.db --urls pub.txt --class c --out pub --connect-timeout 1 --retries 0 -q
+  test "$(sqlite3 pub.db "SELECT count(*) FROM urls WHERE error_kind = \"refused\"")" -eq 0
+  test "$(sqlite3 pub.db "SELECT count(*) FROM urls WHERE status = \"failed\"")" -eq 5
 '
 
 test_expect 'a redirect to a private address is refused; --allow-address allows one address' '
