@@ -230,90 +230,112 @@ static long drain_done(struct sc_run *r, struct wn_err *err)
 	return count;
 }
 
-int sc_fetch_all(struct sc_run *r, struct transfer *all, size_t n, struct wn_err *err)
+/* One sc_fetch_all() call's state. */
+struct fetch {
+	struct sc_run *r;
+	CURLM *m;
+	struct transfer *all, *retry;   /* retry: sorted by due time */
+	size_t n, next, inflight, finished;
+};
+
+/* Starts what may start: due retries first, then new URLs. libcurl
+ * counts time spent queued for a per-host slot against the total
+ * timeout, so no more handles are added than may run at once. */
+static int start_due(struct fetch *f, struct wn_err *err)
 {
-	CURLM *m = curl_multi_init();
-	struct transfer *retry = NULL;
-	size_t next = 0, inflight = 0, finished = 0;
-	/* libcurl counts time spent queued for a per-host slot against the
-	 * total timeout, so no more handles are added than may run at once. */
-	size_t window = (size_t)r->o.parallel;
-	int ret = -1;
+	size_t window = (size_t)f->r->o.parallel;
+	int64_t now = sc_now_ms();
 
-	if (!m)
-		return wn_fail(err, WN_ENOMEM, "cannot start libcurl");
-	opts = &r->o;
-	curl_multi_setopt(m, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)r->o.parallel);
-	curl_multi_setopt(m, CURLMOPT_MAX_HOST_CONNECTIONS, (long)r->o.per_host);
-	while (finished < n && !sc_stop) {
-		CURLMsg *msg;
-		int left, running;
-		int64_t now = sc_now_ms();
+	while (f->inflight < window && ((f->retry && f->retry->due_ms <= now) || f->next < f->n)) {
+		struct transfer *t;
 
-		/* Start what may start: due retries first, then new URLs. */
-		while (inflight < window && ((retry && retry->due_ms <= now) || next < n)) {
-			struct transfer *t;
-
-			if (retry && retry->due_ms <= now) {
-				t = retry;
-				retry = t->next;
-			} else {
-				t = &all[next++];
-			}
-			strbuf_reset(&t->body);
-			t->retry_after = t->robots = t->too_big = 0;
-			t->refused[0] = '\0';
-			t->attempts++;
-			if (!t->h && !(t->h = make_handle(&r->o, t))) {
-				wn_fail(err, WN_ENOMEM, "cannot make a transfer");
-				goto out;
-			}
-			if (curl_multi_add_handle(m, t->h) != CURLM_OK) {
-				t->kind = "other";
-				snprintf(t->error, sizeof(t->error), "libcurl refused the transfer");
-				curl_easy_cleanup(t->h);
-				t->h = NULL;
-				if (sc_finish(r, t, err))
-					goto out;
-				finished++;
-				continue;
-			}
-			inflight++;
+		if (f->retry && f->retry->due_ms <= now) {
+			t = f->retry;
+			f->retry = t->next;
+		} else {
+			t = &f->all[f->next++];
 		}
-		curl_multi_perform(m, &running);
-		curl_multi_poll(m, NULL, 0, 20, NULL);
-		while ((msg = curl_multi_info_read(m, &left))) {
-			struct transfer *t;
-
-			if (msg->msg != CURLMSG_DONE)
-				continue;
-			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&t);
-			curl_multi_remove_handle(m, t->h);
-			inflight--;
-			if (classify(r, t, msg->data.result)) {
-				t->due_ms = sc_now_ms() + backoff_ms(&r->o, t);
-				schedule(&retry, t);
-				continue;
-			}
+		strbuf_reset(&t->body);
+		t->retry_after = t->robots = t->too_big = 0;
+		t->refused[0] = '\0';
+		t->attempts++;
+		if (!t->h && !(t->h = make_handle(&f->r->o, t)))
+			return wn_fail(err, WN_ENOMEM, "cannot make a transfer");
+		if (curl_multi_add_handle(f->m, t->h) != CURLM_OK) {
+			t->kind = "other";
+			snprintf(t->error, sizeof(t->error), "libcurl refused the transfer");
 			curl_easy_cleanup(t->h);
 			t->h = NULL;
-			if (!t->kind) {
-				pool_submit(r->pool, sc_store, t);  /* a 200 with a body */
-				continue;
-			}
-			strbuf_release(&t->body);
-			if (sc_finish(r, t, err))
-				goto out;
-			finished++;
+			if (sc_finish(f->r, t, err))
+				return -1;
+			f->finished++;
+			continue;
 		}
-		/* Stored bodies come back here to be recorded. */
-		{
-			long stored = drain_done(r, err);
+		f->inflight++;
+	}
+	return 0;
+}
 
-			if (stored < 0)
-				goto out;
-			finished += (size_t)stored;
+/* Sorts the transfers libcurl finished: retried, stored, or recorded. */
+static int collect(struct fetch *f, struct wn_err *err)
+{
+	CURLMsg *msg;
+	int left;
+
+	while ((msg = curl_multi_info_read(f->m, &left))) {
+		struct transfer *t;
+
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&t);
+		curl_multi_remove_handle(f->m, t->h);
+		f->inflight--;
+		if (classify(f->r, t, msg->data.result)) {
+			t->due_ms = sc_now_ms() + backoff_ms(&f->r->o, t);
+			schedule(&f->retry, t);
+			continue;
 		}
+		curl_easy_cleanup(t->h);
+		t->h = NULL;
+		if (!t->kind) {
+			/* a 200 with a body; stored here when the queue has no room */
+			if (pool_submit(f->r->pool, sc_store, t))
+				sc_store(t);
+			continue;
+		}
+		strbuf_release(&t->body);
+		if (sc_finish(f->r, t, err))
+			return -1;
+		f->finished++;
+	}
+	return 0;
+}
+
+int sc_fetch_all(struct sc_run *r, struct transfer *all, size_t n, struct wn_err *err)
+{
+	struct fetch f = { .r = r, .m = curl_multi_init(), .all = all, .n = n };
+	int ret = -1;
+
+	if (!f.m)
+		return wn_fail(err, WN_ENOMEM, "cannot start libcurl");
+	opts = &r->o;
+	curl_multi_setopt(f.m, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)r->o.parallel);
+	curl_multi_setopt(f.m, CURLMOPT_MAX_HOST_CONNECTIONS, (long)r->o.per_host);
+	while (f.finished < n && !sc_stop) {
+		int running;
+		long stored;
+
+		if (start_due(&f, err))
+			goto out;
+		curl_multi_perform(f.m, &running);
+		curl_multi_poll(f.m, NULL, 0, 20, NULL);
+		if (collect(&f, err))
+			goto out;
+		/* Stored bodies come back here to be recorded. */
+		stored = drain_done(r, err);
+		if (stored < 0)
+			goto out;
+		f.finished += (size_t)stored;
 		if (sc_commit_due(r, 0, err))
 			goto out;
 	}
@@ -325,10 +347,10 @@ out:
 		ret = -1;
 	for (size_t i = 0; i < n; i++)
 		if (all[i].h) {
-			curl_multi_remove_handle(m, all[i].h);
+			curl_multi_remove_handle(f.m, all[i].h);
 			curl_easy_cleanup(all[i].h);
 			all[i].h = NULL;
 		}
-	curl_multi_cleanup(m);
+	curl_multi_cleanup(f.m);
 	return ret;
 }
