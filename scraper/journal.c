@@ -92,6 +92,8 @@ static int load_all(struct sc_journal *j, struct wn_err *err)
 		strbuf_reset(&path);
 		strbuf_addf(&path, "%s/%s", j->dir, de->d_name);
 		ret = load(j, path.buf, err);
+		if (ret && access(path.buf, F_OK) && errno == ENOENT)
+			ret = 0;  /* another run removed it since: nothing to adopt */
 	}
 	closedir(d);
 	strbuf_release(&path);
