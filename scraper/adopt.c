@@ -56,20 +56,32 @@ out:
 	return ok;
 }
 
+/* Whether one of the files the journal names for t is whole; fills t. */
+static int adoptable(struct sc_run *r, struct transfer *t, struct strbuf *path)
+{
+	const struct sc_jentry *e;
+	size_t k = sc_journal_find(&r->journal, t->e->url, &e);
+
+	for (size_t i = 0; i < k; i++) {
+		if (!expected_place(t, e[i].rel))
+			continue;
+		strbuf_reset(path);
+		strbuf_addf(path, "%s/%s", r->o.out_dir, e[i].rel);
+		if (check_file(r, t, path->buf))
+			return 1;
+	}
+	return 0;
+}
+
 size_t sc_adopt(struct sc_run *r, struct transfer *t, size_t n, struct wn_err *err)
 {
 	struct strbuf path = STRBUF_INIT;
 	size_t adopted = 0;
 
 	for (size_t i = 0; i < n && !sc_stop; i++) {
-		const char *rel = sc_journal_find(&r->journal, t[i].e->url);
 		struct transfer tmp;
 
-		if (!rel || !expected_place(&t[i], rel))
-			continue;
-		strbuf_reset(&path);
-		strbuf_addf(&path, "%s/%s", r->o.out_dir, rel);
-		if (!check_file(r, &t[i], path.buf))
+		if (!adoptable(r, &t[i], &path))
 			continue;
 		t[i].ok = t[i].adopted = 1;
 		if (sc_finish(r, &t[i], err)) {

@@ -161,14 +161,20 @@ int sc_journal_open(struct sc_journal *j, const char *out_dir, struct wn_err *er
 	return open_own(j, err);
 }
 
-const char *sc_journal_find(const struct sc_journal *j, const char *url)
+size_t sc_journal_find(const struct sc_journal *j, const char *url,
+		       const struct sc_jentry **first)
 {
-	struct sc_jentry key = { url, NULL }, *e;
+	struct sc_jentry key = { url, NULL };
+	const struct sc_jentry *e, *end = j->v + j->n;
 
-	if (!j->n)
-		return NULL;
-	e = bsearch(&key, j->v, j->n, sizeof(*j->v), by_url);
-	return e ? e->rel : NULL;
+	if (!j->n || !(e = bsearch(&key, j->v, j->n, sizeof(*j->v), by_url)))
+		return 0;
+	while (e > j->v && !strcmp(e[-1].url, url))
+		e--;
+	*first = e;
+	for (end = e; end < j->v + j->n && !strcmp(end->url, url); end++)
+		;
+	return (size_t)(end - e);
 }
 
 int sc_journal_add(struct sc_journal *j, const char *rel, const char *url, struct wn_err *err)

@@ -145,8 +145,11 @@ int sc_body_complete(const uint8_t *b, size_t len, enum img_format f);
 /* sc_journal_open() : reads the journals under out_dir and starts this
  * run's. @return 0, or -1 with err set. */
 int sc_journal_open(struct sc_journal *j, const char *out_dir, struct wn_err *err);
-/* sc_journal_find() : the "class/name" an earlier run noted for url, or NULL. */
-const char *sc_journal_find(const struct sc_journal *j, const char *url);
+/* sc_journal_find() : how many lines earlier runs wrote for url (a URL
+ * refetched after a kill may have several), with *first at the first of
+ * them; 0 when none. */
+size_t sc_journal_find(const struct sc_journal *j, const char *url,
+		       const struct sc_jentry **first);
 /* sc_journal_add() : appends a line with one write(2), so threads may call
  * it at once. @return 0, or -1 with err set. */
 int sc_journal_add(struct sc_journal *j, const char *rel, const char *url, struct wn_err *err);

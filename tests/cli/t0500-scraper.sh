@@ -299,4 +299,30 @@ test_expect 'SIGINT and SIGTERM: the open batch is committed, the run resumes' '
   done
 '
 
+test_expect 'adoption takes only whole files that hash to their names' '
+  for i in 90 91 92 93; do echo "$b2/img/$i.jpg"; done >ad.txt
+  scraper --db ad1.db --urls ad.txt --class b --out ad --allow-private -q
+  test ! -e ad/.winnow-scraper
+  # the journal a killed run leaves, for a catalog that knows nothing yet;
+  # each URL also has a line for a file in another class, as when the
+  # list changed between runs
+  mkdir ad/.winnow-scraper
+  for f in $(ls ad/b); do
+    u=$(sqlite3 ad1.db "SELECT source_url FROM images WHERE path LIKE \"%/$f\"")
+    printf "a/%s\t%s\nb/%s\t%s\n" "$f" "$u" "$f" "$u"
+  done >ad/.winnow-scraper/journal-elsewhere-1
+  set -- $(ls ad/b)
+  head -c 2000 "ad/b/$1" >cut && cat cut >"ad/b/$1"     # cut short, name kept
+  cp "ad/b/$3" "ad/b/$2"                                 # whole, but not its name
+  bad="$(sqlite3 ad1.db "SELECT source_url FROM images WHERE path LIKE \"%/$1\" OR path LIKE \"%/$2\"" | sort)"
+  from=$(wc -l <requests.log)
+  scraper --db ad2.db --urls ad.txt --class b --out ad --allow-private -q 2>err
+  grep -q "2 downloaded, 0 failed, 0 already done" err
+  grep -q "adopted 2 files" err
+  test "$(tail -n +$((from + 1)) requests.log | sort)" = "$(echo "$bad" | sed "s|^$b2||" | sort)"
+  test "$(sqlite3 ad2.db "SELECT count(*) FROM urls WHERE status = \"done\"")" -eq 4
+  test ! -e ad/.winnow-scraper
+  db check --db ad2.db --path ad
+'
+
 test_done
