@@ -38,7 +38,7 @@ measure() {
 # would penalise whichever tool ran first. The order rotates by round.
 run_winnow() {
   measure winnow "$top/bin/scraper" --db "$tmp/w$1.db" --urls "$tmp/urls.txt" --class c \
-    --out "$tmp/w$1" --parallel "$par" --per-host "$par" -q
+    --out "$tmp/w$1" --parallel "$par" --per-host "$par" --allow-private -q
 }
 run_aria2c() {
   mkdir -p "$tmp/a$1"
@@ -64,7 +64,7 @@ got=$(ls "$tmp/w1/c" | wc -l)
 # And with --resize 320: every body decoded, resized and re-encoded.
 for r in $(seq "$rounds"); do
   measure resize "$top/bin/scraper" --db "$tmp/r$r.db" --urls "$tmp/urls.txt" --class c \
-    --out "$tmp/r$r" --parallel "$par" --per-host "$par" --resize 320 -q
+    --out "$tmp/r$r" --parallel "$par" --per-host "$par" --resize 320 --allow-private -q
 done
 rz=$(col resize 1); rzc=$(col resize 2)
 echo "scraper benchmark: $n URLs, $par in flight, ${lat} ms latency per request, $rounds rounds"

@@ -76,7 +76,8 @@ sed -i "s|^URL|http://127.0.0.1:$port|" raw_data/*/urls_*.txt
 wc -l raw_data/*/urls_*.txt | sed 's/^/  /'
 
 step "3. scraper --urls raw_data --out raw"
-"$bin/scraper" --urls raw_data --out raw -q || true
+# --allow-private: the demo's web server is on 127.0.0.1
+"$bin/scraper" --urls raw_data --out raw --allow-private -q || true
 
 step "4. resize --path raw --out train (shorter side 320)"
 "$bin/resize" --path raw --out train -q || true

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -11,7 +12,6 @@
 #include "core/shard.h"
 #include "core/pool.h"
 #include "core/progress.h"
-#include "db/images.h"
 #include "db/runs.h"
 #include "db/urls.h"
 #include "scraper.h"
@@ -27,7 +27,10 @@ static const char usage[] =
 	"fetched once. A body counts as an image only by its magic bytes and a\n"
 	"decode (Content-Type is not trusted); files are named by their content\n"
 	"hash, so identical images collapse and no URL chooses a path. Every URL\n"
-	"is recorded in the catalog; a second run skips what is done.\n"
+	"is recorded in the catalog; a second run skips what is done, and adopts\n"
+	"the files a killed run wrote but had not recorded yet. Addresses of this\n"
+	"machine and private networks (loopback, RFC 1918, CGNAT, link-local,\n"
+	"unique-local, multicast) are refused, after DNS and on redirects too.\n"
 	"\n"
 	"Options:\n"
 	"  --urls PATH        the lists (folder, .txt, .csv, .tsv)\n"
@@ -42,12 +45,17 @@ static const char usage[] =
 	"  --min-size N       images under N pixels a side are placeholders (32)\n"
 	"  --retries N        retries for timeouts, resets, 408, 429, 5xx (3)\n"
 	"  --retry-wait S     seconds before the first retry, doubling (1)\n"
+	"  --max-retry-wait S  no wait is longer (60); a longer Retry-After fails\n"
+	"                     the URL at once, for --retry-failed\n"
 	"  --retry-failed     try again URLs that failed for transient reasons\n"
 	"  --shard K/N        take only share K of N of the URLs (by a hash of the\n"
 	"                     URL), for N machines; merge catalogs with db merge\n"
 	"  --failed FILE      write every failed URL with its reason (TSV)\n"
 	"  --user-agent S     (default winnow-scraper/" WINNOW_VERSION ")\n"
 	"  --ignore-robots-tag  download despite X-Robots-Tag: noai / noimageai\n"
+	"  --allow-private    connect to private addresses too, and use proxies\n"
+	"                     from the environment (intranets, tests)\n"
+	"  --allow-address IP  allow this one private address (repeatable)\n"
 	"  --resize N         make the shorter side N (never enlarging) as bodies\n"
 	"                     arrive, with resize's code: JPEG, --quality (90)\n"
 	"  --geometry G       the same, in ImageMagick's geometry (see resize)\n"
@@ -62,13 +70,18 @@ static const char usage[] =
 	"  scraper --urls urls_neutral.txt --class neutral --out raw --retry-failed\n"
 	"  scraper --urls raw_data --out train --resize 320    # no full-size file kept\n"
 	"\n"
+	"SIGINT or SIGTERM stops it: no new transfer starts, what arrived is\n"
+	"stored and committed, and it dies of that signal (a shell shows 130 or\n"
+	"143); running it again resumes.\n"
+	"\n"
 	"Exit status: 0 all downloaded; 1 some URLs failed (each in the catalog and\n"
-	"--failed); 2 bad usage; 3 fatal.\n";
+	"--failed); 2 bad usage; 3 fatal; 130/143 interrupted, resumable.\n";
 
 const char *const sc_kinds[SC_KINDS] = {
 	"not-image", "empty", "too-small", "placeholder", "corrupt", "too-large",
 	"robots-tag", "bad-redirect", "redirect-loop", "http-404", "http-4xx", "http-429",
-	"http-5xx", "timeout", "truncated", "reset", "connect", "network", "write", "other",
+	"http-5xx", "timeout", "truncated", "reset", "connect", "network", "write", "refused",
+	"other",
 };
 
 int sc_kind_index(const char *kind)
@@ -82,7 +95,8 @@ int sc_kind_index(const char *kind)
 enum { OPT_URLS = 256, OPT_OUT, OPT_CLASS, OPT_PARALLEL, OPT_PER_HOST, OPT_CTIMEOUT,
        OPT_TIMEOUT, OPT_MAX_BYTES, OPT_MIN_BYTES, OPT_MIN_SIZE, OPT_RETRIES, OPT_RETRY_WAIT,
        OPT_RETRY_FAILED, OPT_SHARD, OPT_FAILED, OPT_UA, OPT_IGNORE_ROBOTS, OPT_DB, OPT_RESIZE,
-       OPT_GEOMETRY, OPT_QUALITY, OPT_LOW_SPEED };
+       OPT_GEOMETRY, OPT_QUALITY, OPT_LOW_SPEED, OPT_MAX_RETRY_WAIT, OPT_ALLOW_PRIVATE,
+       OPT_ALLOW_ADDRESS };
 
 struct cmdline {
 	const char *urls, *class_name, *failed, *db;
@@ -114,6 +128,9 @@ static int parse(int argc, char **argv, struct sc_opts *o, struct cmdline *c)
 		{ "geometry", required_argument, NULL, OPT_GEOMETRY },
 		{ "quality", required_argument, NULL, OPT_QUALITY },
 		{ "low-speed-time", required_argument, NULL, OPT_LOW_SPEED },
+		{ "max-retry-wait", required_argument, NULL, OPT_MAX_RETRY_WAIT },
+		{ "allow-private", no_argument, NULL, OPT_ALLOW_PRIVATE },
+		{ "allow-address", required_argument, NULL, OPT_ALLOW_ADDRESS },
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "db", required_argument, NULL, OPT_DB },
@@ -169,6 +186,21 @@ static int parse(int argc, char **argv, struct sc_opts *o, struct cmdline *c)
 			o->retry_wait = strtod(optarg, &end);
 			if (*end || errno || o->retry_wait < 0 || o->retry_wait > 600)
 				return cli_usage_error("--retry-wait takes seconds, 0 to 600");
+			break;
+		case OPT_MAX_RETRY_WAIT:
+			errno = 0;
+			o->max_retry_wait = strtod(optarg, &end);
+			if (end == optarg || *end || errno || !(o->max_retry_wait >= 0) ||
+			    o->max_retry_wait > 86400)
+				return cli_usage_error("--max-retry-wait takes seconds, 0 to 86400");
+			break;
+		case OPT_ALLOW_PRIVATE: o->allow_private = 1; break;
+		case OPT_ALLOW_ADDRESS:
+			if (o->nallowed == (int)(sizeof(o->allowed) / sizeof(o->allowed[0])))
+				return cli_usage_error("--allow-address: at most 16");
+			if (sc_address_parse(optarg, &o->allowed[o->nallowed++]))
+				return cli_usage_error("--allow-address '%s': not an IPv4 or IPv6 address",
+						       optarg);
 			break;
 		case OPT_RETRY_FAILED: c->retry_failed = 1; break;
 		case OPT_SHARD: {
@@ -233,114 +265,6 @@ static void report_line(const char *list, unsigned line, const char *cause, void
 	fprintf(stderr, "%s: %s:%u: %s\n", cli_prog, list, line, cause);
 }
 
-static void count_class(struct sc_run *r, const char *name, int ok)
-{
-	const char *key = name ? name : "(none)";
-	size_t i;
-
-	for (i = 0; i < r->nclasses; i++)
-		if (!strcmp(r->classes[i].name, key))
-			break;
-	if (i == r->nclasses) {
-		struct sc_class *v = realloc(r->classes, (r->nclasses + 1) * sizeof(*v));
-		char *copy = strdup(key);
-
-		if (!v || !copy) {
-			free(copy);
-			if (v)
-				r->classes = v;
-			return;  /* the summary only: not worth failing the run */
-		}
-		r->classes = v;
-		r->classes[i].name = copy;
-		r->classes[i].ok = r->classes[i].failed = 0;
-		r->nclasses++;
-	}
-	if (ok)
-		r->classes[i].ok++;
-	else
-		r->classes[i].failed++;
-}
-
-int sc_finish(struct sc_run *r, struct transfer *t, struct wn_err *err)
-{
-	struct url_result u = { 0 };
-	int64_t id = 0;
-
-	u.url = t->e->url;
-	u.class_name = t->e->class_name;
-	u.http_code = t->http_code;
-	u.final_url = t->final_url[0] ? t->final_url : NULL;
-	u.content_type = t->content_type[0] ? t->content_type : NULL;
-	u.attempts = t->attempts;
-	if (t->ok) {
-		struct image_row row;
-		struct strbuf cpath = STRBUF_INIT, dir = STRBUF_INIT;
-		char *real;
-		const char *slash = strrchr(t->out_path, '/');
-
-		/* The catalog path of the file: its folder's real path + name. */
-		strbuf_add(&dir, t->out_path, (size_t)(slash - t->out_path));
-		real = realpath(dir.buf, NULL);
-		if (!real || catalog_rel_path(r->cat, real, slash + 1, &cpath)) {
-			int e = errno;
-
-			wn_fail(err, WN_EIO, "%s: %s", dir.buf, strerror(e));
-			free(real);
-			strbuf_release(&dir);
-			strbuf_release(&cpath);
-			return -1;
-		}
-		memset(&row, 0, sizeof(row));
-		row.path = cpath.buf;
-		row.class_name = t->e->class_name;
-		row.size = (int64_t)t->hash.size;
-		row.mtime_ns = t->mtime_ns;
-		row.has_xxh3 = 1;
-		memcpy(row.xxh3, t->hash.full, 16);
-		memcpy(row.head_xxh3, t->hash.head, 16);
-		row.width = t->info.width;
-		row.height = t->info.height;
-		row.format = img_format_name(t->info.format);
-		row.source_url = t->e->url;
-		if (images_upsert(r->cat, &row, &id, err)) {
-			free(real);
-			strbuf_release(&dir);
-			strbuf_release(&cpath);
-			return -1;
-		}
-		free(real);
-		strbuf_release(&dir);
-		strbuf_release(&cpath);
-		u.status = URL_DONE;
-		u.bytes = (int64_t)t->hash.size;
-		u.image_id = id;
-		r->ok++;
-		r->bytes += t->hash.size;
-	} else {
-		u.status = URL_FAILED;
-		u.error_kind = t->kind;
-		u.error = t->error;
-		u.transient = t->transient;
-		r->failed++;
-		r->kinds[sc_kind_index(t->kind ? t->kind : "other")]++;
-	}
-	count_class(r, t->e->class_name, t->ok);
-	free(t->out_path);
-	t->out_path = NULL;
-	progress_add_bytes(r->prog, (uint64_t)u.bytes);
-	progress_add(r->prog, 1, !t->ok);
-	if (urls_record(r->cat, &u, err))
-		return -1;
-	/* Commit every 512 outcomes: a killed run keeps what it recorded. */
-	if (++r->since_commit >= 512) {
-		r->since_commit = 0;
-		if (catalog_commit(r->cat, err) || catalog_begin(r->cat, err))
-			return -1;
-	}
-	return 0;
-}
-
 /* Which URLs to fetch: new ones, and failed ones with --retry-failed. */
 static size_t pick(struct sc_run *r, const struct url_list *l, int retry_failed,
 		   const struct shard *sh, struct transfer *t, struct wn_err *err)
@@ -379,7 +303,7 @@ static int write_failed(struct sc_run *r, const char *path, const struct transfe
 		return -1;
 	fputs("url\tclass\tkind\treason\n", f);
 	for (size_t i = 0; i < n; i++)
-		if (!t[i].ok)
+		if (t[i].recorded && !t[i].ok)
 			fprintf(f, "%s\t%s\t%s\t%s\n", t[i].e->url,
 				t[i].e->class_name ? t[i].e->class_name : "", t[i].kind, t[i].error);
 	return fclose(f);
@@ -393,6 +317,9 @@ static void summary(const struct sc_run *r, double secs)
 	fprintf(stderr, "%s: %" PRIu64 " downloaded, %" PRIu64 " failed, %" PRIu64
 		" already done; %s in %.1f s (%.0f images/s)\n", cli_prog, r->ok, r->failed,
 		r->skipped, bytes, secs, secs > 0 ? (double)r->ok / secs : 0.0);
+	if (r->adopted)
+		fprintf(stderr, "%s:   adopted %" PRIu64 " files a stopped run had written but not"
+			" recorded\n", cli_prog, r->adopted);
 	for (size_t i = 0; i < r->nclasses; i++)
 		fprintf(stderr, "%s:   class %-14s %" PRIu64 " downloaded, %" PRIu64 " failed\n",
 			cli_prog, r->classes[i].name, r->classes[i].ok, r->classes[i].failed);
@@ -402,6 +329,99 @@ static void summary(const struct sc_run *r, double secs)
 				r->kinds[k]);
 }
 
+static void set_defaults(struct sc_opts *o)
+{
+	o->parallel = 128;
+	o->per_host = 8;
+	o->retries = 3;
+	o->retry_wait = 1.0;
+	o->max_retry_wait = 60.0;
+	o->connect_timeout = 10;
+	o->timeout = 60;
+	o->low_speed_limit = 1024;
+	o->low_speed_time = 15;
+	o->max_bytes = 20u << 20;
+	o->min_bytes = 1024;
+	o->min_size = 32;
+	o->honour_robots = 1;
+	/* Storing is a header check, a hash and a write: one thread keeps up,
+	 * and two writing into one folder spend their time on its lock. */
+	o->threads = 1;
+	o->user_agent = "winnow-scraper/" WINNOW_VERSION;
+	o->limits.max_bytes = IMG_DEFAULT_MAX_BYTES;
+	o->limits.max_pixels = IMG_DEFAULT_MAX_PIXELS;
+	o->rs.quality = 90;
+	o->rs.format = IMG_JPEG;
+}
+
+static void on_stop(int sig)
+{
+	sc_stop = sig;
+}
+
+/* SIGINT and SIGTERM end the run cleanly; a second one kills at once
+ * (SA_RESETHAND), which loses nothing either: the journal has the files.
+ * A SIGINT ignored from the start (a background job, nohup) stays so. */
+static void catch_stop_signals(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM };
+	struct sigaction sa, old;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop;
+	sa.sa_flags = SA_RESETHAND;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		if (!sigaction(sigs[i], NULL, &old) && old.sa_handler != SIG_IGN)
+			sigaction(sigs[i], &sa, NULL);
+}
+
+/* For sc_journal_close(): whether the catalog has url's outcome. */
+static int settled(const char *url, void *arg)
+{
+	struct sc_run *r = arg;
+	struct wn_err err;
+	enum url_status st;
+	int transient;
+
+	return urls_state(r->cat, url, &st, &transient, &err) == 1 && st != URL_PENDING;
+}
+
+/* Adopts, fetches, commits and reports t[0..n). @return the exit status. */
+static int scrape(struct sc_run *r, const struct cmdline *c, const struct url_list *l,
+		  struct transfer *t, size_t n, const struct timespec *t0)
+{
+	struct wn_err err = { 0 };
+	struct timespec t1;
+	size_t adopted, left = 0;
+	int rc;
+
+	r->prog = progress_start(c->quiet ? NULL : progress_stream_for(), "scraper", n);
+	adopted = sc_adopt(r, t, n, &err);
+	rc = adopted == (size_t)-1 || sc_fetch_all(r, t + adopted, n - adopted, &err) ||
+	     catalog_commit(r->cat, &err) ? EXIT_FATAL : EXIT_DONE;
+	progress_finish(r->prog);
+	if (rc)
+		cli_error("%s", err.msg);
+	else if (r->failed || l->rejected)
+		rc = EXIT_PARTIAL;
+	if (c->failed && write_failed(r, c->failed, t, n)) {
+		cli_error("%s: %s", c->failed, strerror(errno));
+		rc = EXIT_FATAL;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	summary(r, (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9);
+	if (sc_stop && rc != EXIT_FATAL) {
+		for (size_t i = 0; i < n; i++)
+			left += !t[i].recorded;
+		fprintf(stderr, "%s: interrupted by %s: every outcome so far is committed; %zu URLs"
+			" are left for the next run of the same command\n", cli_prog,
+			sc_stop == SIGINT ? "SIGINT" : "SIGTERM", left);
+		rc = 128 + sc_stop;
+	}
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	struct sc_run r = { 0 };
@@ -409,32 +429,13 @@ int main(int argc, char **argv)
 	struct url_list l = { 0 };
 	struct transfer *t = NULL;
 	struct wn_err err = { 0 };
-	struct timespec t0, t1;
+	struct timespec t0;
 	char counts[256];
 	size_t n = 0;
 	int rc;
 
 	cli_prog = "scraper";
-	r.o.parallel = 128;
-	r.o.per_host = 8;
-	r.o.retries = 3;
-	r.o.retry_wait = 1.0;
-	r.o.connect_timeout = 10;
-	r.o.timeout = 60;
-	r.o.low_speed_limit = 1024;
-	r.o.low_speed_time = 15;
-	r.o.max_bytes = 20u << 20;
-	r.o.min_bytes = 1024;
-	r.o.min_size = 32;
-	r.o.honour_robots = 1;
-	/* Storing is a header check, a hash and a write: one thread keeps up,
-	 * and two writing into one folder spend their time on its lock. */
-	r.o.threads = 1;
-	r.o.user_agent = "winnow-scraper/" WINNOW_VERSION;
-	r.o.limits.max_bytes = IMG_DEFAULT_MAX_BYTES;
-	r.o.limits.max_pixels = IMG_DEFAULT_MAX_PIXELS;
-	r.o.rs.quality = 90;
-	r.o.rs.format = IMG_JPEG;
+	set_defaults(&r.o);
 	rc = parse(argc, argv, &r.o, &c);
 	if (rc)
 		return rc < 0 ? EXIT_DONE : rc;
@@ -450,10 +451,13 @@ int main(int argc, char **argv)
 		urllist_release(&l);
 		return EXIT_FATAL;
 	}
+	catch_stop_signals();
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	pthread_mutex_init(&r.lock, NULL);
 	sc_store_init(&r);
+	r.journal.fd = -1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	r.last_commit_ms = sc_now_ms();
 	t = calloc(l.n ? l.n : 1, sizeof(*t));
 	r.pool = pool_create(r.o.threads);
 	if (!t || !r.pool) {
@@ -461,32 +465,25 @@ int main(int argc, char **argv)
 		rc = EXIT_FATAL;
 	} else if (catalog_open(cli_db_path(c.db), CATALOG_CREATE, &r.cat, &err) ||
 		   run_begin(r.cat, "scraper", argc, argv, &r.run_id, &err) ||
+		   sc_journal_open(&r.journal, r.o.out_dir, &err) ||
 		   (n = pick(&r, &l, c.retry_failed, &c.shard, t, &err)) == (size_t)-1 ||
 		   catalog_begin(r.cat, &err)) {
 		cli_error("%s", err.msg);
 		rc = EXIT_FATAL;
 	} else {
-		r.prog = progress_start(c.quiet ? NULL : progress_stream_for(), "scraper", n);
-		rc = sc_fetch_all(&r, t, n, &err) || catalog_commit(r.cat, &err) ? EXIT_FATAL : EXIT_DONE;
-		progress_finish(r.prog);
-		if (rc)
-			cli_error("%s", err.msg);
-		else if (r.failed || l.rejected)
-			rc = EXIT_PARTIAL;
-		if (c.failed && write_failed(&r, c.failed, t, n)) {
-			cli_error("%s: %s", c.failed, strerror(errno));
-			rc = EXIT_FATAL;
-		}
-		clock_gettime(CLOCK_MONOTONIC, &t1);
-		summary(&r, (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+		rc = scrape(&r, &c, &l, t, n, &t0);
 	}
 	if (r.run_id) {
 		snprintf(counts, sizeof(counts),
-			 "{\"urls\":%zu,\"downloaded\":%" PRIu64 ",\"failed\":%" PRIu64
-			 ",\"already_done\":%" PRIu64 ",\"rejected_lines\":%zu}",
-			 l.n, r.ok, r.failed, r.skipped, l.rejected);
+			 "{\"urls\":%zu,\"downloaded\":%" PRIu64 ",\"adopted\":%" PRIu64
+			 ",\"failed\":%" PRIu64 ",\"already_done\":%" PRIu64
+			 ",\"rejected_lines\":%zu}", l.n, r.ok, r.adopted, r.failed, r.skipped,
+			 l.rejected);
 		run_finish(r.cat, r.run_id, rc, counts, NULL);
 	}
+	/* all committed (or nothing to trust): journals whose URLs are all
+	 * recorded go */
+	sc_journal_close(&r.journal, rc == EXIT_FATAL ? NULL : settled, &r);
 	pool_free(r.pool);
 	catalog_close(r.cat);
 	for (size_t i = 0; i < r.nclasses; i++)
@@ -495,5 +492,7 @@ int main(int argc, char **argv)
 	free(t);
 	urllist_release(&l);
 	curl_global_cleanup();
+	if (sc_stop)
+		raise(sc_stop);  /* the handler was reset: the run dies of it */
 	return rc;
 }

@@ -1,7 +1,8 @@
 /* Checking and writing a downloaded body, on a worker thread: an image by
  * its magic bytes and a header that decodes (Content-Type is not
  * trusted), big enough not to be a placeholder, named by its content hash
- * with the extension of its format, written atomically. */
+ * with the extension of its format, noted in the journal, then written
+ * atomically. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +18,7 @@ void sc_store_init(struct sc_run *r)
 	run = r;
 }
 
-static const char *extension(enum img_format f)
+const char *sc_extension(enum img_format f)
 {
 	switch (f) {
 	case IMG_PNG: return "png";
@@ -49,7 +50,7 @@ static void reject(struct transfer *t, const char *kind, const char *why)
  * the server sent no length) fails here without decoding anything.
  * JPEG ends with EOI (FF D9, possibly followed by a little padding), PNG
  * with its IEND chunk, GIF with its trailer, WebP where RIFF says. */
-static int complete(const uint8_t *b, size_t len, enum img_format f)
+int sc_body_complete(const uint8_t *b, size_t len, enum img_format f)
 {
 	static const uint8_t iend[8] = { 'I', 'E', 'N', 'D', 0xae, 0x42, 0x60, 0x82 };
 	size_t from = len > 64 ? len - 64 : 0;
@@ -71,14 +72,50 @@ static int complete(const uint8_t *b, size_t len, enum img_format f)
 	}
 }
 
+/* Notes the file in the journal, then writes it unless it is there
+ * already (the same image from another URL). The journal line comes
+ * first: a run killed between the two leaves a line without a file, never
+ * a file the next run cannot tell the URL of. */
+static int write_out(struct transfer *t, const char *path, const uint8_t *buf, size_t len)
+{
+	const char *rel = path + strlen(run->o.out_dir) + 1;
+	struct wn_err err = { 0 };
+	struct stat st;
+
+	if (sc_journal_add(&run->journal, rel, t->e->url, &err))
+		goto fail;
+	if (lstat(path, &st) || (uint64_t)st.st_size != len) {
+		if (make_parents(path)) {
+			int e = errno;
+
+			snprintf(t->error, sizeof(t->error), "%.*s: cannot make the folder: %s",
+				 (int)(strrchr(path, '/') - path), path, strerror(e));
+			goto fail_set;
+		}
+		if (write_file_atomic(path, buf, len, 0, &err) || stat(path, &st)) {
+			if (!err.msg[0])
+				wn_fail(&err, WN_EIO, "%s: %s", path, strerror(errno));
+			goto fail;
+		}
+	}
+	t->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+	return 0;
+fail:
+	set_error(t, err.msg);
+fail_set:
+	t->ok = 0;
+	t->transient = 1;
+	t->kind = "write";
+	return -1;
+}
+
 static void check_and_write(struct transfer *t)
 {
 	const struct sc_opts *o = &run->o;
 	const uint8_t *buf = (const uint8_t *)t->body.buf;
 	size_t len = t->body.len;
 	struct strbuf path = STRBUF_INIT;
-	struct wn_err err;
-	struct stat st;
+	struct wn_err err = { 0 };
 	char hex[FILEHASH_HEX_LEN + 1], why[160];
 
 	if (len == 0)
@@ -95,7 +132,7 @@ static void check_and_write(struct transfer *t)
 	 * pixels are decoded later, by whatever needs them (dedup, resize). */
 	if (img_read_info(buf, len, &o->limits, &t->info, &err))
 		return reject(t, err.code == WN_ELIMIT ? "too-large" : "corrupt", err.msg);
-	if (!complete(buf, len, t->info.format))
+	if (!sc_body_complete(buf, len, t->info.format))
 		return reject(t, "corrupt", "cut short: the body does not end as its format must");
 	/* --resize: made right here with resize's code, so full-size files
 	 * never touch the disk. */
@@ -128,21 +165,13 @@ static void check_and_write(struct transfer *t)
 	 * no URL can choose a path. */
 	if (t->e->class_name)
 		strbuf_addf(&path, "%s/%s/%.16s.%s", o->out_dir, t->e->class_name, hex,
-			    extension(t->info.format));
+			    sc_extension(t->info.format));
 	else
-		strbuf_addf(&path, "%s/%.16s.%s", o->out_dir, hex, extension(t->info.format));
-	if (lstat(path.buf, &st) || (uint64_t)st.st_size != len) {
-		if (make_parents(path.buf) || write_file_atomic(path.buf, buf, len, 0, &err)) {
-			t->ok = 0;
-			t->transient = 1;
-			t->kind = "write";
-			set_error(t, err.msg[0] ? err.msg : strerror(errno));
-			strbuf_release(&path);
-			return;
-		}
-		stat(path.buf, &st);
+		strbuf_addf(&path, "%s/%.16s.%s", o->out_dir, hex, sc_extension(t->info.format));
+	if (write_out(t, path.buf, buf, len)) {
+		strbuf_release(&path);
+		return;
 	}
-	t->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
 	t->out_path = strbuf_detach(&path);
 	t->ok = 1;
 }

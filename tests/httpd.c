@@ -2,7 +2,7 @@
  * faults a scraper meets, on demand, by path. Written in C so that it is
  * not what a benchmark measures.
  *
- *   httpd [--port N] [--latency-ms N] [--images N]
+ *   httpd [--port N] [--latency-ms N] [--images N] [--log FILE]
  *
  * Prints "port N" once listening (N chosen by the system with --port 0,
  * the default) and serves until SIGTERM or SIGINT. Paths:
@@ -25,7 +25,10 @@
  *   /redirect/loop           302 to itself
  *   /redirect/other          302 to the same server as 127.0.0.2
  *   /redirect/chain/N        N redirects, then /img/N.jpg
- * --latency-ms adds that delay before every answer. */
+ *   /wait/S                  429 with Retry-After: S, always
+ *   /wait-date/S             the same as an HTTP date, S seconds from now
+ * --latency-ms adds that delay before every answer; --log FILE appends
+ * each request's path to FILE, one a line. */
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
@@ -34,12 +37,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/strbuf.h"
 #include "tests/fixtures.h"
 
 static int latency_ms;
+static FILE *request_log;
 static unsigned port;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -165,6 +170,12 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
 		*state = &first;
 		return MHD_YES;
 	}
+	if (request_log) {
+		pthread_mutex_lock(&lock);
+		fprintf(request_log, "%s\n", url);
+		fflush(request_log);
+		pthread_mutex_unlock(&lock);
+	}
 	if (strcmp(method, "GET") && strcmp(method, "HEAD"))
 		return send_buf(c, 405, "no\n", 3, "text/plain", NULL, NULL);
 	if (latency_ms)
@@ -241,6 +252,17 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
 		snprintf(to, sizeof(to), "http://127.0.0.2:%u/img/2.jpg", port);
 		return redirect(c, to);
 	}
+	if (sscanf(url, "/wait/%lu", &a) == 1) {
+		snprintf(to, sizeof(to), "%lu", a);
+		return send_buf(c, 429, "slow down\n", 10, "text/plain", "Retry-After", to);
+	}
+	if (sscanf(url, "/wait-date/%lu", &a) == 1) {
+		time_t when = time(NULL) + (time_t)a;
+		struct tm tm;
+
+		strftime(to, sizeof(to), "%a, %d %b %Y %H:%M:%S GMT", gmtime_r(&when, &tm));
+		return send_buf(c, 429, "slow down\n", 10, "text/plain", "Retry-After", to);
+	}
 	return send_buf(c, 404, "not found\n", 10, "text/plain", NULL, NULL);
 }
 
@@ -279,6 +301,10 @@ int main(int argc, char **argv)
 			latency_ms = atoi(argv[i + 1]);
 		else if (!strcmp(argv[i], "--images"))
 			images = atoi(argv[i + 1]);
+		else if (!strcmp(argv[i], "--log") && !(request_log = fopen(argv[i + 1], "a"))) {
+			perror(argv[i + 1]);
+			return 1;
+		}
 	}
 	for (int n = 0; n < images; n++)
 		picture((unsigned long)n, 0);  /* made now, so serving is not timed */

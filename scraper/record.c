@@ -1,0 +1,135 @@
+/* Recording outcomes, on the main thread: the image row and the URL row
+ * of each, committed at least once a second and every 512 outcomes, so a
+ * run that is killed loses at most a second of records (and the journal
+ * lets the next run adopt the files of that second). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/progress.h"
+#include "db/images.h"
+#include "db/urls.h"
+#include "scraper.h"
+
+enum { COMMIT_OUTCOMES = 512, COMMIT_MS = 1000 };
+
+static void count_class(struct sc_run *r, const char *name, int ok)
+{
+	const char *key = name ? name : "(none)";
+	size_t i;
+
+	for (i = 0; i < r->nclasses; i++)
+		if (!strcmp(r->classes[i].name, key))
+			break;
+	if (i == r->nclasses) {
+		struct sc_class *v = realloc(r->classes, (r->nclasses + 1) * sizeof(*v));
+		char *copy = strdup(key);
+
+		if (!v || !copy) {
+			free(copy);
+			if (v)
+				r->classes = v;
+			return;  /* the summary only: not worth failing the run */
+		}
+		r->classes = v;
+		r->classes[i].name = copy;
+		r->classes[i].ok = r->classes[i].failed = 0;
+		r->nclasses++;
+	}
+	if (ok)
+		r->classes[i].ok++;
+	else
+		r->classes[i].failed++;
+}
+
+int sc_finish(struct sc_run *r, struct transfer *t, struct wn_err *err)
+{
+	struct url_result u = { 0 };
+	int64_t id = 0;
+
+	u.url = t->e->url;
+	u.class_name = t->e->class_name;
+	u.http_code = t->http_code;
+	u.final_url = t->final_url[0] ? t->final_url : NULL;
+	u.content_type = t->content_type[0] ? t->content_type : NULL;
+	u.attempts = t->attempts;
+	if (t->ok) {
+		struct image_row row;
+		struct strbuf cpath = STRBUF_INIT, dir = STRBUF_INIT;
+		char *real;
+		const char *slash = strrchr(t->out_path, '/');
+
+		/* The catalog path of the file: its folder's real path + name. */
+		strbuf_add(&dir, t->out_path, (size_t)(slash - t->out_path));
+		real = realpath(dir.buf, NULL);
+		if (!real || catalog_rel_path(r->cat, real, slash + 1, &cpath)) {
+			int e = errno;
+
+			wn_fail(err, WN_EIO, "%s: %s", dir.buf, strerror(e));
+			free(real);
+			strbuf_release(&dir);
+			strbuf_release(&cpath);
+			return -1;
+		}
+		memset(&row, 0, sizeof(row));
+		row.path = cpath.buf;
+		row.class_name = t->e->class_name;
+		row.size = (int64_t)t->hash.size;
+		row.mtime_ns = t->mtime_ns;
+		row.has_xxh3 = 1;
+		memcpy(row.xxh3, t->hash.full, 16);
+		memcpy(row.head_xxh3, t->hash.head, 16);
+		row.width = t->info.width;
+		row.height = t->info.height;
+		row.format = img_format_name(t->info.format);
+		row.source_url = t->e->url;
+		if (images_upsert(r->cat, &row, &id, err)) {
+			free(real);
+			strbuf_release(&dir);
+			strbuf_release(&cpath);
+			return -1;
+		}
+		free(real);
+		strbuf_release(&dir);
+		strbuf_release(&cpath);
+		u.status = URL_DONE;
+		u.bytes = (int64_t)t->hash.size;
+		u.image_id = id;
+		if (t->adopted) {
+			r->adopted++;
+		} else {
+			r->ok++;
+			r->bytes += t->hash.size;
+		}
+	} else {
+		u.status = URL_FAILED;
+		u.error_kind = t->kind;
+		u.error = t->error;
+		u.transient = t->transient;
+		r->failed++;
+		r->kinds[sc_kind_index(t->kind ? t->kind : "other")]++;
+	}
+	count_class(r, t->e->class_name, t->ok);
+	free(t->out_path);
+	t->out_path = NULL;
+	progress_add_bytes(r->prog, (uint64_t)u.bytes);
+	progress_add(r->prog, 1, !t->ok);
+	if (urls_record(r->cat, &u, err))
+		return -1;
+	t->recorded = 1;
+	r->since_commit++;
+	return sc_commit_due(r, 0, err);
+}
+
+int sc_commit_due(struct sc_run *r, int force, struct wn_err *err)
+{
+	int64_t now = sc_now_ms();
+
+	if (!r->since_commit || (!force && r->since_commit < COMMIT_OUTCOMES &&
+				 now - r->last_commit_ms < COMMIT_MS))
+		return 0;
+	r->since_commit = 0;
+	r->last_commit_ms = now;
+	return catalog_commit(r->cat, err) || catalog_begin(r->cat, err) ? -1 : 0;
+}
+

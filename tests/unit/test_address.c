@@ -1,0 +1,131 @@
+/* scraper/address.c: which addresses the scraper refuses, at the edges of
+ * every range, in IPv4, IPv6 and IPv4 carried in IPv6. */
+#include <arpa/inet.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "scraper/scraper.h"
+
+/* What sc_address_refusal() says of the address s, "" for none. */
+static const char *refusal(const struct sc_opts *o, const char *s)
+{
+	static char text[64];
+	struct sockaddr_storage ss;
+	const char *why;
+
+	memset(&ss, 0, sizeof(ss));
+	if (strchr(s, ':')) {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+
+		in6->sin6_family = AF_INET6;
+		assert_int_equal(inet_pton(AF_INET6, s, &in6->sin6_addr), 1);
+	} else {
+		struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+
+		in->sin_family = AF_INET;
+		assert_int_equal(inet_pton(AF_INET, s, &in->sin_addr), 1);
+	}
+	why = sc_address_refusal(o, (struct sockaddr *)&ss, text, sizeof(text));
+	if (why)
+		assert_string_equal(text, s);  /* the message names the address */
+	return why ? why : "";
+}
+
+static void test_ipv4_edges(void **state)
+{
+	struct sc_opts o = { 0 };
+
+	(void)state;
+	assert_string_equal(refusal(&o, "0.255.255.255"), "an unspecified address");
+	assert_string_equal(refusal(&o, "1.0.0.0"), "");
+	assert_string_equal(refusal(&o, "9.255.255.255"), "");
+	assert_string_equal(refusal(&o, "10.0.0.0"), "a private address");
+	assert_string_equal(refusal(&o, "10.255.255.255"), "a private address");
+	assert_string_equal(refusal(&o, "11.0.0.0"), "");
+	assert_string_equal(refusal(&o, "100.63.255.255"), "");
+	assert_string_equal(refusal(&o, "100.64.0.0"), "a shared (carrier-grade NAT) address");
+	assert_string_equal(refusal(&o, "100.127.255.255"), "a shared (carrier-grade NAT) address");
+	assert_string_equal(refusal(&o, "100.128.0.0"), "");
+	assert_string_equal(refusal(&o, "126.255.255.255"), "");
+	assert_string_equal(refusal(&o, "127.0.0.1"), "a loopback address");
+	assert_string_equal(refusal(&o, "127.255.255.254"), "a loopback address");
+	assert_string_equal(refusal(&o, "128.0.0.0"), "");
+	assert_string_equal(refusal(&o, "169.253.255.255"), "");
+	assert_string_equal(refusal(&o, "169.254.169.254"), "a link-local address");
+	assert_string_equal(refusal(&o, "169.255.0.0"), "");
+	assert_string_equal(refusal(&o, "172.15.255.255"), "");
+	assert_string_equal(refusal(&o, "172.16.0.0"), "a private address");
+	assert_string_equal(refusal(&o, "172.31.255.255"), "a private address");
+	assert_string_equal(refusal(&o, "172.32.0.0"), "");
+	assert_string_equal(refusal(&o, "192.167.255.255"), "");
+	assert_string_equal(refusal(&o, "192.168.0.1"), "a private address");
+	assert_string_equal(refusal(&o, "192.169.0.0"), "");
+	assert_string_equal(refusal(&o, "223.255.255.255"), "");
+	assert_string_equal(refusal(&o, "224.0.0.1"), "a multicast address");
+	assert_string_equal(refusal(&o, "239.255.255.255"), "a multicast address");
+	assert_string_equal(refusal(&o, "240.0.0.0"), "a reserved address");
+	assert_string_equal(refusal(&o, "255.255.255.255"), "a reserved address");
+	assert_string_equal(refusal(&o, "8.8.8.8"), "");
+}
+
+static void test_ipv6(void **state)
+{
+	struct sc_opts o = { 0 };
+
+	(void)state;
+	assert_string_equal(refusal(&o, "::"), "an unspecified address");
+	assert_string_equal(refusal(&o, "::1"), "a loopback address");
+	assert_string_equal(refusal(&o, "::2"), "an unspecified address"); /* ::0.0.0.2 */
+	assert_string_equal(refusal(&o, "fbff:ffff::"), "");
+	assert_string_equal(refusal(&o, "fc00::"), "a unique-local address");
+	assert_string_equal(refusal(&o, "fdff:ffff::1"), "a unique-local address");
+	assert_string_equal(refusal(&o, "fe7f::1"), "");
+	assert_string_equal(refusal(&o, "fe80::1"), "a link-local address");
+	assert_string_equal(refusal(&o, "febf::1"), "a link-local address");
+	assert_string_equal(refusal(&o, "fec0::1"), "a site-local address");
+	assert_string_equal(refusal(&o, "ff02::1"), "a multicast address");
+	assert_string_equal(refusal(&o, "2001:db8::1"), "");
+	assert_string_equal(refusal(&o, "2606:4700::1111"), "");
+	/* IPv4 inside: mapped, compatible, NAT64 */
+	assert_string_equal(refusal(&o, "::ffff:127.0.0.1"), "a loopback address");
+	assert_string_equal(refusal(&o, "::ffff:10.1.2.3"), "a private address");
+	assert_string_equal(refusal(&o, "::ffff:8.8.8.8"), "");
+	assert_string_equal(refusal(&o, "::127.0.0.1"), "a loopback address");
+	/* 169.254.169.254 and 8.8.8.8 */
+	assert_string_equal(refusal(&o, "64:ff9b::a9fe:a9fe"), "a link-local address");
+	assert_string_equal(refusal(&o, "64:ff9b::808:808"), "");
+}
+
+static void test_allowed(void **state)
+{
+	struct sc_opts o = { 0 };
+	struct in6_addr a;
+
+	(void)state;
+	assert_int_equal(sc_address_parse("nonsense", &a), -1);
+	assert_int_equal(sc_address_parse("127.0.0.300", &a), -1);
+	assert_int_equal(sc_address_parse("127.0.0.1", &o.allowed[o.nallowed++]), 0);
+	assert_int_equal(sc_address_parse("fd00::5", &o.allowed[o.nallowed++]), 0);
+	assert_string_equal(refusal(&o, "127.0.0.1"), "");
+	assert_string_equal(refusal(&o, "::ffff:127.0.0.1"), "");  /* the same address */
+	assert_string_equal(refusal(&o, "127.0.0.2"), "a loopback address");
+	assert_string_equal(refusal(&o, "fd00::5"), "");
+	assert_string_equal(refusal(&o, "fd00::6"), "a unique-local address");
+	o.allow_private = 1;
+	assert_string_equal(refusal(&o, "10.0.0.1"), "");
+	assert_string_equal(refusal(&o, "::1"), "");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ipv4_edges),
+		cmocka_unit_test(test_ipv6),
+		cmocka_unit_test(test_allowed),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
