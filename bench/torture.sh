@@ -174,7 +174,8 @@ round() {
       refetched=$(while read -r f; do
           sqlite3 "$d/winnow.db" "SELECT source_url FROM images WHERE path = 'ds/$f'"
         done <"$d.complete" | sed "s|^http://127.0.0.1:$port||" | sort -u |
-        comm -12 - <(awk '{print $2}' "$tmp/requests.log" | sort -u) | wc -l)
+        comm -12 - <(tail -n +"$(($(wc -l <"$d.requests1") + 1))" "$tmp/requests.log" |
+                     sort -u) | wc -l)
       [ "$refetched" -eq 0 ] || bad="$bad refetched:$refetched"
       [ "$(find "$d/ds" -type f ! -name '.*' | wc -l)" -eq 400 ] || bad="$bad incomplete" ;;
   esac
