@@ -81,7 +81,7 @@ test_expect 'every operation runs; corrupt sources are reported and skipped' '
   # the unusual but valid ones are augmented
   test -s out1/odd/exif6_0.jpg && test -s out1/odd/png16_2.jpg && test -s out1/odd/cmyk_1.jpg
   grep -q "sources failed" err
-  ! ls -a out1/*/ | grep -q winnow-tmp
+  test_no_temp_files out1
   # each output decodes
   db --db check.db scan -q out1 2>err2
   test "$(sqlite3 check.db "SELECT count(*) FROM images WHERE status != \"ok\"")" -eq 0

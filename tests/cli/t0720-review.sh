@@ -96,7 +96,7 @@ test_expect 'the server listens on 127.0.0.1 only' '
   test "$(wc -l <listen)" -eq 1
   grep -q "127.0.0.1:$port " listen
   for a in $(ip -4 -o addr show | awk "{print \$4}" | cut -d/ -f1 | grep -v "^127\."); do
-    ! curl -s --max-time 2 -o /dev/null "http://$a:$port/?token=$token"
+    test_must_fail curl -s --max-time 2 -o /dev/null "http://$a:$port/?token=$token"
   done
 '
 

@@ -6,10 +6,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$(dirname "$0")/lib.sh"
 export WINNOW_MODELS="$top/models"
 
-"${WINNOW_HTTPD:-httpd}" >port.txt 2>httpd.log 9>&- & server=$!
-trap 'kill $server 2>/dev/null; rm -rf "$scratch"' EXIT
-for _ in $(seq 50); do [ -s port.txt ] && break; sleep 0.1; done
-port=$(awk '{print $2}' port.txt)
+start_httpd
 b=http://127.0.0.1:$port
 
 # the same dataset root on "two machines": one/ runs whole, many/ in shards
