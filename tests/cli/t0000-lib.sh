@@ -7,7 +7,8 @@ test_expect 'test_must_fail: a failure passes; success and death by a signal do 
   test_must_fail false
   test_must_fail sh -c "exit 3"
   rc=0; (test_must_fail true) 2>err || rc=$?
-  test "$rc" -eq 1 && grep -q "succeeded" err
+  test "$rc" -eq 1
+  grep -q "succeeded" err
   rc=0; (test_must_fail sh -c "kill -SEGV \$\$") 2>err || rc=$?
   test "$rc" -eq 1
   grep -q "died (exit 139)" err

@@ -32,7 +32,11 @@ dedup --path ds -q >/dev/null 2>&1 || true
 start_server() {
   label review --path ds "$@" >url 2>server.err 9>&- &
   server=$!
-  for _ in $(seq 50); do [ -s url ] && break; sleep 0.1; done
+  # up to 60 s (a sanitized build is slow), not past the server's death
+  for _ in $(seq 600); do
+    if [ -s url ] || ! kill -0 "$server" 2>/dev/null; then break; fi
+    sleep 0.1
+  done
   url=$(cat url)
   token=${url#*token=}
   base=${url%/?token=*}
