@@ -4,15 +4,18 @@
 #   make DEVELOPER=1           ... with -Werror
 #   make test                  build and run every test; ends "N passed, N failed"
 #   make SANITIZE=address,undefined test   the same under ASan and UBSan
-#   make check                 what CI runs: DEVELOPER build, tests, sanitizer tests
+#   make check                 what CI runs: DEVELOPER build, tests, the test web server
+#                              under TSan, sanitizer tests, 30 s of each fuzz target
+#   make test-tsan             the scraper and server tests against a TSan test server
 #   make deps                  install what a fresh Debian 12 machine lacks
-#                              (BENCH=1: also what bench/ compares with; FUZZ=1: clang;
+#                              (BENCH=1: also what bench/ compares with;
 #                              DOCS=1: what `make docs` needs)
 #   make bench                 build the benchmark helpers (see bench/)
 #   make docs                  remake docs/augment.png, the augment contact sheet
 #   make model                 fetch nsfwjs (npm) and convert its models into models/
 #   make demo                  the whole pipeline on real images (demo/run.sh)
-#   make fuzz                  fuzz the decoders and pipeline parser (FUZZ_SECONDS=60)
+#   make fuzz                  fuzz the decoders and pipeline parser (FUZZ_SECONDS=60);
+#                              a crash fails it and leaves build/fuzz/crash-*
 
 CC ?= cc
 PKG_CONFIG ?= pkg-config
@@ -20,10 +23,9 @@ PKGS = libturbojpeg libpng libwebp libwebpdemux libxxhash sqlite3 libcurl jansso
 DEB_PACKAGES = build-essential pkg-config libturbojpeg0-dev libpng-dev libwebp-dev \
 	libgif-dev libxxhash-dev libsqlite3-dev libcmocka-dev sqlite3 python3 \
 	libmicrohttpd-dev libcurl4-openssl-dev curl iproute2 libjansson-dev libopenblas-dev \
-	python3-skimage python-matplotlib-data chromium
+	python3-skimage python-matplotlib-data chromium clang
 BENCH_PACKAGES = python3-pil python3-numpy python3-skimage python3-opencv bc xxhash jdupes fdupes \
 	findimagedupes imagemagick libvips-tools
-FUZZ_PACKAGES = clang
 # grace_hopper.jpg (public domain) is the photo of the contact sheet
 DOCS_PACKAGES = python-matplotlib-data imagemagick fonts-dejavu-core
 SHEET_PHOTO = /usr/share/matplotlib/mpl-data/sample_data/grace_hopper.jpg
@@ -139,47 +141,77 @@ bench: $(BENCH_PROGRAMS)
 
 # Coverage-guided fuzzing of the decoders with libFuzzer (needs clang).
 #   make fuzz FUZZ_SECONDS=300
+# Each target starts from seeds (mkfixtures' damaged and unusual images;
+# the example pipelines). A crash, a sanitizer report (UBSan too: no
+# recovering), a leak, a timeout or running out of memory makes libFuzzer
+# exit non-zero, which fails make.
 FUZZ_SECONDS ?= 60
-FUZZ_CFLAGS = -std=gnu11 -D_GNU_SOURCE -O1 -g -fsanitize=fuzzer,address,undefined -I. \
+FUZZ_SAN = address,undefined -fno-sanitize-recover=all
+FUZZ_CFLAGS = -std=gnu11 -D_GNU_SOURCE -O1 -g -MMD -MP -I. \
 	$(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+FUZZ_LIB_OBJ = $(patsubst %.c,build/fuzz/obj/%.o,$(LIB_SRC))
 fuzz: build/fuzz/fuzz_decode build/fuzz/fuzz_augpipe build/tests/mkfixtures
 	@mkdir -p build/fuzz/corpus build/fuzz/seeds build/fuzz/pipe-corpus
 	build/tests/mkfixtures bad build/fuzz/seeds
-	build/fuzz/fuzz_decode -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+	build/fuzz/fuzz_decode -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=60 \
 		-artifact_prefix=build/fuzz/ build/fuzz/corpus build/fuzz/seeds
-	build/fuzz/fuzz_augpipe -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+	build/fuzz/fuzz_augpipe -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=60 \
 		-artifact_prefix=build/fuzz/ build/fuzz/pipe-corpus examples
 
-build/fuzz/%: tests/fuzz/%.c $(LIB_SRC)
+# The library is compiled once for both targets (coverage counters, no
+# libFuzzer main); each target links it with its own entry point.
+build/fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) -o $@ $^ $(LIBS)
+	@echo '   CLANG $<'
+	@clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,$(FUZZ_SAN) -c -o $@ $<
 
-# The test web server is a fixture, not code under test: the suite always
-# runs its plain build, also under SANITIZE (an ASan server with a thread
-# per connection stopped accepting under the scraper's load).
-ifdef SANITIZE
-httpd-plain:
-	@$(MAKE) --no-print-directory SANITIZE= build/tests/httpd
-else
-# the same objects as this build: no second make racing it for them
-httpd-plain: build/tests/httpd
-endif
+build/fuzz/%: build/fuzz/obj/tests/fuzz/%.o $(FUZZ_LIB_OBJ)
+	@echo '   LINK $@'
+	@clang -fsanitize=fuzzer,$(FUZZ_SAN) -o $@ $^ $(LIBS)
 
 test-programs: all $(addprefix $(BUILD)/tests/,$(UNIT_TESTS)) $(BUILD)/tests/mkfixtures \
-	$(BUILD)/tests/nntool httpd-plain
+	$(BUILD)/tests/nntool $(BUILD)/tests/httpd
 
+# The test web server is built like everything else (under SANITIZE too):
+# the tests fail if it dies or reports anything (tests/cli/lib.sh).
 test: test-programs
 	@WINNOW_BIN=$(CURDIR)/$(BIN) WINNOW_TESTBIN=$(CURDIR)/$(BUILD)/tests \
-		WINNOW_HTTPD=$(CURDIR)/build/tests/httpd WINNOW_GOLDEN=$(CURDIR)/build/golden \
+		WINNOW_HTTPD=$(CURDIR)/$(BUILD)/tests/httpd WINNOW_GOLDEN=$(CURDIR)/build/golden \
 		tests/run.sh $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 
+# The test web server under ThreadSanitizer: its own code instrumented
+# (one thread per connection), linked with the plain library; the plain
+# commands are the clients. A race report stops the server (exit 66) and
+# fails the test script.
+TSAN_SERVER = build/tsan/tests/httpd
+build/tsan/tests/%.o: tests/%.c
+	@mkdir -p $(dir $@)
+	@echo '   CC $< (tsan)'
+	@$(CC) $(ALL_CFLAGS) -fsanitize=thread -fno-omit-frame-pointer -c -o $@ $<
+$(TSAN_SERVER): build/tsan/tests/httpd.o build/tsan/tests/fixtures.o build/libwinnow.a
+	$(CC) $(LDFLAGS) -fsanitize=thread -o $@ $^ $(LIBS) $(shell $(PKG_CONFIG) --libs libmicrohttpd)
+
+ifdef SANITIZE
+test-tsan:
+	@echo "test-tsan: run it without SANITIZE (ThreadSanitizer excludes the others)"; exit 2
+else
+test-tsan: all build/tests/mkfixtures $(TSAN_SERVER)
+	@WINNOW_BIN=$(CURDIR)/bin WINNOW_TESTBIN=$(CURDIR)/build/tests \
+		WINNOW_HTTPD=$(CURDIR)/$(TSAN_SERVER) TESTS='t0[45]00-' \
+		TSAN_OPTIONS="halt_on_error=1 exitcode=66 $(TSAN_OPTIONS)" tests/run.sh
+endif
+
+# Fuzzing ends the run when clang is there (make deps installs it).
 check:
 	@$(MAKE) --no-print-directory DEVELOPER=1 test
+	@$(MAKE) --no-print-directory DEVELOPER=1 test-tsan
 	@$(MAKE) --no-print-directory DEVELOPER=1 SANITIZE=address,undefined test
+	@if command -v clang >/dev/null; then \
+		$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=30; \
+	else echo "check: no clang, fuzzing skipped (make deps installs it)"; fi
 
 deps:
-	@missing=$$(for p in $(DEB_PACKAGES) $(if $(BENCH),$(BENCH_PACKAGES)) $(if $(FUZZ),$(FUZZ_PACKAGES)) \
-		$(if $(DOCS),$(DOCS_PACKAGES)); do \
+	@missing=$$(for p in $(DEB_PACKAGES) $(if $(BENCH),$(BENCH_PACKAGES)) $(if $(DOCS),$(DOCS_PACKAGES)); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 		echo "installing:" $$missing; \
@@ -223,7 +255,7 @@ clean:
 	rm -rf build bin
 
 
-.PHONY: all bench fuzz test test-programs httpd-plain check deps docs demo model node-deps clean
+.PHONY: all bench fuzz test test-programs test-tsan check deps docs demo model node-deps clean
 .SECONDARY:
 
 -include $(shell find build -name '*.d' 2>/dev/null)

@@ -40,15 +40,20 @@ VBMI static inline __m128i luma16(__m512i v)
 	return _mm512_cvtepi32_epi8(rgb16_luma(v));
 }
 
-/* Sums of horizontal pairs of one channel of two rows: 8 x 32 bits. */
-VBMI static inline __m256i pairs(__m512i va, __m512i vb, int c)
+/* Sums of horizontal pairs of one channel (lane a, lane b of the two
+ * rows' rgb16 vectors): 8 x 32 bits. */
+VBMI static inline __m256i pairs_of(__m128i a, __m128i b)
 {
 	const __m128i ones = _mm_set1_epi8(1);
-	__m128i s = _mm_add_epi16(_mm_maddubs_epi16(_mm512_extracti32x4_epi32(va, c), ones),
-				  _mm_maddubs_epi16(_mm512_extracti32x4_epi32(vb, c), ones));
+	__m128i s = _mm_add_epi16(_mm_maddubs_epi16(a, ones), _mm_maddubs_epi16(b, ones));
 
 	return _mm256_cvtepu16_epi32(s);
 }
+
+/* The lane must be a constant expression where the intrinsic is used (clang
+ * checks this before inlining), hence a macro rather than a parameter. */
+#define pairs(va, vb, c) pairs_of(_mm512_extracti32x4_epi32((va), (c)), \
+				  _mm512_extracti32x4_epi32((vb), (c)))
 
 VBMI static int rows_vbmi(const uint8_t *a, const uint8_t *b, int w, uint8_t *ya, uint8_t *yb,
 			  uint8_t *cb, uint8_t *cr)

@@ -28,12 +28,18 @@
  *   /wait/S                  429 with Retry-After: S, always
  *   /wait-date/S             the same as an HTTP date, S seconds from now
  * --latency-ms adds that delay before every answer; --log FILE appends
- * each request's path to FILE, one a line. */
+ * each request's path to FILE, one a line.
+ *
+ * One thread per connection: every piece of state shared between them is
+ * behind `lock` or atomic (the log is a stdio stream, which locks itself),
+ * and a picture, once made, stays where it is until exit (a connection
+ * streams from it without the lock). */
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,27 +51,31 @@
 
 static int latency_ms;
 static FILE *request_log;
-static unsigned port;
+static atomic_uint port;  /* known only once the first daemon listens */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* Pictures are made on first request and kept. */
+/* Pictures are made on first request and kept until exit. The table holds
+ * pointers, so growing it never moves a picture a connection is sending;
+ * a buffer, once set, never changes. */
 struct picture {
 	struct fx_buf jpeg, png;
 };
-static struct picture *pics;
+static struct picture **pics;
 static size_t npics;
 
 /* Hits per ID for /retry and /flaky. */
 static unsigned hits[4096];
 
-static const struct fx_buf *picture(unsigned long n, int png)
+/* Picture n as JPEG or PNG: the bytes stay valid until exit. */
+static struct fx_buf picture(unsigned long n, int png)
 {
 	struct picture *p;
+	struct fx_buf b;
 
 	pthread_mutex_lock(&lock);
 	if (n >= npics) {
 		size_t grow = n + 1 > 2 * npics ? n + 1 : 2 * npics;
-		struct picture *v = realloc(pics, grow * sizeof(*v));
+		struct picture **v = realloc(pics, grow * sizeof(*v));
 
 		if (!v)
 			abort();
@@ -73,7 +83,9 @@ static const struct fx_buf *picture(unsigned long n, int png)
 		pics = v;
 		npics = grow;
 	}
-	p = &pics[n];
+	if (!pics[n] && !(pics[n] = calloc(1, sizeof(**pics))))
+		abort();
+	p = pics[n];
 	if (!p->jpeg.data || (png && !p->png.data)) {
 		/* Sizes vary from 320x240 to 960x720, content by the seed; the
 		 * PNG is made only when asked for. */
@@ -86,8 +98,27 @@ static const struct fx_buf *picture(unsigned long n, int png)
 			p->png = fx_png(&im, 8, 0);
 		img_release(&im);
 	}
+	b = png ? p->png : p->jpeg;
 	pthread_mutex_unlock(&lock);
-	return png ? &p->png : &p->jpeg;
+	return b;
+}
+
+/* The 8x8 placeholder, made once and kept. */
+static struct fx_buf tiny(void)
+{
+	static struct fx_buf made;
+	struct fx_buf b;
+
+	pthread_mutex_lock(&lock);
+	if (!made.data) {
+		struct img im = fx_pattern(8, 8, 3, 3);
+
+		made = fx_jpeg(&im, 90, 0);
+		img_release(&im);
+	}
+	b = made;
+	pthread_mutex_unlock(&lock);
+	return b;
 }
 
 static enum MHD_Result send_buf(struct MHD_Connection *c, unsigned status, const void *data,
@@ -112,7 +143,7 @@ static enum MHD_Result redirect(struct MHD_Connection *c, const char *to)
 
 /* Streams through a callback: /truncated.jpg, /drip.jpg, /huge.jpg. */
 struct stream {
-	const struct fx_buf *body;
+	struct fx_buf body;         /* a picture's: not freed with the stream */
 	uint64_t stop_at;   /* error out here (truncated) */
 	int drip;
 	int zeros;          /* /huge.jpg */
@@ -134,7 +165,7 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 	}
 	if (max > s->stop_at - pos)
 		max = s->stop_at - pos;
-	memcpy(buf, s->body->data + pos, max);
+	memcpy(buf, s->body.data + pos, max);
 	return (ssize_t)max;
 }
 
@@ -152,9 +183,9 @@ static enum MHD_Result send_stream(struct MHD_Connection *c, uint64_t size, stru
 static enum MHD_Result send_picture(struct MHD_Connection *c, unsigned long n, int png,
 				    const char *header, const char *value)
 {
-	const struct fx_buf *b = picture(n, png);
+	struct fx_buf b = picture(n, png);
 
-	return send_buf(c, 200, b->data, b->len, png ? "image/png" : "image/jpeg", header, value);
+	return send_buf(c, 200, b.data, b.len, png ? "image/png" : "image/jpeg", header, value);
 }
 
 static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *url,
@@ -205,14 +236,18 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
 	if (!strcmp(url, "/truncated.jpg") || !strcmp(url, "/drip.jpg")) {
 		struct stream *s = calloc(1, sizeof(*s));
 
+		if (!s)
+			abort();
 		s->body = picture(7, 0);
 		s->drip = url[1] == 'd';
-		s->stop_at = s->drip ? s->body->len : s->body->len / 2;
-		return send_stream(c, s->body->len, s);
+		s->stop_at = s->drip ? s->body.len : s->body.len / 2;
+		return send_stream(c, s->body.len, s);
 	}
 	if (!strcmp(url, "/huge.jpg")) {
 		struct stream *s = calloc(1, sizeof(*s));
 
+		if (!s)
+			abort();
 		s->zeros = 1;
 		return send_stream(c, 100u << 20, s);
 	}
@@ -224,17 +259,9 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
 	if (!strcmp(url, "/empty.jpg"))
 		return send_buf(c, 200, "", 0, "image/jpeg", NULL, NULL);
 	if (!strcmp(url, "/tiny.jpg")) {
-		static struct fx_buf tiny;
+		struct fx_buf t = tiny();
 
-		pthread_mutex_lock(&lock);
-		if (!tiny.data) {
-			struct img im = fx_pattern(8, 8, 3, 3);
-
-			tiny = fx_jpeg(&im, 90, 0);
-			img_release(&im);
-		}
-		pthread_mutex_unlock(&lock);
-		return send_buf(c, 200, tiny.data, tiny.len, "image/jpeg", NULL, NULL);
+		return send_buf(c, 200, t.data, t.len, "image/jpeg", NULL, NULL);
 	}
 	if (!strcmp(url, "/noai.jpg"))
 		return send_picture(c, 9, 0, "X-Robots-Tag", "noai, noimageai");
@@ -249,7 +276,7 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
 	if (!strcmp(url, "/redirect/loop"))
 		return redirect(c, "/redirect/loop");
 	if (!strcmp(url, "/redirect/other")) {
-		snprintf(to, sizeof(to), "http://127.0.0.2:%u/img/2.jpg", port);
+		snprintf(to, sizeof(to), "http://127.0.0.2:%u/img/2.jpg", atomic_load(&port));
 		return redirect(c, to);
 	}
 	if (sscanf(url, "/wait/%lu", &a) == 1) {
@@ -281,11 +308,6 @@ static struct MHD_Daemon *start(const char *addr, unsigned p)
 				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_END);
 }
 
-static void on_signal(int sig)
-{
-	(void)sig;
-}
-
 int main(int argc, char **argv)
 {
 	struct MHD_Daemon *d, *d2;
@@ -308,6 +330,14 @@ int main(int argc, char **argv)
 	}
 	for (int n = 0; n < images; n++)
 		picture((unsigned long)n, 0);  /* made now, so serving is not timed */
+	/* Blocked before any thread starts, so every thread inherits the mask
+	 * and SIGTERM can only end the sigwait() below (a thread of the
+	 * daemon taking it instead would leave the server running). */
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	/* Loopback only: 127.0.0.1, and 127.0.0.2 on the same port as the
 	 * "other host" of /redirect/other. */
 	d = start("127.0.0.1", want);
@@ -316,17 +346,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-	port = info->port;
-	d2 = start("127.0.0.2", port);
-	printf("port %u\n", port);
+	atomic_store(&port, info->port);
+	d2 = start("127.0.0.2", info->port);
+	printf("port %u\n", info->port);
 	fflush(stdout);
-	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	signal(SIGTERM, on_signal);
-	signal(SIGINT, on_signal);
-	sigprocmask(SIG_BLOCK, &set, NULL);
 	sigwait(&set, &sig);
 	MHD_stop_daemon(d);
 	if (d2)

@@ -158,7 +158,7 @@ test_expect 'check finds missing, changed and untracked files' '
   grep -q "^missing,train/dogs/img0003\." out
   grep -q "^changed,train/birds/img0004\." out
   grep -q "^untracked,train/birds/fresh.png,birds$" out
-  ! grep -q README out
+  test_grep_not README out
   grep -q "1 missing, 1 changed, 1 untracked" err
   (cd train && expect_exit 1 db --db ../winnow.db check --path . >../out2)
   grep -q "^untracked	birds/fresh.png	birds$" out2

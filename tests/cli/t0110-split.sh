@@ -63,7 +63,7 @@ test_expect 'the same seed gives the same split; another seed another' '
   for f in train val test; do cmp s1/$f.csv s2/$f.csv; done
   db split --out s3 --seed 2 2>/dev/null
   check s3 >/dev/null
-  ! cmp -s s1/test.csv s3/test.csv
+  expect_exit 1 cmp -s s1/test.csv s3/test.csv
 '
 
 test_expect '--path limits it to one folder; --val 0 leaves val empty' '
@@ -71,7 +71,7 @@ test_expect '--path limits it to one folder; --val 0 leaves val empty' '
   db scan -q other 2>/dev/null
   db split --out s4 --path ds --val 0 --test 0.2 2>/dev/null
   test "$(tail -n +2 s4/val.csv | wc -l)" -eq 0
-  ! grep -q "^other/" s4/train.csv s4/test.csv
+  test_grep_not "^other/" s4/train.csv s4/test.csv
 '
 
 test_done

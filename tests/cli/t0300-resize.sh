@@ -38,7 +38,7 @@ test_expect 'default: shorter side 320, JPEG, same tree; bad sources fail alone'
   grep -q "raw/odd/truncated.jpg: corrupt JPEG" err
   test "$(sqlite3 winnow.db "SELECT count(*) FROM images WHERE status = \"corrupt\" AND path LIKE \"raw/odd/%\"")" -eq 5
   grep -q " 3 resized, " err
-  ! ls -a train/*/ | grep -q winnow-tmp
+  test_no_temp_files train
 '
 
 test_expect 'EXIF orientation is applied: the output stands upright' '
@@ -105,7 +105,7 @@ test_expect 'in place: files replaced atomically, formats kept, a second run doe
   test "$(stat -c %s ip/c/big000.jpg)" -lt "$before"
   test "$(dims ip/c/big000.jpg)" = 267x200
   head -c 8 ip/c/png16.png | grep -q PNG
-  ! ls -a ip/c | grep -q winnow-tmp
+  test_no_temp_files ip/c
   resize --path ip --in-place --geometry "x200>" -q 2>err
   grep -q " 0 resized, 0 copied, 4 unchanged" err
 '

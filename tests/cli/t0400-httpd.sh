@@ -3,10 +3,7 @@
 # through curl, and loopback only.
 . "$(dirname "$0")/lib.sh"
 
-"${WINNOW_HTTPD:-httpd}" >port.txt 2>/dev/null & server=$!
-trap 'kill $server 2>/dev/null; rm -rf "$scratch"' EXIT
-for _ in $(seq 50); do [ -s port.txt ] && break; sleep 0.1; done
-port=$(awk '{print $2}' port.txt)
+start_httpd
 base=http://127.0.0.1:$port
 get() {  # get PATH: "code bytes type"
   curl -s -o body -w "%{http_code} %{size_download} %{content_type}" --max-time 5 "$base/$1" || true
@@ -17,7 +14,7 @@ test_expect 'pictures are JPEG and PNG, each number a different picture' '
   head -c 3 body | od -An -tx1 | grep -q "ff d8 ff"
   cp body one.jpg
   test "$(get img/2.jpg | cut -d" " -f1)" = 200
-  ! cmp -s body one.jpg
+  expect_exit 1 cmp -s body one.jpg
   test "$(get img/2.png | cut -d" " -f3)" = image/png
 '
 
@@ -61,7 +58,7 @@ test_expect 'slow drip: one byte every 200 ms' '
 
 test_expect 'listens on loopback only' '
   ss -ltn | grep ":$port " >listen
-  ! grep -vqE "127\\.0\\.0\\.[12]:$port" listen
+  test_grep_not -vE "127\\.0\\.0\\.[12]:$port" listen
 '
 
 test_done

@@ -67,7 +67,7 @@ test_expect 'a bad pipeline is refused with its line before any image is touched
   grep -q "^augment: bad3:1: .*probability" err
   expect_exit 2 augment --path raw --out o --pipeline missing --samples 1 --db bad.db 2>err
   grep -q "^augment: missing: " err
-  test ! -e o && test ! -e bad.db
+  test_path_is_missing o bad.db
 '
 
 test_expect 'every operation runs; corrupt sources are reported and skipped' '
@@ -79,9 +79,11 @@ test_expect 'every operation runs; corrupt sources are reported and skipped' '
   for f in zero truncated html badcrc huge; do grep -q "raw/odd/$f" err; test ! -e out1/odd/${f}_0.jpg; done
   test "$(grep -c "^augment: raw/odd/" err)" -eq 5
   # the unusual but valid ones are augmented
-  test -s out1/odd/exif6_0.jpg && test -s out1/odd/png16_2.jpg && test -s out1/odd/cmyk_1.jpg
+  test -s out1/odd/exif6_0.jpg
+  test -s out1/odd/png16_2.jpg
+  test -s out1/odd/cmyk_1.jpg
   grep -q "sources failed" err
-  ! ls -a out1/*/ | grep -q winnow-tmp
+  test_no_temp_files out1
   # each output decodes
   db --db check.db scan -q out1 2>err2
   test "$(sqlite3 check.db "SELECT count(*) FROM images WHERE status != \"ok\"")" -eq 0
@@ -93,7 +95,8 @@ test_expect 'the same seed gives the same bytes whatever -j; another seed differ
   augment --path raw --out out3 --pipeline all.pipeline --samples 3 -j 2 -q --seed 7 --db s7.db 2>/dev/null || true
   same=0; total=0
   for f in out1/a/*.jpg; do total=$((total + 1)); cmp -s "$f" "out3/a/$(basename $f)" && same=$((same + 1)); done
-  test "$total" -eq 12 && test "$same" -le 1
+  test "$total" -eq 12
+  test "$same" -le 1
 '
 
 test_expect 'an output depends on the source content, not its name or neighbours' '
@@ -145,12 +148,15 @@ test_expect 'a file winnow did not make is never overwritten' '
 test_expect '--balance tops every class up to N, originals counted' '
   rm -rf bal && mkdir bal && cp -r raw/a raw/b bal/
   augment --path bal --out balout --pipeline all.pipeline --balance 7 --dry-run -q --db bal.db >plan
-  grep -q "^a  *4  *3  *7$" plan && grep -q "^b  *2  *5  *7$" plan
+  grep -q "^a  *4  *3  *7$" plan
+  grep -q "^b  *2  *5  *7$" plan
   test ! -e balout
   augment --path bal --out balout --pipeline all.pipeline --balance 7 -q --db bal.db
-  test "$(ls balout/a | wc -l)" -eq 3 && test "$(ls balout/b | wc -l)" -eq 5
+  test "$(ls balout/a | wc -l)" -eq 3
+  test "$(ls balout/b | wc -l)" -eq 5
   # the shortfall is shared: the first sources take one more
-  test -e balout/b/img0000_2.jpg && test ! -e balout/b/img0001_2.jpg
+  test -e balout/b/img0000_2.jpg
+  test_path_is_missing balout/b/img0001_2.jpg
   augment --path bal --out balout --pipeline all.pipeline --balance 7 --dry-run -q --db bal.db >plan
   grep -q "8 new images planned, 8 of them already made" plan
 '
@@ -169,7 +175,8 @@ test_expect 'sources sharing a stem keep their whole names' '
   cp raw/odd/exif6.jpg stem/c/x.jpg
   cp raw/odd/interlaced.png stem/c/x.png
   augment --path stem --out stemout --pipeline all.pipeline --samples 1 -q --db stem.db
-  test -s stemout/c/x.jpg_0.jpg && test -s stemout/c/x.png_0.jpg
+  test -s stemout/c/x.jpg_0.jpg
+  test -s stemout/c/x.png_0.jpg
 '
 
 # Two real photos (scikit-image's astronaut and coffee) at odd sizes, as

@@ -74,7 +74,7 @@ test_expect 'the nsfwjs preprocessing is exactly nsfwjs'"'"'s' '
   # and it is not the default preprocessing
   nntool prep "$top/models/mobilenet_v2" def.in $skd/chelsea.png $skd/rocket.jpg \
     /usr/share/matplotlib/mpl-data/sample_data/grace_hopper.jpg
-  ! node "$golden_js" --compare def.in ref.in 150528 1e-3
+  test_must_fail node "$golden_js" --compare def.in ref.in 150528 1e-3
 '
 
 test_expect 'the other layers match TensorFlow.js too (a small model)' '

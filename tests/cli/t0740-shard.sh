@@ -6,10 +6,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$(dirname "$0")/lib.sh"
 export WINNOW_MODELS="$top/models"
 
-"${WINNOW_HTTPD:-httpd}" >port.txt 2>httpd.log 9>&- & server=$!
-trap 'kill $server 2>/dev/null; rm -rf "$scratch"' EXIT
-for _ in $(seq 50); do [ -s port.txt ] && break; sleep 0.1; done
-port=$(awk '{print $2}' port.txt)
+start_httpd
 b=http://127.0.0.1:$port
 
 # the same dataset root on "two machines": one/ runs whole, many/ in shards
@@ -56,11 +53,13 @@ test_expect 'three shards: each takes its own share, none overlap' '
       { cat scrape$k.log; false; }
   done
   for k in 1 2 3; do sqlite3 s$k.db "SELECT url FROM urls"; done | sort >urls
-  test "$(wc -l <urls)" -eq 24 && test "$(sort -u urls | wc -l)" -eq 24
+  test "$(wc -l <urls)" -eq 24
+  test "$(sort -u urls | wc -l)" -eq 24
   for k in 1 2 3; do test "$(sqlite3 s$k.db "SELECT count(*) FROM urls")" -lt 24; done
   for k in 1 2 3; do resize --path raw --out train --size 64 --shard $k/3 --db s$k.db -q 2>/dev/null; done
   for k in 1 2 3; do sqlite3 s$k.db "SELECT i.path FROM derived d JOIN images i ON i.id = d.image_id"; done | sort >made
-  test "$(wc -l <made)" -eq 24 && test "$(sort -u made | wc -l)" -eq 24
+  test "$(wc -l <made)" -eq 24
+  test "$(sort -u made | wc -l)" -eq 24
   for k in 1 2 3; do label predict --path train --shard $k/3 --db s$k.db -q 2>/dev/null; done
   for k in 1 2 3; do sqlite3 s$k.db "SELECT image_id FROM predictions" | wc -l; done | paste -sd+ | bc | grep -qx 24
 '

@@ -1,5 +1,5 @@
 /* libFuzzer target: any bytes as a pipeline file. Build and run with
- * `make fuzz` (clang); not part of make test. */
+ * `make fuzz` (clang); `make check` runs it for 30 s. */
 #include <stddef.h>
 #include <stdint.h>
 

@@ -1,6 +1,6 @@
 /* libFuzzer target: any bytes through every decoder path (header only,
  * full size in each channel layout, shrink-on-load) and the fingerprint.
- * Build and run with `make fuzz` (clang); not part of make test. */
+ * Build and run with `make fuzz` (clang); `make check` runs it for 30 s. */
 #include <stddef.h>
 #include <stdint.h>
 
