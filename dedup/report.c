@@ -144,6 +144,9 @@ void dd_summary(const struct dedup *d)
 		" flat images not compared",
 		cli_prog, d->files, t.exact_groups, t.exact_copies, t.near_groups, t.near_copies,
 		d->conflicts, d->flat);
+	if (d->links)
+		fprintf(stderr, ", %" PRIu64 " hard links (other names of a file) left alone",
+			d->links);
 	if (d->scan.corrupt || d->unreadable || d->scan.unreadable)
 		fprintf(stderr, ", %" PRIu64 " corrupt or unreadable skipped",
 			d->scan.corrupt + d->unreadable + d->scan.unreadable);
@@ -171,7 +174,9 @@ void dd_counts_json(const struct dedup *d, char *buf, size_t len)
 		 "{\"files\":%" PRIu64 ",\"exact_groups\":%" PRIu64 ",\"exact_copies\":%" PRIu64
 		 ",\"near_groups\":%" PRIu64 ",\"near_duplicates\":%" PRIu64 ",\"conflicts\":%" PRIu64
 		 ",\"flat\":%" PRIu64 ",\"acted\":%" PRIu64 ",\"acted_bytes\":%" PRIu64
-		 ",\"failed\":%" PRIu64 "}",
+		 ",\"failed\":%" PRIu64
+		 ",\"hard_links\":%" PRIu64 "}",
 		 d->files, t.exact_groups, t.exact_copies, t.near_groups, t.near_copies,
-		 d->conflicts, d->flat, d->acted, d->acted_bytes, d->failed_actions);
+		 d->conflicts, d->flat, d->acted, d->acted_bytes, d->failed_actions,
+		 d->links);
 }
