@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# The journal: a run killed in the middle of deleting, moving or rewriting
+# files, or one that cannot record what it is about to do, never leaves the
+# catalog saying something the disk does not; the next command that opens
+# the catalog for writing settles what the killed run left.
+# WINNOW_TEST_KILL_AFTER=N is a test-only hook of dedup and resize: SIGKILL
+# right after the Nth act.
+. "$(dirname "$0")/lib.sh"
+
+# copies DIR N: DIR/a/ holds one picture and N-1 exact copies of it.
+copies() {
+  rm -rf "$1" src && mkdir -p "$1/a"
+  mkfixtures dataset src 7 1 0 a
+  for i in $(seq 1 "$2"); do cp src/a/*.jpg "$1/a/c$i.jpg"; done
+}
+
+planned() { sqlite3 "${2:-winnow.db}" "SELECT count(*) FROM events WHERE state = '$1'"; }
+
+test_expect 'dedup --delete killed after 100 deletes: the next writer settles it' '
+  rm -f winnow.db && copies ds 300
+  db scan ds -q
+  rc=0; WINNOW_TEST_KILL_AFTER=100 dedup --path ds --exact-only --delete -q >/dev/null 2>&1 || rc=$?
+  test "$rc" -eq 137
+  test "$(ls ds/a | wc -l)" -eq 200
+  test "$(planned planned)" -eq 256
+  expect_exit 1 db check --path ds >out 2>/dev/null
+  test "$(grep -c "^unfinished" out)" -eq 256
+  db init 2>/dev/null
+  test "$(planned planned)" -eq 0
+  test "$(planned done)" -eq 100
+  test "$(planned dropped)" -eq 156
+  test "$(sqlite3 winnow.db "SELECT count(*) FROM images WHERE status = \"deleted\"")" -eq 100
+  db check --path ds
+  dedup --path ds --exact-only --delete -q >/dev/null 2>&1
+  test "$(ls ds/a | wc -l)" -eq 1
+  db check --path ds
+'
+
+test_expect 'dedup --move-to killed after 30 moves: moved files are quarantined rows' '
+  rm -f winnow.db && rm -rf dups && copies ds 60
+  db scan ds -q
+  rc=0; WINNOW_TEST_KILL_AFTER=30 dedup --path ds --exact-only --move-to dups -q >/dev/null 2>&1 || rc=$?
+  test "$rc" -eq 137
+  test "$(ls dups/a | wc -l)" -eq 30
+  dedup --path ds --exact-only -q >/dev/null 2>&1
+  test "$(planned planned)" -eq 0
+  test "$(sqlite3 winnow.db "SELECT count(*) FROM images WHERE status = \"quarantined\"")" -eq 30
+  test "$(sqlite3 winnow.db "SELECT count(*) FROM events e WHERE state = \"done\" AND dest LIKE \"dups/a/c%\"")" -eq 30
+  db check --path ds
+'
+
+test_expect 'a plan that cannot be recorded stops dedup before it deletes anything' '
+  rm -f winnow.db && copies ds 20
+  db scan ds -q
+  sqlite3 winnow.db "CREATE TRIGGER full BEFORE INSERT ON events WHEN NEW.state = \"planned\"
+    BEGIN SELECT RAISE(ABORT, \"database or disk is full\"); END"
+  expect_exit 3 dedup --path ds --exact-only --delete -q >/dev/null 2>err
+  grep -q "disk is full" err
+  test "$(ls ds/a | wc -l)" -eq 20
+  db check --path ds
+'
+
+test_expect 'acts whose outcome cannot be recorded are settled by the next writer' '
+  rm -f winnow.db && copies ds 20
+  db scan ds -q
+  sqlite3 winnow.db "CREATE TRIGGER full BEFORE UPDATE OF state ON events
+    BEGIN SELECT RAISE(ABORT, \"database or disk is full\"); END"
+  expect_exit 3 dedup --path ds --exact-only --delete -q >/dev/null 2>err
+  test "$(ls ds/a | wc -l)" -eq 1
+  test "$(planned planned)" -eq 19
+  sqlite3 winnow.db "DROP TRIGGER full"
+  db init 2>/dev/null
+  test "$(planned planned)" -eq 0
+  test "$(planned done)" -eq 19
+  db check --path ds
+'
+
+test_expect 'resize --in-place killed: leftovers removed, rows describe the files' '
+  rm -f winnow.db && rm -rf ds
+  mkfixtures big ds 3 40 200 150
+  db scan ds -q
+  rc=0; WINNOW_TEST_KILL_AFTER=10 resize --path ds --in-place --size 64 -j 1 -q >/dev/null 2>&1 || rc=$?
+  test "$rc" -eq 137
+  test "$(planned planned)" -eq 40
+  expect_exit 1 db check --path ds >out 2>/dev/null
+  # what a kill between write and rename leaves: a planned file'"'"'s
+  # temporary twin, and one no plan accounts for
+  f=$(ls ds/c | tail -1)
+  echo partial >"ds/c/.$f.winnow-tmp.AbC123"
+  echo partial >"ds/.other.jpg.winnow-tmp.XyZ789"
+  expect_exit 1 db check --path ds >out 2>/dev/null
+  test "$(grep -c "^leftover" out)" -eq 2
+  db init 2>/dev/null
+  test "$(planned planned)" -eq 0
+  test ! -e "ds/c/.$f.winnow-tmp.AbC123"
+  test -e "ds/.other.jpg.winnow-tmp.XyZ789"
+  expect_exit 1 db check --path ds --format csv >out 2>/dev/null
+  grep -qx "leftover,ds/.other.jpg.winnow-tmp.XyZ789," out
+  rm "ds/.other.jpg.winnow-tmp.XyZ789"
+  db check --path ds
+  test "$(sqlite3 winnow.db "SELECT count(*) FROM images WHERE xxh3 IS NULL")" -eq 10
+  db scan ds -q
+  resize --path ds --in-place --size 64 -q 2>/dev/null
+  db check --path ds
+  test "$(sqlite3 winnow.db "SELECT count(*) FROM images WHERE width = 200")" -eq 0
+'
+
+test_expect 'a scan beside dedup --delete brings no deleted row back' '
+  rm -f winnow.db && copies ds 300
+  db scan ds -q
+  touch ds/a/*
+  for round in 1 2 3; do
+    db scan ds -q -j 1 2>/dev/null &
+    scan=$!
+    dedup --path ds --exact-only --delete -q >/dev/null 2>&1 || true
+    wait $scan || true
+    db check --path ds
+    touch ds/a/* && cp ds/a/$(ls ds/a | head -1) ds/a/again$round.jpg
+  done
+'
+
+test_done
