@@ -119,4 +119,17 @@ test_expect 'a scan beside dedup --delete brings no deleted row back' '
   done
 '
 
+test_expect 'db merge settles what a killed run left in a shard before copying it' '
+  rm -f winnow.db s1.db && copies ds 40
+  db scan ds -q --db s1.db
+  rc=0; WINNOW_TEST_KILL_AFTER=10 dedup --path ds --exact-only --delete -q --db s1.db >/dev/null 2>&1 || rc=$?
+  test "$rc" -eq 137
+  test "$(planned planned s1.db)" -eq 39
+  db merge s1.db --into winnow.db 2>/dev/null
+  test "$(planned planned)" -eq 0
+  test "$(planned done)" -eq 10
+  test "$(planned planned s1.db)" -eq 0
+  db check --path ds
+'
+
 test_done
