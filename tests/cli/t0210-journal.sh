@@ -25,7 +25,8 @@ test_expect 'dedup --delete killed after 100 deletes: the next writer settles it
   test "$(planned planned)" -eq 256
   expect_exit 1 db check --path ds >out 2>/dev/null
   test "$(grep -c "^unfinished" out)" -eq 256
-  db init 2>/dev/null
+  db init 2>err
+  grep -q "settled what a killed run left: 100 actions done, 156 not done, 0 temporary" err
   test "$(planned planned)" -eq 0
   test "$(planned done)" -eq 100
   test "$(planned dropped)" -eq 156
@@ -90,7 +91,8 @@ test_expect 'resize --in-place killed: leftovers removed, rows describe the file
   echo partial >"ds/.other.jpg.winnow-tmp.XyZ789"
   expect_exit 1 db check --path ds >out 2>/dev/null
   test "$(grep -c "^leftover" out)" -eq 2
-  db init 2>/dev/null
+  resize --path ds --out small --size 32 -q 2>err
+  grep -q "30 not done, 1 temporary files removed" err
   test "$(planned planned)" -eq 0
   test ! -e "ds/c/.$f.winnow-tmp.AbC123"
   test -e "ds/.other.jpg.winnow-tmp.XyZ789"
