@@ -25,6 +25,7 @@ struct dd_file {
 	char *rel;               /* path under its root, for --move-to */
 	int root;                /* index into the roots */
 	size_t order;            /* walk order, for --keep first */
+	size_t link_of;          /* when linked: the file's first name */
 	dev_t dev;
 	ino_t ino;
 	int64_t image_id;        /* catalog row, 0 when none */

@@ -101,11 +101,14 @@ static int mark_links(struct dedup *d)
 	for (size_t i = 0; i < d->n; i++)
 		idx[i] = i;
 	qsort_r(idx, d->n, sizeof(*idx), cmp_inode, d->f);
-	for (size_t i = 1; i < d->n; i++) {
+	for (size_t i = 1, first = 0; i < d->n; i++) {
 		if (d->f[idx[i]].dev != d->f[idx[i - 1]].dev ||
-		    d->f[idx[i]].ino != d->f[idx[i - 1]].ino)
+		    d->f[idx[i]].ino != d->f[idx[i - 1]].ino) {
+			first = i;
 			continue;
+		}
 		d->f[idx[i]].linked = 1;
+		d->f[idx[i]].link_of = idx[first];
 		d->links++;
 	}
 	free(idx);

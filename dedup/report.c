@@ -51,6 +51,29 @@ static void print_rows(const struct dedup *d, enum out_format fmt)
 	table_end(&t);
 }
 
+/* Other names of a file: listed, never grouped nor acted on. */
+static void print_links(const struct dedup *d, struct strbuf *q)
+{
+	int first = 1;
+
+	for (size_t i = 0; i < d->n; i++) {
+		const struct dd_file *f = &d->f[i];
+
+		if (!f->linked)
+			continue;
+		if (first)
+			printf("%shard links, left alone (another name of a file):\n",
+			       d->ngroups || d->flat ? "\n" : "");
+		first = 0;
+		strbuf_reset(q);
+		quote_c(q, f->item.disk_path);
+		printf("  %s = ", q->buf);
+		strbuf_reset(q);
+		quote_c(q, d->f[f->link_of].item.disk_path);
+		printf("%s\n", q->buf);
+	}
+}
+
 static void print_text(const struct dedup *d)
 {
 	struct strbuf q = STRBUF_INIT;
@@ -97,6 +120,7 @@ static void print_text(const struct dedup *d)
 			printf("  %s\n", q.buf);
 		}
 	}
+	print_links(d, &q);
 	strbuf_release(&q);
 }
 

@@ -244,6 +244,8 @@ test_expect 'hard links: one inode is one file, never deleted as its own copy' '
     grep -q "deleted 1 files, 0 B reclaimed" err
     test "$(sqlite3 hl.db "SELECT json_extract(counts, \"$.acted_bytes\") FROM runs WHERE command = \"dedup\"")" -eq 0
     test "$(sqlite3 hl.db "SELECT count(*) FROM events")" -eq 1
+    dedup --path hl $mode -q --db hl.db >out 2>/dev/null
+    grep -qx "  hl/a/x.jpg = hl/a/x-link.jpg" out
     ln outside/y-copy-elsewhere.jpg hl/a/y-copy.jpg
   done
 '
