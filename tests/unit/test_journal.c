@@ -211,6 +211,35 @@ static void test_recovery_of_moves(void **state)
 	assert_int_equal(query_int("SELECT status = 'ok' FROM images WHERE path = 'a/y.jpg'"), 1);
 }
 
+/* Schema 8 rebuilds events: a catalog at 7 keeps its events, all done. */
+static void test_migration_keeps_events(void **state)
+{
+	struct catalog *cat = open_fresh();
+	int64_t run;
+	sqlite3 *db;
+
+	(void)state;
+	assert_int_equal(run_begin(cat, "test", 0, NULL, &run, NULL), 0);
+	assert_int_equal(event_add(cat, run, 0, "delete", "a/x.jpg", NULL, "old", NULL), 0);
+	catalog_close(cat);
+	assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+		"CREATE TABLE e7 (id INTEGER PRIMARY KEY, run_id INTEGER, image_id INTEGER,"
+		"  action TEXT NOT NULL, path TEXT NOT NULL, dest TEXT, cause TEXT NOT NULL,"
+		"  at_ms INTEGER NOT NULL);"
+		"INSERT INTO e7 SELECT id, run_id, image_id, action, path, dest, cause, at_ms"
+		"  FROM events;"
+		"DROP TABLE events; ALTER TABLE e7 RENAME TO events;"
+		"PRAGMA user_version = 7", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	cat = open_cat();
+	assert_int_equal(catalog_version(cat), CATALOG_SCHEMA_VERSION);
+	catalog_close(cat);
+	assert_int_equal(query_int("SELECT count(*) FROM events WHERE state = 'done'"
+				   " AND cause = 'old' AND run_id = 1"), 1);
+	assert_int_equal(query_int("SELECT count(*) FROM events"), 1);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -232,6 +261,7 @@ int main(void)
 		cmocka_unit_test(test_done_and_drop),
 		cmocka_unit_test(test_recovery_spares_live_runs),
 		cmocka_unit_test(test_recovery_of_moves),
+		cmocka_unit_test(test_migration_keeps_events),
 	};
 
 	return cmocka_run_group_tests_name("journal", tests, setup, teardown);
