@@ -114,7 +114,7 @@ int rs_transform(const struct rs_opts *o, const uint8_t *buf, size_t len,
 }
 
 /* Test-only (tests/cli/t0210-journal.sh): WINNOW_TEST_KILL_AFTER=N kills
- * the process with SIGKILL right after its Nth file rewritten in place,
+ * the process with SIGKILL right after its Nth file written,
  * to prove that the journal settles what a killed run leaves. */
 static void test_kill_hook(void)
 {
@@ -175,7 +175,7 @@ void rs_run_job(void *arg)
 	j->out_h = th;
 	if (write_output(j, out, outlen))
 		j->outcome = RS_FAILED;
-	else if (j->o->in_place)
+	else
 		test_kill_hook();
 done:
 	if (out != buf)

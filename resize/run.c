@@ -126,6 +126,7 @@ static int plan(struct rs_run *r, size_t i, struct wn_err *err)
 	if (!stat(j->out_disk, &st)) {
 		int64_t mt = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
 
+		j->replaces = 1;
 		/* In place, the source is the output: its own stamp is recorded. */
 		ret = derived_is_current(r->cat, j->out_path, st.st_size, mt, &d, err);
 	}
@@ -252,9 +253,11 @@ static int quarantine_moves(struct rs_run *r, struct wn_err *err)
 	return catalog_commit(r->cat, err);
 }
 
-/* In place, each file about to be rewritten is planned (and committed)
- * first: a kill leaves plans that the next writer settles, removing the
- * run's temporary files and making each row describe the file on disk. */
+/* Each file about to be replaced (in place, or an output a re-run
+ * remakes) is planned (and committed) first: a kill leaves plans that the
+ * next writer settles, removing the run's temporary files beside them and
+ * making each row describe the file on disk. A new output needs no plan:
+ * it appears whole (write_file_atomic()) and is recorded after. */
 static int plan_rewrites(struct rs_run *r, struct wn_err *err)
 {
 	if (catalog_begin(r->cat, err))
@@ -266,9 +269,10 @@ static int plan_rewrites(struct rs_run *r, struct wn_err *err)
 					 r->recipe };
 		int found;
 
-		if (!j->o)
-			continue;  /* current: not run */
-		found = images_stamp(r->cat, j->src_path, &s, err);
+		if (!j->o || !j->replaces)
+			continue;  /* current (not run), or a new file */
+		a.path = j->out_path;
+		found = images_stamp(r->cat, j->out_path, &s, err);
 		if (found < 0)
 			goto fail;
 		a.image_id = found ? s.id : 0;
@@ -319,7 +323,7 @@ static int run_batch(struct rs_run *r, struct wn_err *err)
 		r->batch[i].o = &r->o;
 		r->batch[i].prog = r->prog;
 	}
-	if (r->o.in_place && plan_rewrites(r, err))
+	if (plan_rewrites(r, err))
 		goto out;
 	for (size_t i = 0; i < r->nbatch; i++)
 		if (r->batch[i].o)

@@ -107,6 +107,26 @@ test_expect 'resize --in-place killed: leftovers removed, rows describe the file
   test "$(sqlite3 winnow.db "SELECT count(*) FROM images WHERE width = 200")" -eq 0
 '
 
+test_expect 'resize --out killed while remaking outputs: their leftovers go too' '
+  rm -f winnow.db && rm -rf ds out
+  mkfixtures big ds 4 30 200 150
+  resize --path ds --out out --size 64 -q 2>/dev/null
+  test "$(planned planned)" -eq 0
+  touch ds/c/*
+  rc=0; WINNOW_TEST_KILL_AFTER=8 resize --path ds --out out --size 64 -j 1 -q >/dev/null 2>&1 || rc=$?
+  test "$rc" -eq 137
+  test "$(planned planned)" -eq 30
+  f=$(ls out/c | tail -1)
+  echo partial >"out/c/.$f.winnow-tmp.Zz9Zz9"
+  expect_exit 1 db check --path out >/dev/null 2>&1
+  db init 2>/dev/null
+  test ! -e "out/c/.$f.winnow-tmp.Zz9Zz9"
+  test "$(planned planned)" -eq 0
+  db check --path out
+  resize --path ds --out out --size 64 -q 2>/dev/null
+  db check --path out
+'
+
 test_expect 'a scan beside dedup --delete brings no deleted row back' '
   rm -f winnow.db && copies ds 300
   db scan ds -q
