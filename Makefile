@@ -55,7 +55,7 @@ CORE_SRC = core/err.c core/strbuf.c core/fileio.c core/img.c core/orient.c \
 	core/progress.c core/quote.c core/urllist.c core/dspath.c \
 	core/augpipe.c core/augrng.c core/warp.c core/augplan.c core/augpixel.c core/lut.c core/blend.c core/ycc.c core/yccpoint.c core/cpu.c \
 	core/nnload.c core/nnrun.c core/nnprep.c core/softreg.c core/cleanlab.c core/shard.c
-DB_SRC = db/catalog.c db/schema.c db/images.c db/runs.c db/scan.c db/urls.c db/predictions.c db/reviews.c db/merge.c
+DB_SRC = db/catalog.c db/schema.c db/images.c db/runs.c db/journal.c db/journal_recover.c db/scan.c db/urls.c db/predictions.c db/reviews.c db/merge.c
 LIB_SRC = $(CORE_SRC) $(DB_SRC)
 LIB = $(BUILD)/libwinnow.a
 

@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "core/quote.h"
+#include "db/journal.h"
 
 const char *cli_prog = "winnow";
 
@@ -56,6 +57,17 @@ const char *cli_db_path(const char *opt)
 	if (opt && *opt)
 		return opt;
 	return env && *env ? env : "winnow.db";
+}
+
+void cli_note_recovery(const struct catalog *cat)
+{
+	const struct journal_recovery *r = catalog_recovered(cat);
+
+	if (!r->done && !r->dropped && !r->leftovers)
+		return;
+	fprintf(stderr, "%s: settled what a killed run left: %" PRIu64 " actions done, %" PRIu64
+		" not done, %" PRIu64 " temporary files removed\n", cli_prog, r->done, r->dropped,
+		r->leftovers);
 }
 
 int cli_parse_format(const char *s, enum out_format *out)

@@ -36,6 +36,11 @@ int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* cli_db_path() : opt when set, else $WINNOW_DB, else "winnow.db". */
 const char *cli_db_path(const char *opt);
 
+struct catalog;
+/* cli_note_recovery() : one line on stderr when opening cat settled what
+ * killed runs left (db/journal.h); nothing otherwise. */
+void cli_note_recovery(const struct catalog *cat);
+
 enum out_format { FMT_TEXT, FMT_CSV, FMT_JSONL };
 
 /* Parsers return 0, or -1 after printing a usage error. */

@@ -268,6 +268,7 @@ int catalog_open(const char *path, enum catalog_mode mode, struct catalog **out,
 		return wn_fail(err, WN_ENOMEM, "out of memory");
 	}
 	cat->readonly = mode == CATALOG_READONLY;
+	cat->runs_fd = -1;
 	if (find_dir(cat, path, err))
 		goto fail;
 	flags = cat->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
@@ -309,6 +310,9 @@ int catalog_open(const char *path, enum catalog_mode mode, struct catalog **out,
 	}
 	if (!cat->readonly && catalog_migrate(cat, err))
 		goto fail;
+	/* Every writer first settles what killed runs left (one place). */
+	if (!cat->readonly && journal_recover(cat, &cat->recovered, err))
+		goto fail;
 	*out = cat;
 	return 0;
 fail:
@@ -338,6 +342,8 @@ void catalog_close(struct catalog *cat)
 	for (int i = 0; i < STMT_COUNT; i++)
 		sqlite3_finalize(cat->stmts[i]);
 	sqlite3_close(cat->db);
+	if (cat->runs_fd >= 0)
+		close(cat->runs_fd);  /* the run is no longer alive */
 	free(cat->file);
 	free(cat->dir);
 	free(cat->cwd_rel);

@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include "catalog.h"
+#include "journal.h"
 
 enum catalog_stmt {
 	STMT_IMAGE_UPSERT,
@@ -20,6 +21,8 @@ enum catalog_stmt {
 	STMT_EVENT_ADD,
 	STMT_PRED_GET,
 	STMT_PRED_SET,
+	STMT_JOURNAL_PLAN,
+	STMT_JOURNAL_STATE,
 	STMT_COUNT,
 };
 
@@ -30,6 +33,8 @@ struct catalog {
 	char *cwd_rel;      /* catalog dir relative to the cwd at open, or NULL */
 	int in_tx;
 	int readonly;
+	int runs_fd;        /* the journal's sidecar (journal.c), or -1 */
+	struct journal_recovery recovered;  /* what the open settled */
 	sqlite3_stmt *stmts[STMT_COUNT];
 };
 

@@ -1,6 +1,7 @@
 /* db check: the catalog against the disk. */
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include "cmds.h"
 #include "core/walk.h"
 #include "images.h"
+#include "journal.h"
 
 static const char usage[] =
 	"usage: db check [--path DIR] [--format text|csv|jsonl]\n"
@@ -21,7 +23,11 @@ static const char usage[] =
 	"folder) and lists each difference as a row state,path,class:\n"
 	"  missing    catalogued as present, but gone from the disk\n"
 	"  changed    its size or modification time differs from the catalog's\n"
-	"  untracked  an image file (by its magic bytes) the catalog does not know\n"
+	"  untracked  an image file (by its magic bytes) the catalog does not know,\n"
+	"             or whose row says deleted or quarantined\n"
+	"  leftover   a temporary file (.NAME.winnow-tmp.XXXXXX) a killed run left\n"
+	"  unfinished an action a killed run planned and did not settle (the next\n"
+	"             command that writes the catalog settles it)\n"
 	"Paths are relative to the working directory; the class of an untracked\n"
 	"file is its first-level folder under DIR. 'db scan DIR' brings the\n"
 	"catalog up to date.\n"
@@ -42,7 +48,7 @@ struct checker {
 	struct catalog *cat;
 	struct table table;
 	char *dir_real;          /* realpath of DIR */
-	uint64_t missing, changed, untracked, errors;
+	uint64_t missing, changed, untracked, leftover, unfinished, errors;
 	struct wn_err err;
 };
 
@@ -136,6 +142,43 @@ static int check_file(const struct walk_entry *e, void *data)
 	return 0;
 }
 
+/* write_file_atomic()'s temporary names end ".winnow-tmp." and six
+ * characters; walks skip them (hidden), so they are looked for apart. */
+static int is_leftover(const char *name)
+{
+	const char *tag = strstr(name, ".winnow-tmp.");
+
+	return name[0] == '.' && tag && strlen(tag) == strlen(".winnow-tmp.") + 6;
+}
+
+static struct checker *leftover_checker;  /* nftw() passes no context */
+
+static int find_leftover(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	if (type == FTW_F && is_leftover(path + ftw->base)) {
+		leftover_checker->leftover++;
+		emit(leftover_checker, "leftover", path, NULL);
+	}
+	return 0;
+}
+
+static int report_unfinished(const char *path, const char *action, void *data)
+{
+	struct checker *c = data;
+	struct strbuf disk = STRBUF_INIT;
+
+	(void)action;
+	if (catalog_disk_path(c->cat, path, &disk)) {
+		strbuf_release(&disk);
+		return -1;
+	}
+	c->unfinished++;
+	emit(c, "unfinished", disk.buf, NULL);
+	strbuf_release(&disk);
+	return 0;
+}
+
 static void walk_problem(const char *path, const char *cause, void *data)
 {
 	struct checker *c = data;
@@ -158,7 +201,12 @@ static int run_check(struct checker *c, const char *dir)
 		return -1;
 	catalog_walk_opts(c->cat, &wo);
 	wo.on_error = walk_problem;
-	return walk_tree(dir, &wo, check_file, c, &c->err) ? -1 : 0;
+	if (walk_tree(dir, &wo, check_file, c, &c->err))
+		return -1;
+	leftover_checker = c;
+	if (nftw(dir, find_leftover, 16, FTW_PHYS))
+		return wn_fail(&c->err, WN_EIO, "%s: %s", dir, strerror(errno));
+	return journal_unsettled(c->cat, report_unfinished, c, &c->err) ? -1 : 0;
 }
 
 int cmd_check(int argc, char **argv)
@@ -205,9 +253,11 @@ int cmd_check(int argc, char **argv)
 		cli_error("%s", c.err.msg[0] ? c.err.msg : "out of memory");
 		rc = EXIT_FATAL;
 	} else {
-		rc = c.missing || c.changed || c.untracked || c.errors ? EXIT_PARTIAL : EXIT_DONE;
+		rc = c.missing || c.changed || c.untracked || c.leftover || c.unfinished ||
+		     c.errors ? EXIT_PARTIAL : EXIT_DONE;
 		fprintf(stderr, "%s: %" PRIu64 " missing, %" PRIu64 " changed, %" PRIu64
-			" untracked%s\n", cli_prog, c.missing, c.changed, c.untracked,
+			" untracked, %" PRIu64 " leftover, %" PRIu64 " unfinished%s\n", cli_prog,
+			c.missing, c.changed, c.untracked, c.leftover, c.unfinished,
 			c.errors ? ", some files could not be read" : "");
 	}
 	if (table_end(&c.table))

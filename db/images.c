@@ -1,5 +1,6 @@
 /* Typed access to the images table. */
 #include <string.h>
+#include <sys/stat.h>
 
 #include "catalog_internal.h"
 #include "images.h"
@@ -24,9 +25,66 @@ static int bind_text_or_null(sqlite3_stmt *st, int i, const char *s)
 	return s ? sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC) : sqlite3_bind_null(st, i);
 }
 
+/* One try of the upsert; a row deleted or quarantined is updated only
+ * with `revive`. @return 1 written (*id set), 0 left alone, -1 error. */
+static int upsert_step(struct catalog *cat, sqlite3_stmt *st, const struct image_row *r,
+		       int revive, int64_t *id)
+{
+	int rc, written = 0;
+
+	sqlite3_bind_text(st, 1, r->path, -1, SQLITE_STATIC);
+	bind_text_or_null(st, 2, r->class_name);
+	sqlite3_bind_int64(st, 3, r->size);
+	sqlite3_bind_int64(st, 4, r->mtime_ns);
+	if (r->has_xxh3) {
+		sqlite3_bind_blob(st, 5, r->xxh3, 16, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 6, r->head_xxh3, 16, SQLITE_STATIC);
+	}
+	if (r->has_fingerprint) {
+		sqlite3_bind_int64(st, 7, (int64_t)r->dhash);
+		sqlite3_bind_blob(st, 8, r->thumb, THUMB_BYTES, SQLITE_STATIC);
+	}
+	if (r->width > 0) {
+		sqlite3_bind_int(st, 9, r->width);
+		sqlite3_bind_int(st, 10, r->height);
+	}
+	bind_text_or_null(st, 11, r->format);
+	sqlite3_bind_text(st, 12, image_status_name(r->status), -1, SQLITE_STATIC);
+	bind_text_or_null(st, 13, r->error);
+	bind_text_or_null(st, 14, r->source_url);
+	sqlite3_bind_int64(st, 15, catalog_now_ms());
+	sqlite3_bind_int(st, 16, revive);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		written = 1;
+		if (id)
+			*id = sqlite3_column_int64(st, 0);
+		rc = sqlite3_step(st);
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	(void)cat;
+	return rc == SQLITE_DONE ? written : -1;
+}
+
+/* Whether the file of catalog path `path` is on disk now. */
+static int on_disk(const struct catalog *cat, const char *path)
+{
+	struct strbuf abs = STRBUF_INIT;
+	struct stat st;
+	int there = !catalog_abs_path(cat, path, &abs) && !lstat(abs.buf, &st);
+
+	strbuf_release(&abs);
+	return there;
+}
+
 int images_upsert(struct catalog *cat, const struct image_row *r, int64_t *id,
 		  struct wn_err *err)
 {
+	/* A writer that read a file earlier must not bring back the row of a
+	 * file deleted or moved away since: such a row is revived only when
+	 * the file is on disk now. The write lock is held here, and a delete
+	 * is marked only after its unlink, so this check cannot race it. */
 	static const char sql[] =
 		"INSERT INTO images (path, class, size, mtime_ns, xxh3, head_xxh3, dhash, thumb,"
 		"  width, height, format, status, error, source_url, added_ms, updated_ms)"
@@ -38,51 +96,19 @@ int images_upsert(struct catalog *cat, const struct image_row *r, int64_t *id,
 		"  status = excluded.status, error = excluded.error,"
 		"  source_url = coalesce(excluded.source_url, images.source_url),"
 		"  updated_ms = excluded.updated_ms"
+		" WHERE images.status NOT IN ('deleted', 'quarantined') OR ?16"
 		" RETURNING id";
 	sqlite3_stmt *st = catalog_stmt(cat, STMT_IMAGE_UPSERT, sql, err);
 	int rc;
 
 	if (!st)
 		return -1;
-	sqlite3_bind_text(st, 1, r->path, -1, SQLITE_STATIC);
-	bind_text_or_null(st, 2, r->class_name);
-	sqlite3_bind_int64(st, 3, r->size);
-	sqlite3_bind_int64(st, 4, r->mtime_ns);
-	if (r->has_xxh3) {
-		sqlite3_bind_blob(st, 5, r->xxh3, 16, SQLITE_STATIC);
-		sqlite3_bind_blob(st, 6, r->head_xxh3, 16, SQLITE_STATIC);
-	} else {
-		sqlite3_bind_null(st, 5);
-		sqlite3_bind_null(st, 6);
-	}
-	if (r->has_fingerprint) {
-		sqlite3_bind_int64(st, 7, (int64_t)r->dhash);
-		sqlite3_bind_blob(st, 8, r->thumb, THUMB_BYTES, SQLITE_STATIC);
-	} else {
-		sqlite3_bind_null(st, 7);
-		sqlite3_bind_null(st, 8);
-	}
-	if (r->width > 0) {
-		sqlite3_bind_int(st, 9, r->width);
-		sqlite3_bind_int(st, 10, r->height);
-	} else {
-		sqlite3_bind_null(st, 9);
-		sqlite3_bind_null(st, 10);
-	}
-	bind_text_or_null(st, 11, r->format);
-	sqlite3_bind_text(st, 12, image_status_name(r->status), -1, SQLITE_STATIC);
-	bind_text_or_null(st, 13, r->error);
-	bind_text_or_null(st, 14, r->source_url);
-	sqlite3_bind_int64(st, 15, catalog_now_ms());
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		if (id)
-			*id = sqlite3_column_int64(st, 0);
-		rc = sqlite3_step(st);
-	}
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (rc != SQLITE_DONE)
+	if (id)
+		*id = 0;
+	rc = upsert_step(cat, st, r, 0, id);
+	if (rc == 0 && on_disk(cat, r->path))
+		rc = upsert_step(cat, st, r, 1, id);
+	if (rc < 0)
 		return catalog_fail(cat, err, "cannot write an image row");
 	return 0;
 }

@@ -44,7 +44,10 @@ struct image_row {
 /*
  * images_upsert() : inserts row, or updates the row with the same path
  * (keeping its id, added time and source URL when row has none). The
- * row's id goes to *id when id is not NULL.
+ * row's id goes to *id when id is not NULL. A row deleted or quarantined
+ * is left as it is (and *id set to 0) unless the file is on disk at the
+ * time of the call: a scan that read a file before another command
+ * deleted it never brings its row back.
  * Call inside catalog_begin()/catalog_commit() for speed.
  * @return 0, or -1 with err set.
  */

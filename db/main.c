@@ -102,5 +102,6 @@ int db_open(const char *opt, enum catalog_mode mode, struct catalog **cat)
 		cli_error("%s", err.msg);
 		return EXIT_FATAL;
 	}
+	cli_note_recovery(*cat);
 	return EXIT_DONE;
 }

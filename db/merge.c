@@ -32,8 +32,9 @@ static const char *const steps[] = {
 	"INSERT INTO runmap SELECT s.id, (SELECT m.id FROM main.runs m WHERE m.command = s.command"
 	"  AND m.argv = s.argv AND m.started_ms = s.started_ms"
 	"  AND coalesce(m.cwd, '') = coalesce(s.cwd, '') ORDER BY m.id LIMIT 1) FROM src.runs s",
-	"INSERT INTO events (run_id, image_id, action, path, dest, cause, at_ms)"
-	" SELECT r.new, m.new, e.action, e.path, e.dest, e.cause, e.at_ms FROM src.events e"
+	"INSERT INTO events (run_id, image_id, action, path, dest, cause, at_ms, state, dest_class)"
+	" SELECT r.new, m.new, e.action, e.path, e.dest, e.cause, e.at_ms, e.state, e.dest_class"
+	" FROM src.events e"
 	" LEFT JOIN idmap m ON m.old = e.image_id LEFT JOIN runmap r ON r.old = e.run_id"
 	" WHERE NOT EXISTS (SELECT 1 FROM main.events x WHERE x.run_id IS r.new"
 	"  AND x.image_id IS m.new AND x.action = e.action AND x.path = e.path"
@@ -107,6 +108,24 @@ static char *folder_of(const char *file)
 	return real;
 }
 
+/* Opening the source for writing settles what its killed runs left
+ * (journal.h); a run still acting on it is refused: its plans would be
+ * copied before they are settled. */
+static int settle_source(const char *src_path, struct wn_err *err)
+{
+	struct catalog *src;
+	uint64_t live;
+
+	if (catalog_open(src_path, CATALOG_EXISTING, &src, err))
+		return -1;
+	live = catalog_recovered(src)->live;
+	catalog_close(src);
+	if (live)
+		return wn_fail(err, WN_EDB, "%s: a run is still acting on it; merge it when "
+			       "that run has finished", src_path);
+	return 0;
+}
+
 int catalog_merge(struct catalog *cat, const char *src_path, struct wn_err *err)
 {
 	sqlite3_stmt *st;
@@ -141,7 +160,7 @@ int catalog_merge(struct catalog *cat, const char *src_path, struct wn_err *err)
 			       "first", src_path, version <= 0 ? "not a winnow catalog" :
 			       "an older catalog", version, catalog_version(cat), src_path);
 	}
-	if (catalog_begin(cat, err))
+	if (settle_source(src_path, err) || catalog_begin(cat, err))
 		goto detach;
 	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
 		if (sqlite3_exec(cat->db, steps[i], NULL, NULL, NULL) != SQLITE_OK) {

@@ -19,9 +19,11 @@ int run_begin(struct catalog *cat, const char *command, int argc, char *const *a
 int run_finish(struct catalog *cat, int64_t run_id, int exit_code, const char *counts_json,
 	       struct wn_err *err);
 
-/* event_add() : records a destructive action on an image (image_id 0 when
- * the file has no row). action: delete, move, relabel, quarantine, restore;
- * dest NULL unless the file went somewhere. */
+/* event_add() : records a destructive action on an image as already done
+ * (image_id 0 when the file has no row). action: delete, move, relabel,
+ * quarantine, restore, rewrite; dest NULL unless the file went somewhere.
+ * An act on a file should go through db/journal.h instead (planned before,
+ * done after), or a kill in between leaves the catalog wrong. */
 int event_add(struct catalog *cat, int64_t run_id, int64_t image_id, const char *action,
 	      const char *path, const char *dest, const char *cause, struct wn_err *err);
 

@@ -158,6 +158,33 @@ static const char *const migrations[] = {
 	"  replaced_by INTEGER NOT NULL"   /* the seq of the action that replaced it */
 	");"
 	"CREATE INDEX reviews_replaced_by ON reviews_replaced(replaced_by);",
+
+	/* 8: the journal (db/journal.c). An event is written `planned` and
+	 * committed before its act, then marked `done`, or `dropped` when the
+	 * act did not happen; a killed run's plans are settled by the next
+	 * writer. `rewrite` is a file replaced in place (resize --in-place);
+	 * dest_class is the class a move or relabel gives the image. The
+	 * CHECK on action changes, so the table is rebuilt. */
+	"CREATE TABLE events_v8 ("
+	"  id INTEGER PRIMARY KEY,"
+	"  run_id INTEGER REFERENCES runs(id),"
+	"  image_id INTEGER REFERENCES images(id),"
+	"  action TEXT NOT NULL"
+	"    CHECK (action IN ('delete', 'move', 'relabel', 'quarantine', 'restore', 'rewrite')),"
+	"  path TEXT NOT NULL,"
+	"  dest TEXT,"
+	"  cause TEXT NOT NULL,"
+	"  at_ms INTEGER NOT NULL,"
+	"  state TEXT NOT NULL DEFAULT 'done'"
+	"    CHECK (state IN ('planned', 'done', 'dropped')),"
+	"  dest_class TEXT"
+	");"
+	"INSERT INTO events_v8 (id, run_id, image_id, action, path, dest, cause, at_ms)"
+	"  SELECT id, run_id, image_id, action, path, dest, cause, at_ms FROM events;"
+	"DROP TABLE events;"
+	"ALTER TABLE events_v8 RENAME TO events;"
+	"CREATE INDEX events_by_image ON events(image_id);"
+	"CREATE INDEX events_planned ON events(run_id) WHERE state = 'planned';",
 };
 
 const int CATALOG_SCHEMA_VERSION = (int)(sizeof(migrations) / sizeof(migrations[0]));

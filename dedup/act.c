@@ -1,9 +1,12 @@
 /* Deleting and moving duplicates, carefully: right before each one, the
  * file and its keeper must be as they were hashed, and an exact copy must
  * still equal its keeper byte for byte. Failures are reported and the run
- * goes on. Every change is recorded as an event in the catalog. */
+ * goes on. Every change is journaled (db/journal.h): planned and committed
+ * before the act, done after it, so a kill or a full disk never leaves
+ * the catalog saying something the disk does not. */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -11,14 +14,14 @@
 
 #include "core/fileio.h"
 #include "db/images.h"
-#include "db/runs.h"
+#include "db/journal.h"
 #include "dedup.h"
 
-#define COMMIT_EVERY 256
+#define BATCH 256
 
 /* Whether f is still the regular file of the size and mtime it was hashed
  * at. On failure, why says how it differs. */
-static int unchanged(const struct dd_file *f, const char **why)
+static int unchanged(const struct dd_file *f, const char **why, struct stat *stp)
 {
 	struct stat st;
 
@@ -35,6 +38,7 @@ static int unchanged(const struct dd_file *f, const char **why)
 		*why = "changed since it was hashed; run dedup again";
 		return 0;
 	}
+	*stp = st;
 	return 1;
 }
 
@@ -73,24 +77,45 @@ out:
 	return ret;
 }
 
-/* Moves f under --move-to at its root-relative path, never over another
- * file: a taken name gets "~1", "~2", ... appended. */
-static int move_aside(const struct dedup *d, const struct dd_file *f, struct strbuf *dest,
-		      struct wn_err *err)
+/* One file of a batch: planned, then acted on, then settled. */
+struct pending {
+	const struct dd_group *g;
+	struct dd_file *f;
+	int64_t event;
+	struct strbuf dest;      /* --move-to: the disk path it goes to */
+	int acted;
+};
+
+/* --move-to's destination for p: its root-relative path under the
+ * folder, never over another file nor another of the batch's ("~1", "~2",
+ * ... appended). Fills p->dest (disk) and cdest (catalog path). */
+static int pick_dest(const struct dedup *d, struct pending *b, size_t i, struct strbuf *cdest,
+		     struct wn_err *err)
 {
+	struct strbuf *dest = &b[i].dest;
 	size_t base;
 	struct stat st;
+	int taken = 1;
 
 	strbuf_reset(dest);
-	if (strbuf_addf(dest, "%s/%s", d->move_to, f->rel))
+	if (strbuf_addf(dest, "%s/%s", d->move_to_real, b[i].f->rel))
 		return wn_fail(err, WN_ENOMEM, "out of memory");
 	base = dest->len;
-	for (int k = 1; !lstat(dest->buf, &st); k++) {
+	for (int k = 1; taken; k++) {
+		taken = !lstat(dest->buf, &st);
+		for (size_t j = 0; j < i && !taken; j++)
+			taken = !strcmp(b[j].dest.buf, dest->buf);
+		if (!taken)
+			break;
 		strbuf_setlen(dest, base);
 		if (strbuf_addf(dest, "~%d", k))
 			return wn_fail(err, WN_ENOMEM, "out of memory");
 	}
-	return move_file(f->item.disk_path, dest->buf, err);
+	strbuf_reset(cdest);
+	if (catalog_rel_path(d->cat, d->move_to_real, dest->buf + strlen(d->move_to_real) + 1,
+			     cdest))
+		return wn_fail(err, WN_ENOMEM, "out of memory");
+	return 0;
 }
 
 static void fail(struct dedup *d, struct dd_file *f, const char *why)
@@ -100,66 +125,114 @@ static void fail(struct dedup *d, struct dd_file *f, const char *why)
 	d->failed_actions++;
 }
 
-/* Carries out one member's action; catalog and counts follow. */
-static int act_on(struct dedup *d, const struct dd_group *g, struct dd_file *f,
-		  struct strbuf *dest, struct wn_err *err)
+/* Records the batch's acts as planned, committed before any of them. */
+static int plan_batch(struct dedup *d, struct pending *b, size_t n, struct wn_err *err)
 {
-	struct dd_file *keeper = &d->f[g->members[0]];
-	struct strbuf cause = STRBUF_INIT;
-	struct wn_err moved;
-	const char *why;
-	int ret = 0;
+	struct strbuf cause = STRBUF_INIT, cdest = STRBUF_INIT;
+	int ret = -1;
 
-	if (!unchanged(keeper, &why)) {
-		fail(d, f, "not touched: its keeper changed or vanished");
-		return 0;
-	}
-	if (!unchanged(f, &why)) {
-		fail(d, f, why);
-		return 0;
-	}
-	if (g->match == MATCH_EXACT && same_bytes(f->item.disk_path, keeper->item.disk_path) != 1) {
-		fail(d, f, "not touched: its bytes differ from its keeper's");
-		return 0;
-	}
-	if (f->action == ACT_DELETE) {
-		if (unlink(f->item.disk_path)) {
-			fail(d, f, strerror(errno));
-			return 0;
+	if (catalog_begin(d->cat, err))
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		struct dd_file *f = b[i].f, *keeper = &d->f[b[i].g->members[0]];
+		struct journal_act a = { f->image_id, f->action == ACT_DELETE ? "delete" : "move",
+					 f->item.path, NULL, NULL, NULL };
+
+		strbuf_reset(&cause);
+		if (strbuf_addf(&cause, "%s duplicate of %s (group %d, distance %d)",
+				b[i].g->match == MATCH_EXACT ? "exact" : "near", keeper->item.path,
+				f->group, f->distance)) {
+			wn_fail(err, WN_ENOMEM, "out of memory");
+			goto out;
 		}
-	} else if (move_aside(d, f, dest, &moved)) {
-		fail(d, f, moved.msg);
-		return 0;
+		a.cause = cause.buf;
+		if (f->action == ACT_MOVE) {
+			if (pick_dest(d, b, i, &cdest, err))
+				goto out;
+			a.dest = cdest.buf;
+		}
+		if (journal_plan(d->cat, d->run_id, &a, &b[i].event, err))
+			goto out;
 	}
-	d->acted++;
-	d->acted_bytes += (uint64_t)f->item.size;
-	strbuf_addf(&cause, "%s duplicate of %s (group %d, distance %d)",
-		    g->match == MATCH_EXACT ? "exact" : "near", keeper->item.path, f->group,
-		    f->distance);
-	if (f->image_id &&
-	    images_set_status(d->cat, f->image_id,
-			      f->action == ACT_DELETE ? IMAGE_DELETED : IMAGE_QUARANTINED, err))
-		ret = -1;
-	if (!ret && event_add(d->cat, d->run_id, f->image_id,
-			      f->action == ACT_DELETE ? "delete" : "move", f->item.path,
-			      f->action == ACT_MOVE ? dest->buf : NULL, cause.buf, err))
-		ret = -1;
+	ret = catalog_commit(d->cat, err);
+out:
+	if (ret)
+		catalog_rollback(d->cat);
 	strbuf_release(&cause);
+	strbuf_release(&cdest);
 	return ret;
 }
 
-int dd_apply(struct dedup *d, struct wn_err *err)
+/* Test-only (tests/cli/t0210-journal.sh): WINNOW_TEST_KILL_AFTER=N kills
+ * the process with SIGKILL right after its Nth act, to prove that the
+ * journal settles what a killed run leaves. */
+static void test_kill_hook(void)
 {
-	struct strbuf dest = STRBUF_INIT;
-	size_t done = 0;
-	int ret = -1;
+	static long after = -1, acts;
 
-	if (d->dry_run || (d->action != ACT_DELETE && d->action != ACT_MOVE))
-		return 0;
+	if (after < 0) {
+		const char *s = getenv("WINNOW_TEST_KILL_AFTER");
+
+		after = s ? strtol(s, NULL, 10) : 0;
+	}
+	if (after > 0 && ++acts == after)
+		raise(SIGKILL);
+}
+
+/* Carries out one planned act; on success the catalog follows later. */
+static void act_on(struct dedup *d, struct pending *p)
+{
+	struct dd_file *f = p->f, *keeper = &d->f[p->g->members[0]];
+	struct wn_err moved;
+	struct stat st;
+	const char *why;
+
+	if (!unchanged(keeper, &why, &st)) {
+		fail(d, f, "not touched: its keeper changed or vanished");
+		return;
+	}
+	if (!unchanged(f, &why, &st)) {
+		fail(d, f, why);
+		return;
+	}
+	if (p->g->match == MATCH_EXACT &&
+	    same_bytes(f->item.disk_path, keeper->item.disk_path) != 1) {
+		fail(d, f, "not touched: its bytes differ from its keeper's");
+		return;
+	}
+	if (f->action == ACT_DELETE ? unlink(f->item.disk_path) != 0
+				    : move_file(f->item.disk_path, p->dest.buf, &moved) != 0) {
+		fail(d, f, f->action == ACT_DELETE ? strerror(errno) : moved.msg);
+		return;
+	}
+	p->acted = 1;
+	d->acted++;
+	/* Another name of the file stays (outside the roots): nothing freed. */
+	if (st.st_nlink == 1)
+		d->acted_bytes += (uint64_t)f->item.size;
+	test_kill_hook();
+}
+
+static int settle_batch(struct dedup *d, struct pending *b, size_t n, struct wn_err *err)
+{
 	if (catalog_begin(d->cat, err))
 		return -1;
-	/* Exact groups come first: their copies go while their keeper, which a
-	 * near group may remove next, still exists to compare against. */
+	for (size_t i = 0; i < n; i++)
+		if (b[i].acted ? journal_done(d->cat, b[i].event, err)
+			       : journal_drop(d->cat, b[i].event, err)) {
+			catalog_rollback(d->cat);
+			return -1;
+		}
+	return catalog_commit(d->cat, err);
+}
+
+/* The members to act on, exact groups first: their copies go while their
+ * keeper, which a near group may remove next, still exists to compare
+ * against. */
+static size_t collect(struct dedup *d, struct pending *b)
+{
+	size_t n = 0;
+
 	for (size_t g = 0; g < d->ngroups; g++) {
 		const struct dd_group *grp = &d->groups[g];
 
@@ -168,17 +241,56 @@ int dd_apply(struct dedup *d, struct wn_err *err)
 
 			if ((f->action != ACT_DELETE && f->action != ACT_MOVE) || f->group != (int)g + 1)
 				continue;
-			if (act_on(d, grp, f, &dest, err))
-				goto out;
-			if (++done % COMMIT_EVERY == 0 &&
-			    (catalog_commit(d->cat, err) || catalog_begin(d->cat, err)))
-				goto out;
+			b[n].g = grp;
+			b[n].f = f;
+			strbuf_init(&b[n].dest);
+			n++;
 		}
 	}
-	ret = catalog_commit(d->cat, err);
-out:
-	if (ret)
-		catalog_rollback(d->cat);
-	strbuf_release(&dest);
+	return n;
+}
+
+static int prepare_move_to(struct dedup *d, struct wn_err *err)
+{
+	struct strbuf probe = STRBUF_INIT;
+	int rc = strbuf_addf(&probe, "%s/x", d->move_to);
+
+	if (rc || make_parents(probe.buf) || !(d->move_to_real = realpath(d->move_to, NULL)))
+		rc = rc ? wn_fail(err, WN_ENOMEM, "out of memory")
+			: wn_fail(err, WN_EIO, "%s: %s", d->move_to, strerror(errno));
+	strbuf_release(&probe);
+	return rc ? -1 : 0;
+}
+
+int dd_apply(struct dedup *d, struct wn_err *err)
+{
+	struct pending *b;
+	size_t n;
+	int ret = 0;
+
+	if (d->dry_run || (d->action != ACT_DELETE && d->action != ACT_MOVE))
+		return 0;
+	if (journal_start(d->cat, d->run_id, err) ||
+	    (d->action == ACT_MOVE && prepare_move_to(d, err)))
+		return -1;
+	b = calloc(d->n ? d->n : 1, sizeof(*b));
+	if (!b)
+		return wn_fail(err, WN_ENOMEM, "out of memory");
+	n = collect(d, b);
+	/* Plan a batch (committed), act on it, settle it: a failure to
+	 * record the plan stops before anything is touched, and a kill in
+	 * between leaves plans the next writer settles from the disk. */
+	for (size_t at = 0; !ret && at < n; at += BATCH) {
+		size_t k = n - at < BATCH ? n - at : BATCH;
+
+		ret = plan_batch(d, b + at, k, err);
+		for (size_t i = 0; !ret && i < k; i++)
+			act_on(d, &b[at + i]);
+		if (!ret)
+			ret = settle_batch(d, b + at, k, err);
+	}
+	for (size_t i = 0; i < n; i++)
+		strbuf_release(&b[i].dest);
+	free(b);
 	return ret;
 }

@@ -25,6 +25,7 @@ struct dd_file {
 	char *rel;               /* path under its root, for --move-to */
 	int root;                /* index into the roots */
 	size_t order;            /* walk order, for --keep first */
+	size_t link_of;          /* when linked: the file's first name */
 	dev_t dev;
 	ino_t ino;
 	int64_t image_id;        /* catalog row, 0 when none */
@@ -66,6 +67,7 @@ struct dedup {
 	const char *prefer;      /* realpath of --prefer, or NULL */
 	enum dd_action action;   /* ACT_REPORT, ACT_DELETE or ACT_MOVE */
 	const char *move_to;
+	char *move_to_real;      /* its realpath, made by dd_apply() */
 	int dry_run;
 	int threads;
 	FILE *progress;
@@ -82,6 +84,7 @@ struct dedup {
 
 	/* counts for the summary and the run record */
 	uint64_t files, unreadable, corrupt, flat, conflicts;
+	uint64_t links;          /* other names of files seen (hard links) */
 	uint64_t acted, acted_bytes, failed_actions;
 	struct scan_stats scan;
 };

@@ -90,7 +90,8 @@ static int cmp_inode(const void *a, const void *b, void *ctx)
 	return x->order < y->order ? -1 : x->order > y->order;
 }
 
-/* One inode is one file: later paths of a hard-linked file are set aside. */
+/* One inode is one file: later paths of a hard-linked file are set aside
+ * (never hashed, grouped, acted on or counted; the summary counts them). */
 static int mark_links(struct dedup *d)
 {
 	size_t *idx = malloc((d->n ? d->n : 1) * sizeof(*idx));
@@ -100,10 +101,16 @@ static int mark_links(struct dedup *d)
 	for (size_t i = 0; i < d->n; i++)
 		idx[i] = i;
 	qsort_r(idx, d->n, sizeof(*idx), cmp_inode, d->f);
-	for (size_t i = 1; i < d->n; i++)
-		if (d->f[idx[i]].dev == d->f[idx[i - 1]].dev &&
-		    d->f[idx[i]].ino == d->f[idx[i - 1]].ino)
-			d->f[idx[i]].linked = 1;
+	for (size_t i = 1, first = 0; i < d->n; i++) {
+		if (d->f[idx[i]].dev != d->f[idx[i - 1]].dev ||
+		    d->f[idx[i]].ino != d->f[idx[i - 1]].ino) {
+			first = i;
+			continue;
+		}
+		d->f[idx[i]].linked = 1;
+		d->f[idx[i]].link_of = idx[first];
+		d->links++;
+	}
 	free(idx);
 	return 0;
 }
@@ -161,6 +168,10 @@ static int fill_from_row(const struct image_row *r, void *data)
 		struct dd_file *f = &d->f[j->idx[j->at++]];
 
 		f->image_id = r->id;
+		/* Another name of a file seen before is never a member (its own
+		 * row, from a `db scan`, would otherwise make it one). */
+		if (f->linked)
+			continue;
 		/* A row describes this file only if nothing changed since. */
 		if (r->size != f->item.size || r->mtime_ns != f->item.mtime_ns)
 			continue;
@@ -412,7 +423,8 @@ static int write_row(struct dedup *d, struct dd_file *f, struct wn_err *err)
 	memcpy(r.xxh3, f->xxh3, 16);
 	memcpy(r.head_xxh3, f->head, 16);
 	f->written = 1;
-	return images_upsert(d->cat, &r, NULL, err);
+	/* Its id, so that deleting it marks this very row. */
+	return images_upsert(d->cat, &r, &f->image_id, err);
 }
 
 /* The jdupes way: size, then the first 4 KiB, then the whole file, each
@@ -488,4 +500,5 @@ void dd_release(struct dedup *d)
 	for (size_t g = 0; g < d->ngroups; g++)
 		free(d->groups[g].members);
 	free(d->groups);
+	free(d->move_to_real);
 }

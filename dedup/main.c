@@ -211,6 +211,7 @@ int main(int argc, char **argv)
 		free(prefer);
 		return EXIT_FATAL;
 	}
+	cli_note_recovery(d.cat);
 	if (run_begin(d.cat, "dedup", argc, argv, &d.run_id, &err))
 		rc = EXIT_FATAL;
 	else

@@ -51,6 +51,29 @@ static void print_rows(const struct dedup *d, enum out_format fmt)
 	table_end(&t);
 }
 
+/* Other names of a file: listed, never grouped nor acted on. */
+static void print_links(const struct dedup *d, struct strbuf *q)
+{
+	int first = 1;
+
+	for (size_t i = 0; i < d->n; i++) {
+		const struct dd_file *f = &d->f[i];
+
+		if (!f->linked)
+			continue;
+		if (first)
+			printf("%shard links, left alone (another name of a file):\n",
+			       d->ngroups || d->flat ? "\n" : "");
+		first = 0;
+		strbuf_reset(q);
+		quote_c(q, f->item.disk_path);
+		printf("  %s = ", q->buf);
+		strbuf_reset(q);
+		quote_c(q, d->f[f->link_of].item.disk_path);
+		printf("%s\n", q->buf);
+	}
+}
+
 static void print_text(const struct dedup *d)
 {
 	struct strbuf q = STRBUF_INIT;
@@ -97,6 +120,7 @@ static void print_text(const struct dedup *d)
 			printf("  %s\n", q.buf);
 		}
 	}
+	print_links(d, &q);
 	strbuf_release(&q);
 }
 
@@ -144,6 +168,9 @@ void dd_summary(const struct dedup *d)
 		" flat images not compared",
 		cli_prog, d->files, t.exact_groups, t.exact_copies, t.near_groups, t.near_copies,
 		d->conflicts, d->flat);
+	if (d->links)
+		fprintf(stderr, ", %" PRIu64 " hard links (other names of a file) left alone",
+			d->links);
 	if (d->scan.corrupt || d->unreadable || d->scan.unreadable)
 		fprintf(stderr, ", %" PRIu64 " corrupt or unreadable skipped",
 			d->scan.corrupt + d->unreadable + d->scan.unreadable);
@@ -171,7 +198,9 @@ void dd_counts_json(const struct dedup *d, char *buf, size_t len)
 		 "{\"files\":%" PRIu64 ",\"exact_groups\":%" PRIu64 ",\"exact_copies\":%" PRIu64
 		 ",\"near_groups\":%" PRIu64 ",\"near_duplicates\":%" PRIu64 ",\"conflicts\":%" PRIu64
 		 ",\"flat\":%" PRIu64 ",\"acted\":%" PRIu64 ",\"acted_bytes\":%" PRIu64
-		 ",\"failed\":%" PRIu64 "}",
+		 ",\"failed\":%" PRIu64
+		 ",\"hard_links\":%" PRIu64 "}",
 		 d->files, t.exact_groups, t.exact_copies, t.near_groups, t.near_copies,
-		 d->conflicts, d->flat, d->acted, d->acted_bytes, d->failed_actions);
+		 d->conflicts, d->flat, d->acted, d->acted_bytes, d->failed_actions,
+		 d->links);
 }

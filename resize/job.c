@@ -3,6 +3,8 @@
  * libvips does), Lanczos3 to the exact size, encode, fingerprint the
  * output from its own bytes, write it atomically. */
 #include <errno.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -111,6 +113,19 @@ int rs_transform(const struct rs_opts *o, const uint8_t *buf, size_t len,
 	return make_output(o, *format, buf, len, info, *w, *h, out, outlen, broken, err);
 }
 
+/* Test-only (tests/cli/t0210-journal.sh): WINNOW_TEST_KILL_AFTER=N kills
+ * the process with SIGKILL right after its Nth file written,
+ * to prove that the journal settles what a killed run leaves. */
+static void test_kill_hook(void)
+{
+	static atomic_long acts;
+	const char *s = getenv("WINNOW_TEST_KILL_AFTER");
+	long after = s ? strtol(s, NULL, 10) : 0;
+
+	if (after > 0 && atomic_fetch_add(&acts, 1) + 1 == after)
+		raise(SIGKILL);
+}
+
 void rs_run_job(void *arg)
 {
 	struct rs_job *j = arg;
@@ -160,6 +175,8 @@ void rs_run_job(void *arg)
 	j->out_h = th;
 	if (write_output(j, out, outlen))
 		j->outcome = RS_FAILED;
+	else
+		test_kill_hook();
 done:
 	if (out != buf)
 		free(out);

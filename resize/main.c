@@ -222,8 +222,10 @@ int main(int argc, char **argv)
 	r.recipe = recipe;
 	r.progress = c.quiet ? NULL : progress_stream_for();
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (catalog_open(cli_db_path(c.db), CATALOG_CREATE, &r.cat, &err) ||
-	    run_begin(r.cat, "resize", argc, argv, &r.run_id, &err) || rs_run(&r, &err)) {
+	if (!catalog_open(cli_db_path(c.db), CATALOG_CREATE, &r.cat, &err))
+		cli_note_recovery(r.cat);
+	if (!r.cat || run_begin(r.cat, "resize", argc, argv, &r.run_id, &err) ||
+	    rs_run(&r, &err)) {
 		cli_error("%s", err.msg);
 		rc = EXIT_FATAL;
 	} else {

@@ -41,6 +41,11 @@ struct rs_job {
 	struct filehash out_hash;
 	struct fingerprint fp;
 	int64_t out_size, out_mtime;
+	/* the journal (run.c): the planned rewrite in place and quarantine
+	 * move of this file, 0 when none */
+	int replaces;             /* the output exists: it is rewritten */
+	int64_t rewrite_event, quarantine_event;
+	char *quarantine_disk;    /* where the quarantine move goes */
 };
 
 /*

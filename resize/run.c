@@ -11,7 +11,7 @@
 #include "core/pool.h"
 #include "core/walk.h"
 #include "db/images.h"
-#include "db/runs.h"
+#include "db/journal.h"
 #include "run.h"
 
 #define BATCH 256
@@ -24,6 +24,7 @@ static void free_job(struct rs_job *j)
 	free(j->rel);
 	free(j->out_disk);
 	free(j->out_path);
+	free(j->quarantine_disk);
 	memset(j, 0, sizeof(*j));
 }
 
@@ -125,6 +126,7 @@ static int plan(struct rs_run *r, size_t i, struct wn_err *err)
 	if (!stat(j->out_disk, &st)) {
 		int64_t mt = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
 
+		j->replaces = 1;
 		/* In place, the source is the output: its own stamp is recorded. */
 		ret = derived_is_current(r->cat, j->out_path, st.st_size, mt, &d, err);
 	}
@@ -167,14 +169,15 @@ static int record_output(struct rs_run *r, struct rs_job *j, struct wn_err *err)
 }
 
 /* A source that failed: reported; if it is the source's fault, catalogued
- * as corrupt and moved to --quarantine. */
+ * as corrupt and, with --quarantine, its move planned (quarantine_moves()
+ * carries it out once the plan is committed). */
 static int record_failure(struct rs_run *r, struct rs_job *j, struct wn_err *err)
 {
 	struct image_row row;
-	struct strbuf dest = STRBUF_INIT;
-	struct wn_err moved;
+	struct strbuf cdest = STRBUF_INIT, disk = STRBUF_INIT;
+	struct journal_act a;
 	int64_t id = 0;
-	int ret = 0;
+	int ret = -1;
 
 	r->failed++;
 	cli_file_error(j->src_disk, wn_err_cause(&j->err, j->src_disk));
@@ -193,20 +196,113 @@ static int record_failure(struct rs_run *r, struct rs_job *j, struct wn_err *err
 	row.error = wn_err_cause(&j->err, j->src_disk);
 	if (images_upsert(r->cat, &row, &id, err))
 		return -1;
-	if (!r->quarantine)
+	if (!r->quarantine_real)
 		return 0;
-	strbuf_addf(&dest, "%s/%s", r->quarantine, j->rel);
-	if (move_file(j->src_disk, dest.buf, &moved)) {
-		cli_file_error(j->src_disk, moved.msg);
-	} else {
-		r->quarantined++;
-		ret = images_set_status(r->cat, id, IMAGE_QUARANTINED, err);
-		if (!ret)
-			ret = event_add(r->cat, r->run_id, id, "quarantine", j->src_path, dest.buf,
-					row.error, err);
+	if (strbuf_addf(&disk, "%s/%s", r->quarantine_real, j->rel) ||
+	    catalog_rel_path(r->cat, r->quarantine_real, j->rel, &cdest)) {
+		wn_fail(err, WN_ENOMEM, "out of memory");
+		goto out;
 	}
-	strbuf_release(&dest);
+	a = (struct journal_act){ id, "quarantine", j->src_path, cdest.buf, NULL, row.error };
+	if (journal_plan(r->cat, r->run_id, &a, &j->quarantine_event, err))
+		goto out;
+	j->quarantine_disk = strbuf_detach(&disk);
+	ret = 0;
+out:
+	strbuf_release(&cdest);
+	strbuf_release(&disk);
 	return ret;
+}
+
+/* The planned quarantine moves of the batch, then their settling. */
+static int quarantine_moves(struct rs_run *r, struct wn_err *err)
+{
+	int *moved = calloc(r->nbatch ? r->nbatch : 1, sizeof(*moved));
+
+	if (!moved)
+		return wn_fail(err, WN_ENOMEM, "out of memory");
+	for (size_t i = 0; i < r->nbatch; i++) {
+		struct rs_job *j = &r->batch[i];
+		struct wn_err why;
+
+		if (!j->quarantine_event)
+			continue;
+		if (move_file(j->src_disk, j->quarantine_disk, &why))
+			cli_file_error(j->src_disk, why.msg);
+		else
+			moved[i] = 1;
+	}
+	if (catalog_begin(r->cat, err)) {
+		free(moved);
+		return -1;
+	}
+	for (size_t i = 0; i < r->nbatch; i++) {
+		struct rs_job *j = &r->batch[i];
+
+		if (!j->quarantine_event)
+			continue;
+		r->quarantined += (uint64_t)moved[i];
+		if (moved[i] ? journal_done(r->cat, j->quarantine_event, err)
+			     : journal_drop(r->cat, j->quarantine_event, err)) {
+			catalog_rollback(r->cat);
+			free(moved);
+			return -1;
+		}
+	}
+	free(moved);
+	return catalog_commit(r->cat, err);
+}
+
+/* Each file about to be replaced (in place, or an output a re-run
+ * remakes) is planned (and committed) first: a kill leaves plans that the
+ * next writer settles, removing the run's temporary files beside them and
+ * making each row describe the file on disk. A new output needs no plan:
+ * it appears whole (write_file_atomic()) and is recorded after. */
+static int plan_rewrites(struct rs_run *r, struct wn_err *err)
+{
+	if (catalog_begin(r->cat, err))
+		return -1;
+	for (size_t i = 0; i < r->nbatch; i++) {
+		struct rs_job *j = &r->batch[i];
+		struct image_stamp s;
+		struct journal_act a = { 0, "rewrite", j->src_path, NULL, j->class_name,
+					 r->recipe };
+		int found;
+
+		if (!j->o || !j->replaces)
+			continue;  /* current (not run), or a new file */
+		a.path = j->out_path;
+		found = images_stamp(r->cat, j->out_path, &s, err);
+		if (found < 0)
+			goto fail;
+		a.image_id = found ? s.id : 0;
+		if (journal_plan(r->cat, r->run_id, &a, &j->rewrite_event, err))
+			goto fail;
+	}
+	return catalog_commit(r->cat, err);
+fail:
+	catalog_rollback(r->cat);
+	return -1;
+}
+
+/* Records one job's outcome in the open transaction. */
+static int record_job(struct rs_run *r, struct rs_job *j, struct wn_err *err)
+{
+	r->bytes_in += (uint64_t)j->src_size;
+	if (j->outcome == RS_FAILED) {
+		/* write_file_atomic() failed whole: the file is as it was. */
+		if (j->rewrite_event && journal_drop(r->cat, j->rewrite_event, err))
+			return -1;
+		return record_failure(r, j, err);
+	}
+	r->bytes_out += (uint64_t)j->out_size;
+	if (j->outcome == RS_RESIZED)
+		r->resized++;
+	else
+		r->copied++;
+	if (j->rewrite_event && journal_done(r->cat, j->rewrite_event, err))
+		return -1;
+	return record_output(r, j, err);
 }
 
 static int run_batch(struct rs_run *r, struct wn_err *err)
@@ -226,31 +322,21 @@ static int run_batch(struct rs_run *r, struct wn_err *err)
 		}
 		r->batch[i].o = &r->o;
 		r->batch[i].prog = r->prog;
-		pool_submit(r->pool, rs_run_job, &r->batch[i]);
 	}
+	if (plan_rewrites(r, err))
+		goto out;
+	for (size_t i = 0; i < r->nbatch; i++)
+		if (r->batch[i].o)
+			pool_submit(r->pool, rs_run_job, &r->batch[i]);
 	pool_wait(r->pool);
 	if (catalog_begin(r->cat, err))
 		goto out;
-	for (size_t i = 0; i < r->nbatch; i++) {
-		struct rs_job *j = &r->batch[i];
-
-		if (!j->o)
-			continue;  /* unchanged: not run */
-		r->bytes_in += (uint64_t)j->src_size;
-		if (j->outcome == RS_FAILED) {
-			if (record_failure(r, j, err))
-				goto rollback;
-			continue;
-		}
-		r->bytes_out += (uint64_t)j->out_size;
-		if (j->outcome == RS_RESIZED)
-			r->resized++;
-		else
-			r->copied++;
-		if (record_output(r, j, err))
+	for (size_t i = 0; i < r->nbatch; i++)
+		if (r->batch[i].o && record_job(r, &r->batch[i], err))
 			goto rollback;
-	}
-	ret = catalog_commit(r->cat, err);
+	if (catalog_commit(r->cat, err))
+		goto out;
+	ret = r->quarantine_real ? quarantine_moves(r, err) : 0;
 	goto out;
 rollback:
 	catalog_rollback(r->cat);
@@ -327,6 +413,23 @@ static uint64_t count_files(struct rs_run *r, const struct walk_opts *wo)
 	return n;
 }
 
+/* The quarantine folder exists from the start, so a planned move can
+ * name its destination as a catalog path. */
+static int prepare_quarantine(struct rs_run *r, struct wn_err *err)
+{
+	struct strbuf probe = STRBUF_INIT;
+	int rc;
+
+	if (!r->quarantine)
+		return 0;
+	rc = strbuf_addf(&probe, "%s/x", r->quarantine);
+	if (rc || make_parents(probe.buf) || !(r->quarantine_real = realpath(r->quarantine, NULL)))
+		rc = rc ? wn_fail(err, WN_ENOMEM, "out of memory")
+			: wn_fail(err, WN_EIO, "%s: %s", r->quarantine, strerror(errno));
+	strbuf_release(&probe);
+	return rc ? -1 : 0;
+}
+
 int rs_run(struct rs_run *r, struct wn_err *err)
 {
 	struct walk_opts wo = { 0 };
@@ -339,6 +442,8 @@ int rs_run(struct rs_run *r, struct wn_err *err)
 		goto fail;
 	}
 	wn_err_clear(&r->err);
+	if (journal_start(r->cat, r->run_id, err) || prepare_quarantine(r, err))
+		goto fail;
 	catalog_walk_opts(r->cat, &wo);
 	wo.on_error = walk_problem;
 	/* The outputs and the quarantine are never inputs, even inside IN. */
@@ -359,11 +464,13 @@ int rs_run(struct rs_run *r, struct wn_err *err)
 	}
 	pool_free(r->pool);
 	free(r->batch);
+	free(r->quarantine_real);
 	return 0;
 fail:
 	for (size_t i = 0; r->batch && i < r->nbatch; i++)
 		free_job(&r->batch[i]);
 	pool_free(r->pool);
 	free(r->batch);
+	free(r->quarantine_real);
 	return -1;
 }

@@ -16,6 +16,7 @@ struct rs_run {
 	const char *in_dir, *out_dir;     /* as given */
 	char *in_real, *out_real;         /* realpath of each */
 	const char *quarantine;
+	char *quarantine_real;            /* its realpath, made by rs_run() */
 	struct shard shard;               /* --shard K/N */
 	const char *recipe;
 	int threads;

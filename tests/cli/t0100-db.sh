@@ -26,10 +26,10 @@ test_expect 'commands on a missing catalog fail with one line' '
 
 test_expect 'init makes a WAL catalog at the newest schema, twice harmlessly' '
   db init 2>err
-  grep -q "schema 7" err
+  grep -q "schema 8" err
   db init
   test "$(sqlite3 winnow.db "PRAGMA journal_mode")" = wal
-  test "$(sqlite3 winnow.db "PRAGMA user_version")" = 7
+  test "$(sqlite3 winnow.db "PRAGMA user_version")" = 8
 '
 
 test_expect 'scan catalogues every file and reports each bad one on one line' '
@@ -264,6 +264,24 @@ test_expect 'two scans at once on one catalog both finish' '
   db --db two.db scan -q -j 1 two/b & p2=$!
   wait $p1; wait $p2
   test "$(sqlite3 two.db "SELECT count(*) FROM images")" -eq 160
+'
+
+test_expect 'check: a deleted row whose file is there, an ok row whose file is gone, a leftover' '
+  rm -rf ck && mkdir -p ck/a
+  mkfixtures dataset ck 5 3 0 a
+  db scan ck -q --db ck.db
+  db check --path ck --db ck.db
+  first=$(ls ck/a | head -1)
+  sqlite3 ck.db "UPDATE images SET status = \"deleted\" WHERE path = \"ck/a/$first\""
+  expect_exit 1 db check --path ck --db ck.db --format csv >out 2>/dev/null
+  grep -qx "untracked,ck/a/$first,a" out
+  sqlite3 ck.db "UPDATE images SET status = \"ok\""
+  last=$(ls ck/a | tail -1)
+  mv "ck/a/$last" "ck/a/.$last.winnow-tmp.Qw3rty"
+  expect_exit 1 db check --path ck --db ck.db --format csv >out 2>err
+  grep -qx "missing,ck/a/$last,a" out
+  grep -qx "leftover,ck/a/.$last.winnow-tmp.Qw3rty," out
+  grep -q "1 missing, 0 changed, 0 untracked, 1 leftover, 0 unfinished" err
 '
 
 test_done

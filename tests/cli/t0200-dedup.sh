@@ -228,4 +228,29 @@ test_expect 'a delete that fails is reported and the run goes on' '
   test_path_is_missing ro/cats/img0002.gif ro/odd/png16.png
 '
 
+test_expect 'hard links: one inode is one file, never deleted as its own copy' '
+  rm -rf hl outside && mkdir -p hl/a outside
+  mkfixtures dataset src-hl 11 2 0 a
+  cp src-hl/a/img0000.jpg hl/a/x.jpg
+  ln hl/a/x.jpg hl/a/x-link.jpg                  # a second name of one file
+  cp src-hl/a/img0001.jpg hl/a/y.jpg
+  cp hl/a/y.jpg hl/a/y-copy.jpg
+  ln hl/a/y-copy.jpg outside/y-copy-elsewhere.jpg  # its bytes stay on disk
+  for mode in "" --exact-only; do
+    rm -f hl.db
+    db scan hl -q --db hl.db 2>/dev/null
+    dedup --path hl $mode --delete -q --db hl.db >out 2>err
+    test -e hl/a/x.jpg
+    test -e hl/a/x-link.jpg
+    test ! -e hl/a/y-copy.jpg
+    grep -q "1 hard links (other names of a file) left alone" err
+    grep -q "deleted 1 files, 0 B reclaimed" err
+    test "$(sqlite3 hl.db "SELECT json_extract(counts, \"$.acted_bytes\") FROM runs WHERE command = \"dedup\"")" -eq 0
+    test "$(sqlite3 hl.db "SELECT count(*) FROM events")" -eq 1
+    dedup --path hl $mode -q --db hl.db >out 2>/dev/null
+    grep -qx "  hl/a/x.jpg = hl/a/x-link.jpg" out
+    ln outside/y-copy-elsewhere.jpg hl/a/y-copy.jpg
+  done
+'
+
 test_done

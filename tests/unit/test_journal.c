@@ -1,0 +1,268 @@
+/* The journal: planned, done and dropped events and their effect on image
+ * rows; recovery that settles a dead run's plans and leaves a live run's
+ * alone; and image rows that a late writer cannot bring back. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "db/catalog.h"
+#include "db/images.h"
+#include "db/journal.h"
+#include "db/runs.h"
+#include "tests/fixtures.h"
+
+static char *dir;
+static char dbpath[160];
+
+static struct catalog *open_cat(void)
+{
+	struct catalog *cat;
+	struct wn_err err;
+
+	if (catalog_open(dbpath, CATALOG_CREATE, &cat, &err))
+		fail_msg("open: %s", err.msg);
+	return cat;
+}
+
+static struct catalog *open_fresh(void)
+{
+	char path[200];
+
+	fx_rmtree(dir);
+	dir = fx_tempdir("journal");
+	snprintf(dbpath, sizeof(dbpath), "%s/winnow.db", dir);
+	snprintf(path, sizeof(path), "%s/a", dir);
+	assert_int_equal(mkdir(path, 0755), 0);
+	return open_cat();
+}
+
+static void touch(const char *rel)
+{
+	char path[200];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("x", f);
+	fclose(f);
+}
+
+static void gone(const char *rel)
+{
+	char path[200];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	assert_int_equal(unlink(path), 0);
+}
+
+static int64_t query_int(const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	int64_t v = -1;
+
+	assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+static int64_t add_row(struct catalog *cat, const char *path)
+{
+	struct image_row r;
+	int64_t id = 0;
+
+	memset(&r, 0, sizeof(r));
+	r.path = path;
+	assert_int_equal(images_upsert(cat, &r, &id, NULL), 0);
+	assert_true(id > 0);
+	return id;
+}
+
+/* Plans one act of run in its own transaction. */
+static int64_t plan(struct catalog *cat, int64_t run, int64_t id, const char *action,
+		    const char *path, const char *dest)
+{
+	struct journal_act a = { id, action, path, dest, NULL, "test" };
+	int64_t ev = 0;
+
+	assert_int_equal(catalog_begin(cat, NULL), 0);
+	assert_int_equal(journal_plan(cat, run, &a, &ev, NULL), 0);
+	assert_int_equal(catalog_commit(cat, NULL), 0);
+	return ev;
+}
+
+/* The race of `db scan` beside `dedup --delete`: a row marked deleted is
+ * not revived by a write of what was read before, unless the file is back. */
+static void test_no_revival(void **state)
+{
+	struct catalog *cat = open_fresh();
+	struct image_row r;
+	int64_t id = add_row(cat, "a/x.jpg"), again = -1;
+
+	(void)state;
+	assert_int_equal(images_set_status(cat, id, IMAGE_DELETED, NULL), 0);
+	memset(&r, 0, sizeof(r));
+	r.path = "a/x.jpg";
+	r.status = IMAGE_OK;
+	assert_int_equal(images_upsert(cat, &r, &again, NULL), 0);
+	assert_int_equal(again, 0);
+	assert_int_equal(query_int("SELECT status = 'deleted' FROM images"), 1);
+	touch("a/x.jpg");  /* a file is there again: the row follows it */
+	assert_int_equal(images_upsert(cat, &r, &again, NULL), 0);
+	assert_int_equal(again, id);
+	assert_int_equal(query_int("SELECT status = 'ok' FROM images"), 1);
+	catalog_close(cat);
+}
+
+static void test_done_and_drop(void **state)
+{
+	struct catalog *cat = open_fresh();
+	int64_t run, x = add_row(cat, "a/x.jpg"), y = add_row(cat, "a/y.jpg");
+	int64_t e1, e2, e3;
+	struct wn_err err;
+
+	(void)state;
+	assert_int_equal(run_begin(cat, "test", 0, NULL, &run, NULL), 0);
+	assert_int_equal(journal_start(cat, run, NULL), 0);
+	e1 = plan(cat, run, x, "delete", "a/x.jpg", NULL);
+	e2 = plan(cat, run, y, "move", "a/y.jpg", "../dups/a/y.jpg");
+	e3 = plan(cat, run, 0, "delete", "a/y.jpg", NULL);  /* no id: found by path */
+	assert_int_equal(catalog_begin(cat, NULL), 0);
+	assert_int_equal(journal_done(cat, e1, NULL), 0);
+	assert_int_equal(journal_drop(cat, e2, NULL), 0);
+	assert_int_equal(journal_done(cat, e2, &err), -1);  /* no longer planned */
+	assert_int_equal(err.code, WN_EDB);
+	assert_int_equal(catalog_commit(cat, NULL), 0);
+	assert_int_equal(query_int("SELECT status = 'deleted' FROM images WHERE path = 'a/x.jpg'"), 1);
+	assert_int_equal(query_int("SELECT status = 'ok' FROM images WHERE path = 'a/y.jpg'"), 1);
+	assert_int_equal(catalog_begin(cat, NULL), 0);
+	assert_int_equal(journal_done(cat, e3, NULL), 0);
+	assert_int_equal(catalog_commit(cat, NULL), 0);
+	assert_int_equal(query_int("SELECT status = 'deleted' FROM images WHERE path = 'a/y.jpg'"), 1);
+	assert_int_equal(query_int("SELECT count(*) FROM events WHERE state = 'dropped'"), 1);
+	catalog_close(cat);
+}
+
+/* A run alive in another handle (another process, as far as its OFD lock
+ * goes) keeps its plans; once it is gone the next open settles them. */
+static void test_recovery_spares_live_runs(void **state)
+{
+	struct catalog *a = open_fresh(), *b;
+	int64_t run, x = add_row(a, "a/x.jpg"), y = add_row(a, "a/y.jpg");
+
+	(void)state;
+	touch("a/x.jpg");
+	touch("a/y.jpg");
+	assert_int_equal(run_begin(a, "test", 0, NULL, &run, NULL), 0);
+	assert_int_equal(journal_start(a, run, NULL), 0);
+	plan(a, run, x, "delete", "a/x.jpg", NULL);
+	plan(a, run, y, "delete", "a/y.jpg", NULL);
+	gone("a/x.jpg");  /* the act on x happened, the one on y did not */
+	b = open_cat();
+	assert_int_equal(catalog_recovered(b)->live, 2);
+	assert_int_equal(catalog_recovered(b)->done, 0);
+	catalog_close(b);
+	assert_int_equal(query_int("SELECT count(*) FROM events WHERE state = 'planned'"), 2);
+	catalog_close(a);  /* the run dies with its handle */
+	b = open_cat();
+	assert_int_equal(catalog_recovered(b)->live, 0);
+	assert_int_equal(catalog_recovered(b)->done, 1);
+	assert_int_equal(catalog_recovered(b)->dropped, 1);
+	catalog_close(b);
+	assert_int_equal(query_int("SELECT count(*) FROM events WHERE state = 'planned'"), 0);
+	assert_int_equal(query_int("SELECT status = 'deleted' FROM images WHERE path = 'a/x.jpg'"), 1);
+	assert_int_equal(query_int("SELECT status = 'ok' FROM images WHERE path = 'a/y.jpg'"), 1);
+}
+
+/* A killed move: done only when the file left and arrived. */
+static void test_recovery_of_moves(void **state)
+{
+	struct catalog *a = open_fresh(), *b;
+	int64_t run, x = add_row(a, "a/x.jpg"), y = add_row(a, "a/y.jpg");
+	char path[200];
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/q", dir);
+	assert_int_equal(mkdir(path, 0755), 0);
+	touch("q/x.jpg");  /* x moved */
+	touch("a/y.jpg");  /* y not */
+	assert_int_equal(run_begin(a, "test", 0, NULL, &run, NULL), 0);
+	assert_int_equal(journal_start(a, run, NULL), 0);
+	plan(a, run, x, "quarantine", "a/x.jpg", "q/x.jpg");
+	plan(a, run, y, "quarantine", "a/y.jpg", "q/y.jpg");
+	catalog_close(a);
+	b = open_cat();
+	assert_int_equal(catalog_recovered(b)->done, 1);
+	assert_int_equal(catalog_recovered(b)->dropped, 1);
+	catalog_close(b);
+	assert_int_equal(query_int("SELECT status = 'quarantined' FROM images WHERE path = 'a/x.jpg'"), 1);
+	assert_int_equal(query_int("SELECT status = 'ok' FROM images WHERE path = 'a/y.jpg'"), 1);
+}
+
+/* Schema 8 rebuilds events: a catalog at 7 keeps its events, all done. */
+static void test_migration_keeps_events(void **state)
+{
+	struct catalog *cat = open_fresh();
+	int64_t run;
+	sqlite3 *db;
+
+	(void)state;
+	assert_int_equal(run_begin(cat, "test", 0, NULL, &run, NULL), 0);
+	assert_int_equal(event_add(cat, run, 0, "delete", "a/x.jpg", NULL, "old", NULL), 0);
+	catalog_close(cat);
+	assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+		"CREATE TABLE e7 (id INTEGER PRIMARY KEY, run_id INTEGER, image_id INTEGER,"
+		"  action TEXT NOT NULL, path TEXT NOT NULL, dest TEXT, cause TEXT NOT NULL,"
+		"  at_ms INTEGER NOT NULL);"
+		"INSERT INTO e7 SELECT id, run_id, image_id, action, path, dest, cause, at_ms"
+		"  FROM events;"
+		"DROP TABLE events; ALTER TABLE e7 RENAME TO events;"
+		"PRAGMA user_version = 7", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	cat = open_cat();
+	assert_int_equal(catalog_version(cat), CATALOG_SCHEMA_VERSION);
+	catalog_close(cat);
+	assert_int_equal(query_int("SELECT count(*) FROM events WHERE state = 'done'"
+				   " AND cause = 'old' AND run_id = 1"), 1);
+	assert_int_equal(query_int("SELECT count(*) FROM events"), 1);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	dir = fx_tempdir("journal");
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	fx_rmtree(dir);
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_no_revival),
+		cmocka_unit_test(test_done_and_drop),
+		cmocka_unit_test(test_recovery_spares_live_runs),
+		cmocka_unit_test(test_recovery_of_moves),
+		cmocka_unit_test(test_migration_keeps_events),
+	};
+
+	return cmocka_run_group_tests_name("journal", tests, setup, teardown);
+}
