@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -92,6 +93,61 @@ static int write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
+/* Opens a new hidden file ".NAME.winnow-tmp.XXXXXX" in dir (never
+ * through a symlink, never an existing name), as mkstemp() would, and
+ * puts its name in tmp. @return the descriptor, or -1 with errno set. */
+static int open_hidden_temp(int dir, const char *name, struct strbuf *tmp)
+{
+	static const char set[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+	uint8_t rnd[6];
+
+	for (int tries = 0; tries < 100; tries++) {
+		int fd;
+
+		if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+			return -1;
+		strbuf_reset(tmp);
+		if (strbuf_addf(tmp, ".%s.winnow-tmp.", name)) {
+			errno = ENOMEM;
+			return -1;
+		}
+		for (size_t i = 0; i < sizeof(rnd); i++)
+			if (strbuf_addf(tmp, "%c", set[rnd[i] % (sizeof(set) - 1)])) {
+				errno = ENOMEM;
+				return -1;
+			}
+		fd = openat(dir, tmp->buf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd >= 0 || errno != EEXIST)
+			return fd;
+	}
+	errno = EEXIST;
+	return -1;
+}
+
+/* An unnamed file in dir (O_TMPFILE), or -1 when the file system has
+ * none (EOPNOTSUPP, or EISDIR on old kernels). */
+static int open_unnamed(int dir)
+{
+#ifdef O_TMPFILE
+	return openat(dir, ".", O_WRONLY | O_TMPFILE | O_CLOEXEC, 0644);
+#else
+	(void)dir;
+	errno = EOPNOTSUPP;
+	return -1;
+#endif
+}
+
+/* Gives the unnamed file fd the name `name` in dir, never over an
+ * existing one. linkat(AT_EMPTY_PATH) needs CAP_DAC_READ_SEARCH;
+ * /proc/self/fd/N with AT_SYMLINK_FOLLOW does not. @return 0 or -1 (errno). */
+static int link_unnamed(int fd, int dir, const char *name)
+{
+	char proc[64];
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	return linkat(AT_FDCWD, proc, dir, name, AT_SYMLINK_FOLLOW);
+}
+
 /*
  * A new file, the Linux way: an unnamed inode in the folder (O_TMPFILE),
  * written, then given its name with linkat(). Nothing partial is ever
@@ -99,31 +155,22 @@ static int write_all(int fd, const void *data, size_t len)
  * rename. Returns 1 when this path does not apply (the name exists, or
  * the file system has no O_TMPFILE), so the caller uses rename instead.
  */
-static int write_new_file(const char *path, const void *data, size_t len, int durable,
-			  struct wn_err *err)
+static int write_new_file(int dir, const char *name, const char *path, const void *data,
+			  size_t len, int durable, struct wn_err *err)
 {
-#ifdef O_TMPFILE
-	struct strbuf dir = STRBUF_INIT;
-	const char *slash = strrchr(path, '/');
-	char proc[64];
+	struct stat st;
 	int fd, ret = -1;
 
-	if (access(path, F_OK) == 0)
+	if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT)
 		return 1;
-	if (slash)
-		strbuf_add(&dir, path, slash == path ? 1 : (size_t)(slash - path));
-	else
-		strbuf_addstr(&dir, ".");
-	fd = open(dir.buf, O_WRONLY | O_TMPFILE | O_CLOEXEC, 0644);
-	strbuf_release(&dir);
+	fd = open_unnamed(dir);
 	if (fd < 0)
-		return 1;  /* EOPNOTSUPP, EISDIR on old kernels: use rename */
+		return 1;
 	if (write_all(fd, data, len) || (durable && fsync(fd))) {
 		wn_fail(err, WN_EIO, "%s: %s", path, strerror(errno));
 		goto out;
 	}
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-	if (linkat(AT_FDCWD, proc, AT_FDCWD, path, AT_SYMLINK_FOLLOW)) {
+	if (link_unnamed(fd, dir, name)) {
 		ret = errno == EEXIST || errno == ENOENT ? 1 : wn_fail(err, WN_EIO, "%s: %s", path,
 									 strerror(errno));
 		goto out;
@@ -132,56 +179,45 @@ static int write_new_file(const char *path, const void *data, size_t len, int du
 out:
 	close(fd);
 	return ret;
-#else
-	(void)path; (void)data; (void)len; (void)durable; (void)err;
-	return 1;
-#endif
 }
 
-int write_file_atomic(const char *path, const void *data, size_t len, int durable,
-		      struct wn_err *err)
+/* Replacing: data goes to a hidden name beside name, renamed over it.
+ * Unless any, a symlink or anything but a regular file at name is
+ * refused, not replaced. */
+static int write_by_rename(int dir, const char *name, const char *path, const void *data,
+			   size_t len, int durable, int any, struct wn_err *err)
 {
-	int fresh = write_new_file(path, data, len, durable, err);
-
-	if (fresh <= 0)
-		return fresh;
 	struct strbuf tmp = STRBUF_INIT;
-	int fd = -1, ret = -1;
+	struct stat st;
+	int fd, ret = -1;
 
-	/* A hidden name in the same folder (rename stays on one file system,
-	 * and walks skip what a killed run left behind). */
-	{
-		const char *slash = strrchr(path, '/');
-		size_t dir = slash ? (size_t)(slash - path) + 1 : 0;
-
-		if (strbuf_add(&tmp, path, dir) ||
-		    strbuf_addf(&tmp, ".%s.winnow-tmp.XXXXXX", path + dir))
-			return wn_fail(err, WN_ENOMEM, "out of memory");
-	}
-	fd = mkstemp(tmp.buf);
+	if (!any && fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISREG(st.st_mode))
+		return wn_fail(err, WN_EIO, "%s: %s, not replaced", path,
+			       S_ISLNK(st.st_mode) ? "a symbolic link" : "not a regular file");
+	fd = open_hidden_temp(dir, name, &tmp);
 	if (fd < 0) {
-		wn_fail(err, WN_EIO, "%s: %s", tmp.buf, strerror(errno));
+		wn_fail(err, WN_EIO, "%s: %s", path, strerror(errno));
 		goto out;
 	}
 	if (write_all(fd, data, len)) {
-		wn_fail(err, WN_EIO, "%s: %s", tmp.buf, strerror(errno));
+		wn_fail(err, WN_EIO, "%s: %s", path, strerror(errno));
 		goto out;
 	}
-	/* mkstemp makes 0600; some file systems refuse chmod, which is fine.
-	 * fsync before rename, so a crash leaves the old file or the new one,
-	 * never an empty one. */
+	/* made 0600, as mkstemp does; some file systems refuse chmod, which
+	 * is fine. fsync before rename, so a crash leaves the old file or the
+	 * new one, never an empty one. */
 	(void)fchmod(fd, 0644);
 	if (durable && fsync(fd)) {
-		wn_fail(err, WN_EIO, "%s: %s", tmp.buf, strerror(errno));
+		wn_fail(err, WN_EIO, "%s: %s", path, strerror(errno));
 		goto out;
 	}
 	if (close(fd)) {
 		fd = -1;
-		wn_fail(err, WN_EIO, "%s: %s", tmp.buf, strerror(errno));
+		wn_fail(err, WN_EIO, "%s: %s", path, strerror(errno));
 		goto out;
 	}
 	fd = -1;
-	if (rename(tmp.buf, path)) {
+	if (renameat(dir, tmp.buf, dir, name)) {
 		wn_fail(err, WN_EIO, "%s: %s", path, strerror(errno));
 		goto out;
 	}
@@ -189,9 +225,61 @@ int write_file_atomic(const char *path, const void *data, size_t len, int durabl
 out:
 	if (fd >= 0)
 		close(fd);
-	if (ret)
-		unlink(tmp.buf);
+	if (ret && tmp.len)
+		unlinkat(dir, tmp.buf, 0);
 	strbuf_release(&tmp);
+	return ret;
+}
+
+/* The folder holding path (followed as the caller's own path is),
+ * opened O_PATH, and *name pointed at path's last part. @return the
+ * descriptor, or -1 with errno set. */
+static int open_parent(const char *path, const char **name)
+{
+	struct strbuf dir = STRBUF_INIT;
+	const char *slash = strrchr(path, '/');
+	int fd;
+
+	*name = slash ? slash + 1 : path;
+	if (slash ? strbuf_add(&dir, path, slash == path ? 1 : (size_t)(slash - path))
+		  : strbuf_addstr(&dir, ".")) {
+		errno = ENOMEM;
+		return -1;
+	}
+	fd = open(dir.buf, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	strbuf_release(&dir);
+	return fd;
+}
+
+static int write_atomic(int dir, const char *name, const char *path, const void *data,
+			size_t len, int durable, int any, struct wn_err *err)
+{
+	int fresh = write_new_file(dir, name, path, data, len, durable, err);
+
+	if (fresh <= 0)
+		return fresh;
+	return write_by_rename(dir, name, path, data, len, durable, any, err);
+}
+
+int write_file_atomic_at(int dir, const char *name, const char *path, const void *data,
+			 size_t len, int durable, struct wn_err *err)
+{
+	return write_atomic(dir, name, path ? path : name, data, len, durable, 0, err);
+}
+
+int write_file_atomic(const char *path, const void *data, size_t len, int durable,
+		      struct wn_err *err)
+{
+	const char *name;
+	int fd = open_parent(path, &name), ret;
+
+	if (fd < 0)
+		return wn_fail(err, errno == ENOMEM ? WN_ENOMEM : WN_EIO, "%s: %s", path,
+			       strerror(errno));
+	/* as it always did: whatever is at path is replaced (a symlink
+	 * itself, never its target) */
+	ret = write_atomic(fd, name, path, data, len, durable, 1, err);
+	close(fd);
 	return ret;
 }
 
@@ -216,52 +304,94 @@ int make_parents(const char *path)
 	return ret;
 }
 
-/* The rename's fallback across file systems: copy, sync, then unlink;
- * never through a symlink, never over an existing file. Each step keeps
- * its own errno: a short write on a full disk says "No space left on
- * device" and names dst, not the rename's EXDEV. On failure only src
- * remains; dst is removed only if this call created it. */
-static int copy_then_unlink(int sdir, const char *src, int ddir, const char *dst,
-			    struct wn_err *err)
+/* The copy's bytes, from in to out, synced. @return 0, or -1 with
+ * err set naming src (a read) or dst (a write). */
+static int copy_bytes(int in, int out, const char *src, const char *dst, struct wn_err *err)
 {
 	enum { CHUNK = 1 << 16 };
 	uint8_t *buf = malloc(CHUNK);
-	int in = -1, out = -1, created = 0, ret = -1;
 	ssize_t n;
 
 	if (!buf)
 		return wn_fail(err, WN_ENOMEM, "out of memory");
+	while ((n = read_full(in, buf, CHUNK)) > 0)
+		if (write_all(out, buf, (size_t)n))
+			break;
+	free(buf);
+	if (n < 0)
+		return wn_fail(err, WN_EIO, "%s: %s", src, strerror(errno));
+	if (n > 0 || fsync(out))
+		return wn_fail(err, WN_EIO, "%s: %s (copying across file systems)", dst,
+			       strerror(errno));
+	return 0;
+}
+
+/* Names the finished copy dst: an unnamed one (tmp empty) by linkat, a
+ * hidden one by renameat2(NOREPLACE), or link then unlink where the file
+ * system has no NOREPLACE. Never over an existing name. */
+static int name_copy(int out, int ddir, const struct strbuf *tmp, const char *dst,
+		     const char *dmsg, struct wn_err *err)
+{
+	int rc;
+
+	if (!tmp->len)
+		rc = link_unnamed(out, ddir, dst);
+	else if ((rc = renameat2(ddir, tmp->buf, ddir, dst, RENAME_NOREPLACE)) && errno == EINVAL &&
+		 !(rc = linkat(ddir, tmp->buf, ddir, dst, 0)))
+		unlinkat(ddir, tmp->buf, 0);
+	if (!rc)
+		return 0;
+	if (errno == EEXIST)
+		return wn_fail(err, WN_EIO, "%s already exists", dmsg);
+	return wn_fail(err, WN_EIO, "%s: %s (copying across file systems)", dmsg, strerror(errno));
+}
+
+/* The rename's fallback across file systems: copy, sync, then unlink;
+ * never through a symlink, never over an existing file. The copy is
+ * written unnamed (O_TMPFILE) or under a hidden name and only then named
+ * dst, so a run killed halfway never leaves a partial file under dst.
+ * Each step keeps its own errno: a short write on a full disk says "No
+ * space left on device" and names dst, not the rename's EXDEV. On
+ * failure only src remains; dst is removed only if this call named it. */
+static int copy_then_unlink(int sdir, const char *src, int ddir, const char *dst,
+			    const char *dmsg, struct wn_err *err)
+{
+	struct strbuf tmp = STRBUF_INIT;
+	struct stat st;
+	int in = -1, out = -1, named = 0, ret = -1;
+
 	in = openat(sdir, src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
 	if (in < 0) {
 		wn_fail(err, WN_EIO, "%s: %s", src, strerror(errno));
 		goto done;
 	}
-	out = openat(ddir, dst, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	/* before copying what would then be refused */
+	if (!fstatat(ddir, dst, &st, AT_SYMLINK_NOFOLLOW)) {
+		wn_fail(err, WN_EIO, "%s already exists", dmsg);
+		goto done;
+	}
+	if (errno != ENOENT) {
+		wn_fail(err, WN_EIO, "%s: %s", dmsg, strerror(errno));
+		goto done;
+	}
+	out = open_unnamed(ddir);
+	if (out < 0 && (out = open_hidden_temp(ddir, dst, &tmp)) >= 0)
+		(void)fchmod(out, 0644);
 	if (out < 0) {
-		if (errno == EEXIST)
-			wn_fail(err, WN_EIO, "%s already exists", dst);
-		else
-			wn_fail(err, WN_EIO, "%s: %s", dst, strerror(errno));
+		wn_fail(err, WN_EIO, "%s: %s", dmsg, strerror(errno));
 		goto done;
 	}
-	created = 1;
-	while ((n = read_full(in, buf, CHUNK)) > 0)
-		if (write_all(out, buf, (size_t)n))
-			break;
-	if (n < 0) {
-		wn_fail(err, WN_EIO, "%s: %s", src, strerror(errno));
+	if (copy_bytes(in, out, src, dmsg, err) || name_copy(out, ddir, &tmp, dst, dmsg, err))
 		goto done;
-	}
-	if (n > 0 || fsync(out)) {
-		wn_fail(err, WN_EIO, "%s: %s (copying across file systems)", dst, strerror(errno));
-		goto done;
-	}
-	n = close(out);
+	named = 1;
+	ret = close(out);
 	out = -1;
-	if (n) {
-		wn_fail(err, WN_EIO, "%s: %s (copying across file systems)", dst, strerror(errno));
+	if (ret) {
+		ret = wn_fail(err, WN_EIO, "%s: %s (copying across file systems)", dmsg,
+			      strerror(errno));
 		goto done;
 	}
+	ret = -1;
 	if (unlinkat(sdir, src, 0)) {
 		wn_fail(err, WN_EIO, "%s: cannot remove it after copying: %s", src,
 			strerror(errno));
@@ -271,11 +401,27 @@ static int copy_then_unlink(int sdir, const char *src, int ddir, const char *dst
 done:
 	if (out >= 0)
 		close(out);
-	if (ret && created)
+	if (ret && named)
 		unlinkat(ddir, dst, 0);
+	if (ret && tmp.len && !named)
+		unlinkat(ddir, tmp.buf, 0);
 	if (in >= 0)
 		close(in);
-	free(buf);
+	strbuf_release(&tmp);
+	return ret;
+}
+
+/* copy_then_unlink() of path src to path dst: the copy is made in dst's
+ * folder, which must exist. */
+static int copy_into_folder(const char *src, const char *dst, struct wn_err *err)
+{
+	const char *name;
+	int fd = open_parent(dst, &name), ret;
+
+	if (fd < 0)
+		return wn_fail(err, WN_EIO, "%s: %s", dst, strerror(errno));
+	ret = copy_then_unlink(AT_FDCWD, src, fd, name, dst, err);
+	close(fd);
 	return ret;
 }
 
@@ -296,7 +442,7 @@ int move_file(const char *src, const char *dst, struct wn_err *err)
 		return 0;  /* a file system without RENAME_NOREPLACE */
 	if (errno != EXDEV)
 		return wn_fail(err, WN_EIO, "%s", strerror(errno));
-	return copy_then_unlink(AT_FDCWD, src, AT_FDCWD, dst, err);
+	return copy_into_folder(src, dst, err);
 }
 
 int move_at(int sdir, const char *src, int ddir, const char *dst, struct wn_err *err)
@@ -317,5 +463,5 @@ int move_at(int sdir, const char *src, int ddir, const char *dst, struct wn_err 
 	}
 	if (errno != EXDEV)
 		return wn_fail(err, WN_EIO, "%s", strerror(errno));
-	return copy_then_unlink(sdir, src, ddir, dst, err);
+	return copy_then_unlink(sdir, src, ddir, dst, dst, err);
 }

@@ -43,14 +43,27 @@ int read_fd_limited(int fd, const char *path, size_t max_bytes, uint8_t **out, s
 int write_file_atomic(const char *path, const void *data, size_t len, int durable,
 		      struct wn_err *err);
 
+/*
+ * write_file_atomic_at() : write_file_atomic() of name in the folder dir
+ * (a descriptor, as dspath_resolve() gives; O_PATH is fine), with the same
+ * temporary names. name is never followed: a symlink, or anything but a
+ * regular file, already at name is refused and left as it is. path only
+ * names the file in messages (NULL: name).
+ * @return 0, or -1 with err set (the temporary file is removed).
+ */
+int write_file_atomic_at(int dir, const char *name, const char *path, const void *data,
+			 size_t len, int durable, struct wn_err *err);
+
 /* make_parents() : creates the missing folders on the way to the file
  * path names (mkdir -p of its folder). @return 0, or -1 with errno set. */
 int make_parents(const char *path);
 
 /*
- * move_file() : renames src to dst, never over an existing file (dst is
- * opened O_EXCL when the rename crosses file systems and the bytes are
- * copied, synced, then src removed).
+ * move_file() : renames src to dst, never over an existing file. When the
+ * rename crosses file systems the bytes are copied into an unnamed file
+ * (O_TMPFILE) in dst's folder, or a hidden ".NAME.winnow-tmp.XXXXXX" one
+ * where there is none, synced, named dst (never over a file) and only then
+ * is src removed: a partial copy never appears under dst.
  * @return 0, or -1 with err set (the message names the cause).
  */
 int move_file(const char *src, const char *dst, struct wn_err *err);
@@ -59,8 +72,8 @@ int move_file(const char *src, const char *dst, struct wn_err *err);
  * move_at() : move_file() of name src in folder sdir to name dst in
  * folder ddir (descriptors, as dspath_resolve() gives; AT_FDCWD works),
  * never over an existing name, never through a symlink, and with no
- * folder made. Across file systems the bytes are copied (O_NOFOLLOW,
- * O_EXCL), synced, then src unlinked; a symlink at src is then refused
+ * folder made. Across file systems the bytes are copied (O_NOFOLLOW) as
+ * move_file() does, synced, named dst, then src unlinked; a symlink at src is then refused
  * (on one file system it is renamed as itself).
  * @return 0, or -1 with err set (the message is the cause alone).
  */

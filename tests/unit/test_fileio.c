@@ -9,6 +9,8 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <dirent.h>
+#include <fcntl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -74,6 +76,102 @@ static void test_atomic_write(void **state)
 			entries++;
 	closedir(d);
 	assert_int_equal(entries, 0);
+}
+
+/* Entries in folder d, but "." and "..". */
+static int count_entries(const char *d)
+{
+	DIR *dd = opendir(d);
+	struct dirent *de;
+	int n = 0;
+
+	assert_non_null(dd);
+	while ((de = readdir(dd)))
+		n += strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
+	closedir(dd);
+	return n;
+}
+
+/* Written relative to a folder descriptor: new, replaced (no temporary
+ * left), and a symlink at the name refused with its target untouched. */
+static void test_atomic_write_at(void **state)
+{
+	char path[160], target[160];
+	uint8_t *buf;
+	size_t len;
+	struct wn_err err;
+	struct stat st;
+	int d;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/at", dir);
+	assert_int_equal(mkdir(path, 0755), 0);
+	d = open(path, O_PATH | O_DIRECTORY);
+	assert_true(d >= 0);
+	assert_int_equal(write_file_atomic_at(d, "a.jpg", NULL, "one", 3, 0, &err), 0);
+	assert_int_equal(write_file_atomic_at(d, "a.jpg", NULL, "two!", 4, 1, &err), 0);
+	snprintf(path, sizeof(path), "%s/at/a.jpg", dir);
+	assert_int_equal(read_file_limited(path, 100, &buf, &len, NULL), 0);
+	assert_int_equal(len, 4);
+	assert_memory_equal(buf, "two!", 4);
+	free(buf);
+	snprintf(target, sizeof(target), "%s/outside.jpg", dir);
+	fx_write(target, "theirs", 6);
+	assert_int_equal(symlinkat(target, d, "link.jpg"), 0);
+	assert_int_equal(write_file_atomic_at(d, "link.jpg", "at/link.jpg", "x", 1, 0, &err), -1);
+	assert_string_equal(err.msg, "at/link.jpg: a symbolic link, not replaced");
+	assert_int_equal(fstatat(d, "link.jpg", &st, AT_SYMLINK_NOFOLLOW), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	assert_int_equal(read_file_limited(target, 100, &buf, &len, NULL), 0);
+	assert_memory_equal(buf, "theirs", 6);
+	free(buf);
+	snprintf(path, sizeof(path), "%s/at", dir);
+	assert_int_equal(count_entries(path), 2);  /* a.jpg, link.jpg: no temporary */
+	close(d);
+}
+
+/* A move across file systems killed halfway through its copy (SIGXFSZ
+ * at the size limit, as a kill would come) leaves the source whole and
+ * nothing under the destination's name: the copy is named only once
+ * complete. */
+static void test_move_killed_midway(void **state)
+{
+	char src[160], dst[160], other[] = "/dev/shm/winnow-fileio.XXXXXX";
+	static uint8_t data[256 << 10];
+	struct stat a, b;
+	int status;
+	pid_t pid;
+
+	(void)state;
+	assert_non_null(mkdtemp(other));
+	assert_int_equal(stat(dir, &a), 0);
+	assert_int_equal(stat(other, &b), 0);
+	assert_true(a.st_dev != b.st_dev);
+	snprintf(src, sizeof(src), "%s/whole", dir);
+	snprintf(dst, sizeof(dst), "%s/whole", other);
+	memset(data, 9, sizeof(data));
+	fx_write(src, data, sizeof(data));
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct rlimit lim = { 100 << 10, 100 << 10 }, core = { 0, 0 };
+		struct wn_err err;
+
+		setrlimit(RLIMIT_CORE, &core);
+		signal(SIGXFSZ, SIG_DFL);
+		setrlimit(RLIMIT_FSIZE, &lim);
+		move_file(src, dst, &err);
+		_exit(0);  /* not reached: the copy's write is killed */
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(WTERMSIG(status), SIGXFSZ);
+	assert_int_equal(lstat(dst, &b), -1);
+	assert_int_equal(stat(src, &a), 0);
+	assert_int_equal(a.st_size, (off_t)sizeof(data));
+	assert_int_equal(count_entries(other), 0);
+	unlink(src);
+	rmdir(other);
 }
 
 static void test_err_helpers(void **state)
@@ -155,6 +253,7 @@ static void test_move_short_write(void **state)
 	assert_int_equal(stat(src, &a), 0);
 	assert_int_equal(a.st_size, (off_t)sizeof(data));
 	assert_int_equal(lstat(dst, &b), -1);
+	assert_int_equal(count_entries(other), 0);  /* no temporary copy either */
 	assert_int_equal(move_file(src, dst, &err), 0);  /* with room, it moves */
 	assert_int_equal(stat(dst, &b), 0);
 	assert_int_equal(b.st_size, (off_t)sizeof(data));
@@ -183,6 +282,8 @@ int main(void)
 		cmocka_unit_test(test_read_limits),
 		cmocka_unit_test(test_atomic_write),
 		cmocka_unit_test(test_move_short_write),
+		cmocka_unit_test(test_atomic_write_at),
+		cmocka_unit_test(test_move_killed_midway),
 		cmocka_unit_test(test_err_helpers),
 		cmocka_unit_test(test_strbuf),
 	};
