@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/dspath.h"
 #include "core/fileio.h"
 #include "db/images.h"
 #include "db/journal.h"
@@ -19,13 +20,26 @@
 
 #define BATCH 256
 
-/* Whether f is still the regular file of the size and mtime it was hashed
- * at. On failure, why says how it differs. */
-static int unchanged(const struct dd_file *f, const char **why, struct stat *stp)
+/* f's folder under its root, resolved one name at a time (never through
+ * a symlink: a folder swapped for one since the walk is refused). On
+ * failure, why says why (valid until err is reused). */
+static int resolve(const struct dedup *d, const struct dd_file *f, struct dspath *p,
+		   struct wn_err *err, const char **why)
+{
+	if (!dspath_resolve(d->root_fd[f->root], f->rel, 0, p, err))
+		return 0;
+	*why = wn_err_cause(err, f->rel);
+	return -1;
+}
+
+/* Whether f, at p, is still the regular file (the same inode) of the
+ * size and mtime it was hashed at. On failure, why says how it differs. */
+static int unchanged(const struct dd_file *f, const struct dspath *p, const char **why,
+		     struct stat *stp)
 {
 	struct stat st;
 
-	if (lstat(f->item.disk_path, &st)) {
+	if (dspath_stat(p, &st)) {
 		*why = errno == ENOENT ? "vanished since it was hashed" : strerror(errno);
 		return 0;
 	}
@@ -33,7 +47,7 @@ static int unchanged(const struct dd_file *f, const char **why, struct stat *stp
 		*why = "no longer a regular file";
 		return 0;
 	}
-	if (st.st_size != f->item.size ||
+	if (st.st_dev != f->dev || st.st_ino != f->ino || st.st_size != f->item.size ||
 	    (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec != f->item.mtime_ns) {
 		*why = "changed since it was hashed; run dedup again";
 		return 0;
@@ -42,13 +56,26 @@ static int unchanged(const struct dd_file *f, const char **why, struct stat *stp
 	return 1;
 }
 
+/* The file at p opened, if it is still the inode walked as f. */
+static int open_same(const struct dd_file *f, const struct dspath *p)
+{
+	int fd = openat(p->dir, p->name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
+	struct stat st;
+
+	if (fd >= 0 && (fstat(fd, &st) || st.st_dev != f->dev || st.st_ino != f->ino)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 /* 1 when the two files hold the same bytes, 0 when not, -1 on error. */
-static int same_bytes(const char *a, const char *b)
+static int same_bytes(const struct dd_file *a, const struct dspath *pa, const struct dd_file *b,
+		      const struct dspath *pb)
 {
 	enum { CHUNK = 1 << 16 };
 	uint8_t *x = malloc(CHUNK), *y = malloc(CHUNK);
-	int fa = open(a, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	int fb = open(b, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	int fa = open_same(a, pa), fb = open_same(b, pb);
 	int ret = -1;
 
 	if (!x || !y || fa < 0 || fb < 0)
@@ -82,27 +109,39 @@ struct pending {
 	const struct dd_group *g;
 	struct dd_file *f;
 	int64_t event;
-	struct strbuf dest;      /* --move-to: the disk path it goes to */
+	struct strbuf dest;      /* --move-to: where it goes, under that folder */
 	int acted;
 };
 
+/* Whether rel names something under the --move-to folder (through
+ * no symlink; a path that cannot be resolved is refused at the move). */
+static int dest_taken(const struct dedup *d, const char *rel)
+{
+	struct dspath p = DSPATH_INIT;
+	struct stat st;
+	int taken = !dspath_resolve(d->move_to_fd, rel, 0, &p, NULL) && !dspath_stat(&p, &st);
+
+	dspath_release(&p);
+	return taken;
+}
+
 /* --move-to's destination for p: its root-relative path under the
  * folder, never over another file nor another of the batch's ("~1", "~2",
- * ... appended). Fills p->dest (disk) and cdest (catalog path). */
+ * ... appended). Fills p->dest (under the folder) and cdest (catalog
+ * path). */
 static int pick_dest(const struct dedup *d, struct pending *b, size_t i, struct strbuf *cdest,
 		     struct wn_err *err)
 {
 	struct strbuf *dest = &b[i].dest;
 	size_t base;
-	struct stat st;
 	int taken = 1;
 
 	strbuf_reset(dest);
-	if (strbuf_addf(dest, "%s/%s", d->move_to_real, b[i].f->rel))
+	if (strbuf_addstr(dest, b[i].f->rel))
 		return wn_fail(err, WN_ENOMEM, "out of memory");
 	base = dest->len;
 	for (int k = 1; taken; k++) {
-		taken = !lstat(dest->buf, &st);
+		taken = dest_taken(d, dest->buf);
 		for (size_t j = 0; j < i && !taken; j++)
 			taken = !strcmp(b[j].dest.buf, dest->buf);
 		if (!taken)
@@ -112,8 +151,7 @@ static int pick_dest(const struct dedup *d, struct pending *b, size_t i, struct 
 			return wn_fail(err, WN_ENOMEM, "out of memory");
 	}
 	strbuf_reset(cdest);
-	if (catalog_rel_path(d->cat, d->move_to_real, dest->buf + strlen(d->move_to_real) + 1,
-			     cdest))
+	if (catalog_rel_path(d->cat, d->move_to_real, dest->buf, cdest))
 		return wn_fail(err, WN_ENOMEM, "out of memory");
 	return 0;
 }
@@ -179,30 +217,63 @@ static void test_kill_hook(void)
 		raise(SIGKILL);
 }
 
-/* Carries out one planned act; on success the catalog follows later. */
-static void act_on(struct dedup *d, struct pending *p)
+/* Test-only (tests/cli/t0220-confine.sh): WINNOW_TEST_STOP_BEFORE_ACT=1
+ * stops the process (SIGSTOP) before its first act, so a test can swap a
+ * folder for a symlink between the walk and the act. */
+static void test_stop_hook(void)
+{
+	static int stopped;
+	const char *s = getenv("WINNOW_TEST_STOP_BEFORE_ACT");
+
+	if (s && *s == '1' && !stopped++)
+		raise(SIGSTOP);
+}
+
+/* The move itself: into the --move-to folder, made on the way, never
+ * through a symlink there. */
+static int move_aside(struct dedup *d, const struct dspath *from, const struct pending *p,
+		      struct strbuf *why)
+{
+	struct dspath to = DSPATH_INIT;
+	struct wn_err err;
+	int rc;
+
+	if (dspath_resolve(d->move_to_fd, p->dest.buf, DSPATH_MKDIRS, &to, &err)) {
+		strbuf_addf(why, "not moved: %s/%s", d->move_to, err.msg);
+		return -1;
+	}
+	rc = move_at(from->dir, from->name, to.dir, to.name, &err);
+	if (rc)
+		strbuf_addstr(why, err.msg);
+	dspath_release(&to);
+	return rc;
+}
+
+/* The checks, then the act, on the folders resolved once. */
+static void act_checked(struct dedup *d, struct pending *p, const struct dspath *fp,
+			const struct dspath *kp)
 {
 	struct dd_file *f = p->f, *keeper = &d->f[p->g->members[0]];
-	struct wn_err moved;
+	struct strbuf why = STRBUF_INIT;
 	struct stat st;
-	const char *why;
+	const char *cause;
 
-	if (!unchanged(keeper, &why, &st)) {
+	if (!unchanged(keeper, kp, &cause, &st)) {
 		fail(d, f, "not touched: its keeper changed or vanished");
 		return;
 	}
-	if (!unchanged(f, &why, &st)) {
-		fail(d, f, why);
+	if (!unchanged(f, fp, &cause, &st)) {
+		fail(d, f, cause);
 		return;
 	}
-	if (p->g->match == MATCH_EXACT &&
-	    same_bytes(f->item.disk_path, keeper->item.disk_path) != 1) {
+	if (p->g->match == MATCH_EXACT && same_bytes(f, fp, keeper, kp) != 1) {
 		fail(d, f, "not touched: its bytes differ from its keeper's");
 		return;
 	}
-	if (f->action == ACT_DELETE ? unlink(f->item.disk_path) != 0
-				    : move_file(f->item.disk_path, p->dest.buf, &moved) != 0) {
-		fail(d, f, f->action == ACT_DELETE ? strerror(errno) : moved.msg);
+	if (f->action == ACT_DELETE ? unlinkat(fp->dir, fp->name, 0) != 0
+				    : move_aside(d, fp, p, &why) != 0) {
+		fail(d, f, f->action == ACT_DELETE ? strerror(errno) : why.buf);
+		strbuf_release(&why);
 		return;
 	}
 	p->acted = 1;
@@ -211,6 +282,25 @@ static void act_on(struct dedup *d, struct pending *p)
 	if (st.st_nlink == 1)
 		d->acted_bytes += (uint64_t)f->item.size;
 	test_kill_hook();
+}
+
+/* Carries out one planned act; on success the catalog follows later. */
+static void act_on(struct dedup *d, struct pending *p)
+{
+	struct dd_file *f = p->f, *keeper = &d->f[p->g->members[0]];
+	struct dspath fp = DSPATH_INIT, kp = DSPATH_INIT;
+	struct wn_err err;
+	const char *why;
+
+	test_stop_hook();
+	if (resolve(d, f, &fp, &err, &why))
+		fail(d, f, why);
+	else if (resolve(d, keeper, &kp, &err, &why))
+		fail(d, f, "not touched: its keeper changed or vanished");
+	else
+		act_checked(d, p, &fp, &kp);
+	dspath_release(&fp);
+	dspath_release(&kp);
 }
 
 static int settle_batch(struct dedup *d, struct pending *b, size_t n, struct wn_err *err)
@@ -250,16 +340,16 @@ static size_t collect(struct dedup *d, struct pending *b)
 	return n;
 }
 
+/* The --move-to folder (the user's: followed), made if missing, opened
+ * as the root of every move. */
 static int prepare_move_to(struct dedup *d, struct wn_err *err)
 {
-	struct strbuf probe = STRBUF_INIT;
-	int rc = strbuf_addf(&probe, "%s/x", d->move_to);
-
-	if (rc || make_parents(probe.buf) || !(d->move_to_real = realpath(d->move_to, NULL)))
-		rc = rc ? wn_fail(err, WN_ENOMEM, "out of memory")
-			: wn_fail(err, WN_EIO, "%s: %s", d->move_to, strerror(errno));
-	strbuf_release(&probe);
-	return rc ? -1 : 0;
+	d->move_to_fd = dspath_open_root(d->move_to, 1, err);
+	if (d->move_to_fd < 0)
+		return -1;
+	if (!(d->move_to_real = realpath(d->move_to, NULL)))
+		return wn_fail(err, WN_EIO, "%s: %s", d->move_to, strerror(errno));
+	return 0;
 }
 
 int dd_apply(struct dedup *d, struct wn_err *err)

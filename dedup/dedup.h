@@ -68,11 +68,14 @@ struct dedup {
 	enum dd_action action;   /* ACT_REPORT, ACT_DELETE or ACT_MOVE */
 	const char *move_to;
 	char *move_to_real;      /* its realpath, made by dd_apply() */
+	int move_to_fd;          /* it opened (dspath_open_root()), or -1 */
 	int dry_run;
 	int threads;
 	FILE *progress;
 
 	/* state */
+	int root_fd[2];          /* each root opened by dd_collect(), or -1:
+				  * every act resolves its file from there */
 	struct catalog *cat;
 	int64_t run_id;
 	struct dd_file *f;
@@ -89,8 +92,10 @@ struct dedup {
 	struct scan_stats scan;
 };
 
-/* files.c: walk the roots, then find every file's hashes (catalogue what
- * changed; with exact_only, hash only files that share a size). */
+/* files.c: open and walk the roots, then find every file's hashes
+ * (catalogue what changed; with exact_only, hash only files that share a
+ * size). dd_init() sets what dd_release() frees as not yet made. */
+void dd_init(struct dedup *d);
 int dd_collect(struct dedup *d, struct wn_err *err);
 int dd_hash(struct dedup *d, struct wn_err *err);
 void dd_release(struct dedup *d);

@@ -5,7 +5,9 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "core/dspath.h"
 #include "core/filehash.h"
 #include "core/img.h"
 #include "core/pool.h"
@@ -120,9 +122,13 @@ int dd_collect(struct dedup *d, struct wn_err *err)
 	for (int r = 0; r < d->nroots; r++) {
 		struct walk_opts wo = { 0 };
 		struct walk_ctx w = { d, r, NULL, 0 };
-		char *real = realpath(d->roots[r], NULL);
+		char *real;
 		int rc;
 
+		d->root_fd[r] = dspath_open_root(d->roots[r], 0, err);
+		if (d->root_fd[r] < 0)
+			return -1;
+		real = realpath(d->roots[r], NULL);
 		if (!real)
 			return wn_fail(err, WN_EIO, "%s: %s", d->roots[r], strerror(errno));
 		w.root_real = real;
@@ -487,8 +493,19 @@ int dd_hash(struct dedup *d, struct wn_err *err)
 	return d->exact_only ? hash_exact_only(d, err) : hash_full(d, err);
 }
 
+void dd_init(struct dedup *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->root_fd[0] = d->root_fd[1] = d->move_to_fd = -1;
+}
+
 void dd_release(struct dedup *d)
 {
+	for (int r = 0; r < 2; r++)
+		if (d->root_fd[r] >= 0)
+			close(d->root_fd[r]);
+	if (d->move_to_fd >= 0)
+		close(d->move_to_fd);
 	for (size_t i = 0; i < d->n; i++) {
 		free(d->f[i].item.disk_path);
 		free(d->f[i].item.path);

@@ -187,13 +187,14 @@ static int run(struct dedup *d, const struct cmdline *c, struct wn_err *err)
 
 int main(int argc, char **argv)
 {
-	struct dedup d = { 0 };
+	struct dedup d;
 	struct cmdline c = { FMT_TEXT, NULL, NULL, NULL, 0 };
 	struct wn_err err = { 0 };
 	char counts[512], *prefer = NULL;
 	int rc;
 
 	cli_prog = "dedup";
+	dd_init(&d);
 	d.threshold = DD_DEFAULT_THRESHOLD;
 	d.similarity = DD_DEFAULT_SIMILARITY;
 	d.action = ACT_REPORT;

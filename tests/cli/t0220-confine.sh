@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Confinement (issue #16): what dedup and resize delete, move or write is
+# reached from their root folders one name at a time, never through a
+# symlinked folder, so nothing outside those folders is touched. Real
+# files and real symlinks.
+. "$(dirname "$0")/lib.sh"
+
+dups() {  # dups DIR: DIR/a with two images and zz-copy.jpg, a copy of one
+  rm -rf "$1" && mkfixtures dataset "$1" 3 2 0 a
+  cp -p "$1/a/img0000.gif" "$1/a/zz-copy.jpg"
+}
+
+# pid's state letter (T when stopped), from /proc/PID/stat
+state_of() {
+  sed 's/^.*) \(.\).*$/\1/' "/proc/$1/stat"
+}
+
+test_expect 'dedup --move-to refuses a symlinked folder inside it' '
+  dups ds
+  rm -rf mt outside && mkdir mt outside
+  ln -s ../outside mt/a
+  expect_exit 1 dedup --db mv.db --path ds --exact-only --keep first --move-to mt -q \
+    >out 2>err
+  test "$(grep -c zz-copy.jpg err)" -eq 1
+  grep -q "zz-copy.jpg: not moved: mt/a/zz-copy.jpg: a symbolic link on the way" err
+  test -z "$(ls -A outside)"
+  test_path_is_file ds/a/zz-copy.jpg
+  test "$(sqlite3 mv.db "SELECT count(*) FROM events WHERE action = \"move\" AND state = \"dropped\"")" -eq 1
+  test "$(sqlite3 mv.db "SELECT count(*) FROM images WHERE status = \"quarantined\"")" -eq 0
+'
+
+test_expect 'dedup --move-to still moves into real folders, made on the way' '
+  dups ds
+  rm -rf mt2
+  dedup --db mv2.db --path ds --exact-only --keep first --move-to mt2/deep -q >out 2>err
+  cmp mt2/deep/a/zz-copy.jpg ds/a/img0000.gif
+  test_path_is_missing ds/a/zz-copy.jpg
+  test_no_temp_files mt2
+'
+
+test_expect 'dedup --delete: a class folder swapped for a symlink after the walk' '
+  dups ds
+  rm -rf outside ds.real
+  WINNOW_TEST_STOP_BEFORE_ACT=1 dedup --db sw.db --path ds --exact-only --keep first \
+    --delete -q >out 2>err &
+  pid=$!
+  for i in $(seq 100); do
+    [ "$(state_of $pid)" = T ] && break
+    sleep 0.1
+  done
+  test "$(state_of $pid)" = T
+  mv ds/a ds.real
+  cp -a ds.real outside
+  ln -s ../outside ds/a
+  kill -CONT $pid
+  rc=0
+  wait $pid || rc=$?
+  test $rc -eq 1
+  grep -q "zz-copy.jpg: a symbolic link on the way" err
+  cmp outside/zz-copy.jpg ds.real/zz-copy.jpg
+  test_path_is_file ds.real/zz-copy.jpg
+  test "$(sqlite3 sw.db "SELECT count(*) FROM events WHERE action = \"delete\" AND state = \"dropped\"")" -eq 1
+'
+
+test_done
