@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "core/dspath.h"
 #include "core/fileio.h"
 #include "core/resample.h"
 #include "resize.h"
@@ -79,22 +81,52 @@ out:
 	return ret;
 }
 
+/* Writes the output below OUT: its folders are made (never through a
+ * symlink: a symlinked folder, or a symlink at the name, is refused), the
+ * file written relative to its folder's descriptor, and then looked at
+ * there. */
 static int write_output(struct rs_job *j, const uint8_t *data, size_t len)
 {
+	/* In place and byte for byte the source: the file already is it. */
+	int keep = j->o->in_place && j->passthrough, ret = -1;
+	struct dspath p = DSPATH_INIT;
+	struct wn_err why;
 	struct stat st;
 
-	/* In place and byte for byte the source: the file already is it. */
-	if (!(j->o->in_place && j->passthrough)) {
-		if (make_parents(j->out_disk))
-			return wn_fail(&j->err, WN_EIO, "%s: %s", j->out_disk, strerror(errno));
-		if (write_file_atomic(j->out_disk, data, len, j->o->in_place, &j->err))
-			return -1;
+	if (dspath_resolve(j->o->out_root, j->out_rel, keep ? 0 : DSPATH_MKDIRS, &p, &why))
+		return wn_fail(&j->err, WN_EIO, "%s: %s", j->out_disk,
+			       wn_err_cause(&why, j->out_rel));
+	if (!keep && write_file_atomic_at(p.dir, p.name, j->out_disk, data, len, j->o->in_place,
+					  &j->err))
+		goto out;
+	if (dspath_stat(&p, &st)) {
+		wn_fail(&j->err, WN_EIO, "%s: %s", j->out_disk, strerror(errno));
+		goto out;
 	}
-	if (stat(j->out_disk, &st))
-		return wn_fail(&j->err, WN_EIO, "%s: %s", j->out_disk, strerror(errno));
+	if (!S_ISREG(st.st_mode)) {
+		wn_fail(&j->err, WN_EIO, "%s: not a regular file", j->out_disk);
+		goto out;
+	}
 	j->out_size = st.st_size;
 	j->out_mtime = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
-	return 0;
+	ret = 0;
+out:
+	dspath_release(&p);
+	return ret;
+}
+
+/* Reads the source (rel below IN) through no symlink. */
+static int read_source(struct rs_job *j, uint8_t **buf, size_t *len)
+{
+	struct wn_err why;
+	struct stat st;
+	int fd = dspath_open_file(j->o->in_root, j->rel, &st, &why), rc;
+
+	if (fd < 0)
+		return wn_fail(&j->err, WN_EIO, "%s: %s", j->src_disk, wn_err_cause(&why, j->rel));
+	rc = read_fd_limited(fd, j->src_disk, j->o->limits.max_bytes, buf, len, &j->err);
+	close(fd);
+	return rc;
 }
 
 int rs_transform(const struct rs_opts *o, const uint8_t *buf, size_t len,
@@ -136,7 +168,7 @@ void rs_run_job(void *arg)
 
 	j->outcome = RS_FAILED;
 	wn_err_clear(&j->err);
-	if (read_file_limited(j->src_disk, j->o->limits.max_bytes, &buf, &len, &j->err)) {
+	if (read_source(j, &buf, &len)) {
 		j->src_broken = j->err.code == WN_ELIMIT;
 		goto done;
 	}

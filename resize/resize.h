@@ -20,14 +20,18 @@ struct rs_opts {
 	int quality;              /* JPEG and WebP */
 	int in_place;
 	struct img_limits limits;
+	/* IN and OUT opened (dspath_open_root(), by rs_run()): sources are
+	 * read and outputs written from there one name at a time, never
+	 * through a symlink (the same folder with --in-place) */
+	int in_root, out_root;
 };
 
 struct rs_job {
 	const struct rs_opts *o;
 	struct progress *prog;
 	/* in (owned by the batch) */
-	char *src_disk, *src_path, *class_name, *rel;
-	char *out_disk, *out_path;
+	char *src_disk, *src_path, *class_name, *rel;   /* rel: below IN */
+	char *out_disk, *out_path, *out_rel;            /* out_rel: below OUT */
 	int64_t src_size, src_mtime;
 	/* out */
 	enum rs_outcome outcome;
@@ -44,8 +48,8 @@ struct rs_job {
 	/* the journal (run.c): the planned rewrite in place and quarantine
 	 * move of this file, 0 when none */
 	int replaces;             /* the output exists: it is rewritten */
-	int64_t rewrite_event, quarantine_event;
-	char *quarantine_disk;    /* where the quarantine move goes */
+	int64_t rewrite_event, quarantine_event;  /* the move goes to rel below
+						   * the quarantine folder */
 };
 
 /*
@@ -60,7 +64,8 @@ int rs_transform(const struct rs_opts *o, const uint8_t *buf, size_t len,
 		 enum img_format *format, int *broken, struct wn_err *err);
 
 /* rs_run_job() : reads, checks, resizes (or copies), encodes and writes
- * one image atomically; a pool job. Never leaves a partial output. */
+ * one image atomically; a pool job. Never leaves a partial output, and
+ * never reads or writes through a symlink below IN or OUT. */
 void rs_run_job(void *arg);
 
 /* rs_output_format() : what a source of format f becomes (GIF, which

@@ -5,8 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
+#include "core/dspath.h"
 #include "core/fileio.h"
 #include "core/pool.h"
 #include "core/walk.h"
@@ -24,7 +26,7 @@ static void free_job(struct rs_job *j)
 	free(j->rel);
 	free(j->out_disk);
 	free(j->out_path);
-	free(j->quarantine_disk);
+	free(j->out_rel);
 	memset(j, 0, sizeof(*j));
 }
 
@@ -63,15 +65,28 @@ static int name_taken(struct rs_run *r, size_t upto, const char *out_path, const
 	return found;
 }
 
-static int sniff_file(const char *path)
+/* The format of the source rel below IN, by its magic bytes (read
+ * through no symlink; unknown when it cannot be read). */
+static int sniff_file(const struct rs_run *r, const char *rel)
 {
 	uint8_t head[16];
-	FILE *f = fopen(path, "rb");
-	size_t n = f ? fread(head, 1, sizeof(head), f) : 0;
+	struct stat st;
+	int fd = dspath_open_file(r->o.in_root, rel, &st, NULL);
+	ssize_t n = fd >= 0 ? read_full(fd, head, sizeof(head)) : 0;
 
-	if (f)
-		fclose(f);
-	return img_sniff(head, n);
+	if (fd >= 0)
+		close(fd);
+	return img_sniff(head, n > 0 ? (size_t)n : 0);
+}
+
+/* lstat of rel below root, through no symlink. @return 0 or -1. */
+static int stat_below(int root, const char *rel, struct stat *st)
+{
+	struct dspath p = DSPATH_INIT;
+	int rc = dspath_resolve(root, rel, 0, &p, NULL) || dspath_stat(&p, st) ? -1 : 0;
+
+	dspath_release(&p);
+	return rc;
 }
 
 /* Whether a sibling of the source already has the name `rel` would give
@@ -80,16 +95,11 @@ static int sniff_file(const char *path)
  * the source folder alone, so the choice never depends on walk order. */
 static int sibling_has(const struct rs_run *r, const struct rs_job *j, const char *rel)
 {
-	struct strbuf path = STRBUF_INIT;
 	struct stat st;
-	int taken;
 
 	if (!strcmp(rel, j->rel))
 		return 0;  /* that is this very source's name */
-	strbuf_addf(&path, "%s/%s", r->in_dir, rel);
-	taken = !lstat(path.buf, &st);
-	strbuf_release(&path);
-	return taken;
+	return !stat_below(r->o.in_root, rel, &st);
 }
 
 /* Names job i's output; 1 when it is already current (skip it). */
@@ -103,7 +113,7 @@ static int plan(struct rs_run *r, size_t i, struct wn_err *err)
 
 	/* With --format keep the output's name depends on the source's format,
 	 * known by its magic bytes; otherwise the job finds it out. */
-	j->src_format = r->o.format == IMG_UNKNOWN ? sniff_file(j->src_disk) : IMG_UNKNOWN;
+	j->src_format = r->o.format == IMG_UNKNOWN ? sniff_file(r, j->rel) : IMG_UNKNOWN;
 	for (int full = 0; full <= 1; full++) {
 		strbuf_reset(&rel);
 		strbuf_reset(&cpath);
@@ -119,11 +129,17 @@ static int plan(struct rs_run *r, size_t i, struct wn_err *err)
 		if (!taken)
 			break;
 	}
-	strbuf_addf(&disk, "%s/%s", r->out_dir, rel.buf);
+	if (strbuf_addf(&disk, "%s/%s", r->out_dir, rel.buf)) {
+		wn_fail(err, WN_ENOMEM, "out of memory");
+		goto out;
+	}
 	j->out_disk = strbuf_detach(&disk);
 	j->out_path = strbuf_detach(&cpath);
+	j->out_rel = strbuf_detach(&rel);
 	ret = 0;
-	if (!stat(j->out_disk, &st)) {
+	/* what is there now, seen through no symlink (a symlinked folder or
+	 * file there is refused when the output is written) */
+	if (!stat_below(r->o.out_root, j->out_rel, &st) && S_ISREG(st.st_mode)) {
 		int64_t mt = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
 
 		j->replaces = 1;
@@ -174,7 +190,7 @@ static int record_output(struct rs_run *r, struct rs_job *j, struct wn_err *err)
 static int record_failure(struct rs_run *r, struct rs_job *j, struct wn_err *err)
 {
 	struct image_row row;
-	struct strbuf cdest = STRBUF_INIT, disk = STRBUF_INIT;
+	struct strbuf cdest = STRBUF_INIT;
 	struct journal_act a;
 	int64_t id = 0;
 	int ret = -1;
@@ -198,20 +214,43 @@ static int record_failure(struct rs_run *r, struct rs_job *j, struct wn_err *err
 		return -1;
 	if (!r->quarantine_real)
 		return 0;
-	if (strbuf_addf(&disk, "%s/%s", r->quarantine_real, j->rel) ||
-	    catalog_rel_path(r->cat, r->quarantine_real, j->rel, &cdest)) {
+	if (catalog_rel_path(r->cat, r->quarantine_real, j->rel, &cdest)) {
 		wn_fail(err, WN_ENOMEM, "out of memory");
 		goto out;
 	}
 	a = (struct journal_act){ id, "quarantine", j->src_path, cdest.buf, NULL, row.error };
 	if (journal_plan(r->cat, r->run_id, &a, &j->quarantine_event, err))
 		goto out;
-	j->quarantine_disk = strbuf_detach(&disk);
 	ret = 0;
 out:
 	strbuf_release(&cdest);
-	strbuf_release(&disk);
 	return ret;
+}
+
+/* Moves source j (rel below IN) to rel below the quarantine folder,
+ * through no symlink on either side. @return 1 when moved, 0 when not
+ * (reported). */
+static int quarantine_one(struct rs_run *r, struct rs_job *j)
+{
+	struct dspath from = DSPATH_INIT, to = DSPATH_INIT;
+	struct strbuf cause = STRBUF_INIT;
+	struct wn_err why;
+	int moved = 0;
+
+	if (dspath_resolve(r->o.in_root, j->rel, 0, &from, &why))
+		strbuf_addf(&cause, "not quarantined: %s", wn_err_cause(&why, j->rel));
+	else if (dspath_resolve(r->quarantine_fd, j->rel, DSPATH_MKDIRS, &to, &why))
+		strbuf_addf(&cause, "not quarantined: %s/%s", r->quarantine, why.msg);
+	else if (move_at(from.dir, from.name, to.dir, to.name, &why))
+		strbuf_addf(&cause, "not quarantined: %s", why.msg);
+	else
+		moved = 1;
+	if (!moved)
+		cli_file_error(j->src_disk, cause.len ? cause.buf : "not quarantined: out of memory");
+	strbuf_release(&cause);
+	dspath_release(&from);
+	dspath_release(&to);
+	return moved;
 }
 
 /* The planned quarantine moves of the batch, then their settling. */
@@ -221,17 +260,9 @@ static int quarantine_moves(struct rs_run *r, struct wn_err *err)
 
 	if (!moved)
 		return wn_fail(err, WN_ENOMEM, "out of memory");
-	for (size_t i = 0; i < r->nbatch; i++) {
-		struct rs_job *j = &r->batch[i];
-		struct wn_err why;
-
-		if (!j->quarantine_event)
-			continue;
-		if (move_file(j->src_disk, j->quarantine_disk, &why))
-			cli_file_error(j->src_disk, why.msg);
-		else
-			moved[i] = 1;
-	}
+	for (size_t i = 0; i < r->nbatch; i++)
+		if (r->batch[i].quarantine_event)
+			moved[i] = quarantine_one(r, &r->batch[i]);
 	if (catalog_begin(r->cat, err)) {
 		free(moved);
 		return -1;
@@ -417,17 +448,38 @@ static uint64_t count_files(struct rs_run *r, const struct walk_opts *wo)
  * name its destination as a catalog path. */
 static int prepare_quarantine(struct rs_run *r, struct wn_err *err)
 {
-	struct strbuf probe = STRBUF_INIT;
-	int rc;
-
 	if (!r->quarantine)
 		return 0;
-	rc = strbuf_addf(&probe, "%s/x", r->quarantine);
-	if (rc || make_parents(probe.buf) || !(r->quarantine_real = realpath(r->quarantine, NULL)))
-		rc = rc ? wn_fail(err, WN_ENOMEM, "out of memory")
-			: wn_fail(err, WN_EIO, "%s: %s", r->quarantine, strerror(errno));
-	strbuf_release(&probe);
-	return rc ? -1 : 0;
+	r->quarantine_fd = dspath_open_root(r->quarantine, 1, err);
+	if (r->quarantine_fd < 0)
+		return -1;
+	if (!(r->quarantine_real = realpath(r->quarantine, NULL)))
+		return wn_fail(err, WN_EIO, "%s: %s", r->quarantine, strerror(errno));
+	return 0;
+}
+
+/* IN and OUT (the user's: followed) opened as the roots of every read
+ * and write, and the quarantine folder made and opened. */
+static int open_roots(struct rs_run *r, struct wn_err *err)
+{
+	r->o.in_root = dspath_open_root(r->in_dir, 0, err);
+	if (r->o.in_root < 0)
+		return -1;
+	r->o.out_root = dspath_open_root(r->out_dir, 0, err);
+	if (r->o.out_root < 0)
+		return -1;
+	return prepare_quarantine(r, err);
+}
+
+static void close_roots(struct rs_run *r)
+{
+	int *fd[] = { &r->o.in_root, &r->o.out_root, &r->quarantine_fd };
+
+	for (size_t i = 0; i < sizeof(fd) / sizeof(fd[0]); i++) {
+		if (*fd[i] >= 0)
+			close(*fd[i]);
+		*fd[i] = -1;
+	}
 }
 
 int rs_run(struct rs_run *r, struct wn_err *err)
@@ -435,6 +487,7 @@ int rs_run(struct rs_run *r, struct wn_err *err)
 	struct walk_opts wo = { 0 };
 	int rc;
 
+	r->o.in_root = r->o.out_root = r->quarantine_fd = -1;
 	r->batch = calloc(BATCH, sizeof(*r->batch));
 	r->pool = pool_create(r->threads);
 	if (!r->batch || !r->pool) {
@@ -442,7 +495,7 @@ int rs_run(struct rs_run *r, struct wn_err *err)
 		goto fail;
 	}
 	wn_err_clear(&r->err);
-	if (journal_start(r->cat, r->run_id, err) || prepare_quarantine(r, err))
+	if (journal_start(r->cat, r->run_id, err) || open_roots(r, err))
 		goto fail;
 	catalog_walk_opts(r->cat, &wo);
 	wo.on_error = walk_problem;
@@ -465,6 +518,7 @@ int rs_run(struct rs_run *r, struct wn_err *err)
 	pool_free(r->pool);
 	free(r->batch);
 	free(r->quarantine_real);
+	close_roots(r);
 	return 0;
 fail:
 	for (size_t i = 0; r->batch && i < r->nbatch; i++)
@@ -472,5 +526,6 @@ fail:
 	pool_free(r->pool);
 	free(r->batch);
 	free(r->quarantine_real);
+	close_roots(r);
 	return -1;
 }

@@ -17,6 +17,7 @@ struct rs_run {
 	char *in_real, *out_real;         /* realpath of each */
 	const char *quarantine;
 	char *quarantine_real;            /* its realpath, made by rs_run() */
+	int quarantine_fd;                /* it opened by rs_run(), or -1 */
 	struct shard shard;               /* --shard K/N */
 	const char *recipe;
 	int threads;

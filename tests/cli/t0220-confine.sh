@@ -62,4 +62,53 @@ test_expect 'dedup --delete: a class folder swapped for a symlink after the walk
   test "$(sqlite3 sw.db "SELECT count(*) FROM events WHERE action = \"delete\" AND state = \"dropped\"")" -eq 1
 '
 
+test_expect 'resize --out: a symlinked class folder inside OUT is refused' '
+  rm -rf rin ro outside && mkdir ro outside
+  mkfixtures dataset rin 3 2 0 a
+  ln -s ../outside ro/a
+  expect_exit 1 resize --db ro.db --path rin --out ro --size 16 -q 2>err
+  test "$(grep -c "ro/a/img000[01].jpg: a symbolic link on the way" err)" -eq 2
+  test -z "$(ls -A outside)"
+  test -L ro/a
+  test "$(sqlite3 ro.db "SELECT count(*) FROM images WHERE path LIKE \"ro/%\"")" -eq 0
+'
+
+test_expect 'resize --out: a symlink at an output name is not replaced nor followed' '
+  rm -rf rin ro outside && mkdir -p ro/a outside
+  mkfixtures dataset rin 3 2 0 a
+  echo theirs >outside/victim.jpg
+  ln -s ../../outside/victim.jpg ro/a/img0000.jpg
+  expect_exit 1 resize --db rl.db --path rin --out ro --size 16 -q 2>err
+  grep -q "ro/a/img0000.jpg: a symbolic link, not replaced" err
+  test -L ro/a/img0000.jpg
+  test "$(cat outside/victim.jpg)" = theirs
+  test_path_is_file ro/a/img0001.jpg
+  test_no_temp_files ro
+'
+
+test_expect 'resize --in-place: a symlinked file is not followed' '
+  rm -rf ip outside && mkdir outside
+  mkfixtures big outside 5 1 800 600
+  mkfixtures big ip 6 2 400 300
+  cp outside/c/big000.jpg victim.copy
+  ln -s ../../outside/c/big000.jpg ip/c/link.jpg
+  resize --db ip.db --path ip --in-place --size 16 -q 2>err
+  test -L ip/c/link.jpg
+  cmp outside/c/big000.jpg victim.copy
+  test "$(sqlite3 ip.db "SELECT count(*) FROM images WHERE width = 21")" -eq 2
+  test "$(sqlite3 ip.db "SELECT count(*) FROM images WHERE path LIKE \"%link.jpg\"")" -eq 0
+'
+
+test_expect 'resize --quarantine: a symlinked folder inside it is refused' '
+  rm -rf rin ro qq outside && mkdir qq outside
+  mkfixtures dataset rin 3 1 0 a
+  mkdir rin/odd && cp "$WINNOW_TESTBIN/../../tests/cli/lib.sh" rin/odd/html.jpg
+  ln -s ../outside qq/odd
+  expect_exit 1 resize --db rq.db --path rin --out ro --quarantine qq --size 16 -q 2>err
+  grep -q "rin/odd/html.jpg: not quarantined: qq/odd/html.jpg: a symbolic link on the way" err
+  test -z "$(ls -A outside)"
+  test_path_is_file rin/odd/html.jpg
+  test "$(sqlite3 rq.db "SELECT count(*) FROM events WHERE action = \"quarantine\" AND state = \"dropped\"")" -eq 1
+'
+
 test_done
