@@ -102,7 +102,7 @@ test_expect 'resize --in-place: a symlinked file is not followed' '
 test_expect 'resize --quarantine: a symlinked folder inside it is refused' '
   rm -rf rin ro qq outside && mkdir qq outside
   mkfixtures dataset rin 3 1 0 a
-  mkdir rin/odd && cp "$WINNOW_TESTBIN/../../tests/cli/lib.sh" rin/odd/html.jpg
+  mkdir rin/odd && echo "<!DOCTYPE html><p>not found</p>" >rin/odd/html.jpg
   ln -s ../outside qq/odd
   expect_exit 1 resize --db rq.db --path rin --out ro --quarantine qq --size 16 -q 2>err
   grep -q "rin/odd/html.jpg: not quarantined: qq/odd/html.jpg: a symbolic link on the way" err
