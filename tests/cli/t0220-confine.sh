@@ -62,6 +62,26 @@ test_expect 'dedup --delete: a class folder swapped for a symlink after the walk
   test "$(sqlite3 sw.db "SELECT count(*) FROM events WHERE action = \"delete\" AND state = \"dropped\"")" -eq 1
 '
 
+test_expect 'dedup --delete: a file replaced after the walk (same size and time) is kept' '
+  dups ds
+  WINNOW_TEST_STOP_BEFORE_ACT=1 dedup --db rp.db --path ds --exact-only --keep first \
+    --delete -q >out 2>err &
+  pid=$!
+  for i in $(seq 100); do
+    [ "$(state_of $pid)" = T ] && break
+    sleep 0.1
+  done
+  test "$(state_of $pid)" = T
+  cp -p ds/a/zz-copy.jpg other.jpg
+  mv other.jpg ds/a/zz-copy.jpg
+  kill -CONT $pid
+  rc=0
+  wait $pid || rc=$?
+  test $rc -eq 1
+  grep -q "zz-copy.jpg: changed since it was hashed" err
+  test_path_is_file ds/a/zz-copy.jpg
+'
+
 test_expect 'resize --out: a symlinked class folder inside OUT is refused' '
   rm -rf rin ro outside && mkdir ro outside
   mkfixtures dataset rin 3 2 0 a
