@@ -9,7 +9,8 @@
 #                     (label apply) every kept or relabelled image is there
 #   no refetch        (scraper) no URL whose file was complete at the kill
 #                     was fetched again by the re-run
-# Not a timed test and not part of the suite: it takes minutes.
+# Not a timed test and not part of the suite: it takes minutes. Exit 0
+# when every round of every target was clean, 1 otherwise.
 #
 #   bench/torture.sh [ROUNDS] [TARGETS...]
 #     ROUNDS   kills per target (default 20)
@@ -182,6 +183,7 @@ round() {
   echo "$bad"
 }
 
+status=0
 printf '%-13s %6s %6s  %s\n' target kills clean failures
 for t in $targets; do
   make_template "$t"
@@ -213,5 +215,7 @@ for t in $targets; do
   for b in "${!why[@]}"; do summary="$summary $b=${why[$b]}"; done
   unset why
   printf '%-13s %6d %6d  %s   (run %.2f s)\n' "$t" "$rounds" "$clean" "${summary:-none}" "$dur"
-  [ "$t" = scraper ] && { kill $server 2>/dev/null; server=; }
+  [ "$clean" -eq "$rounds" ] || status=1
+  if [ "$t" = scraper ]; then kill $server 2>/dev/null; server=; fi
 done
+exit "$status"
