@@ -653,6 +653,37 @@ static int apply_batch(struct applier *ap, struct step *b, size_t n, struct wn_e
 	return stop ? -1 : 0;
 }
 
+/* Every pending decision, BATCH at a time. @return 0, or -1 with err set. */
+static int apply_all(struct applier *ap, const struct pendings *a, struct wn_err *err)
+{
+	struct step *steps = calloc(BATCH, sizeof(*steps));
+	int ret = 0;
+
+	if (!steps)
+		return wn_fail(err, WN_ENOMEM, "out of memory");
+	for (size_t i = 0; i < BATCH; i++) {
+		strbuf_init(&steps[i].dest);
+		strbuf_init(&steps[i].to);
+	}
+	for (size_t at = 0; at < a->n && !ret; at += BATCH) {
+		size_t k = a->n - at < BATCH ? a->n - at : BATCH;
+
+		for (size_t i = 0; i < k; i++) {
+			strbuf_reset(&steps[i].dest);
+			strbuf_reset(&steps[i].to);
+			steps[i] = (struct step){ &a->p[at + i], STEP_NONE, NULL, steps[i].dest,
+						  steps[i].to, 0, 0 };
+		}
+		ret = apply_batch(ap, steps, k, err);
+	}
+	for (size_t i = 0; i < BATCH; i++) {
+		strbuf_release(&steps[i].dest);
+		strbuf_release(&steps[i].to);
+	}
+	free(steps);
+	return ret;
+}
+
 /* The root, its catalog prefix, the classes and groups under it, the trash. */
 static int applier_open(struct applier *ap, const char *root, const char *trash,
 			struct wn_err *err)
@@ -709,7 +740,6 @@ int cmd_apply(int argc, char **argv)
 	struct pendings a = { 0 };
 	struct applier ap = { .root = -1, .trash = -1, .prefix = STRBUF_INIT,
 			      .trash_prefix = STRBUF_INIT };
-	struct step *steps = NULL;
 	struct wn_err err = { 0 };
 	const char *db = NULL, *trash = NULL, *root = NULL;
 	int rc = EXIT_FATAL, c, r;
@@ -742,27 +772,8 @@ int cmd_apply(int argc, char **argv)
 	if (!ap.dry && (run_begin(ap.cat, "label apply", argc, argv, &ap.run_id, &err) ||
 			journal_start(ap.cat, ap.run_id, &err)))
 		goto fail;
-	steps = calloc(BATCH, sizeof(*steps));
-	if (!steps) {
-		wn_fail(&err, WN_ENOMEM, "out of memory");
+	if (apply_all(&ap, &a, &err))
 		goto fail;
-	}
-	for (size_t i = 0; i < BATCH; i++) {
-		strbuf_init(&steps[i].dest);
-		strbuf_init(&steps[i].to);
-	}
-	for (size_t at = 0; at < a.n; at += BATCH) {
-		size_t k = a.n - at < BATCH ? a.n - at : BATCH;
-
-		for (size_t i = 0; i < k; i++) {
-			strbuf_reset(&steps[i].dest);
-			strbuf_reset(&steps[i].to);
-			steps[i] = (struct step){ &a.p[at + i], STEP_NONE, NULL, steps[i].dest,
-						  steps[i].to, 0, 0 };
-		}
-		if (apply_batch(&ap, steps, k, &err))
-			goto fail;
-	}
 	fprintf(stderr, "label apply: %zu decisions: %" PRIu64 " relabelled, %" PRIu64 " %s, %"
 		PRIu64 " kept or skipped, %" PRIu64 " left alone%s\n", a.n, ap.moved, ap.deleted,
 		trash ? "moved to the trash" : "deleted", ap.kept, ap.failed, ap.dry ? " (--dry-run: "
@@ -780,11 +791,6 @@ done:
 		cli_error("%s", err.msg);
 		rc = EXIT_FATAL;
 	}
-	for (size_t i = 0; steps && i < BATCH; i++) {
-		strbuf_release(&steps[i].dest);
-		strbuf_release(&steps[i].to);
-	}
-	free(steps);
 	for (size_t i = 0; i < a.n; i++) {
 		free(a.p[i].new_class);
 		free(a.p[i].path);
