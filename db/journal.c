@@ -113,6 +113,26 @@ int journal_plan(struct catalog *cat, int64_t run_id, const struct journal_act *
 	return 0;
 }
 
+/* Another row at dest, when an image moves there: a writer beside the run
+ * (a scan) catalogued the file after it arrived, since the run chose dest
+ * free in the catalog. The image's own row, with its history and
+ * decisions, takes the path; that one goes. */
+static int clear_dest(struct catalog *cat, int64_t image_id, const char *dest,
+		      struct wn_err *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(cat->db, "DELETE FROM images WHERE path = ?1 AND id <> ?2", -1, &st,
+			       NULL) != SQLITE_OK)
+		return catalog_fail(cat, err, "cannot free a path for a moved image");
+	sqlite3_bind_text(st, 1, dest, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, image_id);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : catalog_fail(cat, err, "cannot free a path for a moved image");
+}
+
 /* The effect of a done event on its image row. */
 static int apply_effect(struct catalog *cat, const char *action, int64_t image_id,
 			const char *path, const char *dest, const char *dest_class,
@@ -137,7 +157,7 @@ static int apply_effect(struct catalog *cat, const char *action, int64_t image_i
 	if (!dest)
 		return wn_fail(err, WN_EDB, "%s: a %s event without a destination", cat->file,
 			       action);
-	if (images_move(cat, image_id, dest, dest_class, err))
+	if (clear_dest(cat, image_id, dest, err) || images_move(cat, image_id, dest, dest_class, err))
 		return -1;
 	if (!strcmp(action, "restore"))
 		return images_set_status(cat, image_id, IMAGE_OK, err);

@@ -63,6 +63,9 @@ int journal_plan(struct catalog *cat, int64_t run_id, const struct journal_act *
  *   relabel -> path dest, class dest_class; restore -> path dest, class
  *   dest_class, status ok; rewrite -> nothing (the caller writes the new
  *   row with images_upsert() in the same transaction).
+ * Plan dest free in the catalog: for relabel and restore, a row another
+ * writer made at dest since (a scan that found the file there) is removed
+ * so the image's own row can take the path.
  * @return 0, or -1 with err set (also when the event is not planned).
  */
 int journal_done(struct catalog *cat, int64_t event_id, struct wn_err *err);
@@ -84,7 +87,11 @@ struct journal_recovery {
  * longer alive, in one transaction, by what the disk shows:
  *   delete: file gone -> done (row deleted); file there -> dropped;
  *   move, quarantine, relabel, restore: file gone from path and present
- *     at dest -> done (effect applied); otherwise dropped;
+ *     at dest -> done (effect applied); otherwise dropped; dest is a
+ *     catalog path and may lead out of the catalog's folder ("../trash/x");
+ *   an event of a "label apply" run (runs.command) settled done also marks
+ *     its image's pending review decision applied, as the run would have
+ *     with journal_done(); dropped, the decision stays for a re-run;
  *   rewrite: the run's ".NAME.winnow-tmp.XXXXXX" files beside path are
  *     removed; when the file's size or mtime differs from its row (or it
  *     has none), the row is made to describe it (no hashes: the next scan

@@ -183,6 +183,27 @@ static int happened(struct catalog *cat, const struct planned *p,
 	return ret;
 }
 
+/* A label apply act that happened carried out its image's review
+ * decision: marked applied, as the run would have in the same
+ * transaction (keyed on the run's command). */
+static int settle_review(struct catalog *cat, int64_t event_id, struct wn_err *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(cat->db,
+			       "UPDATE reviews SET applied_ms = ?2 WHERE applied_ms IS NULL AND image_id ="
+			       " (SELECT e.image_id FROM events e JOIN runs r ON r.id = e.run_id"
+			       "  WHERE e.id = ?1 AND r.command = 'label apply')", -1, &st,
+			       NULL) != SQLITE_OK)
+		return catalog_fail(cat, err, "cannot mark a decision applied");
+	sqlite3_bind_int64(st, 1, event_id);
+	sqlite3_bind_int64(st, 2, catalog_now_ms());
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : catalog_fail(cat, err, "cannot mark a decision applied");
+}
+
 static int settle(struct catalog *cat, const struct plan_list *l, struct journal_recovery *out,
 		  struct wn_err *err)
 {
@@ -191,7 +212,8 @@ static int settle(struct catalog *cat, const struct plan_list *l, struct journal
 
 		if (h < 0)
 			return -1;
-		if (h ? journal_done(cat, l->v[i].id, err) : journal_drop(cat, l->v[i].id, err))
+		if (h ? journal_done(cat, l->v[i].id, err) || settle_review(cat, l->v[i].id, err)
+		      : journal_drop(cat, l->v[i].id, err))
 			return -1;
 		if (h)
 			out->done++;

@@ -1,8 +1,10 @@
 /* label apply: carry out a review's decisions. Relabelled files move to
  * their new class folder (never over a file: a clash gets a new name),
- * deleted ones are deleted or moved to --trash, the catalog follows and
- * every change is an event; each decision is then marked applied, so a
- * second run does nothing. A catalog row is input like any other (catalogs
+ * deleted ones are deleted or moved to --trash. Every act is journaled
+ * (db/journal.h), in batches: planned and committed before it, then done
+ * (the catalog follows) with its decision marked applied in the same
+ * transaction, so a second run does nothing and a killed one is settled by
+ * the next writer. A catalog row is input like any other (catalogs
  * travel: db merge imports shards' rows): every path an action touches is
  * resolved below the dataset root or the trash by dspath_resolve(), and
  * only the decisions named below are carried out. */
@@ -10,6 +12,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -19,6 +22,7 @@
 #include "core/dspath.h"
 #include "core/fileio.h"
 #include "db/images.h"
+#include "db/journal.h"
 #include "db/reviews.h"
 #include "db/runs.h"
 #include "label.h"
@@ -30,7 +34,10 @@ static const char usage[] =
 	"images move to their new class folder (a name already there gets a new\n"
 	"one: x.jpg becomes x-1.jpg; nothing is overwritten), deleted images are\n"
 	"deleted, or moved under --trash keeping their catalog paths. The catalog\n"
-	"follows each change and records it as an event. A second run does nothing.\n"
+	"follows each change (a trashed image's row says quarantined). Every act is\n"
+	"journaled: planned before, done after, with its decision marked applied;\n"
+	"a killed run is settled by the next command that opens the catalog, and\n"
+	"running apply again finishes it. Once all is applied, it does nothing.\n"
 	"\n"
 	"Nothing outside the dataset is touched, whatever the catalog says: each\n"
 	"path is followed from DIR one folder at a time, never through a symbolic\n"
@@ -67,6 +74,21 @@ struct pendings {
 	size_t n, cap;
 };
 
+#define BATCH 256
+
+/* One decision of a batch: what it comes to, planned before it is done. */
+enum step_kind { STEP_NONE, STEP_KEEP, STEP_ACT };
+
+struct step {
+	const struct pending *x;
+	enum step_kind kind;      /* NONE: left alone (reported), or a dry run */
+	const char *action;       /* "relabel", "delete", "move" (to the trash) */
+	struct strbuf dest;       /* the catalog path it goes to; "" for a delete */
+	struct strbuf to;         /* the same below the root (relabel) or the trash */
+	int64_t event;
+	int acted;
+};
+
 /* A member of a recorded duplicate group. */
 struct copy {
 	int64_t run, id;
@@ -79,10 +101,13 @@ struct applier {
 	int root, trash;          /* open folders; trash -1: delete (or a dry run) */
 	const char *trash_arg;
 	struct strbuf prefix;     /* what catalog paths under the root start with */
+	struct strbuf trash_prefix; /* ... and under the trash (once it is open) */
 	char **classes;           /* the catalog's classes under the root */
 	size_t nclasses;
 	struct copy *copies;      /* by (run, grp), as dup_groups_foreach() gives them */
 	size_t ncopies;
+	const struct step *batch;  /* the batch being prepared: its first nbatch */
+	size_t nbatch;             /* steps hold names no other may take */
 	int dry;
 	int64_t run_id;
 	uint64_t moved, deleted, kept, failed;
@@ -199,10 +224,20 @@ static int last_copy(const struct applier *ap, int64_t id)
 	return 0;
 }
 
+/* Whether a step of the batch being prepared goes to catalog path dest. */
+static int taken_in_batch(const struct applier *ap, const char *dest)
+{
+	for (size_t i = 0; i < ap->nbatch; i++)
+		if (ap->batch[i].kind == STEP_ACT && !strcmp(ap->batch[i].dest.buf, dest))
+			return 1;
+	return 0;
+}
+
 /* name, name-1, name-2, ... in folder d: the first free on disk and, with
  * catalog_dir (the catalog path of the folder, '/'-ended), that no catalog
- * row holds either (a deleted image keeps its row and path). d -1: a
- * folder not made yet (a dry run), where every name is free. */
+ * row holds (a deleted image keeps its row and path) and no earlier step
+ * of the batch goes to. d -1: a folder not made yet (a dry run), where
+ * every name is free on disk. */
 static int free_name(const struct applier *ap, int d, const char *want, const char *catalog_dir,
 		     struct strbuf *out)
 {
@@ -225,7 +260,8 @@ static int free_name(const struct applier *ap, int d, const char *want, const ch
 		if (d >= 0 && !(fstatat(d, out->buf, &sb, AT_SYMLINK_NOFOLLOW) && errno == ENOENT))
 			continue;
 		if (catalog_dir && (strbuf_addf(&held, "%s%s", catalog_dir, out->buf) ||
-				    images_stamp(ap->cat, held.buf, &st, NULL) != 0))
+				    images_stamp(ap->cat, held.buf, &st, NULL) != 0 ||
+				    taken_in_batch(ap, held.buf)))
 			continue;
 		ret = 0;
 	}
@@ -267,18 +303,6 @@ static int class_allowed(const struct applier *ap, const char *parent, const cha
 	return ok;
 }
 
-/* The catalog's bookkeeping of a change made on disk. */
-static int record(struct applier *ap, const struct pending *x, const char *action,
-		  const char *new_path, const char *dest, struct wn_err *err)
-{
-	if (new_path && images_move(ap->cat, x->id, new_path, x->new_class, err))
-		return -1;
-	if (!new_path && images_set_status(ap->cat, x->id, IMAGE_DELETED, err))
-		return -1;
-	return event_add(ap->cat, ap->run_id, x->id, action, x->path, dest, "label review", err) ||
-	       reviews_mark_applied(ap->cat, x->id, err) ? -1 : 0;
-}
-
 static void print_plan(const struct applier *ap, const char *what, const char *from,
 		       const char *to_catalog, const char *to_disk)
 {
@@ -294,10 +318,35 @@ static void print_plan(const struct applier *ap, const char *what, const char *f
 	strbuf_release(&b);
 }
 
-/* A relabel: the file at src (rel below the root) to its new class. */
-static int relabel(struct applier *ap, const struct pending *x, const char *rel,
-		   const struct dspath *src, struct wn_err *err)
+/* s is to be carried out: action, to dest (a catalog path; "" for a
+ * delete), that is to `to` below the root (relabel) or the trash (move).
+ * A dry run prints it and counts it as done. */
+static int take_step(struct applier *ap, struct step *s, const char *action, const char *dest,
+		     const char *to, const char *to_disk, struct wn_err *err)
 {
+	int relabel = !strcmp(action, "relabel");
+
+	print_plan(ap, relabel ? "relabel" : *to ? "trash" : "delete", s->x->path,
+		   relabel ? dest : NULL, to_disk);
+	if (ap->dry) {
+		if (relabel)
+			ap->moved++;
+		else
+			ap->deleted++;
+		return 0;
+	}
+	if (strbuf_addstr(&s->dest, dest) || strbuf_addstr(&s->to, to))
+		return wn_fail(err, WN_ENOMEM, "out of memory");
+	s->kind = STEP_ACT;
+	s->action = action;
+	return 0;
+}
+
+/* A relabel: where the file at rel (below the root) goes in its new
+ * class folder, under a name free on disk and in the catalog. */
+static int plan_relabel(struct applier *ap, struct step *s, const char *rel, struct wn_err *err)
+{
+	const struct pending *x = s->x;
 	struct strbuf want = STRBUF_INIT, name = STRBUF_INIT, cat_dir = STRBUF_INIT;
 	struct dspath dst = DSPATH_INIT;
 	struct wn_err e = { 0 };
@@ -327,19 +376,10 @@ static int relabel(struct applier *ap, const struct pending *x, const char *rel,
 		ret = left_alone(ap, x->path, "no free name in its new folder");
 		goto out;
 	}
-	if (strbuf_addstr(&cat_dir, name.buf))
+	strbuf_setlen(&want, (size_t)(slash - want.buf) + 1);
+	if (strbuf_addstr(&want, name.buf) || strbuf_addstr(&cat_dir, name.buf))
 		goto oom;
-	print_plan(ap, "relabel", x->path, cat_dir.buf, NULL);
-	if (ap->dry) {
-		ap->moved++;
-		goto out;
-	}
-	if (move_at(src->dir, src->name, dst.dir, name.buf, &e)) {
-		ret = left_alone(ap, x->path, e.msg);
-		goto out;
-	}
-	ret = record(ap, x, "relabel", cat_dir.buf, cat_dir.buf, err);
-	ap->moved += !ret;
+	ret = take_step(ap, s, "relabel", cat_dir.buf, want.buf, NULL, err);
 	goto out;
 refused:
 	ret = left_alone(ap, x->path, "the new class is no folder name of this dataset's classes");
@@ -354,27 +394,23 @@ out:
 	return ret;
 }
 
-/* A delete: the file at src unlinked, or moved under the trash at its
- * catalog path (leading ".." parts dropped). */
-static int delete(struct applier *ap, const struct pending *x, const struct dspath *src,
-		  struct wn_err *err)
+/* A delete: the file unlinked, or moved under the trash at its catalog
+ * path (leading ".." parts dropped), under a name free there. */
+static int plan_delete(struct applier *ap, struct step *s, struct wn_err *err)
 {
+	const struct pending *x = s->x;
 	struct strbuf want = STRBUF_INIT, name = STRBUF_INIT, dest = STRBUF_INIT;
+	struct strbuf disk = STRBUF_INIT;
 	struct dspath dst = DSPATH_INIT;
 	struct wn_err e = { 0 };
 	const char *tp = x->path, *slash;
+	size_t dir;
 	int ret = 0;
 
 	if (last_copy(ap, x->id))
 		return left_alone(ap, x->path, "the last copy of its duplicate group");
-	if (!ap->trash_arg) {
-		print_plan(ap, "delete", x->path, NULL, NULL);
-		if (!ap->dry && unlinkat(src->dir, src->name, 0))
-			return left_alone(ap, x->path, strerror(errno));
-		ret = ap->dry ? 0 : record(ap, x, "delete", NULL, NULL, err);
-		ap->deleted += !ret;
-		return ret;
-	}
+	if (!ap->trash_arg)
+		return take_step(ap, s, "delete", "", "", NULL, err);
 	while (!strncmp(tp, "../", 3))
 		tp += 3;
 	if (strbuf_addstr(&want, tp))
@@ -385,25 +421,21 @@ static int delete(struct applier *ap, const struct pending *x, const struct dspa
 		goto out;
 	}
 	slash = strrchr(want.buf, '/');
-	if (free_name(ap, dst.dir, slash ? slash + 1 : want.buf, NULL, &name)) {
+	dir = slash ? (size_t)(slash - want.buf) + 1 : 0;
+	/* The trash's catalog path: unknown only for a dry run's trash not
+	 * made yet, where no row can hold a name either. */
+	if ((ap->trash >= 0 && (strbuf_add(&dest, ap->trash_prefix.buf, ap->trash_prefix.len) ||
+				strbuf_add(&dest, want.buf, dir))))
+		goto oom;
+	if (free_name(ap, dst.dir, want.buf + dir, ap->trash >= 0 ? dest.buf : NULL, &name)) {
 		ret = left_alone(ap, x->path, "no free name in the trash");
 		goto out;
 	}
-	if (strbuf_addf(&dest, "%s/", ap->trash_arg) ||
-	    (slash && strbuf_add(&dest, want.buf, (size_t)(slash - want.buf) + 1)) ||
-	    strbuf_addstr(&dest, name.buf))
+	strbuf_setlen(&want, dir);
+	if (strbuf_addstr(&want, name.buf) || strbuf_addstr(&dest, name.buf) ||
+	    strbuf_addf(&disk, "%s/%s", ap->trash_arg, want.buf))
 		goto oom;
-	print_plan(ap, "trash", x->path, NULL, dest.buf);
-	if (ap->dry) {
-		ap->deleted++;
-		goto out;
-	}
-	if (move_at(src->dir, src->name, dst.dir, name.buf, &e)) {
-		ret = left_alone(ap, x->path, e.msg);
-		goto out;
-	}
-	ret = record(ap, x, "move", NULL, dest.buf, err);
-	ap->deleted += !ret;
+	ret = take_step(ap, s, "move", dest.buf, want.buf, disk.buf, err);
 	goto out;
 oom:
 	ret = wn_fail(err, WN_ENOMEM, "out of memory");
@@ -412,6 +444,7 @@ out:
 	strbuf_release(&want);
 	strbuf_release(&name);
 	strbuf_release(&dest);
+	strbuf_release(&disk);
 	return ret;
 }
 
@@ -439,13 +472,14 @@ static int unchanged(struct applier *ap, const char *path, const struct dspath *
 }
 
 /*
- * apply_one() : carries out one decision, or leaves it alone with a line
- * saying why (counted in failed). The one place a decision touches the
- * disk: a journal wraps this call.
- * @return 0, or -1 with err set when the catalog failed (stop).
+ * prepare() : what decision s->x comes to: kept (STEP_KEEP), an act with
+ * its destination chosen (STEP_ACT), or left alone with a line saying why
+ * (STEP_NONE, counted in failed). Touches no file but the folders a
+ * destination needs. @return 0, or -1 with err set (stop).
  */
-static int apply_one(struct applier *ap, const struct pending *x, struct wn_err *err)
+static int prepare(struct applier *ap, struct step *s, struct wn_err *err)
 {
+	const struct pending *x = s->x;
 	struct dspath src = DSPATH_INIT;
 	struct wn_err e = { 0 };
 	const char *rel, *why;
@@ -460,7 +494,8 @@ static int apply_one(struct applier *ap, const struct pending *x, struct wn_err 
 	case REVIEW_KEEP:
 	case REVIEW_SKIP:
 		ap->kept++;
-		return ap->dry ? 0 : reviews_mark_applied(ap->cat, x->id, err);
+		s->kind = ap->dry ? STEP_NONE : STEP_KEEP;
+		return 0;
 	case REVIEW_DELETE:
 		break;
 	default:
@@ -478,10 +513,174 @@ static int apply_one(struct applier *ap, const struct pending *x, struct wn_err 
 	else if (!same)
 		ret = left_alone(ap, x->path, why);
 	else if (x->d == REVIEW_RELABEL)
-		ret = relabel(ap, x, rel, &src, err);
+		ret = plan_relabel(ap, s, rel, err);
 	else
-		ret = delete(ap, x, &src, err);
+		ret = plan_delete(ap, s, err);
 	dspath_release(&src);
+	return ret;
+}
+
+/* Test-only (tests/cli/t0215-apply-journal.sh): WINNOW_TEST_KILL_AFTER=N
+ * kills the process with SIGKILL right after its Nth act, as dedup and
+ * resize do, to prove that the journal settles what a killed run leaves. */
+static void test_kill_hook(void)
+{
+	static long after = -1, acts;
+
+	if (after < 0) {
+		const char *s = getenv("WINNOW_TEST_KILL_AFTER");
+
+		after = s ? strtol(s, NULL, 10) : 0;
+	}
+	if (after > 0 && ++acts == after)
+		raise(SIGKILL);
+}
+
+/*
+ * act() : carries out planned step s, checking again right before it that
+ * the file is the one catalogued (and, for a delete or a move to the
+ * trash, not the last copy of its group: an earlier step may have taken
+ * the others). Sets s->acted, or reports why not.
+ * @return 0, or -1 with err set when the catalog failed.
+ */
+static int act(struct applier *ap, struct step *s, struct wn_err *err)
+{
+	const struct pending *x = s->x;
+	struct dspath src = DSPATH_INIT, dst = DSPATH_INIT;
+	struct wn_err e = { 0 };
+	int relabel = !strcmp(s->action, "relabel"), same;
+	const char *why;
+
+	if (dspath_resolve(ap->root, below_root(ap, x->path), 0, &src, &e))
+		return left_alone(ap, x->path, errno == ENOENT ? "gone since it was reviewed"
+					       : wn_err_cause(&e, x->path));
+	same = unchanged(ap, x->path, &src, &why, err);
+	if (same <= 0) {
+		dspath_release(&src);
+		return same < 0 ? -1 : left_alone(ap, x->path, why);
+	}
+	if (!relabel && last_copy(ap, x->id))
+		why = "the last copy of its duplicate group";
+	else if (!strcmp(s->action, "delete"))
+		why = unlinkat(src.dir, src.name, 0) ? strerror(errno) : NULL;
+	else if (dspath_resolve(relabel ? ap->root : ap->trash, s->to.buf, DSPATH_MKDIRS, &dst, &e))
+		why = wn_err_cause(&e, s->to.buf);
+	else
+		why = move_at(src.dir, src.name, dst.dir, dst.name, &e) ? e.msg : NULL;
+	dspath_release(&src);
+	dspath_release(&dst);
+	if (why)
+		return left_alone(ap, x->path, why);
+	s->acted = 1;
+	if (relabel)
+		ap->moved++;
+	else
+		ap->deleted++;
+	test_kill_hook();
+	return 0;
+}
+
+/* Records the batch's acts as planned, committed before any of them. */
+static int plan_batch(struct applier *ap, struct step *b, size_t n, struct wn_err *err)
+{
+	if (catalog_begin(ap->cat, err))
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		const struct pending *x = b[i].x;
+		struct journal_act a = { x->id, b[i].action, x->path, NULL, NULL, "label review" };
+
+		if (b[i].kind != STEP_ACT)
+			continue;
+		if (b[i].dest.len)
+			a.dest = b[i].dest.buf;
+		if (!strcmp(b[i].action, "relabel"))
+			a.dest_class = x->new_class;
+		if (journal_plan(ap->cat, ap->run_id, &a, &b[i].event, err)) {
+			catalog_rollback(ap->cat);
+			return -1;
+		}
+	}
+	return catalog_commit(ap->cat, err);
+}
+
+/* The outcome of the batch, one transaction: each act done (the image row
+ * follows) or dropped, and each decision carried out or kept marked
+ * applied with it. */
+static int settle_batch(struct applier *ap, const struct step *b, size_t n, struct wn_err *err)
+{
+	if (catalog_begin(ap->cat, err))
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		int bad = 0;
+
+		if (b[i].kind == STEP_ACT && !b[i].acted)
+			bad = journal_drop(ap->cat, b[i].event, err);
+		else if (b[i].kind == STEP_ACT)
+			bad = journal_done(ap->cat, b[i].event, err) ||
+			      reviews_mark_applied(ap->cat, b[i].x->id, err);
+		else if (b[i].kind == STEP_KEEP)
+			bad = reviews_mark_applied(ap->cat, b[i].x->id, err);
+		if (bad) {
+			catalog_rollback(ap->cat);
+			return -1;
+		}
+	}
+	return catalog_commit(ap->cat, err);
+}
+
+/* One batch: every decision's destination chosen, the acts planned and
+ * committed, carried out, then settled. A kill anywhere leaves plans
+ * that the next writer settles from the disk (db/journal.h). */
+static int apply_batch(struct applier *ap, struct step *b, size_t n, struct wn_err *err)
+{
+	struct wn_err later = { 0 };
+	int stop = 0;
+
+	ap->batch = b;
+	for (ap->nbatch = 0; ap->nbatch < n; ap->nbatch++)
+		if (prepare(ap, &b[ap->nbatch], err))
+			return -1;
+	if (ap->dry)
+		return 0;
+	if (plan_batch(ap, b, n, err))
+		return -1;
+	for (size_t i = 0; i < n && !stop; i++)
+		if (b[i].kind == STEP_ACT)
+			stop = act(ap, &b[i], err);
+	/* What was done is recorded even when the catalog failed midway. */
+	if (settle_batch(ap, b, n, stop ? &later : err))
+		return -1;
+	return stop ? -1 : 0;
+}
+
+/* Every pending decision, BATCH at a time. @return 0, or -1 with err set. */
+static int apply_all(struct applier *ap, const struct pendings *a, struct wn_err *err)
+{
+	struct step *steps = calloc(BATCH, sizeof(*steps));
+	int ret = 0;
+
+	if (!steps)
+		return wn_fail(err, WN_ENOMEM, "out of memory");
+	for (size_t i = 0; i < BATCH; i++) {
+		strbuf_init(&steps[i].dest);
+		strbuf_init(&steps[i].to);
+	}
+	for (size_t at = 0; at < a->n && !ret; at += BATCH) {
+		size_t k = a->n - at < BATCH ? a->n - at : BATCH;
+
+		for (size_t i = 0; i < k; i++) {
+			strbuf_reset(&steps[i].dest);
+			strbuf_reset(&steps[i].to);
+			steps[i] = (struct step){ &a->p[at + i], STEP_NONE, NULL, steps[i].dest,
+						  steps[i].to, 0, 0 };
+		}
+		ret = apply_batch(ap, steps, k, err);
+	}
+	for (size_t i = 0; i < BATCH; i++) {
+		strbuf_release(&steps[i].dest);
+		strbuf_release(&steps[i].to);
+	}
+	free(steps);
 	return ret;
 }
 
@@ -504,6 +703,10 @@ static int applier_open(struct applier *ap, const char *root, const char *trash,
 		ap->trash = dspath_open_root(trash, !ap->dry, err);
 		if (ap->trash < 0 && !(ap->dry && errno == ENOENT))
 			return -1;
+		/* Where a trashed file goes, as a catalog path: the journal's
+		 * recovery finds it there ("../trash/..." when outside). */
+		if (ap->trash >= 0 && catalog_rel_prefix(ap->cat, trash, &ap->trash_prefix, err))
+			return -1;
 	}
 	return 0;
 }
@@ -515,6 +718,7 @@ static void applier_release(struct applier *ap)
 	if (ap->trash >= 0)
 		close(ap->trash);
 	strbuf_release(&ap->prefix);
+	strbuf_release(&ap->trash_prefix);
 	for (size_t i = 0; i < ap->nclasses; i++)
 		free(ap->classes[i]);
 	free(ap->classes);
@@ -534,7 +738,8 @@ int cmd_apply(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct pendings a = { 0 };
-	struct applier ap = { .root = -1, .trash = -1, .prefix = STRBUF_INIT };
+	struct applier ap = { .root = -1, .trash = -1, .prefix = STRBUF_INIT,
+			      .trash_prefix = STRBUF_INIT };
 	struct wn_err err = { 0 };
 	const char *db = NULL, *trash = NULL, *root = NULL;
 	int rc = EXIT_FATAL, c, r;
@@ -552,8 +757,10 @@ int cmd_apply(int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage_error("unexpected argument '%s'", argv[optind]);
-	if (catalog_open(cli_db_path(db), CATALOG_EXISTING, &ap.cat, &err) ||
-	    applier_open(&ap, root, trash, &err))
+	if (catalog_open(cli_db_path(db), CATALOG_EXISTING, &ap.cat, &err))
+		goto fail;
+	cli_note_recovery(ap.cat);
+	if (applier_open(&ap, root, trash, &err))
 		goto fail;
 	r = reviews_pending(ap.cat, collect, &a, &err);
 	if (r == -2) {
@@ -562,11 +769,11 @@ int cmd_apply(int argc, char **argv)
 	}
 	if (r)
 		goto fail;
-	if (!ap.dry && run_begin(ap.cat, "label apply", argc, argv, &ap.run_id, &err))
+	if (!ap.dry && (run_begin(ap.cat, "label apply", argc, argv, &ap.run_id, &err) ||
+			journal_start(ap.cat, ap.run_id, &err)))
 		goto fail;
-	for (size_t i = 0; i < a.n; i++)
-		if (apply_one(&ap, &a.p[i], &err))
-			goto fail;
+	if (apply_all(&ap, &a, &err))
+		goto fail;
 	fprintf(stderr, "label apply: %zu decisions: %" PRIu64 " relabelled, %" PRIu64 " %s, %"
 		PRIu64 " kept or skipped, %" PRIu64 " left alone%s\n", a.n, ap.moved, ap.deleted,
 		trash ? "moved to the trash" : "deleted", ap.kept, ap.failed, ap.dry ? " (--dry-run: "
