@@ -20,9 +20,12 @@ photos="$skd/astronaut.png $skd/chelsea.png $skd/coffee.png $skd/rocket.jpg $skd
   $skd/camera.png /usr/share/matplotlib/mpl-data/sample_data/grace_hopper.jpg"
 
 # golden MODEL IN OUT [PARTS]: tfjs' outputs for the tensors in IN, from
-# the cache or computed (split over PARTS node processes).
+# the cache or computed (split over PARTS node processes). A node that
+# fails (say, killed for memory on a loaded machine) fails the test, and
+# its partial output never enters the cache, where every later run would
+# compare against it.
 golden() {
-  local model=$1 in=$2 out=$3 parts=${4:-1} key per n
+  local model=$1 in=$2 out=$3 parts=${4:-1} key per n pids= pid failed
   key=$(cat "$model/model.json" "$in" "$golden_js" | sha256sum | cut -c1-32)
   if [ ! -s "$cache/$key" ]; then
     read -r per < <(nntool info "$model" | awk 'NR == 1 {split($2, s, "x"); print s[1] * s[2] * s[3] * 4}')
@@ -30,9 +33,15 @@ golden() {
     for p in $(seq 0 $((parts - 1))); do
       from=$(( n * p / parts )); to=$(( n * (p + 1) / parts ))
       tail -c +$((from * per + 1)) "$in" | head -c $(((to - from) * per)) >"$in.$p"
-      node "$golden_js" "$model" "$in.$p" "$out.$p" 2>/dev/null &
+      node "$golden_js" "$model" "$in.$p" "$out.$p" 2>"$out.$p.err" &
+      pids="$pids $!"
     done
-    wait
+    failed=0
+    for pid in $pids; do wait "$pid" || failed=1; done
+    if [ "$failed" -ne 0 ]; then
+      cat "$out".*.err >&2
+      return 1
+    fi
     for p in $(seq 0 $((parts - 1))); do cat "$out.$p"; done >"$cache/$key.tmp"
     mv "$cache/$key.tmp" "$cache/$key"
   fi
