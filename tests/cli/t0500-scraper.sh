@@ -175,7 +175,7 @@ fetched_again() {
   while read -r f; do
     u=$(sqlite3 "$3" "SELECT source_url FROM images WHERE path LIKE \"%/$f\"")
     test -n "$u" || { echo "no row for $f"; continue; }
-    tail -n +"$(($2 + 1))" requests.log | grep -qx "${u#$b2}" && echo "$u"
+    if tail -n +"$(($2 + 1))" requests.log | grep -qx "${u#$b2}"; then echo "$u"; fi
   done <"$1"
   return 0
 }
@@ -319,7 +319,8 @@ test_expect 'adoption takes only whole files that hash to their names' '
     printf "a/%s\t%s\nb/%s\t%s\n" "$f" "$u" "$f" "$u"
   done >ad/.winnow-scraper/journal-elsewhere-1
   set -- $(ls ad/b)
-  head -c 2000 "ad/b/$1" >cut && cat cut >"ad/b/$1"     # cut short, name kept
+  head -c 2000 "ad/b/$1" >cut
+  cat cut >"ad/b/$1"     # cut short, name kept
   cp "ad/b/$3" "ad/b/$2"                                 # whole, but not its name
   bad="$(sqlite3 ad1.db "SELECT source_url FROM images WHERE path LIKE \"%/$1\" OR path LIKE \"%/$2\"" | sort)"
   from=$(wc -l <requests.log)

@@ -92,7 +92,8 @@ test_expect 'merging again changes nothing; an older catalog, another folder are
   counts many/winnow.db >c2
   diff b1 b2
   diff c1 c2
-  mkdir -p many/shards && cp many/s3.db many/shards/
+  mkdir -p many/shards
+  cp many/s3.db many/shards/
   expect_exit 3 db merge many/shards/s3.db --into many/winnow.db 2>err
   grep -q "not in the folder of" err
   sqlite3 many/old.db "PRAGMA user_version = 3; CREATE TABLE images (id INTEGER)"
