@@ -154,7 +154,9 @@ sys.exit(0 if d[:2] == b\"\\xff\\xd8\" and d[-2:] == b\"\\xff\\xd9\" else 1)" "$
 # A second server that logs every request and answers each after 20 ms,
 # for the tests that must know what was fetched and when.
 "${WINNOW_HTTPD:-httpd}" --log requests.log --latency-ms 20 >port2.txt 2>httpd2.log & server2=$!
-trap 'kill $server $server2 2>/dev/null; rm -rf "$scratch"' EXIT
+# (lib.sh's trap, plus this server: a trap naming an unset variable stops
+# at it under set -u, and left the server running and the scratch folder)
+trap '[ -z "$httpd_pid" ] || httpd_kill KILL; kill "$server2" 2>/dev/null; rm -rf "$scratch"' EXIT
 # up to 60 s: a sanitized build starts slowly
 for _ in $(seq 600); do [ -s port2.txt ] && break; sleep 0.1; done
 b2=http://127.0.0.1:$(awk '{print $2}' port2.txt)
