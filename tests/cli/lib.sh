@@ -11,6 +11,15 @@
 # sources this file: a command starting with `! ` is a failure, except in the
 # condition of an if/elif/while/until (`if ! cmd; then` is fine, and so is
 # `test ! -e FILE`, where `test` itself returns 1).
+#
+# Likewise, in `a && b` bash ignores a's failure (the list fails, but errexit
+# skips a list that failed before its last command), so `test -e x && test
+# -e y` checks only y, and a setup `cd x && ...` that fails skips what
+# follows without failing. The lint flags every `&&` in a test body or in a
+# function of the script (test bodies call them) unless it is inside ( ),
+# $( ) (a subshell's status is its list's, so `(cd d && db check)` fails
+# when cd does) or in the condition of an if/elif/while/until. Write one
+# command a line, and `if cond; then action; fi` for a conditional action.
 set -u
 : "${WINNOW_BIN:?set WINNOW_BIN to the folder of the built commands}"
 : "${WINNOW_TESTBIN:?set WINNOW_TESTBIN to the folder of the test helpers}"
@@ -186,11 +195,81 @@ lint_negations() {
   ' "$1"
 }
 
-test_lint=$(lint_negations "$test_script")
+# Prints "FILE:LINE: ..." for each line of a test body ('...' after
+# test_expect) or of a function that holds an `&&` whose left side's status
+# bash ignores under set -e (see the top). Reads quotes, ( ) and $( )
+# across lines, skips comments and here-documents.
+lint_and_lists() {
+  awk -v name="$(basename "$1")" '
+    function reset() { sp = 1; st[1] = "n"; cond = 0; here = "" }
+    function word(w) {
+      if (sp == 1 && w ~ /^(if|elif|while|until)$/) cond = 1
+      if (sp == 1 && w ~ /^(then|do)$/) cond = 0
+    }
+    # scans s, keeping the quote and subshell stack st[1..sp] ("n" the
+    # body, "p" in ( ) or $( ), "d" and "s" in quotes); 1 if it holds
+    # an `&&` whose left side is lost
+    function scan(s,    i, c, nx, w, hit, rest) {
+      hit = 0; w = ""
+      for (i = 1; i <= length(s); i++) {
+        c = substr(s, i, 1); nx = substr(s, i + 1, 1)
+        if (st[sp] == "s") { if (c == "\047") sp--; continue }
+        if (st[sp] == "d") {
+          if (c == "\\") i++
+          else if (c == "\"") sp--
+          else if (c == "$" && nx == "(") { st[++sp] = "p"; i++ }
+          continue
+        }
+        if (c ~ /[A-Za-z_]/) { w = w c; continue }
+        if (w != "") { word(w); w = "" }
+        if (c == "\\") { i++; continue }
+        if (c == "#" && (i == 1 || substr(s, i - 1, 1) ~ /[ \t;]/)) break
+        if (c == "\"") st[++sp] = "d"
+        else if (c == "\047") st[++sp] = "s"
+        else if (c == "(") st[++sp] = "p"
+        else if (c == ")") { if (sp > 1) sp-- }
+        else if (c == "<" && nx == "<" && substr(s, i + 2, 1) != "<" &&
+                 substr(s, i - 1, 1) != "<") {
+          rest = substr(s, i + 2)
+          sub(/^-?[ \t]*[\\"\047]?/, "", rest)
+          if (match(rest, /^[A-Za-z_][A-Za-z0-9_]*/)) here = substr(rest, 1, RLENGTH)
+          i++
+        } else if (c == "&" && nx == "&") {
+          if (sp == 1 && !cond) hit = 1
+          i++
+        }
+      }
+      if (w != "") word(w)
+      return hit
+    }
+    function check(s) {
+      if (scan(s))
+        printf "%s:%d: && ignores the status of what is before it under set -e; one command a line\n", name, NR
+    }
+    BEGIN { scope = 0; reset() }
+    here != "" {
+      t = $0; gsub(/^[ \t]+|[ \t]+$/, "", t)
+      if (t == here) here = ""
+      next
+    }
+    scope == 1 && sp == 1 && /^[ \t]*\047[ \t]*$/ { scope = 0; next }
+    scope == 2 && sp == 1 && /^}/ { scope = 0; next }
+    scope { check($0); next }
+    /^[ \t]*test_expect[ \t]/ && /\047[ \t]*$/ { scope = 1; reset(); next }
+    /^[ \t]*[A-Za-z_][A-Za-z0-9_]*\(\)[ \t]*\{/ {
+      reset()
+      body = $0; sub(/^[^{]*\{/, "", body)
+      check(body)
+      if (!(sp == 1 && body ~ /}[ \t;]*(#.*)?$/)) scope = 2
+    }
+  ' "$1"
+}
+
+test_lint=$(lint_negations "$test_script"; lint_and_lists "$test_script")
 if [ -n "$test_lint" ]; then
   test_count=$((test_count + 1))
   test_failed=$((test_failed + 1))
-  echo "not ok $test_count - every check can fail (no ignored negations)"
+  echo "not ok $test_count - every check can fail (no ignored negations or && lists)"
   printf '%s\n' "$test_lint" | sed 's/^/#   /'
 fi
 

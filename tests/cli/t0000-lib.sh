@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test library itself: each helper that checks something fails when it
-# should, and the lint finds negations whose status bash would ignore.
+# should, and the lint finds negations and && lists whose status bash would
+# ignore.
 . "$(dirname "$0")/lib.sh"
 
 test_expect 'test_must_fail: a failure passes; success and death by a signal do not' '
@@ -72,23 +73,63 @@ test_expect 'the lint flags ignored negations, not conditions or test !' '
   diff want lint
 '
 
+test_expect 'the lint flags && lists that lose a status, not in ( ), $( ) or conditions' '
+  # (% stands for a single quote, which this body cannot hold)
+  sed "s/^|//" <<-\EOT | tr % "\047" >t9998-y.sh
+	|test_expect %x% %
+	|  test -e a && test -e b
+	|  (cd d && db check)
+	|  n=$(cd d && ls | wc -l)
+	|  if test -e a && test -e b; then :; fi
+	|  while true &&
+	|    false; do :; done
+	|  echo "a && b" # c && d
+	|  python3 -c "
+	|x = 1 && 2
+	|" && true
+	|  cat <<-EOF
+	|	a && b
+	|	EOF
+	|  for f in a; do test -e $f && :; done
+	|  cmd1 &&
+	|    cmd2
+	|%
+	|true && true
+	|f() {
+	|  rm -rf x && mkdir x
+	|}
+	|g() { a && b; }
+	|h() { (a && b); }
+	|test_expect %y% %
+	|  grep -q a f && grep -q b f
+	|%
+	EOT
+  lint_and_lists t9998-y.sh >lint
+  printf "t9998-y.sh:%s: && ignores the status of what is before it under set -e; one command a line\n" 2 11 15 16 21 23 26 >want
+  diff want lint
+'
+
 # A server that dies, and one that reports a race at exit, fail the script's
 # last check; the real one is tested in t0400.
+# The traps are set before the port is printed, and the dying one is
+# waited for (not slept on), so a loaded machine cannot change the outcome.
 cat >fake-httpd <<'EOT'
 #!/bin/sh
-echo "port 1"
 case $1 in
-die) echo "==1==ERROR: AddressSanitizer: heap-use-after-free" >&2; exit 1 ;;
+die) echo "port 1"; echo "==1==ERROR: AddressSanitizer: heap-use-after-free" >&2; exit 1 ;;
 race) trap 'echo "WARNING: ThreadSanitizer: data race" >&2; exit 66' TERM ;;
 clean) trap 'exit 0' TERM ;;
 esac
+echo "port 1"
 while :; do sleep 0.1; done
 EOT
 chmod +x fake-httpd
 counts="$test_count $test_failed"
 for mode in die race clean; do
   WINNOW_HTTPD=./fake-httpd start_httpd $mode
-  sleep 0.3
+  if [ $mode = die ]; then
+    timeout 60 sh -c 'while [ ! -e httpd.status ]; do sleep 0.1; done'
+  fi
   stop_httpd >stop-$mode.out
 done
 read -r test_count test_failed <<<"$counts"

@@ -148,7 +148,9 @@ assert len(rows) == 3 and any(\"\\n\" in r[\"path\"] for r in rows), rows
 
 test_expect 'check finds missing, changed and untracked files' '
   db check --path train
-  mkdir solo && cp -a train/cats solo/ && db --db solo/winnow.db scan -q solo
+  mkdir solo
+  cp -a train/cats solo/
+  db --db solo/winnow.db scan -q solo
   (cd solo && db check)
   rm train/dogs/img0003.*
   printf x >>train/birds/img0004.*
@@ -206,7 +208,8 @@ test_expect 'a 0- or 1-byte catalog is refused, never made anew' '
 '
 
 test_expect 'a catalog in a read-only folder: readers read it, writers say why' '
-  mkdir -p rofolder && mkfixtures dataset rofolder/train 31 3 0 a b
+  mkdir -p rofolder
+  mkfixtures dataset rofolder/train 31 3 0 a b
   (cd rofolder && db init 2>/dev/null && db scan -q train)
   if [ "$(id -u)" -eq 0 ]; then
     run() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
@@ -226,7 +229,8 @@ test_expect 'a catalog in a read-only folder: readers read it, writers say why' 
 '
 
 test_expect 'scanning a folder that holds the catalog gives one row per file' '
-  mkdir -p up/ds && mkfixtures dataset up/ds/train 21 4 0 a b
+  mkdir -p up/ds
+  mkfixtures dataset up/ds/train 21 4 0 a b
   (cd up/ds && db scan -q train && db scan -q .. &&
    test "$(sqlite3 winnow.db "SELECT count(*) FROM images")" -eq 8 &&
    test "$(sqlite3 winnow.db "SELECT count(*) FROM images WHERE path LIKE \"../%\"")" -eq 0 &&
@@ -258,7 +262,9 @@ test_expect 'unreadable folders are reported and make the exit status 1' '
 '
 
 test_expect 'two scans at once on one catalog both finish' '
-  mkdir -p two && mkfixtures dataset two/a 11 40 0 x y && mkfixtures dataset two/b 12 40 0 x y
+  mkdir -p two
+  mkfixtures dataset two/a 11 40 0 x y
+  mkfixtures dataset two/b 12 40 0 x y
   db --db two.db init 2>/dev/null
   db --db two.db scan -q -j 1 two/a & p1=$!
   db --db two.db scan -q -j 1 two/b & p2=$!
@@ -267,7 +273,8 @@ test_expect 'two scans at once on one catalog both finish' '
 '
 
 test_expect 'check: a deleted row whose file is there, an ok row whose file is gone, a leftover' '
-  rm -rf ck && mkdir -p ck/a
+  rm -rf ck
+  mkdir -p ck/a
   mkfixtures dataset ck 5 3 0 a
   db scan ck -q --db ck.db
   db check --path ck --db ck.db

@@ -67,7 +67,8 @@ test_expect 'the same seed gives the same split; another seed another' '
 '
 
 test_expect '--path limits it to one folder; --val 0 leaves val empty' '
-  mkdir -p other/a && cp "ds/a/$f1" other/a/
+  mkdir -p other/a
+  cp "ds/a/$f1" other/a/
   db scan -q other 2>/dev/null
   db split --out s4 --path ds --val 0 --test 0.2 2>/dev/null
   test "$(tail -n +2 s4/val.csv | wc -l)" -eq 0

@@ -4,7 +4,8 @@
 . "$(dirname "$0")/lib.sh"
 
 fresh() {  # fresh DIR: exact copies, near copies, a conflict and bad files
-  rm -rf "$1" && mkdir -p "$1"
+  rm -rf "$1"
+  mkdir -p "$1"
   mkfixtures dataset "$1" 3 6 0 cats dogs
   mkfixtures near "$1" 4 3
   mkfixtures bad "$1/odd"
@@ -60,10 +61,15 @@ test_expect 'dry run shows deletes and changes nothing' '
 test_expect 'delete removes copies, keeps keepers and conflicts, records events' '
   want=$(grep -c ",delete$" dry.csv)
   dedup --path ds --delete -q >/dev/null 2>err || true
-  test ! -e ds/a/src1-copy.jpg && test ! -e ds/a/src1-half.png && test ! -e ds/a/src1-bright.jpg
+  test ! -e ds/a/src1-copy.jpg
+  test ! -e ds/a/src1-half.png
+  test ! -e ds/a/src1-bright.jpg
   test -e ds/a/src1.jpg
-  test -e ds/a/src0.jpg && test -e ds/b/src0-bright.jpg && test -e ds/a/src0-half.png
-  test -e ds/a/src2.jpg && test -e ds/b/src2-elsewhere.jpg
+  test -e ds/a/src0.jpg
+  test -e ds/b/src0-bright.jpg
+  test -e ds/a/src0-half.png
+  test -e ds/a/src2.jpg
+  test -e ds/b/src2-elsewhere.jpg
   test -e ds/odd/truncated-again.jpg
   grep -q "deleted $want files" err
   test "$(sqlite3 winnow.db "SELECT count(*) FROM events WHERE action = \"delete\"")" -eq "$want"
@@ -76,7 +82,8 @@ test_expect 'delete removes copies, keeps keepers and conflicts, records events'
 
 test_expect 'move-to keeps root-relative paths and never overwrites' '
   fresh mv
-  mkdir -p trash/a && echo occupied >trash/a/src1-copy.jpg
+  mkdir -p trash/a
+  echo occupied >trash/a/src1-copy.jpg
   dedup --db mv.db --path mv --move-to trash -q >/dev/null 2>err || true
   test "$(cat trash/a/src1-copy.jpg)" = occupied
   cmp trash/a/src1-copy.jpg~1 mv/a/src1.jpg
@@ -89,8 +96,11 @@ test_expect 'move-to keeps root-relative paths and never overwrites' '
 '
 
 test_expect 'no chaining: a member must match the keeper itself' '
-  rm -rf ch && mkdir -p ch/c/p
-  cp mv/a/src1.jpg ch/c/p/A.jpg && cp mv/a/src2.jpg ch/c/B.jpg && cp mv/a/src0.jpg ch/c/C.jpg
+  rm -rf ch
+  mkdir -p ch/c/p
+  cp mv/a/src1.jpg ch/c/p/A.jpg
+  cp mv/a/src2.jpg ch/c/B.jpg
+  cp mv/a/src0.jpg ch/c/C.jpg
   db --db ch.db scan -q ch
   # Fingerprints with A ~ B and B ~ C (18 degrees apart, correlation 0.95,
   # dHashes 4 bits apart) but not A ~ C (36 degrees: 0.81, 8 bits).
@@ -123,8 +133,10 @@ test_expect 'no chaining: a member must match the keeper itself' '
 '
 
 test_expect 'an exact copy is compared byte for byte before it is deleted' '
-  rm -rf bc && mkdir -p bc/c
-  cp mv/a/src1.jpg bc/c/a.jpg && cp mv/a/src1.jpg bc/c/b.jpg
+  rm -rf bc
+  mkdir -p bc/c
+  cp mv/a/src1.jpg bc/c/a.jpg
+  cp mv/a/src1.jpg bc/c/b.jpg
   printf "\\x01" | dd of=bc/c/b.jpg bs=1 seek=300 conv=notrunc status=none
   db --db bc.db scan -q bc
   # The catalog is made to claim the same XXH3 for both (as a collision
@@ -132,22 +144,32 @@ test_expect 'an exact copy is compared byte for byte before it is deleted' '
   sqlite3 bc.db "UPDATE images SET xxh3 = (SELECT xxh3 FROM images WHERE path LIKE \"%a.jpg\")"
   expect_exit 1 dedup --db bc.db --path bc --exact-only --delete -q >/dev/null 2>err
   grep -q "bc/c/b.jpg: not touched: its bytes differ from its keeper" err
-  test -e bc/c/a.jpg && test -e bc/c/b.jpg
+  test -e bc/c/a.jpg
+  test -e bc/c/b.jpg
 '
 
 test_expect 'hard links are one file; symlinks are never followed or deleted' '
-  rm -rf hl && mkdir -p hl/c
-  cp mv/a/src1.jpg hl/c/ && f=src1.jpg && ln "hl/c/$f" "hl/c/link-$f"
+  rm -rf hl
+  mkdir -p hl/c
+  cp mv/a/src1.jpg hl/c/
+  f=src1.jpg
+  ln "hl/c/$f" "hl/c/link-$f"
   ln -s "$(pwd)/hl/c/$f" "hl/c/sym-$f"
   dedup --db hl.db --path hl --delete --format csv -q >hl.csv 2>/dev/null
   test "$(wc -l <hl.csv)" -eq 1
-  test -e "hl/c/$f" && test -e "hl/c/link-$f" && test -L "hl/c/sym-$f"
+  test -e "hl/c/$f"
+  test -e "hl/c/link-$f"
+  test -L "hl/c/sym-$f"
 '
 
 test_expect 'keep rules and --prefer choose the kept copy' '
-  rm -rf kp && mkdir -p kp/c/d
-  cp mv/a/src1.jpg kp/c/a.jpg && cp kp/c/a.jpg kp/c/longer-name.jpg && cp kp/c/a.jpg kp/c/d/b.jpg
-  touch -d "2001-01-01" kp/c/longer-name.jpg && touch -d "2030-01-01" kp/c/d/b.jpg
+  rm -rf kp
+  mkdir -p kp/c/d
+  cp mv/a/src1.jpg kp/c/a.jpg
+  cp kp/c/a.jpg kp/c/longer-name.jpg
+  cp kp/c/a.jpg kp/c/d/b.jpg
+  touch -d "2001-01-01" kp/c/longer-name.jpg
+  touch -d "2030-01-01" kp/c/d/b.jpg
   dedup --db kp.db --path kp --format csv -q 2>/dev/null >k.csv
   grep -q ",kp/c/a.jpg,keep$" k.csv
   test "$(grep -c ",report$" k.csv)" -eq 2
@@ -157,13 +179,19 @@ test_expect 'keep rules and --prefer choose the kept copy' '
 '
 
 test_expect 'across: only pairs between the two roots' '
-  rm -rf tr te && mkdir -p tr/x te/x
-  cp mv/a/src1.jpg tr/x/a.jpg && cp tr/x/a.jpg tr/x/a2.jpg && cp tr/x/a.jpg te/x/leak.jpg
-  cp mv/b/src2-elsewhere.jpg te/x/only-test.jpg && cp te/x/only-test.jpg te/x/only-test2.jpg
+  rm -rf tr te
+  mkdir -p tr/x te/x
+  cp mv/a/src1.jpg tr/x/a.jpg
+  cp tr/x/a.jpg tr/x/a2.jpg
+  cp tr/x/a.jpg te/x/leak.jpg
+  cp mv/b/src2-elsewhere.jpg te/x/only-test.jpg
+  cp te/x/only-test.jpg te/x/only-test2.jpg
   dedup --db ac.db --across tr te --prefer tr --delete --format csv -q >ac.csv 2>/dev/null
   test "$(grep -c ",exact," ac.csv)" -eq 2
   grep -q "te/x/leak.jpg,delete$" ac.csv
-  test ! -e te/x/leak.jpg && test -e tr/x/a2.jpg && test -e te/x/only-test2.jpg
+  test ! -e te/x/leak.jpg
+  test -e tr/x/a2.jpg
+  test -e te/x/only-test2.jpg
 '
 
 test_expect 'exact-only: no decoding, jdupes-style staging, junk never grouped' '
@@ -184,7 +212,8 @@ test_expect 'exact-only: no decoding, jdupes-style staging, junk never grouped' 
 '
 
 test_expect 'files with spaces, newlines and invalid UTF-8 in their names' '
-  rm -rf hn && mkdir -p hn/c
+  rm -rf hn
+  mkdir -p hn/c
   cp mv/a/src1.jpg "hn/c/a b.jpg"
   cp "hn/c/a b.jpg" "hn/c/new
 line.jpg"
@@ -229,7 +258,8 @@ test_expect 'a delete that fails is reported and the run goes on' '
 '
 
 test_expect 'hard links: one inode is one file, never deleted as its own copy' '
-  rm -rf hl outside && mkdir -p hl/a outside
+  rm -rf hl outside
+  mkdir -p hl/a outside
   mkfixtures dataset src-hl 11 2 0 a
   cp src-hl/a/img0000.jpg hl/a/x.jpg
   ln hl/a/x.jpg hl/a/x-link.jpg                  # a second name of one file

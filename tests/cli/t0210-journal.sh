@@ -9,7 +9,8 @@
 
 # copies DIR N: DIR/a/ holds one picture and N-1 exact copies of it.
 copies() {
-  rm -rf "$1" src && mkdir -p "$1/a"
+  rm -rf "$1" src
+  mkdir -p "$1/a"
   mkfixtures dataset src 7 1 0 a
   for i in $(seq 1 "$2"); do cp src/a/*.jpg "$1/a/c$i.jpg"; done
 }
@@ -17,7 +18,8 @@ copies() {
 planned() { sqlite3 "${2:-winnow.db}" "SELECT count(*) FROM events WHERE state = '$1'"; }
 
 test_expect 'dedup --delete killed after 100 deletes: the next writer settles it' '
-  rm -f winnow.db && copies ds 300
+  rm -f winnow.db
+  copies ds 300
   db scan ds -q
   rc=0; WINNOW_TEST_KILL_AFTER=100 dedup --path ds --exact-only --delete -q >/dev/null 2>&1 || rc=$?
   test "$rc" -eq 137
@@ -38,7 +40,9 @@ test_expect 'dedup --delete killed after 100 deletes: the next writer settles it
 '
 
 test_expect 'dedup --move-to killed after 30 moves: moved files are quarantined rows' '
-  rm -f winnow.db && rm -rf dups && copies ds 60
+  rm -f winnow.db
+  rm -rf dups
+  copies ds 60
   db scan ds -q
   rc=0; WINNOW_TEST_KILL_AFTER=30 dedup --path ds --exact-only --move-to dups -q >/dev/null 2>&1 || rc=$?
   test "$rc" -eq 137
@@ -51,7 +55,8 @@ test_expect 'dedup --move-to killed after 30 moves: moved files are quarantined 
 '
 
 test_expect 'a plan that cannot be recorded stops dedup before it deletes anything' '
-  rm -f winnow.db && copies ds 20
+  rm -f winnow.db
+  copies ds 20
   db scan ds -q
   sqlite3 winnow.db "CREATE TRIGGER full BEFORE INSERT ON events WHEN NEW.state = \"planned\"
     BEGIN SELECT RAISE(ABORT, \"database or disk is full\"); END"
@@ -62,7 +67,8 @@ test_expect 'a plan that cannot be recorded stops dedup before it deletes anythi
 '
 
 test_expect 'acts whose outcome cannot be recorded are settled by the next writer' '
-  rm -f winnow.db && copies ds 20
+  rm -f winnow.db
+  copies ds 20
   db scan ds -q
   sqlite3 winnow.db "CREATE TRIGGER full BEFORE UPDATE OF state ON events
     BEGIN SELECT RAISE(ABORT, \"database or disk is full\"); END"
@@ -77,7 +83,8 @@ test_expect 'acts whose outcome cannot be recorded are settled by the next write
 '
 
 test_expect 'resize --in-place killed: leftovers removed, rows describe the files' '
-  rm -f winnow.db && rm -rf ds
+  rm -f winnow.db
+  rm -rf ds
   mkfixtures big ds 3 40 200 150
   db scan ds -q
   rc=0; WINNOW_TEST_KILL_AFTER=10 resize --path ds --in-place --size 64 -j 1 -q >/dev/null 2>&1 || rc=$?
@@ -108,7 +115,8 @@ test_expect 'resize --in-place killed: leftovers removed, rows describe the file
 '
 
 test_expect 'resize --out killed while remaking outputs: their leftovers go too' '
-  rm -f winnow.db && rm -rf ds out
+  rm -f winnow.db
+  rm -rf ds out
   mkfixtures big ds 4 30 200 150
   resize --path ds --out out --size 64 -q 2>/dev/null
   test "$(planned planned)" -eq 0
@@ -128,7 +136,8 @@ test_expect 'resize --out killed while remaking outputs: their leftovers go too'
 '
 
 test_expect 'a scan beside dedup --delete brings no deleted row back' '
-  rm -f winnow.db && copies ds 300
+  rm -f winnow.db
+  copies ds 300
   db scan ds -q
   touch ds/a/*
   for round in 1 2 3; do
@@ -137,12 +146,14 @@ test_expect 'a scan beside dedup --delete brings no deleted row back' '
     dedup --path ds --exact-only --delete -q >/dev/null 2>&1 || true
     wait $scan || true
     db check --path ds
-    touch ds/a/* && cp ds/a/$(ls ds/a | head -1) ds/a/again$round.jpg
+    touch ds/a/*
+    cp ds/a/$(ls ds/a | head -1) ds/a/again$round.jpg
   done
 '
 
 test_expect 'db merge settles what a killed run left in a shard before copying it' '
-  rm -f winnow.db s1.db && copies ds 40
+  rm -f winnow.db s1.db
+  copies ds 40
   db scan ds -q --db s1.db
   rc=0; WINNOW_TEST_KILL_AFTER=10 dedup --path ds --exact-only --delete -q --db s1.db >/dev/null 2>&1 || rc=$?
   test "$rc" -eq 137
@@ -183,7 +194,8 @@ SCRIPT
 if unshare -rm true 2>/dev/null; then
 test_expect 'a disk that fills during dedup --delete leaves catalog and disk agreeing' '
   for free in 16 32 64 96 128 192 256; do
-    rm -rf mnt && mkdir mnt
+    rm -rf mnt
+    mkdir mnt
     unshare -rm bash full.sh "$PWD/mnt" $free
   done
 '

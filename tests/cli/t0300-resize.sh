@@ -26,14 +26,20 @@ test_expect 'help and usage errors' '
 
 test_expect 'default: shorter side 320, JPEG, same tree; bad sources fail alone' '
   expect_exit 1 resize --path raw --out train -q 2>err
-  test -s train/c/big000.jpg && test -s train/c/big002.jpg
+  test -s train/c/big000.jpg
+  test -s train/c/big002.jpg
   test "$(sqlite3 winnow.db "SELECT width || \"x\" || height FROM images WHERE path = \"train/c/big000.jpg\"")" = 427x320
   # small images are copied or converted, never enlarged
   for f in train/small/*; do case "$f" in *.jpg) ;; *) echo "not jpg: $f"; exit 1 ;; esac; done
   test "$(ls train/small | wc -l)" -eq 4
   # the unusual but valid files are made; the bad ones are not
-  test -s train/odd/exif6.jpg && test -s train/odd/png16.jpg && test -s train/odd/cmyk.jpg
-  for f in zero truncated html badcrc huge; do test ! -e train/odd/$f.jpg && test ! -e train/odd/$f.png; done
+  test -s train/odd/exif6.jpg
+  test -s train/odd/png16.jpg
+  test -s train/odd/cmyk.jpg
+  for f in zero truncated html badcrc huge; do
+    test ! -e train/odd/$f.jpg
+    test ! -e train/odd/$f.png
+  done
   test "$(grep -c "^resize: raw/odd/" err)" -eq 5
   grep -q "raw/odd/truncated.jpg: corrupt JPEG" err
   test "$(sqlite3 winnow.db "SELECT count(*) FROM images WHERE status = \"corrupt\" AND path LIKE \"raw/odd/%\"")" -eq 5
@@ -79,13 +85,17 @@ test_expect 'geometry as mogrify reads it' '
   resize --path raw/c --out g5 --geometry 1000x1000 -q
   test "$(dims g5/big000.jpg)" = 1000x750
   if command -v mogrify >/dev/null && mogrify -version >/dev/null 2>&1; then
-    mkdir -p m && cp raw/c/big000.jpg m/ && mogrify -geometry x100 m/big000.jpg
+    mkdir -p m
+    cp raw/c/big000.jpg m/
+    mogrify -geometry x100 m/big000.jpg
     test "$(dims m/big000.jpg)" = "$(dims g1/big000.jpg)"
   fi
 '
 
 test_expect 'formats: png and webp keep alpha, jpg flattens it; names never collide' '
-  mkdir -p fm/c && cp raw/odd/lossless-alpha.webp fm/c/a.webp && cp raw/c/big000.jpg fm/c/a.jpg
+  mkdir -p fm/c
+  cp raw/odd/lossless-alpha.webp fm/c/a.webp
+  cp raw/c/big000.jpg fm/c/a.jpg
   cp raw/odd/png16.png fm/c/a.png
   resize --path fm --out fp --format png -q
   ls fp/c | sort | tr "\n" " " | grep -q "^a.jpg.png a.png a.webp.png $" || { ls fp/c; exit 1; }
@@ -99,7 +109,9 @@ test_expect 'formats: png and webp keep alpha, jpg flattens it; names never coll
 '
 
 test_expect 'in place: files replaced atomically, formats kept, a second run does nothing' '
-  mkdir -p ip && cp -r raw/c ip/ && cp raw/odd/png16.png ip/c/
+  mkdir -p ip
+  cp -r raw/c ip/
+  cp raw/odd/png16.png ip/c/
   before=$(stat -c %s ip/c/big000.jpg)
   resize --path ip --in-place --geometry "x200>" -q 2>err
   test "$(stat -c %s ip/c/big000.jpg)" -lt "$before"
@@ -111,7 +123,9 @@ test_expect 'in place: files replaced atomically, formats kept, a second run doe
 '
 
 test_expect 'in place: GIFs are never rewritten; rotated JPEGs really are' '
-  mkdir -p gi/c gr/c && cp raw/odd/animated.gif gi/c/a.gif && cp raw/odd/exif6.jpg gr/c/r.jpg
+  mkdir -p gi/c gr/c
+  cp raw/odd/animated.gif gi/c/a.gif
+  cp raw/odd/exif6.jpg gr/c/r.jpg
   before=$(md5sum <gi/c/a.gif)
   expect_exit 1 resize --db gi.db --path gi --in-place --size 8 -q 2>err
   grep -q "gi/c/a.gif: GIF is not rewritten in place" err
@@ -126,21 +140,30 @@ sys.exit(1 if b\"Exif\" in d[:200] else 0)"
   test "$(sqlite3 gr.db "SELECT width || \"x\" || height FROM images WHERE path LIKE \"%r.jpg\"")" = 48x64
   # kept format: a GIF is converted to PNG, and named so
   resize --db gk.db --path gi --out gk --format keep --size 8 -q 2>/dev/null || true
-  test -s gk/c/a.png && head -c 8 gk/c/a.png | grep -q PNG && test ! -e gk/c/a.gif
+  test -s gk/c/a.png
+  head -c 8 gk/c/a.png | grep -q PNG
+  test ! -e gk/c/a.gif
 '
 
 test_expect 'quarantine moves failing sources and records it' '
-  mkdir -p q/c && cp raw/odd/truncated.jpg raw/odd/html.jpg q/c/ && cp raw/c/big000.jpg q/c/
+  mkdir -p q/c
+  cp raw/odd/truncated.jpg raw/odd/html.jpg q/c/
+  cp raw/c/big000.jpg q/c/
   expect_exit 1 resize --db q.db --path q --out qo --quarantine qbad -q 2>err
-  test -s qbad/c/truncated.jpg && test -s qbad/c/html.jpg && test ! -e q/c/html.jpg
+  test -s qbad/c/truncated.jpg
+  test -s qbad/c/html.jpg
+  test ! -e q/c/html.jpg
   test -s qo/c/big000.jpg
   test "$(sqlite3 q.db "SELECT count(*) FROM events WHERE action = \"quarantine\"")" -eq 2
   test "$(sqlite3 q.db "SELECT count(*) FROM images WHERE status = \"quarantined\"")" -eq 2
 '
 
 test_expect 'hostile names and an output folder inside the input' '
-  mkdir -p hn/c && cp raw/c/big000.jpg "hn/c/a b.jpg" && cp raw/c/big001.jpg "hn/c/new
-line.jpg" && cp raw/c/big002.jpg "$(printf "hn/c/\\377.jpg")"
+  mkdir -p hn/c
+  cp raw/c/big000.jpg "hn/c/a b.jpg"
+  cp raw/c/big001.jpg "hn/c/new
+line.jpg"
+  cp raw/c/big002.jpg "$(printf "hn/c/\\377.jpg")"
   resize --db hn.db --path hn --out hn/out -q
   test "$(ls -b hn/out/c | wc -l)" -eq 3
   resize --db hn.db --path hn --out hn/out -q 2>err

@@ -6,7 +6,7 @@
 start_httpd
 base=http://127.0.0.1:$port
 get() {  # get PATH: "code bytes type"
-  curl -s -o body -w "%{http_code} %{size_download} %{content_type}" --max-time 5 "$base/$1" || true
+  curl -s -o body -w "%{http_code} %{size_download} %{content_type}" --max-time 60 "$base/$1" || true
 }
 
 test_expect 'pictures are JPEG and PNG, each number a different picture' '

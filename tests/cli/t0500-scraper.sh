@@ -154,14 +154,17 @@ sys.exit(0 if d[:2] == b\"\\xff\\xd8\" and d[-2:] == b\"\\xff\\xd9\" else 1)" "$
 # A second server that logs every request and answers each after 20 ms,
 # for the tests that must know what was fetched and when.
 "${WINNOW_HTTPD:-httpd}" --log requests.log --latency-ms 20 >port2.txt 2>httpd2.log & server2=$!
-trap 'kill $server $server2 2>/dev/null; rm -rf "$scratch"' EXIT
-for _ in $(seq 50); do [ -s port2.txt ] && break; sleep 0.1; done
+# (lib.sh's trap, plus this server: a trap naming an unset variable stops
+# at it under set -u, and left the server running and the scratch folder)
+trap '[ -z "$httpd_pid" ] || httpd_kill KILL; kill "$server2" 2>/dev/null; rm -rf "$scratch"' EXIT
+# up to 60 s: a sanitized build starts slowly
+for _ in $(seq 600); do [ -s port2.txt ] && break; sleep 0.1; done
 b2=http://127.0.0.1:$(awk '{print $2}' port2.txt)
 
-# files_in DIR N: waits (up to 20 s) until DIR holds N files.
+# files_in DIR N: waits (up to 60 s, against a hang) until DIR holds N files.
 files_in() {
-  for _ in $(seq 200); do
-    [ "$(ls "$1" 2>/dev/null | wc -l)" -ge "$2" ] && return 0
+  for _ in $(seq 600); do
+    if [ "$(ls "$1" 2>/dev/null | wc -l)" -ge "$2" ]; then return 0; fi
     sleep 0.1
   done
   return 1
@@ -174,7 +177,7 @@ fetched_again() {
   while read -r f; do
     u=$(sqlite3 "$3" "SELECT source_url FROM images WHERE path LIKE \"%/$f\"")
     test -n "$u" || { echo "no row for $f"; continue; }
-    tail -n +"$(($2 + 1))" requests.log | grep -qx "${u#$b2}" && echo "$u"
+    if tail -n +"$(($2 + 1))" requests.log | grep -qx "${u#$b2}"; then echo "$u"; fi
   done <"$1"
   return 0
 }
@@ -231,9 +234,9 @@ test_expect 'a proxy from the environment does not bypass the check' '
 
 test_expect 'a Retry-After over --max-retry-wait fails at once, for --retry-failed' '
   printf "%s\n" "$b2/wait/120" "$b2/retry/1/70" "$b2/wait-date/120" >ra.txt
-  start=$(date +%s)
-  expect_exit 1 timeout 30 scraper --db ra.db --urls ra.txt --class c --out ra --allow-private --failed ra.tsv -q
-  test $(($(date +%s) - start)) -lt 10
+  # waiting, it would take 60 s (--max-retry-wait) or more: timeout ends it
+  # sooner (exit 124), with room for a slow sanitized build
+  expect_exit 1 timeout 50 scraper --db ra.db --urls ra.txt --class c --out ra --allow-private --failed ra.tsv -q
   test "$(sqlite3 ra.db "SELECT error_kind || attempts || transient FROM urls WHERE url = \"$b2/wait/120\"")" = http-42911
   grep -q "wait/120	c	http-429	HTTP 429: Retry-After 120 s is over --max-retry-wait 60; --retry-failed tries it later$" ra.tsv
   # the same as an HTTP date
@@ -263,8 +266,13 @@ test_expect 'a folder that cannot be made fails the URL with a one-line reason' 
 test_expect 'a run killed with SIGKILL: the next one adopts the files on disk' '
   for i in $(seq 1000 1299); do echo "$b2/img/$i.jpg"; done >kill.txt
   scraper --db kl.db --urls kill.txt --class c --out kl --parallel 1 --allow-private -q & pid=$!
-  # a second after the first files, some are committed already
-  files_in kl/c 20; sleep 1.2
+  # killed once some are committed (at least once a second), not at a
+  # guessed moment
+  files_in kl/c 20
+  for _ in $(seq 600); do
+    if [ "$(sqlite3 kl.db "SELECT count(*) FROM urls WHERE status = \"done\"")" -gt 0 ]; then break; fi
+    sleep 0.1
+  done
   test "$(sqlite3 kl.db "SELECT count(*) FROM urls WHERE status = \"done\"")" -gt 0
   kill -9 $pid; wait $pid || true
   ls kl/c >before.txt
@@ -313,7 +321,8 @@ test_expect 'adoption takes only whole files that hash to their names' '
     printf "a/%s\t%s\nb/%s\t%s\n" "$f" "$u" "$f" "$u"
   done >ad/.winnow-scraper/journal-elsewhere-1
   set -- $(ls ad/b)
-  head -c 2000 "ad/b/$1" >cut && cat cut >"ad/b/$1"     # cut short, name kept
+  head -c 2000 "ad/b/$1" >cut
+  cat cut >"ad/b/$1"     # cut short, name kept
   cp "ad/b/$3" "ad/b/$2"                                 # whole, but not its name
   bad="$(sqlite3 ad1.db "SELECT source_url FROM images WHERE path LIKE \"%/$1\" OR path LIKE \"%/$2\"" | sort)"
   from=$(wc -l <requests.log)

@@ -20,9 +20,12 @@ photos="$skd/astronaut.png $skd/chelsea.png $skd/coffee.png $skd/rocket.jpg $skd
   $skd/camera.png /usr/share/matplotlib/mpl-data/sample_data/grace_hopper.jpg"
 
 # golden MODEL IN OUT [PARTS]: tfjs' outputs for the tensors in IN, from
-# the cache or computed (split over PARTS node processes).
+# the cache or computed (split over PARTS node processes). A node that
+# fails (say, killed for memory on a loaded machine) fails the test, and
+# its partial output never enters the cache, where every later run would
+# compare against it.
 golden() {
-  local model=$1 in=$2 out=$3 parts=${4:-1} key per n
+  local model=$1 in=$2 out=$3 parts=${4:-1} key per n pids= pid failed
   key=$(cat "$model/model.json" "$in" "$golden_js" | sha256sum | cut -c1-32)
   if [ ! -s "$cache/$key" ]; then
     read -r per < <(nntool info "$model" | awk 'NR == 1 {split($2, s, "x"); print s[1] * s[2] * s[3] * 4}')
@@ -30,9 +33,15 @@ golden() {
     for p in $(seq 0 $((parts - 1))); do
       from=$(( n * p / parts )); to=$(( n * (p + 1) / parts ))
       tail -c +$((from * per + 1)) "$in" | head -c $(((to - from) * per)) >"$in.$p"
-      node "$golden_js" "$model" "$in.$p" "$out.$p" 2>/dev/null &
+      node "$golden_js" "$model" "$in.$p" "$out.$p" 2>"$out.$p.err" &
+      pids="$pids $!"
     done
-    wait
+    failed=0
+    for pid in $pids; do wait "$pid" || failed=1; done
+    if [ "$failed" -ne 0 ]; then
+      cat "$out".*.err >&2
+      return 1
+    fi
     for p in $(seq 0 $((parts - 1))); do cat "$out.$p"; done >"$cache/$key.tmp"
     mv "$cache/$key.tmp" "$cache/$key"
   fi
@@ -91,26 +100,33 @@ open(\"t.in\", \"wb\").write(struct.pack(\"<%df\" % (13 * 11 * 3 * 6), *[random.
 test_expect 'damaged or unsupported model files are named with the cause' '
   expect_exit 1 nntool info nowhere 2>err
   grep -q "nowhere/model.json: No such file or directory" err
-  cp -r tiny bad1 && sed -i "s/\"Dense\"/\"LSTM\"/" bad1/model.json
+  cp -r tiny bad1
+  sed -i "s/\"Dense\"/\"LSTM\"/" bad1/model.json
   expect_exit 1 nntool info bad1 2>err
   grep -q "bad1/model.json: unsupported layer type .LSTM." err
-  cp -r tiny bad2 && truncate -s -7 bad2/group1-shard1of1.bin
+  cp -r tiny bad2
+  truncate -s -7 bad2/group1-shard1of1.bin
   expect_exit 1 nntool info bad2 2>err
   grep -q "bad2/model.json: the shards are shorter than the manifest says" err
-  cp -r tiny bad3 && printf "{\"modelTopology\": [" >bad3/model.json
+  cp -r tiny bad3
+  printf "{\"modelTopology\": [" >bad3/model.json
   expect_exit 1 nntool info bad3 2>err
   grep -q "bad3/model.json: not JSON" err
-  cp -r tiny bad4 && sed -i "s/\"fc\/bias\"/\"fc\/bias_other\"/" bad4/model.json
+  cp -r tiny bad4
+  sed -i "s/\"fc\/bias\"/\"fc\/bias_other\"/" bad4/model.json
   expect_exit 1 nntool info bad4 2>err
   grep -q "missing weight .fc/bias." err
-  cp -r tiny bad5 && sed -i "s/group1-shard1of1.bin/..\/..\/etc\/passwd/" bad5/model.json
+  cp -r tiny bad5
+  sed -i "s/group1-shard1of1.bin/..\/..\/etc\/passwd/" bad5/model.json
   expect_exit 1 nntool info bad5 2>err
   grep -q "a bad shard path" err
-  cp -r tiny bad6 && sed -i "s/\"pool_size\":\[2,2\]/\"pool_size\":0/" bad6/model.json
+  cp -r tiny bad6
+  sed -i "s/\"pool_size\":\[2,2\]/\"pool_size\":0/" bad6/model.json
   grep -q "\"pool_size\":0" bad6/model.json
   expect_exit 1 nntool info bad6 2>err
   grep -q "bad kernel, stride or dilation in .mp." err
-  cp -r tiny bad7 && sed -i "s/\"kernel_size\":\[3,3\],\"strides\":\[2,2\]/\"kernel_size\":-1,\"strides\":[2,2]/" bad7/model.json
+  cp -r tiny bad7
+  sed -i "s/\"kernel_size\":\[3,3\],\"strides\":\[2,2\]/\"kernel_size\":-1,\"strides\":[2,2]/" bad7/model.json
   grep -q "\"kernel_size\":-1" bad7/model.json
   expect_exit 1 nntool info bad7 2>err
   grep -q "bad kernel, stride or dilation in .c1." err

@@ -36,7 +36,8 @@ test_expect 'help and usage errors' '
 
 test_expect 'a missing or damaged model says how to get it' '
   expect_exit 3 env WINNOW_MODELS=/nonexistent label predict --path ds --model nosuch --db m.db 2>err
-  grep -q "model .nosuch. not found" err && grep -q "make model" err
+  grep -q "model .nosuch. not found" err
+  grep -q "make model" err
   cp -r "$top/models/mobilenet_v2" broken
   truncate -s 1000 broken/group1-shard1of1.bin
   expect_exit 3 label predict --path ds --model ./broken --db m.db 2>err
@@ -45,9 +46,11 @@ test_expect 'a missing or damaged model says how to get it' '
 '
 
 test_expect 'predict stores probabilities and embeddings; corrupt files are skipped' '
-  mkdir -p ds/odd && cp bad/truncated.jpg bad/html.jpg ds/odd/
+  mkdir -p ds/odd
+  cp bad/truncated.jpg bad/html.jpg ds/odd/
   expect_exit 1 label predict --path ds -q 2>err
-  grep -q "ds/odd/truncated.jpg" err && grep -q "ds/odd/html.jpg" err
+  grep -q "ds/odd/truncated.jpg" err
+  grep -q "ds/odd/html.jpg" err
   rm -rf ds/odd
   n=$(ls ds/photo ds/synth | grep -c "\.")
   test "$(sqlite3 winnow.db "SELECT count(*) FROM predictions WHERE model = \"mobilenet_v2\" AND length(probs) = 20 AND length(embedding) = 5120")" -eq "$n"
@@ -79,7 +82,8 @@ test_expect 'train: cross-validated accuracy, the confusion matrix, the head' '
   label train --path ds >out
   grep -q "^cross-validated accuracy 0\.[89][0-9]* ([0-9]* images, 2 classes, 5 folds)$" out ||
     grep -q "^cross-validated accuracy 1\.0000 " out
-  grep -q "^photo	" out && grep -q "^synth	" out
+  grep -q "^photo	" out
+  grep -q "^synth	" out
   n=$(ls ds/photo ds/synth | grep -c "\.")
   test "$(sqlite3 winnow.db "SELECT count(*) FROM predictions WHERE model = \"cv:mobilenet_v2\"")" -eq "$n"
   test "$(sqlite3 winnow.db "SELECT dim, folds, images FROM heads WHERE name = \"mobilenet_v2\"")" = "1280|5|$n"
@@ -88,7 +92,8 @@ test_expect 'train: cross-validated accuracy, the confusion matrix, the head' '
 '
 
 test_expect 'train refuses one class, with the reason' '
-  mkdir -p one/only && cp src/photo/* one/only/
+  mkdir -p one/only
+  cp src/photo/* one/only/
   label predict --path one -q --db one.db 2>/dev/null
   expect_exit 2 label train --path one --db one.db 2>err
   grep -q "one class folder (.only.)" err
@@ -107,7 +112,8 @@ test_expect 'suspects: flipped labels come out on top' '
   # the default lists what confident learning flags; both are among them
   label suspects --path ds --format csv >flagged.csv 2>err
   grep -q "flagged by confident learning" err
-  grep -q "^ds/synth/chelsea.png," flagged.csv && grep -q "^ds/photo/img0003.jpg," flagged.csv
+  grep -q "^ds/synth/chelsea.png," flagged.csv
+  grep -q "^ds/photo/img0003.jpg," flagged.csv
   # ranked: scores never rise down the list
   tail -n +2 s.csv | cut -d, -f5 | sort -g -r -c
 '
@@ -141,7 +147,8 @@ test_expect 'suspects with the pretrained classes: folders map onto them' '
   label predict --path pre -q --db pre.db 2>/dev/null
   label suspects --path pre --db pre.db --top 3 2>err >/dev/null
   grep -q "(mobilenet_v2 probabilities)" err
-  mkdir -p pre/cats && cp src/photo/chelsea.png pre/cats/
+  mkdir -p pre/cats
+  cp src/photo/chelsea.png pre/cats/
   label predict --path pre -q --db pre.db 2>/dev/null
   expect_exit 2 label suspects --path pre --db pre.db 2>err
   grep -q "folder .cats. is none of mobilenet_v2.s classes" err

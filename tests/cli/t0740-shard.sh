@@ -41,8 +41,8 @@ test_expect 'one machine: scrape, resize, predict' '
   cd one
   # every download must land; the log says why when one does not
   scraper --urls lists --out raw --allow-private -q >scrape.log 2>&1 || { cat scrape.log; false; }
-  resize --path raw --out train --size 64 -q 2>/dev/null
-  label predict --path train -q 2>/dev/null
+  resize --path raw --out train --size 64 -q 2>resize.log || { cat resize.log; false; }
+  label predict --path train -q 2>predict.log || { cat predict.log; false; }
   test "$(sqlite3 winnow.db "SELECT count(*) FROM predictions")" -eq 24
 '
 
@@ -56,11 +56,17 @@ test_expect 'three shards: each takes its own share, none overlap' '
   test "$(wc -l <urls)" -eq 24
   test "$(sort -u urls | wc -l)" -eq 24
   for k in 1 2 3; do test "$(sqlite3 s$k.db "SELECT count(*) FROM urls")" -lt 24; done
-  for k in 1 2 3; do resize --path raw --out train --size 64 --shard $k/3 --db s$k.db -q 2>/dev/null; done
+  for k in 1 2 3; do
+    resize --path raw --out train --size 64 --shard $k/3 --db s$k.db -q 2>resize$k.log ||
+      { cat resize$k.log; false; }
+  done
   for k in 1 2 3; do sqlite3 s$k.db "SELECT i.path FROM derived d JOIN images i ON i.id = d.image_id"; done | sort >made
   test "$(wc -l <made)" -eq 24
   test "$(sort -u made | wc -l)" -eq 24
-  for k in 1 2 3; do label predict --path train --shard $k/3 --db s$k.db -q 2>/dev/null; done
+  for k in 1 2 3; do
+    label predict --path train --shard $k/3 --db s$k.db -q 2>predict$k.log ||
+      { cat predict$k.log; false; }
+  done
   for k in 1 2 3; do sqlite3 s$k.db "SELECT image_id FROM predictions" | wc -l; done | paste -sd+ | bc | grep -qx 24
 '
 
@@ -86,7 +92,8 @@ test_expect 'merging again changes nothing; an older catalog, another folder are
   counts many/winnow.db >c2
   diff b1 b2
   diff c1 c2
-  mkdir -p many/shards && cp many/s3.db many/shards/
+  mkdir -p many/shards
+  cp many/s3.db many/shards/
   expect_exit 3 db merge many/shards/s3.db --into many/winnow.db 2>err
   grep -q "not in the folder of" err
   sqlite3 many/old.db "PRAGMA user_version = 3; CREATE TABLE images (id INTEGER)"
