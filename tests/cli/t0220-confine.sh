@@ -6,7 +6,8 @@
 . "$(dirname "$0")/lib.sh"
 
 dups() {  # dups DIR: DIR/a with two images and zz-copy.jpg, a copy of one
-  rm -rf "$1" && mkfixtures dataset "$1" 3 2 0 a
+  rm -rf "$1"
+  mkfixtures dataset "$1" 3 2 0 a
   cp -p "$1/a/img0000.gif" "$1/a/zz-copy.jpg"
 }
 
@@ -17,7 +18,8 @@ state_of() {
 
 test_expect 'dedup --move-to refuses a symlinked folder inside it' '
   dups ds
-  rm -rf mt outside && mkdir mt outside
+  rm -rf mt outside
+  mkdir mt outside
   ln -s ../outside mt/a
   expect_exit 1 dedup --db mv.db --path ds --exact-only --keep first --move-to mt -q \
     >out 2>err
@@ -44,8 +46,8 @@ test_expect 'dedup --delete: a class folder swapped for a symlink after the walk
   WINNOW_TEST_STOP_BEFORE_ACT=1 dedup --db sw.db --path ds --exact-only --keep first \
     --delete -q >out 2>err &
   pid=$!
-  for i in $(seq 100); do
-    [ "$(state_of $pid)" = T ] && break
+  for i in $(seq 600); do  # up to 60 s: a hang guard, not a timing check
+    if [ "$(state_of $pid)" = T ]; then break; fi
     sleep 0.1
   done
   test "$(state_of $pid)" = T
@@ -67,8 +69,8 @@ test_expect 'dedup --delete: a file replaced after the walk (same size and time)
   WINNOW_TEST_STOP_BEFORE_ACT=1 dedup --db rp.db --path ds --exact-only --keep first \
     --delete -q >out 2>err &
   pid=$!
-  for i in $(seq 100); do
-    [ "$(state_of $pid)" = T ] && break
+  for i in $(seq 600); do  # up to 60 s: a hang guard, not a timing check
+    if [ "$(state_of $pid)" = T ]; then break; fi
     sleep 0.1
   done
   test "$(state_of $pid)" = T
@@ -83,7 +85,8 @@ test_expect 'dedup --delete: a file replaced after the walk (same size and time)
 '
 
 test_expect 'resize --out: a symlinked class folder inside OUT is refused' '
-  rm -rf rin ro outside && mkdir ro outside
+  rm -rf rin ro outside
+  mkdir ro outside
   mkfixtures dataset rin 3 2 0 a
   ln -s ../outside ro/a
   expect_exit 1 resize --db ro.db --path rin --out ro --size 16 -q 2>err
@@ -94,7 +97,8 @@ test_expect 'resize --out: a symlinked class folder inside OUT is refused' '
 '
 
 test_expect 'resize --out: a symlink at an output name is not replaced nor followed' '
-  rm -rf rin ro outside && mkdir -p ro/a outside
+  rm -rf rin ro outside
+  mkdir -p ro/a outside
   mkfixtures dataset rin 3 2 0 a
   echo theirs >outside/victim.jpg
   ln -s ../../outside/victim.jpg ro/a/img0000.jpg
@@ -107,7 +111,8 @@ test_expect 'resize --out: a symlink at an output name is not replaced nor follo
 '
 
 test_expect 'resize --in-place: a symlinked file is not followed' '
-  rm -rf ip outside && mkdir outside
+  rm -rf ip outside
+  mkdir outside
   mkfixtures big outside 5 1 800 600
   mkfixtures big ip 6 2 400 300
   cp outside/c/big000.jpg victim.copy
@@ -120,9 +125,11 @@ test_expect 'resize --in-place: a symlinked file is not followed' '
 '
 
 test_expect 'resize --quarantine: a symlinked folder inside it is refused' '
-  rm -rf rin ro qq outside && mkdir qq outside
+  rm -rf rin ro qq outside
+  mkdir qq outside
   mkfixtures dataset rin 3 1 0 a
-  mkdir rin/odd && echo "<!DOCTYPE html><p>not found</p>" >rin/odd/html.jpg
+  mkdir rin/odd
+  echo "<!DOCTYPE html><p>not found</p>" >rin/odd/html.jpg
   ln -s ../outside qq/odd
   expect_exit 1 resize --db rq.db --path rin --out ro --quarantine qq --size 16 -q 2>err
   grep -q "rin/odd/html.jpg: not quarantined: qq/odd/html.jpg: a symbolic link on the way" err
