@@ -176,6 +176,10 @@ static int happened(struct catalog *cat, const struct planned *p,
 	} else if (!strcmp(p->action, "delete")) {
 		ret = !exists(abs.buf);
 	} else {
+		/* a copy across file systems on one without O_TMPFILE writes a
+		 * hidden temporary beside dest first (fileio.c) */
+		if (p->dest)
+			out->leftovers += remove_leftovers(dest.buf);
 		ret = !exists(abs.buf) && p->dest && exists(dest.buf);
 	}
 	strbuf_release(&abs);
