@@ -2,7 +2,8 @@
 # Runs the unit test binaries given as arguments, then every end-to-end
 # script tests/cli/t*.sh, and ends with one line "N passed, N failed".
 # A unit binary that dies before its summary (a crash, a sanitizer report)
-# counts as one failure. Exit status 0 only when nothing failed.
+# counts as one failure. A script must source tests/cli/lib.sh, whose
+# lint fails checks that cannot fail. Exit status 0 only when nothing failed.
 #   WINNOW_BIN      folder of the built commands (required by tests/cli)
 #   WINNOW_TESTBIN  folder of the test helpers (mkfixtures)
 #   TESTS=pattern   run only unit binaries / scripts whose name matches
@@ -43,8 +44,15 @@ for s in "$here"/cli/t[0-9]*.sh; do
   name=$(basename "$s" .sh)
   case "$name" in *${TESTS:-}*) ;; *) continue ;; esac
   out="$log/$name.out"
-  bash "$s" >"$out" 2>&1
-  rc=$?
+  # lib.sh lints each script that sources it (checks that cannot fail);
+  # a script that does not is refused rather than left unlinted
+  if ! grep -q '^\. "$(dirname "$0")/lib.sh"' "$s"; then
+    echo "not ok 1 - $name.sh sources tests/cli/lib.sh (its lint)" >"$out"
+    rc=1
+  else
+    bash "$s" >"$out" 2>&1
+    rc=$?
+  fi
   p=$(grep -c '^ok ' "$out")
   f=$(grep -c '^not ok ' "$out")
   if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
