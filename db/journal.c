@@ -120,17 +120,32 @@ int journal_plan(struct catalog *cat, int64_t run_id, const struct journal_act *
 static int clear_dest(struct catalog *cat, int64_t image_id, const char *dest,
 		      struct wn_err *err)
 {
-	sqlite3_stmt *st;
-	int rc;
+	/* What points at that row without ON DELETE CASCADE (its events, the
+	 * URL the file came from) now points at the image that is the file at
+	 * dest; a foreign key left dangling would fail this and every later
+	 * recovery. The rest cascades. */
+	static const char *const sql[] = {
+		"UPDATE events SET image_id = ?2 WHERE image_id IN"
+		" (SELECT id FROM images WHERE path = ?1 AND id <> ?2)",
+		"UPDATE urls SET image_id = ?2 WHERE image_id IN"
+		" (SELECT id FROM images WHERE path = ?1 AND id <> ?2)",
+		"DELETE FROM images WHERE path = ?1 AND id <> ?2",
+	};
 
-	if (sqlite3_prepare_v2(cat->db, "DELETE FROM images WHERE path = ?1 AND id <> ?2", -1, &st,
-			       NULL) != SQLITE_OK)
-		return catalog_fail(cat, err, "cannot free a path for a moved image");
-	sqlite3_bind_text(st, 1, dest, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, image_id);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : catalog_fail(cat, err, "cannot free a path for a moved image");
+	for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
+		sqlite3_stmt *st;
+		int rc;
+
+		if (sqlite3_prepare_v2(cat->db, sql[i], -1, &st, NULL) != SQLITE_OK)
+			return catalog_fail(cat, err, "cannot free a path for a moved image");
+		sqlite3_bind_text(st, 1, dest, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, image_id);
+		rc = sqlite3_step(st);
+		sqlite3_finalize(st);
+		if (rc != SQLITE_DONE)
+			return catalog_fail(cat, err, "cannot free a path for a moved image");
+	}
+	return 0;
 }
 
 /* The effect of a done event on its image row. */

@@ -78,6 +78,15 @@ static int64_t query_int(const char *sql)
 	return v;
 }
 
+static void exec_sql(const char *sql)
+{
+	sqlite3 *db;
+
+	assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
 static int64_t add_row(struct catalog *cat, const char *path)
 {
 	struct image_row r;
@@ -218,6 +227,54 @@ static void test_recovery_of_moves(void **state)
 	assert_int_equal(query_int("SELECT status = 'ok' FROM images WHERE path = 'a/y.jpg'"), 1);
 }
 
+/* A relabel lands where a writer beside the run catalogued the arrived
+ * file, and that row has an event and the URL it came from: both follow
+ * the image, and the row gives way (a dangling foreign key would fail this
+ * and every later recovery). */
+static void test_dest_row_with_references(void **state)
+{
+	struct catalog *a = open_fresh(), *b;
+	int64_t run, x = add_row(a, "a/x.jpg"), y = add_row(a, "b/x.jpg"), ev;
+	struct wn_err err;
+	char path[200], sql[200];
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/b", dir);
+	assert_int_equal(mkdir(path, 0755), 0);
+	touch("b/x.jpg");  /* the file arrived; a/x.jpg is gone */
+	assert_int_equal(run_begin(a, "test", 0, NULL, &run, NULL), 0);
+	assert_int_equal(event_add(a, run, y, "quarantine", "b/x.jpg", "q/x.jpg", "test", NULL), 0);
+	catalog_close(a);
+	snprintf(sql, sizeof(sql), "INSERT INTO urls (url, status, image_id) VALUES "
+		 "('http://example.org/x.jpg', 'done', %lld)", (long long)y);
+	exec_sql(sql);
+	a = open_cat();
+	assert_int_equal(run_begin(a, "test", 0, NULL, &run, NULL), 0);
+	assert_int_equal(journal_start(a, run, NULL), 0);
+	{
+		struct journal_act act = { x, "relabel", "a/x.jpg", "b/x.jpg", "b", "test" };
+
+		assert_int_equal(catalog_begin(a, NULL), 0);
+		assert_int_equal(journal_plan(a, run, &act, &ev, NULL), 0);
+		assert_int_equal(catalog_commit(a, NULL), 0);
+	}
+	assert_int_equal(catalog_begin(a, NULL), 0);
+	if (journal_done(a, ev, &err))
+		fail_msg("journal_done: %s", err.msg);
+	assert_int_equal(catalog_commit(a, NULL), 0);
+	catalog_close(a);
+	b = open_cat();
+	catalog_close(b);
+	snprintf(sql, sizeof(sql), "SELECT id = %lld FROM images WHERE path = 'b/x.jpg'",
+		 (long long)x);
+	assert_int_equal(query_int(sql), 1);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM events WHERE image_id = %lld", (long long)x);
+	assert_int_equal(query_int(sql), 2);
+	snprintf(sql, sizeof(sql), "SELECT image_id = %lld FROM urls", (long long)x);
+	assert_int_equal(query_int(sql), 1);
+	assert_int_equal(query_int("PRAGMA foreign_key_check"), -1);  /* no row: all hold */
+}
+
 /* Schema 8 rebuilds events: a catalog at 7 keeps its events, all done. */
 static void test_migration_keeps_events(void **state)
 {
@@ -268,6 +325,7 @@ int main(void)
 		cmocka_unit_test(test_done_and_drop),
 		cmocka_unit_test(test_recovery_spares_live_runs),
 		cmocka_unit_test(test_recovery_of_moves),
+		cmocka_unit_test(test_dest_row_with_references),
 		cmocka_unit_test(test_migration_keeps_events),
 	};
 
