@@ -36,7 +36,11 @@ static const char *const steps[] = {
 	" SELECT r.new, m.new, e.action, e.path, e.dest, e.cause, e.at_ms, e.state, e.dest_class"
 	" FROM src.events e"
 	" LEFT JOIN idmap m ON m.old = e.image_id LEFT JOIN runmap r ON r.old = e.run_id"
-	" WHERE NOT EXISTS (SELECT 1 FROM main.events x WHERE x.run_id IS r.new"
+	/* a plan is not yet history: a run that began acting after
+	 * settle_source() looked has its plans settled in the shard, and they
+	 * come with the next merge */
+	" WHERE e.state <> 'planned'"
+	" AND NOT EXISTS (SELECT 1 FROM main.events x WHERE x.run_id IS r.new"
 	"  AND x.image_id IS m.new AND x.action = e.action AND x.path = e.path"
 	"  AND x.at_ms = e.at_ms)",
 	"INSERT OR REPLACE INTO derived (image_id, source, source_size, source_mtime_ns, recipe,"
