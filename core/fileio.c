@@ -360,8 +360,21 @@ static int copy_then_unlink(int sdir, const char *src, int ddir, const char *dst
 	struct stat st;
 	int in = -1, out = -1, named = 0, ret = -1;
 
-	in = openat(sdir, src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+	/* O_NONBLOCK: a FIFO swapped in for src must not hang the open */
+	in = openat(sdir, src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
 	if (in < 0) {
+		wn_fail(err, WN_EIO, "%s: %s", src, strerror(errno));
+		goto done;
+	}
+	if (fstat(in, &st)) {
+		wn_fail(err, WN_EIO, "%s: %s", src, strerror(errno));
+		goto done;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		wn_fail(err, WN_EIO, "%s: not a regular file", src);
+		goto done;
+	}
+	if (fcntl(in, F_SETFL, fcntl(in, F_GETFL) & ~O_NONBLOCK)) {
 		wn_fail(err, WN_EIO, "%s: %s", src, strerror(errno));
 		goto done;
 	}

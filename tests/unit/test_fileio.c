@@ -262,6 +262,30 @@ static void test_move_short_write(void **state)
 	rmdir(other);
 }
 
+/* A FIFO where a file was, moved across file systems: refused at once,
+ * never a hang in open() waiting for a writer (alarm: the old code hung). */
+static void test_move_fifo(void **state)
+{
+	char src[160], dst[160], other[] = "/dev/shm/winnow-fifo.XXXXXX";
+	struct wn_err err;
+	struct stat st;
+
+	(void)state;
+	assert_non_null(mkdtemp(other));
+	snprintf(src, sizeof(src), "%s/pipe.jpg", dir);
+	snprintf(dst, sizeof(dst), "%s/pipe.jpg", other);
+	assert_int_equal(mkfifo(src, 0644), 0);
+	alarm(10);
+	assert_int_equal(move_file(src, dst, &err), -1);
+	alarm(0);
+	assert_non_null(strstr(err.msg, "not a regular file"));
+	assert_int_equal(lstat(src, &st), 0);
+	assert_true(S_ISFIFO(st.st_mode));
+	assert_int_equal(lstat(dst, &st), -1);
+	unlink(src);
+	rmdir(other);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -282,6 +306,7 @@ int main(void)
 		cmocka_unit_test(test_read_limits),
 		cmocka_unit_test(test_atomic_write),
 		cmocka_unit_test(test_move_short_write),
+		cmocka_unit_test(test_move_fifo),
 		cmocka_unit_test(test_atomic_write_at),
 		cmocka_unit_test(test_move_killed_midway),
 		cmocka_unit_test(test_err_helpers),
