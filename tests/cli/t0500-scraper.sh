@@ -278,12 +278,15 @@ test_expect 'a run killed with SIGKILL: the next one adopts the files on disk' '
   ls kl/c >before.txt
   test "$(wc -l <before.txt)" -gt 0
   test "$(wc -l <before.txt)" -lt 300
+  # files the kill left without a row: the re-run must adopt them (the kill
+  # may also fall right after a commit, leaving none)
+  unrecorded=$(( $(wc -l <before.txt) - $(sqlite3 kl.db "SELECT count(*) FROM images") ))
   from=$(wc -l <requests.log)
   scraper --db kl.db --urls kill.txt --class c --out kl --allow-private -q 2>err
   test "$(ls kl/c | wc -l)" -eq 300
   test "$(sqlite3 kl.db "SELECT count(*) FROM urls WHERE status = \"done\"")" -eq 300
   test -z "$(fetched_again before.txt "$from" kl.db)"
-  grep -q "adopted" err
+  if [ "$unrecorded" -gt 0 ]; then grep -q "adopted" err; fi
   db check --db kl.db --path kl
 '
 
