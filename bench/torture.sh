@@ -27,7 +27,7 @@ make -s -C "$top" all test-programs >/dev/null || exit 3
 PATH="$top/bin:$top/build/tests:$PATH"
 export LC_ALL=C
 unset WINNOW_DB
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/winnow-torture.XXXXXX")
+tmp=$(mktemp -d --tmpdir="${TMPDIR:-/tmp}")
 server=
 trap '[ -n "$server" ] && kill $server 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
 cd "$tmp" || exit 3

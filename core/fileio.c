@@ -93,7 +93,7 @@ static int write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
-/* Opens a new hidden file ".NAME.winnow-tmp.XXXXXX" in dir (never
+/* Opens a new hidden file ".NAME.winnow-tmp.RANDOM" in dir (never
  * through a symlink, never an existing name), as mkstemp() would, and
  * puts its name in tmp. @return the descriptor, or -1 with errno set. */
 static int open_hidden_temp(int dir, const char *name, struct strbuf *tmp)

@@ -32,7 +32,7 @@ int read_fd_limited(int fd, const char *path, size_t max_bytes, uint8_t **out, s
  * write_file_atomic() : writes path so that no reader ever sees it
  * partial. A new file is written as an unnamed inode (O_TMPFILE) and then
  * linked in; otherwise (replacing, or no O_TMPFILE) data goes to a hidden
- * temporary file next to path (".NAME.winnow-tmp.XXXXXX", which walks
+ * temporary file next to path (".NAME.winnow-tmp.RANDOM", which walks
  * skip), then
  * renames it over path, so a reader (or a killed run) never sees a
  * partial file. With `durable` the data is also fsync'ed before the
@@ -61,7 +61,7 @@ int make_parents(const char *path);
 /*
  * move_file() : renames src to dst, never over an existing file. When the
  * rename crosses file systems the bytes are copied into an unnamed file
- * (O_TMPFILE) in dst's folder, or a hidden ".NAME.winnow-tmp.XXXXXX" one
+ * (O_TMPFILE) in dst's folder, or a hidden ".NAME.winnow-tmp.RANDOM" one
  * where there is none, synced, named dst (never over a file) and only then
  * is src removed: a partial copy never appears under dst.
  * @return 0, or -1 with err set (the message names the cause).

@@ -25,7 +25,7 @@ static const char usage[] =
 	"  changed    its size or modification time differs from the catalog's\n"
 	"  untracked  an image file (by its magic bytes) the catalog does not know,\n"
 	"             or whose row says deleted or quarantined\n"
-	"  leftover   a temporary file (.NAME.winnow-tmp.XXXXXX) a killed run left\n"
+	"  leftover   a temporary file (.NAME.winnow-tmp.RANDOM) a killed run left\n"
 	"  unfinished an action a killed run planned and did not settle (the next\n"
 	"             command that writes the catalog settles it)\n"
 	"Paths are relative to the working directory; the class of an untracked\n"

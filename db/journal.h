@@ -92,7 +92,7 @@ struct journal_recovery {
  *   an event of a "label apply" run (runs.command) settled done also marks
  *     its image's pending review decision applied, as the run would have
  *     with journal_done(); dropped, the decision stays for a re-run;
- *   rewrite: the run's ".NAME.winnow-tmp.XXXXXX" files beside path are
+ *   rewrite: the run's ".NAME.winnow-tmp.RANDOM" files beside path are
  *     removed; when the file's size or mtime differs from its row (or it
  *     has none), the row is made to describe it (no hashes: the next scan
  *     reads it again) -> done; else dropped.

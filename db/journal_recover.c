@@ -103,7 +103,7 @@ static int exists(const char *path)
 	return !lstat(path, &st);
 }
 
-/* Removes ".BASE.winnow-tmp.XXXXXX" (write_file_atomic()'s temporary
+/* Removes ".BASE.winnow-tmp.RANDOM" (write_file_atomic()'s temporary
  * names) beside abs. */
 static uint64_t remove_leftovers(const char *abs)
 {

@@ -314,15 +314,20 @@ struct fx_buf fx_add_exif(const struct fx_buf *jpeg, int orientation, int big_en
 	return b;
 }
 
-char *fx_tempdir(const char *what)
+/* tmp: the parent folder; NULL or "" for /tmp */
+char *fx_tempdir_in(const char *tmp, const char *what)
 {
-	const char *tmp = getenv("TMPDIR");
 	struct strbuf sb = STRBUF_INIT;
 
 	strbuf_addf(&sb, "%s/winnow-%s.XXXXXX", tmp && *tmp ? tmp : "/tmp", what);
 	if (!mkdtemp(sb.buf))
 		die("mkdtemp failed");
 	return strbuf_detach(&sb);
+}
+
+char *fx_tempdir(const char *what)
+{
+	return fx_tempdir_in(getenv("TMPDIR"), what);
 }
 
 void fx_rmtree(char *dir)

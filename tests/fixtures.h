@@ -47,6 +47,8 @@ struct fx_buf fx_add_exif(const struct fx_buf *jpeg, int orientation, int big_en
  * starts with winnow-<what>; fx_rmtree() removes it and all below. Both
  * abort on failure. The returned path is malloc'd. */
 char *fx_tempdir(const char *what);
+/* fx_tempdir_in() : the same under parent (e.g. /dev/shm, another file system). */
+char *fx_tempdir_in(const char *parent, const char *what);
 void fx_rmtree(char *dir);
 
 /* fx_write() : writes a buffer to path; aborts on failure. */

@@ -264,8 +264,7 @@ static void test_move_across(void **state)
 	(void)state;
 	if (stat("/dev/shm", &b) || stat(dir, &a) || a.st_dev == b.st_dev)
 		skip();
-	shm = strdup("/dev/shm/winnow-dspath.XXXXXX");
-	assert_non_null(mkdtemp(shm));
+	shm = fx_tempdir_in("/dev/shm", "dspath");
 	d = dspath_open_root(shm, 0, &err);
 	assert_true(d >= 0);
 	put("root/far.jpg", "far away");

@@ -136,14 +136,13 @@ static void test_atomic_write_at(void **state)
  * complete. */
 static void test_move_killed_midway(void **state)
 {
-	char src[160], dst[160], other[] = "/dev/shm/winnow-fileio.XXXXXX";
+	char src[160], dst[160], *other = fx_tempdir_in("/dev/shm", "fileio");
 	static uint8_t data[256 << 10];
 	struct stat a, b;
 	int status;
 	pid_t pid;
 
 	(void)state;
-	assert_non_null(mkdtemp(other));
 	assert_int_equal(stat(dir, &a), 0);
 	assert_int_equal(stat(other, &b), 0);
 	assert_true(a.st_dev != b.st_dev);
@@ -171,7 +170,7 @@ static void test_move_killed_midway(void **state)
 	assert_int_equal(a.st_size, (off_t)sizeof(data));
 	assert_int_equal(count_entries(other), 0);
 	unlink(src);
-	rmdir(other);
+	fx_rmtree(other);
 }
 
 static void test_err_helpers(void **state)
@@ -222,7 +221,7 @@ static void test_strbuf(void **state)
  * full disk: the copy's write comes back short, as it does with ENOSPC. */
 static void test_move_short_write(void **state)
 {
-	char src[160], dst[160], other[] = "/dev/shm/winnow-fileio.XXXXXX";
+	char src[160], dst[160], *other = fx_tempdir_in("/dev/shm", "fileio");
 	static uint8_t data[256 << 10];
 	struct rlimit old, lim;
 	struct stat a, b;
@@ -230,7 +229,6 @@ static void test_move_short_write(void **state)
 	int r;
 
 	(void)state;
-	assert_non_null(mkdtemp(other));
 	assert_int_equal(stat(dir, &a), 0);
 	assert_int_equal(stat(other, &b), 0);
 	assert_true(a.st_dev != b.st_dev);  /* the move must cross file systems */
@@ -259,19 +257,18 @@ static void test_move_short_write(void **state)
 	assert_int_equal(b.st_size, (off_t)sizeof(data));
 	assert_int_equal(lstat(src, &a), -1);
 	unlink(dst);
-	rmdir(other);
+	fx_rmtree(other);
 }
 
 /* A FIFO where a file was, moved across file systems: refused at once,
  * never a hang in open() waiting for a writer (alarm: the old code hung). */
 static void test_move_fifo(void **state)
 {
-	char src[160], dst[160], other[] = "/dev/shm/winnow-fifo.XXXXXX";
+	char src[160], dst[160], *other = fx_tempdir_in("/dev/shm", "fifo");
 	struct wn_err err;
 	struct stat st;
 
 	(void)state;
-	assert_non_null(mkdtemp(other));
 	snprintf(src, sizeof(src), "%s/pipe.jpg", dir);
 	snprintf(dst, sizeof(dst), "%s/pipe.jpg", other);
 	assert_int_equal(mkfifo(src, 0644), 0);
@@ -283,7 +280,7 @@ static void test_move_fifo(void **state)
 	assert_true(S_ISFIFO(st.st_mode));
 	assert_int_equal(lstat(dst, &st), -1);
 	unlink(src);
-	rmdir(other);
+	fx_rmtree(other);
 }
 
 static int setup(void **state)
