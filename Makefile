@@ -4,7 +4,8 @@
 #   make DEVELOPER=1           ... with -Werror
 #   make test                  build and run every test; ends "N passed, N failed"
 #   make SANITIZE=address,undefined test   the same under ASan and UBSan
-#   make check                 what CI runs: DEVELOPER build, tests, the test web server
+#   make layers                the layers point down only (tools/layers.py)
+#   make check                 what CI runs: DEVELOPER build, tests, layers, the test web server
 #                              under TSan, sanitizer tests, 30 s of each fuzz target
 #   make test-tsan             the scraper and server tests against a TSan test server
 #   make deps                  install what a fresh Debian 12 machine lacks
@@ -19,7 +20,6 @@
 
 CC ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS = libturbojpeg libpng libwebp libwebpdemux libxxhash sqlite3 libcurl jansson openblas
 DEB_PACKAGES = build-essential pkg-config libturbojpeg0-dev libpng-dev libwebp-dev \
 	libgif-dev libxxhash-dev libsqlite3-dev libcmocka-dev sqlite3 python3 \
 	libmicrohttpd-dev libcurl4-openssl-dev curl iproute2 libjansson-dev libopenblas-dev \
@@ -32,9 +32,25 @@ SHEET_PHOTO = /usr/share/matplotlib/mpl-data/sample_data/grace_hopper.jpg
 
 WARNINGS = -Wall -Wextra -Wshadow -Wvla -Wformat=2 -Wmissing-prototypes
 CFLAGS ?= -O2 -g
-ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(CFLAGS) $(WARNINGS) -MMD -MP -I. \
+
+# The library: one folder a subsystem under lib/, layered (docs/design.md,
+# `make layers`). What each subsystem needs from the system:
+SUBSYSTEMS = base img hash aug nn learn net catalog
+img_PKGS = libturbojpeg libpng libwebp libwebpdemux
+img_LIBS = -lgif
+hash_PKGS = libxxhash
+nn_PKGS = jansson openblas
+learn_PKGS = openblas jansson
+net_PKGS = libcurl
+catalog_PKGS = sqlite3
+PKGS = $(sort $(foreach s,$(SUBSYSTEMS),$($(s)_PKGS)))
+# libs_for SUBSYSTEMS: the link flags of those subsystems
+libs_for = $(shell $(PKG_CONFIG) --libs $(sort $(foreach s,$(1),$($(s)_PKGS))) 2>/dev/null) \
+	$(foreach s,$(1),$($(s)_LIBS)) -lpthread -lm
+
+ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(CFLAGS) $(WARNINGS) -MMD -MP -Ilib -I. \
 	$(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lgif -lpthread -lm
+LIBS = $(call libs_for,$(SUBSYSTEMS))
 LDFLAGS ?=
 
 BUILD = build
@@ -49,26 +65,25 @@ ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recov
 LDFLAGS += -fsanitize=$(SANITIZE)
 endif
 
-CORE_SRC = core/err.c core/strbuf.c core/fileio.c core/img.c core/orient.c \
-	core/jpeg_markers.c core/jpeg.c core/png.c core/gif.c core/webp.c core/resample.c \
-	core/filehash.c core/dhash.c core/mih.c core/geometry.c core/walk.c core/pool.c \
-	core/progress.c core/quote.c core/urllist.c core/dspath.c \
-	core/augpipe.c core/augrng.c core/warp.c core/augplan.c core/augpixel.c core/lut.c core/blend.c core/ycc.c core/yccpoint.c core/cpu.c \
-	core/nnload.c core/nnrun.c core/nnprep.c core/softreg.c core/cleanlab.c core/shard.c
-DB_SRC = db/catalog.c db/schema.c db/images.c db/runs.c db/journal.c db/journal_recover.c db/scan.c db/urls.c db/predictions.c db/reviews.c db/merge.c
-LIB_SRC = $(CORE_SRC) $(DB_SRC)
+LIB_SRC = $(foreach s,$(SUBSYSTEMS),$(wildcard lib/$(s)/*.c))
 LIB = $(BUILD)/libwinnow.a
 
 COMMANDS = augment db dedup label resize scraper
 CLI_SRC = cli/cli.c
-# Each command's own sources (db/ also holds the catalog library).
-db_SRC = db/main.c $(wildcard db/cmd_*.c) label/suspects.c label/model.c
+# Each command's own sources, and the subsystems it links with.
+db_SRC = db/main.c $(wildcard db/cmd_*.c)
 dedup_SRC = $(wildcard dedup/*.c)
 resize_SRC = $(wildcard resize/*.c)
 augment_SRC = $(wildcard augment/*.c)
 label_SRC = $(wildcard label/*.c)
 label_EXTRA = $(BUILD)/label/web.o
-scraper_SRC = $(wildcard scraper/*.c) resize/job.c
+scraper_SRC = $(wildcard scraper/*.c)
+augment_USES = base img hash aug catalog
+db_USES = base img hash catalog nn learn
+dedup_USES = base img hash catalog
+label_USES = base img hash catalog nn learn
+resize_USES = base img hash catalog
+scraper_USES = base img hash catalog net
 FIXTURE_SRC = tests/fixtures.c
 UNIT_TESTS = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 
@@ -92,12 +107,12 @@ $(BUILD)/%.o: %.c
 	@$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 # The pixel loops want GCC's full vectoriser, which -O2 leaves mostly off.
-$(BUILD)/core/resample.o $(BUILD)/core/warp.o $(BUILD)/core/augpixel.o \
-	$(BUILD)/core/nnrun.o $(BUILD)/core/yccpoint.o: CFLAGS += -O3
+$(BUILD)/lib/img/resample.o $(BUILD)/lib/aug/warp.o $(BUILD)/lib/aug/pixel.o \
+	$(BUILD)/lib/nn/run.o $(BUILD)/lib/aug/yccpoint.o: CFLAGS += -O3
 # Warps make positions in float and double with SIMD and plain loops that
 # must agree to the bit: no fused multiply-adds behind their backs.
 # (override: a CFLAGS given on the command line must not drop it)
-$(BUILD)/core/warp.o $(BUILD)/core/augplan.o: override CFLAGS += -ffp-contract=off
+$(BUILD)/lib/aug/warp.o $(BUILD)/lib/aug/plan.o: override CFLAGS += -ffp-contract=off
 
 $(LIB): $(call obj,$(LIB_SRC))
 	@rm -f $@
@@ -107,11 +122,10 @@ $(LIB): $(call obj,$(LIB_SRC))
 define command_rule
 $(BIN)/$(1): $(call obj,$($(1)_SRC) $(CLI_SRC)) $($(1)_EXTRA) $(LIB)
 	@mkdir -p $(BIN)
-	$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LIBS)
+	$(CC) $$(LDFLAGS) -o $$@ $$^ $$(call libs_for,$$($(1)_USES)) $$($(1)_LDLIBS)
 endef
 $(foreach c,$(COMMANDS),$(eval $(call command_rule,$(c))))
-$(BIN)/scraper: LIBS += $(shell $(PKG_CONFIG) --libs libcurl)
-$(BIN)/label: LIBS += $(shell $(PKG_CONFIG) --libs libmicrohttpd)
+label_LDLIBS = $(shell $(PKG_CONFIG) --libs libmicrohttpd)
 
 # Unit tests that read files shipped in the tree (examples/) find them here.
 $(BUILD)/tests/unit/%.o: override CFLAGS += -DSRCDIR='"$(CURDIR)"'
@@ -147,7 +161,7 @@ bench: $(BENCH_PROGRAMS)
 # exit non-zero, which fails make.
 FUZZ_SECONDS ?= 60
 FUZZ_SAN = address,undefined -fno-sanitize-recover=all
-FUZZ_CFLAGS = -std=gnu11 -D_GNU_SOURCE -O1 -g -MMD -MP -I. \
+FUZZ_CFLAGS = -std=gnu11 -D_GNU_SOURCE -O1 -g -MMD -MP -Ilib -I. \
 	$(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 FUZZ_LIB_OBJ = $(patsubst %.c,build/fuzz/obj/%.o,$(LIB_SRC))
 fuzz: build/fuzz/fuzz_decode build/fuzz/fuzz_augpipe build/tests/mkfixtures
@@ -204,6 +218,7 @@ endif
 # Fuzzing ends the run when clang is there (make deps installs it).
 check:
 	@$(MAKE) --no-print-directory DEVELOPER=1 test
+	@$(MAKE) --no-print-directory DEVELOPER=1 layers
 	@$(MAKE) --no-print-directory DEVELOPER=1 test-tsan
 	@$(MAKE) --no-print-directory DEVELOPER=1 SANITIZE=address,undefined test
 	@if command -v clang >/dev/null; then \
@@ -251,11 +266,17 @@ docs: all
 	@test -r $(SHEET_PHOTO) || { echo "docs: $(SHEET_PHOTO) is missing: make deps DOCS=1"; exit 1; }
 	bash docs/augment-sheet.sh $(SHEET_PHOTO) docs/augment.png
 
+# The layers point down only, no command links another's sources, no
+# files call each other in a circle, no folder over 20 .c files.
+layers: all
+	@/usr/bin/env python3 tools/layers.py $(BUILD) \
+		$(foreach c,$(COMMANDS),'$(c)=$($(c)_SRC) $(CLI_SRC)')
+
 clean:
 	rm -rf build bin
 
 
-.PHONY: all bench fuzz test test-programs test-tsan check deps docs demo model node-deps clean
+.PHONY: all bench fuzz layers test test-programs test-tsan check deps docs demo model node-deps clean
 .SECONDARY:
 
 -include $(shell find build -name '*.d' 2>/dev/null)

@@ -8,11 +8,11 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "core/augpipe.h"
-#include "core/err.h"
-#include "core/filehash.h"
-#include "core/img.h"
-#include "db/catalog.h"
+#include "aug/aug.h"
+#include "base/base.h"
+#include "hash/hash.h"
+#include "img/img.h"
+#include "catalog/catalog.h"
 
 struct progress;
 struct pool;

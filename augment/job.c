@@ -7,8 +7,8 @@
  * they are warped as they come out of the decoder (chroma at half
  * resolution, as it is stored and will be stored again), which halves
  * the resampled bytes. Pixel steps that are all pointwise colour steps
- * run on the warped planes (core/yccpoint.c); a plan with any other pixel
- * step gets RGB made from them (core/ycc.c, as libjpeg's decoder makes
+ * run on the warped planes (aug/yccpoint.c); a plan with any other pixel
+ * step gets RGB made from them (aug/ycc.c, as libjpeg's decoder makes
  * it) for all of its steps, and turned back. A sample with no such step
  * never leaves YCbCr. Other sources are decoded to RGB. */
 #include <errno.h>
@@ -18,14 +18,8 @@
 #include <sys/stat.h>
 
 #include "augment.h"
-#include "core/augpixel.h"
-#include "core/augplan.h"
-#include "core/fileio.h"
-#include "core/progress.h"
-#include "core/quote.h"
-#include "core/strbuf.h"
-#include "core/warp.h"
-#include "core/ycc.h"
+#include "aug/aug.h"
+#include "base/base.h"
 
 const char *ag_extension(enum img_format f)
 {
@@ -57,7 +51,7 @@ static int jpeg_step_fired(const struct aug_plan *plan)
 	return 0;
 }
 
-/* RGB to JPEG through our own 4:2:0 conversion (core/ycc.c), which is
+/* RGB to JPEG through our own 4:2:0 conversion (aug/ycc.c), which is
  * cheaper than the encoder's (chroma within 1 of what it would make). */
 static int encode_jpeg(const struct img *im, int quality, uint8_t **out, size_t *len,
 		       struct wn_err *err)

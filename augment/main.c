@@ -11,9 +11,8 @@
 
 #include "augment.h"
 #include "cli/cli.h"
-#include "core/fileio.h"
-#include "core/progress.h"
-#include "db/runs.h"
+#include "base/base.h"
+#include "catalog/catalog.h"
 
 static const char usage[] =
 	"usage: augment --path IN --out OUT --pipeline FILE (--samples N | --balance N) [options]\n"

@@ -9,11 +9,8 @@
 
 #include "augment.h"
 #include "cli/cli.h"
-#include "core/pool.h"
-#include "core/progress.h"
-#include "core/strbuf.h"
-#include "core/walk.h"
-#include "db/images.h"
+#include "base/base.h"
+#include "catalog/catalog.h"
 
 #define BATCH 64
 

@@ -8,12 +8,12 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/augpipe.h"
-#include "core/augpixel.h"
-#include "core/augplan.h"
-#include "core/filehash.h"
-#include "core/img.h"
-#include "core/warp.h"
+#include "aug/pipe.h"
+#include "aug/pixel.h"
+#include "aug/plan.h"
+#include "hash/filehash.h"
+#include "img/image.h"
+#include "aug/warp.h"
 
 static double now(void)
 {

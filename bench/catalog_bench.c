@@ -8,8 +8,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "db/catalog.h"
-#include "db/images.h"
+#include "catalog/db.h"
+#include "catalog/images.h"
 
 static double now(void)
 {

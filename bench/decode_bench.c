@@ -9,7 +9,7 @@
 #include <time.h>
 
 #include "bench/files.h"
-#include "core/img.h"
+#include "img/image.h"
 
 static double now(void)
 {

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/fileio.h"
-#include "core/img.h"
+#include "base/fileio.h"
+#include "img/image.h"
 
 struct bench_file {
 	uint8_t *data;

@@ -14,7 +14,7 @@
 #include <turbojpeg.h>
 
 #include "bench/files.h"
-#include "core/img.h"
+#include "img/image.h"
 
 static double now(void)
 {

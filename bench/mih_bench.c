@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "core/mih.h"
+#include "hash/mih.h"
 
 struct tally {
 	_Atomic size_t pairs, planted;

@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "cli.h"
-#include "core/quote.h"
-#include "db/journal.h"
+#include "base/base.h"
+#include "catalog/catalog.h"
 
 const char *cli_prog = "winnow";
 
@@ -50,13 +50,34 @@ int cli_usage_error(const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+static const char *db_default;
+
+void cli_set_db_default(const char *path)
+{
+	db_default = path;
+}
+
 const char *cli_db_path(const char *opt)
 {
 	const char *env = getenv("WINNOW_DB");
 
 	if (opt && *opt)
 		return opt;
+	if (db_default && *db_default)
+		return db_default;
 	return env && *env ? env : "winnow.db";
+}
+
+int cli_open_catalog(const char *opt, enum catalog_mode mode, struct catalog **cat)
+{
+	struct wn_err err;
+
+	if (catalog_open(cli_db_path(opt), mode, cat, &err)) {
+		cli_error("%s", err.msg);
+		return EXIT_FATAL;
+	}
+	cli_note_recovery(*cat);
+	return 0;
 }
 
 void cli_note_recovery(const struct catalog *cat)

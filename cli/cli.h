@@ -7,7 +7,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "core/strbuf.h"
+#include "base/base.h"
+#include "catalog/catalog.h"
 
 #define WINNOW_VERSION "0.1.0"
 
@@ -33,13 +34,23 @@ void cli_file_error(const char *path, const char *cause);
  * EXIT_USAGE for `return cli_usage_error(...)`. */
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* cli_db_path() : opt when set, else $WINNOW_DB, else "winnow.db". */
+/* cli_set_db_default() : the catalog a command names before its
+ * subcommand (db --db FILE stats); path is kept, not copied. */
+void cli_set_db_default(const char *path);
+
+/* cli_db_path() : opt when set, else the default set above, else
+ * $WINNOW_DB, else "winnow.db". */
 const char *cli_db_path(const char *opt);
 
 struct catalog;
 /* cli_note_recovery() : one line on stderr when opening cat settled what
- * killed runs left (db/journal.h); nothing otherwise. */
+ * killed runs left (catalog/journal.h); nothing otherwise. */
 void cli_note_recovery(const struct catalog *cat);
+
+/* cli_open_catalog() : opens the catalog cli_db_path(opt) names in mode
+, printing the error, and notes any recovery.
+ * @return 0 with *cat to close, or EXIT_FATAL. */
+int cli_open_catalog(const char *opt, enum catalog_mode mode, struct catalog **cat);
 
 enum out_format { FMT_TEXT, FMT_CSV, FMT_JSONL };
 

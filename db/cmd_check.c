@@ -12,9 +12,8 @@
 
 #include "cli/cli.h"
 #include "cmds.h"
-#include "core/walk.h"
-#include "images.h"
-#include "journal.h"
+#include "base/base.h"
+#include "catalog/catalog.h"
 
 static const char usage[] =
 	"usage: db check [--path DIR] [--format text|csv|jsonl]\n"
@@ -238,7 +237,7 @@ int cmd_check(int argc, char **argv)
 		dir = argv[optind++];
 	if (optind < argc)
 		return cli_usage_error("unexpected argument '%s'", argv[optind]);
-	rc = db_open(db, CATALOG_READONLY, &c.cat);
+	rc = cli_open_catalog(db, CATALOG_READONLY, &c.cat);
 	if (rc)
 		return rc;
 	wn_err_clear(&c.err);

@@ -5,8 +5,8 @@
 
 #include "cli/cli.h"
 #include "cmds.h"
-#include "core/filehash.h"
-#include "images.h"
+#include "hash/hash.h"
+#include "catalog/catalog.h"
 
 static const char usage[] =
 	"usage: db export [--format csv|jsonl|text] [--class C] [--status S|all]\n"
@@ -94,7 +94,7 @@ int cmd_export(int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage_error("unexpected argument '%s'", argv[optind]);
-	rc = db_open(db, CATALOG_READONLY, &cat);
+	rc = cli_open_catalog(db, CATALOG_READONLY, &cat);
 	if (rc)
 		return rc;
 	table_begin(&t, fmt, stdout, cols, 10);

@@ -36,7 +36,7 @@ int cmd_init(int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage_error("unexpected argument '%s'", argv[optind]);
-	rc = db_open(db, CATALOG_CREATE, &cat);
+	rc = cli_open_catalog(db, CATALOG_CREATE, &cat);
 	if (rc)
 		return rc;
 	fprintf(stderr, "%s: catalog %s ready (schema %d)\n", cli_prog, catalog_file(cat),

@@ -5,7 +5,7 @@
 
 #include "cli/cli.h"
 #include "cmds.h"
-#include "merge.h"
+#include "catalog/catalog.h"
 
 static const char usage[] =
 	"usage: db merge A.db B.db ... --into C.db\n"
@@ -49,7 +49,7 @@ int cmd_merge(int argc, char **argv)
 		return cli_usage_error("into which catalog? give --into C.db");
 	if (optind >= argc)
 		return cli_usage_error("which catalogs? give them before --into");
-	rc = db_open(into, CATALOG_CREATE, &cat);
+	rc = cli_open_catalog(into, CATALOG_CREATE, &cat);
 	if (rc)
 		return rc;
 	for (int i = optind; i < argc; i++) {

@@ -13,13 +13,11 @@
 
 #include "cli/cli.h"
 #include "cmds.h"
-#include "core/fileio.h"
-#include "core/img.h"
-#include "core/resample.h"
-#include "core/strbuf.h"
-#include "images.h"
-#include "label/label.h"
-#include "reviews.h"
+#include "base/base.h"
+#include "img/img.h"
+#include "catalog/catalog.h"
+#include "learn/learn.h"
+#include "nn/nn.h"
 
 static const char usage[] =
 	"usage: db report --html FILE [--path DIR] [--suspects N] [--model NAME]\n"
@@ -366,7 +364,7 @@ int cmd_report(int argc, char **argv)
 		return cli_usage_error("unexpected argument '%s'", argv[optind]);
 	if (!out)
 		return cli_usage_error("where to? give --html FILE");
-	if (db_open(db ? db : db_global_path, CATALOG_READONLY, &r.cat))
+	if (cli_open_catalog(db, CATALOG_READONLY, &r.cat))
 		return EXIT_FATAL;
 	if (root) {
 		if (catalog_rel_prefix(r.cat, root, &prefix, &err))
@@ -468,7 +466,7 @@ int cmd_report(int argc, char **argv)
 	strbuf_addf(&r.h, "</div>\n<p class=note>%d shown.</p>\n", cc.shown);
 	/* suspects */
 	strbuf_addstr(&r.h, "<h2>Top suspects: likely in the wrong folder</h2>\n");
-	so.model_key = label_model_key(model);
+	so.model_key = nn_model_key(model);
 	so.top = nsus;
 	found = suspects_find(r.cat, filter.path_prefix, &so, &sl, &err);
 	if (found < 0)

@@ -6,10 +6,9 @@
 #include <time.h>
 
 #include "cli/cli.h"
-#include "core/progress.h"
+#include "base/base.h"
 #include "cmds.h"
-#include "runs.h"
-#include "scan.h"
+#include "catalog/catalog.h"
 
 static const char usage[] =
 	"usage: db scan [--path] DIR [-j N] [--rehash] [--max-bytes N] [--max-pixels N]\n"
@@ -116,7 +115,7 @@ int cmd_scan(int argc, char **argv)
 		return rc < 0 ? EXIT_DONE : rc;
 	so.progress = quiet ? NULL : progress_stream_for();
 	so.on_problem = report;
-	rc = db_open(db, CATALOG_CREATE, &cat);
+	rc = cli_open_catalog(db, CATALOG_CREATE, &cat);
 	if (rc)
 		return rc;
 	clock_gettime(CLOCK_MONOTONIC, &t0);

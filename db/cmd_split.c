@@ -14,11 +14,9 @@
 
 #include "cli/cli.h"
 #include "cmds.h"
-#include "core/dhash.h"
-#include "core/fileio.h"
-#include "core/mih.h"
-#include "core/strbuf.h"
-#include "images.h"
+#include "hash/hash.h"
+#include "base/base.h"
+#include "catalog/catalog.h"
 
 #define THRESHOLD 11
 #define SIMILARITY 0.94
@@ -368,7 +366,7 @@ int cmd_split(int argc, char **argv)
 		return cli_usage_error("where to? give --out DIR");
 	if (val + test >= 1)
 		return cli_usage_error("--val and --test leave nothing for train");
-	if (db_open(db ? db : db_global_path, CATALOG_READONLY, &cat))
+	if (cli_open_catalog(db, CATALOG_READONLY, &cat))
 		return EXIT_FATAL;
 	if (root) {
 		if (catalog_rel_prefix(cat, root, &prefix, &err))

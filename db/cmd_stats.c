@@ -7,8 +7,8 @@
 
 #include "cli/cli.h"
 #include "cmds.h"
-#include "core/quote.h"
-#include "images.h"
+#include "base/base.h"
+#include "catalog/catalog.h"
 
 static const char usage[] =
 	"usage: db stats [--format text|csv|jsonl]\n"
@@ -147,7 +147,7 @@ int cmd_stats(int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage_error("unexpected argument '%s'", argv[optind]);
-	rc = db_open(db, CATALOG_READONLY, &cat);
+	rc = cli_open_catalog(db, CATALOG_READONLY, &cat);
 	if (rc)
 		return rc;
 	if (c.fmt != FMT_TEXT)

@@ -5,8 +5,6 @@
 #include "cli/cli.h"
 #include "cmds.h"
 
-const char *db_global_path;
-
 static const char usage[] =
 	"usage: db [--db FILE] <command> [options]\n"
 	"\n"
@@ -68,9 +66,9 @@ int main(int argc, char **argv)
 			printf("db (winnow) %s\n", WINNOW_VERSION);
 			return EXIT_DONE;
 		} else if (!strcmp(argv[i], "--db") && i + 1 < argc) {
-			db_global_path = argv[++i];
+			cli_set_db_default(argv[++i]);
 		} else if (!strncmp(argv[i], "--db=", 5)) {
-			db_global_path = argv[i] + 5;
+			cli_set_db_default(argv[i] + 5);
 		} else {
 			return cli_usage_error("unknown option '%s'", argv[i]);
 		}
@@ -92,16 +90,4 @@ int main(int argc, char **argv)
 			return commands[c].fn(argc - i, argv + i);
 		}
 	return cli_usage_error("'%s' is not a db command", argv[i]);
-}
-
-int db_open(const char *opt, enum catalog_mode mode, struct catalog **cat)
-{
-	struct wn_err err;
-
-	if (catalog_open(cli_db_path(opt ? opt : db_global_path), mode, cat, &err)) {
-		cli_error("%s", err.msg);
-		return EXIT_FATAL;
-	}
-	cli_note_recovery(*cat);
-	return EXIT_DONE;
 }

@@ -1,7 +1,7 @@
 /* Deleting and moving duplicates, carefully: right before each one, the
  * file and its keeper must be as they were hashed, and an exact copy must
  * still equal its keeper byte for byte. Failures are reported and the run
- * goes on. Every change is journaled (db/journal.h): planned and committed
+ * goes on. Every change is journaled (catalog/journal.h): planned and committed
  * before the act, done after it, so a kill or a full disk never leaves
  * the catalog saying something the disk does not. */
 #include <errno.h>
@@ -12,10 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/dspath.h"
-#include "core/fileio.h"
-#include "db/images.h"
-#include "db/journal.h"
+#include "base/base.h"
+#include "catalog/catalog.h"
 #include "dedup.h"
 
 #define BATCH 256

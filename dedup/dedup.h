@@ -9,9 +9,8 @@
 #include <sys/types.h>
 
 #include "cli/cli.h"
-#include "core/dhash.h"
-#include "db/catalog.h"
-#include "db/scan.h"
+#include "hash/hash.h"
+#include "catalog/catalog.h"
 
 enum dd_match { MATCH_EXACT, MATCH_NEAR };
 enum dd_action { ACT_NONE, ACT_KEEP, ACT_DELETE, ACT_MOVE, ACT_REPORT };

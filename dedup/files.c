@@ -7,12 +7,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/dspath.h"
-#include "core/filehash.h"
-#include "core/img.h"
-#include "core/pool.h"
-#include "core/walk.h"
-#include "db/images.h"
+#include "base/base.h"
+#include "hash/hash.h"
+#include "img/img.h"
+#include "catalog/catalog.h"
 #include "dedup.h"
 
 struct walk_ctx {

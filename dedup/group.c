@@ -4,9 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/mih.h"
-#include "db/images.h"
-#include "db/reviews.h"
+#include "hash/hash.h"
+#include "catalog/catalog.h"
 #include "dedup.h"
 
 static int add_group(struct dedup *d, enum dd_match match, size_t *members, size_t n)

@@ -4,9 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/fileio.h"
-#include "core/img.h"
-#include "core/resample.h"
+#include "base/base.h"
+#include "img/img.h"
 #include "dedup.h"
 
 #define SIDE 160

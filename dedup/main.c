@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/mih.h"
-#include "core/progress.h"
-#include "db/runs.h"
+#include "hash/hash.h"
+#include "base/base.h"
+#include "catalog/catalog.h"
 #include "dedup.h"
 
 static const char usage[] =

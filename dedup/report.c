@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/quote.h"
+#include "base/base.h"
 #include "dedup.h"
 
 static const char *action_name(enum dd_action a)

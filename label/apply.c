@@ -1,7 +1,7 @@
 /* label apply: carry out a review's decisions. Relabelled files move to
  * their new class folder (never over a file: a clash gets a new name),
  * deleted ones are deleted or moved to --trash. Every act is journaled
- * (db/journal.h), in batches: planned and committed before it, then done
+ * (catalog/journal.h), in batches: planned and committed before it, then done
  * (the catalog follows) with its decision marked applied in the same
  * transaction, so a second run does nothing and a killed one is settled by
  * the next writer. A catalog row is input like any other (catalogs
@@ -19,12 +19,8 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "core/dspath.h"
-#include "core/fileio.h"
-#include "db/images.h"
-#include "db/journal.h"
-#include "db/reviews.h"
-#include "db/runs.h"
+#include "base/base.h"
+#include "catalog/catalog.h"
 #include "label.h"
 
 static const char usage[] =
@@ -630,7 +626,7 @@ static int settle_batch(struct applier *ap, const struct step *b, size_t n, stru
 
 /* One batch: every decision's destination chosen, the acts planned and
  * committed, carried out, then settled. A kill anywhere leaves plans
- * that the next writer settles from the disk (db/journal.h). */
+ * that the next writer settles from the disk (catalog/journal.h). */
 static int apply_batch(struct applier *ap, struct step *b, size_t n, struct wn_err *err)
 {
 	struct wn_err later = { 0 };

@@ -9,16 +9,9 @@
 #include <time.h>
 
 #include "cli/cli.h"
-#include "core/fileio.h"
-#include "core/nn.h"
-#include "core/pool.h"
-#include "core/progress.h"
-#include "core/shard.h"
-#include "core/quote.h"
-#include "db/images.h"
-#include "db/predictions.h"
-#include "db/runs.h"
-#include "db/scan.h"
+#include "base/base.h"
+#include "nn/nn.h"
+#include "catalog/catalog.h"
 #include "label.h"
 
 #define BATCH 64
@@ -126,7 +119,7 @@ static int collect(const struct image_row *row, void *data)
 	if (!row->has_xxh3 || strlen(row->path) < pr->prefix_len ||
 	    !shard_mine(&pr->shard, row->path + pr->prefix_len, strlen(row->path) - pr->prefix_len))
 		return 0;
-	if (!label_on_disk(pr->cat, row->path)) {
+	if (!catalog_on_disk(pr->cat, row->path)) {
 		pr->gone++;
 		return 0;
 	}
@@ -269,12 +262,12 @@ int cmd_predict(int argc, char **argv)
 	if (!root)
 		return cli_usage_error("which folder? give --path DIR");
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (label_load_model(model_name, &model, &err)) {
+	if (nn_load_named(model_name, &model, &err)) {
 		cli_error("%s", err.msg);
 		return EXIT_FATAL;
 	}
 	pr.m = model;
-	key = label_model_key(model_name);
+	key = nn_model_key(model_name);
 	so.threads = threads;
 	so.limits = pr.limits;
 	so.on_problem = report;
@@ -312,7 +305,7 @@ int cmd_predict(int argc, char **argv)
 			goto fail;
 		}
 		it->disk = strbuf_detach(&disk);
-		got = predictions_get(cat, it->id, key, label_prep_name(pr.prep), it->xxh3, it->probs,
+		got = predictions_get(cat, it->id, key, nn_prep_name(pr.prep), it->xxh3, it->probs,
 				      nn_classes(model), &n, &err);
 		if (got < 0)
 			goto fail;
@@ -354,7 +347,7 @@ int cmd_predict(int argc, char **argv)
 			memset(&p, 0, sizeof(p));
 			p.image_id = it->id;
 			p.model = key;
-			p.prep = label_prep_name(pr.prep);
+			p.prep = nn_prep_name(pr.prep);
 			memcpy(p.xxh3, it->xxh3, 16);
 			p.classes = classes.buf;
 			p.probs = it->probs;

@@ -21,12 +21,9 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "core/dspath.h"
-#include "core/fileio.h"
-#include "core/img.h"
-#include "core/resample.h"
-#include "db/images.h"
-#include "db/reviews.h"
+#include "base/base.h"
+#include "img/img.h"
+#include "catalog/catalog.h"
 #include "label.h"
 
 extern const unsigned char review_html[];
@@ -981,7 +978,7 @@ static int add_member(int64_t run_id, int grp, int rank, int64_t image_id, const
 	struct queue *q = &b->s->q[2];
 	struct item it = { 0 };
 
-	if (!label_on_disk(b->s->cat, path))
+	if (!catalog_on_disk(b->s->cat, path))
 		return 0;
 	if (run_id != b->run || grp != b->grp) {
 		size_t *g = realloc(q->gfirst, (q->ngroups + 2) * sizeof(*g));
@@ -1240,7 +1237,7 @@ int cmd_review(int argc, char **argv)
 		return cli_usage_error("unexpected argument '%s'", argv[optind]);
 	if (!root)
 		return cli_usage_error("which folder? give --path DIR");
-	o.model_key = label_model_key(model_name);
+	o.model_key = nn_model_key(model_name);
 	pthread_mutex_init(&s.lock, NULL);
 	img_decode_opts_init(&(struct img_decode_opts){ 0 });
 	s.limits.max_bytes = IMG_DEFAULT_MAX_BYTES;

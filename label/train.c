@@ -10,10 +10,9 @@
 #include <xxhash.h>
 
 #include "cli/cli.h"
-#include "core/quote.h"
-#include "core/softreg.h"
-#include "db/predictions.h"
-#include "db/runs.h"
+#include "base/base.h"
+#include "learn/learn.h"
+#include "catalog/catalog.h"
 #include "label.h"
 #include "train.h"
 
@@ -49,7 +48,7 @@ static int gather(const struct prediction_row *row, void *data)
 	struct train_set *t = data;
 
 	if (!row->class_name || row->nembedding <= 0 || !row->xxh3 ||
-	    (t->cat && !label_on_disk(t->cat, row->path)))
+	    (t->cat && !catalog_on_disk(t->cat, row->path)))
 		return 0;
 	if (t->dim && row->nembedding != t->dim)
 		return 0;
@@ -415,11 +414,11 @@ int cmd_train(int argc, char **argv)
 		return cli_usage_error("unexpected argument '%s'", argv[optind]);
 	if (!root)
 		return cli_usage_error("which folder? give --path DIR");
-	key = label_model_key(model_name);
+	key = nn_model_key(model_name);
 	if (catalog_open(cli_db_path(db), CATALOG_EXISTING, &cat, &err) ||
 	    catalog_rel_prefix(cat, root, &prefix, &err))
 		goto fail;
-	if (train_load(cat, key, label_prep_name(prep), prefix.len ? prefix.buf : NULL, &t, &err))
+	if (train_load(cat, key, nn_prep_name(prep), prefix.len ? prefix.buf : NULL, &t, &err))
 		goto fail;
 	if (!t.n) {
 		cli_error("no %s embeddings for the images under %s: run 'label predict --path %s%s%s' "
@@ -451,7 +450,7 @@ int cmd_train(int argc, char **argv)
 		accuracy += best == t.y[i];
 	}
 	accuracy /= (double)t.n;
-	if (save(cat, key, label_prep_name(prep), &t, oos, folds, l2, accuracy, l2, &err))
+	if (save(cat, key, nn_prep_name(prep), &t, oos, folds, l2, accuracy, l2, &err))
 		goto fail;
 	print_matrix(&t, oos, fmt, accuracy, folds);
 	rc = EXIT_DONE;

@@ -5,7 +5,7 @@
 
 #include <stdint.h>
 
-#include "db/catalog.h"
+#include "catalog/catalog.h"
 
 struct softreg;
 

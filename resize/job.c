@@ -10,76 +10,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/dspath.h"
-#include "core/fileio.h"
-#include "core/resample.h"
+#include "base/base.h"
+#include "img/img.h"
 #include "resize.h"
-
-enum img_format rs_output_format(const struct rs_opts *o, enum img_format f)
-{
-	if (o->format != IMG_UNKNOWN)
-		return o->format;
-	return f == IMG_GIF ? IMG_PNG : f;
-}
-
-const char *rs_extension(enum img_format f)
-{
-	return f == IMG_PNG ? "png" : f == IMG_WEBP ? "webp" : "jpg";
-}
-
-static int encode(const struct img *im, enum img_format f, int quality, uint8_t **out,
-		  size_t *len, struct wn_err *err)
-{
-	struct img_jpeg_opts jo;
-
-	switch (f) {
-	case IMG_PNG:
-		return img_encode_png(im, out, len, err);
-	case IMG_WEBP:
-		return img_encode_webp(im, quality, 0, out, len, err);
-	default:
-		img_jpeg_opts_init(&jo);
-		jo.quality = quality;
-		jo.fast_dct = 1;  /* within SSIM's margin: see bench/resize.sh */
-		return img_encode_jpeg(im, &jo, out, len, err);
-	}
-}
-
-/* Decodes src at the smallest scale that keeps twice the target, resizes
- * to tw x th and encodes. */
-static int make_output(const struct rs_opts *ro, enum img_format format, const uint8_t *buf,
-		       size_t len, const struct img_info *info, int tw, int th, uint8_t **out,
-		       size_t *outlen, int *broken, struct wn_err *err)
-{
-	struct img_decode_opts o;
-	struct img src = { 0 }, dst = { 0 };
-	int keep_alpha = info->has_alpha && format != IMG_JPEG, ret = -1;
-
-	img_decode_opts_init(&o);
-	o.limits = ro->limits;
-	o.channels = keep_alpha ? 4 : 3;
-	if (tw < info->width || th < info->height) {
-		o.min_width = 2 * tw;
-		o.min_height = 2 * th;
-		/* Lanczos3 over at least 2x the pixels hides the fast DCT's and
-		 * plain chroma upsampling's differences (SSIM, bench/resize.sh). */
-		o.fast_dct = 1;
-	}
-	if (img_decode(buf, len, &o, &src, NULL, err)) {
-		*broken = 1;
-		return -1;
-	}
-	if ((src.width != tw || src.height != th) &&
-	    img_resample(&src, tw, th, RESAMPLE_LANCZOS3, &dst, err))
-		goto out;
-	if (encode(dst.pixels ? &dst : &src, format, ro->quality, out, outlen, err))
-		goto out;
-	ret = 0;
-out:
-	img_release(&src);
-	img_release(&dst);
-	return ret;
-}
 
 /* Writes the output below OUT: its folders are made (never through a
  * symlink: a symlinked folder, or a symlink at the name, is refused), the
@@ -124,25 +57,9 @@ static int read_source(struct rs_job *j, uint8_t **buf, size_t *len)
 
 	if (fd < 0)
 		return wn_fail(&j->err, WN_EIO, "%s: %s", j->src_disk, wn_err_cause(&why, j->rel));
-	rc = read_fd_limited(fd, j->src_disk, j->o->limits.max_bytes, buf, len, &j->err);
+	rc = read_fd_limited(fd, j->src_disk, j->o->tf.limits.max_bytes, buf, len, &j->err);
 	close(fd);
 	return rc;
-}
-
-int rs_transform(const struct rs_opts *o, const uint8_t *buf, size_t len,
-		 const struct img_info *info, uint8_t **out, size_t *outlen, int *w, int *h,
-		 enum img_format *format, int *broken, struct wn_err *err)
-{
-	*broken = 0;
-	geometry_apply(&o->geom, info->width, info->height, w, h);
-	*format = rs_output_format(o, info->format);
-	if (*w == info->width && *h == info->height && *format == info->format &&
-	    info->orientation == 1) {
-		*out = (uint8_t *)buf;  /* within the size already: the bytes are the output */
-		*outlen = len;
-		return 0;
-	}
-	return make_output(o, *format, buf, len, info, *w, *h, out, outlen, broken, err);
 }
 
 /* Test-only (tests/cli/t0210-journal.sh): WINNOW_TEST_KILL_AFTER=N kills
@@ -175,21 +92,21 @@ void rs_run_job(void *arg)
 	filehash_buffer(buf, len, &j->src_hash);
 	j->has_src_hash = 1;
 	j->src_format = img_sniff(buf, len);
-	if (img_read_info(buf, len, &j->o->limits, &info, &j->err)) {
+	if (img_read_info(buf, len, &j->o->tf.limits, &info, &j->err)) {
 		j->src_broken = 1;
 		goto done;
 	}
 	if (j->o->in_place && info.format == IMG_GIF) {
 		/* winnow writes no GIF: a GIF would become PNG bytes under a
 		 * .gif name, its animation lost. Left alone, and said so. */
-		geometry_apply(&j->o->geom, info.width, info.height, &tw, &th);
+		geometry_apply(&j->o->tf.geom, info.width, info.height, &tw, &th);
 		if (tw != info.width || th != info.height || info.orientation != 1) {
 			wn_fail(&j->err, WN_EINVAL, "GIF is not rewritten in place (winnow writes "
 				"no GIF); use --out to convert it");
 			goto done;
 		}
 	}
-	if (rs_transform(j->o, buf, len, &info, &out, &outlen, &tw, &th, &j->out_format,
+	if (img_transform_buffer(&j->o->tf, buf, len, &info, &out, &outlen, &tw, &th, &j->out_format,
 			 &j->src_broken, &j->err))
 		goto done;
 	j->passthrough = out == buf;
@@ -197,7 +114,7 @@ void rs_run_job(void *arg)
 	j->outcome = out == buf || (tw == info.width && th == info.height) ? RS_COPIED : RS_RESIZED;
 	/* The fingerprint comes from the output's own bytes, exactly as db
 	 * scan would compute it, so a later dedup reads nothing again. */
-	if (fingerprint_decode(out, outlen, &j->o->limits, &j->fp, NULL, &j->err)) {
+	if (fingerprint_decode(out, outlen, &j->o->tf.limits, &j->fp, NULL, &j->err)) {
 		j->src_broken = out == buf;
 		j->outcome = RS_FAILED;
 		goto done;

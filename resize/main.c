@@ -8,8 +8,8 @@
 #include <time.h>
 
 #include "cli/cli.h"
-#include "core/progress.h"
-#include "db/runs.h"
+#include "base/base.h"
+#include "catalog/catalog.h"
 #include "run.h"
 
 static const char usage[] =
@@ -116,7 +116,7 @@ static int parse(int argc, char **argv, struct rs_run *r, struct cmdline *c)
 		case OPT_QUALITY:
 			if (cli_parse_uint("--quality", optarg, 100, &v))
 				return EXIT_USAGE;
-			r->o.quality = (int)v;
+			r->o.tf.quality = (int)v;
 			break;
 		case OPT_QUARANTINE: r->quarantine = optarg; break;
 		case OPT_SHARD:
@@ -127,12 +127,12 @@ static int parse(int argc, char **argv, struct rs_run *r, struct cmdline *c)
 		case OPT_MAX_BYTES:
 			if (cli_parse_bytes("--max-bytes", optarg, &v))
 				return EXIT_USAGE;
-			r->o.limits.max_bytes = (size_t)v;
+			r->o.tf.limits.max_bytes = (size_t)v;
 			break;
 		case OPT_MAX_PIXELS:
 			if (cli_parse_uint("--max-pixels", optarg, UINT64_MAX, &v))
 				return EXIT_USAGE;
-			r->o.limits.max_pixels = v;
+			r->o.tf.limits.max_pixels = v;
 			break;
 		case 'q': c->quiet = 1; break;
 		case OPT_DB: c->db = optarg; break;
@@ -150,17 +150,17 @@ static int parse(int argc, char **argv, struct rs_run *r, struct cmdline *c)
 	if (c->size && c->geometry)
 		return cli_usage_error("give --size or --geometry, not both");
 	if (c->geometry) {
-		if (geometry_parse(c->geometry, &r->o.geom, &err))
+		if (geometry_parse(c->geometry, &r->o.tf.geom, &err))
 			return cli_usage_error("%s", err.msg);
 	} else {
 		if (c->size && cli_parse_uint("--size", c->size, 65535, &v))
 			return EXIT_USAGE;
-		geometry_shorter_side(&r->o.geom, c->size ? (int)v : 320);
+		geometry_shorter_side(&r->o.tf.geom, c->size ? (int)v : 320);
 	}
-	r->o.format = r->o.in_place ? IMG_UNKNOWN : IMG_JPEG;
-	if (c->format && parse_format(c->format, &r->o.format))
+	r->o.tf.format = r->o.in_place ? IMG_UNKNOWN : IMG_JPEG;
+	if (c->format && parse_format(c->format, &r->o.tf.format))
 		return EXIT_USAGE;
-	if (r->o.in_place && r->o.format != IMG_UNKNOWN)
+	if (r->o.in_place && r->o.tf.format != IMG_UNKNOWN)
 		return cli_usage_error("--in-place keeps each file's format; use --out to convert");
 	return 0;
 }
@@ -196,9 +196,9 @@ int main(int argc, char **argv)
 	int rc;
 
 	cli_prog = "resize";
-	r.o.quality = 90;
-	r.o.limits.max_bytes = IMG_DEFAULT_MAX_BYTES;
-	r.o.limits.max_pixels = IMG_DEFAULT_MAX_PIXELS;
+	r.o.tf.quality = 90;
+	r.o.tf.limits.max_bytes = IMG_DEFAULT_MAX_BYTES;
+	r.o.tf.limits.max_pixels = IMG_DEFAULT_MAX_PIXELS;
 	rc = parse(argc, argv, &r, &c);
 	if (rc)
 		return rc < 0 ? EXIT_DONE : rc;
@@ -218,7 +218,7 @@ int main(int argc, char **argv)
 	}
 	snprintf(recipe, sizeof(recipe), "resize %s=%s format=%s quality=%d",
 		 c.geometry ? "geometry" : "size", c.geometry ? c.geometry : c.size ? c.size : "320",
-		 r.o.format == IMG_UNKNOWN ? "keep" : img_format_name(r.o.format), r.o.quality);
+		 r.o.tf.format == IMG_UNKNOWN ? "keep" : img_format_name(r.o.tf.format), r.o.tf.quality);
 	r.recipe = recipe;
 	r.progress = c.quiet ? NULL : progress_stream_for();
 	clock_gettime(CLOCK_MONOTONIC, &t0);

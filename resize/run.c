@@ -8,12 +8,8 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "core/dspath.h"
-#include "core/fileio.h"
-#include "core/pool.h"
-#include "core/walk.h"
-#include "db/images.h"
-#include "db/journal.h"
+#include "base/base.h"
+#include "catalog/catalog.h"
 #include "run.h"
 
 #define BATCH 256
@@ -36,15 +32,15 @@ static void free_job(struct rs_job *j)
 static int output_rel(const struct rs_run *r, const struct rs_job *j, int full,
 		      struct strbuf *out)
 {
-	enum img_format f = rs_output_format(&r->o, j->src_format);
+	enum img_format f = img_transform_format(&r->o.tf, j->src_format);
 	const char *slash = strrchr(j->rel, '/'), *dot = strrchr(j->rel, '.');
 
-	if (r->o.in_place || (r->o.format == IMG_UNKNOWN && f == j->src_format))
+	if (r->o.in_place || (r->o.tf.format == IMG_UNKNOWN && f == j->src_format))
 		return strbuf_addstr(out, j->rel);
 	if (full || !dot || (slash && dot < slash))
-		return strbuf_addf(out, "%s.%s", j->rel, rs_extension(f));
+		return strbuf_addf(out, "%s.%s", j->rel, img_format_ext(f));
 	return strbuf_add(out, j->rel, (size_t)(dot - j->rel)) ||
-	       strbuf_addf(out, ".%s", rs_extension(f));
+	       strbuf_addf(out, ".%s", img_format_ext(f));
 }
 
 /* Whether another job of this batch, or the catalog, already gives the
@@ -113,7 +109,7 @@ static int plan(struct rs_run *r, size_t i, struct wn_err *err)
 
 	/* With --format keep the output's name depends on the source's format,
 	 * known by its magic bytes; otherwise the job finds it out. */
-	j->src_format = r->o.format == IMG_UNKNOWN ? sniff_file(r, j->rel) : IMG_UNKNOWN;
+	j->src_format = r->o.tf.format == IMG_UNKNOWN ? sniff_file(r, j->rel) : IMG_UNKNOWN;
 	for (int full = 0; full <= 1; full++) {
 		strbuf_reset(&rel);
 		strbuf_reset(&cpath);

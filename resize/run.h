@@ -4,8 +4,8 @@
 
 #include <stdio.h>
 
-#include "core/shard.h"
-#include "db/catalog.h"
+#include "base/base.h"
+#include "catalog/catalog.h"
 #include "resize.h"
 
 struct pool;

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "core/fileio.h"
+#include "base/base.h"
 #include "scraper.h"
 
 /* Whether rel is where t's file would be: its class folder (or --out

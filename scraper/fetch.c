@@ -15,19 +15,10 @@
 #include <time.h>
 
 #include "cli/cli.h"
-#include "core/pool.h"
-#include "core/progress.h"
+#include "base/base.h"
 #include "scraper.h"
 
 volatile sig_atomic_t sc_stop;
-
-int64_t sc_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* The run's options, for libcurl's callbacks (one run per process). */
 static const struct sc_opts *opts;

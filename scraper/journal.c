@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/fileio.h"
+#include "base/base.h"
 #include "scraper.h"
 
 #define JOURNAL_DIR ".winnow-scraper"

@@ -9,11 +9,8 @@
 #include <time.h>
 
 #include "cli/cli.h"
-#include "core/shard.h"
-#include "core/pool.h"
-#include "core/progress.h"
-#include "db/runs.h"
-#include "db/urls.h"
+#include "base/base.h"
+#include "catalog/catalog.h"
 #include "scraper.h"
 
 static const char usage[] =
@@ -76,21 +73,6 @@ static const char usage[] =
 	"\n"
 	"Exit status: 0 all downloaded; 1 some URLs failed (each in the catalog and\n"
 	"--failed); 2 bad usage; 3 fatal; 130/143 interrupted, resumable.\n";
-
-const char *const sc_kinds[SC_KINDS] = {
-	"not-image", "empty", "too-small", "placeholder", "corrupt", "too-large",
-	"robots-tag", "bad-redirect", "redirect-loop", "http-404", "http-4xx", "http-429",
-	"http-5xx", "timeout", "truncated", "reset", "connect", "network", "write", "refused",
-	"other",
-};
-
-int sc_kind_index(const char *kind)
-{
-	for (int i = 0; i < SC_KINDS - 1; i++)
-		if (!strcmp(kind, sc_kinds[i]))
-			return i;
-	return SC_KINDS - 1;
-}
 
 enum { OPT_URLS = 256, OPT_OUT, OPT_CLASS, OPT_PARALLEL, OPT_PER_HOST, OPT_CTIMEOUT,
        OPT_TIMEOUT, OPT_MAX_BYTES, OPT_MIN_BYTES, OPT_MIN_SIZE, OPT_RETRIES, OPT_RETRY_WAIT,

@@ -5,11 +5,34 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
-#include "core/progress.h"
-#include "db/images.h"
-#include "db/urls.h"
+#include "base/base.h"
+#include "catalog/catalog.h"
 #include "scraper.h"
+
+const char *const sc_kinds[SC_KINDS] = {
+	"not-image", "empty", "too-small", "placeholder", "corrupt", "too-large",
+	"robots-tag", "bad-redirect", "redirect-loop", "http-404", "http-4xx", "http-429",
+	"http-5xx", "timeout", "truncated", "reset", "connect", "network", "write", "refused",
+	"other",
+};
+
+int sc_kind_index(const char *kind)
+{
+	for (int i = 0; i < SC_KINDS - 1; i++)
+		if (!strcmp(kind, sc_kinds[i]))
+			return i;
+	return SC_KINDS - 1;
+}
+
+int64_t sc_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 enum { COMMIT_OUTCOMES = 512, COMMIT_MS = 1000 };
 

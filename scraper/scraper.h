@@ -14,13 +14,11 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "core/dhash.h"
-#include "core/filehash.h"
-#include "core/img.h"
-#include "core/strbuf.h"
-#include "core/urllist.h"
-#include "db/catalog.h"
-#include "resize/resize.h"
+#include "hash/hash.h"
+#include "img/img.h"
+#include "base/base.h"
+#include "net/net.h"
+#include "catalog/catalog.h"
 
 struct sc_opts {
 	int parallel, per_host, retries, threads;
@@ -37,7 +35,7 @@ struct sc_opts {
 	const char *out_dir;
 	struct img_limits limits;
 	int resize;                 /* --resize / --geometry given */
-	struct rs_opts rs;          /* what resize would do with them */
+	struct img_transform rs;   /* what resize would do with them */
 };
 
 /* One URL's journey. */

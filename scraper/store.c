@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "core/fileio.h"
+#include "base/base.h"
 #include "scraper.h"
 
 static struct sc_run *run;
@@ -142,7 +142,7 @@ static void check_and_write(struct transfer *t)
 		int w, h, broken;
 		enum img_format f;
 
-		if (rs_transform(&o->rs, buf, len, &t->info, &made, &made_len, &w, &h, &f, &broken,
+		if (img_transform_buffer(&o->rs, buf, len, &t->info, &made, &made_len, &w, &h, &f, &broken,
 				 &err))
 			return reject(t, "corrupt", err.msg);
 		if (made != buf) {

@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include <turbojpeg.h>
 
-#include "core/strbuf.h"
+#include "base/strbuf.h"
 #include "fixtures.h"
 
 static void die(const char *what)

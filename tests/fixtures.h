@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/img.h"
+#include "img/image.h"
 
 struct fx_buf {
 	uint8_t *data;  /* malloc'd; fx_buf_free() */

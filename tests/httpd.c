@@ -46,7 +46,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/strbuf.h"
+#include "base/strbuf.h"
 #include "tests/fixtures.h"
 
 static int latency_ms;

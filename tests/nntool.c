@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/fileio.h"
-#include "core/nn.h"
-#include "core/nnprep.h"
+#include "base/fileio.h"
+#include "nn/model.h"
+#include "nn/prep.h"
 
 static int die(const char *msg)
 {

@@ -118,7 +118,7 @@ test_must_be_empty() {
 }
 
 # test_no_temp_files DIR...: fails if an atomic write's temporary file
-# (.NAME.winnow-tmp.RANDOM, core/fileio.h) is left in DIR or below.
+# (.NAME.winnow-tmp.RANDOM, base/fileio.h) is left in DIR or below.
 test_no_temp_files() {
   local left
   left=$(find "$@" -name '*.winnow-tmp.*') || return 1

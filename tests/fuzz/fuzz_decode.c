@@ -4,8 +4,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/dhash.h"
-#include "core/img.h"
+#include "hash/dhash.h"
+#include "img/image.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

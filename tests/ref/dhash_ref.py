@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Reference implementation of core/dhash.h's definition, with exact
+"""Reference implementation of hash/dhash.h's definition, with exact
 fractions, used to produce the test vectors pinned in tests/unit/test_dhash.c.
 It shares no code with the C implementation.
 

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "core/augpipe.h"
+#include "aug/pipe.h"
 
 static int parse(const char *text, struct aug_pipeline *p, struct wn_err *err)
 {

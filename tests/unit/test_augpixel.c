@@ -9,10 +9,10 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "core/augpixel.h"
-#include "core/luma.h"
-#include "core/ycc.h"
-#include "core/yccpoint.h"
+#include "aug/pixel.h"
+#include "img/luma.h"
+#include "aug/ycc.h"
+#include "aug/yccpoint.h"
 
 /* A w x h RGB image of a smooth, colourful pattern. */
 static void pattern(struct img *im, int w, int h)

@@ -9,9 +9,9 @@
 
 #include <cmocka.h>
 
-#include "core/cpu.h"
-#include "core/blend.h"
-#include "core/luma.h"
+#include "base/cpu.h"
+#include "aug/blend.h"
+#include "img/luma.h"
 
 static uint32_t lcg(uint32_t *s)
 {

@@ -11,9 +11,9 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
-#include "db/catalog.h"
-#include "db/images.h"
-#include "db/runs.h"
+#include "catalog/db.h"
+#include "catalog/images.h"
+#include "catalog/runs.h"
 #include "tests/fixtures.h"
 
 static char *dir;

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "core/dhash.h"
+#include "hash/dhash.h"
 #include "tests/fixtures.h"
 
 /* The same synthetic image as test_image() in the reference. */

@@ -13,8 +13,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "core/dspath.h"
-#include "core/fileio.h"
+#include "base/dspath.h"
+#include "base/fileio.h"
 #include "tests/fixtures.h"
 
 static char *dir;   /* holds root/ and outside/ */

@@ -8,7 +8,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "core/filehash.h"
+#include "hash/filehash.h"
 #include "tests/fixtures.h"
 
 static char *dir;

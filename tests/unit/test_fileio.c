@@ -14,9 +14,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "core/err.h"
-#include "core/fileio.h"
-#include "core/strbuf.h"
+#include "base/err.h"
+#include "base/fileio.h"
+#include "base/strbuf.h"
 #include "tests/fixtures.h"
 
 static char *dir;

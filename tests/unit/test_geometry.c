@@ -7,7 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "core/geometry.h"
+#include "img/geometry.h"
 
 static const struct {
 	int w, h;

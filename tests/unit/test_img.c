@@ -6,8 +6,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "core/img.h"
-#include "core/jpeg_markers.h"
+#include "img/image.h"
+#include "img/jpeg_markers.h"
 #include "tests/fixtures.h"
 
 static const uint8_t *px(const struct img *im, int x, int y)

@@ -8,8 +8,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "core/cleanlab.h"
-#include "core/softreg.h"
+#include "learn/cleanlab.h"
+#include "learn/softreg.h"
 
 static uint32_t lcg(uint32_t *s)
 {

@@ -8,8 +8,8 @@
 
 #include <cmocka.h>
 
-#include "core/cpu.h"
-#include "core/lut.h"
+#include "base/cpu.h"
+#include "aug/lut.h"
 
 static uint32_t lcg(uint32_t *s)
 {

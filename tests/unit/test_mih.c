@@ -8,7 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "core/mih.h"
+#include "hash/mih.h"
 #include "tests/fixtures.h"
 
 #define N 3000

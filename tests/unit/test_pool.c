@@ -6,8 +6,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "core/pool.h"
-#include "core/progress.h"
+#include "base/pool.h"
+#include "base/progress.h"
 
 static _Atomic int counter;
 

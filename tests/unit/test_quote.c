@@ -5,7 +5,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "core/quote.h"
+#include "base/quote.h"
 
 static void check(int (*q)(struct strbuf *, const char *), const char *in, const char *want)
 {

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "core/resample.h"
+#include "img/resample.h"
 #include "tests/fixtures.h"
 
 static const enum resample_kernel kernels[] = { RESAMPLE_LANCZOS3, RESAMPLE_AREA };

@@ -7,10 +7,10 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "db/catalog.h"
-#include "db/images.h"
-#include "db/merge.h"
-#include "db/reviews.h"
+#include "catalog/db.h"
+#include "catalog/images.h"
+#include "catalog/merge.h"
+#include "catalog/reviews.h"
 #include "tests/fixtures.h"
 
 static char *dir;

@@ -9,10 +9,10 @@
 #include <sys/stat.h>
 #include <cmocka.h>
 
-#include "core/strbuf.h"
-#include "db/catalog.h"
-#include "db/images.h"
-#include "db/scan.h"
+#include "base/strbuf.h"
+#include "catalog/db.h"
+#include "catalog/images.h"
+#include "catalog/scan.h"
 #include "tests/fixtures.h"
 
 static char *dir;

@@ -8,8 +8,8 @@
 #include <sys/stat.h>
 #include <cmocka.h>
 
-#include "core/strbuf.h"
-#include "core/urllist.h"
+#include "base/strbuf.h"
+#include "net/urllist.h"
 #include "tests/fixtures.h"
 
 static char *dir;

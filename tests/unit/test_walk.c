@@ -10,8 +10,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "core/strbuf.h"
-#include "core/walk.h"
+#include "base/strbuf.h"
+#include "base/walk.h"
 #include "tests/fixtures.h"
 
 static char *root;

@@ -8,8 +8,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "core/cpu.h"
-#include "core/warp.h"
+#include "base/cpu.h"
+#include "aug/warp.h"
 
 static const uint8_t red[4] = { 200, 10, 20, 255 };
 

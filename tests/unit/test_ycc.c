@@ -9,10 +9,10 @@
 
 #include <cmocka.h>
 
-#include "core/cpu.h"
-#include "core/img.h"
-#include "core/luma.h"
-#include "core/ycc.h"
+#include "base/cpu.h"
+#include "img/image.h"
+#include "img/luma.h"
+#include "aug/ycc.h"
 
 static uint32_t lcg(uint32_t *s)
 {

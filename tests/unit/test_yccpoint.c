@@ -13,9 +13,9 @@
 
 #include <cmocka.h>
 
-#include "core/cpu.h"
-#include "core/img.h"
-#include "core/yccpoint.h"
+#include "base/cpu.h"
+#include "img/image.h"
+#include "aug/yccpoint.h"
 
 static uint32_t lcg(uint32_t *s)
 {

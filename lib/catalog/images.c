@@ -1,0 +1,509 @@
+/* Typed access to the images table. */
+#include <string.h>
+#include <sys/stat.h>
+
+#include "catalog/internal.h"
+#include "catalog/images.h"
+
+static const char *const status_names[] = { "ok", "corrupt", "deleted", "quarantined" };
+
+const char *image_status_name(enum image_status s)
+{
+	return (unsigned)s < 4 ? status_names[s] : "unknown";
+}
+
+int image_status_parse(const char *s)
+{
+	for (int i = 0; i < 4; i++)
+		if (!strcmp(s, status_names[i]))
+			return i;
+	return -1;
+}
+
+static int bind_text_or_null(sqlite3_stmt *st, int i, const char *s)
+{
+	return s ? sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC) : sqlite3_bind_null(st, i);
+}
+
+/* One try of the upsert; a row deleted or quarantined is updated only
+ * with `revive`. @return 1 written (*id set), 0 left alone, -1 error. */
+static int upsert_step(struct catalog *cat, sqlite3_stmt *st, const struct image_row *r,
+		       int revive, int64_t *id)
+{
+	int rc, written = 0;
+
+	sqlite3_bind_text(st, 1, r->path, -1, SQLITE_STATIC);
+	bind_text_or_null(st, 2, r->class_name);
+	sqlite3_bind_int64(st, 3, r->size);
+	sqlite3_bind_int64(st, 4, r->mtime_ns);
+	if (r->has_xxh3) {
+		sqlite3_bind_blob(st, 5, r->xxh3, 16, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 6, r->head_xxh3, 16, SQLITE_STATIC);
+	}
+	if (r->has_fingerprint) {
+		sqlite3_bind_int64(st, 7, (int64_t)r->dhash);
+		sqlite3_bind_blob(st, 8, r->thumb, THUMB_BYTES, SQLITE_STATIC);
+	}
+	if (r->width > 0) {
+		sqlite3_bind_int(st, 9, r->width);
+		sqlite3_bind_int(st, 10, r->height);
+	}
+	bind_text_or_null(st, 11, r->format);
+	sqlite3_bind_text(st, 12, image_status_name(r->status), -1, SQLITE_STATIC);
+	bind_text_or_null(st, 13, r->error);
+	bind_text_or_null(st, 14, r->source_url);
+	sqlite3_bind_int64(st, 15, catalog_now_ms());
+	sqlite3_bind_int(st, 16, revive);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		written = 1;
+		if (id)
+			*id = sqlite3_column_int64(st, 0);
+		rc = sqlite3_step(st);
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	(void)cat;
+	return rc == SQLITE_DONE ? written : -1;
+}
+
+/* Whether the file of catalog path `path` is on disk now. */
+static int on_disk(const struct catalog *cat, const char *path)
+{
+	struct strbuf abs = STRBUF_INIT;
+	struct stat st;
+	int there = !catalog_abs_path(cat, path, &abs) && !lstat(abs.buf, &st);
+
+	strbuf_release(&abs);
+	return there;
+}
+
+int images_upsert(struct catalog *cat, const struct image_row *r, int64_t *id,
+		  struct wn_err *err)
+{
+	/* A writer that read a file earlier must not bring back the row of a
+	 * file deleted or moved away since: such a row is revived only when
+	 * the file is on disk now. The write lock is held here, and a delete
+	 * is marked only after its unlink, so this check cannot race it. */
+	static const char sql[] =
+		"INSERT INTO images (path, class, size, mtime_ns, xxh3, head_xxh3, dhash, thumb,"
+		"  width, height, format, status, error, source_url, added_ms, updated_ms)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15)"
+		" ON CONFLICT(path) DO UPDATE SET class = excluded.class, size = excluded.size,"
+		"  mtime_ns = excluded.mtime_ns, xxh3 = excluded.xxh3,"
+		"  head_xxh3 = excluded.head_xxh3, dhash = excluded.dhash, thumb = excluded.thumb,"
+		"  width = excluded.width, height = excluded.height, format = excluded.format,"
+		"  status = excluded.status, error = excluded.error,"
+		"  source_url = coalesce(excluded.source_url, images.source_url),"
+		"  updated_ms = excluded.updated_ms"
+		" WHERE images.status NOT IN ('deleted', 'quarantined') OR ?16"
+		" RETURNING id";
+	sqlite3_stmt *st = catalog_stmt(cat, STMT_IMAGE_UPSERT, sql, err);
+	int rc;
+
+	if (!st)
+		return -1;
+	if (id)
+		*id = 0;
+	rc = upsert_step(cat, st, r, 0, id);
+	if (rc == 0 && on_disk(cat, r->path))
+		rc = upsert_step(cat, st, r, 1, id);
+	if (rc < 0)
+		return catalog_fail(cat, err, "cannot write an image row");
+	return 0;
+}
+
+int derived_set(struct catalog *cat, int64_t id, const struct derivation *d,
+		struct wn_err *err)
+{
+	static const char sql[] =
+		"INSERT OR REPLACE INTO derived (image_id, source, source_size, source_mtime_ns,"
+		"  recipe, made_ms, lineage) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+	sqlite3_stmt *st = catalog_stmt(cat, STMT_DERIVED_SET, sql, err);
+	int rc;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, d->source, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, d->source_size);
+	sqlite3_bind_int64(st, 4, d->source_mtime_ns);
+	sqlite3_bind_text(st, 5, d->recipe, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, catalog_now_ms());
+	if (d->lineage)
+		sqlite3_bind_text(st, 7, d->lineage, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 7);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return catalog_fail(cat, err, "cannot record where an image came from");
+	return 0;
+}
+
+int derived_is_current(struct catalog *cat, const char *path, int64_t size, int64_t mtime_ns,
+		       const struct derivation *d, struct wn_err *err)
+{
+	static const char sql[] =
+		"SELECT i.size = ?2 AND i.mtime_ns = ?3 AND i.status = 'ok'"
+		"  AND d.source = ?4 AND d.source_size = ?5 AND d.source_mtime_ns = ?6"
+		"  AND d.recipe = ?7"
+		" FROM images i JOIN derived d ON d.image_id = i.id WHERE i.path = ?1";
+	sqlite3_stmt *st = catalog_stmt(cat, STMT_DERIVED_CURRENT, sql, err);
+	int rc, current = 0;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, size);
+	sqlite3_bind_int64(st, 3, mtime_ns);
+	sqlite3_bind_text(st, 4, d->source, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, d->source_size);
+	sqlite3_bind_int64(st, 6, d->source_mtime_ns);
+	sqlite3_bind_text(st, 7, d->recipe, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		current = sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return catalog_fail(cat, err, "cannot read where an image came from");
+	return current;
+}
+
+int derived_source_of(struct catalog *cat, const char *path, struct strbuf *out,
+		      struct wn_err *err)
+{
+	static const char sql[] =
+		"SELECT d.source FROM images i JOIN derived d ON d.image_id = i.id"
+		" WHERE i.path = ?1";
+	sqlite3_stmt *st = catalog_stmt(cat, STMT_DERIVED_SOURCE, sql, err);
+	int rc, found = 0;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		found = 1;
+		if (strbuf_addstr(out, (const char *)sqlite3_column_text(st, 0)))
+			rc = SQLITE_NOMEM;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return catalog_fail(cat, err, "cannot read where an image came from");
+	return found;
+}
+
+int images_set_status(struct catalog *cat, int64_t id, enum image_status status,
+		      struct wn_err *err)
+{
+	static const char sql[] = "UPDATE images SET status = ?2, updated_ms = ?3 WHERE id = ?1";
+	sqlite3_stmt *st = catalog_stmt(cat, STMT_IMAGE_STATUS, sql, err);
+	int rc;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, image_status_name(status), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, catalog_now_ms());
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return catalog_fail(cat, err, "cannot update an image row");
+	return 0;
+}
+
+int images_stamp(struct catalog *cat, const char *path, struct image_stamp *out,
+		 struct wn_err *err)
+{
+	static const char sql[] =
+		"SELECT id, size, mtime_ns, status,"
+		"  xxh3 IS NOT NULL AND (dhash IS NOT NULL OR status = 'corrupt')"
+		" FROM images WHERE path = ?1";
+	sqlite3_stmt *st = catalog_stmt(cat, STMT_IMAGE_LOOKUP, sql, err);
+	int rc, found = 0;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		out->id = sqlite3_column_int64(st, 0);
+		out->size = sqlite3_column_int64(st, 1);
+		out->mtime_ns = sqlite3_column_int64(st, 2);
+		out->status = image_status_parse((const char *)sqlite3_column_text(st, 3));
+		out->hashed = sqlite3_column_int(st, 4);
+		found = 1;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return catalog_fail(cat, err, "cannot read an image row");
+	return found;
+}
+
+static void read_row(sqlite3_stmt *st, struct image_row *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->id = sqlite3_column_int64(st, 0);
+	r->path = (const char *)sqlite3_column_text(st, 1);
+	r->class_name = (const char *)sqlite3_column_text(st, 2);
+	r->size = sqlite3_column_int64(st, 3);
+	r->mtime_ns = sqlite3_column_int64(st, 4);
+	if (sqlite3_column_bytes(st, 5) == 16 && sqlite3_column_bytes(st, 6) == 16) {
+		r->has_xxh3 = 1;
+		memcpy(r->xxh3, sqlite3_column_blob(st, 5), 16);
+		memcpy(r->head_xxh3, sqlite3_column_blob(st, 6), 16);
+	}
+	if (sqlite3_column_type(st, 7) != SQLITE_NULL &&
+	    sqlite3_column_bytes(st, 8) == THUMB_BYTES) {
+		r->has_fingerprint = 1;
+		r->dhash = (uint64_t)sqlite3_column_int64(st, 7);
+		memcpy(r->thumb, sqlite3_column_blob(st, 8), THUMB_BYTES);
+	}
+	r->width = sqlite3_column_int(st, 9);
+	r->height = sqlite3_column_int(st, 10);
+	r->format = (const char *)sqlite3_column_text(st, 11);
+	r->status = image_status_parse((const char *)sqlite3_column_text(st, 12));
+	r->error = (const char *)sqlite3_column_text(st, 13);
+	r->source_url = (const char *)sqlite3_column_text(st, 14);
+}
+
+int images_foreach(struct catalog *cat, const struct image_filter *filter, image_fn fn,
+		   void *data, struct wn_err *err)
+{
+	static const char sql[] =
+		"SELECT id, path, class, size, mtime_ns, xxh3, head_xxh3, dhash, thumb,"
+		"  width, height, format, status, error, source_url FROM images"
+		" WHERE (?1 IS NULL OR class = ?1) AND (?2 IS NULL OR status = ?2)"
+		"  AND (?3 IS NULL OR (path >= ?3 AND path < ?4))"
+		" ORDER BY path";
+	struct strbuf upper = STRBUF_INIT;
+	sqlite3_stmt *st;
+	int rc, ret = 0;
+
+	/* Not cached: callbacks may run other statements, even this one. */
+	if (sqlite3_prepare_v2(cat->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return catalog_fail(cat, err, "cannot list images");
+	if (filter && filter->class_name)
+		sqlite3_bind_text(st, 1, filter->class_name, -1, SQLITE_STATIC);
+	if (filter && filter->status >= 0)
+		sqlite3_bind_text(st, 2, image_status_name(filter->status), -1, SQLITE_STATIC);
+	if (filter && filter->path_prefix && *filter->path_prefix) {
+		/* [prefix, prefix with its last byte + 1): a range scan on the
+		 * path index that works for any bytes. */
+		strbuf_addstr(&upper, filter->path_prefix);
+		upper.buf[upper.len - 1]++;
+		sqlite3_bind_text(st, 3, filter->path_prefix, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, upper.buf, (int)upper.len, SQLITE_STATIC);
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct image_row r;
+
+		read_row(st, &r);
+		ret = fn(&r, data);
+		if (ret)
+			break;
+	}
+	if (!ret && rc != SQLITE_DONE)
+		ret = catalog_fail(cat, err, "cannot list images");
+	sqlite3_finalize(st);
+	strbuf_release(&upper);
+	return ret;
+}
+
+int images_stats(struct catalog *cat, image_stats_fn fn, void *data, struct wn_err *err)
+{
+	static const char sql[] =
+		"SELECT class, status, count(*), total(size) FROM images"
+		" GROUP BY class, status ORDER BY class IS NOT NULL, class, status";
+	sqlite3_stmt *st;
+	int rc, ret = 0;
+
+	if (sqlite3_prepare_v2(cat->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return catalog_fail(cat, err, "cannot count images");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		ret = fn((const char *)sqlite3_column_text(st, 0),
+			 image_status_parse((const char *)sqlite3_column_text(st, 1)),
+			 sqlite3_column_int64(st, 2), (int64_t)sqlite3_column_double(st, 3), data);
+		if (ret)
+			break;
+	}
+	if (!ret && rc != SQLITE_DONE)
+		ret = catalog_fail(cat, err, "cannot count images");
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int images_conflicts(struct catalog *cat, const char *path_prefix, conflict_fn fn, void *data,
+		     struct wn_err *err)
+{
+	static const char sql[] =
+		"SELECT a.path, a.class, b.path, b.class FROM images a JOIN images b"
+		"  ON b.xxh3 = a.xxh3 AND b.id != a.id AND b.class != a.class"
+		" WHERE a.status = 'ok' AND b.status = 'ok' AND a.xxh3 IS NOT NULL"
+		"  AND (?1 IS NULL OR (substr(a.path, 1, length(?1)) = ?1"
+		"   AND substr(b.path, 1, length(?1)) = ?1))"
+		" ORDER BY a.path, b.class, b.path";
+	sqlite3_stmt *st;
+	int rc, ret = 0;
+
+	if (sqlite3_prepare_v2(cat->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return catalog_fail(cat, err, "cannot list conflicts");
+	if (path_prefix && *path_prefix)
+		sqlite3_bind_text(st, 1, path_prefix, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		ret = fn((const char *)sqlite3_column_text(st, 0),
+			 (const char *)sqlite3_column_text(st, 1),
+			 (const char *)sqlite3_column_text(st, 2),
+			 (const char *)sqlite3_column_text(st, 3), data);
+		if (ret)
+			break;
+	}
+	if (!ret && rc != SQLITE_DONE)
+		ret = catalog_fail(cat, err, "cannot list conflicts");
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int conflicts_clear(struct catalog *cat, const int64_t *ids, size_t n, struct wn_err *err)
+{
+	sqlite3_stmt *st;
+	int rc = SQLITE_DONE;
+
+	if (sqlite3_prepare_v2(cat->db, "DELETE FROM conflicts WHERE image_id = ?1", -1, &st,
+			       NULL) != SQLITE_OK)
+		return catalog_fail(cat, err, "cannot clear conflicts");
+	for (size_t i = 0; i < n && rc == SQLITE_DONE; i++) {
+		if (!ids[i])
+			continue;
+		sqlite3_bind_int64(st, 1, ids[i]);
+		rc = sqlite3_step(st);
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : catalog_fail(cat, err, "cannot clear conflicts");
+}
+
+int conflicts_add(struct catalog *cat, int64_t run_id, int grp, int64_t id, int near,
+		  struct wn_err *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(cat->db, "INSERT OR REPLACE INTO conflicts (run_id, grp, image_id,"
+			       " match) VALUES (?1, ?2, ?3, ?4)", -1, &st, NULL) != SQLITE_OK)
+		return catalog_fail(cat, err, "cannot record a conflict");
+	sqlite3_bind_int64(st, 1, run_id);
+	sqlite3_bind_int(st, 2, grp);
+	sqlite3_bind_int64(st, 3, id);
+	sqlite3_bind_text(st, 4, near ? "near" : "exact", -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : catalog_fail(cat, err, "cannot record a conflict");
+}
+
+int conflicts_foreach(struct catalog *cat, const char *path_prefix, conflict_fn fn, void *data,
+		      struct wn_err *err)
+{
+	static const char sql[] =
+		"SELECT ia.path, ia.class, ib.path, ib.class FROM conflicts a"
+		" JOIN conflicts b ON b.run_id = a.run_id AND b.grp = a.grp AND b.image_id != a.image_id"
+		" JOIN images ia ON ia.id = a.image_id JOIN images ib ON ib.id = b.image_id"
+		" WHERE ia.class != ib.class AND ia.status = 'ok' AND ib.status = 'ok'"
+		"  AND (?1 IS NULL OR (substr(ia.path, 1, length(?1)) = ?1"
+		"   AND substr(ib.path, 1, length(?1)) = ?1))"
+		" ORDER BY ia.path, ib.class, ib.path";
+	sqlite3_stmt *st;
+	int rc, ret = 0;
+
+	if (sqlite3_prepare_v2(cat->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return catalog_fail(cat, err, "cannot list conflicts");
+	if (path_prefix && *path_prefix)
+		sqlite3_bind_text(st, 1, path_prefix, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		ret = fn((const char *)sqlite3_column_text(st, 0),
+			 (const char *)sqlite3_column_text(st, 1),
+			 (const char *)sqlite3_column_text(st, 2),
+			 (const char *)sqlite3_column_text(st, 3), data);
+		if (ret)
+			break;
+	}
+	if (!ret && rc != SQLITE_DONE)
+		ret = catalog_fail(cat, err, "cannot list conflicts");
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int images_classes(struct catalog *cat, const char *path_prefix,
+		   int (*fn)(const char *class_name, void *data), void *data, struct wn_err *err)
+{
+	sqlite3_stmt *st;
+	int rc, ret = 0;
+
+	if (sqlite3_prepare_v2(cat->db, "SELECT DISTINCT class FROM images WHERE status = 'ok'"
+			       " AND class IS NOT NULL AND (?1 IS NULL OR substr(path, 1, length(?1)) = ?1)"
+			       " ORDER BY class", -1, &st, NULL) != SQLITE_OK)
+		return catalog_fail(cat, err, "cannot list classes");
+	if (path_prefix && *path_prefix)
+		sqlite3_bind_text(st, 1, path_prefix, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		ret = fn((const char *)sqlite3_column_text(st, 0), data);
+		if (ret)
+			break;
+	}
+	if (!ret && rc != SQLITE_DONE)
+		ret = catalog_fail(cat, err, "cannot list classes");
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int images_move(struct catalog *cat, int64_t id, const char *path, const char *class_name,
+		struct wn_err *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(cat->db, "UPDATE images SET path = ?2, class = ?3, updated_ms = ?4"
+			       " WHERE id = ?1", -1, &st, NULL) != SQLITE_OK)
+		return catalog_fail(cat, err, "cannot move an image row");
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, path, -1, SQLITE_STATIC);
+	if (class_name)
+		sqlite3_bind_text(st, 3, class_name, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 3);
+	sqlite3_bind_int64(st, 4, catalog_now_ms());
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : catalog_fail(cat, err, "cannot move an image row");
+}
+
+int derived_counts(struct catalog *cat, const char *recipe,
+		   int (*fn)(const char *class_name, int64_t count, void *data), void *data,
+		   struct wn_err *err)
+{
+	sqlite3_stmt *st;
+	int rc, ret = 0;
+
+	if (sqlite3_prepare_v2(cat->db, "SELECT i.class, count(*) FROM derived d JOIN images i"
+			       " ON i.id = d.image_id WHERE i.status = 'ok'"
+			       " AND substr(d.recipe, 1, length(?1)) = ?1 GROUP BY i.class ORDER BY i.class",
+			       -1, &st, NULL) != SQLITE_OK)
+		return catalog_fail(cat, err, "cannot count made images");
+	sqlite3_bind_text(st, 1, recipe, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		ret = fn((const char *)sqlite3_column_text(st, 0), sqlite3_column_int64(st, 1), data);
+		if (ret)
+			break;
+	}
+	if (!ret && rc != SQLITE_DONE)
+		ret = catalog_fail(cat, err, "cannot count made images");
+	sqlite3_finalize(st);
+	return ret;
+}

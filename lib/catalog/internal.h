@@ -1,0 +1,64 @@
+/* What the db/ modules share about an open catalog; not for commands. */
+#ifndef WINNOW_CATALOG_INTERNAL_H
+#define WINNOW_CATALOG_INTERNAL_H
+
+#include <sqlite3.h>
+
+#include "catalog/db.h"
+#include "catalog/journal.h"
+
+enum catalog_stmt {
+	STMT_IMAGE_UPSERT,
+	STMT_IMAGE_LOOKUP,
+	STMT_IMAGE_STATUS,
+	STMT_DERIVED_SET,
+	STMT_DERIVED_CURRENT,
+	STMT_DERIVED_SOURCE,
+	STMT_URL_STATE,
+	STMT_URL_RECORD,
+	STMT_RUN_BEGIN,
+	STMT_RUN_FINISH,
+	STMT_EVENT_ADD,
+	STMT_PRED_GET,
+	STMT_PRED_SET,
+	STMT_JOURNAL_PLAN,
+	STMT_JOURNAL_STATE,
+	STMT_COUNT,
+};
+
+struct catalog {
+	sqlite3 *db;
+	char *file;
+	char *dir;          /* realpath of the folder holding the catalog */
+	char *cwd_rel;      /* catalog dir relative to the cwd at open, or NULL */
+	int in_tx;
+	int readonly;
+	int runs_fd;        /* the journal's sidecar (journal.c), or -1 */
+	struct journal_recovery recovered;  /* what the open settled */
+	sqlite3_stmt *stmts[STMT_COUNT];
+};
+
+/*
+ * catalog_stmt() : the prepared statement for id (prepared on first use
+ * from sql, then reset and reused). The caller binds, steps and resets.
+ * @return the statement, or NULL with err set.
+ */
+sqlite3_stmt *catalog_stmt(struct catalog *cat, enum catalog_stmt id, const char *sql,
+			   struct wn_err *err);
+
+/* catalog_fail() : err from SQLite's last message, prefixed with what. */
+int catalog_fail(struct catalog *cat, struct wn_err *err, const char *what);
+
+/* catalog_rel_between() : appends the path leading from folder `from` to
+ * `to`, both absolute and free of "." and ".." (realpath output): "" when
+ * they are equal. @return 0, or -1 when out of memory. */
+int catalog_rel_between(const char *from, const char *to, struct strbuf *out);
+
+/* catalog_check_tables() : refuses a file that is not a winnow catalog:
+ * tables at version 0, or a version without our tables. Reads only. */
+int catalog_check_tables(struct catalog *cat, int version, struct wn_err *err);
+
+/* catalog_migrate() : brings the schema to CATALOG_SCHEMA_VERSION. */
+int catalog_migrate(struct catalog *cat, struct wn_err *err);
+
+#endif

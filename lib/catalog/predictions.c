@@ -1,0 +1,196 @@
+/* The predictions table. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "catalog/internal.h"
+#include "catalog/predictions.h"
+
+/* Floats as little-endian bytes, whatever the host. */
+static void *pack(const float *v, int n)
+{
+	uint8_t *b = malloc((size_t)(n > 0 ? n : 1) * 4);
+
+	if (!b)
+		return NULL;
+	for (int i = 0; i < n; i++) {
+		uint32_t u;
+
+		memcpy(&u, &v[i], 4);
+		b[4 * i] = (uint8_t)u;
+		b[4 * i + 1] = (uint8_t)(u >> 8);
+		b[4 * i + 2] = (uint8_t)(u >> 16);
+		b[4 * i + 3] = (uint8_t)(u >> 24);
+	}
+	return b;
+}
+
+static void unpack(const uint8_t *b, int n, float *v)
+{
+	for (int i = 0; i < n; i++) {
+		uint32_t u = (uint32_t)b[4 * i] | (uint32_t)b[4 * i + 1] << 8 |
+			     (uint32_t)b[4 * i + 2] << 16 | (uint32_t)b[4 * i + 3] << 24;
+
+		memcpy(&v[i], &u, 4);
+	}
+}
+
+int predictions_set(struct catalog *cat, const struct prediction *p, struct wn_err *err)
+{
+	static const char sql[] =
+		"INSERT OR REPLACE INTO predictions (image_id, model, prep, xxh3, classes, probs,"
+		"  embedding, made_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+	sqlite3_stmt *st = catalog_stmt(cat, STMT_PRED_SET, sql, err);
+	void *probs = NULL, *emb = NULL;
+	int rc;
+
+	if (!st)
+		return -1;
+	probs = pack(p->probs, p->nprobs);
+	emb = p->embedding ? pack(p->embedding, p->nembedding) : NULL;
+	if (!probs || (p->embedding && !emb)) {
+		free(probs);
+		free(emb);
+		return wn_fail(err, WN_ENOMEM, "out of memory");
+	}
+	sqlite3_bind_int64(st, 1, p->image_id);
+	sqlite3_bind_text(st, 2, p->model, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, p->prep, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 4, p->xxh3, 16, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, p->classes, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 6, probs, p->nprobs * 4, SQLITE_STATIC);
+	if (emb)
+		sqlite3_bind_blob(st, 7, emb, p->nembedding * 4, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 7);
+	sqlite3_bind_int64(st, 8, catalog_now_ms());
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	free(probs);
+	free(emb);
+	if (rc != SQLITE_DONE)
+		return catalog_fail(cat, err, "cannot record a prediction");
+	return 0;
+}
+
+int predictions_get(struct catalog *cat, int64_t image_id, const char *model, const char *prep,
+		    const uint8_t *xxh3, float *probs, int max, int *n, struct wn_err *err)
+{
+	static const char sql[] = "SELECT xxh3, probs FROM predictions"
+				  " WHERE image_id = ?1 AND model = ?2 AND prep = ?3";
+	sqlite3_stmt *st = catalog_stmt(cat, STMT_PRED_GET, sql, err);
+	int rc, found = 0;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, image_id);
+	sqlite3_bind_text(st, 2, model, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, prep, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const void *h = sqlite3_column_blob(st, 0);
+		int hl = sqlite3_column_bytes(st, 0), pl = sqlite3_column_bytes(st, 1);
+
+		if ((!xxh3 || (hl == 16 && !memcmp(h, xxh3, 16))) && pl % 4 == 0 && pl / 4 <= max) {
+			found = 1;
+			*n = pl / 4;
+			unpack(sqlite3_column_blob(st, 1), *n, probs);
+		}
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return catalog_fail(cat, err, "cannot read a prediction");
+	return found;
+}
+
+int predictions_foreach(struct catalog *cat, const char *model, const char *prep,
+			const char *path_prefix, prediction_fn fn, void *data, struct wn_err *err)
+{
+	static const char sql[] =
+		"SELECT i.id, i.path, i.class, p.probs, p.embedding, p.classes, p.xxh3"
+		" FROM predictions p JOIN images i ON i.id = p.image_id"
+		" WHERE p.model = ?1 AND p.prep = ?2 AND i.status = 'ok' AND i.xxh3 = p.xxh3"
+		"  AND (?3 IS NULL OR substr(i.path, 1, length(?3)) = ?3)"
+		" ORDER BY i.path";
+	sqlite3_stmt *st;
+	float *buf = NULL;
+	size_t cap = 0;
+	int rc, ret = 0;
+
+	if (sqlite3_prepare_v2(cat->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return catalog_fail(cat, err, "cannot read predictions");
+	sqlite3_bind_text(st, 1, model, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, prep, -1, SQLITE_STATIC);
+	if (path_prefix)
+		sqlite3_bind_text(st, 3, path_prefix, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 3);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct prediction_row row;
+		int pl = sqlite3_column_bytes(st, 3), el = sqlite3_column_bytes(st, 4);
+		size_t need = (size_t)(pl + el) / 4 + 1;
+
+		if (need > cap) {
+			float *grown = realloc(buf, need * sizeof(float));
+
+			if (!grown) {
+				ret = wn_fail(err, WN_ENOMEM, "out of memory");
+				break;
+			}
+			buf = grown;
+			cap = need;
+		}
+		memset(&row, 0, sizeof(row));
+		row.image_id = sqlite3_column_int64(st, 0);
+		row.path = (const char *)sqlite3_column_text(st, 1);
+		row.class_name = (const char *)sqlite3_column_text(st, 2);
+		row.nprobs = pl / 4;
+		unpack(sqlite3_column_blob(st, 3), row.nprobs, buf);
+		row.probs = buf;
+		row.nembedding = el / 4;
+		if (row.nembedding) {
+			unpack(sqlite3_column_blob(st, 4), row.nembedding, buf + row.nprobs);
+			row.embedding = buf + row.nprobs;
+		}
+		row.classes = (const char *)sqlite3_column_text(st, 5);
+		row.xxh3 = sqlite3_column_blob(st, 6);
+		ret = fn(&row, data);
+		if (ret)
+			break;
+	}
+	if (!ret && rc != SQLITE_DONE)
+		ret = catalog_fail(cat, err, "cannot read predictions");
+	sqlite3_finalize(st);
+	free(buf);
+	return ret;
+}
+
+int heads_set(struct catalog *cat, const struct head_row *h, struct wn_err *err)
+{
+	static const char sql[] =
+		"INSERT OR REPLACE INTO heads (name, prep, classes, dim, mean, scale, weights, bias,"
+		"  folds, l2, images, accuracy, made_ms)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(cat->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return catalog_fail(cat, err, "cannot save the head");
+	sqlite3_bind_text(st, 1, h->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, h->prep, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, h->classes, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 4, h->dim);
+	sqlite3_bind_blob(st, 5, h->mean, h->dim * 4, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 6, h->scale, h->dim * 4, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 7, h->weights, h->dim * h->classes_n * 4, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 8, h->bias, h->classes_n * 4, SQLITE_STATIC);
+	sqlite3_bind_int(st, 9, h->folds);
+	sqlite3_bind_double(st, 10, h->l2);
+	sqlite3_bind_int64(st, 11, h->images);
+	sqlite3_bind_double(st, 12, h->accuracy);
+	sqlite3_bind_int64(st, 13, catalog_now_ms());
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return catalog_fail(cat, err, "cannot save the head");
+	return 0;
+}

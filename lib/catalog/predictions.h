@@ -1,0 +1,69 @@
+/* The predictions table: per image and model, the class probabilities and
+ * the embedding, with the file hash they were made from (label predict);
+ * and, under model "cv:<model>", a trained head's out-of-sample
+ * probabilities (label train). Floats are stored little-endian float32. */
+#ifndef WINNOW_PREDICTIONS_H
+#define WINNOW_PREDICTIONS_H
+
+#include <stdint.h>
+
+#include "catalog/db.h"
+
+struct prediction {
+	int64_t image_id;
+	const char *model, *prep;
+	uint8_t xxh3[16];
+	const char *classes;      /* JSON array of names */
+	const float *probs;
+	int nprobs;
+	const float *embedding;   /* NULL: none */
+	int nembedding;
+};
+
+/* predictions_set() : inserts or replaces the row of (image, model, prep).
+ * @return 0, or -1 with err set. */
+int predictions_set(struct catalog *cat, const struct prediction *p, struct wn_err *err);
+
+/*
+ * predictions_get() : the probabilities of (image_id, model, prep) into
+ * probs (at most max floats; *n gets how many), when the row was made
+ * from a file with hash xxh3 (NULL: any).
+ * @return 1 found and current, 0 not, -1 error.
+ */
+int predictions_get(struct catalog *cat, int64_t image_id, const char *model, const char *prep,
+		    const uint8_t *xxh3, float *probs, int max, int *n, struct wn_err *err);
+
+/* The rows of one model, joined with their images (status ok, optional
+ * path prefix), by path. Strings and arrays are valid during the call. */
+struct prediction_row {
+	int64_t image_id;
+	const char *path, *class_name;
+	const uint8_t *xxh3;      /* the file's, which the row was made from */
+	const float *probs;
+	int nprobs;
+	const float *embedding;
+	int nembedding;
+	const char *classes;
+};
+typedef int (*prediction_fn)(const struct prediction_row *row, void *data);
+
+/* predictions_foreach() : @return 0, fn's non-zero value, or -1. */
+int predictions_foreach(struct catalog *cat, const char *model, const char *prep,
+			const char *path_prefix, prediction_fn fn, void *data, struct wn_err *err);
+
+/* A trained head, as label train keeps it (blobs are float32 LE). */
+struct head_row {
+	const char *name, *prep, *classes;
+	int dim;
+	const void *mean, *scale, *weights, *bias;
+	int classes_n;
+	int folds;
+	double l2;
+	int64_t images;
+	double accuracy;
+};
+
+/* heads_set() : inserts or replaces the head of that name. */
+int heads_set(struct catalog *cat, const struct head_row *h, struct wn_err *err);
+
+#endif

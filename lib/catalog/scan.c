@@ -1,0 +1,280 @@
+/* Walk, compare stamps, hash and fingerprint what changed on the worker
+ * pool, and write the rows in batches from the calling thread. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "hash/hash.h"
+#include "base/base.h"
+#include "catalog/images.h"
+#include "catalog/scan.h"
+
+#define BATCH 256
+
+/* The walked files of scan_tree(). Kept small: a 300,000-file tree holds
+ * all of them. */
+struct items {
+	struct scan_item *v;
+	size_t n, alloc;
+	const struct catalog *cat;
+	char *root_real;          /* realpath of the root */
+	const struct scan_opts *opts;
+	struct scan_stats *stats;
+	int oom;
+};
+
+enum outcome { DONE_OK, DONE_CORRUPT, DONE_UNREADABLE };
+
+/* The work on one file, done on a pool thread. */
+struct job {
+	const struct scan_item *item;
+	const struct img_limits *limits;
+	struct progress *prog;   /* counted by the worker, so the line moves */
+	enum outcome outcome;
+	struct filehash hash;
+	struct fingerprint fp;
+	struct img_info info;
+	enum img_format format;
+	struct wn_err err;
+};
+
+void scan_opts_init(struct scan_opts *opts)
+{
+	memset(opts, 0, sizeof(*opts));
+	opts->limits.max_bytes = IMG_DEFAULT_MAX_BYTES;
+	opts->limits.max_pixels = IMG_DEFAULT_MAX_PIXELS;
+}
+
+static int collect(const struct walk_entry *e, void *data)
+{
+	struct items *it = data;
+	struct scan_item *x;
+	struct strbuf path = STRBUF_INIT;
+
+	if (it->n == it->alloc) {
+		size_t alloc = it->alloc ? 2 * it->alloc : 1024;
+		struct scan_item *v = realloc(it->v, alloc * sizeof(*v));
+
+		if (!v)
+			goto oom;
+		it->v = v;
+		it->alloc = alloc;
+	}
+	if (catalog_rel_path(it->cat, it->root_real, e->rel, &path))
+		goto oom;
+	x = &it->v[it->n];
+	x->path = strbuf_detach(&path);
+	x->disk_path = strdup(e->path);
+	x->class_name = e->class_name ? strdup(e->class_name) : NULL;
+	x->size = e->st.st_size;
+	x->mtime_ns = (int64_t)e->st.st_mtim.tv_sec * 1000000000 + e->st.st_mtim.tv_nsec;
+	it->n++;
+	if (!x->disk_path || (e->class_name && !x->class_name))
+		goto oom;
+	return 0;
+oom:
+	strbuf_release(&path);
+	it->oom = 1;
+	return -1;
+}
+
+static void items_release(struct items *it)
+{
+	for (size_t i = 0; i < it->n; i++) {
+		free(it->v[i].disk_path);
+		free(it->v[i].path);
+		free(it->v[i].class_name);
+	}
+	free(it->v);
+	free(it->root_real);
+}
+
+/* A folder that cannot be read is one problem, counted as unreadable. */
+static void walk_problem(const char *path, const char *cause, void *data)
+{
+	struct items *it = data;
+
+	it->stats->unreadable++;
+	if (it->opts->on_problem)
+		it->opts->on_problem(path, cause, 1, it->opts->data);
+}
+
+static void run_job(void *arg)
+{
+	struct job *j = arg;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+
+	wn_err_clear(&j->err);
+	j->format = IMG_UNKNOWN;
+	if (read_file_limited(j->item->disk_path, j->limits->max_bytes, &buf, &len, &j->err)) {
+		/* Too large to decode, but still hashed for exact duplicates. */
+		if (j->err.code != WN_ELIMIT) {
+			j->outcome = DONE_UNREADABLE;
+		} else if (filehash_file(j->item->disk_path, &j->hash, &j->err)) {
+			j->outcome = DONE_UNREADABLE;  /* err now says why hashing failed */
+		} else {
+			snprintf(j->err.msg, sizeof(j->err.msg), "%zu bytes is over the limit of %zu",
+				 (size_t)j->hash.size, j->limits->max_bytes);
+			j->outcome = DONE_CORRUPT;
+		}
+		progress_add(j->prog, 1, 1);
+		return;
+	}
+	filehash_buffer(buf, len, &j->hash);
+	j->format = img_sniff(buf, len);
+	if (fingerprint_decode(buf, len, j->limits, &j->fp, &j->info, &j->err))
+		j->outcome = DONE_CORRUPT;
+	else
+		j->outcome = DONE_OK;
+	free(buf);
+	progress_add(j->prog, 1, j->outcome != DONE_OK);
+}
+
+static int write_job(struct catalog *cat, const struct job *j, const struct scan_opts *opts,
+		     struct scan_stats *stats, struct wn_err *err)
+{
+	struct image_row r;
+
+	if (j->outcome == DONE_UNREADABLE) {
+		stats->unreadable++;
+		if (opts->on_problem)
+			opts->on_problem(j->item->disk_path,
+					 wn_err_cause(&j->err, j->item->disk_path), 1, opts->data);
+		return 0;
+	}
+	memset(&r, 0, sizeof(r));
+	r.path = j->item->path;
+	r.class_name = j->item->class_name;
+	r.size = (int64_t)j->hash.size;
+	r.mtime_ns = j->item->mtime_ns;
+	r.has_xxh3 = 1;
+	memcpy(r.xxh3, j->hash.full, 16);
+	memcpy(r.head_xxh3, j->hash.head, 16);
+	r.format = j->format == IMG_UNKNOWN ? NULL : img_format_name(j->format);
+	stats->bytes_read += j->hash.size;
+	if (j->outcome == DONE_OK) {
+		r.has_fingerprint = 1;
+		r.dhash = j->fp.dhash;
+		memcpy(r.thumb, j->fp.thumb, THUMB_BYTES);
+		r.width = j->info.width;
+		r.height = j->info.height;
+		r.status = IMAGE_OK;
+	} else {
+		r.status = IMAGE_CORRUPT;
+		r.error = j->err.msg;
+		stats->corrupt++;
+		if (opts->on_problem)
+			opts->on_problem(j->item->disk_path, j->err.msg, 0, opts->data);
+	}
+	stats->hashed++;
+	return images_upsert(cat, &r, NULL, err);
+}
+
+static int run_batch(struct catalog *cat, struct pool *pool, struct job *jobs, size_t n,
+		     const struct scan_opts *opts, struct scan_stats *stats, struct wn_err *err)
+{
+	for (size_t i = 0; i < n; i++)
+		pool_submit(pool, run_job, &jobs[i]);
+	pool_wait(pool);
+	if (catalog_begin(cat, err))
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (write_job(cat, &jobs[i], opts, stats, err)) {
+			catalog_rollback(cat);
+			return -1;
+		}
+	}
+	return catalog_commit(cat, err);
+}
+
+/* Marks which items need reading; returns how many. */
+static int pick_changed(struct catalog *cat, const struct scan_item *v, size_t n, int rehash,
+			char *stale, size_t *count, struct scan_stats *stats, struct wn_err *err)
+{
+	*count = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct image_stamp s;
+		int found = images_stamp(cat, v[i].path, &s, err);
+
+		if (found < 0)
+			return -1;
+		stale[i] = rehash || !found || !s.hashed || s.size != v[i].size ||
+			  s.mtime_ns != v[i].mtime_ns ||
+			  (s.status != IMAGE_OK && s.status != IMAGE_CORRUPT);
+		if (stale[i])
+			(*count)++;
+		else
+			stats->unchanged++;
+	}
+	return 0;
+}
+
+int scan_items(struct catalog *cat, const struct scan_item *items, size_t n,
+	       const struct scan_opts *opts, struct scan_stats *stats, struct wn_err *err)
+{
+	struct job *jobs = NULL;
+	struct pool *pool = NULL;
+	struct progress *prog = NULL;
+	char *stale = NULL;
+	size_t nstale, nbatch = 0;
+	int ret = -1;
+
+	stats->files += n;
+	stale = calloc(n + 1, 1);
+	jobs = calloc(BATCH, sizeof(*jobs));
+	pool = pool_create(opts->threads);
+	if (!stale || !jobs || !pool) {
+		wn_fail(err, WN_ENOMEM, "out of memory or threads");
+		goto out;
+	}
+	if (pick_changed(cat, items, n, opts->rehash, stale, &nstale, stats, err))
+		goto out;
+	prog = progress_start(opts->progress, "scan", nstale);
+	for (size_t i = 0; i < n; i++) {
+		if (!stale[i])
+			continue;
+		jobs[nbatch].item = &items[i];
+		jobs[nbatch].limits = &opts->limits;
+		jobs[nbatch].prog = prog;
+		if (++nbatch == BATCH) {
+			if (run_batch(cat, pool, jobs, nbatch, opts, stats, err))
+				goto out;
+			nbatch = 0;
+		}
+	}
+	if (nbatch && run_batch(cat, pool, jobs, nbatch, opts, stats, err))
+		goto out;
+	ret = 0;
+out:
+	progress_finish(prog);
+	pool_free(pool);
+	free(jobs);
+	free(stale);
+	return ret;
+}
+
+int scan_tree(struct catalog *cat, const char *root, const struct scan_opts *opts,
+	      struct scan_stats *stats, struct wn_err *err)
+{
+	struct items it = { NULL, 0, 0, cat, NULL, opts, stats, 0 };
+	struct walk_opts wo = { 0 };
+	int ret = -1;
+
+	memset(stats, 0, sizeof(*stats));
+	it.root_real = realpath(root, NULL);
+	if (!it.root_real)
+		return wn_fail(err, WN_EIO, "%s: %s", root, strerror(errno));
+	catalog_walk_opts(cat, &wo);
+	wo.on_error = walk_problem;
+	if (walk_tree(root, &wo, collect, &it, err) < 0 || it.oom) {
+		if (it.oom)
+			wn_fail(err, WN_ENOMEM, "out of memory walking %s", root);
+		goto out;
+	}
+	ret = scan_items(cat, it.v, it.n, opts, stats, err);
+out:
+	items_release(&it);
+	return ret;
+}

@@ -1,0 +1,255 @@
+/* The catalog schema and its forward migrations. Migration N takes a
+ * catalog from user_version N-1 to N inside one transaction; released
+ * migrations are never edited, only new ones appended. */
+#include <stdio.h>
+
+#include "catalog/internal.h"
+
+static const char *const migrations[] = {
+	/* 1: images, runs, events. */
+	"CREATE TABLE images ("
+	"  id INTEGER PRIMARY KEY,"
+	"  path TEXT NOT NULL UNIQUE,"   /* relative to the catalog's folder */
+	"  class TEXT,"                  /* first-level folder; NULL for none */
+	"  size INTEGER NOT NULL,"
+	"  mtime_ns INTEGER NOT NULL,"
+	"  xxh3 BLOB,"                   /* XXH3-128 of the file, canonical */
+	"  head_xxh3 BLOB,"              /* XXH3-128 of its first 4 KiB */
+	"  dhash INTEGER,"               /* dHash-64 as a signed 64-bit integer */
+	"  thumb BLOB,"                  /* 16x16 luma, 256 bytes */
+	"  width INTEGER,"
+	"  height INTEGER,"
+	"  format TEXT,"
+	"  status TEXT NOT NULL DEFAULT 'ok'"
+	"    CHECK (status IN ('ok', 'corrupt', 'deleted', 'quarantined')),"
+	"  error TEXT,"                  /* why it is corrupt */
+	"  source_url TEXT,"
+	"  added_ms INTEGER NOT NULL,"
+	"  updated_ms INTEGER NOT NULL"
+	");"
+	"CREATE INDEX images_by_class ON images(class, status);"
+	"CREATE TABLE runs ("
+	"  id INTEGER PRIMARY KEY,"
+	"  command TEXT NOT NULL,"       /* \"db scan\", \"dedup\" */
+	"  argv TEXT NOT NULL,"          /* JSON array of the arguments */
+	"  cwd TEXT,"
+	"  started_ms INTEGER NOT NULL,"
+	"  finished_ms INTEGER,"         /* NULL while running or after a crash */
+	"  exit_code INTEGER,"
+	"  counts TEXT"                  /* JSON object of what the run counted */
+	");"
+	"CREATE TABLE events ("
+	"  id INTEGER PRIMARY KEY,"
+	"  run_id INTEGER REFERENCES runs(id),"
+	"  image_id INTEGER REFERENCES images(id),"
+	"  action TEXT NOT NULL"
+	"    CHECK (action IN ('delete', 'move', 'relabel', 'quarantine', 'restore')),"
+	"  path TEXT NOT NULL,"          /* where the file was */
+	"  dest TEXT,"                   /* where it went, for moves */
+	"  cause TEXT NOT NULL,"         /* why, in words a person can audit */
+	"  at_ms INTEGER NOT NULL"
+	");"
+	"CREATE INDEX events_by_image ON events(image_id);",
+
+	/* 2: where a made image came from, so a re-run can skip it. */
+	"CREATE TABLE derived ("
+	"  image_id INTEGER PRIMARY KEY REFERENCES images(id) ON DELETE CASCADE,"
+	"  source TEXT NOT NULL,"          /* catalog path of the source */
+	"  source_size INTEGER NOT NULL,"
+	"  source_mtime_ns INTEGER NOT NULL,"
+	"  recipe TEXT NOT NULL,"          /* what was done: \"resize x320 jpeg q90\" */
+	"  made_ms INTEGER NOT NULL"
+	");"
+	"CREATE INDEX derived_by_source ON derived(source);",
+
+	/* 3: one row per URL the scraper was given, for resume and audit. */
+	"CREATE TABLE urls ("
+	"  id INTEGER PRIMARY KEY,"
+	"  url TEXT NOT NULL UNIQUE,"
+	"  class TEXT,"
+	"  status TEXT NOT NULL DEFAULT 'pending'"
+	"    CHECK (status IN ('pending', 'done', 'failed', 'skipped')),"
+	"  http_code INTEGER,"
+	"  error_kind TEXT,"              /* timeout, http-404, not-image, ... */
+	"  error TEXT,"
+	"  transient INTEGER NOT NULL DEFAULT 0," /* worth retrying later */
+	"  bytes INTEGER,"
+	"  final_url TEXT,"
+	"  content_type TEXT,"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  first_ms INTEGER,"
+	"  last_ms INTEGER,"
+	"  image_id INTEGER REFERENCES images(id)"
+	");"
+	"CREATE INDEX urls_by_status ON urls(status);",
+
+	/* 4: what an augmented image's random draws were (JSON), so one
+	 * output can be remade alone and audited. */
+	"ALTER TABLE derived ADD COLUMN lineage TEXT;",
+
+	/* 5: what a classifier made of each image (label predict), and the
+	 * out-of-sample probabilities of a trained head (label train). */
+	"CREATE TABLE predictions ("
+	"  image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,"
+	"  model TEXT NOT NULL,"         /* \"mobilenet_v2\", or \"cv:<head>\" */
+	"  prep TEXT NOT NULL,"          /* \"default\" or \"nsfwjs\" */
+	"  xxh3 BLOB NOT NULL,"          /* the file's XXH3-128 when predicted */
+	"  classes TEXT NOT NULL,"       /* JSON array, the order of probs */
+	"  probs BLOB NOT NULL,"         /* float32 little-endian, one a class */
+	"  embedding BLOB,"              /* float32 little-endian */
+	"  made_ms INTEGER NOT NULL,"
+	"  PRIMARY KEY (image_id, model, prep)"
+	");"
+	"CREATE TABLE heads ("
+	"  name TEXT PRIMARY KEY,"       /* the model it reads, \"mobilenet_v2\" */
+	"  prep TEXT NOT NULL,"
+	"  classes TEXT NOT NULL,"       /* JSON array of folder classes */
+	"  dim INTEGER NOT NULL,"
+	"  mean BLOB NOT NULL, scale BLOB NOT NULL,"  /* standardisation, float32 */
+	"  weights BLOB NOT NULL, bias BLOB NOT NULL," /* dim x classes, classes */
+	"  folds INTEGER NOT NULL, l2 REAL NOT NULL,"
+	"  images INTEGER NOT NULL, accuracy REAL NOT NULL,"
+	"  made_ms INTEGER NOT NULL"
+	");"
+	"CREATE INDEX images_by_xxh3 ON images(xxh3);"
+	/* dedup's groups whose members sit in more than one class folder
+	 * (label conflicts), as its last run over those images found them */
+	"CREATE TABLE conflicts ("
+	"  run_id INTEGER NOT NULL REFERENCES runs(id),"
+	"  grp INTEGER NOT NULL,"
+	"  image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,"
+	"  match TEXT NOT NULL CHECK (match IN ('exact', 'near')),"
+	"  PRIMARY KEY (run_id, grp, image_id)"
+	");"
+	"CREATE INDEX conflicts_by_image ON conflicts(image_id);",
+
+	/* 6: review sessions (label review): one decision per image, written
+	 * the moment it is made, carried out by label apply; and every group
+	 * dedup's last run over the images formed, with its proposed keeper. */
+	"CREATE TABLE reviews ("
+	"  image_id INTEGER PRIMARY KEY REFERENCES images(id) ON DELETE CASCADE,"
+	"  queue TEXT NOT NULL,"           /* suspects, conflicts, groups */
+	"  decision TEXT NOT NULL CHECK (decision IN ('keep', 'delete', 'relabel', 'skip')),"
+	"  new_class TEXT,"                /* for relabel */
+	"  seq INTEGER NOT NULL,"          /* order of decisions, for undo */
+	"  at_ms INTEGER NOT NULL,"
+	"  applied_ms INTEGER"             /* when label apply carried it out */
+	");"
+	"CREATE TABLE dup_groups ("
+	"  run_id INTEGER NOT NULL REFERENCES runs(id),"
+	"  grp INTEGER NOT NULL,"
+	"  image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,"
+	"  match TEXT NOT NULL CHECK (match IN ('exact', 'near')),"
+	"  rank INTEGER NOT NULL,"         /* 0: the proposed keeper */
+	"  PRIMARY KEY (run_id, grp, image_id)"
+	");"
+	"CREATE INDEX dup_groups_by_image ON dup_groups(image_id);",
+
+	/* 7: decisions a later action replaced, so that undoing the action
+	 * puts them back. */
+	"CREATE TABLE reviews_replaced ("
+	"  image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,"
+	"  queue TEXT NOT NULL,"
+	"  decision TEXT NOT NULL,"
+	"  new_class TEXT,"
+	"  seq INTEGER NOT NULL,"
+	"  at_ms INTEGER NOT NULL,"
+	"  applied_ms INTEGER,"
+	"  replaced_by INTEGER NOT NULL"   /* the seq of the action that replaced it */
+	");"
+	"CREATE INDEX reviews_replaced_by ON reviews_replaced(replaced_by);",
+
+	/* 8: the journal (catalog/journal.c). An event is written `planned` and
+	 * committed before its act, then marked `done`, or `dropped` when the
+	 * act did not happen; a killed run's plans are settled by the next
+	 * writer. `rewrite` is a file replaced in place (resize --in-place);
+	 * dest_class is the class a move or relabel gives the image. The
+	 * CHECK on action changes, so the table is rebuilt. */
+	"CREATE TABLE events_v8 ("
+	"  id INTEGER PRIMARY KEY,"
+	"  run_id INTEGER REFERENCES runs(id),"
+	"  image_id INTEGER REFERENCES images(id),"
+	"  action TEXT NOT NULL"
+	"    CHECK (action IN ('delete', 'move', 'relabel', 'quarantine', 'restore', 'rewrite')),"
+	"  path TEXT NOT NULL,"
+	"  dest TEXT,"
+	"  cause TEXT NOT NULL,"
+	"  at_ms INTEGER NOT NULL,"
+	"  state TEXT NOT NULL DEFAULT 'done'"
+	"    CHECK (state IN ('planned', 'done', 'dropped')),"
+	"  dest_class TEXT"
+	");"
+	"INSERT INTO events_v8 (id, run_id, image_id, action, path, dest, cause, at_ms)"
+	"  SELECT id, run_id, image_id, action, path, dest, cause, at_ms FROM events;"
+	"DROP TABLE events;"
+	"ALTER TABLE events_v8 RENAME TO events;"
+	"CREATE INDEX events_by_image ON events(image_id);"
+	"CREATE INDEX events_planned ON events(run_id) WHERE state = 'planned';",
+};
+
+const int CATALOG_SCHEMA_VERSION = (int)(sizeof(migrations) / sizeof(migrations[0]));
+
+static int count_tables(struct catalog *cat, const char *sql)
+{
+	sqlite3_stmt *st;
+	int n = -1;
+
+	if (sqlite3_prepare_v2(cat->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+int catalog_check_tables(struct catalog *cat, int version, struct wn_err *err)
+{
+	int n;
+
+	/* Version 0 must be empty (a new file); later versions must hold the
+	 * tables every version has had since the first. */
+	if (version == 0)
+		n = count_tables(cat, "SELECT count(*) = 0 FROM sqlite_master");
+	else
+		n = count_tables(cat, "SELECT count(*) = 3 FROM sqlite_master WHERE type = 'table'"
+				      " AND name IN ('images', 'runs', 'events')");
+	if (n < 0)
+		return catalog_fail(cat, err, "not a catalog");
+	if (n == 0)
+		return wn_fail(err, WN_EDB, "%s: an SQLite file, but not a winnow catalog",
+			       cat->file);
+	return 0;
+}
+
+int catalog_migrate(struct catalog *cat, struct wn_err *err)
+{
+	int v = catalog_version(cat);
+
+	while (v < CATALOG_SCHEMA_VERSION) {
+		char pragma[64];
+
+		if (catalog_begin(cat, err))
+			return -1;
+		/* Another process may have migrated while we waited for the lock. */
+		v = catalog_version(cat);
+		if (v >= CATALOG_SCHEMA_VERSION) {
+			catalog_rollback(cat);
+			break;
+		}
+		if (catalog_check_tables(cat, v, err)) {
+			catalog_rollback(cat);
+			return -1;
+		}
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", v + 1);
+		if (sqlite3_exec(cat->db, migrations[v], NULL, NULL, NULL) != SQLITE_OK ||
+		    sqlite3_exec(cat->db, pragma, NULL, NULL, NULL) != SQLITE_OK) {
+			catalog_fail(cat, err, "schema migration failed");
+			catalog_rollback(cat);
+			return -1;
+		}
+		if (catalog_commit(cat, err))
+			return -1;
+		v++;
+	}
+	return 0;
+}

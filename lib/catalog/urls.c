@@ -1,0 +1,86 @@
+/* The urls table. */
+#include <string.h>
+
+#include "catalog/internal.h"
+#include "catalog/urls.h"
+
+static const char *const status_names[] = { "pending", "done", "failed", "skipped" };
+
+int urls_state(struct catalog *cat, const char *url, enum url_status *status, int *transient,
+	       struct wn_err *err)
+{
+	static const char sql[] = "SELECT status, transient FROM urls WHERE url = ?1";
+	sqlite3_stmt *st = catalog_stmt(cat, STMT_URL_STATE, sql, err);
+	int rc, found = 0;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const char *s = (const char *)sqlite3_column_text(st, 0);
+
+		*status = URL_PENDING;
+		for (int i = 0; i < 4; i++)
+			if (!strcmp(s, status_names[i]))
+				*status = (enum url_status)i;
+		*transient = sqlite3_column_int(st, 1);
+		found = 1;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return catalog_fail(cat, err, "cannot read a URL row");
+	return found;
+}
+
+static void bind_opt_text(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s)
+		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+int urls_record(struct catalog *cat, const struct url_result *r, struct wn_err *err)
+{
+	static const char sql[] =
+		"INSERT INTO urls (url, class, status, http_code, error_kind, error, transient,"
+		"  bytes, final_url, content_type, attempts, first_ms, last_ms, image_id)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13)"
+		" ON CONFLICT(url) DO UPDATE SET class = excluded.class, status = excluded.status,"
+		"  http_code = excluded.http_code, error_kind = excluded.error_kind,"
+		"  error = excluded.error, transient = excluded.transient, bytes = excluded.bytes,"
+		"  final_url = excluded.final_url, content_type = excluded.content_type,"
+		"  attempts = urls.attempts + excluded.attempts, last_ms = excluded.last_ms,"
+		"  image_id = excluded.image_id";
+	sqlite3_stmt *st = catalog_stmt(cat, STMT_URL_RECORD, sql, err);
+	int rc;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, r->url, -1, SQLITE_STATIC);
+	bind_opt_text(st, 2, r->class_name);
+	sqlite3_bind_text(st, 3, status_names[r->status], -1, SQLITE_STATIC);
+	if (r->http_code)
+		sqlite3_bind_int64(st, 4, r->http_code);
+	else
+		sqlite3_bind_null(st, 4);
+	bind_opt_text(st, 5, r->error_kind);
+	bind_opt_text(st, 6, r->error);
+	sqlite3_bind_int(st, 7, r->transient);
+	sqlite3_bind_int64(st, 8, r->bytes);
+	bind_opt_text(st, 9, r->final_url);
+	bind_opt_text(st, 10, r->content_type);
+	sqlite3_bind_int(st, 11, r->attempts);
+	sqlite3_bind_int64(st, 12, catalog_now_ms());
+	if (r->image_id)
+		sqlite3_bind_int64(st, 13, r->image_id);
+	else
+		sqlite3_bind_null(st, 13);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_DONE)
+		return catalog_fail(cat, err, "cannot record a URL");
+	return 0;
+}

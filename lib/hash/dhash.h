@@ -1,0 +1,80 @@
+/* Perceptual fingerprints for near-duplicate search: dHash-64 and a 16x16
+ * luma thumbnail, both from one reduced (shrink-on-load) decode.
+ *
+ * The exact definition, pinned by test vectors in tests/unit/test_dhash.c:
+ *  1. Decode to 8-bit grey with EXIF orientation applied and alpha
+ *     flattened onto white. A JPEG is decoded at the smallest DCT scale
+ *     that keeps both sides >= FINGERPRINT_MIN_SIDE (32) pixels, or full
+ *     size when smaller; its grey is the decoder's Y, which JFIF defines as
+ *     BT.601 luma. Other formats: Y = (19595 R + 38470 G + 7471 B + 32768)
+ *     >> 16 (luma.h).
+ *  2. Area-average the W x H grey image onto a G x R grid of equal cells
+ *     (9x8 for dHash, 16x16 for the thumbnail). Each source pixel
+ *     contributes in proportion to the exact fraction of its area inside a
+ *     cell; this is computed in integers (coordinates scaled by G and R),
+ *     so the result does not depend on floating point or thread count.
+ *  3. dHash: for row r = 0..7 and column c = 0..7, bit = cell[r][c] <
+ *     cell[r][c+1] (the left cell darker than the right). Bits are taken
+ *     row-major, most significant bit first: row 0 column 0 is bit 63.
+ *  4. Thumbnail: each of the 16x16 cell means rounded to the nearest
+ *     integer (halves up), row-major: 256 bytes.
+ */
+#ifndef WINNOW_DHASH_H
+#define WINNOW_DHASH_H
+
+#include <stdint.h>
+
+#include "img/img.h"
+
+#define FINGERPRINT_MIN_SIDE 32
+#define THUMB_SIDE 16
+#define THUMB_BYTES (THUMB_SIDE * THUMB_SIDE)
+
+struct fingerprint {
+	uint64_t dhash;
+	uint8_t thumb[THUMB_BYTES];
+};
+
+/* dhash_compute() : dHash-64 of a grey (1-channel) image, steps 2-3. */
+uint64_t dhash_compute(const struct img *grey);
+
+/* thumb_compute() : the 16x16 thumbnail of a grey image, steps 2 and 4. */
+void thumb_compute(const struct img *grey, uint8_t thumb[THUMB_BYTES]);
+
+/*
+ * fingerprint_decode() : step 1 on an in-memory file, then both.
+ * @return 0 with fp and info (optional: the full image's header) filled,
+ * or -1 with err set as img_decode() sets it.
+ */
+int fingerprint_decode(const uint8_t *buf, size_t len, const struct img_limits *limits,
+		       struct fingerprint *fp, struct img_info *info, struct wn_err *err);
+
+/* A thumbnail whose standard deviation is below this (on 0..255) is flat:
+ * blank, or nearly one colour. Flat images carry too little to compare. */
+#define THUMB_FLAT_STD 3.0
+
+/* thumb_is_flat() : whether the thumbnail's standard deviation is below
+ * THUMB_FLAT_STD. */
+int thumb_is_flat(const uint8_t thumb[THUMB_BYTES]);
+
+/*
+ * thumb_similarity() : how alike two thumbnails are, -1..1: the best
+ * Pearson correlation between them when either is zoomed about its centre
+ * by 1, 1.03 or 1.064 (bilinear), so a copy with a few percent cropped
+ * off each side still lines up. Correlation ignores brightness and
+ * contrast changes. 0 when either thumbnail is flat.
+ */
+double thumb_similarity(const uint8_t a[THUMB_BYTES], const uint8_t b[THUMB_BYTES]);
+
+/* thumb_similar() : whether thumb_similarity(a, b) >= need, computed
+ * lazily: the plain correlation first (one integer pass), the zoomed ones
+ * only when it falls short by less than 0.15. */
+int thumb_similar(const uint8_t a[THUMB_BYTES], const uint8_t b[THUMB_BYTES], double need);
+
+/* dhash_distance() : Hamming distance of two dHashes, 0..64. */
+static inline int dhash_distance(uint64_t a, uint64_t b)
+{
+	return __builtin_popcountll(a ^ b);
+}
+
+#endif

@@ -1,0 +1,51 @@
+/* Multi-index hashing (Norouzi, Punjani and Fleet, "Fast Search in Hamming
+ * Space with Multi-Index Hashing", CVPR 2012) over 64-bit hashes: the hash
+ * is cut into four 16-bit chunks, each indexed by its own table. Two hashes
+ * within Hamming distance r differ in some chunk by at most floor(r / 4)
+ * bits (pigeonhole), so probing every chunk value that close in each table
+ * finds every pair, without comparing all pairs and without a tree.
+ *
+ * Each table is stored sorted by chunk value (counting sort into 65,536
+ * buckets). The all-pairs search joins each bucket with the buckets whose
+ * chunk value is within the probe radius, so every bucket is read from
+ * cache a few hundred times rather than once per query from memory:
+ * 1,000,000 random hashes at radius 10 take about 4 s on 2 cores
+ * (bench/mih_bench.c). */
+#ifndef WINNOW_MIH_H
+#define WINNOW_MIH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/base.h"
+
+struct mih;
+
+#define MIH_MAX_RADIUS 15  /* floor(15 / 4) = 3 bits per chunk: 697 probes */
+
+/*
+ * mih_build() : indexes n hashes (the array is borrowed and must outlive
+ * the index; ids are positions in it).
+ * @return the index (free with mih_free()), or NULL when out of memory.
+ */
+struct mih *mih_build(const uint64_t *hashes, size_t n);
+
+/* mih_free() : accepts NULL. */
+void mih_free(struct mih *m);
+
+/* Called once per pair (i < j) within the radius, with their distance.
+ * Return 0 to go on, a positive value to stop. May run on several threads
+ * at once (see mih_pairs()). */
+typedef int (*mih_pair_fn)(size_t i, size_t j, int distance, void *data);
+
+/*
+ * mih_pairs() : every pair of indexed hashes at Hamming distance <= radius
+ * (0..MIH_MAX_RADIUS), each reported exactly once. Items whose skip[] byte
+ * is non-zero (skip may be NULL) take part in no pair. With threads > 1 the
+ * buckets are split across threads and fn is called concurrently.
+ * @return 0, fn's value when it stopped the search, or -1 with err set.
+ */
+int mih_pairs(const struct mih *m, int radius, const uint8_t *skip, int threads,
+	      mih_pair_fn fn, void *data, struct wn_err *err);
+
+#endif

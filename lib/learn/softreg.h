@@ -1,0 +1,38 @@
+/* Multinomial logistic (softmax) regression on fixed feature vectors:
+ * the "head" label trains on a classifier's embeddings. Inputs are
+ * standardised per feature; the loss is the mean cross-entropy plus
+ * l2 / 2 times the squared weights (not the biases), minimised by
+ * full-batch L-BFGS with products as sgemm calls. Deterministic. */
+#ifndef WINNOW_SOFTREG_H
+#define WINNOW_SOFTREG_H
+
+#include <stddef.h>
+
+#include "base/base.h"
+
+struct softreg {
+	int dim, classes;
+	float *mean, *scale;   /* x' = (x - mean) * scale */
+	float *w;              /* dim x classes, row-major */
+	float *b;              /* classes */
+	int iterations;        /* what the fit took */
+	double loss;           /* at the end, on the training set */
+};
+
+/*
+ * softreg_fit() : fits r to the n rows of x (n x dim, row-major) with
+ * labels y[i] in 0..classes-1. r must be zeroed; softreg_free() frees it.
+ * @return 0, or -1 with err set (WN_EINVAL: n or classes below 2, a label
+ * out of range; WN_ENOMEM).
+ */
+int softreg_fit(const float *x, const int *y, size_t n, int dim, int classes, double l2,
+		int max_iter, struct softreg *r, struct wn_err *err);
+
+/* softreg_predict() : probabilities (n x classes) for the rows of x.
+ * @return 0, or -1 with err set (WN_ENOMEM). */
+int softreg_predict(const struct softreg *r, const float *x, size_t n, float *probs,
+		    struct wn_err *err);
+
+void softreg_free(struct softreg *r);
+
+#endif

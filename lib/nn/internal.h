@@ -1,0 +1,47 @@
+/* The loaded graph, shared by nnload.c (which builds it) and nnrun.c
+ * (which runs it). Not for use outside core/nn*.c. */
+#ifndef WINNOW_NN_INTERNAL_H
+#define WINNOW_NN_INTERNAL_H
+
+#include "nn/model.h"
+
+enum nn_op {
+	NN_INPUT, NN_CONV, NN_DEPTHWISE, NN_SCALE_SHIFT /* an unfolded BN */, NN_ACT,
+	NN_PAD, NN_ADD, NN_CONCAT, NN_MAXPOOL, NN_AVGPOOL, NN_GLOBALAVG, NN_FLATTEN,
+	NN_DENSE, NN_IDENTITY /* Dropout, and a BN folded away */
+};
+
+enum nn_act { ACT_LINEAR, ACT_RELU, ACT_RELU6, ACT_SOFTMAX, ACT_SIGMOID, ACT_TANH,
+	      ACT_RELU_GENERAL /* ReLU with max_value, negative_slope, threshold */ };
+
+#define NN_MAX_INPUTS 8
+
+struct nn_node {
+	enum nn_op op;
+	char *name;
+	int inputs[NN_MAX_INPUTS], ninputs;
+	int consumers;            /* nodes reading this one's output */
+	/* output shape */
+	int h, w, c;
+	/* convolution, pooling, padding */
+	int kh, kw, sh, sw;
+	int pad_t, pad_b, pad_l, pad_r;  /* "same" resolved, or ZeroPadding2D */
+	/* weights, owned: conv [kh][kw][cin][cout], depthwise [kh][kw][c],
+	 * dense [in][out]; bias [cout]; scale/shift for NN_SCALE_SHIFT */
+	float *weight, *bias;
+	/* activation applied after the op */
+	enum nn_act act;
+	float relu_max, relu_slope, relu_threshold;
+};
+
+struct nn_model {
+	struct nn_node *nodes;
+	int n;
+	int output;               /* node index */
+	int embedding;            /* node index, -1 if none */
+	char **class_names;
+	int nclass_names;
+	double flops;
+};
+
+#endif

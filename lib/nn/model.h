@@ -1,0 +1,69 @@
+/* A small inference engine for TensorFlow.js layers models (the format
+ * tensorflowjs_converter writes for Keras models): model.json, parsed
+ * with jansson, and its binary weight shards, dequantized at load.
+ * Tensors are float32, NHWC, one image at a time; a model is read-only
+ * once loaded, so threads share it and each runs its own images.
+ *
+ * Layers: InputLayer, Conv2D (any kernel, stride, padding; dilation 1),
+ * DepthwiseConv2D (depth multiplier 1), BatchNormalization (folded into
+ * the convolution before it at load when it can be), ReLU (max_value,
+ * negative_slope and threshold as Keras defines them; TensorFlow.js reads
+ * only max_value), Activation (relu, relu6, softmax, linear,
+ * sigmoid, tanh), ZeroPadding2D, Add, Concatenate (channels),
+ * MaxPooling2D, AveragePooling2D (valid and same; same divides by the
+ * taps inside the image, as TensorFlow does), GlobalAveragePooling2D,
+ * Flatten, Dense, Dropout (identity). Convolutions and Dense layers are
+ * sgemm calls on OpenBLAS; depthwise convolutions and pooling are loops
+ * here. Anything else is refused at load, naming the layer. */
+#ifndef WINNOW_NN_MODEL_H
+#define WINNOW_NN_MODEL_H
+
+#include <stddef.h>
+
+#include "base/base.h"
+
+#define NN_MAX_CLASSES 1024
+#define NN_MAX_JSON_BYTES (16u << 20)
+#define NN_MAX_WEIGHT_BYTES (512u << 20)
+
+struct nn_model;
+
+/*
+ * nn_model_load() : reads DIR/model.json and the shards it names (and
+ * DIR/classes.txt, one class name a line, when present).
+ * @return 0 with *out to free with nn_model_free(), or -1 with err set:
+ * WN_EIO (a file is missing or unreadable), WN_ECORRUPT (malformed JSON,
+ * shards of the wrong size), WN_EFORMAT (an unsupported layer or setting,
+ * named), WN_ELIMIT, WN_ENOMEM. Messages start with the file's path.
+ */
+int nn_model_load(const char *dir, struct nn_model **out, struct wn_err *err);
+
+void nn_model_free(struct nn_model *m);
+
+/* The input's height and width (square for the nsfwjs models) and
+ * channels; the number of outputs; the embedding's length (the Flatten
+ * or global pooling output before the first Dense layer, 0 if none). */
+int nn_input_height(const struct nn_model *m);
+int nn_input_width(const struct nn_model *m);
+int nn_input_channels(const struct nn_model *m);
+int nn_classes(const struct nn_model *m);
+int nn_embedding_size(const struct nn_model *m);
+
+/* nn_class_name() : from classes.txt, else "class<i>". */
+const char *nn_class_name(const struct nn_model *m, int i);
+
+/*
+ * nn_run() : runs one image. input is height x width x channels floats
+ * (NHWC, no batch). out receives nn_classes() floats (the model's last
+ * layer, probabilities for a softmax model); embedding, when not NULL,
+ * nn_embedding_size() floats.
+ * @return 0, or -1 with err set (WN_ENOMEM).
+ */
+int nn_run(const struct nn_model *m, const float *input, float *out, float *embedding,
+	   struct wn_err *err);
+
+/* nn_layer_count() / nn_flops() : for messages and benchmarks. */
+int nn_layer_count(const struct nn_model *m);
+double nn_flops(const struct nn_model *m);
+
+#endif

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# tools/layers.py, the check `make layers` runs: each kind of breach it
+# exists for is made once in a small tree of its own and must be named.
+. "$(dirname "$0")/lib.sh"
+layers=$(cd "$(dirname "$test_script")/../.." && pwd)/tools/layers.py
+
+# tree: a git checkout with base, img and hash subsystems and a command;
+# build/ holds the objects the calls are read from.
+make_tree() {
+  rm -rf tree
+  mkdir -p tree/lib/base tree/lib/img tree/lib/hash tree/resize tree/dedup tree/build
+  (
+    cd tree
+    git init -q .
+    printf '#include "base/err.h"\nint base_f(void) { return 1; }\n' >lib/base/err.c
+    printf 'int base_f(void);\n' >lib/base/err.h
+    printf '#include "base/err.h"\n' >lib/base/base.h
+    printf '#include "base/base.h"\nint img_f(void) { return base_f(); }\n' >lib/img/image.c
+    printf 'int img_f(void);\n' >lib/img/image.h
+    printf '#include "img/image.h"\n' >lib/img/img.h
+    printf '#include "img/img.h"\nint hash_f(void) { return img_f(); }\n' >lib/hash/dhash.c
+    printf 'int hash_f(void);\n' >lib/hash/hash.h
+    printf '#include "hash/hash.h"\nint main(void) { return hash_f(); }\n' >resize/main.c
+    printf 'int dedup_g(void);\n' >dedup/dedup.h
+    printf 'int dedup_g(void) { return 0; }\n' >dedup/act.c
+  )
+}
+
+# check: compiles every .c of the tree and runs the check on it
+check() {
+  (
+    cd tree
+    git add -A
+    for c in $(git ls-files '*.c'); do
+      mkdir -p "build/$(dirname "$c")"
+      cc -c -Ilib -I. -o "build/${c%.c}.o" "$c"
+    done
+    python3 "$layers" build "$@"
+  )
+}
+
+test_expect 'a tree that keeps the rules passes' '
+  make_tree
+  check "resize=resize/main.c" >out
+  grep -q "every include and call points down" out
+'
+
+test_expect 'a lower layer including a higher one fails, named' '
+  make_tree
+  printf "#include \"hash/hash.h\"\n" >>tree/lib/img/image.c
+  test_must_fail check >out
+  grep -q "^lib/img/image.c: includes hash/hash.h: img may not use hash" out
+'
+
+test_expect 'a lower layer calling a higher one fails, with no include to show it' '
+  make_tree
+  printf "int hash_f(void);\nint img_g(void) { return hash_f(); }\n" >tree/lib/img/up.c
+  test_must_fail check >out
+  grep -q "^lib/img/up.c: calls hash_f of lib/hash/dhash.c: img may not use hash" out
+'
+
+test_expect 'another subsystem'"'"'s inner header fails: its public header is the way in' '
+  make_tree
+  printf "#include \"base/err.h\"\n" >>tree/lib/img/image.c
+  test_must_fail check >out
+  grep -q "^lib/img/image.c: includes base/err.h: outside base, include base/base.h" out
+'
+
+test_expect 'files that call each other in a circle fail, with the calls' '
+  make_tree
+  printf "int img_h(void);\nint img_k(void) { return img_h(); }\n" >tree/lib/img/a.c
+  printf "int img_k(void);\nint img_h(void) { return img_k(); }\n" >tree/lib/img/b.c
+  test_must_fail check >out
+  grep -q "files that call each other in a circle: lib/img/a.c -> lib/img/b.c (img_h), lib/img/b.c -> lib/img/a.c (img_k)" out
+'
+
+test_expect 'a command using or linking another command'"'"'s sources fails' '
+  make_tree
+  printf "#include \"dedup/dedup.h\"\n" >>tree/resize/main.c
+  test_must_fail check "resize=resize/main.c dedup/act.c" >out
+  grep -q "^resize/main.c: includes dedup/dedup.h: resize may not use dedup" out
+  grep -q "^dedup/act.c: linked into resize" out
+'
+
+test_expect 'a folder of more than 20 .c files fails' '
+  make_tree
+  for i in $(seq 1 21); do printf "int img_n$i(void) { return $i; }\n" >tree/lib/img/n$i.c; done
+  test_must_fail check >out
+  grep -q "^lib/img/: 22 .c files, more than 20" out
+'
+
+test_done
