@@ -1,4 +1,5 @@
 /* Seeded test images in every format, and the crafted bad files. */
+#include <errno.h>
 #include <gif_lib.h>
 #include <png.h>
 #include <stdio.h>
@@ -328,6 +329,23 @@ char *fx_tempdir_in(const char *tmp, const char *what)
 char *fx_tempdir(const char *what)
 {
 	return fx_tempdir_in(getenv("TMPDIR"), what);
+}
+
+char *fx_dir;
+
+int fx_dir_setup(void **state)
+{
+	(void)state;
+	fx_dir = fx_tempdir(program_invocation_short_name);
+	return 0;
+}
+
+int fx_dir_teardown(void **state)
+{
+	(void)state;
+	fx_rmtree(fx_dir);
+	fx_dir = NULL;
+	return 0;
 }
 
 void fx_rmtree(char *dir)

@@ -51,6 +51,13 @@ char *fx_tempdir(const char *what);
 char *fx_tempdir_in(const char *parent, const char *what);
 void fx_rmtree(char *dir);
 
+/* A test program's scratch folder: fx_dir_setup(), a cmocka group setup,
+ * makes it (fx_tempdir, named for the program) and fx_dir_teardown()
+ * removes it with everything below. */
+extern char *fx_dir;
+int fx_dir_setup(void **state);
+int fx_dir_teardown(void **state);
+
 /* fx_write() : writes a buffer to path; aborts on failure. */
 void fx_write(const char *path, const void *data, size_t len);
 

@@ -16,7 +16,6 @@
 #include "catalog/runs.h"
 #include "tests/fixtures.h"
 
-static char *dir;
 static char dbpath[128];
 
 static struct catalog *open_fresh(void)
@@ -95,14 +94,14 @@ static void test_create_and_refusals(void **state)
 	assert_int_equal(catalog_version(cat), CATALOG_SCHEMA_VERSION);
 	catalog_close(cat);
 	/* Missing, newer, foreign and non-SQLite files are refused. */
-	snprintf(other, sizeof(other), "%s/missing.db", dir);
+	snprintf(other, sizeof(other), "%s/missing.db", fx_dir);
 	assert_int_equal(catalog_open(other, CATALOG_EXISTING, &cat, &err), -1);
 	assert_int_equal(err.code, WN_EIO);
 	assert_null(cat);
 	exec_sql(dbpath, "PRAGMA user_version = 999");
 	assert_int_equal(catalog_open(dbpath, CATALOG_EXISTING, &cat, &err), -1);
 	assert_non_null(strstr(err.msg, "newer than this winnow"));
-	snprintf(other, sizeof(other), "%s/foreign.db", dir);
+	snprintf(other, sizeof(other), "%s/foreign.db", fx_dir);
 	exec_sql(other, "CREATE TABLE t(x)");
 	assert_int_equal(catalog_open(other, CATALOG_CREATE, &cat, &err), -1);
 	assert_non_null(strstr(err.msg, "not a winnow catalog"));
@@ -122,7 +121,7 @@ static void test_create_and_refusals(void **state)
 	exec_sql(other, "PRAGMA user_version = 1");
 	assert_int_equal(catalog_open(other, CATALOG_EXISTING, &cat, &err), -1);
 	assert_non_null(strstr(err.msg, "not a winnow catalog"));
-	snprintf(other, sizeof(other), "%s/text.db", dir);
+	snprintf(other, sizeof(other), "%s/text.db", fx_dir);
 	fx_write(other, "hello, this is not SQLite at all.......", 39);
 	assert_int_equal(catalog_open(other, CATALOG_CREATE, &cat, &err), -1);
 	assert_int_equal(err.code, WN_EDB);
@@ -181,11 +180,11 @@ static void test_relative_paths(void **state)
 
 	(void)state;
 	assert_non_null(getcwd(cwd, sizeof(cwd)));
-	snprintf(sub, sizeof(sub), "%s/train", dir);
+	snprintf(sub, sizeof(sub), "%s/train", fx_dir);
 	mkdir(sub, 0755);
-	snprintf(sub, sizeof(sub), "%s/train/cats", dir);
+	snprintf(sub, sizeof(sub), "%s/train/cats", fx_dir);
 	mkdir(sub, 0755);
-	assert_int_equal(catalog_rel_dir(cat, dir, &sb, NULL), 0);
+	assert_int_equal(catalog_rel_dir(cat, fx_dir, &sb, NULL), 0);
 	assert_string_equal(sb.buf, "");
 	strbuf_reset(&sb);
 	assert_int_equal(catalog_rel_dir(cat, sub, &sb, NULL), 0);
@@ -205,7 +204,7 @@ static void test_relative_paths(void **state)
 	/* A root above the catalog's folder leads back into it without "..". */
 	strbuf_reset(&sb);
 	{
-		char *real = realpath(dir, NULL), *parent = strdup(real);
+		char *real = realpath(fx_dir, NULL), *parent = strdup(real);
 
 		*strrchr(parent, '/') = '\0';
 		assert_int_equal(catalog_rel_path(cat, parent, strrchr(real, '/') + 1, &sb), 0);
@@ -372,16 +371,8 @@ static void test_rollback(void **state)
 
 static int setup(void **state)
 {
-	(void)state;
-	dir = fx_tempdir("catalog");
-	snprintf(dbpath, sizeof(dbpath), "%s/winnow.db", dir);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	fx_rmtree(dir);
+	fx_dir_setup(state);
+	snprintf(dbpath, sizeof(dbpath), "%s/winnow.db", fx_dir);
 	return 0;
 }
 
@@ -397,5 +388,5 @@ int main(void)
 		cmocka_unit_test(test_rollback),
 	};
 
-	return cmocka_run_group_tests_name("catalog", tests, setup, teardown);
+	return cmocka_run_group_tests_name("catalog", tests, setup, fx_dir_teardown);
 }

@@ -17,12 +17,11 @@
 #include "base/fileio.h"
 #include "tests/fixtures.h"
 
-static char *dir;   /* holds root/ and outside/ */
 static int root = -1;
 
 static void at(char *buf, size_t n, const char *rel)
 {
-	snprintf(buf, n, "%s/%s", dir, rel);
+	snprintf(buf, n, "%s/%s", fx_dir, rel);
 }
 
 static void put(const char *rel, const char *text)
@@ -262,7 +261,7 @@ static void test_move_across(void **state)
 	int d;
 
 	(void)state;
-	if (stat("/dev/shm", &b) || stat(dir, &a) || a.st_dev == b.st_dev)
+	if (stat("/dev/shm", &b) || stat(fx_dir, &a) || a.st_dev == b.st_dev)
 		skip();
 	shm = fx_tempdir_in("/dev/shm", "dspath");
 	d = dspath_open_root(shm, 0, &err);
@@ -297,8 +296,7 @@ static int setup(void **state)
 	char p[512];
 	struct wn_err err;
 
-	(void)state;
-	dir = fx_tempdir("dspath");
+	fx_dir_setup(state);
 	mk("root");
 	mk("outside");
 	mk("root/cats");
@@ -317,7 +315,7 @@ static int teardown(void **state)
 {
 	(void)state;
 	close(root);
-	fx_rmtree(dir);
+	fx_rmtree(fx_dir);
 	return 0;
 }
 

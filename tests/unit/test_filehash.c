@@ -11,7 +11,6 @@
 #include "hash/filehash.h"
 #include "tests/fixtures.h"
 
-static char *dir;
 
 static void hex_of_buffer(const void *buf, size_t len, char hex[33], char head[33])
 {
@@ -52,7 +51,7 @@ static void test_file_matches_buffer(void **state)
 	(void)state;
 	for (size_t i = 0; i < len; i++)
 		data[i] = (uint8_t)fx_rand(&s);
-	snprintf(path, sizeof(path), "%s/big", dir);
+	snprintf(path, sizeof(path), "%s/big", fx_dir);
 	fx_write(path, data, len);
 	assert_int_equal(filehash_file(path, &f, NULL), 0);
 	filehash_buffer(data, len, &b);
@@ -86,20 +85,6 @@ static void test_missing_file(void **state)
 	assert_non_null(strstr(err.msg, "/nonexistent/f: "));
 }
 
-static int setup(void **state)
-{
-	(void)state;
-	dir = fx_tempdir("filehash");
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	fx_rmtree(dir);
-	return 0;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -108,5 +93,5 @@ int main(void)
 		cmocka_unit_test(test_missing_file),
 	};
 
-	return cmocka_run_group_tests_name("filehash", tests, setup, teardown);
+	return cmocka_run_group_tests_name("filehash", tests, fx_dir_setup, fx_dir_teardown);
 }

@@ -19,7 +19,6 @@
 #include "base/strbuf.h"
 #include "tests/fixtures.h"
 
-static char *dir;
 
 static void test_read_limits(void **state)
 {
@@ -29,7 +28,7 @@ static void test_read_limits(void **state)
 	struct wn_err err;
 
 	(void)state;
-	snprintf(path, sizeof(path), "%s/f", dir);
+	snprintf(path, sizeof(path), "%s/f", fx_dir);
 	fx_write(path, "0123456789", 10);
 	assert_int_equal(read_file_limited(path, 10, &buf, &len, NULL), 0);
 	assert_int_equal(len, 10);
@@ -44,7 +43,7 @@ static void test_read_limits(void **state)
 	assert_int_equal(len, 0);
 	assert_non_null(buf);
 	free(buf);
-	assert_int_equal(read_file_limited(dir, 9, &buf, &len, &err), -1);
+	assert_int_equal(read_file_limited(fx_dir, 9, &buf, &len, &err), -1);
 	assert_non_null(strstr(err.msg, "not a regular file"));
 }
 
@@ -59,7 +58,7 @@ static void test_atomic_write(void **state)
 	int entries = 0;
 
 	(void)state;
-	snprintf(path, sizeof(path), "%s/out.jpg", dir);
+	snprintf(path, sizeof(path), "%s/out.jpg", fx_dir);
 	assert_int_equal(write_file_atomic(path, "first", 5, 1, NULL), 0);
 	assert_int_equal(write_file_atomic(path, "second", 6, 0, NULL), 0);
 	assert_int_equal(read_file_limited(path, 100, &buf, &len, NULL), 0);
@@ -67,10 +66,10 @@ static void test_atomic_write(void **state)
 	assert_memory_equal(buf, "second", 6);
 	free(buf);
 	/* Writing into a missing folder fails and leaves nothing behind. */
-	snprintf(path, sizeof(path), "%s/no/such/out.jpg", dir);
+	snprintf(path, sizeof(path), "%s/no/such/out.jpg", fx_dir);
 	assert_int_equal(write_file_atomic(path, "x", 1, 1, &err), -1);
 	assert_int_equal(err.code, WN_EIO);
-	d = opendir(dir);
+	d = opendir(fx_dir);
 	while ((de = readdir(d)))
 		if (strstr(de->d_name, "winnow-tmp"))
 			entries++;
@@ -104,18 +103,18 @@ static void test_atomic_write_at(void **state)
 	int d;
 
 	(void)state;
-	snprintf(path, sizeof(path), "%s/at", dir);
+	snprintf(path, sizeof(path), "%s/at", fx_dir);
 	assert_int_equal(mkdir(path, 0755), 0);
 	d = open(path, O_PATH | O_DIRECTORY);
 	assert_true(d >= 0);
 	assert_int_equal(write_file_atomic_at(d, "a.jpg", NULL, "one", 3, 0, &err), 0);
 	assert_int_equal(write_file_atomic_at(d, "a.jpg", NULL, "two!", 4, 1, &err), 0);
-	snprintf(path, sizeof(path), "%s/at/a.jpg", dir);
+	snprintf(path, sizeof(path), "%s/at/a.jpg", fx_dir);
 	assert_int_equal(read_file_limited(path, 100, &buf, &len, NULL), 0);
 	assert_int_equal(len, 4);
 	assert_memory_equal(buf, "two!", 4);
 	free(buf);
-	snprintf(target, sizeof(target), "%s/outside.jpg", dir);
+	snprintf(target, sizeof(target), "%s/outside.jpg", fx_dir);
 	fx_write(target, "theirs", 6);
 	assert_int_equal(symlinkat(target, d, "link.jpg"), 0);
 	assert_int_equal(write_file_atomic_at(d, "link.jpg", "at/link.jpg", "x", 1, 0, &err), -1);
@@ -125,7 +124,7 @@ static void test_atomic_write_at(void **state)
 	assert_int_equal(read_file_limited(target, 100, &buf, &len, NULL), 0);
 	assert_memory_equal(buf, "theirs", 6);
 	free(buf);
-	snprintf(path, sizeof(path), "%s/at", dir);
+	snprintf(path, sizeof(path), "%s/at", fx_dir);
 	assert_int_equal(count_entries(path), 2);  /* a.jpg, link.jpg: no temporary */
 	close(d);
 }
@@ -143,10 +142,10 @@ static void test_move_killed_midway(void **state)
 	pid_t pid;
 
 	(void)state;
-	assert_int_equal(stat(dir, &a), 0);
+	assert_int_equal(stat(fx_dir, &a), 0);
 	assert_int_equal(stat(other, &b), 0);
 	assert_true(a.st_dev != b.st_dev);
-	snprintf(src, sizeof(src), "%s/whole", dir);
+	snprintf(src, sizeof(src), "%s/whole", fx_dir);
 	snprintf(dst, sizeof(dst), "%s/whole", other);
 	memset(data, 9, sizeof(data));
 	fx_write(src, data, sizeof(data));
@@ -229,10 +228,10 @@ static void test_move_short_write(void **state)
 	int r;
 
 	(void)state;
-	assert_int_equal(stat(dir, &a), 0);
+	assert_int_equal(stat(fx_dir, &a), 0);
 	assert_int_equal(stat(other, &b), 0);
 	assert_true(a.st_dev != b.st_dev);  /* the move must cross file systems */
-	snprintf(src, sizeof(src), "%s/big", dir);
+	snprintf(src, sizeof(src), "%s/big", fx_dir);
 	snprintf(dst, sizeof(dst), "%s/big", other);
 	memset(data, 7, sizeof(data));
 	fx_write(src, data, sizeof(data));
@@ -269,7 +268,7 @@ static void test_move_fifo(void **state)
 	struct stat st;
 
 	(void)state;
-	snprintf(src, sizeof(src), "%s/pipe.jpg", dir);
+	snprintf(src, sizeof(src), "%s/pipe.jpg", fx_dir);
 	snprintf(dst, sizeof(dst), "%s/pipe.jpg", other);
 	assert_int_equal(mkfifo(src, 0644), 0);
 	alarm(10);
@@ -281,20 +280,6 @@ static void test_move_fifo(void **state)
 	assert_int_equal(lstat(dst, &st), -1);
 	unlink(src);
 	fx_rmtree(other);
-}
-
-static int setup(void **state)
-{
-	(void)state;
-	dir = fx_tempdir("fileio");
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	fx_rmtree(dir);
-	return 0;
 }
 
 int main(void)
@@ -310,5 +295,5 @@ int main(void)
 		cmocka_unit_test(test_strbuf),
 	};
 
-	return cmocka_run_group_tests_name("fileio", tests, setup, teardown);
+	return cmocka_run_group_tests_name("fileio", tests, fx_dir_setup, fx_dir_teardown);
 }

@@ -18,7 +18,6 @@
 #include "catalog/runs.h"
 #include "tests/fixtures.h"
 
-static char *dir;
 static char dbpath[160];
 
 static struct catalog *open_cat(void)
@@ -35,10 +34,10 @@ static struct catalog *open_fresh(void)
 {
 	char path[200];
 
-	fx_rmtree(dir);
-	dir = fx_tempdir("journal");
-	snprintf(dbpath, sizeof(dbpath), "%s/winnow.db", dir);
-	snprintf(path, sizeof(path), "%s/a", dir);
+	fx_dir_teardown(NULL);
+	fx_dir_setup(NULL);
+	snprintf(dbpath, sizeof(dbpath), "%s/winnow.db", fx_dir);
+	snprintf(path, sizeof(path), "%s/a", fx_dir);
 	assert_int_equal(mkdir(path, 0755), 0);
 	return open_cat();
 }
@@ -48,7 +47,7 @@ static void touch(const char *rel)
 	char path[200];
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	snprintf(path, sizeof(path), "%s/%s", fx_dir, rel);
 	f = fopen(path, "w");
 	assert_non_null(f);
 	fputs("x", f);
@@ -59,7 +58,7 @@ static void gone(const char *rel)
 {
 	char path[200];
 
-	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	snprintf(path, sizeof(path), "%s/%s", fx_dir, rel);
 	assert_int_equal(unlink(path), 0);
 }
 
@@ -203,7 +202,7 @@ static void test_recovery_of_moves(void **state)
 	char path[200];
 
 	(void)state;
-	snprintf(path, sizeof(path), "%s/q", dir);
+	snprintf(path, sizeof(path), "%s/q", fx_dir);
 	assert_int_equal(mkdir(path, 0755), 0);
 	touch("q/x.jpg");  /* x moved */
 	touch("a/y.jpg");  /* y not: a copy across file systems was cut short */
@@ -219,9 +218,9 @@ static void test_recovery_of_moves(void **state)
 	assert_int_equal(catalog_recovered(b)->dropped, 1);
 	assert_int_equal(catalog_recovered(b)->leftovers, 1);
 	catalog_close(b);
-	snprintf(path, sizeof(path), "%s/q/.y.jpg.winnow-tmp.AbC123", dir);
+	snprintf(path, sizeof(path), "%s/q/.y.jpg.winnow-tmp.AbC123", fx_dir);
 	assert_int_equal(access(path, F_OK), -1);
-	snprintf(path, sizeof(path), "%s/q/.y.jpg.winnow-tmp.short", dir);
+	snprintf(path, sizeof(path), "%s/q/.y.jpg.winnow-tmp.short", fx_dir);
 	assert_int_equal(access(path, F_OK), 0);
 	assert_int_equal(query_int("SELECT status = 'quarantined' FROM images WHERE path = 'a/x.jpg'"), 1);
 	assert_int_equal(query_int("SELECT status = 'ok' FROM images WHERE path = 'a/y.jpg'"), 1);
@@ -239,7 +238,7 @@ static void test_dest_row_with_references(void **state)
 	char path[200], sql[200];
 
 	(void)state;
-	snprintf(path, sizeof(path), "%s/b", dir);
+	snprintf(path, sizeof(path), "%s/b", fx_dir);
 	assert_int_equal(mkdir(path, 0755), 0);
 	touch("b/x.jpg");  /* the file arrived; a/x.jpg is gone */
 	assert_int_equal(run_begin(a, "test", 0, NULL, &run, NULL), 0);
@@ -304,20 +303,6 @@ static void test_migration_keeps_events(void **state)
 	assert_int_equal(query_int("SELECT count(*) FROM events"), 1);
 }
 
-static int setup(void **state)
-{
-	(void)state;
-	dir = fx_tempdir("journal");
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	fx_rmtree(dir);
-	return 0;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -329,5 +314,5 @@ int main(void)
 		cmocka_unit_test(test_migration_keeps_events),
 	};
 
-	return cmocka_run_group_tests_name("journal", tests, setup, teardown);
+	return cmocka_run_group_tests_name("journal", tests, fx_dir_setup, fx_dir_teardown);
 }

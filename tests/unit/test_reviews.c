@@ -13,7 +13,6 @@
 #include "catalog/reviews.h"
 #include "tests/fixtures.h"
 
-static char *dir;
 static struct catalog *cat;
 static int64_t img[4];
 
@@ -166,7 +165,7 @@ static void test_merged_decisions_undo_alike(void **state)
 	memcpy(here, img, sizeof(here));
 	set(0, REVIEW_SKIP, NULL, 0);  /* the main catalog's own actions */
 	set(3, REVIEW_SKIP, NULL, 0);
-	snprintf(path, sizeof(path), "%s/shard.db", dir);
+	snprintf(path, sizeof(path), "%s/shard.db", fx_dir);
 	if (catalog_open(path, CATALOG_CREATE, &cat, &err))
 		fail_msg("open: %s", err.msg);
 	add_images(2, 4);
@@ -201,9 +200,8 @@ static int setup(void **state)
 	struct wn_err err;
 	char path[256];
 
-	(void)state;
-	dir = fx_tempdir("reviews");
-	snprintf(path, sizeof(path), "%s/winnow.db", dir);
+	fx_dir_setup(state);
+	snprintf(path, sizeof(path), "%s/winnow.db", fx_dir);
 	if (catalog_open(path, CATALOG_CREATE, &cat, &err))
 		fail_msg("open: %s", err.msg);
 	add_images(0, 4);
@@ -214,7 +212,7 @@ static int teardown(void **state)
 {
 	(void)state;
 	catalog_close(cat);
-	fx_rmtree(dir);
+	fx_rmtree(fx_dir);
 	return 0;
 }
 

@@ -15,7 +15,6 @@
 #include "catalog/scan.h"
 #include "tests/fixtures.h"
 
-static char *dir;
 static char root[160];
 
 struct problems {
@@ -58,7 +57,7 @@ static void scan_into(const char *name, int threads, struct scan_stats *st,
 	struct wn_err err;
 	char path[200];
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	snprintf(path, sizeof(path), "%s/%s", fx_dir, name);
 	assert_int_equal(catalog_open(path, CATALOG_CREATE, &cat, NULL), 0);
 	scan_opts_init(&o);
 	o.threads = threads;
@@ -141,7 +140,7 @@ static void test_byte_limit_keeps_hash(void **state)
 	char path[200];
 
 	(void)state;
-	snprintf(path, sizeof(path), "%s/limit.db", dir);
+	snprintf(path, sizeof(path), "%s/limit.db", fx_dir);
 	assert_int_equal(catalog_open(path, CATALOG_CREATE, &cat, NULL), 0);
 	scan_opts_init(&o);
 	o.limits.max_bytes = 1000;
@@ -185,20 +184,12 @@ static int setup(void **state)
 	static const char *const classes[] = { "cats", "dogs" };
 	char odd[200];
 
-	(void)state;
-	dir = fx_tempdir("scan");
-	snprintf(root, sizeof(root), "%s/data", dir);
+	fx_dir_setup(state);
+	snprintf(root, sizeof(root), "%s/data", fx_dir);
 	fx_write_dataset(root, classes, 2, 16, 1, 5);
 	snprintf(odd, sizeof(odd), "%s/odd", root);
 	mkdir(odd, 0755);
 	fx_write_bad_set(odd);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	fx_rmtree(dir);
 	return 0;
 }
 
@@ -211,5 +202,5 @@ int main(void)
 		cmocka_unit_test(test_catalog_inside_tree_is_skipped),
 	};
 
-	return cmocka_run_group_tests_name("scan", tests, setup, teardown);
+	return cmocka_run_group_tests_name("scan", tests, setup, fx_dir_teardown);
 }

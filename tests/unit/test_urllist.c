@@ -12,7 +12,6 @@
 #include "net/urllist.h"
 #include "tests/fixtures.h"
 
-static char *dir;
 
 struct rejects {
 	struct strbuf text;
@@ -32,7 +31,7 @@ static char *put(const char *rel, const char *text)
 {
 	struct strbuf p = STRBUF_INIT;
 
-	strbuf_addf(&p, "%s/%s", dir, rel);
+	strbuf_addf(&p, "%s/%s", fx_dir, rel);
 	fx_write(p.buf, text, strlen(text));
 	return strbuf_detach(&p);
 }
@@ -110,17 +109,17 @@ static void test_folder_of_class_lists(void **state)
 	struct strbuf root = STRBUF_INIT;
 
 	(void)state;
-	strbuf_addf(&root, "%s/raw_data", dir);
+	strbuf_addf(&root, "%s/raw_data", fx_dir);
 	mkdir(root.buf, 0755);
 	strbuf_addstr(&root, "/porn");
 	mkdir(root.buf, 0755);
-	strbuf_setlen(&root, strlen(dir) + 9);
+	strbuf_setlen(&root, strlen(fx_dir) + 9);
 	strbuf_addstr(&root, "/drawings");
 	mkdir(root.buf, 0755);
 	free(put("raw_data/porn/urls_porn.txt", "http://p.example/1\nhttp://shared.example/x\n"));
 	free(put("raw_data/drawings/urls_drawings.txt", "http://d.example/1\nhttp://shared.example/x\n"));
 	free(put("raw_data/drawings/notes.txt", "http://ignored.example/\n"));
-	strbuf_setlen(&root, strlen(dir) + 9);
+	strbuf_setlen(&root, strlen(fx_dir) + 9);
 	assert_int_equal(urllist_read(root.buf, NULL, &l, NULL, NULL, NULL), 0);
 	/* drawings comes first in name order; the shared URL keeps that class */
 	assert_int_equal(l.n, 3);
@@ -178,7 +177,7 @@ static void test_errors(void **state)
 	assert_non_null(strstr(err.msg, "no URLs in this list"));
 	assert_int_equal(urllist_read(nourl, NULL, &l, NULL, NULL, &err), -1);
 	assert_non_null(strstr(err.msg, "no 'url' column"));
-	strbuf_addf(&p, "%s/nolists", dir);
+	strbuf_addf(&p, "%s/nolists", fx_dir);
 	mkdir(p.buf, 0755);
 	assert_int_equal(urllist_read(p.buf, NULL, &l, NULL, NULL, &err), -1);
 	assert_non_null(strstr(err.msg, "no urls_<class>.txt lists"));
@@ -186,20 +185,6 @@ static void test_errors(void **state)
 	strbuf_release(&p);
 	free(empty);
 	free(nourl);
-}
-
-static int setup(void **state)
-{
-	(void)state;
-	dir = fx_tempdir("urllist");
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	fx_rmtree(dir);
-	return 0;
 }
 
 int main(void)
@@ -212,5 +197,5 @@ int main(void)
 		cmocka_unit_test(test_errors),
 	};
 
-	return cmocka_run_group_tests_name("urllist", tests, setup, teardown);
+	return cmocka_run_group_tests_name("urllist", tests, fx_dir_setup, fx_dir_teardown);
 }
