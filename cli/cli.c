@@ -2,6 +2,8 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +50,16 @@ int cli_usage_error(const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "Try '%s --help'.\n", cli_prog);
 	return EXIT_USAGE;
+}
+
+void cli_test_kill_point(void)
+{
+	static atomic_long acts;
+	const char *s = getenv("WINNOW_TEST_KILL_AFTER");
+	long after = s ? strtol(s, NULL, 10) : 0;
+
+	if (after > 0 && atomic_fetch_add(&acts, 1) + 1 == after)
+		raise(SIGKILL);
 }
 
 static const char *db_default;

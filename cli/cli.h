@@ -52,6 +52,13 @@ void cli_note_recovery(const struct catalog *cat);
  * @return 0 with *cat to close, or EXIT_FATAL. */
 int cli_open_catalog(const char *opt, enum catalog_mode mode, struct catalog **cat);
 
+/* cli_test_kill_point() : test-only (tests/cli/t0210-journal.sh,
+ * t0215-apply-journal.sh, bench/torture.sh): with WINNOW_TEST_KILL_AFTER=N
+ * in the environment, the Nth call in the process raises SIGKILL, to prove
+ * that the journal settles what a killed run leaves. Commands call it
+ * right after each act on a file. Thread-safe. */
+void cli_test_kill_point(void);
+
 enum out_format { FMT_TEXT, FMT_CSV, FMT_JSONL };
 
 /* Parsers return 0, or -1 after printing a usage error. */

@@ -199,22 +199,6 @@ out:
 	return ret;
 }
 
-/* Test-only (tests/cli/t0210-journal.sh): WINNOW_TEST_KILL_AFTER=N kills
- * the process with SIGKILL right after its Nth act, to prove that the
- * journal settles what a killed run leaves. */
-static void test_kill_hook(void)
-{
-	static long after = -1, acts;
-
-	if (after < 0) {
-		const char *s = getenv("WINNOW_TEST_KILL_AFTER");
-
-		after = s ? strtol(s, NULL, 10) : 0;
-	}
-	if (after > 0 && ++acts == after)
-		raise(SIGKILL);
-}
-
 /* Test-only (tests/cli/t0220-confine.sh): WINNOW_TEST_STOP_BEFORE_ACT=1
  * stops the process (SIGSTOP) before its first act, so a test can swap a
  * folder for a symlink between the walk and the act. */
@@ -279,7 +263,7 @@ static void act_checked(struct dedup *d, struct pending *p, const struct dspath 
 	/* Another name of the file stays (outside the roots): nothing freed. */
 	if (st.st_nlink == 1)
 		d->acted_bytes += (uint64_t)f->item.size;
-	test_kill_hook();
+	cli_test_kill_point();
 }
 
 /* Carries out one planned act; on success the catalog follows later. */

@@ -12,7 +12,6 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -516,22 +515,6 @@ static int prepare(struct applier *ap, struct step *s, struct wn_err *err)
 	return ret;
 }
 
-/* Test-only (tests/cli/t0215-apply-journal.sh): WINNOW_TEST_KILL_AFTER=N
- * kills the process with SIGKILL right after its Nth act, as dedup and
- * resize do, to prove that the journal settles what a killed run leaves. */
-static void test_kill_hook(void)
-{
-	static long after = -1, acts;
-
-	if (after < 0) {
-		const char *s = getenv("WINNOW_TEST_KILL_AFTER");
-
-		after = s ? strtol(s, NULL, 10) : 0;
-	}
-	if (after > 0 && ++acts == after)
-		raise(SIGKILL);
-}
-
 /*
  * act() : carries out planned step s, checking again right before it that
  * the file is the one catalogued (and, for a delete or a move to the
@@ -572,7 +555,7 @@ static int act(struct applier *ap, struct step *s, struct wn_err *err)
 		ap->moved++;
 	else
 		ap->deleted++;
-	test_kill_hook();
+	cli_test_kill_point();
 	return 0;
 }
 

@@ -3,14 +3,13 @@
  * libvips does), Lanczos3 to the exact size, encode, fingerprint the
  * output from its own bytes, write it atomically. */
 #include <errno.h>
-#include <signal.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/base.h"
+#include "cli/cli.h"
 #include "img/img.h"
 #include "resize.h"
 
@@ -60,19 +59,6 @@ static int read_source(struct rs_job *j, uint8_t **buf, size_t *len)
 	rc = read_fd_limited(fd, j->src_disk, j->o->tf.limits.max_bytes, buf, len, &j->err);
 	close(fd);
 	return rc;
-}
-
-/* Test-only (tests/cli/t0210-journal.sh): WINNOW_TEST_KILL_AFTER=N kills
- * the process with SIGKILL right after its Nth file written,
- * to prove that the journal settles what a killed run leaves. */
-static void test_kill_hook(void)
-{
-	static atomic_long acts;
-	const char *s = getenv("WINNOW_TEST_KILL_AFTER");
-	long after = s ? strtol(s, NULL, 10) : 0;
-
-	if (after > 0 && atomic_fetch_add(&acts, 1) + 1 == after)
-		raise(SIGKILL);
 }
 
 void rs_run_job(void *arg)
@@ -125,7 +111,7 @@ void rs_run_job(void *arg)
 	if (write_output(j, out, outlen))
 		j->outcome = RS_FAILED;
 	else
-		test_kill_hook();
+		cli_test_kill_point();
 done:
 	if (out != buf)
 		free(out);
