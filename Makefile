@@ -299,7 +299,7 @@ install:
 		if [ ! -f models/$$m/model.json ]; then \
 			echo "install: models/$$m is missing ('make model' makes it); label will need --model DIR"; \
 			continue; fi; \
-		echo "$(INSTALL_DATA) models/$$m/* $(DESTDIR)$(modeldir)/$$m"; \
+		echo "$(INSTALL_DATA) $(MODEL_FILES:%=models/$$m/%) $(DESTDIR)$(modeldir)/$$m"; \
 		$(INSTALL) -d "$(DESTDIR)$(modeldir)/$$m" && \
 		$(INSTALL_DATA) $(MODEL_FILES:%=models/$$m/%) "$(DESTDIR)$(modeldir)/$$m" || exit 1; \
 	done
@@ -310,7 +310,7 @@ uninstall:
 		$(COMMANDS:%="$(DESTDIR)$(completionsdir)/%")
 	@for m in $(MODELS); do \
 		d="$(DESTDIR)$(modeldir)/$$m"; [ -d "$$d" ] || continue; \
-		echo "rm -f $$d/*"; rm -f $(MODEL_FILES:%="$$d"/%) || exit 1; \
+		echo "rm -f $(MODEL_FILES:%=$$d/%)"; rm -f $(MODEL_FILES:%="$$d"/%) || exit 1; \
 		rmdir "$$d" 2>/dev/null || echo "uninstall: $$d holds other files; left"; \
 	done
 	@for d in "$(DESTDIR)$(modeldir)" "$(DESTDIR)$(winnowdir)"; do \
