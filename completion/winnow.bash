@@ -89,7 +89,7 @@ _winnow_value()
 
 _winnow()
 {
-	local cmd=${COMP_WORDS[0]##*/} cur=${COMP_WORDS[COMP_CWORD]-} prev= sub= i list
+	local cmd=${COMP_WORDS[0]##*/} cur=${COMP_WORDS[COMP_CWORD]-} prev='' sub='' i list
 	COMPREPLY=()
 	((COMP_CWORD < 1)) || prev=${COMP_WORDS[COMP_CWORD - 1]}
 	# bash splits --opt=value at the '=' (COMP_WORDBREAKS)

@@ -96,6 +96,11 @@ comp() {
 }
 
 test_expect 'completion: options, subcommands, values and paths' '
+  # sourced under any command'"'"'s name (the lazy loader), it serves all six
+  for c in $commands; do
+    bash --norc -c ". \"\$1\"; complete -p $c" x "$top/completion/winnow.bash" >reg
+    grep -qx "complete -F _winnow $c" reg
+  done
   test "$(comp resize --ge)" = --geometry
   test "$(comp db "" | tr "\n" " ")" = "init scan stats check export split report merge "
   test "$(comp db --db = x.db "" | wc -l)" -eq 8
