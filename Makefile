@@ -14,6 +14,10 @@
 #   make bench                 build the benchmark helpers (see bench/)
 #   make docs                  remake docs/augment.png, the augment contact sheet
 #   make model                 fetch nsfwjs (npm) and convert its models into models/
+#   make install               copy what `make` and `make model` made under PREFIX
+#                              (default /usr/local; DESTDIR=DIR stages it under DIR;
+#                              MODELS=mobilenet_v2 installs only that model); builds nothing
+#   make uninstall             remove what `make install` put there (same PREFIX, DESTDIR)
 #   make demo                  the whole pipeline on real images (demo/run.sh)
 #   make fuzz                  fuzz the decoders and pipeline parser (FUZZ_SECONDS=60);
 #                              a crash fails it and leaves build/fuzz/crash-*
@@ -258,6 +262,60 @@ $(NSFWJS_DIR)/package/package.json:
 models/%/model.json: $(NSFWJS_DIR)/package/package.json tools/nsfwjs-to-tfjs.js
 	node tools/nsfwjs-to-tfjs.js $(NSFWJS_DIR)/package/dist/models/$* models/$*
 
+# Installing, as GNU's conventions go: the commands, their manuals, the
+# models (where label finds them: lib/nn/registry.h) and bash completion
+# (one script, found under each command's name by bash-completion's lazy
+# loader). install builds nothing, so that `sudo make install` after
+# `make` stays unprivileged work and BIN=DIR installs the commands in DIR
+# (a SANITIZE build's, say) as they are.
+PREFIX = /usr/local
+bindir = $(PREFIX)/bin
+datadir = $(PREFIX)/share
+mandir = $(datadir)/man
+man1dir = $(mandir)/man1
+winnowdir = $(datadir)/winnow
+modeldir = $(winnowdir)/models
+completionsdir = $(datadir)/bash-completion/completions
+INSTALL = install
+INSTALL_PROGRAM = $(INSTALL) -m 755
+INSTALL_DATA = $(INSTALL) -m 644
+MODELS = $(MODEL_NAMES)
+# a layers model's files, as tools/nsfwjs-to-tfjs.js writes them
+MODEL_FILES = model.json classes.txt group*-shard*of*.bin
+MAN_PAGES = $(COMMANDS:%=man/%.1)
+COMPLETION_FILE = $(firstword $(COMMANDS))
+COMPLETION_LINKS = $(filter-out $(COMPLETION_FILE),$(COMMANDS))
+
+install:
+	@for c in $(COMMANDS); do [ -x $(BIN)/$$c ] || \
+		{ echo "install: $(BIN)/$$c is missing; run make first"; exit 1; }; done
+	$(INSTALL) -d "$(DESTDIR)$(bindir)" "$(DESTDIR)$(man1dir)" "$(DESTDIR)$(completionsdir)"
+	$(INSTALL_PROGRAM) $(COMMANDS:%=$(BIN)/%) "$(DESTDIR)$(bindir)"
+	$(INSTALL_DATA) $(MAN_PAGES) "$(DESTDIR)$(man1dir)"
+	$(INSTALL_DATA) completion/winnow.bash "$(DESTDIR)$(completionsdir)/$(COMPLETION_FILE)"
+	for c in $(COMPLETION_LINKS); do \
+		ln -sf $(COMPLETION_FILE) "$(DESTDIR)$(completionsdir)/$$c" || exit 1; done
+	@for m in $(MODELS); do \
+		if [ ! -f models/$$m/model.json ]; then \
+			echo "install: models/$$m is missing ('make model' makes it); label will need --model DIR"; \
+			continue; fi; \
+		echo "$(INSTALL_DATA) $(MODEL_FILES:%=models/$$m/%) $(DESTDIR)$(modeldir)/$$m"; \
+		$(INSTALL) -d "$(DESTDIR)$(modeldir)/$$m" && \
+		$(INSTALL_DATA) $(MODEL_FILES:%=models/$$m/%) "$(DESTDIR)$(modeldir)/$$m" || exit 1; \
+	done
+
+# Removes the files install makes, and the winnow folders once empty.
+uninstall:
+	rm -f $(COMMANDS:%="$(DESTDIR)$(bindir)/%") $(COMMANDS:%="$(DESTDIR)$(man1dir)/%.1") \
+		$(COMMANDS:%="$(DESTDIR)$(completionsdir)/%")
+	@for m in $(MODELS); do \
+		d="$(DESTDIR)$(modeldir)/$$m"; [ -d "$$d" ] || continue; \
+		echo "rm -f $(MODEL_FILES:%=$$d/%)"; rm -f $(MODEL_FILES:%="$$d"/%) || exit 1; \
+		rmdir "$$d" 2>/dev/null || echo "uninstall: $$d holds other files; left"; \
+	done
+	@for d in "$(DESTDIR)$(modeldir)" "$(DESTDIR)$(winnowdir)"; do \
+		[ ! -d "$$d" ] || rmdir "$$d" 2>/dev/null || :; done
+
 # The whole pipeline on real images, in a few minutes (see demo/run.sh).
 demo: all model
 	bash demo/run.sh
@@ -276,7 +334,8 @@ clean:
 	rm -rf build bin
 
 
-.PHONY: all bench fuzz layers test test-programs test-tsan check deps docs demo model node-deps clean
+.PHONY: all bench fuzz layers test test-programs test-tsan check deps docs demo model node-deps \
+	install uninstall clean
 .SECONDARY:
 
 -include $(shell find build -name '*.d' 2>/dev/null)

@@ -23,6 +23,17 @@ static int has_model(const char *dir)
 	return ok;
 }
 
+/* Whether the folder c holds has a model; if not, c is added to the list
+ * of places tried and emptied for the next candidate. */
+static int candidate(struct strbuf *c, struct strbuf *tried)
+{
+	if (has_model(c->buf))
+		return 1;
+	strbuf_addf(tried, "%s%s", tried->len ? ", " : "", c->buf);
+	strbuf_reset(c);
+	return 0;
+}
+
 int nn_find_model(const char *name, struct strbuf *out, struct wn_err *err)
 {
 	const char *env = getenv("WINNOW_MODELS");
@@ -38,11 +49,11 @@ int nn_find_model(const char *name, struct strbuf *out, struct wn_err *err)
 	}
 	if (env && *env) {
 		strbuf_addf(&c, "%s/%s", env, name);
-		if (has_model(c.buf))
+		if (candidate(&c, &tried))
 			goto found;
-		strbuf_addf(&tried, "%s, ", c.buf);
-		strbuf_reset(&c);
 	}
+	/* beside the binary: bin/../models in the source tree, and
+	 * PREFIX/bin/../share/winnow/models where `make install` puts them */
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	if (n > 0) {
 		char *slash;
@@ -52,16 +63,16 @@ int nn_find_model(const char *name, struct strbuf *out, struct wn_err *err)
 		if (slash) {
 			*slash = 0;
 			strbuf_addf(&c, "%s/../models/%s", exe, name);
-			if (has_model(c.buf))
+			if (candidate(&c, &tried))
 				goto found;
-			strbuf_addf(&tried, "%s, ", c.buf);
-			strbuf_reset(&c);
+			strbuf_addf(&c, "%s/../share/winnow/models/%s", exe, name);
+			if (candidate(&c, &tried))
+				goto found;
 		}
 	}
 	strbuf_addf(&c, "/usr/share/winnow/models/%s", name);
-	if (has_model(c.buf))
+	if (candidate(&c, &tried))
 		goto found;
-	strbuf_addstr(&tried, c.buf);
 	wn_fail(err, WN_EIO, "model '%s' not found (looked in %s); get the nsfwjs models with "
 		"'make model' in the winnow source tree, or give --model DIR", name, tried.buf);
 	strbuf_release(&c);

@@ -11,8 +11,9 @@ struct nn_model;
 /*
  * nn_find_model() : appends to out the folder holding model `name`: name
  * itself when it has a '/', else the first of $WINNOW_MODELS/name,
- * <the binary's folder>/../models/name and /usr/share/winnow/models/name
- * that holds a model.json.
+ * <the binary's folder>/../models/name (the source tree),
+ * <the binary's folder>/../share/winnow/models/name (where `make install`
+ * puts them) and /usr/share/winnow/models/name that holds a model.json.
  * @return 0, or -1 with err naming every place looked in.
  */
 int nn_find_model(const char *name, struct strbuf *out, struct wn_err *err);
