@@ -29,7 +29,7 @@ static const char usage[] =
 	"Size (one of):\n"
 	"  --size N          the shorter side becomes N, never enlarging (default 320)\n"
 	"  --geometry G      ImageMagick's geometry: W, xH, WxH (fit inside), WxH^\n"
-	"                    (fill), WxH! (exact), P%%, with > (only shrink) or <\n"
+	"                    (fill), WxH! (exact), P%, with > (only shrink) or <\n"
 	"                    (only enlarge); sizes as mogrify -geometry gives them\n"
 	"\n"
 	"Output:\n"
