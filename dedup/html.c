@@ -10,71 +10,24 @@
 
 #define SIDE 160
 
-static int add_base64(struct strbuf *out, const uint8_t *p, size_t n)
-{
-	static const char b64[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-	if (strbuf_grow(out, (n + 2) / 3 * 4))
-		return -1;
-	for (size_t i = 0; i < n; i += 3) {
-		uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < n ? p[i + 1] << 8 : 0) |
-			     (i + 2 < n ? p[i + 2] : 0);
-		char q[4] = { b64[v >> 18], b64[(v >> 12) & 63],
-			      i + 1 < n ? b64[(v >> 6) & 63] : '=', i + 2 < n ? b64[v & 63] : '=' };
-
-		strbuf_add(out, q, 4);
-	}
-	return 0;
-}
-
-static int add_escaped(struct strbuf *out, const char *s)
-{
-	for (; *s; s++) {
-		const char *e = *s == '<' ? "&lt;" : *s == '>' ? "&gt;" : *s == '&' ? "&amp;" :
-				*s == '"' ? "&quot;" : NULL;
-
-		if (e ? strbuf_addstr(out, e) : strbuf_addch(out, *s))
-			return -1;
-	}
-	return 0;
-}
-
 /* The image of f, at most SIDE x SIDE, as an inline JPEG; a grey box with
  * the reason when it cannot be read any more. */
 static void add_thumbnail(struct strbuf *out, const struct dd_file *f)
 {
-	struct img_decode_opts o;
-	struct img full = { 0 }, small = { 0 };
-	struct img_jpeg_opts jo;
 	struct wn_err err;
 	uint8_t *jpeg = NULL;
 	size_t len;
-	int w, h;
 
-	img_decode_opts_init(&o);
-	o.min_width = o.min_height = SIDE;
-	img_jpeg_opts_init(&jo);
-	jo.quality = 80;
-	if (img_load_file(f->item.disk_path, &o, &full, NULL, &err)) {
+	if (img_thumbnail_file(f->item.disk_path, NULL, SIDE, 80, &jpeg, &len, &err)) {
 		strbuf_addstr(out, "<div class=missing>");
-		add_escaped(out, wn_err_cause(&err, f->item.disk_path));
+		strbuf_add_html(out, wn_err_cause(&err, f->item.disk_path));
 		strbuf_addstr(out, "</div>");
 		return;
 	}
-	w = full.width >= full.height ? SIDE : full.width * SIDE / full.height;
-	h = full.width >= full.height ? full.height * SIDE / full.width : SIDE;
-	if (img_resample(&full, w > 0 ? w : 1, h > 0 ? h : 1, RESAMPLE_LANCZOS3, &small, NULL) ||
-	    img_encode_jpeg(&small, &jo, &jpeg, &len, NULL)) {
-		strbuf_addstr(out, "<div class=missing>cannot draw</div>");
-	} else {
-		strbuf_addstr(out, "<img alt=\"\" src=\"data:image/jpeg;base64,");
-		add_base64(out, jpeg, len);
-		strbuf_addstr(out, "\">");
-	}
+	strbuf_addstr(out, "<img alt=\"\" src=\"data:image/jpeg;base64,");
+	strbuf_add_base64(out, jpeg, len);
+	strbuf_addstr(out, "\">");
 	free(jpeg);
-	img_release(&full);
-	img_release(&small);
 }
 
 int dd_html(const struct dedup *d, const char *path, struct wn_err *err)
@@ -113,7 +66,7 @@ int dd_html(const struct dedup *d, const char *path, struct wn_err *err)
 			if (i)
 				strbuf_addf(&out, "distance %d ",
 					    dhash_distance(f->dhash, d->f[grp->members[0]].dhash));
-			add_escaped(&out, f->item.disk_path);
+			strbuf_add_html(&out, f->item.disk_path);
 			strbuf_addstr(&out, "</figcaption></figure>\n");
 		}
 		strbuf_addstr(&out, "</div>\n");

@@ -681,40 +681,9 @@ static unsigned read_item(struct session *s, const struct item *it, uint8_t **da
 static int make_thumb(struct session *s, const uint8_t *file, size_t file_len, uint8_t **out,
 		      size_t *len)
 {
-	struct img_decode_opts o;
-	struct img src = { 0 }, dst = { 0 };
-	struct img_jpeg_opts jo;
 	struct wn_err err;
-	int ret = -1, w, h;
 
-	img_decode_opts_init(&o);
-	o.limits = s->limits;
-	o.channels = 3;
-	o.min_width = o.min_height = REVIEW_THUMB;
-	if (img_decode(file, file_len, &o, &src, NULL, &err))
-		return -1;
-	w = src.width;
-	h = src.height;
-	if (w > REVIEW_THUMB || h > REVIEW_THUMB) {
-		if (w >= h) {
-			h = (int)((double)h * REVIEW_THUMB / w + 0.5);
-			w = REVIEW_THUMB;
-		} else {
-			w = (int)((double)w * REVIEW_THUMB / h + 0.5);
-			h = REVIEW_THUMB;
-		}
-		w = w < 1 ? 1 : w;
-		h = h < 1 ? 1 : h;
-		if (img_resample(&src, w, h, RESAMPLE_LANCZOS3, &dst, &err))
-			goto out;
-	}
-	img_jpeg_opts_init(&jo);
-	jo.quality = 85;
-	ret = img_encode_jpeg(dst.pixels ? &dst : &src, &jo, out, len, &err);
-out:
-	img_release(&src);
-	img_release(&dst);
-	return ret;
+	return img_thumbnail(file, file_len, &s->limits, REVIEW_THUMB, 85, out, len, &err);
 }
 
 /* A copy of the cached thumbnail of id (malloc'd), or NULL. */

@@ -27,6 +27,7 @@
 #include "base/pool.h"
 #include "base/progress.h"
 #include "base/quote.h"
+#include "base/encode.h"
 #include "base/cpu.h"
 #include "base/shard.h"
 

@@ -17,5 +17,6 @@
 #include "img/geometry.h"
 #include "img/luma.h"
 #include "img/transform.h"
+#include "img/thumbnail.h"
 
 #endif

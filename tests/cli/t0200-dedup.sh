@@ -237,6 +237,13 @@ test_expect 'html contact sheet of the near groups' '
   test_grep_not "http" sheet.html
 '
 
+test_expect 'html thumbnails fit 160 px and never enlarge a smaller image' '
+  python3 "$(dirname "$test_script")/../ref/sheet_sizes.py" sheet.html >sizes
+  grep -q "^160x120 ht/a/src1.jpg$" sizes
+  grep -q "^120x90 ht/a/src1-half.png$" sizes
+  test "$(wc -l <sizes)" -ge 9
+'
+
 test_expect 'a delete that fails is reported and the run goes on' '
   fresh ro
   chmod 555 ro/a
