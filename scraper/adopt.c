@@ -78,7 +78,7 @@ size_t sc_adopt(struct sc_run *r, struct transfer *t, size_t n, struct wn_err *e
 	struct strbuf path = STRBUF_INIT;
 	size_t adopted = 0;
 
-	for (size_t i = 0; i < n && !sc_stop; i++) {
+	for (size_t i = 0; i < n && !sc_stopped(r); i++) {
 		struct transfer tmp;
 
 		if (!adoptable(r, &t[i], &path))

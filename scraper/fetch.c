@@ -14,21 +14,15 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "cli/cli.h"
 #include "base/base.h"
 #include "scraper.h"
-
-volatile sig_atomic_t sc_stop;
-
-/* The run's options, for libcurl's callbacks (one run per process). */
-static const struct sc_opts *opts;
 
 static size_t on_body(char *data, size_t size, size_t n, void *arg)
 {
 	struct transfer *t = arg;
 	size_t len = size * n;
 
-	if (t->body.len + len > opts->max_bytes) {
+	if (t->body.len + len > t->run->o.max_bytes) {
 		t->too_big = 1;
 		return 0;  /* aborts the transfer (CURLE_WRITE_ERROR) */
 	}
@@ -65,7 +59,7 @@ static size_t on_header(char *data, size_t size, size_t n, void *arg)
 		value[m] = '\0';
 		for (char *p = value; *p; p++)
 			*p = (char)tolower((unsigned char)*p);
-		if (opts->honour_robots &&
+		if (t->run->o.honour_robots &&
 		    (strstr(value, "noai") || strstr(value, "noimageai"))) {
 			t->robots = 1;
 			return 0;  /* stop before the body */
@@ -81,7 +75,7 @@ static curl_socket_t open_socket(void *arg, curlsocktype purpose, struct curl_so
 {
 	struct transfer *t = arg;
 	char text[INET6_ADDRSTRLEN + 16];
-	const char *why = sc_address_refusal(opts, &a->addr, text, sizeof(text));
+	const char *why = sc_address_refusal(&t->run->o, &a->addr, text, sizeof(text));
 
 	(void)purpose;
 	if (why) {
@@ -309,10 +303,9 @@ int sc_fetch_all(struct sc_run *r, struct transfer *all, size_t n, struct wn_err
 
 	if (!f.m)
 		return wn_fail(err, WN_ENOMEM, "cannot start libcurl");
-	opts = &r->o;
 	curl_multi_setopt(f.m, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)r->o.parallel);
 	curl_multi_setopt(f.m, CURLMOPT_MAX_HOST_CONNECTIONS, (long)r->o.per_host);
-	while (f.finished < n && !sc_stop) {
+	while (f.finished < n && !sc_stopped(r)) {
 		int running;
 		long stored;
 

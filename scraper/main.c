@@ -269,6 +269,7 @@ static size_t pick(struct sc_run *r, const struct url_list *l, int retry_failed,
 			continue;
 		}
 		memset(&t[n], 0, sizeof(t[n]));
+		t[n].run = r;
 		t[n].e = &l->v[i];
 		strbuf_init(&t[n].body);
 		n++;
@@ -336,9 +337,12 @@ static void set_defaults(struct sc_opts *o)
 	o->rs.format = IMG_JPEG;
 }
 
+/* The signal that stopped the run, 0 none (sc_opts.stop points here). */
+static volatile sig_atomic_t stop_signal;
+
 static void on_stop(int sig)
 {
-	sc_stop = sig;
+	stop_signal = sig;
 }
 
 /* SIGINT and SIGTERM end the run cleanly; a second one kills at once
@@ -393,13 +397,13 @@ static int scrape(struct sc_run *r, const struct cmdline *c, const struct url_li
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	summary(r, (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9);
-	if (sc_stop && rc != EXIT_FATAL) {
+	if (stop_signal && rc != EXIT_FATAL) {
 		for (size_t i = 0; i < n; i++)
 			left += !t[i].recorded;
 		fprintf(stderr, "%s: interrupted by %s: every outcome so far is committed; %zu URLs"
 			" are left for the next run of the same command\n", cli_prog,
-			sc_stop == SIGINT ? "SIGINT" : "SIGTERM", left);
-		rc = 128 + sc_stop;
+			stop_signal == SIGINT ? "SIGINT" : "SIGTERM", left);
+		rc = 128 + stop_signal;
 	}
 	return rc;
 }
@@ -434,9 +438,9 @@ int main(int argc, char **argv)
 		return EXIT_FATAL;
 	}
 	catch_stop_signals();
+	r.o.stop = &stop_signal;
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	pthread_mutex_init(&r.lock, NULL);
-	sc_store_init(&r);
 	r.journal.fd = -1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	r.last_commit_ms = sc_now_ms();
@@ -474,7 +478,7 @@ int main(int argc, char **argv)
 	free(t);
 	urllist_release(&l);
 	curl_global_cleanup();
-	if (sc_stop)
-		raise(sc_stop);  /* the handler was reset: the run dies of it */
+	if (stop_signal)
+		raise(stop_signal);  /* the handler was reset: the run dies of it */
 	return rc;
 }

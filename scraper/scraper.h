@@ -36,10 +36,15 @@ struct sc_opts {
 	struct img_limits limits;
 	int resize;                 /* --resize / --geometry given */
 	struct img_transform rs;   /* what resize would do with them */
+	/* Set (to a signal's number) by the command's SIGINT or SIGTERM
+	 * handler: no transfer starts any more, and the run ends once what
+	 * arrived is stored and recorded. NULL: never stopped. */
+	volatile sig_atomic_t *stop;
 };
 
 /* One URL's journey. */
 struct transfer {
+	struct sc_run *run;         /* the run it belongs to */
 	const struct url_entry *e;
 	CURL *h;
 	struct strbuf body;
@@ -109,12 +114,14 @@ struct sc_run {
 	uint64_t kinds[SC_KINDS];
 };
 
-/* Set (to the signal's number) by SIGINT or SIGTERM: no transfer starts
- * any more, and the run ends once what arrived is stored and recorded. */
-extern volatile sig_atomic_t sc_stop;
+/* Whether the run was told to stop (see sc_opts.stop). */
+static inline int sc_stopped(const struct sc_run *r)
+{
+	return r->o.stop && *r->o.stop;
+}
 
 /* fetch.c: fetches t[0..n), recording each outcome with sc_finish(), until
- * all are done or sc_stop is set. @return 0, or -1 with err set (fatal). */
+ * all are done or the run is stopped. @return 0, or -1 with err set (fatal). */
 int sc_fetch_all(struct sc_run *r, struct transfer *t, size_t n, struct wn_err *err);
 int64_t sc_now_ms(void);
 
@@ -131,9 +138,8 @@ const char *sc_address_refusal(const struct sc_opts *o, const struct sockaddr *s
  * @return 0, or -1 when s is not one. */
 int sc_address_parse(const char *s, struct in6_addr *out);
 
-/* store.c: a pool job checking and writing one body. */
+/* store.c: a pool job checking and writing one body (a struct transfer). */
 void sc_store(void *arg);
-void sc_store_init(struct sc_run *r);
 /* What a stored file's name ends with, and whether a body ends as its
  * format must (a cut body does not). */
 const char *sc_extension(enum img_format f);

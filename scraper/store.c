@@ -11,13 +11,6 @@
 #include "base/base.h"
 #include "scraper.h"
 
-static struct sc_run *run;
-
-void sc_store_init(struct sc_run *r)
-{
-	run = r;
-}
-
 const char *sc_extension(enum img_format f)
 {
 	switch (f) {
@@ -78,6 +71,7 @@ int sc_body_complete(const uint8_t *b, size_t len, enum img_format f)
  * a file the next run cannot tell the URL of. */
 static int write_out(struct transfer *t, const char *path, const uint8_t *buf, size_t len)
 {
+	struct sc_run *run = t->run;
 	const char *rel = path + strlen(run->o.out_dir) + 1;
 	struct wn_err err = { 0 };
 	struct stat st;
@@ -111,7 +105,7 @@ fail_set:
 
 static void check_and_write(struct transfer *t)
 {
-	const struct sc_opts *o = &run->o;
+	const struct sc_opts *o = &t->run->o;
 	const uint8_t *buf = (const uint8_t *)t->body.buf;
 	size_t len = t->body.len;
 	struct strbuf path = STRBUF_INIT;
@@ -179,6 +173,7 @@ static void check_and_write(struct transfer *t)
 void sc_store(void *arg)
 {
 	struct transfer *t = arg;
+	struct sc_run *run = t->run;
 
 	check_and_write(t);
 	strbuf_release(&t->body);
