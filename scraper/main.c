@@ -11,7 +11,7 @@
 #include "cli/cli.h"
 #include "base/base.h"
 #include "catalog/catalog.h"
-#include "scraper.h"
+#include "net/net.h"
 
 static const char usage[] =
 	"usage: scraper --urls PATH --out DIR [options]\n"

@@ -1,4 +1,4 @@
-/* scraper/address.c: which addresses the scraper refuses, at the edges of
+/* net/address.c: which addresses the scraper refuses, at the edges of
  * every range, in IPv4, IPv6 and IPv4 carried in IPv6. */
 #include <arpa/inet.h>
 #include <setjmp.h>
@@ -7,7 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "scraper/scraper.h"
+#include "net/net.h"
 
 /* What scrape_address_refusal() says of the address s, "" for none. */
 static const char *refusal(const struct scrape_opts *o, const char *s)

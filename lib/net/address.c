@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "scraper.h"
+#include "net/internal.h"
 
 /* A range of IPv4 addresses and what it is (RFC 6890, RFC 6598). */
 static const struct v4_range {
@@ -71,7 +71,7 @@ static int allowed(const struct scrape_opts *o, const uint8_t v6[16])
 }
 
 const char *scrape_address_refusal(const struct scrape_opts *o, const struct sockaddr *sa,
-			       char *text, size_t size)
+				   char *text, size_t size)
 {
 	uint8_t v6[16] = { [10] = 0xff, [11] = 0xff };
 	const char *why;

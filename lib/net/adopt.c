@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 
 #include "base/base.h"
-#include "scraper.h"
+#include "net/internal.h"
 
 /* Whether rel is where t's file would be: its class folder (or --out
  * itself) and a name of 16 hex digits and an extension. */

@@ -15,7 +15,7 @@
 #include <time.h>
 
 #include "base/base.h"
-#include "scraper.h"
+#include "net/internal.h"
 
 static size_t on_body(char *data, size_t size, size_t n, void *arg)
 {

@@ -6,7 +6,7 @@
 
 #include "base/base.h"
 #include "catalog/catalog.h"
-#include "scraper.h"
+#include "net/internal.h"
 
 struct scrape *scrape_new(const struct scrape_opts *o, size_t nurls)
 {

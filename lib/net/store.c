@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 
 #include "base/base.h"
-#include "scraper.h"
+#include "net/internal.h"
 
 const char *scrape_extension(enum img_format f)
 {

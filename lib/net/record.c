@@ -9,7 +9,7 @@
 
 #include "base/base.h"
 #include "catalog/catalog.h"
-#include "scraper.h"
+#include "net/internal.h"
 
 const char *const scrape_kinds[SCRAPE_KINDS] = {
 	"not-image", "empty", "too-small", "placeholder", "corrupt", "too-large",

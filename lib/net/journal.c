@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "base/base.h"
-#include "scraper.h"
+#include "net/internal.h"
 
 #define JOURNAL_DIR ".winnow-scraper"
 #define JOURNAL_MAX (1u << 30)  /* a billion bytes: millions of lines */
@@ -162,7 +162,7 @@ int scrape_journal_open(struct scrape_journal *j, const char *out_dir, struct wn
 }
 
 size_t scrape_journal_find(const struct scrape_journal *j, const char *url,
-		       const struct scrape_jentry **first)
+			   const struct scrape_jentry **first)
 {
 	struct scrape_jentry key = { url, NULL };
 	const struct scrape_jentry *e, *end = j->v + j->n;
@@ -177,7 +177,8 @@ size_t scrape_journal_find(const struct scrape_journal *j, const char *url,
 	return (size_t)(end - e);
 }
 
-int scrape_journal_add(struct scrape_journal *j, const char *rel, const char *url, struct wn_err *err)
+int scrape_journal_add(struct scrape_journal *j, const char *rel, const char *url,
+		       struct wn_err *err)
 {
 	struct strbuf line = STRBUF_INIT;
 	ssize_t n;
@@ -228,8 +229,8 @@ static void tidy(const char *path, int fd, int (*settled)(const char *, void *),
 		close(fd);
 }
 
-void scrape_journal_close(struct scrape_journal *j, int (*settled)(const char *url, void *arg),
-		      void *arg)
+void scrape_journal_close(struct scrape_journal *j,
+			  int (*settled)(const char *url, void *arg), void *arg)
 {
 	DIR *d = settled && j->dir ? opendir(j->dir) : NULL;
 	struct dirent *de;
