@@ -137,8 +137,6 @@ $(BUILD)/tests/unit/%.o: override CFLAGS += -DSRCDIR='"$(CURDIR)"'
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(call obj,$(FIXTURE_SRC)) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lcmocka
-# the scraper's address rules, outside the library
-$(BUILD)/tests/test_address: $(call obj,scraper/address.c)
 
 $(BUILD)/tests/mkfixtures: $(call obj,tests/mkfixtures.c $(FIXTURE_SRC)) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)

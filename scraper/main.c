@@ -11,7 +11,7 @@
 #include "cli/cli.h"
 #include "base/base.h"
 #include "catalog/catalog.h"
-#include "scraper.h"
+#include "net/net.h"
 
 static const char usage[] =
 	"usage: scraper --urls PATH --out DIR [options]\n"
@@ -87,7 +87,7 @@ struct cmdline {
 	struct shard shard;
 };
 
-static int parse(int argc, char **argv, struct sc_opts *o, struct cmdline *c)
+static int parse(int argc, char **argv, struct scrape_opts *o, struct cmdline *c)
 {
 	static const struct option opts[] = {
 		{ "urls", required_argument, NULL, OPT_URLS },
@@ -181,7 +181,7 @@ static int parse(int argc, char **argv, struct sc_opts *o, struct cmdline *c)
 		case OPT_ALLOW_ADDRESS:
 			if (o->nallowed == (int)(sizeof(o->allowed) / sizeof(o->allowed[0])))
 				return cli_usage_error("--allow-address: at most 16");
-			if (sc_address_parse(optarg, &o->allowed[o->nallowed++]))
+			if (scrape_address_parse(optarg, &o->allowed[o->nallowed++]))
 				return cli_usage_error("--allow-address '%s': not an IPv4 or IPv6 address",
 						       optarg);
 			break;
@@ -248,51 +248,25 @@ static void report_line(const char *list, unsigned line, const char *cause, void
 	fprintf(stderr, "%s: %s:%u: %s\n", cli_prog, list, line, cause);
 }
 
-/* Which URLs to fetch: new ones, and failed ones with --retry-failed. */
-static size_t pick(struct sc_run *r, const struct url_list *l, int retry_failed,
-		   const struct shard *sh, struct transfer *t, struct wn_err *err)
+static void failed_line(const struct url_entry *e, const char *kind, const char *error,
+			void *arg)
 {
-	size_t n = 0;
-
-	for (size_t i = 0; i < l->n; i++) {
-		enum url_status st;
-		int transient, known;
-
-		if (!shard_mine(sh, l->v[i].url, strlen(l->v[i].url)))
-			continue;
-		known = urls_state(r->cat, l->v[i].url, &st, &transient, err);
-
-		if (known < 0)
-			return (size_t)-1;
-		if (known && (st == URL_DONE || st == URL_SKIPPED ||
-			      (st == URL_FAILED && !(retry_failed && transient)))) {
-			r->skipped++;
-			continue;
-		}
-		memset(&t[n], 0, sizeof(t[n]));
-		t[n].e = &l->v[i];
-		strbuf_init(&t[n].body);
-		n++;
-	}
-	return n;
+	fprintf(arg, "%s\t%s\t%s\t%s\n", e->url, e->class_name ? e->class_name : "", kind,
+		error);
 }
 
-static int write_failed(struct sc_run *r, const char *path, const struct transfer *t, size_t n)
+static int write_failed(const struct scrape *s, const char *path)
 {
 	FILE *f = fopen(path, "w");
 
-	(void)r;
 	if (!f)
 		return -1;
 	fputs("url\tclass\tkind\treason\n", f);
-	for (size_t i = 0; i < n; i++)
-		if (t[i].recorded && !t[i].ok)
-			fprintf(f, "%s\t%s\t%s\t%s\n", t[i].e->url,
-				t[i].e->class_name ? t[i].e->class_name : "", t[i].kind, t[i].error);
+	scrape_each_failed(s, failed_line, f);
 	return fclose(f);
 }
 
-static void summary(const struct sc_run *r, double secs)
+static void summary(const struct scrape_counts *r, double secs)
 {
 	char bytes[32];
 
@@ -306,13 +280,13 @@ static void summary(const struct sc_run *r, double secs)
 	for (size_t i = 0; i < r->nclasses; i++)
 		fprintf(stderr, "%s:   class %-14s %" PRIu64 " downloaded, %" PRIu64 " failed\n",
 			cli_prog, r->classes[i].name, r->classes[i].ok, r->classes[i].failed);
-	for (int k = 0; k < SC_KINDS; k++)
+	for (int k = 0; k < SCRAPE_KINDS; k++)
 		if (r->kinds[k])
-			fprintf(stderr, "%s:   failed: %-14s %" PRIu64 "\n", cli_prog, sc_kinds[k],
+			fprintf(stderr, "%s:   failed: %-14s %" PRIu64 "\n", cli_prog, scrape_kinds[k],
 				r->kinds[k]);
 }
 
-static void set_defaults(struct sc_opts *o)
+static void set_defaults(struct scrape_opts *o)
 {
 	o->parallel = 128;
 	o->per_host = 8;
@@ -337,9 +311,12 @@ static void set_defaults(struct sc_opts *o)
 	o->rs.format = IMG_JPEG;
 }
 
+/* The signal that stopped the run, 0 none (scrape_opts.stop points here). */
+static volatile sig_atomic_t stop_signal;
+
 static void on_stop(int sig)
 {
-	sc_stop = sig;
+	stop_signal = sig;
 }
 
 /* SIGINT and SIGTERM end the run cleanly; a second one kills at once
@@ -359,58 +336,47 @@ static void catch_stop_signals(void)
 			sigaction(sigs[i], &sa, NULL);
 }
 
-/* For sc_journal_close(): whether the catalog has url's outcome. */
-static int settled(const char *url, void *arg)
-{
-	struct sc_run *r = arg;
-	struct wn_err err;
-	enum url_status st;
-	int transient;
-
-	return urls_state(r->cat, url, &st, &transient, &err) == 1 && st != URL_PENDING;
-}
-
-/* Adopts, fetches, commits and reports t[0..n). @return the exit status. */
-static int scrape(struct sc_run *r, const struct cmdline *c, const struct url_list *l,
-		  struct transfer *t, size_t n, const struct timespec *t0)
+/* Adopts, fetches, commits and reports the n URLs s picked.
+ * @return the exit status. */
+static int fetch_and_report(struct scrape *s, const struct cmdline *c, const struct url_list *l,
+			    size_t n, const struct timespec *t0)
 {
 	struct wn_err err = { 0 };
+	struct progress *prog;
 	struct timespec t1;
-	size_t adopted, left = 0;
 	int rc;
 
-	r->prog = progress_start(c->quiet ? NULL : progress_stream_for(), "scraper", n);
-	adopted = sc_adopt(r, t, n, &err);
-	rc = adopted == (size_t)-1 || sc_fetch_all(r, t + adopted, n - adopted, &err) ||
-	     catalog_commit(r->cat, &err) ? EXIT_FATAL : EXIT_DONE;
-	progress_finish(r->prog);
+	prog = progress_start(c->quiet ? NULL : progress_stream_for(), "scraper", n);
+	rc = scrape_fetch(s, prog, &err) ? EXIT_FATAL : EXIT_DONE;
+	progress_finish(prog);
 	if (rc)
 		cli_error("%s", err.msg);
-	else if (r->failed || l->rejected)
+	else if (scrape_counts(s)->failed || l->rejected)
 		rc = EXIT_PARTIAL;
-	if (c->failed && write_failed(r, c->failed, t, n)) {
+	if (c->failed && write_failed(s, c->failed)) {
 		cli_error("%s: %s", c->failed, strerror(errno));
 		rc = EXIT_FATAL;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	summary(r, (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9);
-	if (sc_stop && rc != EXIT_FATAL) {
-		for (size_t i = 0; i < n; i++)
-			left += !t[i].recorded;
+	summary(scrape_counts(s), (double)(t1.tv_sec - t0->tv_sec) +
+		(double)(t1.tv_nsec - t0->tv_nsec) / 1e9);
+	if (stop_signal && rc != EXIT_FATAL) {
 		fprintf(stderr, "%s: interrupted by %s: every outcome so far is committed; %zu URLs"
 			" are left for the next run of the same command\n", cli_prog,
-			sc_stop == SIGINT ? "SIGINT" : "SIGTERM", left);
-		rc = 128 + sc_stop;
+			stop_signal == SIGINT ? "SIGINT" : "SIGTERM", scrape_left(s));
+		rc = 128 + stop_signal;
 	}
 	return rc;
 }
 
 int main(int argc, char **argv)
 {
-	struct sc_run r = { 0 };
+	struct scrape_opts o = { 0 };
+	struct scrape *s = NULL;
+	struct catalog *cat = NULL;
+	int64_t run_id = 0;
 	struct cmdline c = { 0 };
 	struct url_list l = { 0 };
-	struct transfer *t = NULL;
 	struct wn_err err = { 0 };
 	struct timespec t0;
 	char counts[256];
@@ -418,64 +384,53 @@ int main(int argc, char **argv)
 	int rc;
 
 	cli_prog = "scraper";
-	set_defaults(&r.o);
-	rc = parse(argc, argv, &r.o, &c);
+	set_defaults(&o);
+	rc = parse(argc, argv, &o, &c);
 	if (rc)
 		return rc < 0 ? EXIT_DONE : rc;
-	r.o.rs.limits = r.o.limits;
-	if (r.o.resize && r.o.threads == 1 && !c.threads_given)
-		r.o.threads = 0;  /* decoding and resizing: every core */
+	o.rs.limits = o.limits;
+	if (o.resize && o.threads == 1 && !c.threads_given)
+		o.threads = 0;  /* decoding and resizing: every core */
 	if (urllist_read(c.urls, c.class_name, &l, report_line, NULL, &err)) {
 		cli_error("%s", err.msg);
 		return EXIT_FATAL;
 	}
-	if (mkdir(r.o.out_dir, 0755) && errno != EEXIST) {
-		cli_error("%s: %s", r.o.out_dir, strerror(errno));
+	if (mkdir(o.out_dir, 0755) && errno != EEXIST) {
+		cli_error("%s: %s", o.out_dir, strerror(errno));
 		urllist_release(&l);
 		return EXIT_FATAL;
 	}
 	catch_stop_signals();
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-	pthread_mutex_init(&r.lock, NULL);
-	sc_store_init(&r);
-	r.journal.fd = -1;
+	o.stop = &stop_signal;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	r.last_commit_ms = sc_now_ms();
-	t = calloc(l.n ? l.n : 1, sizeof(*t));
-	r.pool = pool_create(r.o.threads);
-	if (!t || !r.pool) {
+	s = scrape_new(&o, l.n);
+	if (!s) {
 		cli_error("out of memory or threads");
 		rc = EXIT_FATAL;
-	} else if (catalog_open(cli_db_path(c.db), CATALOG_CREATE, &r.cat, &err) ||
-		   run_begin(r.cat, "scraper", argc, argv, &r.run_id, &err) ||
-		   sc_journal_open(&r.journal, r.o.out_dir, &err) ||
-		   (n = pick(&r, &l, c.retry_failed, &c.shard, t, &err)) == (size_t)-1 ||
-		   catalog_begin(r.cat, &err)) {
+	} else if (catalog_open(cli_db_path(c.db), CATALOG_CREATE, &cat, &err) ||
+		   run_begin(cat, "scraper", argc, argv, &run_id, &err) ||
+		   (n = scrape_begin(s, cat, &l, c.retry_failed, &c.shard, &err)) == (size_t)-1) {
 		cli_error("%s", err.msg);
 		rc = EXIT_FATAL;
 	} else {
-		rc = scrape(&r, &c, &l, t, n, &t0);
+		rc = fetch_and_report(s, &c, &l, n, &t0);
 	}
-	if (r.run_id) {
+	if (run_id) {
+		const struct scrape_counts *k = scrape_counts(s);
+
 		snprintf(counts, sizeof(counts),
 			 "{\"urls\":%zu,\"downloaded\":%" PRIu64 ",\"adopted\":%" PRIu64
 			 ",\"failed\":%" PRIu64 ",\"already_done\":%" PRIu64
-			 ",\"rejected_lines\":%zu}", l.n, r.ok, r.adopted, r.failed, r.skipped,
+			 ",\"rejected_lines\":%zu}", l.n, k->ok, k->adopted, k->failed, k->skipped,
 			 l.rejected);
-		run_finish(r.cat, r.run_id, rc, counts, NULL);
+		run_finish(cat, run_id, rc, counts, NULL);
 	}
 	/* all committed (or nothing to trust): journals whose URLs are all
 	 * recorded go */
-	sc_journal_close(&r.journal, rc == EXIT_FATAL ? NULL : settled, &r);
-	pool_free(r.pool);
-	catalog_close(r.cat);
-	for (size_t i = 0; i < r.nclasses; i++)
-		free(r.classes[i].name);
-	free(r.classes);
-	free(t);
+	scrape_free(s, rc != EXIT_FATAL);
+	catalog_close(cat);
 	urllist_release(&l);
-	curl_global_cleanup();
-	if (sc_stop)
-		raise(sc_stop);  /* the handler was reset: the run dies of it */
+	if (stop_signal)
+		raise(stop_signal);  /* the handler was reset: the run dies of it */
 	return rc;
 }

@@ -1,4 +1,4 @@
-/* scraper/address.c: which addresses the scraper refuses, at the edges of
+/* net/address.c: which addresses the scraper refuses, at the edges of
  * every range, in IPv4, IPv6 and IPv4 carried in IPv6. */
 #include <arpa/inet.h>
 #include <setjmp.h>
@@ -7,10 +7,10 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "scraper/scraper.h"
+#include "net/net.h"
 
-/* What sc_address_refusal() says of the address s, "" for none. */
-static const char *refusal(const struct sc_opts *o, const char *s)
+/* What scrape_address_refusal() says of the address s, "" for none. */
+static const char *refusal(const struct scrape_opts *o, const char *s)
 {
 	static char text[64];
 	struct sockaddr_storage ss;
@@ -28,7 +28,7 @@ static const char *refusal(const struct sc_opts *o, const char *s)
 		in->sin_family = AF_INET;
 		assert_int_equal(inet_pton(AF_INET, s, &in->sin_addr), 1);
 	}
-	why = sc_address_refusal(o, (struct sockaddr *)&ss, text, sizeof(text));
+	why = scrape_address_refusal(o, (struct sockaddr *)&ss, text, sizeof(text));
 	if (why)
 		assert_string_equal(text, s);  /* the message names the address */
 	return why ? why : "";
@@ -36,7 +36,7 @@ static const char *refusal(const struct sc_opts *o, const char *s)
 
 static void test_ipv4_edges(void **state)
 {
-	struct sc_opts o = { 0 };
+	struct scrape_opts o = { 0 };
 
 	(void)state;
 	assert_string_equal(refusal(&o, "0.255.255.255"), "an unspecified address");
@@ -73,7 +73,7 @@ static void test_ipv4_edges(void **state)
 
 static void test_ipv6(void **state)
 {
-	struct sc_opts o = { 0 };
+	struct scrape_opts o = { 0 };
 
 	(void)state;
 	assert_string_equal(refusal(&o, "::"), "an unspecified address");
@@ -101,14 +101,14 @@ static void test_ipv6(void **state)
 
 static void test_allowed(void **state)
 {
-	struct sc_opts o = { 0 };
+	struct scrape_opts o = { 0 };
 	struct in6_addr a;
 
 	(void)state;
-	assert_int_equal(sc_address_parse("nonsense", &a), -1);
-	assert_int_equal(sc_address_parse("127.0.0.300", &a), -1);
-	assert_int_equal(sc_address_parse("127.0.0.1", &o.allowed[o.nallowed++]), 0);
-	assert_int_equal(sc_address_parse("fd00::5", &o.allowed[o.nallowed++]), 0);
+	assert_int_equal(scrape_address_parse("nonsense", &a), -1);
+	assert_int_equal(scrape_address_parse("127.0.0.300", &a), -1);
+	assert_int_equal(scrape_address_parse("127.0.0.1", &o.allowed[o.nallowed++]), 0);
+	assert_int_equal(scrape_address_parse("fd00::5", &o.allowed[o.nallowed++]), 0);
 	assert_string_equal(refusal(&o, "127.0.0.1"), "");
 	assert_string_equal(refusal(&o, "::ffff:127.0.0.1"), "");  /* the same address */
 	assert_string_equal(refusal(&o, "127.0.0.2"), "a loopback address");

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "scraper.h"
+#include "net/internal.h"
 
 /* A range of IPv4 addresses and what it is (RFC 6890, RFC 6598). */
 static const struct v4_range {
@@ -62,7 +62,7 @@ static const char *v6_refusal(const uint8_t *b)
 	return NULL;
 }
 
-static int allowed(const struct sc_opts *o, const uint8_t v6[16])
+static int allowed(const struct scrape_opts *o, const uint8_t v6[16])
 {
 	for (int i = 0; i < o->nallowed; i++)
 		if (!memcmp(o->allowed[i].s6_addr, v6, 16))
@@ -70,8 +70,8 @@ static int allowed(const struct sc_opts *o, const uint8_t v6[16])
 	return 0;
 }
 
-const char *sc_address_refusal(const struct sc_opts *o, const struct sockaddr *sa,
-			       char *text, size_t size)
+const char *scrape_address_refusal(const struct scrape_opts *o, const struct sockaddr *sa,
+				   char *text, size_t size)
 {
 	uint8_t v6[16] = { [10] = 0xff, [11] = 0xff };
 	const char *why;
@@ -97,7 +97,7 @@ const char *sc_address_refusal(const struct sc_opts *o, const struct sockaddr *s
 	return why && !allowed(o, v6) ? why : NULL;
 }
 
-int sc_address_parse(const char *s, struct in6_addr *out)
+int scrape_address_parse(const char *s, struct in6_addr *out)
 {
 	struct in_addr v4;
 

@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 
 #include "base/base.h"
-#include "scraper.h"
+#include "net/internal.h"
 
 /* Whether rel is where t's file would be: its class folder (or --out
  * itself) and a name of 16 hex digits and an extension. */
@@ -27,7 +27,7 @@ static int expected_place(const struct transfer *t, const char *rel)
 }
 
 /* Checks the file at path as store.c would have written it; fills t. */
-static int check_file(struct sc_run *r, struct transfer *t, const char *path)
+static int check_file(struct scrape *r, struct transfer *t, const char *path)
 {
 	const char *name = strrchr(path, '/') + 1;
 	uint8_t *buf = NULL;
@@ -41,11 +41,11 @@ static int check_file(struct sc_run *r, struct transfer *t, const char *path)
 	    read_file_limited(path, r->o.limits.max_bytes, &buf, &len, &err) ||
 	    img_sniff(buf, len) == IMG_UNKNOWN ||
 	    img_read_info(buf, len, &r->o.limits, &t->info, &err) ||
-	    !sc_body_complete(buf, len, t->info.format))
+	    !scrape_body_complete(buf, len, t->info.format))
 		goto out;
 	filehash_buffer(buf, len, &t->hash);
 	filehash_hex(t->hash.full, hex);
-	snprintf(want, sizeof(want), "%.16s.%s", hex, sc_extension(t->info.format));
+	snprintf(want, sizeof(want), "%.16s.%s", hex, scrape_extension(t->info.format));
 	if (strcmp(name, want))
 		goto out;
 	t->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
@@ -57,10 +57,10 @@ out:
 }
 
 /* Whether one of the files the journal names for t is whole; fills t. */
-static int adoptable(struct sc_run *r, struct transfer *t, struct strbuf *path)
+static int adoptable(struct scrape *r, struct transfer *t, struct strbuf *path)
 {
-	const struct sc_jentry *e;
-	size_t k = sc_journal_find(&r->journal, t->e->url, &e);
+	const struct scrape_jentry *e;
+	size_t k = scrape_journal_find(&r->journal, t->e->url, &e);
 
 	for (size_t i = 0; i < k; i++) {
 		if (!expected_place(t, e[i].rel))
@@ -73,18 +73,18 @@ static int adoptable(struct sc_run *r, struct transfer *t, struct strbuf *path)
 	return 0;
 }
 
-size_t sc_adopt(struct sc_run *r, struct transfer *t, size_t n, struct wn_err *err)
+size_t scrape_adopt(struct scrape *r, struct transfer *t, size_t n, struct wn_err *err)
 {
 	struct strbuf path = STRBUF_INIT;
 	size_t adopted = 0;
 
-	for (size_t i = 0; i < n && !sc_stop; i++) {
+	for (size_t i = 0; i < n && !scrape_stopped(r); i++) {
 		struct transfer tmp;
 
 		if (!adoptable(r, &t[i], &path))
 			continue;
 		t[i].ok = t[i].adopted = 1;
-		if (sc_finish(r, &t[i], err)) {
+		if (scrape_finish(r, &t[i], err)) {
 			strbuf_release(&path);
 			return (size_t)-1;
 		}

@@ -14,21 +14,15 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "cli/cli.h"
 #include "base/base.h"
-#include "scraper.h"
-
-volatile sig_atomic_t sc_stop;
-
-/* The run's options, for libcurl's callbacks (one run per process). */
-static const struct sc_opts *opts;
+#include "net/internal.h"
 
 static size_t on_body(char *data, size_t size, size_t n, void *arg)
 {
 	struct transfer *t = arg;
 	size_t len = size * n;
 
-	if (t->body.len + len > opts->max_bytes) {
+	if (t->body.len + len > t->run->o.max_bytes) {
 		t->too_big = 1;
 		return 0;  /* aborts the transfer (CURLE_WRITE_ERROR) */
 	}
@@ -65,7 +59,7 @@ static size_t on_header(char *data, size_t size, size_t n, void *arg)
 		value[m] = '\0';
 		for (char *p = value; *p; p++)
 			*p = (char)tolower((unsigned char)*p);
-		if (opts->honour_robots &&
+		if (t->run->o.honour_robots &&
 		    (strstr(value, "noai") || strstr(value, "noimageai"))) {
 			t->robots = 1;
 			return 0;  /* stop before the body */
@@ -81,7 +75,7 @@ static curl_socket_t open_socket(void *arg, curlsocktype purpose, struct curl_so
 {
 	struct transfer *t = arg;
 	char text[INET6_ADDRSTRLEN + 16];
-	const char *why = sc_address_refusal(opts, &a->addr, text, sizeof(text));
+	const char *why = scrape_address_refusal(&t->run->o, &a->addr, text, sizeof(text));
 
 	(void)purpose;
 	if (why) {
@@ -92,7 +86,7 @@ static curl_socket_t open_socket(void *arg, curlsocktype purpose, struct curl_so
 	return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
 }
 
-static CURL *make_handle(const struct sc_opts *o, struct transfer *t)
+static CURL *make_handle(const struct scrape_opts *o, struct transfer *t)
 {
 	CURL *h = curl_easy_init();
 
@@ -129,7 +123,7 @@ static CURL *make_handle(const struct sc_opts *o, struct transfer *t)
 
 /* Sorts a finished transfer: stored later (a 200 with a body), retried,
  * or failed now. Returns 1 when it should be retried. */
-static int classify(struct sc_run *r, struct transfer *t, CURLcode rc)
+static int classify(struct scrape *r, struct transfer *t, CURLcode rc)
 {
 	char *url = NULL, *type = NULL;
 
@@ -181,7 +175,7 @@ static int classify(struct sc_run *r, struct transfer *t, CURLcode rc)
 
 /* What Retry-After asked (at most --max-retry-wait, see classify()), or
  * exponential backoff with jitter, capped at --max-retry-wait. */
-static int64_t backoff_ms(const struct sc_opts *o, const struct transfer *t)
+static int64_t backoff_ms(const struct scrape_opts *o, const struct transfer *t)
 {
 	double base = o->retry_wait * 1000.0 * (double)(1 << (t->attempts - 1 < 10 ? t->attempts - 1 : 10));
 	double wait = base + base * (double)(rand() % 1000) / 2000.0;
@@ -201,7 +195,7 @@ static void schedule(struct transfer **list, struct transfer *t)
 }
 
 /* Records the stores the pool finished; returns how many, or -1. */
-static long drain_done(struct sc_run *r, struct wn_err *err)
+static long drain_done(struct scrape *r, struct wn_err *err)
 {
 	struct transfer *t;
 	long count = 0;
@@ -213,7 +207,7 @@ static long drain_done(struct sc_run *r, struct wn_err *err)
 	while (t) {
 		struct transfer *next = t->next;
 
-		if (sc_finish(r, t, err))
+		if (scrape_finish(r, t, err))
 			return -1;
 		count++;
 		t = next;
@@ -221,9 +215,9 @@ static long drain_done(struct sc_run *r, struct wn_err *err)
 	return count;
 }
 
-/* One sc_fetch_all() call's state. */
+/* One scrape_fetch_all() call's state. */
 struct fetch {
-	struct sc_run *r;
+	struct scrape *r;
 	CURLM *m;
 	struct transfer *all, *retry;   /* retry: sorted by due time */
 	size_t n, next, inflight, finished;
@@ -235,7 +229,7 @@ struct fetch {
 static int start_due(struct fetch *f, struct wn_err *err)
 {
 	size_t window = (size_t)f->r->o.parallel;
-	int64_t now = sc_now_ms();
+	int64_t now = scrape_now_ms();
 
 	while (f->inflight < window && ((f->retry && f->retry->due_ms <= now) || f->next < f->n)) {
 		struct transfer *t;
@@ -257,7 +251,7 @@ static int start_due(struct fetch *f, struct wn_err *err)
 			snprintf(t->error, sizeof(t->error), "libcurl refused the transfer");
 			curl_easy_cleanup(t->h);
 			t->h = NULL;
-			if (sc_finish(f->r, t, err))
+			if (scrape_finish(f->r, t, err))
 				return -1;
 			f->finished++;
 			continue;
@@ -282,7 +276,7 @@ static int collect(struct fetch *f, struct wn_err *err)
 		curl_multi_remove_handle(f->m, t->h);
 		f->inflight--;
 		if (classify(f->r, t, msg->data.result)) {
-			t->due_ms = sc_now_ms() + backoff_ms(&f->r->o, t);
+			t->due_ms = scrape_now_ms() + backoff_ms(&f->r->o, t);
 			schedule(&f->retry, t);
 			continue;
 		}
@@ -290,29 +284,28 @@ static int collect(struct fetch *f, struct wn_err *err)
 		t->h = NULL;
 		if (!t->kind) {
 			/* a 200 with a body; stored here when the queue has no room */
-			if (pool_submit(f->r->pool, sc_store, t))
-				sc_store(t);
+			if (pool_submit(f->r->pool, scrape_store, t))
+				scrape_store(t);
 			continue;
 		}
 		strbuf_release(&t->body);
-		if (sc_finish(f->r, t, err))
+		if (scrape_finish(f->r, t, err))
 			return -1;
 		f->finished++;
 	}
 	return 0;
 }
 
-int sc_fetch_all(struct sc_run *r, struct transfer *all, size_t n, struct wn_err *err)
+int scrape_fetch_all(struct scrape *r, struct transfer *all, size_t n, struct wn_err *err)
 {
 	struct fetch f = { .r = r, .m = curl_multi_init(), .all = all, .n = n };
 	int ret = -1;
 
 	if (!f.m)
 		return wn_fail(err, WN_ENOMEM, "cannot start libcurl");
-	opts = &r->o;
 	curl_multi_setopt(f.m, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)r->o.parallel);
 	curl_multi_setopt(f.m, CURLMOPT_MAX_HOST_CONNECTIONS, (long)r->o.per_host);
-	while (f.finished < n && !sc_stop) {
+	while (f.finished < n && !scrape_stopped(r)) {
 		int running;
 		long stored;
 
@@ -327,7 +320,7 @@ int sc_fetch_all(struct sc_run *r, struct transfer *all, size_t n, struct wn_err
 		if (stored < 0)
 			goto out;
 		f.finished += (size_t)stored;
-		if (sc_commit_due(r, 0, err))
+		if (scrape_commit_due(r, 0, err))
 			goto out;
 	}
 	ret = 0;

@@ -9,16 +9,9 @@
 #include <sys/stat.h>
 
 #include "base/base.h"
-#include "scraper.h"
+#include "net/internal.h"
 
-static struct sc_run *run;
-
-void sc_store_init(struct sc_run *r)
-{
-	run = r;
-}
-
-const char *sc_extension(enum img_format f)
+const char *scrape_extension(enum img_format f)
 {
 	switch (f) {
 	case IMG_PNG: return "png";
@@ -50,7 +43,7 @@ static void reject(struct transfer *t, const char *kind, const char *why)
  * the server sent no length) fails here without decoding anything.
  * JPEG ends with EOI (FF D9, possibly followed by a little padding), PNG
  * with its IEND chunk, GIF with its trailer, WebP where RIFF says. */
-int sc_body_complete(const uint8_t *b, size_t len, enum img_format f)
+int scrape_body_complete(const uint8_t *b, size_t len, enum img_format f)
 {
 	static const uint8_t iend[8] = { 'I', 'E', 'N', 'D', 0xae, 0x42, 0x60, 0x82 };
 	size_t from = len > 64 ? len - 64 : 0;
@@ -78,11 +71,12 @@ int sc_body_complete(const uint8_t *b, size_t len, enum img_format f)
  * a file the next run cannot tell the URL of. */
 static int write_out(struct transfer *t, const char *path, const uint8_t *buf, size_t len)
 {
+	struct scrape *run = t->run;
 	const char *rel = path + strlen(run->o.out_dir) + 1;
 	struct wn_err err = { 0 };
 	struct stat st;
 
-	if (sc_journal_add(&run->journal, rel, t->e->url, &err))
+	if (scrape_journal_add(&run->journal, rel, t->e->url, &err))
 		goto fail;
 	if (lstat(path, &st) || (uint64_t)st.st_size != len) {
 		if (make_parents(path)) {
@@ -111,7 +105,7 @@ fail_set:
 
 static void check_and_write(struct transfer *t)
 {
-	const struct sc_opts *o = &run->o;
+	const struct scrape_opts *o = &t->run->o;
 	const uint8_t *buf = (const uint8_t *)t->body.buf;
 	size_t len = t->body.len;
 	struct strbuf path = STRBUF_INIT;
@@ -132,7 +126,7 @@ static void check_and_write(struct transfer *t)
 	 * pixels are decoded later, by whatever needs them (dedup, resize). */
 	if (img_read_info(buf, len, &o->limits, &t->info, &err))
 		return reject(t, err.code == WN_ELIMIT ? "too-large" : "corrupt", err.msg);
-	if (!sc_body_complete(buf, len, t->info.format))
+	if (!scrape_body_complete(buf, len, t->info.format))
 		return reject(t, "corrupt", "cut short: the body does not end as its format must");
 	/* --resize: made right here with resize's code, so full-size files
 	 * never touch the disk. */
@@ -146,7 +140,7 @@ static void check_and_write(struct transfer *t)
 				 &err))
 			return reject(t, "corrupt", err.msg);
 		if (made != buf) {
-			t->made = made;  /* freed by sc_store() */
+			t->made = made;  /* freed by scrape_store() */
 			buf = made;
 			len = made_len;
 		}
@@ -165,9 +159,9 @@ static void check_and_write(struct transfer *t)
 	 * no URL can choose a path. */
 	if (t->e->class_name)
 		strbuf_addf(&path, "%s/%s/%.16s.%s", o->out_dir, t->e->class_name, hex,
-			    sc_extension(t->info.format));
+			    scrape_extension(t->info.format));
 	else
-		strbuf_addf(&path, "%s/%.16s.%s", o->out_dir, hex, sc_extension(t->info.format));
+		strbuf_addf(&path, "%s/%.16s.%s", o->out_dir, hex, scrape_extension(t->info.format));
 	if (write_out(t, path.buf, buf, len)) {
 		strbuf_release(&path);
 		return;
@@ -176,9 +170,10 @@ static void check_and_write(struct transfer *t)
 	t->ok = 1;
 }
 
-void sc_store(void *arg)
+void scrape_store(void *arg)
 {
 	struct transfer *t = arg;
+	struct scrape *run = t->run;
 
 	check_and_write(t);
 	strbuf_release(&t->body);

@@ -9,24 +9,24 @@
 
 #include "base/base.h"
 #include "catalog/catalog.h"
-#include "scraper.h"
+#include "net/internal.h"
 
-const char *const sc_kinds[SC_KINDS] = {
+const char *const scrape_kinds[SCRAPE_KINDS] = {
 	"not-image", "empty", "too-small", "placeholder", "corrupt", "too-large",
 	"robots-tag", "bad-redirect", "redirect-loop", "http-404", "http-4xx", "http-429",
 	"http-5xx", "timeout", "truncated", "reset", "connect", "network", "write", "refused",
 	"other",
 };
 
-int sc_kind_index(const char *kind)
+int scrape_kind_index(const char *kind)
 {
-	for (int i = 0; i < SC_KINDS - 1; i++)
-		if (!strcmp(kind, sc_kinds[i]))
+	for (int i = 0; i < SCRAPE_KINDS - 1; i++)
+		if (!strcmp(kind, scrape_kinds[i]))
 			return i;
-	return SC_KINDS - 1;
+	return SCRAPE_KINDS - 1;
 }
 
-int64_t sc_now_ms(void)
+int64_t scrape_now_ms(void)
 {
 	struct timespec ts;
 
@@ -36,36 +36,36 @@ int64_t sc_now_ms(void)
 
 enum { COMMIT_OUTCOMES = 512, COMMIT_MS = 1000 };
 
-static void count_class(struct sc_run *r, const char *name, int ok)
+static void count_class(struct scrape_counts *c, const char *name, int ok)
 {
 	const char *key = name ? name : "(none)";
 	size_t i;
 
-	for (i = 0; i < r->nclasses; i++)
-		if (!strcmp(r->classes[i].name, key))
+	for (i = 0; i < c->nclasses; i++)
+		if (!strcmp(c->classes[i].name, key))
 			break;
-	if (i == r->nclasses) {
-		struct sc_class *v = realloc(r->classes, (r->nclasses + 1) * sizeof(*v));
+	if (i == c->nclasses) {
+		struct scrape_class *v = realloc(c->classes, (c->nclasses + 1) * sizeof(*v));
 		char *copy = strdup(key);
 
 		if (!v || !copy) {
 			free(copy);
 			if (v)
-				r->classes = v;
+				c->classes = v;
 			return;  /* the summary only: not worth failing the run */
 		}
-		r->classes = v;
-		r->classes[i].name = copy;
-		r->classes[i].ok = r->classes[i].failed = 0;
-		r->nclasses++;
+		c->classes = v;
+		c->classes[i].name = copy;
+		c->classes[i].ok = c->classes[i].failed = 0;
+		c->nclasses++;
 	}
 	if (ok)
-		r->classes[i].ok++;
+		c->classes[i].ok++;
 	else
-		r->classes[i].failed++;
+		c->classes[i].failed++;
 }
 
-int sc_finish(struct sc_run *r, struct transfer *t, struct wn_err *err)
+int scrape_finish(struct scrape *r, struct transfer *t, struct wn_err *err)
 {
 	struct url_result u = { 0 };
 	int64_t id = 0;
@@ -119,20 +119,20 @@ int sc_finish(struct sc_run *r, struct transfer *t, struct wn_err *err)
 		u.bytes = (int64_t)t->hash.size;
 		u.image_id = id;
 		if (t->adopted) {
-			r->adopted++;
+			r->counts.adopted++;
 		} else {
-			r->ok++;
-			r->bytes += t->hash.size;
+			r->counts.ok++;
+			r->counts.bytes += t->hash.size;
 		}
 	} else {
 		u.status = URL_FAILED;
 		u.error_kind = t->kind;
 		u.error = t->error;
 		u.transient = t->transient;
-		r->failed++;
-		r->kinds[sc_kind_index(t->kind ? t->kind : "other")]++;
+		r->counts.failed++;
+		r->counts.kinds[scrape_kind_index(t->kind ? t->kind : "other")]++;
 	}
-	count_class(r, t->e->class_name, t->ok);
+	count_class(&r->counts, t->e->class_name, t->ok);
 	free(t->out_path);
 	t->out_path = NULL;
 	progress_add_bytes(r->prog, (uint64_t)u.bytes);
@@ -141,12 +141,12 @@ int sc_finish(struct sc_run *r, struct transfer *t, struct wn_err *err)
 		return -1;
 	t->recorded = 1;
 	r->since_commit++;
-	return sc_commit_due(r, 0, err);
+	return scrape_commit_due(r, 0, err);
 }
 
-int sc_commit_due(struct sc_run *r, int force, struct wn_err *err)
+int scrape_commit_due(struct scrape *r, int force, struct wn_err *err)
 {
-	int64_t now = sc_now_ms();
+	int64_t now = scrape_now_ms();
 
 	if (!r->since_commit || (!force && r->since_commit < COMMIT_OUTCOMES &&
 				 now - r->last_commit_ms < COMMIT_MS))

@@ -1,4 +1,4 @@
-/* The scraper's journal (see struct sc_journal): which URL each file came
+/* The scraper's journal (see struct scrape_journal): which URL each file came
  * from, written before the file is linked in, because a file's name is
  * its content hash and says nothing of its URL. A write(2) survives the
  * process being killed at any moment; the catalog commit after it is what
@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "base/base.h"
-#include "scraper.h"
+#include "net/internal.h"
 
 #define JOURNAL_DIR ".winnow-scraper"
 #define JOURNAL_MAX (1u << 30)  /* a billion bytes: millions of lines */
@@ -25,12 +25,12 @@ static int is_journal(const char *name)
 
 static int by_url(const void *a, const void *b)
 {
-	return strcmp(((const struct sc_jentry *)a)->url, ((const struct sc_jentry *)b)->url);
+	return strcmp(((const struct scrape_jentry *)a)->url, ((const struct scrape_jentry *)b)->url);
 }
 
 /* Splits a journal's text into entries. A line cut short (no newline) or
  * without a tab is not one. */
-static int add_entries(struct sc_journal *j, char *text, size_t len)
+static int add_entries(struct scrape_journal *j, char *text, size_t len)
 {
 	char *p = text, *end = text + len;
 
@@ -42,7 +42,7 @@ static int add_entries(struct sc_journal *j, char *text, size_t len)
 		*nl = '\0';
 		tab = strchr(p, '\t');
 		if (tab && tab > p && tab[1]) {
-			struct sc_jentry *v = realloc(j->v, (j->n + 1) * sizeof(*v));
+			struct scrape_jentry *v = realloc(j->v, (j->n + 1) * sizeof(*v));
 
 			if (!v)
 				return -1;
@@ -57,7 +57,7 @@ static int add_entries(struct sc_journal *j, char *text, size_t len)
 	return 0;
 }
 
-static int load(struct sc_journal *j, const char *path, struct wn_err *err)
+static int load(struct scrape_journal *j, const char *path, struct wn_err *err)
 {
 	uint8_t *text;
 	size_t len;
@@ -77,7 +77,7 @@ static int load(struct sc_journal *j, const char *path, struct wn_err *err)
 	return 0;
 }
 
-static int load_all(struct sc_journal *j, struct wn_err *err)
+static int load_all(struct scrape_journal *j, struct wn_err *err)
 {
 	DIR *d = opendir(j->dir);
 	struct dirent *de;
@@ -105,7 +105,7 @@ static int load_all(struct sc_journal *j, struct wn_err *err)
 /* Opens and locks this run's file. A cleaner may remove a file between
  * our open and our lock (the pid of a dead run, reused), so the lock must
  * be on what the name still names. */
-static int open_own(struct sc_journal *j, struct wn_err *err)
+static int open_own(struct scrape_journal *j, struct wn_err *err)
 {
 	for (int tries = 0; tries < 10; tries++) {
 		struct stat a, b;
@@ -137,7 +137,7 @@ static int open_own(struct sc_journal *j, struct wn_err *err)
 	return wn_fail(err, WN_EIO, "%s: keeps being removed", j->own);
 }
 
-int sc_journal_open(struct sc_journal *j, const char *out_dir, struct wn_err *err)
+int scrape_journal_open(struct scrape_journal *j, const char *out_dir, struct wn_err *err)
 {
 	char host[64] = "";
 	struct strbuf s = STRBUF_INIT;
@@ -161,11 +161,11 @@ int sc_journal_open(struct sc_journal *j, const char *out_dir, struct wn_err *er
 	return open_own(j, err);
 }
 
-size_t sc_journal_find(const struct sc_journal *j, const char *url,
-		       const struct sc_jentry **first)
+size_t scrape_journal_find(const struct scrape_journal *j, const char *url,
+			   const struct scrape_jentry **first)
 {
-	struct sc_jentry key = { url, NULL };
-	const struct sc_jentry *e, *end = j->v + j->n;
+	struct scrape_jentry key = { url, NULL };
+	const struct scrape_jentry *e, *end = j->v + j->n;
 
 	if (!j->n || !(e = bsearch(&key, j->v, j->n, sizeof(*j->v), by_url)))
 		return 0;
@@ -177,7 +177,8 @@ size_t sc_journal_find(const struct sc_journal *j, const char *url,
 	return (size_t)(end - e);
 }
 
-int sc_journal_add(struct sc_journal *j, const char *rel, const char *url, struct wn_err *err)
+int scrape_journal_add(struct scrape_journal *j, const char *rel, const char *url,
+		       struct wn_err *err)
 {
 	struct strbuf line = STRBUF_INIT;
 	ssize_t n;
@@ -202,7 +203,7 @@ int sc_journal_add(struct sc_journal *j, const char *rel, const char *url, struc
 /* Whether every URL of the journal at path is settled. */
 static int all_settled(const char *path, int (*settled)(const char *, void *), void *arg)
 {
-	struct sc_journal one = { .fd = -1 };
+	struct scrape_journal one = { .fd = -1 };
 	struct wn_err err;
 	int ok = !load(&one, path, &err);
 
@@ -228,8 +229,8 @@ static void tidy(const char *path, int fd, int (*settled)(const char *, void *),
 		close(fd);
 }
 
-void sc_journal_close(struct sc_journal *j, int (*settled)(const char *url, void *arg),
-		      void *arg)
+void scrape_journal_close(struct scrape_journal *j,
+			  int (*settled)(const char *url, void *arg), void *arg)
 {
 	DIR *d = settled && j->dir ? opendir(j->dir) : NULL;
 	struct dirent *de;
