@@ -385,28 +385,14 @@ int images_conflicts(struct catalog *cat, const char *path_prefix, conflict_fn f
 
 int conflicts_clear(struct catalog *cat, const int64_t *ids, size_t n, struct wn_err *err)
 {
-	sqlite3_stmt *st;
-	int rc = SQLITE_DONE;
-
-	if (sqlite3_prepare_v2(cat->db, "DELETE FROM conflicts WHERE image_id = ?1", -1, &st,
-			       NULL) != SQLITE_OK)
-		return catalog_fail(cat, err, "cannot clear conflicts");
-	for (size_t i = 0; i < n && rc == SQLITE_DONE; i++) {
-		if (!ids[i])
-			continue;
-		sqlite3_bind_int64(st, 1, ids[i]);
-		rc = sqlite3_step(st);
-		sqlite3_reset(st);
-	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : catalog_fail(cat, err, "cannot clear conflicts");
+	return catalog_exec_ids(cat, "DELETE FROM conflicts WHERE image_id = ?1",
+				"cannot clear conflicts", ids, n, err);
 }
 
 int conflicts_add(struct catalog *cat, int64_t run_id, int grp, int64_t id, int near,
 		  struct wn_err *err)
 {
 	sqlite3_stmt *st;
-	int rc;
 
 	if (sqlite3_prepare_v2(cat->db, "INSERT OR REPLACE INTO conflicts (run_id, grp, image_id,"
 			       " match) VALUES (?1, ?2, ?3, ?4)", -1, &st, NULL) != SQLITE_OK)
@@ -415,9 +401,7 @@ int conflicts_add(struct catalog *cat, int64_t run_id, int grp, int64_t id, int 
 	sqlite3_bind_int(st, 2, grp);
 	sqlite3_bind_int64(st, 3, id);
 	sqlite3_bind_text(st, 4, near ? "near" : "exact", -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : catalog_fail(cat, err, "cannot record a conflict");
+	return catalog_exec(cat, st, "cannot record a conflict", err);
 }
 
 int conflicts_foreach(struct catalog *cat, const char *path_prefix, conflict_fn fn, void *data,
@@ -470,7 +454,6 @@ int images_move(struct catalog *cat, int64_t id, const char *path, const char *c
 		struct wn_err *err)
 {
 	sqlite3_stmt *st;
-	int rc;
 
 	if (sqlite3_prepare_v2(cat->db, "UPDATE images SET path = ?2, class = ?3, updated_ms = ?4"
 			       " WHERE id = ?1", -1, &st, NULL) != SQLITE_OK)
@@ -482,9 +465,7 @@ int images_move(struct catalog *cat, int64_t id, const char *path, const char *c
 	else
 		sqlite3_bind_null(st, 3);
 	sqlite3_bind_int64(st, 4, catalog_now_ms());
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : catalog_fail(cat, err, "cannot move an image row");
+	return catalog_exec(cat, st, "cannot move an image row", err);
 }
 
 struct count_query {

@@ -77,6 +77,17 @@ typedef int (*catalog_row_fn)(sqlite3_stmt *st, void *data);
 int catalog_foreach(struct catalog *cat, const char *sql, const char *what,
 		    catalog_bind_fn bind, catalog_row_fn row, void *data, struct wn_err *err);
 
+/* catalog_exec() : steps st (prepared by sqlite3_prepare_v2, bound) once
+ * and finalizes it: for a write that returns no rows. @return 0, or -1
+ * with err set ("<catalog>: <what>: <SQLite's message>"). st is freed
+ * either way. */
+int catalog_exec(struct catalog *cat, sqlite3_stmt *st, const char *what, struct wn_err *err);
+
+/* catalog_exec_ids() : runs the write sql once for each non-zero id of
+ * ids[0..n), bound as ?1, stopping at the first failure. Same returns. */
+int catalog_exec_ids(struct catalog *cat, const char *sql, const char *what,
+		     const int64_t *ids, size_t n, struct wn_err *err);
+
 /* catalog_bind_text() : binds s to parameter i (SQLITE_STATIC: s must live
  * until the statement is done), or NULL when s is NULL. @return SQLite's
  * result code. catalog_bind_prefix() : the same, and NULL for "" too: a

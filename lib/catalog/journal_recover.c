@@ -194,7 +194,6 @@ static int happened(struct catalog *cat, const struct planned *p,
 static int settle_review(struct catalog *cat, int64_t event_id, struct wn_err *err)
 {
 	sqlite3_stmt *st;
-	int rc;
 
 	if (sqlite3_prepare_v2(cat->db,
 			       "UPDATE reviews SET applied_ms = ?2 WHERE applied_ms IS NULL AND image_id ="
@@ -204,9 +203,7 @@ static int settle_review(struct catalog *cat, int64_t event_id, struct wn_err *e
 		return catalog_fail(cat, err, "cannot mark a decision applied");
 	sqlite3_bind_int64(st, 1, event_id);
 	sqlite3_bind_int64(st, 2, catalog_now_ms());
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : catalog_fail(cat, err, "cannot mark a decision applied");
+	return catalog_exec(cat, st, "cannot mark a decision applied", err);
 }
 
 static int settle(struct catalog *cat, const struct plan_list *l, struct journal_recovery *out,

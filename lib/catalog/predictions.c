@@ -179,7 +179,6 @@ int heads_set(struct catalog *cat, const struct head_row *h, struct wn_err *err)
 		"  folds, l2, images, accuracy, made_ms)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
 	sqlite3_stmt *st;
-	int rc;
 
 	if (sqlite3_prepare_v2(cat->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return catalog_fail(cat, err, "cannot save the head");
@@ -196,9 +195,5 @@ int heads_set(struct catalog *cat, const struct head_row *h, struct wn_err *err)
 	sqlite3_bind_int64(st, 11, h->images);
 	sqlite3_bind_double(st, 12, h->accuracy);
 	sqlite3_bind_int64(st, 13, catalog_now_ms());
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return catalog_fail(cat, err, "cannot save the head");
-	return 0;
+	return catalog_exec(cat, st, "cannot save the head", err);
 }

@@ -20,14 +20,6 @@ int review_decision_parse(const char *s)
 	return -1;
 }
 
-static int exec_stmt(struct catalog *cat, sqlite3_stmt *st, const char *what, struct wn_err *err)
-{
-	int rc = sqlite3_step(st);
-
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : catalog_fail(cat, err, what);
-}
-
 /* A SAVEPOINT makes a step of several statements atomic inside a caller's
  * transaction or alone (then it is the transaction). */
 static int savepoint_begin(struct catalog *cat, const char *name, const char *what,
@@ -87,7 +79,7 @@ static int keep_replaced(struct catalog *cat, int64_t image_id, int64_t seq, str
 		return catalog_fail(cat, err, "cannot record a decision");
 	sqlite3_bind_int64(st, 1, image_id);
 	sqlite3_bind_int64(st, 2, seq);
-	return exec_stmt(cat, st, "cannot record a decision", err);
+	return catalog_exec(cat, st, "cannot record a decision", err);
 }
 
 int reviews_set(struct catalog *cat, const struct review *r, struct wn_err *err)
@@ -117,7 +109,7 @@ int reviews_set(struct catalog *cat, const struct review *r, struct wn_err *err)
 			sqlite3_bind_null(st, 4);
 		sqlite3_bind_int64(st, 5, catalog_now_ms());
 		sqlite3_bind_int64(st, 6, seq);
-		bad = exec_stmt(cat, st, "cannot record a decision", err);
+		bad = catalog_exec(cat, st, "cannot record a decision", err);
 	}
 	return savepoint_end(cat, "review_set", bad, "cannot record a decision", err);
 }
@@ -162,7 +154,7 @@ static int undo_step(struct catalog *cat, const char *sql, int64_t seq, struct w
 	if (sqlite3_prepare_v2(cat->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return catalog_fail(cat, err, "cannot undo");
 	sqlite3_bind_int64(st, 1, seq);
-	return exec_stmt(cat, st, "cannot undo", err);
+	return catalog_exec(cat, st, "cannot undo", err);
 }
 
 int reviews_undo(struct catalog *cat, int64_t *image_id, struct wn_err *err)
@@ -257,26 +249,13 @@ int reviews_mark_applied(struct catalog *cat, int64_t image_id, struct wn_err *e
 		return catalog_fail(cat, err, "cannot mark a decision applied");
 	sqlite3_bind_int64(st, 1, image_id);
 	sqlite3_bind_int64(st, 2, catalog_now_ms());
-	return exec_stmt(cat, st, "cannot mark a decision applied", err);
+	return catalog_exec(cat, st, "cannot mark a decision applied", err);
 }
 
 int dup_groups_clear(struct catalog *cat, const int64_t *ids, size_t n, struct wn_err *err)
 {
-	sqlite3_stmt *st;
-	int rc = SQLITE_DONE;
-
-	if (sqlite3_prepare_v2(cat->db, "DELETE FROM dup_groups WHERE image_id = ?1", -1, &st,
-			       NULL) != SQLITE_OK)
-		return catalog_fail(cat, err, "cannot clear groups");
-	for (size_t i = 0; i < n && rc == SQLITE_DONE; i++) {
-		if (!ids[i])
-			continue;
-		sqlite3_bind_int64(st, 1, ids[i]);
-		rc = sqlite3_step(st);
-		sqlite3_reset(st);
-	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : catalog_fail(cat, err, "cannot clear groups");
+	return catalog_exec_ids(cat, "DELETE FROM dup_groups WHERE image_id = ?1",
+				"cannot clear groups", ids, n, err);
 }
 
 int dup_groups_add(struct catalog *cat, int64_t run_id, int grp, const int64_t *members,

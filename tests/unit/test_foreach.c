@@ -203,6 +203,52 @@ static void test_write_and_nested(void **state)
 	catalog_close(cat);
 }
 
+/* catalog_exec_ids(): the write once per non-zero id, up to the first
+ * failure; catalog_exec(): one write, its failure with SQLite's message. */
+static void test_exec(void **state)
+{
+	static const int64_t ids[] = { 1, 0, 3, 2 };
+	struct catalog *cat = open_three();
+	struct visit v = { .seen = STRBUF_INIT };
+	struct wn_err err;
+	sqlite3_stmt *st;
+	char want[512];
+
+	(void)state;
+	assert_int_equal(catalog_exec_ids(cat, "UPDATE images SET class = coalesce(class, '') || 'x'"
+					  " WHERE id = ?1 OR ?1 = 0",
+					  "cannot mark", ids, 3, &err), 0);
+	assert_int_equal(catalog_foreach(cat, "SELECT coalesce(class, '-') FROM images ORDER BY id",
+					 "cannot list", NULL, note_row, &v, &err), 0);
+	assert_string_equal(v.seen.buf, "x,-,x,");
+	/* c.jpg (id 1) is copied, b.jpg (id 3) clashes with a.jpg, a.jpg (id 2)
+	 * is never reached. */
+	assert_int_equal(catalog_exec_ids(cat, "INSERT INTO images (path, size, mtime_ns, added_ms,"
+					  " updated_ms) SELECT CASE id WHEN 3 THEN 'a.jpg'"
+					  " ELSE path || '.copy' END, 0, 0, 0, 0 FROM images"
+					  " WHERE id = ?1", "cannot copy", ids, 4, &err), -1);
+	assert_int_equal(err.code, WN_EDB);
+	snprintf(want, sizeof(want), "%s: cannot copy: UNIQUE constraint failed: images.path",
+		 dbpath);
+	assert_string_equal(err.msg, want);
+	strbuf_setlen(&v.seen, 0);
+	assert_int_equal(catalog_foreach(cat, "SELECT path FROM images WHERE path LIKE '%.copy'",
+					 "cannot list", NULL, note_row, &v, &err), 0);
+	assert_string_equal(v.seen.buf, "c.jpg.copy,");
+	assert_int_equal(sqlite3_prepare_v2(cat->db, "DELETE FROM images", -1, &st, NULL),
+			 SQLITE_OK);
+	assert_int_equal(catalog_exec(cat, st, "cannot delete", &err), 0);
+	assert_int_equal(sqlite3_prepare_v2(cat->db, "INSERT INTO images (path) VALUES"
+					    " (NULL)", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(catalog_exec(cat, st, "cannot add", &err), -1);
+	assert_int_equal(err.code, WN_EDB);
+	snprintf(want, sizeof(want), "%s: cannot add: NOT NULL constraint failed: images.path",
+		 dbpath);
+	assert_string_equal(err.msg, want);
+	strbuf_release(&v.seen);
+	catalog_close(cat);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -226,6 +272,7 @@ int main(void)
 		cmocka_unit_test(test_bind_failure),
 		cmocka_unit_test(test_sql_errors),
 		cmocka_unit_test(test_write_and_nested),
+		cmocka_unit_test(test_exec),
 	};
 
 	return cmocka_run_group_tests_name("foreach", tests, setup, teardown);
