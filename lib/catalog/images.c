@@ -20,11 +20,6 @@ int image_status_parse(const char *s)
 	return -1;
 }
 
-static int bind_text_or_null(sqlite3_stmt *st, int i, const char *s)
-{
-	return s ? sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC) : sqlite3_bind_null(st, i);
-}
-
 /* One try of the upsert; a row deleted or quarantined is updated only
  * with `revive`. @return 1 written (*id set), 0 left alone, -1 error. */
 static int upsert_step(struct catalog *cat, sqlite3_stmt *st, const struct image_row *r,
@@ -33,7 +28,7 @@ static int upsert_step(struct catalog *cat, sqlite3_stmt *st, const struct image
 	int rc, written = 0;
 
 	sqlite3_bind_text(st, 1, r->path, -1, SQLITE_STATIC);
-	bind_text_or_null(st, 2, r->class_name);
+	catalog_bind_text(st, 2, r->class_name);
 	sqlite3_bind_int64(st, 3, r->size);
 	sqlite3_bind_int64(st, 4, r->mtime_ns);
 	if (r->has_xxh3) {
@@ -48,10 +43,10 @@ static int upsert_step(struct catalog *cat, sqlite3_stmt *st, const struct image
 		sqlite3_bind_int(st, 9, r->width);
 		sqlite3_bind_int(st, 10, r->height);
 	}
-	bind_text_or_null(st, 11, r->format);
+	catalog_bind_text(st, 11, r->format);
 	sqlite3_bind_text(st, 12, image_status_name(r->status), -1, SQLITE_STATIC);
-	bind_text_or_null(st, 13, r->error);
-	bind_text_or_null(st, 14, r->source_url);
+	catalog_bind_text(st, 13, r->error);
+	catalog_bind_text(st, 14, r->source_url);
 	sqlite3_bind_int64(st, 15, catalog_now_ms());
 	sqlite3_bind_int(st, 16, revive);
 	rc = sqlite3_step(st);
@@ -268,6 +263,46 @@ static void read_row(sqlite3_stmt *st, struct image_row *r)
 	r->source_url = (const char *)sqlite3_column_text(st, 14);
 }
 
+struct image_query {
+	const struct image_filter *filter;
+	struct strbuf upper;      /* the end of the path prefix's range */
+	image_fn fn;
+	void *data;
+};
+
+static int bind_filter(sqlite3_stmt *st, void *data)
+{
+	struct image_query *q = data;
+	const struct image_filter *f = q->filter;
+	int rc = SQLITE_OK;
+
+	if (f && f->class_name)
+		rc = sqlite3_bind_text(st, 1, f->class_name, -1, SQLITE_STATIC);
+	if (!rc && f && f->status >= 0)
+		rc = sqlite3_bind_text(st, 2, image_status_name(f->status), -1, SQLITE_STATIC);
+	if (!rc && f && f->path_prefix && *f->path_prefix) {
+		/* [prefix, prefix with its last byte + 1): a range scan on the
+		 * path index that works for any bytes. */
+		if (strbuf_addstr(&q->upper, f->path_prefix))
+			return SQLITE_NOMEM;
+		q->upper.buf[q->upper.len - 1]++;
+		rc = sqlite3_bind_text(st, 3, f->path_prefix, -1, SQLITE_STATIC);
+		if (!rc)
+			rc = sqlite3_bind_text(st, 4, q->upper.buf, (int)q->upper.len,
+					       SQLITE_STATIC);
+	}
+	return rc;
+}
+
+static int image_found(sqlite3_stmt *st, void *data)
+{
+	struct image_query *q = data;
+	struct image_row r;
+
+	read_row(st, &r);
+	return q->fn(&r, q->data);
+}
+
 int images_foreach(struct catalog *cat, const struct image_filter *filter, image_fn fn,
 		   void *data, struct wn_err *err)
 {
@@ -277,38 +312,26 @@ int images_foreach(struct catalog *cat, const struct image_filter *filter, image
 		" WHERE (?1 IS NULL OR class = ?1) AND (?2 IS NULL OR status = ?2)"
 		"  AND (?3 IS NULL OR (path >= ?3 AND path < ?4))"
 		" ORDER BY path";
-	struct strbuf upper = STRBUF_INIT;
-	sqlite3_stmt *st;
-	int rc, ret = 0;
+	struct image_query q = { filter, STRBUF_INIT, fn, data };
+	int ret = catalog_foreach(cat, sql, "cannot list images", bind_filter, image_found, &q,
+				  err);
 
-	/* Not cached: callbacks may run other statements, even this one. */
-	if (sqlite3_prepare_v2(cat->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return catalog_fail(cat, err, "cannot list images");
-	if (filter && filter->class_name)
-		sqlite3_bind_text(st, 1, filter->class_name, -1, SQLITE_STATIC);
-	if (filter && filter->status >= 0)
-		sqlite3_bind_text(st, 2, image_status_name(filter->status), -1, SQLITE_STATIC);
-	if (filter && filter->path_prefix && *filter->path_prefix) {
-		/* [prefix, prefix with its last byte + 1): a range scan on the
-		 * path index that works for any bytes. */
-		strbuf_addstr(&upper, filter->path_prefix);
-		upper.buf[upper.len - 1]++;
-		sqlite3_bind_text(st, 3, filter->path_prefix, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 4, upper.buf, (int)upper.len, SQLITE_STATIC);
-	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct image_row r;
-
-		read_row(st, &r);
-		ret = fn(&r, data);
-		if (ret)
-			break;
-	}
-	if (!ret && rc != SQLITE_DONE)
-		ret = catalog_fail(cat, err, "cannot list images");
-	sqlite3_finalize(st);
-	strbuf_release(&upper);
+	strbuf_release(&q.upper);
 	return ret;
+}
+
+struct stats_query {
+	image_stats_fn fn;
+	void *data;
+};
+
+static int stats_row(sqlite3_stmt *st, void *data)
+{
+	struct stats_query *q = data;
+
+	return q->fn((const char *)sqlite3_column_text(st, 0),
+		     image_status_parse((const char *)sqlite3_column_text(st, 1)),
+		     sqlite3_column_int64(st, 2), (int64_t)sqlite3_column_double(st, 3), q->data);
 }
 
 int images_stats(struct catalog *cat, image_stats_fn fn, void *data, struct wn_err *err)
@@ -316,22 +339,32 @@ int images_stats(struct catalog *cat, image_stats_fn fn, void *data, struct wn_e
 	static const char sql[] =
 		"SELECT class, status, count(*), total(size) FROM images"
 		" GROUP BY class, status ORDER BY class IS NOT NULL, class, status";
-	sqlite3_stmt *st;
-	int rc, ret = 0;
+	struct stats_query q = { fn, data };
 
-	if (sqlite3_prepare_v2(cat->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return catalog_fail(cat, err, "cannot count images");
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		ret = fn((const char *)sqlite3_column_text(st, 0),
-			 image_status_parse((const char *)sqlite3_column_text(st, 1)),
-			 sqlite3_column_int64(st, 2), (int64_t)sqlite3_column_double(st, 3), data);
-		if (ret)
-			break;
-	}
-	if (!ret && rc != SQLITE_DONE)
-		ret = catalog_fail(cat, err, "cannot count images");
-	sqlite3_finalize(st);
-	return ret;
+	return catalog_foreach(cat, sql, "cannot count images", NULL, stats_row, &q, err);
+}
+
+/* The two conflict queries: ?1 the path prefix, rows of (path, class,
+ * other path, other class). */
+struct conflict_query {
+	const char *path_prefix;
+	conflict_fn fn;
+	void *data;
+};
+
+static int bind_conflicts(sqlite3_stmt *st, void *data)
+{
+	return catalog_bind_prefix(st, 1, ((struct conflict_query *)data)->path_prefix);
+}
+
+static int conflict_row(sqlite3_stmt *st, void *data)
+{
+	struct conflict_query *q = data;
+
+	return q->fn((const char *)sqlite3_column_text(st, 0),
+		     (const char *)sqlite3_column_text(st, 1),
+		     (const char *)sqlite3_column_text(st, 2),
+		     (const char *)sqlite3_column_text(st, 3), q->data);
 }
 
 int images_conflicts(struct catalog *cat, const char *path_prefix, conflict_fn fn, void *data,
@@ -344,53 +377,22 @@ int images_conflicts(struct catalog *cat, const char *path_prefix, conflict_fn f
 		"  AND (?1 IS NULL OR (substr(a.path, 1, length(?1)) = ?1"
 		"   AND substr(b.path, 1, length(?1)) = ?1))"
 		" ORDER BY a.path, b.class, b.path";
-	sqlite3_stmt *st;
-	int rc, ret = 0;
+	struct conflict_query q = { path_prefix, fn, data };
 
-	if (sqlite3_prepare_v2(cat->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return catalog_fail(cat, err, "cannot list conflicts");
-	if (path_prefix && *path_prefix)
-		sqlite3_bind_text(st, 1, path_prefix, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, 1);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		ret = fn((const char *)sqlite3_column_text(st, 0),
-			 (const char *)sqlite3_column_text(st, 1),
-			 (const char *)sqlite3_column_text(st, 2),
-			 (const char *)sqlite3_column_text(st, 3), data);
-		if (ret)
-			break;
-	}
-	if (!ret && rc != SQLITE_DONE)
-		ret = catalog_fail(cat, err, "cannot list conflicts");
-	sqlite3_finalize(st);
-	return ret;
+	return catalog_foreach(cat, sql, "cannot list conflicts", bind_conflicts, conflict_row, &q,
+			       err);
 }
 
 int conflicts_clear(struct catalog *cat, const int64_t *ids, size_t n, struct wn_err *err)
 {
-	sqlite3_stmt *st;
-	int rc = SQLITE_DONE;
-
-	if (sqlite3_prepare_v2(cat->db, "DELETE FROM conflicts WHERE image_id = ?1", -1, &st,
-			       NULL) != SQLITE_OK)
-		return catalog_fail(cat, err, "cannot clear conflicts");
-	for (size_t i = 0; i < n && rc == SQLITE_DONE; i++) {
-		if (!ids[i])
-			continue;
-		sqlite3_bind_int64(st, 1, ids[i]);
-		rc = sqlite3_step(st);
-		sqlite3_reset(st);
-	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : catalog_fail(cat, err, "cannot clear conflicts");
+	return catalog_exec_ids(cat, "DELETE FROM conflicts WHERE image_id = ?1",
+				"cannot clear conflicts", ids, n, err);
 }
 
 int conflicts_add(struct catalog *cat, int64_t run_id, int grp, int64_t id, int near,
 		  struct wn_err *err)
 {
 	sqlite3_stmt *st;
-	int rc;
 
 	if (sqlite3_prepare_v2(cat->db, "INSERT OR REPLACE INTO conflicts (run_id, grp, image_id,"
 			       " match) VALUES (?1, ?2, ?3, ?4)", -1, &st, NULL) != SQLITE_OK)
@@ -399,9 +401,7 @@ int conflicts_add(struct catalog *cat, int64_t run_id, int grp, int64_t id, int 
 	sqlite3_bind_int(st, 2, grp);
 	sqlite3_bind_int64(st, 3, id);
 	sqlite3_bind_text(st, 4, near ? "near" : "exact", -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : catalog_fail(cat, err, "cannot record a conflict");
+	return catalog_exec(cat, st, "cannot record a conflict", err);
 }
 
 int conflicts_foreach(struct catalog *cat, const char *path_prefix, conflict_fn fn, void *data,
@@ -415,59 +415,45 @@ int conflicts_foreach(struct catalog *cat, const char *path_prefix, conflict_fn 
 		"  AND (?1 IS NULL OR (substr(ia.path, 1, length(?1)) = ?1"
 		"   AND substr(ib.path, 1, length(?1)) = ?1))"
 		" ORDER BY ia.path, ib.class, ib.path";
-	sqlite3_stmt *st;
-	int rc, ret = 0;
+	struct conflict_query q = { path_prefix, fn, data };
 
-	if (sqlite3_prepare_v2(cat->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return catalog_fail(cat, err, "cannot list conflicts");
-	if (path_prefix && *path_prefix)
-		sqlite3_bind_text(st, 1, path_prefix, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, 1);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		ret = fn((const char *)sqlite3_column_text(st, 0),
-			 (const char *)sqlite3_column_text(st, 1),
-			 (const char *)sqlite3_column_text(st, 2),
-			 (const char *)sqlite3_column_text(st, 3), data);
-		if (ret)
-			break;
-	}
-	if (!ret && rc != SQLITE_DONE)
-		ret = catalog_fail(cat, err, "cannot list conflicts");
-	sqlite3_finalize(st);
-	return ret;
+	return catalog_foreach(cat, sql, "cannot list conflicts", bind_conflicts, conflict_row, &q,
+			       err);
+}
+
+struct class_query {
+	const char *path_prefix;
+	int (*fn)(const char *class_name, void *data);
+	void *data;
+};
+
+static int bind_classes(sqlite3_stmt *st, void *data)
+{
+	return catalog_bind_prefix(st, 1, ((struct class_query *)data)->path_prefix);
+}
+
+static int class_row(sqlite3_stmt *st, void *data)
+{
+	struct class_query *q = data;
+
+	return q->fn((const char *)sqlite3_column_text(st, 0), q->data);
 }
 
 int images_classes(struct catalog *cat, const char *path_prefix,
 		   int (*fn)(const char *class_name, void *data), void *data, struct wn_err *err)
 {
-	sqlite3_stmt *st;
-	int rc, ret = 0;
+	struct class_query q = { path_prefix, fn, data };
 
-	if (sqlite3_prepare_v2(cat->db, "SELECT DISTINCT class FROM images WHERE status = 'ok'"
+	return catalog_foreach(cat, "SELECT DISTINCT class FROM images WHERE status = 'ok'"
 			       " AND class IS NOT NULL AND (?1 IS NULL OR substr(path, 1, length(?1)) = ?1)"
-			       " ORDER BY class", -1, &st, NULL) != SQLITE_OK)
-		return catalog_fail(cat, err, "cannot list classes");
-	if (path_prefix && *path_prefix)
-		sqlite3_bind_text(st, 1, path_prefix, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, 1);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		ret = fn((const char *)sqlite3_column_text(st, 0), data);
-		if (ret)
-			break;
-	}
-	if (!ret && rc != SQLITE_DONE)
-		ret = catalog_fail(cat, err, "cannot list classes");
-	sqlite3_finalize(st);
-	return ret;
+			       " ORDER BY class", "cannot list classes", bind_classes, class_row, &q,
+			       err);
 }
 
 int images_move(struct catalog *cat, int64_t id, const char *path, const char *class_name,
 		struct wn_err *err)
 {
 	sqlite3_stmt *st;
-	int rc;
 
 	if (sqlite3_prepare_v2(cat->db, "UPDATE images SET path = ?2, class = ?3, updated_ms = ?4"
 			       " WHERE id = ?1", -1, &st, NULL) != SQLITE_OK)
@@ -479,31 +465,35 @@ int images_move(struct catalog *cat, int64_t id, const char *path, const char *c
 	else
 		sqlite3_bind_null(st, 3);
 	sqlite3_bind_int64(st, 4, catalog_now_ms());
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : catalog_fail(cat, err, "cannot move an image row");
+	return catalog_exec(cat, st, "cannot move an image row", err);
+}
+
+struct count_query {
+	const char *recipe;
+	int (*fn)(const char *class_name, int64_t count, void *data);
+	void *data;
+};
+
+static int bind_recipe(sqlite3_stmt *st, void *data)
+{
+	return sqlite3_bind_text(st, 1, ((struct count_query *)data)->recipe, -1, SQLITE_STATIC);
+}
+
+static int count_row(sqlite3_stmt *st, void *data)
+{
+	struct count_query *q = data;
+
+	return q->fn((const char *)sqlite3_column_text(st, 0), sqlite3_column_int64(st, 1), q->data);
 }
 
 int derived_counts(struct catalog *cat, const char *recipe,
 		   int (*fn)(const char *class_name, int64_t count, void *data), void *data,
 		   struct wn_err *err)
 {
-	sqlite3_stmt *st;
-	int rc, ret = 0;
+	struct count_query q = { recipe, fn, data };
 
-	if (sqlite3_prepare_v2(cat->db, "SELECT i.class, count(*) FROM derived d JOIN images i"
+	return catalog_foreach(cat, "SELECT i.class, count(*) FROM derived d JOIN images i"
 			       " ON i.id = d.image_id WHERE i.status = 'ok'"
 			       " AND substr(d.recipe, 1, length(?1)) = ?1 GROUP BY i.class ORDER BY i.class",
-			       -1, &st, NULL) != SQLITE_OK)
-		return catalog_fail(cat, err, "cannot count made images");
-	sqlite3_bind_text(st, 1, recipe, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		ret = fn((const char *)sqlite3_column_text(st, 0), sqlite3_column_int64(st, 1), data);
-		if (ret)
-			break;
-	}
-	if (!ret && rc != SQLITE_DONE)
-		ret = catalog_fail(cat, err, "cannot count made images");
-	sqlite3_finalize(st);
-	return ret;
+			       "cannot count made images", bind_recipe, count_row, &q, err);
 }

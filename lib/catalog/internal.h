@@ -49,6 +49,52 @@ sqlite3_stmt *catalog_stmt(struct catalog *cat, enum catalog_stmt id, const char
 /* catalog_fail() : err from SQLite's last message, prefixed with what. */
 int catalog_fail(struct catalog *cat, struct wn_err *err, const char *what);
 
+/*
+ * catalog_foreach() : runs one SQL statement and hands its rows, in order,
+ * to row. The statement is prepared here and finalized before the return,
+ * never cached: row may run other statements on cat, this query too, and
+ * the call works inside a transaction or outside (it opens none).
+ *
+ * bind (NULL: no parameters) binds sql's parameters before the first step;
+ * it returns SQLITE_OK, or an SQLite result code (a failed sqlite3_bind_*'s,
+ * SQLITE_NOMEM for its own allocation) that ends the call before any step.
+ * row (NULL: steps to the end, for a write) returns 0 to go on, or non-zero
+ * to stop: that value is then returned, with err as row left it (set it
+ * with a negative value). Column values are SQLite's memory, valid during
+ * that row call only; the strings bound must live until the return.
+ * data goes to both. what names the query in errors.
+ *
+ * Why raw statements and not a typed row: every caller is a catalog module
+ * turning columns into its own typed row (struct image_row, review, ...)
+ * for commands, which include no sqlite3.h and write no SQL.
+ *
+ * @return 0 after the last row; row's non-zero value; or -1 with err set,
+ * WN_EDB "<catalog>: <what>: <SQLite's message>", when sql does not
+ * prepare, bind fails or a step fails. Threads: cat's thread only.
+ */
+typedef int (*catalog_bind_fn)(sqlite3_stmt *st, void *data);
+typedef int (*catalog_row_fn)(sqlite3_stmt *st, void *data);
+int catalog_foreach(struct catalog *cat, const char *sql, const char *what,
+		    catalog_bind_fn bind, catalog_row_fn row, void *data, struct wn_err *err);
+
+/* catalog_exec() : steps st (prepared by sqlite3_prepare_v2, bound) once
+ * and finalizes it: for a write that returns no rows. @return 0, or -1
+ * with err set ("<catalog>: <what>: <SQLite's message>"). st is freed
+ * either way. */
+int catalog_exec(struct catalog *cat, sqlite3_stmt *st, const char *what, struct wn_err *err);
+
+/* catalog_exec_ids() : runs the write sql once for each non-zero id of
+ * ids[0..n), bound as ?1, stopping at the first failure. Same returns. */
+int catalog_exec_ids(struct catalog *cat, const char *sql, const char *what,
+		     const int64_t *ids, size_t n, struct wn_err *err);
+
+/* catalog_bind_text() : binds s to parameter i (SQLITE_STATIC: s must live
+ * until the statement is done), or NULL when s is NULL. @return SQLite's
+ * result code. catalog_bind_prefix() : the same, and NULL for "" too: a
+ * path prefix that limits nothing. */
+int catalog_bind_text(sqlite3_stmt *st, int i, const char *s);
+int catalog_bind_prefix(sqlite3_stmt *st, int i, const char *prefix);
+
 /* catalog_rel_between() : appends the path leading from folder `from` to
  * `to`, both absolute and free of "." and ".." (realpath output): "" when
  * they are equal. @return 0, or -1 when out of memory. */

@@ -134,16 +134,13 @@ static int clear_dest(struct catalog *cat, int64_t image_id, const char *dest,
 
 	for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
 		sqlite3_stmt *st;
-		int rc;
 
 		if (sqlite3_prepare_v2(cat->db, sql[i], -1, &st, NULL) != SQLITE_OK)
 			return catalog_fail(cat, err, "cannot free a path for a moved image");
 		sqlite3_bind_text(st, 1, dest, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 2, image_id);
-		rc = sqlite3_step(st);
-		sqlite3_finalize(st);
-		if (rc != SQLITE_DONE)
-			return catalog_fail(cat, err, "cannot free a path for a moved image");
+		if (catalog_exec(cat, st, "cannot free a path for a moved image", err))
+			return -1;
 	}
 	return 0;
 }
@@ -227,17 +224,14 @@ int journal_done(struct catalog *cat, int64_t event_id, struct wn_err *err)
 int journal_drop(struct catalog *cat, int64_t event_id, struct wn_err *err)
 {
 	sqlite3_stmt *st;
-	int rc;
 
 	if (sqlite3_prepare_v2(cat->db, "UPDATE events SET state = 'dropped', at_ms = ?2"
 			       " WHERE id = ?1 AND state = 'planned'", -1, &st, NULL) != SQLITE_OK)
 		return catalog_fail(cat, err, "cannot drop a planned action");
 	sqlite3_bind_int64(st, 1, event_id);
 	sqlite3_bind_int64(st, 2, catalog_now_ms());
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return catalog_fail(cat, err, "cannot drop a planned action");
+	if (catalog_exec(cat, st, "cannot drop a planned action", err))
+		return -1;
 	if (sqlite3_changes(cat->db) != 1)
 		return wn_fail(err, WN_EDB, "%s: event %lld is not planned", cat->file,
 			       (long long)event_id);

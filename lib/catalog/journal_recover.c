@@ -44,56 +44,57 @@ static char *dup_col(sqlite3_stmt *st, int i, int *oom)
 	return d;
 }
 
+struct plan_query {
+	struct catalog *cat;
+	struct plan_list *l;
+	uint64_t *live;
+	struct wn_err *err;
+};
+
+/* Keeps a planned event of a run no longer alive; counts the others. */
+static int plan_found(sqlite3_stmt *st, void *data)
+{
+	struct plan_query *q = data;
+	struct plan_list *l = q->l;
+	struct planned *p;
+	int oom = 0, alive = journal_run_alive(q->cat, sqlite3_column_int64(st, 1));
+
+	if (alive < 0)
+		return wn_fail(q->err, WN_EIO, "%s: cannot test whether a run is alive: %s",
+			       q->cat->file, strerror(errno));
+	if (alive) {
+		if (q->live)
+			(*q->live)++;
+		return 0;
+	}
+	if (l->n == l->alloc) {
+		size_t alloc = l->alloc ? 2 * l->alloc : 64;
+		struct planned *v = realloc(l->v, alloc * sizeof(*v));
+
+		if (!v)
+			return wn_fail(q->err, WN_ENOMEM, "out of memory");
+		l->v = v;
+		l->alloc = alloc;
+	}
+	p = &l->v[l->n++];
+	p->id = sqlite3_column_int64(st, 0);
+	p->run_id = sqlite3_column_int64(st, 1);
+	p->action = dup_col(st, 2, &oom);
+	p->path = dup_col(st, 3, &oom);
+	p->dest = dup_col(st, 4, &oom);
+	p->dest_class = dup_col(st, 5, &oom);
+	return oom ? wn_fail(q->err, WN_ENOMEM, "out of memory") : 0;
+}
+
 /* The planned events of runs no longer alive, by id. */
 static int dead_plans(struct catalog *cat, struct plan_list *l, uint64_t *live,
 		      struct wn_err *err)
 {
-	sqlite3_stmt *st;
-	int rc, oom = 0;
+	struct plan_query q = { cat, l, live, err };
 
-	if (sqlite3_prepare_v2(cat->db, "SELECT id, run_id, action, path, dest, dest_class"
-			       " FROM events WHERE state = 'planned' ORDER BY id", -1, &st,
-			       NULL) != SQLITE_OK)
-		return catalog_fail(cat, err, "cannot read planned actions");
-	while (!oom && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct planned *p;
-		int alive = journal_run_alive(cat, sqlite3_column_int64(st, 1));
-
-		if (alive) {
-			if (alive < 0)
-				break;
-			if (live)
-				(*live)++;
-			continue;
-		}
-		if (l->n == l->alloc) {
-			size_t alloc = l->alloc ? 2 * l->alloc : 64;
-			struct planned *v = realloc(l->v, alloc * sizeof(*v));
-
-			if (!v) {
-				oom = 1;
-				break;
-			}
-			l->v = v;
-			l->alloc = alloc;
-		}
-		p = &l->v[l->n++];
-		p->id = sqlite3_column_int64(st, 0);
-		p->run_id = sqlite3_column_int64(st, 1);
-		p->action = dup_col(st, 2, &oom);
-		p->path = dup_col(st, 3, &oom);
-		p->dest = dup_col(st, 4, &oom);
-		p->dest_class = dup_col(st, 5, &oom);
-	}
-	sqlite3_finalize(st);
-	if (oom)
-		return wn_fail(err, WN_ENOMEM, "out of memory");
-	if (rc == SQLITE_ROW)
-		return wn_fail(err, WN_EIO, "%s: cannot test whether a run is alive: %s",
-			       cat->file, strerror(errno));
-	if (rc != SQLITE_DONE)
-		return catalog_fail(cat, err, "cannot read planned actions");
-	return 0;
+	return catalog_foreach(cat, "SELECT id, run_id, action, path, dest, dest_class"
+			       " FROM events WHERE state = 'planned' ORDER BY id",
+			       "cannot read planned actions", NULL, plan_found, &q, err);
 }
 
 static int exists(const char *path)
@@ -193,7 +194,6 @@ static int happened(struct catalog *cat, const struct planned *p,
 static int settle_review(struct catalog *cat, int64_t event_id, struct wn_err *err)
 {
 	sqlite3_stmt *st;
-	int rc;
 
 	if (sqlite3_prepare_v2(cat->db,
 			       "UPDATE reviews SET applied_ms = ?2 WHERE applied_ms IS NULL AND image_id ="
@@ -203,9 +203,7 @@ static int settle_review(struct catalog *cat, int64_t event_id, struct wn_err *e
 		return catalog_fail(cat, err, "cannot mark a decision applied");
 	sqlite3_bind_int64(st, 1, event_id);
 	sqlite3_bind_int64(st, 2, catalog_now_ms());
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : catalog_fail(cat, err, "cannot mark a decision applied");
+	return catalog_exec(cat, st, "cannot mark a decision applied", err);
 }
 
 static int settle(struct catalog *cat, const struct plan_list *l, struct journal_recovery *out,

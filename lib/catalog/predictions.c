@@ -102,6 +102,59 @@ int predictions_get(struct catalog *cat, int64_t image_id, const char *model, co
 	return found;
 }
 
+/* predictions_foreach()'s walk: the query's parameters, the caller's
+ * callback and the buffer the rows' floats are unpacked into. */
+struct prediction_query {
+	const char *model, *prep, *path_prefix;
+	prediction_fn fn;
+	void *data;
+	float *buf;
+	size_t cap;
+	struct wn_err *err;
+};
+
+static int bind_model(sqlite3_stmt *st, void *data)
+{
+	struct prediction_query *q = data;
+	int rc = sqlite3_bind_text(st, 1, q->model, -1, SQLITE_STATIC);
+
+	if (!rc)
+		rc = sqlite3_bind_text(st, 2, q->prep, -1, SQLITE_STATIC);
+	return rc ? rc : catalog_bind_text(st, 3, q->path_prefix);
+}
+
+static int prediction_found(sqlite3_stmt *st, void *data)
+{
+	struct prediction_query *q = data;
+	struct prediction_row row;
+	int pl = sqlite3_column_bytes(st, 3), el = sqlite3_column_bytes(st, 4);
+	size_t need = (size_t)(pl + el) / 4 + 1;
+
+	if (need > q->cap) {
+		float *grown = realloc(q->buf, need * sizeof(float));
+
+		if (!grown)
+			return wn_fail(q->err, WN_ENOMEM, "out of memory");
+		q->buf = grown;
+		q->cap = need;
+	}
+	memset(&row, 0, sizeof(row));
+	row.image_id = sqlite3_column_int64(st, 0);
+	row.path = (const char *)sqlite3_column_text(st, 1);
+	row.class_name = (const char *)sqlite3_column_text(st, 2);
+	row.nprobs = pl / 4;
+	unpack(sqlite3_column_blob(st, 3), row.nprobs, q->buf);
+	row.probs = q->buf;
+	row.nembedding = el / 4;
+	if (row.nembedding) {
+		unpack(sqlite3_column_blob(st, 4), row.nembedding, q->buf + row.nprobs);
+		row.embedding = q->buf + row.nprobs;
+	}
+	row.classes = (const char *)sqlite3_column_text(st, 5);
+	row.xxh3 = sqlite3_column_blob(st, 6);
+	return q->fn(&row, q->data);
+}
+
 int predictions_foreach(struct catalog *cat, const char *model, const char *prep,
 			const char *path_prefix, prediction_fn fn, void *data, struct wn_err *err)
 {
@@ -111,56 +164,11 @@ int predictions_foreach(struct catalog *cat, const char *model, const char *prep
 		" WHERE p.model = ?1 AND p.prep = ?2 AND i.status = 'ok' AND i.xxh3 = p.xxh3"
 		"  AND (?3 IS NULL OR substr(i.path, 1, length(?3)) = ?3)"
 		" ORDER BY i.path";
-	sqlite3_stmt *st;
-	float *buf = NULL;
-	size_t cap = 0;
-	int rc, ret = 0;
+	struct prediction_query q = { model, prep, path_prefix, fn, data, NULL, 0, err };
+	int ret = catalog_foreach(cat, sql, "cannot read predictions", bind_model,
+				  prediction_found, &q, err);
 
-	if (sqlite3_prepare_v2(cat->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return catalog_fail(cat, err, "cannot read predictions");
-	sqlite3_bind_text(st, 1, model, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, prep, -1, SQLITE_STATIC);
-	if (path_prefix)
-		sqlite3_bind_text(st, 3, path_prefix, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, 3);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct prediction_row row;
-		int pl = sqlite3_column_bytes(st, 3), el = sqlite3_column_bytes(st, 4);
-		size_t need = (size_t)(pl + el) / 4 + 1;
-
-		if (need > cap) {
-			float *grown = realloc(buf, need * sizeof(float));
-
-			if (!grown) {
-				ret = wn_fail(err, WN_ENOMEM, "out of memory");
-				break;
-			}
-			buf = grown;
-			cap = need;
-		}
-		memset(&row, 0, sizeof(row));
-		row.image_id = sqlite3_column_int64(st, 0);
-		row.path = (const char *)sqlite3_column_text(st, 1);
-		row.class_name = (const char *)sqlite3_column_text(st, 2);
-		row.nprobs = pl / 4;
-		unpack(sqlite3_column_blob(st, 3), row.nprobs, buf);
-		row.probs = buf;
-		row.nembedding = el / 4;
-		if (row.nembedding) {
-			unpack(sqlite3_column_blob(st, 4), row.nembedding, buf + row.nprobs);
-			row.embedding = buf + row.nprobs;
-		}
-		row.classes = (const char *)sqlite3_column_text(st, 5);
-		row.xxh3 = sqlite3_column_blob(st, 6);
-		ret = fn(&row, data);
-		if (ret)
-			break;
-	}
-	if (!ret && rc != SQLITE_DONE)
-		ret = catalog_fail(cat, err, "cannot read predictions");
-	sqlite3_finalize(st);
-	free(buf);
+	free(q.buf);
 	return ret;
 }
 
@@ -171,7 +179,6 @@ int heads_set(struct catalog *cat, const struct head_row *h, struct wn_err *err)
 		"  folds, l2, images, accuracy, made_ms)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
 	sqlite3_stmt *st;
-	int rc;
 
 	if (sqlite3_prepare_v2(cat->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return catalog_fail(cat, err, "cannot save the head");
@@ -188,9 +195,5 @@ int heads_set(struct catalog *cat, const struct head_row *h, struct wn_err *err)
 	sqlite3_bind_int64(st, 11, h->images);
 	sqlite3_bind_double(st, 12, h->accuracy);
 	sqlite3_bind_int64(st, 13, catalog_now_ms());
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return catalog_fail(cat, err, "cannot save the head");
-	return 0;
+	return catalog_exec(cat, st, "cannot save the head", err);
 }

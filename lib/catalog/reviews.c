@@ -20,14 +20,6 @@ int review_decision_parse(const char *s)
 	return -1;
 }
 
-static int exec_stmt(struct catalog *cat, sqlite3_stmt *st, const char *what, struct wn_err *err)
-{
-	int rc = sqlite3_step(st);
-
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : catalog_fail(cat, err, what);
-}
-
 /* A SAVEPOINT makes a step of several statements atomic inside a caller's
  * transaction or alone (then it is the transaction). */
 static int savepoint_begin(struct catalog *cat, const char *name, const char *what,
@@ -87,7 +79,7 @@ static int keep_replaced(struct catalog *cat, int64_t image_id, int64_t seq, str
 		return catalog_fail(cat, err, "cannot record a decision");
 	sqlite3_bind_int64(st, 1, image_id);
 	sqlite3_bind_int64(st, 2, seq);
-	return exec_stmt(cat, st, "cannot record a decision", err);
+	return catalog_exec(cat, st, "cannot record a decision", err);
 }
 
 int reviews_set(struct catalog *cat, const struct review *r, struct wn_err *err)
@@ -117,7 +109,7 @@ int reviews_set(struct catalog *cat, const struct review *r, struct wn_err *err)
 			sqlite3_bind_null(st, 4);
 		sqlite3_bind_int64(st, 5, catalog_now_ms());
 		sqlite3_bind_int64(st, 6, seq);
-		bad = exec_stmt(cat, st, "cannot record a decision", err);
+		bad = catalog_exec(cat, st, "cannot record a decision", err);
 	}
 	return savepoint_end(cat, "review_set", bad, "cannot record a decision", err);
 }
@@ -162,7 +154,7 @@ static int undo_step(struct catalog *cat, const char *sql, int64_t seq, struct w
 	if (sqlite3_prepare_v2(cat->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return catalog_fail(cat, err, "cannot undo");
 	sqlite3_bind_int64(st, 1, seq);
-	return exec_stmt(cat, st, "cannot undo", err);
+	return catalog_exec(cat, st, "cannot undo", err);
 }
 
 int reviews_undo(struct catalog *cat, int64_t *image_id, struct wn_err *err)
@@ -210,37 +202,42 @@ int reviews_pending(struct catalog *cat, review_fn fn, void *data, struct wn_err
 	return reviews_each(cat, 0, fn, data, err);
 }
 
+struct review_query {
+	int applied_too;
+	review_fn fn;
+	void *data;
+};
+
+static int bind_applied_too(sqlite3_stmt *st, void *data)
+{
+	return sqlite3_bind_int(st, 1, ((struct review_query *)data)->applied_too);
+}
+
+static int review_found(sqlite3_stmt *st, void *data)
+{
+	struct review_query *q = data;
+	struct review r = { 0 };
+
+	r.image_id = sqlite3_column_int64(st, 0);
+	r.queue = (const char *)sqlite3_column_text(st, 1);
+	r.decision = (enum review_decision)review_decision_parse(
+		(const char *)sqlite3_column_text(st, 2));
+	r.new_class = (const char *)sqlite3_column_text(st, 3);
+	r.applied_ms = sqlite3_column_int64(st, 6);
+	return q->fn(&r, (const char *)sqlite3_column_text(st, 4),
+		     (const char *)sqlite3_column_text(st, 5), q->data);
+}
+
 int reviews_each(struct catalog *cat, int applied_too, review_fn fn, void *data,
 		 struct wn_err *err)
 {
-	sqlite3_stmt *st;
-	int rc, ret = 0;
+	struct review_query q = { applied_too, fn, data };
 
-	if (sqlite3_prepare_v2(cat->db,
+	return catalog_foreach(cat,
 			       "SELECT r.image_id, r.queue, r.decision, r.new_class, i.path, i.class,"
 			       "  r.applied_ms FROM reviews r JOIN images i ON i.id = r.image_id"
-			       " WHERE ?1 OR r.applied_ms IS NULL ORDER BY r.seq", -1, &st, NULL) !=
-	    SQLITE_OK)
-		return catalog_fail(cat, err, "cannot read decisions");
-	sqlite3_bind_int(st, 1, applied_too);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct review r = { 0 };
-
-		r.image_id = sqlite3_column_int64(st, 0);
-		r.queue = (const char *)sqlite3_column_text(st, 1);
-		r.decision = (enum review_decision)review_decision_parse(
-			(const char *)sqlite3_column_text(st, 2));
-		r.new_class = (const char *)sqlite3_column_text(st, 3);
-		r.applied_ms = sqlite3_column_int64(st, 6);
-		ret = fn(&r, (const char *)sqlite3_column_text(st, 4),
-			 (const char *)sqlite3_column_text(st, 5), data);
-		if (ret)
-			break;
-	}
-	if (!ret && rc != SQLITE_DONE)
-		ret = catalog_fail(cat, err, "cannot read decisions");
-	sqlite3_finalize(st);
-	return ret;
+			       " WHERE ?1 OR r.applied_ms IS NULL ORDER BY r.seq",
+			       "cannot read decisions", bind_applied_too, review_found, &q, err);
 }
 
 int reviews_mark_applied(struct catalog *cat, int64_t image_id, struct wn_err *err)
@@ -252,26 +249,13 @@ int reviews_mark_applied(struct catalog *cat, int64_t image_id, struct wn_err *e
 		return catalog_fail(cat, err, "cannot mark a decision applied");
 	sqlite3_bind_int64(st, 1, image_id);
 	sqlite3_bind_int64(st, 2, catalog_now_ms());
-	return exec_stmt(cat, st, "cannot mark a decision applied", err);
+	return catalog_exec(cat, st, "cannot mark a decision applied", err);
 }
 
 int dup_groups_clear(struct catalog *cat, const int64_t *ids, size_t n, struct wn_err *err)
 {
-	sqlite3_stmt *st;
-	int rc = SQLITE_DONE;
-
-	if (sqlite3_prepare_v2(cat->db, "DELETE FROM dup_groups WHERE image_id = ?1", -1, &st,
-			       NULL) != SQLITE_OK)
-		return catalog_fail(cat, err, "cannot clear groups");
-	for (size_t i = 0; i < n && rc == SQLITE_DONE; i++) {
-		if (!ids[i])
-			continue;
-		sqlite3_bind_int64(st, 1, ids[i]);
-		rc = sqlite3_step(st);
-		sqlite3_reset(st);
-	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : catalog_fail(cat, err, "cannot clear groups");
+	return catalog_exec_ids(cat, "DELETE FROM dup_groups WHERE image_id = ?1",
+				"cannot clear groups", ids, n, err);
 }
 
 int dup_groups_add(struct catalog *cat, int64_t run_id, int grp, const int64_t *members,
@@ -298,6 +282,31 @@ int dup_groups_add(struct catalog *cat, int64_t run_id, int grp, const int64_t *
 	return rc == SQLITE_DONE ? 0 : catalog_fail(cat, err, "cannot record a group");
 }
 
+struct group_query {
+	const char *path_prefix;
+	int near_only;
+	group_fn fn;
+	void *data;
+};
+
+static int bind_groups(sqlite3_stmt *st, void *data)
+{
+	struct group_query *q = data;
+	int rc = catalog_bind_prefix(st, 1, q->path_prefix);
+
+	return rc ? rc : sqlite3_bind_int(st, 2, q->near_only);
+}
+
+static int group_row(sqlite3_stmt *st, void *data)
+{
+	struct group_query *q = data;
+
+	return q->fn(sqlite3_column_int64(st, 0), sqlite3_column_int(st, 1),
+		     sqlite3_column_int(st, 2), sqlite3_column_int64(st, 3),
+		     (const char *)sqlite3_column_text(st, 4),
+		     (const char *)sqlite3_column_text(st, 5), q->data);
+}
+
 int dup_groups_foreach(struct catalog *cat, const char *path_prefix, int near_only, group_fn fn,
 		       void *data, struct wn_err *err)
 {
@@ -307,26 +316,7 @@ int dup_groups_foreach(struct catalog *cat, const char *path_prefix, int near_on
 		" WHERE i.status = 'ok' AND (?2 = 0 OR g.match = 'near')"
 		"  AND (?1 IS NULL OR substr(i.path, 1, length(?1)) = ?1)"
 		" ORDER BY g.run_id, g.grp, g.rank";
-	sqlite3_stmt *st;
-	int rc, ret = 0;
+	struct group_query q = { path_prefix, near_only, fn, data };
 
-	if (sqlite3_prepare_v2(cat->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return catalog_fail(cat, err, "cannot list groups");
-	if (path_prefix && *path_prefix)
-		sqlite3_bind_text(st, 1, path_prefix, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, 1);
-	sqlite3_bind_int(st, 2, near_only);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		ret = fn(sqlite3_column_int64(st, 0), sqlite3_column_int(st, 1),
-			 sqlite3_column_int(st, 2), sqlite3_column_int64(st, 3),
-			 (const char *)sqlite3_column_text(st, 4),
-			 (const char *)sqlite3_column_text(st, 5), data);
-		if (ret)
-			break;
-	}
-	if (!ret && rc != SQLITE_DONE)
-		ret = catalog_fail(cat, err, "cannot list groups");
-	sqlite3_finalize(st);
-	return ret;
+	return catalog_foreach(cat, sql, "cannot list groups", bind_groups, group_row, &q, err);
 }
