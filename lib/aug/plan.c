@@ -15,6 +15,13 @@ struct frame {
 	int moved;
 };
 
+/* What drawing a step may end in, besides 0 (drawn and recorded). */
+enum {
+	DRAW_SKIP = 1,        /* it did not fire after all (a Keras flip) */
+	DRAW_TOO_SMALL = -1,  /* it shrinks the frame below a pixel, or folds it */
+	DRAW_NOMEM = -2
+};
+
 static void then(struct frame *fr, const struct mat3 *g)
 {
 	mat3_mul(&fr->f, g, &fr->f);
@@ -124,7 +131,8 @@ static double bell(const struct aug_step *s, double x, double y)
 
 /* A grid step: the segment composed so far is closed (its inverse kept as
  * the mesh's `before`), the vertices are drawn, and a new segment starts
- * in the same frame. */
+ * in the same frame.
+ * @return 0, DRAW_TOO_SMALL or DRAW_NOMEM. */
 static int add_mesh(struct aug_plan *plan, struct frame *fr, const struct aug_step *s,
 		    struct aug_rng *r)
 {
@@ -136,13 +144,13 @@ static int add_mesh(struct aug_plan *plan, struct frame *fr, const struct aug_st
 	cols = cols > (int)fr->w ? (int)fr->w : cols;
 	rows = rows > (int)fr->h ? (int)fr->h : rows;
 	if (cols < 1 || rows < 1)
-		return -1;
+		return DRAW_TOO_SMALL;
 	memset(m, 0, sizeof(*m));
 	if (mat3_invert(&m->before, &fr->f))
-		return -1;
+		return DRAW_TOO_SMALL;
 	m->d = calloc((size_t)(cols + 1) * (size_t)(rows + 1) * 2, sizeof(double));
 	if (!m->d)
-		return -2;
+		return DRAW_NOMEM;
 	plan->n_mesh++;
 	m->cols = cols;
 	m->rows = rows;
@@ -493,263 +501,409 @@ int aug_plan_map_row_half(void *ctx, int y, int width, struct warp_piece *pieces
 	return map_row_scaled(ctx, 2, y, width, pieces);
 }
 
-static int record(struct aug_plan *plan, const struct aug_pipeline *p, size_t i,
-		  const double *v, int n)
-{
-	struct aug_applied *a = &plan->applied[plan->n++];
+/* What a step's draw function sees and fills. */
+struct draw {
+	const struct aug_step *s;
+	struct aug_rng *r;         /* the step's own stream */
+	struct frame *fr;          /* the frame the step sees; geometric steps move it */
+	struct aug_plan *plan;     /* grid steps add their mesh */
+	int a, b;                  /* the operation's constants from draws[] */
+	double v[AUG_MAX_DRAWN];   /* the values recorded, v[0 .. n-1] */
+	int n;
+};
 
-	a->op = p->steps[i].op;
-	a->step = (unsigned)i;
-	a->n = n;
-	memcpy(a->v, v, sizeof(*v) * (size_t)n);
+/* A draw function: @return 0 (the step is recorded), DRAW_SKIP,
+ * DRAW_TOO_SMALL or DRAW_NOMEM. */
+typedef int (*draw_fn)(struct draw *d);
+
+/* v, recorded as the step's next value. */
+static double keep(struct draw *d, double v)
+{
+	d->v[d->n++] = v;
+	return v;
+}
+
+/* Augmentor's factors: min_factor to max_factor. */
+static double factor(struct draw *d)
+{
+	return aug_rng_uniform(d->r, d->s->lo[1], d->s->lo[2]);
+}
+
+/* A [lo, hi] parameter's range. */
+static double in_pair(struct draw *d)
+{
+	return aug_rng_uniform(d->r, d->s->lo[1], d->s->hi[1]);
+}
+
+/* A Keras range: -value to value. */
+static double symmetric(struct draw *d)
+{
+	return aug_rng_uniform(d->r, -d->s->lo[1], d->s->lo[1]);
+}
+
+/* Augmentor's rotate and shear: up to max_right (a whole number of
+ * degrees) on the right, up to max_left on the left (negative). */
+static double side_degrees(struct draw *d, int right)
+{
+	return right ? (double)aug_rng_int(d->r, 0, (int64_t)d->s->lo[2])
+		     : -(double)aug_rng_int(d->r, 0, (int64_t)d->s->lo[1]);
+}
+
+static int draw_rotate(struct draw *d)
+{
+	/* Augmentor: a side, then an angle up to that side's limit. */
+	int right = (int)aug_rng_int(d->r, 0, 1);
+	double deg = side_degrees(d, right);
+	double k = cover_scale(d->fr->w, d->fr->h, deg);
+	struct mat3 rot, sc, g;
+
+	/* As PIL's rotate(), which Augmentor calls: positive turns
+	 * counter-clockwise, so a "left" draw (negative) turns clockwise. */
+	mat3_rotate(&rot, deg);
+	mat3_scale(&sc, k, k);
+	mat3_mul(&g, &sc, &rot);
+	then_centred(d->fr, &g);
+	keep(d, deg);
 	return 0;
+}
+
+/* a: how many quarter turns, 0 drawn from 1 to 3 (rotate_random_90) */
+static int draw_quarter_turns(struct draw *d)
+{
+	int k = d->a ? d->a : (int)keep(d, (double)aug_rng_int(d->r, 1, 3));
+
+	quarter_turns(d->fr, k);
+	return 0;
+}
+
+/* a: 1 top to bottom, 0 left to right, -1 drawn (flip_random) */
+static int draw_flip(struct draw *d)
+{
+	int top_bottom = d->a >= 0 ? d->a : (int)keep(d, (double)aug_rng_int(d->r, 0, 1));
+
+	flip(d->fr, top_bottom);
+	return 0;
+}
+
+/* a: 1 top to bottom, 0 left to right */
+static int draw_keras_flip(struct draw *d)
+{
+	/* Keras flips half the time when the setting is True. */
+	if (!d->s->lo[1] || !aug_rng_int(d->r, 0, 1))
+		return DRAW_SKIP;
+	flip(d->fr, d->a);
+	return 0;
+}
+
+static int draw_zoom(struct draw *d)
+{
+	double z = keep(d, factor(d));
+	struct mat3 g;
+
+	mat3_scale(&g, z, z);
+	then_centred(d->fr, &g);
+	return 0;
+}
+
+/* zoom_random, crop_random and crop_centre: a share of each side, then
+ * where (crop_centre: the middle); zoom_random scales the crop back to
+ * the frame. */
+static int draw_crop(struct draw *d)
+{
+	const struct aug_step *s = d->s;
+	struct frame *fr = d->fr;
+	double pa = s->lo[2] ? aug_rng_uniform(d->r, 0.1, s->lo[1]) : s->lo[1];
+	double nw = floor(fr->w * pa), nh = floor(fr->h * pa), x0, y0;
+	struct mat3 t, g;
+
+	if (nw < 1 || nh < 1)
+		return DRAW_TOO_SMALL;
+	if (s->op == AUG_CROP_CENTRE) {
+		x0 = floor((fr->w - nw) / 2);
+		y0 = floor((fr->h - nh) / 2);
+	} else {
+		x0 = (double)aug_rng_int(d->r, 0, (int64_t)(fr->w - nw));
+		y0 = (double)aug_rng_int(d->r, 0, (int64_t)(fr->h - nh));
+	}
+	mat3_translate(&t, -x0, -y0);
+	if (s->op == AUG_ZOOM_RANDOM) {
+		/* the crop is scaled back to the frame */
+		mat3_scale(&g, fr->w / nw, fr->h / nh);
+		mat3_mul(&t, &g, &t);
+	} else {
+		fr->w = nw;
+		fr->h = nh;
+	}
+	then(fr, &t);
+	keep(d, pa);
+	keep(d, x0);
+	keep(d, y0);
+	return 0;
+}
+
+static int draw_distortion(struct draw *d)
+{
+	int rc = add_mesh(d->plan, d->fr, d->s, d->r);
+
+	if (rc)
+		return rc;
+	keep(d, (double)(d->plan->n_mesh - 1));  /* which mesh */
+	return 0;
+}
+
+/* a, b: the kinds of skew() drawn from */
+static int draw_skew(struct draw *d)
+{
+	struct frame *fr = d->fr;
+	/* Augmentor moves up to magnitude x the longer side; kept below half
+	 * the shorter one so edges never cross. */
+	double max = fmin(fmax(fr->w, fr->h) * d->s->lo[1], fmin(fr->w, fr->h) * 0.45);
+	int kind = (int)aug_rng_int(d->r, d->a, d->b);
+	double dist;
+
+	keep(d, kind);
+	dist = keep(d, max < 1 ? max : aug_rng_uniform(d->r, 1, max));
+	return skew(fr, kind, dist) ? DRAW_TOO_SMALL : 0;
+}
+
+static int draw_shear(struct draw *d)
+{
+	int right = (int)aug_rng_int(d->r, 0, 1), axis = (int)aug_rng_int(d->r, 0, 1);
+	double deg = side_degrees(d, right);
+	double k = tan(deg * M_PI / 180);
+	struct mat3 g;
+
+	mat3_shear(&g, axis ? 0 : k, axis ? k : 0);
+	then_centred(d->fr, &g);
+	keep(d, deg);
+	keep(d, axis);
+	return 0;
+}
+
+static int draw_keras_rotation(struct draw *d)
+{
+	struct mat3 g;
+
+	mat3_rotate(&g, keep(d, symmetric(d)));
+	then_centred(d->fr, &g);
+	return 0;
+}
+
+/* a: 1 width (x), 0 height (y) */
+static int draw_keras_shift(struct draw *d)
+{
+	int horiz = d->a;
+	double t = symmetric(d);
+	struct mat3 g;
+
+	if (d->s->lo[1] < 1)  /* a fraction of the side, else pixels */
+		t *= horiz ? d->fr->w : d->fr->h;
+	mat3_translate(&g, horiz ? t : 0, horiz ? 0 : t);
+	then(d->fr, &g);
+	keep(d, t);
+	return 0;
+}
+
+static int draw_keras_shear(struct draw *d)
+{
+	struct mat3 g;
+
+	mat3_shear(&g, tan(keep(d, symmetric(d)) * M_PI / 180), 0);
+	then_centred(d->fr, &g);
+	return 0;
+}
+
+static int draw_keras_zoom(struct draw *d)
+{
+	/* Keras draws x and y apart; above 1 shows more (zooms out). */
+	double zx = keep(d, in_pair(d)), zy = keep(d, in_pair(d));
+	struct mat3 g;
+
+	mat3_scale(&g, 1 / zx, 1 / zy);
+	then_centred(d->fr, &g);
+	return 0;
+}
+
+/* random_brightness, random_color, random_contrast: the factor */
+static int draw_factor(struct draw *d)
+{
+	keep(d, factor(d));
+	return 0;
+}
+
+/* channel_shift_range: the intensity added to all channels */
+static int draw_symmetric(struct draw *d)
+{
+	keep(d, symmetric(d));
+	return 0;
+}
+
+/* brightness_range: the factor; gaussian_blur: sigma */
+static int draw_in_pair(struct draw *d)
+{
+	keep(d, in_pair(d));
+	return 0;
+}
+
+static int draw_noise(struct draw *d)
+{
+	keep(d, in_pair(d));                                /* sigma */
+	keep(d, (double)(aug_rng_next(d->r) >> 32));        /* noise seed */
+	return 0;
+}
+
+static int draw_jpeg_quality(struct draw *d)
+{
+	keep(d, (double)aug_rng_int(d->r, (int64_t)d->s->lo[1], (int64_t)d->s->hi[1]));
+	return 0;
+}
+
+static int draw_hue_shift(struct draw *d)
+{
+	/* degrees=d: -d..d; degrees=[a, b]: a..b either way round */
+	double m = d->s->lo[1] == d->s->hi[1] ? aug_rng_uniform(d->r, 0, d->s->lo[1])
+					       : in_pair(d);
+
+	keep(d, aug_rng_int(d->r, 0, 1) ? m : -m);
+	return 0;
+}
+
+/* Indexed by enum aug_op. Operations without a function (greyscale,
+ * invert, black_and_white, histogram_equalisation) draw nothing;
+ * random_erasing draws in draw_erasing(), in the output frame. */
+static const struct {
+	draw_fn fn;
+	int a, b;
+} draws[AUG_OP_COUNT] = {
+	[AUG_ROTATE] = { draw_rotate, 0, 0 },
+	[AUG_ROTATE90] = { draw_quarter_turns, 1, 0 },
+	[AUG_ROTATE180] = { draw_quarter_turns, 2, 0 },
+	[AUG_ROTATE270] = { draw_quarter_turns, 3, 0 },
+	[AUG_ROTATE_RANDOM_90] = { draw_quarter_turns, 0, 0 },
+	[AUG_FLIP_LEFT_RIGHT] = { draw_flip, 0, 0 },
+	[AUG_FLIP_TOP_BOTTOM] = { draw_flip, 1, 0 },
+	[AUG_FLIP_RANDOM] = { draw_flip, -1, 0 },
+	[AUG_ZOOM] = { draw_zoom, 0, 0 },
+	[AUG_ZOOM_RANDOM] = { draw_crop, 0, 0 },
+	[AUG_CROP_RANDOM] = { draw_crop, 0, 0 },
+	[AUG_CROP_CENTRE] = { draw_crop, 0, 0 },
+	[AUG_RANDOM_DISTORTION] = { draw_distortion, 0, 0 },
+	[AUG_GAUSSIAN_DISTORTION] = { draw_distortion, 0, 0 },
+	[AUG_SKEW_LEFT_RIGHT] = { draw_skew, 0, 1 },
+	[AUG_SKEW_TOP_BOTTOM] = { draw_skew, 2, 3 },
+	[AUG_SKEW_TILT] = { draw_skew, 0, 3 },
+	[AUG_SKEW_CORNER] = { draw_skew, 4, 11 },
+	[AUG_SKEW] = { draw_skew, 0, 11 },
+	[AUG_SHEAR] = { draw_shear, 0, 0 },
+	[AUG_RANDOM_BRIGHTNESS] = { draw_factor, 0, 0 },
+	[AUG_RANDOM_COLOR] = { draw_factor, 0, 0 },
+	[AUG_RANDOM_CONTRAST] = { draw_factor, 0, 0 },
+	[AUG_K_ROTATION_RANGE] = { draw_keras_rotation, 0, 0 },
+	[AUG_K_WIDTH_SHIFT_RANGE] = { draw_keras_shift, 1, 0 },
+	[AUG_K_HEIGHT_SHIFT_RANGE] = { draw_keras_shift, 0, 0 },
+	[AUG_K_SHEAR_RANGE] = { draw_keras_shear, 0, 0 },
+	[AUG_K_ZOOM_RANGE] = { draw_keras_zoom, 0, 0 },
+	[AUG_K_CHANNEL_SHIFT_RANGE] = { draw_symmetric, 0, 0 },
+	[AUG_K_BRIGHTNESS_RANGE] = { draw_in_pair, 0, 0 },
+	[AUG_K_HORIZONTAL_FLIP] = { draw_keras_flip, 0, 0 },
+	[AUG_K_VERTICAL_FLIP] = { draw_keras_flip, 1, 0 },
+	[AUG_GAUSSIAN_BLUR] = { draw_in_pair, 0, 0 },
+	[AUG_GAUSSIAN_NOISE] = { draw_noise, 0, 0 },
+	[AUG_JPEG_QUALITY] = { draw_jpeg_quality, 0, 0 },
+	[AUG_HUE_SHIFT] = { draw_hue_shift, 0, 0 },
+};
+
+/* Whose sample the streams are for: aug_plan_make()'s key. */
+struct sample_key {
+	uint64_t seed;
+	const uint8_t *hash;
+	uint32_t sample;
+};
+
+/* Step i: whether it fires (exactly the probability written: no rounding
+ * to 0.1), then its draws, recorded in plan->applied.
+ * @return 0, DRAW_TOO_SMALL or DRAW_NOMEM. */
+static int draw_step(struct aug_plan *plan, struct frame *fr, const struct aug_pipeline *p,
+		     size_t i, const struct sample_key *key)
+{
+	const struct aug_step *s = &p->steps[i];
+	struct aug_rng r;
+	struct draw d = { .s = s, .r = &r, .fr = fr, .plan = plan,
+			  .a = draws[s->op].a, .b = draws[s->op].b };
+	struct aug_applied *a;
+	int rc = 0;
+
+	aug_rng_init(&r, key->seed, key->hash, key->sample, (uint32_t)i);
+	if (!(aug_rng_uniform(&r, 0, 1) < s->probability))
+		return 0;
+	if (draws[s->op].fn)
+		rc = draws[s->op].fn(&d);
+	if (rc)
+		return rc == DRAW_SKIP ? 0 : rc;
+	a = &plan->applied[plan->n++];
+	a->op = s->op;
+	a->step = (unsigned)i;
+	a->n = d.n;
+	memcpy(a->v, d.v, sizeof(*d.v) * (size_t)d.n);
+	return 0;
+}
+
+/* Region steps act on the output, after the one warp: random_erasing's
+ * rectangle is drawn in its frame (Augmentor's RandomErasing: each side
+ * from 10% to rectangle_area of the side, anywhere), from the rest of the
+ * stream that made the step fire. */
+static void draw_erasing(struct aug_plan *plan, struct aug_applied *a, const struct aug_step *s,
+			 const struct sample_key *key)
+{
+	struct aug_rng r;
+	int64_t rw, rh;
+
+	aug_rng_init(&r, key->seed, key->hash, key->sample, a->step);
+	aug_rng_next(&r);  /* the draw that made it fire */
+	rw = aug_rng_int(&r, (int64_t)(plan->width * 0.1), (int64_t)(plan->width * s->lo[1]));
+	rh = aug_rng_int(&r, (int64_t)(plan->height * 0.1), (int64_t)(plan->height * s->lo[1]));
+	rw = rw < 1 ? 1 : rw;
+	rh = rh < 1 ? 1 : rh;
+	a->v[0] = (double)aug_rng_int(&r, 0, plan->width - rw);
+	a->v[1] = (double)aug_rng_int(&r, 0, plan->height - rh);
+	a->v[2] = (double)rw;
+	a->v[3] = (double)rh;
+	a->v[4] = (double)(aug_rng_next(&r) >> 32);  /* noise seed */
+	a->n = 5;
 }
 
 int aug_plan_make(const struct aug_pipeline *p, int w, int h, uint64_t seed,
 		  const uint8_t hash[16], uint32_t sample, struct aug_plan *plan,
 		  struct wn_err *err)
 {
-	struct frame fr;
+	const struct sample_key key = { seed, hash, sample };
+	struct frame fr = { .w = w, .h = h, .moved = 0 };
+	int rc = 0;
 
 	memset(plan, 0, sizeof(*plan));
 	plan->applied = calloc(p->n ? p->n : 1, sizeof(*plan->applied));
 	plan->mesh = calloc(p->n ? p->n : 1, sizeof(*plan->mesh));
-	if (!plan->applied || !plan->mesh) {
-		aug_plan_release(plan);
-		return wn_fail(err, WN_ENOMEM, "out of memory");
-	}
+	if (!plan->applied || !plan->mesh)
+		rc = DRAW_NOMEM;
 	mat3_identity(&fr.f);
-	fr.w = w;
-	fr.h = h;
-	fr.moved = 0;
-	for (size_t i = 0; i < p->n; i++) {
-		const struct aug_step *s = &p->steps[i];
-		struct aug_rng r;
-		struct mat3 g;
-		double v[AUG_MAX_DRAWN] = { 0 };
-		int n = 0;
-
-		aug_rng_init(&r, seed, hash, sample, (uint32_t)i);
-		/* Exactly the probability written: no rounding to 0.1. */
-		if (!(aug_rng_uniform(&r, 0, 1) < s->probability))
-			continue;
-		switch (s->op) {
-		case AUG_ROTATE: {
-			/* Augmentor: a side, then an angle up to that side's limit. */
-			int right = (int)aug_rng_int(&r, 0, 1);
-			double deg = right ? (double)aug_rng_int(&r, 0, (int64_t)s->lo[2])
-					   : -(double)aug_rng_int(&r, 0, (int64_t)s->lo[1]);
-			double k = cover_scale(fr.w, fr.h, deg);
-			struct mat3 rot, sc;
-
-			/* As PIL's rotate(), which Augmentor calls: positive turns
-			 * counter-clockwise, so a "left" draw (negative) turns
-			 * clockwise. */
-			mat3_rotate(&rot, deg);
-			mat3_scale(&sc, k, k);
-			mat3_mul(&g, &sc, &rot);
-			then_centred(&fr, &g);
-			v[n++] = deg;
-			break;
-		}
-		case AUG_ROTATE90: quarter_turns(&fr, 1); break;
-		case AUG_ROTATE180: quarter_turns(&fr, 2); break;
-		case AUG_ROTATE270: quarter_turns(&fr, 3); break;
-		case AUG_ROTATE_RANDOM_90:
-			v[n] = (double)aug_rng_int(&r, 1, 3);
-			quarter_turns(&fr, (int)v[n++]);
-			break;
-		case AUG_FLIP_LEFT_RIGHT: flip(&fr, 0); break;
-		case AUG_FLIP_TOP_BOTTOM: flip(&fr, 1); break;
-		case AUG_FLIP_RANDOM:
-			v[n] = (double)aug_rng_int(&r, 0, 1);
-			flip(&fr, (int)v[n++]);
-			break;
-		case AUG_ZOOM:
-			v[n] = aug_rng_uniform(&r, s->lo[1], s->lo[2]);
-			mat3_scale(&g, v[n], v[n]);
-			n++;
-			then_centred(&fr, &g);
-			break;
-		case AUG_ZOOM_RANDOM:
-		case AUG_CROP_RANDOM:
-		case AUG_CROP_CENTRE: {
-			double pa = s->lo[2] ? aug_rng_uniform(&r, 0.1, s->lo[1]) : s->lo[1];
-			double nw = floor(fr.w * pa), nh = floor(fr.h * pa), x0, y0;
-			struct mat3 t;
-
-			if (nw < 1 || nh < 1)
-				goto too_small;
-			if (s->op == AUG_CROP_CENTRE) {
-				x0 = floor((fr.w - nw) / 2);
-				y0 = floor((fr.h - nh) / 2);
-			} else {
-				x0 = (double)aug_rng_int(&r, 0, (int64_t)(fr.w - nw));
-				y0 = (double)aug_rng_int(&r, 0, (int64_t)(fr.h - nh));
-			}
-			mat3_translate(&t, -x0, -y0);
-			if (s->op == AUG_ZOOM_RANDOM) {
-				/* the crop is scaled back to the frame */
-				mat3_scale(&g, fr.w / nw, fr.h / nh);
-				mat3_mul(&t, &g, &t);
-			} else {
-				fr.w = nw;
-				fr.h = nh;
-			}
-			then(&fr, &t);
-			v[n++] = pa;
-			v[n++] = x0;
-			v[n++] = y0;
-			break;
-		}
-		case AUG_RANDOM_DISTORTION:
-		case AUG_GAUSSIAN_DISTORTION: {
-			int rc = add_mesh(plan, &fr, s, &r);
-
-			if (rc == -2) {
-				aug_plan_release(plan);
-				return wn_fail(err, WN_ENOMEM, "out of memory");
-			}
-			if (rc)
-				goto too_small;
-			v[n++] = (double)(plan->n_mesh - 1);  /* which mesh */
-			break;
-		}
-		case AUG_SKEW_LEFT_RIGHT:
-		case AUG_SKEW_TOP_BOTTOM:
-		case AUG_SKEW_TILT:
-		case AUG_SKEW_CORNER:
-		case AUG_SKEW: {
-			int kind;
-			/* Augmentor moves up to magnitude x the longer side; kept
-			 * below half the shorter one so edges never cross. */
-			double max = fmin(fmax(fr.w, fr.h) * s->lo[1], fmin(fr.w, fr.h) * 0.45);
-
-			switch (s->op) {
-			case AUG_SKEW_LEFT_RIGHT: kind = (int)aug_rng_int(&r, 0, 1); break;
-			case AUG_SKEW_TOP_BOTTOM: kind = (int)aug_rng_int(&r, 2, 3); break;
-			case AUG_SKEW_TILT: kind = (int)aug_rng_int(&r, 0, 3); break;
-			case AUG_SKEW_CORNER: kind = (int)aug_rng_int(&r, 4, 11); break;
-			default: kind = (int)aug_rng_int(&r, 0, 11); break;
-			}
-			v[n++] = kind;
-			v[n++] = max < 1 ? max : aug_rng_uniform(&r, 1, max);
-			if (skew(&fr, kind, v[1]))
-				goto too_small;
-			break;
-		}
-		case AUG_SHEAR: {
-			int right = (int)aug_rng_int(&r, 0, 1), axis = (int)aug_rng_int(&r, 0, 1);
-			double deg = right ? (double)aug_rng_int(&r, 0, (int64_t)s->lo[2])
-					   : -(double)aug_rng_int(&r, 0, (int64_t)s->lo[1]);
-			double k = tan(deg * M_PI / 180);
-
-			mat3_shear(&g, axis ? 0 : k, axis ? k : 0);
-			then_centred(&fr, &g);
-			v[n++] = deg;
-			v[n++] = axis;
-			break;
-		}
-		case AUG_K_ROTATION_RANGE:
-			v[n] = aug_rng_uniform(&r, -s->lo[1], s->lo[1]);
-			mat3_rotate(&g, v[n++]);
-			then_centred(&fr, &g);
-			break;
-		case AUG_K_WIDTH_SHIFT_RANGE:
-		case AUG_K_HEIGHT_SHIFT_RANGE: {
-			int horiz = s->op == AUG_K_WIDTH_SHIFT_RANGE;
-			double t = aug_rng_uniform(&r, -s->lo[1], s->lo[1]);
-
-			if (s->lo[1] < 1)  /* a fraction of the side, else pixels */
-				t *= horiz ? fr.w : fr.h;
-			mat3_translate(&g, horiz ? t : 0, horiz ? 0 : t);
-			then(&fr, &g);
-			v[n++] = t;
-			break;
-		}
-		case AUG_K_SHEAR_RANGE:
-			v[n] = aug_rng_uniform(&r, -s->lo[1], s->lo[1]);
-			mat3_shear(&g, tan(v[n++] * M_PI / 180), 0);
-			then_centred(&fr, &g);
-			break;
-		case AUG_K_ZOOM_RANGE:
-			/* Keras draws x and y apart; above 1 shows more (zooms out). */
-			v[n++] = aug_rng_uniform(&r, s->lo[1], s->hi[1]);
-			v[n++] = aug_rng_uniform(&r, s->lo[1], s->hi[1]);
-			mat3_scale(&g, 1 / v[0], 1 / v[1]);
-			then_centred(&fr, &g);
-			break;
-		case AUG_K_HORIZONTAL_FLIP:
-		case AUG_K_VERTICAL_FLIP:
-			/* Keras flips half the time when the setting is True. */
-			if (!s->lo[1] || !aug_rng_int(&r, 0, 1))
-				continue;
-			flip(&fr, s->op == AUG_K_VERTICAL_FLIP);
-			break;
-		case AUG_RANDOM_BRIGHTNESS:
-		case AUG_RANDOM_COLOR:
-		case AUG_RANDOM_CONTRAST:
-			v[n++] = aug_rng_uniform(&r, s->lo[1], s->lo[2]);  /* the factor */
-			break;
-		case AUG_K_CHANNEL_SHIFT_RANGE:
-			v[n++] = aug_rng_uniform(&r, -s->lo[1], s->lo[1]);  /* added to all */
-			break;
-		case AUG_K_BRIGHTNESS_RANGE:
-			v[n++] = aug_rng_uniform(&r, s->lo[1], s->hi[1]);   /* the factor */
-			break;
-		case AUG_GAUSSIAN_BLUR:
-			v[n++] = aug_rng_uniform(&r, s->lo[1], s->hi[1]);   /* sigma */
-			break;
-		case AUG_GAUSSIAN_NOISE:
-			v[n++] = aug_rng_uniform(&r, s->lo[1], s->hi[1]);   /* sigma */
-			v[n++] = (double)(aug_rng_next(&r) >> 32);          /* noise seed */
-			break;
-		case AUG_JPEG_QUALITY:
-			v[n++] = (double)aug_rng_int(&r, (int64_t)s->lo[1], (int64_t)s->hi[1]);
-			break;
-		case AUG_HUE_SHIFT: {
-			/* degrees=d: -d..d; degrees=[a, b]: a..b either way round */
-			double m = s->lo[1] == s->hi[1] ? aug_rng_uniform(&r, 0, s->lo[1])
-						       : aug_rng_uniform(&r, s->lo[1], s->hi[1]);
-
-			v[n++] = aug_rng_int(&r, 0, 1) ? m : -m;
-			break;
-		}
-		default:
-			/* greyscale, invert, black_and_white, histogram_equalisation
-			 * draw nothing; random_erasing draws below, in the output
-			 * frame. */
-			break;
-		}
-		record(plan, p, i, v, n);
+	for (size_t i = 0; i < p->n && !rc; i++)
+		rc = draw_step(plan, &fr, p, i, &key);
+	if (!rc && (fr.w < 1 || fr.h < 1))
+		rc = DRAW_TOO_SMALL;
+	if (rc) {
+		aug_plan_release(plan);
+		if (rc == DRAW_NOMEM)
+			return wn_fail(err, WN_ENOMEM, "out of memory");
+		return wn_fail(err, WN_EINVAL, "the steps shrink a %dx%d image below one pixel",
+			       w, h);
 	}
-	if (fr.w < 1 || fr.h < 1)
-		goto too_small;
 	plan->width = (int)fr.w;
 	plan->height = (int)fr.h;
-	/* Region steps act on the output, after the one warp: their
-	 * rectangles are drawn in its frame (Augmentor's RandomErasing:
-	 * each side from 10% to rectangle_area of the side, anywhere). */
 	for (size_t k = 0; k < plan->n; k++) {
 		struct aug_applied *a = &plan->applied[k];
-		const struct aug_step *s = &p->steps[a->step];
-		struct aug_rng r;
-		int64_t rw, rh;
 
-		if (a->op != AUG_RANDOM_ERASING)
-			continue;
-		aug_rng_init(&r, seed, hash, sample, a->step);
-		aug_rng_next(&r);  /* the draw that made it fire */
-		rw = aug_rng_int(&r, (int64_t)(plan->width * 0.1), (int64_t)(plan->width * s->lo[1]));
-		rh = aug_rng_int(&r, (int64_t)(plan->height * 0.1), (int64_t)(plan->height * s->lo[1]));
-		rw = rw < 1 ? 1 : rw;
-		rh = rh < 1 ? 1 : rh;
-		a->v[0] = (double)aug_rng_int(&r, 0, plan->width - rw);
-		a->v[1] = (double)aug_rng_int(&r, 0, plan->height - rh);
-		a->v[2] = (double)rw;
-		a->v[3] = (double)rh;
-		a->v[4] = (double)(aug_rng_next(&r) >> 32);  /* noise seed */
-		a->n = 5;
+		if (a->op == AUG_RANDOM_ERASING)
+			draw_erasing(plan, a, &p->steps[a->step], &key);
 	}
 	plan->geometric = fr.moved;
 	if (mat3_invert(&plan->dst_to_src, &fr.f)) {
@@ -757,9 +911,6 @@ int aug_plan_make(const struct aug_pipeline *p, int w, int h, uint64_t seed,
 		return wn_fail(err, WN_EINVAL, "the steps fold the image flat");
 	}
 	return 0;
-too_small:
-	aug_plan_release(plan);
-	return wn_fail(err, WN_EINVAL, "the steps shrink a %dx%d image below one pixel", w, h);
 }
 
 void aug_plan_release(struct aug_plan *plan)
