@@ -116,7 +116,8 @@ $(BUILD)/lib/img/resample.o $(BUILD)/lib/aug/warp.o $(BUILD)/lib/aug/pixel.o \
 # Warps make positions in float and double with SIMD and plain loops that
 # must agree to the bit: no fused multiply-adds behind their backs.
 # (override: a CFLAGS given on the command line must not drop it)
-$(BUILD)/lib/aug/warp.o $(BUILD)/lib/aug/plan.o: override CFLAGS += -ffp-contract=off
+$(BUILD)/lib/aug/warp.o $(BUILD)/lib/aug/plan.o $(BUILD)/lib/aug/planmap.o: \
+	override CFLAGS += -ffp-contract=off
 
 $(LIB): $(call obj,$(LIB_SRC))
 	@rm -f $@

@@ -50,8 +50,18 @@ struct klass {
 	int64_t ok, made;
 };
 
+/* What the command line asked for, and when. */
+struct report_opts {
+	const char *out, *root, *model;  /* --html, --path, --model */
+	uint64_t nsus, ngroups;          /* --suspects, --groups */
+	time_t now;
+};
+
 struct report {
 	struct catalog *cat;
+	struct report_opts o;
+	struct strbuf prefix;     /* --path as a catalog path */
+	const char *path_prefix;  /* prefix.buf, or NULL: the whole catalog */
 	struct strbuf h;          /* the page */
 	struct klass *k;
 	int nk;
@@ -59,6 +69,7 @@ struct report {
 	int64_t side[BINS], aspect[BINS];
 	struct strbuf corrupt_rows;
 	int64_t corrupt_listed;
+	int64_t groups;           /* duplicate groups in dedup's last run */
 	int oom;
 };
 
@@ -321,6 +332,229 @@ static int on_conflict(const char *path, const char *given, const char *other_pa
 	return 0;
 }
 
+/* The rows the page counts: the images under the root by class, status,
+ * size and aspect, and augment's outputs per class. */
+static int gather(struct report *r, struct wn_err *err)
+{
+	struct image_filter filter = { NULL, -1, NULL };
+
+	if (r->o.root) {
+		if (catalog_rel_prefix(r->cat, r->o.root, &r->prefix, err))
+			return -1;
+		r->path_prefix = r->prefix.len ? r->prefix.buf : NULL;
+	}
+	filter.path_prefix = r->path_prefix;
+	if (images_foreach(r->cat, &filter, on_image, r, err) ||
+	    derived_counts(r->cat, "augment ", on_made, r, err) || r->oom) {
+		if (r->oom)
+			wn_fail(err, WN_ENOMEM, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* The page's head and style, its title and where it came from. */
+static void add_head(struct report *r)
+{
+	char when[64];
+
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", gmtime(&r->o.now));
+	strbuf_addstr(&r->h, "<!doctype html>\n<html lang=en><head><meta charset=utf-8>\n"
+		"<meta name=viewport content=\"width=device-width, initial-scale=1\">\n<title>");
+	html(&r->h, catalog_dir(r->cat));
+	strbuf_addstr(&r->h, " — winnow report</title>\n<style>\n"
+		"body{font:14px/1.45 system-ui,sans-serif;margin:24px auto;max-width:1100px;"
+		"color:#1d2430;padding:0 16px}\nh1{font-size:22px}h2{font-size:17px;margin-top:32px;"
+		"border-bottom:1px solid #d6dbe3;padding-bottom:4px}\n.totals{display:flex;gap:24px;"
+		"flex-wrap:wrap}.totals div{background:#f1f4f8;border-radius:6px;padding:10px 16px}"
+		".totals b{display:block;font-size:20px}\nsvg.chart text{font-size:12px;fill:#1d2430}"
+		"\n.group,.strip{display:flex;gap:10px;flex-wrap:wrap;margin:10px 0;padding:8px;"
+		"background:#f7f8fa;border-radius:6px}\nfigure{margin:0;width:130px}figure img,"
+		".missing{max-width:120px;max-height:120px;display:block;background:#ddd}"
+		"figcaption{font-size:11px;word-break:break-all;color:#4a5568}\n.missing{width:120px;"
+		"height:90px;text-align:center;line-height:90px}\ntable{border-collapse:collapse}"
+		"td,th{padding:3px 10px;border-bottom:1px solid #e5e8ee;text-align:left;"
+		"vertical-align:top}.p{font-family:ui-monospace,monospace;font-size:12px}\n"
+		".note{color:#5a6474}\n</style></head><body>\n<h1>Dataset report: ");
+	html(&r->h, catalog_dir(r->cat));
+	if (r->o.root) {
+		strbuf_addstr(&r->h, " / ");
+		html(&r->h, r->o.root);
+	}
+	strbuf_addf(&r->h, "</h1>\n<p class=note>Made by winnow %s on %s from ", WINNOW_VERSION,
+		    when);
+	html(&r->h, catalog_file(r->cat));
+	strbuf_addstr(&r->h, ".</p>\n");
+}
+
+static void add_totals(struct report *r)
+{
+	int64_t made = 0;
+
+	for (int i = 0; i < r->nk; i++)
+		made += r->k[i].made;
+	strbuf_addf(&r->h, "<div class=totals><div><b>%" PRId64 "</b>images</div><div><b>%d"
+		    "</b>classes</div><div><b>%.1f MB</b>on disk</div><div><b>%" PRId64
+		    "</b>made by augment</div><div><b>%" PRId64 "</b>corrupt</div><div><b>%"
+		    PRId64 "</b>deleted or moved aside</div></div>\n", r->ok, r->nk,
+		    (double)r->bytes / 1e6, made, r->corrupt, r->deleted);
+}
+
+/* Images per class (originals and augment's), then the histograms. */
+static int add_charts(struct report *r, struct wn_err *err)
+{
+	strbuf_addstr(&r->h, "<h2>Images per class</h2>\n");
+	if (r->nk) {
+		const char **labels = calloc((size_t)r->nk, sizeof(*labels));
+		int64_t *a = calloc((size_t)r->nk, sizeof(*a)), *b = calloc((size_t)r->nk, sizeof(*b));
+		int ok = labels && a && b;
+
+		for (int i = 0; ok && i < r->nk; i++) {
+			labels[i] = r->k[i].name;
+			b[i] = r->k[i].made;
+			a[i] = r->k[i].ok - r->k[i].made;
+		}
+		if (ok)
+			bars(&r->h, "Images per class", labels, a, b, r->nk, "originals",
+			     "made by augment");
+		free(labels);
+		free(a);
+		free(b);
+		if (!ok)
+			return wn_fail(err, WN_ENOMEM, "out of memory");
+	} else {
+		strbuf_addstr(&r->h, "<p class=note>No images yet: run db scan.</p>\n");
+	}
+	strbuf_addstr(&r->h, "<h2>Shorter side (pixels)</h2>\n");
+	bars(&r->h, "Shorter side", side_labels, r->side, NULL, BINS, NULL, NULL);
+	strbuf_addstr(&r->h, "<h2>Aspect ratio (width / height)</h2>\n");
+	bars(&r->h, "Aspect ratio", aspect_labels, r->aspect, NULL, BINS, NULL, NULL);
+	return 0;
+}
+
+/* dedup's last run: the first ngroups groups with thumbnails. */
+static int add_duplicates(struct report *r, struct wn_err *err)
+{
+	struct groups_ctx gc = { .r = r, .run = -1, .grp = -1, .max = (int)r->o.ngroups };
+
+	strbuf_addstr(&r->h, "<h2>Duplicate groups (dedup's last run)</h2>\n");
+	if (dup_groups_foreach(r->cat, r->path_prefix, 0, on_group_member, &gc, err))
+		return -1;
+	if (gc.open)
+		strbuf_addstr(&r->h, "</div>\n");
+	strbuf_addf(&r->h, "<p class=note>%" PRId64 " groups%s. <code>dedup --path DIR --delete"
+		    "</code> keeps the first of each.</p>\n", gc.total,
+		    gc.total > gc.shown ? ", the first shown" : "");
+	r->groups = gc.total;
+	return 0;
+}
+
+static int add_conflicts(struct report *r, struct wn_err *err)
+{
+	struct conflict_ctx cc = { .r = r };
+	int ret = -1;
+
+	strbuf_addstr(&r->h, "<h2>Label conflicts: a copy in another class folder</h2>\n"
+		      "<div class=strip>");
+	if (!images_conflicts(r->cat, r->path_prefix, on_conflict, &cc, err) &&
+	    !conflicts_foreach(r->cat, r->path_prefix, on_conflict, &cc, err)) {
+		strbuf_addf(&r->h, "</div>\n<p class=note>%d shown.</p>\n", cc.shown);
+		ret = 0;
+	}
+	free(cc.last);
+	return ret;
+}
+
+/* The top suspects of label suspects, or why there are none yet. */
+static int add_suspects(struct report *r, struct wn_err *err)
+{
+	struct suspects_opts so = { 0 };
+	struct suspect_list sl = { 0 };
+	int found;
+
+	strbuf_addstr(&r->h, "<h2>Top suspects: likely in the wrong folder</h2>\n");
+	so.model_key = nn_model_key(r->o.model);
+	so.top = r->o.nsus;
+	found = suspects_find(r->cat, r->path_prefix, &so, &sl, err);
+	if (found > 0) {
+		strbuf_addstr(&r->h, "<p class=note>None yet: ");
+		html(&r->h, err->msg);
+		strbuf_addstr(&r->h, "</p>\n");
+		wn_err_clear(err);
+	} else if (!found) {
+		strbuf_addstr(&r->h, "<div class=strip>");
+		for (size_t i = sl.nconflicts; i < sl.n; i++) {
+			char title[700];
+
+			snprintf(title, sizeof(title), "%s: in %s, looks %s (%.0f%%), score %.2f",
+				 sl.s[i].path, sl.s[i].given, sl.s[i].predicted,
+				 sl.s[i].confidence * 100, sl.s[i].score);
+			thumb(r, sl.s[i].path, title);
+		}
+		strbuf_addf(&r->h, "</div>\n<p class=note>%zu images ranked (%s probabilities); %zu "
+			    "flagged by confident learning. <code>label review</code> goes through "
+			    "them.</p>\n", sl.images, !strcmp(sl.source, "head") ? "the trained head's" :
+			    "the model's", sl.flagged);
+	}
+	suspects_free(&sl);
+	return found < 0 ? -1 : 0;
+}
+
+/* The corrupt files and why, then originals and augment's per class. */
+static void add_corrupt_and_augmented(struct report *r)
+{
+	strbuf_addf(&r->h, "<h2>Corrupt files (%" PRId64 ")</h2>\n", r->corrupt);
+	if (r->corrupt)
+		strbuf_addf(&r->h, "<table><tr><th>file</th><th>why</th></tr>\n%s</table>\n",
+			    r->corrupt_rows.buf);
+	else
+		strbuf_addstr(&r->h, "<p class=note>None.</p>\n");
+	strbuf_addstr(&r->h, "<h2>Augmentation</h2>\n<table><tr><th>class</th><th>originals</th>"
+		      "<th>made by augment</th></tr>\n");
+	for (int i = 0; i < r->nk; i++) {
+		strbuf_addstr(&r->h, "<tr><td>");
+		html(&r->h, r->k[i].name);
+		strbuf_addf(&r->h, "</td><td>%" PRId64 "</td><td>%" PRId64 "</td></tr>\n",
+			    r->k[i].ok - r->k[i].made, r->k[i].made);
+	}
+	strbuf_addstr(&r->h, "</table>\n</body></html>\n");
+}
+
+/* Gathers, builds the page section by section, writes it and says so. */
+static int make_report(struct report *r)
+{
+	struct wn_err err = { 0 };
+
+	if (gather(r, &err))
+		goto fail;
+	add_head(r);
+	add_totals(r);
+	if (add_charts(r, &err) || add_duplicates(r, &err) || add_conflicts(r, &err) ||
+	    add_suspects(r, &err))
+		goto fail;
+	add_corrupt_and_augmented(r);
+	if (write_file_atomic(r->o.out, r->h.buf, r->h.len, 0, &err))
+		goto fail;
+	fprintf(stderr, "db report: %s (%.0f kB): %" PRId64 " images, %d classes, %" PRId64
+		" duplicate groups, %" PRId64 " corrupt\n", r->o.out, (double)r->h.len / 1024, r->ok,
+		r->nk, r->groups, r->corrupt);
+	return EXIT_DONE;
+fail:
+	cli_error("%s", err.msg);
+	return EXIT_FATAL;
+}
+
+static void report_release(struct report *r)
+{
+	for (int i = 0; i < r->nk; i++)
+		free(r->k[i].name);
+	free(r->k);
+	strbuf_release(&r->h);
+	strbuf_release(&r->corrupt_rows);
+	strbuf_release(&r->prefix);
+	catalog_close(r->cat);
+}
+
 int cmd_report(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -334,18 +568,10 @@ int cmd_report(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct report r;
-	struct wn_err err = { 0 };
-	struct strbuf prefix = STRBUF_INIT;
-	struct image_filter filter = { NULL, -1, NULL };
-	struct suspects_opts so = { 0 };
-	struct suspect_list sl = { 0 };
-	struct groups_ctx gc = { 0 };
-	struct conflict_ctx cc = { 0 };
 	const char *out = NULL, *root = NULL, *db = NULL, *model = "mobilenet_v2";
 	uint64_t nsus = 24, ngroups = 20;
-	int rc = EXIT_FATAL, c, found;
+	int rc, c;
 	time_t now = time(NULL);
-	char when[64];
 
 	memset(&r, 0, sizeof(r));
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -366,167 +592,9 @@ int cmd_report(int argc, char **argv)
 		return cli_usage_error("where to? give --html FILE");
 	if (cli_open_catalog(db, CATALOG_READONLY, &r.cat))
 		return EXIT_FATAL;
-	if (root) {
-		if (catalog_rel_prefix(r.cat, root, &prefix, &err))
-			goto fail;
-		filter.path_prefix = prefix.len ? prefix.buf : NULL;
-	}
-	if (images_foreach(r.cat, &filter, on_image, &r, &err) ||
-	    derived_counts(r.cat, "augment ", on_made, &r, &err) || r.oom) {
-		if (r.oom)
-			wn_fail(&err, WN_ENOMEM, "out of memory");
-		goto fail;
-	}
-	strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", gmtime(&now));
-	strbuf_addstr(&r.h, "<!doctype html>\n<html lang=en><head><meta charset=utf-8>\n"
-		"<meta name=viewport content=\"width=device-width, initial-scale=1\">\n<title>");
-	html(&r.h, catalog_dir(r.cat));
-	strbuf_addstr(&r.h, " — winnow report</title>\n<style>\n"
-		"body{font:14px/1.45 system-ui,sans-serif;margin:24px auto;max-width:1100px;"
-		"color:#1d2430;padding:0 16px}\nh1{font-size:22px}h2{font-size:17px;margin-top:32px;"
-		"border-bottom:1px solid #d6dbe3;padding-bottom:4px}\n.totals{display:flex;gap:24px;"
-		"flex-wrap:wrap}.totals div{background:#f1f4f8;border-radius:6px;padding:10px 16px}"
-		".totals b{display:block;font-size:20px}\nsvg.chart text{font-size:12px;fill:#1d2430}"
-		"\n.group,.strip{display:flex;gap:10px;flex-wrap:wrap;margin:10px 0;padding:8px;"
-		"background:#f7f8fa;border-radius:6px}\nfigure{margin:0;width:130px}figure img,"
-		".missing{max-width:120px;max-height:120px;display:block;background:#ddd}"
-		"figcaption{font-size:11px;word-break:break-all;color:#4a5568}\n.missing{width:120px;"
-		"height:90px;text-align:center;line-height:90px}\ntable{border-collapse:collapse}"
-		"td,th{padding:3px 10px;border-bottom:1px solid #e5e8ee;text-align:left;"
-		"vertical-align:top}.p{font-family:ui-monospace,monospace;font-size:12px}\n"
-		".note{color:#5a6474}\n</style></head><body>\n<h1>Dataset report: ");
-	html(&r.h, catalog_dir(r.cat));
-	if (root) {
-		strbuf_addstr(&r.h, " / ");
-		html(&r.h, root);
-	}
-	strbuf_addf(&r.h, "</h1>\n<p class=note>Made by winnow %s on %s from ", WINNOW_VERSION,
-		    when);
-	html(&r.h, catalog_file(r.cat));
-	strbuf_addstr(&r.h, ".</p>\n");
-	{
-		int64_t made = 0;
-
-		for (int i = 0; i < r.nk; i++)
-			made += r.k[i].made;
-		strbuf_addf(&r.h, "<div class=totals><div><b>%" PRId64 "</b>images</div><div><b>%d"
-			    "</b>classes</div><div><b>%.1f MB</b>on disk</div><div><b>%" PRId64
-			    "</b>made by augment</div><div><b>%" PRId64 "</b>corrupt</div><div><b>%"
-			    PRId64 "</b>deleted or moved aside</div></div>\n", r.ok, r.nk,
-			    (double)r.bytes / 1e6, made, r.corrupt, r.deleted);
-	}
-	/* classes */
-	strbuf_addstr(&r.h, "<h2>Images per class</h2>\n");
-	if (r.nk) {
-		const char **labels = calloc((size_t)r.nk, sizeof(*labels));
-		int64_t *a = calloc((size_t)r.nk, sizeof(*a)), *b = calloc((size_t)r.nk, sizeof(*b));
-
-		if (!labels || !a || !b) {
-			free(labels);
-			free(a);
-			free(b);
-			wn_fail(&err, WN_ENOMEM, "out of memory");
-			goto fail;
-		}
-		for (int i = 0; i < r.nk; i++) {
-			labels[i] = r.k[i].name;
-			b[i] = r.k[i].made;
-			a[i] = r.k[i].ok - r.k[i].made;
-		}
-		bars(&r.h, "Images per class", labels, a, b, r.nk, "originals", "made by augment");
-		free(labels);
-		free(a);
-		free(b);
-	} else {
-		strbuf_addstr(&r.h, "<p class=note>No images yet: run db scan.</p>\n");
-	}
-	strbuf_addstr(&r.h, "<h2>Shorter side (pixels)</h2>\n");
-	bars(&r.h, "Shorter side", side_labels, r.side, NULL, BINS, NULL, NULL);
-	strbuf_addstr(&r.h, "<h2>Aspect ratio (width / height)</h2>\n");
-	bars(&r.h, "Aspect ratio", aspect_labels, r.aspect, NULL, BINS, NULL, NULL);
-	/* duplicates and conflicts */
-	strbuf_addstr(&r.h, "<h2>Duplicate groups (dedup's last run)</h2>\n");
-	gc.r = &r;
-	gc.run = -1;
-	gc.grp = -1;
-	gc.max = (int)ngroups;
-	if (dup_groups_foreach(r.cat, filter.path_prefix, 0, on_group_member, &gc, &err))
-		goto fail;
-	if (gc.open)
-		strbuf_addstr(&r.h, "</div>\n");
-	strbuf_addf(&r.h, "<p class=note>%" PRId64 " groups%s. <code>dedup --path DIR --delete"
-		    "</code> keeps the first of each.</p>\n", gc.total,
-		    gc.total > gc.shown ? ", the first shown" : "");
-	strbuf_addstr(&r.h, "<h2>Label conflicts: a copy in another class folder</h2>\n"
-		      "<div class=strip>");
-	cc.r = &r;
-	if (images_conflicts(r.cat, filter.path_prefix, on_conflict, &cc, &err) ||
-	    conflicts_foreach(r.cat, filter.path_prefix, on_conflict, &cc, &err))
-		goto fail;
-	strbuf_addf(&r.h, "</div>\n<p class=note>%d shown.</p>\n", cc.shown);
-	/* suspects */
-	strbuf_addstr(&r.h, "<h2>Top suspects: likely in the wrong folder</h2>\n");
-	so.model_key = nn_model_key(model);
-	so.top = nsus;
-	found = suspects_find(r.cat, filter.path_prefix, &so, &sl, &err);
-	if (found < 0)
-		goto fail;
-	if (found) {
-		strbuf_addstr(&r.h, "<p class=note>None yet: ");
-		html(&r.h, err.msg);
-		strbuf_addstr(&r.h, "</p>\n");
-		wn_err_clear(&err);
-	} else {
-		strbuf_addstr(&r.h, "<div class=strip>");
-		for (size_t i = sl.nconflicts; i < sl.n; i++) {
-			char title[700];
-
-			snprintf(title, sizeof(title), "%s: in %s, looks %s (%.0f%%), score %.2f",
-				 sl.s[i].path, sl.s[i].given, sl.s[i].predicted,
-				 sl.s[i].confidence * 100, sl.s[i].score);
-			thumb(&r, sl.s[i].path, title);
-		}
-		strbuf_addf(&r.h, "</div>\n<p class=note>%zu images ranked (%s probabilities); %zu "
-			    "flagged by confident learning. <code>label review</code> goes through "
-			    "them.</p>\n", sl.images, !strcmp(sl.source, "head") ? "the trained head's" :
-			    "the model's", sl.flagged);
-	}
-	/* corrupt */
-	strbuf_addf(&r.h, "<h2>Corrupt files (%" PRId64 ")</h2>\n", r.corrupt);
-	if (r.corrupt)
-		strbuf_addf(&r.h, "<table><tr><th>file</th><th>why</th></tr>\n%s</table>\n",
-			    r.corrupt_rows.buf);
-	else
-		strbuf_addstr(&r.h, "<p class=note>None.</p>\n");
-	/* augmentation */
-	strbuf_addstr(&r.h, "<h2>Augmentation</h2>\n<table><tr><th>class</th><th>originals</th>"
-		      "<th>made by augment</th></tr>\n");
-	for (int i = 0; i < r.nk; i++) {
-		strbuf_addstr(&r.h, "<tr><td>");
-		html(&r.h, r.k[i].name);
-		strbuf_addf(&r.h, "</td><td>%" PRId64 "</td><td>%" PRId64 "</td></tr>\n",
-			    r.k[i].ok - r.k[i].made, r.k[i].made);
-	}
-	strbuf_addstr(&r.h, "</table>\n</body></html>\n");
-	if (write_file_atomic(out, r.h.buf, r.h.len, 0, &err))
-		goto fail;
-	fprintf(stderr, "db report: %s (%.0f kB): %" PRId64 " images, %d classes, %" PRId64
-		" duplicate groups, %" PRId64 " corrupt\n", out, (double)r.h.len / 1024, r.ok, r.nk,
-		gc.total, r.corrupt);
-	rc = EXIT_DONE;
-	goto done;
-fail:
-	cli_error("%s", err.msg);
-	rc = EXIT_FATAL;
-done:
-	suspects_free(&sl);
-	free(cc.last);
-	for (int i = 0; i < r.nk; i++)
-		free(r.k[i].name);
-	free(r.k);
-	strbuf_release(&r.h);
-	strbuf_release(&r.corrupt_rows);
-	strbuf_release(&prefix);
-	catalog_close(r.cat);
+	strbuf_init(&r.prefix);
+	r.o = (struct report_opts){ out, root, model, nsus, ngroups, now };
+	rc = make_report(&r);
+	report_release(&r);
 	return rc;
 }

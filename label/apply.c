@@ -706,6 +706,51 @@ static void applier_release(struct applier *ap)
 	free(ap->copies);
 }
 
+/* The decisions of label review not applied yet, under any root. */
+static int gather_pending(struct applier *ap, struct pendings *a, struct wn_err *err)
+{
+	int r = reviews_pending(ap->cat, collect, a, err);
+
+	if (r == -2)
+		return wn_fail(err, WN_ENOMEM, "out of memory");
+	return r ? -1 : 0;
+}
+
+/* The run's row and journal, for all but a dry run. */
+static int start_run(struct applier *ap, int argc, char **argv, struct wn_err *err)
+{
+	if (ap->dry)
+		return 0;
+	if (run_begin(ap->cat, "label apply", argc, argv, &ap->run_id, err) ||
+	    journal_start(ap->cat, ap->run_id, err))
+		return -1;
+	return 0;
+}
+
+static void print_summary(const struct applier *ap, const struct pendings *a)
+{
+	fprintf(stderr, "label apply: %zu decisions: %" PRIu64 " relabelled, %" PRIu64 " %s, %"
+		PRIu64 " kept or skipped, %" PRIu64 " left alone%s\n", a->n, ap->moved, ap->deleted,
+		ap->trash_arg ? "moved to the trash" : "deleted", ap->kept, ap->failed,
+		ap->dry ? " (--dry-run: nothing changed)" : "");
+}
+
+/* Closes the run's row (when one was begun) with rc and the counts.
+ * @return rc, or EXIT_FATAL when that failed (reported). */
+static int finish_run(struct applier *ap, const struct pendings *a, int rc, struct wn_err *err)
+{
+	char counts[200];
+
+	snprintf(counts, sizeof(counts), "{\"decisions\":%zu,\"relabelled\":%" PRIu64 ",\"deleted\":%"
+		 PRIu64 ",\"kept\":%" PRIu64 ",\"failed\":%" PRIu64 "}", a->n, ap->moved, ap->deleted,
+		 ap->kept, ap->failed);
+	if (ap->run_id && run_finish(ap->cat, ap->run_id, rc, counts, err) && rc != EXIT_FATAL) {
+		cli_error("%s", err->msg);
+		rc = EXIT_FATAL;
+	}
+	return rc;
+}
+
 int cmd_apply(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -721,8 +766,7 @@ int cmd_apply(int argc, char **argv)
 			      .trash_prefix = STRBUF_INIT };
 	struct wn_err err = { 0 };
 	const char *db = NULL, *trash = NULL, *root = NULL;
-	int rc = EXIT_FATAL, c, r;
-	char counts[200];
+	int rc = EXIT_FATAL, c;
 
 	while ((c = getopt_long(argc, argv, "nh", opts, NULL)) != -1) {
 		switch (c) {
@@ -739,37 +783,17 @@ int cmd_apply(int argc, char **argv)
 	if (catalog_open(cli_db_path(db), CATALOG_EXISTING, &ap.cat, &err))
 		goto fail;
 	cli_note_recovery(ap.cat);
-	if (applier_open(&ap, root, trash, &err))
+	if (applier_open(&ap, root, trash, &err) || gather_pending(&ap, &a, &err) ||
+	    start_run(&ap, argc, argv, &err) || apply_all(&ap, &a, &err))
 		goto fail;
-	r = reviews_pending(ap.cat, collect, &a, &err);
-	if (r == -2) {
-		wn_fail(&err, WN_ENOMEM, "out of memory");
-		goto fail;
-	}
-	if (r)
-		goto fail;
-	if (!ap.dry && (run_begin(ap.cat, "label apply", argc, argv, &ap.run_id, &err) ||
-			journal_start(ap.cat, ap.run_id, &err)))
-		goto fail;
-	if (apply_all(&ap, &a, &err))
-		goto fail;
-	fprintf(stderr, "label apply: %zu decisions: %" PRIu64 " relabelled, %" PRIu64 " %s, %"
-		PRIu64 " kept or skipped, %" PRIu64 " left alone%s\n", a.n, ap.moved, ap.deleted,
-		trash ? "moved to the trash" : "deleted", ap.kept, ap.failed, ap.dry ? " (--dry-run: "
-		"nothing changed)" : "");
+	print_summary(&ap, &a);
 	rc = ap.failed ? EXIT_PARTIAL : EXIT_DONE;
 	goto done;
 fail:
 	cli_error("%s", err.msg);
 	rc = EXIT_FATAL;
 done:
-	snprintf(counts, sizeof(counts), "{\"decisions\":%zu,\"relabelled\":%" PRIu64 ",\"deleted\":%"
-		 PRIu64 ",\"kept\":%" PRIu64 ",\"failed\":%" PRIu64 "}", a.n, ap.moved, ap.deleted,
-		 ap.kept, ap.failed);
-	if (ap.run_id && run_finish(ap.cat, ap.run_id, rc, counts, &err) && rc != EXIT_FATAL) {
-		cli_error("%s", err.msg);
-		rc = EXIT_FATAL;
-	}
+	rc = finish_run(&ap, &a, rc, &err);
 	for (size_t i = 0; i < a.n; i++) {
 		free(a.p[i].new_class);
 		free(a.p[i].path);

@@ -15,6 +15,13 @@ struct frame {
 	int moved;
 };
 
+/* What drawing a step may end in, besides 0 (drawn and recorded). */
+enum {
+	DRAW_SKIP = 1,        /* it did not fire after all (a Keras flip) */
+	DRAW_TOO_SMALL = -1,  /* it shrinks the frame below a pixel, or folds it */
+	DRAW_NOMEM = -2
+};
+
 static void then(struct frame *fr, const struct mat3 *g)
 {
 	mat3_mul(&fr->f, g, &fr->f);
@@ -124,7 +131,8 @@ static double bell(const struct aug_step *s, double x, double y)
 
 /* A grid step: the segment composed so far is closed (its inverse kept as
  * the mesh's `before`), the vertices are drawn, and a new segment starts
- * in the same frame. */
+ * in the same frame.
+ * @return 0, DRAW_TOO_SMALL or DRAW_NOMEM. */
 static int add_mesh(struct aug_plan *plan, struct frame *fr, const struct aug_step *s,
 		    struct aug_rng *r)
 {
@@ -136,13 +144,13 @@ static int add_mesh(struct aug_plan *plan, struct frame *fr, const struct aug_st
 	cols = cols > (int)fr->w ? (int)fr->w : cols;
 	rows = rows > (int)fr->h ? (int)fr->h : rows;
 	if (cols < 1 || rows < 1)
-		return -1;
+		return DRAW_TOO_SMALL;
 	memset(m, 0, sizeof(*m));
 	if (mat3_invert(&m->before, &fr->f))
-		return -1;
+		return DRAW_TOO_SMALL;
 	m->d = calloc((size_t)(cols + 1) * (size_t)(rows + 1) * 2, sizeof(double));
 	if (!m->d)
-		return -2;
+		return DRAW_NOMEM;
 	plan->n_mesh++;
 	m->cols = cols;
 	m->rows = rows;
@@ -173,583 +181,409 @@ static int add_mesh(struct aug_plan *plan, struct frame *fr, const struct aug_st
 	return 0;
 }
 
-static inline double clampd(double v, double lo, double hi)
-{
-	return v < lo ? lo : v > hi ? hi : v;
-}
-
-/* tile: which tile (x, y) fell in, and whether it was clamped there */
-static inline void mesh_map(const struct aug_mesh *m, double x, double y, double *ox,
-			    double *oy, unsigned *tile)
-{
-	int i = (int)clampd(floor(x * m->inv_w), 0, m->cols - 1);
-	int j = (int)clampd(floor(y * m->inv_h), 0, m->rows - 1);
-	double ru = (x - i * m->tile_w) * (i + 1 == m->cols ? m->inv_lw : m->inv_w);
-	double rt = (y - j * m->tile_h) * (j + 1 == m->rows ? m->inv_lh : m->inv_h);
-	double u = clampd(ru, 0, 1), t = clampd(rt, 0, 1);
-	size_t stride = (size_t)m->cols + 1;
-	const double *a = m->d + 2 * ((size_t)j * stride + (size_t)i), *b = a + 2 * stride;
-
-	*ox = x + (1 - t) * ((1 - u) * a[0] + u * a[2]) + t * ((1 - u) * b[0] + u * b[2]);
-	*oy = y + (1 - t) * ((1 - u) * a[1] + u * a[3]) + t * ((1 - u) * b[1] + u * b[3]);
-	*tile = *tile * 263u + (unsigned)i * 131u + (unsigned)j * 2u + (u != ru || t != rt);
-}
-
-/* aug_plan_map(), and in *tiles a digest of the tile each mesh took the
- * point through: points with the same digest lie where the map is smooth. */
-static int plan_map(const struct aug_plan *plan, double x, double y, double *sx, double *sy,
-		    unsigned *tiles)
-{
-	*tiles = 0;
-	if (mat3_apply(&plan->dst_to_src, x, y, &x, &y))
-		return -1;
-	for (size_t k = plan->n_mesh; k-- > 0;) {
-		mesh_map(&plan->mesh[k], x, y, &x, &y, tiles);
-		if (mat3_apply(&plan->mesh[k].before, x, y, &x, &y))
-			return -1;
-	}
-	*sx = x;
-	*sy = y;
-	return 0;
-}
-
-int aug_plan_map(const struct aug_plan *plan, double x, double y, double *sx, double *sy)
-{
-	unsigned tiles;
-
-	return plan_map(plan, x, y, sx, sy, &tiles);
-}
-
-/* Where the exact stretches of map_row_mesh1() do not apply (two meshes,
- * a perspective before a mesh), knots this far apart along a row are
- * mapped exactly and the pixels between them linearly, when both knots
- * went through the same mesh tiles: the chain is smooth there (a few
- * thousandths of a pixel off a line over 4 pixels, a few hundredths
- * under a strong perspective); across a tile edge, where it bends, every
- * pixel is mapped exactly. */
-#define KNOT 4
-
-/* Along a row, a coordinate of the mesh frame point is N(x) / W(x), both
- * lines in the pixel index x: N = P + D x, W = Pw + Dw x (W = 1 unless a
- * perspective comes after the mesh). */
-struct line {
-	double c0, c1;  /* c0 + c1 x */
+/* What a step's draw function sees and fills. */
+struct draw {
+	const struct aug_step *s;
+	struct aug_rng *r;         /* the step's own stream */
+	struct frame *fr;          /* the frame the step sees; geometric steps move it */
+	struct aug_plan *plan;     /* grid steps add their mesh */
+	int a, b;                  /* the operation's constants from draws[] */
+	double v[AUG_MAX_DRAWN];   /* the values recorded, v[0 .. n-1] */
+	int n;
 };
 
-/* Where the coordinate N / W crosses the tile lines k t (k = 0 .. n - 1)
- * and the frame's far edge `end`: the pixel positions x, into cut[].
- * @return how many. With W constant along the row they come in order,
- * rising with k when W / D > 0, and are put in increasing order. */
-static int axis_cuts(struct line N, struct line W, double t, int n, double end, double *cut)
+/* A draw function: @return 0 (the step is recorded), DRAW_SKIP,
+ * DRAW_TOO_SMALL or DRAW_NOMEM. */
+typedef int (*draw_fn)(struct draw *d);
+
+/* v, recorded as the step's next value. */
+static double keep(struct draw *d, double v)
 {
-	int nc = 0;
-
-	for (int k = 0; k <= n; k++) {
-		double c = k < n ? k * t : end, den = N.c1 - c * W.c1;
-
-		if (den != 0)
-			cut[nc++] = (c * W.c0 - N.c0) / den;
-	}
-	if (W.c1 == 0 && (N.c1 < 0) != (W.c0 < 0))
-		for (int i = 0; i < nc / 2; i++) {
-			double v = cut[i];
-
-			cut[i] = cut[nc - 1 - i];
-			cut[nc - 1 - i] = v;
-		}
-	return nc;
+	d->v[d->n++] = v;
+	return v;
 }
 
-/* The two increasing lists a[na], b[nb] merged into out[]. */
-static int merge_cuts(const double *a, int na, const double *b, int nb, double *out)
+/* Augmentor's factors: min_factor to max_factor. */
+static double factor(struct draw *d)
 {
-	int i = 0, j = 0, k = 0;
-
-	while (i < na || j < nb)
-		out[k++] = j == nb || (i < na && a[i] <= b[j]) ? a[i++] : b[j++];
-	return k;
+	return aug_rng_uniform(d->r, d->s->lo[1], d->s->lo[2]);
 }
 
-static int cmp_double(const void *a, const void *b)
+/* A [lo, hi] parameter's range. */
+static double in_pair(struct draw *d)
 {
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
+	return aug_rng_uniform(d->r, d->s->lo[1], d->s->hi[1]);
 }
 
-/* The tile coordinate along one axis for a stretch of the row, as
- * mesh_map() takes it: the tile index, and u's numerator over W, a line
- * (u constant, clamped, outside the frame). f_mid: the coordinate at the
- * stretch's middle. */
-static struct line tile_axis(double f_mid, struct line N, struct line W, double t, double inv,
-			     double inv_last, int n, int *i)
+/* A Keras range: -value to value. */
+static double symmetric(struct draw *d)
 {
-	double iv, u_mid, f = f_mid * inv;
-
-	/* mesh_map()'s floor(f), clamped: a cast floors what is left */
-	*i = f >= 0 ? (int)(f < n - 1 ? f : n - 1) : 0;
-	iv = *i + 1 == n ? inv_last : inv;
-	u_mid = (f_mid - *i * t) * iv;
-	if (u_mid < 0 || u_mid > 1) {
-		double u = clampd(u_mid, 0, 1);
-
-		return (struct line){ u * W.c0, u * W.c1 };
-	}
-	return (struct line){ (N.c0 - *i * t * W.c0) * iv, (N.c1 - *i * t * W.c1) * iv };
+	return aug_rng_uniform(d->r, -d->s->lo[1], d->s->lo[1]);
 }
 
-/* a b: the product of two lines, a quadratic. */
-static void times(struct line a, struct line b, double q[3])
+/* Augmentor's rotate and shear: up to max_right (a whole number of
+ * degrees) on the right, up to max_left on the left (negative). */
+static double side_degrees(struct draw *d, int right)
 {
-	q[0] = a.c0 * b.c0;
-	q[1] = a.c0 * b.c1 + a.c1 * b.c0;
-	q[2] = a.c1 * b.c1;
+	return right ? (double)aug_rng_int(d->r, 0, (int64_t)d->s->lo[2])
+		     : -(double)aug_rng_int(d->r, 0, (int64_t)d->s->lo[1]);
 }
 
-/* Row y of a plan with one mesh before an affine or projective map and
- * after an affine one, exactly. Along the row the mesh frame point is
- * (Nx, Ny) / W, lines over a line, so within one tile the displacement,
- * bilinear in the tile, times W^2 is a quadratic in x, and so is the
- * source point times W^2: the row is cut where it crosses tile lines
- * (and where W is 0) and each stretch is a warp piece. */
-static int map_row_mesh1(const struct aug_plan *plan, double s, int y, int width,
-			 struct warp_piece *pc)
+static int draw_rotate(struct draw *d)
 {
-	const struct aug_mesh *m = &plan->mesh[0];
-	const double *a = plan->dst_to_src.m, *b = m->before.m;
-	const size_t stride = (size_t)m->cols + 1;
-	double cy = s * (y + 0.5);
-	struct line Nx = { a[0] * s * 0.5 + a[1] * cy + a[2], a[0] * s };
-	struct line Ny = { a[3] * s * 0.5 + a[4] * cy + a[5], a[3] * s };
-	struct line W = { a[6] * s * 0.5 + a[7] * cy + a[8], a[6] * s };
-	double xcut[AUG_MAX_GRID + 1], ycut[AUG_MAX_GRID + 1], cut[2 * (AUG_MAX_GRID + 1) + 1];
-	double ww[3], nw[2][3];
-	int x = 0, k = 0, np = 0;
-	int nx = axis_cuts(Nx, W, m->tile_w, m->cols, m->w, xcut);
-	int ny = axis_cuts(Ny, W, m->tile_h, m->rows, m->h, ycut);
-	int nc = merge_cuts(xcut, nx, ycut, ny, cut);
+	/* Augmentor: a side, then an angle up to that side's limit. */
+	int right = (int)aug_rng_int(d->r, 0, 1);
+	double deg = side_degrees(d, right);
+	double k = cover_scale(d->fr->w, d->fr->h, deg);
+	struct mat3 rot, sc, g;
 
-	if (W.c1 != 0) {
-		/* a perspective's cuts, and its horizon, in any order */
-		cut[nc++] = -W.c0 / W.c1;
-		qsort(cut, (size_t)nc, sizeof(*cut), cmp_double);
-	}
-	times(W, W, ww);
-	times(Nx, W, nw[0]);
-	times(Ny, W, nw[1]);
-	while (x < width) {
-		double end = width, mid, wm, uv[3], uw[3], vw[3], c[2][3], q[2][3];
-		const double *d00, *d01;
-		struct line U, V;
-		int i, j, stop;
-
-		/* the stretch runs to the first cut after pixel x */
-		while (k < nc && !(cut[k] > x))
-			k++;
-		if (k < nc && cut[k] < end)
-			end = cut[k];
-		stop = (int)ceil(end);
-		if (stop <= x)
-			stop = x + 1;
-		if (stop > width)
-			stop = width;
-		mid = 0.5 * (x + stop - 1);
-		wm = W.c0 + mid * W.c1;
-		if (!(wm > 1e-12 || wm < -1e-12)) {
-			/* at the horizon: no source, one constant piece */
-			pc[np] = (struct warp_piece){ .x0 = x, .x1 = stop, .w = { 1, 0 } };
-			pc[np].sx[0] = pc[np].sy[0] = INFINITY;
-			np++;
-			x = stop;
-			continue;
-		}
-		U = tile_axis((Nx.c0 + mid * Nx.c1) / wm, Nx, W, m->tile_w, m->inv_w, m->inv_lw,
-			      m->cols, &i);
-		V = tile_axis((Ny.c0 + mid * Ny.c1) / wm, Ny, W, m->tile_h, m->inv_h, m->inv_lh,
-			      m->rows, &j);
-		d00 = m->d + 2 * ((size_t)j * stride + (size_t)i);
-		d01 = d00 + 2 * stride;
-		times(U, V, uv);
-		times(U, W, uw);
-		times(V, W, vw);
-		/* (p + d) W^2, d bilinear in the tile: d00 + u a10 + v a01 + u v e */
-		for (int r = 0; r < 2; r++) {
-			double a10 = d00[2 + r] - d00[r], a01 = d01[r] - d00[r];
-			double e = d01[2 + r] - d00[2 + r] - d01[r] + d00[r];
-
-			for (int n = 0; n < 3; n++)
-				c[r][n] = d00[r] * ww[n] + a10 * uw[n] + a01 * vw[n] + e * uv[n] + nw[r][n];
-		}
-		/* then the matrix before the mesh, its translation times W^2 */
-		for (int n = 0; n < 3; n++) {
-			q[0][n] = b[0] * c[0][n] + b[1] * c[1][n] + b[2] * ww[n];
-			q[1][n] = b[3] * c[0][n] + b[4] * c[1][n] + b[5] * ww[n];
-		}
-		/* the piece's own origin: q and W about x */
-		pc[np].x0 = x;
-		pc[np].x1 = stop;
-		for (int r = 0; r < 2; r++) {
-			double *o = r ? pc[np].sy : pc[np].sx;
-
-			o[0] = q[r][0] + x * (q[r][1] + x * q[r][2]);
-			o[1] = q[r][1] + 2.0 * x * q[r][2];
-			o[2] = q[r][2];
-		}
-		pc[np].w[0] = W.c1 == 0 ? W.c0 : W.c0 + x * W.c1;
-		pc[np].w[1] = W.c1;
-		np++;
-		x = stop;
-	}
-	return np;
-}
-
-static int affine(const struct mat3 *a)
-{
-	return a->m[6] == 0 && a->m[7] == 0 && a->m[8] == 1;
-}
-
-/* A piece of one pixel: the point (x, y), or no source. */
-static void point(struct warp_piece *pc, int x, int ok, double sx, double sy)
-{
-	pc->x0 = x;
-	pc->x1 = x + 1;
-	pc->sx[0] = ok ? sx : INFINITY;
-	pc->sy[0] = ok ? sy : INFINITY;
-	pc->sx[1] = pc->sx[2] = pc->sy[1] = pc->sy[2] = 0;
-	pc->w[0] = 1;
-	pc->w[1] = 0;
-}
-
-/* aug_plan_map() at the centres of row y of a grid s output pixels to a
- * cell, in cells (s = 1 for the output's pixels, 2 for 4:2:0 chroma), as
- * warp pieces. @return how many. */
-static int map_row_scaled(const struct aug_plan *plan, double s, int y, int width,
-			  struct warp_piece *pc)
-{
-	double cy = s * (y + 0.5), px = 0, py = 0, ex, ey;
-	unsigned t0;
-	int x = 0, np = 0, have;
-
-	if (plan->n_mesh == 1 && affine(&plan->mesh[0].before)) {
-		np = map_row_mesh1(plan, s, y, width, pc);
-	} else {
-		/* Otherwise knots every KNOT pixels, mapped exactly, and lines
-		 * between them where both knots went through the same tiles
-		 * (a smooth stretch); where they did not, every pixel exactly. */
-		have = !plan_map(plan, s * 0.5, cy, &px, &py, &t0);
-		if (have)
-			for (; x + KNOT < width; x += KNOT) {
-				unsigned t1;
-
-				if (plan_map(plan, s * (x + KNOT + 0.5), cy, &ex, &ey, &t1))
-					break;
-				if (t1 != t0) {
-					point(&pc[np++], x, 1, px, py);
-					for (int k = 1; k < KNOT; k++) {
-						double qx, qy;
-						int ok = !aug_plan_map(plan, s * (x + k + 0.5), cy, &qx, &qy);
-
-						point(&pc[np++], x + k, ok, qx, qy);
-					}
-				} else {
-					pc[np] = (struct warp_piece){ .x0 = x, .x1 = x + KNOT, .w = { 1, 0 } };
-					pc[np].sx[0] = px;
-					pc[np].sy[0] = py;
-					pc[np].sx[1] = (ex - px) / KNOT;
-					pc[np].sy[1] = (ey - py) / KNOT;
-					np++;
-				}
-				px = ex;
-				py = ey;
-				t0 = t1;
-			}
-		/* the knot reached, then the tail and any stretch near a point
-		 * at infinity, exactly */
-		if (have && x < width)
-			point(&pc[np++], x++, 1, px, py);
-		for (; x < width; x++) {
-			double qx, qy;
-			int ok = !aug_plan_map(plan, s * (x + 0.5), cy, &qx, &qy);
-
-			point(&pc[np++], x, ok, qx, qy);
-		}
-	}
-	if (s != 1)
-		for (int i = 0; i < np; i++)
-			for (int k = 0; k < 3; k++) {
-				pc[i].sx[k] *= 1 / s;  /* s is 2: exact */
-				pc[i].sy[k] *= 1 / s;
-			}
-	return np;
-}
-
-int aug_plan_map_row(void *ctx, int y, int width, struct warp_piece *pieces)
-{
-	return map_row_scaled(ctx, 1, y, width, pieces);
-}
-
-int aug_plan_map_row_half(void *ctx, int y, int width, struct warp_piece *pieces)
-{
-	return map_row_scaled(ctx, 2, y, width, pieces);
-}
-
-static int record(struct aug_plan *plan, const struct aug_pipeline *p, size_t i,
-		  const double *v, int n)
-{
-	struct aug_applied *a = &plan->applied[plan->n++];
-
-	a->op = p->steps[i].op;
-	a->step = (unsigned)i;
-	a->n = n;
-	memcpy(a->v, v, sizeof(*v) * (size_t)n);
+	/* As PIL's rotate(), which Augmentor calls: positive turns
+	 * counter-clockwise, so a "left" draw (negative) turns clockwise. */
+	mat3_rotate(&rot, deg);
+	mat3_scale(&sc, k, k);
+	mat3_mul(&g, &sc, &rot);
+	then_centred(d->fr, &g);
+	keep(d, deg);
 	return 0;
+}
+
+/* a: how many quarter turns, 0 drawn from 1 to 3 (rotate_random_90) */
+static int draw_quarter_turns(struct draw *d)
+{
+	int k = d->a ? d->a : (int)keep(d, (double)aug_rng_int(d->r, 1, 3));
+
+	quarter_turns(d->fr, k);
+	return 0;
+}
+
+/* a: 1 top to bottom, 0 left to right, -1 drawn (flip_random) */
+static int draw_flip(struct draw *d)
+{
+	int top_bottom = d->a >= 0 ? d->a : (int)keep(d, (double)aug_rng_int(d->r, 0, 1));
+
+	flip(d->fr, top_bottom);
+	return 0;
+}
+
+/* a: 1 top to bottom, 0 left to right */
+static int draw_keras_flip(struct draw *d)
+{
+	/* Keras flips half the time when the setting is True. */
+	if (!d->s->lo[1] || !aug_rng_int(d->r, 0, 1))
+		return DRAW_SKIP;
+	flip(d->fr, d->a);
+	return 0;
+}
+
+static int draw_zoom(struct draw *d)
+{
+	double z = keep(d, factor(d));
+	struct mat3 g;
+
+	mat3_scale(&g, z, z);
+	then_centred(d->fr, &g);
+	return 0;
+}
+
+/* zoom_random, crop_random and crop_centre: a share of each side, then
+ * where (crop_centre: the middle); zoom_random scales the crop back to
+ * the frame. */
+static int draw_crop(struct draw *d)
+{
+	const struct aug_step *s = d->s;
+	struct frame *fr = d->fr;
+	double pa = s->lo[2] ? aug_rng_uniform(d->r, 0.1, s->lo[1]) : s->lo[1];
+	double nw = floor(fr->w * pa), nh = floor(fr->h * pa), x0, y0;
+	struct mat3 t, g;
+
+	if (nw < 1 || nh < 1)
+		return DRAW_TOO_SMALL;
+	if (s->op == AUG_CROP_CENTRE) {
+		x0 = floor((fr->w - nw) / 2);
+		y0 = floor((fr->h - nh) / 2);
+	} else {
+		x0 = (double)aug_rng_int(d->r, 0, (int64_t)(fr->w - nw));
+		y0 = (double)aug_rng_int(d->r, 0, (int64_t)(fr->h - nh));
+	}
+	mat3_translate(&t, -x0, -y0);
+	if (s->op == AUG_ZOOM_RANDOM) {
+		/* the crop is scaled back to the frame */
+		mat3_scale(&g, fr->w / nw, fr->h / nh);
+		mat3_mul(&t, &g, &t);
+	} else {
+		fr->w = nw;
+		fr->h = nh;
+	}
+	then(fr, &t);
+	keep(d, pa);
+	keep(d, x0);
+	keep(d, y0);
+	return 0;
+}
+
+static int draw_distortion(struct draw *d)
+{
+	int rc = add_mesh(d->plan, d->fr, d->s, d->r);
+
+	if (rc)
+		return rc;
+	keep(d, (double)(d->plan->n_mesh - 1));  /* which mesh */
+	return 0;
+}
+
+/* a, b: the kinds of skew() drawn from */
+static int draw_skew(struct draw *d)
+{
+	struct frame *fr = d->fr;
+	/* Augmentor moves up to magnitude x the longer side; kept below half
+	 * the shorter one so edges never cross. */
+	double max = fmin(fmax(fr->w, fr->h) * d->s->lo[1], fmin(fr->w, fr->h) * 0.45);
+	int kind = (int)aug_rng_int(d->r, d->a, d->b);
+	double dist;
+
+	keep(d, kind);
+	dist = keep(d, max < 1 ? max : aug_rng_uniform(d->r, 1, max));
+	return skew(fr, kind, dist) ? DRAW_TOO_SMALL : 0;
+}
+
+static int draw_shear(struct draw *d)
+{
+	int right = (int)aug_rng_int(d->r, 0, 1), axis = (int)aug_rng_int(d->r, 0, 1);
+	double deg = side_degrees(d, right);
+	double k = tan(deg * M_PI / 180);
+	struct mat3 g;
+
+	mat3_shear(&g, axis ? 0 : k, axis ? k : 0);
+	then_centred(d->fr, &g);
+	keep(d, deg);
+	keep(d, axis);
+	return 0;
+}
+
+static int draw_keras_rotation(struct draw *d)
+{
+	struct mat3 g;
+
+	mat3_rotate(&g, keep(d, symmetric(d)));
+	then_centred(d->fr, &g);
+	return 0;
+}
+
+/* a: 1 width (x), 0 height (y) */
+static int draw_keras_shift(struct draw *d)
+{
+	int horiz = d->a;
+	double t = symmetric(d);
+	struct mat3 g;
+
+	if (d->s->lo[1] < 1)  /* a fraction of the side, else pixels */
+		t *= horiz ? d->fr->w : d->fr->h;
+	mat3_translate(&g, horiz ? t : 0, horiz ? 0 : t);
+	then(d->fr, &g);
+	keep(d, t);
+	return 0;
+}
+
+static int draw_keras_shear(struct draw *d)
+{
+	struct mat3 g;
+
+	mat3_shear(&g, tan(keep(d, symmetric(d)) * M_PI / 180), 0);
+	then_centred(d->fr, &g);
+	return 0;
+}
+
+static int draw_keras_zoom(struct draw *d)
+{
+	/* Keras draws x and y apart; above 1 shows more (zooms out). */
+	double zx = keep(d, in_pair(d)), zy = keep(d, in_pair(d));
+	struct mat3 g;
+
+	mat3_scale(&g, 1 / zx, 1 / zy);
+	then_centred(d->fr, &g);
+	return 0;
+}
+
+/* random_brightness, random_color, random_contrast: the factor */
+static int draw_factor(struct draw *d)
+{
+	keep(d, factor(d));
+	return 0;
+}
+
+/* channel_shift_range: the intensity added to all channels */
+static int draw_symmetric(struct draw *d)
+{
+	keep(d, symmetric(d));
+	return 0;
+}
+
+/* brightness_range: the factor; gaussian_blur: sigma */
+static int draw_in_pair(struct draw *d)
+{
+	keep(d, in_pair(d));
+	return 0;
+}
+
+static int draw_noise(struct draw *d)
+{
+	keep(d, in_pair(d));                                /* sigma */
+	keep(d, (double)(aug_rng_next(d->r) >> 32));        /* noise seed */
+	return 0;
+}
+
+static int draw_jpeg_quality(struct draw *d)
+{
+	keep(d, (double)aug_rng_int(d->r, (int64_t)d->s->lo[1], (int64_t)d->s->hi[1]));
+	return 0;
+}
+
+static int draw_hue_shift(struct draw *d)
+{
+	/* degrees=d: -d..d; degrees=[a, b]: a..b either way round */
+	double m = d->s->lo[1] == d->s->hi[1] ? aug_rng_uniform(d->r, 0, d->s->lo[1])
+					       : in_pair(d);
+
+	keep(d, aug_rng_int(d->r, 0, 1) ? m : -m);
+	return 0;
+}
+
+/* Indexed by enum aug_op. Operations without a function (greyscale,
+ * invert, black_and_white, histogram_equalisation) draw nothing;
+ * random_erasing draws in draw_erasing(), in the output frame. */
+static const struct {
+	draw_fn fn;
+	int a, b;
+} draws[AUG_OP_COUNT] = {
+	[AUG_ROTATE] = { draw_rotate, 0, 0 },
+	[AUG_ROTATE90] = { draw_quarter_turns, 1, 0 },
+	[AUG_ROTATE180] = { draw_quarter_turns, 2, 0 },
+	[AUG_ROTATE270] = { draw_quarter_turns, 3, 0 },
+	[AUG_ROTATE_RANDOM_90] = { draw_quarter_turns, 0, 0 },
+	[AUG_FLIP_LEFT_RIGHT] = { draw_flip, 0, 0 },
+	[AUG_FLIP_TOP_BOTTOM] = { draw_flip, 1, 0 },
+	[AUG_FLIP_RANDOM] = { draw_flip, -1, 0 },
+	[AUG_ZOOM] = { draw_zoom, 0, 0 },
+	[AUG_ZOOM_RANDOM] = { draw_crop, 0, 0 },
+	[AUG_CROP_RANDOM] = { draw_crop, 0, 0 },
+	[AUG_CROP_CENTRE] = { draw_crop, 0, 0 },
+	[AUG_RANDOM_DISTORTION] = { draw_distortion, 0, 0 },
+	[AUG_GAUSSIAN_DISTORTION] = { draw_distortion, 0, 0 },
+	[AUG_SKEW_LEFT_RIGHT] = { draw_skew, 0, 1 },
+	[AUG_SKEW_TOP_BOTTOM] = { draw_skew, 2, 3 },
+	[AUG_SKEW_TILT] = { draw_skew, 0, 3 },
+	[AUG_SKEW_CORNER] = { draw_skew, 4, 11 },
+	[AUG_SKEW] = { draw_skew, 0, 11 },
+	[AUG_SHEAR] = { draw_shear, 0, 0 },
+	[AUG_RANDOM_BRIGHTNESS] = { draw_factor, 0, 0 },
+	[AUG_RANDOM_COLOR] = { draw_factor, 0, 0 },
+	[AUG_RANDOM_CONTRAST] = { draw_factor, 0, 0 },
+	[AUG_K_ROTATION_RANGE] = { draw_keras_rotation, 0, 0 },
+	[AUG_K_WIDTH_SHIFT_RANGE] = { draw_keras_shift, 1, 0 },
+	[AUG_K_HEIGHT_SHIFT_RANGE] = { draw_keras_shift, 0, 0 },
+	[AUG_K_SHEAR_RANGE] = { draw_keras_shear, 0, 0 },
+	[AUG_K_ZOOM_RANGE] = { draw_keras_zoom, 0, 0 },
+	[AUG_K_CHANNEL_SHIFT_RANGE] = { draw_symmetric, 0, 0 },
+	[AUG_K_BRIGHTNESS_RANGE] = { draw_in_pair, 0, 0 },
+	[AUG_K_HORIZONTAL_FLIP] = { draw_keras_flip, 0, 0 },
+	[AUG_K_VERTICAL_FLIP] = { draw_keras_flip, 1, 0 },
+	[AUG_GAUSSIAN_BLUR] = { draw_in_pair, 0, 0 },
+	[AUG_GAUSSIAN_NOISE] = { draw_noise, 0, 0 },
+	[AUG_JPEG_QUALITY] = { draw_jpeg_quality, 0, 0 },
+	[AUG_HUE_SHIFT] = { draw_hue_shift, 0, 0 },
+};
+
+/* Whose sample the streams are for: aug_plan_make()'s key. */
+struct sample_key {
+	uint64_t seed;
+	const uint8_t *hash;
+	uint32_t sample;
+};
+
+/* Step i: whether it fires (exactly the probability written: no rounding
+ * to 0.1), then its draws, recorded in plan->applied.
+ * @return 0, DRAW_TOO_SMALL or DRAW_NOMEM. */
+static int draw_step(struct aug_plan *plan, struct frame *fr, const struct aug_pipeline *p,
+		     size_t i, const struct sample_key *key)
+{
+	const struct aug_step *s = &p->steps[i];
+	struct aug_rng r;
+	struct draw d = { .s = s, .r = &r, .fr = fr, .plan = plan,
+			  .a = draws[s->op].a, .b = draws[s->op].b };
+	struct aug_applied *a;
+	int rc = 0;
+
+	aug_rng_init(&r, key->seed, key->hash, key->sample, (uint32_t)i);
+	if (!(aug_rng_uniform(&r, 0, 1) < s->probability))
+		return 0;
+	if (draws[s->op].fn)
+		rc = draws[s->op].fn(&d);
+	if (rc)
+		return rc == DRAW_SKIP ? 0 : rc;
+	a = &plan->applied[plan->n++];
+	a->op = s->op;
+	a->step = (unsigned)i;
+	a->n = d.n;
+	memcpy(a->v, d.v, sizeof(*d.v) * (size_t)d.n);
+	return 0;
+}
+
+/* Region steps act on the output, after the one warp: random_erasing's
+ * rectangle is drawn in its frame (Augmentor's RandomErasing: each side
+ * from 10% to rectangle_area of the side, anywhere), from the rest of the
+ * stream that made the step fire. */
+static void draw_erasing(struct aug_plan *plan, struct aug_applied *a, const struct aug_step *s,
+			 const struct sample_key *key)
+{
+	struct aug_rng r;
+	int64_t rw, rh;
+
+	aug_rng_init(&r, key->seed, key->hash, key->sample, a->step);
+	aug_rng_next(&r);  /* the draw that made it fire */
+	rw = aug_rng_int(&r, (int64_t)(plan->width * 0.1), (int64_t)(plan->width * s->lo[1]));
+	rh = aug_rng_int(&r, (int64_t)(plan->height * 0.1), (int64_t)(plan->height * s->lo[1]));
+	rw = rw < 1 ? 1 : rw;
+	rh = rh < 1 ? 1 : rh;
+	a->v[0] = (double)aug_rng_int(&r, 0, plan->width - rw);
+	a->v[1] = (double)aug_rng_int(&r, 0, plan->height - rh);
+	a->v[2] = (double)rw;
+	a->v[3] = (double)rh;
+	a->v[4] = (double)(aug_rng_next(&r) >> 32);  /* noise seed */
+	a->n = 5;
 }
 
 int aug_plan_make(const struct aug_pipeline *p, int w, int h, uint64_t seed,
 		  const uint8_t hash[16], uint32_t sample, struct aug_plan *plan,
 		  struct wn_err *err)
 {
-	struct frame fr;
+	const struct sample_key key = { seed, hash, sample };
+	struct frame fr = { .w = w, .h = h, .moved = 0 };
+	int rc = 0;
 
 	memset(plan, 0, sizeof(*plan));
 	plan->applied = calloc(p->n ? p->n : 1, sizeof(*plan->applied));
 	plan->mesh = calloc(p->n ? p->n : 1, sizeof(*plan->mesh));
-	if (!plan->applied || !plan->mesh) {
-		aug_plan_release(plan);
-		return wn_fail(err, WN_ENOMEM, "out of memory");
-	}
+	if (!plan->applied || !plan->mesh)
+		rc = DRAW_NOMEM;
 	mat3_identity(&fr.f);
-	fr.w = w;
-	fr.h = h;
-	fr.moved = 0;
-	for (size_t i = 0; i < p->n; i++) {
-		const struct aug_step *s = &p->steps[i];
-		struct aug_rng r;
-		struct mat3 g;
-		double v[AUG_MAX_DRAWN] = { 0 };
-		int n = 0;
-
-		aug_rng_init(&r, seed, hash, sample, (uint32_t)i);
-		/* Exactly the probability written: no rounding to 0.1. */
-		if (!(aug_rng_uniform(&r, 0, 1) < s->probability))
-			continue;
-		switch (s->op) {
-		case AUG_ROTATE: {
-			/* Augmentor: a side, then an angle up to that side's limit. */
-			int right = (int)aug_rng_int(&r, 0, 1);
-			double deg = right ? (double)aug_rng_int(&r, 0, (int64_t)s->lo[2])
-					   : -(double)aug_rng_int(&r, 0, (int64_t)s->lo[1]);
-			double k = cover_scale(fr.w, fr.h, deg);
-			struct mat3 rot, sc;
-
-			/* As PIL's rotate(), which Augmentor calls: positive turns
-			 * counter-clockwise, so a "left" draw (negative) turns
-			 * clockwise. */
-			mat3_rotate(&rot, deg);
-			mat3_scale(&sc, k, k);
-			mat3_mul(&g, &sc, &rot);
-			then_centred(&fr, &g);
-			v[n++] = deg;
-			break;
-		}
-		case AUG_ROTATE90: quarter_turns(&fr, 1); break;
-		case AUG_ROTATE180: quarter_turns(&fr, 2); break;
-		case AUG_ROTATE270: quarter_turns(&fr, 3); break;
-		case AUG_ROTATE_RANDOM_90:
-			v[n] = (double)aug_rng_int(&r, 1, 3);
-			quarter_turns(&fr, (int)v[n++]);
-			break;
-		case AUG_FLIP_LEFT_RIGHT: flip(&fr, 0); break;
-		case AUG_FLIP_TOP_BOTTOM: flip(&fr, 1); break;
-		case AUG_FLIP_RANDOM:
-			v[n] = (double)aug_rng_int(&r, 0, 1);
-			flip(&fr, (int)v[n++]);
-			break;
-		case AUG_ZOOM:
-			v[n] = aug_rng_uniform(&r, s->lo[1], s->lo[2]);
-			mat3_scale(&g, v[n], v[n]);
-			n++;
-			then_centred(&fr, &g);
-			break;
-		case AUG_ZOOM_RANDOM:
-		case AUG_CROP_RANDOM:
-		case AUG_CROP_CENTRE: {
-			double pa = s->lo[2] ? aug_rng_uniform(&r, 0.1, s->lo[1]) : s->lo[1];
-			double nw = floor(fr.w * pa), nh = floor(fr.h * pa), x0, y0;
-			struct mat3 t;
-
-			if (nw < 1 || nh < 1)
-				goto too_small;
-			if (s->op == AUG_CROP_CENTRE) {
-				x0 = floor((fr.w - nw) / 2);
-				y0 = floor((fr.h - nh) / 2);
-			} else {
-				x0 = (double)aug_rng_int(&r, 0, (int64_t)(fr.w - nw));
-				y0 = (double)aug_rng_int(&r, 0, (int64_t)(fr.h - nh));
-			}
-			mat3_translate(&t, -x0, -y0);
-			if (s->op == AUG_ZOOM_RANDOM) {
-				/* the crop is scaled back to the frame */
-				mat3_scale(&g, fr.w / nw, fr.h / nh);
-				mat3_mul(&t, &g, &t);
-			} else {
-				fr.w = nw;
-				fr.h = nh;
-			}
-			then(&fr, &t);
-			v[n++] = pa;
-			v[n++] = x0;
-			v[n++] = y0;
-			break;
-		}
-		case AUG_RANDOM_DISTORTION:
-		case AUG_GAUSSIAN_DISTORTION: {
-			int rc = add_mesh(plan, &fr, s, &r);
-
-			if (rc == -2) {
-				aug_plan_release(plan);
-				return wn_fail(err, WN_ENOMEM, "out of memory");
-			}
-			if (rc)
-				goto too_small;
-			v[n++] = (double)(plan->n_mesh - 1);  /* which mesh */
-			break;
-		}
-		case AUG_SKEW_LEFT_RIGHT:
-		case AUG_SKEW_TOP_BOTTOM:
-		case AUG_SKEW_TILT:
-		case AUG_SKEW_CORNER:
-		case AUG_SKEW: {
-			int kind;
-			/* Augmentor moves up to magnitude x the longer side; kept
-			 * below half the shorter one so edges never cross. */
-			double max = fmin(fmax(fr.w, fr.h) * s->lo[1], fmin(fr.w, fr.h) * 0.45);
-
-			switch (s->op) {
-			case AUG_SKEW_LEFT_RIGHT: kind = (int)aug_rng_int(&r, 0, 1); break;
-			case AUG_SKEW_TOP_BOTTOM: kind = (int)aug_rng_int(&r, 2, 3); break;
-			case AUG_SKEW_TILT: kind = (int)aug_rng_int(&r, 0, 3); break;
-			case AUG_SKEW_CORNER: kind = (int)aug_rng_int(&r, 4, 11); break;
-			default: kind = (int)aug_rng_int(&r, 0, 11); break;
-			}
-			v[n++] = kind;
-			v[n++] = max < 1 ? max : aug_rng_uniform(&r, 1, max);
-			if (skew(&fr, kind, v[1]))
-				goto too_small;
-			break;
-		}
-		case AUG_SHEAR: {
-			int right = (int)aug_rng_int(&r, 0, 1), axis = (int)aug_rng_int(&r, 0, 1);
-			double deg = right ? (double)aug_rng_int(&r, 0, (int64_t)s->lo[2])
-					   : -(double)aug_rng_int(&r, 0, (int64_t)s->lo[1]);
-			double k = tan(deg * M_PI / 180);
-
-			mat3_shear(&g, axis ? 0 : k, axis ? k : 0);
-			then_centred(&fr, &g);
-			v[n++] = deg;
-			v[n++] = axis;
-			break;
-		}
-		case AUG_K_ROTATION_RANGE:
-			v[n] = aug_rng_uniform(&r, -s->lo[1], s->lo[1]);
-			mat3_rotate(&g, v[n++]);
-			then_centred(&fr, &g);
-			break;
-		case AUG_K_WIDTH_SHIFT_RANGE:
-		case AUG_K_HEIGHT_SHIFT_RANGE: {
-			int horiz = s->op == AUG_K_WIDTH_SHIFT_RANGE;
-			double t = aug_rng_uniform(&r, -s->lo[1], s->lo[1]);
-
-			if (s->lo[1] < 1)  /* a fraction of the side, else pixels */
-				t *= horiz ? fr.w : fr.h;
-			mat3_translate(&g, horiz ? t : 0, horiz ? 0 : t);
-			then(&fr, &g);
-			v[n++] = t;
-			break;
-		}
-		case AUG_K_SHEAR_RANGE:
-			v[n] = aug_rng_uniform(&r, -s->lo[1], s->lo[1]);
-			mat3_shear(&g, tan(v[n++] * M_PI / 180), 0);
-			then_centred(&fr, &g);
-			break;
-		case AUG_K_ZOOM_RANGE:
-			/* Keras draws x and y apart; above 1 shows more (zooms out). */
-			v[n++] = aug_rng_uniform(&r, s->lo[1], s->hi[1]);
-			v[n++] = aug_rng_uniform(&r, s->lo[1], s->hi[1]);
-			mat3_scale(&g, 1 / v[0], 1 / v[1]);
-			then_centred(&fr, &g);
-			break;
-		case AUG_K_HORIZONTAL_FLIP:
-		case AUG_K_VERTICAL_FLIP:
-			/* Keras flips half the time when the setting is True. */
-			if (!s->lo[1] || !aug_rng_int(&r, 0, 1))
-				continue;
-			flip(&fr, s->op == AUG_K_VERTICAL_FLIP);
-			break;
-		case AUG_RANDOM_BRIGHTNESS:
-		case AUG_RANDOM_COLOR:
-		case AUG_RANDOM_CONTRAST:
-			v[n++] = aug_rng_uniform(&r, s->lo[1], s->lo[2]);  /* the factor */
-			break;
-		case AUG_K_CHANNEL_SHIFT_RANGE:
-			v[n++] = aug_rng_uniform(&r, -s->lo[1], s->lo[1]);  /* added to all */
-			break;
-		case AUG_K_BRIGHTNESS_RANGE:
-			v[n++] = aug_rng_uniform(&r, s->lo[1], s->hi[1]);   /* the factor */
-			break;
-		case AUG_GAUSSIAN_BLUR:
-			v[n++] = aug_rng_uniform(&r, s->lo[1], s->hi[1]);   /* sigma */
-			break;
-		case AUG_GAUSSIAN_NOISE:
-			v[n++] = aug_rng_uniform(&r, s->lo[1], s->hi[1]);   /* sigma */
-			v[n++] = (double)(aug_rng_next(&r) >> 32);          /* noise seed */
-			break;
-		case AUG_JPEG_QUALITY:
-			v[n++] = (double)aug_rng_int(&r, (int64_t)s->lo[1], (int64_t)s->hi[1]);
-			break;
-		case AUG_HUE_SHIFT: {
-			/* degrees=d: -d..d; degrees=[a, b]: a..b either way round */
-			double m = s->lo[1] == s->hi[1] ? aug_rng_uniform(&r, 0, s->lo[1])
-						       : aug_rng_uniform(&r, s->lo[1], s->hi[1]);
-
-			v[n++] = aug_rng_int(&r, 0, 1) ? m : -m;
-			break;
-		}
-		default:
-			/* greyscale, invert, black_and_white, histogram_equalisation
-			 * draw nothing; random_erasing draws below, in the output
-			 * frame. */
-			break;
-		}
-		record(plan, p, i, v, n);
+	for (size_t i = 0; i < p->n && !rc; i++)
+		rc = draw_step(plan, &fr, p, i, &key);
+	if (!rc && (fr.w < 1 || fr.h < 1))
+		rc = DRAW_TOO_SMALL;
+	if (rc) {
+		aug_plan_release(plan);
+		if (rc == DRAW_NOMEM)
+			return wn_fail(err, WN_ENOMEM, "out of memory");
+		return wn_fail(err, WN_EINVAL, "the steps shrink a %dx%d image below one pixel",
+			       w, h);
 	}
-	if (fr.w < 1 || fr.h < 1)
-		goto too_small;
 	plan->width = (int)fr.w;
 	plan->height = (int)fr.h;
-	/* Region steps act on the output, after the one warp: their
-	 * rectangles are drawn in its frame (Augmentor's RandomErasing:
-	 * each side from 10% to rectangle_area of the side, anywhere). */
 	for (size_t k = 0; k < plan->n; k++) {
 		struct aug_applied *a = &plan->applied[k];
-		const struct aug_step *s = &p->steps[a->step];
-		struct aug_rng r;
-		int64_t rw, rh;
 
-		if (a->op != AUG_RANDOM_ERASING)
-			continue;
-		aug_rng_init(&r, seed, hash, sample, a->step);
-		aug_rng_next(&r);  /* the draw that made it fire */
-		rw = aug_rng_int(&r, (int64_t)(plan->width * 0.1), (int64_t)(plan->width * s->lo[1]));
-		rh = aug_rng_int(&r, (int64_t)(plan->height * 0.1), (int64_t)(plan->height * s->lo[1]));
-		rw = rw < 1 ? 1 : rw;
-		rh = rh < 1 ? 1 : rh;
-		a->v[0] = (double)aug_rng_int(&r, 0, plan->width - rw);
-		a->v[1] = (double)aug_rng_int(&r, 0, plan->height - rh);
-		a->v[2] = (double)rw;
-		a->v[3] = (double)rh;
-		a->v[4] = (double)(aug_rng_next(&r) >> 32);  /* noise seed */
-		a->n = 5;
+		if (a->op == AUG_RANDOM_ERASING)
+			draw_erasing(plan, a, &p->steps[a->step], &key);
 	}
 	plan->geometric = fr.moved;
 	if (mat3_invert(&plan->dst_to_src, &fr.f)) {
@@ -757,9 +591,6 @@ int aug_plan_make(const struct aug_pipeline *p, int w, int h, uint64_t seed,
 		return wn_fail(err, WN_EINVAL, "the steps fold the image flat");
 	}
 	return 0;
-too_small:
-	aug_plan_release(plan);
-	return wn_fail(err, WN_EINVAL, "the steps shrink a %dx%d image below one pixel", w, h);
 }
 
 void aug_plan_release(struct aug_plan *plan)

@@ -1,7 +1,11 @@
-/* cpu_level(): the CPU's vector level, read once, capped. */
+/* cpu_level(): the CPU's vector level, detected once, capped. */
+#include <pthread.h>
+
 #include "base/cpu.h"
 
 static int cap = CPU_AVX512;
+static int have;  /* written once, by detect(), under detect_once */
+static pthread_once_t detect_once = PTHREAD_ONCE_INIT;
 
 void cpu_set_simd(int c)
 {
@@ -13,23 +17,20 @@ int cpu_cap(void)
 	return cap;
 }
 
-static int detect(void)
+static void detect(void)
 {
+	have = CPU_PLAIN;
 #if defined(__x86_64__) && defined(__GNUC__)
 	if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
 	    __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vbmi"))
-		return CPU_AVX512;
-	if (__builtin_cpu_supports("avx2"))
-		return CPU_AVX2;
+		have = CPU_AVX512;
+	else if (__builtin_cpu_supports("avx2"))
+		have = CPU_AVX2;
 #endif
-	return CPU_PLAIN;
 }
 
 int cpu_level(void)
 {
-	static int have = -1;  /* a benign race: every thread finds the same */
-
-	if (have < 0)
-		have = detect();
+	pthread_once(&detect_once, detect);
 	return have < cap ? have : cap;
 }

@@ -100,7 +100,7 @@ int pool_threads(const struct pool *p)
 	return p->nthreads;
 }
 
-int pool_submit(struct pool *p, pool_job_fn fn, void *arg)
+void pool_submit(struct pool *p, pool_job_fn fn, void *arg)
 {
 	pthread_mutex_lock(&p->lock);
 	while (p->count == p->cap)
@@ -109,7 +109,6 @@ int pool_submit(struct pool *p, pool_job_fn fn, void *arg)
 	p->count++;
 	pthread_cond_signal(&p->has_job);
 	pthread_mutex_unlock(&p->lock);
-	return 0;
 }
 
 void pool_wait(struct pool *p)

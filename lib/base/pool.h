@@ -21,9 +21,9 @@ struct pool *pool_create(int threads);
 int pool_threads(const struct pool *p);
 
 /* pool_submit() : queues fn(arg); blocks while the queue is full
- * (256 jobs, or 4 per thread when there are more than 64 threads).
- * @return 0, or -1 when memory ran out (fn was not queued). */
-int pool_submit(struct pool *p, pool_job_fn fn, void *arg);
+ * (256 jobs, or 4 per thread when there are more than 64 threads) until a
+ * worker takes a job. Cannot fail: the ring is allocated by pool_create(). */
+void pool_submit(struct pool *p, pool_job_fn fn, void *arg);
 
 /* pool_wait() : returns once every job submitted so far has finished. */
 void pool_wait(struct pool *p);

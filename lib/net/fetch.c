@@ -283,9 +283,9 @@ static int collect(struct fetch *f, struct wn_err *err)
 		curl_easy_cleanup(t->h);
 		t->h = NULL;
 		if (!t->kind) {
-			/* a 200 with a body; stored here when the queue has no room */
-			if (pool_submit(f->r->pool, scrape_store, t))
-				scrape_store(t);
+			/* a 200 with a body: a worker checks and writes it
+			 * (this waits while the pool's queue is full) */
+			pool_submit(f->r->pool, scrape_store, t);
 			continue;
 		}
 		strbuf_release(&t->body);

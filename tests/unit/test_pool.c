@@ -29,7 +29,7 @@ static void test_pool_runs_every_job(void **state)
 		assert_int_equal(pool_threads(p), threads[t]);
 		atomic_store(&counter, 0);
 		for (int i = 0; i < 10000; i++)
-			assert_int_equal(pool_submit(p, bump, &one), 0);
+			pool_submit(p, bump, &one);
 		pool_wait(p);
 		assert_int_equal(atomic_load(&counter), 10000);
 		/* Reusable after a wait, and freeing waits for the rest. */
