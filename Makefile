@@ -73,7 +73,7 @@ LIB_SRC = $(foreach s,$(SUBSYSTEMS),$(wildcard lib/$(s)/*.c))
 LIB = $(BUILD)/libwinnow.a
 
 COMMANDS = augment db dedup label resize scraper
-CLI_SRC = cli/cli.c
+CLI_SRC = cli/cli.c cli/options.c
 # Each command's own sources, and the subsystems it links with.
 db_SRC = db/main.c $(wildcard db/cmd_*.c)
 dedup_SRC = $(wildcard dedup/*.c)

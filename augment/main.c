@@ -11,6 +11,7 @@
 
 #include "augment.h"
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "base/base.h"
 #include "catalog/catalog.h"
 
@@ -64,15 +65,9 @@ static const char usage[] =
 	"Exit status: 0 done; 1 done, but some sources or outputs failed (each\n"
 	"reported); 2 bad usage or a bad pipeline file; 3 fatal.\n";
 
-enum { OPT_OUT = 256, OPT_PIPELINE, OPT_SAMPLES, OPT_BALANCE, OPT_SEED, OPT_FORMAT,
-       OPT_QUALITY, OPT_MAX_BYTES, OPT_MAX_PIXELS, OPT_DB };
+enum { OPT_OUT = 256, OPT_PIPELINE, OPT_SAMPLES, OPT_BALANCE, OPT_SEED, OPT_FORMAT };
 
-struct cmdline {
-	const char *db;
-	int quiet;
-};
-
-static int parse(int argc, char **argv, struct ag_run *r, struct cmdline *c)
+static int parse(int argc, char **argv, struct ag_run *r, struct cli_options *co)
 {
 	static const struct option opts[] = {
 		{ "path", required_argument, NULL, 'p' },
@@ -82,19 +77,20 @@ static int parse(int argc, char **argv, struct ag_run *r, struct cmdline *c)
 		{ "balance", required_argument, NULL, OPT_BALANCE },
 		{ "seed", required_argument, NULL, OPT_SEED },
 		{ "format", required_argument, NULL, OPT_FORMAT },
-		{ "quality", required_argument, NULL, OPT_QUALITY },
+		CLI_OPTION_QUALITY,
 		{ "dry-run", no_argument, NULL, 'n' },
-		{ "jobs", required_argument, NULL, 'j' },
-		{ "max-bytes", required_argument, NULL, OPT_MAX_BYTES },
-		{ "max-pixels", required_argument, NULL, OPT_MAX_PIXELS },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "db", required_argument, NULL, OPT_DB },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
+		CLI_OPTION_JOBS,
+		CLI_OPTION_MAX_BYTES,
+		CLI_OPTION_MAX_PIXELS,
+		CLI_OPTION_QUIET,
+		CLI_OPTION_DB,
+		CLI_OPTION_HELP,
+		CLI_OPTION_VERSION,
 		{ NULL, 0, NULL, 0 },
 	};
-	uint64_t v;
-	int ch;
+	int ch, rc;
+
+	cli_options_init(co, usage);
 
 	while ((ch = getopt_long(argc, argv, "p:j:nqh", opts, NULL)) != -1) {
 		switch (ch) {
@@ -127,30 +123,15 @@ static int parse(int argc, char **argv, struct ag_run *r, struct cmdline *c)
 			else
 				return cli_usage_error("--format takes jpg or png, not '%s'", optarg);
 			break;
-		case OPT_QUALITY:
-			if (cli_parse_uint("--quality", optarg, 100, &v))
-				return EXIT_USAGE;
-			r->o.quality = (int)v;
-			break;
 		case 'n': r->dry_run = 1; break;
-		case 'j': if (cli_parse_jobs(optarg, &r->threads)) return EXIT_USAGE; break;
-		case OPT_MAX_BYTES:
-			if (cli_parse_bytes("--max-bytes", optarg, &v))
-				return EXIT_USAGE;
-			r->o.limits.max_bytes = (size_t)v;
-			break;
-		case OPT_MAX_PIXELS:
-			if (cli_parse_uint("--max-pixels", optarg, UINT64_MAX, &v))
-				return EXIT_USAGE;
-			r->o.limits.max_pixels = v;
-			break;
-		case 'q': c->quiet = 1; break;
-		case OPT_DB: c->db = optarg; break;
-		case 'h': fputs(usage, stdout); return -1;
-		case 'V': printf("augment (winnow) %s\n", WINNOW_VERSION); return -1;
-		default: return cli_usage_error("see 'augment --help'");
+		default:
+			if ((rc = cli_options_parse(co, ch, optarg)))
+				return rc;
 		}
 	}
+	r->threads = co->jobs;
+	r->o.quality = co->quality;
+	r->o.limits = co->limits;
 	if (optind < argc)
 		return cli_usage_error("unexpected argument '%s'", argv[optind]);
 	if (!r->in_dir)
@@ -223,7 +204,7 @@ static void print_plan(const struct ag_run *r)
 int main(int argc, char **argv)
 {
 	struct ag_run r = { 0 };
-	struct cmdline c = { 0 };
+	struct cli_options co;
 	struct aug_pipeline pipe = { 0 };
 	struct wn_err err = { 0 };
 	struct timespec t0;
@@ -238,10 +219,7 @@ int main(int argc, char **argv)
 
 	cli_prog = "augment";
 	r.o.format = IMG_JPEG;
-	r.o.quality = 90;
-	r.o.limits.max_bytes = IMG_DEFAULT_MAX_BYTES;
-	r.o.limits.max_pixels = IMG_DEFAULT_MAX_PIXELS;
-	rc = parse(argc, argv, &r, &c);
+	rc = parse(argc, argv, &r, &co);
 	if (rc)
 		return rc < 0 ? EXIT_DONE : rc;
 	rc = load_pipeline(&r, &pipe);
@@ -273,9 +251,9 @@ int main(int argc, char **argv)
 				     "sources of the next run");
 		goto out;
 	}
-	r.progress = c.quiet ? NULL : progress_stream_for();
+	r.progress = co.quiet ? NULL : progress_stream_for();
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (catalog_open(cli_db_path(c.db), CATALOG_CREATE, &r.cat, &err) ||
+	if (catalog_open(cli_db_path(co.db), CATALOG_CREATE, &r.cat, &err) ||
 	    (!r.dry_run && run_begin(r.cat, "augment", argc, argv, &r.run_id, &err)) ||
 	    ag_count(&r, &err) || ag_run(&r, &err)) {
 		cli_error("%s", err.msg);

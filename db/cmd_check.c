@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "cmds.h"
 #include "base/base.h"
 #include "catalog/catalog.h"
@@ -213,31 +214,33 @@ int cmd_check(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "path", required_argument, NULL, 'p' },
 		{ "format", required_argument, NULL, 'f' },
-		{ "db", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
+		CLI_OPTION_DB,
+		CLI_OPTION_HELP,
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char *const cols[] = { "state", "path", "class" };
 	struct checker c = { 0 };
 	enum out_format fmt = FMT_TEXT;
 	struct strbuf here = STRBUF_INIT;
-	const char *db = NULL, *dir = NULL;
+	struct cli_options co;
+	const char *dir = NULL;
 	int ch, rc;
 
+	cli_options_init(&co, usage);
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'p': dir = optarg; break;
 		case 'f': if (cli_parse_format(optarg, &fmt)) return EXIT_USAGE; break;
-		case 'd': db = optarg; break;
-		case 'h': fputs(usage, stdout); return EXIT_DONE;
-		default: return cli_usage_error("see 'db check --help'");
+		default:
+			if ((rc = cli_options_parse(&co, ch, optarg)))
+				return rc < 0 ? EXIT_DONE : rc;
 		}
 	}
 	if (optind < argc && !dir)
 		dir = argv[optind++];
 	if (optind < argc)
 		return cli_usage_error("unexpected argument '%s'", argv[optind]);
-	rc = cli_open_catalog(db, CATALOG_READONLY, &c.cat);
+	rc = cli_open_catalog(co.db, CATALOG_READONLY, &c.cat);
 	if (rc)
 		return rc;
 	wn_err_clear(&c.err);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "cmds.h"
 #include "hash/hash.h"
 #include "catalog/catalog.h"
@@ -63,8 +64,8 @@ int cmd_export(int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' },
 		{ "class", required_argument, NULL, 'c' },
 		{ "status", required_argument, NULL, 's' },
-		{ "db", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
+		CLI_OPTION_DB,
+		CLI_OPTION_HELP,
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char *const cols[] = { "path", "class", "status", "size", "width", "height",
@@ -74,9 +75,10 @@ int cmd_export(int argc, char **argv)
 	struct table t;
 	struct catalog *cat;
 	struct wn_err err;
-	const char *db = NULL;
+	struct cli_options co;
 	int ch, rc;
 
+	cli_options_init(&co, usage);
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'f': if (cli_parse_format(optarg, &fmt)) return EXIT_USAGE; break;
@@ -87,14 +89,14 @@ int cmd_export(int argc, char **argv)
 				return cli_usage_error("--status takes ok, corrupt, deleted, "
 						       "quarantined or all, not '%s'", optarg);
 			break;
-		case 'd': db = optarg; break;
-		case 'h': fputs(usage, stdout); return EXIT_DONE;
-		default: return cli_usage_error("see 'db export --help'");
+		default:
+			if ((rc = cli_options_parse(&co, ch, optarg)))
+				return rc < 0 ? EXIT_DONE : rc;
 		}
 	}
 	if (optind < argc)
 		return cli_usage_error("unexpected argument '%s'", argv[optind]);
-	rc = cli_open_catalog(db, CATALOG_READONLY, &cat);
+	rc = cli_open_catalog(co.db, CATALOG_READONLY, &cat);
 	if (rc)
 		return rc;
 	table_begin(&t, fmt, stdout, cols, 10);

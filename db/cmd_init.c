@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "cmds.h"
 
 static const char usage[] =
@@ -18,25 +19,21 @@ static const char usage[] =
 int cmd_init(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "db", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
+		CLI_OPTION_DB,
+		CLI_OPTION_HELP,
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *db = NULL;
+	struct cli_options co;
 	struct catalog *cat;
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (c == 'd')
-			db = optarg;
-		else if (c == 'h')
-			return fputs(usage, stdout), EXIT_DONE;
-		else
-			return cli_usage_error("see 'db init --help'");
-	}
+	cli_options_init(&co, usage);
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1)
+		if ((rc = cli_options_parse(&co, c, optarg)))
+			return rc < 0 ? EXIT_DONE : rc;
 	if (optind < argc)
 		return cli_usage_error("unexpected argument '%s'", argv[optind]);
-	rc = cli_open_catalog(db, CATALOG_CREATE, &cat);
+	rc = cli_open_catalog(co.db, CATALOG_CREATE, &cat);
 	if (rc)
 		return rc;
 	fprintf(stderr, "%s: catalog %s ready (schema %d)\n", cli_prog, catalog_file(cat),

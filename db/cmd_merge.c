@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "cmds.h"
 #include "catalog/catalog.h"
 
@@ -29,21 +30,21 @@ int cmd_merge(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "into", required_argument, NULL, 'i' },
-		{ "help", no_argument, NULL, 'h' },
+		CLI_OPTION_HELP,
 		{ NULL, 0, NULL, 0 },
 	};
+	struct cli_options co;
 	const char *into = NULL;
 	struct catalog *cat;
 	struct wn_err err = { 0 };
 	int c, rc;
 
+	cli_options_init(&co, usage);
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (c == 'i')
 			into = optarg;
-		else if (c == 'h')
-			return fputs(usage, stdout), EXIT_DONE;
-		else
-			return cli_usage_error("see 'db merge --help'");
+		else if ((rc = cli_options_parse(&co, c, optarg)))
+			return rc < 0 ? EXIT_DONE : rc;
 	}
 	if (!into)
 		return cli_usage_error("into which catalog? give --into C.db");

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "cmds.h"
 #include "base/base.h"
 #include "img/img.h"
@@ -563,17 +564,19 @@ int cmd_report(int argc, char **argv)
 		{ "suspects", required_argument, NULL, 's' },
 		{ "groups", required_argument, NULL, 'g' },
 		{ "model", required_argument, NULL, 'm' },
-		{ "db", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
+		CLI_OPTION_DB,
+		CLI_OPTION_HELP,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct report r;
-	const char *out = NULL, *root = NULL, *db = NULL, *model = "mobilenet_v2";
+	struct cli_options co;
+	const char *out = NULL, *root = NULL, *model = "mobilenet_v2";
 	uint64_t nsus = 24, ngroups = 20;
-	int rc, c;
+	int rc, c, stop;
 	time_t now = time(NULL);
 
 	memset(&r, 0, sizeof(r));
+	cli_options_init(&co, usage);
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': out = optarg; break;
@@ -581,16 +584,16 @@ int cmd_report(int argc, char **argv)
 		case 's': if (cli_parse_uint("--suspects", optarg, 10000, &nsus)) return EXIT_USAGE; break;
 		case 'g': if (cli_parse_uint("--groups", optarg, 10000, &ngroups)) return EXIT_USAGE; break;
 		case 'm': model = optarg; break;
-		case 'd': db = optarg; break;
-		case 'h': fputs(usage, stdout); return EXIT_DONE;
-		default: return cli_usage_error("see 'db report --help'");
+		default:
+			if ((stop = cli_options_parse(&co, c, optarg)))
+				return stop < 0 ? EXIT_DONE : stop;
 		}
 	}
 	if (optind < argc)
 		return cli_usage_error("unexpected argument '%s'", argv[optind]);
 	if (!out)
 		return cli_usage_error("where to? give --html FILE");
-	if (cli_open_catalog(db, CATALOG_READONLY, &r.cat))
+	if (cli_open_catalog(co.db, CATALOG_READONLY, &r.cat))
 		return EXIT_FATAL;
 	strbuf_init(&r.prefix);
 	r.o = (struct report_opts){ out, root, model, nsus, ngroups, now };

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "base/base.h"
 #include "cmds.h"
 #include "catalog/catalog.h"
@@ -51,43 +52,33 @@ static double seconds_since(const struct timespec *t0)
 }
 
 static int parse(int argc, char **argv, struct scan_opts *so, const char **root,
-		 const char **db, int *quiet)
+		 struct cli_options *co)
 {
 	static const struct option opts[] = {
 		{ "path", required_argument, NULL, 'p' },
-		{ "jobs", required_argument, NULL, 'j' },
+		CLI_OPTION_JOBS,
 		{ "rehash", no_argument, NULL, 'r' },
-		{ "max-bytes", required_argument, NULL, 'B' },
-		{ "max-pixels", required_argument, NULL, 'P' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "db", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
+		CLI_OPTION_MAX_BYTES,
+		CLI_OPTION_MAX_PIXELS,
+		CLI_OPTION_QUIET,
+		CLI_OPTION_DB,
+		CLI_OPTION_HELP,
 		{ NULL, 0, NULL, 0 },
 	};
-	uint64_t v;
-	int c;
+	int c, rc;
 
+	cli_options_init(co, usage);
 	while ((c = getopt_long(argc, argv, "j:qh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p': *root = optarg; break;
-		case 'j': if (cli_parse_jobs(optarg, &so->threads)) return EXIT_USAGE; break;
 		case 'r': so->rehash = 1; break;
-		case 'B':
-			if (cli_parse_bytes("--max-bytes", optarg, &v))
-				return EXIT_USAGE;
-			so->limits.max_bytes = (size_t)v;
-			break;
-		case 'P':
-			if (cli_parse_uint("--max-pixels", optarg, UINT64_MAX, &v))
-				return EXIT_USAGE;
-			so->limits.max_pixels = v;
-			break;
-		case 'q': *quiet = 1; break;
-		case 'd': *db = optarg; break;
-		case 'h': fputs(usage, stdout); return -1;
-		default: return cli_usage_error("see 'db scan --help'");
+		default:
+			if ((rc = cli_options_parse(co, c, optarg)))
+				return rc;
 		}
 	}
+	so->threads = co->jobs;
+	so->limits = co->limits;
 	if (optind < argc && !*root)
 		*root = argv[optind++];
 	if (optind < argc)
@@ -104,18 +95,19 @@ int cmd_scan(int argc, char **argv)
 	struct catalog *cat;
 	struct wn_err err;
 	struct timespec t0;
-	const char *root = NULL, *db = NULL;
+	struct cli_options co;
+	const char *root = NULL;
 	char counts[256], bytes[32];
 	int64_t run_id = 0;
-	int quiet = 0, rc;
+	int rc;
 
 	scan_opts_init(&so);
-	rc = parse(argc, argv, &so, &root, &db, &quiet);
+	rc = parse(argc, argv, &so, &root, &co);
 	if (rc)
 		return rc < 0 ? EXIT_DONE : rc;
-	so.progress = quiet ? NULL : progress_stream_for();
+	so.progress = co.quiet ? NULL : progress_stream_for();
 	so.on_problem = report;
-	rc = cli_open_catalog(db, CATALOG_CREATE, &cat);
+	rc = cli_open_catalog(co.db, CATALOG_CREATE, &cat);
 	if (rc)
 		return rc;
 	clock_gettime(CLOCK_MONOTONIC, &t0);

@@ -13,6 +13,7 @@
 #include <xxhash.h>
 
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "cmds.h"
 #include "hash/hash.h"
 #include "base/base.h"
@@ -327,8 +328,8 @@ int cmd_split(int argc, char **argv)
 		{ "test", required_argument, NULL, 't' },
 		{ "seed", required_argument, NULL, 's' },
 		{ "path", required_argument, NULL, 'p' },
-		{ "db", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
+		CLI_OPTION_DB,
+		CLI_OPTION_HELP,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct split s = { 0 };
@@ -336,15 +337,17 @@ int cmd_split(int argc, char **argv)
 	struct wn_err err = { 0 };
 	struct strbuf prefix = STRBUF_INIT;
 	struct image_filter filter = { NULL, IMAGE_OK, NULL };
-	const char *out = NULL, *root = NULL, *db = NULL;
+	struct cli_options co;
+	const char *out = NULL, *root = NULL;
 	double val = 0.1, test = 0.1;
 	uint64_t seed = 0;
 	size_t counts[3];
 	uint64_t *hashes = NULL;
 	uint8_t *skip = NULL;
 	struct mih *m = NULL;
-	int rc = EXIT_FATAL, c;
+	int rc = EXIT_FATAL, c, stop;
 
+	cli_options_init(&co, usage);
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': out = optarg; break;
@@ -355,9 +358,9 @@ int cmd_split(int argc, char **argv)
 				return EXIT_USAGE;
 			break;
 		case 'p': root = optarg; break;
-		case 'd': db = optarg; break;
-		case 'h': fputs(usage, stdout); return EXIT_DONE;
-		default: return cli_usage_error("see 'db split --help'");
+		default:
+			if ((stop = cli_options_parse(&co, c, optarg)))
+				return stop < 0 ? EXIT_DONE : stop;
 		}
 	}
 	if (optind < argc)
@@ -366,7 +369,7 @@ int cmd_split(int argc, char **argv)
 		return cli_usage_error("where to? give --out DIR");
 	if (val + test >= 1)
 		return cli_usage_error("--val and --test leave nothing for train");
-	if (cli_open_catalog(db, CATALOG_READONLY, &cat))
+	if (cli_open_catalog(co.db, CATALOG_READONLY, &cat))
 		return EXIT_FATAL;
 	if (root) {
 		if (catalog_rel_prefix(cat, root, &prefix, &err))

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "cmds.h"
 #include "base/base.h"
 #include "catalog/catalog.h"
@@ -121,33 +122,29 @@ int cmd_stats(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "format", required_argument, NULL, 'f' },
-		{ "db", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
+		CLI_OPTION_DB,
+		CLI_OPTION_HELP,
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char *const cols[] = { "class", "status", "images", "bytes" };
 	struct collected c = { 0 };
+	struct cli_options co;
 	struct catalog *cat;
 	struct wn_err err;
-	const char *db = NULL;
 	int ch, rc;
 
+	cli_options_init(&co, usage);
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (ch == 'f') {
 			if (cli_parse_format(optarg, &c.fmt))
 				return EXIT_USAGE;
-		} else if (ch == 'd') {
-			db = optarg;
-		} else if (ch == 'h') {
-			fputs(usage, stdout);
-			return EXIT_DONE;
-		} else {
-			return cli_usage_error("see 'db stats --help'");
+		} else if ((rc = cli_options_parse(&co, ch, optarg))) {
+			return rc < 0 ? EXIT_DONE : rc;
 		}
 	}
 	if (optind < argc)
 		return cli_usage_error("unexpected argument '%s'", argv[optind]);
-	rc = cli_open_catalog(db, CATALOG_READONLY, &cat);
+	rc = cli_open_catalog(co.db, CATALOG_READONLY, &cat);
 	if (rc)
 		return rc;
 	if (c.fmt != FMT_TEXT)

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "cmds.h"
 
 static const char usage[] =
@@ -63,7 +64,7 @@ int main(int argc, char **argv)
 			fputs(usage, stdout);
 			return EXIT_DONE;
 		} else if (!strcmp(argv[i], "--version")) {
-			printf("db (winnow) %s\n", WINNOW_VERSION);
+			cli_print_version();
 			return EXIT_DONE;
 		} else if (!strcmp(argv[i], "--db") && i + 1 < argc) {
 			cli_set_db_default(argv[++i]);

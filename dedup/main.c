@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/options.h"
 #include "hash/hash.h"
 #include "base/base.h"
 #include "catalog/catalog.h"
@@ -59,12 +60,12 @@ static const char usage[] =
 	"an action failed (each reported); 2 bad usage; 3 fatal.\n";
 
 enum { OPT_DELETE = 256, OPT_MOVE, OPT_EXACT, OPT_THRESHOLD, OPT_SIMILARITY, OPT_ACROSS,
-       OPT_KEEP, OPT_PREFER, OPT_FORMAT, OPT_HTML, OPT_DB };
+       OPT_KEEP, OPT_PREFER, OPT_FORMAT, OPT_HTML };
 
 struct cmdline {
+	struct cli_options co;
 	enum out_format fmt;
-	const char *html, *db, *prefer;
-	int quiet;
+	const char *html, *prefer;
 };
 
 static int parse_double(const char *opt, const char *s, double lo, double hi, double *out)
@@ -93,15 +94,17 @@ static int parse(int argc, char **argv, struct dedup *d, struct cmdline *c)
 		{ "prefer", required_argument, NULL, OPT_PREFER },
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "html", required_argument, NULL, OPT_HTML },
-		{ "jobs", required_argument, NULL, 'j' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "db", required_argument, NULL, OPT_DB },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
+		CLI_OPTION_JOBS,
+		CLI_OPTION_QUIET,
+		CLI_OPTION_DB,
+		CLI_OPTION_HELP,
+		CLI_OPTION_VERSION,
 		{ NULL, 0, NULL, 0 },
 	};
 	uint64_t v;
-	int ch;
+	int ch, rc;
+
+	cli_options_init(&c->co, usage);
 
 	while ((ch = getopt_long(argc, argv, "p:nj:qh", opts, NULL)) != -1) {
 		switch (ch) {
@@ -141,14 +144,12 @@ static int parse(int argc, char **argv, struct dedup *d, struct cmdline *c)
 		case OPT_PREFER: c->prefer = optarg; break;
 		case OPT_FORMAT: if (cli_parse_format(optarg, &c->fmt)) return EXIT_USAGE; break;
 		case OPT_HTML: c->html = optarg; break;
-		case 'j': if (cli_parse_jobs(optarg, &d->threads)) return EXIT_USAGE; break;
-		case 'q': c->quiet = 1; break;
-		case OPT_DB: c->db = optarg; break;
-		case 'h': fputs(usage, stdout); return -1;
-		case 'V': printf("dedup (winnow) %s\n", WINNOW_VERSION); return -1;
-		default: return cli_usage_error("see 'dedup --help'");
+		default:
+			if ((rc = cli_options_parse(&c->co, ch, optarg)))
+				return rc;
 		}
 	}
+	d->threads = c->co.jobs;
 	if (optind < argc && !d->nroots)
 		d->roots[d->nroots++] = argv[optind++];
 	if (optind < argc)
@@ -188,7 +189,7 @@ static int run(struct dedup *d, const struct cmdline *c, struct wn_err *err)
 int main(int argc, char **argv)
 {
 	struct dedup d;
-	struct cmdline c = { FMT_TEXT, NULL, NULL, NULL, 0 };
+	struct cmdline c = { .fmt = FMT_TEXT };
 	struct wn_err err = { 0 };
 	char counts[512], *prefer = NULL;
 	int rc;
@@ -206,8 +207,8 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	d.prefer = prefer;
-	d.progress = c.quiet ? NULL : progress_stream_for();
-	if (catalog_open(cli_db_path(c.db), CATALOG_CREATE, &d.cat, &err)) {
+	d.progress = c.co.quiet ? NULL : progress_stream_for();
+	if (catalog_open(cli_db_path(c.co.db), CATALOG_CREATE, &d.cat, &err)) {
 		cli_error("%s", err.msg);
 		free(prefer);
 		return EXIT_FATAL;

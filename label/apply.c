@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "base/base.h"
 #include "catalog/catalog.h"
 #include "label.h"
@@ -757,30 +758,32 @@ int cmd_apply(int argc, char **argv)
 		{ "path", required_argument, NULL, 'p' },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "trash", required_argument, NULL, 't' },
-		{ "db", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
+		CLI_OPTION_DB,
+		CLI_OPTION_HELP,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct pendings a = { 0 };
 	struct applier ap = { .root = -1, .trash = -1, .prefix = STRBUF_INIT,
 			      .trash_prefix = STRBUF_INIT };
 	struct wn_err err = { 0 };
-	const char *db = NULL, *trash = NULL, *root = NULL;
-	int rc = EXIT_FATAL, c;
+	struct cli_options co;
+	const char *trash = NULL, *root = NULL;
+	int rc = EXIT_FATAL, c, stop;
 
+	cli_options_init(&co, usage);
 	while ((c = getopt_long(argc, argv, "nh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p': root = optarg; break;
 		case 'n': ap.dry = 1; break;
 		case 't': trash = optarg; break;
-		case 'd': db = optarg; break;
-		case 'h': fputs(usage, stdout); return EXIT_DONE;
-		default: return cli_usage_error("see 'label apply --help'");
+		default:
+			if ((stop = cli_options_parse(&co, c, optarg)))
+				return stop < 0 ? EXIT_DONE : stop;
 		}
 	}
 	if (optind < argc)
 		return cli_usage_error("unexpected argument '%s'", argv[optind]);
-	if (catalog_open(cli_db_path(db), CATALOG_EXISTING, &ap.cat, &err))
+	if (catalog_open(cli_db_path(co.db), CATALOG_EXISTING, &ap.cat, &err))
 		goto fail;
 	cli_note_recovery(ap.cat);
 	if (applier_open(&ap, root, trash, &err) || gather_pending(&ap, &a, &err) ||

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "label.h"
 
 static const char usage[] =
@@ -93,7 +94,7 @@ int main(int argc, char **argv)
 		return EXIT_DONE;
 	}
 	if (!strcmp(argv[1], "--version")) {
-		printf("label (winnow) %s\n", WINNOW_VERSION);
+		cli_print_version();
 		return EXIT_DONE;
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "base/base.h"
 #include "nn/nn.h"
 #include "catalog/catalog.h"
@@ -197,15 +198,16 @@ int cmd_predict(int argc, char **argv)
 		{ "model", required_argument, NULL, 'm' },
 		{ "nsfwjs-compat", no_argument, NULL, 'N' },
 		{ "format", required_argument, NULL, 'f' },
-		{ "jobs", required_argument, NULL, 'j' },
+		CLI_OPTION_JOBS,
 		{ "shard", required_argument, NULL, 'S' },
-		{ "max-bytes", required_argument, NULL, 'B' },
-		{ "max-pixels", required_argument, NULL, 'P' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "db", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
+		CLI_OPTION_MAX_BYTES,
+		CLI_OPTION_MAX_PIXELS,
+		CLI_OPTION_QUIET,
+		CLI_OPTION_DB,
+		CLI_OPTION_HELP,
 		{ NULL, 0, NULL, 0 },
 	};
+	struct cli_options co;
 	struct predict pr = { 0 };
 	struct scan_opts so;
 	struct scan_stats ss = { 0 };
@@ -218,14 +220,14 @@ int cmd_predict(int argc, char **argv)
 	struct image_filter filter = { NULL, IMAGE_OK, NULL };
 	enum out_format fmt = FMT_TEXT;
 	struct job *jobs = NULL;
-	int threads = 0, quiet = 0, print = 0, rc = EXIT_FATAL, c;
-	uint64_t v, made = 0, reused = 0, failed = 0;
+	int threads, quiet, print = 0, rc = EXIT_FATAL, c, stop;
+	uint64_t made = 0, reused = 0, failed = 0;
 	int64_t run_id = 0;
 	struct timespec t0, t1;
 	char counts[256];
 
 	scan_opts_init(&so);
-	pr.limits = so.limits;
+	cli_options_init(&co, usage);
 	while ((c = getopt_long(argc, argv, "p:j:qh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p': root = optarg; break;
@@ -236,27 +238,19 @@ int cmd_predict(int argc, char **argv)
 				return EXIT_USAGE;
 			print = 1;
 			break;
-		case 'j': if (cli_parse_jobs(optarg, &threads)) return EXIT_USAGE; break;
 		case 'S':
 			if (shard_parse(optarg, &pr.shard, &err))
 				return cli_usage_error("%s", err.msg);
 			break;
-		case 'B':
-			if (cli_parse_bytes("--max-bytes", optarg, &v))
-				return EXIT_USAGE;
-			pr.limits.max_bytes = (size_t)v;
-			break;
-		case 'P':
-			if (cli_parse_uint("--max-pixels", optarg, UINT64_MAX, &v))
-				return EXIT_USAGE;
-			pr.limits.max_pixels = v;
-			break;
-		case 'q': quiet = 1; break;
-		case 'd': db = optarg; break;
-		case 'h': fputs(usage, stdout); return EXIT_DONE;
-		default: return cli_usage_error("see 'label predict --help'");
+		default:
+			if ((stop = cli_options_parse(&co, c, optarg)))
+				return stop < 0 ? EXIT_DONE : stop;
 		}
 	}
+	threads = co.jobs;
+	quiet = co.quiet;
+	db = co.db;
+	pr.limits = co.limits;
 	if (optind < argc)
 		return cli_usage_error("unexpected argument '%s'", argv[optind]);
 	if (!root)

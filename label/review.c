@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "base/base.h"
 #include "img/img.h"
 #include "catalog/catalog.h"
@@ -1162,25 +1163,27 @@ int cmd_review(int argc, char **argv)
 		{ "nsfwjs-compat", no_argument, NULL, 'N' },
 		{ "pretrained", no_argument, NULL, 'P' },
 		{ "map", required_argument, NULL, 'M' },
-		{ "db", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
+		CLI_OPTION_DB,
+		CLI_OPTION_HELP,
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *maps[64];
 	struct suspects_opts o = { 0 };
 	struct session s;
 	struct wn_err err = { 0 };
-	const char *root = NULL, *model_name = "mobilenet_v2", *db = NULL;
+	struct cli_options co;
+	const char *root = NULL, *model_name = "mobilenet_v2";
 	struct MHD_Daemon *d = NULL;
 	uint8_t rnd[32];
 	uint64_t port = 0;
 	sigset_t sigs;
-	int rc = EXIT_FATAL, c, sig;
+	int rc = EXIT_FATAL, c, sig, stop;
 
 	memset(&s, 0, sizeof(s));
 	s.root = -1;
 	strbuf_init(&s.prefix);
 	o.maps = maps;
+	cli_options_init(&co, usage);
 	while ((c = getopt_long(argc, argv, "p:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p': root = optarg; break;
@@ -1197,9 +1200,9 @@ int cmd_review(int argc, char **argv)
 				return cli_usage_error("--map takes FOLDER=Class, not '%s'", optarg);
 			maps[o.nmaps++] = optarg;
 			break;
-		case 'd': db = optarg; break;
-		case 'h': fputs(usage, stdout); return EXIT_DONE;
-		default: return cli_usage_error("see 'label review --help'");
+		default:
+			if ((stop = cli_options_parse(&co, c, optarg)))
+				return stop < 0 ? EXIT_DONE : stop;
 		}
 	}
 	if (optind < argc)
@@ -1217,7 +1220,7 @@ int cmd_review(int argc, char **argv)
 	}
 	for (size_t i = 0; i < sizeof(rnd); i++)
 		snprintf(s.token + 2 * i, 3, "%02x", rnd[i]);
-	if (catalog_open(cli_db_path(db), CATALOG_EXISTING, &s.cat, &err) ||
+	if (catalog_open(cli_db_path(co.db), CATALOG_EXISTING, &s.cat, &err) ||
 	    catalog_rel_prefix(s.cat, root, &s.prefix, &err) ||
 	    (s.root = dspath_open_root(root, 0, &err)) < 0)
 		goto fail;

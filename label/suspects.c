@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "learn/learn.h"
 #include "catalog/catalog.h"
 #include "label.h"
@@ -65,8 +66,8 @@ int cmd_suspects(int argc, char **argv)
 		{ "pretrained", no_argument, NULL, 'P' },
 		{ "map", required_argument, NULL, 'M' },
 		{ "format", required_argument, NULL, 'f' },
-		{ "db", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
+		CLI_OPTION_DB,
+		CLI_OPTION_HELP,
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *maps[MAX_MAPS];
@@ -75,12 +76,14 @@ int cmd_suspects(int argc, char **argv)
 	struct catalog *cat = NULL;
 	struct wn_err err = { 0 };
 	struct strbuf prefix = STRBUF_INIT;
-	const char *root = NULL, *model_name = "mobilenet_v2", *db = NULL;
+	struct cli_options co;
+	const char *root = NULL, *model_name = "mobilenet_v2";
 	enum out_format fmt = FMT_TEXT;
 	struct table t;
-	int rc = EXIT_FATAL, c, found;
+	int rc = EXIT_FATAL, c, found, stop;
 
 	o.maps = maps;
+	cli_options_init(&co, usage);
 	while ((c = getopt_long(argc, argv, "p:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p': root = optarg; break;
@@ -94,9 +97,9 @@ int cmd_suspects(int argc, char **argv)
 			maps[o.nmaps++] = optarg;
 			break;
 		case 'f': if (cli_parse_format(optarg, &fmt)) return EXIT_USAGE; break;
-		case 'd': db = optarg; break;
-		case 'h': fputs(usage, stdout); return EXIT_DONE;
-		default: return cli_usage_error("see 'label suspects --help'");
+		default:
+			if ((stop = cli_options_parse(&co, c, optarg)))
+				return stop < 0 ? EXIT_DONE : stop;
 		}
 	}
 	if (optind < argc)
@@ -104,7 +107,7 @@ int cmd_suspects(int argc, char **argv)
 	if (!root)
 		return cli_usage_error("which folder? give --path DIR");
 	o.model_key = nn_model_key(model_name);
-	if (catalog_open(cli_db_path(db), CATALOG_EXISTING, &cat, &err) ||
+	if (catalog_open(cli_db_path(co.db), CATALOG_EXISTING, &cat, &err) ||
 	    catalog_rel_prefix(cat, root, &prefix, &err))
 		goto fail;
 	found = suspects_find(cat, prefix.len ? prefix.buf : NULL, &o, &l, &err);

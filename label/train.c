@@ -10,6 +10,7 @@
 #include <xxhash.h>
 
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "base/base.h"
 #include "learn/learn.h"
 #include "catalog/catalog.h"
@@ -365,24 +366,26 @@ int cmd_train(int argc, char **argv)
 		{ "l2", required_argument, NULL, 'l' },
 		{ "seed", required_argument, NULL, 's' },
 		{ "format", required_argument, NULL, 'f' },
-		{ "db", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
+		CLI_OPTION_DB,
+		CLI_OPTION_HELP,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct train_set t = { 0 };
 	struct catalog *cat = NULL;
 	struct wn_err err = { 0 };
 	struct strbuf prefix = STRBUF_INIT;
-	const char *root = NULL, *model_name = "mobilenet_v2", *db = NULL, *key;
+	struct cli_options co;
+	const char *root = NULL, *model_name = "mobilenet_v2", *key;
 	enum nn_prep prep = NN_PREP_DEFAULT;
 	enum out_format fmt = FMT_TEXT;
 	uint64_t v, seed = 0;
-	int folds = 5, rc = EXIT_FATAL, c;
+	int folds = 5, rc = EXIT_FATAL, c, stop;
 	double l2 = 0.01, accuracy = 0;
 	int64_t run_id = 0;
 	float *oos = NULL;
 	char counts[160], *end;
 
+	cli_options_init(&co, usage);
 	while ((c = getopt_long(argc, argv, "p:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p': root = optarg; break;
@@ -405,9 +408,9 @@ int cmd_train(int argc, char **argv)
 				return EXIT_USAGE;
 			break;
 		case 'f': if (cli_parse_format(optarg, &fmt)) return EXIT_USAGE; break;
-		case 'd': db = optarg; break;
-		case 'h': fputs(usage, stdout); return EXIT_DONE;
-		default: return cli_usage_error("see 'label train --help'");
+		default:
+			if ((stop = cli_options_parse(&co, c, optarg)))
+				return stop < 0 ? EXIT_DONE : stop;
 		}
 	}
 	if (optind < argc)
@@ -415,7 +418,7 @@ int cmd_train(int argc, char **argv)
 	if (!root)
 		return cli_usage_error("which folder? give --path DIR");
 	key = nn_model_key(model_name);
-	if (catalog_open(cli_db_path(db), CATALOG_EXISTING, &cat, &err) ||
+	if (catalog_open(cli_db_path(co.db), CATALOG_EXISTING, &cat, &err) ||
 	    catalog_rel_prefix(cat, root, &prefix, &err))
 		goto fail;
 	if (train_load(cat, key, nn_prep_name(prep), prefix.len ? prefix.buf : NULL, &t, &err))

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "base/base.h"
 #include "catalog/catalog.h"
 #include "run.h"
@@ -57,12 +58,12 @@ static const char usage[] =
 	"Exit status: 0 done; 1 done, but some sources failed (each reported);\n"
 	"2 bad usage; 3 fatal.\n";
 
-enum { OPT_OUT = 256, OPT_IN_PLACE, OPT_SIZE, OPT_GEOMETRY, OPT_FORMAT, OPT_QUALITY,
-       OPT_QUARANTINE, OPT_SHARD, OPT_MAX_BYTES, OPT_MAX_PIXELS, OPT_DB };
+enum { OPT_OUT = 256, OPT_IN_PLACE, OPT_SIZE, OPT_GEOMETRY, OPT_FORMAT, OPT_QUARANTINE,
+       OPT_SHARD };
 
 struct cmdline {
-	const char *db, *size, *geometry, *format;
-	int quiet;
+	struct cli_options co;
+	const char *size, *geometry, *format;
 };
 
 static int parse_format(const char *s, enum img_format *f)
@@ -89,21 +90,23 @@ static int parse(int argc, char **argv, struct rs_run *r, struct cmdline *c)
 		{ "size", required_argument, NULL, OPT_SIZE },
 		{ "geometry", required_argument, NULL, OPT_GEOMETRY },
 		{ "format", required_argument, NULL, OPT_FORMAT },
-		{ "quality", required_argument, NULL, OPT_QUALITY },
+		CLI_OPTION_QUALITY,
 		{ "quarantine", required_argument, NULL, OPT_QUARANTINE },
 		{ "shard", required_argument, NULL, OPT_SHARD },
-		{ "jobs", required_argument, NULL, 'j' },
-		{ "max-bytes", required_argument, NULL, OPT_MAX_BYTES },
-		{ "max-pixels", required_argument, NULL, OPT_MAX_PIXELS },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "db", required_argument, NULL, OPT_DB },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
+		CLI_OPTION_JOBS,
+		CLI_OPTION_MAX_BYTES,
+		CLI_OPTION_MAX_PIXELS,
+		CLI_OPTION_QUIET,
+		CLI_OPTION_DB,
+		CLI_OPTION_HELP,
+		CLI_OPTION_VERSION,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct wn_err err;
 	uint64_t v;
-	int ch;
+	int ch, rc;
+
+	cli_options_init(&c->co, usage);
 
 	while ((ch = getopt_long(argc, argv, "p:j:qh", opts, NULL)) != -1) {
 		switch (ch) {
@@ -113,34 +116,19 @@ static int parse(int argc, char **argv, struct rs_run *r, struct cmdline *c)
 		case OPT_SIZE: c->size = optarg; break;
 		case OPT_GEOMETRY: c->geometry = optarg; break;
 		case OPT_FORMAT: c->format = optarg; break;
-		case OPT_QUALITY:
-			if (cli_parse_uint("--quality", optarg, 100, &v))
-				return EXIT_USAGE;
-			r->o.tf.quality = (int)v;
-			break;
 		case OPT_QUARANTINE: r->quarantine = optarg; break;
 		case OPT_SHARD:
 			if (shard_parse(optarg, &r->shard, &err))
 				return cli_usage_error("%s", err.msg);
 			break;
-		case 'j': if (cli_parse_jobs(optarg, &r->threads)) return EXIT_USAGE; break;
-		case OPT_MAX_BYTES:
-			if (cli_parse_bytes("--max-bytes", optarg, &v))
-				return EXIT_USAGE;
-			r->o.tf.limits.max_bytes = (size_t)v;
-			break;
-		case OPT_MAX_PIXELS:
-			if (cli_parse_uint("--max-pixels", optarg, UINT64_MAX, &v))
-				return EXIT_USAGE;
-			r->o.tf.limits.max_pixels = v;
-			break;
-		case 'q': c->quiet = 1; break;
-		case OPT_DB: c->db = optarg; break;
-		case 'h': fputs(usage, stdout); return -1;
-		case 'V': printf("resize (winnow) %s\n", WINNOW_VERSION); return -1;
-		default: return cli_usage_error("see 'resize --help'");
+		default:
+			if ((rc = cli_options_parse(&c->co, ch, optarg)))
+				return rc;
 		}
 	}
+	r->threads = c->co.jobs;
+	r->o.tf.quality = c->co.quality;
+	r->o.tf.limits = c->co.limits;
 	if (optind < argc)
 		return cli_usage_error("unexpected argument '%s'", argv[optind]);
 	if (!r->in_dir)
@@ -196,9 +184,6 @@ int main(int argc, char **argv)
 	int rc;
 
 	cli_prog = "resize";
-	r.o.tf.quality = 90;
-	r.o.tf.limits.max_bytes = IMG_DEFAULT_MAX_BYTES;
-	r.o.tf.limits.max_pixels = IMG_DEFAULT_MAX_PIXELS;
 	rc = parse(argc, argv, &r, &c);
 	if (rc)
 		return rc < 0 ? EXIT_DONE : rc;
@@ -220,9 +205,9 @@ int main(int argc, char **argv)
 		 c.geometry ? "geometry" : "size", c.geometry ? c.geometry : c.size ? c.size : "320",
 		 r.o.tf.format == IMG_UNKNOWN ? "keep" : img_format_name(r.o.tf.format), r.o.tf.quality);
 	r.recipe = recipe;
-	r.progress = c.quiet ? NULL : progress_stream_for();
+	r.progress = c.co.quiet ? NULL : progress_stream_for();
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (!catalog_open(cli_db_path(c.db), CATALOG_CREATE, &r.cat, &err))
+	if (!catalog_open(cli_db_path(c.co.db), CATALOG_CREATE, &r.cat, &err))
 		cli_note_recovery(r.cat);
 	if (!r.cat || run_begin(r.cat, "resize", argc, argv, &r.run_id, &err) ||
 	    rs_run(&r, &err)) {

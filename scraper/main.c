@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "base/base.h"
 #include "catalog/catalog.h"
 #include "net/net.h"
@@ -76,14 +77,14 @@ static const char usage[] =
 	"--failed); 2 bad usage; 3 fatal; 130/143 interrupted, resumable.\n";
 
 enum { OPT_URLS = 256, OPT_OUT, OPT_CLASS, OPT_PARALLEL, OPT_PER_HOST, OPT_CTIMEOUT,
-       OPT_TIMEOUT, OPT_MAX_BYTES, OPT_MIN_BYTES, OPT_MIN_SIZE, OPT_RETRIES, OPT_RETRY_WAIT,
-       OPT_RETRY_FAILED, OPT_SHARD, OPT_FAILED, OPT_UA, OPT_IGNORE_ROBOTS, OPT_DB, OPT_RESIZE,
-       OPT_GEOMETRY, OPT_QUALITY, OPT_LOW_SPEED, OPT_MAX_RETRY_WAIT, OPT_ALLOW_PRIVATE,
-       OPT_ALLOW_ADDRESS };
+       OPT_TIMEOUT, OPT_MIN_BYTES, OPT_MIN_SIZE, OPT_RETRIES, OPT_RETRY_WAIT, OPT_RETRY_FAILED,
+       OPT_SHARD, OPT_FAILED, OPT_UA, OPT_IGNORE_ROBOTS, OPT_RESIZE, OPT_GEOMETRY, OPT_LOW_SPEED,
+       OPT_MAX_RETRY_WAIT, OPT_ALLOW_PRIVATE, OPT_ALLOW_ADDRESS };
 
 struct cmdline {
-	const char *urls, *class_name, *failed, *db;
-	int retry_failed, quiet, threads_given;
+	struct cli_options co;  /* co.jobs is 0 unless -j was given */
+	const char *urls, *class_name, *failed;
+	int retry_failed;
 	struct shard shard;
 };
 
@@ -97,7 +98,7 @@ static int parse(int argc, char **argv, struct scrape_opts *o, struct cmdline *c
 		{ "per-host", required_argument, NULL, OPT_PER_HOST },
 		{ "connect-timeout", required_argument, NULL, OPT_CTIMEOUT },
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-		{ "max-bytes", required_argument, NULL, OPT_MAX_BYTES },
+		CLI_OPTION_MAX_BYTES,
 		{ "min-bytes", required_argument, NULL, OPT_MIN_BYTES },
 		{ "min-size", required_argument, NULL, OPT_MIN_SIZE },
 		{ "retries", required_argument, NULL, OPT_RETRIES },
@@ -109,21 +110,24 @@ static int parse(int argc, char **argv, struct scrape_opts *o, struct cmdline *c
 		{ "ignore-robots-tag", no_argument, NULL, OPT_IGNORE_ROBOTS },
 		{ "resize", required_argument, NULL, OPT_RESIZE },
 		{ "geometry", required_argument, NULL, OPT_GEOMETRY },
-		{ "quality", required_argument, NULL, OPT_QUALITY },
+		CLI_OPTION_QUALITY,
 		{ "low-speed-time", required_argument, NULL, OPT_LOW_SPEED },
 		{ "max-retry-wait", required_argument, NULL, OPT_MAX_RETRY_WAIT },
 		{ "allow-private", no_argument, NULL, OPT_ALLOW_PRIVATE },
 		{ "allow-address", required_argument, NULL, OPT_ALLOW_ADDRESS },
-		{ "jobs", required_argument, NULL, 'j' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "db", required_argument, NULL, OPT_DB },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
+		CLI_OPTION_JOBS,
+		CLI_OPTION_QUIET,
+		CLI_OPTION_DB,
+		CLI_OPTION_HELP,
+		CLI_OPTION_VERSION,
 		{ NULL, 0, NULL, 0 },
 	};
 	uint64_t v;
 	char *end;
-	int ch;
+	int ch, rc;
+
+	cli_options_init(&c->co, usage);
+	c->co.limits.max_bytes = o->max_bytes;  /* here: a download's body */
 
 	while ((ch = getopt_long(argc, argv, "j:qh", opts, NULL)) != -1) {
 		switch (ch) {
@@ -145,10 +149,6 @@ static int parse(int argc, char **argv, struct scrape_opts *o, struct cmdline *c
 		case OPT_TIMEOUT:
 			if (cli_parse_uint("--timeout", optarg, 86400, &v)) return EXIT_USAGE;
 			o->timeout = (long)v;
-			break;
-		case OPT_MAX_BYTES:
-			if (cli_parse_bytes("--max-bytes", optarg, &v)) return EXIT_USAGE;
-			o->max_bytes = (size_t)v;
 			break;
 		case OPT_MIN_BYTES:
 			if (!strcmp(optarg, "0")) { o->min_bytes = 0; break; }
@@ -216,22 +216,15 @@ static int parse(int argc, char **argv, struct scrape_opts *o, struct cmdline *c
 			if (cli_parse_uint("--low-speed-time", optarg, 3600, &v)) return EXIT_USAGE;
 			o->low_speed_time = (long)v;
 			break;
-		case OPT_QUALITY:
-			if (cli_parse_uint("--quality", optarg, 100, &v)) return EXIT_USAGE;
-			o->rs.quality = (int)v;
-			break;
-		case 'j':
-			if (cli_parse_jobs(optarg, &o->threads))
-				return EXIT_USAGE;
-			c->threads_given = 1;
-			break;
-		case 'q': c->quiet = 1; break;
-		case OPT_DB: c->db = optarg; break;
-		case 'h': fputs(usage, stdout); return -1;
-		case 'V': printf("scraper (winnow) %s\n", WINNOW_VERSION); return -1;
-		default: return cli_usage_error("see 'scraper --help'");
+		default:
+			if ((rc = cli_options_parse(&c->co, ch, optarg)))
+				return rc;
 		}
 	}
+	o->max_bytes = c->co.limits.max_bytes;
+	o->rs.quality = c->co.quality;
+	if (c->co.jobs)
+		o->threads = c->co.jobs;
 	if (optind < argc)
 		return cli_usage_error("unexpected argument '%s'", argv[optind]);
 	if (!c->urls || !o->out_dir)
@@ -346,7 +339,7 @@ static int fetch_and_report(struct scrape *s, const struct cmdline *c, const str
 	struct timespec t1;
 	int rc;
 
-	prog = progress_start(c->quiet ? NULL : progress_stream_for(), "scraper", n);
+	prog = progress_start(c->co.quiet ? NULL : progress_stream_for(), "scraper", n);
 	rc = scrape_fetch(s, prog, &err) ? EXIT_FATAL : EXIT_DONE;
 	progress_finish(prog);
 	if (rc)
@@ -389,7 +382,7 @@ int main(int argc, char **argv)
 	if (rc)
 		return rc < 0 ? EXIT_DONE : rc;
 	o.rs.limits = o.limits;
-	if (o.resize && o.threads == 1 && !c.threads_given)
+	if (o.resize && !c.co.jobs)
 		o.threads = 0;  /* decoding and resizing: every core */
 	if (urllist_read(c.urls, c.class_name, &l, report_line, NULL, &err)) {
 		cli_error("%s", err.msg);
@@ -407,7 +400,7 @@ int main(int argc, char **argv)
 	if (!s) {
 		cli_error("out of memory or threads");
 		rc = EXIT_FATAL;
-	} else if (catalog_open(cli_db_path(c.db), CATALOG_CREATE, &cat, &err) ||
+	} else if (catalog_open(cli_db_path(c.co.db), CATALOG_CREATE, &cat, &err) ||
 		   run_begin(cat, "scraper", argc, argv, &run_id, &err) ||
 		   (n = scrape_begin(s, cat, &l, c.retry_failed, &c.shard, &err)) == (size_t)-1) {
 		cli_error("%s", err.msg);

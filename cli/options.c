@@ -1,0 +1,60 @@
+/* The common options' values and checks (options.h). */
+#include <stdio.h>
+
+#include "cli.h"
+#include "options.h"
+
+void cli_options_init(struct cli_options *o, const char *usage)
+{
+	o->usage = usage;
+	o->jobs = 0;
+	o->quiet = 0;
+	o->db = NULL;
+	o->limits.max_bytes = IMG_DEFAULT_MAX_BYTES;
+	o->limits.max_pixels = IMG_DEFAULT_MAX_PIXELS;
+	o->quality = 90;
+}
+
+void cli_print_version(void)
+{
+	printf("%s (winnow) %s\n", cli_prog, WINNOW_VERSION);
+}
+
+int cli_options_parse(struct cli_options *o, int code, const char *arg)
+{
+	uint64_t v;
+
+	switch (code) {
+	case CLI_OPT_JOBS:
+		return cli_parse_jobs(arg, &o->jobs) ? EXIT_USAGE : 0;
+	case CLI_OPT_QUIET:
+		o->quiet = 1;
+		return 0;
+	case CLI_OPT_DB:
+		o->db = arg;
+		return 0;
+	case CLI_OPT_MAX_BYTES:
+		if (cli_parse_bytes("--max-bytes", arg, &v))
+			return EXIT_USAGE;
+		o->limits.max_bytes = (size_t)v;
+		return 0;
+	case CLI_OPT_MAX_PIXELS:
+		if (cli_parse_uint("--max-pixels", arg, UINT64_MAX, &v))
+			return EXIT_USAGE;
+		o->limits.max_pixels = v;
+		return 0;
+	case CLI_OPT_QUALITY:
+		if (cli_parse_uint("--quality", arg, 100, &v))
+			return EXIT_USAGE;
+		o->quality = (int)v;
+		return 0;
+	case CLI_OPT_HELP:
+		fputs(o->usage, stdout);
+		return CLI_OPTIONS_DONE;
+	case CLI_OPT_VERSION:
+		cli_print_version();
+		return CLI_OPTIONS_DONE;
+	default:
+		return cli_usage_error("see '%s --help'", cli_prog);
+	}
+}

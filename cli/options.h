@@ -1,0 +1,80 @@
+/* The options most commands share: -j/--jobs, -q/--quiet, --db,
+ * --max-bytes, --max-pixels, --quality, -h/--help and --version, spelled,
+ * checked and stored in one place.
+ *
+ * A command's getopt_long table names the common options it takes, each
+ * where the command wants it (glibc lists an abbreviation's possibilities,
+ * "option '--q' is ambiguous; possibilities: ...", in table order):
+ *
+ *	static const struct option opts[] = {
+ *		{ "path", required_argument, NULL, 'p' },
+ *		CLI_OPTION_JOBS,
+ *		CLI_OPTION_DB,
+ *		CLI_OPTION_HELP,
+ *		{ NULL, 0, NULL, 0 },
+ *	};
+ *
+ * and its short options hold "j:", "q" and "h" for the ones it takes.
+ * Its switch handles its own codes and hands every other one to
+ * cli_options_parse(), which also reports getopt's '?'. */
+#ifndef WINNOW_CLI_OPTIONS_H
+#define WINNOW_CLI_OPTIONS_H
+
+#include <getopt.h>
+
+#include "img/img.h"
+
+/* The codes getopt_long returns for the common options. The short forms'
+ * letters serve their long forms too; the others are 1000 and up, clear
+ * of a command's own letters and of its codes from 256. A command must not
+ * use 'j', 'q' or 'h' for anything else. */
+enum {
+	CLI_OPT_JOBS = 'j',
+	CLI_OPT_QUIET = 'q',
+	CLI_OPT_HELP = 'h',
+	CLI_OPT_DB = 1000,
+	CLI_OPT_MAX_BYTES,
+	CLI_OPT_MAX_PIXELS,
+	CLI_OPT_QUALITY,
+	CLI_OPT_VERSION,
+};
+
+/* The table: one getopt_long entry a common option. */
+#define CLI_OPTION_JOBS       { "jobs",       required_argument, NULL, CLI_OPT_JOBS }
+#define CLI_OPTION_QUIET      { "quiet",      no_argument,       NULL, CLI_OPT_QUIET }
+#define CLI_OPTION_DB         { "db",         required_argument, NULL, CLI_OPT_DB }
+#define CLI_OPTION_MAX_BYTES  { "max-bytes",  required_argument, NULL, CLI_OPT_MAX_BYTES }
+#define CLI_OPTION_MAX_PIXELS { "max-pixels", required_argument, NULL, CLI_OPT_MAX_PIXELS }
+#define CLI_OPTION_QUALITY    { "quality",    required_argument, NULL, CLI_OPT_QUALITY }
+#define CLI_OPTION_HELP       { "help",       no_argument,       NULL, CLI_OPT_HELP }
+#define CLI_OPTION_VERSION    { "version",    no_argument,       NULL, CLI_OPT_VERSION }
+
+/* The common options' values; a command reads those it takes. */
+struct cli_options {
+	const char *usage;         /* what --help prints; kept, not copied */
+	int jobs;                  /* -j N, 1..1024; 0 when not given */
+	int quiet;                 /* -q: no progress line */
+	const char *db;            /* --db FILE (argv's string), or NULL: see cli_db_path() */
+	struct img_limits limits;  /* --max-bytes, --max-pixels; IMG_DEFAULT_MAX_* */
+	int quality;               /* --quality Q, 1..100; 90 */
+};
+
+/* cli_options_init() : the defaults above; --help will print usage. */
+void cli_options_init(struct cli_options *o, const char *usage);
+
+/* What cli_options_parse() returns after --help or --version. */
+#define CLI_OPTIONS_DONE (-1)
+
+/* cli_options_parse() : takes the code getopt_long returned (with optarg)
+ * for an option the command does not handle itself.
+ * @return 0 when code is a common option and its value is good (stored in o);
+ * CLI_OPTIONS_DONE after -h or --version printed the usage or the version
+ * on stdout: the command stops with EXIT_DONE;
+ * EXIT_USAGE after printing the error on stderr: a bad value, or getopt's
+ * '?' (an unknown option or a missing value, which getopt has reported). */
+int cli_options_parse(struct cli_options *o, int code, const char *arg);
+
+/* cli_print_version() : "<cli_prog> (winnow) <version>" on stdout. */
+void cli_print_version(void);
+
+#endif
