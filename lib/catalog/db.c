@@ -123,6 +123,19 @@ int catalog_disk_path(const struct catalog *cat, const char *rel, struct strbuf 
 	return strbuf_addstr(out, rel);
 }
 
+int catalog_version(struct catalog *cat)
+{
+	sqlite3_stmt *st;
+	int v = -1;
+
+	if (sqlite3_prepare_v2(cat->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
 const char *catalog_dir(const struct catalog *cat)
 {
 	return cat->dir;

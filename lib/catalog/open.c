@@ -207,19 +207,6 @@ fail:
 	return -1;
 }
 
-int catalog_version(struct catalog *cat)
-{
-	sqlite3_stmt *st;
-	int v = -1;
-
-	if (sqlite3_prepare_v2(cat->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	return v;
-}
-
 void catalog_close(struct catalog *cat)
 {
 	if (!cat)
