@@ -380,7 +380,11 @@ static void walk_problem(const char *path, const char *cause, void *data)
 int ag_run(struct ag_run *r, struct wn_err *err)
 {
 	struct walk_opts wo;
-	struct batch_ops ops = { 0 };
+	/* a dry run passes no commit hook: it writes nothing */
+	struct batch_ops ops = { .job_size = sizeof(struct ag_job), .batch = BATCH,
+				 .threads = r->threads, .take = add_source, .plan = plan_job,
+				 .work = ag_run_job, .commit = r->dry_run ? NULL : record_job,
+				 .release = free_job, .data = r };
 	uint64_t total = 0;
 	int rc;
 
@@ -389,15 +393,6 @@ int ag_run(struct ag_run *r, struct wn_err *err)
 	walk_setup(r, &wo);
 	wo.on_error = walk_problem;
 	r->prog = progress_start(r->dry_run ? NULL : r->progress, "augment", total);
-	ops.job_size = sizeof(struct ag_job);
-	ops.batch = BATCH;
-	ops.threads = r->threads;
-	ops.take = add_source;
-	ops.plan = plan_job;
-	ops.work = ag_run_job;
-	ops.commit = r->dry_run ? NULL : record_job;  /* a dry run writes nothing */
-	ops.release = free_job;
-	ops.data = r;
 	rc = batch_walk(r->cat, r->in_dir, &wo, &ops, err);
 	progress_finish(r->prog);
 	r->prog = NULL;

@@ -267,7 +267,9 @@ int cmd_predict(int argc, char **argv)
 	struct scan_stats ss = { 0 };
 	struct catalog *cat = NULL;
 	struct nn_model *model = NULL;
-	struct batch_ops ops = { 0 };
+	struct batch_ops ops = { .job_size = sizeof(struct job), .batch = BATCH, .take = take_item,
+				 .plan = plan_item, .work = run_job, .commit = record_item,
+				 .data = &pr };
 	struct wn_err err = { 0 };
 	struct strbuf prefix = STRBUF_INIT, classes = STRBUF_INIT;
 	const char *root = NULL, *model_name = "mobilenet_v2", *db = NULL, *key;
@@ -367,14 +369,7 @@ int cmd_predict(int argc, char **argv)
 			to_run += !pr.items[i].have;
 		pr.prog = progress_start(so.progress, "label predict", to_run);
 	}
-	ops.job_size = sizeof(struct job);
-	ops.batch = BATCH;
 	ops.threads = threads;
-	ops.take = take_item;
-	ops.plan = plan_item;
-	ops.work = run_job;
-	ops.commit = record_item;
-	ops.data = &pr;
 	pr.key = key;
 	pr.classes = classes.buf;
 	if (batch_list(cat, pr.n, &ops, &err))

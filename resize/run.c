@@ -461,7 +461,10 @@ static void close_roots(struct rs_run *r)
 int rs_run(struct rs_run *r, struct wn_err *err)
 {
 	struct walk_opts wo = { 0 };
-	struct batch_ops ops = { 0 };
+	struct batch_ops ops = { .job_size = sizeof(struct rs_job), .batch = BATCH,
+				 .threads = r->threads, .take = add_source, .plan = plan_job,
+				 .prepare = plan_rewrites, .work = rs_run_job, .commit = record_job,
+				 .settle = quarantine_moves, .release = free_job, .data = r };
 	int rc = -1;
 
 	r->o.in_root = r->o.out_root = r->quarantine_fd = -1;
@@ -475,17 +478,6 @@ int rs_run(struct rs_run *r, struct wn_err *err)
 	if (r->quarantine)
 		walk_skip_dir(&wo, r->quarantine);
 	r->prog = progress_start(r->progress, "resize", r->progress ? count_files(r, &wo) : 0);
-	ops.job_size = sizeof(struct rs_job);
-	ops.batch = BATCH;
-	ops.threads = r->threads;
-	ops.take = add_source;
-	ops.plan = plan_job;
-	ops.prepare = plan_rewrites;
-	ops.work = rs_run_job;
-	ops.commit = record_job;
-	ops.settle = quarantine_moves;
-	ops.release = free_job;
-	ops.data = r;
 	rc = batch_walk(r->cat, r->in_dir, &wo, &ops, err);
 	progress_finish(r->prog);
 	r->prog = NULL;

@@ -233,7 +233,9 @@ int scan_items(struct catalog *cat, const struct scan_item *items, size_t n,
 	       const struct scan_opts *opts, struct scan_stats *stats, struct wn_err *err)
 {
 	struct scan_run s = { cat, items, NULL, opts, stats, NULL };
-	struct batch_ops ops = { 0 };
+	struct batch_ops ops = { .job_size = sizeof(struct job), .batch = BATCH,
+				 .threads = opts->threads, .take = take_stale, .work = run_job,
+				 .commit = commit_job, .data = &s };
 	char *stale = NULL;
 	size_t nstale;
 	int ret = -1;
@@ -248,13 +250,6 @@ int scan_items(struct catalog *cat, const struct scan_item *items, size_t n,
 		goto out;
 	s.stale = stale;
 	s.prog = progress_start(opts->progress, "scan", nstale);
-	ops.job_size = sizeof(struct job);
-	ops.batch = BATCH;
-	ops.threads = opts->threads;
-	ops.take = take_stale;
-	ops.work = run_job;
-	ops.commit = commit_job;
-	ops.data = &s;
 	ret = batch_list(cat, n, &ops, err);
 out:
 	progress_finish(s.prog);

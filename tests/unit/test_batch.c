@@ -16,6 +16,7 @@
 #include "tests/fixtures.h"
 
 static char *dir;
+static char tree[200];
 
 struct tjob {
 	size_t index;
@@ -62,14 +63,18 @@ static int plan(void *data, void *jobs, size_t i, struct wn_err *err)
 	return j->index % 5 != 0;  /* multiples of 5 are current: not run */
 }
 
+/* prepare() and settle() note the batch's size: P3, S3. */
+static int note_batch(void *data, char hook, size_t n)
+{
+	strbuf_addf(&((struct trace *)data)->log, "%c%zu ", hook, n);
+	return 0;
+}
+
 static int prepare(void *data, void *jobs, size_t n, struct wn_err *err)
 {
-	struct trace *t = data;
-
 	(void)jobs;
 	(void)err;
-	strbuf_addf(&t->log, "[%zu] ", n);
-	return 0;
+	return note_batch(data, 'P', n);
 }
 
 static void work(void *job)
@@ -100,12 +105,9 @@ static int commit(void *data, void *jobs, size_t i, struct wn_err *err)
 
 static int settle(void *data, void *jobs, size_t n, struct wn_err *err)
 {
-	struct trace *t = data;
-
-	(void)jobs;
 	(void)err;
-	strbuf_addf(&t->log, "s%zu| ", n);
-	return 0;
+	(void)jobs;
+	return note_batch(data, 'S', n);
 }
 
 static int nreleased;
@@ -119,134 +121,97 @@ static void release(void *job)
 	j->rel = NULL;
 }
 
-static void ops_init(struct batch_ops *ops, struct trace *t, size_t batch, int threads)
+/* A fresh trace with its own catalog, and ops running every hook. */
+static void start(struct trace *t, struct batch_ops *ops, const char *db, size_t batch,
+		  int threads)
 {
-	memset(ops, 0, sizeof(*ops));
-	ops->job_size = sizeof(struct tjob);
-	ops->batch = batch;
-	ops->threads = threads;
-	ops->take = take;
-	ops->plan = plan;
-	ops->prepare = prepare;
-	ops->work = work;
-	ops->commit = commit;
-	ops->settle = settle;
-	ops->release = release;
-	ops->data = t;
-	nreleased = 0;
-	t->fail_commit_at = t->fail_take_at = (size_t)-1;
-}
-
-static struct catalog *open_catalog(const char *name)
-{
-	struct catalog *cat;
 	char path[256];
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	assert_int_equal(catalog_open(path, CATALOG_CREATE, &cat, NULL), 0);
-	return cat;
+	memset(t, 0, sizeof(*t));
+	strbuf_init(&t->log);
+	snprintf(path, sizeof(path), "%s/%s", dir, db);
+	assert_int_equal(catalog_open(path, CATALOG_CREATE, &t->cat, NULL), 0);
+	t->fail_commit_at = t->fail_take_at = (size_t)-1;
+	*ops = (struct batch_ops){ .job_size = sizeof(struct tjob), .batch = batch,
+				   .threads = threads, .take = take, .plan = plan,
+				   .prepare = prepare, .work = work, .commit = commit,
+				   .settle = settle, .release = release, .data = t };
+	nreleased = 0;
+}
+
+static void finish(struct trace *t)
+{
+	strbuf_release(&t->log);
+	catalog_close(t->cat);
 }
 
 /* Items 0..9 in batches of 3 taken ones: 1, 4, 7 left out, 0 and 5 not run. */
 static void test_list_order_and_batches(void **state)
 {
-	struct trace t = { NULL, STRBUF_INIT, 0, 0, 0 };
+	struct trace t;
 	struct batch_ops ops;
 	struct wn_err err = { 0 };
 
 	(void)state;
-	t.cat = open_catalog("list.db");
-	ops_init(&ops, &t, 3, 4);
+	start(&t, &ops, "list.db", 3, 4);
 	assert_int_equal(batch_list(t.cat, 10, &ops, &err), 0);
 	assert_string_equal(t.log.buf,
-			    "t0 t2 t3 p0 p2 p3 [3] c2 c3 s3| "
-			    "t5 t6 t8 p5 p6 p8 [3] c6 c8 s3| "
-			    "t9 p9 [1] c9 s1| ");
+			    "t0 t2 t3 p0 p2 p3 P3 c2 c3 S3 "
+			    "t5 t6 t8 p5 p6 p8 P3 c6 c8 S3 "
+			    "t9 p9 P1 c9 S1 ");
 	assert_int_equal(t.taken_max, 9);
 	assert_int_equal(nreleased, 7);
-	strbuf_release(&t.log);
-	catalog_close(t.cat);
+	finish(&t);
 }
 
 /* A failed commit rolls back its batch, keeps the batches before, takes
  * nothing more and releases every job. */
 static void test_commit_error_stops(void **state)
 {
-	struct trace t = { NULL, STRBUF_INIT, 0, 0, 0 };
+	struct trace t;
 	struct batch_ops ops;
 	struct wn_err err = { 0 };
-	char sub[256];
+	struct image_stamp s;
 
 	(void)state;
-	snprintf(sub, sizeof(sub), "%s/tree", dir);
-	assert_int_equal(mkdir(sub, 0755), 0);
-	for (int i = 0; i < 12; i++) {
-		char path[300];
-
-		snprintf(path, sizeof(path), "%s/f%02d", sub, i);
-		fx_write(path, "x", 1);
-	}
-	t.cat = open_catalog("stop.db");
-	ops_init(&ops, &t, 4, 2);
+	start(&t, &ops, "stop.db", 4, 2);
 	t.fail_commit_at = 6;           /* the walk's 7th file, in the second batch */
-	assert_int_equal(batch_walk(t.cat, sub, &(struct walk_opts){ 0 }, &ops, &err), -1);
+	assert_int_equal(batch_walk(t.cat, tree, &(struct walk_opts){ 0 }, &ops, &err), -1);
 	assert_string_equal(err.msg, "commit 6 failed");
 	assert_int_equal(t.taken_max, 7);  /* the second batch was full: no more */
 	assert_int_equal(nreleased, 8);
 	/* the first batch's rows stayed (f00 is current: not run); none of the second */
-	{
-		struct image_stamp s;
-
-		assert_int_equal(images_stamp(t.cat, "f01", &s, &err), 1);
-		assert_int_equal(images_stamp(t.cat, "f03", &s, &err), 1);
-		assert_int_equal(images_stamp(t.cat, "f05", &s, &err), 0);
-		assert_int_equal(images_stamp(t.cat, "f00", &s, &err), 0);
-	}
+	assert_int_equal(images_stamp(t.cat, "f01", &s, &err), 1);
+	assert_int_equal(images_stamp(t.cat, "f03", &s, &err), 1);
+	assert_int_equal(images_stamp(t.cat, "f05", &s, &err), 0);
+	assert_int_equal(images_stamp(t.cat, "f00", &s, &err), 0);
 	/* no transaction left open */
 	assert_int_equal(catalog_begin(t.cat, &err), 0);
 	catalog_rollback(t.cat);
-	strbuf_release(&t.log);
-	catalog_close(t.cat);
+	finish(&t);
 }
 
 /* A failing take() stops the walk; what it allocated is released; a
  * missing root is the walk's own error. */
 static void test_take_error_and_missing_root(void **state)
 {
-	struct trace t = { NULL, STRBUF_INIT, 0, 0, 0 };
+	struct trace t;
 	struct batch_ops ops;
 	struct wn_err err = { 0 };
-	char sub[256];
+	char none[256];
 
 	(void)state;
-	snprintf(sub, sizeof(sub), "%s/tree", dir);
-	t.cat = open_catalog("take.db");
-	ops_init(&ops, &t, 4, 1);
+	start(&t, &ops, "take.db", 4, 1);
 	t.fail_take_at = 2;
-	assert_int_equal(batch_walk(t.cat, sub, &(struct walk_opts){ 0 }, &ops, &err), -1);
+	assert_int_equal(batch_walk(t.cat, tree, &(struct walk_opts){ 0 }, &ops, &err), -1);
 	assert_string_equal(err.msg, "take 2 failed");
 	assert_string_equal(t.log.buf, "t0 t1 ");  /* nothing planned or run */
 	assert_int_equal(nreleased, 3);
-	snprintf(sub, sizeof(sub), "%s/none", dir);
-	ops_init(&ops, &t, 4, 1);
-	assert_int_equal(batch_walk(t.cat, sub, &(struct walk_opts){ 0 }, &ops, &err), -1);
+	snprintf(none, sizeof(none), "%s/none", dir);
+	t.fail_take_at = (size_t)-1;
+	assert_int_equal(batch_walk(t.cat, none, &(struct walk_opts){ 0 }, &ops, &err), -1);
 	assert_non_null(strstr(err.msg, "none"));
-	strbuf_release(&t.log);
-	catalog_close(t.cat);
-}
-
-static int setup(void **state)
-{
-	(void)state;
-	dir = fx_tempdir("batch");
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	fx_rmtree(dir);
-	return 0;
+	finish(&t);
 }
 
 int main(void)
@@ -256,6 +221,19 @@ int main(void)
 		cmocka_unit_test(test_commit_error_stops),
 		cmocka_unit_test(test_take_error_and_missing_root),
 	};
+	int failed;
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	dir = fx_tempdir("batch");
+	/* twelve one-byte files, f00 .. f11 */
+	snprintf(tree, sizeof(tree), "%s/tree", dir);
+	assert_int_equal(mkdir(tree, 0755), 0);
+	for (int i = 0; i < 12; i++) {
+		char path[300];
+
+		snprintf(path, sizeof(path), "%s/f%02d", tree, i);
+		fx_write(path, "x", 1);
+	}
+	failed = cmocka_run_group_tests(tests, NULL, NULL);
+	fx_rmtree(dir);
+	return failed;
 }
