@@ -35,9 +35,10 @@ struct batch_ops {
 	size_t job_size;
 	size_t batch;            /* jobs a batch, at least 1 */
 	int threads;             /* pool workers; 0: all cores */
-	/* Fills a zeroed job from walked entry e (batch_walk()), or from the
-	 * list's item `index` (batch_list(), e NULL). @return 1 to take it,
-	 * 0 to leave it out (nothing may be kept in the job), -1 to stop. */
+	/* Fills a zeroed job from walked entry e (batch_walk(); index
+	 * counts the entries walked, from 0), or from the list's item
+	 * `index` (batch_list(), e NULL). @return 1 to take it, 0 to leave
+	 * it out (nothing may be kept in the job), -1 to stop. */
 	int (*take)(void *data, void *job, const struct walk_entry *e, size_t index,
 		    struct wn_err *err);
 	/* Decides whether job i runs on the pool: @return 1 it runs (and is
