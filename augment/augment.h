@@ -15,7 +15,6 @@
 #include "catalog/catalog.h"
 
 struct progress;
-struct pool;
 
 struct ag_opts {
 	const struct aug_pipeline *pipe;
@@ -87,11 +86,8 @@ struct ag_run {
 	/* state */
 	struct ag_class *classes;
 	size_t nclasses;
-	struct pool *pool;
 	struct progress *prog;
-	struct ag_job *batch;
-	size_t nbatch;
-	struct wn_err err;
+	struct wn_err err;        /* the count's, while walk_tree() runs */
 	/* the names in the folder of the last source named, sorted: what
 	 * the stem check looks in (one directory read per folder) */
 	char *names_dir;

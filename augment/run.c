@@ -91,8 +91,10 @@ int ag_count(struct ag_run *r, struct wn_err *err)
 	return 0;
 }
 
-static void free_job(struct ag_job *j)
+static void free_job(void *job)
 {
+	struct ag_job *j = job;
+
 	for (size_t i = 0; i < j->nout; i++) {
 		free(j->out[i].disk);
 		free(j->out[i].path);
@@ -271,71 +273,61 @@ static int record(struct ag_run *r, struct ag_job *j, struct ag_out *s, struct w
 	return images_upsert(r->cat, &row, &id, err) || derived_set(r->cat, id, &d, err) ? -1 : 0;
 }
 
-static int run_batch(struct ag_run *r, struct wn_err *err)
+/* Reports job i's failures and records its outputs, in the batch's
+ * transaction. */
+static int record_job(void *data, void *jobs, size_t i, struct wn_err *err)
 {
-	int ret = -1;
+	struct ag_run *r = data;
+	struct ag_job *j = (struct ag_job *)jobs + i;
 
-	if (!r->dry_run)
-		for (size_t i = 0; i < r->nbatch; i++)
-			if (r->batch[i].nout)
-				pool_submit(r->pool, ag_run_job, &r->batch[i]);
-	pool_wait(r->pool);
-	if (r->dry_run) {
-		ret = 0;
-		goto out;
+	if (j->failed) {
+		r->failed_sources++;
+		cli_file_error(j->src_disk, wn_err_cause(&j->err, j->src_disk));
+		return 0;
 	}
-	if (catalog_begin(r->cat, err))
-		goto out;
-	for (size_t i = 0; i < r->nbatch; i++) {
-		struct ag_job *j = &r->batch[i];
+	for (size_t k = 0; k < j->nout; k++) {
+		struct ag_out *s = &j->out[k];
 
-		if (j->failed) {
-			r->failed_sources++;
-			cli_file_error(j->src_disk, wn_err_cause(&j->err, j->src_disk));
+		if (!s->done) {
+			r->failed_outputs++;
+			cli_file_error(s->disk, wn_err_cause(&s->err, s->disk));
 			continue;
 		}
-		for (size_t k = 0; k < j->nout; k++) {
-			struct ag_out *s = &j->out[k];
-
-			if (!s->done) {
-				r->failed_outputs++;
-				cli_file_error(s->disk, wn_err_cause(&s->err, s->disk));
-				continue;
-			}
-			r->made++;
-			r->bytes_out += (uint64_t)s->size;
-			if (record(r, j, s, err))
-				goto rollback;
-		}
+		r->made++;
+		r->bytes_out += (uint64_t)s->size;
+		if (record(r, j, s, err))
+			return -1;
 	}
-	ret = catalog_commit(r->cat, err);
-	goto out;
-rollback:
-	catalog_rollback(r->cat);
-out:
-	pool_wait(r->pool);
-	for (size_t i = 0; i < r->nbatch; i++)
-		free_job(&r->batch[i]);
-	r->nbatch = 0;
-	return ret;
+	return 0;
 }
 
-static int add_source(const struct walk_entry *e, void *data)
+/* A source runs when it has samples to make (never in a dry run). */
+static int plan_job(void *data, void *jobs, size_t i, struct wn_err *err)
+{
+	struct ag_run *r = data;
+
+	(void)err;
+	return !r->dry_run && ((struct ag_job *)jobs)[i].nout;
+}
+
+/* Takes a source with samples to make, naming each (the ones made
+ * already and the names taken by other files are settled here). */
+static int add_source(void *data, void *job, const struct walk_entry *e, size_t index,
+		      struct wn_err *err)
 {
 	struct ag_run *r = data;
 	struct ag_class *c = find_class(r, e->class_name, 0);
-	struct ag_job *j = &r->batch[r->nbatch];
+	struct ag_job *j = job;
 	struct strbuf cpath = STRBUF_INIT;
 	uint64_t n;
 
+	(void)index;
 	if (!c)
 		return 0;  /* appeared after the count: next run */
 	n = ag_samples_for(r, c, c->seen++);
 	r->sources++;
 	if (!n)
 		return 0;
-	memset(j, 0, sizeof(*j));
-	r->nbatch++;
 	j->o = &r->o;
 	j->prog = r->prog;
 	if (catalog_rel_path(r->cat, r->in_real, e->rel, &cpath))
@@ -350,7 +342,7 @@ static int add_source(const struct walk_entry *e, void *data)
 		goto oom;
 	for (uint64_t k = 0; k < n; k++) {
 		struct ag_out *s = &j->out[j->nout];
-		int st = name_sample(r, j, e->rel, (uint32_t)k, s, &r->err);
+		int st = name_sample(r, j, e->rel, (uint32_t)k, s, err);
 
 		if (st < 0)
 			return -1;
@@ -371,12 +363,10 @@ static int add_source(const struct walk_entry *e, void *data)
 		free(s->path);
 		memset(s, 0, sizeof(*s));
 	}
-	if (r->nbatch == BATCH && run_batch(r, &r->err))
-		return -1;
-	return 0;
+	return 1;
 oom:
 	strbuf_release(&cpath);
-	return wn_fail(&r->err, WN_ENOMEM, "out of memory");
+	return wn_fail(err, WN_ENOMEM, "out of memory");
 }
 
 static void walk_problem(const char *path, const char *cause, void *data)
@@ -390,40 +380,22 @@ static void walk_problem(const char *path, const char *cause, void *data)
 int ag_run(struct ag_run *r, struct wn_err *err)
 {
 	struct walk_opts wo;
+	/* a dry run passes no commit hook: it writes nothing */
+	struct batch_ops ops = { .job_size = sizeof(struct ag_job), .batch = BATCH,
+				 .threads = r->threads, .take = add_source, .plan = plan_job,
+				 .work = ag_run_job, .commit = r->dry_run ? NULL : record_job,
+				 .release = free_job, .data = r };
 	uint64_t total = 0;
 	int rc;
 
 	for (size_t i = 0; i < r->nclasses; i++)
 		total += r->classes[i].planned;
-	r->batch = calloc(BATCH, sizeof(*r->batch));
-	r->pool = pool_create(r->threads);
-	if (!r->batch || !r->pool) {
-		wn_fail(err, WN_ENOMEM, "out of memory or threads");
-		goto fail;
-	}
-	wn_err_clear(&r->err);
 	walk_setup(r, &wo);
 	wo.on_error = walk_problem;
 	r->prog = progress_start(r->dry_run ? NULL : r->progress, "augment", total);
-	rc = walk_tree(r->in_dir, &wo, add_source, r, err);
-	if (rc == 0 && r->nbatch)
-		rc = run_batch(r, &r->err);
+	rc = batch_walk(r->cat, r->in_dir, &wo, &ops, err);
 	progress_finish(r->prog);
 	r->prog = NULL;
-	if (rc) {
-		if (r->err.code)
-			*err = r->err;
-		goto fail;
-	}
-	pool_free(r->pool);
-	free(r->batch);
 	drop_names(r);
-	return 0;
-fail:
-	for (size_t i = 0; r->batch && i < r->nbatch; i++)
-		free_job(&r->batch[i]);
-	pool_free(r->pool);
-	free(r->batch);
-	drop_names(r);
-	return -1;
+	return rc;
 }

@@ -79,6 +79,9 @@ struct predict {
 	struct item *items;
 	size_t n, cap;
 	uint64_t corrupt;
+	const char *key;          /* the model's, in the catalog */
+	const char *classes;      /* its class names as JSON */
+	uint64_t made, reused, failed;
 };
 
 struct job {
@@ -110,6 +113,59 @@ static void run_job(void *arg)
 	free(in);
 	free(buf);
 	progress_add(j->pr->prog, 1, j->it->failed);
+}
+
+static int take_item(void *data, void *job, const struct walk_entry *e, size_t i,
+		     struct wn_err *err)
+{
+	struct job *j = job;
+
+	(void)e;
+	(void)err;
+	j->pr = data;
+	j->it = &j->pr->items[i];
+	return 1;
+}
+
+/* An image runs unless the catalog had its probabilities. */
+static int plan_item(void *data, void *jobs, size_t i, struct wn_err *err)
+{
+	struct predict *pr = data;
+
+	(void)err;
+	if (!((struct job *)jobs)[i].it->have)
+		return 1;
+	pr->reused++;
+	return 0;
+}
+
+static int record_item(void *data, void *jobs, size_t i, struct wn_err *err)
+{
+	struct predict *pr = data;
+	struct item *it = ((struct job *)jobs)[i].it;
+	struct prediction p;
+
+	if (it->failed) {
+		pr->failed++;
+		cli_file_error(it->disk, wn_err_cause(&it->err, it->disk));
+		return 0;
+	}
+	memset(&p, 0, sizeof(p));
+	p.image_id = it->id;
+	p.model = pr->key;
+	p.prep = nn_prep_name(pr->prep);
+	memcpy(p.xxh3, it->xxh3, 16);
+	p.classes = pr->classes;
+	p.probs = it->probs;
+	p.nprobs = nn_classes(pr->m);
+	p.embedding = it->embedding;
+	p.nembedding = nn_embedding_size(pr->m);
+	if (predictions_set(pr->cat, &p, err))
+		return -1;
+	pr->made++;
+	free(it->embedding);
+	it->embedding = NULL;
+	return 0;
 }
 
 static int collect(const struct image_row *row, void *data)
@@ -213,15 +269,15 @@ int cmd_predict(int argc, char **argv)
 	struct scan_stats ss = { 0 };
 	struct catalog *cat = NULL;
 	struct nn_model *model = NULL;
-	struct pool *pool = NULL;
+	struct batch_ops ops = { .job_size = sizeof(struct job), .batch = BATCH, .take = take_item,
+				 .plan = plan_item, .work = run_job, .commit = record_item,
+				 .data = &pr };
 	struct wn_err err = { 0 };
 	struct strbuf prefix = STRBUF_INIT, classes = STRBUF_INIT;
 	const char *root = NULL, *model_name = "mobilenet_v2", *db = NULL, *key;
 	struct image_filter filter = { NULL, IMAGE_OK, NULL };
 	enum out_format fmt = FMT_TEXT;
-	struct job *jobs = NULL;
 	int threads, quiet, print = 0, rc = EXIT_FATAL, c, stop;
-	uint64_t made = 0, reused = 0, failed = 0;
 	int64_t run_id = 0;
 	struct timespec t0, t1;
 	char counts[256];
@@ -282,12 +338,6 @@ int cmd_predict(int argc, char **argv)
 	if (err.code)
 		goto fail;
 	/* what the catalog already has, and the rest to run */
-	jobs = calloc(pr.n ? pr.n : 1, sizeof(*jobs));
-	pool = pool_create(threads);
-	if (!jobs || !pool) {
-		wn_fail(&err, WN_ENOMEM, "out of memory or threads");
-		goto fail;
-	}
 	for (size_t i = 0; i < pr.n; i++) {
 		struct item *it = &pr.items[i];
 		struct strbuf disk = STRBUF_INIT;
@@ -312,53 +362,11 @@ int cmd_predict(int argc, char **argv)
 			to_run += !pr.items[i].have;
 		pr.prog = progress_start(so.progress, "label predict", to_run);
 	}
-	for (size_t i0 = 0; i0 < pr.n; i0 += BATCH) {
-		size_t i1 = i0 + BATCH < pr.n ? i0 + BATCH : pr.n;
-
-		for (size_t i = i0; i < i1; i++) {
-			if (pr.items[i].have) {
-				reused++;
-				continue;
-			}
-			jobs[i].pr = &pr;
-			jobs[i].it = &pr.items[i];
-			pool_submit(pool, run_job, &jobs[i]);
-		}
-		pool_wait(pool);
-		if (catalog_begin(cat, &err))
-			goto fail;
-		for (size_t i = i0; i < i1; i++) {
-			struct item *it = &pr.items[i];
-			struct prediction p;
-
-			if (!jobs[i].it)
-				continue;
-			if (it->failed) {
-				failed++;
-				cli_file_error(it->disk, wn_err_cause(&it->err, it->disk));
-				continue;
-			}
-			memset(&p, 0, sizeof(p));
-			p.image_id = it->id;
-			p.model = key;
-			p.prep = nn_prep_name(pr.prep);
-			memcpy(p.xxh3, it->xxh3, 16);
-			p.classes = classes.buf;
-			p.probs = it->probs;
-			p.nprobs = nn_classes(model);
-			p.embedding = it->embedding;
-			p.nembedding = nn_embedding_size(model);
-			if (predictions_set(cat, &p, &err)) {
-				catalog_rollback(cat);
-				goto fail;
-			}
-			made++;
-			free(it->embedding);
-			it->embedding = NULL;
-		}
-		if (catalog_commit(cat, &err))
-			goto fail;
-	}
+	ops.threads = threads;
+	pr.key = key;
+	pr.classes = classes.buf;
+	if (batch_list(cat, pr.n, &ops, &err))
+		goto fail;
 	progress_finish(pr.prog);
 	pr.prog = NULL;
 	if (print)
@@ -369,14 +377,14 @@ int cmd_predict(int argc, char **argv)
 
 		fprintf(stderr, "label predict: %zu images: %" PRIu64 " predicted, %" PRIu64
 			" unchanged, %" PRIu64 " failed, %" PRIu64 " corrupt; %s, %.1f s (%.1f images/s)\n",
-			pr.n, made, reused, failed, ss.corrupt + ss.unreadable, key, secs,
-			secs > 0 ? (double)made / secs : 0.0);
+			pr.n, pr.made, pr.reused, pr.failed, ss.corrupt + ss.unreadable, key, secs,
+			secs > 0 ? (double)pr.made / secs : 0.0);
 		if (pr.gone)
 			fprintf(stderr, "label predict: %" PRIu64 " catalogued images under %s are no "
 				"longer there (moved or deleted; 'db check' lists them): left out\n",
 				pr.gone, root);
 	}
-	rc = failed || ss.corrupt || ss.unreadable ? EXIT_PARTIAL : EXIT_DONE;
+	rc = pr.failed || ss.corrupt || ss.unreadable ? EXIT_PARTIAL : EXIT_DONE;
 	goto done;
 fail:
 	cli_error("%s", err.msg);
@@ -385,13 +393,12 @@ done:
 	progress_finish(pr.prog);
 	snprintf(counts, sizeof(counts),
 		 "{\"images\":%zu,\"predicted\":%" PRIu64 ",\"unchanged\":%" PRIu64 ",\"failed\":%"
-		 PRIu64 ",\"corrupt\":%" PRIu64 "}", pr.n, made, reused, failed,
+		 PRIu64 ",\"corrupt\":%" PRIu64 "}", pr.n, pr.made, pr.reused, pr.failed,
 		 ss.corrupt + ss.unreadable);
 	if (run_id && run_finish(cat, run_id, rc, counts, &err) && rc != EXIT_FATAL) {
 		cli_error("%s", err.msg);
 		rc = EXIT_FATAL;
 	}
-	pool_free(pool);
 	for (size_t i = 0; i < pr.n; i++) {
 		free(pr.items[i].path);
 		free(pr.items[i].disk);
@@ -400,7 +407,6 @@ done:
 		free(pr.items[i].embedding);
 	}
 	free(pr.items);
-	free(jobs);
 	strbuf_release(&prefix);
 	strbuf_release(&classes);
 	catalog_close(cat);

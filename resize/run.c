@@ -14,8 +14,10 @@
 
 #define BATCH 256
 
-static void free_job(struct rs_job *j)
+static void free_job(void *job)
 {
+	struct rs_job *j = job;
+
 	free(j->src_disk);
 	free(j->src_path);
 	free(j->class_name);
@@ -45,14 +47,14 @@ static int output_rel(const struct rs_run *r, const struct rs_job *j, int full,
 
 /* Whether another job of this batch, or the catalog, already gives the
  * output at out_path to a different source. */
-static int name_taken(struct rs_run *r, size_t upto, const char *out_path, const char *src,
-		      struct wn_err *err)
+static int name_taken(struct rs_run *r, const struct rs_job *batch, size_t upto,
+		      const char *out_path, const char *src, struct wn_err *err)
 {
 	struct strbuf owner = STRBUF_INIT;
 	int found;
 
 	for (size_t i = 0; i < upto; i++)
-		if (r->batch[i].out_path && !strcmp(r->batch[i].out_path, out_path))
+		if (batch[i].out_path && !strcmp(batch[i].out_path, out_path))
 			return 1;
 	found = derived_source_of(r->cat, out_path, &owner, err);
 	if (found > 0)
@@ -99,9 +101,9 @@ static int sibling_has(const struct rs_run *r, const struct rs_job *j, const cha
 }
 
 /* Names job i's output; 1 when it is already current (skip it). */
-static int plan(struct rs_run *r, size_t i, struct wn_err *err)
+static int plan(struct rs_run *r, struct rs_job *batch, size_t i, struct wn_err *err)
 {
-	struct rs_job *j = &r->batch[i];
+	struct rs_job *j = &batch[i];
 	struct strbuf rel = STRBUF_INIT, disk = STRBUF_INIT, cpath = STRBUF_INIT;
 	struct derivation d = { j->src_path, j->src_size, j->src_mtime, r->recipe, NULL };
 	struct stat st;
@@ -119,7 +121,7 @@ static int plan(struct rs_run *r, size_t i, struct wn_err *err)
 			goto out;
 		}
 		taken = r->o.in_place ? 0 : sibling_has(r, j, rel.buf) ? 1 :
-			name_taken(r, i, cpath.buf, j->src_path, err);
+			name_taken(r, batch, i, cpath.buf, j->src_path, err);
 		if (taken < 0)
 			goto out;
 		if (!taken)
@@ -249,22 +251,28 @@ static int quarantine_one(struct rs_run *r, struct rs_job *j)
 	return moved;
 }
 
-/* The planned quarantine moves of the batch, then their settling. */
-static int quarantine_moves(struct rs_run *r, struct wn_err *err)
+/* The planned quarantine moves of the batch, then their settling; the
+ * batch runner's settle hook, once the plans are committed. */
+static int quarantine_moves(void *data, void *jobs, size_t n, struct wn_err *err)
 {
-	int *moved = calloc(r->nbatch ? r->nbatch : 1, sizeof(*moved));
+	struct rs_run *r = data;
+	struct rs_job *batch = jobs;
+	int *moved;
 
+	if (!r->quarantine_real)
+		return 0;
+	moved = calloc(n ? n : 1, sizeof(*moved));
 	if (!moved)
 		return wn_fail(err, WN_ENOMEM, "out of memory");
-	for (size_t i = 0; i < r->nbatch; i++)
-		if (r->batch[i].quarantine_event)
-			moved[i] = quarantine_one(r, &r->batch[i]);
+	for (size_t i = 0; i < n; i++)
+		if (batch[i].quarantine_event)
+			moved[i] = quarantine_one(r, &batch[i]);
 	if (catalog_begin(r->cat, err)) {
 		free(moved);
 		return -1;
 	}
-	for (size_t i = 0; i < r->nbatch; i++) {
-		struct rs_job *j = &r->batch[i];
+	for (size_t i = 0; i < n; i++) {
+		struct rs_job *j = &batch[i];
 
 		if (!j->quarantine_event)
 			continue;
@@ -284,13 +292,16 @@ static int quarantine_moves(struct rs_run *r, struct wn_err *err)
  * remakes) is planned (and committed) first: a kill leaves plans that the
  * next writer settles, removing the run's temporary files beside them and
  * making each row describe the file on disk. A new output needs no plan:
- * it appears whole (write_file_atomic()) and is recorded after. */
-static int plan_rewrites(struct rs_run *r, struct wn_err *err)
+ * it appears whole (write_file_atomic()) and is recorded after. The
+ * batch runner's prepare hook. */
+static int plan_rewrites(void *data, void *jobs, size_t n, struct wn_err *err)
 {
+	struct rs_run *r = data;
+
 	if (catalog_begin(r->cat, err))
 		return -1;
-	for (size_t i = 0; i < r->nbatch; i++) {
-		struct rs_job *j = &r->batch[i];
+	for (size_t i = 0; i < n; i++) {
+		struct rs_job *j = (struct rs_job *)jobs + i;
 		struct image_stamp s;
 		struct journal_act a = { 0, "rewrite", j->src_path, NULL, j->class_name,
 					 r->recipe };
@@ -313,8 +324,11 @@ fail:
 }
 
 /* Records one job's outcome in the open transaction. */
-static int record_job(struct rs_run *r, struct rs_job *j, struct wn_err *err)
+static int record_job(void *data, void *jobs, size_t i, struct wn_err *err)
 {
+	struct rs_run *r = data;
+	struct rs_job *j = (struct rs_job *)jobs + i;
+
 	r->bytes_in += (uint64_t)j->src_size;
 	if (j->outcome == RS_FAILED) {
 		/* write_file_atomic() failed whole: the file is as it was. */
@@ -332,66 +346,36 @@ static int record_job(struct rs_run *r, struct rs_job *j, struct wn_err *err)
 	return record_output(r, j, err);
 }
 
-static int run_batch(struct rs_run *r, struct wn_err *err)
-{
-	int ret = -1;
-
-	for (size_t i = 0; i < r->nbatch; i++) {
-		int current = plan(r, i, err);
-
-		if (current < 0)
-			goto out;
-		r->batch[i].outcome = current ? RS_COPIED : RS_FAILED;
-		if (current) {
-			r->unchanged++;
-			progress_add(r->prog, 1, 0);
-			continue;
-		}
-		r->batch[i].o = &r->o;
-		r->batch[i].prog = r->prog;
-	}
-	if (plan_rewrites(r, err))
-		goto out;
-	for (size_t i = 0; i < r->nbatch; i++)
-		if (r->batch[i].o)
-			pool_submit(r->pool, rs_run_job, &r->batch[i]);
-	pool_wait(r->pool);
-	if (catalog_begin(r->cat, err))
-		goto out;
-	for (size_t i = 0; i < r->nbatch; i++)
-		if (r->batch[i].o && record_job(r, &r->batch[i], err))
-			goto rollback;
-	if (catalog_commit(r->cat, err))
-		goto out;
-	ret = r->quarantine_real ? quarantine_moves(r, err) : 0;
-	goto out;
-rollback:
-	catalog_rollback(r->cat);
-out:
-	pool_wait(r->pool);  /* on an early exit, jobs may still be running */
-	for (size_t i = 0; i < r->nbatch; i++)
-		free_job(&r->batch[i]);
-	r->nbatch = 0;
-	return ret;
-}
-
-static int add_mine(const struct walk_entry *e, struct rs_run *r);
-
-static int add_source(const struct walk_entry *e, void *data)
+/* Whether job i runs: not when its output is already current. */
+static int plan_job(void *data, void *jobs, size_t i, struct wn_err *err)
 {
 	struct rs_run *r = data;
+	struct rs_job *j = (struct rs_job *)jobs + i;
+	int current = plan(r, jobs, i, err);
 
-	if (!shard_mine(&r->shard, e->rel, strlen(e->rel)))
-		return 0;  /* another machine's: by a hash of the path below IN */
-	return add_mine(e, r);
+	if (current < 0)
+		return -1;
+	j->outcome = current ? RS_COPIED : RS_FAILED;
+	if (current) {
+		r->unchanged++;
+		progress_add(r->prog, 1, 0);
+		return 0;
+	}
+	j->o = &r->o;
+	j->prog = r->prog;
+	return 1;
 }
 
-static int add_mine(const struct walk_entry *e, struct rs_run *r)
+static int add_source(void *data, void *job, const struct walk_entry *e, size_t index,
+		      struct wn_err *err)
 {
-	struct rs_job *j = &r->batch[r->nbatch];
+	struct rs_run *r = data;
+	struct rs_job *j = job;
 	struct strbuf cpath = STRBUF_INIT;
 
-	memset(j, 0, sizeof(*j));
+	(void)index;
+	if (!shard_mine(&r->shard, e->rel, strlen(e->rel)))
+		return 0;  /* another machine's: by a hash of the path below IN */
 	if (catalog_rel_path(r->cat, r->in_real, e->rel, &cpath))
 		goto oom;
 	j->src_path = strbuf_detach(&cpath);
@@ -400,17 +384,13 @@ static int add_mine(const struct walk_entry *e, struct rs_run *r)
 	j->class_name = e->class_name ? strdup(e->class_name) : NULL;
 	j->src_size = e->st.st_size;
 	j->src_mtime = (int64_t)e->st.st_mtim.tv_sec * 1000000000 + e->st.st_mtim.tv_nsec;
-	r->nbatch++;
 	r->files++;
 	if (!j->src_disk || !j->rel || (e->class_name && !j->class_name))
 		goto oom;
-	if (r->nbatch == BATCH && run_batch(r, &r->err))
-		return -1;
-	return 0;
+	return 1;
 oom:
 	strbuf_release(&cpath);
-	wn_fail(&r->err, WN_ENOMEM, "out of memory");
-	return -1;
+	return wn_fail(err, WN_ENOMEM, "out of memory");
 }
 
 static void walk_problem(const char *path, const char *cause, void *data)
@@ -481,18 +461,15 @@ static void close_roots(struct rs_run *r)
 int rs_run(struct rs_run *r, struct wn_err *err)
 {
 	struct walk_opts wo = { 0 };
-	int rc;
+	struct batch_ops ops = { .job_size = sizeof(struct rs_job), .batch = BATCH,
+				 .threads = r->threads, .take = add_source, .plan = plan_job,
+				 .prepare = plan_rewrites, .work = rs_run_job, .commit = record_job,
+				 .settle = quarantine_moves, .release = free_job, .data = r };
+	int rc = -1;
 
 	r->o.in_root = r->o.out_root = r->quarantine_fd = -1;
-	r->batch = calloc(BATCH, sizeof(*r->batch));
-	r->pool = pool_create(r->threads);
-	if (!r->batch || !r->pool) {
-		wn_fail(err, WN_ENOMEM, "out of memory or threads");
-		goto fail;
-	}
-	wn_err_clear(&r->err);
 	if (journal_start(r->cat, r->run_id, err) || open_roots(r, err))
-		goto fail;
+		goto out;
 	catalog_walk_opts(r->cat, &wo);
 	wo.on_error = walk_problem;
 	/* The outputs and the quarantine are never inputs, even inside IN. */
@@ -501,27 +478,11 @@ int rs_run(struct rs_run *r, struct wn_err *err)
 	if (r->quarantine)
 		walk_skip_dir(&wo, r->quarantine);
 	r->prog = progress_start(r->progress, "resize", r->progress ? count_files(r, &wo) : 0);
-	rc = walk_tree(r->in_dir, &wo, add_source, r, err);
-	if (rc == 0 && r->nbatch)
-		rc = run_batch(r, &r->err);
+	rc = batch_walk(r->cat, r->in_dir, &wo, &ops, err);
 	progress_finish(r->prog);
 	r->prog = NULL;
-	if (rc) {
-		if (r->err.code)
-			*err = r->err;
-		goto fail;
-	}
-	pool_free(r->pool);
-	free(r->batch);
+out:
 	free(r->quarantine_real);
 	close_roots(r);
-	return 0;
-fail:
-	for (size_t i = 0; r->batch && i < r->nbatch; i++)
-		free_job(&r->batch[i]);
-	pool_free(r->pool);
-	free(r->batch);
-	free(r->quarantine_real);
-	close_roots(r);
-	return -1;
+	return rc;
 }

@@ -8,8 +8,6 @@
 #include "catalog/catalog.h"
 #include "resize.h"
 
-struct pool;
-
 struct rs_run {
 	/* settings */
 	struct rs_opts o;
@@ -26,11 +24,7 @@ struct rs_run {
 	int64_t run_id;
 
 	/* state */
-	struct pool *pool;
 	struct progress *prog;
-	struct rs_job *batch;
-	size_t nbatch;
-	struct wn_err err;
 
 	/* counts */
 	uint64_t files, resized, copied, unchanged, failed, quarantined;

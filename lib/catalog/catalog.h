@@ -1,7 +1,8 @@
 /* catalog: the SQLite file that remembers a dataset. Images with their
  * hashes and thumbnails, runs, URLs, predictions, review decisions, and
  * the journal of planned and done file actions that makes a killed run
- * recoverable; scanning a folder into it; merging shard catalogs.
+ * recoverable; scanning a folder into it; the batch runner commands
+ * share (walk, pool, one transaction a batch); merging shard catalogs.
  *
  * Ownership: struct catalog is opened with catalog_open() and closed with
  * catalog_close(); rows handed to a callback are valid during the call
@@ -17,6 +18,7 @@
 #include "catalog/runs.h"
 #include "catalog/journal.h"
 #include "catalog/scan.h"
+#include "catalog/batch.h"
 #include "catalog/urls.h"
 #include "catalog/predictions.h"
 #include "catalog/reviews.h"

@@ -7,6 +7,7 @@
 
 #include "hash/hash.h"
 #include "base/base.h"
+#include "catalog/batch.h"
 #include "catalog/images.h"
 #include "catalog/scan.h"
 
@@ -172,23 +173,6 @@ static int write_job(struct catalog *cat, const struct job *j, const struct scan
 	return images_upsert(cat, &r, NULL, err);
 }
 
-static int run_batch(struct catalog *cat, struct pool *pool, struct job *jobs, size_t n,
-		     const struct scan_opts *opts, struct scan_stats *stats, struct wn_err *err)
-{
-	for (size_t i = 0; i < n; i++)
-		pool_submit(pool, run_job, &jobs[i]);
-	pool_wait(pool);
-	if (catalog_begin(cat, err))
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		if (write_job(cat, &jobs[i], opts, stats, err)) {
-			catalog_rollback(cat);
-			return -1;
-		}
-	}
-	return catalog_commit(cat, err);
-}
-
 /* Marks which items need reading; returns how many. */
 static int pick_changed(struct catalog *cat, const struct scan_item *v, size_t n, int rehash,
 			char *stale, size_t *count, struct scan_stats *stats, struct wn_err *err)
@@ -211,46 +195,64 @@ static int pick_changed(struct catalog *cat, const struct scan_item *v, size_t n
 	return 0;
 }
 
+/* The batch runner's hooks: the stale items, read on the pool, written
+ * in path order. */
+struct scan_run {
+	struct catalog *cat;
+	const struct scan_item *items;
+	const char *stale;
+	const struct scan_opts *opts;
+	struct scan_stats *stats;
+	struct progress *prog;
+};
+
+static int take_stale(void *data, void *job, const struct walk_entry *e, size_t i,
+		      struct wn_err *err)
+{
+	struct scan_run *s = data;
+	struct job *j = job;
+
+	(void)e;
+	(void)err;
+	if (!s->stale[i])
+		return 0;
+	j->item = &s->items[i];
+	j->limits = &s->opts->limits;
+	j->prog = s->prog;
+	return 1;
+}
+
+static int commit_job(void *data, void *jobs, size_t i, struct wn_err *err)
+{
+	struct scan_run *s = data;
+
+	return write_job(s->cat, (struct job *)jobs + i, s->opts, s->stats, err);
+}
+
 int scan_items(struct catalog *cat, const struct scan_item *items, size_t n,
 	       const struct scan_opts *opts, struct scan_stats *stats, struct wn_err *err)
 {
-	struct job *jobs = NULL;
-	struct pool *pool = NULL;
-	struct progress *prog = NULL;
+	struct scan_run s = { cat, items, NULL, opts, stats, NULL };
+	struct batch_ops ops = { .job_size = sizeof(struct job), .batch = BATCH,
+				 .threads = opts->threads, .take = take_stale, .work = run_job,
+				 .commit = commit_job, .data = &s };
 	char *stale = NULL;
-	size_t nstale, nbatch = 0;
+	size_t nstale;
 	int ret = -1;
 
 	stats->files += n;
 	stale = calloc(n + 1, 1);
-	jobs = calloc(BATCH, sizeof(*jobs));
-	pool = pool_create(opts->threads);
-	if (!stale || !jobs || !pool) {
+	if (!stale) {
 		wn_fail(err, WN_ENOMEM, "out of memory or threads");
 		goto out;
 	}
 	if (pick_changed(cat, items, n, opts->rehash, stale, &nstale, stats, err))
 		goto out;
-	prog = progress_start(opts->progress, "scan", nstale);
-	for (size_t i = 0; i < n; i++) {
-		if (!stale[i])
-			continue;
-		jobs[nbatch].item = &items[i];
-		jobs[nbatch].limits = &opts->limits;
-		jobs[nbatch].prog = prog;
-		if (++nbatch == BATCH) {
-			if (run_batch(cat, pool, jobs, nbatch, opts, stats, err))
-				goto out;
-			nbatch = 0;
-		}
-	}
-	if (nbatch && run_batch(cat, pool, jobs, nbatch, opts, stats, err))
-		goto out;
-	ret = 0;
+	s.stale = stale;
+	s.prog = progress_start(opts->progress, "scan", nstale);
+	ret = batch_list(cat, n, &ops, err);
 out:
-	progress_finish(prog);
-	pool_free(pool);
-	free(jobs);
+	progress_finish(s.prog);
 	free(stale);
 	return ret;
 }
