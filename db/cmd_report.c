@@ -79,18 +79,6 @@ static const char *const side_labels[BINS] = { "<64", "64-127", "128-255", "256-
 static const char *const aspect_labels[BINS] = { "<0.5", "0.5-0.67", "0.67-0.8", "0.8-0.95",
 						 "0.95-1.05", "1.05-1.25", "1.25-1.8", "1.8+" };
 
-static void html(struct strbuf *h, const char *s)
-{
-	for (; s && *s; s++)
-		switch (*s) {
-		case '<': strbuf_addstr(h, "&lt;"); break;
-		case '>': strbuf_addstr(h, "&gt;"); break;
-		case '&': strbuf_addstr(h, "&amp;"); break;
-		case '"': strbuf_addstr(h, "&quot;"); break;
-		default: strbuf_addch(h, *s); break;
-		}
-}
-
 static struct klass *klass(struct report *r, const char *name)
 {
 	struct klass *g;
@@ -141,9 +129,9 @@ static int on_image(const struct image_row *row, void *data)
 		r->corrupt++;
 		if (r->corrupt_listed++ < 500) {
 			strbuf_addstr(&r->corrupt_rows, "<tr><td class=p>");
-			html(&r->corrupt_rows, row->path);
+			strbuf_add_html(&r->corrupt_rows, row->path);
 			strbuf_addstr(&r->corrupt_rows, "</td><td>");
-			html(&r->corrupt_rows, row->error ? row->error : "");
+			strbuf_add_html(&r->corrupt_rows, row->error ? row->error : "");
 			strbuf_addstr(&r->corrupt_rows, "</td></tr>\n");
 		}
 		return 0;
@@ -171,65 +159,28 @@ static int on_made(const char *class_name, int64_t count, void *data)
 	return 0;
 }
 
-static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-static void base64(struct strbuf *h, const uint8_t *d, size_t n)
-{
-	for (size_t i = 0; i < n; i += 3) {
-		uint32_t v = (uint32_t)d[i] << 16 | (i + 1 < n ? (uint32_t)d[i + 1] << 8 : 0) |
-			     (i + 2 < n ? d[i + 2] : 0);
-
-		strbuf_addch(h, b64[v >> 18 & 63]);
-		strbuf_addch(h, b64[v >> 12 & 63]);
-		strbuf_addch(h, i + 1 < n ? b64[v >> 6 & 63] : '=');
-		strbuf_addch(h, i + 2 < n ? b64[v & 63] : '=');
-	}
-}
-
 /* An <img> of the catalog image at path, 120 px at most, or a grey box. */
 static void thumb(struct report *r, const char *path, const char *title)
 {
 	struct strbuf disk = STRBUF_INIT;
-	struct img_decode_opts o;
-	struct img src = { 0 }, dst = { 0 };
-	struct img_jpeg_opts jo;
 	struct wn_err err;
 	uint8_t *jpg = NULL;
 	size_t len = 0;
-	int ok = 0;
+	int ok = !catalog_disk_path(r->cat, path, &disk) &&
+		 !img_thumbnail_file(disk.buf, NULL, 120, 80, &jpg, &len, &err);
 
-	img_decode_opts_init(&o);
-	o.channels = 3;
-	o.min_width = o.min_height = 120;
-	if (!catalog_disk_path(r->cat, path, &disk) && !img_load_file(disk.buf, &o, &src, NULL, &err)) {
-		int w = src.width, h = src.height;
-		double f = 120.0 / (w > h ? w : h);
-
-		if (f < 1) {
-			w = (int)(w * f + 0.5);
-			h = (int)(h * f + 0.5);
-		}
-		w = w < 1 ? 1 : w;
-		h = h < 1 ? 1 : h;
-		img_jpeg_opts_init(&jo);
-		jo.quality = 80;
-		ok = (w == src.width || !img_resample(&src, w, h, RESAMPLE_LANCZOS3, &dst, &err)) &&
-		     !img_encode_jpeg(dst.pixels ? &dst : &src, &jo, &jpg, &len, &err);
-	}
 	strbuf_addstr(&r->h, "<figure><");
 	if (ok) {
 		strbuf_addstr(&r->h, "img alt=\"\" src=\"data:image/jpeg;base64,");
-		base64(&r->h, jpg, len);
+		strbuf_add_base64(&r->h, jpg, len);
 		strbuf_addstr(&r->h, "\">");
 	} else {
 		strbuf_addstr(&r->h, "div class=missing>?</div>");
 	}
 	strbuf_addstr(&r->h, "<figcaption>");
-	html(&r->h, title);
+	strbuf_add_html(&r->h, title);
 	strbuf_addstr(&r->h, "</figcaption></figure>\n");
 	free(jpg);
-	img_release(&src);
-	img_release(&dst);
 	strbuf_release(&disk);
 }
 
@@ -245,7 +196,7 @@ static void bars(struct strbuf *h, const char *title, const char *const *labels,
 		max = a[i] + (b ? b[i] : 0) > max ? a[i] + (b ? b[i] : 0) : max;
 	strbuf_addf(h, "<svg class=chart viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" "
 		    "role=img aria-label=\"", width, height, width, height);
-	html(h, title);
+	strbuf_add_html(h, title);
 	strbuf_addstr(h, "\">\n");
 	for (int i = 0; i < n; i++) {
 		double wa = (double)a[i] / (double)max * (width - lw - 90);
@@ -253,7 +204,7 @@ static void bars(struct strbuf *h, const char *title, const char *const *labels,
 		int y = i * row + 4;
 
 		strbuf_addf(h, "<text x=\"%d\" y=\"%d\" text-anchor=end>", lw - 8, y + 15);
-		html(h, labels[i]);
+		strbuf_add_html(h, labels[i]);
 		strbuf_addf(h, "</text><rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"16\" "
 			    "fill=\"#3b6fb6\"/>", lw, y + 2, wa);
 		if (wb > 0)
@@ -362,7 +313,7 @@ static void add_head(struct report *r)
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", gmtime(&r->o.now));
 	strbuf_addstr(&r->h, "<!doctype html>\n<html lang=en><head><meta charset=utf-8>\n"
 		"<meta name=viewport content=\"width=device-width, initial-scale=1\">\n<title>");
-	html(&r->h, catalog_dir(r->cat));
+	strbuf_add_html(&r->h, catalog_dir(r->cat));
 	strbuf_addstr(&r->h, " — winnow report</title>\n<style>\n"
 		"body{font:14px/1.45 system-ui,sans-serif;margin:24px auto;max-width:1100px;"
 		"color:#1d2430;padding:0 16px}\nh1{font-size:22px}h2{font-size:17px;margin-top:32px;"
@@ -377,14 +328,14 @@ static void add_head(struct report *r)
 		"td,th{padding:3px 10px;border-bottom:1px solid #e5e8ee;text-align:left;"
 		"vertical-align:top}.p{font-family:ui-monospace,monospace;font-size:12px}\n"
 		".note{color:#5a6474}\n</style></head><body>\n<h1>Dataset report: ");
-	html(&r->h, catalog_dir(r->cat));
+	strbuf_add_html(&r->h, catalog_dir(r->cat));
 	if (r->o.root) {
 		strbuf_addstr(&r->h, " / ");
-		html(&r->h, r->o.root);
+		strbuf_add_html(&r->h, r->o.root);
 	}
 	strbuf_addf(&r->h, "</h1>\n<p class=note>Made by winnow %s on %s from ", WINNOW_VERSION,
 		    when);
-	html(&r->h, catalog_file(r->cat));
+	strbuf_add_html(&r->h, catalog_file(r->cat));
 	strbuf_addstr(&r->h, ".</p>\n");
 }
 
@@ -479,7 +430,7 @@ static int add_suspects(struct report *r, struct wn_err *err)
 	found = suspects_find(r->cat, r->path_prefix, &so, &sl, err);
 	if (found > 0) {
 		strbuf_addstr(&r->h, "<p class=note>None yet: ");
-		html(&r->h, err->msg);
+		strbuf_add_html(&r->h, err->msg);
 		strbuf_addstr(&r->h, "</p>\n");
 		wn_err_clear(err);
 	} else if (!found) {
@@ -514,7 +465,7 @@ static void add_corrupt_and_augmented(struct report *r)
 		      "<th>made by augment</th></tr>\n");
 	for (int i = 0; i < r->nk; i++) {
 		strbuf_addstr(&r->h, "<tr><td>");
-		html(&r->h, r->k[i].name);
+		strbuf_add_html(&r->h, r->k[i].name);
 		strbuf_addf(&r->h, "</td><td>%" PRId64 "</td><td>%" PRId64 "</td></tr>\n",
 			    r->k[i].ok - r->k[i].made, r->k[i].made);
 	}
