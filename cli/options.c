@@ -1,5 +1,6 @@
 /* The common options' values and checks (options.h). */
 #include <stdio.h>
+#include <string.h>
 
 #include "cli.h"
 #include "options.h"
@@ -13,6 +14,10 @@ void cli_options_init(struct cli_options *o, const char *usage)
 	o->limits.max_bytes = IMG_DEFAULT_MAX_BYTES;
 	o->limits.max_pixels = IMG_DEFAULT_MAX_PIXELS;
 	o->quality = 90;
+	o->model = "mobilenet_v2";
+	o->prep = NN_PREP_DEFAULT;
+	memset(&o->suspects, 0, sizeof(o->suspects));
+	o->suspects.maps = o->maps;
 }
 
 void cli_print_version(void)
@@ -47,6 +52,22 @@ int cli_options_parse(struct cli_options *o, int code, const char *arg)
 		if (cli_parse_uint("--quality", arg, 100, &v))
 			return EXIT_USAGE;
 		o->quality = (int)v;
+		return 0;
+	case CLI_OPT_MODEL:
+		o->model = arg;
+		return 0;
+	case CLI_OPT_NSFWJS_COMPAT:
+		o->prep = NN_PREP_NSFWJS;
+		return 0;
+	case CLI_OPT_TOP:
+		return cli_parse_uint("--top", arg, 100000000, &o->suspects.top) ? EXIT_USAGE : 0;
+	case CLI_OPT_PRETRAINED:
+		o->suspects.pretrained = 1;
+		return 0;
+	case CLI_OPT_MAP:
+		if (!strchr(arg, '=') || o->suspects.nmaps == CLI_MAX_MAPS)
+			return cli_usage_error("--map takes FOLDER=Class, not '%s'", arg);
+		o->maps[o->suspects.nmaps++] = arg;
 		return 0;
 	case CLI_OPT_HELP:
 		fputs(o->usage, stdout);

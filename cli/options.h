@@ -23,6 +23,8 @@
 #include <getopt.h>
 
 #include "img/img.h"
+#include "learn/learn.h"
+#include "nn/nn.h"
 
 /* The codes getopt_long returns for the common options. The short forms'
  * letters serve their long forms too; the others are 1000 and up, clear
@@ -37,6 +39,11 @@ enum {
 	CLI_OPT_MAX_PIXELS,
 	CLI_OPT_QUALITY,
 	CLI_OPT_VERSION,
+	CLI_OPT_MODEL,
+	CLI_OPT_NSFWJS_COMPAT,
+	CLI_OPT_TOP,
+	CLI_OPT_PRETRAINED,
+	CLI_OPT_MAP,
 };
 
 /* The table: one getopt_long entry a common option. */
@@ -48,6 +55,14 @@ enum {
 #define CLI_OPTION_QUALITY    { "quality",    required_argument, NULL, CLI_OPT_QUALITY }
 #define CLI_OPTION_HELP       { "help",       no_argument,       NULL, CLI_OPT_HELP }
 #define CLI_OPTION_VERSION    { "version",    no_argument,       NULL, CLI_OPT_VERSION }
+/* The classifier's: which model's predictions, and suspects' choices. */
+#define CLI_OPTION_MODEL      { "model",      required_argument, NULL, CLI_OPT_MODEL }
+#define CLI_OPTION_NSFWJS_COMPAT { "nsfwjs-compat", no_argument,  NULL, CLI_OPT_NSFWJS_COMPAT }
+#define CLI_OPTION_TOP        { "top",        required_argument, NULL, CLI_OPT_TOP }
+#define CLI_OPTION_PRETRAINED { "pretrained", no_argument,       NULL, CLI_OPT_PRETRAINED }
+#define CLI_OPTION_MAP        { "map",        required_argument, NULL, CLI_OPT_MAP }
+
+#define CLI_MAX_MAPS 64
 
 /* The common options' values; a command reads those it takes. */
 struct cli_options {
@@ -57,9 +72,17 @@ struct cli_options {
 	const char *db;            /* --db FILE (argv's string), or NULL: see cli_db_path() */
 	struct img_limits limits;  /* --max-bytes, --max-pixels; IMG_DEFAULT_MAX_* */
 	int quality;               /* --quality Q, 1..100; 90 */
+	const char *model;         /* --model NAME or folder; "mobilenet_v2" */
+	enum nn_prep prep;         /* --nsfwjs-compat: NN_PREP_NSFWJS */
+	/* --top N (1..1e8), --pretrained, --map FOLDER=Class (up to
+	 * CLI_MAX_MAPS, kept in maps[]); model_key and prep are the
+	 * command's to set */
+	struct suspects_opts suspects;
+	const char *maps[CLI_MAX_MAPS];
 };
 
-/* cli_options_init() : the defaults above; --help will print usage. */
+/* cli_options_init() : the defaults above; --help will print usage.
+ * o must not be copied afterwards (suspects.maps points into it). */
 void cli_options_init(struct cli_options *o, const char *usage);
 
 /* What cli_options_parse() returns after --help or --version. */

@@ -514,14 +514,14 @@ int cmd_report(int argc, char **argv)
 		{ "path", required_argument, NULL, 'p' },
 		{ "suspects", required_argument, NULL, 's' },
 		{ "groups", required_argument, NULL, 'g' },
-		{ "model", required_argument, NULL, 'm' },
+		CLI_OPTION_MODEL,
 		CLI_OPTION_DB,
 		CLI_OPTION_HELP,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct report r;
 	struct cli_options co;
-	const char *out = NULL, *root = NULL, *model = "mobilenet_v2";
+	const char *out = NULL, *root = NULL, *model;
 	uint64_t nsus = 24, ngroups = 20;
 	int rc, c, stop;
 	time_t now = time(NULL);
@@ -534,12 +534,12 @@ int cmd_report(int argc, char **argv)
 		case 'p': root = optarg; break;
 		case 's': if (cli_parse_uint("--suspects", optarg, 10000, &nsus)) return EXIT_USAGE; break;
 		case 'g': if (cli_parse_uint("--groups", optarg, 10000, &ngroups)) return EXIT_USAGE; break;
-		case 'm': model = optarg; break;
 		default:
 			if ((stop = cli_options_parse(&co, c, optarg)))
 				return stop < 0 ? EXIT_DONE : stop;
 		}
 	}
+	model = co.model;
 	if (optind < argc)
 		return cli_usage_error("unexpected argument '%s'", argv[optind]);
 	if (!out)

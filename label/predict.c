@@ -251,8 +251,8 @@ int cmd_predict(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "path", required_argument, NULL, 'p' },
-		{ "model", required_argument, NULL, 'm' },
-		{ "nsfwjs-compat", no_argument, NULL, 'N' },
+		CLI_OPTION_MODEL,
+		CLI_OPTION_NSFWJS_COMPAT,
 		{ "format", required_argument, NULL, 'f' },
 		CLI_OPTION_JOBS,
 		{ "shard", required_argument, NULL, 'S' },
@@ -274,7 +274,7 @@ int cmd_predict(int argc, char **argv)
 				 .data = &pr };
 	struct wn_err err = { 0 };
 	struct strbuf prefix = STRBUF_INIT, classes = STRBUF_INIT;
-	const char *root = NULL, *model_name = "mobilenet_v2", *db = NULL, *key;
+	const char *root = NULL, *model_name, *db = NULL, *key;
 	struct image_filter filter = { NULL, IMAGE_OK, NULL };
 	enum out_format fmt = FMT_TEXT;
 	int threads, quiet, print = 0, rc = EXIT_FATAL, c, stop;
@@ -287,8 +287,6 @@ int cmd_predict(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "p:j:qh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p': root = optarg; break;
-		case 'm': model_name = optarg; break;
-		case 'N': pr.prep = NN_PREP_NSFWJS; break;
 		case 'f':
 			if (cli_parse_format(optarg, &fmt))
 				return EXIT_USAGE;
@@ -304,6 +302,8 @@ int cmd_predict(int argc, char **argv)
 		}
 	}
 	threads = co.jobs;
+	model_name = co.model;
+	pr.prep = co.prep;
 	quiet = co.quiet;
 	db = co.db;
 	pr.limits = co.limits;

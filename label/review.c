@@ -1158,21 +1158,20 @@ int cmd_review(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "path", required_argument, NULL, 'p' },
 		{ "port", required_argument, NULL, 'o' },
-		{ "top", required_argument, NULL, 't' },
-		{ "model", required_argument, NULL, 'm' },
-		{ "nsfwjs-compat", no_argument, NULL, 'N' },
-		{ "pretrained", no_argument, NULL, 'P' },
-		{ "map", required_argument, NULL, 'M' },
+		CLI_OPTION_TOP,
+		CLI_OPTION_MODEL,
+		CLI_OPTION_NSFWJS_COMPAT,
+		CLI_OPTION_PRETRAINED,
+		CLI_OPTION_MAP,
 		CLI_OPTION_DB,
 		CLI_OPTION_HELP,
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *maps[64];
 	struct suspects_opts o = { 0 };
 	struct session s;
 	struct wn_err err = { 0 };
 	struct cli_options co;
-	const char *root = NULL, *model_name = "mobilenet_v2";
+	const char *root = NULL, *model_name;
 	struct MHD_Daemon *d = NULL;
 	uint8_t rnd[32];
 	uint64_t port = 0;
@@ -1182,7 +1181,6 @@ int cmd_review(int argc, char **argv)
 	memset(&s, 0, sizeof(s));
 	s.root = -1;
 	strbuf_init(&s.prefix);
-	o.maps = maps;
 	cli_options_init(&co, usage);
 	while ((c = getopt_long(argc, argv, "p:h", opts, NULL)) != -1) {
 		switch (c) {
@@ -1190,15 +1188,6 @@ int cmd_review(int argc, char **argv)
 		case 'o':
 			if (cli_parse_uint("--port", optarg, 65535, &port))
 				return EXIT_USAGE;
-			break;
-		case 't': if (cli_parse_uint("--top", optarg, 100000000, &o.top)) return EXIT_USAGE; break;
-		case 'm': model_name = optarg; break;
-		case 'N': o.prep = NN_PREP_NSFWJS; break;
-		case 'P': o.pretrained = 1; break;
-		case 'M':
-			if (!strchr(optarg, '=') || o.nmaps == 64)
-				return cli_usage_error("--map takes FOLDER=Class, not '%s'", optarg);
-			maps[o.nmaps++] = optarg;
 			break;
 		default:
 			if ((stop = cli_options_parse(&co, c, optarg)))
@@ -1209,6 +1198,9 @@ int cmd_review(int argc, char **argv)
 		return cli_usage_error("unexpected argument '%s'", argv[optind]);
 	if (!root)
 		return cli_usage_error("which folder? give --path DIR");
+	model_name = co.model;
+	o = co.suspects;
+	o.prep = co.prep;
 	o.model_key = nn_model_key(model_name);
 	pthread_mutex_init(&s.lock, NULL);
 	img_decode_opts_init(&(struct img_decode_opts){ 0 });

@@ -52,50 +52,37 @@ static const char usage[] =
 	"Exit status: 0 done; 2 bad usage, no predictions, or folders that map onto\n"
 	"no class; 3 fatal.\n";
 
-#define MAX_MAPS 64
-
 static const char *const cols[] = { "path", "given", "predicted", "confidence", "score" };
 
 int cmd_suspects(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "path", required_argument, NULL, 'p' },
-		{ "top", required_argument, NULL, 't' },
-		{ "model", required_argument, NULL, 'm' },
-		{ "nsfwjs-compat", no_argument, NULL, 'N' },
-		{ "pretrained", no_argument, NULL, 'P' },
-		{ "map", required_argument, NULL, 'M' },
+		CLI_OPTION_TOP,
+		CLI_OPTION_MODEL,
+		CLI_OPTION_NSFWJS_COMPAT,
+		CLI_OPTION_PRETRAINED,
+		CLI_OPTION_MAP,
 		{ "format", required_argument, NULL, 'f' },
 		CLI_OPTION_DB,
 		CLI_OPTION_HELP,
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *maps[MAX_MAPS];
 	struct suspects_opts o = { 0 };
 	struct suspect_list l = { 0 };
 	struct catalog *cat = NULL;
 	struct wn_err err = { 0 };
 	struct strbuf prefix = STRBUF_INIT;
 	struct cli_options co;
-	const char *root = NULL, *model_name = "mobilenet_v2";
+	const char *root = NULL, *model_name;
 	enum out_format fmt = FMT_TEXT;
 	struct table t;
 	int rc = EXIT_FATAL, c, found, stop;
 
-	o.maps = maps;
 	cli_options_init(&co, usage);
 	while ((c = getopt_long(argc, argv, "p:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p': root = optarg; break;
-		case 't': if (cli_parse_uint("--top", optarg, 100000000, &o.top)) return EXIT_USAGE; break;
-		case 'm': model_name = optarg; break;
-		case 'N': o.prep = NN_PREP_NSFWJS; break;
-		case 'P': o.pretrained = 1; break;
-		case 'M':
-			if (!strchr(optarg, '=') || o.nmaps == MAX_MAPS)
-				return cli_usage_error("--map takes FOLDER=Class, not '%s'", optarg);
-			maps[o.nmaps++] = optarg;
-			break;
 		case 'f': if (cli_parse_format(optarg, &fmt)) return EXIT_USAGE; break;
 		default:
 			if ((stop = cli_options_parse(&co, c, optarg)))
@@ -106,6 +93,9 @@ int cmd_suspects(int argc, char **argv)
 		return cli_usage_error("unexpected argument '%s'", argv[optind]);
 	if (!root)
 		return cli_usage_error("which folder? give --path DIR");
+	model_name = co.model;
+	o = co.suspects;
+	o.prep = co.prep;
 	o.model_key = nn_model_key(model_name);
 	if (catalog_open(cli_db_path(co.db), CATALOG_EXISTING, &cat, &err) ||
 	    catalog_rel_prefix(cat, root, &prefix, &err))

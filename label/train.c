@@ -360,8 +360,8 @@ int cmd_train(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "path", required_argument, NULL, 'p' },
-		{ "model", required_argument, NULL, 'm' },
-		{ "nsfwjs-compat", no_argument, NULL, 'N' },
+		CLI_OPTION_MODEL,
+		CLI_OPTION_NSFWJS_COMPAT,
 		{ "folds", required_argument, NULL, 'k' },
 		{ "l2", required_argument, NULL, 'l' },
 		{ "seed", required_argument, NULL, 's' },
@@ -375,8 +375,8 @@ int cmd_train(int argc, char **argv)
 	struct wn_err err = { 0 };
 	struct strbuf prefix = STRBUF_INIT;
 	struct cli_options co;
-	const char *root = NULL, *model_name = "mobilenet_v2", *key;
-	enum nn_prep prep = NN_PREP_DEFAULT;
+	const char *root = NULL, *model_name, *key;
+	enum nn_prep prep;
 	enum out_format fmt = FMT_TEXT;
 	uint64_t v, seed = 0;
 	int folds = 5, rc = EXIT_FATAL, c, stop;
@@ -389,8 +389,6 @@ int cmd_train(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "p:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p': root = optarg; break;
-		case 'm': model_name = optarg; break;
-		case 'N': prep = NN_PREP_NSFWJS; break;
 		case 'k':
 			if (cli_parse_uint("--folds", optarg, 50, &v))
 				return EXIT_USAGE;
@@ -413,6 +411,8 @@ int cmd_train(int argc, char **argv)
 				return stop < 0 ? EXIT_DONE : stop;
 		}
 	}
+	model_name = co.model;
+	prep = co.prep;
 	if (optind < argc)
 		return cli_usage_error("unexpected argument '%s'", argv[optind]);
 	if (!root)
