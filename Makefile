@@ -303,13 +303,18 @@ install:
 		$(INSTALL_DATA) $(MODEL_FILES:%=models/$$m/%) "$(DESTDIR)$(modeldir)/$$m" || exit 1; \
 	done
 
-# Removes the files install makes, and the winnow folders once empty.
+# Removes the files install makes (the model files named as models/ here
+# names them), and the winnow folders once empty.
 uninstall:
 	rm -f $(COMMANDS:%="$(DESTDIR)$(bindir)/%") $(COMMANDS:%="$(DESTDIR)$(man1dir)/%.1") \
 		$(COMMANDS:%="$(DESTDIR)$(completionsdir)/%")
 	@for m in $(MODELS); do \
 		d="$(DESTDIR)$(modeldir)/$$m"; [ -d "$$d" ] || continue; \
-		echo "rm -f $(MODEL_FILES:%=$$d/%)"; rm -f $(MODEL_FILES:%="$$d"/%) || exit 1; \
+		if [ ! -f models/$$m/model.json ]; then \
+			echo "uninstall: without models/$$m here, what install put in $$d is unknown; left"; \
+			continue; fi; \
+		for f in $$(cd models/$$m && ls $(MODEL_FILES)); do \
+			echo "rm -f $$d/$$f"; rm -f "$$d/$$f" || exit 1; done; \
 		rmdir "$$d" 2>/dev/null || echo "uninstall: $$d holds other files; left"; \
 	done
 	@for d in "$(DESTDIR)$(modeldir)" "$(DESTDIR)$(winnowdir)"; do \

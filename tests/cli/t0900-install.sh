@@ -82,6 +82,16 @@ test_expect 'a model that is not there is one line, and the rest installs' '
   test_must_be_empty left
 '
 
+test_expect 'uninstall leaves a model file it did not install, and says so' '
+  imake install MODELS=mobilenet_v2 >/dev/null
+  echo other >"$inst/share/winnow/models/mobilenet_v2/group99-shard1of1.bin"
+  imake uninstall MODELS=mobilenet_v2 >out
+  test_path_is_file "$inst/share/winnow/models/mobilenet_v2/group99-shard1of1.bin"
+  test_path_is_missing "$inst/share/winnow/models/mobilenet_v2/model.json"
+  grep -q "mobilenet_v2 holds other files; left" out
+  rm -r "$stage"
+'
+
 test_expect 'install without the commands built says so and fails' '
   test_must_fail imake install BIN="$scratch/nobin" DESTDIR="$scratch/stage2" >out 2>err
   grep -q "^install: $scratch/nobin/augment is missing; run make first" out
