@@ -52,6 +52,19 @@ int cli_usage_error(const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+int cli_subcommand(const struct cli_subcommand *cmds, size_t n, int argc, char **argv)
+{
+	static char prog[64];
+
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(argv[0], cmds[i].name)) {
+			snprintf(prog, sizeof(prog), "%s %s", cli_prog, cmds[i].name);
+			cli_prog = prog;
+			return cmds[i].fn(argc, argv);
+		}
+	return -1;
+}
+
 void cli_test_kill_point(void)
 {
 	static atomic_long acts;

@@ -52,6 +52,17 @@ void cli_note_recovery(const struct catalog *cat);
  * @return 0 with *cat to close, or EXIT_FATAL. */
 int cli_open_catalog(const char *opt, enum catalog_mode mode, struct catalog **cat);
 
+/* A subcommand of db or label: its name and its entry point. */
+struct cli_subcommand {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+};
+
+/* cli_subcommand() : runs the one of cmds (n of them) that argv[0] names,
+ * with argc and argv from there, and cli_prog "<cli_prog> <name>".
+ * @return its exit status, or -1 when argv[0] names none of them. */
+int cli_subcommand(const struct cli_subcommand *cmds, size_t n, int argc, char **argv);
+
 /* cli_test_kill_point() : test-only (tests/cli/t0210-journal.sh,
  * t0215-apply-journal.sh, bench/torture.sh): with WINNOW_TEST_KILL_AFTER=N
  * in the environment, the Nth call in the process raises SIGKILL, to prove

@@ -40,10 +40,7 @@ static const char usage[] =
 	"Exit status: 0 done; 1 done, but some files failed or differ; 2 bad usage;\n"
 	"3 fatal (catalog or I/O).\n";
 
-static const struct {
-	const char *name;
-	int (*fn)(int argc, char **argv);
-} commands[] = {
+static const struct cli_subcommand commands[] = {
 	{ "init", cmd_init },
 	{ "scan", cmd_scan },
 	{ "stats", cmd_stats },
@@ -56,7 +53,7 @@ static const struct {
 
 int main(int argc, char **argv)
 {
-	int i;
+	int i, rc;
 
 	cli_prog = "db";
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
@@ -82,13 +79,8 @@ int main(int argc, char **argv)
 		fputs(usage, stdout);
 		return EXIT_DONE;
 	}
-	for (size_t c = 0; c < sizeof(commands) / sizeof(commands[0]); c++)
-		if (!strcmp(argv[i], commands[c].name)) {
-			static char prog[32];
-
-			snprintf(prog, sizeof(prog), "db %s", commands[c].name);
-			cli_prog = prog;
-			return commands[c].fn(argc - i, argv + i);
-		}
+	rc = cli_subcommand(commands, sizeof(commands) / sizeof(commands[0]), argc - i, argv + i);
+	if (rc >= 0)
+		return rc;
 	return cli_usage_error("'%s' is not a db command", argv[i]);
 }

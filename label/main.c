@@ -41,10 +41,7 @@ static const char usage[] =
 	"Exit status: 0 done; 1 done, but some images failed; 2 bad usage;\n"
 	"3 fatal (catalog, model or I/O).\n";
 
-static const struct {
-	const char *name;
-	int (*fn)(int argc, char **argv);
-} commands[] = {
+static const struct cli_subcommand commands[] = {
 	{ "predict", cmd_predict },
 	{ "train", cmd_train },
 	{ "suspects", cmd_suspects },
@@ -80,6 +77,8 @@ static void openblas_settings(char **argv)
 
 int main(int argc, char **argv)
 {
+	int rc;
+
 	openblas_settings(argv);
 	/* The network's activations are a few megabytes each, allocated and
 	 * freed for every image: from the heap, reused, rather than fresh
@@ -97,13 +96,8 @@ int main(int argc, char **argv)
 		cli_print_version();
 		return EXIT_DONE;
 	}
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (!strcmp(argv[1], commands[i].name)) {
-			static char prog[64];
-
-			snprintf(prog, sizeof(prog), "label %s", commands[i].name);
-			cli_prog = prog;
-			return commands[i].fn(argc - 1, argv + 1);
-		}
+	rc = cli_subcommand(commands, sizeof(commands) / sizeof(commands[0]), argc - 1, argv + 1);
+	if (rc >= 0)
+		return rc;
 	return cli_usage_error("unknown command '%s'; see 'label --help'", argv[1]);
 }
