@@ -37,12 +37,12 @@ MAX_C_FILES = 20
 
 
 def closure(s):
-    seen, todo = set(), list(USES[s])
-    while todo:
-        t = todo.pop()
+    seen, pending = set(), list(USES[s])
+    while pending:
+        t = pending.pop()
         if t not in seen:
             seen.add(t)
-            todo.extend(USES[t])
+            pending.extend(USES[t])
     return seen
 
 
