@@ -90,6 +90,8 @@ resize_USES = base img hash catalog
 scraper_USES = base img hash catalog net
 FIXTURE_SRC = tests/fixtures.c
 UNIT_TESTS = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
+# Every unit test program's main() (it runs the tests UNIT_TEST registers).
+UNIT_MAIN = tests/unit/unit.c
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 
@@ -135,7 +137,7 @@ label_LDLIBS = $(shell $(PKG_CONFIG) --libs libmicrohttpd)
 # Unit tests that read files shipped in the tree (examples/) find them here.
 $(BUILD)/tests/unit/%.o: override CFLAGS += -DSRCDIR='"$(CURDIR)"'
 
-$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(call obj,$(FIXTURE_SRC)) $(LIB)
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(call obj,$(UNIT_MAIN) $(FIXTURE_SRC)) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lcmocka
 

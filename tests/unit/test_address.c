@@ -1,13 +1,11 @@
 /* net/address.c: which addresses the scraper refuses, at the edges of
  * every range, in IPv4, IPv6 and IPv4 carried in IPv6. */
 #include <arpa/inet.h>
-#include <setjmp.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <string.h>
-#include <cmocka.h>
 
 #include "net/net.h"
+#include "tests/unit/unit.h"
 
 /* What scrape_address_refusal() says of the address s, "" for none. */
 static const char *refusal(const struct scrape_opts *o, const char *s)
@@ -34,11 +32,10 @@ static const char *refusal(const struct scrape_opts *o, const char *s)
 	return why ? why : "";
 }
 
-static void test_ipv4_edges(void **state)
+UNIT_TEST(test_ipv4_edges)
 {
 	struct scrape_opts o = { 0 };
 
-	(void)state;
 	assert_string_equal(refusal(&o, "0.255.255.255"), "an unspecified address");
 	assert_string_equal(refusal(&o, "1.0.0.0"), "");
 	assert_string_equal(refusal(&o, "9.255.255.255"), "");
@@ -71,11 +68,10 @@ static void test_ipv4_edges(void **state)
 	assert_string_equal(refusal(&o, "8.8.8.8"), "");
 }
 
-static void test_ipv6(void **state)
+UNIT_TEST(test_ipv6)
 {
 	struct scrape_opts o = { 0 };
 
-	(void)state;
 	assert_string_equal(refusal(&o, "::"), "an unspecified address");
 	assert_string_equal(refusal(&o, "::1"), "a loopback address");
 	assert_string_equal(refusal(&o, "::2"), "an unspecified address"); /* ::0.0.0.2 */
@@ -99,12 +95,11 @@ static void test_ipv6(void **state)
 	assert_string_equal(refusal(&o, "64:ff9b::808:808"), "");
 }
 
-static void test_allowed(void **state)
+UNIT_TEST(test_allowed)
 {
 	struct scrape_opts o = { 0 };
 	struct in6_addr a;
 
-	(void)state;
 	assert_int_equal(scrape_address_parse("nonsense", &a), -1);
 	assert_int_equal(scrape_address_parse("127.0.0.300", &a), -1);
 	assert_int_equal(scrape_address_parse("127.0.0.1", &o.allowed[o.nallowed++]), 0);
@@ -117,15 +112,4 @@ static void test_allowed(void **state)
 	o.allow_private = 1;
 	assert_string_equal(refusal(&o, "10.0.0.1"), "");
 	assert_string_equal(refusal(&o, "::1"), "");
-}
-
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ipv4_edges),
-		cmocka_unit_test(test_ipv6),
-		cmocka_unit_test(test_allowed),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
 }

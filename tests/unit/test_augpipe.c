@@ -1,14 +1,12 @@
 /* Augmentation pipeline files: the three spellings, the shipped examples,
  * and every kind of mistake reported with its line before anything runs. */
-#include <setjmp.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <cmocka.h>
 
 #include "aug/pipe.h"
+#include "tests/unit/unit.h"
 
 static int parse(const char *text, struct aug_pipeline *p, struct wn_err *err)
 {
@@ -23,14 +21,13 @@ static double param(const struct aug_step *s, const char *name, int hi)
 	return hi ? s->hi[i] : s->lo[i];
 }
 
-static void test_three_spellings_agree(void **state)
+UNIT_TEST(test_three_spellings_agree)
 {
 	static const char *const texts[] = {
 		"rotate probability=0.2 max_left_rotation=20 max_right_rotation=10\n",
 		"pipeline.rotate(probability=0.2, max_left_rotation=20, max_right_rotation=10)\n",
 		"  p.rotate( max_right_rotation = 10 ,probability=0.2,max_left_rotation=20 ) ; # c\n",
 	};
-	(void)state;
 	for (size_t i = 0; i < sizeof(texts) / sizeof(*texts); i++) {
 		struct aug_pipeline p;
 		struct wn_err err = { 0 };
@@ -46,12 +43,11 @@ static void test_three_spellings_agree(void **state)
 	}
 }
 
-static void test_defaults_and_pairs(void **state)
+UNIT_TEST(test_defaults_and_pairs)
 {
 	struct aug_pipeline p;
 	struct wn_err err = { 0 };
 
-	(void)state;
 	assert_int_equal(parse("# comment only\n\nflip_random\n"
 			       "black_and_white probability=0.5\n"
 			       "skew_tilt\n"
@@ -75,12 +71,11 @@ static void test_defaults_and_pairs(void **state)
 	aug_pipeline_release(&p);
 }
 
-static void test_keras_keywords(void **state)
+UNIT_TEST(test_keras_keywords)
 {
 	struct aug_pipeline p;
 	struct wn_err err = { 0 };
 
-	(void)state;
 	assert_int_equal(parse("rescale=1./255,\nrotation_range=30, zoom_range=0.2,\n"
 			       "brightness_range=(0.5, 1.5)\nhorizontal_flip=True\n"
 			       "fill_mode='reflect', cval=10\nzoom_range=[0.8, 1.1]\n", &p, &err), 0);
@@ -101,12 +96,11 @@ static void test_keras_keywords(void **state)
 	aug_pipeline_release(&p);
 }
 
-static void test_shipped_examples(void **state)
+UNIT_TEST(test_shipped_examples)
 {
 	struct aug_pipeline p;
 	struct wn_err err = { 0 };
 
-	(void)state;
 	assert_int_equal(aug_pipeline_load(SRCDIR "/examples/augmentor-seed003.pipeline", &p, &err), 0);
 	assert_int_equal(p.n, 9);
 	assert_int_equal(p.steps[8].op, AUG_SKEW);
@@ -118,7 +112,7 @@ static void test_shipped_examples(void **state)
 	aug_pipeline_release(&p);
 }
 
-static void test_errors_name_the_line(void **state)
+UNIT_TEST(test_errors_name_the_line)
 {
 	static const struct { const char *text, *msg; } bad[] = {
 		{ "flip_random\nsharpen probability=1\n", "p.txt:2: unknown operation 'sharpen'" },
@@ -145,7 +139,6 @@ static void test_errors_name_the_line(void **state)
 		{ "# nothing\n", "p.txt: no operation in the pipeline" },
 		{ "flip_random probability=1 extra\n", "p.txt:1: flip_random: expected key=value" },
 	};
-	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
 		struct aug_pipeline p;
 		struct wn_err err = { 0 };
@@ -156,17 +149,4 @@ static void test_errors_name_the_line(void **state)
 		assert_null(p.steps);
 		assert_int_equal(p.n, 0);
 	}
-}
-
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_three_spellings_agree),
-		cmocka_unit_test(test_defaults_and_pairs),
-		cmocka_unit_test(test_keras_keywords),
-		cmocka_unit_test(test_shipped_examples),
-		cmocka_unit_test(test_errors_name_the_line),
-	};
-
-	return cmocka_run_group_tests_name("augpipe", tests, NULL, NULL);
 }

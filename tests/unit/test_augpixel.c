@@ -1,18 +1,16 @@
 /* The pixel steps: each against its definition, and the folded lookup
  * tables equal to the same steps run one at a time. */
-#include <setjmp.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <cmocka.h>
 
 #include "aug/pixel.h"
 #include "img/luma.h"
 #include "aug/ycc.h"
 #include "aug/yccpoint.h"
+#include "tests/unit/unit.h"
 
 /* A w x h RGB image of a smooth, colourful pattern. */
 static void pattern(struct img *im, int w, int h)
@@ -102,11 +100,10 @@ static void same(const struct img *a, const struct img *b)
 				    b->pixels + (size_t)y * b->stride, (size_t)a->width * 3);
 }
 
-static void test_enhance_definitions(void **state)
+UNIT_TEST(test_enhance_definitions)
 {
 	struct img a, b;
 
-	(void)state;
 	pattern(&a, 64, 48);
 	copy(&a, &b);
 	run1(&b, AUG_RANDOM_BRIGHTNESS, 1.5, 0);
@@ -169,7 +166,7 @@ static void test_enhance_definitions(void **state)
 }
 
 /* The folded tables give exactly what the steps give one at a time. */
-static void test_folding_equals_sequence(void **state)
+UNIT_TEST(test_folding_equals_sequence)
 {
 	static const enum aug_op ops[] = { AUG_RANDOM_BRIGHTNESS, AUG_RANDOM_CONTRAST,
 					   AUG_INVERT, AUG_K_CHANNEL_SHIFT_RANGE,
@@ -177,7 +174,6 @@ static void test_folding_equals_sequence(void **state)
 	static const double vals[] = { 1.3, 0, 1.8, 0, 0, 0, -25, 0, 0.6, 0, 0.9, 0 };
 	struct img a, b;
 
-	(void)state;
 	pattern(&a, 50, 40);
 	copy(&a, &b);
 	run(&a, ops, vals, 6);
@@ -188,12 +184,11 @@ static void test_folding_equals_sequence(void **state)
 	img_release(&b);
 }
 
-static void test_channel_shift_clips_to_range(void **state)
+UNIT_TEST(test_channel_shift_clips_to_range)
 {
 	struct img a;
 	uint8_t lo = 255, hi = 0;
 
-	(void)state;
 	pattern(&a, 30, 30);
 	for (int y = 0; y < 30; y++)
 		for (int x = 0; x < 30; x++)
@@ -210,13 +205,12 @@ static void test_channel_shift_clips_to_range(void **state)
 	img_release(&a);
 }
 
-static void test_invert_twice(void **state)
+UNIT_TEST(test_invert_twice)
 {
 	struct img a, b;
 	enum aug_op ops[] = { AUG_INVERT, AUG_INVERT };
 	double vals[4] = { 0 };
 
-	(void)state;
 	pattern(&a, 20, 20);
 	copy(&a, &b);
 	run1(&b, AUG_INVERT, 0, 0);
@@ -230,12 +224,11 @@ static void test_invert_twice(void **state)
 
 /* PIL's equalize: a narrow histogram is spread over the whole range;
  * one value alone is left as it is. */
-static void test_equalise(void **state)
+UNIT_TEST(test_equalise)
 {
 	struct img a;
 	int lo = 255, hi = 0;
 
-	(void)state;
 	assert_int_equal(img_alloc(&a, 64, 64, 3, NULL), 0);
 	for (int y = 0; y < 64; y++)
 		for (int x = 0; x < 64; x++)
@@ -255,7 +248,7 @@ static void test_equalise(void **state)
 	img_release(&a);
 }
 
-static void test_region_steps(void **state)
+UNIT_TEST(test_region_steps)
 {
 	struct img a, b;
 	struct aug_applied ap = { .op = AUG_RANDOM_ERASING, .n = 5,
@@ -265,7 +258,6 @@ static void test_region_steps(void **state)
 	struct aug_plan pl = { .applied = &ap, .n = 1 };
 	int changed = 0;
 
-	(void)state;
 	pattern(&a, 40, 30);
 	copy(&a, &b);
 	pl.width = 40;
@@ -302,11 +294,10 @@ static void test_region_steps(void **state)
 	img_release(&b);
 }
 
-static void test_hue(void **state)
+UNIT_TEST(test_hue)
 {
 	struct img a, b;
 
-	(void)state;
 	pattern(&a, 32, 32);
 	copy(&a, &b);
 	run1(&b, AUG_HUE_SHIFT, 0, 0);
@@ -395,7 +386,7 @@ static void box_rgb(struct img planes[3], struct img *rgb)
  * level that later factors multiply: up to 3 through 1.3, 2.2 and 1.8;
  * 0.1-0.5 on average). A centre off by a level or a range of 0..255 is
  * off by more. */
-static void test_planes_follow_rgb(void **state)
+UNIT_TEST(test_planes_follow_rgb)
 {
 	static const struct {
 		enum aug_op ops[3];
@@ -410,7 +401,6 @@ static void test_planes_follow_rgb(void **state)
 		{ { AUG_INVERT, AUG_RANDOM_CONTRAST, AUG_GREYSCALE }, { 0, 0, 1.6, 0, 0, 0 }, 3 },
 	};
 
-	(void)state;
 	for (size_t c = 0; c < sizeof(chains) / sizeof(chains[0]); c++) {
 		struct img in[3], out[3], want[3], rgb;
 		double sum = 0;
@@ -443,7 +433,7 @@ static void test_planes_follow_rgb(void **state)
 
 /* A plan the planes cannot take is left to RGB whole, the planes
  * untouched; one without pixel steps is done at once. */
-static void test_planes_refuse_what_needs_rgb(void **state)
+UNIT_TEST(test_planes_refuse_what_needs_rgb)
 {
 	enum aug_op hue[2] = { AUG_RANDOM_BRIGHTNESS, AUG_HUE_SHIFT };
 	enum aug_op big = AUG_RANDOM_BRIGHTNESS, flip = AUG_FLIP_LEFT_RIGHT;
@@ -451,7 +441,6 @@ static void test_planes_refuse_what_needs_rgb(void **state)
 	double vals[4] = { 1.2, 0, 30, 0 }, nine[2] = { 9, 0 }, small[2 * MAX_RUN];
 	struct img in[3], out[3];
 
-	(void)state;
 	for (int i = 0; i < MAX_RUN; i++) {
 		many[i] = AUG_RANDOM_BRIGHTNESS;
 		small[2 * i] = 1.01;
@@ -471,34 +460,15 @@ static void test_planes_refuse_what_needs_rgb(void **state)
 	release_planes(out);
 }
 
-static void test_refuses_non_rgb(void **state)
+UNIT_TEST(test_refuses_non_rgb)
 {
 	struct img a;
 	struct aug_plan pl = { 0 };
 	struct aug_pipeline p = { 0 };
 	struct wn_err err = { 0 };
 
-	(void)state;
 	assert_int_equal(img_alloc(&a, 4, 4, 4, NULL), 0);
 	assert_int_equal(aug_pixels_apply(&a, &pl, &p, &err), -1);
 	assert_int_equal(err.code, WN_EINVAL);
 	img_release(&a);
-}
-
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_enhance_definitions),
-		cmocka_unit_test(test_folding_equals_sequence),
-		cmocka_unit_test(test_channel_shift_clips_to_range),
-		cmocka_unit_test(test_invert_twice),
-		cmocka_unit_test(test_equalise),
-		cmocka_unit_test(test_region_steps),
-		cmocka_unit_test(test_hue),
-		cmocka_unit_test(test_planes_follow_rgb),
-		cmocka_unit_test(test_planes_refuse_what_needs_rgb),
-		cmocka_unit_test(test_refuses_non_rgb),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,14 +1,12 @@
 /* Drawing and composing a sample's geometry: deterministic, probabilities
  * as written, and each operation landing where its definition says. */
-#include <setjmp.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <math.h>
 #include <string.h>
-#include <cmocka.h>
 
 #include "aug/plan.h"
+#include "tests/unit/unit.h"
 
 static const uint8_t hash[16] = { 9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 1, 2, 3, 4, 5, 6 };
 
@@ -38,12 +36,11 @@ static void maps(const struct aug_plan *pl, double x, double y, double wx, doubl
 		fail_msg("(%g, %g) -> (%g, %g), wanted (%g, %g)", x, y, sx, sy, wx, wy);
 }
 
-static void test_deterministic(void **state)
+UNIT_TEST(test_deterministic)
 {
 	struct aug_pipeline p;
 	int differ = 0;
 
-	(void)state;
 	assert_int_equal(aug_pipeline_load(SRCDIR "/examples/augmentor-seed003.pipeline", &p, NULL), 0);
 	for (uint32_t k = 0; k < 50; k++) {
 		struct aug_plan a, b, c;
@@ -78,13 +75,12 @@ static void test_deterministic(void **state)
 	aug_pipeline_release(&p);
 }
 
-static void test_probabilities_as_written(void **state)
+UNIT_TEST(test_probabilities_as_written)
 {
 	struct aug_pipeline p;
 	int fired[3] = { 0, 0, 0 };
 	const int n = 4000;
 
-	(void)state;
 	pipe("flip_left_right probability=0\nflip_top_bottom probability=0.33\n"
 	     "rotate180 probability=0.05\n", &p);
 	for (uint32_t k = 0; k < (uint32_t)n; k++) {
@@ -102,12 +98,11 @@ static void test_probabilities_as_written(void **state)
 	aug_pipeline_release(&p);
 }
 
-static void test_geometry_lands_where_defined(void **state)
+UNIT_TEST(test_geometry_lands_where_defined)
 {
 	struct aug_pipeline p;
 	struct aug_plan a;
 
-	(void)state;
 	pipe("flip_left_right\n", &p);
 	plan(&p, 40, 30, 1, 0, &a);
 	assert_true(a.geometric && a.width == 40 && a.height == 30);
@@ -148,11 +143,10 @@ static void test_geometry_lands_where_defined(void **state)
 	aug_pipeline_release(&p);
 }
 
-static void test_rotate_needs_no_fill(void **state)
+UNIT_TEST(test_rotate_needs_no_fill)
 {
 	struct aug_pipeline p;
 
-	(void)state;
 	pipe("rotate max_left_rotation=25 max_right_rotation=25\n", &p);
 	for (uint32_t k = 0; k < 200; k++) {
 		struct aug_plan a;
@@ -186,12 +180,11 @@ static void test_rotate_needs_no_fill(void **state)
 	aug_pipeline_release(&p);
 }
 
-static void test_pixel_values_drawn(void **state)
+UNIT_TEST(test_pixel_values_drawn)
 {
 	struct aug_pipeline p;
 	double seeds[2] = { 0, 0 };
 
-	(void)state;
 	pipe("random_brightness min_factor=0.5 max_factor=3\nchannel_shift_range=20\n"
 	     "random_erasing rectangle_area=0.5\nhue_shift degrees=30\n"
 	     "jpeg_quality quality=[40, 90]\ngaussian_noise sigma=[1, 4]\n"
@@ -233,12 +226,11 @@ static void maps_through(const struct aug_plan *pl, double x, double y, double w
 
 /* random_distortion: Augmentor's lattice, border fixed, each interior
  * vertex moved by whole pixels up to the magnitude, bilinear between. */
-static void test_random_distortion_mesh(void **state)
+UNIT_TEST(test_random_distortion_mesh)
 {
 	struct aug_pipeline p = { 0 };
 	int moved = 0;
 
-	(void)state;
 	pipe("random_distortion probability=1 grid_width=4 grid_height=3 magnitude=8\n", &p);
 	for (uint32_t k = 0; k < 20; k++) {
 		struct aug_plan pl;
@@ -282,12 +274,11 @@ static void test_random_distortion_mesh(void **state)
 }
 
 /* A mesh between matrices: each side is composed in its own frame. */
-static void test_mesh_between_matrices(void **state)
+UNIT_TEST(test_mesh_between_matrices)
 {
 	struct aug_pipeline p = { 0 };
 	struct aug_plan pl;
 
-	(void)state;
 	pipe("rotate90 probability=1\n"
 	     "gaussian_distortion probability=1 grid_width=4 grid_height=4 magnitude=5 corner=bell method=in\n"
 	     "flip_left_right probability=1\n", &p);
@@ -358,7 +349,7 @@ static void check_rows(const struct aug_plan *pl, double tol)
 	}
 }
 
-static void test_mesh_rows(void **state)
+UNIT_TEST(test_mesh_rows)
 {
 	static const char *const pipes[] = {
 		"random_distortion probability=1 grid_width=4 grid_height=4 magnitude=8\n",
@@ -379,7 +370,6 @@ static void test_mesh_rows(void **state)
 		"random_distortion probability=1 grid_width=4 grid_height=2 magnitude=6\n",
 	};
 
-	(void)state;
 	for (size_t i = 0; i < sizeof(pipes) / sizeof(pipes[0]); i++) {
 		struct aug_pipeline p = { 0 };
 
@@ -396,33 +386,15 @@ static void test_mesh_rows(void **state)
 	}
 }
 
-static void test_too_small(void **state)
+UNIT_TEST(test_too_small)
 {
 	struct aug_pipeline p;
 	struct aug_plan a;
 	struct wn_err err = { 0 };
 
-	(void)state;
 	pipe("crop_centre percentage_area=0.1\n", &p);
 	assert_int_equal(aug_plan_make(&p, 5, 5, 1, hash, 0, &a, &err), -1);
 	assert_non_null(strstr(err.msg, "below one pixel"));
 	assert_null(a.applied);
 	aug_pipeline_release(&p);
-}
-
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_deterministic),
-		cmocka_unit_test(test_probabilities_as_written),
-		cmocka_unit_test(test_geometry_lands_where_defined),
-		cmocka_unit_test(test_rotate_needs_no_fill),
-		cmocka_unit_test(test_pixel_values_drawn),
-		cmocka_unit_test(test_too_small),
-		cmocka_unit_test(test_random_distortion_mesh),
-		cmocka_unit_test(test_mesh_between_matrices),
-		cmocka_unit_test(test_mesh_rows),
-	};
-
-	return cmocka_run_group_tests_name("augplan", tests, NULL, NULL);
 }

@@ -1,13 +1,11 @@
 /* Augmentation random streams: keyed by exactly their inputs, fixed
  * across machines, and uniform enough to trust. */
-#include <setjmp.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
-#include <cmocka.h>
 
 #include "aug/rng.h"
+#include "tests/unit/unit.h"
 
 static const uint8_t hash_a[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
 
@@ -19,12 +17,11 @@ static uint64_t first(uint64_t seed, const uint8_t *hash, uint32_t sample, uint3
 	return aug_rng_next(&r);
 }
 
-static void test_keyed_by_every_input(void **state)
+UNIT_TEST(test_keyed_by_every_input)
 {
 	uint8_t hash_b[16];
 	uint64_t base = first(7, hash_a, 0, 0);
 
-	(void)state;
 	memcpy(hash_b, hash_a, 16);
 	hash_b[15] ^= 1;
 	assert_true(first(7, hash_a, 0, 0) == base);
@@ -36,12 +33,11 @@ static void test_keyed_by_every_input(void **state)
 	assert_true(first(7, hash_a, 1, 0) != first(7, hash_a, 0, 1));
 }
 
-static void test_fixed_across_machines(void **state)
+UNIT_TEST(test_fixed_across_machines)
 {
 	struct aug_rng r;
 	uint64_t a, b;
 
-	(void)state;
 	/* Pinned: if these change, every published seed makes other images. */
 	aug_rng_init(&r, 42, hash_a, 3, 2);
 	a = aug_rng_next(&r);
@@ -49,14 +45,13 @@ static void test_fixed_across_machines(void **state)
 	assert_true(a == 0xaf2b4e2c853f9baaull && b == 0xcc10b6d98f156c99ull);
 }
 
-static void test_uniform(void **state)
+UNIT_TEST(test_uniform)
 {
 	struct aug_rng r;
 	int hist[10] = { 0 }, seen[7] = { 0 };
 	double sum = 0;
 	const int n = 100000;
 
-	(void)state;
 	aug_rng_init(&r, 1, hash_a, 0, 0);
 	for (int i = 0; i < n; i++) {
 		double u = aug_rng_uniform(&r, -2, 3);
@@ -76,15 +71,4 @@ static void test_uniform(void **state)
 		assert_true(seen[i] > n / 7 - 700 && seen[i] < n / 7 + 700);
 	assert_true(aug_rng_uniform(&r, 4, 4) == 4);
 	assert_true(aug_rng_int(&r, 5, 5) == 5);
-}
-
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_keyed_by_every_input),
-		cmocka_unit_test(test_fixed_across_machines),
-		cmocka_unit_test(test_uniform),
-	};
-
-	return cmocka_run_group_tests_name("augrng", tests, NULL, NULL);
 }

@@ -1,21 +1,18 @@
 /* batch_walk() and batch_list(): hooks in order, per batch, commits in
  * item order whatever the pool does, a stop that releases every job, and
  * the transaction a batch on a real catalog. */
-#include <setjmp.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <cmocka.h>
 
 #include "base/base.h"
 #include "catalog/batch.h"
 #include "catalog/images.h"
 #include "tests/fixtures.h"
+#include "tests/unit/unit.h"
 
-static char *dir;
 static char tree[200];
 
 struct tjob {
@@ -129,7 +126,7 @@ static void start(struct trace *t, struct batch_ops *ops, const char *db, size_t
 
 	memset(t, 0, sizeof(*t));
 	strbuf_init(&t->log);
-	snprintf(path, sizeof(path), "%s/%s", dir, db);
+	snprintf(path, sizeof(path), "%s/%s", fx_dir, db);
 	assert_int_equal(catalog_open(path, CATALOG_CREATE, &t->cat, NULL), 0);
 	t->fail_commit_at = t->fail_take_at = (size_t)-1;
 	*ops = (struct batch_ops){ .job_size = sizeof(struct tjob), .batch = batch,
@@ -146,13 +143,12 @@ static void finish(struct trace *t)
 }
 
 /* Items 0..9 in batches of 3 taken ones: 1, 4, 7 left out, 0 and 5 not run. */
-static void test_list_order_and_batches(void **state)
+UNIT_TEST(test_list_order_and_batches)
 {
 	struct trace t;
 	struct batch_ops ops;
 	struct wn_err err = { 0 };
 
-	(void)state;
 	start(&t, &ops, "list.db", 3, 4);
 	assert_int_equal(batch_list(t.cat, 10, &ops, &err), 0);
 	assert_string_equal(t.log.buf,
@@ -166,14 +162,13 @@ static void test_list_order_and_batches(void **state)
 
 /* A failed commit rolls back its batch, keeps the batches before, takes
  * nothing more and releases every job. */
-static void test_commit_error_stops(void **state)
+UNIT_TEST(test_commit_error_stops)
 {
 	struct trace t;
 	struct batch_ops ops;
 	struct wn_err err = { 0 };
 	struct image_stamp s;
 
-	(void)state;
 	start(&t, &ops, "stop.db", 4, 2);
 	t.fail_commit_at = 6;           /* the walk's 7th file, in the second batch */
 	assert_int_equal(batch_walk(t.cat, tree, &(struct walk_opts){ 0 }, &ops, &err), -1);
@@ -193,39 +188,31 @@ static void test_commit_error_stops(void **state)
 
 /* A failing take() stops the walk; what it allocated is released; a
  * missing root is the walk's own error. */
-static void test_take_error_and_missing_root(void **state)
+UNIT_TEST(test_take_error_and_missing_root)
 {
 	struct trace t;
 	struct batch_ops ops;
 	struct wn_err err = { 0 };
 	char none[256];
 
-	(void)state;
 	start(&t, &ops, "take.db", 4, 1);
 	t.fail_take_at = 2;
 	assert_int_equal(batch_walk(t.cat, tree, &(struct walk_opts){ 0 }, &ops, &err), -1);
 	assert_string_equal(err.msg, "take 2 failed");
 	assert_string_equal(t.log.buf, "t0 t1 ");  /* nothing planned or run */
 	assert_int_equal(nreleased, 3);
-	snprintf(none, sizeof(none), "%s/none", dir);
+	snprintf(none, sizeof(none), "%s/none", fx_dir);
 	t.fail_take_at = (size_t)-1;
 	assert_int_equal(batch_walk(t.cat, none, &(struct walk_opts){ 0 }, &ops, &err), -1);
 	assert_non_null(strstr(err.msg, "none"));
 	finish(&t);
 }
 
-int main(void)
+/* twelve one-byte files, tree/f00 .. tree/f11, in the program's folder */
+static int setup(void **state)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_list_order_and_batches),
-		cmocka_unit_test(test_commit_error_stops),
-		cmocka_unit_test(test_take_error_and_missing_root),
-	};
-	int failed;
-
-	dir = fx_tempdir("batch");
-	/* twelve one-byte files, f00 .. f11 */
-	snprintf(tree, sizeof(tree), "%s/tree", dir);
+	fx_dir_setup(state);
+	snprintf(tree, sizeof(tree), "%s/tree", fx_dir);
 	assert_int_equal(mkdir(tree, 0755), 0);
 	for (int i = 0; i < 12; i++) {
 		char path[300];
@@ -233,7 +220,7 @@ int main(void)
 		snprintf(path, sizeof(path), "%s/f%02d", tree, i);
 		fx_write(path, "x", 1);
 	}
-	failed = cmocka_run_group_tests(tests, NULL, NULL);
-	fx_rmtree(dir);
-	return failed;
+	return 0;
 }
+
+UNIT_GROUP(setup, fx_dir_teardown)

@@ -1,17 +1,15 @@
 /* blend_grey_rgb(): the definition, and the vector path's bytes equal
  * the plain loop's. */
-#include <setjmp.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <cmocka.h>
 
 #include "base/cpu.h"
 #include "aug/blend.h"
 #include "img/luma.h"
+#include "tests/unit/unit.h"
 
 static uint32_t lcg(uint32_t *s)
 {
@@ -19,14 +17,13 @@ static uint32_t lcg(uint32_t *s)
 	return *s >> 8;
 }
 
-static void test_vector_matches_plain(void **state)
+UNIT_TEST(test_vector_matches_plain)
 {
 	static const int32_t ks[] = { 0, 32768, 65536, 98304, 196608, -65536, 6553600, 8000000,
 				      9000000 };
 	uint8_t *a = malloc(3 * 100), *b = malloc(3 * 100), *orig = malloc(3 * 100);
 	uint32_t seed = 11;
 
-	(void)state;
 	assert_non_null(a);
 	assert_non_null(b);
 	assert_non_null(orig);
@@ -57,13 +54,4 @@ static void test_vector_matches_plain(void **state)
 	free(a);
 	free(b);
 	free(orig);
-}
-
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_vector_matches_plain),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
 }

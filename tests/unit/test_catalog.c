@@ -1,14 +1,11 @@
 /* The catalog: creation, migrations, refusals, relative paths, image rows,
  * filters, stats, runs and events; the loop its queries share. */
-#include <setjmp.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <cmocka.h>
 #include <sqlite3.h>
 
 #include "catalog/db.h"
@@ -16,8 +13,15 @@
 #include "catalog/images.h"
 #include "catalog/runs.h"
 #include "tests/fixtures.h"
+#include "tests/unit/unit.h"
 
 static char dbpath[128];
+
+/* the first column of sql's first row in the test's catalog (-1: no row) */
+static int64_t query_int(const char *sql)
+{
+	return unit_sql_int(dbpath, sql);
+}
 
 static struct catalog *open_fresh(void)
 {
@@ -31,30 +35,6 @@ static struct catalog *open_fresh(void)
 	if (catalog_open(dbpath, CATALOG_CREATE, &cat, &err))
 		fail_msg("open: %s", err.msg);
 	return cat;
-}
-
-static int64_t query_int(const char *sql)
-{
-	sqlite3 *db;
-	sqlite3_stmt *st;
-	int64_t v = -1;
-
-	assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return v;
-}
-
-static void exec_sql(const char *path, const char *sql)
-{
-	sqlite3 *db;
-
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
 }
 
 /* Back to version 1: every table and index the later migrations added
@@ -81,13 +61,12 @@ static void back_to_version_1(const char *path)
 	sqlite3_close(db);
 }
 
-static void test_create_and_refusals(void **state)
+UNIT_TEST(test_create_and_refusals)
 {
 	struct catalog *cat = open_fresh();
 	struct wn_err err;
 	char other[160];
 
-	(void)state;
 	assert_int_equal(catalog_version(cat), CATALOG_SCHEMA_VERSION);
 	catalog_close(cat);
 	/* Reopening migrates nothing and keeps the version. */
@@ -99,11 +78,11 @@ static void test_create_and_refusals(void **state)
 	assert_int_equal(catalog_open(other, CATALOG_EXISTING, &cat, &err), -1);
 	assert_int_equal(err.code, WN_EIO);
 	assert_null(cat);
-	exec_sql(dbpath, "PRAGMA user_version = 999");
+	unit_sql_exec(dbpath, "PRAGMA user_version = 999");
 	assert_int_equal(catalog_open(dbpath, CATALOG_EXISTING, &cat, &err), -1);
 	assert_non_null(strstr(err.msg, "newer than this winnow"));
 	snprintf(other, sizeof(other), "%s/foreign.db", fx_dir);
-	exec_sql(other, "CREATE TABLE t(x)");
+	unit_sql_exec(other, "CREATE TABLE t(x)");
 	assert_int_equal(catalog_open(other, CATALOG_CREATE, &cat, &err), -1);
 	assert_non_null(strstr(err.msg, "not a winnow catalog"));
 	/* Refused before anything is written: still in rollback-journal mode. */
@@ -119,7 +98,7 @@ static void test_create_and_refusals(void **state)
 		sqlite3_close(db);
 	}
 	/* Someone else's file that happens to set user_version is refused too. */
-	exec_sql(other, "PRAGMA user_version = 1");
+	unit_sql_exec(other, "PRAGMA user_version = 1");
 	assert_int_equal(catalog_open(other, CATALOG_EXISTING, &cat, &err), -1);
 	assert_non_null(strstr(err.msg, "not a winnow catalog"));
 	snprintf(other, sizeof(other), "%s/text.db", fx_dir);
@@ -130,14 +109,13 @@ static void test_create_and_refusals(void **state)
 
 /* A catalog made by an older schema (here: version 0 with no tables) is
  * migrated in place by a writer and refused by a reader. */
-static void test_readonly_needs_migration(void **state)
+UNIT_TEST(test_readonly_needs_migration)
 {
 	struct catalog *cat;
 	struct wn_err err;
 
-	(void)state;
 	unlink(dbpath);
-	exec_sql(dbpath, "PRAGMA user_version = 0");
+	unit_sql_exec(dbpath, "PRAGMA user_version = 0");
 	assert_int_equal(catalog_open(dbpath, CATALOG_READONLY, &cat, &err), -1);
 	assert_non_null(strstr(err.msg, "needs upgrading"));
 	assert_int_equal(catalog_open(dbpath, CATALOG_EXISTING, &cat, &err), 0);
@@ -148,14 +126,13 @@ static void test_readonly_needs_migration(void **state)
 
 /* A version-1 catalog (before `derived` and the later tables) is brought
  * to the newest schema with its rows kept. */
-static void test_migration_from_1(void **state)
+UNIT_TEST(test_migration_from_1)
 {
 	struct catalog *cat = open_fresh();
 	struct image_row r;
 	struct derivation d = { "raw/a.jpg", 10, 20, "resize x320", NULL };
 	int64_t id = 0;
 
-	(void)state;
 	memset(&r, 0, sizeof(r));
 	r.path = "train/a.jpg";
 	assert_int_equal(images_upsert(cat, &r, &id, NULL), 0);
@@ -173,13 +150,12 @@ static void test_migration_from_1(void **state)
 	assert_int_equal(query_int("SELECT count(*) FROM images"), 1);
 }
 
-static void test_relative_paths(void **state)
+UNIT_TEST(test_relative_paths)
 {
 	struct catalog *cat = open_fresh();
 	struct strbuf sb = STRBUF_INIT;
 	char sub[160], cwd[4096];
 
-	(void)state;
 	assert_non_null(getcwd(cwd, sizeof(cwd)));
 	snprintf(sub, sizeof(sub), "%s/train", fx_dir);
 	mkdir(sub, 0755);
@@ -257,7 +233,7 @@ static int sum_stats(const char *class_name, enum image_status status, int64_t c
 	return 0;
 }
 
-static void test_rows_filters_stats(void **state)
+UNIT_TEST(test_rows_filters_stats)
 {
 	struct catalog *cat = open_fresh();
 	struct image_row r;
@@ -266,7 +242,6 @@ static void test_rows_filters_stats(void **state)
 	int64_t totals[5] = { 0 };
 	int n = 0;
 
-	(void)state;
 	memset(&r, 0, sizeof(r));
 	r.path = "train/cats/a.jpg";
 	r.class_name = "cats";
@@ -329,14 +304,13 @@ static void test_rows_filters_stats(void **state)
 	assert_int_equal(query_int("SELECT count(*) FROM images WHERE source_url IS NOT NULL"), 1);
 }
 
-static void test_runs_and_events(void **state)
+UNIT_TEST(test_runs_and_events)
 {
 	struct catalog *cat = open_fresh();
 	char *argv[] = { "dedup", "--path", "tr\xff\"ain", NULL };
 	int64_t run;
 	struct wn_err err;
 
-	(void)state;
 	assert_int_equal(run_begin(cat, "dedup", 3, argv, &run, NULL), 0);
 	assert_int_equal(event_add(cat, run, 0, "delete", "train/a.jpg", NULL,
 				   "exact duplicate of train/b.jpg", NULL), 0);
@@ -354,12 +328,11 @@ static void test_runs_and_events(void **state)
 }
 
 /* A transaction rolled back leaves no half-written rows. */
-static void test_rollback(void **state)
+UNIT_TEST(test_rollback)
 {
 	struct catalog *cat = open_fresh();
 	struct image_row r;
 
-	(void)state;
 	memset(&r, 0, sizeof(r));
 	r.path = "a.jpg";
 	assert_int_equal(catalog_begin(cat, NULL), 0);
@@ -422,13 +395,12 @@ static const char paths_sql[] =
 	"SELECT path FROM images WHERE ?1 IS NULL OR path >= ?1 ORDER BY path";
 
 /* Every row, in the query's order; the bound parameter is used. */
-static void test_rows_in_order(void **state)
+UNIT_TEST(test_rows_in_order)
 {
 	struct catalog *cat = open_three();
 	struct visit v = { .seen = STRBUF_INIT };
 	struct wn_err err;
 
-	(void)state;
 	assert_int_equal(catalog_foreach(cat, paths_sql, "cannot list", bind_from, note_row, &v,
 					 &err), 0);
 	assert_string_equal(v.seen.buf, "a.jpg,b.jpg,c.jpg,");
@@ -445,13 +417,12 @@ static void test_rows_in_order(void **state)
 
 /* A row callback's non-zero value stops the walk and is returned, with
  * err as the callback left it. */
-static void test_stop_early(void **state)
+UNIT_TEST(test_stop_early)
 {
 	struct catalog *cat = open_three();
 	struct visit v = { .seen = STRBUF_INIT, .stop_at = 2, .stop_with = 7 };
 	struct wn_err err = { .code = WN_OK, .msg = "" };
 
-	(void)state;
 	assert_int_equal(catalog_foreach(cat, paths_sql, "cannot list", NULL, note_row, &v, &err),
 			 7);
 	assert_string_equal(v.seen.buf, "a.jpg,b.jpg,");
@@ -469,14 +440,13 @@ static void test_stop_early(void **state)
 
 /* A failed bind ends the call before any row, WN_EDB naming the catalog,
  * the query and the cause. */
-static void test_bind_failure(void **state)
+UNIT_TEST(test_bind_failure)
 {
 	struct catalog *cat = open_three();
 	struct visit v = { .seen = STRBUF_INIT, .from = "a.jpg", .bind_index = 5 };
 	struct wn_err err;
 	char want[512];
 
-	(void)state;
 	assert_int_equal(catalog_foreach(cat, paths_sql, "cannot list", bind_from, note_row, &v,
 					 &err), -1);
 	assert_int_equal(err.code, WN_EDB);
@@ -495,14 +465,13 @@ static void test_bind_failure(void **state)
 
 /* SQL that does not prepare, and a step that fails after some rows: -1,
  * WN_EDB with SQLite's message. */
-static void test_sql_errors(void **state)
+UNIT_TEST(test_sql_errors)
 {
 	struct catalog *cat = open_three();
 	struct visit v = { .seen = STRBUF_INIT };
 	struct wn_err err;
 	char want[512];
 
-	(void)state;
 	assert_int_equal(catalog_foreach(cat, "SELECT nope FROM images", "cannot list", NULL,
 					 note_row, &v, &err), -1);
 	assert_int_equal(err.code, WN_EDB);
@@ -535,13 +504,12 @@ static int count_classes(sqlite3_stmt *st, void *data)
 
 /* Without a row callback the statement runs to its end (a write, its
  * RETURNING rows unread); a row callback may run queries itself. */
-static void test_write_and_nested(void **state)
+UNIT_TEST(test_write_and_nested)
 {
 	struct catalog *cat = open_three();
 	struct visit v = { .seen = STRBUF_INIT, .from = "cats" };
 	struct wn_err err;
 
-	(void)state;
 	assert_int_equal(catalog_foreach(cat, "UPDATE images SET class = ?1 RETURNING id",
 					 "cannot set", bind_from, NULL, &v, &err), 0);
 	assert_int_equal(catalog_foreach(cat, "SELECT DISTINCT class FROM images", "cannot list",
@@ -555,7 +523,7 @@ static void test_write_and_nested(void **state)
 
 /* catalog_exec_ids(): the write once per non-zero id, up to the first
  * failure; catalog_exec(): one write, its failure with SQLite's message. */
-static void test_exec(void **state)
+UNIT_TEST(test_exec)
 {
 	static const int64_t ids[] = { 1, 0, 3, 2 };
 	struct catalog *cat = open_three();
@@ -564,7 +532,6 @@ static void test_exec(void **state)
 	sqlite3_stmt *st;
 	char want[512];
 
-	(void)state;
 	assert_int_equal(catalog_exec_ids(cat, "UPDATE images SET class = coalesce(class, '') || 'x'"
 					  " WHERE id = ?1 OR ?1 = 0",
 					  "cannot mark", ids, 3, &err), 0);
@@ -606,23 +573,4 @@ static int setup(void **state)
 	return 0;
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_create_and_refusals),
-		cmocka_unit_test(test_readonly_needs_migration),
-		cmocka_unit_test(test_migration_from_1),
-		cmocka_unit_test(test_relative_paths),
-		cmocka_unit_test(test_rows_filters_stats),
-		cmocka_unit_test(test_runs_and_events),
-		cmocka_unit_test(test_rollback),
-		cmocka_unit_test(test_rows_in_order),
-		cmocka_unit_test(test_stop_early),
-		cmocka_unit_test(test_bind_failure),
-		cmocka_unit_test(test_sql_errors),
-		cmocka_unit_test(test_write_and_nested),
-		cmocka_unit_test(test_exec),
-	};
-
-	return cmocka_run_group_tests_name("catalog", tests, setup, fx_dir_teardown);
-}
+UNIT_GROUP(setup, fx_dir_teardown)

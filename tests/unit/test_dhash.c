@@ -1,14 +1,12 @@
 /* dHash-64 and the 16x16 thumbnail against vectors from the independent
  * reference in tests/ref/dhash_ref.py. */
-#include <setjmp.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <cmocka.h>
 
 #include "hash/dhash.h"
 #include "tests/fixtures.h"
+#include "tests/unit/unit.h"
 
 /* The same synthetic image as test_image() in the reference. */
 static struct img ref_image(int w, int h)
@@ -39,11 +37,10 @@ static const struct {
 	{ 5, 3, 0xffffffffffffffffull, { 0, 0, 0, 7, 9, 9, 15, 19 }, 6799 },
 };
 
-static void test_vectors(void **state)
+UNIT_TEST(test_vectors)
 {
 	static const uint8_t white[3] = { 255, 255, 255 };
 
-	(void)state;
 	for (size_t v = 0; v < sizeof(vectors) / sizeof(vectors[0]); v++) {
 		struct img im = ref_image(vectors[v].w, vectors[v].h);
 		uint8_t thumb[THUMB_BYTES];
@@ -61,7 +58,7 @@ static void test_vectors(void **state)
 }
 
 /* Through a lossless file, fingerprint_decode() gives the same values. */
-static void test_fingerprint_from_png(void **state)
+UNIT_TEST(test_fingerprint_from_png)
 {
 	struct img im = ref_image(200, 120);
 	struct fx_buf b = fx_png(&im, 8, 0);
@@ -69,7 +66,6 @@ static void test_fingerprint_from_png(void **state)
 	struct fingerprint fp;
 	struct img_info info;
 
-	(void)state;
 	assert_int_equal(fingerprint_decode(b.data, b.len, &lim, &fp, &info, NULL), 0);
 	assert_int_equal(fp.dhash, vectors[2].dhash);
 	assert_memory_equal(fp.thumb, vectors[2].thumb8, 8);
@@ -78,13 +74,12 @@ static void test_fingerprint_from_png(void **state)
 	img_release(&im);
 }
 
-static void test_ramps_and_flat(void **state)
+UNIT_TEST(test_ramps_and_flat)
 {
 	static const uint8_t grey[4] = { 77, 77, 77, 255 };
 	struct img up, down, flat = fx_solid(50, 40, 1, grey);
 	uint8_t thumb[THUMB_BYTES];
 
-	(void)state;
 	assert_int_equal(img_alloc(&up, 90, 40, 1, NULL), 0);
 	assert_int_equal(img_alloc(&down, 90, 40, 1, NULL), 0);
 	for (int y = 0; y < 40; y++)
@@ -107,14 +102,13 @@ static void test_ramps_and_flat(void **state)
 
 /* The same picture as a large JPEG and as a 1/4-size PNG hashes within a
  * few bits: the reduced decode and the area average agree across scales. */
-static void test_scale_stability(void **state)
+UNIT_TEST(test_scale_stability)
 {
 	struct img big = fx_pattern(1600, 1200, 3, 21), small;
 	struct fx_buf j = fx_jpeg(&big, 90, 0), p;
 	struct img_limits lim = { IMG_DEFAULT_MAX_BYTES, IMG_DEFAULT_MAX_PIXELS };
 	struct fingerprint a, b;
 
-	(void)state;
 	/* Quarter size by 4x4 averaging, done here independently. */
 	assert_int_equal(img_alloc(&small, 400, 300, 3, NULL), 0);
 	for (int y = 0; y < 300; y++)
@@ -142,14 +136,13 @@ static void test_scale_stability(void **state)
 
 /* Similarity: 1 for itself and for brightness/contrast changes, higher
  * for a slightly cropped copy than for a different picture, 0 when flat. */
-static void test_similarity(void **state)
+UNIT_TEST(test_similarity)
 {
 	struct img a = fx_pattern(160, 160, 1, 41), b = fx_pattern(160, 160, 1, 42);
 	struct img crop;
 	uint8_t ta[THUMB_BYTES], tb[THUMB_BYTES], tc[THUMB_BYTES], tl[THUMB_BYTES];
 	uint8_t flat[THUMB_BYTES];
 
-	(void)state;
 	thumb_compute(&a, ta);
 	thumb_compute(&b, tb);
 	/* 5 pixels (3%) off each side */
@@ -173,17 +166,4 @@ static void test_similarity(void **state)
 	img_release(&a);
 	img_release(&b);
 	img_release(&crop);
-}
-
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_vectors),
-		cmocka_unit_test(test_fingerprint_from_png),
-		cmocka_unit_test(test_ramps_and_flat),
-		cmocka_unit_test(test_scale_stability),
-		cmocka_unit_test(test_similarity),
-	};
-
-	return cmocka_run_group_tests_name("dhash", tests, NULL, NULL);
 }

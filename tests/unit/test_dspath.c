@@ -3,19 +3,17 @@
  * folder descriptor the resolution checked. Real folders and links. */
 #include <errno.h>
 #include <fcntl.h>
-#include <setjmp.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <cmocka.h>
 
 #include "base/dspath.h"
 #include "base/fileio.h"
 #include "tests/fixtures.h"
+#include "tests/unit/unit.h"
 
 static int root = -1;
 
@@ -70,13 +68,12 @@ static void refused(const char *rel, unsigned flags, int e)
 	assert_non_null(strchr(err.msg, ':'));
 }
 
-static void test_plain(void **state)
+UNIT_TEST(test_plain)
 {
 	struct dspath p = DSPATH_INIT;
 	struct stat st;
 	struct wn_err err;
 
-	(void)state;
 	assert_int_equal(dspath_resolve(root, "cats/a/x.jpg", 0, &p, &err), 0);
 	assert_string_equal(p.name, "x.jpg");
 	assert_int_equal(dspath_stat(&p, &st), 0);
@@ -94,11 +91,10 @@ static void test_plain(void **state)
 	dspath_release(&p);
 }
 
-static void test_unsafe_text(void **state)
+UNIT_TEST(test_unsafe_text)
 {
 	char name[300], path[5000];
 
-	(void)state;
 	refused("../outside/secret", 0, EINVAL);
 	refused("cats/../../outside/secret", 0, EINVAL);
 	refused("cats/..", 0, EINVAL);
@@ -130,14 +126,13 @@ static void test_unsafe_text(void **state)
 	assert_int_equal(dspath_name_ok(".hidden", 7), 1);
 }
 
-static void test_symlinks(void **state)
+UNIT_TEST(test_symlinks)
 {
 	struct dspath p = DSPATH_INIT;
 	struct stat st;
 	struct wn_err err;
 	char target[512];
 
-	(void)state;
 	at(target, sizeof(target), "outside");
 	/* a symlink in the middle, absolute or relative, to a folder */
 	link_to(target, "root/cats/abs");
@@ -173,7 +168,7 @@ static void test_symlinks(void **state)
 	}
 }
 
-static void test_open_file(void **state)
+UNIT_TEST(test_open_file)
 {
 	struct stat st;
 	struct wn_err err;
@@ -181,7 +176,6 @@ static void test_open_file(void **state)
 	size_t len;
 	int fd;
 
-	(void)state;
 	fd = dspath_open_file(root, "cats/a/x.jpg", &st, &err);
 	assert_true(fd >= 0);
 	assert_int_equal(st.st_size, 5);
@@ -197,13 +191,12 @@ static void test_open_file(void **state)
 
 /* The action uses the descriptor: a folder swapped for a symlink after
  * the resolution cannot send it elsewhere. */
-static void test_swap_after_resolution(void **state)
+UNIT_TEST(test_swap_after_resolution)
 {
 	struct dspath p = DSPATH_INIT;
 	struct wn_err err;
 	char a[512], b[512], target[512];
 
-	(void)state;
 	mk("root/swap");
 	put("root/swap/victim.jpg", "mine");
 	put("outside/victim.jpg", "theirs");
@@ -219,14 +212,13 @@ static void test_swap_after_resolution(void **state)
 	assert_false(exists("root/swap.old/victim.jpg"));
 }
 
-static void test_mkdirs_and_move(void **state)
+UNIT_TEST(test_mkdirs_and_move)
 {
 	struct dspath s = DSPATH_INIT, d = DSPATH_INIT;
 	struct wn_err err;
 	char p[512];
 	int t;
 
-	(void)state;
 	put("root/m.jpg", "move me");
 	refused("new/deeper/m.jpg", 0, ENOENT);
 	assert_false(exists("root/new"));
@@ -253,14 +245,13 @@ static void test_mkdirs_and_move(void **state)
 
 /* Across file systems (a tmpfs, when there is one): copied, synced, the
  * source unlinked; never over a name, never through a symlink. */
-static void test_move_across(void **state)
+UNIT_TEST(test_move_across)
 {
 	struct stat a, b;
 	struct wn_err err;
 	char *shm;
 	int d;
 
-	(void)state;
 	if (stat("/dev/shm", &b) || stat(fx_dir, &a) || a.st_dev == b.st_dev)
 		skip();
 	shm = fx_tempdir_in("/dev/shm", "dspath");
@@ -319,17 +310,4 @@ static int teardown(void **state)
 	return 0;
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_plain),
-		cmocka_unit_test(test_unsafe_text),
-		cmocka_unit_test(test_symlinks),
-		cmocka_unit_test(test_open_file),
-		cmocka_unit_test(test_swap_after_resolution),
-		cmocka_unit_test(test_mkdirs_and_move),
-		cmocka_unit_test(test_move_across),
-	};
-
-	return cmocka_run_group_tests_name("dspath", tests, setup, teardown);
-}
+UNIT_GROUP(setup, teardown)

@@ -1,15 +1,13 @@
 /* XXH3-128 of files and buffers; vectors from `xxhsum -H2`. */
-#include <setjmp.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <cmocka.h>
 
 #include "hash/filehash.h"
 #include "tests/fixtures.h"
+#include "tests/unit/unit.h"
 
 
 static void hex_of_buffer(const void *buf, size_t len, char hex[33], char head[33])
@@ -22,12 +20,11 @@ static void hex_of_buffer(const void *buf, size_t len, char hex[33], char head[3
 	assert_int_equal(h.size, len);
 }
 
-static void test_vectors(void **state)
+UNIT_TEST(test_vectors)
 {
 	char hex[33], head[33];
 	uint8_t *zeros = calloc(1, 4096);
 
-	(void)state;
 	hex_of_buffer("", 0, hex, head);
 	assert_string_equal(hex, "99aa06d3014798d86001c324468d497f");
 	assert_string_equal(head, hex);
@@ -40,7 +37,7 @@ static void test_vectors(void **state)
 
 /* Streaming a 3 MiB + 17 byte file in 1 MiB reads gives the in-memory
  * digest; the head digest covers exactly the first 4 KiB. */
-static void test_file_matches_buffer(void **state)
+UNIT_TEST(test_file_matches_buffer)
 {
 	size_t len = 3 * 1024 * 1024 + 17;
 	uint8_t *data = malloc(len);
@@ -48,7 +45,6 @@ static void test_file_matches_buffer(void **state)
 	struct filehash f, b, h, first;
 	char path[64];
 
-	(void)state;
 	for (size_t i = 0; i < len; i++)
 		data[i] = (uint8_t)fx_rand(&s);
 	snprintf(path, sizeof(path), "%s/big", fx_dir);
@@ -74,24 +70,14 @@ static void test_file_matches_buffer(void **state)
 	free(data);
 }
 
-static void test_missing_file(void **state)
+UNIT_TEST(test_missing_file)
 {
 	struct filehash f;
 	struct wn_err err;
 
-	(void)state;
 	assert_int_equal(filehash_file("/nonexistent/f", &f, &err), -1);
 	assert_int_equal(err.code, WN_EIO);
 	assert_non_null(strstr(err.msg, "/nonexistent/f: "));
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_vectors),
-		cmocka_unit_test(test_file_matches_buffer),
-		cmocka_unit_test(test_missing_file),
-	};
-
-	return cmocka_run_group_tests_name("filehash", tests, fx_dir_setup, fx_dir_teardown);
-}
+UNIT_GROUP(fx_dir_setup, fx_dir_teardown)

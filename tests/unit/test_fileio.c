@@ -1,6 +1,4 @@
 /* Whole-file reads with limits, atomic writes, and error messages. */
-#include <setjmp.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,22 +10,21 @@
 #include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <cmocka.h>
 
 #include "base/err.h"
 #include "base/fileio.h"
 #include "base/strbuf.h"
 #include "tests/fixtures.h"
+#include "tests/unit/unit.h"
 
 
-static void test_read_limits(void **state)
+UNIT_TEST(test_read_limits)
 {
 	char path[128];
 	uint8_t *buf;
 	size_t len;
 	struct wn_err err;
 
-	(void)state;
 	snprintf(path, sizeof(path), "%s/f", fx_dir);
 	fx_write(path, "0123456789", 10);
 	assert_int_equal(read_file_limited(path, 10, &buf, &len, NULL), 0);
@@ -47,7 +44,7 @@ static void test_read_limits(void **state)
 	assert_non_null(strstr(err.msg, "not a regular file"));
 }
 
-static void test_atomic_write(void **state)
+UNIT_TEST(test_atomic_write)
 {
 	char path[128];
 	uint8_t *buf;
@@ -57,7 +54,6 @@ static void test_atomic_write(void **state)
 	struct dirent *de;
 	int entries = 0;
 
-	(void)state;
 	snprintf(path, sizeof(path), "%s/out.jpg", fx_dir);
 	assert_int_equal(write_file_atomic(path, "first", 5, 1, NULL), 0);
 	assert_int_equal(write_file_atomic(path, "second", 6, 0, NULL), 0);
@@ -93,7 +89,7 @@ static int count_entries(const char *d)
 
 /* Written relative to a folder descriptor: new, replaced (no temporary
  * left), and a symlink at the name refused with its target untouched. */
-static void test_atomic_write_at(void **state)
+UNIT_TEST(test_atomic_write_at)
 {
 	char path[160], target[160];
 	uint8_t *buf;
@@ -102,7 +98,6 @@ static void test_atomic_write_at(void **state)
 	struct stat st;
 	int d;
 
-	(void)state;
 	snprintf(path, sizeof(path), "%s/at", fx_dir);
 	assert_int_equal(mkdir(path, 0755), 0);
 	d = open(path, O_PATH | O_DIRECTORY);
@@ -133,7 +128,7 @@ static void test_atomic_write_at(void **state)
  * at the size limit, as a kill would come) leaves the source whole and
  * nothing under the destination's name: the copy is named only once
  * complete. */
-static void test_move_killed_midway(void **state)
+UNIT_TEST(test_move_killed_midway)
 {
 	char src[160], dst[160], *other = fx_tempdir_in("/dev/shm", "fileio");
 	static uint8_t data[256 << 10];
@@ -141,7 +136,6 @@ static void test_move_killed_midway(void **state)
 	int status;
 	pid_t pid;
 
-	(void)state;
 	assert_int_equal(stat(fx_dir, &a), 0);
 	assert_int_equal(stat(other, &b), 0);
 	assert_true(a.st_dev != b.st_dev);
@@ -172,12 +166,11 @@ static void test_move_killed_midway(void **state)
 	fx_rmtree(other);
 }
 
-static void test_err_helpers(void **state)
+UNIT_TEST(test_err_helpers)
 {
 	struct wn_err err;
 	char longpath[1000];
 
-	(void)state;
 	wn_fail(&err, WN_ECORRUPT, "corrupt %s", "JPEG");
 	wn_err_prefix(&err, "train/x.jpg");
 	assert_string_equal(err.msg, "train/x.jpg: corrupt JPEG");
@@ -191,12 +184,11 @@ static void test_err_helpers(void **state)
 	assert_int_equal(wn_fail(NULL, WN_EIO, "ignored"), -1);
 }
 
-static void test_strbuf(void **state)
+UNIT_TEST(test_strbuf)
 {
 	struct strbuf sb = STRBUF_INIT;
 	char *s;
 
-	(void)state;
 	assert_string_equal(sb.buf, "");
 	strbuf_setlen(&sb, 0);
 	for (int i = 0; i < 1000; i++)
@@ -218,7 +210,7 @@ static void test_strbuf(void **state)
 /* A move across file systems that runs out of room names the cause and the
  * file, leaves the source and no partial copy. RLIMIT_FSIZE stands in for a
  * full disk: the copy's write comes back short, as it does with ENOSPC. */
-static void test_move_short_write(void **state)
+UNIT_TEST(test_move_short_write)
 {
 	char src[160], dst[160], *other = fx_tempdir_in("/dev/shm", "fileio");
 	static uint8_t data[256 << 10];
@@ -227,7 +219,6 @@ static void test_move_short_write(void **state)
 	struct wn_err err;
 	int r;
 
-	(void)state;
 	assert_int_equal(stat(fx_dir, &a), 0);
 	assert_int_equal(stat(other, &b), 0);
 	assert_true(a.st_dev != b.st_dev);  /* the move must cross file systems */
@@ -261,13 +252,12 @@ static void test_move_short_write(void **state)
 
 /* A FIFO where a file was, moved across file systems: refused at once,
  * never a hang in open() waiting for a writer (alarm: the old code hung). */
-static void test_move_fifo(void **state)
+UNIT_TEST(test_move_fifo)
 {
 	char src[160], dst[160], *other = fx_tempdir_in("/dev/shm", "fifo");
 	struct wn_err err;
 	struct stat st;
 
-	(void)state;
 	snprintf(src, sizeof(src), "%s/pipe.jpg", fx_dir);
 	snprintf(dst, sizeof(dst), "%s/pipe.jpg", other);
 	assert_int_equal(mkfifo(src, 0644), 0);
@@ -282,18 +272,4 @@ static void test_move_fifo(void **state)
 	fx_rmtree(other);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_read_limits),
-		cmocka_unit_test(test_atomic_write),
-		cmocka_unit_test(test_move_short_write),
-		cmocka_unit_test(test_move_fifo),
-		cmocka_unit_test(test_atomic_write_at),
-		cmocka_unit_test(test_move_killed_midway),
-		cmocka_unit_test(test_err_helpers),
-		cmocka_unit_test(test_strbuf),
-	};
-
-	return cmocka_run_group_tests_name("fileio", tests, fx_dir_setup, fx_dir_teardown);
-}
+UNIT_GROUP(fx_dir_setup, fx_dir_teardown)

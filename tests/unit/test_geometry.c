@@ -1,13 +1,11 @@
 /* Geometry strings against ImageMagick 6.9.11: every expected size below
  * was printed by `convert -size WxH xc:white -resize GEOM -format %wx%h
  * info:`, so winnow's sizes are ImageMagick's, rounding included. */
-#include <setjmp.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <string.h>
-#include <cmocka.h>
 
 #include "img/geometry.h"
+#include "tests/unit/unit.h"
 
 static const struct {
 	int w, h;
@@ -244,9 +242,8 @@ static const struct {
 	{ 1999, 481, "x1", 4, 1 },
 };
 
-static void test_matches_imagemagick(void **state)
+UNIT_TEST(test_matches_imagemagick)
 {
-	(void)state;
 	for (size_t i = 0; i < sizeof(vectors) / sizeof(vectors[0]); i++) {
 		struct geometry g;
 		int w, h;
@@ -260,12 +257,11 @@ static void test_matches_imagemagick(void **state)
 	}
 }
 
-static void test_shorter_side(void **state)
+UNIT_TEST(test_shorter_side)
 {
 	struct geometry g;
 	int w, h;
 
-	(void)state;
 	geometry_shorter_side(&g, 320);
 	geometry_apply(&g, 1000, 750, &w, &h);
 	assert_int_equal(w, 427);
@@ -278,28 +274,16 @@ static void test_shorter_side(void **state)
 	assert_int_equal(h, 1330);
 }
 
-static void test_bad_strings(void **state)
+UNIT_TEST(test_bad_strings)
 {
 	static const char *const bad[] = { "", "x", "abc", "320y240", "0x0", "-5", "320x320><",
 					   "%", "99999999", "320x240+10+10" };
 	struct geometry g;
 	struct wn_err err;
 
-	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		if (geometry_parse(bad[i], &g, &err) != -1)
 			fail_msg("'%s' was accepted", bad[i]);
 		assert_int_equal(err.code, WN_EINVAL);
 	}
-}
-
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_matches_imagemagick),
-		cmocka_unit_test(test_shorter_side),
-		cmocka_unit_test(test_bad_strings),
-	};
-
-	return cmocka_run_group_tests_name("geometry", tests, NULL, NULL);
 }

@@ -1,14 +1,12 @@
 /* Decoding, limits, orientation and encoding of every supported format. */
-#include <setjmp.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <cmocka.h>
 
 #include "img/image.h"
 #include "img/jpeg_markers.h"
 #include "tests/fixtures.h"
+#include "tests/unit/unit.h"
 
 static const uint8_t *px(const struct img *im, int x, int y)
 {
@@ -44,9 +42,8 @@ static enum wn_code decode_fails(const uint8_t *buf, size_t len, struct wn_err *
 	return err->code;
 }
 
-static void test_sniff(void **state)
+UNIT_TEST(test_sniff)
 {
-	(void)state;
 	assert_int_equal(img_sniff((const uint8_t *)"\xff\xd8\xff\xe0", 4), IMG_JPEG);
 	assert_int_equal(img_sniff((const uint8_t *)"\x89PNG\r\n\x1a\n", 8), IMG_PNG);
 	assert_int_equal(img_sniff((const uint8_t *)"GIF89a", 6), IMG_GIF);
@@ -56,14 +53,13 @@ static void test_sniff(void **state)
 	assert_int_equal(img_sniff(NULL, 0), IMG_UNKNOWN);
 }
 
-static void test_jpeg_roundtrip_and_info(void **state)
+UNIT_TEST(test_jpeg_roundtrip_and_info)
 {
 	struct img im = fx_pattern(97, 61, 3, 1), out;
 	struct fx_buf b = fx_jpeg(&im, 95, 1);
 	struct img_info info;
 	long diff = 0;
 
-	(void)state;
 	decode_ok(&b, 3, &out, &info);
 	assert_int_equal(info.format, IMG_JPEG);
 	assert_int_equal(out.width, 97);
@@ -81,14 +77,13 @@ static void test_jpeg_roundtrip_and_info(void **state)
 
 /* The smallest DCT scale that covers the request: 800x600 asked for 32x32
  * gives 1/8 (100x75); asked for 300x300 gives 1/2 (400x300). */
-static void test_jpeg_shrink_on_load(void **state)
+UNIT_TEST(test_jpeg_shrink_on_load)
 {
 	struct img im = fx_pattern(800, 600, 3, 2), out;
 	struct fx_buf b = fx_jpeg(&im, 90, 0);
 	struct img_decode_opts o;
 	struct img_info info;
 
-	(void)state;
 	img_decode_opts_init(&o);
 	o.min_width = o.min_height = 32;
 	assert_int_equal(img_decode(b.data, b.len, &o, &out, &info, NULL), 0);
@@ -121,7 +116,7 @@ static void test_jpeg_shrink_on_load(void **state)
  * and the stored top-right block green, and check which displayed corner
  * holds each: TL, TR, BR, BL numbered 0..3.
  */
-static void test_exif_orientation_all_8(void **state)
+UNIT_TEST(test_exif_orientation_all_8)
 {
 	/* [orientation] = { corner of stored TL, corner of stored TR } */
 	static const int expect[9][2] = {
@@ -131,7 +126,6 @@ static void test_exif_orientation_all_8(void **state)
 	static const uint8_t grey[4] = { 128, 128, 128, 255 };
 	struct img im = fx_solid(32, 16, 3, grey);
 
-	(void)state;
 	for (int y = 0; y < 8; y++)
 		for (int x = 0; x < 8; x++) {
 			uint8_t *r = im.pixels + (size_t)y * im.stride + (size_t)x * 3;
@@ -172,13 +166,12 @@ static void test_exif_orientation_all_8(void **state)
 	img_release(&im);
 }
 
-static void test_exif_parser_hostile(void **state)
+UNIT_TEST(test_exif_parser_hostile)
 {
 	static const uint8_t short_tiff[] = "Exif\0\0MM\0\x2a\0\0\0\x08\0";
 	static const uint8_t bad_offset[] = "Exif\0\0II\x2a\0\xff\xff\xff\x7f";
 	static const uint8_t many[] = "Exif\0\0MM\0\x2a\0\0\0\x08\xff\xff";
 
-	(void)state;
 	assert_int_equal(exif_orientation(short_tiff, sizeof(short_tiff) - 1), 1);
 	assert_int_equal(exif_orientation(bad_offset, sizeof(bad_offset) - 1), 1);
 	assert_int_equal(exif_orientation(many, sizeof(many) - 1), 1);
@@ -187,14 +180,13 @@ static void test_exif_parser_hostile(void **state)
 
 /* An Adobe CMYK JPEG holding pure red (no cyan, full magenta and yellow,
  * no black, stored inverted) must decode to red, not to its inverse. */
-static void test_cmyk_adobe(void **state)
+UNIT_TEST(test_cmyk_adobe)
 {
 	uint8_t cmyk[16 * 16 * 4];
 	struct img out;
 	struct img_info info;
 	struct fx_buf b;
 
-	(void)state;
 	for (int i = 0; i < 16 * 16; i++) {
 		int left = (i % 16) < 8;
 
@@ -217,13 +209,12 @@ static void test_cmyk_adobe(void **state)
 	fx_buf_free(&b);
 }
 
-static void test_png_variants(void **state)
+UNIT_TEST(test_png_variants)
 {
 	struct img im = fx_pattern(33, 21, 3, 3), g = fx_pattern(33, 21, 1, 4);
 	struct img rgba = fx_pattern(33, 21, 4, 5), out;
 	struct fx_buf b;
 
-	(void)state;
 	/* 16-bit and interlaced RGB are exact after decoding to 8 bits. */
 	for (int depth = 8; depth <= 16; depth += 8)
 		for (int il = 0; il <= 1; il++) {
@@ -266,12 +257,11 @@ static void test_png_variants(void **state)
 	img_release(&rgba);
 }
 
-static void test_gif_first_frame(void **state)
+UNIT_TEST(test_gif_first_frame)
 {
 	struct img out;
 	struct img_info info;
 
-	(void)state;
 	for (int il = 0; il <= 1; il++) {
 		struct fx_buf b = fx_gif(32, 16, 3, il, 1);
 
@@ -294,13 +284,12 @@ static void test_gif_first_frame(void **state)
 	}
 }
 
-static void test_webp(void **state)
+UNIT_TEST(test_webp)
 {
 	struct img rgba = fx_pattern(40, 30, 4, 9), rgb = fx_pattern(40, 30, 3, 10), out;
 	struct fx_buf b = fx_webp(&rgba, 1);
 	long diff = 0;
 
-	(void)state;
 	decode_ok(&b, 4, &out, NULL);
 	/* Lossless: exact wherever a pixel is visible (the encoder may
 	 * rewrite the colour under alpha 0). */
@@ -322,14 +311,13 @@ static void test_webp(void **state)
 	img_release(&rgb);
 }
 
-static void test_bad_inputs(void **state)
+UNIT_TEST(test_bad_inputs)
 {
 	struct img im = fx_pattern(64, 48, 3, 11);
 	struct fx_buf j = fx_jpeg(&im, 90, 0), p = fx_png(&im, 8, 0);
 	static const char html[] = "<!DOCTYPE html><html>";
 	struct wn_err err;
 
-	(void)state;
 	assert_int_equal(decode_fails((const uint8_t *)"", 0, &err), WN_EFORMAT);
 	assert_string_equal(err.msg, "empty file");
 	assert_int_equal(decode_fails((const uint8_t *)html, sizeof(html) - 1, &err), WN_EFORMAT);
@@ -355,7 +343,7 @@ static void test_bad_inputs(void **state)
 
 /* A header claiming 60000x60000 is refused from the header, and a byte
  * limit applies before any decoding. */
-static void test_limits(void **state)
+UNIT_TEST(test_limits)
 {
 	struct img im = fx_pattern(64, 48, 3, 12), out;
 	struct fx_buf b = fx_jpeg(&im, 90, 0);
@@ -363,7 +351,6 @@ static void test_limits(void **state)
 	struct img_info info;
 	struct wn_err err;
 
-	(void)state;
 	for (size_t i = 2; i + 9 < b.len; i++)
 		if (b.data[i] == 0xff && b.data[i + 1] == 0xc0) {
 			b.data[i + 5] = 0xea; b.data[i + 6] = 0x60;
@@ -393,14 +380,13 @@ static void test_limits(void **state)
 	img_release(&im);
 }
 
-static void test_encoders_roundtrip(void **state)
+UNIT_TEST(test_encoders_roundtrip)
 {
 	struct img im = fx_pattern(50, 40, 3, 13), g = fx_pattern(50, 40, 1, 14), out;
 	struct img_jpeg_opts jo;
 	uint8_t *buf;
 	size_t len;
 
-	(void)state;
 	img_jpeg_opts_init(&jo);
 	assert_int_equal(jo.quality, 90);
 	assert_int_equal(jo.subsampling, 420);
@@ -433,13 +419,12 @@ static void test_encoders_roundtrip(void **state)
 	img_release(&g);
 }
 
-static void test_load_file_names_path(void **state)
+UNIT_TEST(test_load_file_names_path)
 {
 	struct img_decode_opts o;
 	struct img out;
 	struct wn_err err;
 
-	(void)state;
 	img_decode_opts_init(&o);
 	assert_int_equal(img_load_file("/nonexistent/x.jpg", &o, &out, NULL, &err), -1);
 	assert_int_equal(err.code, WN_EIO);
@@ -451,7 +436,7 @@ static void test_load_file_names_path(void **state)
  * overwritten, cuts): every decode returns 0 or -1 with a message, never
  * crashes. Under ASan/UBSan this is a small deterministic fuzzer.
  */
-static void test_mutations(void **state)
+UNIT_TEST(test_mutations)
 {
 	struct img im = fx_pattern(48, 40, 3, 31), rgba = fx_pattern(30, 20, 4, 32);
 	struct fx_buf seeds[6], exif;
@@ -459,7 +444,6 @@ static void test_mutations(void **state)
 	uint64_t s = 12345;
 	struct fx_buf j;
 
-	(void)state;
 	j = fx_jpeg(&im, 80, 0);
 	exif = fx_add_exif(&j, 6, 1);
 	seeds[0] = j;
@@ -501,26 +485,4 @@ static void test_mutations(void **state)
 	}
 	img_release(&im);
 	img_release(&rgba);
-}
-
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sniff),
-		cmocka_unit_test(test_jpeg_roundtrip_and_info),
-		cmocka_unit_test(test_jpeg_shrink_on_load),
-		cmocka_unit_test(test_exif_orientation_all_8),
-		cmocka_unit_test(test_exif_parser_hostile),
-		cmocka_unit_test(test_cmyk_adobe),
-		cmocka_unit_test(test_png_variants),
-		cmocka_unit_test(test_gif_first_frame),
-		cmocka_unit_test(test_webp),
-		cmocka_unit_test(test_bad_inputs),
-		cmocka_unit_test(test_limits),
-		cmocka_unit_test(test_encoders_roundtrip),
-		cmocka_unit_test(test_load_file_names_path),
-		cmocka_unit_test(test_mutations),
-	};
-
-	return cmocka_run_group_tests_name("img", tests, NULL, NULL);
 }

@@ -1,15 +1,12 @@
 /* The journal: planned, done and dropped events and their effect on image
  * rows; recovery that settles a dead run's plans and leaves a live run's
  * alone; and image rows that a late writer cannot bring back. */
-#include <setjmp.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <cmocka.h>
 #include <sqlite3.h>
 
 #include "catalog/db.h"
@@ -17,6 +14,7 @@
 #include "catalog/journal.h"
 #include "catalog/runs.h"
 #include "tests/fixtures.h"
+#include "tests/unit/unit.h"
 
 static char dbpath[160];
 
@@ -28,6 +26,12 @@ static struct catalog *open_cat(void)
 	if (catalog_open(dbpath, CATALOG_CREATE, &cat, &err))
 		fail_msg("open: %s", err.msg);
 	return cat;
+}
+
+/* the first column of sql's first row in the test's catalog (-1: no row) */
+static int64_t query_int(const char *sql)
+{
+	return unit_sql_int(dbpath, sql);
 }
 
 static struct catalog *open_fresh(void)
@@ -62,30 +66,6 @@ static void gone(const char *rel)
 	assert_int_equal(unlink(path), 0);
 }
 
-static int64_t query_int(const char *sql)
-{
-	sqlite3 *db;
-	sqlite3_stmt *st;
-	int64_t v = -1;
-
-	assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return v;
-}
-
-static void exec_sql(const char *sql)
-{
-	sqlite3 *db;
-
-	assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
-}
-
 static int64_t add_row(struct catalog *cat, const char *path)
 {
 	struct image_row r;
@@ -113,13 +93,12 @@ static int64_t plan(struct catalog *cat, int64_t run, int64_t id, const char *ac
 
 /* The race of `db scan` beside `dedup --delete`: a row marked deleted is
  * not revived by a write of what was read before, unless the file is back. */
-static void test_no_revival(void **state)
+UNIT_TEST(test_no_revival)
 {
 	struct catalog *cat = open_fresh();
 	struct image_row r;
 	int64_t id = add_row(cat, "a/x.jpg"), again = -1;
 
-	(void)state;
 	assert_int_equal(images_set_status(cat, id, IMAGE_DELETED, NULL), 0);
 	memset(&r, 0, sizeof(r));
 	r.path = "a/x.jpg";
@@ -134,14 +113,13 @@ static void test_no_revival(void **state)
 	catalog_close(cat);
 }
 
-static void test_done_and_drop(void **state)
+UNIT_TEST(test_done_and_drop)
 {
 	struct catalog *cat = open_fresh();
 	int64_t run, x = add_row(cat, "a/x.jpg"), y = add_row(cat, "a/y.jpg");
 	int64_t e1, e2, e3;
 	struct wn_err err;
 
-	(void)state;
 	assert_int_equal(run_begin(cat, "test", 0, NULL, &run, NULL), 0);
 	assert_int_equal(journal_start(cat, run, NULL), 0);
 	e1 = plan(cat, run, x, "delete", "a/x.jpg", NULL);
@@ -165,12 +143,11 @@ static void test_done_and_drop(void **state)
 
 /* A run alive in another handle (another process, as far as its OFD lock
  * goes) keeps its plans; once it is gone the next open settles them. */
-static void test_recovery_spares_live_runs(void **state)
+UNIT_TEST(test_recovery_spares_live_runs)
 {
 	struct catalog *a = open_fresh(), *b;
 	int64_t run, x = add_row(a, "a/x.jpg"), y = add_row(a, "a/y.jpg");
 
-	(void)state;
 	touch("a/x.jpg");
 	touch("a/y.jpg");
 	assert_int_equal(run_begin(a, "test", 0, NULL, &run, NULL), 0);
@@ -195,13 +172,12 @@ static void test_recovery_spares_live_runs(void **state)
 }
 
 /* A killed move: done only when the file left and arrived. */
-static void test_recovery_of_moves(void **state)
+UNIT_TEST(test_recovery_of_moves)
 {
 	struct catalog *a = open_fresh(), *b;
 	int64_t run, x = add_row(a, "a/x.jpg"), y = add_row(a, "a/y.jpg");
 	char path[200];
 
-	(void)state;
 	snprintf(path, sizeof(path), "%s/q", fx_dir);
 	assert_int_equal(mkdir(path, 0755), 0);
 	touch("q/x.jpg");  /* x moved */
@@ -230,14 +206,13 @@ static void test_recovery_of_moves(void **state)
  * file, and that row has an event and the URL it came from: both follow
  * the image, and the row gives way (a dangling foreign key would fail this
  * and every later recovery). */
-static void test_dest_row_with_references(void **state)
+UNIT_TEST(test_dest_row_with_references)
 {
 	struct catalog *a = open_fresh(), *b;
 	int64_t run, x = add_row(a, "a/x.jpg"), y = add_row(a, "b/x.jpg"), ev;
 	struct wn_err err;
 	char path[200], sql[200];
 
-	(void)state;
 	snprintf(path, sizeof(path), "%s/b", fx_dir);
 	assert_int_equal(mkdir(path, 0755), 0);
 	touch("b/x.jpg");  /* the file arrived; a/x.jpg is gone */
@@ -246,7 +221,7 @@ static void test_dest_row_with_references(void **state)
 	catalog_close(a);
 	snprintf(sql, sizeof(sql), "INSERT INTO urls (url, status, image_id) VALUES "
 		 "('http://example.org/x.jpg', 'done', %lld)", (long long)y);
-	exec_sql(sql);
+	unit_sql_exec(dbpath, sql);
 	a = open_cat();
 	assert_int_equal(run_begin(a, "test", 0, NULL, &run, NULL), 0);
 	assert_int_equal(journal_start(a, run, NULL), 0);
@@ -275,13 +250,12 @@ static void test_dest_row_with_references(void **state)
 }
 
 /* Schema 8 rebuilds events: a catalog at 7 keeps its events, all done. */
-static void test_migration_keeps_events(void **state)
+UNIT_TEST(test_migration_keeps_events)
 {
 	struct catalog *cat = open_fresh();
 	int64_t run;
 	sqlite3 *db;
 
-	(void)state;
 	assert_int_equal(run_begin(cat, "test", 0, NULL, &run, NULL), 0);
 	assert_int_equal(event_add(cat, run, 0, "delete", "a/x.jpg", NULL, "old", NULL), 0);
 	catalog_close(cat);
@@ -303,16 +277,4 @@ static void test_migration_keeps_events(void **state)
 	assert_int_equal(query_int("SELECT count(*) FROM events"), 1);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_no_revival),
-		cmocka_unit_test(test_done_and_drop),
-		cmocka_unit_test(test_recovery_spares_live_runs),
-		cmocka_unit_test(test_recovery_of_moves),
-		cmocka_unit_test(test_dest_row_with_references),
-		cmocka_unit_test(test_migration_keeps_events),
-	};
-
-	return cmocka_run_group_tests_name("journal", tests, fx_dir_setup, fx_dir_teardown);
-}
+UNIT_GROUP(fx_dir_setup, fx_dir_teardown)

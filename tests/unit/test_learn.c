@@ -1,15 +1,13 @@
 /* The head and confident learning on data whose answers are known. */
-#include <setjmp.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <cmocka.h>
 
 #include "learn/cleanlab.h"
 #include "learn/softreg.h"
+#include "tests/unit/unit.h"
 
 static uint32_t lcg(uint32_t *s)
 {
@@ -39,14 +37,13 @@ static void blobs(float *x, int *y, int n, int dim, int k, uint32_t seed)
 	}
 }
 
-static void test_softreg_separates_blobs(void **state)
+UNIT_TEST(test_softreg_separates_blobs)
 {
 	enum { N = 300, D = 12, K = 3 };
 	float x[N * D], p[N * K];
 	int y[N], right = 0;
 	struct softreg r = { 0 };
 
-	(void)state;
 	blobs(x, y, N, D, K, 1);
 	assert_int_equal(softreg_fit(x, y, N, D, K, 0.01, 300, &r, NULL), 0);
 	assert_int_equal(softreg_predict(&r, x, N, p, NULL), 0);
@@ -67,14 +64,13 @@ static void test_softreg_separates_blobs(void **state)
 }
 
 /* A huge penalty leaves only the biases: the class priors. */
-static void test_softreg_l2_shrinks_to_priors(void **state)
+UNIT_TEST(test_softreg_l2_shrinks_to_priors)
 {
 	enum { N = 200, D = 4, K = 2 };
 	float x[N * D], p[N * K];
 	int y[N];
 	struct softreg r = { 0 };
 
-	(void)state;
 	blobs(x, y, N, D, K, 2);
 	for (int i = 0; i < 50; i++)
 		y[i] = 0;  /* priors 0.625 / 0.375 */
@@ -85,14 +81,13 @@ static void test_softreg_l2_shrinks_to_priors(void **state)
 	softreg_free(&r);
 }
 
-static void test_softreg_refuses_nonsense(void **state)
+UNIT_TEST(test_softreg_refuses_nonsense)
 {
 	float x[4] = { 1, 2, 3, 4 };
 	int y[4] = { 0, 1, 0, 3 };
 	struct softreg r = { 0 };
 	struct wn_err err = { 0 };
 
-	(void)state;
 	assert_int_equal(softreg_fit(x, y, 4, 1, 2, 0.1, 10, &r, &err), -1);
 	assert_int_equal(err.code, WN_EINVAL);
 	assert_int_equal(softreg_fit(x, y, 4, 1, 1, 0.1, 10, &r, &err), -1);
@@ -100,7 +95,7 @@ static void test_softreg_refuses_nonsense(void **state)
 
 /* Out-of-sample probabilities that know the truth, 10% of the given
  * labels flipped: confident learning flags the flips and ranks them first. */
-static void test_cleanlab_finds_flips(void **state)
+UNIT_TEST(test_cleanlab_finds_flips)
 {
 	enum { N = 600, K = 3 };
 	static float p[N * K];
@@ -108,7 +103,6 @@ static void test_cleanlab_finds_flips(void **state)
 	struct cl_result res = { 0 };
 	uint32_t seed = 5;
 
-	(void)state;
 	for (int i = 0; i < N; i++) {
 		double s = 0;
 
@@ -154,7 +148,7 @@ static void test_cleanlab_finds_flips(void **state)
 	cl_free(&res);
 }
 
-static void test_cleanlab_clean_data(void **state)
+UNIT_TEST(test_cleanlab_clean_data)
 {
 	enum { N = 90, K = 3 };
 	float p[N * K];
@@ -162,7 +156,6 @@ static void test_cleanlab_clean_data(void **state)
 	struct cl_result res = { 0 };
 	struct wn_err err = { 0 };
 
-	(void)state;
 	for (int i = 0; i < N; i++) {
 		y[i] = i % K;
 		for (int c = 0; c < K; c++)
@@ -174,17 +167,4 @@ static void test_cleanlab_clean_data(void **state)
 	y[3] = 7;
 	assert_int_equal(cl_find_issues(y, p, N, K, &res, &err), -1);
 	assert_int_equal(err.code, WN_EINVAL);
-}
-
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_softreg_separates_blobs),
-		cmocka_unit_test(test_softreg_l2_shrinks_to_priors),
-		cmocka_unit_test(test_softreg_refuses_nonsense),
-		cmocka_unit_test(test_cleanlab_finds_flips),
-		cmocka_unit_test(test_cleanlab_clean_data),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,15 +1,13 @@
 /* lut_apply_rgb(): the vector path gives the plain loop's bytes. */
-#include <setjmp.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <cmocka.h>
 
 #include "base/cpu.h"
 #include "aug/lut.h"
+#include "tests/unit/unit.h"
 
 static uint32_t lcg(uint32_t *s)
 {
@@ -19,12 +17,11 @@ static uint32_t lcg(uint32_t *s)
 
 /* Every length from 0 to 700 bytes (blocks of 64 and 192 and the tails),
  * one table for all channels and one each, against the definition. */
-static void test_vector_matches_plain(void **state)
+UNIT_TEST(test_vector_matches_plain)
 {
 	uint8_t t[3][256], *a = malloc(700), *b = malloc(700), *orig = malloc(700);
 	uint32_t seed = 7;
 
-	(void)state;
 	assert_non_null(a);
 	assert_non_null(b);
 	assert_non_null(orig);
@@ -58,12 +55,11 @@ static void test_vector_matches_plain(void **state)
 
 /* lut_sums_rgb(): every length up to 700 bytes, both paths, against the
  * plain sums. */
-static void test_sums(void **state)
+UNIT_TEST(test_sums)
 {
 	uint8_t *p = malloc(700);
 	uint32_t seed = 5;
 
-	(void)state;
 	assert_non_null(p);
 	for (size_t n = 0; n <= 700; n++) {
 		uint64_t want[3] = { 7, 8, 9 }, got[2][3] = { { 7, 8, 9 }, { 7, 8, 9 } };
@@ -81,14 +77,4 @@ static void test_sums(void **state)
 	}
 	cpu_set_simd(CPU_AVX512);
 	free(p);
-}
-
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_vector_matches_plain),
-		cmocka_unit_test(test_sums),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
 }

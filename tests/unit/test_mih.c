@@ -1,15 +1,13 @@
 /* Multi-index hashing against brute force: every pair within the radius,
  * each exactly once, whatever the radius and thread count. */
 #include <pthread.h>
-#include <setjmp.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <cmocka.h>
 
 #include "hash/mih.h"
 #include "tests/fixtures.h"
+#include "tests/unit/unit.h"
 
 #define N 3000
 
@@ -55,14 +53,13 @@ static void make_hashes(uint64_t *h)
 		h[i] = 0xffff0000ffff0000ull ^ (1ull << (fx_rand(&s) % 64));
 }
 
-static void test_matches_brute_force(void **state)
+UNIT_TEST(test_matches_brute_force)
 {
 	static const int radii[] = { 0, 1, 2, 3, 4, 5, 7, 8, 9, 10, 11, 12, 15 };
 	uint64_t *h = malloc(N * sizeof(*h));
 	struct mih *m;
 	struct found f;
 
-	(void)state;
 	make_hashes(h);
 	m = mih_build(h, N);
 	assert_non_null(m);
@@ -111,7 +108,7 @@ static int never(size_t i, size_t j, int d, void *data)
 	return i == 0 || j == 0 || i == 1 || j == 1 ? 1 : 0;
 }
 
-static void test_skip_stop_and_limits(void **state)
+UNIT_TEST(test_skip_stop_and_limits)
 {
 	uint64_t h[6] = { 0, 0, 1, 3, 7, 0xffffffffffffffffull };
 	uint8_t skip[6] = { 1, 1, 0, 0, 0, 0 };
@@ -119,7 +116,6 @@ static void test_skip_stop_and_limits(void **state)
 	struct wn_err err;
 	int calls = 0;
 
-	(void)state;
 	assert_int_equal(mih_pairs(m, 3, skip, 1, never, NULL, NULL), 0);
 	assert_int_equal(mih_pairs(m, 3, NULL, 1, stop_at_third, &calls, NULL), 9);
 	assert_int_equal(mih_pairs(m, 16, NULL, 1, never, NULL, &err), -1);
@@ -130,14 +126,4 @@ static void test_skip_stop_and_limits(void **state)
 	assert_int_equal(mih_pairs(m, 5, NULL, 2, never, NULL, NULL), 0);
 	mih_free(m);
 	mih_free(NULL);
-}
-
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_matches_brute_force),
-		cmocka_unit_test(test_skip_stop_and_limits),
-	};
-
-	return cmocka_run_group_tests_name("mih", tests, NULL, NULL);
 }

@@ -1,13 +1,11 @@
 /* The thread pool and the progress line. */
-#include <setjmp.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <string.h>
-#include <cmocka.h>
 
 #include "base/pool.h"
 #include "base/progress.h"
+#include "tests/unit/unit.h"
 
 static _Atomic int counter;
 
@@ -16,11 +14,10 @@ static void bump(void *arg)
 	atomic_fetch_add(&counter, *(int *)arg);
 }
 
-static void test_pool_runs_every_job(void **state)
+UNIT_TEST(test_pool_runs_every_job)
 {
 	int one = 1, threads[] = { 1, 2, 7 };
 
-	(void)state;
 	assert_true(pool_cpu_count() >= 1);
 	for (size_t t = 0; t < 3; t++) {
 		struct pool *p = pool_create(threads[t]);
@@ -41,12 +38,11 @@ static void test_pool_runs_every_job(void **state)
 	pool_free(NULL);
 }
 
-static void test_progress_format(void **state)
+UNIT_TEST(test_progress_format)
 {
 	struct progress *p = progress_start(NULL, "scan", 10);
 	char line[160];
 
-	(void)state;
 	progress_add(p, 5, 1);
 	progress_format(p, line, sizeof(line));
 	assert_non_null(strstr(line, "scan 5/10  50%"));
@@ -69,14 +65,4 @@ static void test_progress_format(void **state)
 	progress_finish(p);
 	progress_add(NULL, 1, 1);
 	progress_finish(NULL);
-}
-
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_pool_runs_every_job),
-		cmocka_unit_test(test_progress_format),
-	};
-
-	return cmocka_run_group_tests_name("pool", tests, NULL, NULL);
 }

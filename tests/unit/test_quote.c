@@ -1,11 +1,9 @@
 /* Quoting bytes for JSON, CSV and text output, and UTF-8 validation. */
-#include <setjmp.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <string.h>
-#include <cmocka.h>
 
 #include "base/quote.h"
+#include "tests/unit/unit.h"
 
 static void check(int (*q)(struct strbuf *, const char *), const char *in, const char *want)
 {
@@ -16,9 +14,8 @@ static void check(int (*q)(struct strbuf *, const char *), const char *in, const
 	strbuf_release(&sb);
 }
 
-static void test_json(void **state)
+UNIT_TEST(test_json)
 {
-	(void)state;
 	check(quote_json, "plain.jpg", "\"plain.jpg\"");
 	check(quote_json, "a\"b\\c", "\"a\\\"b\\\\c\"");
 	check(quote_json, "new\nline\ttab\r", "\"new\\nline\\ttab\\r\"");
@@ -30,9 +27,8 @@ static void test_json(void **state)
 	check(quote_json, "\xc0\xaf", "\"\\udcc0\\udcaf\"");           /* overlong '/' */
 }
 
-static void test_csv(void **state)
+UNIT_TEST(test_csv)
 {
-	(void)state;
 	check(quote_csv, "a.jpg", "a.jpg");
 	check(quote_csv, "a,b.jpg", "\"a,b.jpg\"");
 	check(quote_csv, "say \"hi\".jpg", "\"say \"\"hi\"\".jpg\"");
@@ -41,9 +37,8 @@ static void test_csv(void **state)
 	check(quote_csv, "", "");
 }
 
-static void test_c(void **state)
+UNIT_TEST(test_c)
 {
-	(void)state;
 	check(quote_c, "train/cats/a b.jpg", "train/cats/a b.jpg");
 	check(quote_c, "caf\xc3\xa9", "caf\xc3\xa9");
 	check(quote_c, "new\nline", "\"new\\nline\"");
@@ -52,9 +47,8 @@ static void test_c(void **state)
 	check(quote_c, "bell\a", "\"bell\\007\"");
 }
 
-static void test_utf8(void **state)
+UNIT_TEST(test_utf8)
 {
-	(void)state;
 	assert_int_equal(utf8_valid_len((const unsigned char *)"a"), 1);
 	assert_int_equal(utf8_valid_len((const unsigned char *)"\xc3\xa9"), 2);
 	assert_int_equal(utf8_valid_len((const unsigned char *)"\xe2\x82\xac"), 3);
@@ -63,16 +57,4 @@ static void test_utf8(void **state)
 	assert_int_equal(utf8_valid_len((const unsigned char *)"\xe0\x80\x80"), 0);
 	assert_int_equal(utf8_valid_len((const unsigned char *)"\x80"), 0);
 	assert_int_equal(utf8_valid_len((const unsigned char *)"\xe2\x82"), 0);
-}
-
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_json),
-		cmocka_unit_test(test_csv),
-		cmocka_unit_test(test_c),
-		cmocka_unit_test(test_utf8),
-	};
-
-	return cmocka_run_group_tests_name("quote", tests, NULL, NULL);
 }

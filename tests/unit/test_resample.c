@@ -1,15 +1,13 @@
 /* Resampling, tested by properties: flat stays flat, borders keep their
  * brightness, ramps stay monotonic, mirroring commutes (no half-pixel
  * shift), and box weights are exact area fractions. */
-#include <setjmp.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <cmocka.h>
 
 #include "img/resample.h"
 #include "tests/fixtures.h"
+#include "tests/unit/unit.h"
 
 static const enum resample_kernel kernels[] = { RESAMPLE_LANCZOS3, RESAMPLE_AREA };
 static const int sizes[][4] = {
@@ -17,11 +15,10 @@ static const int sizes[][4] = {
 	{ 1000, 3, 7, 1 }, { 1, 1, 5, 5 }, { 641, 479, 320, 239 },
 };
 
-static void test_constant_stays_constant(void **state)
+UNIT_TEST(test_constant_stays_constant)
 {
 	static const uint8_t colour[4] = { 13, 200, 255, 77 };
 
-	(void)state;
 	for (size_t k = 0; k < 2; k++)
 		for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++)
 			for (int c = 1; c <= 4; c++) {
@@ -45,11 +42,10 @@ static void test_constant_stays_constant(void **state)
 /* A horizontal ramp: every output row non-decreasing, and the first and
  * last columns close to the mean of the source columns they cover (a
  * border bug shows as a dark or bright edge). */
-static void test_ramp_monotonic_no_dark_border(void **state)
+UNIT_TEST(test_ramp_monotonic_no_dark_border)
 {
 	struct img src, dst;
 
-	(void)state;
 	assert_int_equal(img_alloc(&src, 1000, 60, 1, NULL), 0);
 	for (int y = 0; y < 60; y++)
 		for (int x = 0; x < 1000; x++)
@@ -88,11 +84,10 @@ static struct img mirrored(const struct img *im)
 	return m;
 }
 
-static void test_mirror_commutes(void **state)
+UNIT_TEST(test_mirror_commutes)
 {
 	struct img src = fx_pattern(333, 211, 3, 5), flip = mirrored(&src);
 
-	(void)state;
 	for (size_t k = 0; k < 2; k++) {
 		struct img a, b, fa;
 
@@ -112,11 +107,10 @@ static void test_mirror_commutes(void **state)
 }
 
 /* 3 pixels to 2 by area: out0 = (p0 + p1/2) / 1.5, out1 = (p1/2 + p2) / 1.5. */
-static void test_area_fractions(void **state)
+UNIT_TEST(test_area_fractions)
 {
 	struct img src, dst;
 
-	(void)state;
 	assert_int_equal(img_alloc(&src, 3, 1, 1, NULL), 0);
 	src.pixels[0] = 0;
 	src.pixels[1] = 150;
@@ -128,28 +122,14 @@ static void test_area_fractions(void **state)
 	img_release(&src);
 }
 
-static void test_bad_sizes(void **state)
+UNIT_TEST(test_bad_sizes)
 {
 	static const uint8_t c[4] = { 1, 2, 3, 4 };
 	struct img src = fx_solid(10, 10, 3, c), dst;
 	struct wn_err err;
 
-	(void)state;
 	assert_int_equal(img_resample(&src, 0, 5, RESAMPLE_LANCZOS3, &dst, &err), -1);
 	assert_int_equal(err.code, WN_EINVAL);
 	assert_null(dst.pixels);
 	img_release(&src);
-}
-
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_constant_stays_constant),
-		cmocka_unit_test(test_ramp_monotonic_no_dark_border),
-		cmocka_unit_test(test_mirror_commutes),
-		cmocka_unit_test(test_area_fractions),
-		cmocka_unit_test(test_bad_sizes),
-	};
-
-	return cmocka_run_group_tests_name("resample", tests, NULL, NULL);
 }

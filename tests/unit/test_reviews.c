@@ -1,17 +1,15 @@
 /* Review decisions: each action undoes whole, and undoing one that
  * replaced earlier decisions (pending or applied) puts them back. */
-#include <setjmp.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
-#include <cmocka.h>
 
 #include "catalog/db.h"
 #include "catalog/images.h"
 #include "catalog/merge.h"
 #include "catalog/reviews.h"
 #include "tests/fixtures.h"
+#include "tests/unit/unit.h"
 
 static struct catalog *cat;
 static int64_t img[4];
@@ -73,9 +71,8 @@ static int64_t undo(void)
 	return id;
 }
 
-static void test_undo_puts_back_what_it_replaced(void **state)
+UNIT_TEST(test_undo_puts_back_what_it_replaced)
 {
-	(void)state;
 	set(0, REVIEW_KEEP, NULL, 0);
 	set(1, REVIEW_DELETE, NULL, 0);
 	set(0, REVIEW_RELABEL, "b", 0);   /* replaces keep */
@@ -93,12 +90,11 @@ static void test_undo_puts_back_what_it_replaced(void **state)
 	assert_int_equal(undo(), 0);
 }
 
-static void test_a_group_undoes_whole(void **state)
+UNIT_TEST(test_a_group_undoes_whole)
 {
 	struct wn_err err;
 	int64_t seq, id;
 
-	(void)state;
 	set(2, REVIEW_KEEP, NULL, 0);
 	assert_int_equal(reviews_next_seq(cat, &seq, &err), 0);
 	set(2, REVIEW_DELETE, NULL, seq);  /* one group action over 2 and 3 */
@@ -112,11 +108,10 @@ static void test_a_group_undoes_whole(void **state)
 	assert_int_equal(undo(), 0);
 }
 
-static void test_an_applied_decision_comes_back_applied(void **state)
+UNIT_TEST(test_an_applied_decision_comes_back_applied)
 {
 	struct wn_err err;
 
-	(void)state;
 	set(1, REVIEW_RELABEL, "a", 0);
 	assert_int_equal(reviews_mark_applied(cat, img[1], &err), 0);
 	assert_string_equal(get(1), "relabel:a!");
@@ -130,12 +125,11 @@ static void test_an_applied_decision_comes_back_applied(void **state)
 /* A group action half applied: undo takes back the pending half and
  * leaves the applied member, and what that member's decision replaced,
  * alone. */
-static void test_undo_leaves_the_applied_half(void **state)
+UNIT_TEST(test_undo_leaves_the_applied_half)
 {
 	struct wn_err err;
 	int64_t seq;
 
-	(void)state;
 	set(2, REVIEW_KEEP, NULL, 0);
 	assert_int_equal(reviews_next_seq(cat, &seq, &err), 0);
 	set(2, REVIEW_DELETE, NULL, seq);
@@ -154,14 +148,13 @@ static void test_undo_leaves_the_applied_half(void **state)
 /* A shard's decisions merged in undo as they would have there: a
  * decision the shard replaced twice comes back step by step, and the one
  * the main catalog had before the merge comes back last. */
-static void test_merged_decisions_undo_alike(void **state)
+UNIT_TEST(test_merged_decisions_undo_alike)
 {
 	struct catalog *main_cat = cat;
 	struct wn_err err;
 	char path[256];
 	int64_t here[4];
 
-	(void)state;
 	memcpy(here, img, sizeof(here));
 	set(0, REVIEW_SKIP, NULL, 0);  /* the main catalog's own actions */
 	set(3, REVIEW_SKIP, NULL, 0);
@@ -216,15 +209,4 @@ static int teardown(void **state)
 	return 0;
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_undo_puts_back_what_it_replaced),
-		cmocka_unit_test(test_a_group_undoes_whole),
-		cmocka_unit_test(test_an_applied_decision_comes_back_applied),
-		cmocka_unit_test(test_undo_leaves_the_applied_half),
-		cmocka_unit_test(test_merged_decisions_undo_alike),
-	};
-
-	return cmocka_run_group_tests_name("reviews", tests, setup, teardown);
-}
+UNIT_GROUP(setup, teardown)

@@ -1,19 +1,17 @@
 /* scan_tree(): what it records, that -j does not change it, re-runs,
  * limits, and the catalog inside the tree. */
-#include <setjmp.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <cmocka.h>
 
 #include "base/strbuf.h"
 #include "catalog/db.h"
 #include "catalog/images.h"
 #include "catalog/scan.h"
 #include "tests/fixtures.h"
+#include "tests/unit/unit.h"
 
 static char root[160];
 
@@ -70,13 +68,12 @@ static void scan_into(const char *name, int threads, struct scan_stats *st,
 	catalog_close(cat);
 }
 
-static void test_threads_do_not_change_results(void **state)
+UNIT_TEST(test_threads_do_not_change_results)
 {
 	struct strbuf a = STRBUF_INIT, b = STRBUF_INIT;
 	struct problems pa = { 0, STRBUF_INIT }, pb = { 0, STRBUF_INIT };
 	struct scan_stats st;
 
-	(void)state;
 	scan_into("one.db", 1, &st, &a, &pa);
 	assert_int_equal(st.files, 45);
 	assert_int_equal(st.hashed, 45);
@@ -95,13 +92,12 @@ static void test_threads_do_not_change_results(void **state)
 	strbuf_release(&pb.text);
 }
 
-static void test_rerun_reads_only_changes(void **state)
+UNIT_TEST(test_rerun_reads_only_changes)
 {
 	struct problems p = { 0, STRBUF_INIT };
 	struct scan_stats st;
 	char path[256];
 
-	(void)state;
 	scan_into("rerun.db", 2, &st, NULL, &p);
 	assert_int_equal(st.hashed, 45);
 	p.count = 0;
@@ -129,7 +125,7 @@ static void test_rerun_reads_only_changes(void **state)
 
 /* A file over the byte limit is corrupt with its reason, yet still has
  * its XXH3 (exact duplicates of huge files are still found). */
-static void test_byte_limit_keeps_hash(void **state)
+UNIT_TEST(test_byte_limit_keeps_hash)
 {
 	struct image_filter f = { NULL, IMAGE_CORRUPT, NULL };
 	struct problems p = { 0, STRBUF_INIT };
@@ -139,7 +135,6 @@ static void test_byte_limit_keeps_hash(void **state)
 	struct catalog *cat;
 	char path[200];
 
-	(void)state;
 	snprintf(path, sizeof(path), "%s/limit.db", fx_dir);
 	assert_int_equal(catalog_open(path, CATALOG_CREATE, &cat, NULL), 0);
 	scan_opts_init(&o);
@@ -157,7 +152,7 @@ static void test_byte_limit_keeps_hash(void **state)
 }
 
 /* With the catalog inside the tree, it and its -wal/-shm are not images. */
-static void test_catalog_inside_tree_is_skipped(void **state)
+UNIT_TEST(test_catalog_inside_tree_is_skipped)
 {
 	struct problems p = { 0, STRBUF_INIT };
 	struct scan_opts o;
@@ -165,7 +160,6 @@ static void test_catalog_inside_tree_is_skipped(void **state)
 	struct catalog *cat;
 	char path[200];
 
-	(void)state;
 	snprintf(path, sizeof(path), "%s/inside.db", root);
 	assert_int_equal(catalog_open(path, CATALOG_CREATE, &cat, NULL), 0);
 	scan_opts_init(&o);
@@ -193,14 +187,4 @@ static int setup(void **state)
 	return 0;
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_threads_do_not_change_results),
-		cmocka_unit_test(test_rerun_reads_only_changes),
-		cmocka_unit_test(test_byte_limit_keeps_hash),
-		cmocka_unit_test(test_catalog_inside_tree_is_skipped),
-	};
-
-	return cmocka_run_group_tests_name("scan", tests, setup, fx_dir_teardown);
-}
+UNIT_GROUP(setup, fx_dir_teardown)

@@ -1,16 +1,14 @@
 /* URL lists: the three layouts, validation with line numbers, duplicates. */
-#include <setjmp.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <cmocka.h>
 
 #include "base/strbuf.h"
 #include "net/urllist.h"
 #include "tests/fixtures.h"
+#include "tests/unit/unit.h"
 
 
 struct rejects {
@@ -36,7 +34,7 @@ static char *put(const char *rel, const char *text)
 	return strbuf_detach(&p);
 }
 
-static void test_check(void **state)
+UNIT_TEST(test_check)
 {
 	static const struct {
 		const char *url;
@@ -59,7 +57,6 @@ static void test_check(void **state)
 	};
 	char big[URL_MAX_BYTES + 32];
 
-	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const char *why = urllist_check(cases[i].url, strlen(cases[i].url));
 
@@ -72,7 +69,7 @@ static void test_check(void **state)
 	assert_string_equal(urllist_check(big, strlen(big)), "longer than 4096 bytes");
 }
 
-static void test_txt_with_rejects_and_duplicates(void **state)
+UNIT_TEST(test_txt_with_rejects_and_duplicates)
 {
 	char *path = put("list.txt",
 			 "# a comment\n"
@@ -86,7 +83,6 @@ static void test_txt_with_rejects_and_duplicates(void **state)
 	struct url_list l = { 0 };
 	struct rejects r = { STRBUF_INIT, 0 };
 
-	(void)state;
 	assert_int_equal(urllist_read(path, "neutral", &l, note, &r, NULL), 0);
 	assert_int_equal(l.n, 3);
 	assert_string_equal(l.v[0].url, "http://a.example/1.jpg");
@@ -103,12 +99,11 @@ static void test_txt_with_rejects_and_duplicates(void **state)
 	free(path);
 }
 
-static void test_folder_of_class_lists(void **state)
+UNIT_TEST(test_folder_of_class_lists)
 {
 	struct url_list l = { 0 };
 	struct strbuf root = STRBUF_INIT;
 
-	(void)state;
 	strbuf_addf(&root, "%s/raw_data", fx_dir);
 	mkdir(root.buf, 0755);
 	strbuf_addstr(&root, "/porn");
@@ -132,7 +127,7 @@ static void test_folder_of_class_lists(void **state)
 	strbuf_release(&root);
 }
 
-static void test_csv_and_tsv(void **state)
+UNIT_TEST(test_csv_and_tsv)
 {
 	char *csv = put("list.csv",
 			"id,URL,label\r\n"
@@ -145,7 +140,6 @@ static void test_csv_and_tsv(void **state)
 	struct url_list l = { 0 };
 	struct rejects r = { STRBUF_INIT, 0 };
 
-	(void)state;
 	assert_int_equal(urllist_read(csv, NULL, &l, note, &r, NULL), 0);
 	assert_int_equal(l.n, 3);
 	assert_string_equal(l.v[0].class_name, "sexy");
@@ -162,7 +156,7 @@ static void test_csv_and_tsv(void **state)
 	free(tsv);
 }
 
-static void test_errors(void **state)
+UNIT_TEST(test_errors)
 {
 	char *empty = put("empty.txt", "# only a comment\n\n");
 	char *nourl = put("nourl.csv", "link,class\nhttp://x.example/,a\n");
@@ -170,7 +164,6 @@ static void test_errors(void **state)
 	struct wn_err err;
 	struct strbuf p = STRBUF_INIT;
 
-	(void)state;
 	assert_int_equal(urllist_read("/nonexistent/urls.txt", NULL, &l, NULL, NULL, &err), -1);
 	assert_non_null(strstr(err.msg, "/nonexistent/urls.txt: "));
 	assert_int_equal(urllist_read(empty, NULL, &l, NULL, NULL, &err), -1);
@@ -187,15 +180,4 @@ static void test_errors(void **state)
 	free(nourl);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_check),
-		cmocka_unit_test(test_txt_with_rejects_and_duplicates),
-		cmocka_unit_test(test_folder_of_class_lists),
-		cmocka_unit_test(test_csv_and_tsv),
-		cmocka_unit_test(test_errors),
-	};
-
-	return cmocka_run_group_tests_name("urllist", tests, fx_dir_setup, fx_dir_teardown);
-}
+UNIT_GROUP(fx_dir_setup, fx_dir_teardown)

@@ -1,18 +1,16 @@
 /* Walking ROOT/<class>/...: order, classes, hidden files, symlinks, the
  * catalog, and hostile names. */
-#include <setjmp.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <cmocka.h>
 
 #include "base/strbuf.h"
 #include "base/walk.h"
 #include "tests/fixtures.h"
+#include "tests/unit/unit.h"
 
 static char *root;
 
@@ -84,14 +82,13 @@ static int teardown(void **state)
 	return 0;
 }
 
-static void test_walk_order_classes_and_skips(void **state)
+UNIT_TEST(test_walk_order_classes_and_skips)
 {
 	struct seen s = { STRBUF_INIT, 0, 0 };
 	struct walk_opts o = { 0 };
 	struct stat st;
 	char db[512];
 
-	(void)state;
 	snprintf(db, sizeof(db), "%s/winnow.db", root);
 	assert_int_equal(stat(db, &st), 0);
 	o.skip_dev = st.st_dev;
@@ -108,13 +105,12 @@ static void test_walk_order_classes_and_skips(void **state)
 	strbuf_release(&s.list);
 }
 
-static void test_walk_stops_and_errors(void **state)
+UNIT_TEST(test_walk_stops_and_errors)
 {
 	struct seen s = { STRBUF_INIT, 2, 0 };
 	struct walk_opts o = { 0 };
 	struct wn_err err;
 
-	(void)state;
 	assert_int_equal(walk_tree(root, &o, collect, &s, NULL), 7);
 	assert_int_equal(s.count, 2);
 	strbuf_release(&s.list);
@@ -123,13 +119,12 @@ static void test_walk_stops_and_errors(void **state)
 }
 
 /* Without skip settings the catalog files are ordinary files. */
-static void test_walk_paths_join_root(void **state)
+UNIT_TEST(test_walk_paths_join_root)
 {
 	struct seen s = { STRBUF_INIT, 0, 0 };
 	struct walk_opts o = { 0 };
 	char withslash[512];
 
-	(void)state;
 	snprintf(withslash, sizeof(withslash), "%s/", root);
 	assert_int_equal(walk_tree(withslash, &o, collect, &s, NULL), 0);
 	assert_non_null(strstr(s.list.buf, "winnow.db|-\n"));
@@ -140,13 +135,4 @@ static void test_walk_paths_join_root(void **state)
 	strbuf_release(&s.list);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_walk_order_classes_and_skips),
-		cmocka_unit_test(test_walk_stops_and_errors),
-		cmocka_unit_test(test_walk_paths_join_root),
-	};
-
-	return cmocka_run_group_tests_name("walk", tests, setup, teardown);
-}
+UNIT_GROUP(setup, teardown)

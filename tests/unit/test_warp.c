@@ -1,15 +1,13 @@
 /* Matrices and the bilinear warp: exact where geometry says it must be
  * (identity, quarter turns, flips), each fill mode as Keras defines it. */
-#include <setjmp.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <math.h>
 #include <string.h>
-#include <cmocka.h>
 
 #include "base/cpu.h"
 #include "aug/warp.h"
+#include "tests/unit/unit.h"
 
 static const uint8_t red[4] = { 200, 10, 20, 255 };
 
@@ -40,12 +38,11 @@ static void about_centre(struct mat3 *inv, const struct mat3 *fwd, double cx, do
 	assert_int_equal(mat3_invert(inv, &m), 0);
 }
 
-static void test_identity_is_exact(void **state)
+UNIT_TEST(test_identity_is_exact)
 {
 	struct img s, d;
 	struct mat3 id;
 
-	(void)state;
 	make(&s, 7, 5, 3);
 	assert_int_equal(img_alloc(&d, 7, 5, 3, NULL), 0);
 	mat3_identity(&id);
@@ -56,12 +53,11 @@ static void test_identity_is_exact(void **state)
 	img_release(&d);
 }
 
-static void test_quarter_turn_and_flip(void **state)
+UNIT_TEST(test_quarter_turn_and_flip)
 {
 	struct img s, d;
 	struct mat3 f, inv;
 
-	(void)state;
 	make(&s, 5, 5, 3);
 	assert_int_equal(img_alloc(&d, 5, 5, 3, NULL), 0);
 	/* 90 degrees counter-clockwise: source (i, j) lands on (j, 4 - i) */
@@ -83,7 +79,7 @@ static void test_quarter_turn_and_flip(void **state)
 	img_release(&d);
 }
 
-static void test_fill_modes(void **state)
+UNIT_TEST(test_fill_modes)
 {
 	struct img s, d;
 	struct mat3 shift;
@@ -92,7 +88,6 @@ static void test_fill_modes(void **state)
 		{ WARP_NEAREST, 0 }, { WARP_WRAP, 2 }, { WARP_REFLECT, 1 }, { WARP_CONSTANT, -1 },
 	};
 
-	(void)state;
 	make(&s, 4, 3, 3);
 	assert_int_equal(img_alloc(&d, 4, 3, 3, NULL), 0);
 	mat3_translate(&shift, -2, 0);
@@ -109,12 +104,11 @@ static void test_fill_modes(void **state)
 	img_release(&d);
 }
 
-static void test_half_pixel_is_bilinear(void **state)
+UNIT_TEST(test_half_pixel_is_bilinear)
 {
 	struct img s, d;
 	struct mat3 shift;
 
-	(void)state;
 	make(&s, 4, 2, 1);
 	assert_int_equal(img_alloc(&d, 4, 2, 1, NULL), 0);
 	mat3_translate(&shift, 0.5, 0);
@@ -127,14 +121,13 @@ static void test_half_pixel_is_bilinear(void **state)
 	img_release(&d);
 }
 
-static void test_matrices(void **state)
+UNIT_TEST(test_matrices)
 {
 	struct mat3 a, b, inv, p, sing = { { 1, 2, 3, 2, 4, 6, 0, 0, 1 } };
 	const double src[8] = { 0, 0, 100, 0, 100, 80, 0, 80 };
 	const double dst[8] = { 10, 5, 90, 0, 100, 80, 0, 70 };
 	double x = 0, y = 0;
 
-	(void)state;
 	mat3_rotate(&a, 33);
 	mat3_shear(&b, 0.2, -0.1);
 	mat3_mul(&a, &a, &b);
@@ -201,13 +194,12 @@ static double unit(uint32_t *s)
 /* The vector taps (AVX2 and AVX-512) and the pixel copies of whole-pixel
  * maps give exactly the plain taps, for RGB and one channel: any size (rows shorter and longer than a vector), any
  * matrix, every fill mode. */
-static void test_simd_matches_plain(void **state)
+UNIT_TEST(test_simd_matches_plain)
 {
 	static const int sizes[][2] = { { 1, 1 }, { 2, 2 }, { 1, 9 }, { 9, 1 }, { 17, 13 },
 					{ 64, 40 }, { 101, 77 } };
 	uint32_t seed = 12345;
 
-	(void)state;
 	for (size_t i = 0; i < 2 * sizeof(sizes) / sizeof(sizes[0]); i++) {
 		struct img s;
 		int w = sizes[i / 2][0], h = sizes[i / 2][1], ch = i % 2 ? 1 : 3;
@@ -313,14 +305,13 @@ static void test_simd_matches_plain(void **state)
 }
 
 /* Two planes under one map make what each makes alone. */
-static void test_images_share_a_map(void **state)
+UNIT_TEST(test_images_share_a_map)
 {
 	struct img s[2], a[2], b[2];
 	struct mat3 r, t, m;
 	double k = 1.7;
 	uint32_t seed = 77;
 
-	(void)state;
 	mat3_rotate(&r, 23);
 	mat3_translate(&t, 3.25, -2.5);
 	mat3_mul(&m, &t, &r);
@@ -353,19 +344,4 @@ static void test_images_share_a_map(void **state)
 		img_release(&a[i]);
 		img_release(&b[i]);
 	}
-}
-
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_identity_is_exact),
-		cmocka_unit_test(test_quarter_turn_and_flip),
-		cmocka_unit_test(test_fill_modes),
-		cmocka_unit_test(test_half_pixel_is_bilinear),
-		cmocka_unit_test(test_matrices),
-		cmocka_unit_test(test_simd_matches_plain),
-		cmocka_unit_test(test_images_share_a_map),
-	};
-
-	return cmocka_run_group_tests_name("warp", tests, NULL, NULL);
 }

@@ -1,18 +1,16 @@
 /* ycc420_from_rgb(): vector and plain paths give the same planes, and a
  * JPEG encoded from them decodes like one libjpeg converted itself. */
-#include <setjmp.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <cmocka.h>
 
 #include "base/cpu.h"
 #include "img/image.h"
 #include "img/luma.h"
 #include "aug/ycc.h"
+#include "tests/unit/unit.h"
 
 static uint32_t lcg(uint32_t *s)
 {
@@ -31,13 +29,12 @@ static void picture(struct img *im, int w, int h, uint32_t *seed)
 					(uint8_t)((x * (c + 2) + y * (3 - c) * 2) % 200 + lcg(seed) % 40);
 }
 
-static void test_vector_matches_plain(void **state)
+UNIT_TEST(test_vector_matches_plain)
 {
 	static const int sizes[][2] = { { 1, 1 }, { 2, 2 }, { 3, 5 }, { 16, 2 }, { 17, 9 },
 					{ 33, 32 }, { 100, 77 }, { 161, 119 } };
 	uint32_t seed = 3;
 
-	(void)state;
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		int w = sizes[i][0], h = sizes[i][1];
 		struct img rgb, a[3], b[3];
@@ -76,13 +73,12 @@ static void test_vector_matches_plain(void **state)
  * decoded pictures agree to rounding (planes within 2, so RGB within 4
  * at the edges, where upsampling stretches it, and within 2 but for
  * 0.1% of the bytes). */
-static void test_encodes_like_libjpeg(void **state)
+UNIT_TEST(test_encodes_like_libjpeg)
 {
 	struct img_jpeg_opts jo;
 	struct img_decode_opts dopt;
 	uint32_t seed = 9;
 
-	(void)state;
 	img_jpeg_opts_init(&jo);
 	jo.quality = 100;
 	img_decode_opts_init(&dopt);
@@ -120,14 +116,13 @@ static void test_encodes_like_libjpeg(void **state)
 
 /* planes -> RGB: the vector path's bytes equal the plain loop's, and a
  * decoded JPEG's planes make exactly what libjpeg's own decoder makes. */
-static void test_to_rgb(void **state)
+UNIT_TEST(test_to_rgb)
 {
 	static const int sizes[][2] = { { 1, 1 }, { 2, 2 }, { 3, 5 }, { 20, 3 }, { 21, 9 },
 					{ 33, 32 }, { 100, 77 }, { 161, 119 } };
 	struct img_decode_opts dopt;
 	uint32_t seed = 21;
 
-	(void)state;
 	img_decode_opts_init(&dopt);
 	dopt.channels = 3;
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
@@ -178,15 +173,4 @@ static void test_to_rgb(void **state)
 		img_release(&lib);
 		img_release(&rgb);
 	}
-}
-
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_vector_matches_plain),
-		cmocka_unit_test(test_encodes_like_libjpeg),
-		cmocka_unit_test(test_to_rgb),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,18 +4,16 @@
  * mean) within a rounding; no steps leave in-gamut planes as they were;
  * where nothing clips, brightness scales luma and chroma exactly. */
 #include <math.h>
-#include <setjmp.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <cmocka.h>
 
 #include "base/cpu.h"
 #include "img/image.h"
 #include "aug/yccpoint.h"
+#include "tests/unit/unit.h"
 
 static uint32_t lcg(uint32_t *s)
 {
@@ -138,13 +136,12 @@ static const struct ycc_step chains[][4] = {
 };
 static const size_t chain_len[] = { 1, 3, 1, 2, 1, 2, 2 };
 
-static void test_vector_matches_plain(void **state)
+UNIT_TEST(test_vector_matches_plain)
 {
 	static const int sizes[][2] = { { 1, 1 }, { 2, 2 }, { 3, 5 }, { 16, 2 }, { 17, 9 },
 					{ 33, 32 }, { 100, 77 }, { 161, 119 } };
 	uint32_t seed = 5;
 
-	(void)state;
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
 		for (size_t c = 0; c < sizeof(chains) / sizeof(chains[0]); c++) {
 			struct img in[3], a[3], b[3];
@@ -169,11 +166,10 @@ static void test_vector_matches_plain(void **state)
 		}
 }
 
-static void test_follows_definition(void **state)
+UNIT_TEST(test_follows_definition)
 {
 	uint32_t seed = 11;
 
-	(void)state;
 	for (int tame = 0; tame < 2; tame++)
 		for (size_t c = 0; c < sizeof(chains) / sizeof(chains[0]); c++) {
 			struct img in[3], got[3], want[3];
@@ -189,13 +185,12 @@ static void test_follows_definition(void **state)
 		}
 }
 
-static void test_no_steps_keep_in_gamut_planes(void **state)
+UNIT_TEST(test_no_steps_keep_in_gamut_planes)
 {
 	uint32_t seed = 2;
 	struct img in[3], out[3];
 	struct ycc_stats st;
 
-	(void)state;
 	planes(in, 161, 119, &seed, 1);
 	copy(in, out);
 	ycc420_steps_apply(out, NULL, 0);
@@ -208,13 +203,12 @@ static void test_no_steps_keep_in_gamut_planes(void **state)
 	release(out);
 }
 
-static void test_brightness_exact_without_clipping(void **state)
+UNIT_TEST(test_brightness_exact_without_clipping)
 {
 	const struct ycc_step dim = { YCC_AFFINE, 0.75f, 0.f, 0.f, 255.f };
 	uint32_t seed = 8;
 	struct img in[3], out[3];
 
-	(void)state;
 	planes(in, 64, 48, &seed, 1);
 	copy(in, out);
 	ycc420_steps_apply(out, &dim, 1);
@@ -230,14 +224,13 @@ static void test_brightness_exact_without_clipping(void **state)
 	release(out);
 }
 
-static void test_stats_find_what_is_asked(void **state)
+UNIT_TEST(test_stats_find_what_is_asked)
 {
 	const struct ycc_step shift = { YCC_AFFINE, 1.f, 30.f, 0.f, 255.f };
 	uint32_t seed = 4;
 	struct img in[3];
 	struct ycc_stats both, mean, range;
 
-	(void)state;
 	planes(in, 77, 51, &seed, 1);
 	for (int simd = CPU_PLAIN; simd <= CPU_AVX512; simd += CPU_AVX512 - CPU_PLAIN) {
 		cpu_set_simd(simd);
@@ -251,14 +244,13 @@ static void test_stats_find_what_is_asked(void **state)
 	release(in);
 }
 
-static void test_bounds(void **state)
+UNIT_TEST(test_bounds)
 {
 	const struct ycc_step ok = { YCC_AFFINE, -7.99f, 2047.f, 0.f, 255.f };
 	const struct ycc_step big = { YCC_AFFINE, 8.5f, 0.f, 0.f, 255.f };
 	const struct ycc_step far = { YCC_AFFINE, 1.f, -2100.f, 0.f, 255.f };
 	const struct ycc_step colour = { YCC_COLOUR, 7.5f, 1e6f, 0.f, 255.f };  /* b unused */
 
-	(void)state;
 	assert_true(ycc_step_fits(&ok));
 	assert_false(ycc_step_fits(&big));
 	assert_false(ycc_step_fits(&far));
@@ -285,18 +277,4 @@ static void test_bounds(void **state)
 		release(in);
 		release(out);
 	}
-}
-
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_vector_matches_plain),
-		cmocka_unit_test(test_follows_definition),
-		cmocka_unit_test(test_no_steps_keep_in_gamut_planes),
-		cmocka_unit_test(test_brightness_exact_without_clipping),
-		cmocka_unit_test(test_stats_find_what_is_asked),
-		cmocka_unit_test(test_bounds),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
 }
