@@ -19,23 +19,10 @@ b=$(cd "${2:?$usage}" && pwd)
 corpus=$(cd "${3:?$usage}" && pwd)
 rounds=${4:-5}
 files=${5:-500}
-top=$(cd "$(dirname "$0")/.." && pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
+bench_tmp
 
-median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
-seconds() {  # seconds CMD...: wall time of CMD, which must succeed
-  local t0 t1
-  t0=$(date +%s.%N)
-  "$@" >/dev/null 2>&1
-  t1=$(date +%s.%N)
-  echo "$t1 - $t0" | bc -l
-}
-
-mkdir -p "$tmp/raw/all"
-find "$corpus/scale" -type f -iname '*.jpg' | sort | sed -n "1,${files}p" | while read -r f; do
-  ln "$f" "$tmp/raw/all/$(basename "$f")" 2>/dev/null || cp "$f" "$tmp/raw/all/"
-done
+link_jpegs "$corpus/scale" "$files" "$tmp/raw/all"
 "$a/resize" -q -j 2 --path "$tmp/raw" --out "$tmp/small" --db "$tmp/small.db" 2>/dev/null
 pipeline=$top/examples/keras-seed002.pipeline
 
@@ -65,5 +52,5 @@ for step in resize dedup augment; do
     fi
   done
   ma=$(median <"$tmp/A"); mb=$(median <"$tmp/B")
-  printf '%-8s %10.3f %10.3f %8.3f\n' $step "$ma" "$mb" "$(echo "$mb / $ma" | bc -l)"
+  printf '%-8s %10.3f %10.3f %8.3f\n' $step "$ma" "$mb" "$(ratio "$mb" "$ma")"
 done

@@ -24,17 +24,13 @@ set -euo pipefail
 src=$(cd "${1:?usage: bench/augment.sh DIR [FILES] [ROUNDS]}" && pwd)
 files=${2:-1000}
 rounds=${3:-3}
-top=$(cd "$(dirname "$0")/.." && pwd)
+. "$(dirname "$0")/lib.sh"
 make -s -C "$top" all bench >/dev/null
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+bench_tmp
 py=/usr/bin/python3
 cv="$top/bench/augment_opencv.py"
 
-mkdir -p "$tmp/raw/all"
-find "$src" -type f -iname "*.jpg" | sort | sed -n "1,${files}p" | while read -r f; do
-  ln "$f" "$tmp/raw/all/$(basename "$f")" 2>/dev/null || cp "$f" "$tmp/raw/all/"
-done
+link_jpegs "$src" "$files" "$tmp/raw/all"
 mkdir -p "$tmp/out"
 "$top/bin/resize" --db "$tmp/r.db" --path "$tmp/raw" --out "$tmp/in" --size 320 -q 2>/dev/null
 find "$tmp/in" -type f | sort >"$tmp/list"
@@ -46,7 +42,6 @@ declare -A pipe=([augmentor]="$top/examples/augmentor-seed003.pipeline"
                  [rotate]="$tmp/rotate.pipeline"
                  [copy]="$tmp/copy.pipeline")
 
-median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 # Each run writes into a folder of its own, and nothing is deleted until
 # the end: on ext4, creating files right after deleting a thousand makes
 # the inode allocator skip the recently deleted ones, which cost each tool
@@ -85,6 +80,6 @@ for mode in f m; do
     w=$(median <"$tmp/$mode.w.$p"); c=$(median <"$tmp/$mode.c.$p")
     ratio=$(paste "$tmp/$mode.c.$p" "$tmp/$mode.w.$p" | awk '{print $1 / $2}' | median)
     printf '%-8s %-10s %14.0f %14.0f %6.2fx\n' "$([ "$mode" = f ] && echo files || echo memory)" "$p" \
-      "$(echo "$per / $w" | bc -l)" "$(echo "$per / $c" | bc -l)" "$ratio"
+      "$(ratio "$per" "$w")" "$(ratio "$per" "$c")" "$ratio"
   done
 done

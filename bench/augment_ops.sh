@@ -16,12 +16,11 @@ src=$(cd "${1:?usage: bench/augment_ops.sh DIR [FILES] [ROUNDS] [AUGMENT...]}" &
 files=${2:-1000}
 rounds=${3:-3}
 shift $(($# < 3 ? $# : 3))
-top=$(cd "$(dirname "$0")/.." && pwd)
+. "$(dirname "$0")/lib.sh"
 make -s -C "$top" all >/dev/null
 bins=("$@")
 [ ${#bins[@]} -eq 0 ] && bins=("$top/bin/augment")
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+bench_tmp
 
 mkdir -p "$tmp/raw/all" "$tmp/p" "$tmp/out"
 find "$src" -type f -iname "*.jpg" | sort | sed -n "1,${files}p" | while read -r f; do
@@ -44,7 +43,6 @@ printf 'random_distortion probability=1 grid_width=4 grid_height=4 magnitude=8\n
 cp "$top/examples/keras-seed002.pipeline" "$tmp/p/keras-seed002"
 cp "$top/examples/augmentor-seed003.pipeline" "$tmp/p/augmentor-seed003"
 
-median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 # Each run writes into a folder of its own, deleted only at the end (see
 # bench/augment.sh: ext4 makes creating files after deleting many slow).
 cpu_ms() {  # binary pipeline -> CPU ms an image

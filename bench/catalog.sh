@@ -6,20 +6,18 @@
 set -euo pipefail
 rows=${1:-200000}
 rounds=${2:-5}
-top=$(cd "$(dirname "$0")/.." && pwd)
+. "$(dirname "$0")/lib.sh"
 make -s -C "$top" bench all >/dev/null
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+bench_tmp
 for r in $(seq "$rounds"); do
   "$top/build/bench/catalog_bench" "$rows" "$tmp/w.db" | cut -d' ' -f1 >>"$tmp/w"
   rm -f "$tmp/p.db"*
   "$top/bin/db" --db "$tmp/p.db" init 2>/dev/null
   /usr/bin/python3 "$top/bench/catalog_python.py" "$rows" "$tmp/p.db" | cut -d' ' -f1 >>"$tmp/p"
 done
-median() { sort -g "$1" | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 w=$(median "$tmp/w"); p=$(median "$tmp/p")
 echo "catalog writes, $rows image rows into a fresh WAL catalog, $rounds rounds"
 printf '%-28s %12s\n' tool "rows/s"
 printf '%-28s %12.0f\n' "winnow images_upsert" "$w"
 printf '%-28s %12.0f\n' "python3 sqlite3 executemany" "$p"
-printf 'ratio %.2fx\n' "$(echo "$w / $p" | bc -l)"
+printf 'ratio %.2fx\n' "$(ratio "$w" "$p")"

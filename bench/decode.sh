@@ -13,7 +13,7 @@ set -euo pipefail
 corpus=${1:?usage: bench/decode.sh CORPUS_DIR [FILES] [ROUNDS]}
 files=${2:-1000}
 rounds=${3:-5}
-top=$(cd "$(dirname "$0")/.." && pwd)
+. "$(dirname "$0")/lib.sh"
 make -s -C "$top" bench >/dev/null
 bench=$top/build/bench/decode_bench
 list=$(mktemp)
@@ -30,10 +30,9 @@ for r in $(seq "$rounds"); do
   "$bench" --scale 8 "$list" | cut -d' ' -f1 >>"$list.w8"
   /usr/bin/python3 "$top/bench/decode_pillow.py" --scale 8 "$list" | cut -d' ' -f1 >>"$list.p8"
 done
-median() { sort -g "$1" | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 printf '%-22s %14s %14s %8s\n' mode "winnow img/s" "Pillow img/s" ratio
 for m in f:full 8:1/8-scaled; do
   k=${m%%:*}; name=${m#*:}
   w=$(median "$list.w$k"); p=$(median "$list.p$k")
-  printf '%-22s %14.1f %14.1f %7.2fx\n' "$name" "$w" "$p" "$(echo "$w / $p" | bc -l)"
+  printf '%-22s %14.1f %14.1f %7.2fx\n' "$name" "$w" "$p" "$(ratio "$w" "$p")"
 done

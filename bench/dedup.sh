@@ -17,21 +17,12 @@
 set -euo pipefail
 corpus=$(cd "${1:?usage: bench/dedup.sh CORPUS [ROUNDS] [SCORER]}" && pwd)
 rounds=${2:-3}
-top=$(cd "$(dirname "$0")/.." && pwd)
+. "$(dirname "$0")/lib.sh"
 scorer=${3:-$top/../shared/bench/score-dups.py}
 make -s -C "$top" all bench >/dev/null
 dedup=$top/bin/dedup
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+bench_tmp
 
-median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
-seconds() {  # seconds CMD...: wall time of CMD, its output discarded
-  local t0 t1
-  t0=$(date +%s.%N)
-  "$@" >/dev/null 2>&1 || true
-  t1=$(date +%s.%N)
-  echo "$t1 - $t0" | bc -l
-}
 seconds_each() {  # seconds_each N CMD...: mean wall time of N runs in a row,
   local n=$1 t0 t1      # for runs so short that timing overhead would show
   shift
@@ -40,7 +31,6 @@ seconds_each() {  # seconds_each N CMD...: mean wall time of N runs in a row,
   t1=$(date +%s.%N)
   echo "($t1 - $t0) / $n" | bc -l
 }
-ratio() { echo "$1 / $2" | bc -l; }
 
 echo "dedup benchmark on $corpus, $(nproc) cores, winnow $(git -C "$top" rev-parse --short HEAD)"
 echo "tools: $(jdupes -v 2>&1 | head -1 | cut -c1-40); fdupes $(fdupes -v | awk '{print $2}'); findimagedupes $(dpkg-query -W -f='${Version}' findimagedupes)"
@@ -73,10 +63,10 @@ echo
 echo "## 2. full run (exact + near) on $corpus/scale ($n images), $rounds rounds"
 for r in $(seq "$rounds"); do
   rm -f "$tmp/s.db"*
-  seconds "$dedup" --db "$tmp/s.db" --path scale -q >>"$tmp/t.w"
+  seconds_any "$dedup" --db "$tmp/s.db" --path scale -q >>"$tmp/t.w"
   seconds_each 10 "$dedup" --db "$tmp/s.db" --path scale -q >>"$tmp/t.w2"
-  seconds "$dedup" --db "$tmp/s1.db" --path scale -q -j 1 >>"$tmp/t.w1"; rm -f "$tmp/s1.db"*
-  seconds findimagedupes -R scale >>"$tmp/t.f"
+  seconds_any "$dedup" --db "$tmp/s1.db" --path scale -q -j 1 >>"$tmp/t.w1"; rm -f "$tmp/s1.db"*
+  seconds_any findimagedupes -R scale >>"$tmp/t.f"
 done
 w=$(median <"$tmp/t.w"); w1=$(median <"$tmp/t.w1"); w2=$(median <"$tmp/t.w2"); f=$(median <"$tmp/t.f")
 printf '%-36s %9s %9s\n' tool seconds "images/s"
@@ -113,10 +103,10 @@ cd "$tmp"
 jdupes -r -q tree >/dev/null 2>&1 || true  # warm the page cache for everyone
 for r in $(seq "$rounds"); do
   rm -f "$tmp/e.db"*
-  seconds "$dedup" --db "$tmp/e.db" --path tree --exact-only -q >>"$tmp/t.e"
+  seconds_any "$dedup" --db "$tmp/e.db" --path tree --exact-only -q >>"$tmp/t.e"
   seconds_each 10 "$dedup" --db "$tmp/e.db" --path tree --exact-only -q >>"$tmp/t.e2"
-  seconds jdupes -r -q tree >>"$tmp/t.j"
-  seconds fdupes -r -q tree >>"$tmp/t.fd"
+  seconds_any jdupes -r -q tree >>"$tmp/t.j"
+  seconds_any fdupes -r -q tree >>"$tmp/t.fd"
 done
 e=$(median <"$tmp/t.e"); e2=$(median <"$tmp/t.e2"); j=$(median <"$tmp/t.j"); fd=$(median <"$tmp/t.fd")
 printf '%-36s %9s\n' tool seconds

@@ -22,12 +22,10 @@
 set -euo pipefail
 mode=${1:?usage: bench/label.sh speed|quality DIR ...}
 src=$(cd "${2:?usage: bench/label.sh speed|quality DIR ...}" && pwd)
-top=$(cd "$(dirname "$0")/.." && pwd)
+. "$(dirname "$0")/lib.sh"
 make -s -C "$top" all build/tests/nntool >/dev/null
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+bench_tmp
 export WINNOW_MODELS="$top/models"
-median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 
 if [ "$mode" = speed ]; then
   n=${3:-300}
@@ -54,8 +52,8 @@ if [ "$mode" = speed ]; then
       node "$top/bench/label_tfjs.js" "$top/models/$model" "$tmp/in.f32" 2>/dev/null | cut -d' ' -f1 >>"$tmp/t"
     done
     w=$(median <"$tmp/w"); t=$(median <"$tmp/t"); m=$(median <"$tmp/m")
-    printf '%-14s %14.1f %16.1f %7.2fx %9.0f MB\n' "$model" "$(echo "$n / $w" | bc -l)" \
-      "$(echo "$n / $t" | bc -l)" "$(echo "$t / $w" | bc -l)" "$(echo "$m / 1024" | bc -l)"
+    printf '%-14s %14.1f %16.1f %7.2fx %9.0f MB\n' "$model" "$(ratio "$n" "$w")" \
+      "$(ratio "$n" "$t")" "$(ratio "$t" "$w")" "$(ratio "$m" "1024")"
   done
   exit 0
 fi

@@ -6,11 +6,10 @@
 #   bench/pool-check.sh POOL_DIR
 set -euo pipefail
 pool=${1:?usage: bench/pool-check.sh POOL_DIR}
-top=$(cd "$(dirname "$0")/.." && pwd)
+. "$(dirname "$0")/lib.sh"
 make -s -C "$top" all >/dev/null
 db=$top/bin/db
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+bench_tmp
 for run in j1:1 j2:2; do
   name=${run%%:*}; jobs=${run#*:}
   "$db" --db "$tmp/$name.db" scan -q -j "$jobs" "$pool" 2>>"$tmp/errors" || true

@@ -18,23 +18,13 @@ src=$(cd "${1:?usage: bench/resize.sh DIR [FILES] [ROUNDS] [THREADS]}" && pwd)
 files=${2:-1000}
 rounds=${3:-3}
 threads=${4:-$(nproc)}
-top=$(cd "$(dirname "$0")/.." && pwd)
+. "$(dirname "$0")/lib.sh"
 make -s -C "$top" all >/dev/null
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+bench_tmp
 
 # The same files for every tool, hard-linked into one flat folder.
-mkdir -p "$tmp/in/all"
-find "$src" -type f -iname "*.jpg" | sort | sed -n "1,${files}p" | while read -r f; do
-  ln "$f" "$tmp/in/all/$(basename "$f")" 2>/dev/null || cp "$f" "$tmp/in/all/"
-done
+link_jpegs "$src" "$files" "$tmp/in/all"
 n=$(ls "$tmp/in/all" | wc -l)
-median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
-seconds() {
-  local t0 t1
-  t0=$(date +%s.%N); "$@" >/dev/null 2>&1 || true; t1=$(date +%s.%N)
-  echo "$t1 - $t0" | bc -l
-}
 run_winnow() { rm -rf "$tmp/w" "$tmp/w.db"*; "$top/bin/resize" --db "$tmp/w.db" --path "$tmp/in" --out "$tmp/w" --geometry x320 -j "$threads" -q; }
 run_vips() {
   rm -rf "$tmp/v" && mkdir -p "$tmp/v"
@@ -48,17 +38,17 @@ run_magick() {
 echo "resize benchmark: $n JPEGs from $src, $threads threads, $rounds rounds"
 echo "winnow $(git -C "$top" rev-parse --short HEAD); $(vipsthumbnail --vips-version 2>/dev/null | head -1); $(mogrify -version | head -1 | cut -d' ' -f2-3)"
 for r in $(seq "$rounds"); do
-  seconds run_winnow >>"$tmp/t.w"
-  seconds run_vips >>"$tmp/t.v"
-  seconds run_magick >>"$tmp/t.m"
+  seconds_any run_winnow >>"$tmp/t.w"
+  seconds_any run_vips >>"$tmp/t.v"
+  seconds_any run_magick >>"$tmp/t.m"
 done
 w=$(median <"$tmp/t.w"); v=$(median <"$tmp/t.v"); m=$(median <"$tmp/t.m")
-rate() { echo "$n / $1" | bc -l; }
+rate() { ratio "$n" "$1"; }
 printf '%-34s %9s %9s %8s\n' tool seconds images/s ratio
 printf '%-34s %9.2f %9.0f %7.2fx\n' "winnow resize --geometry x320" "$w" "$(rate "$w")" 1
-printf '%-34s %9.2f %9.0f %7.2fx\n' "vipsthumbnail --size x320" "$v" "$(rate "$v")" "$(echo "$w / $v" | bc -l)"
-printf '%-34s %9.2f %9.0f %7.2fx\n' "mogrify -geometry x320" "$m" "$(rate "$m")" "$(echo "$w / $m" | bc -l)"
-printf 'winnow is %.2fx vipsthumbnail, %.2fx mogrify\n' "$(echo "$v / $w" | bc -l)" "$(echo "$m / $w" | bc -l)"
+printf '%-34s %9.2f %9.0f %7.2fx\n' "vipsthumbnail --size x320" "$v" "$(rate "$v")" "$(ratio "$w" "$v")"
+printf '%-34s %9.2f %9.0f %7.2fx\n' "mogrify -geometry x320" "$m" "$(rate "$m")" "$(ratio "$w" "$m")"
+printf 'winnow is %.2fx vipsthumbnail, %.2fx mogrify\n' "$(ratio "$v" "$w")" "$(ratio "$m" "$w")"
 
 # Peak memory of one winnow run.
 rss=$( { /usr/bin/time -f '%M' "$top/bin/resize" --db "$tmp/mem.db" --path "$tmp/in" \

@@ -12,7 +12,7 @@ n=${1:-5000}
 par=${2:-128}
 lat=${3:-20}
 rounds=${4:-3}
-top=$(cd "$(dirname "$0")/.." && pwd)
+. "$(dirname "$0")/lib.sh"
 make -s -C "$top" all test-programs >/dev/null
 tmp=$(mktemp -d)
 server=
@@ -23,7 +23,6 @@ port=$(awk '{print $2}' "$tmp/port")
 for i in $(seq 0 $((n - 1))); do echo "http://127.0.0.1:$port/img/$i.jpg"; done >"$tmp/urls.txt"
 awk -v d="$tmp/c" '{printf "url = \"%s\"\noutput = \"%s/%d.jpg\"\n", $0, d, NR}' "$tmp/urls.txt" >"$tmp/curl.cfg"
 
-median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 # measure NAME CMD...: appends "wall cpu" for one run of CMD
 measure() {
   local name=$1 t0 t1
@@ -70,9 +69,9 @@ rz=$(col resize 1); rzc=$(col resize 2)
 echo "scraper benchmark: $n URLs, $par in flight, ${lat} ms latency per request, $rounds rounds"
 echo "winnow $(git -C "$top" rev-parse --short HEAD); $(aria2c --version | head -1); $(curl --version | head -1 | cut -d' ' -f1-2)"
 printf '%-28s %9s %9s %10s\n' tool seconds images/s "cpu s"
-printf '%-28s %9.2f %9.0f %10.2f\n' "winnow scraper" "$w" "$(echo "$n / $w" | bc -l)" "$wc_"
-printf '%-28s %9.2f %9.0f %10.2f\n' "aria2c -j $par" "$a" "$(echo "$n / $a" | bc -l)" "$ac"
-printf '%-28s %9.2f %9.0f %10.2f\n' "curl --parallel-max $par" "$c" "$(echo "$n / $c" | bc -l)" "$cc"
-printf '%-28s %9.2f %9.0f %10.2f\n' "winnow scraper --resize 320" "$rz" "$(echo "$n / $rz" | bc -l)" "$rzc"
+printf '%-28s %9.2f %9.0f %10.2f\n' "winnow scraper" "$w" "$(ratio "$n" "$w")" "$wc_"
+printf '%-28s %9.2f %9.0f %10.2f\n' "aria2c -j $par" "$a" "$(ratio "$n" "$a")" "$ac"
+printf '%-28s %9.2f %9.0f %10.2f\n' "curl --parallel-max $par" "$c" "$(ratio "$n" "$c")" "$cc"
+printf '%-28s %9.2f %9.0f %10.2f\n' "winnow scraper --resize 320" "$rz" "$(ratio "$n" "$rz")" "$rzc"
 printf 'winnow: %.2fx aria2c images/s; CPU %.2fx curl (downloads only) and %.2fx aria2c; %d images kept\n' \
-  "$(echo "$a / $w" | bc -l)" "$(echo "$wc_ / $cc" | bc -l)" "$(echo "$wc_ / $ac" | bc -l)" "$got"
+  "$(ratio "$a" "$w")" "$(ratio "$wc_" "$cc")" "$(ratio "$wc_" "$ac")" "$got"
