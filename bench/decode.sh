@@ -18,7 +18,7 @@ make -s -C "$top" bench >/dev/null
 bench=$top/build/bench/decode_bench
 list=$(mktemp)
 trap 'rm -f "$list" "$list".*' EXIT
-find "$corpus" -type f \( -iname '*.jpg' -o -iname '*.jpeg' \) | sort | head -n "$files" >"$list"
+find "$corpus" -type f \( -iname '*.jpg' -o -iname '*.jpeg' \) | sort | sed -n "1,${files}p" >"$list"
 n=$(wc -l <"$list")
 [ "$n" -gt 0 ] || { echo "no JPEGs under $corpus" >&2; exit 2; }
 pillow=$(/usr/bin/python3 -c 'import PIL; print(PIL.__version__)')
