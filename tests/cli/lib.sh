@@ -128,6 +128,33 @@ test_no_temp_files() {
   fi
 }
 
+# Debian's scikit-image sample photos (python3-skimage): real pictures.
+skd=/usr/lib/python3/dist-packages/skimage/data
+
+# copy_photos DIR NAME...: the photos NAME (in $skd, or a path) into DIR.
+copy_photos() {
+  local dir=$1 f
+  shift
+  mkdir -p "$dir"
+  for f in "$@"; do
+    case $f in
+    /*) cp "$f" "$dir/" ;;
+    *) cp "$skd/$f" "$dir/" ;;
+    esac
+  done
+}
+
+# photos_with_variants SRC OUT PIPELINE SAMPLES: OUT/CLASS for each
+# SRC/CLASS, holding its photos and SAMPLES variants of each that augment
+# makes with PIPELINE (catalog aug.db).
+photos_with_variants() {
+  local class
+  augment --path "$1" --out "$2" --pipeline "$3" --samples "$4" -q --db aug.db 2>/dev/null
+  for class in "$1"/*/; do
+    cp "$class"* "$2/$(basename "$class")/"
+  done
+}
+
 # start_httpd [ARGS]: the test web server ($WINNOW_HTTPD, tests/httpd.c) in
 # the background, its stderr in httpd.log; sets port. Call it at the top
 # level, not inside a test. test_done stops it and fails if it died before,

@@ -45,48 +45,56 @@ test_expect 'a tree that keeps the rules passes' '
   grep -q "every include and call points down" out
 '
 
-test_expect 'a lower layer including a higher one fails, named' '
+# breach FILE TEXT [FILE TEXT]...: a fresh tree with each TEXT (a printf
+# format) added at the end of its FILE
+breach() {
   make_tree
-  printf "#include \"hash/hash.h\"\n" >>tree/lib/img/image.c
-  test_must_fail check >out
-  grep -q "^lib/img/image.c: includes hash/hash.h: img may not use hash" out
+  while [ $# -gt 0 ]; do
+    printf "$2" >>"tree/$1"
+    shift 2
+  done
+}
+
+# check_fails PATTERN [ARGS]: the check (given ARGS) fails and names PATTERN
+check_fails() {
+  local pattern=$1
+  shift
+  test_must_fail check "$@" >out
+  grep -q "$pattern" out
+}
+
+test_expect 'a lower layer including a higher one fails, named' '
+  breach lib/img/image.c "#include \"hash/hash.h\"\n"
+  check_fails "^lib/img/image.c: includes hash/hash.h: img may not use hash"
 '
 
 test_expect 'a lower layer calling a higher one fails, with no include to show it' '
-  make_tree
-  printf "int hash_f(void);\nint img_g(void) { return hash_f(); }\n" >tree/lib/img/up.c
-  test_must_fail check >out
-  grep -q "^lib/img/up.c: calls hash_f of lib/hash/dhash.c: img may not use hash" out
+  breach lib/img/up.c "int hash_f(void);\nint img_g(void) { return hash_f(); }\n"
+  check_fails "^lib/img/up.c: calls hash_f of lib/hash/dhash.c: img may not use hash"
 '
 
 test_expect 'another subsystem'"'"'s inner header fails: its public header is the way in' '
-  make_tree
-  printf "#include \"base/err.h\"\n" >>tree/lib/img/image.c
-  test_must_fail check >out
-  grep -q "^lib/img/image.c: includes base/err.h: outside base, include base/base.h" out
+  breach lib/img/image.c "#include \"base/err.h\"\n"
+  check_fails "^lib/img/image.c: includes base/err.h: outside base, include base/base.h"
 '
 
 test_expect 'files that call each other in a circle fail, with the calls' '
-  make_tree
-  printf "int img_h(void);\nint img_k(void) { return img_h(); }\n" >tree/lib/img/a.c
-  printf "int img_k(void);\nint img_h(void) { return img_k(); }\n" >tree/lib/img/b.c
-  test_must_fail check >out
-  grep -q "files that call each other in a circle: lib/img/a.c -> lib/img/b.c (img_h), lib/img/b.c -> lib/img/a.c (img_k)" out
+  breach lib/img/a.c "int img_h(void);\nint img_k(void) { return img_h(); }\n" \
+    lib/img/b.c "int img_k(void);\nint img_h(void) { return img_k(); }\n"
+  check_fails "files that call each other in a circle: lib/img/a.c -> lib/img/b.c (img_h), lib/img/b.c -> lib/img/a.c (img_k)"
 '
 
 test_expect 'a command using or linking another command'"'"'s sources fails' '
-  make_tree
-  printf "#include \"dedup/dedup.h\"\n" >>tree/resize/main.c
-  test_must_fail check "resize=resize/main.c dedup/act.c" >out
-  grep -q "^resize/main.c: includes dedup/dedup.h: resize may not use dedup" out
+  breach resize/main.c "#include \"dedup/dedup.h\"\n"
+  check_fails "^resize/main.c: includes dedup/dedup.h: resize may not use dedup" \
+    "resize=resize/main.c dedup/act.c"
   grep -q "^dedup/act.c: linked into resize" out
 '
 
 test_expect 'a folder of more than 20 .c files fails' '
   make_tree
   for i in $(seq 1 21); do printf "int img_n$i(void) { return $i; }\n" >tree/lib/img/n$i.c; done
-  test_must_fail check >out
-  grep -q "^lib/img/: 22 .c files, more than 20" out
+  check_fails "^lib/img/: 22 .c files, more than 20"
 '
 
 test_done

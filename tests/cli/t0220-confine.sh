@@ -16,6 +16,28 @@ state_of() {
   sed 's/^.*) \(.\).*$/\1/' "/proc/$1/stat"
 }
 
+# stop_before_act DB: dedup --exact-only --delete on ds in the background,
+# run until it stops itself (WINNOW_TEST_STOP_BEFORE_ACT) before acting;
+# sets pid. The test changes the tree, then resume_expecting_1.
+stop_before_act() {
+  WINNOW_TEST_STOP_BEFORE_ACT=1 dedup --db "$1" --path ds --exact-only --keep first \
+    --delete -q >out 2>err &
+  pid=$!
+  for i in $(seq 600); do  # up to 60 s: a hang guard, not a timing check
+    if [ "$(state_of $pid)" = T ]; then break; fi
+    sleep 0.1
+  done
+  test "$(state_of $pid)" = T
+}
+
+# resume_expecting_1: lets the stopped dedup go on; it must exit 1.
+resume_expecting_1() {
+  local rc=0
+  kill -CONT $pid
+  wait $pid || rc=$?
+  test $rc -eq 1
+}
+
 test_expect 'dedup --move-to refuses a symlinked folder inside it' '
   dups ds
   rm -rf mt outside
@@ -43,21 +65,11 @@ test_expect 'dedup --move-to still moves into real folders, made on the way' '
 test_expect 'dedup --delete: a class folder swapped for a symlink after the walk' '
   dups ds
   rm -rf outside ds.real
-  WINNOW_TEST_STOP_BEFORE_ACT=1 dedup --db sw.db --path ds --exact-only --keep first \
-    --delete -q >out 2>err &
-  pid=$!
-  for i in $(seq 600); do  # up to 60 s: a hang guard, not a timing check
-    if [ "$(state_of $pid)" = T ]; then break; fi
-    sleep 0.1
-  done
-  test "$(state_of $pid)" = T
+  stop_before_act sw.db
   mv ds/a ds.real
   cp -a ds.real outside
   ln -s ../outside ds/a
-  kill -CONT $pid
-  rc=0
-  wait $pid || rc=$?
-  test $rc -eq 1
+  resume_expecting_1
   grep -q "zz-copy.jpg: a symbolic link on the way" err
   cmp outside/zz-copy.jpg ds.real/zz-copy.jpg
   test_path_is_file ds.real/zz-copy.jpg
@@ -66,20 +78,10 @@ test_expect 'dedup --delete: a class folder swapped for a symlink after the walk
 
 test_expect 'dedup --delete: a file replaced after the walk (same size and time) is kept' '
   dups ds
-  WINNOW_TEST_STOP_BEFORE_ACT=1 dedup --db rp.db --path ds --exact-only --keep first \
-    --delete -q >out 2>err &
-  pid=$!
-  for i in $(seq 600); do  # up to 60 s: a hang guard, not a timing check
-    if [ "$(state_of $pid)" = T ]; then break; fi
-    sleep 0.1
-  done
-  test "$(state_of $pid)" = T
+  stop_before_act rp.db
   cp -p ds/a/zz-copy.jpg other.jpg
   mv other.jpg ds/a/zz-copy.jpg
-  kill -CONT $pid
-  rc=0
-  wait $pid || rc=$?
-  test $rc -eq 1
+  resume_expecting_1
   grep -q "zz-copy.jpg: changed since it was hashed" err
   test_path_is_file ds/a/zz-copy.jpg
 '

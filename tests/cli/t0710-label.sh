@@ -6,18 +6,13 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$(dirname "$0")/lib.sh"
 export WINNOW_MODELS="$top/models"
 
-skd=/usr/lib/python3/dist-packages/skimage/data
 # photos: nine real ones and three augmented variants of each; the other
 # class: synthetic pictures
-mkdir -p src/photo
-for f in astronaut.png chelsea.png coffee.png rocket.jpg retina.jpg hubble_deep_field.jpg \
-         motorcycle_left.png motorcycle_right.png; do
-  cp "$skd/$f" src/photo/
-done
-cp /usr/share/matplotlib/mpl-data/sample_data/grace_hopper.jpg src/photo/
+copy_photos src/photo astronaut.png chelsea.png coffee.png rocket.jpg retina.jpg \
+  hubble_deep_field.jpg motorcycle_left.png motorcycle_right.png \
+  /usr/share/matplotlib/mpl-data/sample_data/grace_hopper.jpg
 printf "rotate probability=0.7 max_left_rotation=15 max_right_rotation=15\nflip_left_right probability=0.5\nrandom_brightness probability=0.5 min_factor=0.7 max_factor=1.3\nzoom_random probability=0.5 percentage_area=0.8\n" >variants.pipeline
-augment --path src --out ds --pipeline variants.pipeline --samples 3 -q --db aug.db 2>/dev/null
-cp src/photo/* ds/photo/
+photos_with_variants src ds variants.pipeline 3
 mkfixtures dataset ds 4 36 0 synth
 mkfixtures bad bad
 

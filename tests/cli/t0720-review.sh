@@ -9,15 +9,10 @@ node_dir="$top/tests/node"
 shots=${WINNOW_TEST_OUT:-$top/build/test-output}
 mkdir -p "$shots"
 
-skd=/usr/lib/python3/dist-packages/skimage/data
-mkdir -p src/photo
-for f in astronaut.png chelsea.png coffee.png rocket.jpg retina.jpg hubble_deep_field.jpg \
-         motorcycle_left.png motorcycle_right.png; do
-  cp "$skd/$f" src/photo/
-done
+copy_photos src/photo astronaut.png chelsea.png coffee.png rocket.jpg retina.jpg \
+  hubble_deep_field.jpg motorcycle_left.png motorcycle_right.png
 printf "rotate probability=0.7 max_left_rotation=15 max_right_rotation=15\nflip_left_right probability=0.5\n" >v.pipeline
-augment --path src --out ds --pipeline v.pipeline --samples 3 -q --db aug.db 2>/dev/null
-cp src/photo/* ds/photo/
+photos_with_variants src ds v.pipeline 3
 mkfixtures dataset ds 4 30 0 synth
 mv ds/photo/chelsea.png ds/synth/chelsea.png
 mv ds/synth/img0003.jpg ds/photo/img0003.jpg

@@ -6,11 +6,8 @@ export WINNOW_MODELS="$top/models"
 shots=${WINNOW_TEST_OUT:-$top/build/test-output}
 mkdir -p "$shots"
 
-skd=/usr/lib/python3/dist-packages/skimage/data
-mkdir -p src/photo ds
-for f in astronaut.png chelsea.png coffee.png rocket.jpg retina.jpg motorcycle_left.png; do
-  cp "$skd/$f" src/photo/
-done
+mkdir -p ds
+copy_photos src/photo astronaut.png chelsea.png coffee.png rocket.jpg retina.jpg motorcycle_left.png
 cp -r src/photo ds/
 mkfixtures dataset ds 4 12 0 synth
 mkfixtures near ds/near 6 3
