@@ -39,6 +39,19 @@ static uint8_t *px(const struct img *im, int x, int y)
 	return im->pixels + (size_t)y * im->stride + (size_t)x * 3;
 }
 
+/* The smallest and largest sample of channels c0 .. c1 - 1. */
+static void sample_range(const struct img *im, int c0, int c1, int *lo, int *hi)
+{
+	*lo = 255;
+	*hi = 0;
+	for (int y = 0; y < im->height; y++)
+		for (int x = 0; x < im->width; x++)
+			for (int c = c0; c < c1; c++) {
+				*lo = px(im, x, y)[c] < *lo ? px(im, x, y)[c] : *lo;
+				*hi = px(im, x, y)[c] > *hi ? px(im, x, y)[c] : *hi;
+			}
+}
+
 #define MAX_RUN 20
 
 /* The steps (op, value) in order as one plan of a w x h image. */
@@ -187,21 +200,15 @@ UNIT_TEST(test_folding_equals_sequence)
 UNIT_TEST(test_channel_shift_clips_to_range)
 {
 	struct img a;
-	uint8_t lo = 255, hi = 0;
+	int lo, hi;
 
 	pattern(&a, 30, 30);
-	for (int y = 0; y < 30; y++)
-		for (int x = 0; x < 30; x++)
-			for (int c = 0; c < 3; c++) {
-				lo = px(&a, x, y)[c] < lo ? px(&a, x, y)[c] : lo;
-				hi = px(&a, x, y)[c] > hi ? px(&a, x, y)[c] : hi;
-			}
+	sample_range(&a, 0, 3, &lo, &hi);
 	run1(&a, AUG_K_CHANNEL_SHIFT_RANGE, 500, 0);
 	/* shifted past the top: everything at the image's own maximum */
 	for (int y = 0; y < 30; y++)
 		for (int x = 0; x < 30; x++)
 			assert_int_equal(px(&a, x, y)[0], hi);
-	(void)lo;
 	img_release(&a);
 }
 
@@ -227,18 +234,14 @@ UNIT_TEST(test_invert_twice)
 UNIT_TEST(test_equalise)
 {
 	struct img a;
-	int lo = 255, hi = 0;
+	int lo, hi;
 
 	assert_int_equal(img_alloc(&a, 64, 64, 3, NULL), 0);
 	for (int y = 0; y < 64; y++)
 		for (int x = 0; x < 64; x++)
 			memset(px(&a, x, y), 100 + (x + y) % 10, 3);
 	run1(&a, AUG_HISTOGRAM_EQUALISATION, 0, 0);
-	for (int y = 0; y < 64; y++)
-		for (int x = 0; x < 64; x++) {
-			lo = px(&a, x, y)[0] < lo ? px(&a, x, y)[0] : lo;
-			hi = px(&a, x, y)[0] > hi ? px(&a, x, y)[0] : hi;
-		}
+	sample_range(&a, 0, 1, &lo, &hi);
 	assert_true(lo < 20 && hi > 200);
 	for (int y = 0; y < 64; y++)
 		for (int x = 0; x < 64; x++)

@@ -304,10 +304,8 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	(void)state;
 	close(root);
-	fx_rmtree(fx_dir);
-	return 0;
+	return fx_dir_teardown(state);
 }
 
 UNIT_GROUP(setup, teardown)

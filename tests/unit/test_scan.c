@@ -46,6 +46,18 @@ static int dump_row(const struct image_row *r, void *data)
 	return 0;
 }
 
+/* A new catalog at path, and o (defaults) reporting problems into p. */
+static struct catalog *scan_prepare(const char *path, struct scan_opts *o, struct problems *p)
+{
+	struct catalog *cat;
+
+	assert_int_equal(catalog_open(path, CATALOG_CREATE, &cat, NULL), 0);
+	scan_opts_init(o);
+	o->on_problem = note_problem;
+	o->data = p;
+	return cat;
+}
+
 static void scan_into(const char *name, int threads, struct scan_stats *st,
 		      struct strbuf *dump, struct problems *p)
 {
@@ -56,11 +68,8 @@ static void scan_into(const char *name, int threads, struct scan_stats *st,
 	char path[200];
 
 	snprintf(path, sizeof(path), "%s/%s", fx_dir, name);
-	assert_int_equal(catalog_open(path, CATALOG_CREATE, &cat, NULL), 0);
-	scan_opts_init(&o);
+	cat = scan_prepare(path, &o, p);
 	o.threads = threads;
-	o.on_problem = note_problem;
-	o.data = p;
 	if (scan_tree(cat, root, &o, st, &err))
 		fail_msg("scan: %s", err.msg);
 	if (dump)
@@ -136,11 +145,8 @@ UNIT_TEST(test_byte_limit_keeps_hash)
 	char path[200];
 
 	snprintf(path, sizeof(path), "%s/limit.db", fx_dir);
-	assert_int_equal(catalog_open(path, CATALOG_CREATE, &cat, NULL), 0);
-	scan_opts_init(&o);
+	cat = scan_prepare(path, &o, &p);
 	o.limits.max_bytes = 1000;
-	o.on_problem = note_problem;
-	o.data = &p;
 	assert_int_equal(scan_tree(cat, root, &o, &st, NULL), 0);
 	assert_true(st.corrupt > 5);
 	assert_non_null(strstr(p.text.buf, "is over the limit of 1000"));
@@ -161,10 +167,7 @@ UNIT_TEST(test_catalog_inside_tree_is_skipped)
 	char path[200];
 
 	snprintf(path, sizeof(path), "%s/inside.db", root);
-	assert_int_equal(catalog_open(path, CATALOG_CREATE, &cat, NULL), 0);
-	scan_opts_init(&o);
-	o.on_problem = note_problem;
-	o.data = &p;
+	cat = scan_prepare(path, &o, &p);
 	assert_int_equal(scan_tree(cat, root, &o, &st, NULL), 0);
 	assert_int_equal(st.files, 45);
 	assert_null(strstr(p.text.buf, "inside.db"));
