@@ -6,12 +6,13 @@
 # The reference outputs come from tests/node/tfjs-golden.js (tfjs, CPU
 # backend). InceptionV3 takes tfjs about 15 s an image, so they are kept in
 # $WINNOW_GOLDEN (make test: build/golden), keyed by the hash of the model,
-# the inputs and the script.
+# the inputs and the scripts (tfjs-golden.js, layers-model.js).
 here=$(cd "$(dirname "$0")/.." && pwd)
 top=$(cd "$here/.." && pwd)
 . "$(dirname "$0")/lib.sh"
 
 golden_js="$here/node/tfjs-golden.js"
+golden_lib="$here/node/layers-model.js"
 cache=${WINNOW_GOLDEN:-$scratch/golden}
 mkdir -p "$cache"
 photos="$skd/astronaut.png $skd/chelsea.png $skd/coffee.png $skd/rocket.jpg $skd/retina.jpg
@@ -25,7 +26,7 @@ photos="$skd/astronaut.png $skd/chelsea.png $skd/coffee.png $skd/rocket.jpg $skd
 # compare against it.
 golden() {
   local model=$1 in=$2 out=$3 parts=${4:-1} key per n pids= pid failed
-  key=$(cat "$model/model.json" "$in" "$golden_js" | sha256sum | cut -c1-32)
+  key=$(cat "$model/model.json" "$in" "$golden_js" "$golden_lib" | sha256sum | cut -c1-32)
   if [ ! -s "$cache/$key" ]; then
     read -r per < <(nntool info "$model" | awk 'NR == 1 {split($2, s, "x"); print s[1] * s[2] * s[3] * 4}')
     n=$(( $(stat -c %s "$in") / per ))

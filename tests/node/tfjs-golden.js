@@ -15,13 +15,8 @@
 // toFloat().div(255), then resizeBilinear(..., alignCorners = true).
 'use strict';
 const fs = require('fs');
-const path = require('path');
 const tf = require('@tensorflow/tfjs');
-
-function floats(file) {
-  const b = fs.readFileSync(file);
-  return new Float32Array(b.buffer, b.byteOffset, b.length / 4);
-}
+const { floats, loadModel } = require('./layers-model.js');
 
 function compare([a, b, per, tol]) {
   const x = floats(a), y = floats(b);
@@ -41,16 +36,7 @@ function compare([a, b, per, tol]) {
 
 async function golden([dir, input, output]) {
   await tf.setBackend('cpu');
-  const json = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8'));
-  const specs = [], parts = [];
-  for (const group of json.weightsManifest) {
-    specs.push(...group.weights);
-    for (const p of group.paths) parts.push(fs.readFileSync(path.join(dir, p)));
-  }
-  const all = Buffer.concat(parts);
-  const data = all.buffer.slice(all.byteOffset, all.byteOffset + all.length);
-  const model = await tf.loadLayersModel(
-    tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: specs, weightData: data }));
+  const model = await loadModel(tf, dir);
   let embed = null;
   for (const l of model.layers) {
     if (l.getClassName() === 'Dense') break;

@@ -98,49 +98,45 @@ UNIT_TEST(test_probabilities_as_written)
 	aug_pipeline_release(&p);
 }
 
-UNIT_TEST(test_geometry_lands_where_defined)
-{
-	struct aug_pipeline p;
-	struct aug_plan a;
-
-	pipe("flip_left_right\n", &p);
-	plan(&p, 40, 30, 1, 0, &a);
-	assert_true(a.geometric && a.width == 40 && a.height == 30);
-	maps(&a, 0.5, 3.5, 39.5, 3.5);
-	aug_plan_release(&a);
-	aug_pipeline_release(&p);
-
+/* One geometric step on a 40 x 30 source (seed 1, sample 0): the output
+ * frame, and an output point with the source point it comes from. */
+static const struct geometry_case {
+	const char *text;
+	int width, height;
+	double x, y, wx, wy;
+} geometry[] = {
+	{ "flip_left_right\n", 40, 30, 0.5, 3.5, 39.5, 3.5 },
 	/* a quarter turn counter-clockwise: the top-right corner comes to
 	 * the top left, and the frame turns */
-	pipe("rotate90\n", &p);
-	plan(&p, 40, 30, 1, 0, &a);
-	assert_true(a.width == 30 && a.height == 40);
-	maps(&a, 0, 0, 40, 0);
-	maps(&a, 30, 40, 0, 30);
-	aug_plan_release(&a);
-	aug_pipeline_release(&p);
-
-	pipe("crop_centre percentage_area=0.5\n", &p);
-	plan(&p, 40, 30, 1, 0, &a);
-	assert_true(a.width == 20 && a.height == 15);
-	maps(&a, 0, 0, 10, 7);
-	aug_plan_release(&a);
-	aug_pipeline_release(&p);
-
-	pipe("zoom min_factor=2 max_factor=2\n", &p);
-	plan(&p, 40, 30, 1, 0, &a);
-	maps(&a, 0, 0, 10, 7.5);
-	assert_int_equal(a.n, 1);
-	assert_true(a.applied[0].v[0] == 2);
-	aug_plan_release(&a);
-	aug_pipeline_release(&p);
-
+	{ "rotate90\n", 30, 40, 0, 0, 40, 0 },
+	{ "rotate90\n", 30, 40, 30, 40, 0, 30 },
+	{ "crop_centre percentage_area=0.5\n", 20, 15, 0, 0, 10, 7 },
+	{ "zoom min_factor=2 max_factor=2\n", 40, 30, 0, 0, 10, 7.5 },
 	/* Keras zoom above 1 shows more of the image */
-	pipe("zoom_range=[2, 2]\n", &p);
-	plan(&p, 40, 30, 1, 0, &a);
-	maps(&a, 0, 0, -20, -15);
-	aug_plan_release(&a);
-	aug_pipeline_release(&p);
+	{ "zoom_range=[2, 2]\n", 40, 30, 0, 0, -20, -15 },
+};
+
+UNIT_TEST(test_geometry_lands_where_defined)
+{
+	for (size_t i = 0; i < sizeof(geometry) / sizeof(geometry[0]); i++) {
+		const struct geometry_case *g = &geometry[i];
+		struct aug_pipeline p;
+		struct aug_plan a;
+
+		pipe(g->text, &p);
+		plan(&p, 40, 30, 1, 0, &a);
+		assert_true(a.geometric);
+		assert_int_equal(a.width, g->width);
+		assert_int_equal(a.height, g->height);
+		maps(&a, g->x, g->y, g->wx, g->wy);
+		/* the zoom drawn is the one asked for */
+		if (strncmp(g->text, "zoom ", 5) == 0) {
+			assert_int_equal(a.n, 1);
+			assert_true(a.applied[0].v[0] == 2);
+		}
+		aug_plan_release(&a);
+		aug_pipeline_release(&p);
+	}
 }
 
 UNIT_TEST(test_rotate_needs_no_fill)
