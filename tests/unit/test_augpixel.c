@@ -113,13 +113,25 @@ static void same(const struct img *a, const struct img *b)
 				    b->pixels + (size_t)y * b->stride, (size_t)a->width * 3);
 }
 
+/* b: a copy of a with the one step (op, v0) applied. */
+static void applied(const struct img *a, struct img *b, enum aug_op op, double v0)
+{
+	copy(a, b);
+	run1(b, op, v0, 0);
+}
+
+/* The ITU-R 601 grey of a's pixel (x, y). */
+static uint8_t grey(const struct img *a, int x, int y)
+{
+	return luma601(px(a, x, y)[0], px(a, x, y)[1], px(a, x, y)[2]);
+}
+
 UNIT_TEST(test_enhance_definitions)
 {
 	struct img a, b;
 
 	pattern(&a, 64, 48);
-	copy(&a, &b);
-	run1(&b, AUG_RANDOM_BRIGHTNESS, 1.5, 0);
+	applied(&a, &b, AUG_RANDOM_BRIGHTNESS, 1.5);
 	for (int y = 0; y < 48; y += 7)
 		for (int x = 0; x < 64; x += 5)
 			for (int c = 0; c < 3; c++) {
@@ -130,8 +142,7 @@ UNIT_TEST(test_enhance_definitions)
 	img_release(&b);
 
 	/* contrast 0: every pixel the rounded mean grey */
-	copy(&a, &b);
-	run1(&b, AUG_RANDOM_CONTRAST, 0, 0);
+	applied(&a, &b, AUG_RANDOM_CONTRAST, 0);
 	{
 		double sum = 0;
 		uint8_t m;
@@ -149,31 +160,21 @@ UNIT_TEST(test_enhance_definitions)
 	img_release(&b);
 
 	/* colour 0: grey; colour 1: unchanged */
-	copy(&a, &b);
-	run1(&b, AUG_RANDOM_COLOR, 0, 0);
+	applied(&a, &b, AUG_RANDOM_COLOR, 0);
 	for (int y = 0; y < 48; y++)
-		for (int x = 0; x < 64; x++) {
-			uint8_t g = luma601(px(&a, x, y)[0], px(&a, x, y)[1], px(&a, x, y)[2]);
-
-			assert_int_equal(px(&b, x, y)[0], g);
-			assert_int_equal(px(&b, x, y)[1], g);
-			assert_int_equal(px(&b, x, y)[2], g);
-		}
+		for (int x = 0; x < 64; x++)
+			for (int c = 0; c < 3; c++)
+				assert_int_equal(px(&b, x, y)[c], grey(&a, x, y));
 	img_release(&b);
-	copy(&a, &b);
-	run1(&b, AUG_RANDOM_COLOR, 1, 0);
+	applied(&a, &b, AUG_RANDOM_COLOR, 1);
 	same(&a, &b);
 	img_release(&b);
 
 	/* black_and_white: grey thresholded */
-	copy(&a, &b);
-	run1(&b, AUG_BLACK_AND_WHITE, 100, 0);
+	applied(&a, &b, AUG_BLACK_AND_WHITE, 100);
 	for (int y = 0; y < 48; y++)
-		for (int x = 0; x < 64; x++) {
-			uint8_t g = luma601(px(&a, x, y)[0], px(&a, x, y)[1], px(&a, x, y)[2]);
-
-			assert_int_equal(px(&b, x, y)[1], g < 100 ? 0 : 255);
-		}
+		for (int x = 0; x < 64; x++)
+			assert_int_equal(px(&b, x, y)[1], grey(&a, x, y) < 100 ? 0 : 255);
 	img_release(&b);
 	img_release(&a);
 }
@@ -219,8 +220,7 @@ UNIT_TEST(test_invert_twice)
 	double vals[4] = { 0 };
 
 	pattern(&a, 20, 20);
-	copy(&a, &b);
-	run1(&b, AUG_INVERT, 0, 0);
+	applied(&a, &b, AUG_INVERT, 0);
 	assert_int_equal(px(&b, 3, 4)[1], 255 - px(&a, 3, 4)[1]);
 	run(&b, ops, vals, 2);
 	run1(&b, AUG_INVERT, 0, 0);
@@ -302,8 +302,7 @@ UNIT_TEST(test_hue)
 	struct img a, b;
 
 	pattern(&a, 32, 32);
-	copy(&a, &b);
-	run1(&b, AUG_HUE_SHIFT, 0, 0);
+	applied(&a, &b, AUG_HUE_SHIFT, 0);
 	for (int y = 0; y < 32; y++)
 		for (int x = 0; x < 32; x++)
 			for (int c = 0; c < 3; c++)
