@@ -46,35 +46,40 @@ static int dump_row(const struct image_row *r, void *data)
 	return 0;
 }
 
-/* A new catalog at path, and o (defaults) reporting problems into p. */
-static struct catalog *scan_prepare(const char *path, struct scan_opts *o, struct problems *p)
-{
+/* A scan into a new catalog: where, with what options, what it counted. */
+struct scan_run {
+	char path[200];
 	struct catalog *cat;
+	struct scan_opts o;
+	struct scan_stats st;
+};
 
-	assert_int_equal(catalog_open(path, CATALOG_CREATE, &cat, NULL), 0);
-	scan_opts_init(o);
-	o->on_problem = note_problem;
-	o->data = p;
-	return cat;
+/* Opens the catalog dir/name; the options are the defaults, noting
+ * problems into p. The caller closes r->cat. */
+static void scan_begin(struct scan_run *r, const char *dir, const char *name,
+		       struct problems *p)
+{
+	snprintf(r->path, sizeof(r->path), "%s/%s", dir, name);
+	assert_int_equal(catalog_open(r->path, CATALOG_CREATE, &r->cat, NULL), 0);
+	scan_opts_init(&r->o);
+	r->o.on_problem = note_problem;
+	r->o.data = p;
 }
 
 static void scan_into(const char *name, int threads, struct scan_stats *st,
 		      struct strbuf *dump, struct problems *p)
 {
 	struct image_filter all = { NULL, -1, NULL };
-	struct scan_opts o;
-	struct catalog *cat;
+	struct scan_run r;
 	struct wn_err err;
-	char path[200];
 
-	snprintf(path, sizeof(path), "%s/%s", fx_dir, name);
-	cat = scan_prepare(path, &o, p);
-	o.threads = threads;
-	if (scan_tree(cat, root, &o, st, &err))
+	scan_begin(&r, fx_dir, name, p);
+	r.o.threads = threads;
+	if (scan_tree(r.cat, root, &r.o, st, &err))
 		fail_msg("scan: %s", err.msg);
 	if (dump)
-		assert_int_equal(images_foreach(cat, &all, dump_row, dump, NULL), 0);
-	catalog_close(cat);
+		assert_int_equal(images_foreach(r.cat, &all, dump_row, dump, NULL), 0);
+	catalog_close(r.cat);
 }
 
 UNIT_TEST(test_threads_do_not_change_results)
@@ -139,20 +144,16 @@ UNIT_TEST(test_byte_limit_keeps_hash)
 	struct image_filter f = { NULL, IMAGE_CORRUPT, NULL };
 	struct problems p = { 0, STRBUF_INIT };
 	struct strbuf dump = STRBUF_INIT;
-	struct scan_opts o;
-	struct scan_stats st;
-	struct catalog *cat;
-	char path[200];
+	struct scan_run r;
 
-	snprintf(path, sizeof(path), "%s/limit.db", fx_dir);
-	cat = scan_prepare(path, &o, &p);
-	o.limits.max_bytes = 1000;
-	assert_int_equal(scan_tree(cat, root, &o, &st, NULL), 0);
-	assert_true(st.corrupt > 5);
+	scan_begin(&r, fx_dir, "limit.db", &p);
+	r.o.limits.max_bytes = 1000;
+	assert_int_equal(scan_tree(r.cat, root, &r.o, &r.st, NULL), 0);
+	assert_true(r.st.corrupt > 5);
 	assert_non_null(strstr(p.text.buf, "is over the limit of 1000"));
-	assert_int_equal(images_foreach(cat, &f, dump_row, &dump, NULL), 0);
+	assert_int_equal(images_foreach(r.cat, &f, dump_row, &dump, NULL), 0);
 	assert_null(strstr(dump.buf, "00000000000000000000000000000000"));
-	catalog_close(cat);
+	catalog_close(r.cat);
 	strbuf_release(&dump);
 	strbuf_release(&p.text);
 }
@@ -161,18 +162,14 @@ UNIT_TEST(test_byte_limit_keeps_hash)
 UNIT_TEST(test_catalog_inside_tree_is_skipped)
 {
 	struct problems p = { 0, STRBUF_INIT };
-	struct scan_opts o;
-	struct scan_stats st;
-	struct catalog *cat;
-	char path[200];
+	struct scan_run r;
 
-	snprintf(path, sizeof(path), "%s/inside.db", root);
-	cat = scan_prepare(path, &o, &p);
-	assert_int_equal(scan_tree(cat, root, &o, &st, NULL), 0);
-	assert_int_equal(st.files, 45);
+	scan_begin(&r, root, "inside.db", &p);
+	assert_int_equal(scan_tree(r.cat, root, &r.o, &r.st, NULL), 0);
+	assert_int_equal(r.st.files, 45);
 	assert_null(strstr(p.text.buf, "inside.db"));
-	catalog_close(cat);
-	remove(path);
+	catalog_close(r.cat);
+	remove(r.path);
 	strbuf_release(&p.text);
 }
 
