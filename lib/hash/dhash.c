@@ -11,14 +11,14 @@
  * sums[] gets, per cell, the sum of luma * overlap area; all cells have
  * the same area W*H, so sums compare directly and divide by W*H for means.
  */
-static void area_sums(const struct img *g, int gw, int gh, uint64_t *sums)
+static void area_sums(const uint8_t *pixels, size_t stride, uint64_t W, uint64_t H,
+		      int gw, int gh, uint64_t *sums)
 {
-	uint64_t W = (uint64_t)g->width, H = (uint64_t)g->height;
 	uint64_t row[THUMB_SIDE];  /* gw <= 16: both grids are that narrow */
 
 	memset(sums, 0, (size_t)gw * gh * sizeof(*sums));
 	for (uint64_t y = 0; y < H; y++) {
-		const uint8_t *p = g->pixels + (size_t)y * g->stride;
+		const uint8_t *p = pixels + (size_t)y * stride;
 
 		memset(row, 0, (size_t)gw * sizeof(*row));
 		for (uint64_t x = 0; x < W; x++) {
@@ -44,15 +44,86 @@ static void area_sums(const struct img *g, int gw, int gh, uint64_t *sums)
 	}
 }
 
-uint64_t dhash_compute(const struct img *grey)
+static uint64_t dhash_of(const uint8_t *pixels, size_t stride, uint64_t W, uint64_t H)
 {
 	uint64_t sums[9 * 8], hash = 0;
 
-	area_sums(grey, 9, 8, sums);
+	area_sums(pixels, stride, W, H, 9, 8, sums);
 	for (int r = 0; r < 8; r++)
 		for (int c = 0; c < 8; c++)
 			hash = hash << 1 | (sums[r * 9 + c] < sums[r * 9 + c + 1]);
 	return hash;
+}
+
+uint64_t dhash_compute(const struct img *grey)
+{
+	return dhash_of(grey->pixels, grey->stride, (uint64_t)grey->width, (uint64_t)grey->height);
+}
+
+/* Thumbnail pixel (x, y) under orientation o is in[base + x * dx + y * dy]:
+ * every turn of a square grid is affine. */
+static void turn_map(int o, int *base, int *dx, int *dy)
+{
+	int x0, y0, x1, y1, x2, y2;
+
+	img_orient_source(o, 0, 0, THUMB_SIDE, THUMB_SIDE, &x0, &y0);
+	img_orient_source(o, 1, 0, THUMB_SIDE, THUMB_SIDE, &x1, &y1);
+	img_orient_source(o, 0, 1, THUMB_SIDE, THUMB_SIDE, &x2, &y2);
+	*base = y0 * THUMB_SIDE + x0;
+	*dx = (y1 - y0) * THUMB_SIDE + (x1 - x0);
+	*dy = (y2 - y0) * THUMB_SIDE + (x2 - x0);
+}
+
+void thumb_orient(const uint8_t in[THUMB_BYTES], int orientation, uint8_t out[THUMB_BYTES])
+{
+	int base, dx, dy;
+
+	turn_map(orientation, &base, &dx, &dy);
+	for (int y = 0; y < THUMB_SIDE; y++)
+		for (int x = 0; x < THUMB_SIDE; x++)
+			out[y * THUMB_SIDE + x] = in[base + x * dx + y * dy];
+}
+
+/*
+ * area_sums() on a 16x16 image onto the 9x8 grid, reading it turned: each
+ * column overlaps one or two of the 9 cells (the same integer overlaps as
+ * area_sums(), 9 units a column and 16 a cell), each row lies in one of
+ * the 8 (rows 2k and 2k + 1). The sums are area_sums()'s divided by the
+ * rows' common weight, so the bits are the same.
+ */
+uint64_t thumb_dhash_turned(const uint8_t thumb[THUMB_BYTES], int orientation)
+{
+	uint32_t sums[8][9] = { { 0 } };
+	int cell[THUMB_SIDE], w0[THUMB_SIDE], base, dx, dy;
+	uint64_t hash = 0;
+
+	for (int x = 0; x < THUMB_SIDE; x++) {
+		int a = x * 9, edge = (a / THUMB_SIDE + 1) * THUMB_SIDE;
+
+		cell[x] = a / THUMB_SIDE;
+		w0[x] = edge < a + 9 ? edge - a : 9;
+	}
+	turn_map(orientation, &base, &dx, &dy);
+	for (int y = 0; y < THUMB_SIDE; y++) {
+		uint32_t *row = sums[y / 2];
+
+		for (int x = 0; x < THUMB_SIDE; x++) {
+			uint32_t v = thumb[base + x * dx + y * dy];
+
+			row[cell[x]] += v * (uint32_t)w0[x];
+			if (w0[x] < 9)
+				row[cell[x] + 1] += v * (uint32_t)(9 - w0[x]);
+		}
+	}
+	for (int r = 0; r < 8; r++)
+		for (int c = 0; c < 8; c++)
+			hash = hash << 1 | (sums[r][c] < sums[r][c + 1]);
+	return hash;
+}
+
+uint64_t thumb_dhash(const uint8_t thumb[THUMB_BYTES])
+{
+	return thumb_dhash_turned(thumb, 1);
 }
 
 void thumb_compute(const struct img *grey, uint8_t thumb[THUMB_BYTES])
@@ -60,7 +131,8 @@ void thumb_compute(const struct img *grey, uint8_t thumb[THUMB_BYTES])
 	uint64_t sums[THUMB_BYTES];
 	uint64_t area = (uint64_t)grey->width * (uint64_t)grey->height;
 
-	area_sums(grey, THUMB_SIDE, THUMB_SIDE, sums);
+	area_sums(grey->pixels, grey->stride, (uint64_t)grey->width, (uint64_t)grey->height,
+		  THUMB_SIDE, THUMB_SIDE, sums);
 	for (int i = 0; i < THUMB_BYTES; i++)
 		thumb[i] = (uint8_t)((2 * sums[i] + area) / (2 * area));
 }

@@ -42,6 +42,28 @@ uint64_t dhash_compute(const struct img *grey);
 void thumb_compute(const struct img *grey, uint8_t thumb[THUMB_BYTES]);
 
 /*
+ * The eight orientations. A thumbnail's cells are a fixed fraction of the
+ * image's sides whatever its shape, so the thumbnail of a mirrored or
+ * rotated image is the same turn of its thumbnail, exactly: mirrored and
+ * rotated copies are found from the catalogued thumbnails alone.
+ */
+
+/* thumb_orient() : the thumbnail of the image shown under EXIF
+ * orientation 1..8 (2 mirrors, 3 rotates 180, 6 and 8 rotate 90 and 270
+ * degrees, 4, 5 and 7 mirror and rotate), into out (not in). */
+void thumb_orient(const uint8_t in[THUMB_BYTES], int orientation, uint8_t out[THUMB_BYTES]);
+
+/* thumb_dhash() : dHash-64 of a thumbnail taken as a 16x16 grey image
+ * (step 2 onto the 9x8 grid, then step 3). Close to, but not the same
+ * as, the image's own dHash: compare thumb_dhash() values with each
+ * other only. */
+uint64_t thumb_dhash(const uint8_t thumb[THUMB_BYTES]);
+
+/* thumb_dhash_turned() : thumb_dhash() of thumb_orient(thumb, orientation),
+ * without the copy. */
+uint64_t thumb_dhash_turned(const uint8_t thumb[THUMB_BYTES], int orientation);
+
+/*
  * fingerprint_decode() : step 1 on an in-memory file, then both.
  * @return 0 with fp and info (optional: the full image's header) filled,
  * or -1 with err set as img_decode() sets it.

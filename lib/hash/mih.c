@@ -94,7 +94,8 @@ static int table_radius(int radius, int k)
 }
 
 struct search {
-	const struct mih *m;
+	const struct mih *m;     /* the index */
+	const struct mih *q;     /* the queries: m itself for a self-join */
 	int radius;
 	const uint8_t *skip;
 	mih_pair_fn fn;
@@ -116,15 +117,20 @@ static int first_table(uint64_t a, uint64_t b, int k, int radius)
 	return 1;
 }
 
-static int report(struct search *s, const struct table *t, uint32_t x, uint32_t y, int k, int d)
+/* Entry x of query table tq and entry y of index table t are within the
+ * radius: reports them unless skipped or found by an earlier table. */
+static int report(struct search *s, const struct table *tq, const struct table *t,
+		  uint32_t x, uint32_t y, int k, int d)
 {
-	uint32_t i = t->id[x], j = t->id[y];
+	uint32_t i = tq->id[x], j = t->id[y];
 
 	if (s->skip && (s->skip[i] || s->skip[j]))
 		return 0;
-	if (!first_table(t->hash[x], t->hash[y], k, s->radius))
+	if (!first_table(tq->hash[x], t->hash[y], k, s->radius))
 		return 0;
-	return i < j ? s->fn(i, j, d, s->data) : s->fn(j, i, d, s->data);
+	if (s->q != s->m || i < j)
+		return s->fn(i, j, d, s->data);
+	return s->fn(j, i, d, s->data);
 }
 
 /* All close pairs inside bucket b, or between buckets b and c. The inner
@@ -134,20 +140,22 @@ static int report(struct search *s, const struct table *t, uint32_t x, uint32_t 
 #if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
 __attribute__((target_clones("popcnt", "default")))
 #endif
-static int join_buckets(struct search *s, const struct table *t, int k, unsigned b, unsigned c)
+static int join_buckets(struct search *s, int k, unsigned b, unsigned c)
 {
-	uint32_t b0 = t->start[b], b1 = t->start[b + 1];
+	const struct table *tq = &s->q->t[k], *t = &s->m->t[k];
+	uint32_t b0 = tq->start[b], b1 = tq->start[b + 1];
 	uint32_t c0 = t->start[c], c1 = t->start[c + 1];
+	int self = s->q == s->m && b == c;
 
 	for (uint32_t x = b0; x < b1; x++) {
-		uint64_t h = t->hash[x];
+		uint64_t h = tq->hash[x];
 
-		for (uint32_t y = b == c ? x + 1 : c0; y < c1; y++) {
+		for (uint32_t y = self ? x + 1 : c0; y < c1; y++) {
 			int d = __builtin_popcountll(h ^ t->hash[y]), rc;
 
 			if (d > s->radius)
 				continue;
-			rc = report(s, t, x, y, k, d);
+			rc = report(s, tq, t, x, y, k, d);
 			if (rc)
 				return rc;
 		}
@@ -156,26 +164,27 @@ static int join_buckets(struct search *s, const struct table *t, int k, unsigned
 }
 
 /*
- * A self-join per table: each bucket against every bucket whose chunk
- * value is within the table's radius, each unordered pair of buckets once.
- * Walking buckets rather than queries touches each bucket once per
- * neighbour mask instead of once per query, which keeps it in cache.
+ * A join per table: each query bucket against every index bucket whose
+ * chunk value is within the table's radius (in a self-join, each unordered
+ * pair of buckets once). Walking buckets rather than queries touches each
+ * bucket once per neighbour mask instead of once per query, which keeps
+ * it in cache.
  */
 static int join_range(struct search *s, int k, const uint16_t *masks, int nmasks,
 		      unsigned lo, unsigned hi)
 {
-	const struct table *t = &s->m->t[k];
+	const struct table *tq = &s->q->t[k], *t = &s->m->t[k];
 
 	for (unsigned b = lo; b < hi; b++) {
-		if (t->start[b] == t->start[b + 1])
+		if (tq->start[b] == tq->start[b + 1])
 			continue;
 		for (int mi = 0; mi < nmasks; mi++) {
 			unsigned c = b ^ masks[mi];
 			int rc;
 
-			if (c < b || (mi && t->start[c] == t->start[c + 1]))
+			if ((s->q == s->m && c < b) || t->start[c] == t->start[c + 1])
 				continue;
-			rc = join_buckets(s, t, k, b, c);
+			rc = join_buckets(s, k, b, c);
 			if (rc)
 				return rc;
 		}
@@ -231,11 +240,9 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-int mih_pairs(const struct mih *m, int radius, const uint8_t *skip, int threads,
-	      mih_pair_fn fn, void *data, struct wn_err *err)
+static int search(struct search *s, int threads, struct wn_err *err)
 {
-	struct search s = { m, radius, skip, fn, data, 0, 0 };
-	int rc;
+	int rc, radius = s->radius;
 	pthread_t tid[64];
 	int started = 0;
 
@@ -246,13 +253,29 @@ int mih_pairs(const struct mih *m, int radius, const uint8_t *skip, int threads,
 	if (threads > 64)
 		threads = 64;
 	for (; started < threads - 1; started++)
-		if (pthread_create(&tid[started], NULL, worker, &s))
+		if (pthread_create(&tid[started], NULL, worker, s))
 			break;
-	worker(&s);  /* the calling thread takes queries too */
+	worker(s);  /* the calling thread takes queries too */
 	for (int t = 0; t < started; t++)
 		pthread_join(tid[t], NULL);
-	rc = atomic_load(&s.stop);
+	rc = atomic_load(&s->stop);
 	if (rc == -1)
 		return wn_fail(err, WN_ENOMEM, "out of memory");
 	return rc;
+}
+
+int mih_pairs(const struct mih *m, int radius, const uint8_t *skip, int threads,
+	      mih_pair_fn fn, void *data, struct wn_err *err)
+{
+	struct search s = { m, m, radius, skip, fn, data, 0, 0 };
+
+	return search(&s, threads, err);
+}
+
+int mih_cross(const struct mih *queries, const struct mih *index, int radius, int threads,
+	      mih_pair_fn fn, void *data, struct wn_err *err)
+{
+	struct search s = { index, queries, radius, NULL, fn, data, 0, 0 };
+
+	return search(&s, threads, err);
 }

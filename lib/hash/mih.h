@@ -48,4 +48,13 @@ typedef int (*mih_pair_fn)(size_t i, size_t j, int distance, void *data);
 int mih_pairs(const struct mih *m, int radius, const uint8_t *skip, int threads,
 	      mih_pair_fn fn, void *data, struct wn_err *err);
 
+/*
+ * mih_cross() : every pair (i, j) of a query hash i (an id of queries) and
+ * an indexed hash j (an id of index) at Hamming distance <= radius, each
+ * reported exactly once; fn gets (i, j, distance). The same bucket join as
+ * mih_pairs(), with the same threads and return values.
+ */
+int mih_cross(const struct mih *queries, const struct mih *index, int radius, int threads,
+	      mih_pair_fn fn, void *data, struct wn_err *err);
+
 #endif

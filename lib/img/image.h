@@ -113,6 +113,11 @@ int img_convert_to(const struct img *src, int channels, const uint8_t background
 /* img_orient() : applies EXIF orientation 1..8 in place (may swap w/h). */
 int img_orient(struct img *im, int orientation, struct wn_err *err);
 
+/* img_orient_source() : for displayed pixel (x, y) of an image stored as
+ * sw x sh under EXIF orientation 1..8, the stored pixel (*sx, *sy). Any
+ * other orientation is taken as 1. */
+void img_orient_source(int orientation, int x, int y, int sw, int sh, int *sx, int *sy);
+
 /* Encoding. Each returns 0 with *out a malloc'd buffer of *outlen bytes that
  * the caller frees, or -1 with err set. Grey, RGB and RGBA input; JPEG drops
  * alpha after flattening onto white. */

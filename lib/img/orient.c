@@ -3,11 +3,10 @@
 
 #include "img/image.h"
 
-/* For displayed pixel (x, y) of an image stored as sw x sh, the stored
- * coordinates. Values follow the EXIF 2.3 table of Orientation: 2 mirrors,
- * 3 rotates 180, 4 flips, 5 transposes, 6 needs 90 degrees clockwise,
- * 7 transverses, 8 needs 90 degrees counter-clockwise. */
-static void source_of(int orientation, int x, int y, int sw, int sh, int *sx, int *sy)
+/* Values follow the EXIF 2.3 table of Orientation: 2 mirrors, 3 rotates
+ * 180, 4 flips, 5 transposes, 6 needs 90 degrees clockwise, 7 transverses,
+ * 8 needs 90 degrees counter-clockwise. */
+void img_orient_source(int orientation, int x, int y, int sw, int sh, int *sx, int *sy)
 {
 	switch (orientation) {
 	case 2: *sx = sw - 1 - x; *sy = y; break;
@@ -38,7 +37,7 @@ int img_orient(struct img *im, int orientation, struct wn_err *err)
 		for (x = 0; x < dst.width; x++) {
 			int sx, sy;
 
-			source_of(orientation, x, y, im->width, im->height, &sx, &sy);
+			img_orient_source(orientation, x, y, im->width, im->height, &sx, &sy);
 			memcpy(d + (size_t)x * c, im->pixels + (size_t)sy * im->stride + (size_t)sx * c,
 			       (size_t)c);
 		}

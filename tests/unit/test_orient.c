@@ -1,0 +1,160 @@
+/* The eight orientations of a fingerprint, and the cross search that looks
+ * up turned thumbnails in an index of upright ones. */
+#include <pthread.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hash/hash.h"
+#include "img/img.h"
+#include "tests/fixtures.h"
+#include "tests/unit/unit.h"
+
+/* The thumbnail of a turned image is the same turn of its thumbnail,
+ * exactly, whatever the image's shape (sides that 16 does not divide). */
+UNIT_TEST(test_thumb_turns_with_image)
+{
+	static const int sizes[][2] = { { 50, 37 }, { 33, 90 }, { 64, 64 } };
+
+	for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++)
+		for (int o = 1; o <= 8; o++) {
+			struct img im = fx_pattern(sizes[s][0], sizes[s][1], 1, 5 + s);
+			uint8_t upright[THUMB_BYTES], turned[THUMB_BYTES], want[THUMB_BYTES];
+
+			thumb_compute(&im, upright);
+			assert_int_equal(img_orient(&im, o, NULL), 0);
+			thumb_compute(&im, want);
+			thumb_orient(upright, o, turned);
+			assert_memory_equal(turned, want, THUMB_BYTES);
+			img_release(&im);
+		}
+}
+
+/* Turns compose as they should: a quarter turn four times, a mirror twice,
+ * and 6 after 8 give the thumbnail back; every orientation but 1 changes a
+ * thumbnail with no symmetry. */
+UNIT_TEST(test_thumb_turns_compose)
+{
+	struct img im = fx_pattern(40, 40, 1, 9);
+	uint8_t t[THUMB_BYTES], a[THUMB_BYTES], b[THUMB_BYTES];
+
+	thumb_compute(&im, t);
+	thumb_orient(t, 6, a);
+	for (int i = 0; i < 3; i++) {
+		thumb_orient(a, 6, b);
+		memcpy(a, b, sizeof(a));
+	}
+	assert_memory_equal(a, t, THUMB_BYTES);
+	thumb_orient(t, 2, a);
+	thumb_orient(a, 2, b);
+	assert_memory_equal(b, t, THUMB_BYTES);
+	thumb_orient(t, 8, a);
+	thumb_orient(a, 6, b);
+	assert_memory_equal(b, t, THUMB_BYTES);
+	for (int o = 2; o <= 8; o++) {
+		thumb_orient(t, o, a);
+		assert_memory_not_equal(a, t, THUMB_BYTES);
+	}
+	img_release(&im);
+}
+
+/* thumb_dhash() and thumb_dhash_turned() are dHash's definition applied
+ * to the thumbnail, upright and turned. */
+UNIT_TEST(test_thumb_dhash)
+{
+	uint8_t t[THUMB_BYTES];
+	struct img im = fx_pattern(120, 80, 1, 3), small = fx_pattern(16, 16, 1, 4);
+
+	memcpy(t, small.pixels, THUMB_BYTES);
+	assert_true(small.stride == THUMB_SIDE);
+	assert_int_equal(thumb_dhash(t), dhash_compute(&small));
+	for (int seed = 0; seed < 200; seed++)
+		for (int o = 1; o <= 8; o++) {
+			uint8_t turned[THUMB_BYTES];
+			struct img timg = fx_pattern(16, 16, 1, 100 + seed);
+
+			memcpy(t, timg.pixels, THUMB_BYTES);
+			assert_int_equal(img_orient(&timg, o, NULL), 0);
+			thumb_orient(t, o, turned);
+			assert_memory_equal(turned, timg.pixels, THUMB_BYTES);
+			assert_int_equal(thumb_dhash_turned(t, o), dhash_compute(&timg));
+			img_release(&timg);
+		}
+	thumb_compute(&im, t);
+	assert_true(dhash_distance(thumb_dhash(t), dhash_compute(&im)) <= 12);
+	img_release(&im);
+	img_release(&small);
+}
+
+#define NQ 1500
+#define NI 2500
+
+struct cross {
+	pthread_mutex_t lock;
+	uint8_t *seen;  /* NQ x NI */
+	const uint64_t *q, *h;
+	int radius, bad, dups;
+	size_t count;
+};
+
+static int on_cross(size_t i, size_t j, int d, void *data)
+{
+	struct cross *c = data;
+
+	pthread_mutex_lock(&c->lock);
+	if (i >= NQ || j >= NI || d != __builtin_popcountll(c->q[i] ^ c->h[j]) || d > c->radius)
+		c->bad++;
+	else if (c->seen[i * NI + j]++)
+		c->dups++;
+	c->count++;
+	pthread_mutex_unlock(&c->lock);
+	return 0;
+}
+
+/* mih_cross() against brute force: every (query, indexed) pair within the
+ * radius exactly once, at every radius and thread count; a query equal to
+ * an indexed hash at the same position is a pair too (no self-skip). */
+UNIT_TEST(test_cross_matches_brute_force)
+{
+	static const int radii[] = { 0, 3, 7, 8, 11, 15 };
+	uint64_t *q = malloc(NQ * sizeof(*q)), *h = malloc(NI * sizeof(*h)), s = 41;
+	struct mih *mq, *mi;
+
+	assert_non_null(q);
+	assert_non_null(h);
+	for (int j = 0; j < NI; j++)
+		h[j] = fx_rand(&s);
+	for (int i = 0; i < NQ; i++) {
+		q[i] = i % 3 ? fx_rand(&s) : h[i * 7 % NI];
+		for (int f = 0; f < i % 16; f++)
+			q[i] ^= 1ull << (fx_rand(&s) % 64);
+	}
+	mq = mih_build(q, NQ);
+	mi = mih_build(h, NI);
+	assert_non_null(mq);
+	assert_non_null(mi);
+	for (size_t r = 0; r < sizeof(radii) / sizeof(radii[0]); r++)
+		for (int threads = 1; threads <= 2; threads++) {
+			struct cross c = { PTHREAD_MUTEX_INITIALIZER, calloc(NQ * NI, 1), q, h,
+					   radii[r], 0, 0, 0 };
+			size_t want = 0;
+
+			assert_non_null(c.seen);
+			assert_int_equal(mih_cross(mq, mi, radii[r], threads, on_cross, &c, NULL), 0);
+			for (int i = 0; i < NQ; i++)
+				for (int j = 0; j < NI; j++)
+					if (__builtin_popcountll(q[i] ^ h[j]) <= radii[r]) {
+						want++;
+						assert_int_equal(c.seen[(size_t)i * NI + j], 1);
+					}
+			assert_int_equal(c.bad, 0);
+			assert_int_equal(c.dups, 0);
+			assert_int_equal(c.count, want);
+			assert_true(want >= NQ / 48);  /* the planted pairs at least */
+			free(c.seen);
+		}
+	mih_free(mq);
+	mih_free(mi);
+	free(q);
+	free(h);
+}
