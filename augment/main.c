@@ -9,11 +9,11 @@
 #include <time.h>
 #include <xxhash.h>
 
-#include "augment.h"
 #include "cli/cli.h"
 #include "cli/options.h"
 #include "base/base.h"
 #include "catalog/catalog.h"
+#include "derive/derive.h"
 
 static const char usage[] =
 	"usage: augment --path IN --out OUT --pipeline FILE (--samples N | --balance N) [options]\n"
@@ -252,6 +252,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	r.progress = co.quiet ? NULL : progress_stream_for();
+	r.on_problem = cli_file_error;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (catalog_open(cli_db_path(co.db), CATALOG_CREATE, &r.cat, &err) ||
 	    (!r.dry_run && run_begin(r.cat, "augment", argc, argv, &r.run_id, &err)) ||

@@ -17,9 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "augment.h"
-#include "aug/aug.h"
-#include "base/base.h"
+#include "internal.h"
 
 const char *ag_extension(enum img_format f)
 {
@@ -104,7 +102,7 @@ static int lineage(const struct ag_job *j, const struct aug_plan *plan,
 	int bad;
 
 	filehash_hex(hash, hex);
-	bad = strbuf_addstr(&sb, "{\"source\":") || quote_json(&sb, j->src_path) ||
+	bad = strbuf_addstr(&sb, "{\"source\":") || quote_json(&sb, j->src.path) ||
 	      strbuf_addf(&sb, ",\"source_xxh3\":\"%s\",\"seed\":%llu,\"sample\":%u,"
 			  "\"pipeline\":", hex, (unsigned long long)j->o->seed, k) ||
 	      quote_json(&sb, j->o->pipeline_path) ||
@@ -308,7 +306,7 @@ static int make_sample(struct ag_job *j, struct source *src, const uint8_t hash[
 	s->width = plan.width;
 	s->height = plan.height;
 	s->size = st.st_size;
-	s->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+	s->mtime_ns = derive_mtime_ns(&st);
 	s->done = 1;
 	ret = 0;
 out:
@@ -332,7 +330,7 @@ void ag_run_job(void *arg)
 	int want_yuv = 0, want_rgb = 0;
 
 	wn_err_clear(&j->err);
-	if (read_file_limited(j->src_disk, o->limits.max_bytes, &buf, &len, &j->err) ||
+	if (read_file_limited(j->src.disk, o->limits.max_bytes, &buf, &len, &j->err) ||
 	    img_read_info(buf, len, &o->limits, &info, &j->err))
 		goto fail;
 	filehash_buffer(buf, len, &h);
