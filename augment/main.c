@@ -65,13 +65,13 @@ static const char usage[] =
 	"Exit status: 0 done; 1 done, but some sources or outputs failed (each\n"
 	"reported); 2 bad usage or a bad pipeline file; 3 fatal.\n";
 
-enum { OPT_OUT = 256, OPT_PIPELINE, OPT_SAMPLES, OPT_BALANCE, OPT_SEED, OPT_FORMAT };
+enum { OPT_PIPELINE = 256, OPT_SAMPLES, OPT_BALANCE, OPT_SEED, OPT_FORMAT };
 
 static int parse(int argc, char **argv, struct ag_run *r, struct cli_options *co)
 {
 	static const struct option opts[] = {
-		{ "path", required_argument, NULL, 'p' },
-		{ "out", required_argument, NULL, OPT_OUT },
+		CLI_OPTION_PATH,
+		CLI_OPTION_OUT,
 		{ "pipeline", required_argument, NULL, OPT_PIPELINE },
 		{ "samples", required_argument, NULL, OPT_SAMPLES },
 		{ "balance", required_argument, NULL, OPT_BALANCE },
@@ -79,13 +79,7 @@ static int parse(int argc, char **argv, struct ag_run *r, struct cli_options *co
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		CLI_OPTION_QUALITY,
 		{ "dry-run", no_argument, NULL, 'n' },
-		CLI_OPTION_JOBS,
-		CLI_OPTION_MAX_BYTES,
-		CLI_OPTION_MAX_PIXELS,
-		CLI_OPTION_QUIET,
-		CLI_OPTION_DB,
-		CLI_OPTION_HELP,
-		CLI_OPTION_VERSION,
+		CLI_OPTIONS_IMAGE_RUN,
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch, rc;
@@ -94,8 +88,6 @@ static int parse(int argc, char **argv, struct ag_run *r, struct cli_options *co
 
 	while ((ch = getopt_long(argc, argv, "p:j:nqh", opts, NULL)) != -1) {
 		switch (ch) {
-		case 'p': r->in_dir = optarg; break;
-		case OPT_OUT: r->out_dir = optarg; break;
 		case OPT_PIPELINE: r->o.pipeline_path = optarg; break;
 		case OPT_SAMPLES:
 			if (cli_parse_uint("--samples", optarg, 100000, &r->samples))
@@ -129,13 +121,13 @@ static int parse(int argc, char **argv, struct ag_run *r, struct cli_options *co
 				return rc;
 		}
 	}
+	if ((rc = cli_options_end(co, argc, argv, "IN")))
+		return rc;
+	r->in_dir = co->path;
+	r->out_dir = co->out;
 	r->threads = co->jobs;
 	r->o.quality = co->quality;
 	r->o.limits = co->limits;
-	if (optind < argc)
-		return cli_usage_error("unexpected argument '%s'", argv[optind]);
-	if (!r->in_dir)
-		return cli_usage_error("which folder? give --path IN");
 	if (!r->out_dir)
 		return cli_usage_error("where to? give --out OUT");
 	if (!r->o.pipeline_path)

@@ -58,7 +58,7 @@ static const char usage[] =
 	"Exit status: 0 done; 1 done, but some sources failed (each reported);\n"
 	"2 bad usage; 3 fatal.\n";
 
-enum { OPT_OUT = 256, OPT_IN_PLACE, OPT_SIZE, OPT_GEOMETRY, OPT_FORMAT, OPT_QUARANTINE,
+enum { OPT_IN_PLACE = 256, OPT_SIZE, OPT_GEOMETRY, OPT_FORMAT, OPT_QUARANTINE,
        OPT_SHARD };
 
 struct cmdline {
@@ -84,8 +84,8 @@ static int parse_format(const char *s, enum img_format *f)
 static int parse(int argc, char **argv, struct rs_run *r, struct cmdline *c)
 {
 	static const struct option opts[] = {
-		{ "path", required_argument, NULL, 'p' },
-		{ "out", required_argument, NULL, OPT_OUT },
+		CLI_OPTION_PATH,
+		CLI_OPTION_OUT,
 		{ "in-place", no_argument, NULL, OPT_IN_PLACE },
 		{ "size", required_argument, NULL, OPT_SIZE },
 		{ "geometry", required_argument, NULL, OPT_GEOMETRY },
@@ -93,13 +93,7 @@ static int parse(int argc, char **argv, struct rs_run *r, struct cmdline *c)
 		CLI_OPTION_QUALITY,
 		{ "quarantine", required_argument, NULL, OPT_QUARANTINE },
 		{ "shard", required_argument, NULL, OPT_SHARD },
-		CLI_OPTION_JOBS,
-		CLI_OPTION_MAX_BYTES,
-		CLI_OPTION_MAX_PIXELS,
-		CLI_OPTION_QUIET,
-		CLI_OPTION_DB,
-		CLI_OPTION_HELP,
-		CLI_OPTION_VERSION,
+		CLI_OPTIONS_IMAGE_RUN,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct wn_err err;
@@ -110,8 +104,6 @@ static int parse(int argc, char **argv, struct rs_run *r, struct cmdline *c)
 
 	while ((ch = getopt_long(argc, argv, "p:j:qh", opts, NULL)) != -1) {
 		switch (ch) {
-		case 'p': r->in_dir = optarg; break;
-		case OPT_OUT: r->out_dir = optarg; break;
 		case OPT_IN_PLACE: r->in_place = 1; break;
 		case OPT_SIZE: c->size = optarg; break;
 		case OPT_GEOMETRY: c->geometry = optarg; break;
@@ -126,13 +118,13 @@ static int parse(int argc, char **argv, struct rs_run *r, struct cmdline *c)
 				return rc;
 		}
 	}
+	if ((rc = cli_options_end(&c->co, argc, argv, "IN")))
+		return rc;
+	r->in_dir = c->co.path;
+	r->out_dir = c->co.out;
 	r->threads = c->co.jobs;
 	r->tf.quality = c->co.quality;
 	r->tf.limits = c->co.limits;
-	if (optind < argc)
-		return cli_usage_error("unexpected argument '%s'", argv[optind]);
-	if (!r->in_dir)
-		return cli_usage_error("which folder? give --path IN");
 	if (!!r->out_dir == !!r->in_place)
 		return cli_usage_error("give --out OUT or --in-place");
 	if (c->size && c->geometry)

@@ -17,10 +17,10 @@ static inline int64_t derive_mtime_ns(const struct stat *st)
 
 /* A walked source: its names and the stamp its outputs' lineage records. */
 struct derive_source {
-	char *disk;               /* as walked: IN/<class>/<name> */
-	char *path;               /* catalog path */
-	char *rel;                /* below IN */
-	char *class_name;         /* NULL: directly in IN */
+	char *path;               /* catalog path; owns the names below too */
+	const char *disk;         /* as walked: IN/<class>/<name> */
+	const char *rel;          /* below IN */
+	const char *class_name;   /* NULL: directly in IN */
 	int64_t size, mtime_ns;
 };
 

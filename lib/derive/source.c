@@ -5,35 +5,38 @@
 
 #include "internal.h"
 
+/* The names in one allocation, which path owns: the catalog path, then
+ * disk, rel and the class, each after the NUL that ends the one before. */
 int derive_source_take(struct catalog *cat, const char *in_real, const struct walk_entry *e,
 		       struct derive_source *s, struct wn_err *err)
 {
-	struct strbuf cpath = STRBUF_INIT;
+	const char *names[3] = { e->path, e->rel, e->class_name };
+	size_t at[3] = { 0 };
+	struct strbuf b = STRBUF_INIT;
+	int bad;
 
 	memset(s, 0, sizeof(*s));
-	if (catalog_rel_path(cat, in_real, e->rel, &cpath)) {
-		strbuf_release(&cpath);
+	bad = catalog_rel_path(cat, in_real, e->rel, &b);
+	for (size_t i = 0; i < 3 && !bad; i++) {
+		at[i] = b.len + 1;
+		bad = strbuf_addch(&b, '\0') || (names[i] && strbuf_addstr(&b, names[i]));
+	}
+	if (bad) {
+		strbuf_release(&b);
 		return wn_fail(err, WN_ENOMEM, "out of memory");
 	}
-	s->path = strbuf_detach(&cpath);
-	s->disk = strdup(e->path);
-	s->rel = strdup(e->rel);
-	s->class_name = e->class_name ? strdup(e->class_name) : NULL;
+	s->path = strbuf_detach(&b);
+	s->disk = s->path + at[0];
+	s->rel = s->path + at[1];
+	s->class_name = e->class_name ? s->path + at[2] : NULL;
 	s->size = e->st.st_size;
 	s->mtime_ns = derive_mtime_ns(&e->st);
-	if (!s->path || !s->disk || !s->rel || (e->class_name && !s->class_name)) {
-		derive_source_release(s);
-		return wn_fail(err, WN_ENOMEM, "out of memory");
-	}
 	return 0;
 }
 
 void derive_source_release(struct derive_source *s)
 {
-	free(s->disk);
 	free(s->path);
-	free(s->rel);
-	free(s->class_name);
 	memset(s, 0, sizeof(*s));
 }
 
