@@ -243,3 +243,13 @@ int ag_run(struct ag_run *r, struct wn_err *err)
 	ag_drop_names(r);
 	return rc;
 }
+
+void ag_release(struct ag_run *r)
+{
+	for (size_t i = 0; i < r->nclasses; i++)
+		free(r->classes[i].name);
+	free(r->classes);
+	r->classes = NULL;
+	r->nclasses = 0;
+	ag_drop_names(r);
+}

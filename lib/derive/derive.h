@@ -104,9 +104,9 @@ struct ag_class {
 };
 
 /*
- * One augment run. The command sets the settings and zeroes the rest.
- * After the run it frees classes (each name, then the array); the rest of
- * the state is released by ag_run().
+ * One augment run. The command sets the settings and zeroes the rest;
+ * after the run (whatever it returned), ag_release() frees what the run
+ * holds.
  */
 struct ag_run {
 	/* settings */
@@ -151,5 +151,10 @@ int ag_count(struct ag_run *r, struct wn_err *err);
  * set when the catalog or the walk failed.
  */
 int ag_run(struct ag_run *r, struct wn_err *err);
+
+/* ag_release() : frees the classes and what else the run holds (not the
+ * settings: they are the command's). r can be run again after
+ * ag_count(). */
+void ag_release(struct ag_run *r);
 
 #endif
