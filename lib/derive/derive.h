@@ -113,8 +113,8 @@ struct ag_run {
 	struct ag_opts o;
 	const char *in_dir, *out_dir;
 	char *in_real, *out_real; /* realpath of each (OUT's as given in a dry run) */
-	uint64_t samples;         /* --samples N, or 0 */
-	uint64_t balance;         /* --balance N, or 0 */
+	uint64_t samples;         /* samples a source, or 0 */
+	uint64_t balance;         /* or: top each class up to this many, or 0 */
 	int dry_run;              /* plan and count only: write nothing */
 	int threads;
 	FILE *progress;
