@@ -39,7 +39,7 @@ CFLAGS ?= -O2 -g
 
 # The library: one folder a subsystem under lib/, layered (docs/design.md,
 # `make layers`). What each subsystem needs from the system:
-SUBSYSTEMS = base img hash aug nn learn net catalog
+SUBSYSTEMS = base img hash aug nn learn net catalog derive
 img_PKGS = libturbojpeg libpng libwebp libwebpdemux
 img_LIBS = -lgif
 hash_PKGS = libxxhash
@@ -82,11 +82,11 @@ augment_SRC = $(wildcard augment/*.c)
 label_SRC = $(wildcard label/*.c)
 label_EXTRA = $(BUILD)/label/web.o
 scraper_SRC = $(wildcard scraper/*.c)
-augment_USES = base img hash aug catalog
+augment_USES = base img hash aug catalog derive
 db_USES = base img hash catalog nn learn
 dedup_USES = base img hash catalog
 label_USES = base img hash catalog nn learn
-resize_USES = base img hash catalog
+resize_USES = base img hash catalog derive
 scraper_USES = base img hash catalog net
 FIXTURE_SRC = tests/fixtures.c
 UNIT_TESTS = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))

@@ -9,11 +9,11 @@
 #include <time.h>
 #include <xxhash.h>
 
-#include "augment.h"
 #include "cli/cli.h"
 #include "cli/options.h"
 #include "base/base.h"
 #include "catalog/catalog.h"
+#include "derive/derive.h"
 
 static const char usage[] =
 	"usage: augment --path IN --out OUT --pipeline FILE (--samples N | --balance N) [options]\n"
@@ -65,13 +65,13 @@ static const char usage[] =
 	"Exit status: 0 done; 1 done, but some sources or outputs failed (each\n"
 	"reported); 2 bad usage or a bad pipeline file; 3 fatal.\n";
 
-enum { OPT_OUT = 256, OPT_PIPELINE, OPT_SAMPLES, OPT_BALANCE, OPT_SEED, OPT_FORMAT };
+enum { OPT_PIPELINE = 256, OPT_SAMPLES, OPT_BALANCE, OPT_SEED, OPT_FORMAT };
 
 static int parse(int argc, char **argv, struct ag_run *r, struct cli_options *co)
 {
 	static const struct option opts[] = {
-		{ "path", required_argument, NULL, 'p' },
-		{ "out", required_argument, NULL, OPT_OUT },
+		CLI_OPTION_PATH,
+		CLI_OPTION_OUT,
 		{ "pipeline", required_argument, NULL, OPT_PIPELINE },
 		{ "samples", required_argument, NULL, OPT_SAMPLES },
 		{ "balance", required_argument, NULL, OPT_BALANCE },
@@ -79,13 +79,7 @@ static int parse(int argc, char **argv, struct ag_run *r, struct cli_options *co
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		CLI_OPTION_QUALITY,
 		{ "dry-run", no_argument, NULL, 'n' },
-		CLI_OPTION_JOBS,
-		CLI_OPTION_MAX_BYTES,
-		CLI_OPTION_MAX_PIXELS,
-		CLI_OPTION_QUIET,
-		CLI_OPTION_DB,
-		CLI_OPTION_HELP,
-		CLI_OPTION_VERSION,
+		CLI_OPTIONS_IMAGE_RUN,
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch, rc;
@@ -94,8 +88,6 @@ static int parse(int argc, char **argv, struct ag_run *r, struct cli_options *co
 
 	while ((ch = getopt_long(argc, argv, "p:j:nqh", opts, NULL)) != -1) {
 		switch (ch) {
-		case 'p': r->in_dir = optarg; break;
-		case OPT_OUT: r->out_dir = optarg; break;
 		case OPT_PIPELINE: r->o.pipeline_path = optarg; break;
 		case OPT_SAMPLES:
 			if (cli_parse_uint("--samples", optarg, 100000, &r->samples))
@@ -129,13 +121,13 @@ static int parse(int argc, char **argv, struct ag_run *r, struct cli_options *co
 				return rc;
 		}
 	}
+	if ((rc = cli_options_end(co, argc, argv, "IN")))
+		return rc;
+	r->in_dir = co->path;
+	r->out_dir = co->out;
 	r->threads = co->jobs;
 	r->o.quality = co->quality;
 	r->o.limits = co->limits;
-	if (optind < argc)
-		return cli_usage_error("unexpected argument '%s'", argv[optind]);
-	if (!r->in_dir)
-		return cli_usage_error("which folder? give --path IN");
 	if (!r->out_dir)
 		return cli_usage_error("where to? give --out OUT");
 	if (!r->o.pipeline_path)
@@ -201,6 +193,48 @@ static void print_plan(const struct ag_run *r)
 	       "written (--dry-run)\n", total, r->unchanged);
 }
 
+/* OUT made (not in a dry run) and both folders resolved, before the
+ * catalog is opened. @return 0 or the exit status, the error printed. */
+static int open_dirs(struct ag_run *r)
+{
+	if (!r->dry_run && mkdir(r->out_dir, 0755) && errno != EEXIST) {
+		cli_error("%s: %s", r->out_dir, strerror(errno));
+		return EXIT_FATAL;
+	}
+	r->in_real = realpath(r->in_dir, NULL);
+	r->out_real = realpath(r->out_dir, NULL);
+	if (!r->in_real) {
+		cli_error("%s: %s", r->in_dir, strerror(errno));
+		return EXIT_FATAL;
+	}
+	if (!r->out_real) {
+		/* a dry run does not make OUT: name outputs as if it existed */
+		if (!r->dry_run || errno != ENOENT || !(r->out_real = strdup(r->out_dir))) {
+			cli_error("%s: %s", r->out_dir, strerror(errno));
+			return EXIT_FATAL;
+		}
+	}
+	if (!strcmp(r->in_real, r->out_real))
+		return cli_usage_error("--out must not be --path: the new images would become "
+				       "sources of the next run");
+	return 0;
+}
+
+static void summary(const struct ag_run *r, double secs)
+{
+	char bytes[32];
+
+	cli_human_bytes(r->bytes_out, bytes, sizeof(bytes));
+	if (r->dry_run)
+		print_plan(r);
+	else
+		fprintf(stderr, "augment: %" PRIu64 " sources: %" PRIu64 " images made, %" PRIu64
+			" already made, %" PRIu64 " sources failed, %" PRIu64 " outputs failed;"
+			" %s out, %.1f s (%.0f images/s)\n", r->sources, r->made, r->unchanged,
+			r->failed_sources, r->failed_outputs, bytes, secs,
+			secs > 0 ? (double)r->made / secs : 0.0);
+}
+
 int main(int argc, char **argv)
 {
 	struct ag_run r = { 0 };
@@ -208,7 +242,7 @@ int main(int argc, char **argv)
 	struct aug_pipeline pipe = { 0 };
 	struct wn_err err = { 0 };
 	struct timespec t0;
-	char bytes[32], counts[256];
+	char counts[256];
 	int rc;
 
 	/* Every sample allocates and frees a few hundred kilobytes of
@@ -226,32 +260,11 @@ int main(int argc, char **argv)
 	if (rc)
 		return rc;
 	r.o.pipe = &pipe;
-	if (!r.dry_run && mkdir(r.out_dir, 0755) && errno != EEXIST) {
-		cli_error("%s: %s", r.out_dir, strerror(errno));
-		rc = EXIT_FATAL;
+	rc = open_dirs(&r);
+	if (rc)
 		goto out;
-	}
-	r.in_real = realpath(r.in_dir, NULL);
-	r.out_real = realpath(r.out_dir, NULL);
-	if (!r.in_real) {
-		cli_error("%s: %s", r.in_dir, strerror(errno));
-		rc = EXIT_FATAL;
-		goto out;
-	}
-	if (!r.out_real) {
-		/* a dry run does not make OUT: name outputs as if it existed */
-		if (!r.dry_run || errno != ENOENT || !(r.out_real = strdup(r.out_dir))) {
-			cli_error("%s: %s", r.out_dir, strerror(errno));
-			rc = EXIT_FATAL;
-			goto out;
-		}
-	}
-	if (!strcmp(r.in_real, r.out_real)) {
-		rc = cli_usage_error("--out must not be --path: the new images would become "
-				     "sources of the next run");
-		goto out;
-	}
 	r.progress = co.quiet ? NULL : progress_stream_for();
+	r.on_problem = cli_file_error;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (catalog_open(cli_db_path(co.db), CATALOG_CREATE, &r.cat, &err) ||
 	    (!r.dry_run && run_begin(r.cat, "augment", argc, argv, &r.run_id, &err)) ||
@@ -259,18 +272,8 @@ int main(int argc, char **argv)
 		cli_error("%s", err.msg);
 		rc = EXIT_FATAL;
 	} else {
-		double secs = elapsed(&t0);
-
 		rc = r.failed_sources || r.failed_outputs ? EXIT_PARTIAL : EXIT_DONE;
-		cli_human_bytes(r.bytes_out, bytes, sizeof(bytes));
-		if (r.dry_run)
-			print_plan(&r);
-		else
-			fprintf(stderr, "augment: %" PRIu64 " sources: %" PRIu64 " images made, %" PRIu64
-				" already made, %" PRIu64 " sources failed, %" PRIu64 " outputs failed;"
-				" %s out, %.1f s (%.0f images/s)\n", r.sources, r.made, r.unchanged,
-				r.failed_sources, r.failed_outputs, bytes, secs,
-				secs > 0 ? (double)r.made / secs : 0.0);
+		summary(&r, elapsed(&t0));
 	}
 	snprintf(counts, sizeof(counts),
 		 "{\"sources\":%" PRIu64 ",\"made\":%" PRIu64 ",\"unchanged\":%" PRIu64
@@ -283,9 +286,7 @@ int main(int argc, char **argv)
 	}
 out:
 	catalog_close(r.cat);
-	for (size_t i = 0; i < r.nclasses; i++)
-		free(r.classes[i].name);
-	free(r.classes);
+	ag_release(&r);
 	free(r.in_real);
 	free(r.out_real);
 	aug_pipeline_release(&pipe);

@@ -11,6 +11,8 @@ void cli_options_init(struct cli_options *o, const char *usage)
 	o->jobs = 0;
 	o->quiet = 0;
 	o->db = NULL;
+	o->path = NULL;
+	o->out = NULL;
 	o->limits.max_bytes = IMG_DEFAULT_MAX_BYTES;
 	o->limits.max_pixels = IMG_DEFAULT_MAX_PIXELS;
 	o->quality = 90;
@@ -18,6 +20,15 @@ void cli_options_init(struct cli_options *o, const char *usage)
 	o->prep = NN_PREP_DEFAULT;
 	memset(&o->suspects, 0, sizeof(o->suspects));
 	o->suspects.maps = o->maps;
+}
+
+int cli_options_end(const struct cli_options *o, int argc, char **argv, const char *path_name)
+{
+	if (optind < argc)
+		return cli_usage_error("unexpected argument '%s'", argv[optind]);
+	if (path_name && !o->path)
+		return cli_usage_error("which folder? give --path %s", path_name);
+	return 0;
 }
 
 void cli_print_version(void)
@@ -38,6 +49,8 @@ int cli_options_parse(struct cli_options *o, int code, const char *arg)
 	case CLI_OPT_DB:
 		o->db = arg;
 		return 0;
+	case CLI_OPT_PATH: o->path = arg; return 0;
+	case CLI_OPT_OUT: o->out = arg; return 0;
 	case CLI_OPT_MAX_BYTES:
 		if (cli_parse_bytes("--max-bytes", arg, &v))
 			return EXIT_USAGE;

@@ -34,6 +34,7 @@ enum {
 	CLI_OPT_JOBS = 'j',
 	CLI_OPT_QUIET = 'q',
 	CLI_OPT_HELP = 'h',
+	CLI_OPT_PATH = 'p',
 	CLI_OPT_DB = 1000,
 	CLI_OPT_MAX_BYTES,
 	CLI_OPT_MAX_PIXELS,
@@ -44,6 +45,7 @@ enum {
 	CLI_OPT_TOP,
 	CLI_OPT_PRETRAINED,
 	CLI_OPT_MAP,
+	CLI_OPT_OUT,
 };
 
 /* The table: one getopt_long entry a common option. */
@@ -62,6 +64,14 @@ enum {
 #define CLI_OPTION_PRETRAINED { "pretrained", no_argument,       NULL, CLI_OPT_PRETRAINED }
 #define CLI_OPTION_MAP        { "map",        required_argument, NULL, CLI_OPT_MAP }
 
+/* The folder a command reads (--path, -p), and the one it writes. */
+#define CLI_OPTION_PATH       { "path",       required_argument, NULL, CLI_OPT_PATH }
+#define CLI_OPTION_OUT        { "out",        required_argument, NULL, CLI_OPT_OUT }
+/* What a run over a folder's images takes after its own options, in
+ * this order (resize, augment). */
+#define CLI_OPTIONS_IMAGE_RUN CLI_OPTION_JOBS, CLI_OPTION_MAX_BYTES, CLI_OPTION_MAX_PIXELS, \
+	CLI_OPTION_QUIET, CLI_OPTION_DB, CLI_OPTION_HELP, CLI_OPTION_VERSION
+
 #define CLI_MAX_MAPS 64
 
 /* The common options' values; a command reads those it takes. */
@@ -70,6 +80,7 @@ struct cli_options {
 	int jobs;                  /* -j N, 1..1024; 0 when not given */
 	int quiet;                 /* -q: no progress line */
 	const char *db;            /* --db FILE (argv's string), or NULL: see cli_db_path() */
+	const char *path, *out;    /* --path DIR, --out DIR (argv's strings), or NULL */
 	struct img_limits limits;  /* --max-bytes, --max-pixels; IMG_DEFAULT_MAX_* */
 	int quality;               /* --quality Q, 1..100; 90 */
 	const char *model;         /* --model NAME or folder; "mobilenet_v2" */
@@ -96,6 +107,12 @@ void cli_options_init(struct cli_options *o, const char *usage);
  * EXIT_USAGE after printing the error on stderr: a bad value, or getopt's
  * '?' (an unknown option or a missing value, which getopt has reported). */
 int cli_options_parse(struct cli_options *o, int code, const char *arg);
+
+/* cli_options_end() : after the getopt_long loop: refuses an argument
+ * that is not an option, then, when path_name is not NULL, a missing
+ * --path ("which folder? give --path <path_name>").
+ * @return 0, or EXIT_USAGE after printing the error. */
+int cli_options_end(const struct cli_options *o, int argc, char **argv, const char *path_name);
 
 /* cli_print_version() : "<cli_prog> (winnow) <version>" on stdout. */
 void cli_print_version(void);

@@ -11,7 +11,7 @@
 #include "cli/options.h"
 #include "base/base.h"
 #include "catalog/catalog.h"
-#include "run.h"
+#include "derive/derive.h"
 
 static const char usage[] =
 	"usage: resize --path IN (--out OUT | --in-place) [--size N | --geometry G] [options]\n"
@@ -58,7 +58,7 @@ static const char usage[] =
 	"Exit status: 0 done; 1 done, but some sources failed (each reported);\n"
 	"2 bad usage; 3 fatal.\n";
 
-enum { OPT_OUT = 256, OPT_IN_PLACE, OPT_SIZE, OPT_GEOMETRY, OPT_FORMAT, OPT_QUARANTINE,
+enum { OPT_IN_PLACE = 256, OPT_SIZE, OPT_GEOMETRY, OPT_FORMAT, OPT_QUARANTINE,
        OPT_SHARD };
 
 struct cmdline {
@@ -84,8 +84,8 @@ static int parse_format(const char *s, enum img_format *f)
 static int parse(int argc, char **argv, struct rs_run *r, struct cmdline *c)
 {
 	static const struct option opts[] = {
-		{ "path", required_argument, NULL, 'p' },
-		{ "out", required_argument, NULL, OPT_OUT },
+		CLI_OPTION_PATH,
+		CLI_OPTION_OUT,
 		{ "in-place", no_argument, NULL, OPT_IN_PLACE },
 		{ "size", required_argument, NULL, OPT_SIZE },
 		{ "geometry", required_argument, NULL, OPT_GEOMETRY },
@@ -93,13 +93,7 @@ static int parse(int argc, char **argv, struct rs_run *r, struct cmdline *c)
 		CLI_OPTION_QUALITY,
 		{ "quarantine", required_argument, NULL, OPT_QUARANTINE },
 		{ "shard", required_argument, NULL, OPT_SHARD },
-		CLI_OPTION_JOBS,
-		CLI_OPTION_MAX_BYTES,
-		CLI_OPTION_MAX_PIXELS,
-		CLI_OPTION_QUIET,
-		CLI_OPTION_DB,
-		CLI_OPTION_HELP,
-		CLI_OPTION_VERSION,
+		CLI_OPTIONS_IMAGE_RUN,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct wn_err err;
@@ -110,9 +104,7 @@ static int parse(int argc, char **argv, struct rs_run *r, struct cmdline *c)
 
 	while ((ch = getopt_long(argc, argv, "p:j:qh", opts, NULL)) != -1) {
 		switch (ch) {
-		case 'p': r->in_dir = optarg; break;
-		case OPT_OUT: r->out_dir = optarg; break;
-		case OPT_IN_PLACE: r->o.in_place = 1; break;
+		case OPT_IN_PLACE: r->in_place = 1; break;
 		case OPT_SIZE: c->size = optarg; break;
 		case OPT_GEOMETRY: c->geometry = optarg; break;
 		case OPT_FORMAT: c->format = optarg; break;
@@ -126,29 +118,29 @@ static int parse(int argc, char **argv, struct rs_run *r, struct cmdline *c)
 				return rc;
 		}
 	}
+	if ((rc = cli_options_end(&c->co, argc, argv, "IN")))
+		return rc;
+	r->in_dir = c->co.path;
+	r->out_dir = c->co.out;
 	r->threads = c->co.jobs;
-	r->o.tf.quality = c->co.quality;
-	r->o.tf.limits = c->co.limits;
-	if (optind < argc)
-		return cli_usage_error("unexpected argument '%s'", argv[optind]);
-	if (!r->in_dir)
-		return cli_usage_error("which folder? give --path IN");
-	if (!!r->out_dir == !!r->o.in_place)
+	r->tf.quality = c->co.quality;
+	r->tf.limits = c->co.limits;
+	if (!!r->out_dir == !!r->in_place)
 		return cli_usage_error("give --out OUT or --in-place");
 	if (c->size && c->geometry)
 		return cli_usage_error("give --size or --geometry, not both");
 	if (c->geometry) {
-		if (geometry_parse(c->geometry, &r->o.tf.geom, &err))
+		if (geometry_parse(c->geometry, &r->tf.geom, &err))
 			return cli_usage_error("%s", err.msg);
 	} else {
 		if (c->size && cli_parse_uint("--size", c->size, 65535, &v))
 			return EXIT_USAGE;
-		geometry_shorter_side(&r->o.tf.geom, c->size ? (int)v : 320);
+		geometry_shorter_side(&r->tf.geom, c->size ? (int)v : 320);
 	}
-	r->o.tf.format = r->o.in_place ? IMG_UNKNOWN : IMG_JPEG;
-	if (c->format && parse_format(c->format, &r->o.tf.format))
+	r->tf.format = r->in_place ? IMG_UNKNOWN : IMG_JPEG;
+	if (c->format && parse_format(c->format, &r->tf.format))
 		return EXIT_USAGE;
-	if (r->o.in_place && r->o.tf.format != IMG_UNKNOWN)
+	if (r->in_place && r->tf.format != IMG_UNKNOWN)
 		return cli_usage_error("--in-place keeps each file's format; use --out to convert");
 	return 0;
 }
@@ -187,7 +179,7 @@ int main(int argc, char **argv)
 	rc = parse(argc, argv, &r, &c);
 	if (rc)
 		return rc < 0 ? EXIT_DONE : rc;
-	if (r.o.in_place)
+	if (r.in_place)
 		r.out_dir = r.in_dir;
 	if (mkdir(r.out_dir, 0755) && errno != EEXIST) {
 		cli_error("%s: %s", r.out_dir, strerror(errno));
@@ -203,8 +195,10 @@ int main(int argc, char **argv)
 	}
 	snprintf(recipe, sizeof(recipe), "resize %s=%s format=%s quality=%d",
 		 c.geometry ? "geometry" : "size", c.geometry ? c.geometry : c.size ? c.size : "320",
-		 r.o.tf.format == IMG_UNKNOWN ? "keep" : img_format_name(r.o.tf.format), r.o.tf.quality);
+		 r.tf.format == IMG_UNKNOWN ? "keep" : img_format_name(r.tf.format), r.tf.quality);
 	r.recipe = recipe;
+	r.on_problem = cli_file_error;
+	r.after_act = cli_test_kill_point;
 	r.progress = c.co.quiet ? NULL : progress_stream_for();
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (!catalog_open(cli_db_path(c.co.db), CATALOG_CREATE, &r.cat, &err))

@@ -17,9 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "augment.h"
-#include "aug/aug.h"
-#include "base/base.h"
+#include "internal.h"
 
 const char *ag_extension(enum img_format f)
 {
@@ -104,7 +102,7 @@ static int lineage(const struct ag_job *j, const struct aug_plan *plan,
 	int bad;
 
 	filehash_hex(hash, hex);
-	bad = strbuf_addstr(&sb, "{\"source\":") || quote_json(&sb, j->src_path) ||
+	bad = strbuf_addstr(&sb, "{\"source\":") || quote_json(&sb, j->src.path) ||
 	      strbuf_addf(&sb, ",\"source_xxh3\":\"%s\",\"seed\":%llu,\"sample\":%u,"
 			  "\"pipeline\":", hex, (unsigned long long)j->o->seed, k) ||
 	      quote_json(&sb, j->o->pipeline_path) ||
@@ -308,12 +306,44 @@ static int make_sample(struct ag_job *j, struct source *src, const uint8_t hash[
 	s->width = plan.width;
 	s->height = plan.height;
 	s->size = st.st_size;
-	s->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+	s->mtime_ns = derive_mtime_ns(&st);
 	s->done = 1;
 	ret = 0;
 out:
 	free(data);
 	return ret;
+}
+
+/* Decodes src the ways the samples' plans (j->nout of them; a zero width
+ * is a failed plan) need: the 4:2:0 planes of a JPEG that has them when
+ * a sample can stay in YCbCr, RGB when one cannot. @return 0 or -1 with
+ * j->err set. */
+static int decode_source(struct ag_job *j, struct source *src, const struct aug_plan *plans,
+			 enum img_format format)
+{
+	int want_yuv = 0, want_rgb = 0;
+
+	src->have_yuv = 1;  /* what yuv_way() would say if the planes were there */
+	for (size_t i = 0; i < j->nout; i++) {
+		if (!plans[i].width)
+			continue;
+		if (yuv_way(j->o, src, &plans[i]))
+			want_yuv = 1;
+		else
+			want_rgb = 1;
+	}
+	src->have_yuv = 0;
+	if (want_yuv && format == IMG_JPEG) {
+		int r = img_jpeg_decode_yuv420(src->buf, src->len, &j->o->limits, src->yuv, &j->err);
+
+		if (r < 0)
+			return -1;
+		src->have_yuv = r == 0;
+		want_rgb |= r > 0;
+	} else {
+		want_rgb = 1;
+	}
+	return want_rgb ? need_rgb(j, src, &j->err) : 0;
 }
 
 /* Plans every sample from the header's size (a plan needs nothing else),
@@ -329,10 +359,9 @@ void ag_run_job(void *arg)
 	struct filehash h;
 	uint8_t *buf = NULL;
 	size_t len = 0, nplans = 0;
-	int want_yuv = 0, want_rgb = 0;
 
 	wn_err_clear(&j->err);
-	if (read_file_limited(j->src_disk, o->limits.max_bytes, &buf, &len, &j->err) ||
+	if (read_file_limited(j->src.disk, o->limits.max_bytes, &buf, &len, &j->err) ||
 	    img_read_info(buf, len, &o->limits, &info, &j->err))
 		goto fail;
 	filehash_buffer(buf, len, &h);
@@ -349,27 +378,7 @@ void ag_run_job(void *arg)
 		if (aug_plan_make(o->pipe, info.width, info.height, o->seed, h.full, j->out[nplans].k,
 				  &plans[nplans], &j->out[nplans].err))
 			memset(&plans[nplans], 0, sizeof(plans[nplans]));
-	src.have_yuv = 1;  /* what yuv_way() would say if the planes were there */
-	for (size_t i = 0; i < j->nout; i++) {
-		if (!plans[i].width)
-			continue;
-		if (yuv_way(o, &src, &plans[i]))
-			want_yuv = 1;
-		else
-			want_rgb = 1;
-	}
-	src.have_yuv = 0;
-	if (want_yuv && info.format == IMG_JPEG) {
-		int r = img_jpeg_decode_yuv420(buf, len, &o->limits, src.yuv, &j->err);
-
-		if (r < 0)
-			goto fail;
-		src.have_yuv = r == 0;
-		want_rgb |= r > 0;
-	} else {
-		want_rgb = 1;
-	}
-	if (want_rgb && need_rgb(j, &src, &j->err))
+	if (decode_source(j, &src, plans, info.format))
 		goto fail;
 	for (size_t i = 0; i < j->nout; i++) {
 		int bad = !plans[i].width || make_sample(j, &src, h.full, &plans[i], &j->out[i]);

@@ -8,10 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "base/base.h"
-#include "cli/cli.h"
-#include "img/img.h"
-#include "resize.h"
+#include "internal.h"
 
 /* Writes the output below OUT: its folders are made (never through a
  * symlink: a symlinked folder, or a symlink at the name, is refused), the
@@ -20,15 +17,15 @@
 static int write_output(struct rs_job *j, const uint8_t *data, size_t len)
 {
 	/* In place and byte for byte the source: the file already is it. */
-	int keep = j->o->in_place && j->passthrough, ret = -1;
+	int keep = j->run->in_place && j->passthrough, ret = -1;
 	struct dspath p = DSPATH_INIT;
 	struct wn_err why;
 	struct stat st;
 
-	if (dspath_resolve(j->o->out_root, j->out_rel, keep ? 0 : DSPATH_MKDIRS, &p, &why))
+	if (dspath_resolve(j->run->out_root, j->out_rel, keep ? 0 : DSPATH_MKDIRS, &p, &why))
 		return wn_fail(&j->err, WN_EIO, "%s: %s", j->out_disk,
 			       wn_err_cause(&why, j->out_rel));
-	if (!keep && write_file_atomic_at(p.dir, p.name, j->out_disk, data, len, j->o->in_place,
+	if (!keep && write_file_atomic_at(p.dir, p.name, j->out_disk, data, len, j->run->in_place,
 					  &j->err))
 		goto out;
 	if (dspath_stat(&p, &st)) {
@@ -40,7 +37,7 @@ static int write_output(struct rs_job *j, const uint8_t *data, size_t len)
 		goto out;
 	}
 	j->out_size = st.st_size;
-	j->out_mtime = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+	j->out_mtime = derive_mtime_ns(&st);
 	ret = 0;
 out:
 	dspath_release(&p);
@@ -52,11 +49,12 @@ static int read_source(struct rs_job *j, uint8_t **buf, size_t *len)
 {
 	struct wn_err why;
 	struct stat st;
-	int fd = dspath_open_file(j->o->in_root, j->rel, &st, &why), rc;
+	int fd = dspath_open_file(j->run->in_root, j->src.rel, &st, &why), rc;
 
 	if (fd < 0)
-		return wn_fail(&j->err, WN_EIO, "%s: %s", j->src_disk, wn_err_cause(&why, j->rel));
-	rc = read_fd_limited(fd, j->src_disk, j->o->tf.limits.max_bytes, buf, len, &j->err);
+		return wn_fail(&j->err, WN_EIO, "%s: %s", j->src.disk,
+			       wn_err_cause(&why, j->src.rel));
+	rc = read_fd_limited(fd, j->src.disk, j->run->tf.limits.max_bytes, buf, len, &j->err);
 	close(fd);
 	return rc;
 }
@@ -78,29 +76,29 @@ void rs_run_job(void *arg)
 	filehash_buffer(buf, len, &j->src_hash);
 	j->has_src_hash = 1;
 	j->src_format = img_sniff(buf, len);
-	if (img_read_info(buf, len, &j->o->tf.limits, &info, &j->err)) {
+	if (img_read_info(buf, len, &j->run->tf.limits, &info, &j->err)) {
 		j->src_broken = 1;
 		goto done;
 	}
-	if (j->o->in_place && info.format == IMG_GIF) {
+	if (j->run->in_place && info.format == IMG_GIF) {
 		/* winnow writes no GIF: a GIF would become PNG bytes under a
 		 * .gif name, its animation lost. Left alone, and said so. */
-		geometry_apply(&j->o->tf.geom, info.width, info.height, &tw, &th);
+		geometry_apply(&j->run->tf.geom, info.width, info.height, &tw, &th);
 		if (tw != info.width || th != info.height || info.orientation != 1) {
 			wn_fail(&j->err, WN_EINVAL, "GIF is not rewritten in place (winnow writes "
 				"no GIF); use --out to convert it");
 			goto done;
 		}
 	}
-	if (img_transform_buffer(&j->o->tf, buf, len, &info, &out, &outlen, &tw, &th, &j->out_format,
-			 &j->src_broken, &j->err))
+	if (img_transform_buffer(&j->run->tf, buf, len, &info, &out, &outlen, &tw, &th,
+				 &j->out_format, &j->src_broken, &j->err))
 		goto done;
 	j->passthrough = out == buf;
 	/* A copy's scans are still all checked by the fingerprint decode. */
 	j->outcome = out == buf || (tw == info.width && th == info.height) ? RS_COPIED : RS_RESIZED;
 	/* The fingerprint comes from the output's own bytes, exactly as db
 	 * scan would compute it, so a later dedup reads nothing again. */
-	if (fingerprint_decode(out, outlen, &j->o->tf.limits, &j->fp, NULL, &j->err)) {
+	if (fingerprint_decode(out, outlen, &j->run->tf.limits, &j->fp, NULL, &j->err)) {
 		j->src_broken = out == buf;
 		j->outcome = RS_FAILED;
 		goto done;
@@ -110,11 +108,11 @@ void rs_run_job(void *arg)
 	j->out_h = th;
 	if (write_output(j, out, outlen))
 		j->outcome = RS_FAILED;
-	else
-		cli_test_kill_point();
+	else if (j->run->after_act)
+		j->run->after_act();
 done:
 	if (out != buf)
 		free(out);
 	free(buf);
-	progress_add(j->prog, 1, j->outcome == RS_FAILED);
+	progress_add(j->run->prog, 1, j->outcome == RS_FAILED);
 }
