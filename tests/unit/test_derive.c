@@ -1,15 +1,15 @@
 /* lib/derive's shared pieces: a walked source's names in one allocation
  * (with and without a class) and the catalog row of a file made whole. */
-#include <setjmp.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <cmocka.h>
 
 #include "derive/internal.h"
 #include "tests/fixtures.h"
+#include "tests/unit/unit.h"
+
+UNIT_GROUP(fx_dir_setup, fx_dir_teardown)
 
 static struct catalog *open_catalog(char **real)
 {
@@ -23,7 +23,7 @@ static struct catalog *open_catalog(char **real)
 	return cat;
 }
 
-static void test_source_names_and_stamp(void **state)
+UNIT_TEST(test_source_names_and_stamp)
 {
 	struct walk_entry e = { "IN/cats/a.jpg", "cats/a.jpg", "cats", { 0 } };
 	struct derive_source s;
@@ -31,7 +31,6 @@ static void test_source_names_and_stamp(void **state)
 	char *real;
 	struct catalog *cat = open_catalog(&real);
 
-	(void)state;
 	e.st.st_size = 5;
 	e.st.st_mtim.tv_sec = 7;
 	e.st.st_mtim.tv_nsec = 9;
@@ -57,12 +56,11 @@ static void test_source_names_and_stamp(void **state)
 	free(real);
 }
 
-static void test_image_row(void **state)
+UNIT_TEST(test_image_row)
 {
 	struct filehash h;
 	struct image_row row;
 
-	(void)state;
 	memset(&h, 0, sizeof(h));
 	memset(h.full, 0xab, sizeof(h.full));
 	memset(h.head, 0xcd, sizeof(h.head));
@@ -79,14 +77,4 @@ static void test_image_row(void **state)
 	assert_int_equal(row.has_fingerprint, 0);   /* zeroed first */
 	assert_null(row.format);
 	assert_null(row.error);
-}
-
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_source_names_and_stamp),
-		cmocka_unit_test(test_image_row),
-	};
-
-	return cmocka_run_group_tests(tests, fx_dir_setup, fx_dir_teardown);
 }
