@@ -170,8 +170,12 @@ start_httpd() {
   httpd_pid=$!  # the watcher's
   port=
   for _ in $(seq 600); do  # up to 60 s: a sanitized build starts slowly
+    # Whether it has exited is asked before its port is read: once it has,
+    # all it printed is in port.txt (a server that prints its port and
+    # dies at once must not pass for one that never printed it).
+    if [ -e httpd.status ]; then exited=1; else exited=0; fi
     port=$(sed -n 's/^port \([0-9][0-9]*\)$/\1/p' port.txt 2>/dev/null)
-    [ -z "$port" ] && [ ! -e httpd.status ] || break
+    if [ -n "$port" ] || [ "$exited" = 1 ]; then break; fi
     sleep 0.1
   done
   if [ -z "$port" ]; then
