@@ -12,7 +12,7 @@
 /* One table: ids sorted by their chunk (counting sort, so ids ascend
  * within a bucket), with a copy of each full hash next to its id so a
  * bucket scan reads memory in order. */
-struct table {
+struct chunk_table {
 	uint32_t *start;   /* BUCKETS + 1 offsets */
 	uint64_t *hash;    /* n, bucket order */
 	uint32_t *id;      /* n, bucket order */
@@ -21,7 +21,7 @@ struct table {
 struct mih {
 	const uint64_t *hashes;
 	size_t n;
-	struct table t[TABLES];
+	struct chunk_table t[TABLES];
 };
 
 static inline unsigned chunk(uint64_t h, int k)
@@ -53,7 +53,7 @@ struct mih *mih_build(const uint64_t *hashes, size_t n)
 	m->hashes = hashes;
 	m->n = n;
 	for (int k = 0; k < TABLES; k++) {
-		struct table *t = &m->t[k];
+		struct chunk_table *t = &m->t[k];
 
 		t->start = calloc(BUCKETS + 1, sizeof(*t->start));
 		t->hash = malloc((n ? n : 1) * sizeof(*t->hash));
@@ -116,7 +116,8 @@ static int first_table(uint64_t a, uint64_t b, int k, int radius)
 	return 1;
 }
 
-static int report(struct search *s, const struct table *t, uint32_t x, uint32_t y, int k, int d)
+static int report(struct search *s, const struct chunk_table *t, uint32_t x, uint32_t y, int k,
+		  int d)
 {
 	uint32_t i = t->id[x], j = t->id[y];
 
@@ -134,7 +135,8 @@ static int report(struct search *s, const struct table *t, uint32_t x, uint32_t 
 #if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
 __attribute__((target_clones("popcnt", "default")))
 #endif
-static int join_buckets(struct search *s, const struct table *t, int k, unsigned b, unsigned c)
+static int join_buckets(struct search *s, const struct chunk_table *t, int k, unsigned b,
+			unsigned c)
 {
 	uint32_t b0 = t->start[b], b1 = t->start[b + 1];
 	uint32_t c0 = t->start[c], c1 = t->start[c + 1];
@@ -164,7 +166,7 @@ static int join_buckets(struct search *s, const struct table *t, int k, unsigned
 static int join_range(struct search *s, int k, const uint16_t *masks, int nmasks,
 		      unsigned lo, unsigned hi)
 {
-	const struct table *t = &s->m->t[k];
+	const struct chunk_table *t = &s->m->t[k];
 
 	for (unsigned b = lo; b < hi; b++) {
 		if (t->start[b] == t->start[b + 1])
