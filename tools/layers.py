@@ -31,6 +31,7 @@ USES = {
     'catalog': ['hash'],
     'learn': ['nn', 'catalog'],
     'net': ['catalog'],
+    'dupes': ['catalog'],
 }
 COMMANDS = ['augment', 'db', 'dedup', 'label', 'resize', 'scraper']
 MAX_C_FILES = 20

@@ -5,16 +5,15 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "base/base.h"
 #include "hash/hash.h"
 #include "img/img.h"
 #include "catalog/catalog.h"
-#include "dedup.h"
+#include "internal.h"
 
 struct walk_ctx {
-	struct dedup *d;
+	struct dupes *d;
 	int root;
 	const char *root_real;
 	int oom;
@@ -30,13 +29,13 @@ static int under(const char *path, const char *dir)
 static int add_file(const struct walk_entry *e, void *data)
 {
 	struct walk_ctx *w = data;
-	struct dedup *d = w->d;
+	struct dupes *d = w->d;
 	struct strbuf cpath = STRBUF_INIT, abs = STRBUF_INIT;
-	struct dd_file *f;
+	struct dupes_file *f;
 
 	if (d->n == d->alloc) {
 		size_t alloc = d->alloc ? 2 * d->alloc : 1024;
-		struct dd_file *v = realloc(d->f, alloc * sizeof(*v));
+		struct dupes_file *v = realloc(d->f, alloc * sizeof(*v));
 
 		if (!v)
 			goto oom;
@@ -61,7 +60,7 @@ static int add_file(const struct walk_entry *e, void *data)
 	f->order = d->n - 1;
 	f->dev = e->st.st_dev;
 	f->ino = e->st.st_ino;
-	f->preferred = d->prefer && under(abs.buf, d->prefer);
+	f->preferred = d->opt.prefer && under(abs.buf, d->opt.prefer);
 	strbuf_release(&abs);
 	return 0;
 oom:
@@ -76,12 +75,12 @@ static void walk_problem(const char *path, const char *cause, void *data)
 	struct walk_ctx *w = data;
 
 	w->d->unreadable++;
-	cli_file_error(path, cause);
+	dupes_problem(w->d, path, cause);
 }
 
 static int cmp_inode(const void *a, const void *b, void *ctx)
 {
-	const struct dd_file *f = ctx, *x = &f[*(const size_t *)a], *y = &f[*(const size_t *)b];
+	const struct dupes_file *f = ctx, *x = &f[*(const size_t *)a], *y = &f[*(const size_t *)b];
 
 	if (x->dev != y->dev)
 		return x->dev < y->dev ? -1 : 1;
@@ -92,7 +91,7 @@ static int cmp_inode(const void *a, const void *b, void *ctx)
 
 /* One inode is one file: later paths of a hard-linked file are set aside
  * (never hashed, grouped, acted on or counted; the summary counts them). */
-static int mark_links(struct dedup *d)
+static int mark_links(struct dupes *d)
 {
 	size_t *idx = malloc((d->n ? d->n : 1) * sizeof(*idx));
 
@@ -115,27 +114,27 @@ static int mark_links(struct dedup *d)
 	return 0;
 }
 
-int dd_collect(struct dedup *d, struct wn_err *err)
+int dupes_collect(struct dupes *d, struct wn_err *err)
 {
-	for (int r = 0; r < d->nroots; r++) {
+	for (int r = 0; r < d->opt.nroots; r++) {
 		struct walk_opts wo = { 0 };
 		struct walk_ctx w = { d, r, NULL, 0 };
 		char *real;
 		int rc;
 
-		d->root_fd[r] = dspath_open_root(d->roots[r], 0, err);
+		d->root_fd[r] = dspath_open_root(d->opt.roots[r], 0, err);
 		if (d->root_fd[r] < 0)
 			return -1;
-		real = realpath(d->roots[r], NULL);
+		real = realpath(d->opt.roots[r], NULL);
 		if (!real)
-			return wn_fail(err, WN_EIO, "%s: %s", d->roots[r], strerror(errno));
+			return wn_fail(err, WN_EIO, "%s: %s", d->opt.roots[r], strerror(errno));
 		w.root_real = real;
 		catalog_walk_opts(d->cat, &wo);
 		wo.on_error = walk_problem;
-		rc = walk_tree(d->roots[r], &wo, add_file, &w, err);
+		rc = walk_tree(d->opt.roots[r], &wo, add_file, &w, err);
 		free(real);
 		if (w.oom)
-			return wn_fail(err, WN_ENOMEM, "out of memory walking %s", d->roots[r]);
+			return wn_fail(err, WN_ENOMEM, "out of memory walking %s", d->opt.roots[r]);
 		if (rc < 0)
 			return -1;
 	}
@@ -148,7 +147,7 @@ int dd_collect(struct dedup *d, struct wn_err *err)
 /* Catalog rows arrive in path order; the files are walked in the same
  * order through a sorted index, and each row fills its file. */
 struct join {
-	struct dedup *d;
+	struct dupes *d;
 	size_t *idx;
 	size_t at;
 	int oom;
@@ -156,7 +155,7 @@ struct join {
 
 static int cmp_cpath(const void *a, const void *b, void *ctx)
 {
-	const struct dd_file *f = ctx;
+	const struct dupes_file *f = ctx;
 
 	return strcmp(f[*(const size_t *)a].item.path, f[*(const size_t *)b].item.path);
 }
@@ -164,12 +163,12 @@ static int cmp_cpath(const void *a, const void *b, void *ctx)
 static int fill_from_row(const struct image_row *r, void *data)
 {
 	struct join *j = data;
-	struct dedup *d = j->d;
+	struct dupes *d = j->d;
 
 	while (j->at < d->n && strcmp(d->f[j->idx[j->at]].item.path, r->path) < 0)
 		j->at++;
 	while (j->at < d->n && !strcmp(d->f[j->idx[j->at]].item.path, r->path)) {
-		struct dd_file *f = &d->f[j->idx[j->at++]];
+		struct dupes_file *f = &d->f[j->idx[j->at++]];
 
 		f->image_id = r->id;
 		/* Another name of a file seen before is never a member (its own
@@ -188,7 +187,7 @@ static int fill_from_row(const struct image_row *r, void *data)
 		memcpy(f->xxh3, r->xxh3, 16);
 		memcpy(f->head, r->head_xxh3, 16);
 		f->pixels = (int64_t)r->width * r->height;
-		if (r->has_fingerprint && !d->exact_only) {
+		if (r->has_fingerprint && !d->opt.exact_only) {
 			if (d->nthumbs % 1024 == 0) {
 				uint8_t *t = realloc(d->thumbs, (d->nthumbs + 1024) * THUMB_BYTES);
 
@@ -208,7 +207,7 @@ static int fill_from_row(const struct image_row *r, void *data)
 	return 0;
 }
 
-static int load_rows(struct dedup *d, struct wn_err *err)
+static int load_rows(struct dupes *d, struct wn_err *err)
 {
 	struct image_filter all = { NULL, -1, NULL };
 	struct join j = { d, malloc((d->n ? d->n : 1) * sizeof(size_t)), 0, 0 };
@@ -229,13 +228,12 @@ static int load_rows(struct dedup *d, struct wn_err *err)
 static void scan_problem(const char *path, const char *cause, int unreadable, void *data)
 {
 	(void)unreadable;
-	(void)data;
-	cli_file_error(path, cause);
+	dupes_problem(data, path, cause);
 }
 
 /* Full mode: catalogue what changed (reporting what does not decode),
  * then read every file's row. */
-static int hash_full(struct dedup *d, struct wn_err *err)
+static int hash_full(struct dupes *d, struct wn_err *err)
 {
 	struct scan_item *items = malloc((d->n ? d->n : 1) * sizeof(*items));
 	struct scan_opts so;
@@ -248,9 +246,10 @@ static int hash_full(struct dedup *d, struct wn_err *err)
 		if (!d->f[i].linked)
 			items[n++] = d->f[i].item;
 	scan_opts_init(&so);
-	so.threads = d->threads;
-	so.progress = d->progress;
+	so.threads = d->opt.threads;
+	so.progress = d->opt.progress;
 	so.on_problem = scan_problem;
+	so.data = d;
 	rc = scan_items(d->cat, items, n, &so, &d->scan, err);
 	free(items);
 	if (rc)
@@ -264,7 +263,7 @@ static int hash_full(struct dedup *d, struct wn_err *err)
 #define HASH_CHUNK 32
 
 struct hash_job {
-	struct dd_file *f;
+	struct dupes_file *f;
 	int whole;
 	int failed;
 	struct wn_err err;
@@ -320,11 +319,11 @@ static void run_chunk(void *arg)
 	pthread_mutex_unlock(&c->sync->lock);
 }
 
-static int write_row(struct dedup *d, struct dd_file *f, struct wn_err *err);
+static int write_row(struct dupes *d, struct dupes_file *f, struct wn_err *err);
 
 /* Hashes the files in which[]; with `write`, rows of files whose digest
  * is complete go to the catalog (in an open transaction) as chunks end. */
-static int hash_some(struct dedup *d, struct pool *pool, const size_t *which, size_t n,
+static int hash_some(struct dupes *d, struct pool *pool, const size_t *which, size_t n,
 		     int whole, int write, struct wn_err *err)
 {
 	size_t nchunks = (n + HASH_CHUNK - 1) / HASH_CHUNK;
@@ -364,8 +363,8 @@ static int hash_some(struct dedup *d, struct pool *pool, const size_t *which, si
 			jobs[i].f->corrupt = 1;
 			jobs[i].f->has_xxh3 = 0;
 			d->unreadable++;
-			cli_file_error(jobs[i].f->item.disk_path,
-				       wn_err_cause(&jobs[i].err, jobs[i].f->item.disk_path));
+			dupes_problem(d, jobs[i].f->item.disk_path,
+				      wn_err_cause(&jobs[i].err, jobs[i].f->item.disk_path));
 		}
 	free(jobs);
 	free(chunks);
@@ -376,7 +375,7 @@ static int hash_some(struct dedup *d, struct pool *pool, const size_t *which, si
  * zero digest and sort together; only sizes matter for them). */
 static int cmp_size_head(const void *a, const void *b, void *ctx)
 {
-	const struct dd_file *f = ctx, *x = &f[*(const size_t *)a], *y = &f[*(const size_t *)b];
+	const struct dupes_file *f = ctx, *x = &f[*(const size_t *)a], *y = &f[*(const size_t *)b];
 
 	if (x->item.size != y->item.size)
 		return x->item.size < y->item.size ? -1 : 1;
@@ -386,22 +385,22 @@ static int cmp_size_head(const void *a, const void *b, void *ctx)
 /* From the runs of two or more equal keys in idx[0..n) (size, plus the
  * head digest when by_head), the files still lacking what the next step
  * computes: the head digest (need_whole 0) or the whole digest. */
-static size_t pick(const struct dedup *d, const size_t *idx, size_t n, int by_head,
+static size_t pick(const struct dupes *d, const size_t *idx, size_t n, int by_head,
 		   int need_whole, size_t *out)
 {
 	size_t m = 0;
 
 	for (size_t a = 0, b; a < n; a = b) {
-		const struct dd_file *x = &d->f[idx[a]];
+		const struct dupes_file *x = &d->f[idx[a]];
 
 		for (b = a + 1; b < n; b++) {
-			const struct dd_file *y = &d->f[idx[b]];
+			const struct dupes_file *y = &d->f[idx[b]];
 
 			if (y->item.size != x->item.size || (by_head && memcmp(y->head, x->head, 16)))
 				break;
 		}
 		for (size_t k = a; b - a >= 2 && k < b; k++) {
-			const struct dd_file *f = &d->f[idx[k]];
+			const struct dupes_file *f = &d->f[idx[k]];
 
 			if (f->corrupt || f->has_xxh3 || (!need_whole && f->fresh))
 				continue;
@@ -412,7 +411,7 @@ static size_t pick(const struct dedup *d, const size_t *idx, size_t n, int by_he
 }
 
 /* Remembers a digest this run computed, for the next run (once). */
-static int write_row(struct dedup *d, struct dd_file *f, struct wn_err *err)
+static int write_row(struct dupes *d, struct dupes_file *f, struct wn_err *err)
 {
 	struct image_row r;
 
@@ -434,11 +433,11 @@ static int write_row(struct dedup *d, struct dd_file *f, struct wn_err *err)
 /* The jdupes way: size, then the first 4 KiB, then the whole file, each
  * step only for files still sharing their key with another, and nothing
  * read that the catalog already knows for this size and mtime. */
-static int hash_exact_only(struct dedup *d, struct wn_err *err)
+static int hash_exact_only(struct dupes *d, struct wn_err *err)
 {
 	size_t *idx = malloc((d->n ? d->n : 1) * sizeof(*idx));
 	size_t *need = malloc((d->n ? d->n : 1) * sizeof(*need));
-	struct pool *pool = pool_create(d->threads);
+	struct pool *pool = pool_create(d->opt.threads);
 	size_t n = 0, m;
 	int ret = -1;
 
@@ -449,7 +448,7 @@ static int hash_exact_only(struct dedup *d, struct wn_err *err)
 	if (load_rows(d, err))
 		goto out;
 	for (size_t i = 0; i < d->n; i++) {
-		struct dd_file *f = &d->f[i];
+		struct dupes_file *f = &d->f[i];
 
 		if (!f->usable)
 			f->has_xxh3 = 0;  /* a stale row's digest does not count */
@@ -470,7 +469,7 @@ static int hash_exact_only(struct dedup *d, struct wn_err *err)
 		goto out;
 	}
 	for (size_t i = 0; i < d->n; i++) {
-		struct dd_file *f = &d->f[i];
+		struct dupes_file *f = &d->f[i];
 
 		if (write_row(d, f, err)) {  /* small files done by the head pass */
 			catalog_rollback(d->cat);
@@ -486,34 +485,7 @@ out:
 	return ret;
 }
 
-int dd_hash(struct dedup *d, struct wn_err *err)
+int dupes_hash(struct dupes *d, struct wn_err *err)
 {
-	return d->exact_only ? hash_exact_only(d, err) : hash_full(d, err);
-}
-
-void dd_init(struct dedup *d)
-{
-	memset(d, 0, sizeof(*d));
-	d->root_fd[0] = d->root_fd[1] = d->move_to_fd = -1;
-}
-
-void dd_release(struct dedup *d)
-{
-	for (int r = 0; r < 2; r++)
-		if (d->root_fd[r] >= 0)
-			close(d->root_fd[r]);
-	if (d->move_to_fd >= 0)
-		close(d->move_to_fd);
-	for (size_t i = 0; i < d->n; i++) {
-		free(d->f[i].item.disk_path);
-		free(d->f[i].item.path);
-		free(d->f[i].item.class_name);
-		free(d->f[i].rel);
-	}
-	free(d->f);
-	free(d->thumbs);
-	for (size_t g = 0; g < d->ngroups; g++)
-		free(d->groups[g].members);
-	free(d->groups);
-	free(d->move_to_real);
+	return d->opt.exact_only ? hash_exact_only(d, err) : hash_full(d, err);
 }
