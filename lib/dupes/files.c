@@ -2,7 +2,6 @@
  * rows. The full mode catalogues whatever changed (hashes, fingerprints);
  * --exact-only reads only files that share their size with another. */
 #include <errno.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -257,24 +256,39 @@ static int hash_full(struct dupes *d, struct wn_err *err)
 	return load_rows(d, err);
 }
 
-/* --exact-only hashes on the pool: the first 4 KiB, or the whole file.
- * Reading a 4 KiB head takes microseconds, so each job takes a chunk of
- * files; one job per file spent most of its time waking threads. */
+/* --exact-only hashes on the pool, through the batch runner: the first
+ * 4 KiB, or the whole file. Reading a 4 KiB head takes microseconds, so
+ * each job takes a chunk of files; one job per file spent most of its
+ * time waking threads. */
 #define HASH_CHUNK 32
+#define CHUNKS_A_BATCH 64
 
 struct hash_job {
 	struct dupes_file *f;
-	int whole;
 	int failed;
 	struct wn_err err;
 };
 
-static void hash_one(struct hash_job *j)
+struct hash_chunk {
+	struct hash_job jobs[HASH_CHUNK];
+	size_t n;
+	int whole;
+};
+
+/* One pass: the files d->f[which[0 .. n)], HASH_CHUNK to a job. */
+struct hash_pass {
+	struct dupes *d;
+	const size_t *which;
+	size_t n;
+	int whole;
+};
+
+static void hash_one(struct hash_job *j, int whole)
 {
 	struct filehash h;
 
-	if (j->whole ? filehash_file(j->f->item.disk_path, &h, &j->err)
-		     : filehash_head(j->f->item.disk_path, &h, &j->err)) {
+	if (whole ? filehash_file(j->f->item.disk_path, &h, &j->err)
+		  : filehash_head(j->f->item.disk_path, &h, &j->err)) {
 		j->failed = 1;
 		return;
 	}
@@ -286,89 +300,85 @@ static void hash_one(struct hash_job *j)
 	}
 	memcpy(j->f->head, h.head, 16);
 	/* Up to 4 KiB the head digest is the whole file's. */
-	if (j->whole || j->f->item.size <= FILEHASH_HEAD_BYTES) {
-		memcpy(j->f->xxh3, j->whole ? h.full : h.head, 16);
+	if (whole || j->f->item.size <= FILEHASH_HEAD_BYTES) {
+		memcpy(j->f->xxh3, whole ? h.full : h.head, 16);
 		j->f->has_xxh3 = 1;
 	}
 	j->f->fresh = 1;
 }
 
-/* Chunks signal when they are done, so the calling thread can write each
- * one's rows to the catalog while the pool hashes the next ones. */
-struct chunk_sync {
-	pthread_mutex_t lock;
-	pthread_cond_t done;
-};
-
-struct hash_chunk {
-	struct hash_job *jobs;
-	size_t n;
-	int finished;            /* under sync->lock */
-	struct chunk_sync *sync;
-};
-
-static void run_chunk(void *arg)
+static int take_chunk(void *data, void *job, const struct walk_entry *e, size_t index,
+		      struct wn_err *err)
 {
-	struct hash_chunk *c = arg;
+	const struct hash_pass *p = data;
+	struct hash_chunk *c = job;
+	size_t at = index * HASH_CHUNK;
+
+	(void)e;
+	(void)err;
+	c->n = p->n - at < HASH_CHUNK ? p->n - at : HASH_CHUNK;
+	c->whole = p->whole;
+	for (size_t i = 0; i < c->n; i++)
+		c->jobs[i].f = &p->d->f[p->which[at + i]];
+	return 1;
+}
+
+static void hash_chunk(void *job)
+{
+	struct hash_chunk *c = job;
 
 	for (size_t i = 0; i < c->n; i++)
-		hash_one(&c->jobs[i]);
-	pthread_mutex_lock(&c->sync->lock);
-	c->finished = 1;
-	pthread_cond_broadcast(&c->sync->done);
-	pthread_mutex_unlock(&c->sync->lock);
+		hash_one(&c->jobs[i], c->whole);
 }
 
 static int write_row(struct dupes *d, struct dupes_file *f, struct wn_err *err);
 
-/* Hashes the files in which[]; with `write`, rows of files whose digest
- * is complete go to the catalog (in an open transaction) as chunks end. */
-static int hash_some(struct dupes *d, struct pool *pool, const size_t *which, size_t n,
-		     int whole, int write, struct wn_err *err)
+/* The rows of a chunk's files whose digest is complete. */
+static int commit_chunk(void *data, void *jobs, size_t i, struct wn_err *err)
 {
-	size_t nchunks = (n + HASH_CHUNK - 1) / HASH_CHUNK;
-	struct hash_job *jobs = calloc(n ? n : 1, sizeof(*jobs));
-	struct hash_chunk *chunks = calloc(nchunks ? nchunks : 1, sizeof(*chunks));
-	struct chunk_sync sync = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER };
-	int ret = 0;
+	const struct hash_pass *p = data;
+	struct hash_chunk *c = (struct hash_chunk *)jobs + i;
 
-	if (!jobs || !chunks) {
-		free(jobs);
-		free(chunks);
-		return wn_fail(err, WN_ENOMEM, "out of memory");
-	}
-	for (size_t i = 0; i < n; i++) {
-		jobs[i].f = &d->f[which[i]];
-		jobs[i].whole = whole;
-	}
-	for (size_t c = 0; c < nchunks; c++) {
-		chunks[c].jobs = jobs + c * HASH_CHUNK;
-		chunks[c].n = c + 1 < nchunks ? HASH_CHUNK : n - c * HASH_CHUNK;
-		chunks[c].sync = &sync;
-		pool_submit(pool, run_chunk, &chunks[c]);
-	}
-	for (size_t c = 0; write && !ret && c < nchunks; c++) {
-		pthread_mutex_lock(&sync.lock);
-		while (!chunks[c].finished)
-			pthread_cond_wait(&sync.done, &sync.lock);
-		pthread_mutex_unlock(&sync.lock);
-		for (size_t i = 0; !ret && i < chunks[c].n; i++)
-			if (!chunks[c].jobs[i].failed)
-				ret = write_row(d, chunks[c].jobs[i].f, err);
-	}
-	pool_wait(pool);
+	for (size_t k = 0; k < c->n; k++)
+		if (!c->jobs[k].failed && write_row(p->d, c->jobs[k].f, err))
+			return -1;
+	return 0;
+}
+
+/* Vanished or unreadable files: reported, never grouped. */
+static int settle_chunks(void *data, void *jobs, size_t n, struct wn_err *err)
+{
+	const struct hash_pass *p = data;
+	struct hash_chunk *c = jobs;
+
+	(void)err;
 	for (size_t i = 0; i < n; i++)
-		if (jobs[i].failed) {
-			/* Vanished or unreadable: reported, never grouped. */
-			jobs[i].f->corrupt = 1;
-			jobs[i].f->has_xxh3 = 0;
-			d->unreadable++;
-			dupes_problem(d, jobs[i].f->item.disk_path,
-				      wn_err_cause(&jobs[i].err, jobs[i].f->item.disk_path));
+		for (size_t k = 0; k < c[i].n; k++) {
+			struct hash_job *j = &c[i].jobs[k];
+
+			if (!j->failed)
+				continue;
+			j->f->corrupt = 1;
+			j->f->has_xxh3 = 0;
+			p->d->unreadable++;
+			dupes_problem(p->d, j->f->item.disk_path,
+				      wn_err_cause(&j->err, j->f->item.disk_path));
 		}
-	free(jobs);
-	free(chunks);
-	return ret;
+	return 0;
+}
+
+/* Hashes the files d->f[which[0 .. n)]; with `write`, the rows of files
+ * whose digest is complete go to the catalog, a transaction a batch. */
+static int hash_some(struct dupes *d, const size_t *which, size_t n, int whole, int write,
+		     struct wn_err *err)
+{
+	struct hash_pass p = { d, which, n, whole };
+	struct batch_ops ops = { .job_size = sizeof(struct hash_chunk), .batch = CHUNKS_A_BATCH,
+				 .threads = d->opt.threads, .take = take_chunk,
+				 .work = hash_chunk, .commit = write ? commit_chunk : NULL,
+				 .settle = settle_chunks, .data = &p };
+
+	return batch_list(d->cat, (n + HASH_CHUNK - 1) / HASH_CHUNK, &ops, err);
 }
 
 /* Order by size, then by first-4-KiB digest (files not yet hashed have a
@@ -437,12 +447,11 @@ static int hash_exact_only(struct dupes *d, struct wn_err *err)
 {
 	size_t *idx = malloc((d->n ? d->n : 1) * sizeof(*idx));
 	size_t *need = malloc((d->n ? d->n : 1) * sizeof(*need));
-	struct pool *pool = pool_create(d->opt.threads);
 	size_t n = 0, m;
 	int ret = -1;
 
-	if (!idx || !need || !pool) {
-		wn_fail(err, WN_ENOMEM, "out of memory or threads");
+	if (!idx || !need) {
+		wn_fail(err, WN_ENOMEM, "out of memory");
 		goto out;
 	}
 	if (load_rows(d, err))
@@ -457,21 +466,18 @@ static int hash_exact_only(struct dupes *d, struct wn_err *err)
 	}
 	qsort_r(idx, n, sizeof(*idx), cmp_size_head, d->f);
 	m = pick(d, idx, n, 0, 0, need);
-	if (hash_some(d, pool, need, m, 0, 0, err))
+	if (hash_some(d, need, m, 0, 0, err))
 		goto out;
 	qsort_r(idx, n, sizeof(*idx), cmp_size_head, d->f);
 	m = pick(d, idx, n, 1, 1, need);
-	/* The rows are written while the whole files are being hashed. */
-	if (catalog_begin(d->cat, err))
+	/* The rows are written as the whole files are hashed, a batch at a
+	 * time, then those of small files the head pass finished. */
+	if (hash_some(d, need, m, 1, 1, err) || catalog_begin(d->cat, err))
 		goto out;
-	if (hash_some(d, pool, need, m, 1, 1, err)) {
-		catalog_rollback(d->cat);
-		goto out;
-	}
 	for (size_t i = 0; i < d->n; i++) {
 		struct dupes_file *f = &d->f[i];
 
-		if (write_row(d, f, err)) {  /* small files done by the head pass */
+		if (write_row(d, f, err)) {
 			catalog_rollback(d->cat);
 			goto out;
 		}
@@ -479,7 +485,6 @@ static int hash_exact_only(struct dupes *d, struct wn_err *err)
 	}
 	ret = catalog_commit(d->cat, err);
 out:
-	pool_free(pool);
 	free(idx);
 	free(need);
 	return ret;
