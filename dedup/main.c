@@ -81,7 +81,7 @@ static int parse_double(const char *opt, const char *s, double lo, double hi, do
 	return 0;
 }
 
-static int parse(int argc, char **argv, struct dupes_opts *d, struct cmdline *c)
+static int parse(int argc, char **argv, struct dupes_opts *o, struct cmdline *c)
 {
 	static const struct option opts[] = {
 		{ "path", required_argument, NULL, 'p' },
@@ -111,35 +111,35 @@ static int parse(int argc, char **argv, struct dupes_opts *d, struct cmdline *c)
 	while ((ch = getopt_long(argc, argv, "p:nj:qh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'p':
-			if (d->nroots)
+			if (o->nroots)
 				return cli_usage_error("give one --path, or --across A B");
-			d->roots[d->nroots++] = optarg;
+			o->roots[o->nroots++] = optarg;
 			break;
-		case OPT_DELETE: d->action = DUPES_ACT_DELETE; break;
-		case OPT_MOVE: d->action = DUPES_ACT_MOVE; d->move_to = optarg; break;
-		case 'n': d->dry_run = 1; break;
-		case OPT_EXACT: d->exact_only = 1; break;
+		case OPT_DELETE: o->action = DUPES_ACT_DELETE; break;
+		case OPT_MOVE: o->action = DUPES_ACT_MOVE; o->move_to = optarg; break;
+		case 'n': o->dry_run = 1; break;
+		case OPT_EXACT: o->exact_only = 1; break;
 		case OPT_THRESHOLD:
 			if (!strcmp(optarg, "0"))
-				d->threshold = 0;
+				o->threshold = 0;
 			else if (cli_parse_uint("--threshold", optarg, MIH_MAX_RADIUS, &v))
 				return EXIT_USAGE;
 			else
-				d->threshold = (int)v;
+				o->threshold = (int)v;
 			break;
 		case OPT_SIMILARITY:
-			if (parse_double("--similarity", optarg, 0, 1, &d->similarity))
+			if (parse_double("--similarity", optarg, 0, 1, &o->similarity))
 				return EXIT_USAGE;
 			break;
 		case OPT_ACROSS:
-			if (d->nroots || optind >= argc || argv[optind][0] == '-')
+			if (o->nroots || optind >= argc || argv[optind][0] == '-')
 				return cli_usage_error("--across takes two folders and replaces --path");
-			d->roots[0] = optarg;
-			d->roots[1] = argv[optind++];
-			d->nroots = 2;
+			o->roots[0] = optarg;
+			o->roots[1] = argv[optind++];
+			o->nroots = 2;
 			break;
 		case OPT_KEEP:
-			if (dupes_parse_keep(optarg, &d->keep))
+			if (dupes_parse_keep(optarg, &o->keep))
 				return cli_usage_error("--keep takes pixels, oldest, newest or first, "
 						       "not '%s'", optarg);
 			break;
@@ -151,14 +151,14 @@ static int parse(int argc, char **argv, struct dupes_opts *d, struct cmdline *c)
 				return rc;
 		}
 	}
-	d->threads = c->co.jobs;
-	if (optind < argc && !d->nroots)
-		d->roots[d->nroots++] = argv[optind++];
+	o->threads = c->co.jobs;
+	if (optind < argc && !o->nroots)
+		o->roots[o->nroots++] = argv[optind++];
 	if (optind < argc)
 		return cli_usage_error("unexpected argument '%s'", argv[optind]);
-	if (!d->nroots)
+	if (!o->nroots)
 		return cli_usage_error("which folder? give --path DIR");
-	if (d->dry_run && d->action == DUPES_ACT_REPORT)
+	if (o->dry_run && o->action == DUPES_ACT_REPORT)
 		return cli_usage_error("--dry-run goes with --delete or --move-to");
 	return 0;
 }

@@ -62,8 +62,9 @@ struct dupes_opts {
 	void (*after_act)(void);
 };
 
-/* dupes_opts_init() : one root unset, report only, DUPES_KEEP_PIXELS, the
- * default threshold and similarity, all cores, no progress, no hooks. */
+/* dupes_opts_init() : no roots yet (the caller sets roots and nroots),
+ * report only, DUPES_KEEP_PIXELS, the default threshold and similarity,
+ * all cores, no progress, no callbacks. */
 void dupes_opts_init(struct dupes_opts *opts);
 
 struct dupes;

@@ -62,6 +62,15 @@ static void make_set(const char *root)
 	img_release(&other);
 }
 
+/* The set under fx_dir/name, into root; the counts start from nothing. */
+static void fresh_set(const char *name, char *root, size_t len)
+{
+	problems = before = after = 0;
+	problem_text[0] = 0;
+	snprintf(root, len, "%s/%s", fx_dir, name);
+	make_set(root);
+}
+
 /* Runs dupes on root with action, stdout and stderr sent to a file that
  * must stay empty; the report goes to *report (malloc'd). */
 static int run_silent(const char *root, enum dupes_action action, char **report)
@@ -123,10 +132,7 @@ static void test_report_prints_nothing(void **state)
 	char root[200], *report;
 
 	(void)state;
-	problems = before = after = 0;
-	problem_text[0] = 0;
-	snprintf(root, sizeof(root), "%s/report", fx_dir);
-	make_set(root);
+	fresh_set("report", root, sizeof(root));
 	assert_int_equal(run_silent(root, DUPES_ACT_REPORT, &report), 1);
 	assert_int_equal(problems, 1);
 	assert_non_null(strstr(problem_text, "broken.jpg: "));
@@ -141,10 +147,7 @@ static void test_delete_calls_the_hooks(void **state)
 	char root[200], path[300], *report;
 
 	(void)state;
-	problems = before = after = 0;
-	problem_text[0] = 0;
-	snprintf(root, sizeof(root), "%s/delete", fx_dir);
-	make_set(root);
+	fresh_set("delete", root, sizeof(root));
 	assert_int_equal(run_silent(root, DUPES_ACT_DELETE, &report), 1);
 	assert_int_equal(before, 1);
 	assert_int_equal(after, 1);
