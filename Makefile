@@ -39,7 +39,7 @@ CFLAGS ?= -O2 -g
 
 # The library: one folder a subsystem under lib/, layered (docs/design.md,
 # `make layers`). What each subsystem needs from the system:
-SUBSYSTEMS = base img hash aug nn learn net catalog derive
+SUBSYSTEMS = base img hash aug nn learn net catalog derive dupes
 img_PKGS = libturbojpeg libpng libwebp libwebpdemux
 img_LIBS = -lgif
 hash_PKGS = libxxhash
@@ -76,7 +76,7 @@ COMMANDS = augment db dedup label resize scraper
 CLI_SRC = cli/cli.c cli/options.c
 # Each command's own sources, and the subsystems it links with.
 db_SRC = db/main.c $(wildcard db/cmd_*.c)
-dedup_SRC = $(wildcard dedup/*.c)
+dedup_SRC = dedup/main.c
 resize_SRC = $(wildcard resize/*.c)
 augment_SRC = $(wildcard augment/*.c)
 label_SRC = $(wildcard label/*.c)
@@ -84,7 +84,7 @@ label_EXTRA = $(BUILD)/label/web.o
 scraper_SRC = $(wildcard scraper/*.c)
 augment_USES = base img hash aug catalog derive
 db_USES = base img hash catalog nn learn
-dedup_USES = base img hash catalog
+dedup_USES = base img hash catalog dupes
 label_USES = base img hash catalog nn learn
 resize_USES = base img hash catalog derive
 scraper_USES = base img hash catalog net

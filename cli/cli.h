@@ -1,5 +1,5 @@
 /* What every winnow command shares: exit codes, one error format, option
- * parsing helpers, and a row writer for text, CSV and JSON-lines output.
+ * parsing helpers (the row writer they print with is base's table.h).
  * Command-side code: it prints, the library never does. */
 #ifndef WINNOW_CLI_H
 #define WINNOW_CLI_H
@@ -70,8 +70,6 @@ int cli_subcommand(const struct cli_subcommand *cmds, size_t n, int argc, char *
  * right after each act on a file. Thread-safe. */
 void cli_test_kill_point(void);
 
-enum out_format { FMT_TEXT, FMT_CSV, FMT_JSONL };
-
 /* Parsers return 0, or -1 after printing a usage error. */
 int cli_parse_format(const char *s, enum out_format *out);
 int cli_parse_jobs(const char *s, int *out);
@@ -80,29 +78,8 @@ int cli_parse_bytes(const char *opt, const char *s, uint64_t *out);
 /* A positive integer, at most max. */
 int cli_parse_uint(const char *opt, const char *s, uint64_t max, uint64_t *out);
 
-/*
- * A row writer. CSV: a header line, then RFC 4180 rows. JSON lines: one
- * object per row, keys from the columns, integers as numbers, NULL as
- * null. Text: tab-separated fields, C-quoted where needed, no header.
- */
-struct table {
-	enum out_format fmt;
-	FILE *out;
-	const char *const *cols;
-	int ncols;
-	int col;
-	struct strbuf line;
-};
-
-void table_begin(struct table *t, enum out_format fmt, FILE *out, const char *const *cols,
-		 int ncols);
-void table_str(struct table *t, const char *s);   /* NULL: empty / null */
-void table_int(struct table *t, int64_t v);
-void table_end_row(struct table *t);
-/* table_end() : frees the line buffer. @return 0, or -1 if writing failed. */
-int table_end(struct table *t);
-
-/* cli_human_bytes() : "1.5 GB" style, into buf. */
+/* cli_human_bytes() : base's human_bytes() (base/table.h), "1.5 GB" style,
+ * into buf. */
 void cli_human_bytes(uint64_t n, char *buf, size_t len);
 
 #endif

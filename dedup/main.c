@@ -1,14 +1,16 @@
 /* dedup: find exact and near duplicates, and delete or move them. */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/cli.h"
 #include "cli/options.h"
 #include "hash/hash.h"
 #include "base/base.h"
 #include "catalog/catalog.h"
-#include "dedup.h"
+#include "dupes/dupes.h"
 
 static const char usage[] =
 	"usage: dedup --path DIR [--delete | --move-to DIR] [--dry-run] [options]\n"
@@ -79,7 +81,7 @@ static int parse_double(const char *opt, const char *s, double lo, double hi, do
 	return 0;
 }
 
-static int parse(int argc, char **argv, struct dedup *d, struct cmdline *c)
+static int parse(int argc, char **argv, struct dupes_opts *o, struct cmdline *c)
 {
 	static const struct option opts[] = {
 		{ "path", required_argument, NULL, 'p' },
@@ -109,35 +111,35 @@ static int parse(int argc, char **argv, struct dedup *d, struct cmdline *c)
 	while ((ch = getopt_long(argc, argv, "p:nj:qh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'p':
-			if (d->nroots)
+			if (o->nroots)
 				return cli_usage_error("give one --path, or --across A B");
-			d->roots[d->nroots++] = optarg;
+			o->roots[o->nroots++] = optarg;
 			break;
-		case OPT_DELETE: d->action = ACT_DELETE; break;
-		case OPT_MOVE: d->action = ACT_MOVE; d->move_to = optarg; break;
-		case 'n': d->dry_run = 1; break;
-		case OPT_EXACT: d->exact_only = 1; break;
+		case OPT_DELETE: o->action = DUPES_ACT_DELETE; break;
+		case OPT_MOVE: o->action = DUPES_ACT_MOVE; o->move_to = optarg; break;
+		case 'n': o->dry_run = 1; break;
+		case OPT_EXACT: o->exact_only = 1; break;
 		case OPT_THRESHOLD:
 			if (!strcmp(optarg, "0"))
-				d->threshold = 0;
+				o->threshold = 0;
 			else if (cli_parse_uint("--threshold", optarg, MIH_MAX_RADIUS, &v))
 				return EXIT_USAGE;
 			else
-				d->threshold = (int)v;
+				o->threshold = (int)v;
 			break;
 		case OPT_SIMILARITY:
-			if (parse_double("--similarity", optarg, 0, 1, &d->similarity))
+			if (parse_double("--similarity", optarg, 0, 1, &o->similarity))
 				return EXIT_USAGE;
 			break;
 		case OPT_ACROSS:
-			if (d->nroots || optind >= argc || argv[optind][0] == '-')
+			if (o->nroots || optind >= argc || argv[optind][0] == '-')
 				return cli_usage_error("--across takes two folders and replaces --path");
-			d->roots[0] = optarg;
-			d->roots[1] = argv[optind++];
-			d->nroots = 2;
+			o->roots[0] = optarg;
+			o->roots[1] = argv[optind++];
+			o->nroots = 2;
 			break;
 		case OPT_KEEP:
-			if (dd_parse_keep(optarg, &d->keep))
+			if (dupes_parse_keep(optarg, &o->keep))
 				return cli_usage_error("--keep takes pixels, oldest, newest or first, "
 						       "not '%s'", optarg);
 			break;
@@ -149,84 +151,108 @@ static int parse(int argc, char **argv, struct dedup *d, struct cmdline *c)
 				return rc;
 		}
 	}
-	d->threads = c->co.jobs;
-	if (optind < argc && !d->nroots)
-		d->roots[d->nroots++] = argv[optind++];
+	o->threads = c->co.jobs;
+	if (optind < argc && !o->nroots)
+		o->roots[o->nroots++] = argv[optind++];
 	if (optind < argc)
 		return cli_usage_error("unexpected argument '%s'", argv[optind]);
-	if (!d->nroots)
+	if (!o->nroots)
 		return cli_usage_error("which folder? give --path DIR");
-	if (d->dry_run && d->action == ACT_REPORT)
+	if (o->dry_run && o->action == DUPES_ACT_REPORT)
 		return cli_usage_error("--dry-run goes with --delete or --move-to");
 	return 0;
 }
 
-/* Steps after the catalog is open; the caller records the run. */
-static int run(struct dedup *d, const struct cmdline *c, struct wn_err *err)
+static void problem(const char *path, const char *cause, void *data)
 {
-	if (dd_collect(d, err) || dd_hash(d, err))
+	(void)data;
+	cli_file_error(path, cause);
+}
+
+/* Test-only (tests/cli/t0220-confine.sh): WINNOW_TEST_STOP_BEFORE_ACT=1
+ * stops the process (SIGSTOP) before its first act, so a test can swap a
+ * folder for a symlink between the walk and the act. */
+static void test_stop_before_act(void)
+{
+	static int stopped;
+	const char *s = getenv("WINNOW_TEST_STOP_BEFORE_ACT");
+
+	if (s && *s == '1' && !stopped++)
+		raise(SIGSTOP);
+}
+
+/* Steps after the catalog is open; the caller records the run. */
+static int run(struct dupes *d, struct catalog *cat, int64_t run_id, const struct cmdline *c,
+	       struct wn_err *err)
+{
+	if (dupes_run(d, cat, run_id, err))
 		return EXIT_FATAL;
-	if (dd_rank(d)) {
-		wn_fail(err, WN_ENOMEM, "out of memory");
-		return EXIT_FATAL;
-	}
-	if (dd_group_exact(d, err) || (!d->exact_only && dd_group_near(d, err)))
-		return EXIT_FATAL;
-	dd_assign_actions(d);
-	if (dd_record_conflicts(d, err) || dd_apply(d, err))
-		return EXIT_FATAL;
-	if (dd_report(d, c->fmt)) {
+	if (dupes_report(d, c->fmt, stdout)) {
 		wn_fail(err, WN_EIO, "cannot write the report");
 		return EXIT_FATAL;
 	}
-	if (c->html && dd_html(d, c->html, err))
+	if (c->html && dupes_html(d, c->html, err))
 		return EXIT_FATAL;
-	dd_summary(d);
-	return d->unreadable || d->scan.corrupt || d->scan.unreadable || d->failed_actions
-		? EXIT_PARTIAL : EXIT_DONE;
+	dupes_summary(d, cli_prog, stderr);
+	return dupes_some_failed(d) ? EXIT_PARTIAL : EXIT_DONE;
+}
+
+/* Runs d in the catalog, recorded as a run whatever happens. */
+static int run_recorded(struct dupes *d, const struct cmdline *c, int argc, char **argv)
+{
+	struct catalog *cat;
+	struct wn_err err = { 0 };
+	char counts[512];
+	int64_t run_id = 0;
+	int rc;
+
+	if ((rc = cli_open_catalog(c->co.db, CATALOG_CREATE, &cat)))
+		return rc;
+	if (run_begin(cat, "dedup", argc, argv, &run_id, &err))
+		rc = EXIT_FATAL;
+	else
+		rc = run(d, cat, run_id, c, &err);
+	if (rc == EXIT_FATAL)
+		cli_error("%s", err.msg);
+	dupes_counts_json(d, counts, sizeof(counts));
+	if (run_id && run_finish(cat, run_id, rc, counts, &err)) {
+		cli_error("%s", err.msg);
+		rc = EXIT_FATAL;
+	}
+	catalog_close(cat);
+	return rc;
 }
 
 int main(int argc, char **argv)
 {
-	struct dedup d;
+	struct dupes_opts o;
+	struct dupes *d;
 	struct cmdline c = { .fmt = FMT_TEXT };
-	struct wn_err err = { 0 };
-	char counts[512], *prefer = NULL;
+	char *prefer = NULL;
 	int rc;
 
 	cli_prog = "dedup";
-	dd_init(&d);
-	d.threshold = DD_DEFAULT_THRESHOLD;
-	d.similarity = DD_DEFAULT_SIMILARITY;
-	d.action = ACT_REPORT;
-	rc = parse(argc, argv, &d, &c);
+	dupes_opts_init(&o);
+	rc = parse(argc, argv, &o, &c);
 	if (rc)
 		return rc < 0 ? EXIT_DONE : rc;
 	if (c.prefer && !(prefer = realpath(c.prefer, NULL))) {
 		cli_error("%s: %s", c.prefer, strerror(errno));
 		return EXIT_USAGE;
 	}
-	d.prefer = prefer;
-	d.progress = c.co.quiet ? NULL : progress_stream_for();
-	if (catalog_open(cli_db_path(c.co.db), CATALOG_CREATE, &d.cat, &err)) {
-		cli_error("%s", err.msg);
-		free(prefer);
-		return EXIT_FATAL;
-	}
-	cli_note_recovery(d.cat);
-	if (run_begin(d.cat, "dedup", argc, argv, &d.run_id, &err))
+	o.prefer = prefer;
+	o.progress = c.co.quiet ? NULL : progress_stream_for();
+	o.on_problem = problem;
+	o.before_act = test_stop_before_act;
+	o.after_act = cli_test_kill_point;
+	d = dupes_new(&o);
+	if (!d) {
+		cli_error("out of memory");
 		rc = EXIT_FATAL;
-	else
-		rc = run(&d, &c, &err);
-	if (rc == EXIT_FATAL)
-		cli_error("%s", err.msg);
-	dd_counts_json(&d, counts, sizeof(counts));
-	if (d.run_id && run_finish(d.cat, d.run_id, rc, counts, &err)) {
-		cli_error("%s", err.msg);
-		rc = EXIT_FATAL;
+	} else {
+		rc = run_recorded(d, &c, argc, argv);
 	}
-	catalog_close(d.cat);
-	dd_release(&d);
+	dupes_free(d);
 	free(prefer);
 	return rc;
 }

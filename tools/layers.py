@@ -32,6 +32,7 @@ USES = {
     'learn': ['nn', 'catalog'],
     'net': ['catalog'],
     'derive': ['catalog', 'aug'],
+    'dupes': ['catalog'],
 }
 COMMANDS = ['augment', 'db', 'dedup', 'label', 'resize', 'scraper']
 MAX_C_FILES = 20

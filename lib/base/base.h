@@ -1,8 +1,9 @@
 /* base: what every other part of winnow stands on. Errors, growable
  * strings, file I/O that never leaves a partial file, walking a dataset
  * folder, the confined path resolver that keeps every action inside the
- * dataset, the worker pool, the progress line, shell quoting, CPU feature
- * detection and sharding.
+ * dataset, the worker pool, the progress line, shell quoting, the row
+ * writer for text, CSV and JSON lines, CPU feature detection and
+ * sharding.
  *
  * Conventions of the whole library, stated once here:
  * - Errors: a function that can fail returns 0 (or a pointer) on success
@@ -27,6 +28,7 @@
 #include "base/pool.h"
 #include "base/progress.h"
 #include "base/quote.h"
+#include "base/table.h"
 #include "base/encode.h"
 #include "base/cpu.h"
 #include "base/shard.h"

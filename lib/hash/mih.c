@@ -12,7 +12,7 @@
 /* One table: ids sorted by their chunk (counting sort, so ids ascend
  * within a bucket), with a copy of each full hash next to its id so a
  * bucket scan reads memory in order. */
-struct table {
+struct chunk_table {
 	uint32_t *start;   /* BUCKETS + 1 offsets */
 	uint64_t *hash;    /* n, bucket order */
 	uint32_t *id;      /* n, bucket order */
@@ -21,7 +21,7 @@ struct table {
 struct mih {
 	const uint64_t *hashes;
 	size_t n;
-	struct table t[TABLES];
+	struct chunk_table t[TABLES];
 };
 
 static inline unsigned chunk(uint64_t h, int k)
@@ -53,7 +53,7 @@ struct mih *mih_build(const uint64_t *hashes, size_t n)
 	m->hashes = hashes;
 	m->n = n;
 	for (int k = 0; k < TABLES; k++) {
-		struct table *t = &m->t[k];
+		struct chunk_table *t = &m->t[k];
 
 		t->start = calloc(BUCKETS + 1, sizeof(*t->start));
 		t->hash = malloc((n ? n : 1) * sizeof(*t->hash));
@@ -119,7 +119,7 @@ static int first_table(uint64_t a, uint64_t b, int k, int radius)
 
 /* Entry x of query table tq and entry y of index table t are within the
  * radius: reports them unless skipped or found by an earlier table. */
-static int report(struct search *s, const struct table *tq, const struct table *t,
+static int report(struct search *s, const struct chunk_table *tq, const struct chunk_table *t,
 		  uint32_t x, uint32_t y, int k, int d)
 {
 	uint32_t i = tq->id[x], j = t->id[y];
@@ -142,7 +142,7 @@ __attribute__((target_clones("popcnt", "default")))
 #endif
 static int join_buckets(struct search *s, int k, unsigned b, unsigned c)
 {
-	const struct table *tq = &s->q->t[k], *t = &s->m->t[k];
+	const struct chunk_table *tq = &s->q->t[k], *t = &s->m->t[k];
 	uint32_t b0 = tq->start[b], b1 = tq->start[b + 1];
 	uint32_t c0 = t->start[c], c1 = t->start[c + 1];
 	int self = s->q == s->m && b == c;
@@ -173,7 +173,7 @@ static int join_buckets(struct search *s, int k, unsigned b, unsigned c)
 static int join_range(struct search *s, int k, const uint16_t *masks, int nmasks,
 		      unsigned lo, unsigned hi)
 {
-	const struct table *tq = &s->q->t[k], *t = &s->m->t[k];
+	const struct chunk_table *tq = &s->q->t[k], *t = &s->m->t[k];
 
 	for (unsigned b = lo; b < hi; b++) {
 		if (tq->start[b] == tq->start[b + 1])

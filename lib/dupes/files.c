@@ -2,19 +2,17 @@
  * rows. The full mode catalogues whatever changed (hashes, fingerprints);
  * --exact-only reads only files that share their size with another. */
 #include <errno.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "base/base.h"
 #include "hash/hash.h"
 #include "img/img.h"
 #include "catalog/catalog.h"
-#include "dedup.h"
+#include "internal.h"
 
 struct walk_ctx {
-	struct dedup *d;
+	struct dupes *d;
 	int root;
 	const char *root_real;
 	int oom;
@@ -30,13 +28,13 @@ static int under(const char *path, const char *dir)
 static int add_file(const struct walk_entry *e, void *data)
 {
 	struct walk_ctx *w = data;
-	struct dedup *d = w->d;
+	struct dupes *d = w->d;
 	struct strbuf cpath = STRBUF_INIT, abs = STRBUF_INIT;
-	struct dd_file *f;
+	struct dupes_file *f;
 
 	if (d->n == d->alloc) {
 		size_t alloc = d->alloc ? 2 * d->alloc : 1024;
-		struct dd_file *v = realloc(d->f, alloc * sizeof(*v));
+		struct dupes_file *v = realloc(d->f, alloc * sizeof(*v));
 
 		if (!v)
 			goto oom;
@@ -61,7 +59,7 @@ static int add_file(const struct walk_entry *e, void *data)
 	f->order = d->n - 1;
 	f->dev = e->st.st_dev;
 	f->ino = e->st.st_ino;
-	f->preferred = d->prefer && under(abs.buf, d->prefer);
+	f->preferred = d->opt.prefer && under(abs.buf, d->opt.prefer);
 	strbuf_release(&abs);
 	return 0;
 oom:
@@ -76,12 +74,12 @@ static void walk_problem(const char *path, const char *cause, void *data)
 	struct walk_ctx *w = data;
 
 	w->d->unreadable++;
-	cli_file_error(path, cause);
+	dupes_problem(w->d, path, cause);
 }
 
 static int cmp_inode(const void *a, const void *b, void *ctx)
 {
-	const struct dd_file *f = ctx, *x = &f[*(const size_t *)a], *y = &f[*(const size_t *)b];
+	const struct dupes_file *f = ctx, *x = &f[*(const size_t *)a], *y = &f[*(const size_t *)b];
 
 	if (x->dev != y->dev)
 		return x->dev < y->dev ? -1 : 1;
@@ -92,7 +90,7 @@ static int cmp_inode(const void *a, const void *b, void *ctx)
 
 /* One inode is one file: later paths of a hard-linked file are set aside
  * (never hashed, grouped, acted on or counted; the summary counts them). */
-static int mark_links(struct dedup *d)
+static int mark_links(struct dupes *d)
 {
 	size_t *idx = malloc((d->n ? d->n : 1) * sizeof(*idx));
 
@@ -115,27 +113,27 @@ static int mark_links(struct dedup *d)
 	return 0;
 }
 
-int dd_collect(struct dedup *d, struct wn_err *err)
+int dupes_collect(struct dupes *d, struct wn_err *err)
 {
-	for (int r = 0; r < d->nroots; r++) {
+	for (int r = 0; r < d->opt.nroots; r++) {
 		struct walk_opts wo = { 0 };
 		struct walk_ctx w = { d, r, NULL, 0 };
 		char *real;
 		int rc;
 
-		d->root_fd[r] = dspath_open_root(d->roots[r], 0, err);
+		d->root_fd[r] = dspath_open_root(d->opt.roots[r], 0, err);
 		if (d->root_fd[r] < 0)
 			return -1;
-		real = realpath(d->roots[r], NULL);
+		real = realpath(d->opt.roots[r], NULL);
 		if (!real)
-			return wn_fail(err, WN_EIO, "%s: %s", d->roots[r], strerror(errno));
+			return wn_fail(err, WN_EIO, "%s: %s", d->opt.roots[r], strerror(errno));
 		w.root_real = real;
 		catalog_walk_opts(d->cat, &wo);
 		wo.on_error = walk_problem;
-		rc = walk_tree(d->roots[r], &wo, add_file, &w, err);
+		rc = walk_tree(d->opt.roots[r], &wo, add_file, &w, err);
 		free(real);
 		if (w.oom)
-			return wn_fail(err, WN_ENOMEM, "out of memory walking %s", d->roots[r]);
+			return wn_fail(err, WN_ENOMEM, "out of memory walking %s", d->opt.roots[r]);
 		if (rc < 0)
 			return -1;
 	}
@@ -148,7 +146,7 @@ int dd_collect(struct dedup *d, struct wn_err *err)
 /* Catalog rows arrive in path order; the files are walked in the same
  * order through a sorted index, and each row fills its file. */
 struct join {
-	struct dedup *d;
+	struct dupes *d;
 	size_t *idx;
 	size_t at;
 	int oom;
@@ -156,7 +154,7 @@ struct join {
 
 static int cmp_cpath(const void *a, const void *b, void *ctx)
 {
-	const struct dd_file *f = ctx;
+	const struct dupes_file *f = ctx;
 
 	return strcmp(f[*(const size_t *)a].item.path, f[*(const size_t *)b].item.path);
 }
@@ -164,12 +162,12 @@ static int cmp_cpath(const void *a, const void *b, void *ctx)
 static int fill_from_row(const struct image_row *r, void *data)
 {
 	struct join *j = data;
-	struct dedup *d = j->d;
+	struct dupes *d = j->d;
 
 	while (j->at < d->n && strcmp(d->f[j->idx[j->at]].item.path, r->path) < 0)
 		j->at++;
 	while (j->at < d->n && !strcmp(d->f[j->idx[j->at]].item.path, r->path)) {
-		struct dd_file *f = &d->f[j->idx[j->at++]];
+		struct dupes_file *f = &d->f[j->idx[j->at++]];
 
 		f->image_id = r->id;
 		/* Another name of a file seen before is never a member (its own
@@ -188,7 +186,7 @@ static int fill_from_row(const struct image_row *r, void *data)
 		memcpy(f->xxh3, r->xxh3, 16);
 		memcpy(f->head, r->head_xxh3, 16);
 		f->pixels = (int64_t)r->width * r->height;
-		if (r->has_fingerprint && !d->exact_only) {
+		if (r->has_fingerprint && !d->opt.exact_only) {
 			if (d->nthumbs % 1024 == 0) {
 				uint8_t *t = realloc(d->thumbs, (d->nthumbs + 1024) * THUMB_BYTES);
 
@@ -208,7 +206,7 @@ static int fill_from_row(const struct image_row *r, void *data)
 	return 0;
 }
 
-static int load_rows(struct dedup *d, struct wn_err *err)
+static int load_rows(struct dupes *d, struct wn_err *err)
 {
 	struct image_filter all = { NULL, -1, NULL };
 	struct join j = { d, malloc((d->n ? d->n : 1) * sizeof(size_t)), 0, 0 };
@@ -229,13 +227,12 @@ static int load_rows(struct dedup *d, struct wn_err *err)
 static void scan_problem(const char *path, const char *cause, int unreadable, void *data)
 {
 	(void)unreadable;
-	(void)data;
-	cli_file_error(path, cause);
+	dupes_problem(data, path, cause);
 }
 
 /* Full mode: catalogue what changed (reporting what does not decode),
  * then read every file's row. */
-static int hash_full(struct dedup *d, struct wn_err *err)
+static int hash_full(struct dupes *d, struct wn_err *err)
 {
 	struct scan_item *items = malloc((d->n ? d->n : 1) * sizeof(*items));
 	struct scan_opts so;
@@ -248,9 +245,10 @@ static int hash_full(struct dedup *d, struct wn_err *err)
 		if (!d->f[i].linked)
 			items[n++] = d->f[i].item;
 	scan_opts_init(&so);
-	so.threads = d->threads;
-	so.progress = d->progress;
+	so.threads = d->opt.threads;
+	so.progress = d->opt.progress;
 	so.on_problem = scan_problem;
+	so.data = d;
 	rc = scan_items(d->cat, items, n, &so, &d->scan, err);
 	free(items);
 	if (rc)
@@ -258,24 +256,39 @@ static int hash_full(struct dedup *d, struct wn_err *err)
 	return load_rows(d, err);
 }
 
-/* --exact-only hashes on the pool: the first 4 KiB, or the whole file.
- * Reading a 4 KiB head takes microseconds, so each job takes a chunk of
- * files; one job per file spent most of its time waking threads. */
+/* --exact-only hashes on the pool, through the batch runner: the first
+ * 4 KiB, or the whole file. Reading a 4 KiB head takes microseconds, so
+ * each job takes a chunk of files; one job per file spent most of its
+ * time waking threads. */
 #define HASH_CHUNK 32
+#define CHUNKS_A_BATCH 64
 
 struct hash_job {
-	struct dd_file *f;
-	int whole;
+	struct dupes_file *f;
 	int failed;
 	struct wn_err err;
 };
 
-static void hash_one(struct hash_job *j)
+struct hash_chunk {
+	struct hash_job jobs[HASH_CHUNK];
+	size_t n;
+	int whole;
+};
+
+/* One pass: the files d->f[which[0 .. n)], HASH_CHUNK to a job. */
+struct hash_pass {
+	struct dupes *d;
+	const size_t *which;
+	size_t n;
+	int whole;
+};
+
+static void hash_one(struct hash_job *j, int whole)
 {
 	struct filehash h;
 
-	if (j->whole ? filehash_file(j->f->item.disk_path, &h, &j->err)
-		     : filehash_head(j->f->item.disk_path, &h, &j->err)) {
+	if (whole ? filehash_file(j->f->item.disk_path, &h, &j->err)
+		  : filehash_head(j->f->item.disk_path, &h, &j->err)) {
 		j->failed = 1;
 		return;
 	}
@@ -287,96 +300,92 @@ static void hash_one(struct hash_job *j)
 	}
 	memcpy(j->f->head, h.head, 16);
 	/* Up to 4 KiB the head digest is the whole file's. */
-	if (j->whole || j->f->item.size <= FILEHASH_HEAD_BYTES) {
-		memcpy(j->f->xxh3, j->whole ? h.full : h.head, 16);
+	if (whole || j->f->item.size <= FILEHASH_HEAD_BYTES) {
+		memcpy(j->f->xxh3, whole ? h.full : h.head, 16);
 		j->f->has_xxh3 = 1;
 	}
 	j->f->fresh = 1;
 }
 
-/* Chunks signal when they are done, so the calling thread can write each
- * one's rows to the catalog while the pool hashes the next ones. */
-struct chunk_sync {
-	pthread_mutex_t lock;
-	pthread_cond_t done;
-};
-
-struct hash_chunk {
-	struct hash_job *jobs;
-	size_t n;
-	int finished;            /* under sync->lock */
-	struct chunk_sync *sync;
-};
-
-static void run_chunk(void *arg)
+static int take_chunk(void *data, void *job, const struct walk_entry *e, size_t index,
+		      struct wn_err *err)
 {
-	struct hash_chunk *c = arg;
+	const struct hash_pass *p = data;
+	struct hash_chunk *c = job;
+	size_t at = index * HASH_CHUNK;
 
+	(void)e;
+	(void)err;
+	c->n = p->n - at < HASH_CHUNK ? p->n - at : HASH_CHUNK;
+	c->whole = p->whole;
 	for (size_t i = 0; i < c->n; i++)
-		hash_one(&c->jobs[i]);
-	pthread_mutex_lock(&c->sync->lock);
-	c->finished = 1;
-	pthread_cond_broadcast(&c->sync->done);
-	pthread_mutex_unlock(&c->sync->lock);
+		c->jobs[i].f = &p->d->f[p->which[at + i]];
+	return 1;
 }
 
-static int write_row(struct dedup *d, struct dd_file *f, struct wn_err *err);
-
-/* Hashes the files in which[]; with `write`, rows of files whose digest
- * is complete go to the catalog (in an open transaction) as chunks end. */
-static int hash_some(struct dedup *d, struct pool *pool, const size_t *which, size_t n,
-		     int whole, int write, struct wn_err *err)
+static void hash_chunk(void *job)
 {
-	size_t nchunks = (n + HASH_CHUNK - 1) / HASH_CHUNK;
-	struct hash_job *jobs = calloc(n ? n : 1, sizeof(*jobs));
-	struct hash_chunk *chunks = calloc(nchunks ? nchunks : 1, sizeof(*chunks));
-	struct chunk_sync sync = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER };
-	int ret = 0;
+	struct hash_chunk *c = job;
 
-	if (!jobs || !chunks) {
-		free(jobs);
-		free(chunks);
-		return wn_fail(err, WN_ENOMEM, "out of memory");
-	}
-	for (size_t i = 0; i < n; i++) {
-		jobs[i].f = &d->f[which[i]];
-		jobs[i].whole = whole;
-	}
-	for (size_t c = 0; c < nchunks; c++) {
-		chunks[c].jobs = jobs + c * HASH_CHUNK;
-		chunks[c].n = c + 1 < nchunks ? HASH_CHUNK : n - c * HASH_CHUNK;
-		chunks[c].sync = &sync;
-		pool_submit(pool, run_chunk, &chunks[c]);
-	}
-	for (size_t c = 0; write && !ret && c < nchunks; c++) {
-		pthread_mutex_lock(&sync.lock);
-		while (!chunks[c].finished)
-			pthread_cond_wait(&sync.done, &sync.lock);
-		pthread_mutex_unlock(&sync.lock);
-		for (size_t i = 0; !ret && i < chunks[c].n; i++)
-			if (!chunks[c].jobs[i].failed)
-				ret = write_row(d, chunks[c].jobs[i].f, err);
-	}
-	pool_wait(pool);
+	for (size_t i = 0; i < c->n; i++)
+		hash_one(&c->jobs[i], c->whole);
+}
+
+static int write_row(struct dupes *d, struct dupes_file *f, struct wn_err *err);
+
+/* The rows of a chunk's files whose digest is complete. */
+static int commit_chunk(void *data, void *jobs, size_t i, struct wn_err *err)
+{
+	const struct hash_pass *p = data;
+	struct hash_chunk *c = (struct hash_chunk *)jobs + i;
+
+	for (size_t k = 0; k < c->n; k++)
+		if (!c->jobs[k].failed && write_row(p->d, c->jobs[k].f, err))
+			return -1;
+	return 0;
+}
+
+/* Vanished or unreadable files: reported, never grouped. */
+static int settle_chunks(void *data, void *jobs, size_t n, struct wn_err *err)
+{
+	const struct hash_pass *p = data;
+	struct hash_chunk *c = jobs;
+
+	(void)err;
 	for (size_t i = 0; i < n; i++)
-		if (jobs[i].failed) {
-			/* Vanished or unreadable: reported, never grouped. */
-			jobs[i].f->corrupt = 1;
-			jobs[i].f->has_xxh3 = 0;
-			d->unreadable++;
-			cli_file_error(jobs[i].f->item.disk_path,
-				       wn_err_cause(&jobs[i].err, jobs[i].f->item.disk_path));
+		for (size_t k = 0; k < c[i].n; k++) {
+			struct hash_job *j = &c[i].jobs[k];
+
+			if (!j->failed)
+				continue;
+			j->f->corrupt = 1;
+			j->f->has_xxh3 = 0;
+			p->d->unreadable++;
+			dupes_problem(p->d, j->f->item.disk_path,
+				      wn_err_cause(&j->err, j->f->item.disk_path));
 		}
-	free(jobs);
-	free(chunks);
-	return ret;
+	return 0;
+}
+
+/* Hashes the files d->f[which[0 .. n)]; with `write`, the rows of files
+ * whose digest is complete go to the catalog, a transaction a batch. */
+static int hash_some(struct dupes *d, const size_t *which, size_t n, int whole, int write,
+		     struct wn_err *err)
+{
+	struct hash_pass p = { d, which, n, whole };
+	struct batch_ops ops = { .job_size = sizeof(struct hash_chunk), .batch = CHUNKS_A_BATCH,
+				 .threads = d->opt.threads, .take = take_chunk,
+				 .work = hash_chunk, .commit = write ? commit_chunk : NULL,
+				 .settle = settle_chunks, .data = &p };
+
+	return batch_list(d->cat, (n + HASH_CHUNK - 1) / HASH_CHUNK, &ops, err);
 }
 
 /* Order by size, then by first-4-KiB digest (files not yet hashed have a
  * zero digest and sort together; only sizes matter for them). */
 static int cmp_size_head(const void *a, const void *b, void *ctx)
 {
-	const struct dd_file *f = ctx, *x = &f[*(const size_t *)a], *y = &f[*(const size_t *)b];
+	const struct dupes_file *f = ctx, *x = &f[*(const size_t *)a], *y = &f[*(const size_t *)b];
 
 	if (x->item.size != y->item.size)
 		return x->item.size < y->item.size ? -1 : 1;
@@ -386,22 +395,22 @@ static int cmp_size_head(const void *a, const void *b, void *ctx)
 /* From the runs of two or more equal keys in idx[0..n) (size, plus the
  * head digest when by_head), the files still lacking what the next step
  * computes: the head digest (need_whole 0) or the whole digest. */
-static size_t pick(const struct dedup *d, const size_t *idx, size_t n, int by_head,
+static size_t pick(const struct dupes *d, const size_t *idx, size_t n, int by_head,
 		   int need_whole, size_t *out)
 {
 	size_t m = 0;
 
 	for (size_t a = 0, b; a < n; a = b) {
-		const struct dd_file *x = &d->f[idx[a]];
+		const struct dupes_file *x = &d->f[idx[a]];
 
 		for (b = a + 1; b < n; b++) {
-			const struct dd_file *y = &d->f[idx[b]];
+			const struct dupes_file *y = &d->f[idx[b]];
 
 			if (y->item.size != x->item.size || (by_head && memcmp(y->head, x->head, 16)))
 				break;
 		}
 		for (size_t k = a; b - a >= 2 && k < b; k++) {
-			const struct dd_file *f = &d->f[idx[k]];
+			const struct dupes_file *f = &d->f[idx[k]];
 
 			if (f->corrupt || f->has_xxh3 || (!need_whole && f->fresh))
 				continue;
@@ -412,7 +421,7 @@ static size_t pick(const struct dedup *d, const size_t *idx, size_t n, int by_he
 }
 
 /* Remembers a digest this run computed, for the next run (once). */
-static int write_row(struct dedup *d, struct dd_file *f, struct wn_err *err)
+static int write_row(struct dupes *d, struct dupes_file *f, struct wn_err *err)
 {
 	struct image_row r;
 
@@ -434,22 +443,21 @@ static int write_row(struct dedup *d, struct dd_file *f, struct wn_err *err)
 /* The jdupes way: size, then the first 4 KiB, then the whole file, each
  * step only for files still sharing their key with another, and nothing
  * read that the catalog already knows for this size and mtime. */
-static int hash_exact_only(struct dedup *d, struct wn_err *err)
+static int hash_exact_only(struct dupes *d, struct wn_err *err)
 {
 	size_t *idx = malloc((d->n ? d->n : 1) * sizeof(*idx));
 	size_t *need = malloc((d->n ? d->n : 1) * sizeof(*need));
-	struct pool *pool = pool_create(d->threads);
 	size_t n = 0, m;
 	int ret = -1;
 
-	if (!idx || !need || !pool) {
-		wn_fail(err, WN_ENOMEM, "out of memory or threads");
+	if (!idx || !need) {
+		wn_fail(err, WN_ENOMEM, "out of memory");
 		goto out;
 	}
 	if (load_rows(d, err))
 		goto out;
 	for (size_t i = 0; i < d->n; i++) {
-		struct dd_file *f = &d->f[i];
+		struct dupes_file *f = &d->f[i];
 
 		if (!f->usable)
 			f->has_xxh3 = 0;  /* a stale row's digest does not count */
@@ -458,21 +466,18 @@ static int hash_exact_only(struct dedup *d, struct wn_err *err)
 	}
 	qsort_r(idx, n, sizeof(*idx), cmp_size_head, d->f);
 	m = pick(d, idx, n, 0, 0, need);
-	if (hash_some(d, pool, need, m, 0, 0, err))
+	if (hash_some(d, need, m, 0, 0, err))
 		goto out;
 	qsort_r(idx, n, sizeof(*idx), cmp_size_head, d->f);
 	m = pick(d, idx, n, 1, 1, need);
-	/* The rows are written while the whole files are being hashed. */
-	if (catalog_begin(d->cat, err))
+	/* The rows are written as the whole files are hashed, a batch at a
+	 * time, then those of small files the head pass finished. */
+	if (hash_some(d, need, m, 1, 1, err) || catalog_begin(d->cat, err))
 		goto out;
-	if (hash_some(d, pool, need, m, 1, 1, err)) {
-		catalog_rollback(d->cat);
-		goto out;
-	}
 	for (size_t i = 0; i < d->n; i++) {
-		struct dd_file *f = &d->f[i];
+		struct dupes_file *f = &d->f[i];
 
-		if (write_row(d, f, err)) {  /* small files done by the head pass */
+		if (write_row(d, f, err)) {
 			catalog_rollback(d->cat);
 			goto out;
 		}
@@ -480,40 +485,12 @@ static int hash_exact_only(struct dedup *d, struct wn_err *err)
 	}
 	ret = catalog_commit(d->cat, err);
 out:
-	pool_free(pool);
 	free(idx);
 	free(need);
 	return ret;
 }
 
-int dd_hash(struct dedup *d, struct wn_err *err)
+int dupes_hash(struct dupes *d, struct wn_err *err)
 {
-	return d->exact_only ? hash_exact_only(d, err) : hash_full(d, err);
-}
-
-void dd_init(struct dedup *d)
-{
-	memset(d, 0, sizeof(*d));
-	d->root_fd[0] = d->root_fd[1] = d->move_to_fd = -1;
-}
-
-void dd_release(struct dedup *d)
-{
-	for (int r = 0; r < 2; r++)
-		if (d->root_fd[r] >= 0)
-			close(d->root_fd[r]);
-	if (d->move_to_fd >= 0)
-		close(d->move_to_fd);
-	for (size_t i = 0; i < d->n; i++) {
-		free(d->f[i].item.disk_path);
-		free(d->f[i].item.path);
-		free(d->f[i].item.class_name);
-		free(d->f[i].rel);
-	}
-	free(d->f);
-	free(d->thumbs);
-	for (size_t g = 0; g < d->ngroups; g++)
-		free(d->groups[g].members);
-	free(d->groups);
-	free(d->move_to_real);
+	return d->opt.exact_only ? hash_exact_only(d, err) : hash_full(d, err);
 }

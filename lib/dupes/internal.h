@@ -1,25 +1,21 @@
-/* dedup: what its modules share. files.c finds the files and their hashes,
- * keep.c ranks them, group.c forms exact and near groups, act.c deletes or
- * moves, report.c and html.c print. */
-#ifndef WINNOW_DEDUP_H
-#define WINNOW_DEDUP_H
+/* dupes: what its modules share. run.c holds a run's life, files.c finds
+ * the files and their hashes, keep.c ranks them, group.c forms exact and
+ * near groups, act.c deletes or moves, report.c and html.c write what the
+ * command prints. */
+#ifndef WINNOW_DUPES_INTERNAL_H
+#define WINNOW_DUPES_INTERNAL_H
 
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
 
-#include "cli/cli.h"
+#include "dupes/dupes.h"
 #include "hash/hash.h"
 #include "catalog/catalog.h"
 
-enum dd_match { MATCH_EXACT, MATCH_NEAR };
-enum dd_action { ACT_NONE, ACT_KEEP, ACT_DELETE, ACT_MOVE, ACT_REPORT };
-enum keep_rule { KEEP_PIXELS, KEEP_OLDEST, KEEP_NEWEST, KEEP_FIRST };
+enum dupes_match { DUPES_EXACT, DUPES_NEAR };
 
-#define DD_DEFAULT_THRESHOLD 11
-#define DD_DEFAULT_SIMILARITY 0.94
-
-struct dd_file {
+struct dupes_file {
 	struct scan_item item;   /* disk path, catalog path, class, size, mtime */
 	char *rel;               /* path under its root, for --move-to */
 	int root;                /* index into the roots */
@@ -40,48 +36,36 @@ struct dd_file {
 	uint8_t xxh3[16];
 	uint8_t head[16];
 	uint64_t dhash;
-	uint32_t thumb;          /* index into dedup.thumbs, when has_fp */
+	uint32_t thumb;          /* index into dupes.thumbs, when has_fp */
 	int64_t pixels;
 	size_t rank;             /* position in keeper order: 0 is kept first */
 	int group;               /* 1-based, 0 when in none */
 	int distance;            /* Hamming distance to its group's keeper */
-	enum dd_action action;
+	enum dupes_action action;
 };
 
-struct dd_group {
-	enum dd_match match;
+struct dupes_group {
+	enum dupes_match match;
 	size_t *members;         /* file indexes, keeper first, then by rank */
 	size_t n;
 	int conflict;            /* members in more than one class */
 };
 
-struct dedup {
-	/* options */
-	const char *roots[2];
-	int nroots;              /* 2 with --across */
-	int exact_only;
-	int threshold;
-	double similarity;
-	enum keep_rule keep;
-	const char *prefer;      /* realpath of --prefer, or NULL */
-	enum dd_action action;   /* ACT_REPORT, ACT_DELETE or ACT_MOVE */
-	const char *move_to;
-	char *move_to_real;      /* its realpath, made by dd_apply() */
+struct dupes {
+	struct dupes_opts opt;
+	char *move_to_real;      /* opt.move_to's realpath, made by dupes_apply() */
 	int move_to_fd;          /* it opened (dspath_open_root()), or -1 */
-	int dry_run;
-	int threads;
-	FILE *progress;
 
 	/* state */
-	int root_fd[2];          /* each root opened by dd_collect(), or -1:
+	int root_fd[2];          /* each root opened by dupes_collect(), or -1:
 				  * every act resolves its file from there */
 	struct catalog *cat;
 	int64_t run_id;
-	struct dd_file *f;
+	struct dupes_file *f;
 	size_t n, alloc;
 	uint8_t *thumbs;         /* THUMB_BYTES per fingerprinted file */
 	size_t nthumbs;
-	struct dd_group *groups;
+	struct dupes_group *groups;
 	size_t ngroups;
 
 	/* counts for the summary and the run record */
@@ -93,35 +77,31 @@ struct dedup {
 
 /* files.c: open and walk the roots, then find every file's hashes
  * (catalogue what changed; with exact_only, hash only files that share a
- * size). dd_init() sets what dd_release() frees as not yet made. */
-void dd_init(struct dedup *d);
-int dd_collect(struct dedup *d, struct wn_err *err);
-int dd_hash(struct dedup *d, struct wn_err *err);
-void dd_release(struct dedup *d);
+ * size). */
+int dupes_collect(struct dupes *d, struct wn_err *err);
+int dupes_hash(struct dupes *d, struct wn_err *err);
 
 /* keep.c */
-int dd_parse_keep(const char *s, enum keep_rule *out);
-int dd_rank(struct dedup *d);   /* -1: out of memory */
+int dupes_rank(struct dupes *d);   /* -1: out of memory */
 
 /* group.c */
-int dd_group_exact(struct dedup *d, struct wn_err *err);
-int dd_group_near(struct dedup *d, struct wn_err *err);
-void dd_assign_actions(struct dedup *d);
-/* dd_record_conflicts() : every group (dup_groups, for label review) and
+int dupes_group_exact(struct dupes *d, struct wn_err *err);
+int dupes_group_near(struct dupes *d, struct wn_err *err);
+void dupes_assign_actions(struct dupes *d);
+/* dupes_record_conflicts() : every group (dup_groups, for label review) and
  * those that span class folders (conflicts, for label suspects) into the
  * catalog, replacing what earlier runs recorded for these files. Nothing
- * under --dry-run. */
-int dd_record_conflicts(struct dedup *d, struct wn_err *err);
+ * under dry_run. */
+int dupes_record_conflicts(struct dupes *d, struct wn_err *err);
 
 /* act.c */
-int dd_apply(struct dedup *d, struct wn_err *err);
+int dupes_apply(struct dupes *d, struct wn_err *err);
 
-/* report.c */
-int dd_report(const struct dedup *d, enum out_format fmt);
-void dd_summary(const struct dedup *d);
-void dd_counts_json(const struct dedup *d, char *buf, size_t len);
-
-/* html.c */
-int dd_html(const struct dedup *d, const char *path, struct wn_err *err);
+/* A problem with the file at path, to opt.on_problem. */
+static inline void dupes_problem(const struct dupes *d, const char *path, const char *cause)
+{
+	if (d->opt.on_problem)
+		d->opt.on_problem(path, cause, d->opt.data);
+}
 
 #endif

@@ -6,14 +6,14 @@
 
 #include "hash/hash.h"
 #include "catalog/catalog.h"
-#include "dedup.h"
+#include "internal.h"
 
-static int add_group(struct dedup *d, enum dd_match match, size_t *members, size_t n)
+static int add_group(struct dupes *d, enum dupes_match match, size_t *members, size_t n)
 {
-	struct dd_group *g;
+	struct dupes_group *g;
 
 	if (d->ngroups % 256 == 0) {
-		struct dd_group *v = realloc(d->groups, (d->ngroups + 256) * sizeof(*v));
+		struct dupes_group *v = realloc(d->groups, (d->ngroups + 256) * sizeof(*v));
 
 		if (!v)
 			return -1;
@@ -31,10 +31,10 @@ static int add_group(struct dedup *d, enum dd_match match, size_t *members, size
 			g->conflict = 1;
 	}
 	for (size_t i = 0; i < n; i++) {
-		struct dd_file *f = &d->f[members[i]];
+		struct dupes_file *f = &d->f[members[i]];
 
 		f->group = (int)d->ngroups;
-		f->distance = match == MATCH_NEAR
+		f->distance = match == DUPES_NEAR
 			? dhash_distance(f->dhash, d->f[members[0]].dhash) : 0;
 	}
 	return 0;
@@ -42,11 +42,11 @@ static int add_group(struct dedup *d, enum dd_match match, size_t *members, size
 
 /* With --across, a group keeps its keeper and the members from the other
  * root: duplicates within one root are not leakage. */
-static size_t keep_across(const struct dedup *d, size_t *members, size_t n)
+static size_t keep_across(const struct dupes *d, size_t *members, size_t n)
 {
 	size_t m = 1;
 
-	if (d->nroots < 2)
+	if (d->opt.nroots < 2)
 		return n;
 	for (size_t i = 1; i < n; i++)
 		if (d->f[members[i]].root != d->f[members[0]].root)
@@ -56,7 +56,7 @@ static size_t keep_across(const struct dedup *d, size_t *members, size_t n)
 
 static int cmp_xxh3_rank(const void *pa, const void *pb, void *ctx)
 {
-	const struct dd_file *f = ctx, *a = &f[*(const size_t *)pa], *b = &f[*(const size_t *)pb];
+	const struct dupes_file *f = ctx, *a = &f[*(const size_t *)pa], *b = &f[*(const size_t *)pb];
 	int c = memcmp(a->xxh3, b->xxh3, 16);
 
 	if (!c && a->item.size != b->item.size)
@@ -64,7 +64,7 @@ static int cmp_xxh3_rank(const void *pa, const void *pb, void *ctx)
 	return c ? c : (a->rank < b->rank ? -1 : a->rank > b->rank);
 }
 
-int dd_group_exact(struct dedup *d, struct wn_err *err)
+int dupes_group_exact(struct dupes *d, struct wn_err *err)
 {
 	size_t *idx = malloc((d->n ? d->n : 1) * sizeof(*idx)), n = 0;
 
@@ -92,7 +92,7 @@ int dd_group_exact(struct dedup *d, struct wn_err *err)
 			free(members);
 			continue;
 		}
-		if (add_group(d, MATCH_EXACT, members, m)) {
+		if (add_group(d, DUPES_EXACT, members, m)) {
 			free(members);
 			goto oom;
 		}
@@ -107,7 +107,7 @@ oom:
 /* Candidate pairs from the search, verified, collected under a lock (the
  * search runs on several threads). */
 struct edges {
-	const struct dedup *d;
+	const struct dupes *d;
 	const size_t *rep;        /* search id -> file index */
 	pthread_mutex_t lock;
 	size_t (*pair)[2];
@@ -126,13 +126,13 @@ static double required(double similarity, int dist)
 static int on_candidate(size_t i, size_t j, int dist, void *data)
 {
 	struct edges *e = data;
-	const struct dd_file *a = &e->d->f[e->rep[i]], *b = &e->d->f[e->rep[j]];
+	const struct dupes_file *a = &e->d->f[e->rep[i]], *b = &e->d->f[e->rep[j]];
 
-	if (e->d->nroots > 1 && a->root == b->root)
+	if (e->d->opt.nroots > 1 && a->root == b->root)
 		return 0;
 	if (!thumb_similar(e->d->thumbs + (size_t)a->thumb * THUMB_BYTES,
 			   e->d->thumbs + (size_t)b->thumb * THUMB_BYTES,
-			   required(e->d->similarity, dist)))
+			   required(e->d->opt.similarity, dist)))
 		return 0;
 	pthread_mutex_lock(&e->lock);
 	if (e->n == e->alloc) {
@@ -156,14 +156,14 @@ static int on_candidate(size_t i, size_t j, int dist, void *data)
 
 static int cmp_rank(const void *pa, const void *pb, void *ctx)
 {
-	const struct dd_file *f = ctx;
+	const struct dupes_file *f = ctx;
 	size_t a = f[*(const size_t *)pa].rank, b = f[*(const size_t *)pb].rank;
 
 	return a < b ? -1 : a > b;
 }
 
 struct rep_order {
-	const struct dd_file *f;
+	const struct dupes_file *f;
 	const size_t *rep;
 };
 
@@ -181,7 +181,7 @@ static int cmp_rep_rank(const void *pa, const void *pb, void *ctx)
  * member therefore matches its keeper directly. Works on search ids; rep[]
  * maps them to files.
  */
-static int greedy_groups(struct dedup *d, const size_t *rep, size_t nrep, const struct edges *e)
+static int greedy_groups(struct dupes *d, const size_t *rep, size_t nrep, const struct edges *e)
 {
 	struct rep_order ro = { d->f, rep };
 	size_t *start = calloc(nrep + 1, sizeof(*start)), *fill = calloc(nrep + 1, sizeof(*fill));
@@ -225,7 +225,7 @@ static int greedy_groups(struct dedup *d, const size_t *rep, size_t nrep, const 
 		}
 		taken[s] = 1;
 		qsort_r(members + 1, m - 1, sizeof(*members), cmp_rank, d->f);
-		if (add_group(d, MATCH_NEAR, members, m)) {
+		if (add_group(d, DUPES_NEAR, members, m)) {
 			free(members);
 			goto out;
 		}
@@ -240,7 +240,7 @@ out:
 	return ret;
 }
 
-int dd_group_near(struct dedup *d, struct wn_err *err)
+int dupes_group_near(struct dupes *d, struct wn_err *err)
 {
 	struct edges e = { d, NULL, PTHREAD_MUTEX_INITIALIZER, NULL, 0, 0, 0 };
 	size_t *rep = malloc((d->n ? d->n : 1) * sizeof(*rep)), nrep = 0;
@@ -255,7 +255,7 @@ int dd_group_near(struct dedup *d, struct wn_err *err)
 	/* One candidate per exact group (its keeper), plus every image in no
 	 * exact group; flat images take no part. */
 	for (size_t i = 0; i < d->n; i++) {
-		const struct dd_file *f = &d->f[i];
+		const struct dupes_file *f = &d->f[i];
 		int exact_member = f->group && d->groups[f->group - 1].members[0] != i;
 
 		if (!f->usable || !f->has_fp || exact_member)
@@ -273,7 +273,7 @@ int dd_group_near(struct dedup *d, struct wn_err *err)
 		wn_fail(err, WN_ENOMEM, "out of memory for the near-duplicate index");
 		goto out;
 	}
-	if (mih_pairs(m, d->threshold, NULL, d->threads, on_candidate, &e, err) < 0)
+	if (mih_pairs(m, d->opt.threshold, NULL, d->opt.threads, on_candidate, &e, err) < 0)
 		goto out;
 	if (e.oom || greedy_groups(d, rep, nrep, &e)) {
 		wn_fail(err, WN_ENOMEM, "out of memory");
@@ -290,35 +290,36 @@ out:
 
 /* Stronger actions win when a file sits in two groups (an exact keeper
  * that is also a near duplicate of a better image). */
-static int strength(enum dd_action a)
+static int strength(enum dupes_action a)
 {
-	return a == ACT_DELETE || a == ACT_MOVE ? 3 : a == ACT_REPORT ? 2 : a == ACT_KEEP;
+	return a == DUPES_ACT_DELETE || a == DUPES_ACT_MOVE ? 3
+		: a == DUPES_ACT_REPORT ? 2 : a == DUPES_ACT_KEEP;
 }
 
-static void set_action(struct dd_file *f, enum dd_action a)
+static void set_action(struct dupes_file *f, enum dupes_action a)
 {
 	if (strength(a) > strength(f->action))
 		f->action = a;
 }
 
-void dd_assign_actions(struct dedup *d)
+void dupes_assign_actions(struct dupes *d)
 {
 	for (size_t g = 0; g < d->ngroups; g++) {
-		const struct dd_group *grp = &d->groups[g];
+		const struct dupes_group *grp = &d->groups[g];
 
 		if (grp->conflict)
 			d->conflicts++;
 		for (size_t i = 0; i < grp->n; i++)
 			set_action(&d->f[grp->members[i]],
-				   grp->conflict ? ACT_REPORT : i == 0 ? ACT_KEEP : d->action);
+				   grp->conflict ? DUPES_ACT_REPORT : i == 0 ? DUPES_ACT_KEEP : d->opt.action);
 	}
 }
 
-int dd_record_conflicts(struct dedup *d, struct wn_err *err)
+int dupes_record_conflicts(struct dupes *d, struct wn_err *err)
 {
 	int64_t *ids;
 
-	if (d->dry_run || !d->run_id)
+	if (d->opt.dry_run || !d->run_id)
 		return 0;
 	ids = malloc((d->n ? d->n : 1) * sizeof(*ids));
 	if (!ids)
@@ -329,13 +330,13 @@ int dd_record_conflicts(struct dedup *d, struct wn_err *err)
 	    dup_groups_clear(d->cat, ids, d->n, err))
 		goto fail;
 	for (size_t g = 0; g < d->ngroups; g++) {
-		const struct dd_group *grp = &d->groups[g];
+		const struct dupes_group *grp = &d->groups[g];
 
 		/* every group, keeper first, for a review session */
 		for (size_t k = 0; k < grp->n; k++)
 			ids[k] = d->f[grp->members[k]].image_id;
 		if (dup_groups_add(d->cat, d->run_id, (int)g + 1, ids, grp->n,
-				   grp->match == MATCH_NEAR, err))
+				   grp->match == DUPES_NEAR, err))
 			goto fail;
 		if (!grp->conflict)
 			continue;
@@ -343,7 +344,7 @@ int dd_record_conflicts(struct dedup *d, struct wn_err *err)
 			int64_t id = d->f[grp->members[k]].image_id;
 
 			if (id && conflicts_add(d->cat, d->run_id, (int)g + 1, id,
-						grp->match == MATCH_NEAR, err))
+						grp->match == DUPES_NEAR, err))
 				goto fail;
 		}
 	}

@@ -6,13 +6,13 @@
 
 #include "base/base.h"
 #include "img/img.h"
-#include "dedup.h"
+#include "internal.h"
 
 #define SIDE 160
 
 /* The image of f, at most SIDE x SIDE, as an inline JPEG; a grey box with
  * the reason when it cannot be read any more. */
-static void add_thumbnail(struct strbuf *out, const struct dd_file *f)
+static void add_thumbnail(struct strbuf *out, const struct dupes_file *f)
 {
 	struct wn_err err;
 	uint8_t *jpeg = NULL;
@@ -30,7 +30,7 @@ static void add_thumbnail(struct strbuf *out, const struct dd_file *f)
 	free(jpeg);
 }
 
-int dd_html(const struct dedup *d, const char *path, struct wn_err *err)
+int dupes_html(const struct dupes *d, const char *path, struct wn_err *err)
 {
 	struct strbuf out = STRBUF_INIT;
 	size_t shown = 0;
@@ -49,15 +49,15 @@ int dd_html(const struct dedup *d, const char *path, struct wn_err *err)
 		"</style></head><body>\n<h1>Near duplicates</h1>\n"
 		"<p>Green: the copy that is kept. Each other image matched the kept one.</p>\n");
 	for (size_t g = 0; g < d->ngroups; g++) {
-		const struct dd_group *grp = &d->groups[g];
+		const struct dupes_group *grp = &d->groups[g];
 
-		if (grp->match != MATCH_NEAR)
+		if (grp->match != DUPES_NEAR)
 			continue;
 		shown++;
 		strbuf_addf(&out, "<h2>Group %zu%s</h2>\n<div class=row>\n", g + 1,
 			    grp->conflict ? " <span class=conflict>(classes differ)</span>" : "");
 		for (size_t i = 0; i < grp->n; i++) {
-			const struct dd_file *f = &d->f[grp->members[i]];
+			const struct dupes_file *f = &d->f[grp->members[i]];
 			static const char *const names[] = { "", "keep", "delete", "move", "report" };
 
 			strbuf_addf(&out, "<figure%s>", i == 0 ? " class=keep" : "");

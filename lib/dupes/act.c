@@ -6,7 +6,6 @@
  * the catalog saying something the disk does not. */
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -14,14 +13,14 @@
 
 #include "base/base.h"
 #include "catalog/catalog.h"
-#include "dedup.h"
+#include "internal.h"
 
 #define BATCH 256
 
 /* f's folder under its root, resolved one name at a time (never through
  * a symlink: a folder swapped for one since the walk is refused). On
  * failure, why says why (valid until err is reused). */
-static int resolve(const struct dedup *d, const struct dd_file *f, struct dspath *p,
+static int resolve(const struct dupes *d, const struct dupes_file *f, struct dspath *p,
 		   struct wn_err *err, const char **why)
 {
 	if (!dspath_resolve(d->root_fd[f->root], f->rel, 0, p, err))
@@ -32,7 +31,7 @@ static int resolve(const struct dedup *d, const struct dd_file *f, struct dspath
 
 /* Whether f, at p, is still the regular file (the same inode) of the
  * size and mtime it was hashed at. On failure, why says how it differs. */
-static int unchanged(const struct dd_file *f, const struct dspath *p, const char **why,
+static int unchanged(const struct dupes_file *f, const struct dspath *p, const char **why,
 		     struct stat *stp)
 {
 	struct stat st;
@@ -55,7 +54,7 @@ static int unchanged(const struct dd_file *f, const struct dspath *p, const char
 }
 
 /* The file at p opened, if it is still the inode walked as f. */
-static int open_same(const struct dd_file *f, const struct dspath *p)
+static int open_same(const struct dupes_file *f, const struct dspath *p)
 {
 	int fd = openat(p->dir, p->name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
 	struct stat st;
@@ -68,8 +67,8 @@ static int open_same(const struct dd_file *f, const struct dspath *p)
 }
 
 /* 1 when the two files hold the same bytes, 0 when not, -1 on error. */
-static int same_bytes(const struct dd_file *a, const struct dspath *pa, const struct dd_file *b,
-		      const struct dspath *pb)
+static int same_bytes(const struct dupes_file *a, const struct dspath *pa,
+		      const struct dupes_file *b, const struct dspath *pb)
 {
 	enum { CHUNK = 1 << 16 };
 	uint8_t *x = malloc(CHUNK), *y = malloc(CHUNK);
@@ -104,8 +103,8 @@ out:
 
 /* One file of a batch: planned, then acted on, then settled. */
 struct pending {
-	const struct dd_group *g;
-	struct dd_file *f;
+	const struct dupes_group *g;
+	struct dupes_file *f;
 	int64_t event;
 	struct strbuf dest;      /* --move-to: where it goes, under that folder */
 	int acted;
@@ -113,7 +112,7 @@ struct pending {
 
 /* Whether rel names something under the --move-to folder (through
  * no symlink; a path that cannot be resolved is refused at the move). */
-static int dest_taken(const struct dedup *d, const char *rel)
+static int dest_taken(const struct dupes *d, const char *rel)
 {
 	struct dspath p = DSPATH_INIT;
 	struct stat st;
@@ -127,7 +126,7 @@ static int dest_taken(const struct dedup *d, const char *rel)
  * folder, never over another file nor another of the batch's ("~1", "~2",
  * ... appended). Fills p->dest (under the folder) and cdest (catalog
  * path). */
-static int pick_dest(const struct dedup *d, struct pending *b, size_t i, struct strbuf *cdest,
+static int pick_dest(const struct dupes *d, struct pending *b, size_t i, struct strbuf *cdest,
 		     struct wn_err *err)
 {
 	struct strbuf *dest = &b[i].dest;
@@ -154,15 +153,15 @@ static int pick_dest(const struct dedup *d, struct pending *b, size_t i, struct 
 	return 0;
 }
 
-static void fail(struct dedup *d, struct dd_file *f, const char *why)
+static void fail(struct dupes *d, struct dupes_file *f, const char *why)
 {
-	cli_file_error(f->item.disk_path, why);
-	f->action = ACT_REPORT;  /* left in place */
+	dupes_problem(d, f->item.disk_path, why);
+	f->action = DUPES_ACT_REPORT;  /* left in place */
 	d->failed_actions++;
 }
 
 /* Records the batch's acts as planned, committed before any of them. */
-static int plan_batch(struct dedup *d, struct pending *b, size_t n, struct wn_err *err)
+static int plan_batch(struct dupes *d, struct pending *b, size_t n, struct wn_err *err)
 {
 	struct strbuf cause = STRBUF_INIT, cdest = STRBUF_INIT;
 	int ret = -1;
@@ -170,19 +169,19 @@ static int plan_batch(struct dedup *d, struct pending *b, size_t n, struct wn_er
 	if (catalog_begin(d->cat, err))
 		return -1;
 	for (size_t i = 0; i < n; i++) {
-		struct dd_file *f = b[i].f, *keeper = &d->f[b[i].g->members[0]];
-		struct journal_act a = { f->image_id, f->action == ACT_DELETE ? "delete" : "move",
+		struct dupes_file *f = b[i].f, *keeper = &d->f[b[i].g->members[0]];
+		struct journal_act a = { f->image_id, f->action == DUPES_ACT_DELETE ? "delete" : "move",
 					 f->item.path, NULL, NULL, NULL };
 
 		strbuf_reset(&cause);
 		if (strbuf_addf(&cause, "%s duplicate of %s (group %d, distance %d)",
-				b[i].g->match == MATCH_EXACT ? "exact" : "near", keeper->item.path,
+				b[i].g->match == DUPES_EXACT ? "exact" : "near", keeper->item.path,
 				f->group, f->distance)) {
 			wn_fail(err, WN_ENOMEM, "out of memory");
 			goto out;
 		}
 		a.cause = cause.buf;
-		if (f->action == ACT_MOVE) {
+		if (f->action == DUPES_ACT_MOVE) {
 			if (pick_dest(d, b, i, &cdest, err))
 				goto out;
 			a.dest = cdest.buf;
@@ -199,21 +198,9 @@ out:
 	return ret;
 }
 
-/* Test-only (tests/cli/t0220-confine.sh): WINNOW_TEST_STOP_BEFORE_ACT=1
- * stops the process (SIGSTOP) before its first act, so a test can swap a
- * folder for a symlink between the walk and the act. */
-static void test_stop_hook(void)
-{
-	static int stopped;
-	const char *s = getenv("WINNOW_TEST_STOP_BEFORE_ACT");
-
-	if (s && *s == '1' && !stopped++)
-		raise(SIGSTOP);
-}
-
 /* The move itself: into the --move-to folder, made on the way, never
  * through a symlink there. */
-static int move_aside(struct dedup *d, const struct dspath *from, const struct pending *p,
+static int move_aside(struct dupes *d, const struct dspath *from, const struct pending *p,
 		      struct strbuf *why)
 {
 	struct dspath to = DSPATH_INIT;
@@ -221,7 +208,7 @@ static int move_aside(struct dedup *d, const struct dspath *from, const struct p
 	int rc;
 
 	if (dspath_resolve(d->move_to_fd, p->dest.buf, DSPATH_MKDIRS, &to, &err)) {
-		strbuf_addf(why, "not moved: %s/%s", d->move_to, err.msg);
+		strbuf_addf(why, "not moved: %s/%s", d->opt.move_to, err.msg);
 		return -1;
 	}
 	rc = move_at(from->dir, from->name, to.dir, to.name, &err);
@@ -232,10 +219,10 @@ static int move_aside(struct dedup *d, const struct dspath *from, const struct p
 }
 
 /* The checks, then the act, on the folders resolved once. */
-static void act_checked(struct dedup *d, struct pending *p, const struct dspath *fp,
+static void act_checked(struct dupes *d, struct pending *p, const struct dspath *fp,
 			const struct dspath *kp)
 {
-	struct dd_file *f = p->f, *keeper = &d->f[p->g->members[0]];
+	struct dupes_file *f = p->f, *keeper = &d->f[p->g->members[0]];
 	struct strbuf why = STRBUF_INIT;
 	struct stat st;
 	const char *cause;
@@ -248,13 +235,13 @@ static void act_checked(struct dedup *d, struct pending *p, const struct dspath 
 		fail(d, f, cause);
 		return;
 	}
-	if (p->g->match == MATCH_EXACT && same_bytes(f, fp, keeper, kp) != 1) {
+	if (p->g->match == DUPES_EXACT && same_bytes(f, fp, keeper, kp) != 1) {
 		fail(d, f, "not touched: its bytes differ from its keeper's");
 		return;
 	}
-	if (f->action == ACT_DELETE ? unlinkat(fp->dir, fp->name, 0) != 0
+	if (f->action == DUPES_ACT_DELETE ? unlinkat(fp->dir, fp->name, 0) != 0
 				    : move_aside(d, fp, p, &why) != 0) {
-		fail(d, f, f->action == ACT_DELETE ? strerror(errno) : why.buf);
+		fail(d, f, f->action == DUPES_ACT_DELETE ? strerror(errno) : why.buf);
 		strbuf_release(&why);
 		return;
 	}
@@ -263,18 +250,20 @@ static void act_checked(struct dedup *d, struct pending *p, const struct dspath 
 	/* Another name of the file stays (outside the roots): nothing freed. */
 	if (st.st_nlink == 1)
 		d->acted_bytes += (uint64_t)f->item.size;
-	cli_test_kill_point();
+	if (d->opt.after_act)
+		d->opt.after_act();
 }
 
 /* Carries out one planned act; on success the catalog follows later. */
-static void act_on(struct dedup *d, struct pending *p)
+static void act_on(struct dupes *d, struct pending *p)
 {
-	struct dd_file *f = p->f, *keeper = &d->f[p->g->members[0]];
+	struct dupes_file *f = p->f, *keeper = &d->f[p->g->members[0]];
 	struct dspath fp = DSPATH_INIT, kp = DSPATH_INIT;
 	struct wn_err err;
 	const char *why;
 
-	test_stop_hook();
+	if (d->opt.before_act)
+		d->opt.before_act();
 	if (resolve(d, f, &fp, &err, &why))
 		fail(d, f, why);
 	else if (resolve(d, keeper, &kp, &err, &why))
@@ -285,7 +274,7 @@ static void act_on(struct dedup *d, struct pending *p)
 	dspath_release(&kp);
 }
 
-static int settle_batch(struct dedup *d, struct pending *b, size_t n, struct wn_err *err)
+static int settle_batch(struct dupes *d, struct pending *b, size_t n, struct wn_err *err)
 {
 	if (catalog_begin(d->cat, err))
 		return -1;
@@ -301,17 +290,17 @@ static int settle_batch(struct dedup *d, struct pending *b, size_t n, struct wn_
 /* The members to act on, exact groups first: their copies go while their
  * keeper, which a near group may remove next, still exists to compare
  * against. */
-static size_t collect(struct dedup *d, struct pending *b)
+static size_t collect(struct dupes *d, struct pending *b)
 {
 	size_t n = 0;
 
 	for (size_t g = 0; g < d->ngroups; g++) {
-		const struct dd_group *grp = &d->groups[g];
+		const struct dupes_group *grp = &d->groups[g];
 
 		for (size_t i = 1; i < grp->n; i++) {
-			struct dd_file *f = &d->f[grp->members[i]];
+			struct dupes_file *f = &d->f[grp->members[i]];
 
-			if ((f->action != ACT_DELETE && f->action != ACT_MOVE) || f->group != (int)g + 1)
+			if ((f->action != DUPES_ACT_DELETE && f->action != DUPES_ACT_MOVE) || f->group != (int)g + 1)
 				continue;
 			b[n].g = grp;
 			b[n].f = f;
@@ -324,26 +313,26 @@ static size_t collect(struct dedup *d, struct pending *b)
 
 /* The --move-to folder (the user's: followed), made if missing, opened
  * as the root of every move. */
-static int prepare_move_to(struct dedup *d, struct wn_err *err)
+static int prepare_move_to(struct dupes *d, struct wn_err *err)
 {
-	d->move_to_fd = dspath_open_root(d->move_to, 1, err);
+	d->move_to_fd = dspath_open_root(d->opt.move_to, 1, err);
 	if (d->move_to_fd < 0)
 		return -1;
-	if (!(d->move_to_real = realpath(d->move_to, NULL)))
-		return wn_fail(err, WN_EIO, "%s: %s", d->move_to, strerror(errno));
+	if (!(d->move_to_real = realpath(d->opt.move_to, NULL)))
+		return wn_fail(err, WN_EIO, "%s: %s", d->opt.move_to, strerror(errno));
 	return 0;
 }
 
-int dd_apply(struct dedup *d, struct wn_err *err)
+int dupes_apply(struct dupes *d, struct wn_err *err)
 {
 	struct pending *b;
 	size_t n;
 	int ret = 0;
 
-	if (d->dry_run || (d->action != ACT_DELETE && d->action != ACT_MOVE))
+	if (d->opt.dry_run || (d->opt.action != DUPES_ACT_DELETE && d->opt.action != DUPES_ACT_MOVE))
 		return 0;
 	if (journal_start(d->cat, d->run_id, err) ||
-	    (d->action == ACT_MOVE && prepare_move_to(d, err)))
+	    (d->opt.action == DUPES_ACT_MOVE && prepare_move_to(d, err)))
 		return -1;
 	b = calloc(d->n ? d->n : 1, sizeof(*b));
 	if (!b)

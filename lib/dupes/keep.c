@@ -3,16 +3,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dedup.h"
+#include "internal.h"
 
-int dd_parse_keep(const char *s, enum keep_rule *out)
+int dupes_parse_keep(const char *s, enum dupes_keep *out)
 {
 	static const struct {
 		const char *name;
-		enum keep_rule rule;
+		enum dupes_keep rule;
 	} rules[] = {
-		{ "pixels", KEEP_PIXELS }, { "oldest", KEEP_OLDEST },
-		{ "newest", KEEP_NEWEST }, { "first", KEEP_FIRST },
+		{ "pixels", DUPES_KEEP_PIXELS }, { "oldest", DUPES_KEEP_OLDEST },
+		{ "newest", DUPES_KEEP_NEWEST }, { "first", DUPES_KEEP_FIRST },
 	};
 
 	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
@@ -30,7 +30,7 @@ static int cmp_i64(int64_t a, int64_t b)
 
 /* The default chain: most pixels, then the largest file, then the
  * shortest path, then the path's bytes. */
-static int cmp_default(const struct dd_file *a, const struct dd_file *b)
+static int cmp_default(const struct dupes_file *a, const struct dupes_file *b)
 {
 	size_t la = strlen(a->item.disk_path), lb = strlen(b->item.disk_path);
 	int c = cmp_i64(b->pixels, a->pixels);
@@ -44,22 +44,22 @@ static int cmp_default(const struct dd_file *a, const struct dd_file *b)
 
 static int cmp_keep(const void *pa, const void *pb, void *ctx)
 {
-	const struct dedup *d = ctx;
-	const struct dd_file *a = &d->f[*(const size_t *)pa], *b = &d->f[*(const size_t *)pb];
+	const struct dupes *d = ctx;
+	const struct dupes_file *a = &d->f[*(const size_t *)pa], *b = &d->f[*(const size_t *)pb];
 	int c = (int)b->preferred - (int)a->preferred;
 
 	if (c)
 		return c;
-	switch (d->keep) {
-	case KEEP_OLDEST: c = cmp_i64(a->item.mtime_ns, b->item.mtime_ns); break;
-	case KEEP_NEWEST: c = cmp_i64(b->item.mtime_ns, a->item.mtime_ns); break;
-	case KEEP_FIRST: c = a->order < b->order ? -1 : a->order > b->order; break;
-	case KEEP_PIXELS: break;
+	switch (d->opt.keep) {
+	case DUPES_KEEP_OLDEST: c = cmp_i64(a->item.mtime_ns, b->item.mtime_ns); break;
+	case DUPES_KEEP_NEWEST: c = cmp_i64(b->item.mtime_ns, a->item.mtime_ns); break;
+	case DUPES_KEEP_FIRST: c = a->order < b->order ? -1 : a->order > b->order; break;
+	case DUPES_KEEP_PIXELS: break;
 	}
 	return c ? c : cmp_default(a, b);
 }
 
-int dd_rank(struct dedup *d)
+int dupes_rank(struct dupes *d)
 {
 	size_t *idx = malloc((d->n ? d->n : 1) * sizeof(*idx));
 

@@ -1,0 +1,118 @@
+/* dupes: finding exact and near duplicates in a dataset and acting on
+ * them. Exact copies share size and XXH3-128; near ones have dHash-64
+ * within a radius and thumbnails that correlate. Each group keeps one
+ * copy by a rule; the others are reported, deleted or moved through the
+ * catalog's journal, never a group's last copy, never anything outside
+ * the roots.
+ *
+ * Errors: 0 / -1 with a caller-owned struct wn_err, as everywhere in the
+ * library. Per-file problems (unreadable, vanished, an act refused) do
+ * not stop a run: each goes to opts.on_problem, and dupes_some_failed()
+ * says whether there were any.
+ * Printing: none of its own; the report, contact sheet and summary are
+ * written where the caller says.
+ * Threads: a struct dupes belongs to one thread; dupes_run() uses a
+ * worker pool of its own inside, and calls every callback on the thread
+ * that called it.
+ * Depends on: catalog (and hash, img, base). */
+#ifndef WINNOW_DUPES_H
+#define WINNOW_DUPES_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "base/base.h"
+#include "catalog/catalog.h"
+
+enum dupes_action { DUPES_ACT_NONE, DUPES_ACT_KEEP, DUPES_ACT_DELETE, DUPES_ACT_MOVE,
+		    DUPES_ACT_REPORT };
+/* Which copy a group keeps: most pixels (then largest file, then shortest
+ * path, then the path's bytes), oldest or newest mtime, first walked. */
+enum dupes_keep { DUPES_KEEP_PIXELS, DUPES_KEEP_OLDEST, DUPES_KEEP_NEWEST, DUPES_KEEP_FIRST };
+
+#define DUPES_DEFAULT_THRESHOLD 11
+#define DUPES_DEFAULT_SIMILARITY 0.94
+
+/* A file the run could not use or act on; cause is one line without the
+ * path. */
+typedef void (*dupes_problem_fn)(const char *path, const char *cause, void *data);
+
+/* A run's settings. Strings and the stream are borrowed: they must
+ * outlive the struct dupes made with them. */
+struct dupes_opts {
+	const char *roots[2];    /* the dataset(s), laid out ROOT/<class>/file */
+	int nroots;              /* 2: only pairs across the roots (leakage) */
+	int exact_only;          /* byte-identical files only; reads no pixels */
+	int threshold;           /* dHash distance of near candidates, 0..15 */
+	double similarity;       /* thumbnail correlation a candidate needs */
+	enum dupes_keep keep;
+	const char *prefer;      /* a realpath: copies under it are kept first;
+				  * NULL: none */
+	enum dupes_action action;   /* DUPES_ACT_REPORT, _DELETE or _MOVE */
+	const char *move_to;     /* the folder of DUPES_ACT_MOVE */
+	int dry_run;             /* decide the actions, carry out none */
+	int threads;             /* 0: all cores */
+	FILE *progress;          /* where to draw a progress line, or NULL */
+	dupes_problem_fn on_problem;   /* NULL: problems are only counted */
+	void *data;                    /* for on_problem */
+	/* Test hooks, or NULL: called right before each act on a file (a test
+	 * stops the process there) and right after each one done (a test
+	 * kills it there). */
+	void (*before_act)(void);
+	void (*after_act)(void);
+};
+
+/* dupes_opts_init() : no roots yet (the caller sets roots and nroots),
+ * report only, DUPES_KEEP_PIXELS, the default threshold and similarity,
+ * all cores, no progress, no callbacks. */
+void dupes_opts_init(struct dupes_opts *opts);
+
+struct dupes;
+
+/* dupes_new() : a run with a copy of opts. @return it (dupes_free()), or
+ * NULL when out of memory. */
+struct dupes *dupes_new(const struct dupes_opts *opts);
+
+/*
+ * dupes_run() : walks the roots, finds every file's hashes (catalogued
+ * ones are reused when size and mtime match, new ones written to cat),
+ * ranks the files, forms the groups, records them (and those across
+ * classes, as conflicts) under run run_id unless dry_run, and, with
+ * DUPES_ACT_DELETE or _MOVE, carries out the acts through the journal of
+ * run_id. cat must be open for writing; it is borrowed.
+ * @return 0 when the run completed (per-file problems included), or -1
+ * with err set when it stopped: a root or the catalog failed, out of
+ * memory. Call it once per struct dupes.
+ */
+int dupes_run(struct dupes *d, struct catalog *cat, int64_t run_id, struct wn_err *err);
+
+/* dupes_some_failed() : 1 when some file was unreadable or corrupt, or an
+ * act failed (each went to on_problem), else 0. */
+int dupes_some_failed(const struct dupes *d);
+
+/* dupes_report() : one row per member of every group to out: in
+ * FMT_TEXT the groups with their actions, then the flat images and the
+ * hard links left alone; in CSV or JSON lines the columns group, match,
+ * distance, class, path, action. @return 0, or -1 when writing failed. */
+int dupes_report(const struct dupes *d, enum out_format fmt, FILE *out);
+
+/* dupes_html() : a contact sheet of the near groups at path, written
+ * atomically (thumbnails inlined). @return 0, or -1 with err set. */
+int dupes_html(const struct dupes *d, const char *path, struct wn_err *err);
+
+/* dupes_summary() : the counts and what was done (or would be), two
+ * lines, each starting "prog: ", to out. */
+void dupes_summary(const struct dupes *d, const char *prog, FILE *out);
+
+/* dupes_counts_json() : the counts as a JSON object, for the run's
+ * record, into buf (truncated to len). */
+void dupes_counts_json(const struct dupes *d, char *buf, size_t len);
+
+/* dupes_free() : closes what the run opened and frees it; NULL is fine. */
+void dupes_free(struct dupes *d);
+
+/* dupes_parse_keep() : the rule "pixels", "oldest", "newest" or "first"
+ * names. @return 0 with *out set, or -1 when s names none. */
+int dupes_parse_keep(const char *s, enum dupes_keep *out);
+
+#endif

@@ -1,0 +1,206 @@
+/* What dedup prints, written where it says: one row per member of every
+ * group (text, CSV or JSON lines) and the summary. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/base.h"
+#include "internal.h"
+
+static const char *action_name(enum dupes_action a)
+{
+	switch (a) {
+	case DUPES_ACT_KEEP: return "keep";
+	case DUPES_ACT_DELETE: return "delete";
+	case DUPES_ACT_MOVE: return "move";
+	case DUPES_ACT_REPORT: case DUPES_ACT_NONE: break;
+	}
+	return "report";
+}
+
+/* Distance of member i of g to the keeper, in this group's terms. */
+static int member_distance(const struct dupes *d, const struct dupes_group *g, size_t i)
+{
+	if (g->match == DUPES_EXACT)
+		return 0;
+	return dhash_distance(d->f[g->members[i]].dhash, d->f[g->members[0]].dhash);
+}
+
+static void print_rows(const struct dupes *d, enum out_format fmt, FILE *out)
+{
+	static const char *const cols[] = { "group", "match", "distance", "class", "path",
+					    "action" };
+	struct table t;
+
+	table_begin(&t, fmt, out, cols, 6);
+	for (size_t g = 0; g < d->ngroups; g++) {
+		const struct dupes_group *grp = &d->groups[g];
+
+		for (size_t i = 0; i < grp->n; i++) {
+			const struct dupes_file *f = &d->f[grp->members[i]];
+
+			table_int(&t, (int64_t)g + 1);
+			table_str(&t, grp->match == DUPES_EXACT ? "exact" : "near");
+			table_int(&t, member_distance(d, grp, i));
+			table_str(&t, f->item.class_name);
+			table_str(&t, f->item.disk_path);
+			table_str(&t, action_name(f->action));
+			table_end_row(&t);
+		}
+	}
+	table_end(&t);
+}
+
+/* Other names of a file: listed, never grouped nor acted on. */
+static void print_links(const struct dupes *d, struct strbuf *q, FILE *out)
+{
+	int first = 1;
+
+	for (size_t i = 0; i < d->n; i++) {
+		const struct dupes_file *f = &d->f[i];
+
+		if (!f->linked)
+			continue;
+		if (first)
+			fprintf(out, "%shard links, left alone (another name of a file):\n",
+				d->ngroups || d->flat ? "\n" : "");
+		first = 0;
+		strbuf_reset(q);
+		quote_c(q, f->item.disk_path);
+		fprintf(out, "  %s = ", q->buf);
+		strbuf_reset(q);
+		quote_c(q, d->f[f->link_of].item.disk_path);
+		fprintf(out, "%s\n", q->buf);
+	}
+}
+
+static void print_text(const struct dupes *d, FILE *out)
+{
+	struct strbuf q = STRBUF_INIT;
+
+	for (size_t g = 0; g < d->ngroups; g++) {
+		const struct dupes_group *grp = &d->groups[g];
+		uint64_t bytes = 0;
+		char human[32];
+
+		for (size_t i = 1; i < grp->n; i++)
+			bytes += (uint64_t)d->f[grp->members[i]].item.size;
+		human_bytes(bytes, human, sizeof(human));
+		fprintf(out, "%sgroup %zu: %s, %zu files, %s in the copies%s\n", g ? "\n" : "",
+			g + 1, grp->match == DUPES_EXACT ? "exact" : "near", grp->n, human,
+			grp->conflict ? ", CONFLICT: classes differ" : "");
+		for (size_t i = 0; i < grp->n; i++) {
+			const struct dupes_file *f = &d->f[grp->members[i]];
+
+			strbuf_reset(&q);
+			quote_c(&q, f->item.disk_path);
+			fprintf(out, "  %-7s %s", action_name(f->action), q.buf);
+			if (grp->match == DUPES_NEAR && i)
+				fprintf(out, "  (distance %d)", member_distance(d, grp, i));
+			fputc('\n', out);
+		}
+	}
+	if (d->flat) {
+		int first = 1;
+
+		for (size_t i = 0; i < d->n; i++) {
+			const struct dupes_file *f = &d->f[i];
+
+			/* The ones dupes_group_near() set apart: not copies in an
+			 * exact group (their keeper speaks for them). */
+			if (!f->usable || !f->has_fp || !f->flat || f->linked ||
+			    (f->group && d->groups[f->group - 1].members[0] != i))
+				continue;
+			if (first)
+				fprintf(out, "%sflat or blank, not compared as near duplicates:\n",
+					d->ngroups ? "\n" : "");
+			first = 0;
+			strbuf_reset(&q);
+			quote_c(&q, f->item.disk_path);
+			fprintf(out, "  %s\n", q.buf);
+		}
+	}
+	print_links(d, &q, out);
+	strbuf_release(&q);
+}
+
+int dupes_report(const struct dupes *d, enum out_format fmt, FILE *out)
+{
+	if (fmt == FMT_TEXT)
+		print_text(d, out);
+	else
+		print_rows(d, fmt, out);
+	return fflush(out) || ferror(out) ? -1 : 0;
+}
+
+struct tally {
+	uint64_t exact_groups, exact_copies, near_groups, near_copies, bytes;
+};
+
+static void count(const struct dupes *d, struct tally *t)
+{
+	memset(t, 0, sizeof(*t));
+	for (size_t g = 0; g < d->ngroups; g++) {
+		const struct dupes_group *grp = &d->groups[g];
+
+		if (grp->match == DUPES_EXACT) {
+			t->exact_groups++;
+			t->exact_copies += grp->n - 1;
+		} else {
+			t->near_groups++;
+			t->near_copies += grp->n - 1;
+		}
+		for (size_t i = 1; i < grp->n; i++)
+			if (!grp->conflict && d->f[grp->members[i]].group == (int)g + 1)
+				t->bytes += (uint64_t)d->f[grp->members[i]].item.size;
+	}
+}
+
+void dupes_summary(const struct dupes *d, const char *prog, FILE *out)
+{
+	struct tally t;
+	char bytes[32], acted[32];
+
+	count(d, &t);
+	human_bytes(t.bytes, bytes, sizeof(bytes));
+	fprintf(out, "%s: %" PRIu64 " files: %" PRIu64 " exact groups (%" PRIu64 " copies), %"
+		PRIu64 " near groups (%" PRIu64 " duplicates), %" PRIu64 " conflicts, %" PRIu64
+		" flat images not compared",
+		prog, d->files, t.exact_groups, t.exact_copies, t.near_groups, t.near_copies,
+		d->conflicts, d->flat);
+	if (d->links)
+		fprintf(out, ", %" PRIu64 " hard links (other names of a file) left alone",
+			d->links);
+	if (d->scan.corrupt || d->unreadable || d->scan.unreadable)
+		fprintf(out, ", %" PRIu64 " corrupt or unreadable skipped",
+			d->scan.corrupt + d->unreadable + d->scan.unreadable);
+	fputc('\n', out);
+	if (d->opt.action == DUPES_ACT_REPORT)
+		fprintf(out, "%s: %s reclaimable; nothing changed (--delete or --move-to DIR "
+			"acts, --dry-run shows what they would do)\n", prog, bytes);
+	else if (d->opt.dry_run)
+		fprintf(out, "%s: dry run: would %s files holding %s\n", prog,
+			d->opt.action == DUPES_ACT_DELETE ? "delete" : "move", bytes);
+	else {
+		human_bytes(d->acted_bytes, acted, sizeof(acted));
+		fprintf(out, "%s: %s %" PRIu64 " files, %s reclaimed%s\n", prog,
+			d->opt.action == DUPES_ACT_DELETE ? "deleted" : "moved", d->acted, acted,
+			d->failed_actions ? "; some were left in place (see above)" : "");
+	}
+}
+
+void dupes_counts_json(const struct dupes *d, char *buf, size_t len)
+{
+	struct tally t;
+
+	count(d, &t);
+	snprintf(buf, len,
+		 "{\"files\":%" PRIu64 ",\"exact_groups\":%" PRIu64 ",\"exact_copies\":%" PRIu64
+		 ",\"near_groups\":%" PRIu64 ",\"near_duplicates\":%" PRIu64 ",\"conflicts\":%" PRIu64
+		 ",\"flat\":%" PRIu64 ",\"acted\":%" PRIu64 ",\"acted_bytes\":%" PRIu64
+		 ",\"failed\":%" PRIu64
+		 ",\"hard_links\":%" PRIu64 "}",
+		 d->files, t.exact_groups, t.exact_copies, t.near_groups, t.near_copies,
+		 d->conflicts, d->flat, d->acted, d->acted_bytes, d->failed_actions,
+		 d->links);
+}
