@@ -35,6 +35,22 @@ int catalog_exec(struct catalog *cat, sqlite3_stmt *st, const char *what, struct
 	return rc == SQLITE_DONE ? 0 : catalog_fail(cat, err, what);
 }
 
+int catalog_write(struct catalog *cat, sqlite3_stmt *st, const char *what, struct wn_err *err)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_DONE ? 0 : catalog_fail(cat, err, what);
+}
+
+int catalog_lookup_end(struct catalog *cat, sqlite3_stmt *st, int rc, const char *what,
+		       struct wn_err *err)
+{
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : catalog_fail(cat, err, what);
+}
+
 int catalog_exec_ids(struct catalog *cat, const char *sql, const char *what,
 		     const int64_t *ids, size_t n, struct wn_err *err)
 {
@@ -57,6 +73,11 @@ int catalog_exec_ids(struct catalog *cat, const char *sql, const char *what,
 int catalog_bind_text(sqlite3_stmt *st, int i, const char *s)
 {
 	return s ? sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC) : sqlite3_bind_null(st, i);
+}
+
+int catalog_bind_nonzero(sqlite3_stmt *st, int i, int64_t v)
+{
+	return v ? sqlite3_bind_int64(st, i, v) : sqlite3_bind_null(st, i);
 }
 
 int catalog_bind_prefix(sqlite3_stmt *st, int i, const char *prefix)
