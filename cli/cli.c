@@ -147,14 +147,19 @@ int cli_parse_uint(const char *opt, const char *s, uint64_t max, uint64_t *out)
 	return 0;
 }
 
-int cli_parse_jobs(const char *s, int *out)
+int cli_parse_int(const char *opt, const char *s, int max, int *out)
 {
 	uint64_t v;
 
-	if (cli_parse_uint("-j", s, 1024, &v))
+	if (cli_parse_uint(opt, s, (uint64_t)max, &v))
 		return -1;
 	*out = (int)v;
 	return 0;
+}
+
+int cli_parse_jobs(const char *s, int *out)
+{
+	return cli_parse_int("-j", s, 1024, out);
 }
 
 int cli_parse_bytes(const char *opt, const char *s, uint64_t *out)

@@ -79,6 +79,8 @@ int cli_parse_jobs(const char *s, int *out);
 int cli_parse_bytes(const char *opt, const char *s, uint64_t *out);
 /* A positive integer, at most max. */
 int cli_parse_uint(const char *opt, const char *s, uint64_t max, uint64_t *out);
+/* The same into an int; max is at most INT_MAX. */
+int cli_parse_int(const char *opt, const char *s, int max, int *out);
 
 /*
  * A row writer. CSV: a header line, then RFC 4180 rows. JSON lines: one

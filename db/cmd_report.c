@@ -511,7 +511,7 @@ int cmd_report(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "html", required_argument, NULL, 'o' },
-		{ "path", required_argument, NULL, 'p' },
+		CLI_OPTION_PATH,
 		{ "suspects", required_argument, NULL, 's' },
 		{ "groups", required_argument, NULL, 'g' },
 		CLI_OPTION_MODEL,
@@ -521,33 +521,28 @@ int cmd_report(int argc, char **argv)
 	};
 	struct report r;
 	struct cli_options co;
-	const char *out = NULL, *root = NULL, *model;
+	const char *out = NULL;
 	uint64_t nsus = 24, ngroups = 20;
-	int rc, c, stop;
+	int rc, c;
 	time_t now = time(NULL);
 
 	memset(&r, 0, sizeof(r));
 	cli_options_init(&co, usage);
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(&co, argc, argv, "h", opts)) >= 0) {
 		switch (c) {
 		case 'o': out = optarg; break;
-		case 'p': root = optarg; break;
 		case 's': if (cli_parse_uint("--suspects", optarg, 10000, &nsus)) return EXIT_USAGE; break;
 		case 'g': if (cli_parse_uint("--groups", optarg, 10000, &ngroups)) return EXIT_USAGE; break;
-		default:
-			if ((stop = cli_options_parse(&co, c, optarg)))
-				return stop < 0 ? EXIT_DONE : stop;
 		}
 	}
-	model = co.model;
-	if (optind < argc)
-		return cli_usage_error("unexpected argument '%s'", argv[optind]);
+	if (c == CLI_OPTIONS_STOP || cli_operands(&co, argc, argv, 0))
+		return co.status;
 	if (!out)
 		return cli_usage_error("where to? give --html FILE");
 	if (cli_open_catalog(co.db, CATALOG_READONLY, &r.cat))
 		return EXIT_FATAL;
 	strbuf_init(&r.prefix);
-	r.o = (struct report_opts){ out, root, model, nsus, ngroups, now };
+	r.o = (struct report_opts){ out, co.path, co.model, nsus, ngroups, now };
 	rc = make_report(&r);
 	report_release(&r);
 	return rc;

@@ -57,13 +57,13 @@ static const char *const cols[] = { "path", "given", "predicted", "confidence", 
 int cmd_suspects(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "path", required_argument, NULL, 'p' },
+		CLI_OPTION_PATH,
 		CLI_OPTION_TOP,
 		CLI_OPTION_MODEL,
 		CLI_OPTION_NSFWJS_COMPAT,
 		CLI_OPTION_PRETRAINED,
 		CLI_OPTION_MAP,
-		{ "format", required_argument, NULL, 'f' },
+		CLI_OPTION_FORMAT,
 		CLI_OPTION_DB,
 		CLI_OPTION_HELP,
 		{ NULL, 0, NULL, 0 },
@@ -74,25 +74,14 @@ int cmd_suspects(int argc, char **argv)
 	struct wn_err err = { 0 };
 	struct strbuf prefix = STRBUF_INIT;
 	struct cli_options co;
-	const char *root = NULL, *model_name;
-	enum out_format fmt = FMT_TEXT;
+	const char *root, *model_name;
 	struct table t;
-	int rc = EXIT_FATAL, c, found, stop;
+	int rc = EXIT_FATAL, found;
 
 	cli_options_init(&co, usage);
-	while ((c = getopt_long(argc, argv, "p:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'p': root = optarg; break;
-		case 'f': if (cli_parse_format(optarg, &fmt)) return EXIT_USAGE; break;
-		default:
-			if ((stop = cli_options_parse(&co, c, optarg)))
-				return stop < 0 ? EXIT_DONE : stop;
-		}
-	}
-	if (optind < argc)
-		return cli_usage_error("unexpected argument '%s'", argv[optind]);
-	if (!root)
-		return cli_usage_error("which folder? give --path DIR");
+	if (cli_parse_options(&co, argc, argv, "p:h", opts, CLI_PATH_NEEDED))
+		return co.status;
+	root = co.path;
 	model_name = co.model;
 	o = co.suspects;
 	o.prep = co.prep;
@@ -108,7 +97,7 @@ int cmd_suspects(int argc, char **argv)
 		rc = EXIT_USAGE;
 		goto done;
 	}
-	table_begin(&t, fmt, stdout, cols, 5);
+	table_begin(&t, co.format, stdout, cols, 5);
 	for (size_t i = 0; i < l.n; i++) {
 		char v[32];
 
