@@ -156,27 +156,22 @@ int derived_is_current(struct catalog *cat, const char *path, int64_t size, int6
 	return current;
 }
 
+static int read_source(sqlite3_stmt *st, void *out)
+{
+	if (strbuf_addstr(out, (const char *)sqlite3_column_text(st, 0)))
+		return SQLITE_NOMEM;
+	return SQLITE_OK;
+}
+
 int derived_source_of(struct catalog *cat, const char *path, struct strbuf *out,
 		      struct wn_err *err)
 {
 	static const char sql[] =
 		"SELECT d.source FROM images i JOIN derived d ON d.image_id = i.id"
 		" WHERE i.path = ?1";
-	sqlite3_stmt *st = catalog_stmt(cat, STMT_DERIVED_SOURCE, sql, err);
-	int rc, found = 0;
 
-	if (!st)
-		return -1;
-	sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		found = 1;
-		if (strbuf_addstr(out, (const char *)sqlite3_column_text(st, 0)))
-			rc = SQLITE_NOMEM;
-	}
-	if (catalog_lookup_end(cat, st, rc, "cannot read where an image came from", err))
-		return -1;
-	return found;
+	return catalog_find(cat, STMT_DERIVED_SOURCE, sql, path,
+			    "cannot read where an image came from", read_source, out, err);
 }
 
 int images_set_status(struct catalog *cat, int64_t id, enum image_status status,
@@ -193,6 +188,18 @@ int images_set_status(struct catalog *cat, int64_t id, enum image_status status,
 	return catalog_write(cat, st, "cannot update an image row", err);
 }
 
+static int read_stamp(sqlite3_stmt *st, void *data)
+{
+	struct image_stamp *out = data;
+
+	out->id = sqlite3_column_int64(st, 0);
+	out->size = sqlite3_column_int64(st, 1);
+	out->mtime_ns = sqlite3_column_int64(st, 2);
+	out->status = image_status_parse((const char *)sqlite3_column_text(st, 3));
+	out->hashed = sqlite3_column_int(st, 4);
+	return SQLITE_OK;
+}
+
 int images_stamp(struct catalog *cat, const char *path, struct image_stamp *out,
 		 struct wn_err *err)
 {
@@ -200,22 +207,9 @@ int images_stamp(struct catalog *cat, const char *path, struct image_stamp *out,
 		"SELECT id, size, mtime_ns, status,"
 		"  xxh3 IS NOT NULL AND (dhash IS NOT NULL OR status = 'corrupt')"
 		" FROM images WHERE path = ?1";
-	sqlite3_stmt *st = catalog_stmt(cat, STMT_IMAGE_LOOKUP, sql, err);
-	int rc, found = 0;
 
-	if (!st)
-		return -1;
-	sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		out->id = sqlite3_column_int64(st, 0);
-		out->size = sqlite3_column_int64(st, 1);
-		out->mtime_ns = sqlite3_column_int64(st, 2);
-		out->status = image_status_parse((const char *)sqlite3_column_text(st, 3));
-		out->hashed = sqlite3_column_int(st, 4);
-		found = 1;
-	}
-	return catalog_lookup_end(cat, st, rc, "cannot read an image row", err) ? -1 : found;
+	return catalog_find(cat, STMT_IMAGE_LOOKUP, sql, path, "cannot read an image row",
+			    read_stamp, out, err);
 }
 
 static void read_row(sqlite3_stmt *st, struct image_row *r)

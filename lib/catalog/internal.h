@@ -95,6 +95,14 @@ int catalog_write(struct catalog *cat, sqlite3_stmt *st, const char *what, struc
 int catalog_lookup_end(struct catalog *cat, sqlite3_stmt *st, int rc, const char *what,
 		       struct wn_err *err);
 
+/* catalog_find() : the one row, or none, of catalog_stmt()'s statement id
+ * (sql) with key bound to ?1, handed to row(st, data), which returns
+ * SQLITE_OK or an SQLite error code that fails the call.
+ * @return 1 after the row, 0 when there is none, or -1 with err set
+ * ("<catalog>: <what>: <SQLite's message>"). */
+int catalog_find(struct catalog *cat, enum catalog_stmt id, const char *sql, const char *key,
+		 const char *what, catalog_row_fn row, void *data, struct wn_err *err);
+
 /* catalog_exec_ids() : runs the write sql once for each non-zero id of
  * ids[0..n), bound as ?1, stopping at the first failure. Same returns. */
 int catalog_exec_ids(struct catalog *cat, const char *sql, const char *what,

@@ -51,6 +51,27 @@ int catalog_lookup_end(struct catalog *cat, sqlite3_stmt *st, int rc, const char
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : catalog_fail(cat, err, what);
 }
 
+int catalog_find(struct catalog *cat, enum catalog_stmt id, const char *sql, const char *key,
+		 const char *what, catalog_row_fn row, void *data, struct wn_err *err)
+{
+	sqlite3_stmt *st = catalog_stmt(cat, id, sql, err);
+	int rc;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		int bad = row(st, data);
+
+		if (bad != SQLITE_OK)
+			rc = bad;
+	}
+	if (catalog_lookup_end(cat, st, rc, what, err))
+		return -1;
+	return rc == SQLITE_ROW;
+}
+
 int catalog_exec_ids(struct catalog *cat, const char *sql, const char *what,
 		     const int64_t *ids, size_t n, struct wn_err *err)
 {

@@ -6,28 +6,32 @@
 
 static const char *const status_names[] = { "pending", "done", "failed", "skipped" };
 
+struct url_state {
+	enum url_status *status;
+	int *transient;
+};
+
+static int read_state(sqlite3_stmt *st, void *data)
+{
+	const struct url_state *u = data;
+	const char *s = (const char *)sqlite3_column_text(st, 0);
+
+	*u->status = URL_PENDING;
+	for (int i = 0; i < 4; i++)
+		if (!strcmp(s, status_names[i]))
+			*u->status = (enum url_status)i;
+	*u->transient = sqlite3_column_int(st, 1);
+	return SQLITE_OK;
+}
+
 int urls_state(struct catalog *cat, const char *url, enum url_status *status, int *transient,
 	       struct wn_err *err)
 {
 	static const char sql[] = "SELECT status, transient FROM urls WHERE url = ?1";
-	sqlite3_stmt *st = catalog_stmt(cat, STMT_URL_STATE, sql, err);
-	int rc, found = 0;
+	struct url_state u = { status, transient };
 
-	if (!st)
-		return -1;
-	sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		const char *s = (const char *)sqlite3_column_text(st, 0);
-
-		*status = URL_PENDING;
-		for (int i = 0; i < 4; i++)
-			if (!strcmp(s, status_names[i]))
-				*status = (enum url_status)i;
-		*transient = sqlite3_column_int(st, 1);
-		found = 1;
-	}
-	return catalog_lookup_end(cat, st, rc, "cannot read a URL row", err) ? -1 : found;
+	return catalog_find(cat, STMT_URL_STATE, sql, url, "cannot read a URL row", read_state, &u,
+			    err);
 }
 
 int urls_record(struct catalog *cat, const struct url_result *r, struct wn_err *err)
