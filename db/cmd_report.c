@@ -96,22 +96,15 @@ static struct klass *klass(struct report *r, const char *name)
 	return g->name ? g : NULL;
 }
 
-static int side_bin(int s)
+/* The bins' lower edges after the first, as the labels above say. */
+static const double side_edges[BINS - 1] = { 64, 128, 256, 384, 512, 1024, 2048 };
+static const double aspect_edges[BINS - 1] = { 0.5, 0.67, 0.8, 0.95, 1.05, 1.25, 1.8 };
+
+static int bin_of(const double *edges, double v)
 {
-	static const int edges[BINS - 1] = { 64, 128, 256, 384, 512, 1024, 2048 };
 	int b = 0;
 
-	while (b < BINS - 1 && s >= edges[b])
-		b++;
-	return b;
-}
-
-static int aspect_bin(double a)
-{
-	static const double edges[BINS - 1] = { 0.5, 0.67, 0.8, 0.95, 1.05, 1.25, 1.8 };
-	int b = 0;
-
-	while (b < BINS - 1 && a >= edges[b])
+	while (b < BINS - 1 && v >= edges[b])
 		b++;
 	return b;
 }
@@ -142,8 +135,8 @@ static int on_image(const struct image_row *row, void *data)
 	r->ok++;
 	r->bytes += row->size;
 	if (row->width > 0 && row->height > 0) {
-		r->side[side_bin(row->width < row->height ? row->width : row->height)]++;
-		r->aspect[aspect_bin((double)row->width / row->height)]++;
+		r->side[bin_of(side_edges, row->width < row->height ? row->width : row->height)]++;
+		r->aspect[bin_of(aspect_edges, (double)row->width / row->height)]++;
 	}
 	return 0;
 }
