@@ -75,6 +75,12 @@ enum {
 #define CLI_OPTION_PRETRAINED { "pretrained", no_argument,       NULL, CLI_OPT_PRETRAINED }
 #define CLI_OPTION_MAP        { "map",        required_argument, NULL, CLI_OPT_MAP }
 
+/* The model whose predictions a command makes or reads. */
+#define CLI_OPTIONS_MODEL CLI_OPTION_MODEL, CLI_OPTION_NSFWJS_COMPAT
+/* The suspects ranking's choices (label suspects, label review). */
+#define CLI_OPTIONS_SUSPECTS \
+	CLI_OPTION_TOP, CLI_OPTIONS_MODEL, CLI_OPTION_PRETRAINED, CLI_OPTION_MAP
+
 #define CLI_MAX_MAPS 64
 
 /* The common options' values; a command reads those it takes. */

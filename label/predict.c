@@ -244,8 +244,7 @@ int cmd_predict(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		CLI_OPTION_PATH,
-		CLI_OPTION_MODEL,
-		CLI_OPTION_NSFWJS_COMPAT,
+		CLI_OPTIONS_MODEL,
 		{ "format", required_argument, NULL, 'f' },
 		CLI_OPTION_JOBS,
 		{ "shard", required_argument, NULL, 'S' },

@@ -1151,11 +1151,7 @@ int cmd_review(int argc, char **argv)
 	static const struct option opts[] = {
 		CLI_OPTION_PATH,
 		{ "port", required_argument, NULL, 'o' },
-		CLI_OPTION_TOP,
-		CLI_OPTION_MODEL,
-		CLI_OPTION_NSFWJS_COMPAT,
-		CLI_OPTION_PRETRAINED,
-		CLI_OPTION_MAP,
+		CLI_OPTIONS_SUSPECTS,
 		CLI_OPTION_DB,
 		CLI_OPTION_HELP,
 		{ NULL, 0, NULL, 0 },
@@ -1164,7 +1160,7 @@ int cmd_review(int argc, char **argv)
 	struct session s;
 	struct wn_err err = { 0 };
 	struct cli_options co;
-	const char *root, *model_name;
+	const char *root;
 	struct MHD_Daemon *d = NULL;
 	uint8_t rnd[32];
 	uint64_t port = 0;
@@ -1181,10 +1177,7 @@ int cmd_review(int argc, char **argv)
 	if (c == CLI_OPTIONS_STOP || cli_operands(&co, argc, argv, CLI_PATH_NEEDED))
 		return co.status;
 	root = co.path;
-	model_name = co.model;
-	o = co.suspects;
-	o.prep = co.prep;
-	o.model_key = nn_model_key(model_name);
+	o = label_suspects_opts(&co);
 	pthread_mutex_init(&s.lock, NULL);
 	img_decode_opts_init(&(struct img_decode_opts){ 0 });
 	s.limits.max_bytes = IMG_DEFAULT_MAX_BYTES;

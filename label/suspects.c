@@ -52,17 +52,22 @@ static const char usage[] =
 	"Exit status: 0 done; 2 bad usage, no predictions, or folders that map onto\n"
 	"no class; 3 fatal.\n";
 
+struct suspects_opts label_suspects_opts(const struct cli_options *co)
+{
+	struct suspects_opts o = co->suspects;
+
+	o.prep = co->prep;
+	o.model_key = nn_model_key(co->model);
+	return o;
+}
+
 static const char *const cols[] = { "path", "given", "predicted", "confidence", "score" };
 
 int cmd_suspects(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		CLI_OPTION_PATH,
-		CLI_OPTION_TOP,
-		CLI_OPTION_MODEL,
-		CLI_OPTION_NSFWJS_COMPAT,
-		CLI_OPTION_PRETRAINED,
-		CLI_OPTION_MAP,
+		CLI_OPTIONS_SUSPECTS,
 		CLI_OPTION_FORMAT,
 		CLI_OPTION_DB,
 		CLI_OPTION_HELP,
@@ -74,7 +79,7 @@ int cmd_suspects(int argc, char **argv)
 	struct wn_err err = { 0 };
 	struct strbuf prefix = STRBUF_INIT;
 	struct cli_options co;
-	const char *root, *model_name;
+	const char *root;
 	struct table t;
 	int rc = EXIT_FATAL, found;
 
@@ -82,10 +87,7 @@ int cmd_suspects(int argc, char **argv)
 	if (cli_parse_options(&co, argc, argv, "p:h", opts, CLI_PATH_NEEDED))
 		return co.status;
 	root = co.path;
-	model_name = co.model;
-	o = co.suspects;
-	o.prep = co.prep;
-	o.model_key = nn_model_key(model_name);
+	o = label_suspects_opts(&co);
 	if (catalog_open(cli_db_path(co.db), CATALOG_EXISTING, &cat, &err) ||
 	    catalog_rel_prefix(cat, root, &prefix, &err))
 		goto fail;

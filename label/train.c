@@ -360,8 +360,7 @@ int cmd_train(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		CLI_OPTION_PATH,
-		CLI_OPTION_MODEL,
-		CLI_OPTION_NSFWJS_COMPAT,
+		CLI_OPTIONS_MODEL,
 		{ "folds", required_argument, NULL, 'k' },
 		{ "l2", required_argument, NULL, 'l' },
 		{ "seed", required_argument, NULL, 's' },
