@@ -52,6 +52,12 @@ int cli_usage_error(const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+int cli_fatal(const struct wn_err *err)
+{
+	cli_error("%s", err->msg);
+	return EXIT_FATAL;
+}
+
 int cli_subcommand(const struct cli_subcommand *cmds, size_t n, int argc, char **argv)
 {
 	static char prog[64];

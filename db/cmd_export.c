@@ -96,10 +96,8 @@ int cmd_export(int argc, char **argv)
 		return EXIT_FATAL;
 	rc = EXIT_DONE;
 	table_begin(&t, co.format, stdout, cols, 10);
-	if (images_foreach(cat, &filter, print_row, &t, &err) < 0) {
-		cli_error("%s", err.msg);
-		rc = EXIT_FATAL;
-	}
+	if (images_foreach(cat, &filter, print_row, &t, &err) < 0)
+		rc = cli_fatal(&err);
 	if (table_end(&t)) {
 		cli_error("cannot write the output");
 		rc = EXIT_FATAL;

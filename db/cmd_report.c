@@ -485,8 +485,7 @@ static int make_report(struct report *r)
 		r->nk, r->groups, r->corrupt);
 	return EXIT_DONE;
 fail:
-	cli_error("%s", err.msg);
-	return EXIT_FATAL;
+	return cli_fatal(&err);
 }
 
 static void report_release(struct report *r)

@@ -114,10 +114,8 @@ int cmd_scan(int argc, char **argv)
 		 "{\"files\":%" PRIu64 ",\"hashed\":%" PRIu64 ",\"unchanged\":%" PRIu64
 		 ",\"corrupt\":%" PRIu64 ",\"unreadable\":%" PRIu64 ",\"bytes_read\":%" PRIu64 "}",
 		 st.files, st.hashed, st.unchanged, st.corrupt, st.unreadable, st.bytes_read);
-	if (run_finish(cat, run_id, rc, counts, &err)) {
-		cli_error("%s", err.msg);
-		rc = EXIT_FATAL;
-	}
+	if (run_finish(cat, run_id, rc, counts, &err))
+		rc = cli_fatal(&err);
 	cli_human_bytes(st.bytes_read, bytes, sizeof(bytes));
 	fprintf(stderr,
 		"%s: %" PRIu64 " files in %s: %" PRIu64 " read, %" PRIu64 " unchanged, %" PRIu64

@@ -446,8 +446,7 @@ int cmd_split(int argc, char **argv)
 	rc = EXIT_DONE;
 	goto done;
 fail:
-	cli_error("%s", err.msg);
-	rc = EXIT_FATAL;
+	rc = cli_fatal(&err);
 done:
 	mih_free(m);
 	free(hashes);

@@ -136,8 +136,7 @@ int cmd_stats(int argc, char **argv)
 	if (c.fmt != FMT_TEXT)
 		table_begin(&c.table, c.fmt, stdout, cols, 4);
 	if (images_stats(cat, collect, &c, &err) < 0) {
-		cli_error("%s", err.msg);
-		rc = EXIT_FATAL;
+		rc = cli_fatal(&err);
 	} else if (c.oom) {
 		cli_error("out of memory");
 		rc = EXIT_FATAL;

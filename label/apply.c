@@ -738,10 +738,8 @@ static int finish_run(struct applier *ap, const struct pendings *a, int rc, stru
 	snprintf(counts, sizeof(counts), "{\"decisions\":%zu,\"relabelled\":%" PRIu64 ",\"deleted\":%"
 		 PRIu64 ",\"kept\":%" PRIu64 ",\"failed\":%" PRIu64 "}", a->n, ap->moved, ap->deleted,
 		 ap->kept, ap->failed);
-	if (ap->run_id && run_finish(ap->cat, ap->run_id, rc, counts, err) && rc != EXIT_FATAL) {
-		cli_error("%s", err->msg);
-		rc = EXIT_FATAL;
-	}
+	if (ap->run_id && run_finish(ap->cat, ap->run_id, rc, counts, err) && rc != EXIT_FATAL)
+		rc = cli_fatal(err);
 	return rc;
 }
 
@@ -782,8 +780,7 @@ int cmd_apply(int argc, char **argv)
 	rc = ap.failed ? EXIT_PARTIAL : EXIT_DONE;
 	goto done;
 fail:
-	cli_error("%s", err.msg);
-	rc = EXIT_FATAL;
+	rc = cli_fatal(&err);
 done:
 	rc = finish_run(&ap, &a, rc, &err);
 	for (size_t i = 0; i < a.n; i++) {

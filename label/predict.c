@@ -299,10 +299,8 @@ int cmd_predict(int argc, char **argv)
 	db = co.db;
 	pr.limits = co.limits;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (nn_load_named(model_name, &model, &err)) {
-		cli_error("%s", err.msg);
-		return EXIT_FATAL;
-	}
+	if (nn_load_named(model_name, &model, &err))
+		return cli_fatal(&err);
 	pr.m = model;
 	key = nn_model_key(model_name);
 	so.threads = threads;
@@ -374,18 +372,15 @@ int cmd_predict(int argc, char **argv)
 	rc = pr.failed || ss.corrupt || ss.unreadable ? EXIT_PARTIAL : EXIT_DONE;
 	goto done;
 fail:
-	cli_error("%s", err.msg);
-	rc = EXIT_FATAL;
+	rc = cli_fatal(&err);
 done:
 	progress_finish(pr.prog);
 	snprintf(counts, sizeof(counts),
 		 "{\"images\":%zu,\"predicted\":%" PRIu64 ",\"unchanged\":%" PRIu64 ",\"failed\":%"
 		 PRIu64 ",\"corrupt\":%" PRIu64 "}", pr.n, pr.made, pr.reused, pr.failed,
 		 ss.corrupt + ss.unreadable);
-	if (run_id && run_finish(cat, run_id, rc, counts, &err) && rc != EXIT_FATAL) {
-		cli_error("%s", err.msg);
-		rc = EXIT_FATAL;
-	}
+	if (run_id && run_finish(cat, run_id, rc, counts, &err) && rc != EXIT_FATAL)
+		rc = cli_fatal(&err);
 	for (size_t i = 0; i < pr.n; i++) {
 		free(pr.items[i].path);
 		free(pr.items[i].disk);

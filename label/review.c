@@ -1220,8 +1220,7 @@ int cmd_review(int argc, char **argv)
 	rc = EXIT_DONE;
 	goto done;
 fail:
-	cli_error("%s", err.msg);
-	rc = EXIT_FATAL;
+	rc = cli_fatal(&err);
 done:
 	free_session(&s);
 	strbuf_release(&s.prefix);

@@ -123,8 +123,7 @@ int cmd_suspects(int argc, char **argv)
 	rc = EXIT_DONE;
 	goto done;
 fail:
-	cli_error("%s", err.msg);
-	rc = EXIT_FATAL;
+	rc = cli_fatal(&err);
 done:
 	suspects_free(&l);
 	strbuf_release(&prefix);

@@ -451,15 +451,12 @@ int cmd_train(int argc, char **argv)
 	rc = EXIT_DONE;
 	goto done;
 fail:
-	cli_error("%s", err.msg);
-	rc = EXIT_FATAL;
+	rc = cli_fatal(&err);
 done:
 	snprintf(counts, sizeof(counts), "{\"images\":%zu,\"classes\":%d,\"folds\":%d,"
 		 "\"accuracy\":%.4f}", t.n, t.k, folds, accuracy);
-	if (run_id && run_finish(cat, run_id, rc, counts, &err) && rc != EXIT_FATAL) {
-		cli_error("%s", err.msg);
-		rc = EXIT_FATAL;
-	}
+	if (run_id && run_finish(cat, run_id, rc, counts, &err) && rc != EXIT_FATAL)
+		rc = cli_fatal(&err);
 	free(oos);
 	train_free(&t);
 	strbuf_release(&prefix);

@@ -380,10 +380,8 @@ int main(int argc, char **argv)
 	o.rs.limits = o.limits;
 	if (o.resize && !c.co.jobs)
 		o.threads = 0;  /* decoding and resizing: every core */
-	if (urllist_read(c.urls, c.class_name, &l, report_line, NULL, &err)) {
-		cli_error("%s", err.msg);
-		return EXIT_FATAL;
-	}
+	if (urllist_read(c.urls, c.class_name, &l, report_line, NULL, &err))
+		return cli_fatal(&err);
 	if (mkdir(o.out_dir, 0755) && errno != EEXIST) {
 		cli_error("%s: %s", o.out_dir, strerror(errno));
 		urllist_release(&l);
@@ -399,8 +397,7 @@ int main(int argc, char **argv)
 	} else if (catalog_open(cli_db_path(c.co.db), CATALOG_CREATE, &cat, &err) ||
 		   run_begin(cat, "scraper", argc, argv, &run_id, &err) ||
 		   (n = scrape_begin(s, cat, &l, c.retry_failed, &c.shard, &err)) == (size_t)-1) {
-		cli_error("%s", err.msg);
-		rc = EXIT_FATAL;
+		rc = cli_fatal(&err);
 	} else {
 		rc = fetch_and_report(s, &c, &l, n, &t0);
 	}
