@@ -33,13 +33,13 @@ int cli_options_parse(struct cli_options *o, int code, const char *arg)
 	uint64_t v;
 
 	switch (code) {
-	case CLI_OPT_PATH:
-		o->path = arg;
-		return 0;
 	case CLI_OPT_JOBS:
 		return cli_parse_jobs(arg, &o->jobs) ? EXIT_USAGE : 0;
 	case CLI_OPT_QUIET:
 		o->quiet = 1;
+		return 0;
+	case CLI_OPT_PATH:
+		o->path = arg;
 		return 0;
 	case CLI_OPT_DB:
 		o->db = arg;
@@ -57,10 +57,7 @@ int cli_options_parse(struct cli_options *o, int code, const char *arg)
 		o->limits.max_pixels = v;
 		return 0;
 	case CLI_OPT_QUALITY:
-		if (cli_parse_uint("--quality", arg, 100, &v))
-			return EXIT_USAGE;
-		o->quality = (int)v;
-		return 0;
+		return cli_parse_int("--quality", arg, 100, &o->quality) ? EXIT_USAGE : 0;
 	case CLI_OPT_MODEL:
 		o->model = arg;
 		return 0;
