@@ -52,6 +52,12 @@ int cli_usage_error(const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+int cli_fatal(const struct wn_err *err)
+{
+	cli_error("%s", err->msg);
+	return EXIT_FATAL;
+}
+
 int cli_subcommand(const struct cli_subcommand *cmds, size_t n, int argc, char **argv)
 {
 	static char prog[64];
@@ -147,14 +153,19 @@ int cli_parse_uint(const char *opt, const char *s, uint64_t max, uint64_t *out)
 	return 0;
 }
 
-int cli_parse_jobs(const char *s, int *out)
+int cli_parse_int(const char *opt, const char *s, int max, int *out)
 {
 	uint64_t v;
 
-	if (cli_parse_uint("-j", s, 1024, &v))
+	if (cli_parse_uint(opt, s, (uint64_t)max, &v))
 		return -1;
 	*out = (int)v;
 	return 0;
+}
+
+int cli_parse_jobs(const char *s, int *out)
+{
+	return cli_parse_int("-j", s, 1024, out);
 }
 
 int cli_parse_bytes(const char *opt, const char *s, uint64_t *out)

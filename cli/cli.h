@@ -34,6 +34,11 @@ void cli_file_error(const char *path, const char *cause);
  * EXIT_USAGE for `return cli_usage_error(...)`. */
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* cli_fatal() : err's message on stderr, as cli_error() prints it;
+ * returns EXIT_FATAL for `rc = cli_fatal(&err)` after a library call
+ * failed. */
+int cli_fatal(const struct wn_err *err);
+
 /* cli_set_db_default() : the catalog a command names before its
  * subcommand (db --db FILE stats); path is kept, not copied. */
 void cli_set_db_default(const char *path);
@@ -77,6 +82,8 @@ int cli_parse_jobs(const char *s, int *out);
 int cli_parse_bytes(const char *opt, const char *s, uint64_t *out);
 /* A positive integer, at most max. */
 int cli_parse_uint(const char *opt, const char *s, uint64_t max, uint64_t *out);
+/* The same into an int; max is at most INT_MAX. */
+int cli_parse_int(const char *opt, const char *s, int max, int *out);
 
 /* cli_human_bytes() : base's human_bytes() (base/table.h), "1.5 GB" style,
  * into buf. */

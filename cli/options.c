@@ -8,11 +8,12 @@
 void cli_options_init(struct cli_options *o, const char *usage)
 {
 	o->usage = usage;
+	o->path = NULL;
 	o->jobs = 0;
 	o->quiet = 0;
 	o->db = NULL;
-	o->path = NULL;
 	o->out = NULL;
+	o->format = FMT_TEXT;
 	o->limits.max_bytes = IMG_DEFAULT_MAX_BYTES;
 	o->limits.max_pixels = IMG_DEFAULT_MAX_PIXELS;
 	o->quality = 90;
@@ -20,6 +21,7 @@ void cli_options_init(struct cli_options *o, const char *usage)
 	o->prep = NN_PREP_DEFAULT;
 	memset(&o->suspects, 0, sizeof(o->suspects));
 	o->suspects.maps = o->maps;
+	o->status = EXIT_DONE;
 }
 
 int cli_options_end(const struct cli_options *o, int argc, char **argv, const char *path_name)
@@ -46,11 +48,17 @@ int cli_options_parse(struct cli_options *o, int code, const char *arg)
 	case CLI_OPT_QUIET:
 		o->quiet = 1;
 		return 0;
+	case CLI_OPT_PATH:
+		o->path = arg;
+		return 0;
 	case CLI_OPT_DB:
 		o->db = arg;
 		return 0;
-	case CLI_OPT_PATH: o->path = arg; return 0;
-	case CLI_OPT_OUT: o->out = arg; return 0;
+	case CLI_OPT_OUT:
+		o->out = arg;
+		return 0;
+	case CLI_OPT_FORMAT:
+		return cli_parse_format(arg, &o->format) ? EXIT_USAGE : 0;
 	case CLI_OPT_MAX_BYTES:
 		if (cli_parse_bytes("--max-bytes", arg, &v))
 			return EXIT_USAGE;
@@ -62,10 +70,7 @@ int cli_options_parse(struct cli_options *o, int code, const char *arg)
 		o->limits.max_pixels = v;
 		return 0;
 	case CLI_OPT_QUALITY:
-		if (cli_parse_uint("--quality", arg, 100, &v))
-			return EXIT_USAGE;
-		o->quality = (int)v;
-		return 0;
+		return cli_parse_int("--quality", arg, 100, &o->quality) ? EXIT_USAGE : 0;
 	case CLI_OPT_MODEL:
 		o->model = arg;
 		return 0;
@@ -91,4 +96,66 @@ int cli_options_parse(struct cli_options *o, int code, const char *arg)
 	default:
 		return cli_usage_error("see '%s --help'", cli_prog);
 	}
+}
+
+/* A code cli_options_parse() takes: a common option's, or getopt's '?'. */
+static int is_common(int code)
+{
+	return code == CLI_OPT_PATH || code == CLI_OPT_JOBS || code == CLI_OPT_QUIET ||
+	       code == CLI_OPT_HELP || code == '?' || code >= CLI_OPT_DB;
+}
+
+int cli_getopt(struct cli_options *o, int argc, char **argv, const char *shortopts,
+	       const struct option *opts)
+{
+	int code, rc;
+
+	while ((code = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
+		if (!is_common(code))
+			return code;
+		rc = cli_options_parse(o, code, optarg);
+		if (rc) {
+			o->status = rc == CLI_OPTIONS_DONE ? EXIT_DONE : rc;
+			return CLI_OPTIONS_STOP;
+		}
+	}
+	return -1;
+}
+
+int cli_operands(struct cli_options *o, int argc, char **argv, int flags)
+{
+	if ((flags & CLI_PATH_OPERAND) && optind < argc && !o->path)
+		o->path = argv[optind++];
+	if (optind < argc)
+		o->status = cli_usage_error("unexpected argument '%s'", argv[optind]);
+	else if ((flags & CLI_PATH_NEEDED) && !o->path)
+		o->status = cli_usage_error("which folder? give --path DIR");
+	else
+		return 0;
+	return -1;
+}
+
+int cli_parse_options(struct cli_options *o, int argc, char **argv, const char *shortopts,
+		      const struct option *opts, int flags)
+{
+	if (cli_getopt(o, argc, argv, shortopts, opts) == CLI_OPTIONS_STOP)
+		return -1;
+	return cli_operands(o, argc, argv, flags);
+}
+
+int cli_options_lead(struct cli_options *o, const struct option *opts, int argc, char **argv,
+		     int *next)
+{
+	int word, code, rc = 0;
+
+	/* "+": stop at the subcommand; no message: the command names the word */
+	opterr = 0;
+	do {
+		word = optind;
+		code = getopt_long(argc, argv, "+h", opts, NULL);
+	} while (code != -1 && code != '?' && !(rc = cli_options_parse(o, code, optarg)));
+	opterr = 1;
+	optind = 0;
+	*next = word;
+	return rc;
 }

@@ -212,39 +212,27 @@ static int run_check(struct checker *c, const char *dir)
 int cmd_check(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "path", required_argument, NULL, 'p' },
-		{ "format", required_argument, NULL, 'f' },
+		CLI_OPTION_PATH,
+		CLI_OPTION_FORMAT,
 		CLI_OPTION_DB,
 		CLI_OPTION_HELP,
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char *const cols[] = { "state", "path", "class" };
 	struct checker c = { 0 };
-	enum out_format fmt = FMT_TEXT;
 	struct strbuf here = STRBUF_INIT;
 	struct cli_options co;
-	const char *dir = NULL;
-	int ch, rc;
+	const char *dir;
+	int rc;
 
 	cli_options_init(&co, usage);
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'p': dir = optarg; break;
-		case 'f': if (cli_parse_format(optarg, &fmt)) return EXIT_USAGE; break;
-		default:
-			if ((rc = cli_options_parse(&co, ch, optarg)))
-				return rc < 0 ? EXIT_DONE : rc;
-		}
-	}
-	if (optind < argc && !dir)
-		dir = argv[optind++];
-	if (optind < argc)
-		return cli_usage_error("unexpected argument '%s'", argv[optind]);
-	rc = cli_open_catalog(co.db, CATALOG_READONLY, &c.cat);
-	if (rc)
-		return rc;
+	if (cli_parse_options(&co, argc, argv, "h", opts, CLI_PATH_OPERAND))
+		return co.status;
+	if (cli_open_catalog(co.db, CATALOG_READONLY, &c.cat))
+		return EXIT_FATAL;
+	dir = co.path;
 	wn_err_clear(&c.err);
-	table_begin(&c.table, fmt, stdout, cols, 3);
+	table_begin(&c.table, co.format, stdout, cols, 3);
 	if (!dir) {
 		/* The catalog's folder, as the user would name it from here. */
 		if (catalog_disk_path(c.cat, "", &here))

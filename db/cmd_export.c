@@ -61,7 +61,7 @@ static int print_row(const struct image_row *r, void *data)
 int cmd_export(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "format", required_argument, NULL, 'f' },
+		CLI_OPTION_FORMAT,
 		{ "class", required_argument, NULL, 'c' },
 		{ "status", required_argument, NULL, 's' },
 		CLI_OPTION_DB,
@@ -71,7 +71,6 @@ int cmd_export(int argc, char **argv)
 	static const char *const cols[] = { "path", "class", "status", "size", "width", "height",
 					    "format", "xxh3", "dhash", "source_url" };
 	struct image_filter filter = { NULL, IMAGE_OK, NULL };
-	enum out_format fmt = FMT_CSV;
 	struct table t;
 	struct catalog *cat;
 	struct wn_err err;
@@ -79,9 +78,9 @@ int cmd_export(int argc, char **argv)
 	int ch, rc;
 
 	cli_options_init(&co, usage);
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	co.format = FMT_CSV;
+	while ((ch = cli_getopt(&co, argc, argv, "h", opts)) >= 0) {
 		switch (ch) {
-		case 'f': if (cli_parse_format(optarg, &fmt)) return EXIT_USAGE; break;
 		case 'c': filter.class_name = optarg; break;
 		case 's':
 			filter.status = strcmp(optarg, "all") ? image_status_parse(optarg) : -1;
@@ -89,21 +88,16 @@ int cmd_export(int argc, char **argv)
 				return cli_usage_error("--status takes ok, corrupt, deleted, "
 						       "quarantined or all, not '%s'", optarg);
 			break;
-		default:
-			if ((rc = cli_options_parse(&co, ch, optarg)))
-				return rc < 0 ? EXIT_DONE : rc;
 		}
 	}
-	if (optind < argc)
-		return cli_usage_error("unexpected argument '%s'", argv[optind]);
-	rc = cli_open_catalog(co.db, CATALOG_READONLY, &cat);
-	if (rc)
-		return rc;
-	table_begin(&t, fmt, stdout, cols, 10);
-	if (images_foreach(cat, &filter, print_row, &t, &err) < 0) {
-		cli_error("%s", err.msg);
-		rc = EXIT_FATAL;
-	}
+	if (ch == CLI_OPTIONS_STOP || cli_operands(&co, argc, argv, 0))
+		return co.status;
+	if (cli_open_catalog(co.db, CATALOG_READONLY, &cat))
+		return EXIT_FATAL;
+	rc = EXIT_DONE;
+	table_begin(&t, co.format, stdout, cols, 10);
+	if (images_foreach(cat, &filter, print_row, &t, &err) < 0)
+		rc = cli_fatal(&err);
 	if (table_end(&t)) {
 		cli_error("cannot write the output");
 		rc = EXIT_FATAL;

@@ -25,17 +25,12 @@ int cmd_init(int argc, char **argv)
 	};
 	struct cli_options co;
 	struct catalog *cat;
-	int c, rc;
 
 	cli_options_init(&co, usage);
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1)
-		if ((rc = cli_options_parse(&co, c, optarg)))
-			return rc < 0 ? EXIT_DONE : rc;
-	if (optind < argc)
-		return cli_usage_error("unexpected argument '%s'", argv[optind]);
-	rc = cli_open_catalog(co.db, CATALOG_CREATE, &cat);
-	if (rc)
-		return rc;
+	if (cli_parse_options(&co, argc, argv, "h", opts, 0))
+		return co.status;
+	if (cli_open_catalog(co.db, CATALOG_CREATE, &cat))
+		return EXIT_FATAL;
 	fprintf(stderr, "%s: catalog %s ready (schema %d)\n", cli_prog, catalog_file(cat),
 		catalog_version(cat));
 	catalog_close(cat);

@@ -40,12 +40,10 @@ int cmd_merge(int argc, char **argv)
 	int c, rc;
 
 	cli_options_init(&co, usage);
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (c == 'i')
-			into = optarg;
-		else if ((rc = cli_options_parse(&co, c, optarg)))
-			return rc < 0 ? EXIT_DONE : rc;
-	}
+	while ((c = cli_getopt(&co, argc, argv, "h", opts)) == 'i')
+		into = optarg;
+	if (c == CLI_OPTIONS_STOP)
+		return co.status;
 	if (!into)
 		return cli_usage_error("into which catalog? give --into C.db");
 	if (optind >= argc)

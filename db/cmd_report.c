@@ -96,22 +96,15 @@ static struct klass *klass(struct report *r, const char *name)
 	return g->name ? g : NULL;
 }
 
-static int side_bin(int s)
+/* The bins' lower edges after the first, as the labels above say. */
+static const double side_edges[BINS - 1] = { 64, 128, 256, 384, 512, 1024, 2048 };
+static const double aspect_edges[BINS - 1] = { 0.5, 0.67, 0.8, 0.95, 1.05, 1.25, 1.8 };
+
+static int bin_of(const double *edges, double v)
 {
-	static const int edges[BINS - 1] = { 64, 128, 256, 384, 512, 1024, 2048 };
 	int b = 0;
 
-	while (b < BINS - 1 && s >= edges[b])
-		b++;
-	return b;
-}
-
-static int aspect_bin(double a)
-{
-	static const double edges[BINS - 1] = { 0.5, 0.67, 0.8, 0.95, 1.05, 1.25, 1.8 };
-	int b = 0;
-
-	while (b < BINS - 1 && a >= edges[b])
+	while (b < BINS - 1 && v >= edges[b])
 		b++;
 	return b;
 }
@@ -142,8 +135,8 @@ static int on_image(const struct image_row *row, void *data)
 	r->ok++;
 	r->bytes += row->size;
 	if (row->width > 0 && row->height > 0) {
-		r->side[side_bin(row->width < row->height ? row->width : row->height)]++;
-		r->aspect[aspect_bin((double)row->width / row->height)]++;
+		r->side[bin_of(side_edges, row->width < row->height ? row->width : row->height)]++;
+		r->aspect[bin_of(aspect_edges, (double)row->width / row->height)]++;
 	}
 	return 0;
 }
@@ -492,8 +485,7 @@ static int make_report(struct report *r)
 		r->nk, r->groups, r->corrupt);
 	return EXIT_DONE;
 fail:
-	cli_error("%s", err.msg);
-	return EXIT_FATAL;
+	return cli_fatal(&err);
 }
 
 static void report_release(struct report *r)
@@ -511,7 +503,7 @@ int cmd_report(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "html", required_argument, NULL, 'o' },
-		{ "path", required_argument, NULL, 'p' },
+		CLI_OPTION_PATH,
 		{ "suspects", required_argument, NULL, 's' },
 		{ "groups", required_argument, NULL, 'g' },
 		CLI_OPTION_MODEL,
@@ -521,33 +513,28 @@ int cmd_report(int argc, char **argv)
 	};
 	struct report r;
 	struct cli_options co;
-	const char *out = NULL, *root = NULL, *model;
+	const char *out = NULL;
 	uint64_t nsus = 24, ngroups = 20;
-	int rc, c, stop;
+	int rc, c;
 	time_t now = time(NULL);
 
 	memset(&r, 0, sizeof(r));
 	cli_options_init(&co, usage);
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(&co, argc, argv, "h", opts)) >= 0) {
 		switch (c) {
 		case 'o': out = optarg; break;
-		case 'p': root = optarg; break;
 		case 's': if (cli_parse_uint("--suspects", optarg, 10000, &nsus)) return EXIT_USAGE; break;
 		case 'g': if (cli_parse_uint("--groups", optarg, 10000, &ngroups)) return EXIT_USAGE; break;
-		default:
-			if ((stop = cli_options_parse(&co, c, optarg)))
-				return stop < 0 ? EXIT_DONE : stop;
 		}
 	}
-	model = co.model;
-	if (optind < argc)
-		return cli_usage_error("unexpected argument '%s'", argv[optind]);
+	if (c == CLI_OPTIONS_STOP || cli_operands(&co, argc, argv, 0))
+		return co.status;
 	if (!out)
 		return cli_usage_error("where to? give --html FILE");
 	if (cli_open_catalog(co.db, CATALOG_READONLY, &r.cat))
 		return EXIT_FATAL;
 	strbuf_init(&r.prefix);
-	r.o = (struct report_opts){ out, root, model, nsus, ngroups, now };
+	r.o = (struct report_opts){ out, co.path, co.model, nsus, ngroups, now };
 	rc = make_report(&r);
 	report_release(&r);
 	return rc;

@@ -51,11 +51,12 @@ static double seconds_since(const struct timespec *t0)
 	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
-static int parse(int argc, char **argv, struct scan_opts *so, const char **root,
-		 struct cli_options *co)
+/* The command line into so and co. @return 0, or -1 when the command stops
+ * with co->status. */
+static int parse(int argc, char **argv, struct scan_opts *so, struct cli_options *co)
 {
 	static const struct option opts[] = {
-		{ "path", required_argument, NULL, 'p' },
+		CLI_OPTION_PATH,
 		CLI_OPTION_JOBS,
 		{ "rehash", no_argument, NULL, 'r' },
 		CLI_OPTION_MAX_BYTES,
@@ -65,27 +66,16 @@ static int parse(int argc, char **argv, struct scan_opts *so, const char **root,
 		CLI_OPTION_HELP,
 		{ NULL, 0, NULL, 0 },
 	};
-	int c, rc;
+	int c;
 
 	cli_options_init(co, usage);
-	while ((c = getopt_long(argc, argv, "j:qh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'p': *root = optarg; break;
-		case 'r': so->rehash = 1; break;
-		default:
-			if ((rc = cli_options_parse(co, c, optarg)))
-				return rc;
-		}
-	}
+	while ((c = cli_getopt(co, argc, argv, "j:qh", opts)) == 'r')
+		so->rehash = 1;
 	so->threads = co->jobs;
 	so->limits = co->limits;
-	if (optind < argc && !*root)
-		*root = argv[optind++];
-	if (optind < argc)
-		return cli_usage_error("unexpected argument '%s'", argv[optind]);
-	if (!*root)
-		return cli_usage_error("which folder? give --path DIR");
-	return 0;
+	if (c == CLI_OPTIONS_STOP)
+		return -1;
+	return cli_operands(co, argc, argv, CLI_PATH_OPERAND | CLI_PATH_NEEDED);
 }
 
 int cmd_scan(int argc, char **argv)
@@ -96,15 +86,15 @@ int cmd_scan(int argc, char **argv)
 	struct wn_err err;
 	struct timespec t0;
 	struct cli_options co;
-	const char *root = NULL;
+	const char *root;
 	char counts[256], bytes[32];
 	int64_t run_id = 0;
 	int rc;
 
 	scan_opts_init(&so);
-	rc = parse(argc, argv, &so, &root, &co);
-	if (rc)
-		return rc < 0 ? EXIT_DONE : rc;
+	if (parse(argc, argv, &so, &co))
+		return co.status;
+	root = co.path;
 	so.progress = co.quiet ? NULL : progress_stream_for();
 	so.on_problem = report;
 	rc = cli_open_catalog(co.db, CATALOG_CREATE, &cat);
@@ -124,10 +114,8 @@ int cmd_scan(int argc, char **argv)
 		 "{\"files\":%" PRIu64 ",\"hashed\":%" PRIu64 ",\"unchanged\":%" PRIu64
 		 ",\"corrupt\":%" PRIu64 ",\"unreadable\":%" PRIu64 ",\"bytes_read\":%" PRIu64 "}",
 		 st.files, st.hashed, st.unchanged, st.corrupt, st.unreadable, st.bytes_read);
-	if (run_finish(cat, run_id, rc, counts, &err)) {
-		cli_error("%s", err.msg);
-		rc = EXIT_FATAL;
-	}
+	if (run_finish(cat, run_id, rc, counts, &err))
+		rc = cli_fatal(&err);
 	cli_human_bytes(st.bytes_read, bytes, sizeof(bytes));
 	fprintf(stderr,
 		"%s: %" PRIu64 " files in %s: %" PRIu64 " read, %" PRIu64 " unchanged, %" PRIu64

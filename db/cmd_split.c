@@ -78,15 +78,8 @@ static int collect(const struct image_row *r, void *data)
 
 	if (!r->class_name || !r->has_xxh3)
 		return 0;
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? 2 * s->cap : 1024;
-		struct img_entry *g = realloc(s->e, cap * sizeof(*g));
-
-		if (!g)
-			return s->oom = 1;
-		s->e = g;
-		s->cap = cap;
-	}
+	if (ARRAY_GROW(s->e, s->cap, s->n, 1024))
+		return s->oom = 1;
 	e = &s->e[s->n];
 	memset(e, 0, sizeof(*e));
 	e->id = r->id;
@@ -327,7 +320,7 @@ int cmd_split(int argc, char **argv)
 		{ "val", required_argument, NULL, 'v' },
 		{ "test", required_argument, NULL, 't' },
 		{ "seed", required_argument, NULL, 's' },
-		{ "path", required_argument, NULL, 'p' },
+		CLI_OPTION_PATH,
 		CLI_OPTION_DB,
 		CLI_OPTION_HELP,
 		{ NULL, 0, NULL, 0 },
@@ -338,17 +331,17 @@ int cmd_split(int argc, char **argv)
 	struct strbuf prefix = STRBUF_INIT;
 	struct image_filter filter = { NULL, IMAGE_OK, NULL };
 	struct cli_options co;
-	const char *out = NULL, *root = NULL;
+	const char *out = NULL, *root;
 	double val = 0.1, test = 0.1;
 	uint64_t seed = 0;
 	size_t counts[3];
 	uint64_t *hashes = NULL;
 	uint8_t *skip = NULL;
 	struct mih *m = NULL;
-	int rc = EXIT_FATAL, c, stop;
+	int rc = EXIT_FATAL, c;
 
 	cli_options_init(&co, usage);
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(&co, argc, argv, "h", opts)) >= 0) {
 		switch (c) {
 		case 'o': out = optarg; break;
 		case 'v': if (parse_share("--val", optarg, &val)) return EXIT_USAGE; break;
@@ -357,14 +350,11 @@ int cmd_split(int argc, char **argv)
 			if (strcmp(optarg, "0") && cli_parse_uint("--seed", optarg, UINT64_MAX, &seed))
 				return EXIT_USAGE;
 			break;
-		case 'p': root = optarg; break;
-		default:
-			if ((stop = cli_options_parse(&co, c, optarg)))
-				return stop < 0 ? EXIT_DONE : stop;
 		}
 	}
-	if (optind < argc)
-		return cli_usage_error("unexpected argument '%s'", argv[optind]);
+	if (c == CLI_OPTIONS_STOP || cli_operands(&co, argc, argv, 0))
+		return co.status;
+	root = co.path;
 	if (!out)
 		return cli_usage_error("where to? give --out DIR");
 	if (val + test >= 1)
@@ -456,8 +446,7 @@ int cmd_split(int argc, char **argv)
 	rc = EXIT_DONE;
 	goto done;
 fail:
-	cli_error("%s", err.msg);
-	rc = EXIT_FATAL;
+	rc = cli_fatal(&err);
 done:
 	mih_free(m);
 	free(hashes);

@@ -62,15 +62,8 @@ static int collect(const char *class_name, enum image_status status, int64_t cou
 	}
 	/* Rows arrive ordered by class: start a line when the class changes. */
 	if (!c->n || !same_class(c->v[c->n - 1].name, class_name)) {
-		if (c->n == c->alloc) {
-			size_t alloc = c->alloc ? 2 * c->alloc : 16;
-			struct class_line *v = realloc(c->v, alloc * sizeof(*v));
-
-			if (!v)
-				return c->oom = 1;
-			c->v = v;
-			c->alloc = alloc;
-		}
+		if (ARRAY_GROW(c->v, c->alloc, c->n, 16))
+			return c->oom = 1;
 		memset(&c->v[c->n], 0, sizeof(c->v[0]));
 		if (class_name && !(c->v[c->n].name = strdup(class_name)))
 			return c->oom = 1;
@@ -121,7 +114,7 @@ static void print_table(const struct collected *c)
 int cmd_stats(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "format", required_argument, NULL, 'f' },
+		CLI_OPTION_FORMAT,
 		CLI_OPTION_DB,
 		CLI_OPTION_HELP,
 		{ NULL, 0, NULL, 0 },
@@ -131,27 +124,19 @@ int cmd_stats(int argc, char **argv)
 	struct cli_options co;
 	struct catalog *cat;
 	struct wn_err err;
-	int ch, rc;
+	int rc;
 
 	cli_options_init(&co, usage);
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (ch == 'f') {
-			if (cli_parse_format(optarg, &c.fmt))
-				return EXIT_USAGE;
-		} else if ((rc = cli_options_parse(&co, ch, optarg))) {
-			return rc < 0 ? EXIT_DONE : rc;
-		}
-	}
-	if (optind < argc)
-		return cli_usage_error("unexpected argument '%s'", argv[optind]);
-	rc = cli_open_catalog(co.db, CATALOG_READONLY, &cat);
-	if (rc)
-		return rc;
+	if (cli_parse_options(&co, argc, argv, "h", opts, 0))
+		return co.status;
+	if (cli_open_catalog(co.db, CATALOG_READONLY, &cat))
+		return EXIT_FATAL;
+	c.fmt = co.format;
+	rc = EXIT_DONE;
 	if (c.fmt != FMT_TEXT)
 		table_begin(&c.table, c.fmt, stdout, cols, 4);
 	if (images_stats(cat, collect, &c, &err) < 0) {
-		cli_error("%s", err.msg);
-		rc = EXIT_FATAL;
+		rc = cli_fatal(&err);
 	} else if (c.oom) {
 		cli_error("out of memory");
 		rc = EXIT_FATAL;

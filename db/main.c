@@ -53,24 +53,23 @@ static const struct cli_subcommand commands[] = {
 
 int main(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		CLI_OPTION_DB,
+		CLI_OPTION_HELP,
+		CLI_OPTION_VERSION,
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cli_options co;
 	int i, rc;
 
 	cli_prog = "db";
-	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			fputs(usage, stdout);
-			return EXIT_DONE;
-		} else if (!strcmp(argv[i], "--version")) {
-			cli_print_version();
-			return EXIT_DONE;
-		} else if (!strcmp(argv[i], "--db") && i + 1 < argc) {
-			cli_set_db_default(argv[++i]);
-		} else if (!strncmp(argv[i], "--db=", 5)) {
-			cli_set_db_default(argv[i] + 5);
-		} else {
-			return cli_usage_error("unknown option '%s'", argv[i]);
-		}
-	}
+	cli_options_init(&co, usage);
+	rc = cli_options_lead(&co, opts, argc, argv, &i);
+	if (rc)
+		return rc < 0 ? EXIT_DONE : rc;
+	if (i < argc && argv[i][0] == '-')
+		return cli_usage_error("unknown option '%s'", argv[i]);
+	cli_set_db_default(co.db);
 	if (i == argc) {
 		fputs(usage, stderr);
 		return EXIT_USAGE;

@@ -114,15 +114,8 @@ static int collect(const struct review *r, const char *path, const char *class_n
 	struct pendings *a = data;
 	struct pending *x;
 
-	if (a->n == a->cap) {
-		size_t cap = a->cap ? 2 * a->cap : 256;
-		struct pending *g = realloc(a->p, cap * sizeof(*g));
-
-		if (!g)
-			return -2;
-		a->p = g;
-		a->cap = cap;
-	}
+	if (ARRAY_GROW(a->p, a->cap, a->n, 256))
+		return -2;
 	x = &a->p[a->n++];
 	x->id = r->image_id;
 	x->d = r->decision;
@@ -745,17 +738,15 @@ static int finish_run(struct applier *ap, const struct pendings *a, int rc, stru
 	snprintf(counts, sizeof(counts), "{\"decisions\":%zu,\"relabelled\":%" PRIu64 ",\"deleted\":%"
 		 PRIu64 ",\"kept\":%" PRIu64 ",\"failed\":%" PRIu64 "}", a->n, ap->moved, ap->deleted,
 		 ap->kept, ap->failed);
-	if (ap->run_id && run_finish(ap->cat, ap->run_id, rc, counts, err) && rc != EXIT_FATAL) {
-		cli_error("%s", err->msg);
-		rc = EXIT_FATAL;
-	}
+	if (ap->run_id && run_finish(ap->cat, ap->run_id, rc, counts, err) && rc != EXIT_FATAL)
+		rc = cli_fatal(err);
 	return rc;
 }
 
 int cmd_apply(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "path", required_argument, NULL, 'p' },
+		CLI_OPTION_PATH,
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "trash", required_argument, NULL, 't' },
 		CLI_OPTION_DB,
@@ -767,34 +758,29 @@ int cmd_apply(int argc, char **argv)
 			      .trash_prefix = STRBUF_INIT };
 	struct wn_err err = { 0 };
 	struct cli_options co;
-	const char *trash = NULL, *root = NULL;
-	int rc = EXIT_FATAL, c, stop;
+	const char *trash = NULL;
+	int rc = EXIT_FATAL, c;
 
 	cli_options_init(&co, usage);
-	while ((c = getopt_long(argc, argv, "nh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'p': root = optarg; break;
-		case 'n': ap.dry = 1; break;
-		case 't': trash = optarg; break;
-		default:
-			if ((stop = cli_options_parse(&co, c, optarg)))
-				return stop < 0 ? EXIT_DONE : stop;
-		}
+	while ((c = cli_getopt(&co, argc, argv, "nh", opts)) >= 0) {
+		if (c == 'n')
+			ap.dry = 1;
+		else
+			trash = optarg;
 	}
-	if (optind < argc)
-		return cli_usage_error("unexpected argument '%s'", argv[optind]);
+	if (c == CLI_OPTIONS_STOP || cli_operands(&co, argc, argv, 0))
+		return co.status;
 	if (catalog_open(cli_db_path(co.db), CATALOG_EXISTING, &ap.cat, &err))
 		goto fail;
 	cli_note_recovery(ap.cat);
-	if (applier_open(&ap, root, trash, &err) || gather_pending(&ap, &a, &err) ||
+	if (applier_open(&ap, co.path, trash, &err) || gather_pending(&ap, &a, &err) ||
 	    start_run(&ap, argc, argv, &err) || apply_all(&ap, &a, &err))
 		goto fail;
 	print_summary(&ap, &a);
 	rc = ap.failed ? EXIT_PARTIAL : EXIT_DONE;
 	goto done;
 fail:
-	cli_error("%s", err.msg);
-	rc = EXIT_FATAL;
+	rc = cli_fatal(&err);
 done:
 	rc = finish_run(&ap, &a, rc, &err);
 	for (size_t i = 0; i < a.n; i++) {

@@ -4,6 +4,7 @@
 #define WINNOW_LABEL_H
 
 #include "base/base.h"
+#include "cli/options.h"
 #include "catalog/catalog.h"
 #include "learn/learn.h"
 #include "nn/nn.h"
@@ -13,5 +14,10 @@ int cmd_train(int argc, char **argv);
 int cmd_suspects(int argc, char **argv);
 int cmd_review(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
+
+/* label_suspects_opts() : the suspects ranking's choices as given in co
+ * (label suspects and review): --top, --pretrained, --map (pointing into
+ * co), the model's key and its preparation. */
+struct suspects_opts label_suspects_opts(const struct cli_options *co);
 
 #endif

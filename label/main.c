@@ -77,7 +77,13 @@ static void openblas_settings(char **argv)
 
 int main(int argc, char **argv)
 {
-	int rc;
+	static const struct option opts[] = {
+		CLI_OPTION_HELP,
+		CLI_OPTION_VERSION,
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cli_options co;
+	int i, rc;
 
 	openblas_settings(argv);
 	/* The network's activations are a few megabytes each, allocated and
@@ -86,18 +92,14 @@ int main(int argc, char **argv)
 	mallopt(M_MMAP_THRESHOLD, 256 << 20);
 	mallopt(M_TRIM_THRESHOLD, 512 << 20);
 	cli_prog = "label";
-	if (argc < 2)
+	cli_options_init(&co, usage);
+	rc = cli_options_lead(&co, opts, argc, argv, &i);
+	if (rc)
+		return rc < 0 ? EXIT_DONE : rc;
+	if (i == argc)
 		return cli_usage_error("which command? predict, train or suspects");
-	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-		fputs(usage, stdout);
-		return EXIT_DONE;
-	}
-	if (!strcmp(argv[1], "--version")) {
-		cli_print_version();
-		return EXIT_DONE;
-	}
-	rc = cli_subcommand(commands, sizeof(commands) / sizeof(commands[0]), argc - 1, argv + 1);
+	rc = cli_subcommand(commands, sizeof(commands) / sizeof(commands[0]), argc - i, argv + i);
 	if (rc >= 0)
 		return rc;
-	return cli_usage_error("unknown command '%s'; see 'label --help'", argv[1]);
+	return cli_usage_error("unknown command '%s'; see 'label --help'", argv[i]);
 }

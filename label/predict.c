@@ -180,15 +180,8 @@ static int collect(const struct image_row *row, void *data)
 		pr->gone++;
 		return 0;
 	}
-	if (pr->n == pr->cap) {
-		size_t cap = pr->cap ? 2 * pr->cap : 1024;
-		struct item *grown = realloc(pr->items, cap * sizeof(*grown));
-
-		if (!grown)
-			return -2;
-		pr->items = grown;
-		pr->cap = cap;
-	}
+	if (ARRAY_GROW(pr->items, pr->cap, pr->n, 1024))
+		return -2;
 	it = &pr->items[pr->n];
 	memset(it, 0, sizeof(*it));
 	it->id = row->id;
@@ -250,9 +243,8 @@ static void print_rows(const struct predict *pr, enum out_format fmt)
 int cmd_predict(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "path", required_argument, NULL, 'p' },
-		CLI_OPTION_MODEL,
-		CLI_OPTION_NSFWJS_COMPAT,
+		CLI_OPTION_PATH,
+		CLI_OPTIONS_MODEL,
 		{ "format", required_argument, NULL, 'f' },
 		CLI_OPTION_JOBS,
 		{ "shard", required_argument, NULL, 'S' },
@@ -277,16 +269,15 @@ int cmd_predict(int argc, char **argv)
 	const char *root = NULL, *model_name, *db = NULL, *key;
 	struct image_filter filter = { NULL, IMAGE_OK, NULL };
 	enum out_format fmt = FMT_TEXT;
-	int threads, quiet, print = 0, rc = EXIT_FATAL, c, stop;
+	int threads, quiet, print = 0, rc = EXIT_FATAL, c;
 	int64_t run_id = 0;
 	struct timespec t0, t1;
 	char counts[256];
 
 	scan_opts_init(&so);
 	cli_options_init(&co, usage);
-	while ((c = getopt_long(argc, argv, "p:j:qh", opts, NULL)) != -1) {
+	while ((c = cli_getopt(&co, argc, argv, "p:j:qh", opts)) >= 0) {
 		switch (c) {
-		case 'p': root = optarg; break;
 		case 'f':
 			if (cli_parse_format(optarg, &fmt))
 				return EXIT_USAGE;
@@ -296,26 +287,20 @@ int cmd_predict(int argc, char **argv)
 			if (shard_parse(optarg, &pr.shard, &err))
 				return cli_usage_error("%s", err.msg);
 			break;
-		default:
-			if ((stop = cli_options_parse(&co, c, optarg)))
-				return stop < 0 ? EXIT_DONE : stop;
 		}
 	}
+	if (c == CLI_OPTIONS_STOP || cli_operands(&co, argc, argv, CLI_PATH_NEEDED))
+		return co.status;
+	root = co.path;
 	threads = co.jobs;
 	model_name = co.model;
 	pr.prep = co.prep;
 	quiet = co.quiet;
 	db = co.db;
 	pr.limits = co.limits;
-	if (optind < argc)
-		return cli_usage_error("unexpected argument '%s'", argv[optind]);
-	if (!root)
-		return cli_usage_error("which folder? give --path DIR");
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (nn_load_named(model_name, &model, &err)) {
-		cli_error("%s", err.msg);
-		return EXIT_FATAL;
-	}
+	if (nn_load_named(model_name, &model, &err))
+		return cli_fatal(&err);
 	pr.m = model;
 	key = nn_model_key(model_name);
 	so.threads = threads;
@@ -387,18 +372,15 @@ int cmd_predict(int argc, char **argv)
 	rc = pr.failed || ss.corrupt || ss.unreadable ? EXIT_PARTIAL : EXIT_DONE;
 	goto done;
 fail:
-	cli_error("%s", err.msg);
-	rc = EXIT_FATAL;
+	rc = cli_fatal(&err);
 done:
 	progress_finish(pr.prog);
 	snprintf(counts, sizeof(counts),
 		 "{\"images\":%zu,\"predicted\":%" PRIu64 ",\"unchanged\":%" PRIu64 ",\"failed\":%"
 		 PRIu64 ",\"corrupt\":%" PRIu64 "}", pr.n, pr.made, pr.reused, pr.failed,
 		 ss.corrupt + ss.unreadable);
-	if (run_id && run_finish(cat, run_id, rc, counts, &err) && rc != EXIT_FATAL) {
-		cli_error("%s", err.msg);
-		rc = EXIT_FATAL;
-	}
+	if (run_id && run_finish(cat, run_id, rc, counts, &err) && rc != EXIT_FATAL)
+		rc = cli_fatal(&err);
 	for (size_t i = 0; i < pr.n; i++) {
 		free(pr.items[i].path);
 		free(pr.items[i].disk);

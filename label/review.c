@@ -307,15 +307,8 @@ static int take_pend(const struct review *r, const char *path, const char *class
 
 	(void)path;
 	(void)class_name;
-	if (ps->n == ps->cap) {
-		size_t cap = ps->cap ? 2 * ps->cap : 1024;
-		struct pend *g = realloc(ps->p, cap * sizeof(*g));
-
-		if (!g)
-			return -1;
-		ps->p = g;
-		ps->cap = cap;
-	}
+	if (ARRAY_GROW(ps->p, ps->cap, ps->n, 1024))
+		return -1;
 	ps->p[ps->n].id = r->image_id;
 	ps->p[ps->n].decision = r->decision;
 	snprintf(ps->p[ps->n].queue, sizeof(ps->p[ps->n].queue), "%s", r->queue ? r->queue : "");
@@ -1156,13 +1149,9 @@ static struct MHD_Daemon *serve(struct session *s, uint16_t port, struct wn_err 
 int cmd_review(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "path", required_argument, NULL, 'p' },
+		CLI_OPTION_PATH,
 		{ "port", required_argument, NULL, 'o' },
-		CLI_OPTION_TOP,
-		CLI_OPTION_MODEL,
-		CLI_OPTION_NSFWJS_COMPAT,
-		CLI_OPTION_PRETRAINED,
-		CLI_OPTION_MAP,
+		CLI_OPTIONS_SUSPECTS,
 		CLI_OPTION_DB,
 		CLI_OPTION_HELP,
 		{ NULL, 0, NULL, 0 },
@@ -1171,37 +1160,24 @@ int cmd_review(int argc, char **argv)
 	struct session s;
 	struct wn_err err = { 0 };
 	struct cli_options co;
-	const char *root = NULL, *model_name;
+	const char *root;
 	struct MHD_Daemon *d = NULL;
 	uint8_t rnd[32];
 	uint64_t port = 0;
 	sigset_t sigs;
-	int rc = EXIT_FATAL, c, sig, stop;
+	int rc = EXIT_FATAL, c, sig;
 
 	memset(&s, 0, sizeof(s));
 	s.root = -1;
 	strbuf_init(&s.prefix);
 	cli_options_init(&co, usage);
-	while ((c = getopt_long(argc, argv, "p:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'p': root = optarg; break;
-		case 'o':
-			if (cli_parse_uint("--port", optarg, 65535, &port))
-				return EXIT_USAGE;
-			break;
-		default:
-			if ((stop = cli_options_parse(&co, c, optarg)))
-				return stop < 0 ? EXIT_DONE : stop;
-		}
-	}
-	if (optind < argc)
-		return cli_usage_error("unexpected argument '%s'", argv[optind]);
-	if (!root)
-		return cli_usage_error("which folder? give --path DIR");
-	model_name = co.model;
-	o = co.suspects;
-	o.prep = co.prep;
-	o.model_key = nn_model_key(model_name);
+	while ((c = cli_getopt(&co, argc, argv, "p:h", opts)) == 'o')
+		if (cli_parse_uint("--port", optarg, 65535, &port))
+			return EXIT_USAGE;
+	if (c == CLI_OPTIONS_STOP || cli_operands(&co, argc, argv, CLI_PATH_NEEDED))
+		return co.status;
+	root = co.path;
+	o = label_suspects_opts(&co);
 	pthread_mutex_init(&s.lock, NULL);
 	img_decode_opts_init(&(struct img_decode_opts){ 0 });
 	s.limits.max_bytes = IMG_DEFAULT_MAX_BYTES;
@@ -1244,8 +1220,7 @@ int cmd_review(int argc, char **argv)
 	rc = EXIT_DONE;
 	goto done;
 fail:
-	cli_error("%s", err.msg);
-	rc = EXIT_FATAL;
+	rc = cli_fatal(&err);
 done:
 	free_session(&s);
 	strbuf_release(&s.prefix);

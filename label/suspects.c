@@ -52,18 +52,23 @@ static const char usage[] =
 	"Exit status: 0 done; 2 bad usage, no predictions, or folders that map onto\n"
 	"no class; 3 fatal.\n";
 
+struct suspects_opts label_suspects_opts(const struct cli_options *co)
+{
+	struct suspects_opts o = co->suspects;
+
+	o.prep = co->prep;
+	o.model_key = nn_model_key(co->model);
+	return o;
+}
+
 static const char *const cols[] = { "path", "given", "predicted", "confidence", "score" };
 
 int cmd_suspects(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "path", required_argument, NULL, 'p' },
-		CLI_OPTION_TOP,
-		CLI_OPTION_MODEL,
-		CLI_OPTION_NSFWJS_COMPAT,
-		CLI_OPTION_PRETRAINED,
-		CLI_OPTION_MAP,
-		{ "format", required_argument, NULL, 'f' },
+		CLI_OPTION_PATH,
+		CLI_OPTIONS_SUSPECTS,
+		CLI_OPTION_FORMAT,
 		CLI_OPTION_DB,
 		CLI_OPTION_HELP,
 		{ NULL, 0, NULL, 0 },
@@ -74,29 +79,15 @@ int cmd_suspects(int argc, char **argv)
 	struct wn_err err = { 0 };
 	struct strbuf prefix = STRBUF_INIT;
 	struct cli_options co;
-	const char *root = NULL, *model_name;
-	enum out_format fmt = FMT_TEXT;
+	const char *root;
 	struct table t;
-	int rc = EXIT_FATAL, c, found, stop;
+	int rc = EXIT_FATAL, found;
 
 	cli_options_init(&co, usage);
-	while ((c = getopt_long(argc, argv, "p:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'p': root = optarg; break;
-		case 'f': if (cli_parse_format(optarg, &fmt)) return EXIT_USAGE; break;
-		default:
-			if ((stop = cli_options_parse(&co, c, optarg)))
-				return stop < 0 ? EXIT_DONE : stop;
-		}
-	}
-	if (optind < argc)
-		return cli_usage_error("unexpected argument '%s'", argv[optind]);
-	if (!root)
-		return cli_usage_error("which folder? give --path DIR");
-	model_name = co.model;
-	o = co.suspects;
-	o.prep = co.prep;
-	o.model_key = nn_model_key(model_name);
+	if (cli_parse_options(&co, argc, argv, "p:h", opts, CLI_PATH_NEEDED))
+		return co.status;
+	root = co.path;
+	o = label_suspects_opts(&co);
 	if (catalog_open(cli_db_path(co.db), CATALOG_EXISTING, &cat, &err) ||
 	    catalog_rel_prefix(cat, root, &prefix, &err))
 		goto fail;
@@ -108,7 +99,7 @@ int cmd_suspects(int argc, char **argv)
 		rc = EXIT_USAGE;
 		goto done;
 	}
-	table_begin(&t, fmt, stdout, cols, 5);
+	table_begin(&t, co.format, stdout, cols, 5);
 	for (size_t i = 0; i < l.n; i++) {
 		char v[32];
 
@@ -132,8 +123,7 @@ int cmd_suspects(int argc, char **argv)
 	rc = EXIT_DONE;
 	goto done;
 fail:
-	cli_error("%s", err.msg);
-	rc = EXIT_FATAL;
+	rc = cli_fatal(&err);
 done:
 	suspects_free(&l);
 	strbuf_release(&prefix);

@@ -359,13 +359,12 @@ static void print_matrix(const struct train_set *t, const float *oos, enum out_f
 int cmd_train(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "path", required_argument, NULL, 'p' },
-		CLI_OPTION_MODEL,
-		CLI_OPTION_NSFWJS_COMPAT,
+		CLI_OPTION_PATH,
+		CLI_OPTIONS_MODEL,
 		{ "folds", required_argument, NULL, 'k' },
 		{ "l2", required_argument, NULL, 'l' },
 		{ "seed", required_argument, NULL, 's' },
-		{ "format", required_argument, NULL, 'f' },
+		CLI_OPTION_FORMAT,
 		CLI_OPTION_DB,
 		CLI_OPTION_HELP,
 		{ NULL, 0, NULL, 0 },
@@ -375,20 +374,18 @@ int cmd_train(int argc, char **argv)
 	struct wn_err err = { 0 };
 	struct strbuf prefix = STRBUF_INIT;
 	struct cli_options co;
-	const char *root = NULL, *model_name, *key;
+	const char *root, *model_name, *key;
 	enum nn_prep prep;
-	enum out_format fmt = FMT_TEXT;
 	uint64_t v, seed = 0;
-	int folds = 5, rc = EXIT_FATAL, c, stop;
+	int folds = 5, rc = EXIT_FATAL, c;
 	double l2 = 0.01, accuracy = 0;
 	int64_t run_id = 0;
 	float *oos = NULL;
 	char counts[160], *end;
 
 	cli_options_init(&co, usage);
-	while ((c = getopt_long(argc, argv, "p:h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(&co, argc, argv, "p:h", opts)) >= 0) {
 		switch (c) {
-		case 'p': root = optarg; break;
 		case 'k':
 			if (cli_parse_uint("--folds", optarg, 50, &v))
 				return EXIT_USAGE;
@@ -405,18 +402,13 @@ int cmd_train(int argc, char **argv)
 			if (cli_parse_uint("--seed", optarg, UINT64_MAX, &seed) && strcmp(optarg, "0"))
 				return EXIT_USAGE;
 			break;
-		case 'f': if (cli_parse_format(optarg, &fmt)) return EXIT_USAGE; break;
-		default:
-			if ((stop = cli_options_parse(&co, c, optarg)))
-				return stop < 0 ? EXIT_DONE : stop;
 		}
 	}
+	if (c == CLI_OPTIONS_STOP || cli_operands(&co, argc, argv, CLI_PATH_NEEDED))
+		return co.status;
+	root = co.path;
 	model_name = co.model;
 	prep = co.prep;
-	if (optind < argc)
-		return cli_usage_error("unexpected argument '%s'", argv[optind]);
-	if (!root)
-		return cli_usage_error("which folder? give --path DIR");
 	key = nn_model_key(model_name);
 	if (catalog_open(cli_db_path(co.db), CATALOG_EXISTING, &cat, &err) ||
 	    catalog_rel_prefix(cat, root, &prefix, &err))
@@ -455,19 +447,16 @@ int cmd_train(int argc, char **argv)
 	accuracy /= (double)t.n;
 	if (save(cat, key, nn_prep_name(prep), &t, oos, folds, l2, accuracy, l2, &err))
 		goto fail;
-	print_matrix(&t, oos, fmt, accuracy, folds);
+	print_matrix(&t, oos, co.format, accuracy, folds);
 	rc = EXIT_DONE;
 	goto done;
 fail:
-	cli_error("%s", err.msg);
-	rc = EXIT_FATAL;
+	rc = cli_fatal(&err);
 done:
 	snprintf(counts, sizeof(counts), "{\"images\":%zu,\"classes\":%d,\"folds\":%d,"
 		 "\"accuracy\":%.4f}", t.n, t.k, folds, accuracy);
-	if (run_id && run_finish(cat, run_id, rc, counts, &err) && rc != EXIT_FATAL) {
-		cli_error("%s", err.msg);
-		rc = EXIT_FATAL;
-	}
+	if (run_id && run_finish(cat, run_id, rc, counts, &err) && rc != EXIT_FATAL)
+		rc = cli_fatal(&err);
 	free(oos);
 	train_free(&t);
 	strbuf_release(&prefix);

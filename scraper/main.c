@@ -135,12 +135,10 @@ static int parse(int argc, char **argv, struct scrape_opts *o, struct cmdline *c
 		case OPT_OUT: o->out_dir = optarg; break;
 		case OPT_CLASS: c->class_name = optarg; break;
 		case OPT_PARALLEL:
-			if (cli_parse_uint("--parallel", optarg, 4096, &v)) return EXIT_USAGE;
-			o->parallel = (int)v;
+			if (cli_parse_int("--parallel", optarg, 4096, &o->parallel)) return EXIT_USAGE;
 			break;
 		case OPT_PER_HOST:
-			if (cli_parse_uint("--per-host", optarg, 1024, &v)) return EXIT_USAGE;
-			o->per_host = (int)v;
+			if (cli_parse_int("--per-host", optarg, 1024, &o->per_host)) return EXIT_USAGE;
 			break;
 		case OPT_CTIMEOUT:
 			if (cli_parse_uint("--connect-timeout", optarg, 3600, &v)) return EXIT_USAGE;
@@ -156,13 +154,11 @@ static int parse(int argc, char **argv, struct scrape_opts *o, struct cmdline *c
 			o->min_bytes = (size_t)v;
 			break;
 		case OPT_MIN_SIZE:
-			if (cli_parse_uint("--min-size", optarg, 65535, &v)) return EXIT_USAGE;
-			o->min_size = (int)v;
+			if (cli_parse_int("--min-size", optarg, 65535, &o->min_size)) return EXIT_USAGE;
 			break;
 		case OPT_RETRIES:
 			if (!strcmp(optarg, "0")) { o->retries = 0; break; }
-			if (cli_parse_uint("--retries", optarg, 20, &v)) return EXIT_USAGE;
-			o->retries = (int)v;
+			if (cli_parse_int("--retries", optarg, 20, &o->retries)) return EXIT_USAGE;
 			break;
 		case OPT_RETRY_WAIT:
 			errno = 0;
@@ -384,10 +380,8 @@ int main(int argc, char **argv)
 	o.rs.limits = o.limits;
 	if (o.resize && !c.co.jobs)
 		o.threads = 0;  /* decoding and resizing: every core */
-	if (urllist_read(c.urls, c.class_name, &l, report_line, NULL, &err)) {
-		cli_error("%s", err.msg);
-		return EXIT_FATAL;
-	}
+	if (urllist_read(c.urls, c.class_name, &l, report_line, NULL, &err))
+		return cli_fatal(&err);
 	if (mkdir(o.out_dir, 0755) && errno != EEXIST) {
 		cli_error("%s: %s", o.out_dir, strerror(errno));
 		urllist_release(&l);
@@ -403,8 +397,7 @@ int main(int argc, char **argv)
 	} else if (catalog_open(cli_db_path(c.co.db), CATALOG_CREATE, &cat, &err) ||
 		   run_begin(cat, "scraper", argc, argv, &run_id, &err) ||
 		   (n = scrape_begin(s, cat, &l, c.retry_failed, &c.shard, &err)) == (size_t)-1) {
-		cli_error("%s", err.msg);
-		rc = EXIT_FATAL;
+		rc = cli_fatal(&err);
 	} else {
 		rc = fetch_and_report(s, &c, &l, n, &t0);
 	}

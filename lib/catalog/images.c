@@ -115,7 +115,6 @@ int derived_set(struct catalog *cat, int64_t id, const struct derivation *d,
 		"INSERT OR REPLACE INTO derived (image_id, source, source_size, source_mtime_ns,"
 		"  recipe, made_ms, lineage) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 	sqlite3_stmt *st = catalog_stmt(cat, STMT_DERIVED_SET, sql, err);
-	int rc;
 
 	if (!st)
 		return -1;
@@ -125,15 +124,8 @@ int derived_set(struct catalog *cat, int64_t id, const struct derivation *d,
 	sqlite3_bind_int64(st, 4, d->source_mtime_ns);
 	sqlite3_bind_text(st, 5, d->recipe, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 6, catalog_now_ms());
-	if (d->lineage)
-		sqlite3_bind_text(st, 7, d->lineage, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, 7);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return catalog_fail(cat, err, "cannot record where an image came from");
-	return 0;
+	catalog_bind_text(st, 7, d->lineage);
+	return catalog_write(cat, st, "cannot record where an image came from", err);
 }
 
 int derived_is_current(struct catalog *cat, const char *path, int64_t size, int64_t mtime_ns,
@@ -159,10 +151,16 @@ int derived_is_current(struct catalog *cat, const char *path, int64_t size, int6
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		current = sqlite3_column_int(st, 0);
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return catalog_fail(cat, err, "cannot read where an image came from");
+	if (catalog_lookup_end(cat, st, rc, "cannot read where an image came from", err))
+		return -1;
 	return current;
+}
+
+static int read_source(sqlite3_stmt *st, void *out)
+{
+	if (strbuf_addstr(out, (const char *)sqlite3_column_text(st, 0)))
+		return SQLITE_NOMEM;
+	return SQLITE_OK;
 }
 
 int derived_source_of(struct catalog *cat, const char *path, struct strbuf *out,
@@ -171,22 +169,9 @@ int derived_source_of(struct catalog *cat, const char *path, struct strbuf *out,
 	static const char sql[] =
 		"SELECT d.source FROM images i JOIN derived d ON d.image_id = i.id"
 		" WHERE i.path = ?1";
-	sqlite3_stmt *st = catalog_stmt(cat, STMT_DERIVED_SOURCE, sql, err);
-	int rc, found = 0;
 
-	if (!st)
-		return -1;
-	sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		found = 1;
-		if (strbuf_addstr(out, (const char *)sqlite3_column_text(st, 0)))
-			rc = SQLITE_NOMEM;
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return catalog_fail(cat, err, "cannot read where an image came from");
-	return found;
+	return catalog_find(cat, STMT_DERIVED_SOURCE, sql, path,
+			    "cannot read where an image came from", read_source, out, err);
 }
 
 int images_set_status(struct catalog *cat, int64_t id, enum image_status status,
@@ -194,18 +179,25 @@ int images_set_status(struct catalog *cat, int64_t id, enum image_status status,
 {
 	static const char sql[] = "UPDATE images SET status = ?2, updated_ms = ?3 WHERE id = ?1";
 	sqlite3_stmt *st = catalog_stmt(cat, STMT_IMAGE_STATUS, sql, err);
-	int rc;
 
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_text(st, 2, image_status_name(status), -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, catalog_now_ms());
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return catalog_fail(cat, err, "cannot update an image row");
-	return 0;
+	return catalog_write(cat, st, "cannot update an image row", err);
+}
+
+static int read_stamp(sqlite3_stmt *st, void *data)
+{
+	struct image_stamp *out = data;
+
+	out->id = sqlite3_column_int64(st, 0);
+	out->size = sqlite3_column_int64(st, 1);
+	out->mtime_ns = sqlite3_column_int64(st, 2);
+	out->status = image_status_parse((const char *)sqlite3_column_text(st, 3));
+	out->hashed = sqlite3_column_int(st, 4);
+	return SQLITE_OK;
 }
 
 int images_stamp(struct catalog *cat, const char *path, struct image_stamp *out,
@@ -215,25 +207,9 @@ int images_stamp(struct catalog *cat, const char *path, struct image_stamp *out,
 		"SELECT id, size, mtime_ns, status,"
 		"  xxh3 IS NOT NULL AND (dhash IS NOT NULL OR status = 'corrupt')"
 		" FROM images WHERE path = ?1";
-	sqlite3_stmt *st = catalog_stmt(cat, STMT_IMAGE_LOOKUP, sql, err);
-	int rc, found = 0;
 
-	if (!st)
-		return -1;
-	sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		out->id = sqlite3_column_int64(st, 0);
-		out->size = sqlite3_column_int64(st, 1);
-		out->mtime_ns = sqlite3_column_int64(st, 2);
-		out->status = image_status_parse((const char *)sqlite3_column_text(st, 3));
-		out->hashed = sqlite3_column_int(st, 4);
-		found = 1;
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return catalog_fail(cat, err, "cannot read an image row");
-	return found;
+	return catalog_find(cat, STMT_IMAGE_LOOKUP, sql, path, "cannot read an image row",
+			    read_stamp, out, err);
 }
 
 static void read_row(sqlite3_stmt *st, struct image_row *r)
@@ -344,8 +320,15 @@ int images_stats(struct catalog *cat, image_stats_fn fn, void *data, struct wn_e
 	return catalog_foreach(cat, sql, "cannot count images", NULL, stats_row, &q, err);
 }
 
-/* The two conflict queries: ?1 the path prefix, rows of (path, class,
- * other path, other class). */
+/* The two conflict queries: images a and b, both ok and under the path
+ * prefix ?1, in rows of (path, class, other path, other class). */
+#define CONFLICT_ROWS "SELECT a.path, a.class, b.path, b.class FROM "
+#define CONFLICT_BOTH_OK \
+	"  AND a.status = 'ok' AND b.status = 'ok'" \
+	"  AND (?1 IS NULL OR (substr(a.path, 1, length(?1)) = ?1" \
+	"   AND substr(b.path, 1, length(?1)) = ?1))" \
+	" ORDER BY a.path, b.class, b.path"
+
 struct conflict_query {
 	const char *path_prefix;
 	conflict_fn fn;
@@ -367,20 +350,22 @@ static int conflict_row(sqlite3_stmt *st, void *data)
 		     (const char *)sqlite3_column_text(st, 3), q->data);
 }
 
-int images_conflicts(struct catalog *cat, const char *path_prefix, conflict_fn fn, void *data,
-		     struct wn_err *err)
+static int list_conflicts(struct catalog *cat, const char *sql, const char *path_prefix,
+			  conflict_fn fn, void *data, struct wn_err *err)
 {
-	static const char sql[] =
-		"SELECT a.path, a.class, b.path, b.class FROM images a JOIN images b"
-		"  ON b.xxh3 = a.xxh3 AND b.id != a.id AND b.class != a.class"
-		" WHERE a.status = 'ok' AND b.status = 'ok' AND a.xxh3 IS NOT NULL"
-		"  AND (?1 IS NULL OR (substr(a.path, 1, length(?1)) = ?1"
-		"   AND substr(b.path, 1, length(?1)) = ?1))"
-		" ORDER BY a.path, b.class, b.path";
 	struct conflict_query q = { path_prefix, fn, data };
 
 	return catalog_foreach(cat, sql, "cannot list conflicts", bind_conflicts, conflict_row, &q,
 			       err);
+}
+
+int images_conflicts(struct catalog *cat, const char *path_prefix, conflict_fn fn, void *data,
+		     struct wn_err *err)
+{
+	return list_conflicts(cat, CONFLICT_ROWS "images a JOIN images b"
+			      "  ON b.xxh3 = a.xxh3 AND b.id != a.id AND b.class != a.class"
+			      " WHERE a.xxh3 IS NOT NULL" CONFLICT_BOTH_OK, path_prefix, fn, data,
+			      err);
 }
 
 int conflicts_clear(struct catalog *cat, const int64_t *ids, size_t n, struct wn_err *err)
@@ -407,18 +392,11 @@ int conflicts_add(struct catalog *cat, int64_t run_id, int grp, int64_t id, int 
 int conflicts_foreach(struct catalog *cat, const char *path_prefix, conflict_fn fn, void *data,
 		      struct wn_err *err)
 {
-	static const char sql[] =
-		"SELECT ia.path, ia.class, ib.path, ib.class FROM conflicts a"
-		" JOIN conflicts b ON b.run_id = a.run_id AND b.grp = a.grp AND b.image_id != a.image_id"
-		" JOIN images ia ON ia.id = a.image_id JOIN images ib ON ib.id = b.image_id"
-		" WHERE ia.class != ib.class AND ia.status = 'ok' AND ib.status = 'ok'"
-		"  AND (?1 IS NULL OR (substr(ia.path, 1, length(?1)) = ?1"
-		"   AND substr(ib.path, 1, length(?1)) = ?1))"
-		" ORDER BY ia.path, ib.class, ib.path";
-	struct conflict_query q = { path_prefix, fn, data };
-
-	return catalog_foreach(cat, sql, "cannot list conflicts", bind_conflicts, conflict_row, &q,
-			       err);
+	return list_conflicts(cat, CONFLICT_ROWS "conflicts ca JOIN conflicts cb"
+			      "  ON cb.run_id = ca.run_id AND cb.grp = ca.grp"
+			      "  AND cb.image_id != ca.image_id"
+			      " JOIN images a ON a.id = ca.image_id JOIN images b ON b.id = cb.image_id"
+			      " WHERE a.class != b.class" CONFLICT_BOTH_OK, path_prefix, fn, data, err);
 }
 
 struct class_query {
@@ -460,10 +438,7 @@ int images_move(struct catalog *cat, int64_t id, const char *path, const char *c
 		return catalog_fail(cat, err, "cannot move an image row");
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_text(st, 2, path, -1, SQLITE_STATIC);
-	if (class_name)
-		sqlite3_bind_text(st, 3, class_name, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, 3);
+	catalog_bind_text(st, 3, class_name);
 	sqlite3_bind_int64(st, 4, catalog_now_ms());
 	return catalog_exec(cat, st, "cannot move an image row", err);
 }

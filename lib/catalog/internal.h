@@ -83,6 +83,26 @@ int catalog_foreach(struct catalog *cat, const char *sql, const char *what,
  * either way. */
 int catalog_exec(struct catalog *cat, sqlite3_stmt *st, const char *what, struct wn_err *err);
 
+/* catalog_write() : steps st, a statement of catalog_stmt()'s (kept for
+ * the next call), once: a write that returns no rows; then resets it and
+ * clears its bindings. @return 0, or -1 with err set ("<catalog>: <what>:
+ * <SQLite's message>"). */
+int catalog_write(struct catalog *cat, sqlite3_stmt *st, const char *what, struct wn_err *err);
+
+/* catalog_lookup_end() : ends a lookup of catalog_stmt()'s statement st
+ * whose last step returned rc: resets st. @return 0 when rc is SQLITE_ROW
+ * or SQLITE_DONE, else -1 with err set as above. */
+int catalog_lookup_end(struct catalog *cat, sqlite3_stmt *st, int rc, const char *what,
+		       struct wn_err *err);
+
+/* catalog_find() : the one row, or none, of catalog_stmt()'s statement id
+ * (sql) with key bound to ?1, handed to row(st, data), which returns
+ * SQLITE_OK or an SQLite error code that fails the call.
+ * @return 1 after the row, 0 when there is none, or -1 with err set
+ * ("<catalog>: <what>: <SQLite's message>"). */
+int catalog_find(struct catalog *cat, enum catalog_stmt id, const char *sql, const char *key,
+		 const char *what, catalog_row_fn row, void *data, struct wn_err *err);
+
 /* catalog_exec_ids() : runs the write sql once for each non-zero id of
  * ids[0..n), bound as ?1, stopping at the first failure. Same returns. */
 int catalog_exec_ids(struct catalog *cat, const char *sql, const char *what,
@@ -93,6 +113,9 @@ int catalog_exec_ids(struct catalog *cat, const char *sql, const char *what,
  * result code. catalog_bind_prefix() : the same, and NULL for "" too: a
  * path prefix that limits nothing. */
 int catalog_bind_text(sqlite3_stmt *st, int i, const char *s);
+/* catalog_bind_nonzero() : binds v to parameter i, or NULL when v is 0
+ * (no row id, no HTTP code). @return SQLite's result code. */
+int catalog_bind_nonzero(sqlite3_stmt *st, int i, int64_t v);
 int catalog_bind_prefix(sqlite3_stmt *st, int i, const char *prefix);
 
 /* catalog_rel_between() : appends the path leading from folder `from` to

@@ -77,11 +77,6 @@ int journal_start(struct catalog *cat, int64_t run_id, struct wn_err *err)
 	return 0;
 }
 
-static int bind_opt(sqlite3_stmt *st, int i, const char *s)
-{
-	return s ? sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC) : sqlite3_bind_null(st, i);
-}
-
 int journal_plan(struct catalog *cat, int64_t run_id, const struct journal_act *a,
 		 int64_t *event_id, struct wn_err *err)
 {
@@ -89,26 +84,19 @@ int journal_plan(struct catalog *cat, int64_t run_id, const struct journal_act *
 		"INSERT INTO events (run_id, image_id, action, path, dest, cause, at_ms, state,"
 		"  dest_class) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'planned', ?8)";
 	sqlite3_stmt *st = catalog_stmt(cat, STMT_JOURNAL_PLAN, sql, err);
-	int rc;
 
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, run_id);
-	if (a->image_id)
-		sqlite3_bind_int64(st, 2, a->image_id);
-	else
-		sqlite3_bind_null(st, 2);
+	catalog_bind_nonzero(st, 2, a->image_id);
 	sqlite3_bind_text(st, 3, a->action, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, a->path, -1, SQLITE_STATIC);
-	bind_opt(st, 5, a->dest);
+	catalog_bind_text(st, 5, a->dest);
 	sqlite3_bind_text(st, 6, a->cause, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 7, catalog_now_ms());
-	bind_opt(st, 8, a->dest_class);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (rc != SQLITE_DONE)
-		return catalog_fail(cat, err, "cannot record a planned action");
+	catalog_bind_text(st, 8, a->dest_class);
+	if (catalog_write(cat, st, "cannot record a planned action", err))
+		return -1;
 	*event_id = sqlite3_last_insert_rowid(cat->db);
 	return 0;
 }

@@ -63,13 +63,10 @@ int predictions_set(struct catalog *cat, const struct prediction *p, struct wn_e
 	else
 		sqlite3_bind_null(st, 7);
 	sqlite3_bind_int64(st, 8, catalog_now_ms());
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
+	rc = catalog_write(cat, st, "cannot record a prediction", err);
 	free(probs);
 	free(emb);
-	if (rc != SQLITE_DONE)
-		return catalog_fail(cat, err, "cannot record a prediction");
-	return 0;
+	return rc;
 }
 
 int predictions_get(struct catalog *cat, int64_t image_id, const char *model, const char *prep,
@@ -96,10 +93,7 @@ int predictions_get(struct catalog *cat, int64_t image_id, const char *model, co
 			unpack(sqlite3_column_blob(st, 1), *n, probs);
 		}
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return catalog_fail(cat, err, "cannot read a prediction");
-	return found;
+	return catalog_lookup_end(cat, st, rc, "cannot read a prediction", err) ? -1 : found;
 }
 
 /* predictions_foreach()'s walk: the query's parameters, the caller's

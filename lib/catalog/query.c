@@ -35,6 +35,43 @@ int catalog_exec(struct catalog *cat, sqlite3_stmt *st, const char *what, struct
 	return rc == SQLITE_DONE ? 0 : catalog_fail(cat, err, what);
 }
 
+int catalog_write(struct catalog *cat, sqlite3_stmt *st, const char *what, struct wn_err *err)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_DONE ? 0 : catalog_fail(cat, err, what);
+}
+
+int catalog_lookup_end(struct catalog *cat, sqlite3_stmt *st, int rc, const char *what,
+		       struct wn_err *err)
+{
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : catalog_fail(cat, err, what);
+}
+
+int catalog_find(struct catalog *cat, enum catalog_stmt id, const char *sql, const char *key,
+		 const char *what, catalog_row_fn row, void *data, struct wn_err *err)
+{
+	sqlite3_stmt *st = catalog_stmt(cat, id, sql, err);
+	int rc;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		int bad = row(st, data);
+
+		if (bad != SQLITE_OK)
+			rc = bad;
+	}
+	if (catalog_lookup_end(cat, st, rc, what, err))
+		return -1;
+	return rc == SQLITE_ROW;
+}
+
 int catalog_exec_ids(struct catalog *cat, const char *sql, const char *what,
 		     const int64_t *ids, size_t n, struct wn_err *err)
 {
@@ -57,6 +94,11 @@ int catalog_exec_ids(struct catalog *cat, const char *sql, const char *what,
 int catalog_bind_text(sqlite3_stmt *st, int i, const char *s)
 {
 	return s ? sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC) : sqlite3_bind_null(st, i);
+}
+
+int catalog_bind_nonzero(sqlite3_stmt *st, int i, int64_t v)
+{
+	return v ? sqlite3_bind_int64(st, i, v) : sqlite3_bind_null(st, i);
 }
 
 int catalog_bind_prefix(sqlite3_stmt *st, int i, const char *prefix)

@@ -31,18 +31,13 @@ int run_begin(struct catalog *cat, const char *command, int argc, char *const *a
 	}
 	sqlite3_bind_text(st, 1, command, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, json.buf, (int)json.len, SQLITE_STATIC);
-	if (cwd)
-		sqlite3_bind_text(st, 3, cwd, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, 3);
+	catalog_bind_text(st, 3, cwd);
 	sqlite3_bind_int64(st, 4, catalog_now_ms());
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	rc = catalog_write(cat, st, "cannot record the run", err);
 	free(cwd);
 	strbuf_release(&json);
-	if (rc != SQLITE_DONE)
-		return catalog_fail(cat, err, "cannot record the run");
+	if (rc)
+		return -1;
 	*run_id = sqlite3_last_insert_rowid(cat->db);
 	return 0;
 }
@@ -53,23 +48,14 @@ int run_finish(struct catalog *cat, int64_t run_id, int exit_code, const char *c
 	static const char sql[] =
 		"UPDATE runs SET finished_ms = ?2, exit_code = ?3, counts = ?4 WHERE id = ?1";
 	sqlite3_stmt *st = catalog_stmt(cat, STMT_RUN_FINISH, sql, err);
-	int rc;
 
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, run_id);
 	sqlite3_bind_int64(st, 2, catalog_now_ms());
 	sqlite3_bind_int(st, 3, exit_code);
-	if (counts_json)
-		sqlite3_bind_text(st, 4, counts_json, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, 4);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (rc != SQLITE_DONE)
-		return catalog_fail(cat, err, "cannot record the end of the run");
-	return 0;
+	catalog_bind_text(st, 4, counts_json);
+	return catalog_write(cat, st, "cannot record the end of the run", err);
 }
 
 int event_add(struct catalog *cat, int64_t run_id, int64_t image_id, const char *action,
@@ -79,30 +65,15 @@ int event_add(struct catalog *cat, int64_t run_id, int64_t image_id, const char 
 		"INSERT INTO events (run_id, image_id, action, path, dest, cause, at_ms)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 	sqlite3_stmt *st = catalog_stmt(cat, STMT_EVENT_ADD, sql, err);
-	int rc;
 
 	if (!st)
 		return -1;
-	if (run_id)
-		sqlite3_bind_int64(st, 1, run_id);
-	else
-		sqlite3_bind_null(st, 1);
-	if (image_id)
-		sqlite3_bind_int64(st, 2, image_id);
-	else
-		sqlite3_bind_null(st, 2);
+	catalog_bind_nonzero(st, 1, run_id);
+	catalog_bind_nonzero(st, 2, image_id);
 	sqlite3_bind_text(st, 3, action, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, path, -1, SQLITE_STATIC);
-	if (dest)
-		sqlite3_bind_text(st, 5, dest, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, 5);
+	catalog_bind_text(st, 5, dest);
 	sqlite3_bind_text(st, 6, cause, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 7, catalog_now_ms());
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (rc != SQLITE_DONE)
-		return catalog_fail(cat, err, "cannot record the event");
-	return 0;
+	return catalog_write(cat, st, "cannot record the event", err);
 }

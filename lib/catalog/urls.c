@@ -6,39 +6,32 @@
 
 static const char *const status_names[] = { "pending", "done", "failed", "skipped" };
 
+struct url_state {
+	enum url_status *status;
+	int *transient;
+};
+
+static int read_state(sqlite3_stmt *st, void *data)
+{
+	const struct url_state *u = data;
+	const char *s = (const char *)sqlite3_column_text(st, 0);
+
+	*u->status = URL_PENDING;
+	for (int i = 0; i < 4; i++)
+		if (!strcmp(s, status_names[i]))
+			*u->status = (enum url_status)i;
+	*u->transient = sqlite3_column_int(st, 1);
+	return SQLITE_OK;
+}
+
 int urls_state(struct catalog *cat, const char *url, enum url_status *status, int *transient,
 	       struct wn_err *err)
 {
 	static const char sql[] = "SELECT status, transient FROM urls WHERE url = ?1";
-	sqlite3_stmt *st = catalog_stmt(cat, STMT_URL_STATE, sql, err);
-	int rc, found = 0;
+	struct url_state u = { status, transient };
 
-	if (!st)
-		return -1;
-	sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		const char *s = (const char *)sqlite3_column_text(st, 0);
-
-		*status = URL_PENDING;
-		for (int i = 0; i < 4; i++)
-			if (!strcmp(s, status_names[i]))
-				*status = (enum url_status)i;
-		*transient = sqlite3_column_int(st, 1);
-		found = 1;
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return catalog_fail(cat, err, "cannot read a URL row");
-	return found;
-}
-
-static void bind_opt_text(sqlite3_stmt *st, int i, const char *s)
-{
-	if (s)
-		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, i);
+	return catalog_find(cat, STMT_URL_STATE, sql, url, "cannot read a URL row", read_state, &u,
+			    err);
 }
 
 int urls_record(struct catalog *cat, const struct url_result *r, struct wn_err *err)
@@ -54,33 +47,21 @@ int urls_record(struct catalog *cat, const struct url_result *r, struct wn_err *
 		"  attempts = urls.attempts + excluded.attempts, last_ms = excluded.last_ms,"
 		"  image_id = excluded.image_id";
 	sqlite3_stmt *st = catalog_stmt(cat, STMT_URL_RECORD, sql, err);
-	int rc;
 
 	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 1, r->url, -1, SQLITE_STATIC);
-	bind_opt_text(st, 2, r->class_name);
+	catalog_bind_text(st, 2, r->class_name);
 	sqlite3_bind_text(st, 3, status_names[r->status], -1, SQLITE_STATIC);
-	if (r->http_code)
-		sqlite3_bind_int64(st, 4, r->http_code);
-	else
-		sqlite3_bind_null(st, 4);
-	bind_opt_text(st, 5, r->error_kind);
-	bind_opt_text(st, 6, r->error);
+	catalog_bind_nonzero(st, 4, r->http_code);
+	catalog_bind_text(st, 5, r->error_kind);
+	catalog_bind_text(st, 6, r->error);
 	sqlite3_bind_int(st, 7, r->transient);
 	sqlite3_bind_int64(st, 8, r->bytes);
-	bind_opt_text(st, 9, r->final_url);
-	bind_opt_text(st, 10, r->content_type);
+	catalog_bind_text(st, 9, r->final_url);
+	catalog_bind_text(st, 10, r->content_type);
 	sqlite3_bind_int(st, 11, r->attempts);
 	sqlite3_bind_int64(st, 12, catalog_now_ms());
-	if (r->image_id)
-		sqlite3_bind_int64(st, 13, r->image_id);
-	else
-		sqlite3_bind_null(st, 13);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (rc != SQLITE_DONE)
-		return catalog_fail(cat, err, "cannot record a URL");
-	return 0;
+	catalog_bind_nonzero(st, 13, r->image_id);
+	return catalog_write(cat, st, "cannot record a URL", err);
 }
