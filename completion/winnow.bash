@@ -9,7 +9,7 @@
 
 _winnow_opts_augment='--path --out --pipeline --samples --balance --seed --format
 	--quality --dry-run --jobs --max-bytes --max-pixels --quiet --db'
-_winnow_opts_dedup='--path --delete --move-to --dry-run --exact-only --threshold
+_winnow_opts_dedup='--path --delete --move-to --dry-run --match --exact-only --threshold
 	--similarity --across --keep --prefer --format --html --jobs --quiet --db'
 _winnow_opts_resize='--path --out --in-place --size --geometry --format --quality
 	--quarantine --shard --jobs --max-bytes --max-pixels --quiet --db'
@@ -74,6 +74,7 @@ _winnow_value()
 		*) _winnow_words 'text csv jsonl' ;;
 		esac ;;
 	--keep) _winnow_words 'pixels oldest newest first' ;;
+	--match) _winnow_words 'exact near mirror rotate' ;;
 	--status) _winnow_words 'ok corrupt deleted quarantined all' ;;
 	--model)
 		if [[ $cur == */* ]]; then

@@ -17,9 +17,11 @@ static const char usage[] =
 	"       dedup --across A B [...]\n"
 	"\n"
 	"Finds exact duplicates (same bytes: size, then XXH3 of the first 4 KiB,\n"
-	"then XXH3-128 of the file) and near duplicates (dHash-64 within the\n"
-	"threshold, verified on a 16x16 thumbnail) under DIR, laid out as\n"
-	"DIR/<class>/<file>. Each group keeps one file; the others are reported,\n"
+	"then XXH3-128 of the file), near duplicates (dHash-64 within the\n"
+	"threshold, verified on a 16x16 thumbnail) and mirrored or rotated copies\n"
+	"(the thumbnail turned, looked up and verified the same way), rescaled\n"
+	"and recompressed too, under DIR, laid out as DIR/<class>/<file>.\n"
+	"Each group keeps one file; the others are reported,\n"
 	"deleted or moved. Groups whose files sit in different class folders are\n"
 	"label conflicts: reported, never acted on, and kept in the catalog for\n"
 	"'label suspects'. Hashes are remembered in the catalog, so a second run\n"
@@ -31,7 +33,10 @@ static const char usage[] =
 	"  -n, --dry-run     show what --delete or --move-to would do, do nothing\n"
 	"\n"
 	"Matching:\n"
-	"  --exact-only      only byte-identical files (reads no pixels)\n"
+	"  --match LIST      what to look for, comma-separated: exact, near,\n"
+	"                    mirror, rotate (default: all four)\n"
+	"  --exact-only      only byte-identical files, reads no pixels\n"
+	"                    (the same as --match exact)\n"
 	"  --threshold N     dHash distance for near candidates, 0..15 (default 11)\n"
 	"  --similarity S    thumbnail correlation a candidate needs, 0..1 (0.94)\n"
 	"  --across A B      only pairs with one file under A and one under B\n"
@@ -45,7 +50,7 @@ static const char usage[] =
 	"Output:\n"
 	"  --format F        text (default), csv or jsonl; csv columns:\n"
 	"                    group,match,distance,class,path,action\n"
-	"  --html FILE       a contact sheet of the near groups\n"
+	"  --html FILE       a contact sheet of the groups of visual copies\n"
 	"  -j, --jobs N      worker threads (default: all cores)\n"
 	"  -q, --quiet       no progress line\n"
 	"  --db FILE         the catalog (default: $WINNOW_DB, else ./winnow.db)\n"
@@ -55,6 +60,7 @@ static const char usage[] =
 	"  dedup --path train --delete --dry-run   # what would go\n"
 	"  dedup --path train --delete\n"
 	"  dedup --path raw --exact-only --move-to /tmp/dups\n"
+	"  dedup --path train --match exact,near     # no mirrored or rotated copies\n"
 	"  dedup --across train test --prefer train --format csv > leakage.csv\n"
 	"  dedup --path train --html near.html\n"
 	"\n"
@@ -62,7 +68,7 @@ static const char usage[] =
 	"an action failed (each reported); 2 bad usage; 3 fatal.\n";
 
 enum { OPT_DELETE = 256, OPT_MOVE, OPT_EXACT, OPT_THRESHOLD, OPT_SIMILARITY, OPT_ACROSS,
-       OPT_KEEP, OPT_PREFER, OPT_FORMAT, OPT_HTML };
+       OPT_KEEP, OPT_PREFER, OPT_FORMAT, OPT_HTML, OPT_MATCH };
 
 struct cmdline {
 	struct cli_options co;
@@ -89,6 +95,7 @@ static int parse(int argc, char **argv, struct dupes_opts *o, struct cmdline *c)
 		{ "move-to", required_argument, NULL, OPT_MOVE },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "exact-only", no_argument, NULL, OPT_EXACT },
+		{ "match", required_argument, NULL, OPT_MATCH },
 		{ "threshold", required_argument, NULL, OPT_THRESHOLD },
 		{ "similarity", required_argument, NULL, OPT_SIMILARITY },
 		{ "across", required_argument, NULL, OPT_ACROSS },
@@ -105,6 +112,7 @@ static int parse(int argc, char **argv, struct dupes_opts *o, struct cmdline *c)
 	};
 	uint64_t v;
 	int ch, rc;
+	const char *bad;
 
 	cli_options_init(&c->co, usage);
 
@@ -118,7 +126,12 @@ static int parse(int argc, char **argv, struct dupes_opts *o, struct cmdline *c)
 		case OPT_DELETE: o->action = DUPES_ACT_DELETE; break;
 		case OPT_MOVE: o->action = DUPES_ACT_MOVE; o->move_to = optarg; break;
 		case 'n': o->dry_run = 1; break;
-		case OPT_EXACT: o->exact_only = 1; break;
+		case OPT_EXACT: o->match = DUPES_MATCH_EXACT; break;
+		case OPT_MATCH:
+			if (dupes_parse_match(optarg, &o->match, &bad))
+				return cli_usage_error("--match: '%.*s' is not exact, near, mirror "
+						       "or rotate", (int)strcspn(bad, ","), bad);
+			break;
 		case OPT_THRESHOLD:
 			if (!strcmp(optarg, "0"))
 				o->threshold = 0;
@@ -152,6 +165,7 @@ static int parse(int argc, char **argv, struct dupes_opts *o, struct cmdline *c)
 		}
 	}
 	o->threads = c->co.jobs;
+	o->exact_only = o->match == DUPES_MATCH_EXACT;  /* no pixels to read */
 	if (optind < argc && !o->nroots)
 		o->roots[o->nroots++] = argv[optind++];
 	if (optind < argc)

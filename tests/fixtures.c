@@ -560,6 +560,57 @@ void fx_write_near_set(const char *root, int n, uint64_t seed)
 	strbuf_release(&path);
 }
 
+/* One turned copy of im: orientation o applied, halved when half, written
+ * as root/name (JPEG q80, or PNG when the name ends so). */
+static void write_turned(const struct img *im, int o, int half, const char *root,
+			 const char *name)
+{
+	struct img t, h;
+	struct fx_buf b;
+	char path[4096];
+
+	if (img_alloc(&t, im->width, im->height, im->channels, NULL))
+		die("out of memory");
+	memcpy(t.pixels, im->pixels, im->stride * (size_t)im->height);
+	if (img_orient(&t, o, NULL))
+		die("out of memory");
+	if (half) {
+		h = half_size(&t);
+		img_release(&t);
+		t = h;
+	}
+	b = strstr(name, ".png") ? fx_png(&t, 8, 0) : fx_jpeg(&t, 80, 0);
+	snprintf(path, sizeof(path), "%s/%s", root, name);
+	fx_write(path, b.data, b.len);
+	fx_buf_free(&b);
+	img_release(&t);
+}
+
+void fx_write_turned_set(const char *root, int n, uint64_t seed)
+{
+	static const struct {
+		const char *suffix;
+		int orientation, half;
+	} copies[] = {
+		{ "mirror.jpg", 2, 1 }, { "rot90.png", 6, 0 }, { "rot180.jpg", 3, 1 },
+		{ "rot270.jpg", 8, 0 }, { "fliprot.jpg", 5, 1 },
+	};
+	char name[64];
+
+	mkdir(root, 0755);
+	for (int k = 0; k < n; k++) {
+		struct img im = fx_pattern(240, 180, 3, seed * 1000 + (uint64_t)k);
+
+		snprintf(name, sizeof(name), "t%d.jpg", k);
+		write_turned(&im, 1, 0, root, name);
+		for (size_t c = 0; c < sizeof(copies) / sizeof(copies[0]); c++) {
+			snprintf(name, sizeof(name), "t%d-%s", k, copies[c].suffix);
+			write_turned(&im, copies[c].orientation, copies[c].half, root, name);
+		}
+		img_release(&im);
+	}
+}
+
 void fx_write_big(const char *root, int n, int w, int h, uint64_t seed)
 {
 	struct strbuf path = STRBUF_INIT;

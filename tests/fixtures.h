@@ -78,6 +78,13 @@ void fx_write_dataset(const char *root, const char *const *classes, int nclasses
  * group spans two classes. All sources differ from one another. */
 void fx_write_near_set(const char *root, int n, uint64_t seed);
 
+/* fx_write_turned_set() : under root (one folder), n source pictures
+ * tK.jpg, each with turned copies: tK-mirror.jpg (mirrored, half size),
+ * tK-rot90.png, tK-rot180.jpg (half size), tK-rot270.jpg and
+ * tK-fliprot.jpg (mirrored and turned a quarter, half size); JPEGs at
+ * quality 80. */
+void fx_write_turned_set(const char *root, int n, uint64_t seed);
+
 /* fx_write_big() : n JPEGs of w x h under root/c/, from the seed. */
 void fx_write_big(const char *root, int n, int w, int h, uint64_t seed);
 

@@ -1,7 +1,8 @@
 /* Writes test data for the end-to-end tests:
  *   mkfixtures bad DIR                 the crafted bad and unusual files
  *   mkfixtures dataset DIR SEED N DUPS CLASS...   ROOT/<class>/ images
- *   mkfixtures near DIR SEED N         N pictures with near copies */
+ *   mkfixtures near DIR SEED N         N pictures with near copies
+ *   mkfixtures turned DIR SEED N       N pictures with mirrored and rotated copies */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,8 +31,13 @@ int main(int argc, char **argv)
 		fx_write_near_set(argv[2], atoi(argv[4]), strtoull(argv[3], NULL, 10));
 		return 0;
 	}
+	if (argc == 5 && !strcmp(argv[1], "turned")) {
+		fx_write_turned_set(argv[2], atoi(argv[4]), strtoull(argv[3], NULL, 10));
+		return 0;
+	}
 	fprintf(stderr, "usage: mkfixtures bad DIR\n"
 			"       mkfixtures near DIR SEED N\n"
+			"       mkfixtures turned DIR SEED N\n"
 			"       mkfixtures big DIR SEED N W H\n"
 			"       mkfixtures dataset DIR SEED N DUPS CLASS...\n");
 	return 2;

@@ -374,7 +374,7 @@ int conflicts_clear(struct catalog *cat, const int64_t *ids, size_t n, struct wn
 				"cannot clear conflicts", ids, n, err);
 }
 
-int conflicts_add(struct catalog *cat, int64_t run_id, int grp, int64_t id, int near,
+int conflicts_add(struct catalog *cat, int64_t run_id, int grp, int64_t id, const char *match,
 		  struct wn_err *err)
 {
 	sqlite3_stmt *st;
@@ -385,7 +385,7 @@ int conflicts_add(struct catalog *cat, int64_t run_id, int grp, int64_t id, int 
 	sqlite3_bind_int64(st, 1, run_id);
 	sqlite3_bind_int(st, 2, grp);
 	sqlite3_bind_int64(st, 3, id);
-	sqlite3_bind_text(st, 4, near ? "near" : "exact", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, match, -1, SQLITE_STATIC);
 	return catalog_exec(cat, st, "cannot record a conflict", err);
 }
 

@@ -142,9 +142,10 @@ int derived_counts(struct catalog *cat, const char *recipe,
  * (before a dedup run records what it found for them). */
 int conflicts_clear(struct catalog *cat, const int64_t *ids, size_t n, struct wn_err *err);
 
-/* conflicts_add() : records image id as a member of group grp (exact or
- * near) whose members sit in more than one class. */
-int conflicts_add(struct catalog *cat, int64_t run_id, int grp, int64_t id, int near,
+/* conflicts_add() : records image id as a member of group grp whose
+ * members sit in more than one class; match is how it matches the keeper,
+ * as dup_groups_add() takes it. */
+int conflicts_add(struct catalog *cat, int64_t run_id, int grp, int64_t id, const char *match,
 		  struct wn_err *err);
 
 /* conflicts_foreach() : recorded conflicts under path_prefix, one call per

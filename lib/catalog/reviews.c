@@ -259,7 +259,7 @@ int dup_groups_clear(struct catalog *cat, const int64_t *ids, size_t n, struct w
 }
 
 int dup_groups_add(struct catalog *cat, int64_t run_id, int grp, const int64_t *members,
-		   size_t n, int near, struct wn_err *err)
+		   const char *const *match, size_t n, struct wn_err *err)
 {
 	sqlite3_stmt *st;
 	int rc = SQLITE_DONE;
@@ -273,7 +273,7 @@ int dup_groups_add(struct catalog *cat, int64_t run_id, int grp, const int64_t *
 		sqlite3_bind_int64(st, 1, run_id);
 		sqlite3_bind_int(st, 2, grp);
 		sqlite3_bind_int64(st, 3, members[i]);
-		sqlite3_bind_text(st, 4, near ? "near" : "exact", -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, match[i], -1, SQLITE_STATIC);
 		sqlite3_bind_int(st, 5, (int)i);
 		rc = sqlite3_step(st);
 		sqlite3_reset(st);
@@ -313,7 +313,7 @@ int dup_groups_foreach(struct catalog *cat, const char *path_prefix, int near_on
 	static const char sql[] =
 		"SELECT g.run_id, g.grp, g.rank, g.image_id, i.path, i.class FROM dup_groups g"
 		" JOIN images i ON i.id = g.image_id"
-		" WHERE i.status = 'ok' AND (?2 = 0 OR g.match = 'near')"
+		 " WHERE i.status = 'ok' AND (?2 = 0 OR g.match != 'exact')"
 		"  AND (?1 IS NULL OR substr(i.path, 1, length(?1)) = ?1)"
 		" ORDER BY g.run_id, g.grp, g.rank";
 	struct group_query q = { path_prefix, near_only, fn, data };

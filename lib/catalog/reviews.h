@@ -56,14 +56,18 @@ int reviews_each(struct catalog *cat, int applied_too, review_fn fn, void *data,
 /* reviews_mark_applied() : sets applied_ms of image_id's decision. */
 int reviews_mark_applied(struct catalog *cat, int64_t image_id, struct wn_err *err);
 
-/* dup_groups_record() : forgets the groups of these images, then records
- * group grp's members in rank order (members[0] the keeper). */
+/* dup_groups_clear() forgets the groups of these images; dup_groups_add()
+ * then records group grp's members in rank order (members[0] the keeper),
+ * each with how it matches the keeper: match[i] is "exact", "near",
+ * "mirror", "rotate" or "crop" (the keeper's, its group's kind). Members
+ * with id 0 (not catalogued) are left out. */
 int dup_groups_clear(struct catalog *cat, const int64_t *ids, size_t n, struct wn_err *err);
 int dup_groups_add(struct catalog *cat, int64_t run_id, int grp, const int64_t *members,
-		   size_t n, int near, struct wn_err *err);
+		   const char *const *match, size_t n, struct wn_err *err);
 
-/* One call per member of each recorded near group under path_prefix, by
- * group then rank (0: the proposed keeper). */
+/* One call per member of each recorded group under path_prefix (with
+ * near_only, the groups of visual copies: all but exact ones), by group
+ * then rank (0: the proposed keeper). */
 typedef int (*group_fn)(int64_t run_id, int grp, int rank, int64_t image_id, const char *path,
 			const char *class_name, void *data);
 int dup_groups_foreach(struct catalog *cat, const char *path_prefix, int near_only, group_fn fn,

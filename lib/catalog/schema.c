@@ -185,6 +185,35 @@ static const char *const migrations[] = {
 	"ALTER TABLE events_v8 RENAME TO events;"
 	"CREATE INDEX events_by_image ON events(image_id);"
 	"CREATE INDEX events_planned ON events(run_id) WHERE state = 'planned';",
+
+	/* 9: a duplicate may also be a mirrored or rotated copy (and, with
+	 * dedup --crops, a crop) of its group's keeper; the CHECKs on match
+	 * change, so both tables are rebuilt. */
+	"CREATE TABLE conflicts_v9 ("
+	"  run_id INTEGER NOT NULL REFERENCES runs(id),"
+	"  grp INTEGER NOT NULL,"
+	"  image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,"
+	"  match TEXT NOT NULL"
+	"    CHECK (match IN ('exact', 'near', 'mirror', 'rotate', 'crop')),"
+	"  PRIMARY KEY (run_id, grp, image_id)"
+	");"
+	"INSERT INTO conflicts_v9 SELECT run_id, grp, image_id, match FROM conflicts;"
+	"DROP TABLE conflicts;"
+	"ALTER TABLE conflicts_v9 RENAME TO conflicts;"
+	"CREATE INDEX conflicts_by_image ON conflicts(image_id);"
+	"CREATE TABLE dup_groups_v9 ("
+	"  run_id INTEGER NOT NULL REFERENCES runs(id),"
+	"  grp INTEGER NOT NULL,"
+	"  image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,"
+	"  match TEXT NOT NULL"
+	"    CHECK (match IN ('exact', 'near', 'mirror', 'rotate', 'crop')),"
+	"  rank INTEGER NOT NULL,"
+	"  PRIMARY KEY (run_id, grp, image_id)"
+	");"
+	"INSERT INTO dup_groups_v9 SELECT run_id, grp, image_id, match, rank FROM dup_groups;"
+	"DROP TABLE dup_groups;"
+	"ALTER TABLE dup_groups_v9 RENAME TO dup_groups;"
+	"CREATE INDEX dup_groups_by_image ON dup_groups(image_id);",
 };
 
 const int CATALOG_SCHEMA_VERSION = (int)(sizeof(migrations) / sizeof(migrations[0]));

@@ -175,7 +175,7 @@ static int plan_batch(struct dupes *d, struct pending *b, size_t n, struct wn_er
 
 		strbuf_reset(&cause);
 		if (strbuf_addf(&cause, "%s duplicate of %s (group %d, distance %d)",
-				b[i].g->match == DUPES_EXACT ? "exact" : "near", keeper->item.path,
+				dupes_match_name(f->match), keeper->item.path,
 				f->group, f->distance)) {
 			wn_fail(err, WN_ENOMEM, "out of memory");
 			goto out;

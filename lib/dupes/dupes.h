@@ -1,6 +1,7 @@
 /* dupes: finding exact and near duplicates in a dataset and acting on
  * them. Exact copies share size and XXH3-128; near ones have dHash-64
- * within a radius and thumbnails that correlate. Each group keeps one
+ * within a radius and thumbnails that correlate; mirrored and rotated
+ * ones have a turned thumbnail that does. Each group keeps one
  * copy by a rule; the others are reported, deleted or moved through the
  * catalog's journal, never a group's last copy, never anything outside
  * the roots.
@@ -19,6 +20,7 @@
 #define WINNOW_DUPES_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "base/base.h"
@@ -33,6 +35,30 @@ enum dupes_keep { DUPES_KEEP_PIXELS, DUPES_KEEP_OLDEST, DUPES_KEEP_NEWEST, DUPES
 #define DUPES_DEFAULT_THRESHOLD 11
 #define DUPES_DEFAULT_SIMILARITY 0.94
 
+/* The kinds of copy a run looks for (struct dupes_opts.match), and how a
+ * copy matches its group's keeper (the report's match column):
+ * byte-identical; near (a dHash within the threshold); mirrored; rotated
+ * by 90, 180 or 270 degrees (or mirrored and rotated). Near, mirrored and
+ * rotated copies may also be rescaled and recompressed; all three are
+ * confirmed on the thumbnails. */
+#define DUPES_MATCH_EXACT  (1u << 0)
+#define DUPES_MATCH_NEAR   (1u << 1)
+#define DUPES_MATCH_MIRROR (1u << 2)
+#define DUPES_MATCH_ROTATE (1u << 3)
+#define DUPES_MATCH_DEFAULT \
+	(DUPES_MATCH_EXACT | DUPES_MATCH_NEAR | DUPES_MATCH_MIRROR | DUPES_MATCH_ROTATE)
+
+/* The dHash distance within which a mirrored or rotated copy's turned
+ * thumbnail hash must fall (bench/orient_bench.c; docs/internals.md). */
+#define DUPES_TURN_RADIUS 6
+
+/* How a copy matches its keeper, in order of preference when a pair
+ * matches more than one way. */
+enum dupes_match { DUPES_EXACT, DUPES_NEAR, DUPES_MIRROR, DUPES_ROTATE };
+
+/* dupes_match_name() : "exact", "near", "mirror" or "rotate". */
+const char *dupes_match_name(enum dupes_match m);
+
 /* A file the run could not use or act on; cause is one line without the
  * path. */
 typedef void (*dupes_problem_fn)(const char *path, const char *cause, void *data);
@@ -43,6 +69,7 @@ struct dupes_opts {
 	const char *roots[2];    /* the dataset(s), laid out ROOT/<class>/file */
 	int nroots;              /* 2: only pairs across the roots (leakage) */
 	int exact_only;          /* byte-identical files only; reads no pixels */
+	unsigned match;          /* DUPES_MATCH_* bits: what else is looked for */
 	int threshold;           /* dHash distance of near candidates, 0..15 */
 	double similarity;       /* thumbnail correlation a candidate needs */
 	enum dupes_keep keep;
@@ -63,8 +90,8 @@ struct dupes_opts {
 };
 
 /* dupes_opts_init() : no roots yet (the caller sets roots and nroots),
- * report only, DUPES_KEEP_PIXELS, the default threshold and similarity,
- * all cores, no progress, no callbacks. */
+ * DUPES_MATCH_DEFAULT, report only, DUPES_KEEP_PIXELS, the default
+ * threshold and similarity, all cores, no progress, no callbacks. */
 void dupes_opts_init(struct dupes_opts *opts);
 
 struct dupes;
@@ -108,11 +135,46 @@ void dupes_summary(const struct dupes *d, const char *prog, FILE *out);
  * record, into buf (truncated to len). */
 void dupes_counts_json(const struct dupes *d, char *buf, size_t len);
 
+/*
+ * The visual pair search alone, for callers that hold the fingerprints
+ * themselves (db split): every pair of images that are near, mirrored or
+ * rotated copies of each other, confirmed on the thumbnails.
+ */
+struct dupes_pairs_in {
+	size_t n;
+	const uint64_t *dhash;     /* n dHashes (the catalog's) */
+	const uint8_t *thumbs;     /* n thumbnails, THUMB_BYTES each; none flat */
+	const int *side;           /* n, or NULL: only pairs of different sides */
+	unsigned match;            /* DUPES_MATCH_NEAR, _MIRROR, _ROTATE bits */
+	int threshold;             /* near: dHash distance, 0..15 */
+	double similarity;         /* thumbnail correlation a pair needs */
+	int threads;               /* 0 or 1: the calling thread only */
+};
+
+struct dupes_pair {
+	size_t a, b;               /* indexes into the input, a < b */
+	enum dupes_match match;    /* near, mirror or rotate */
+	int distance;              /* of the dHashes (turned, when not near) */
+};
+
+/* dupes_pairs() : the pairs, sorted by a then b, one a couple (the first
+ * kind in enum dupes_match's order when several hold). Deterministic
+ * whatever the thread count. @return 0 with *out (malloc'd, free() it)
+ * and *n set, or -1 with err set (out of memory). */
+int dupes_pairs(const struct dupes_pairs_in *in, struct dupes_pair **out, size_t *n,
+		struct wn_err *err);
+
 /* dupes_free() : closes what the run opened and frees it; NULL is fine. */
 void dupes_free(struct dupes *d);
 
 /* dupes_parse_keep() : the rule "pixels", "oldest", "newest" or "first"
  * names. @return 0 with *out set, or -1 when s names none. */
 int dupes_parse_keep(const char *s, enum dupes_keep *out);
+
+/* dupes_parse_match() : the DUPES_MATCH_* bits of a comma-separated list
+ * of "exact", "near", "mirror" and "rotate". @return 0 with *out set, or
+ * -1 with *bad pointing at the first word that names none (or an empty
+ * list). */
+int dupes_parse_match(const char *s, unsigned *out, const char **bad);
 
 #endif

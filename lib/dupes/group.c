@@ -1,5 +1,5 @@
-/* Exact groups (same XXH3-128 and size), near groups (dHash candidates from
- * multi-index hashing, verified on the thumbnails), conflicts, actions. */
+/* Exact groups (same XXH3-128 and size), groups of visual copies (the
+ * pairs from pairs.c: near, mirrored, rotated), conflicts, actions. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,8 +34,10 @@ static int add_group(struct dupes *d, enum dupes_match match, size_t *members, s
 		struct dupes_file *f = &d->f[members[i]];
 
 		f->group = (int)d->ngroups;
-		f->distance = match == DUPES_NEAR
-			? dhash_distance(f->dhash, d->f[members[0]].dhash) : 0;
+		if (match == DUPES_EXACT) {  /* near groups' members are told by their pair */
+			f->match = DUPES_EXACT;
+			f->distance = 0;
+		}
 	}
 	return 0;
 }
@@ -104,56 +106,6 @@ oom:
 	return wn_fail(err, WN_ENOMEM, "out of memory");
 }
 
-/* Candidate pairs from the search, verified, collected under a lock (the
- * search runs on several threads). */
-struct edges {
-	const struct dupes *d;
-	const size_t *rep;        /* search id -> file index */
-	pthread_mutex_t lock;
-	size_t (*pair)[2];
-	size_t n, alloc;
-	int oom;
-};
-
-/* The thumbnail similarity a candidate at dHash distance `dist` needs:
- * the configured value from distance 4 on, 0.02 less per bit below, since
- * hashes that close already say much. */
-static double required(double similarity, int dist)
-{
-	return dist >= 4 ? similarity : similarity - 0.02 * (4 - dist);
-}
-
-static int on_candidate(size_t i, size_t j, int dist, void *data)
-{
-	struct edges *e = data;
-	const struct dupes_file *a = &e->d->f[e->rep[i]], *b = &e->d->f[e->rep[j]];
-
-	if (e->d->opt.nroots > 1 && a->root == b->root)
-		return 0;
-	if (!thumb_similar(e->d->thumbs + (size_t)a->thumb * THUMB_BYTES,
-			   e->d->thumbs + (size_t)b->thumb * THUMB_BYTES,
-			   required(e->d->opt.similarity, dist)))
-		return 0;
-	pthread_mutex_lock(&e->lock);
-	if (e->n == e->alloc) {
-		size_t alloc = e->alloc ? 2 * e->alloc : 1024;
-		void *v = realloc(e->pair, alloc * sizeof(*e->pair));
-
-		if (!v) {
-			e->oom = 1;
-			pthread_mutex_unlock(&e->lock);
-			return 1;
-		}
-		e->pair = v;
-		e->alloc = alloc;
-	}
-	e->pair[e->n][0] = i;
-	e->pair[e->n][1] = j;
-	e->n++;
-	pthread_mutex_unlock(&e->lock);
-	return 0;
-}
-
 static int cmp_rank(const void *pa, const void *pb, void *ctx)
 {
 	const struct dupes_file *f = ctx;
@@ -175,66 +127,112 @@ static int cmp_rep_rank(const void *pa, const void *pb, void *ctx)
 	return a < b ? -1 : a > b;
 }
 
+/* Each search id's pairs, both ways: pair indexes from start[id] to
+ * start[id + 1] in adj (the other end) and via (the pair). */
+struct neighbours {
+	size_t *start, *adj, *via;
+};
+
+static int neighbours_make(struct neighbours *nb, size_t nrep, const struct dupes_pair *p,
+			   size_t np)
+{
+	size_t *fill = calloc(nrep + 1, sizeof(*fill));
+
+	nb->start = calloc(nrep + 1, sizeof(*nb->start));
+	nb->adj = malloc((2 * np + 1) * sizeof(*nb->adj));
+	nb->via = malloc((2 * np + 1) * sizeof(*nb->via));
+	if (!fill || !nb->start || !nb->adj || !nb->via) {
+		free(fill);
+		return -1;
+	}
+	for (size_t k = 0; k < np; k++) {
+		nb->start[p[k].a + 1]++;
+		nb->start[p[k].b + 1]++;
+	}
+	for (size_t i = 0; i < nrep; i++)
+		nb->start[i + 1] += nb->start[i];
+	memcpy(fill, nb->start, nrep * sizeof(*fill));
+	for (size_t k = 0; k < np; k++) {
+		nb->via[fill[p[k].a]] = k;
+		nb->adj[fill[p[k].a]++] = p[k].b;
+		nb->via[fill[p[k].b]] = k;
+		nb->adj[fill[p[k].b]++] = p[k].a;
+	}
+	free(fill);
+	return 0;
+}
+
+static void neighbours_free(struct neighbours *nb)
+{
+	free(nb->start);
+	free(nb->adj);
+	free(nb->via);
+}
+
+/* Keeper s's group: its pairs' other ends not yet taken, each marked with
+ * how it matches s. @return 0 (no group when none is left), or -1. */
+static int take_group(struct dupes *d, const size_t *rep, size_t s, const struct neighbours *nb,
+		      const struct dupes_pair *p, uint8_t *taken)
+{
+	size_t m = 1, *members = malloc((nb->start[s + 1] - nb->start[s] + 1) * sizeof(*members));
+
+	if (!members)
+		return -1;
+	members[0] = rep[s];
+	for (size_t a = nb->start[s]; a < nb->start[s + 1]; a++) {
+		struct dupes_file *f = &d->f[rep[nb->adj[a]]];
+
+		if (taken[nb->adj[a]])
+			continue;
+		taken[nb->adj[a]] = 1;
+		members[m++] = rep[nb->adj[a]];
+		f->match = p[nb->via[a]].match;
+		f->distance = p[nb->via[a]].distance;
+	}
+	if (m < 2) {
+		free(members);
+		return 0;
+	}
+	taken[s] = 1;
+	qsort_r(members + 1, m - 1, sizeof(*members), cmp_rank, d->f);
+	if (add_group(d, d->f[members[1]].match, members, m)) {
+		free(members);
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * No chaining: walking the candidates in keeper order, each one not yet
  * taken keeps a group of its verified neighbours not yet taken. Every
- * member therefore matches its keeper directly. Works on search ids; rep[]
- * maps them to files.
+ * member therefore matches its keeper directly, and says how. Works on
+ * search ids; rep[] maps them to files.
  */
-static int greedy_groups(struct dupes *d, const size_t *rep, size_t nrep, const struct edges *e)
+static int greedy_groups(struct dupes *d, const size_t *rep, size_t nrep,
+			 const struct dupes_pair *p, size_t np)
 {
 	struct rep_order ro = { d->f, rep };
-	size_t *start = calloc(nrep + 1, sizeof(*start)), *fill = calloc(nrep + 1, sizeof(*fill));
-	size_t *adj = malloc((2 * e->n + 1) * sizeof(*adj)), *order = malloc((nrep + 1) * sizeof(*order));
+	struct neighbours nb = { NULL, NULL, NULL };
+	size_t *order = malloc((nrep + 1) * sizeof(*order));
 	uint8_t *taken = calloc(nrep + 1, 1);
 	int ret = -1;
 
-	if (!start || !fill || !adj || !order || !taken)
+	if (!order || !taken || neighbours_make(&nb, nrep, p, np))
 		goto out;
-	for (size_t k = 0; k < e->n; k++) {
-		start[e->pair[k][0] + 1]++;
-		start[e->pair[k][1] + 1]++;
-	}
-	for (size_t i = 0; i < nrep; i++)
-		start[i + 1] += start[i];
-	memcpy(fill, start, nrep * sizeof(*fill));
-	for (size_t k = 0; k < e->n; k++) {
-		adj[fill[e->pair[k][0]]++] = e->pair[k][1];
-		adj[fill[e->pair[k][1]]++] = e->pair[k][0];
-	}
 	for (size_t i = 0; i < nrep; i++)
 		order[i] = i;
 	qsort_r(order, nrep, sizeof(*order), cmp_rep_rank, &ro);
 	for (size_t k = 0; k < nrep; k++) {
-		size_t s = order[k], m = 1, *members;
+		size_t s = order[k];
 
-		if (taken[s] || start[s] == start[s + 1])
+		if (taken[s] || nb.start[s] == nb.start[s + 1])
 			continue;
-		members = malloc((start[s + 1] - start[s] + 1) * sizeof(*members));
-		if (!members)
+		if (take_group(d, rep, s, &nb, p, taken))
 			goto out;
-		members[0] = rep[s];
-		for (size_t a = start[s]; a < start[s + 1]; a++)
-			if (!taken[adj[a]]) {
-				taken[adj[a]] = 1;
-				members[m++] = rep[adj[a]];
-			}
-		if (m < 2) {
-			free(members);
-			continue;
-		}
-		taken[s] = 1;
-		qsort_r(members + 1, m - 1, sizeof(*members), cmp_rank, d->f);
-		if (add_group(d, DUPES_NEAR, members, m)) {
-			free(members);
-			goto out;
-		}
 	}
 	ret = 0;
 out:
-	free(start);
-	free(fill);
-	free(adj);
+	neighbours_free(&nb);
 	free(order);
 	free(taken);
 	return ret;
@@ -242,13 +240,14 @@ out:
 
 int dupes_group_near(struct dupes *d, struct wn_err *err)
 {
-	struct edges e = { d, NULL, PTHREAD_MUTEX_INITIALIZER, NULL, 0, 0, 0 };
-	size_t *rep = malloc((d->n ? d->n : 1) * sizeof(*rep)), nrep = 0;
+	size_t *rep = malloc((d->n ? d->n : 1) * sizeof(*rep)), nrep = 0, np = 0;
 	uint64_t *hash = malloc((d->n ? d->n : 1) * sizeof(*hash));
-	struct mih *m = NULL;
+	uint8_t *thumbs = malloc((d->n ? d->n : 1) * THUMB_BYTES);
+	int *side = malloc((d->n ? d->n : 1) * sizeof(*side));
+	struct dupes_pair *p = NULL;
 	int ret = -1;
 
-	if (!rep || !hash) {
+	if (!rep || !hash || !thumbs || !side) {
 		wn_fail(err, WN_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -265,26 +264,28 @@ int dupes_group_near(struct dupes *d, struct wn_err *err)
 			continue;
 		}
 		hash[nrep] = f->dhash;
+		memcpy(thumbs + nrep * THUMB_BYTES, d->thumbs + (size_t)f->thumb * THUMB_BYTES,
+		       THUMB_BYTES);
+		side[nrep] = f->root;
 		rep[nrep++] = i;
 	}
-	e.rep = rep;
-	m = mih_build(hash, nrep);
-	if (!m) {
-		wn_fail(err, WN_ENOMEM, "out of memory for the near-duplicate index");
+	struct dupes_pairs_in in = {
+		nrep, hash, thumbs, d->opt.nroots > 1 ? side : NULL, d->opt.match,
+		d->opt.threshold, d->opt.similarity, d->opt.threads,
+	};
+	if (dupes_pairs(&in, &p, &np, err))
 		goto out;
-	}
-	if (mih_pairs(m, d->opt.threshold, NULL, d->opt.threads, on_candidate, &e, err) < 0)
-		goto out;
-	if (e.oom || greedy_groups(d, rep, nrep, &e)) {
+	if (greedy_groups(d, rep, nrep, p, np)) {
 		wn_fail(err, WN_ENOMEM, "out of memory");
 		goto out;
 	}
 	ret = 0;
 out:
-	mih_free(m);
-	free(e.pair);
+	free(p);
 	free(rep);
 	free(hash);
+	free(thumbs);
+	free(side);
 	return ret;
 }
 
@@ -318,12 +319,17 @@ void dupes_assign_actions(struct dupes *d)
 int dupes_record_conflicts(struct dupes *d, struct wn_err *err)
 {
 	int64_t *ids;
+	const char **match;
 
 	if (d->opt.dry_run || !d->run_id)
 		return 0;
 	ids = malloc((d->n ? d->n : 1) * sizeof(*ids));
-	if (!ids)
+	match = malloc((d->n ? d->n : 1) * sizeof(*match));
+	if (!ids || !match) {
+		free(ids);
+		free(match);
 		return wn_fail(err, WN_ENOMEM, "out of memory");
+	}
 	for (size_t i = 0; i < d->n; i++)
 		ids[i] = d->f[i].image_id;
 	if (catalog_begin(d->cat, err) || conflicts_clear(d->cat, ids, d->n, err) ||
@@ -333,25 +339,25 @@ int dupes_record_conflicts(struct dupes *d, struct wn_err *err)
 		const struct dupes_group *grp = &d->groups[g];
 
 		/* every group, keeper first, for a review session */
-		for (size_t k = 0; k < grp->n; k++)
+		for (size_t k = 0; k < grp->n; k++) {
 			ids[k] = d->f[grp->members[k]].image_id;
-		if (dup_groups_add(d->cat, d->run_id, (int)g + 1, ids, grp->n,
-				   grp->match == DUPES_NEAR, err))
+			match[k] = dupes_match_name(dupes_member_match(d, grp, k));
+		}
+		if (dup_groups_add(d->cat, d->run_id, (int)g + 1, ids, match, grp->n, err))
 			goto fail;
 		if (!grp->conflict)
 			continue;
-		for (size_t k = 0; k < grp->n; k++) {
-			int64_t id = d->f[grp->members[k]].image_id;
-
-			if (id && conflicts_add(d->cat, d->run_id, (int)g + 1, id,
-						grp->match == DUPES_NEAR, err))
+		for (size_t k = 0; k < grp->n; k++)
+			if (ids[k] && conflicts_add(d->cat, d->run_id, (int)g + 1, ids[k], match[k],
+						    err))
 				goto fail;
-		}
 	}
 	free(ids);
+	free(match);
 	return catalog_commit(d->cat, err);
 fail:
 	catalog_rollback(d->cat);
 	free(ids);
+	free(match);
 	return -1;
 }

@@ -47,11 +47,12 @@ int dupes_html(const struct dupes *d, const char *path, struct wn_err *err)
 		"figcaption{font-size:11px;word-break:break-all;margin-top:4px}\n"
 		".missing{height:100px;background:#eee;font-size:11px;padding:4px}\n"
 		"</style></head><body>\n<h1>Near duplicates</h1>\n"
-		"<p>Green: the copy that is kept. Each other image matched the kept one.</p>\n");
+		"<p>Green: the copy that is kept. Each other image, shown as found, matched the "
+		"kept one (mirrored or rotated when it says so).</p>\n");
 	for (size_t g = 0; g < d->ngroups; g++) {
 		const struct dupes_group *grp = &d->groups[g];
 
-		if (grp->match != DUPES_NEAR)
+		if (grp->match == DUPES_EXACT)
 			continue;
 		shown++;
 		strbuf_addf(&out, "<h2>Group %zu%s</h2>\n<div class=row>\n", g + 1,
@@ -63,9 +64,10 @@ int dupes_html(const struct dupes *d, const char *path, struct wn_err *err)
 			strbuf_addf(&out, "<figure%s>", i == 0 ? " class=keep" : "");
 			add_thumbnail(&out, f);
 			strbuf_addf(&out, "<figcaption><b>%s</b> ", names[f->action]);
+			if (i && f->match != DUPES_NEAR)
+				strbuf_addf(&out, "%s ", f->match == DUPES_MIRROR ? "mirrored" : "rotated");
 			if (i)
-				strbuf_addf(&out, "distance %d ",
-					    dhash_distance(f->dhash, d->f[grp->members[0]].dhash));
+				strbuf_addf(&out, "distance %d ", f->distance);
 			strbuf_add_html(&out, f->item.disk_path);
 			strbuf_addstr(&out, "</figcaption></figure>\n");
 		}

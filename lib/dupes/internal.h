@@ -13,7 +13,6 @@
 #include "hash/hash.h"
 #include "catalog/catalog.h"
 
-enum dupes_match { DUPES_EXACT, DUPES_NEAR };
 
 struct dupes_file {
 	struct scan_item item;   /* disk path, catalog path, class, size, mtime */
@@ -40,12 +39,16 @@ struct dupes_file {
 	int64_t pixels;
 	size_t rank;             /* position in keeper order: 0 is kept first */
 	int group;               /* 1-based, 0 when in none */
-	int distance;            /* Hamming distance to its group's keeper */
+	/* as a copy in its group (not the keeper): how it matches the keeper,
+	 * and the Hamming distance of their dHashes (of the turned thumbnail's
+	 * when mirrored or rotated) */
+	enum dupes_match match;
+	int distance;
 	enum dupes_action action;
 };
 
 struct dupes_group {
-	enum dupes_match match;
+	enum dupes_match match;  /* exact, or how its first copy matches */
 	size_t *members;         /* file indexes, keeper first, then by rank */
 	size_t n;
 	int conflict;            /* members in more than one class */
@@ -84,7 +87,7 @@ int dupes_hash(struct dupes *d, struct wn_err *err);
 /* keep.c */
 int dupes_rank(struct dupes *d);   /* -1: out of memory */
 
-/* group.c */
+/* group.c: exact groups, then groups of visual copies (pairs.c). */
 int dupes_group_exact(struct dupes *d, struct wn_err *err);
 int dupes_group_near(struct dupes *d, struct wn_err *err);
 void dupes_assign_actions(struct dupes *d);
@@ -96,6 +99,20 @@ int dupes_record_conflicts(struct dupes *d, struct wn_err *err);
 
 /* act.c */
 int dupes_apply(struct dupes *d, struct wn_err *err);
+
+/* How member i of g matches its keeper (the keeper: the group's kind),
+ * and the distance of their dHashes (0 for the keeper and exact copies). */
+static inline enum dupes_match dupes_member_match(const struct dupes *d,
+						  const struct dupes_group *g, size_t i)
+{
+	return i ? d->f[g->members[i]].match : g->match;
+}
+
+static inline int dupes_member_distance(const struct dupes *d, const struct dupes_group *g,
+					size_t i)
+{
+	return i && g->match != DUPES_EXACT ? d->f[g->members[i]].distance : 0;
+}
 
 /* A problem with the file at path, to opt.on_problem. */
 static inline void dupes_problem(const struct dupes *d, const char *path, const char *cause)

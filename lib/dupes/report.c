@@ -18,14 +18,6 @@ static const char *action_name(enum dupes_action a)
 	return "report";
 }
 
-/* Distance of member i of g to the keeper, in this group's terms. */
-static int member_distance(const struct dupes *d, const struct dupes_group *g, size_t i)
-{
-	if (g->match == DUPES_EXACT)
-		return 0;
-	return dhash_distance(d->f[g->members[i]].dhash, d->f[g->members[0]].dhash);
-}
-
 static void print_rows(const struct dupes *d, enum out_format fmt, FILE *out)
 {
 	static const char *const cols[] = { "group", "match", "distance", "class", "path",
@@ -40,8 +32,8 @@ static void print_rows(const struct dupes *d, enum out_format fmt, FILE *out)
 			const struct dupes_file *f = &d->f[grp->members[i]];
 
 			table_int(&t, (int64_t)g + 1);
-			table_str(&t, grp->match == DUPES_EXACT ? "exact" : "near");
-			table_int(&t, member_distance(d, grp, i));
+			table_str(&t, dupes_match_name(dupes_member_match(d, grp, i)));
+			table_int(&t, dupes_member_distance(d, grp, i));
 			table_str(&t, f->item.class_name);
 			table_str(&t, f->item.disk_path);
 			table_str(&t, action_name(f->action));
@@ -87,7 +79,7 @@ static void print_text(const struct dupes *d, FILE *out)
 			bytes += (uint64_t)d->f[grp->members[i]].item.size;
 		human_bytes(bytes, human, sizeof(human));
 		fprintf(out, "%sgroup %zu: %s, %zu files, %s in the copies%s\n", g ? "\n" : "",
-			g + 1, grp->match == DUPES_EXACT ? "exact" : "near", grp->n, human,
+			g + 1, dupes_match_name(grp->match), grp->n, human,
 			grp->conflict ? ", CONFLICT: classes differ" : "");
 		for (size_t i = 0; i < grp->n; i++) {
 			const struct dupes_file *f = &d->f[grp->members[i]];
@@ -95,8 +87,10 @@ static void print_text(const struct dupes *d, FILE *out)
 			strbuf_reset(&q);
 			quote_c(&q, f->item.disk_path);
 			fprintf(out, "  %-7s %s", action_name(f->action), q.buf);
-			if (grp->match == DUPES_NEAR && i)
-				fprintf(out, "  (distance %d)", member_distance(d, grp, i));
+			if (grp->match != DUPES_EXACT && i)
+				fprintf(out, "  (%s%sdistance %d)",
+					f->match == DUPES_NEAR ? "" : dupes_match_name(f->match),
+					f->match == DUPES_NEAR ? "" : ", ", f->distance);
 			fputc('\n', out);
 		}
 	}
@@ -133,8 +127,11 @@ int dupes_report(const struct dupes *d, enum out_format fmt, FILE *out)
 	return fflush(out) || ferror(out) ? -1 : 0;
 }
 
+/* Groups by their kind (near: every group of visual copies), copies by
+ * how each matches its keeper. */
 struct tally {
 	uint64_t exact_groups, exact_copies, near_groups, near_copies, bytes;
+	uint64_t turned_copies;  /* mirrored or rotated, counted in near_groups */
 };
 
 static void count(const struct dupes *d, struct tally *t)
@@ -148,7 +145,11 @@ static void count(const struct dupes *d, struct tally *t)
 			t->exact_copies += grp->n - 1;
 		} else {
 			t->near_groups++;
-			t->near_copies += grp->n - 1;
+			for (size_t i = 1; i < grp->n; i++)
+				if (d->f[grp->members[i]].match == DUPES_NEAR)
+					t->near_copies++;
+				else
+					t->turned_copies++;
 		}
 		for (size_t i = 1; i < grp->n; i++)
 			if (!grp->conflict && d->f[grp->members[i]].group == (int)g + 1)
@@ -164,9 +165,11 @@ void dupes_summary(const struct dupes *d, const char *prog, FILE *out)
 	count(d, &t);
 	human_bytes(t.bytes, bytes, sizeof(bytes));
 	fprintf(out, "%s: %" PRIu64 " files: %" PRIu64 " exact groups (%" PRIu64 " copies), %"
-		PRIu64 " near groups (%" PRIu64 " duplicates), %" PRIu64 " conflicts, %" PRIu64
-		" flat images not compared",
-		prog, d->files, t.exact_groups, t.exact_copies, t.near_groups, t.near_copies,
+		PRIu64 " near groups (%" PRIu64 " duplicates", prog, d->files, t.exact_groups,
+		t.exact_copies, t.near_groups, t.near_copies);
+	if (t.turned_copies)
+		fprintf(out, ", %" PRIu64 " mirrored or rotated", t.turned_copies);
+	fprintf(out, "), %" PRIu64 " conflicts, %" PRIu64 " flat images not compared",
 		d->conflicts, d->flat);
 	if (d->links)
 		fprintf(out, ", %" PRIu64 " hard links (other names of a file) left alone",
@@ -196,11 +199,12 @@ void dupes_counts_json(const struct dupes *d, char *buf, size_t len)
 	count(d, &t);
 	snprintf(buf, len,
 		 "{\"files\":%" PRIu64 ",\"exact_groups\":%" PRIu64 ",\"exact_copies\":%" PRIu64
-		 ",\"near_groups\":%" PRIu64 ",\"near_duplicates\":%" PRIu64 ",\"conflicts\":%" PRIu64
+		 ",\"near_groups\":%" PRIu64 ",\"near_duplicates\":%" PRIu64
+		 ",\"turned_duplicates\":%" PRIu64 ",\"conflicts\":%" PRIu64
 		 ",\"flat\":%" PRIu64 ",\"acted\":%" PRIu64 ",\"acted_bytes\":%" PRIu64
 		 ",\"failed\":%" PRIu64
 		 ",\"hard_links\":%" PRIu64 "}",
 		 d->files, t.exact_groups, t.exact_copies, t.near_groups, t.near_copies,
-		 d->conflicts, d->flat, d->acted, d->acted_bytes, d->failed_actions,
+		 t.turned_copies, d->conflicts, d->flat, d->acted, d->acted_bytes, d->failed_actions,
 		 d->links);
 }

@@ -10,6 +10,7 @@ void dupes_opts_init(struct dupes_opts *opts)
 	memset(opts, 0, sizeof(*opts));
 	opts->threshold = DUPES_DEFAULT_THRESHOLD;
 	opts->similarity = DUPES_DEFAULT_SIMILARITY;
+	opts->match = DUPES_MATCH_DEFAULT;
 	opts->keep = DUPES_KEEP_PIXELS;
 	opts->action = DUPES_ACT_REPORT;
 }
@@ -33,7 +34,9 @@ int dupes_run(struct dupes *d, struct catalog *cat, int64_t run_id, struct wn_er
 		return -1;
 	if (dupes_rank(d))
 		return wn_fail(err, WN_ENOMEM, "out of memory");
-	if (dupes_group_exact(d, err) || (!d->opt.exact_only && dupes_group_near(d, err)))
+	if ((d->opt.exact_only || (d->opt.match & DUPES_MATCH_EXACT)) && dupes_group_exact(d, err))
+		return -1;
+	if (!d->opt.exact_only && (d->opt.match & ~DUPES_MATCH_EXACT) && dupes_group_near(d, err))
 		return -1;
 	dupes_assign_actions(d);
 	return dupes_record_conflicts(d, err) || dupes_apply(d, err) ? -1 : 0;

@@ -1,0 +1,199 @@
+/* Candidate pairs of visual copies, verified on the thumbnails: near ones
+ * from the dHash index, mirrored and rotated ones from each thumbnail's
+ * turned hashes looked up in an index of the upright ones. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hash/hash.h"
+#include "internal.h"
+
+/* The turns looked up, as EXIF orientations: 2 mirrors, 3 rotates 180, 4
+ * flips (mirror and 180), 5 and 7 mirror and rotate by 90 or 270, 6 rotates
+ * by 90. A copy turned the other quarter way (8) is found from its side:
+ * turning it by 6 gives the source back. */
+static const int turns[] = { 2, 3, 4, 5, 6, 7 };
+#define NTURNS (sizeof(turns) / sizeof(turns[0]))
+
+struct collect {
+	const struct dupes_pairs_in *in;
+	const int *turn;           /* the turns searched, for mih_cross() ids */
+	pthread_mutex_t lock;
+	struct dupes_pair *pair;
+	size_t n, alloc;
+	int oom;
+};
+
+static const uint8_t *thumb_of(const struct dupes_pairs_in *in, size_t i)
+{
+	return in->thumbs + i * THUMB_BYTES;
+}
+
+/* The thumbnail similarity a near candidate at dHash distance `dist`
+ * needs: the configured value from distance 4 on, 0.02 less per bit
+ * below, since hashes that close already say much. */
+static double required(double similarity, int dist)
+{
+	return dist >= 4 ? similarity : similarity - 0.02 * (4 - dist);
+}
+
+static int add(struct collect *c, size_t a, size_t b, enum dupes_match m, int dist)
+{
+	pthread_mutex_lock(&c->lock);
+	if (c->n == c->alloc) {
+		size_t alloc = c->alloc ? 2 * c->alloc : 1024;
+		void *v = realloc(c->pair, alloc * sizeof(*c->pair));
+
+		if (!v) {
+			c->oom = 1;
+			pthread_mutex_unlock(&c->lock);
+			return 1;
+		}
+		c->pair = v;
+		c->alloc = alloc;
+	}
+	c->pair[c->n].a = a < b ? a : b;
+	c->pair[c->n].b = a < b ? b : a;
+	c->pair[c->n].match = m;
+	c->pair[c->n].distance = dist;
+	c->n++;
+	pthread_mutex_unlock(&c->lock);
+	return 0;
+}
+
+static int apart(const struct dupes_pairs_in *in, size_t a, size_t b)
+{
+	return !in->side || in->side[a] != in->side[b];
+}
+
+static int on_near(size_t i, size_t j, int dist, void *data)
+{
+	struct collect *c = data;
+	const struct dupes_pairs_in *in = c->in;
+
+	if (!apart(in, i, j) ||
+	    !thumb_similar(thumb_of(in, i), thumb_of(in, j), required(in->similarity, dist)))
+		return 0;
+	return add(c, i, j, DUPES_NEAR, dist);
+}
+
+/* Query q is thumbnail q % n read under turn c->turn[q / n]. */
+static int on_turned(size_t q, size_t j, int dist, void *data)
+{
+	struct collect *c = data;
+	const struct dupes_pairs_in *in = c->in;
+	size_t i = q % in->n;
+	int o = c->turn[q / in->n];
+	uint8_t turned[THUMB_BYTES];
+
+	if (i == j || !apart(in, i, j))
+		return 0;
+	thumb_orient(thumb_of(in, i), o, turned);
+	if (!thumb_similar(turned, thumb_of(in, j), in->similarity))
+		return 0;
+	return add(c, i, j, o == 2 ? DUPES_MIRROR : DUPES_ROTATE, dist);
+}
+
+/* The turns the wanted kinds need; returns how many. */
+static size_t pick_turns(unsigned match, int *out)
+{
+	size_t n = 0;
+
+	for (size_t t = 0; t < NTURNS; t++)
+		if (match & (turns[t] == 2 ? DUPES_MATCH_MIRROR : DUPES_MATCH_ROTATE))
+			out[n++] = turns[t];
+	return n;
+}
+
+static int search_turned(struct collect *c, struct wn_err *err)
+{
+	const struct dupes_pairs_in *in = c->in;
+	int turn[NTURNS];
+	size_t nt = pick_turns(in->match, turn);
+	uint64_t *up = malloc((in->n + 1) * sizeof(*up));
+	uint64_t *q = malloc((in->n * nt + 1) * sizeof(*q));
+	struct mih *mi = NULL, *mq = NULL;
+	int ret = -1;
+
+	if (!up || !q)
+		goto oom;
+	for (size_t i = 0; i < in->n; i++) {
+		up[i] = thumb_dhash(thumb_of(in, i));
+		for (size_t t = 0; t < nt; t++)
+			q[t * in->n + i] = thumb_dhash_turned(thumb_of(in, i), turn[t]);
+	}
+	mi = mih_build(up, in->n);
+	mq = mih_build(q, in->n * nt);
+	if (!mi || !mq)
+		goto oom;
+	c->turn = turn;
+	ret = mih_cross(mq, mi, DUPES_TURN_RADIUS, in->threads, on_turned, c, err) < 0 ? -1 : 0;
+	goto out;
+oom:
+	wn_fail(err, WN_ENOMEM, "out of memory for the mirrored and rotated search");
+out:
+	mih_free(mi);
+	mih_free(mq);
+	free(up);
+	free(q);
+	return ret;
+}
+
+static int cmp_pair(const void *pa, const void *pb)
+{
+	const struct dupes_pair *a = pa, *b = pb;
+
+	if (a->a != b->a)
+		return a->a < b->a ? -1 : 1;
+	if (a->b != b->b)
+		return a->b < b->b ? -1 : 1;
+	return (a->match > b->match) - (a->match < b->match);
+}
+
+/* In a stable order whatever the threads did, one pair a couple: the
+ * kind first in enum dupes_match's order (near before mirror). */
+static void settle(struct collect *c)
+{
+	size_t m = 0;
+
+	qsort(c->pair, c->n, sizeof(*c->pair), cmp_pair);
+	for (size_t k = 0; k < c->n; k++)
+		if (!m || c->pair[k].a != c->pair[m - 1].a || c->pair[k].b != c->pair[m - 1].b)
+			c->pair[m++] = c->pair[k];
+	c->n = m;
+}
+
+int dupes_pairs(const struct dupes_pairs_in *in, struct dupes_pair **out, size_t *n,
+		struct wn_err *err)
+{
+	struct collect c = { in, NULL, PTHREAD_MUTEX_INITIALIZER, NULL, 0, 0, 0 };
+	struct mih *m = NULL;
+
+	*out = NULL;
+	*n = 0;
+	if (in->match & DUPES_MATCH_NEAR) {
+		m = mih_build(in->dhash, in->n);
+		if (!m) {
+			wn_fail(err, WN_ENOMEM, "out of memory for the near-duplicate index");
+			goto fail;
+		}
+		if (mih_pairs(m, in->threshold, NULL, in->threads, on_near, &c, err) < 0)
+			goto fail;
+	}
+	if ((in->match & (DUPES_MATCH_MIRROR | DUPES_MATCH_ROTATE)) && !c.oom &&
+	    search_turned(&c, err))
+		goto fail;
+	if (c.oom) {
+		wn_fail(err, WN_ENOMEM, "out of memory");
+		goto fail;
+	}
+	settle(&c);
+	mih_free(m);
+	*out = c.pair;
+	*n = c.n;
+	return 0;
+fail:
+	mih_free(m);
+	free(c.pair);
+	return -1;
+}
