@@ -64,6 +64,8 @@ def distinct(pool):
                 continue
             if min(im.size) < 64:
                 continue
+            if np.asarray(im.convert("L"), dtype=np.float64).std() < 8:
+                continue  # blank or nearly one colour: no source to copy
             s = signature(im)
             # Mirrored or rotated twins of one another are near copies too.
             forms = [s] + [signature(im.transpose(t)) for t in

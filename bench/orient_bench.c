@@ -13,10 +13,8 @@
 
 #include "hash/hash.h"
 
-/* The turns searched: orientations 2..7. 8 (a quarter turn back) is left
- * out as dedup leaves it out: y = turn 8 of x is x = turn 6 of y, found
- * from y's side. */
-#define TURNS 6
+/* The turns searched: orientations 2..8, from every side, as dedup does. */
+#define TURNS 7
 
 struct tally {
 	_Atomic size_t pairs, planted;

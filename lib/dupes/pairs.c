@@ -9,10 +9,11 @@
 #include "internal.h"
 
 /* The turns looked up, as EXIF orientations: 2 mirrors, 3 rotates 180, 4
- * flips (mirror and 180), 5 and 7 mirror and rotate by 90 or 270, 6 rotates
- * by 90. A copy turned the other quarter way (8) is found from its side:
- * turning it by 6 gives the source back. */
-static const int turns[] = { 2, 3, 4, 5, 6, 7 };
+ * flips (mirror and 180), 5 and 7 mirror and rotate by 90 or 270, 6 and 8
+ * rotate by 90 and 270. Each pair is looked for from both sides: a dHash
+ * compares neighbours along rows, so a copy's turn back to its source and
+ * the source's turn to the copy give different distances. */
+static const int turns[] = { 2, 3, 4, 5, 6, 7, 8 };
 #define NTURNS (sizeof(turns) / sizeof(turns[0]))
 
 struct collect {
