@@ -8,20 +8,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench/clock.h"
 #include "aug/pipe.h"
 #include "aug/pixel.h"
 #include "aug/plan.h"
 #include "hash/filehash.h"
 #include "img/image.h"
 #include "aug/warp.h"
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 int main(int argc, char **argv)
 {
@@ -74,7 +67,7 @@ int main(int argc, char **argv)
 		n++;
 	}
 	fclose(list);
-	t0 = now();
+	t0 = bench_now();
 	for (int r = 0; r < rounds; r++)
 		for (size_t i = 0; i < n; i++) {
 			struct aug_plan plan;
@@ -94,7 +87,7 @@ int main(int argc, char **argv)
 			img_release(&dst);
 			aug_plan_release(&plan);
 		}
-	printf("%f %zu\n", now() - t0, n * (size_t)rounds);
+	printf("%f %zu\n", bench_now() - t0, n * (size_t)rounds);
 	for (size_t i = 0; i < n; i++)
 		img_release(&imgs[i]);
 	free(imgs);

@@ -8,16 +8,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench/clock.h"
 #include "catalog/db.h"
 #include "catalog/images.h"
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 int main(int argc, char **argv)
 {
@@ -43,7 +36,7 @@ int main(int argc, char **argv)
 	r.path = path;
 	r.has_xxh3 = r.has_fingerprint = 1;
 	r.format = "jpeg";
-	t0 = now();
+	t0 = bench_now();
 	for (long i = 0; i < rows; i++) {
 		if (i % 50000 == 0 && (i ? catalog_commit(cat, &err) : 0) + catalog_begin(cat, &err))
 			goto fail;
@@ -64,7 +57,7 @@ int main(int argc, char **argv)
 	}
 	if (catalog_commit(cat, &err))
 		goto fail;
-	t1 = now();
+	t1 = bench_now();
 	printf("%.0f %ld %.3f\n", (double)rows / (t1 - t0), rows, t1 - t0);
 	catalog_close(cat);
 	return 0;

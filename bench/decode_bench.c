@@ -8,16 +8,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench/clock.h"
 #include "bench/files.h"
 #include "img/image.h"
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 int main(int argc, char **argv)
 {
@@ -38,7 +31,7 @@ int main(int argc, char **argv)
 	img_decode_opts_init(&o);
 	if (scale8)
 		o.min_width = o.min_height = 1;
-	t0 = now();
+	t0 = bench_now();
 	for (size_t i = 0; i < n; i++) {
 		struct img im;
 		struct wn_err err;
@@ -49,7 +42,7 @@ int main(int argc, char **argv)
 		}
 		img_release(&im);
 	}
-	t1 = now();
+	t1 = bench_now();
 	printf("%.1f %zu %.3f\n", (double)n / (t1 - t0), n, t1 - t0);
 	bench_free_files(files, n);
 	return 0;

@@ -13,16 +13,9 @@
 #include <time.h>
 #include <turbojpeg.h>
 
+#include "bench/clock.h"
 #include "bench/files.h"
 #include "img/image.h"
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 int main(int argc, char **argv)
 {
@@ -51,20 +44,20 @@ int main(int argc, char **argv)
 			unsigned long flen = 0;
 			uint8_t *out;
 			size_t olen;
-			double t0 = now(), t1, t2, t3;
+			double t0 = bench_now(), t1, t2, t3;
 
 			if (img_jpeg_decode_yuv420(files[i].data, files[i].len, &limits, planes, &err)) {
 				fprintf(stderr, "file %zu: not a 4:2:0 JPEG\n", i);
 				return 3;
 			}
-			t1 = now();
+			t1 = bench_now();
 			if (img_jpeg_encode_yuv420(planes, 90, &out, &olen, &err)) {
 				fprintf(stderr, "file %zu: %s\n", i, err.msg);
 				return 3;
 			}
-			t2 = now();
+			t2 = bench_now();
 			if (!tjTransform(tj, files[i].data, files[i].len, 1, &flipped, &flen, &t, 0)) {
-				t3 = now();
+				t3 = bench_now();
 				xf += t3 - t2;
 				nt++;
 			}

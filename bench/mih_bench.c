@@ -7,21 +7,13 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "bench/clock.h"
 #include "hash/mih.h"
 
 struct tally {
 	_Atomic size_t pairs, planted;
 	size_t n;
 };
-
-static uint64_t next(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
 
 static int count(size_t i, size_t j, int d, void *data)
 {
@@ -33,14 +25,6 @@ static int count(size_t i, size_t j, int d, void *data)
 	if (i < t->n / 100 && j == i + t->n / 2)
 		atomic_fetch_add(&t->planted, 1);
 	return 0;
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 int main(int argc, char **argv)
@@ -55,14 +39,14 @@ int main(int argc, char **argv)
 	if (!h || n < 200)
 		return 2;
 	for (size_t i = 0; i < n; i++)
-		h[i] = next(&s);
+		h[i] = bench_rand(&s);
 	for (size_t i = 0; i < n / 100; i++) {
 		int flips = 1 + (int)(i % (size_t)radius);
 		uint64_t v = h[i];
 
 		/* exactly `flips` distinct bits */
 		for (int f = 0; f < flips;) {
-			uint64_t bit = 1ull << (next(&s) % 64);
+			uint64_t bit = 1ull << (bench_rand(&s) % 64);
 
 			if ((v ^ h[i]) & bit)
 				continue;
@@ -71,12 +55,12 @@ int main(int argc, char **argv)
 		}
 		h[i + n / 2] = v;
 	}
-	t0 = now();
+	t0 = bench_now();
 	m = mih_build(h, n);
-	t1 = now();
+	t1 = bench_now();
 	if (!m || mih_pairs(m, radius, NULL, threads, count, &t, NULL))
 		return 3;
-	t2 = now();
+	t2 = bench_now();
 	printf("%zu hashes, radius %d, %d threads: build %.2f s, search %.2f s, total %.2f s; "
 	       "%zu pairs; planted found %zu/%zu\n", n, radius, threads, t1 - t0, t2 - t1, t2 - t0,
 	       (size_t)t.pairs, (size_t)t.planted, n / 100);

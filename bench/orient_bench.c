@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench/clock.h"
 #include "hash/hash.h"
 
 /* The turns searched: orientations 2..8, from every side, as dedup does. */
@@ -22,15 +23,6 @@ struct tally {
 	size_t n;
 };
 
-static uint64_t next(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
 #define GRID 8
 
 static void smooth_thumb(uint64_t *s, uint8_t *t)
@@ -39,7 +31,7 @@ static void smooth_thumb(uint64_t *s, uint8_t *t)
 
 	for (int y = 0; y < GRID; y++)
 		for (int x = 0; x < GRID; x++)
-			g[y][x] = (int)(next(s) % 200) + 20;
+			g[y][x] = (int)(bench_rand(s) % 200) + 20;
 	for (int y = 0; y < THUMB_SIDE; y++)
 		for (int x = 0; x < THUMB_SIDE; x++) {
 			double fy = y * (GRID - 1.0) / (THUMB_SIDE - 1);
@@ -50,7 +42,7 @@ static void smooth_thumb(uint64_t *s, uint8_t *t)
 			double v = g[y0][x0] * (1 - dx) * (1 - dy) + g[y0][x0 + 1] * dx * (1 - dy) +
 				   g[y0 + 1][x0] * (1 - dx) * dy + g[y0 + 1][x0 + 1] * dx * dy;
 
-			v += (double)(next(s) % 9) - 4;
+			v += (double)(bench_rand(s) % 9) - 4;
 			t[y * THUMB_SIDE + x] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
 		}
 }
@@ -78,14 +70,6 @@ static int count(size_t q, size_t j, int d, void *data)
 	return 0;
 }
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 int main(int argc, char **argv)
 {
 	size_t n = argc > 1 ? strtoul(argv[1], NULL, 10) : 1000000;
@@ -105,12 +89,12 @@ int main(int argc, char **argv)
 
 		thumb_orient(thumbs + i * THUMB_BYTES, 2 + (int)(i % 7), copy);
 		for (int k = 0; k < THUMB_BYTES; k++) {
-			int v = copy[k] + (int)(next(&s) % 7) - 3;
+			int v = copy[k] + (int)(bench_rand(&s) % 7) - 3;
 
 			copy[k] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
 		}
 	}
-	t0 = now();
+	t0 = bench_now();
 	for (size_t i = 0; i < n; i++) {
 		up[i] = thumb_dhash(thumbs + i * THUMB_BYTES);
 		for (int o = 2; o < 2 + TURNS; o++)
@@ -118,10 +102,10 @@ int main(int argc, char **argv)
 	}
 	mi = mih_build(up, n);
 	mq = mih_build(q, n * TURNS);
-	t1 = now();
+	t1 = bench_now();
 	if (!mi || !mq || mih_cross(mq, mi, radius, threads, count, &t, NULL))
 		return 3;
-	t2 = now();
+	t2 = bench_now();
 	printf("%zu thumbnails x %d turns, radius %d, %d threads: hash and build %.2f s, "
 	       "search %.2f s, total %.2f s; %zu pairs; planted found %zu/%zu\n", n, TURNS, radius,
 	       threads, t1 - t0, t2 - t1, t2 - t0, (size_t)t.pairs, (size_t)t.planted, n / 100);
