@@ -1,5 +1,6 @@
 /* The reviews and dup_groups tables. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "catalog/internal.h"
@@ -238,6 +239,47 @@ int reviews_each(struct catalog *cat, int applied_too, review_fn fn, void *data,
 			       "  r.applied_ms FROM reviews r JOIN images i ON i.id = r.image_id"
 			       " WHERE ?1 OR r.applied_ms IS NULL ORDER BY r.seq",
 			       "cannot read decisions", bind_applied_too, review_found, &q, err);
+}
+
+struct apart {
+	int64_t *pairs;
+	size_t n, cap;
+};
+
+static int apart_row(sqlite3_stmt *st, void *data)
+{
+	struct apart *a = data;
+
+	/* the room is even (64, doubled): index 2n + 1 fits when both do */
+	if (ARRAY_GROW(a->pairs, a->cap, 2 * a->n + 1, 64))
+		return 1;
+	a->pairs[2 * a->n] = sqlite3_column_int64(st, 0);
+	a->pairs[2 * a->n + 1] = sqlite3_column_int64(st, 1);
+	a->n++;
+	return 0;
+}
+
+int reviews_apart(struct catalog *cat, int64_t **pairs, size_t *n, struct wn_err *err)
+{
+	static const char sql[] =
+		"SELECT a.image_id, b.image_id FROM reviews a JOIN reviews b"
+		" ON b.seq = a.seq AND b.image_id > a.image_id"
+		" WHERE a.queue = 'groups' AND b.queue = 'groups'"
+		"  AND a.decision = 'keep' AND b.decision = 'keep'"
+		" ORDER BY a.image_id, b.image_id";
+	struct apart a = { NULL, 0, 0 };
+	int rc = catalog_foreach(cat, sql, "cannot list the pairs told apart", NULL, apart_row,
+				 &a, err);
+
+	if (rc > 0)
+		rc = wn_fail(err, WN_ENOMEM, "out of memory");
+	if (rc) {
+		free(a.pairs);
+		return -1;
+	}
+	*pairs = a.pairs;
+	*n = a.n;
+	return 0;
 }
 
 int reviews_mark_applied(struct catalog *cat, int64_t image_id, struct wn_err *err)

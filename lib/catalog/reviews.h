@@ -65,6 +65,13 @@ int dup_groups_clear(struct catalog *cat, const int64_t *ids, size_t n, struct w
 int dup_groups_add(struct catalog *cat, int64_t run_id, int grp, const int64_t *members,
 		   const char *const *match, size_t n, struct wn_err *err);
 
+/* reviews_apart() : the pairs of images a person told apart: members of
+ * one duplicate group split in a review session (label review's "split":
+ * every member kept by one action, seq). An undone or replaced split is
+ * gone from reviews, so from here too. @return 0 with *pairs (malloc'd,
+ * 2 * *n ids: a < b, sorted; free() it) or -1 with err set. */
+int reviews_apart(struct catalog *cat, int64_t **pairs, size_t *n, struct wn_err *err);
+
 /* One call per member of each recorded group under path_prefix (with
  * near_only, the groups of visual copies: all but exact ones), by group
  * then rank (0: the proposed keeper). */

@@ -42,16 +42,36 @@ static int add_group(struct dupes *d, enum dupes_match match, size_t *members, s
 	return 0;
 }
 
+static int cmp_id_pair(const void *pa, const void *pb)
+{
+	const int64_t *a = pa, *b = pb;
+
+	if (a[0] != b[0])
+		return a[0] < b[0] ? -1 : 1;
+	return (a[1] > b[1]) - (a[1] < b[1]);
+}
+
+int dupes_told_apart(const struct dupes *d, size_t fa, size_t fb)
+{
+	int64_t a = d->f[fa].image_id, b = d->f[fb].image_id, key[2];
+
+	if (!a || !b || !d->napart)
+		return 0;
+	key[0] = a < b ? a : b;
+	key[1] = a < b ? b : a;
+	return bsearch(key, d->apart, d->napart, 2 * sizeof(int64_t), cmp_id_pair) != NULL;
+}
+
 /* With --across, a group keeps its keeper and the members from the other
- * root: duplicates within one root are not leakage. */
-static size_t keep_across(const struct dupes *d, size_t *members, size_t n)
+ * root: duplicates within one root are not leakage. A member a person
+ * told apart from the keeper leaves the group. */
+static size_t keep_members(const struct dupes *d, size_t *members, size_t n)
 {
 	size_t m = 1;
 
-	if (d->opt.nroots < 2)
-		return n;
 	for (size_t i = 1; i < n; i++)
-		if (d->f[members[i]].root != d->f[members[0]].root)
+		if ((d->opt.nroots < 2 || d->f[members[i]].root != d->f[members[0]].root) &&
+		    !dupes_told_apart(d, members[0], members[i]))
 			members[m++] = members[i];
 	return m;
 }
@@ -89,7 +109,7 @@ int dupes_group_exact(struct dupes *d, struct wn_err *err)
 		if (!members)
 			goto oom;
 		memcpy(members, idx + a, (b - a) * sizeof(*members));
-		m = keep_across(d, members, b - a);
+		m = keep_members(d, members, b - a);
 		if (m < 2) {
 			free(members);
 			continue;
@@ -238,6 +258,18 @@ out:
 	return ret;
 }
 
+/* The pairs left once those a person told apart are taken out. */
+static size_t drop_told_apart(const struct dupes *d, const size_t *rep, struct dupes_pair *p,
+			      size_t np)
+{
+	size_t m = 0;
+
+	for (size_t k = 0; k < np; k++)
+		if (!dupes_told_apart(d, rep[p[k].a], rep[p[k].b]))
+			p[m++] = p[k];
+	return m;
+}
+
 int dupes_group_near(struct dupes *d, struct wn_err *err)
 {
 	size_t *rep = malloc((d->n ? d->n : 1) * sizeof(*rep)), nrep = 0, np = 0;
@@ -275,6 +307,7 @@ int dupes_group_near(struct dupes *d, struct wn_err *err)
 	};
 	if (dupes_pairs(&in, &p, &np, err))
 		goto out;
+	np = drop_told_apart(d, rep, p, np);
 	if (greedy_groups(d, rep, nrep, p, np)) {
 		wn_fail(err, WN_ENOMEM, "out of memory");
 		goto out;

@@ -70,6 +70,9 @@ struct dupes {
 	size_t nthumbs;
 	struct dupes_group *groups;
 	size_t ngroups;
+	int64_t *apart;          /* image id pairs a person told apart (label
+				  * review's split), 2 a pair, sorted */
+	size_t napart;
 
 	/* counts for the summary and the run record */
 	uint64_t files, unreadable, corrupt, flat, conflicts;
@@ -87,7 +90,9 @@ int dupes_hash(struct dupes *d, struct wn_err *err);
 /* keep.c */
 int dupes_rank(struct dupes *d);   /* -1: out of memory */
 
-/* group.c: exact groups, then groups of visual copies (pairs.c). */
+/* group.c: exact groups, then groups of visual copies (pairs.c), never
+ * pairing files a person told apart (dupes_told_apart()). */
+int dupes_told_apart(const struct dupes *d, size_t fa, size_t fb);
 int dupes_group_exact(struct dupes *d, struct wn_err *err);
 int dupes_group_near(struct dupes *d, struct wn_err *err);
 void dupes_assign_actions(struct dupes *d);

@@ -34,6 +34,8 @@ int dupes_run(struct dupes *d, struct catalog *cat, int64_t run_id, struct wn_er
 		return -1;
 	if (dupes_rank(d))
 		return wn_fail(err, WN_ENOMEM, "out of memory");
+	if (reviews_apart(cat, &d->apart, &d->napart, err))
+		return -1;
 	if ((d->opt.exact_only || (d->opt.match & DUPES_MATCH_EXACT)) && dupes_group_exact(d, err))
 		return -1;
 	if (!d->opt.exact_only && (d->opt.match & ~DUPES_MATCH_EXACT) && dupes_group_near(d, err))
@@ -67,6 +69,7 @@ void dupes_free(struct dupes *d)
 	for (size_t g = 0; g < d->ngroups; g++)
 		free(d->groups[g].members);
 	free(d->groups);
+	free(d->apart);
 	free(d->move_to_real);
 	free(d);
 }

@@ -190,6 +190,39 @@ print(g[\"group\"], g[\"members\"][0][\"id\"])
   test "$(sqlite3 winnow.db "SELECT decision FROM reviews WHERE image_id = $keeper")" = keep
 '
 
+# split_members: the paths of the members of the split that stands, one a line
+split_members() {
+  sqlite3 winnow.db "SELECT i.path FROM reviews r JOIN images i ON i.id = r.image_id
+    WHERE r.queue = 'groups' AND r.decision = 'keep' AND r.seq IN (SELECT seq FROM reviews
+    WHERE queue = 'groups' AND decision = 'keep' GROUP BY seq HAVING count(*) > 1)"
+}
+
+# groups_of FILE CSV: the dedup groups (CSV) the paths in FILE are in, one a line
+groups_of() {
+  awk -F, 'NR == FNR { want[$0] = 1; next } ($5 in want) { print $1 }' "$1" "$2" | sort -u
+}
+
+test_expect 'a split group is never grouped again by dedup, until the split is undone' '
+  split_members >apart.txt
+  test "$(wc -l <apart.txt)" -ge 2
+  dedup --path ds --format csv -q >split.csv 2>/dev/null || true
+  groups_of apart.txt split.csv >in.txt
+  # each member in a group of its own, or in none
+  test "$(wc -l <in.txt)" -le "$(wc -l <apart.txt)"
+  for grp in $(cat in.txt); do
+    test "$(awk -F, -v g="$grp" "\$1 == g" split.csv | grep -cFf apart.txt)" -eq 1
+  done
+  test "$(code -X POST -H "X-Token: $token" -d "{}" "$base/api/undo")" = 200
+  dedup --path ds --format csv -q >joined.csv 2>/dev/null || true
+  test "$(groups_of apart.txt joined.csv | wc -l)" -lt "$(wc -l <apart.txt)"
+  # the split again, for the tests after
+  curl -s -H "X-Token: $token" "$base/api/items?queue=groups&from=0&n=1" >g.json
+  python3 -c "import json; print(json.load(open(\"g.json\"))[\"items\"][0][\"group\"])" >g.txt
+  test "$(code -X POST -H "X-Token: $token" -d "{\"group\":$(cat g.txt),\"action\":\"split\"}" "$base/api/group")" = 200
+  split_members | sort >again.txt
+  sort apart.txt | diff - again.txt
+'
+
 test_expect 'a file replaced by a symlink or changed since the scan is not served' '
   curl -s -H "X-Token: $token" "$base/api/items?queue=suspects&from=0&n=1" >i.json
   python3 -c "
