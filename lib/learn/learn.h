@@ -1,7 +1,8 @@
 /* learn: learning from a model's outputs. A softmax head trained on
  * embeddings with cross-validation (the training set, the folds, keeping
  * the head), confident learning to find the labels most likely wrong over
- * the catalog's predictions (suspects).
+ * the catalog's predictions (suspects), and the train/val/test split that
+ * keeps groups of copies whole.
  *
  * Ownership: results have a *_free() or *_release(); arrays a function
  * fills are the caller's. Threads: one caller per result; the numeric
@@ -16,5 +17,6 @@
 #include "learn/crossval.h"
 #include "learn/head.h"
 #include "learn/suspects.h"
+#include "learn/split.h"
 
 #endif
