@@ -31,7 +31,8 @@ struct train_set {
  * under prefix (NULL: all) that sit in a class folder and are on disk
  * now; rows whose embedding length differs from the first row's are left
  * out. t must be zeroed; train_set_release() frees what it holds, also
- * after a failure. n may be 0 and k 1: the caller decides what suffices.
+ * after a failure. n may be 0 (and k 0) or k 1: the caller decides what
+ * suffices.
  * @return 0, or -1 with err set (WN_ENOMEM, the catalog's errors).
  */
 int train_set_load(struct catalog *cat, const char *model_key, const char *prep,
