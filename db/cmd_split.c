@@ -2,7 +2,8 @@
  * or near-duplicate group straddles two splits (so no test image has a
  * near copy in train). Groups are found here from the catalog's hashes:
  * equal XXH3-128, or dHashes within the threshold whose thumbnails
- * correlate (as dedup decides), joined transitively. */
+ * correlate (as dedup decides), joined transitively. The assignment is
+ * learn's (learn/split.h). */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -10,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <xxhash.h>
 
 #include "cli/cli.h"
 #include "cli/options.h"
@@ -18,6 +18,7 @@
 #include "hash/hash.h"
 #include "base/base.h"
 #include "catalog/catalog.h"
+#include "learn/learn.h"
 
 #define THRESHOLD 11
 #define SIMILARITY 0.94
@@ -59,8 +60,6 @@ struct img_entry {
 	int width, height;
 	size_t parent;            /* union-find */
 	int cls;
-	int split;                /* 0 train, 1 val, 2 test */
-	size_t group;             /* 0: alone */
 };
 
 struct split {
@@ -69,6 +68,7 @@ struct split {
 	char **classes;
 	int k;
 	int oom;
+	struct split_item *place; /* n: each entry's class, group and part */
 };
 
 static int collect(const struct image_row *r, void *data)
@@ -135,124 +135,18 @@ static int on_pair(size_t i, size_t j, int distance, void *data)
 	return 0;
 }
 
-/* Components in a seeded order, largest first, each to the split whose
- * classes most lack what it holds. A component's class counts are kept
- * as (class, count) pairs: most components are one image. */
-struct comp {
-	size_t root, size;
-	uint64_t key;
-	size_t first, npairs;     /* into the pairs array */
-};
-
-struct pair {
-	int cls;
-	int count;
-};
-
-static int cmp_comp(const void *a, const void *b)
-{
-	const struct comp *x = a, *y = b;
-
-	if (x->size != y->size)
-		return x->size < y->size ? 1 : -1;
-	return x->key < y->key ? -1 : x->key > y->key;
-}
-
-static int cmp_root(const void *a, const void *b, void *ctx)
-{
-	const struct img_entry *e = ctx;
-	size_t x = e[*(const size_t *)a].parent, y = e[*(const size_t *)b].parent;
-
-	return x < y ? -1 : x > y;
-}
-
+/* The entries' places: groups are the union-find's roots. */
 static int assign(struct split *s, double val, double test, uint64_t seed, struct wn_err *err)
 {
-	size_t ncomp = 0, npairs = 0, *ord = malloc((s->n ? s->n : 1) * sizeof(*ord));
-	size_t *slot = malloc((s->n ? s->n : 1) * sizeof(*slot));
-	struct comp *comps = calloc(s->n ? s->n : 1, sizeof(*comps));
-	struct pair *pairs = malloc((s->n ? s->n : 1) * sizeof(*pairs));
-	int *scratch = calloc((size_t)s->k + 1, sizeof(int));
-	double (*want)[3] = calloc((size_t)s->k + 1, sizeof(*want));
-	long (*have)[3] = calloc((size_t)s->k + 1, sizeof(*have));
-	double frac[3] = { 1 - val - test, val, test };
-	size_t groupno = 0;
-	int ret = -1;
-
-	if (!ord || !slot || !comps || !pairs || !scratch || !want || !have) {
-		wn_fail(err, WN_ENOMEM, "out of memory");
-		goto out;
-	}
-	/* members side by side, by component */
+	s->place = calloc(s->n ? s->n : 1, sizeof(*s->place));
+	if (!s->place)
+		return wn_fail(err, WN_ENOMEM, "out of memory");
 	for (size_t i = 0; i < s->n; i++) {
-		s->e[i].parent = find(s->e, i);
-		ord[i] = i;
-		for (int t = 0; t < 3; t++)
-			want[s->e[i].cls][t] += frac[t];
+		s->place[i].cls = s->e[i].cls;
+		s->place[i].group = find(s->e, i);
+		memcpy(s->place[i].xxh3, s->e[i].xxh3, 16);
 	}
-	qsort_r(ord, s->n, sizeof(*ord), cmp_root, s->e);
-	for (size_t i = 0; i < s->n;) {
-		size_t r = s->e[ord[i]].parent, j = i;
-		struct comp *c = &comps[ncomp];
-
-		c->root = r;
-		c->key = XXH3_64bits_withSeed(s->e[r].xxh3, 16, seed);
-		c->first = npairs;
-		for (; j < s->n && s->e[ord[j]].parent == r; j++)
-			if (!scratch[s->e[ord[j]].cls]++)
-				pairs[npairs++].cls = s->e[ord[j]].cls;
-		for (size_t q = c->first; q < npairs; q++) {
-			pairs[q].count = scratch[pairs[q].cls];
-			scratch[pairs[q].cls] = 0;
-		}
-		c->npairs = npairs - c->first;
-		c->size = j - i;
-		slot[r] = ncomp++;
-		i = j;
-	}
-	qsort(comps, ncomp, sizeof(*comps), cmp_comp);
-	for (size_t c = 0; c < ncomp; c++) {
-		int best = 0;
-		double best_gain = -1e300;
-
-		/* the split with the most unmet want for this component's
-		 * classes, relative to its target; ties: test, val, train */
-		for (int t = 2; t >= 0; t--) {
-			double gain = 0;
-
-			if (frac[t] <= 0)
-				continue;
-			for (size_t q = comps[c].first; q < comps[c].first + comps[c].npairs; q++) {
-				int k = pairs[q].cls;
-
-				gain += pairs[q].count * (want[k][t] - (double)have[k][t]) / (want[k][t] + 1);
-			}
-			if (gain > best_gain) {
-				best_gain = gain;
-				best = t;
-			}
-		}
-		for (size_t q = comps[c].first; q < comps[c].first + comps[c].npairs; q++)
-			have[pairs[q].cls][best] += pairs[q].count;
-		slot[comps[c].root] = (size_t)best;
-		s->e[comps[c].root].group = comps[c].size > 1 ? ++groupno : 0;
-	}
-	for (size_t i = 0; i < s->n; i++) {
-		size_t r = s->e[i].parent;
-
-		s->e[i].split = (int)slot[r];
-		s->e[i].group = s->e[r].group;
-	}
-	ret = 0;
-out:
-	free(ord);
-	free(slot);
-	free(comps);
-	free(pairs);
-	free(scratch);
-	free(want);
-	free(have);
-	return ret;
+	return split_assign(s->place, s->n, s->k, val, test, seed, err);
 }
 
 static int write_manifests(const struct split *s, const char *out, size_t counts[3],
@@ -275,11 +169,11 @@ static int write_manifests(const struct split *s, const char *out, size_t counts
 		table_begin(&tb, FMT_CSV, mem, cols, 5);
 		counts[t] = 0;
 		for (size_t i = 0; i < s->n; i++) {
-			if (s->e[i].split != t)
+			if ((int)s->place[i].part != t)
 				continue;
 			table_str(&tb, s->e[i].path);
 			table_str(&tb, s->e[i].class_name);
-			table_int(&tb, (int64_t)s->e[i].group);
+			table_int(&tb, (int64_t)s->place[i].group_no);
 			table_int(&tb, s->e[i].width);
 			table_int(&tb, s->e[i].height);
 			table_end_row(&tb);
@@ -457,6 +351,7 @@ done:
 	}
 	free(s.e);
 	free(s.classes);
+	free(s.place);
 	strbuf_release(&prefix);
 	catalog_close(cat);
 	return rc;

@@ -2,12 +2,12 @@
  * folder classes, K-fold cross-validated so that every image gets a
  * probability from a head that never saw it. Those out-of-sample
  * probabilities (predictions, model "cv:<model>") are what suspects
- * reads; the head fitted on everything is kept in the heads table. */
+ * reads; the head fitted on everything is kept in the heads table.
+ * The work is learn's (trainset, crossval, head); this is the command. */
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <xxhash.h>
 
 #include "cli/cli.h"
 #include "cli/options.h"
@@ -15,7 +15,6 @@
 #include "learn/learn.h"
 #include "catalog/catalog.h"
 #include "label.h"
-#include "train.h"
 
 static const char usage[] =
 	"usage: label train --path DIR [--model NAME] [--folds K] [--l2 X] [options]\n"
@@ -44,299 +43,15 @@ static const char usage[] =
 	"\n"
 	"Exit status: 0 done; 2 bad usage or fewer than two classes; 3 fatal.\n";
 
-static int gather(const struct prediction_row *row, void *data)
-{
-	struct train_set *t = data;
-
-	if (!row->class_name || row->nembedding <= 0 || !row->xxh3 ||
-	    (t->cat && !catalog_on_disk(t->cat, row->path)))
-		return 0;
-	if (t->dim && row->nembedding != t->dim)
-		return 0;
-	t->dim = row->nembedding;
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? 2 * t->cap : 1024;
-		float *x = realloc(t->x, cap * (size_t)t->dim * sizeof(float));
-		struct train_item *it = realloc(t->items, cap * sizeof(*it));
-
-		if (x)
-			t->x = x;
-		if (it)
-			t->items = it;
-		if (!x || !it)
-			return -2;
-		t->cap = cap;
-	}
-	memcpy(t->x + t->n * (size_t)t->dim, row->embedding, (size_t)t->dim * sizeof(float));
-	t->items[t->n].id = row->image_id;
-	memcpy(t->items[t->n].xxh3, row->xxh3, 16);
-	t->items[t->n].path = strdup(row->path);
-	t->items[t->n].class_name = strdup(row->class_name);
-	t->n++;
-	return t->items[t->n - 1].path && t->items[t->n - 1].class_name ? 0 : -2;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-int train_load(struct catalog *cat, const char *model_key, const char *prep,
-	       const char *prefix, struct train_set *t, struct wn_err *err)
-{
-	int rc;
-
-	t->cat = cat;
-	rc = predictions_foreach(cat, model_key, prep, prefix, gather, t, err);
-
-	if (rc == -2)
-		return wn_fail(err, WN_ENOMEM, "out of memory");
-	if (rc)
-		return -1;
-	/* classes: the folder names, sorted */
-	for (size_t i = 0; i < t->n; i++) {
-		int found = 0;
-
-		for (int c = 0; c < t->k && !found; c++)
-			found = !strcmp(t->classes[c], t->items[i].class_name);
-		if (!found) {
-			char **grown = realloc(t->classes, (size_t)(t->k + 1) * sizeof(char *));
-
-			if (!grown)
-				return wn_fail(err, WN_ENOMEM, "out of memory");
-			t->classes = grown;
-			t->classes[t->k++] = t->items[i].class_name;
-		}
-	}
-	qsort(t->classes, (size_t)t->k, sizeof(char *), cmp_str);
-	t->y = malloc((t->n ? t->n : 1) * sizeof(int));
-	if (!t->y)
-		return wn_fail(err, WN_ENOMEM, "out of memory");
-	for (size_t i = 0; i < t->n; i++)
-		for (int c = 0; c < t->k; c++)
-			if (!strcmp(t->classes[c], t->items[i].class_name))
-				t->y[i] = c;
-	return 0;
-}
-
-void train_free(struct train_set *t)
-{
-	for (size_t i = 0; i < t->n; i++) {
-		free(t->items[i].path);
-		free(t->items[i].class_name);
-	}
-	free(t->items);
-	free(t->classes);  /* the names are the items' */
-	free(t->x);
-	free(t->y);
-	memset(t, 0, sizeof(*t));
-}
-
-struct rank {
-	uint64_t key;
-	size_t i;
-};
-
-static int cmp_rank(const void *a, const void *b)
-{
-	const struct rank *x = a, *y = b;
-
-	return x->key < y->key ? -1 : x->key > y->key ? 1 : (x->i > y->i) - (x->i < y->i);
-}
-
-/* Stratified folds: each class's images in a seeded order, dealt round. */
-static void deal_folds(const struct train_set *t, int folds, uint64_t seed, int *fold)
-{
-	struct rank *r = malloc((t->n ? t->n : 1) * sizeof(*r));
-	size_t m;
-
-	if (!r) {
-		for (size_t i = 0; i < t->n; i++)
-			fold[i] = (int)(i % (size_t)folds);
-		return;
-	}
-	for (int c = 0; c < t->k; c++) {
-		m = 0;
-		for (size_t i = 0; i < t->n; i++)
-			if (t->y[i] == c) {
-				r[m].i = i;
-				r[m].key = XXH3_64bits_withSeed(&t->items[i].xxh3, 16, seed);
-				m++;
-			}
-		qsort(r, m, sizeof(*r), cmp_rank);
-		for (size_t j = 0; j < m; j++)
-			fold[r[j].i] = (int)(j % (size_t)folds);
-	}
-	free(r);
-}
-
-int train_crossval(const struct train_set *t, int folds, double l2, uint64_t seed, float *oos,
-		   struct wn_err *err)
-{
-	int *fold = malloc((t->n ? t->n : 1) * sizeof(int)), *ytr = NULL;
-	float *xtr = NULL, *xte = NULL, *pte = NULL;
-	size_t *te = NULL;
-	int ret = -1;
-
-	if (fold)
-		deal_folds(t, folds, seed, fold);
-	ytr = malloc((t->n ? t->n : 1) * sizeof(int));
-	te = malloc((t->n ? t->n : 1) * sizeof(size_t));
-	xtr = malloc((t->n ? t->n : 1) * (size_t)t->dim * sizeof(float));
-	xte = malloc((t->n ? t->n : 1) * (size_t)t->dim * sizeof(float));
-	pte = malloc((t->n ? t->n : 1) * (size_t)t->k * sizeof(float));
-	if (!fold || !ytr || !te || !xtr || !xte || !pte) {
-		wn_fail(err, WN_ENOMEM, "out of memory");
-		goto out;
-	}
-	for (int f = 0; f < folds; f++) {
-		struct softreg r = { 0 };
-		size_t ntr = 0, nte = 0;
-
-		for (size_t i = 0; i < t->n; i++) {
-			const float *row = t->x + i * (size_t)t->dim;
-
-			if (fold[i] == f) {
-				memcpy(xte + nte * (size_t)t->dim, row, (size_t)t->dim * sizeof(float));
-				te[nte++] = i;
-			} else {
-				memcpy(xtr + ntr * (size_t)t->dim, row, (size_t)t->dim * sizeof(float));
-				ytr[ntr++] = t->y[i];
-			}
-		}
-		if (!nte)
-			continue;
-		if (softreg_fit(xtr, ytr, ntr, t->dim, t->k, l2, 300, &r, err) ||
-		    softreg_predict(&r, xte, nte, pte, err)) {
-			softreg_free(&r);
-			goto out;
-		}
-		for (size_t j = 0; j < nte; j++)
-			memcpy(oos + te[j] * (size_t)t->k, pte + j * (size_t)t->k,
-			       (size_t)t->k * sizeof(float));
-		softreg_free(&r);
-	}
-	ret = 0;
-out:
-	free(fold);
-	free(ytr);
-	free(te);
-	free(xtr);
-	free(xte);
-	free(pte);
-	return ret;
-}
-
-static void *pack_floats(const float *v, size_t n)
-{
-	uint8_t *b = malloc(n ? n * 4 : 1);
-
-	if (b)
-		for (size_t i = 0; i < n; i++) {
-			uint32_t u;
-
-			memcpy(&u, &v[i], 4);
-			for (int k = 0; k < 4; k++)
-				b[4 * i + (size_t)k] = (uint8_t)(u >> (8 * k));
-		}
-	return b;
-}
-
-static int classes_json(const struct train_set *t, struct strbuf *out)
-{
-	int bad = strbuf_addch(out, '[');
-
-	for (int c = 0; c < t->k; c++)
-		bad |= (c ? strbuf_addch(out, ',') : 0) | quote_json(out, t->classes[c]);
-	return bad | strbuf_addch(out, ']');
-}
-
-static int save(struct catalog *cat, const char *model_key, const char *prep,
-		const struct train_set *t, const float *oos, int folds, double l2, double accuracy,
-		double l2_used, struct wn_err *err)
-{
-	struct softreg r = { 0 };
-	struct strbuf classes = STRBUF_INIT, cvkey = STRBUF_INIT;
-	int ret = -1;
-
-	(void)l2_used;
-	if (softreg_fit(t->x, t->y, t->n, t->dim, t->k, l2, 300, &r, err))
-		return -1;
-	if (classes_json(t, &classes) || strbuf_addf(&cvkey, "cv:%s", model_key)) {
-		wn_fail(err, WN_ENOMEM, "out of memory");
-		goto out;
-	}
-	if (catalog_begin(cat, err))
-		goto out;
-	for (size_t i = 0; i < t->n; i++) {
-		struct prediction p;
-
-		memset(&p, 0, sizeof(p));
-		p.image_id = t->items[i].id;
-		p.model = cvkey.buf;
-		p.prep = prep;
-		memcpy(p.xxh3, t->items[i].xxh3, 16);
-		p.classes = classes.buf;
-		p.probs = oos + i * (size_t)t->k;
-		p.nprobs = t->k;
-		if (predictions_set(cat, &p, err))
-			goto rollback;
-	}
-	if (heads_save(cat, model_key, prep, classes.buf, &r, folds, l2, t->n, accuracy, err))
-		goto rollback;
-	ret = catalog_commit(cat, err);
-	goto out;
-rollback:
-	catalog_rollback(cat);
-out:
-	softreg_free(&r);
-	strbuf_release(&classes);
-	strbuf_release(&cvkey);
-	return ret;
-}
-
-int heads_save(struct catalog *cat, const char *name, const char *prep, const char *classes,
-	       const struct softreg *r, int folds, double l2, size_t images, double accuracy,
-	       struct wn_err *err)
-{
-	void *mean = pack_floats(r->mean, (size_t)r->dim), *scale = pack_floats(r->scale, (size_t)r->dim);
-	void *w = pack_floats(r->w, (size_t)r->dim * (size_t)r->classes);
-	void *b = pack_floats(r->b, (size_t)r->classes);
-	struct head_row h = { name, prep, classes, r->dim, mean, scale, w, b, r->classes, folds, l2,
-			      (int64_t)images, accuracy };
-	int ret;
-
-	if (!mean || !scale || !w || !b)
-		ret = wn_fail(err, WN_ENOMEM, "out of memory");
-	else
-		ret = heads_set(cat, &h, err);
-	free(mean);
-	free(scale);
-	free(w);
-	free(b);
-	return ret;
-}
-
-static void print_matrix(const struct train_set *t, const float *oos, enum out_format fmt,
+/* The accuracy line (text only) and the confusion matrix (k x k). */
+static void print_matrix(const struct train_set *t, const long *m, enum out_format fmt,
 			 double accuracy, int folds)
 {
 	const char **cols = calloc((size_t)t->k + 1, sizeof(*cols));
-	long *m = calloc((size_t)t->k * (size_t)t->k, sizeof(long));
 	struct table tb;
 
-	if (!cols || !m) {
-		free(cols);
-		free(m);
+	if (!cols)
 		return;
-	}
-	for (size_t i = 0; i < t->n; i++) {
-		int best = 0;
-
-		for (int c = 1; c < t->k; c++)
-			if (oos[i * (size_t)t->k + (size_t)c] > oos[i * (size_t)t->k + (size_t)best])
-				best = c;
-		m[t->y[i] * t->k + best]++;
-	}
 	if (fmt == FMT_TEXT)
 		printf("cross-validated accuracy %.4f (%zu images, %d classes, %d folds)\n"
 		       "confusion (rows: folder class, columns: predicted):\n",
@@ -353,7 +68,6 @@ static void print_matrix(const struct train_set *t, const float *oos, enum out_f
 	}
 	table_end(&tb);
 	free(cols);
-	free(m);
 }
 
 int cmd_train(int argc, char **argv)
@@ -381,6 +95,7 @@ int cmd_train(int argc, char **argv)
 	double l2 = 0.01, accuracy = 0;
 	int64_t run_id = 0;
 	float *oos = NULL;
+	long *confusion = NULL;
 	char counts[160], *end;
 
 	cli_options_init(&co, usage);
@@ -413,7 +128,7 @@ int cmd_train(int argc, char **argv)
 	if (catalog_open(cli_db_path(co.db), CATALOG_EXISTING, &cat, &err) ||
 	    catalog_rel_prefix(cat, root, &prefix, &err))
 		goto fail;
-	if (train_load(cat, key, nn_prep_name(prep), prefix.len ? prefix.buf : NULL, &t, &err))
+	if (train_set_load(cat, key, nn_prep_name(prep), prefix.len ? prefix.buf : NULL, &t, &err))
 		goto fail;
 	if (!t.n) {
 		cli_error("no %s embeddings for the images under %s: run 'label predict --path %s%s%s' "
@@ -429,25 +144,18 @@ int cmd_train(int argc, char **argv)
 		goto done;
 	}
 	oos = malloc(t.n * (size_t)t.k * sizeof(float));
-	if (!oos) {
+	confusion = calloc((size_t)t.k * (size_t)t.k, sizeof(long));
+	if (!oos || !confusion) {
 		wn_fail(&err, WN_ENOMEM, "out of memory");
 		goto fail;
 	}
 	if (run_begin(cat, "label train", argc, argv, &run_id, &err) ||
-	    train_crossval(&t, folds, l2, seed, oos, &err))
+	    crossval_probs(&t, folds, l2, seed, oos, &err))
 		goto fail;
-	for (size_t i = 0; i < t.n; i++) {
-		int best = 0;
-
-		for (int k = 1; k < t.k; k++)
-			if (oos[i * (size_t)t.k + (size_t)k] > oos[i * (size_t)t.k + (size_t)best])
-				best = k;
-		accuracy += best == t.y[i];
-	}
-	accuracy /= (double)t.n;
-	if (save(cat, key, nn_prep_name(prep), &t, oos, folds, l2, accuracy, l2, &err))
+	accuracy = crossval_confusion(&t, oos, confusion);
+	if (head_save(cat, key, nn_prep_name(prep), &t, oos, folds, l2, accuracy, &err))
 		goto fail;
-	print_matrix(&t, oos, co.format, accuracy, folds);
+	print_matrix(&t, confusion, co.format, accuracy, folds);
 	rc = EXIT_DONE;
 	goto done;
 fail:
@@ -458,7 +166,8 @@ done:
 	if (run_id && run_finish(cat, run_id, rc, counts, &err) && rc != EXIT_FATAL)
 		rc = cli_fatal(&err);
 	free(oos);
-	train_free(&t);
+	free(confusion);
+	train_set_release(&t);
 	strbuf_release(&prefix);
 	catalog_close(cat);
 	return rc;

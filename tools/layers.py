@@ -13,6 +13,8 @@ From the source text and the compiled objects under BUILD:
   - the calls between object files (nm: a symbol one file uses and another
     defines) follow the same rule, and no files call each other in a
     circle;
+  - a command's folder holds its main.c and its subcommands only
+    (SUBCOMMANDS below): what commands share is cli/, the rest is lib/;
   - no folder holds more than 20 .c files.
 Prints one line per breach, "file: what" and exits 1 if there is any.
 """
@@ -35,6 +37,13 @@ USES = {
     'dupes': ['catalog'],
 }
 COMMANDS = ['augment', 'db', 'dedup', 'label', 'resize', 'scraper']
+# The files a command's folder may hold besides main.c: its subcommands
+# and the header they share with main.c. Other commands: main.c only.
+SUBCOMMANDS = {
+    'db': ['cmd_check.c', 'cmd_export.c', 'cmd_init.c', 'cmd_merge.c', 'cmd_report.c',
+           'cmd_scan.c', 'cmd_split.c', 'cmd_stats.c', 'cmds.h'],
+    'label': ['apply.c', 'predict.c', 'review.c', 'suspects.c', 'train.c', 'label.h'],
+}
 MAX_C_FILES = 20
 
 
@@ -169,6 +178,13 @@ def circles(graph):
     return out
 
 
+def check_folders(files, bad):
+    for f in files:
+        cmd, _, name = f.partition('/')
+        if cmd in COMMANDS and name != 'main.c' and name not in SUBCOMMANDS.get(cmd, []):
+            bad.append(f'{f}: not main.c or a subcommand')
+
+
 def check_sizes(files, bad):
     count = {}
     for f in files:
@@ -189,6 +205,7 @@ def main():
     check_includes(files, bad)
     check_links(sys.argv[2:], bad)
     check_calls(sys.argv[1], files, bad)
+    check_folders(files, bad)
     check_sizes(files, bad)
     for b in bad:
         print(b)

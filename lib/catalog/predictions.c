@@ -172,22 +172,37 @@ int heads_set(struct catalog *cat, const struct head_row *h, struct wn_err *err)
 		"INSERT OR REPLACE INTO heads (name, prep, classes, dim, mean, scale, weights, bias,"
 		"  folds, l2, images, accuracy, made_ms)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
-	sqlite3_stmt *st;
+	void *mean = pack(h->mean, h->dim), *scale = pack(h->scale, h->dim);
+	void *w = pack(h->weights, h->dim * h->classes_n), *b = pack(h->bias, h->classes_n);
+	sqlite3_stmt *st = NULL;
+	int ret = -1;
 
-	if (sqlite3_prepare_v2(cat->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return catalog_fail(cat, err, "cannot save the head");
+	if (!mean || !scale || !w || !b) {
+		wn_fail(err, WN_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (sqlite3_prepare_v2(cat->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		catalog_fail(cat, err, "cannot save the head");
+		goto out;
+	}
 	sqlite3_bind_text(st, 1, h->name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, h->prep, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, h->classes, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 4, h->dim);
-	sqlite3_bind_blob(st, 5, h->mean, h->dim * 4, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 6, h->scale, h->dim * 4, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 7, h->weights, h->dim * h->classes_n * 4, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 8, h->bias, h->classes_n * 4, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 5, mean, h->dim * 4, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 6, scale, h->dim * 4, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 7, w, h->dim * h->classes_n * 4, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 8, b, h->classes_n * 4, SQLITE_STATIC);
 	sqlite3_bind_int(st, 9, h->folds);
 	sqlite3_bind_double(st, 10, h->l2);
 	sqlite3_bind_int64(st, 11, h->images);
 	sqlite3_bind_double(st, 12, h->accuracy);
 	sqlite3_bind_int64(st, 13, catalog_now_ms());
-	return catalog_exec(cat, st, "cannot save the head", err);
+	ret = catalog_exec(cat, st, "cannot save the head", err);
+out:
+	free(mean);
+	free(scale);
+	free(w);
+	free(b);
+	return ret;
 }

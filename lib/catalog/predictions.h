@@ -51,11 +51,14 @@ typedef int (*prediction_fn)(const struct prediction_row *row, void *data);
 int predictions_foreach(struct catalog *cat, const char *model, const char *prep,
 			const char *path_prefix, prediction_fn fn, void *data, struct wn_err *err);
 
-/* A trained head, as label train keeps it (blobs are float32 LE). */
+/* A trained head, as label train keeps it (its floats are stored as
+ * float32 LE blobs). */
 struct head_row {
 	const char *name, *prep, *classes;
 	int dim;
-	const void *mean, *scale, *weights, *bias;
+	const float *mean, *scale;   /* dim each */
+	const float *weights;        /* dim x classes_n, row-major */
+	const float *bias;           /* classes_n */
 	int classes_n;
 	int folds;
 	double l2;
@@ -63,7 +66,8 @@ struct head_row {
 	double accuracy;
 };
 
-/* heads_set() : inserts or replaces the head of that name. */
+/* heads_set() : inserts or replaces the head of that name.
+ * @return 0, or -1 with err set (WN_ENOMEM, WN_EDB). */
 int heads_set(struct catalog *cat, const struct head_row *h, struct wn_err *err);
 
 #endif

@@ -4,11 +4,12 @@
 . "$(dirname "$0")/lib.sh"
 layers=$(cd "$(dirname "$test_script")/../.." && pwd)/tools/layers.py
 
-# tree: a git checkout with base, img and hash subsystems and a command;
+# tree: a git checkout with base, img and hash subsystems, a command and
+# a subcommand of another (label's train, as tools/layers.py allows);
 # build/ holds the objects the calls are read from.
 make_tree() {
   rm -rf tree
-  mkdir -p tree/lib/base tree/lib/img tree/lib/hash tree/resize tree/dedup tree/build
+  mkdir -p tree/lib/base tree/lib/img tree/lib/hash tree/resize tree/label tree/build
   (
     cd tree
     git init -q .
@@ -21,8 +22,8 @@ make_tree() {
     printf '#include "img/img.h"\nint hash_f(void) { return img_f(); }\n' >lib/hash/dhash.c
     printf 'int hash_f(void);\n' >lib/hash/hash.h
     printf '#include "hash/hash.h"\nint main(void) { return hash_f(); }\n' >resize/main.c
-    printf 'int dedup_g(void);\n' >dedup/dedup.h
-    printf 'int dedup_g(void) { return 0; }\n' >dedup/act.c
+    printf 'int label_g(void);\n' >label/label.h
+    printf 'int label_g(void) { return 0; }\n' >label/train.c
   )
 }
 
@@ -85,10 +86,17 @@ test_expect 'files that call each other in a circle fail, with the calls' '
 '
 
 test_expect 'a command using or linking another command'"'"'s sources fails' '
-  breach resize/main.c "#include \"dedup/dedup.h\"\n"
-  check_fails "^resize/main.c: includes dedup/dedup.h: resize may not use dedup" \
-    "resize=resize/main.c dedup/act.c"
-  grep -q "^dedup/act.c: linked into resize" out
+  breach resize/main.c "#include \"label/label.h\"\n"
+  check_fails "^resize/main.c: includes label/label.h: resize may not use label" \
+    "resize=resize/main.c label/train.c"
+  grep -q "^label/train.c: linked into resize" out
+'
+
+test_expect 'a command folder'"'"'s file that is neither main.c nor a subcommand fails' '
+  breach resize/scale.c "int resize_s(void) { return 0; }\n" \
+    label/train.h "int label_t(void);\n"
+  check_fails "^resize/scale.c: not main.c or a subcommand"
+  grep -q "^label/train.h: not main.c or a subcommand" out
 '
 
 test_expect 'a folder of more than 20 .c files fails' '
