@@ -1,9 +1,8 @@
-/* db split: train/val/test manifests, stratified by class, where no exact
- * or near-duplicate group straddles two splits (so no test image has a
- * near copy in train). Groups are found here from the catalog's hashes:
- * equal XXH3-128, or dHashes within the threshold whose thumbnails
- * correlate (as dedup decides), joined transitively. The assignment is
- * learn's (learn/split.h). */
+/* db split: train/val/test manifests, stratified by class, where no group
+ * of copies straddles two splits (so no test image has a copy in train).
+ * Groups are found here from the catalog's hashes: equal XXH3-128, or the
+ * near, mirrored and rotated pairs dedup finds (dupes_pairs()), joined
+ * transitively. The assignment is learn's (learn/split.h). */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -18,10 +17,8 @@
 #include "hash/hash.h"
 #include "base/base.h"
 #include "catalog/catalog.h"
+#include "dupes/dupes.h"
 #include "learn/learn.h"
-
-#define THRESHOLD 11
-#define SIMILARITY 0.94
 
 static const char usage[] =
 	"usage: db split --out DIR [--val F] [--test F] [--seed S] [--path DIR] [options]\n"
@@ -29,10 +26,10 @@ static const char usage[] =
 	"Writes DIR/train.csv, DIR/val.csv and DIR/test.csv (columns path, class,\n"
 	"group, width, height): every catalogued image with a class, stratified so\n"
 	"each class is split in the proportions asked, and with every group of\n"
-	"exact or near duplicates kept in one split, so no validation or test\n"
-	"image has a copy in train. Groups are found from the catalog's hashes\n"
-	"(the same XXH3-128, or dHashes within 11 bits whose thumbnails\n"
-	"correlate, as dedup decides) and joined transitively; 'group' is 0 for\n"
+	"copies kept in one split, so no validation or test image has a copy in\n"
+	"train. Groups are found from the catalog's hashes (the same XXH3-128,\n"
+	"or near, mirrored or rotated copies as dedup finds them with its\n"
+	"defaults) and joined transitively; 'group' is 0 for\n"
 	"an image alone, else a number shared by its group. The assignment is\n"
 	"repeatable: the same seed gives the same split.\n"
 	"\n"
@@ -121,18 +118,41 @@ static int cmp_xxh3(const void *a, const void *b, void *ctx)
 	return memcmp(e[*(const size_t *)a].xxh3, e[*(const size_t *)b].xxh3, 16);
 }
 
-struct near_ctx {
-	struct img_entry *e;
-};
-
-static int on_pair(size_t i, size_t j, int distance, void *data)
+/* Joins every pair of visual copies, as dedup finds them with its
+ * defaults: near, mirrored or rotated, confirmed on the thumbnails. */
+static int join_visual(struct split *s, struct wn_err *err)
 {
-	struct near_ctx *c = data;
+	size_t *idx = malloc((s->n + 1) * sizeof(*idx)), n = 0, np = 0;
+	uint64_t *hash = malloc((s->n + 1) * sizeof(*hash));
+	uint8_t *thumbs = malloc((s->n + 1) * THUMB_BYTES);
+	struct dupes_pair *p = NULL;
+	int ret = -1;
 
-	(void)distance;
-	if (thumb_similar(c->e[i].thumb, c->e[j].thumb, SIMILARITY))
-		join(c->e, i, j);
-	return 0;
+	if (!idx || !hash || !thumbs) {
+		wn_fail(err, WN_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < s->n; i++)
+		if (s->e[i].has_fp && !thumb_is_flat(s->e[i].thumb)) {
+			hash[n] = s->e[i].dhash;
+			memcpy(thumbs + n * THUMB_BYTES, s->e[i].thumb, THUMB_BYTES);
+			idx[n++] = i;
+		}
+	struct dupes_pairs_in in = {
+		n, hash, thumbs, NULL, DUPES_MATCH_NEAR | DUPES_MATCH_MIRROR | DUPES_MATCH_ROTATE,
+		DUPES_DEFAULT_THRESHOLD, DUPES_DEFAULT_SIMILARITY, 1,
+	};
+	if (dupes_pairs(&in, &p, &np, err))
+		goto out;
+	for (size_t k = 0; k < np; k++)
+		join(s->e, idx[p[k].a], idx[p[k].b]);
+	ret = 0;
+out:
+	free(p);
+	free(idx);
+	free(hash);
+	free(thumbs);
+	return ret;
 }
 
 /* The entries' places: groups are the union-find's roots. */
@@ -229,9 +249,6 @@ int cmd_split(int argc, char **argv)
 	double val = 0.1, test = 0.1;
 	uint64_t seed = 0;
 	size_t counts[3];
-	uint64_t *hashes = NULL;
-	uint8_t *skip = NULL;
-	struct mih *m = NULL;
 	int rc = EXIT_FATAL, c;
 
 	cli_options_init(&co, usage);
@@ -304,28 +321,9 @@ int cmd_split(int argc, char **argv)
 				join(s.e, ord[i], ord[i - 1]);
 		free(ord);
 	}
-	/* near copies: dHash neighbours whose thumbnails agree */
-	hashes = malloc((s.n ? s.n : 1) * sizeof(*hashes));
-	skip = calloc(s.n ? s.n : 1, 1);
-	if (!hashes || !skip) {
-		wn_fail(&err, WN_ENOMEM, "out of memory");
+	/* visual copies */
+	if (join_visual(&s, &err))
 		goto fail;
-	}
-	for (size_t i = 0; i < s.n; i++) {
-		hashes[i] = s.e[i].dhash;
-		skip[i] = !s.e[i].has_fp || thumb_is_flat(s.e[i].thumb);
-	}
-	if (s.n) {
-		struct near_ctx nc = { s.e };
-
-		m = mih_build(hashes, s.n);
-		if (!m) {
-			wn_fail(&err, WN_ENOMEM, "out of memory");
-			goto fail;
-		}
-		if (mih_pairs(m, THRESHOLD, skip, 1, on_pair, &nc, &err) < 0)
-			goto fail;
-	}
 	if (assign(&s, val, test, seed, &err))
 		goto fail;
 	if (mkdir(out, 0755) && errno != EEXIST) {
@@ -342,9 +340,6 @@ int cmd_split(int argc, char **argv)
 fail:
 	rc = cli_fatal(&err);
 done:
-	mih_free(m);
-	free(hashes);
-	free(skip);
 	for (size_t i = 0; i < s.n; i++) {
 		free(s.e[i].path);
 		free(s.e[i].class_name);

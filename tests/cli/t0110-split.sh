@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# db split: stratified, repeatable, and no duplicate group across splits.
+# db split: stratified, repeatable, and no group of copies (exact, near,
+# mirrored, rotated) across splits.
 . "$(dirname "$0")/lib.sh"
 
 mkfixtures dataset ds 3 60 0 a b
@@ -10,6 +11,10 @@ f1=$(ls ds/a | sed -n 2p)
 f2=$(ls ds/a | sed -n 3p)
 cp "ds/a/$f1" "ds/a/copy-$f1"        # an exact copy
 cp "ds/a/$f2" "ds/b/elsewhere-$f2"   # one in the other class
+mkdir -p turned
+mkfixtures turned turned/c 7 2       # mirrored and rotated copies
+cp turned/c/t0.jpg turned/c/t0-rot90.png turned/c/t0-mirror.jpg turned/c/t1.jpg ds/a/
+cp turned/c/t1-fliprot.jpg ds/b/
 export f1 f2
 db scan -q ds 2>/dev/null || true
 
@@ -17,22 +22,27 @@ check() {  # check DIR: every group in one split; per-class shares near the aske
   python3 - "$1" <<'EOF'
 import collections, csv, sys
 d = sys.argv[1]
-where, groups, per = {}, collections.defaultdict(set), collections.Counter()
+where, groups, per, group_of = {}, collections.defaultdict(set), collections.Counter(), {}
 for s in ("train", "val", "test"):
     for r in csv.DictReader(open("%s/%s.csv" % (d, s))):
         assert r["path"] not in where, r["path"]
         where[r["path"]] = s
+        group_of[r["path"]] = r["group"]
         per[(r["class"], s)] += 1
         if r["group"] != "0":
             groups[r["group"]].add(s)
 assert all(len(v) == 1 for v in groups.values()), groups
 assert len(groups) >= 12, len(groups)
-# exact copies and near copies share a split
+# exact, near, mirrored and rotated copies share a split
 import os
 f1, f2 = os.environ["f1"], os.environ["f2"]
 for a, b in (("ds/a/" + f1, "ds/a/copy-" + f1), ("ds/a/" + f2, "ds/b/elsewhere-" + f2),
              ("ds/a/src3.jpg", "ds/a/src3-half.png")):
     assert where[a] == where[b], (a, b, where[a], where[b])
+# mirrored and rotated copies are in their source's group
+for a, b in (("ds/a/t0.jpg", "ds/a/t0-rot90.png"), ("ds/a/t0.jpg", "ds/a/t0-mirror.jpg"),
+             ("ds/a/t1.jpg", "ds/b/t1-fliprot.jpg")):
+    assert group_of[a] != "0" and group_of[a] == group_of[b], (a, b, group_of[a], group_of[b])
 for c in ("a", "b"):
     n = sum(per[(c, s)] for s in ("train", "val", "test"))
     for s, share in (("val", 0.1), ("test", 0.1)):
