@@ -114,7 +114,7 @@ int cmd_train(int argc, char **argv)
 				return cli_usage_error("--l2 takes a number from 0 to 1e6, not '%s'", optarg);
 			break;
 		case 's':
-			if (cli_parse_uint("--seed", optarg, UINT64_MAX, &seed) && strcmp(optarg, "0"))
+			if (strcmp(optarg, "0") && cli_parse_uint("--seed", optarg, UINT64_MAX, &seed))
 				return EXIT_USAGE;
 			break;
 		}

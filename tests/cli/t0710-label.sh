@@ -84,6 +84,11 @@ test_expect 'train: cross-validated accuracy, the confusion matrix, the head' '
   test "$(sqlite3 winnow.db "SELECT dim, folds, images FROM heads WHERE name = \"mobilenet_v2\"")" = "1280|5|$n"
   label train --path ds --format csv >out.csv
   head -1 out.csv | grep -q "^class,photo,synth$"
+  # seed 0 is a seed, not a usage error that runs anyway
+  label train --path ds --seed 0 >out0 2>err0
+  test_must_be_empty err0
+  cmp out out0
+  expect_exit 2 label train --path ds --seed x
 '
 
 test_expect 'train refuses one class, with the reason' '
