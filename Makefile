@@ -89,7 +89,10 @@ label_USES = base img hash catalog nn learn
 resize_USES = base img hash catalog derive
 scraper_USES = base img hash catalog net
 FIXTURE_SRC = tests/fixtures.c
-UNIT_TESTS = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
+# Unit tests, one folder a subsystem as under lib/: tests/unit/<s>/test_*.c,
+# each a program build/tests/test_* of the same name.
+UNIT_SRC = $(wildcard tests/unit/*/test_*.c)
+UNIT_TESTS = $(notdir $(basename $(UNIT_SRC)))
 # Every unit test program's main() (it runs the tests UNIT_TEST registers).
 UNIT_MAIN = tests/unit/unit.c
 
@@ -137,9 +140,12 @@ label_LDLIBS = $(shell $(PKG_CONFIG) --libs libmicrohttpd)
 # Unit tests that read files shipped in the tree (examples/) find them here.
 $(BUILD)/tests/unit/%.o: override CFLAGS += -DSRCDIR='"$(CURDIR)"'
 
-$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(call obj,$(UNIT_MAIN) $(FIXTURE_SRC)) $(LIB)
-	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lcmocka
+define unit_program
+$(BUILD)/tests/$(notdir $(basename $(1))): $(call obj,$(1) $(UNIT_MAIN) $(FIXTURE_SRC)) $(LIB)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LIBS) -lcmocka
+endef
+$(foreach t,$(UNIT_SRC),$(eval $(call unit_program,$(t))))
 
 $(BUILD)/tests/mkfixtures: $(call obj,tests/mkfixtures.c $(FIXTURE_SRC)) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)

@@ -1,7 +1,7 @@
 /* Perceptual fingerprints for near-duplicate search: dHash-64 and a 16x16
  * luma thumbnail, both from one reduced (shrink-on-load) decode.
  *
- * The exact definition, pinned by test vectors in tests/unit/test_dhash.c:
+ * The exact definition, pinned by test vectors in tests/unit/hash/test_dhash.c:
  *  1. Decode to 8-bit grey with EXIF orientation applied and alpha
  *     flattened onto white. A JPEG is decoded at the smallest DCT scale
  *     that keeps both sides >= FINGERPRINT_MIN_SIDE (32) pixels, or full

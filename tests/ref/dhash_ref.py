@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Reference implementation of hash/dhash.h's definition, with exact
-fractions, used to produce the test vectors pinned in tests/unit/test_dhash.c.
+fractions, used to produce the test vectors pinned in tests/unit/hash/test_dhash.c.
 It shares no code with the C implementation.
 
     tests/ref/dhash_ref.py     prints the vectors for the test images
