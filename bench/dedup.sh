@@ -7,7 +7,10 @@
 #     findimagedupes -R, and winnow's unchanged re-run;
 #  3. --exact-only on a 20,000-file tree made from CORPUS/scale against
 #     jdupes -r -q (and fdupes -r -q), checking they find the same files;
-#  4. the near search alone on 1,000,000 synthetic hashes (bench/mih_bench).
+#  4. the near search alone on 1,000,000 synthetic hashes (bench/mih_bench);
+#  5. mirrored and rotated copies on CORPUS/transformed when it exists
+#     (bench/make-transformed.py), scored per variant, against findimagedupes;
+#  6. the 8-orientation search on 1,000,000 synthetic thumbnails.
 #
 #   bench/dedup.sh CORPUS [ROUNDS] [SCORER]
 #
@@ -129,3 +132,31 @@ fi
 echo
 echo "## 4. near search on 1,000,000 synthetic hashes"
 "$top/build/bench/mih_bench" 1000000 11 "$(nproc)"
+
+# 5. Mirrored and rotated copies (#18), when CORPUS/transformed holds what
+# bench/make-transformed.py makes (bench/make-transformed.py POOL
+# CORPUS/transformed): each variant's recall and the false pairs, winnow
+# at its defaults against findimagedupes on the same files, timed.
+if [ -e "$corpus/transformed/truth.csv" ]; then
+  echo
+  echo "## 5. mirrored, rotated and cropped copies on $corpus/transformed" \
+    "($(find "$corpus/transformed/train" -type f | wc -l) images)"
+  cd "$corpus/transformed"
+  rm -f "$tmp/t.db"*
+  tw=$(seconds_any "$dedup" --db "$tmp/t.db" --path train --format csv -q)
+  "$dedup" --db "$tmp/t.db" --path train --format csv -q >"$tmp/t.csv" 2>/dev/null || true
+  tf=$(seconds_any findimagedupes -R train)
+  findimagedupes -R train >"$tmp/t.f" 2>/dev/null || true
+  for run in "winnow dedup (defaults):$tmp/t.csv:csv" "findimagedupes -R:$tmp/t.f:lines"; do
+    IFS=: read -r name file fmt <<<"$run"
+    echo "$name:"
+    /usr/bin/python3 "$scorer" "$corpus/transformed" "$file" --format "$fmt" |
+      grep -E "^(by variant|false pairs)" | sed 's/^/  /'
+  done
+  printf 'seconds: winnow %.2f, findimagedupes %.2f (%.1fx)\n' "$tw" "$tf" "$(ratio "$tf" "$tw")"
+fi
+
+# 6. The mirrored-and-rotated search alone.
+echo
+echo "## 6. the 8-orientation search on 1,000,000 synthetic thumbnails"
+"$top/build/bench/orient_bench" 1000000 6 "$(nproc)"
