@@ -103,6 +103,11 @@ test_expect 'a folder of more than 20 .c files fails' '
   make_tree
   for i in $(seq 1 21); do printf "int img_n$i(void) { return $i; }\n" >tree/lib/img/n$i.c; done
   check_fails "^lib/img/: 22 .c files, more than 20"
+  # anywhere in the tree, tests too
+  make_tree
+  mkdir -p tree/tests/unit
+  for i in $(seq 1 21); do printf "int t$i(void) { return $i; }\n" >tree/tests/unit/t$i.c; done
+  check_fails "^tests/unit/: 21 .c files, more than 20"
 '
 
 test_done
