@@ -93,6 +93,9 @@ FIXTURE_SRC = tests/fixtures.c
 # each a program build/tests/test_* of the same name.
 UNIT_SRC = $(wildcard tests/unit/*/test_*.c)
 UNIT_TESTS = $(notdir $(basename $(UNIT_SRC)))
+ifneq ($(words $(UNIT_TESTS)),$(words $(sort $(UNIT_TESTS))))
+$(error two unit tests share a name: $(sort $(UNIT_SRC)))
+endif
 # Every unit test program's main() (it runs the tests UNIT_TEST registers).
 UNIT_MAIN = tests/unit/unit.c
 

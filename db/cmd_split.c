@@ -140,7 +140,7 @@ static int join_visual(struct split *s, struct wn_err *err)
 		}
 	struct dupes_pairs_in in = {
 		n, hash, thumbs, NULL, DUPES_MATCH_NEAR | DUPES_MATCH_MIRROR | DUPES_MATCH_ROTATE,
-		DUPES_DEFAULT_THRESHOLD, DUPES_DEFAULT_SIMILARITY, 1,
+		DUPES_DEFAULT_THRESHOLD, DUPES_DEFAULT_SIMILARITY, 0,  /* all cores */
 	};
 	if (dupes_pairs(&in, &p, &np, err))
 		goto out;

@@ -114,7 +114,9 @@ int cmd_train(int argc, char **argv)
 				return cli_usage_error("--l2 takes a number from 0 to 1e6, not '%s'", optarg);
 			break;
 		case 's':
-			if (strcmp(optarg, "0") && cli_parse_uint("--seed", optarg, UINT64_MAX, &seed))
+			if (!strcmp(optarg, "0"))
+				seed = 0;
+			else if (cli_parse_uint("--seed", optarg, UINT64_MAX, &seed))
 				return EXIT_USAGE;
 			break;
 		}

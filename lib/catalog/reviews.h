@@ -59,7 +59,8 @@ int reviews_mark_applied(struct catalog *cat, int64_t image_id, struct wn_err *e
 /* dup_groups_clear() forgets the groups of these images; dup_groups_add()
  * then records group grp's members in rank order (members[0] the keeper),
  * each with how it matches the keeper: match[i] is "exact", "near",
- * "mirror", "rotate" or "crop" (the keeper's, its group's kind). Members
+ * "mirror" or "rotate" (the keeper's, its group's kind; the table also
+ * takes "crop", reserved for crops). Members
  * with id 0 (not catalogued) are left out. */
 int dup_groups_clear(struct catalog *cat, const int64_t *ids, size_t n, struct wn_err *err);
 int dup_groups_add(struct catalog *cat, int64_t run_id, int grp, const int64_t *members,

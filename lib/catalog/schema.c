@@ -186,9 +186,9 @@ static const char *const migrations[] = {
 	"CREATE INDEX events_by_image ON events(image_id);"
 	"CREATE INDEX events_planned ON events(run_id) WHERE state = 'planned';",
 
-	/* 9: a duplicate may also be a mirrored or rotated copy (and, with
-	 * dedup --crops, a crop) of its group's keeper; the CHECKs on match
-	 * change, so both tables are rebuilt. */
+	/* 9: a duplicate may also be a mirrored or rotated copy of its
+	 * group's keeper ('crop' is reserved for crops, not yet looked for);
+	 * the CHECKs on match change, so both tables are rebuilt. */
 	"CREATE TABLE conflicts_v9 ("
 	"  run_id INTEGER NOT NULL REFERENCES runs(id),"
 	"  grp INTEGER NOT NULL,"

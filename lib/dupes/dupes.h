@@ -148,13 +148,14 @@ struct dupes_pairs_in {
 	unsigned match;            /* DUPES_MATCH_NEAR, _MIRROR, _ROTATE bits */
 	int threshold;             /* near: dHash distance, 0..15 */
 	double similarity;         /* thumbnail correlation a pair needs */
-	int threads;               /* 0 or 1: the calling thread only */
+	int threads;               /* 0: all cores */
 };
 
 struct dupes_pair {
 	size_t a, b;               /* indexes into the input, a < b */
 	enum dupes_match match;    /* near, mirror or rotate */
-	int distance;              /* of the dHashes (turned, when not near) */
+	int distance;              /* of the dHashes (turned, when not near: the
+				    * smaller of the two sides' turns) */
 };
 
 /* dupes_pairs() : the pairs, sorted by a then b, one a couple (the first

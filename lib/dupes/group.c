@@ -62,16 +62,25 @@ int dupes_told_apart(const struct dupes *d, size_t fa, size_t fb)
 	return bsearch(key, d->apart, d->napart, 2 * sizeof(int64_t), cmp_id_pair) != NULL;
 }
 
+/* Whether file f was told apart from any of the n files in set. */
+static int told_apart_from_any(const struct dupes *d, size_t f, const size_t *set, size_t n)
+{
+	for (size_t i = 0; d->napart && i < n; i++)
+		if (dupes_told_apart(d, f, set[i]))
+			return 1;
+	return 0;
+}
+
 /* With --across, a group keeps its keeper and the members from the other
  * root: duplicates within one root are not leakage. A member a person
- * told apart from the keeper leaves the group. */
+ * told apart from one already kept leaves the group. */
 static size_t keep_members(const struct dupes *d, size_t *members, size_t n)
 {
 	size_t m = 1;
 
 	for (size_t i = 1; i < n; i++)
 		if ((d->opt.nroots < 2 || d->f[members[i]].root != d->f[members[0]].root) &&
-		    !dupes_told_apart(d, members[0], members[i]))
+		    !told_apart_from_any(d, members[i], members, m))
 			members[m++] = members[i];
 	return m;
 }
@@ -202,7 +211,7 @@ static int take_group(struct dupes *d, const size_t *rep, size_t s, const struct
 	for (size_t a = nb->start[s]; a < nb->start[s + 1]; a++) {
 		struct dupes_file *f = &d->f[rep[nb->adj[a]]];
 
-		if (taken[nb->adj[a]])
+		if (taken[nb->adj[a]] || told_apart_from_any(d, rep[nb->adj[a]], members, m))
 			continue;
 		taken[nb->adj[a]] = 1;
 		members[m++] = rep[nb->adj[a]];

@@ -38,7 +38,7 @@ int dupes_html(const struct dupes *d, const char *path, struct wn_err *err)
 
 	strbuf_addstr(&out,
 		"<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8>\n"
-		"<title>winnow dedup: near duplicates</title>\n<style>\n"
+		"<title>winnow dedup: visual copies</title>\n<style>\n"
 		"body{font:14px system-ui,sans-serif;margin:1.5em;background:#fafafa;color:#222}\n"
 		"h2{font-size:15px;margin:1.6em 0 .4em}.conflict{color:#b00}\n"
 		".row{display:flex;flex-wrap:wrap;gap:12px}\n"
@@ -46,7 +46,7 @@ int dupes_html(const struct dupes *d, const char *path, struct wn_err *err)
 		"figure.keep{border-color:#2a7}figure img{display:block;margin:auto;max-width:160px}\n"
 		"figcaption{font-size:11px;word-break:break-all;margin-top:4px}\n"
 		".missing{height:100px;background:#eee;font-size:11px;padding:4px}\n"
-		"</style></head><body>\n<h1>Near duplicates</h1>\n"
+		"</style></head><body>\n<h1>Near, mirrored and rotated copies</h1>\n"
 		"<p>Green: the copy that is kept. Each other image, shown as found, matched the "
 		"kept one (mirrored or rotated when it says so).</p>\n");
 	for (size_t g = 0; g < d->ngroups; g++) {
@@ -74,7 +74,7 @@ int dupes_html(const struct dupes *d, const char *path, struct wn_err *err)
 		strbuf_addstr(&out, "</div>\n");
 	}
 	if (!shown)
-		strbuf_addstr(&out, "<p>No near duplicates.</p>\n");
+		strbuf_addstr(&out, "<p>No near, mirrored or rotated copies.</p>\n");
 	strbuf_addstr(&out, "</body></html>\n");
 	ret = write_file_atomic(path, out.buf, out.len, 0, err);
 	strbuf_release(&out);

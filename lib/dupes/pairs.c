@@ -148,15 +148,21 @@ static int cmp_pair(const void *pa, const void *pb)
 		return a->a < b->a ? -1 : 1;
 	if (a->b != b->b)
 		return a->b < b->b ? -1 : 1;
-	return (a->match > b->match) - (a->match < b->match);
+	if (a->match != b->match)
+		return a->match < b->match ? -1 : 1;
+	return (a->distance > b->distance) - (a->distance < b->distance);
 }
 
-/* In a stable order whatever the threads did, one pair a couple: the
- * kind first in enum dupes_match's order (near before mirror). */
+/* In one order whatever the threads did, one pair a couple: the kind
+ * first in enum dupes_match's order (near before mirror), then the
+ * smaller distance (a turned pair is found from both sides, each with
+ * its own). */
 static void settle(struct collect *c)
 {
 	size_t m = 0;
 
+	if (!c->n)
+		return;  /* pair may be NULL: qsort() must not see it */
 	qsort(c->pair, c->n, sizeof(*c->pair), cmp_pair);
 	for (size_t k = 0; k < c->n; k++)
 		if (!m || c->pair[k].a != c->pair[m - 1].a || c->pair[k].b != c->pair[m - 1].b)
@@ -164,11 +170,15 @@ static void settle(struct collect *c)
 	c->n = m;
 }
 
-int dupes_pairs(const struct dupes_pairs_in *in, struct dupes_pair **out, size_t *n,
+int dupes_pairs(const struct dupes_pairs_in *given, struct dupes_pair **out, size_t *n,
 		struct wn_err *err)
 {
+	struct dupes_pairs_in all = *given, *in = &all;
 	struct collect c = { in, NULL, PTHREAD_MUTEX_INITIALIZER, NULL, 0, 0, 0 };
 	struct mih *m = NULL;
+
+	if (all.threads < 1)
+		all.threads = pool_cpu_count();
 
 	*out = NULL;
 	*n = 0;

@@ -87,6 +87,23 @@ test_expect 'a schema 8 catalog migrates: its groups kept, the new kinds allowed
   test "$(sqlite3 old.db "SELECT match FROM dup_groups WHERE rank = 1")" = mirror
 '
 
+test_expect 'two images told apart stay apart, even around a copy of both' '
+  mkdir -p ta/c
+  cp tr/c/t0.jpg tr/c/t0-mirror.jpg tr/c/t0-rot90.png ta/c/
+  touch -d 2001-01-01 ta/c/t0.jpg   # the keeper (--keep oldest), a copy of both
+  dedup --path ta --format csv -q --db ta.db --keep oldest >ta1.csv
+  grep -q "^1,[a-z]*,0,c,ta/c/t0.jpg,keep$" ta1.csv
+  test "$(tail -n +2 ta1.csv | cut -d, -f1 | sort -u | wc -l)" -eq 1
+  # label review split the mirror and the quarter turn apart (one action)
+  sqlite3 ta.db "INSERT INTO reviews (image_id, queue, decision, seq, at_ms)
+    SELECT id, \"groups\", \"keep\", 1, 0 FROM images
+    WHERE path LIKE \"%t0-mirror.jpg\" OR path LIKE \"%t0-rot90.png\""
+  dedup --path ta --format csv -q --db ta.db --keep oldest >ta2.csv
+  g1=$(grep "t0-mirror.jpg" ta2.csv | cut -d, -f1)
+  g2=$(grep "t0-rot90.png" ta2.csv | cut -d, -f1)
+  test "$g1" != "$g2"
+'
+
 test_expect '--across: a rotated copy in test of a train image is a leak' '
   mkdir -p across/train/c across/test/c
   cp tr/c/t1.jpg tr/c/t2.jpg across/train/c/

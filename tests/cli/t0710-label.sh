@@ -88,6 +88,8 @@ test_expect 'train: cross-validated accuracy, the confusion matrix, the head' '
   label train --path ds --seed 0 >out0 2>err0
   test_must_be_empty err0
   cmp out out0
+  label train --path ds --seed 5 --seed 0 >out50
+  cmp out out50
   expect_exit 2 label train --path ds --seed x
 '
 

@@ -1,0 +1,100 @@
+/* dupes_pairs(): the same pairs, kinds and distances whatever the thread
+ * count, and every planted mirrored and rotated copy among them. */
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dupes/dupes.h"
+#include "hash/hash.h"
+#include "tests/fixtures.h"
+#include "tests/unit/unit.h"
+
+#define SOURCES 1000
+
+/* A random thumbnail with no symmetry: an 8x8 grid of levels, bilinear. */
+static void random_thumb(uint64_t *s, uint8_t *t)
+{
+	int g[8][8];
+
+	for (int y = 0; y < 8; y++)
+		for (int x = 0; x < 8; x++)
+			g[y][x] = (int)(fx_rand(s) % 200) + 20;
+	for (int y = 0; y < THUMB_SIDE; y++)
+		for (int x = 0; x < THUMB_SIDE; x++) {
+			double fy = y * 7.0 / (THUMB_SIDE - 1), fx = x * 7.0 / (THUMB_SIDE - 1);
+			int y0 = fy >= 7 ? 6 : (int)fy, x0 = fx >= 7 ? 6 : (int)fx;
+			double dy = fy - y0, dx = fx - x0;
+
+			t[y * THUMB_SIDE + x] = (uint8_t)(g[y0][x0] * (1 - dx) * (1 - dy) +
+				g[y0][x0 + 1] * dx * (1 - dy) + g[y0 + 1][x0] * (1 - dx) * dy +
+				g[y0 + 1][x0 + 1] * dx * dy);
+		}
+}
+
+/* SOURCES random thumbnails, then each one's copy turned by orientation
+ * 2 + k % 7 with noise of +-6: a pair (k, SOURCES + k) of every kind. */
+static uint8_t *make_thumbs(void)
+{
+	uint8_t *t = malloc((size_t)2 * SOURCES * THUMB_BYTES);
+	uint64_t s = 9;
+
+	assert_non_null(t);
+	for (int k = 0; k < SOURCES; k++) {
+		uint8_t *copy = t + (size_t)(SOURCES + k) * THUMB_BYTES;
+
+		random_thumb(&s, t + (size_t)k * THUMB_BYTES);
+		thumb_orient(t + (size_t)k * THUMB_BYTES, 2 + k % 7, copy);
+		for (int i = 0; i < THUMB_BYTES; i++) {
+			int v = copy[i] + (int)(fx_rand(&s) % 13) - 6;
+
+			copy[i] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+		}
+	}
+	return t;
+}
+
+static struct dupes_pair *pairs_at(const uint8_t *thumbs, const uint64_t *dh, int threads,
+				   size_t *n)
+{
+	struct dupes_pairs_in in = {
+		2 * SOURCES, dh, thumbs, NULL, DUPES_MATCH_NEAR | DUPES_MATCH_MIRROR | DUPES_MATCH_ROTATE,
+		DUPES_DEFAULT_THRESHOLD, DUPES_DEFAULT_SIMILARITY, threads,
+	};
+	struct dupes_pair *p = NULL;
+
+	assert_int_equal(dupes_pairs(&in, &p, n, NULL), 0);
+	return p;
+}
+
+UNIT_TEST(test_pairs_same_at_any_thread_count)
+{
+	uint8_t *thumbs = make_thumbs();
+	uint64_t dh[2 * SOURCES];
+	size_t n1, n, found = 0;
+	struct dupes_pair *one, *p;
+
+	for (int i = 0; i < 2 * SOURCES; i++)
+		dh[i] = thumb_dhash(thumbs + (size_t)i * THUMB_BYTES);
+	one = pairs_at(thumbs, dh, 1, &n1);
+	for (size_t k = 0; k < n1; k++) {
+		if (one[k].b != one[k].a + SOURCES)
+			continue;
+		found++;
+		/* orientation 2 is a mirror; every other turn a rotate */
+		assert_int_equal(one[k].match, one[k].a % 7 == 0 ? DUPES_MIRROR : DUPES_ROTATE);
+	}
+	assert_true(found >= SOURCES * 9 / 10);
+	for (int round = 0; round < 20; round++) {
+		p = pairs_at(thumbs, dh, 2, &n);
+		assert_int_equal(n, n1);
+		for (size_t k = 0; k < n; k++) {
+			assert_int_equal(p[k].a, one[k].a);
+			assert_int_equal(p[k].b, one[k].b);
+			assert_int_equal(p[k].match, one[k].match);
+			assert_int_equal(p[k].distance, one[k].distance);
+		}
+		free(p);
+	}
+	free(one);
+	free(thumbs);
+}
