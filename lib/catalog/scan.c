@@ -53,15 +53,8 @@ static int collect(const struct walk_entry *e, void *data)
 	struct scan_item *x;
 	struct strbuf path = STRBUF_INIT;
 
-	if (it->n == it->alloc) {
-		size_t alloc = it->alloc ? 2 * it->alloc : 1024;
-		struct scan_item *v = realloc(it->v, alloc * sizeof(*v));
-
-		if (!v)
-			goto oom;
-		it->v = v;
-		it->alloc = alloc;
-	}
+	if (ARRAY_GROW(it->v, it->alloc, it->n, 1024))
+		goto oom;
 	if (catalog_rel_path(it->cat, it->root_real, e->rel, &path))
 		goto oom;
 	x = &it->v[it->n];

@@ -32,15 +32,8 @@ static int add_file(const struct walk_entry *e, void *data)
 	struct strbuf cpath = STRBUF_INIT, abs = STRBUF_INIT;
 	struct dupes_file *f;
 
-	if (d->n == d->alloc) {
-		size_t alloc = d->alloc ? 2 * d->alloc : 1024;
-		struct dupes_file *v = realloc(d->f, alloc * sizeof(*v));
-
-		if (!v)
-			goto oom;
-		d->f = v;
-		d->alloc = alloc;
-	}
+	if (ARRAY_GROW(d->f, d->alloc, d->n, 1024))
+		goto oom;
 	if (catalog_rel_path(d->cat, w->root_real, e->rel, &cpath) ||
 	    strbuf_addf(&abs, "%s/%s", w->root_real, e->rel))
 		goto oom;

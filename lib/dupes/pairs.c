@@ -41,17 +41,10 @@ static double required(double similarity, int dist)
 static int add(struct collect *c, size_t a, size_t b, enum dupes_match m, int dist)
 {
 	pthread_mutex_lock(&c->lock);
-	if (c->n == c->alloc) {
-		size_t alloc = c->alloc ? 2 * c->alloc : 1024;
-		void *v = realloc(c->pair, alloc * sizeof(*c->pair));
-
-		if (!v) {
-			c->oom = 1;
-			pthread_mutex_unlock(&c->lock);
-			return 1;
-		}
-		c->pair = v;
-		c->alloc = alloc;
+	if (ARRAY_GROW(c->pair, c->alloc, c->n, 1024)) {
+		c->oom = 1;
+		pthread_mutex_unlock(&c->lock);
+		return 1;
 	}
 	c->pair[c->n].a = a < b ? a : b;
 	c->pair[c->n].b = a < b ? b : a;
