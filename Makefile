@@ -27,7 +27,7 @@ PKG_CONFIG ?= pkg-config
 DEB_PACKAGES = build-essential pkg-config libturbojpeg0-dev libpng-dev libwebp-dev \
 	libgif-dev libxxhash-dev libsqlite3-dev libcmocka-dev sqlite3 python3 \
 	libmicrohttpd-dev libcurl4-openssl-dev curl iproute2 libjansson-dev libopenblas-dev \
-	python3-skimage python-matplotlib-data chromium clang
+	python3-skimage python-matplotlib-data chromium clang imagemagick
 BENCH_PACKAGES = python3-pil python3-numpy python3-skimage python3-opencv bc xxhash jdupes fdupes \
 	findimagedupes imagemagick libvips-tools
 # grace_hopper.jpg (public domain) is the photo of the contact sheet

@@ -1,10 +1,12 @@
 /* Target sizes in ImageMagick's -geometry / -resize language, so people's
  * habits carry over: W, xH, WxH (fit inside), WxH^ (fill), WxH! (exact),
- * P% and PxQ% (percent), each with an optional > (only shrink) or <
- * (only enlarge). Sizes follow ImageMagick 6's ParseMetaGeometry: one
- * scale factor keeps the aspect ratio, each side is
- * max(floor(factor * side + 0.5), 1), then > and < clamp each side to the
- * original on its own. */
+ * P%, PxQ% and P%xQ% (percent), each with an optional > (only shrink) or
+ * < (only enlarge), and A@ (at most A pixels, optionally >). Sizes follow
+ * ImageMagick 6.9's ParseMetaGeometry: one scale factor keeps the aspect
+ * ratio, each side is max(floor(factor * side + 0.5), 1), then > and <
+ * clamp each side to the original on its own. For A@ the factor is
+ * sqrt(A / (w * h)) and each side is truncated, as ImageMagick does, but
+ * never below 1 (ImageMagick fails there). */
 #ifndef WINNOW_GEOMETRY_H
 #define WINNOW_GEOMETRY_H
 
@@ -18,6 +20,7 @@ enum {
 	GEOM_SHRINK = 16,   /* >: only shrink larger images */
 	GEOM_ENLARGE = 32,  /* <: only enlarge smaller images */
 	GEOM_PERCENT = 64,  /* W and H are percentages */
+	GEOM_AREA = 128,    /* @: W is a number of pixels */
 };
 
 struct geometry {
