@@ -111,6 +111,8 @@ static const struct op ops[AUG_OP_COUNT] = {
 		{ "quality", K_PAIR, 1, 100, 0, 1, NULL } } },
 	[AUG_HUE_SHIFT] = { "hue_shift", AUG_PHOTOMETRIC, 1, 0, { PROB(1),
 		{ "degrees", K_PAIR, 0, 180, 0, 1, NULL } } },
+	[AUG_PCA_LIGHTING] = { "pca_lighting", AUG_PHOTOMETRIC, 1, 0, { PROB(1),
+		{ "alpha_std", K_NUM, 0, 10, 0.1, 0, NULL } } },
 };
 
 const char *aug_op_name(enum aug_op op)

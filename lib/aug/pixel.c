@@ -395,6 +395,9 @@ int aug_pixels_apply(struct img *im, const struct aug_plan *plan,
 		case AUG_HUE_SHIFT:
 			hue(im, a->v[0]);
 			break;
+		case AUG_PCA_LIGHTING:
+			aug_pca_lighting(im, a->v);
+			break;
 		case AUG_GAUSSIAN_NOISE:
 			noise(im, a->v[0], (uint64_t)a->v[1], 0, 0, im->width, im->height, 0);
 			break;

@@ -37,6 +37,14 @@ int aug_pixels_apply(struct img *im, const struct aug_plan *plan,
  */
 int aug_pixels_try_ycc420(struct img planes[3], const struct aug_plan *plan);
 
+/* aug_pca_lighting() : AlexNet's PCA lighting on the RGB image im in
+ * place: the principal components of its own pixels' colours (as 0..1,
+ * covariance with n - 1, components by descending variance, each
+ * vector's largest entry positive), and every pixel shifted by
+ * sum_i alpha[i] * variance_i * component_i, times 255, rounded and
+ * clipped. A grey image stays grey; a flat one is unchanged. */
+void aug_pca_lighting(struct img *im, const double alpha[3]);
+
 /* aug_plan_quality() : the JPEG quality a jpeg_quality step drew (the
  * last one that fired), else fallback. */
 int aug_plan_quality(const struct aug_plan *plan, int fallback);

@@ -448,6 +448,14 @@ static int draw_hue_shift(struct draw *d)
 	return 0;
 }
 
+/* pca_lighting: one alpha per principal component, from N(0, alpha_std^2) */
+static int draw_pca_lighting(struct draw *d)
+{
+	for (int i = 0; i < 3; i++)
+		keep(d, aug_rng_normal(d->r, d->s->lo[1]));
+	return 0;
+}
+
 /* Indexed by enum aug_op. Operations without a function (greyscale,
  * invert, black_and_white, histogram_equalisation) draw nothing;
  * random_erasing draws in draw_erasing(), in the output frame. */
@@ -491,6 +499,7 @@ static const struct {
 	[AUG_GAUSSIAN_NOISE] = { draw_noise, 0, 0 },
 	[AUG_JPEG_QUALITY] = { draw_jpeg_quality, 0, 0 },
 	[AUG_HUE_SHIFT] = { draw_hue_shift, 0, 0 },
+	[AUG_PCA_LIGHTING] = { draw_pca_lighting, 0, 0 },
 };
 
 /* Whose sample the streams are for: aug_plan_make()'s key. */
@@ -620,6 +629,7 @@ static const char *const *drawn_names(enum aug_op op)
 	static const char *const quality[] = { "quality", NULL };
 	static const char *const erase[] = { "x", "y", "width", "height", "noise_seed", NULL };
 	static const char *const mesh[] = { "mesh", NULL };
+	static const char *const alphas[] = { "alpha1", "alpha2", "alpha3", NULL };
 	static const char *const none[] = { NULL };
 
 	switch (op) {
@@ -641,6 +651,7 @@ static const char *const *drawn_names(enum aug_op op)
 	case AUG_GAUSSIAN_BLUR: return sigma;
 	case AUG_GAUSSIAN_NOISE: return noise;
 	case AUG_JPEG_QUALITY: return quality;
+	case AUG_PCA_LIGHTING: return alphas;
 	case AUG_RANDOM_ERASING: return erase;
 	case AUG_RANDOM_DISTORTION: case AUG_GAUSSIAN_DISTORTION: return mesh;
 	default: return none;

@@ -30,6 +30,7 @@ random_contrast probability=0.5 min_factor=0.5 max_factor=1.5
 channel_shift_range=20,
 brightness_range=[0.8, 1.2],
 hue_shift probability=0.5 degrees=20
+pca_lighting probability=0.5 alpha_std=0.2
 invert probability=0.1
 greyscale probability=0.1
 black_and_white probability=0.05 threshold=100

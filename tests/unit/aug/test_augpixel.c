@@ -474,3 +474,74 @@ UNIT_TEST(test_refuses_non_rgb)
 	assert_int_equal(err.code, WN_EINVAL);
 	img_release(&a);
 }
+
+/* pca_lighting: two colours a and b, half the pixels each. Their
+ * covariance (as 0..1, n - 1) is one component along b - a with variance
+ * n / (4 (n - 1)) |b - a|^2, so the shift is alpha1 times that along the
+ * unit vector of b - a (largest entry positive); the other alphas do
+ * nothing. */
+UNIT_TEST(test_pca_lighting_two_colours)
+{
+	const int a[3] = { 40, 100, 160 }, b[3] = { 200, 120, 60 };
+	double d[3], len = 0, var, sign, want[3], alpha[3] = { 0.8, 5, -7 };
+	struct img im;
+	int n = 32 * 32;
+
+	assert_int_equal(img_alloc(&im, 32, 32, 3, NULL), 0);
+	for (int y = 0; y < 32; y++)
+		for (int x = 0; x < 32; x++)
+			for (int c = 0; c < 3; c++)
+				px(&im, x, y)[c] = (uint8_t)(y < 16 ? a[c] : b[c]);
+	for (int c = 0; c < 3; c++) {
+		d[c] = (b[c] - a[c]) / 255.0;
+		len += d[c] * d[c];
+	}
+	var = (double)n / (4.0 * (n - 1)) * len;
+	len = sqrt(len);
+	sign = d[0] < 0 ? -1 : 1;   /* |d[0]| is the largest entry */
+	for (int c = 0; c < 3; c++)
+		want[c] = 255.0 * alpha[0] * var * sign * d[c] / len;
+	aug_pca_lighting(&im, alpha);
+	for (int c = 0; c < 3; c++) {
+		double wa = floor(a[c] + want[c] + 0.5), wb = floor(b[c] + want[c] + 0.5);
+
+		wa = wa < 0 ? 0 : wa > 255 ? 255 : wa;
+		wb = wb < 0 ? 0 : wb > 255 ? 255 : wb;
+		if (px(&im, 0, 0)[c] != wa || px(&im, 0, 31)[c] != wb)
+			fail_msg("channel %d: %d and %d, wanted %g and %g", c, px(&im, 0, 0)[c],
+				 px(&im, 0, 31)[c], wa, wb);
+	}
+	assert_true(px(&im, 0, 0)[0] != a[0]);   /* it did move */
+	img_release(&im);
+}
+
+/* A grey image has one component, the grey axis: it stays grey. A flat
+ * image has none: it does not change. */
+UNIT_TEST(test_pca_lighting_grey_and_flat)
+{
+	double alpha[3] = { 1.5, -2, 3 };
+	struct img im;
+
+	assert_int_equal(img_alloc(&im, 16, 16, 3, NULL), 0);
+	for (int y = 0; y < 16; y++)
+		for (int x = 0; x < 16; x++)
+			memset(px(&im, x, y), 10 + x * 12 + y, 3);
+	aug_pca_lighting(&im, alpha);
+	for (int y = 0; y < 16; y++)
+		for (int x = 0; x < 16; x++) {
+			assert_int_equal(px(&im, x, y)[0], px(&im, x, y)[1]);
+			assert_int_equal(px(&im, x, y)[1], px(&im, x, y)[2]);
+		}
+	assert_true(px(&im, 0, 0)[0] != 10);
+	for (int y = 0; y < 16; y++)
+		for (int x = 0; x < 16; x++) {
+			px(&im, x, y)[0] = 90;
+			px(&im, x, y)[1] = 20;
+			px(&im, x, y)[2] = 200;
+		}
+	aug_pca_lighting(&im, alpha);
+	assert_int_equal(px(&im, 7, 7)[0], 90);
+	assert_int_equal(px(&im, 7, 7)[1], 20);
+	assert_int_equal(px(&im, 7, 7)[2], 200);
+	img_release(&im);
+}

@@ -210,6 +210,31 @@ UNIT_TEST(test_pixel_values_drawn)
 	aug_pipeline_release(&p);
 }
 
+/* pca_lighting draws three alphas from N(0, alpha_std^2): default 0.1. */
+UNIT_TEST(test_pca_lighting_drawn)
+{
+	struct aug_pipeline p;
+	double sum2[2] = { 0, 0 };
+
+	pipe("pca_lighting\npca_lighting probability=1 alpha_std=2\n", &p);
+	for (uint32_t k = 0; k < 400; k++) {
+		struct aug_plan a;
+
+		plan(&p, 40, 30, 5, k, &a);
+		assert_int_equal(a.n, 2);
+		for (int s = 0; s < 2; s++) {
+			assert_int_equal(a.applied[s].n, 3);
+			for (int i = 0; i < 3; i++)
+				sum2[s] += a.applied[s].v[i] * a.applied[s].v[i];
+		}
+		aug_plan_release(&a);
+	}
+	/* sample standard deviations within 10% of 0.1 and 2 */
+	assert_true(fabs(sqrt(sum2[0] / 1200) - 0.1) < 0.01);
+	assert_true(fabs(sqrt(sum2[1] / 1200) - 2) < 0.2);
+	aug_pipeline_release(&p);
+}
+
 static void maps_through(const struct aug_plan *pl, double x, double y, double wx, double wy,
 			 double tol)
 {
