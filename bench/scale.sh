@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# The catalog commands at scale, on a synthetic catalog of N images made
+# by bench/make-catalog.py (no image files; label's images are empty
+# placeholders): wall time and peak memory of each, one line a command:
+#
+#   scale: COMMAND N seconds peak_MB
+#
+#   bench/scale.sh N [DIR]
+#
+# DIR keeps the catalog between runs (default: a temporary folder); a
+# catalog already there for N is reused. label train and label suspects
+# run up to N = 300,000 (the issue's label sizes), on embeddings for
+# every image. dedup needs a mode that searches the catalog without
+# reading files; until it has one it is not in this list.
+set -euo pipefail
+n=${1:?usage: bench/scale.sh N [DIR]}
+. "$(dirname "$0")/lib.sh"
+make -s -C "$top" all >/dev/null
+if [ -n "${2:-}" ]; then dir=$2/$n; mkdir -p "$dir"; else bench_tmp; dir=$tmp; fi
+emb=$(( n <= 300000 ? n : 0 ))
+if [ ! -f "$dir/w.db" ]; then
+  /usr/bin/python3 "$top/bench/make-catalog.py" "$dir/w.db" "$n" --embeddings "$emb" >&2
+fi
+cd "$dir"
+
+# run NAME CMD...: one line, from GNU time's wall clock and peak RSS.
+run() {
+  local name=$1 rc=0
+  shift
+  /usr/bin/time -f '%e %M' -o time.txt "$@" >out.txt 2>err.txt || rc=$?
+  if [ "$rc" -ne 0 ]; then
+    echo "scale: $name $n failed (exit $rc): $(tail -1 err.txt)" >&2
+    return 0
+  fi
+  read -r secs kb <time.txt
+  printf 'scale: %s %d %s %.0f\n' "$name" "$n" "$secs" "$(echo "$kb / 1024" | bc -l)"
+}
+
+db=$top/bin/db
+label=$top/bin/label
+run "db stats" "$db" --db w.db stats
+run "db split" "$db" --db w.db split --out splits
+run "db report --html" "$db" --db w.db report --html report.html
+if [ "$emb" -gt 0 ]; then
+  run "label train" "$label" train --path data --db w.db
+  run "label suspects" "$label" suspects --path data --db w.db --format csv
+fi
