@@ -120,12 +120,13 @@ $(BUILD)/%.o: %.c
 
 # The pixel loops want GCC's full vectoriser, which -O2 leaves mostly off.
 $(BUILD)/lib/img/resample.o $(BUILD)/lib/aug/warp.o $(BUILD)/lib/aug/pixel.o \
-	$(BUILD)/lib/nn/run.o $(BUILD)/lib/aug/yccpoint.o: CFLAGS += -O3
+	$(BUILD)/lib/nn/run.o $(BUILD)/lib/aug/yccpoint.o $(BUILD)/lib/learn/softgrad.o: CFLAGS += -O3
 # Warps make positions in float and double with SIMD and plain loops that
 # must agree to the bit: no fused multiply-adds behind their backs.
 # (override: a CFLAGS given on the command line must not drop it)
-$(BUILD)/lib/aug/warp.o $(BUILD)/lib/aug/plan.o $(BUILD)/lib/aug/planmap.o: \
-	override CFLAGS += -ffp-contract=off
+# The softmax gradient's AVX2 and plain paths likewise.
+$(BUILD)/lib/aug/warp.o $(BUILD)/lib/aug/plan.o $(BUILD)/lib/aug/planmap.o \
+	$(BUILD)/lib/learn/softgrad.o: override CFLAGS += -ffp-contract=off
 
 $(LIB): $(call obj,$(LIB_SRC))
 	@rm -f $@

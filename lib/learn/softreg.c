@@ -1,64 +1,36 @@
 /* Softmax regression by L-BFGS (Nocedal and Wright, algorithm 7.4, with
  * a backtracking Armijo line search). Parameters are kept in doubles;
- * the data products are float sgemm calls. */
+ * the loss and gradient come from learn/softgrad.c, one pass over the
+ * rows a step. */
 #include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "learn/softgrad.h"
 #include "learn/softreg.h"
 
 #define HISTORY 10
+#define PAST 5        /* steps the convergence test looks back over */
+#define STILL 1e-7    /* the relative gain a step must beat, on average */
 
 struct problem {
-	const float *x;      /* standardised, n x dim */
-	const int *y;
-	size_t n;
+	struct softgrad *sg;  /* the data term */
 	int dim, k;
 	double l2;
-	float *wf, *logits;  /* scratch: weights as floats, n x k */
-	float *gf;           /* dim x k */
 };
 
 /* Loss and gradient at theta = (W dim x k, b k). */
 static double evaluate(struct problem *p, const double *theta, double *grad)
 {
-	const int k = p->k, d = p->dim;
-	const size_t nw = (size_t)d * (size_t)k;
-	double loss = 0, reg = 0;
+	const size_t nw = (size_t)p->dim * (size_t)p->k;
+	double loss = softgrad_eval(p->sg, theta, theta + nw, grad, grad + nw), reg = 0;
 
-	for (size_t i = 0; i < nw; i++)
-		p->wf[i] = (float)theta[i];
-	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)p->n, k, d, 1.0f, p->x, d,
-		    p->wf, k, 0.0f, p->logits, k);
-	memset(grad + nw, 0, (size_t)k * sizeof(double));
-	for (size_t i = 0; i < p->n; i++) {
-		float *z = p->logits + i * (size_t)k;
-		double mx = -INFINITY, sum = 0;
-
-		for (int c = 0; c < k; c++) {
-			double v = z[c] + theta[nw + (size_t)c];
-
-			mx = v > mx ? v : mx;
-		}
-		for (int c = 0; c < k; c++)
-			sum += exp(z[c] + theta[nw + (size_t)c] - mx);
-		loss += log(sum) + mx - (z[p->y[i]] + theta[nw + (size_t)p->y[i]]);
-		/* dL/dz = softmax - onehot, over n */
-		for (int c = 0; c < k; c++) {
-			double g = exp(z[c] + theta[nw + (size_t)c] - mx) / sum - (c == p->y[i]);
-
-			z[c] = (float)(g / (double)p->n);
-			grad[nw + (size_t)c] += g / (double)p->n;
-		}
-	}
-	cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, d, k, (int)p->n, 1.0f, p->x, d,
-		    p->logits, k, 0.0f, p->gf, k);
 	for (size_t i = 0; i < nw; i++) {
-		grad[i] = p->gf[i] + p->l2 * theta[i];
+		grad[i] += p->l2 * theta[i];
 		reg += theta[i] * theta[i];
 	}
-	return loss / (double)p->n + 0.5 * p->l2 * reg;
+	return loss + 0.5 * p->l2 * reg;
 }
 
 static double dot(const double *a, const double *b, size_t n)
@@ -70,13 +42,38 @@ static double dot(const double *a, const double *b, size_t n)
 	return s;
 }
 
+/* Backtracking from step 1 until the Armijo condition holds, each next
+ * step the minimum of the quadratic through f, its slope gd and the
+ * rejected value, kept within 0.1 to 0.5 of the last. tn, gn and *fn
+ * get the point found.
+ * @return 0, or -1 when none of 20 steps lowers the loss. */
+static int line_search(struct problem *p, const double *theta, const double *d, double f,
+		       double gd, size_t np, double *tn, double *gn, double *fn, double *step)
+{
+	double t = 1;
+
+	for (int tries = 0; tries < 20; tries++) {
+		double q;
+
+		for (size_t i = 0; i < np; i++)
+			tn[i] = theta[i] + t * d[i];
+		*fn = evaluate(p, tn, gn);
+		*step = t;
+		if (*fn <= f + 1e-4 * t * gd)
+			return 0;
+		q = -gd * t * t / (2 * (*fn - f - gd * t));
+		t = q < 0.1 * t || !isfinite(q) ? 0.1 * t : q > 0.5 * t ? 0.5 * t : q;
+	}
+	return -1;
+}
+
 /* Minimises from theta = 0; theta holds the result. Returns iterations. */
 static int lbfgs(struct problem *p, double *theta, size_t np, int max_iter, double *loss_out,
 		 double *work)
 {
 	double *g = work, *d = g + np, *tn = d + np, *gn = tn + np;
-	double *s = gn + np, *yv = s + HISTORY * np, rho[HISTORY], alpha[HISTORY];
-	double f = evaluate(p, theta, g);
+	double *s = gn + np, *yv = s + HISTORY * np, rho[HISTORY], alpha[HISTORY], past[PAST];
+	double f = evaluate(p, theta, g), g0 = sqrt(dot(g, g, np));
 	int m = 0, head = 0, it;
 
 	for (it = 0; it < max_iter; it++) {
@@ -119,15 +116,8 @@ static int lbfgs(struct problem *p, double *theta, size_t np, int max_iter, doub
 			gd = -gnorm;
 			m = 0;
 		}
-		for (int tries = 0; tries < 40; tries++, step *= 0.5) {
-			for (size_t i = 0; i < np; i++)
-				tn[i] = theta[i] + step * d[i];
-			fn = evaluate(p, tn, gn);
-			if (fn <= f + 1e-4 * step * gd)
-				break;
-		}
-		if (!(fn < f) && fabs(fn - f) < 1e-12)
-			break;
+		if (line_search(p, theta, d, f, gd, np, tn, gn, &fn, &step))
+			break;  /* no step lowers the loss: as low as float sums tell */
 		idx = head;
 		for (size_t i = 0; i < np; i++) {
 			s[(size_t)idx * np + i] = tn[i] - theta[i];
@@ -135,8 +125,12 @@ static int lbfgs(struct problem *p, double *theta, size_t np, int max_iter, doub
 		}
 		{
 			double sy = dot(s + (size_t)idx * np, yv + (size_t)idx * np, np);
+			double yy = dot(yv + (size_t)idx * np, yv + (size_t)idx * np, np);
 
-			if (sy > 1e-12) {
+			/* Kept when the curvature is positive, relative to the
+			 * step's own size: a tiny step along a steep penalty
+			 * still teaches the scale of the other directions. */
+			if (sy > 1e-10 * yy && sy > 0) {
 				rho[idx] = 1 / sy;
 				head = (head + 1) % HISTORY;
 				m = m < HISTORY ? m + 1 : HISTORY;
@@ -144,12 +138,17 @@ static int lbfgs(struct problem *p, double *theta, size_t np, int max_iter, doub
 		}
 		memcpy(theta, tn, np * sizeof(double));
 		memcpy(g, gn, np * sizeof(double));
-		if (f - fn < 1e-10 * (fabs(f) + 1e-10)) {
-			f = fn;
+		past[it % PAST] = f;
+		f = fn;
+		/* Converged when the last PAST steps together gained less than
+		 * the float sums can resolve (going on only moves in the noise)
+		 * and the gradient is small: a slow crawl along a steep valley
+		 * (a large penalty) is not the end. */
+		if (it >= PAST - 1 && past[(it + 1) % PAST] - f < STILL * PAST * (fabs(f) + 1e-10) &&
+		    sqrt(dot(g, g, np)) < 1e-3 * g0) {
 			it++;
 			break;
 		}
-		f = fn;
 	}
 	*loss_out = f;
 	return it;
@@ -186,11 +185,7 @@ int softreg_fit(const float *x, const int *y, size_t n, int dim, int classes, do
 	xs = malloc(n * (size_t)dim * sizeof(float));
 	theta = calloc(np, sizeof(double));
 	work = calloc(np * (4 + 2 * HISTORY), sizeof(double));
-	p.wf = malloc(nw * sizeof(float));
-	p.gf = malloc(nw * sizeof(float));
-	p.logits = malloc(n * (size_t)classes * sizeof(float));
-	if (!r->mean || !r->scale || !r->w || !r->b || !xs || !theta || !work || !p.wf || !p.gf ||
-	    !p.logits) {
+	if (!r->mean || !r->scale || !r->w || !r->b || !xs || !theta || !work) {
 		wn_fail(err, WN_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -210,9 +205,11 @@ int softreg_fit(const float *x, const int *y, size_t n, int dim, int classes, do
 		r->scale[j] = (float)(ss > 1e-6 ? 1 / ss : 0);  /* a constant feature drops out */
 	}
 	standardise(r, x, n, xs);
-	p.x = xs;
-	p.y = y;
-	p.n = n;
+	p.sg = softgrad_new(xs, y, n, dim, classes, 0);
+	if (!p.sg) {
+		wn_fail(err, WN_ENOMEM, "out of memory or threads");
+		goto out;
+	}
 	p.dim = dim;
 	p.k = classes;
 	p.l2 = l2;
@@ -226,9 +223,7 @@ out:
 	free(xs);
 	free(theta);
 	free(work);
-	free(p.wf);
-	free(p.gf);
-	free(p.logits);
+	softgrad_free(p.sg);
 	if (ret)
 		softreg_free(r);
 	return ret;

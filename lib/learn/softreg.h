@@ -2,7 +2,8 @@
  * the "head" label trains on a classifier's embeddings. Inputs are
  * standardised per feature; the loss is the mean cross-entropy plus
  * l2 / 2 times the squared weights (not the biases), minimised by
- * full-batch L-BFGS with products as sgemm calls. Deterministic. */
+ * full-batch L-BFGS, the loss and gradient from learn/softgrad.h on
+ * every core. Deterministic: the same result for any thread count. */
 #ifndef WINNOW_SOFTREG_H
 #define WINNOW_SOFTREG_H
 

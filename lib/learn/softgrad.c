@@ -1,0 +1,268 @@
+/* Softmax regression's loss and gradient, one pass over the rows, on a
+ * pool of workers. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "learn/softgrad.h"
+
+#define CHUNKS 32   /* the most chunks; a function of n alone */
+#define RUN 64      /* rows summed in float before they go into double */
+#define LANES 8
+
+struct chunk {
+	struct softgrad *s;
+	size_t r0, r1;
+	float *acc;     /* k x dim: this run of rows */
+	double *gw;     /* k x dim: this chunk */
+	double *gb;     /* k */
+	double *z;      /* k: one row's logits */
+	float *g;       /* 4 x k: four rows' softmax minus one-hot */
+	double loss;
+};
+
+struct softgrad {
+	const float *x;
+	const int *y;
+	size_t n;
+	int dim, k, avx2;
+	struct pool *pool;
+	float *wt;          /* k x dim: the weights as float, one class a row */
+	const double *b;
+	struct chunk ch[CHUNKS];
+	int nch;
+};
+
+/* The dot products of a row with four classes' weights at once, each in
+ * eight lanes, added up the same way on every path: four independent
+ * sums keep the adder busy. */
+static inline __attribute__((always_inline)) void dot4(const float *x, const float *w, int d,
+						      double *z)
+{
+	float s[4][LANES] = { { 0 } };
+	int j = 0;
+
+	for (; j + LANES <= d; j += LANES)
+		for (int l = 0; l < LANES; l++) {
+			s[0][l] = fmaf(x[j + l], w[j + l], s[0][l]);
+			s[1][l] = fmaf(x[j + l], w[(size_t)d + (size_t)(j + l)], s[1][l]);
+			s[2][l] = fmaf(x[j + l], w[2 * (size_t)d + (size_t)(j + l)], s[2][l]);
+			s[3][l] = fmaf(x[j + l], w[3 * (size_t)d + (size_t)(j + l)], s[3][l]);
+		}
+	for (int c = 0; c < 4; c++) {
+		float t = ((s[c][0] + s[c][4]) + (s[c][1] + s[c][5])) +
+			  ((s[c][2] + s[c][6]) + (s[c][3] + s[c][7]));
+
+		for (int r = j; r < d; r++)
+			t += x[r] * w[(size_t)c * (size_t)d + (size_t)r];
+		z[c] = t;
+	}
+}
+
+static inline __attribute__((always_inline)) float dot1(const float *x, const float *w, int d)
+{
+	float s[LANES] = { 0 };
+	int j = 0;
+
+	for (; j + LANES <= d; j += LANES)
+		for (int l = 0; l < LANES; l++)
+			s[l] = fmaf(x[j + l], w[j + l], s[l]);
+	float t = ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
+
+	for (; j < d; j++)
+		t += x[j] * w[j];
+	return t;
+}
+
+/* Row i's logits into z, its loss into the chunk, and its softmax minus
+ * one-hot into g (k floats); the biases into the chunk's sums. */
+static inline __attribute__((always_inline)) void row(struct chunk *c, size_t i, float *g)
+{
+	const struct softgrad *s = c->s;
+	const int d = s->dim, k = s->k, y = s->y[i];
+	const float *xi = s->x + i * (size_t)d;
+	double mx = -INFINITY, sum = 0;
+	int cl = 0;
+
+	for (; cl + 4 <= k; cl += 4)
+		dot4(xi, s->wt + (size_t)cl * (size_t)d, d, c->z + cl);
+	for (; cl < k; cl++)
+		c->z[cl] = dot1(xi, s->wt + (size_t)cl * (size_t)d, d);
+	for (cl = 0; cl < k; cl++) {
+		c->z[cl] += s->b[cl];
+		mx = c->z[cl] > mx ? c->z[cl] : mx;
+	}
+	for (cl = 0; cl < k; cl++)
+		sum += exp(c->z[cl] - mx);
+	c->loss += log(sum) + mx - c->z[y];
+	for (cl = 0; cl < k; cl++) {
+		double gd = exp(c->z[cl] - mx) / sum - (cl == y);
+
+		c->gb[cl] += gd;
+		g[cl] = (float)gd;
+	}
+}
+
+/* Four rows' gradients into the run's sums: each class's sum is read and
+ * written once for the four. */
+static inline __attribute__((always_inline)) void add4(struct chunk *c, size_t i,
+						      const float *g)
+{
+	const int d = c->s->dim, k = c->s->k;
+	const float *x0 = c->s->x + i * (size_t)d, *x1 = x0 + d, *x2 = x1 + d, *x3 = x2 + d;
+
+	for (int cl = 0; cl < k; cl++) {
+		float *acc = c->acc + (size_t)cl * (size_t)d;
+		const float g0 = g[cl], g1 = g[k + cl], g2 = g[2 * k + cl], g3 = g[3 * k + cl];
+
+		for (int j = 0; j < d; j++)
+			acc[j] = fmaf(g3, x3[j], fmaf(g2, x2[j], fmaf(g1, x1[j], fmaf(g0, x0[j], acc[j]))));
+	}
+}
+
+static inline __attribute__((always_inline)) void add1(struct chunk *c, size_t i,
+						      const float *g)
+{
+	const int d = c->s->dim, k = c->s->k;
+	const float *x = c->s->x + i * (size_t)d;
+
+	for (int cl = 0; cl < k; cl++) {
+		float *acc = c->acc + (size_t)cl * (size_t)d;
+
+		for (int j = 0; j < d; j++)
+			acc[j] = fmaf(g[cl], x[j], acc[j]);
+	}
+}
+
+static inline __attribute__((always_inline)) void chunk_body(struct chunk *c)
+{
+	const size_t m = (size_t)c->s->k * (size_t)c->s->dim;
+	const int k = c->s->k;
+
+	memset(c->gw, 0, m * sizeof(double));
+	memset(c->gb, 0, (size_t)k * sizeof(double));
+	c->loss = 0;
+	for (size_t r = c->r0; r < c->r1; r += RUN) {
+		size_t e = r + RUN < c->r1 ? r + RUN : c->r1, i = r;
+
+		memset(c->acc, 0, m * sizeof(float));
+		for (; i + 4 <= e; i += 4) {
+			for (int q = 0; q < 4; q++)
+				row(c, i + (size_t)q, c->g + (size_t)q * (size_t)k);
+			add4(c, i, c->g);
+		}
+		for (; i < e; i++) {
+			row(c, i, c->g);
+			add1(c, i, c->g);
+		}
+		for (size_t j = 0; j < m; j++)
+			c->gw[j] += c->acc[j];
+	}
+}
+
+__attribute__((target("avx2,fma"))) static void chunk_avx2(struct chunk *c)
+{
+	chunk_body(c);
+}
+
+static void chunk_plain(struct chunk *c)
+{
+	chunk_body(c);
+}
+
+static void chunk_job(void *arg)
+{
+	struct chunk *c = arg;
+
+	if (c->s->avx2)
+		chunk_avx2(c);
+	else
+		chunk_plain(c);
+}
+
+struct softgrad *softgrad_new(const float *x, const int *y, size_t n, int dim, int k,
+			      int threads)
+{
+	struct softgrad *s = calloc(1, sizeof(*s));
+	size_t m = (size_t)k * (size_t)dim;
+
+	if (!s)
+		return NULL;
+	*s = (struct softgrad){ .x = x, .y = y, .n = n, .dim = dim, .k = k,
+				.avx2 = cpu_level() >= CPU_AVX2 };
+	s->nch = n >= (size_t)CHUNKS * RUN ? CHUNKS : (int)((n + RUN - 1) / RUN);
+	s->nch = s->nch ? s->nch : 1;
+	s->wt = malloc(m * sizeof(float));
+	s->pool = pool_create(threads);
+	if (!s->wt || !s->pool)
+		goto fail;
+	for (int c = 0; c < s->nch; c++) {
+		struct chunk *ch = &s->ch[c];
+
+		ch->s = s;
+		ch->r0 = n * (size_t)c / (size_t)s->nch;
+		ch->r1 = n * (size_t)(c + 1) / (size_t)s->nch;
+		ch->acc = malloc(m * sizeof(float));
+		ch->gw = malloc(m * sizeof(double));
+		ch->gb = malloc((size_t)k * sizeof(double));
+		ch->z = malloc((size_t)k * sizeof(double));
+		ch->g = malloc(4 * (size_t)k * sizeof(float));
+		if (!ch->acc || !ch->gw || !ch->gb || !ch->z || !ch->g)
+			goto fail;
+	}
+	return s;
+fail:
+	softgrad_free(s);
+	return NULL;
+}
+
+double softgrad_eval(struct softgrad *s, const double *w, const double *b, double *gw,
+		     double *gb)
+{
+	const int d = s->dim, k = s->k;
+	const double inv = 1 / (double)s->n;
+	double loss = 0;
+
+	for (int j = 0; j < d; j++)
+		for (int c = 0; c < k; c++)
+			s->wt[(size_t)c * (size_t)d + (size_t)j] = (float)w[(size_t)j * (size_t)k + (size_t)c];
+	s->b = b;
+	for (int c = 0; c < s->nch; c++)
+		pool_submit(s->pool, chunk_job, &s->ch[c]);
+	pool_wait(s->pool);
+	memset(gw, 0, (size_t)d * (size_t)k * sizeof(double));
+	memset(gb, 0, (size_t)k * sizeof(double));
+	for (int c = 0; c < s->nch; c++) {   /* in order: the same sums every time */
+		const struct chunk *ch = &s->ch[c];
+
+		loss += ch->loss;
+		for (int cl = 0; cl < k; cl++) {
+			const double *g = ch->gw + (size_t)cl * (size_t)d;
+
+			gb[cl] += ch->gb[cl];
+			for (int j = 0; j < d; j++)
+				gw[(size_t)j * (size_t)k + (size_t)cl] += g[j];
+		}
+	}
+	for (size_t i = 0; i < (size_t)d * (size_t)k; i++)
+		gw[i] *= inv;
+	for (int cl = 0; cl < k; cl++)
+		gb[cl] *= inv;
+	return loss * inv;
+}
+
+void softgrad_free(struct softgrad *s)
+{
+	if (!s)
+		return;
+	for (int c = 0; c < CHUNKS; c++) {
+		free(s->ch[c].acc);
+		free(s->ch[c].gw);
+		free(s->ch[c].gb);
+		free(s->ch[c].z);
+		free(s->ch[c].g);
+	}
+	pool_free(s->pool);
+	free(s->wt);
+	free(s);
+}

@@ -1,0 +1,40 @@
+/* The loss and gradient of softmax regression in one pass over the rows,
+ * on all cores: what each L-BFGS step of softreg.c costs. A general
+ * matrix product packs the whole n x dim matrix twice per step for a
+ * handful of classes; here each row is read once, its logits, softmax
+ * and gradient contribution made while it is in cache.
+ *
+ * The rows are cut into a fixed number of chunks that depends on n only,
+ * each chunk summed in float over runs of rows and then in double, and
+ * the chunks added in order: the result is the same bytes whatever the
+ * thread count, and the same with or without AVX2 (no fused
+ * multiply-adds, the same eight lanes either way). */
+#ifndef WINNOW_SOFTGRAD_H
+#define WINNOW_SOFTGRAD_H
+
+#include <stddef.h>
+
+#include "base/base.h"
+
+struct softgrad;
+
+/* softgrad_new() : for the n rows of x (n x dim, row-major, borrowed: it
+ * must outlive the struct) with labels y (borrowed) in 0..k-1, and
+ * threads workers (0: every core).
+ * @return the struct, or NULL when out of memory or threads. */
+struct softgrad *softgrad_new(const float *x, const int *y, size_t n, int dim, int k,
+			      int threads);
+
+/*
+ * softgrad_eval() : the mean cross-entropy of the rows under weights w
+ * (dim x k, row-major, as double) and biases b (k), and its gradient:
+ * gw (dim x k) and gb (k), overwritten. No penalty: the caller adds it.
+ * @return the mean loss.
+ */
+double softgrad_eval(struct softgrad *s, const double *w, const double *b, double *gw,
+		     double *gb);
+
+/* softgrad_free() : accepts NULL. */
+void softgrad_free(struct softgrad *s);
+
+#endif
