@@ -47,41 +47,32 @@ static void deal_folds(const struct train_set *t, int folds, uint64_t seed, int 
 int crossval_probs(const struct train_set *t, int folds, double l2, uint64_t seed, float *oos,
 		   struct wn_err *err)
 {
-	int *fold = malloc((t->n ? t->n : 1) * sizeof(int)), *ytr = NULL;
-	float *xtr = NULL, *xte = NULL, *pte = NULL;
-	size_t *te = NULL;
+	int *fold = malloc((t->n ? t->n : 1) * sizeof(int));
+	size_t *tr = malloc((t->n ? t->n : 1) * sizeof(size_t));
+	size_t *te = malloc((t->n ? t->n : 1) * sizeof(size_t));
+	float *pte = malloc((t->n ? t->n : 1) * (size_t)t->k * sizeof(float));
 	int ret = -1;
 
-	if (fold)
-		deal_folds(t, folds, seed, fold);
-	ytr = malloc((t->n ? t->n : 1) * sizeof(int));
-	te = malloc((t->n ? t->n : 1) * sizeof(size_t));
-	xtr = malloc((t->n ? t->n : 1) * (size_t)t->dim * sizeof(float));
-	xte = malloc((t->n ? t->n : 1) * (size_t)t->dim * sizeof(float));
-	pte = malloc((t->n ? t->n : 1) * (size_t)t->k * sizeof(float));
-	if (!fold || !ytr || !te || !xtr || !xte || !pte) {
+	if (!fold || !tr || !te || !pte) {
 		wn_fail(err, WN_ENOMEM, "out of memory");
 		goto out;
 	}
+	deal_folds(t, folds, seed, fold);
 	for (int f = 0; f < folds; f++) {
 		struct softreg r = { 0 };
 		size_t ntr = 0, nte = 0;
 
+		/* the folds as lists of rows: the embeddings are never copied */
 		for (size_t i = 0; i < t->n; i++) {
-			const float *row = t->x + i * (size_t)t->dim;
-
-			if (fold[i] == f) {
-				memcpy(xte + nte * (size_t)t->dim, row, (size_t)t->dim * sizeof(float));
+			if (fold[i] == f)
 				te[nte++] = i;
-			} else {
-				memcpy(xtr + ntr * (size_t)t->dim, row, (size_t)t->dim * sizeof(float));
-				ytr[ntr++] = t->y[i];
-			}
+			else
+				tr[ntr++] = i;
 		}
 		if (!nte)
 			continue;
-		if (softreg_fit(xtr, ytr, ntr, t->dim, t->k, l2, 300, &r, err) ||
-		    softreg_predict(&r, xte, nte, pte, err)) {
+		if (softreg_fit(t->x, t->y, tr, ntr, t->dim, t->k, l2, 300, &r, err) ||
+		    softreg_predict(&r, t->x, te, nte, pte, err)) {
 			softreg_free(&r);
 			goto out;
 		}
@@ -93,10 +84,8 @@ int crossval_probs(const struct train_set *t, int folds, double l2, uint64_t see
 	ret = 0;
 out:
 	free(fold);
-	free(ytr);
+	free(tr);
 	free(te);
-	free(xtr);
-	free(xte);
 	free(pte);
 	return ret;
 }

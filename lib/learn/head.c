@@ -46,7 +46,7 @@ int head_save(struct catalog *cat, const char *model_key, const char *prep,
 	struct head_row h;
 	int ret = -1;
 
-	if (softreg_fit(t->x, t->y, t->n, t->dim, t->k, l2, 300, &r, err))
+	if (softreg_fit(t->x, t->y, NULL, t->n, t->dim, t->k, l2, 300, &r, err))
 		return -1;
 	if (classes_json(t, &classes) || strbuf_addf(&cvkey, "cv:%s", model_key)) {
 		wn_fail(err, WN_ENOMEM, "out of memory");

@@ -24,11 +24,13 @@ struct chunk {
 struct softgrad {
 	const float *x;
 	const int *y;
+	const size_t *rows; /* NULL: 0 .. n-1 */
 	size_t n;
 	int dim, k, avx2;
+	const float *mean, *scale;
 	struct pool *pool;
-	float *wt;          /* k x dim: the weights as float, one class a row */
-	const double *b;
+	float *wt;          /* k x dim: the weights on raw rows, one class a row */
+	double *b;          /* k: the biases on raw rows */
 	struct chunk ch[CHUNKS];
 	int nch;
 };
@@ -76,11 +78,17 @@ static inline __attribute__((always_inline)) float dot1(const float *x, const fl
 
 /* Row i's logits into z, its loss into the chunk, and its softmax minus
  * one-hot into g (k floats); the biases into the chunk's sums. */
+static inline __attribute__((always_inline)) const float *raw(const struct softgrad *s,
+							      size_t i)
+{
+	return s->x + (s->rows ? s->rows[i] : i) * (size_t)s->dim;
+}
+
 static inline __attribute__((always_inline)) void row(struct chunk *c, size_t i, float *g)
 {
 	const struct softgrad *s = c->s;
-	const int d = s->dim, k = s->k, y = s->y[i];
-	const float *xi = s->x + i * (size_t)d;
+	const int d = s->dim, k = s->k, y = s->y[s->rows ? s->rows[i] : i];
+	const float *xi = raw(s, i);
 	double mx = -INFINITY, sum = 0;
 	int cl = 0;
 
@@ -109,7 +117,8 @@ static inline __attribute__((always_inline)) void add4(struct chunk *c, size_t i
 						      const float *g)
 {
 	const int d = c->s->dim, k = c->s->k;
-	const float *x0 = c->s->x + i * (size_t)d, *x1 = x0 + d, *x2 = x1 + d, *x3 = x2 + d;
+	const float *x0 = raw(c->s, i), *x1 = raw(c->s, i + 1), *x2 = raw(c->s, i + 2),
+		    *x3 = raw(c->s, i + 3);
 
 	for (int cl = 0; cl < k; cl++) {
 		float *acc = c->acc + (size_t)cl * (size_t)d;
@@ -124,7 +133,7 @@ static inline __attribute__((always_inline)) void add1(struct chunk *c, size_t i
 						      const float *g)
 {
 	const int d = c->s->dim, k = c->s->k;
-	const float *x = c->s->x + i * (size_t)d;
+	const float *x = raw(c->s, i);
 
 	for (int cl = 0; cl < k; cl++) {
 		float *acc = c->acc + (size_t)cl * (size_t)d;
@@ -180,21 +189,22 @@ static void chunk_job(void *arg)
 		chunk_plain(c);
 }
 
-struct softgrad *softgrad_new(const float *x, const int *y, size_t n, int dim, int k,
-			      int threads)
+struct softgrad *softgrad_new(const float *x, const int *y, const size_t *rows, size_t n,
+			      int dim, int k, const float *mean, const float *scale, int threads)
 {
 	struct softgrad *s = calloc(1, sizeof(*s));
 	size_t m = (size_t)k * (size_t)dim;
 
 	if (!s)
 		return NULL;
-	*s = (struct softgrad){ .x = x, .y = y, .n = n, .dim = dim, .k = k,
-				.avx2 = cpu_level() >= CPU_AVX2 };
+	*s = (struct softgrad){ .x = x, .y = y, .rows = rows, .n = n, .dim = dim, .k = k,
+				.mean = mean, .scale = scale, .avx2 = cpu_level() >= CPU_AVX2 };
 	s->nch = n >= (size_t)CHUNKS * RUN ? CHUNKS : (int)((n + RUN - 1) / RUN);
 	s->nch = s->nch ? s->nch : 1;
 	s->wt = malloc(m * sizeof(float));
+	s->b = malloc((size_t)k * sizeof(double));
 	s->pool = pool_create(threads);
-	if (!s->wt || !s->pool)
+	if (!s->wt || !s->b || !s->pool)
 		goto fail;
 	for (int c = 0; c < s->nch; c++) {
 		struct chunk *ch = &s->ch[c];
@@ -223,10 +233,16 @@ double softgrad_eval(struct softgrad *s, const double *w, const double *b, doubl
 	const double inv = 1 / (double)s->n;
 	double loss = 0;
 
+	/* (x - mean) * scale . w + b = x . (scale w) + (b - mean * scale . w) */
+	for (int c = 0; c < k; c++)
+		s->b[c] = b[c];
 	for (int j = 0; j < d; j++)
-		for (int c = 0; c < k; c++)
-			s->wt[(size_t)c * (size_t)d + (size_t)j] = (float)w[(size_t)j * (size_t)k + (size_t)c];
-	s->b = b;
+		for (int c = 0; c < k; c++) {
+			double v = w[(size_t)j * (size_t)k + (size_t)c] * s->scale[j];
+
+			s->wt[(size_t)c * (size_t)d + (size_t)j] = (float)v;
+			s->b[c] -= s->mean[j] * v;
+		}
 	for (int c = 0; c < s->nch; c++)
 		pool_submit(s->pool, chunk_job, &s->ch[c]);
 	pool_wait(s->pool);
@@ -244,8 +260,13 @@ double softgrad_eval(struct softgrad *s, const double *w, const double *b, doubl
 				gw[(size_t)j * (size_t)k + (size_t)cl] += g[j];
 		}
 	}
-	for (size_t i = 0; i < (size_t)d * (size_t)k; i++)
-		gw[i] *= inv;
+	/* back to standardised rows: sum g (x - mean) scale */
+	for (int j = 0; j < d; j++)
+		for (int c = 0; c < k; c++) {
+			double *v = &gw[(size_t)j * (size_t)k + (size_t)c];
+
+			*v = (*v - s->mean[j] * gb[c]) * s->scale[j] * inv;
+		}
 	for (int cl = 0; cl < k; cl++)
 		gb[cl] *= inv;
 	return loss * inv;
@@ -264,5 +285,6 @@ void softgrad_free(struct softgrad *s)
 	}
 	pool_free(s->pool);
 	free(s->wt);
+	free(s->b);
 	free(s);
 }

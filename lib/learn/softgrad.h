@@ -18,17 +18,21 @@
 
 struct softgrad;
 
-/* softgrad_new() : for the n rows of x (n x dim, row-major, borrowed: it
- * must outlive the struct) with labels y (borrowed) in 0..k-1, and
- * threads workers (0: every core).
+/* softgrad_new() : for n rows of x (row-major, dim wide): rows[0..n-1]
+ * (indices into x), or x's first n rows when rows is NULL; labels y
+ * (indexed as x) in 0..k-1; each feature standardised as
+ * (x - mean) * scale. Nothing is copied: x, y, rows, mean and scale are
+ * borrowed and must outlive the struct. threads workers (0: every core).
  * @return the struct, or NULL when out of memory or threads. */
-struct softgrad *softgrad_new(const float *x, const int *y, size_t n, int dim, int k,
-			      int threads);
+struct softgrad *softgrad_new(const float *x, const int *y, const size_t *rows, size_t n,
+			      int dim, int k, const float *mean, const float *scale, int threads);
 
 /*
- * softgrad_eval() : the mean cross-entropy of the rows under weights w
- * (dim x k, row-major, as double) and biases b (k), and its gradient:
- * gw (dim x k) and gb (k), overwritten. No penalty: the caller adds it.
+ * softgrad_eval() : the mean cross-entropy of the rows, standardised,
+ * under weights w (dim x k, row-major, as double) and biases b (k), and
+ * its gradient: gw (dim x k) and gb (k), overwritten. No penalty: the
+ * caller adds it. The standardisation is folded into the weights, so the
+ * rows are read as they are.
  * @return the mean loss.
  */
 double softgrad_eval(struct softgrad *s, const double *w, const double *b, double *gw,

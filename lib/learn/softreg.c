@@ -2,7 +2,6 @@
  * a backtracking Armijo line search). Parameters are kept in doubles;
  * the loss and gradient come from learn/softgrad.c, one pass over the
  * rows a step. */
-#include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,58 +153,70 @@ static int lbfgs(struct problem *p, double *theta, size_t np, int max_iter, doub
 	return it;
 }
 
-static void standardise(const struct softreg *r, const float *x, size_t n, float *out)
+#define ROW(rows, i) ((rows) ? (rows)[i] : (i))
+
+/* Each feature's mean and 1 / standard deviation over the rows, in one
+ * pass of double sums a row at a time (cache-friendly on wide rows). */
+static int moments(const float *x, const size_t *rows, size_t n, int dim, struct softreg *r)
 {
-	for (size_t i = 0; i < n; i++)
-		for (int j = 0; j < r->dim; j++)
-			out[i * (size_t)r->dim + (size_t)j] =
-				(x[i * (size_t)r->dim + (size_t)j] - r->mean[j]) * r->scale[j];
+	double *s = calloc(2 * (size_t)dim, sizeof(double)), *ss = s + dim;
+
+	if (!s)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		const float *xi = x + ROW(rows, i) * (size_t)dim;
+
+		for (int j = 0; j < dim; j++)
+			s[j] += xi[j];
+	}
+	for (int j = 0; j < dim; j++)
+		s[j] /= (double)n;
+	for (size_t i = 0; i < n; i++) {
+		const float *xi = x + ROW(rows, i) * (size_t)dim;
+
+		for (int j = 0; j < dim; j++) {
+			double v = xi[j] - s[j];
+
+			ss[j] += v * v;
+		}
+	}
+	for (int j = 0; j < dim; j++) {
+		double sd = sqrt(ss[j] / (double)n);
+
+		r->mean[j] = (float)s[j];
+		r->scale[j] = (float)(sd > 1e-6 ? 1 / sd : 0);  /* a constant feature drops out */
+	}
+	free(s);
+	return 0;
 }
 
-int softreg_fit(const float *x, const int *y, size_t n, int dim, int classes, double l2,
-		int max_iter, struct softreg *r, struct wn_err *err)
+int softreg_fit(const float *x, const int *y, const size_t *rows, size_t n, int dim,
+		int classes, double l2, int max_iter, struct softreg *r, struct wn_err *err)
 {
 	const size_t nw = (size_t)dim * (size_t)classes, np = nw + (size_t)classes;
 	struct problem p = { 0 };
 	double *theta = NULL, *work = NULL;
-	float *xs = NULL;
 	int ret = -1;
 
 	if (n < 2 || classes < 2 || dim < 1)
 		return wn_fail(err, WN_EINVAL, "softmax regression needs 2 or more rows and classes");
 	for (size_t i = 0; i < n; i++)
-		if (y[i] < 0 || y[i] >= classes)
-			return wn_fail(err, WN_EINVAL, "label %d out of range", y[i]);
+		if (y[ROW(rows, i)] < 0 || y[ROW(rows, i)] >= classes)
+			return wn_fail(err, WN_EINVAL, "label %d out of range", y[ROW(rows, i)]);
 	r->dim = dim;
 	r->classes = classes;
 	r->mean = calloc((size_t)dim, sizeof(float));
 	r->scale = calloc((size_t)dim, sizeof(float));
 	r->w = calloc(nw, sizeof(float));
 	r->b = calloc((size_t)classes, sizeof(float));
-	xs = malloc(n * (size_t)dim * sizeof(float));
 	theta = calloc(np, sizeof(double));
 	work = calloc(np * (4 + 2 * HISTORY), sizeof(double));
-	if (!r->mean || !r->scale || !r->w || !r->b || !xs || !theta || !work) {
+	if (!r->mean || !r->scale || !r->w || !r->b || !theta || !work ||
+	    moments(x, rows, n, dim, r)) {
 		wn_fail(err, WN_ENOMEM, "out of memory");
 		goto out;
 	}
-	for (int j = 0; j < dim; j++) {
-		double s = 0, ss = 0;
-
-		for (size_t i = 0; i < n; i++)
-			s += x[i * (size_t)dim + (size_t)j];
-		s /= (double)n;
-		for (size_t i = 0; i < n; i++) {
-			double v = x[i * (size_t)dim + (size_t)j] - s;
-
-			ss += v * v;
-		}
-		ss = sqrt(ss / (double)n);
-		r->mean[j] = (float)s;
-		r->scale[j] = (float)(ss > 1e-6 ? 1 / ss : 0);  /* a constant feature drops out */
-	}
-	standardise(r, x, n, xs);
-	p.sg = softgrad_new(xs, y, n, dim, classes, 0);
+	p.sg = softgrad_new(x, y, rows, n, dim, classes, r->mean, r->scale, 0);
 	if (!p.sg) {
 		wn_fail(err, WN_ENOMEM, "out of memory or threads");
 		goto out;
@@ -220,39 +231,59 @@ int softreg_fit(const float *x, const int *y, size_t n, int dim, int classes, do
 		r->b[c] = (float)theta[nw + (size_t)c];
 	ret = 0;
 out:
-	free(xs);
+	softgrad_free(p.sg);
 	free(theta);
 	free(work);
-	softgrad_free(p.sg);
 	if (ret)
 		softreg_free(r);
 	return ret;
 }
 
-int softreg_predict(const struct softreg *r, const float *x, size_t n, float *probs,
-		    struct wn_err *err)
+int softreg_predict(const struct softreg *r, const float *x, const size_t *rows, size_t n,
+		    float *probs, struct wn_err *err)
 {
-	float *xs = malloc((n ? n : 1) * (size_t)r->dim * sizeof(float));
+	const int d = r->dim, k = r->classes;
+	float *w = malloc((size_t)d * (size_t)k * sizeof(float));
+	double *b = malloc((size_t)k * sizeof(double)), *z = malloc((size_t)k * sizeof(double));
 
-	if (!xs)
+	if (!w || !b || !z) {
+		free(w);
+		free(b);
+		free(z);
 		return wn_fail(err, WN_ENOMEM, "out of memory");
-	standardise(r, x, n, xs);
-	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, r->classes, r->dim, 1.0f,
-		    xs, r->dim, r->w, r->classes, 0.0f, probs, r->classes);
+	}
+	/* the standardisation folded into the weights, as in softgrad.c */
+	for (int c = 0; c < k; c++)
+		b[c] = r->b[c];
+	for (int j = 0; j < d; j++)
+		for (int c = 0; c < k; c++) {
+			double v = (double)r->w[(size_t)j * (size_t)k + (size_t)c] * r->scale[j];
+
+			w[(size_t)c * (size_t)d + (size_t)j] = (float)v;
+			b[c] -= r->mean[j] * v;
+		}
 	for (size_t i = 0; i < n; i++) {
-		float *z = probs + i * (size_t)r->classes;
+		const float *xi = x + ROW(rows, i) * (size_t)d;
+		float *out = probs + i * (size_t)k;
 		double mx = -INFINITY, sum = 0;
 
-		for (int c = 0; c < r->classes; c++) {
-			z[c] += r->b[c];
-			mx = z[c] > mx ? z[c] : mx;
+		for (int c = 0; c < k; c++) {
+			const float *wc = w + (size_t)c * (size_t)d;
+			double t = b[c];
+
+			for (int j = 0; j < d; j++)
+				t += (double)xi[j] * wc[j];
+			z[c] = t;
+			mx = t > mx ? t : mx;
 		}
-		for (int c = 0; c < r->classes; c++)
+		for (int c = 0; c < k; c++)
 			sum += exp(z[c] - mx);
-		for (int c = 0; c < r->classes; c++)
-			z[c] = (float)(exp(z[c] - mx) / sum);
+		for (int c = 0; c < k; c++)
+			out[c] = (float)(exp(z[c] - mx) / sum);
 	}
-	free(xs);
+	free(w);
+	free(b);
+	free(z);
 	return 0;
 }
 

@@ -21,18 +21,20 @@ struct softreg {
 };
 
 /*
- * softreg_fit() : fits r to the n rows of x (n x dim, row-major) with
- * labels y[i] in 0..classes-1. r must be zeroed; softreg_free() frees it.
+ * softreg_fit() : fits r to n rows of x (row-major, dim wide): rows[0..n-1]
+ * (indices into x), or x's first n rows when rows is NULL, with labels y
+ * (indexed as x) in 0..classes-1. Nothing is copied. r must be zeroed;
+ * softreg_free() frees it.
  * @return 0, or -1 with err set (WN_EINVAL: n or classes below 2, a label
  * out of range; WN_ENOMEM).
  */
-int softreg_fit(const float *x, const int *y, size_t n, int dim, int classes, double l2,
-		int max_iter, struct softreg *r, struct wn_err *err);
+int softreg_fit(const float *x, const int *y, const size_t *rows, size_t n, int dim,
+		int classes, double l2, int max_iter, struct softreg *r, struct wn_err *err);
 
-/* softreg_predict() : probabilities (n x classes) for the rows of x.
- * @return 0, or -1 with err set (WN_ENOMEM). */
-int softreg_predict(const struct softreg *r, const float *x, size_t n, float *probs,
-		    struct wn_err *err);
+/* softreg_predict() : probabilities (n x classes) for n rows of x, chosen
+ * as in softreg_fit(). @return 0, or -1 with err set (WN_ENOMEM). */
+int softreg_predict(const struct softreg *r, const float *x, const size_t *rows, size_t n,
+		    float *probs, struct wn_err *err);
 
 void softreg_free(struct softreg *r);
 

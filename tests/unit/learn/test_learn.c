@@ -45,8 +45,8 @@ UNIT_TEST(test_softreg_separates_blobs)
 	struct softreg r = { 0 };
 
 	blobs(x, y, N, D, K, 1);
-	assert_int_equal(softreg_fit(x, y, N, D, K, 0.01, 300, &r, NULL), 0);
-	assert_int_equal(softreg_predict(&r, x, N, p, NULL), 0);
+	assert_int_equal(softreg_fit(x, y, NULL, N, D, K, 0.01, 300, &r, NULL), 0);
+	assert_int_equal(softreg_predict(&r, x, NULL, N, p, NULL), 0);
 	for (int i = 0; i < N; i++) {
 		int best = 0;
 		double sum = 0;
@@ -74,8 +74,8 @@ UNIT_TEST(test_softreg_l2_shrinks_to_priors)
 	blobs(x, y, N, D, K, 2);
 	for (int i = 0; i < 50; i++)
 		y[i] = 0;  /* priors 0.625 / 0.375 */
-	assert_int_equal(softreg_fit(x, y, N, D, K, 1e6, 300, &r, NULL), 0);
-	assert_int_equal(softreg_predict(&r, x, N, p, NULL), 0);
+	assert_int_equal(softreg_fit(x, y, NULL, N, D, K, 1e6, 300, &r, NULL), 0);
+	assert_int_equal(softreg_predict(&r, x, NULL, N, p, NULL), 0);
 	for (int i = 0; i < N; i++)
 		assert_true(fabs(p[i * K] - 0.625) < 0.01);
 	softreg_free(&r);
@@ -88,9 +88,9 @@ UNIT_TEST(test_softreg_refuses_nonsense)
 	struct softreg r = { 0 };
 	struct wn_err err = { 0 };
 
-	assert_int_equal(softreg_fit(x, y, 4, 1, 2, 0.1, 10, &r, &err), -1);
+	assert_int_equal(softreg_fit(x, y, NULL, 4, 1, 2, 0.1, 10, &r, &err), -1);
 	assert_int_equal(err.code, WN_EINVAL);
-	assert_int_equal(softreg_fit(x, y, 4, 1, 1, 0.1, 10, &r, &err), -1);
+	assert_int_equal(softreg_fit(x, y, NULL, 4, 1, 1, 0.1, 10, &r, &err), -1);
 }
 
 /* Out-of-sample probabilities that know the truth, 10% of the given

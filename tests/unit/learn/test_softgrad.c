@@ -20,7 +20,11 @@ struct data {
 	float x[N * D];
 	int y[N];
 	double w[D * K], b[K];
+	float mean[D], scale[D];
+	size_t rows[N];   /* every other row, backwards: a fold as indices */
 };
+
+#define M ((N + 1) / 2)
 
 static struct data *make(void)
 {
@@ -38,24 +42,35 @@ static struct data *make(void)
 		s->w[i] = sin(i * 0.7) * 0.3;
 	for (int c = 0; c < K; c++)
 		s->b[c] = 0.1 * c - 0.3;
+	for (int j = 0; j < D; j++) {
+		s->mean[j] = (float)(0.25 * (j % 5) - 0.5);
+		s->scale[j] = (float)(0.5 + 0.1 * (j % 7));
+	}
+	s->scale[3] = 0;   /* a constant feature, dropped */
+	for (int i = 0; i < M; i++)
+		s->rows[i] = (size_t)(N - 1 - 2 * i);
 	return s;
 }
 
-/* The definition, in double, one row at a time. */
-static double reference(const struct data *s, const double *w, const double *b, double *gw,
+/* The definition, in double, one standardised row at a time, over the
+ * first n rows or rows[0..n-1]. */
+static double reference(const struct data *s, const size_t *rows, int n, double *gw,
 			double *gb)
 {
 	double loss = 0;
 
 	memset(gw, 0, D * K * sizeof(double));
 	memset(gb, 0, K * sizeof(double));
-	for (int i = 0; i < N; i++) {
-		double z[K], mx = -INFINITY, sum = 0;
+	for (int q = 0; q < n; q++) {
+		size_t i = rows ? rows[q] : (size_t)q;
+		double z[K], xs[D], mx = -INFINITY, sum = 0;
 
+		for (int j = 0; j < D; j++)
+			xs[j] = ((double)s->x[i * D + j] - s->mean[j]) * s->scale[j];
 		for (int c = 0; c < K; c++) {
-			z[c] = b[c];
+			z[c] = s->b[c];
 			for (int j = 0; j < D; j++)
-				z[c] += (double)s->x[i * D + j] * w[j * K + c];
+				z[c] += xs[j] * s->w[j * K + c];
 			mx = z[c] > mx ? z[c] : mx;
 		}
 		for (int c = 0; c < K; c++)
@@ -64,17 +79,18 @@ static double reference(const struct data *s, const double *w, const double *b, 
 		for (int c = 0; c < K; c++) {
 			double g = exp(z[c] - mx) / sum - (c == s->y[i]);
 
-			gb[c] += g / N;
+			gb[c] += g / n;
 			for (int j = 0; j < D; j++)
-				gw[j * K + c] += g * s->x[i * D + j] / N;
+				gw[j * K + c] += g * xs[j] / n;
 		}
 	}
-	return loss / N;
+	return loss / n;
 }
 
-static double eval(const struct data *s, int threads, double *gw, double *gb)
+static double eval_rows(const struct data *s, const size_t *rows, size_t n, int threads,
+			double *gw, double *gb)
 {
-	struct softgrad *g = softgrad_new(s->x, s->y, N, D, K, threads);
+	struct softgrad *g = softgrad_new(s->x, s->y, rows, n, D, K, s->mean, s->scale, threads);
 	double loss;
 
 	assert_non_null(g);
@@ -83,18 +99,29 @@ static double eval(const struct data *s, int threads, double *gw, double *gb)
 	return loss;
 }
 
+static double eval(const struct data *s, int threads, double *gw, double *gb)
+{
+	return eval_rows(s, NULL, N, threads, gw, gb);
+}
+
 UNIT_TEST(test_softgrad_matches_definition)
 {
 	struct data *s = make();
 	double gw[D * K], gb[K], rw[D * K], rb[K];
-	double loss = eval(s, 2, gw, gb), want = reference(s, s->w, s->b, rw, rb);
+	for (int pass = 0; pass < 2; pass++) {
+		const size_t *rows = pass ? s->rows : NULL;
+		int n = pass ? M : N;
+		double loss = eval_rows(s, rows, (size_t)n, 2, gw, gb);
+		double want = reference(s, rows, n, rw, rb);
 
-	assert_true(fabs(loss - want) < 1e-5);
-	for (int i = 0; i < D * K; i++)
-		if (fabs(gw[i] - rw[i]) > 1e-6)
-			fail_msg("weight %d: %.9g, the definition gives %.9g", i, gw[i], rw[i]);
-	for (int c = 0; c < K; c++)
-		assert_true(fabs(gb[c] - rb[c]) < 1e-6);
+		assert_true(fabs(loss - want) < 1e-5);
+		for (int i = 0; i < D * K; i++)
+			if (fabs(gw[i] - rw[i]) > 1e-6)
+				fail_msg("pass %d, weight %d: %.9g, the definition gives %.9g", pass,
+					 i, gw[i], rw[i]);
+		for (int c = 0; c < K; c++)
+			assert_true(fabs(gb[c] - rb[c]) < 1e-6);
+	}
 	free(s);
 }
 
