@@ -8,7 +8,7 @@
 
 #define CHUNKS 32   /* the most chunks; a function of n alone */
 #define RUN 64      /* rows summed in float before they go into double */
-#define LANES 8
+#define LANES 16
 
 struct chunk {
 	struct softgrad *s;
@@ -26,7 +26,7 @@ struct softgrad {
 	const int *y;
 	const size_t *rows; /* NULL: 0 .. n-1 */
 	size_t n;
-	int dim, k, avx2;
+	int dim, k, simd;
 	const float *mean, *scale;
 	struct pool *pool;
 	float *wt;          /* k x dim: the weights on raw rows, one class a row */
@@ -35,8 +35,19 @@ struct softgrad {
 	int nch;
 };
 
+/* The sixteen lanes of a sum added up pairwise, halves first: the same
+ * order on every path. */
+static inline __attribute__((always_inline)) float lanes_sum(const float *s)
+{
+	float t[8];
+
+	for (int l = 0; l < 8; l++)
+		t[l] = s[l] + s[l + 8];
+	return ((t[0] + t[4]) + (t[1] + t[5])) + ((t[2] + t[6]) + (t[3] + t[7]));
+}
+
 /* The dot products of a row with four classes' weights at once, each in
- * eight lanes, added up the same way on every path: four independent
+ * sixteen lanes, added up the same way on every path: four independent
  * sums keep the adder busy. */
 static inline __attribute__((always_inline)) void dot4(const float *x, const float *w, int d,
 						      double *z)
@@ -52,8 +63,7 @@ static inline __attribute__((always_inline)) void dot4(const float *x, const flo
 			s[3][l] = fmaf(x[j + l], w[3 * (size_t)d + (size_t)(j + l)], s[3][l]);
 		}
 	for (int c = 0; c < 4; c++) {
-		float t = ((s[c][0] + s[c][4]) + (s[c][1] + s[c][5])) +
-			  ((s[c][2] + s[c][6]) + (s[c][3] + s[c][7]));
+		float t = lanes_sum(s[c]);
 
 		for (int r = j; r < d; r++)
 			t += x[r] * w[(size_t)c * (size_t)d + (size_t)r];
@@ -69,7 +79,7 @@ static inline __attribute__((always_inline)) float dot1(const float *x, const fl
 	for (; j + LANES <= d; j += LANES)
 		for (int l = 0; l < LANES; l++)
 			s[l] = fmaf(x[j + l], w[j + l], s[l]);
-	float t = ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
+	float t = lanes_sum(s);
 
 	for (; j < d; j++)
 		t += x[j] * w[j];
@@ -174,6 +184,12 @@ __attribute__((target("avx2,fma"))) static void chunk_avx2(struct chunk *c)
 	chunk_body(c);
 }
 
+__attribute__((target("avx512f,avx512vl,avx2,fma")))
+static void chunk_avx512(struct chunk *c)
+{
+	chunk_body(c);
+}
+
 static void chunk_plain(struct chunk *c)
 {
 	chunk_body(c);
@@ -183,7 +199,9 @@ static void chunk_job(void *arg)
 {
 	struct chunk *c = arg;
 
-	if (c->s->avx2)
+	if (c->s->simd >= CPU_AVX512)
+		chunk_avx512(c);
+	else if (c->s->simd >= CPU_AVX2)
 		chunk_avx2(c);
 	else
 		chunk_plain(c);
@@ -198,7 +216,7 @@ struct softgrad *softgrad_new(const float *x, const int *y, const size_t *rows, 
 	if (!s)
 		return NULL;
 	*s = (struct softgrad){ .x = x, .y = y, .rows = rows, .n = n, .dim = dim, .k = k,
-				.mean = mean, .scale = scale, .avx2 = cpu_level() >= CPU_AVX2 };
+				.mean = mean, .scale = scale, .simd = cpu_level() };
 	s->nch = n >= (size_t)CHUNKS * RUN ? CHUNKS : (int)((n + RUN - 1) / RUN);
 	s->nch = s->nch ? s->nch : 1;
 	s->wt = malloc(m * sizeof(float));

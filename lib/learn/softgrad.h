@@ -7,8 +7,9 @@
  * The rows are cut into a fixed number of chunks that depends on n only,
  * each chunk summed in float over runs of rows and then in double, and
  * the chunks added in order: the result is the same bytes whatever the
- * thread count, and the same with or without AVX2 (no fused
- * multiply-adds, the same eight lanes either way). */
+ * thread count, and the same with AVX-512, AVX2 or plain loops (fused
+ * multiply-adds everywhere, fmaf() in the plain loops; the same sixteen
+ * lanes, added up in the same order). */
 #ifndef WINNOW_SOFTGRAD_H
 #define WINNOW_SOFTGRAD_H
 

@@ -149,9 +149,10 @@ UNIT_TEST(test_softgrad_is_the_slope)
 	free(s);
 }
 
-/* One thread or two, AVX2 or plain loops: the same bytes. */
+/* One thread or two, AVX-512, AVX2 or plain loops: the same bytes. */
 UNIT_TEST(test_softgrad_same_bytes_every_path)
 {
+	static const int caps[] = { CPU_AVX2, CPU_PLAIN, CPU_AVX512 };
 	struct data *s = make();
 	double gw1[D * K], gb1[K], gw2[D * K], gb2[K];
 	double l1 = eval(s, 1, gw1, gb1), l2 = eval(s, 2, gw2, gb2);
@@ -159,11 +160,12 @@ UNIT_TEST(test_softgrad_same_bytes_every_path)
 	assert_memory_equal(&l1, &l2, sizeof(l1));
 	assert_memory_equal(gw1, gw2, sizeof(gw1));
 	assert_memory_equal(gb1, gb2, sizeof(gb1));
-	cpu_set_simd(CPU_PLAIN);
-	l2 = eval(s, 2, gw2, gb2);
-	cpu_set_simd(CPU_AVX512);
-	assert_memory_equal(&l1, &l2, sizeof(l1));
-	assert_memory_equal(gw1, gw2, sizeof(gw1));
-	assert_memory_equal(gb1, gb2, sizeof(gb1));
+	for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++) {
+		cpu_set_simd(caps[i]);
+		l2 = eval(s, 2, gw2, gb2);
+		assert_memory_equal(&l1, &l2, sizeof(l1));
+		assert_memory_equal(gw1, gw2, sizeof(gw1));
+		assert_memory_equal(gb1, gb2, sizeof(gb1));
+	}
 	free(s);
 }
