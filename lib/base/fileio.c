@@ -144,10 +144,9 @@ static int open_unnamed(int dir)
 #endif
 }
 
-/* Gives the unnamed file fd the name `name` in dir, never over an
- * existing one. linkat(AT_EMPTY_PATH) needs CAP_DAC_READ_SEARCH;
- * /proc/self/fd/N with AT_SYMLINK_FOLLOW does not. @return 0 or -1 (errno). */
-static int link_unnamed(int fd, int dir, const char *name)
+/* linkat(AT_EMPTY_PATH) needs CAP_DAC_READ_SEARCH; /proc/self/fd/N with
+ * AT_SYMLINK_FOLLOW does not. */
+int link_fd_at(int fd, int dir, const char *name)
 {
 	char proc[64];
 
@@ -177,7 +176,7 @@ static int write_new_file(int dir, const char *name, const char *path, const voi
 		wn_fail(err, WN_EIO, "%s: %s", path, strerror(errno));
 		goto out;
 	}
-	if (link_unnamed(fd, dir, name)) {
+	if (link_fd_at(fd, dir, name)) {
 		ret = errno == EEXIST || errno == ENOENT ? 1 : wn_fail(err, WN_EIO, "%s: %s", path,
 									 strerror(errno));
 		goto out;
@@ -343,7 +342,7 @@ static int name_copy(int out, int ddir, const struct strbuf *tmp, const char *ds
 	int rc;
 
 	if (!tmp->len)
-		rc = link_unnamed(out, ddir, dst);
+		rc = link_fd_at(out, ddir, dst);
 	else if ((rc = renameat2(ddir, tmp->buf, ddir, dst, RENAME_NOREPLACE)) && errno == EINVAL &&
 		 !(rc = linkat(ddir, tmp->buf, ddir, dst, 0)))
 		unlinkat(ddir, tmp->buf, 0);

@@ -78,6 +78,13 @@ int write_file_atomic_at(int dir, const char *name, const char *path, const void
 int copy_fd_at(int in, const char *src, int ddir, const char *dst, const char *dmsg,
 	       int durable, struct wn_err *err);
 
+/* link_fd_at() : a hard link named name in the folder dir to the file
+ * open at fd: the very file opened, whatever its name is now (an unnamed
+ * O_TMPFILE one too), never over an existing name.
+ * @return 0, or -1 with errno set (EXDEV: another file system; EPERM:
+ * links not permitted there; EEXIST). */
+int link_fd_at(int fd, int dir, const char *name);
+
 /* make_parents() : creates the missing folders on the way to the file
  * path names (mkdir -p of its folder). @return 0, or -1 with errno set. */
 int make_parents(const char *path);
