@@ -359,9 +359,10 @@ static void print_layout_done(const struct split *s, const struct split_out *so,
 					  "class folders of copies" };
 
 	if (res->copied)
-		fprintf(stderr, "%s: note: %zu images copied, not hard-linked: %s %s (%s)\n",
-			cli_prog, res->copied, out, res->copy_why == EXDEV
-			? "is on another file system than the dataset" : "does not permit them",
+		fprintf(stderr, "%s: note: %zu images copied, not hard-linked: %s%s (%s)\n",
+			cli_prog, res->copied, res->copy_why == EXDEV ? out : "",
+			res->copy_why == EXDEV ? " is on another file system than the dataset"
+					       : "links to them are not permitted",
 			strerror(res->copy_why));
 	for (int t = 0; t < 3; t++)
 		if (res->empty_classes[t])

@@ -133,6 +133,32 @@ test_expect 'hard links across file systems fall back to copies, with one note' 
 '
 fi
 
+# An immutable file (chattr +i) cannot be hard-linked, not even by root:
+# the other way a link is refused. Skipped, and said so, where chattr +i
+# is not permitted (it needs CAP_LINUX_IMMUTABLE and a file system with it).
+: >probe
+if chattr +i probe 2>/dev/null; then
+  chattr -i probe
+  immutable=1
+else
+  immutable=
+  echo "# skipped the hard link not permitted: chattr +i is not permitted here"
+fi
+
+if [ -n "$immutable" ]; then
+test_expect 'a hard link not permitted falls back to a copy, with one note' '
+  one=$(sed -n 2p csv/train.csv | cut -d, -f1)
+  chattr +i "$one"
+  rc=0; db split --out imm --layout folders --seed 1 2>err || rc=$?
+  chattr -i "$one"
+  test "$rc" -eq 0
+  test "$(grep -c "note:" err)" -eq 1
+  grep -q "note: 1 images copied, not hard-linked: links to them are not permitted (Operation not permitted)" err
+  test "$(find imm -samefile "$one" | wc -l)" -eq 0
+  test "$(find imm -type f -links 1 ! -name ".*" ! -name classes.txt | wc -l)" -eq 1
+'
+fi
+
 # shards OUT N [CSV]: every shard of OUT read with tarfile: the samples of
 # each split are those of the manifests in CSV (default csv), in shards of
 # N, with .cls and .json true to them
