@@ -303,7 +303,7 @@ static int swap_aside(struct stage *st, struct wn_err *err)
 	int ret = -1;
 
 	if (hidden_temp_name(st->name.buf, &aside) ||
-	    !fstatat(st->parent, aside.buf, &s, AT_SYMLINK_NOFOLLOW) ||
+	    (!fstatat(st->parent, aside.buf, &s, AT_SYMLINK_NOFOLLOW) && (errno = EEXIST)) ||
 	    renameat(st->parent, st->name.buf, st->parent, aside.buf)) {
 		wn_fail(err, WN_EIO, "%s: cannot move it aside: %s", st->out.buf, strerror(errno));
 		goto out;
