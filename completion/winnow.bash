@@ -25,7 +25,8 @@ _winnow_opts_db_scan='--path --jobs --rehash --max-bytes --max-pixels --quiet --
 _winnow_opts_db_stats='--format --db'
 _winnow_opts_db_check='--path --format --db'
 _winnow_opts_db_export='--format --class --status --db'
-_winnow_opts_db_split='--out --val --test --seed --path --db'
+_winnow_opts_db_split='--out --val --test --seed --path --layout --link --shard-size
+	--quiet --db'
 _winnow_opts_db_report='--html --path --suspects --groups --model --db'
 _winnow_opts_db_merge='--into'
 
@@ -74,6 +75,8 @@ _winnow_value()
 		*) _winnow_words 'text csv jsonl' ;;
 		esac ;;
 	--keep) _winnow_words 'pixels oldest newest first' ;;
+	--layout) _winnow_words 'csv folders webdataset' ;;
+	--link) _winnow_words 'hard sym copy' ;;
 	--match) _winnow_words 'exact near mirror rotate' ;;
 	--status) _winnow_words 'ok corrupt deleted quarantined all' ;;
 	--model)

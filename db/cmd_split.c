@@ -2,7 +2,9 @@
  * of copies straddles two splits (so no test image has a copy in train).
  * Groups are found here from the catalog's hashes: equal XXH3-128, or the
  * near, mirrored and rotated pairs dedup finds (dupes_pairs()), joined
- * transitively. The assignment is learn's (learn/split.h). */
+ * transitively. The assignment is learn's (learn/split.h), and so is the
+ * split written as class folders or WebDataset shards (learn/layout.h);
+ * the CSV manifests are written here. */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -10,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/options.h"
@@ -21,31 +25,63 @@
 #include "learn/learn.h"
 
 static const char usage[] =
-	"usage: db split --out DIR [--val F] [--test F] [--seed S] [--path DIR] [options]\n"
+	"usage: db split --out DIR [--val F] [--test F] [--seed S] [--path DIR]\n"
+	"                [--layout csv|folders|webdataset] [--link hard|sym|copy]\n"
+	"                [--shard-size N] [options]\n"
 	"\n"
-	"Writes DIR/train.csv, DIR/val.csv and DIR/test.csv (columns path, class,\n"
-	"group, width, height): every catalogued image with a class, stratified so\n"
-	"each class is split in the proportions asked, and with every group of\n"
-	"copies kept in one split, so no validation or test image has a copy in\n"
-	"train. Groups are found from the catalog's hashes (the same XXH3-128,\n"
-	"or near, mirrored or rotated copies as dedup finds them with its\n"
-	"defaults) and joined transitively; 'group' is 0 for\n"
-	"an image alone, else a number shared by its group. The assignment is\n"
+	"Splits every catalogued image with a class into train, val and test,\n"
+	"stratified so each class is split in the proportions asked, and with\n"
+	"every group of copies kept in one split, so no validation or test image\n"
+	"has a copy in train. Groups are found from the catalog's hashes (the\n"
+	"same XXH3-128, or near, mirrored or rotated copies as dedup finds them\n"
+	"with its defaults) and joined transitively; 'group' is 0 for an image\n"
+	"alone, else a number shared by its group. The assignment is\n"
 	"repeatable: the same seed gives the same split.\n"
 	"\n"
+	"Layouts:\n"
+	"  csv         DIR/train.csv, DIR/val.csv and DIR/test.csv (columns path,\n"
+	"              class, group, width, height); DIR is made when missing\n"
+	"  folders     DIR/{train,val,test}/<class>/<file>, as Keras\n"
+	"              flow_from_directory and torchvision ImageFolder read them;\n"
+	"              each split written has every class's folder (empty if need\n"
+	"              be), so class indices agree; a name taken twice in a folder\n"
+	"              becomes NAME~2.EXT, NAME~3.EXT, ... in path order\n"
+	"  webdataset  DIR/<split>/<split>-000000.tar, -000001.tar, ...: ustar\n"
+	"              shards of --shard-size samples in an order the seed mixes;\n"
+	"              sample KEY (its index in the split, nine digits) is KEY.jpg\n"
+	"              (.png, .gif, .webp: the file's bytes), KEY.cls (its class's\n"
+	"              line in DIR/classes.txt, from 0) and KEY.json (path, class,\n"
+	"              group, width, height, size)\n"
+	"Only splits that have images are written. folders and webdataset write\n"
+	"DIR/classes.txt (the classes by name) and DIR/.winnow-split, build the\n"
+	"split beside DIR and swap it in whole: DIR holds one run's split or the\n"
+	"one before, never a mix. A DIR that is not empty and has no\n"
+	".winnow-split is refused.\n"
+	"\n"
 	"Options:\n"
-	"  --out DIR         where the three manifests go (made when missing)\n"
+	"  --out DIR         where the split goes\n"
 	"  --val F           the share for validation, 0..1 (default 0.1)\n"
 	"  --test F          the share for test, 0..1 (default 0.1)\n"
 	"  --seed S          the seed of the assignment (default 0)\n"
 	"  --path DIR        only images under DIR (default: the whole catalog)\n"
+	"  --layout L        csv (default), folders or webdataset\n"
+	"  --link K          folders: hard links (default; copies where the file\n"
+	"                    system refuses them, with a note), sym (absolute\n"
+	"                    symbolic links) or copy\n"
+	"  --shard-size N    webdataset: samples a shard (default 1000)\n"
+	"  -q, --quiet       no progress line\n"
 	"  --db FILE         the catalog\n"
 	"\n"
 	"Examples:\n"
 	"  db scan train && db split --out splits --seed 1\n"
 	"  db split --out splits --val 0.15 --test 0.15 --path data\n"
+	"  db split --out sets --layout folders    # flow_from_directory('sets/train')\n"
+	"  db split --out sets --layout folders --link copy\n"
+	"  db split --out shards --layout webdataset --shard-size 5000\n"
+	"      # wds.WebDataset('shards/train/train-{000000..000009}.tar')\n"
 	"\n"
-	"Exit status: 0 done; 2 bad usage; 3 fatal.\n";
+	"Exit status: 0 done; 2 bad usage, or DIR not a split to replace; 3 fatal,\n"
+	"or some images could not be read (each named; DIR is left as it was).\n";
 
 struct img_entry {
 	int64_t id;
@@ -227,6 +263,183 @@ static int parse_share(const char *opt, const char *s, double *out)
 	return 0;
 }
 
+/* How the split is written: the CSV manifests (here), or a layout. */
+struct split_out {
+	int csv;
+	struct layout_opts lo;
+	int link_given;
+	int quiet;
+	double val, test;
+};
+
+/* The value of --layout or --link: the index of s among the three names,
+ * or -1 after a usage error. */
+static int pick(const char *opt, const char *s, const char *const *names)
+{
+	for (int i = 0; i < 3; i++)
+		if (!strcmp(s, names[i]))
+			return i;
+	cli_usage_error("%s takes %s, %s or %s, not '%s'", opt, names[0], names[1], names[2], s);
+	return -1;
+}
+
+/* --layout, --link or --shard-size (getopt's code c) into so.
+ * @return 0, or -1 after a usage error. */
+static int parse_split_out(struct split_out *so, int c, const char *arg)
+{
+	static const char *const layouts[] = { "csv", "folders", "webdataset" };
+	static const char *const links[] = { "hard", "sym", "copy" };
+	int v;
+
+	if (c == 'z')
+		return cli_parse_uint("--shard-size", arg, 100000000, &so->lo.shard_size);
+	if (c == 'l') {
+		v = pick("--layout", arg, layouts);
+		so->csv = v == 0;
+		so->lo.kind = v == 2 ? LAYOUT_WEBDATASET : LAYOUT_FOLDERS;
+	} else {
+		v = pick("--link", arg, links);
+		so->lo.link = (enum layout_link)v;
+		so->link_given = 1;
+	}
+	return v < 0 ? -1 : 0;
+}
+
+/* The options agree with each other and with what is at out.
+ * @return 0, or -1 after a usage error. */
+static int check_split_out(struct split_out *so, const char *out)
+{
+	if (so->link_given && (so->csv || so->lo.kind != LAYOUT_FOLDERS))
+		return cli_usage_error("--link goes with --layout folders");
+	if (so->lo.shard_size && (so->csv || so->lo.kind != LAYOUT_WEBDATASET))
+		return cli_usage_error("--shard-size goes with --layout webdataset");
+	if (!so->lo.shard_size)
+		so->lo.shard_size = 1000;
+	/* the manifests would sit beside another layout's split */
+	if (so->csv && stage_holds_marker(out, LAYOUT_MARKER))
+		return cli_usage_error("%s holds a split in another layout: give another --out, "
+				       "or that --layout", out);
+	return 0;
+}
+
+/* The run, as the marker file keeps it. */
+static int layout_note(const struct split_out *so, const size_t counts[3], struct strbuf *note)
+{
+	const struct layout_opts *lo = &so->lo;
+	static const char *const links[] = { "hard", "sym", "copy" };
+	char when[32];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
+	if (lo->kind == LAYOUT_FOLDERS
+	    ? strbuf_addf(note, "db split --layout folders --link %s", links[lo->link])
+	    : strbuf_addf(note, "db split --layout webdataset --shard-size %" PRIu64,
+			  lo->shard_size))
+		return -1;
+	return strbuf_addf(note, " --val %g --test %g --seed %" PRIu64 "\n"
+			   "images: %zu train, %zu val, %zu test\nmade %s by pid %ld\n",
+			   so->val, so->test, lo->seed, counts[0], counts[1], counts[2], when,
+			   (long)getpid());
+}
+
+static void print_unreadable(const char *path, const char *cause, void *ctx)
+{
+	(void)ctx;
+	cli_file_error(path, cause);
+}
+
+/* The notes and the summary of a layout written at out. */
+static void print_layout_done(const struct split *s, const struct split_out *so,
+			      const struct layout_result *res, const char *out)
+{
+	static const char *const parts[] = { "train", "val", "test" };
+	static const char *const as[] = { "class folders of hard links",
+					  "class folders of symbolic links",
+					  "class folders of copies" };
+
+	if (res->copied)
+		fprintf(stderr, "%s: note: %zu images copied, not hard-linked: %s%s (%s)\n",
+			cli_prog, res->copied, res->copy_why == EXDEV ? out : "",
+			res->copy_why == EXDEV ? " is on another file system than the dataset"
+					       : "links to them are not permitted",
+			strerror(res->copy_why));
+	for (int t = 0; t < 3; t++)
+		if (res->empty_classes[t])
+			fprintf(stderr, "%s: note: %s/%s has no image of %d of the %d classes; their "
+				"folders are empty\n", cli_prog, out, parts[t], res->empty_classes[t],
+				s->k);
+	fprintf(stderr, "%s: %zu images in %d classes: %zu train, %zu val, %zu test (seed %" PRIu64
+		"); duplicate groups kept whole; in %s/ as %s\n", cli_prog, s->n, s->k,
+		res->counts[0], res->counts[1], res->counts[2], so->lo.seed, out,
+		so->lo.kind == LAYOUT_WEBDATASET ? "WebDataset shards" : as[so->lo.link]);
+}
+
+/* The split written at out in so's layout, its images read under root
+ * (--path, or the catalog's folder). @return the exit status, after
+ * printing what happened. */
+static int write_layout(const struct split *s, struct split_out *so, const char *out,
+			const char *root, size_t prefix_len, struct catalog *cat)
+{
+	struct layout_image *im = calloc(s->n + 1, sizeof(*im));
+	struct strbuf note = STRBUF_INIT;
+	struct layout_result res;
+	struct wn_err err = { 0 };
+	size_t counts[3] = { 0 };
+	char *real = NULL;
+	int rc = EXIT_FATAL, r;
+
+	for (size_t i = 0; im && i < s->n; i++) {
+		const struct img_entry *e = &s->e[i];
+
+		im[i] = (struct layout_image){ e->path, e->path + prefix_len, e->class_name, e->cls,
+					       s->place[i].part, s->place[i].group_no, e->width,
+					       e->height, { 0 } };
+		memcpy(im[i].xxh3, e->xxh3, 16);
+		counts[s->place[i].part]++;
+	}
+	root = root ? root : catalog_dir(cat);
+	so->lo.out = out;
+	so->lo.classes = (const char *const *)s->classes;
+	so->lo.k = s->k;
+	so->lo.unreadable = print_unreadable;
+	so->lo.after_act = cli_test_kill_point;
+	if (!im || layout_note(so, counts, &note)) {
+		wn_fail(&err, WN_ENOMEM, "out of memory");
+		goto fail;
+	}
+	so->lo.note = note.buf;
+	if ((so->lo.root = dspath_open_root(root, 0, &err)) < 0)
+		goto fail;
+	if (!(real = realpath(root, NULL))) {
+		wn_fail(&err, WN_EIO, "%s: %s", root, strerror(errno));
+		goto fail;
+	}
+	so->lo.root_real = real;
+	so->lo.progress = progress_start(so->quiet ? NULL : progress_stream_for(), "split", s->n);
+	r = layout_write(&so->lo, im, s->n, &res, &err);
+	progress_finish(so->lo.progress);
+	if (r < 0) {
+		rc = cli_fatal(&err);
+		rc = res.refused ? EXIT_USAGE : rc;
+	} else if (r > 0) {
+		cli_error("%zu images could not be read: %s left as it was", res.unreadable, out);
+	} else {
+		print_layout_done(s, so, &res, out);
+		rc = EXIT_DONE;
+	}
+	goto done;
+fail:
+	rc = cli_fatal(&err);
+done:
+	if (so->lo.root >= 0)
+		close(so->lo.root);
+	free(real);
+	free(im);
+	strbuf_release(&note);
+	return rc;
+}
+
 int cmd_split(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -235,6 +448,10 @@ int cmd_split(int argc, char **argv)
 		{ "test", required_argument, NULL, 't' },
 		{ "seed", required_argument, NULL, 's' },
 		CLI_OPTION_PATH,
+		{ "layout", required_argument, NULL, 'l' },
+		{ "link", required_argument, NULL, 'k' },
+		{ "shard-size", required_argument, NULL, 'z' },
+		CLI_OPTION_QUIET,
 		CLI_OPTION_DB,
 		CLI_OPTION_HELP,
 		{ NULL, 0, NULL, 0 },
@@ -248,12 +465,17 @@ int cmd_split(int argc, char **argv)
 	const char *out = NULL, *root;
 	double val = 0.1, test = 0.1;
 	uint64_t seed = 0;
+	struct split_out so = { 1, { .root = -1 }, 0, 0, 0, 0 };
 	size_t counts[3];
 	int rc = EXIT_FATAL, c;
 
 	cli_options_init(&co, usage);
-	while ((c = cli_getopt(&co, argc, argv, "h", opts)) >= 0) {
+	while ((c = cli_getopt(&co, argc, argv, "qh", opts)) >= 0) {
 		switch (c) {
+		case 'l': case 'k': case 'z':
+			if (parse_split_out(&so, c, optarg))
+				return EXIT_USAGE;
+			break;
 		case 'o': out = optarg; break;
 		case 'v': if (parse_share("--val", optarg, &val)) return EXIT_USAGE; break;
 		case 't': if (parse_share("--test", optarg, &test)) return EXIT_USAGE; break;
@@ -270,6 +492,12 @@ int cmd_split(int argc, char **argv)
 		return cli_usage_error("where to? give --out DIR");
 	if (val + test >= 1)
 		return cli_usage_error("--val and --test leave nothing for train");
+	if (check_split_out(&so, out))
+		return EXIT_USAGE;
+	so.quiet = co.quiet;
+	so.val = val;
+	so.test = test;
+	so.lo.seed = seed;
 	if (cli_open_catalog(co.db, CATALOG_READONLY, &cat))
 		return EXIT_FATAL;
 	if (root) {
@@ -326,6 +554,10 @@ int cmd_split(int argc, char **argv)
 		goto fail;
 	if (assign(&s, val, test, seed, &err))
 		goto fail;
+	if (!so.csv) {
+		rc = write_layout(&s, &so, out, root, prefix.len, cat);
+		goto done;
+	}
 	if (mkdir(out, 0755) && errno != EEXIST) {
 		wn_fail(&err, WN_EIO, "%s: %s", out, strerror(errno));
 		goto fail;

@@ -2,8 +2,8 @@
  * strings, file I/O that never leaves a partial file, walking a dataset
  * folder, the confined path resolver that keeps every action inside the
  * dataset, the worker pool, the progress line, shell quoting, the row
- * writer for text, CSV and JSON lines, CPU feature detection, sharding
- * and growing arrays.
+ * writer for text, CSV and JSON lines, CPU feature detection, sharding,
+ * growing arrays, folders swapped in whole and ustar archives.
  *
  * Conventions of the whole library, stated once here:
  * - Errors: a function that can fail returns 0 (or a pointer) on success
@@ -32,6 +32,8 @@
 #include "base/encode.h"
 #include "base/cpu.h"
 #include "base/shard.h"
+#include "base/stage.h"
+#include "base/tar.h"
 #include "base/grow.h"
 
 #endif

@@ -76,7 +76,7 @@ int read_fd_limited(int fd, const char *path, size_t max_bytes, uint8_t **out, s
 	return 0;
 }
 
-static int write_all(int fd, const void *data, size_t len)
+int write_full(int fd, const void *data, size_t len)
 {
 	const uint8_t *p = data;
 
@@ -93,29 +93,36 @@ static int write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
+int hidden_temp_name(const char *name, struct strbuf *tmp)
+{
+	static const char set[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+	uint8_t rnd[6];
+
+	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+		return -1;
+	strbuf_reset(tmp);
+	if (strbuf_addf(tmp, ".%s.winnow-tmp.", name)) {
+		errno = ENOMEM;
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof(rnd); i++)
+		if (strbuf_addch(tmp, set[rnd[i] % (sizeof(set) - 1)])) {
+			errno = ENOMEM;
+			return -1;
+		}
+	return 0;
+}
+
 /* Opens a new hidden file ".NAME.winnow-tmp.RANDOM" in dir (never
  * through a symlink, never an existing name), as mkstemp() would, and
  * puts its name in tmp. @return the descriptor, or -1 with errno set. */
 static int open_hidden_temp(int dir, const char *name, struct strbuf *tmp)
 {
-	static const char set[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-	uint8_t rnd[6];
-
 	for (int tries = 0; tries < 100; tries++) {
 		int fd;
 
-		if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+		if (hidden_temp_name(name, tmp))
 			return -1;
-		strbuf_reset(tmp);
-		if (strbuf_addf(tmp, ".%s.winnow-tmp.", name)) {
-			errno = ENOMEM;
-			return -1;
-		}
-		for (size_t i = 0; i < sizeof(rnd); i++)
-			if (strbuf_addf(tmp, "%c", set[rnd[i] % (sizeof(set) - 1)])) {
-				errno = ENOMEM;
-				return -1;
-			}
 		fd = openat(dir, tmp->buf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (fd >= 0 || errno != EEXIST)
 			return fd;
@@ -137,10 +144,9 @@ static int open_unnamed(int dir)
 #endif
 }
 
-/* Gives the unnamed file fd the name `name` in dir, never over an
- * existing one. linkat(AT_EMPTY_PATH) needs CAP_DAC_READ_SEARCH;
- * /proc/self/fd/N with AT_SYMLINK_FOLLOW does not. @return 0 or -1 (errno). */
-static int link_unnamed(int fd, int dir, const char *name)
+/* linkat(AT_EMPTY_PATH) needs CAP_DAC_READ_SEARCH; /proc/self/fd/N with
+ * AT_SYMLINK_FOLLOW does not. */
+int link_fd_at(int fd, int dir, const char *name)
 {
 	char proc[64];
 
@@ -166,11 +172,11 @@ static int write_new_file(int dir, const char *name, const char *path, const voi
 	fd = open_unnamed(dir);
 	if (fd < 0)
 		return 1;
-	if (write_all(fd, data, len) || (durable && fsync(fd))) {
+	if (write_full(fd, data, len) || (durable && fsync(fd))) {
 		wn_fail(err, WN_EIO, "%s: %s", path, strerror(errno));
 		goto out;
 	}
-	if (link_unnamed(fd, dir, name)) {
+	if (link_fd_at(fd, dir, name)) {
 		ret = errno == EEXIST || errno == ENOENT ? 1 : wn_fail(err, WN_EIO, "%s: %s", path,
 									 strerror(errno));
 		goto out;
@@ -199,7 +205,7 @@ static int write_by_rename(int dir, const char *name, const char *path, const vo
 		wn_fail(err, WN_EIO, "%s: %s", path, strerror(errno));
 		goto out;
 	}
-	if (write_all(fd, data, len)) {
+	if (write_full(fd, data, len)) {
 		wn_fail(err, WN_EIO, "%s: %s", path, strerror(errno));
 		goto out;
 	}
@@ -304,9 +310,11 @@ int make_parents(const char *path)
 	return ret;
 }
 
-/* The copy's bytes, from in to out, synced. @return 0, or -1 with
- * err set naming src (a read) or dst (a write). */
-static int copy_bytes(int in, int out, const char *src, const char *dst, struct wn_err *err)
+/* The copy's bytes, from in to out, synced when durable. why follows a
+ * write's cause (" (copying across file systems)" for a move, or "").
+ * @return 0, or -1 with err set naming src (a read) or dst (a write). */
+static int copy_bytes(int in, int out, const char *src, const char *dst, int durable,
+		      const char *why, struct wn_err *err)
 {
 	enum { CHUNK = 1 << 16 };
 	uint8_t *buf = malloc(CHUNK);
@@ -315,14 +323,13 @@ static int copy_bytes(int in, int out, const char *src, const char *dst, struct 
 	if (!buf)
 		return wn_fail(err, WN_ENOMEM, "out of memory");
 	while ((n = read_full(in, buf, CHUNK)) > 0)
-		if (write_all(out, buf, (size_t)n))
+		if (write_full(out, buf, (size_t)n))
 			break;
 	free(buf);
 	if (n < 0)
 		return wn_fail(err, WN_EIO, "%s: %s", src, strerror(errno));
-	if (n > 0 || fsync(out))
-		return wn_fail(err, WN_EIO, "%s: %s (copying across file systems)", dst,
-			       strerror(errno));
+	if (n > 0 || (durable && fsync(out)))
+		return wn_fail(err, WN_EIO, "%s: %s%s", dst, strerror(errno), why);
 	return 0;
 }
 
@@ -330,12 +337,12 @@ static int copy_bytes(int in, int out, const char *src, const char *dst, struct 
  * hidden one by renameat2(NOREPLACE), or link then unlink where the file
  * system has no NOREPLACE. Never over an existing name. */
 static int name_copy(int out, int ddir, const struct strbuf *tmp, const char *dst,
-		     const char *dmsg, struct wn_err *err)
+		     const char *dmsg, const char *why, struct wn_err *err)
 {
 	int rc;
 
 	if (!tmp->len)
-		rc = link_unnamed(out, ddir, dst);
+		rc = link_fd_at(out, ddir, dst);
 	else if ((rc = renameat2(ddir, tmp->buf, ddir, dst, RENAME_NOREPLACE)) && errno == EINVAL &&
 		 !(rc = linkat(ddir, tmp->buf, ddir, dst, 0)))
 		unlinkat(ddir, tmp->buf, 0);
@@ -343,41 +350,23 @@ static int name_copy(int out, int ddir, const struct strbuf *tmp, const char *ds
 		return 0;
 	if (errno == EEXIST)
 		return wn_fail(err, WN_EIO, "%s already exists", dmsg);
-	return wn_fail(err, WN_EIO, "%s: %s (copying across file systems)", dmsg, strerror(errno));
+	return wn_fail(err, WN_EIO, "%s: %s%s", dmsg, strerror(errno), why);
 }
 
-/* The rename's fallback across file systems: copy, sync, then unlink;
- * never through a symlink, never over an existing file. The copy is
- * written unnamed (O_TMPFILE) or under a hidden name and only then named
- * dst, so a run killed halfway never leaves a partial file under dst.
- * Each step keeps its own errno: a short write on a full disk says "No
- * space left on device" and names dst, not the rename's EXDEV. On
- * failure only src remains; dst is removed only if this call named it. */
-static int copy_then_unlink(int sdir, const char *src, int ddir, const char *dst,
-			    const char *dmsg, struct wn_err *err)
+/* The rest of in copied to a new file dst in ddir, written unnamed
+ * (O_TMPFILE) or under a hidden name and only then named dst, never
+ * over an existing name: a run killed halfway never leaves a partial
+ * file under dst. Each step keeps its own errno: a short write on a full
+ * disk says "No space left on device" and names dst. smsg and dmsg name
+ * the two in messages, why follows a write's cause. On failure nothing
+ * of the copy is left. */
+static int copy_into(int in, const char *smsg, int ddir, const char *dst, const char *dmsg,
+		     int durable, const char *why, struct wn_err *err)
 {
 	struct strbuf tmp = STRBUF_INIT;
 	struct stat st;
-	int in = -1, out = -1, named = 0, ret = -1;
+	int out = -1, named = 0, ret = -1;
 
-	/* O_NONBLOCK: a FIFO swapped in for src must not hang the open */
-	in = openat(sdir, src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
-	if (in < 0) {
-		wn_fail(err, WN_EIO, "%s: %s", src, strerror(errno));
-		goto done;
-	}
-	if (fstat(in, &st)) {
-		wn_fail(err, WN_EIO, "%s: %s", src, strerror(errno));
-		goto done;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		wn_fail(err, WN_EIO, "%s: not a regular file", src);
-		goto done;
-	}
-	if (fcntl(in, F_SETFL, fcntl(in, F_GETFL) & ~O_NONBLOCK)) {
-		wn_fail(err, WN_EIO, "%s: %s", src, strerror(errno));
-		goto done;
-	}
 	/* before copying what would then be refused */
 	if (!fstatat(ddir, dst, &st, AT_SYMLINK_NOFOLLOW)) {
 		wn_fail(err, WN_EIO, "%s already exists", dmsg);
@@ -394,23 +383,14 @@ static int copy_then_unlink(int sdir, const char *src, int ddir, const char *dst
 		wn_fail(err, WN_EIO, "%s: %s", dmsg, strerror(errno));
 		goto done;
 	}
-	if (copy_bytes(in, out, src, dmsg, err) || name_copy(out, ddir, &tmp, dst, dmsg, err))
+	if (copy_bytes(in, out, smsg, dmsg, durable, why, err) ||
+	    name_copy(out, ddir, &tmp, dst, dmsg, why, err))
 		goto done;
 	named = 1;
 	ret = close(out);
 	out = -1;
-	if (ret) {
-		ret = wn_fail(err, WN_EIO, "%s: %s (copying across file systems)", dmsg,
-			      strerror(errno));
-		goto done;
-	}
-	ret = -1;
-	if (unlinkat(sdir, src, 0)) {
-		wn_fail(err, WN_EIO, "%s: cannot remove it after copying: %s", src,
-			strerror(errno));
-		goto done;
-	}
-	ret = 0;
+	if (ret)
+		ret = wn_fail(err, WN_EIO, "%s: %s%s", dmsg, strerror(errno), why);
 done:
 	if (out >= 0)
 		close(out);
@@ -418,9 +398,54 @@ done:
 		unlinkat(ddir, dst, 0);
 	if (ret && tmp.len && !named)
 		unlinkat(ddir, tmp.buf, 0);
-	if (in >= 0)
-		close(in);
 	strbuf_release(&tmp);
+	return ret;
+}
+
+int copy_fd_at(int in, const char *src, int ddir, const char *dst, const char *dmsg,
+	       int durable, struct wn_err *err)
+{
+	return copy_into(in, src, ddir, dst, dmsg ? dmsg : dst, durable, "", err);
+}
+
+/* The rename's fallback across file systems: copy (synced), then unlink;
+ * never through a symlink, never over an existing file (copy_into()).
+ * On failure only src remains; dst is removed only if this call named
+ * it. */
+static int copy_then_unlink(int sdir, const char *src, int ddir, const char *dst,
+			    const char *dmsg, struct wn_err *err)
+{
+	static const char why[] = " (copying across file systems)";
+	struct stat st;
+	int in, ret = -1;
+
+	/* O_NONBLOCK: a FIFO swapped in for src must not hang the open */
+	in = openat(sdir, src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
+	if (in < 0)
+		return wn_fail(err, WN_EIO, "%s: %s", src, strerror(errno));
+	if (fstat(in, &st)) {
+		wn_fail(err, WN_EIO, "%s: %s", src, strerror(errno));
+		goto done;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		wn_fail(err, WN_EIO, "%s: not a regular file", src);
+		goto done;
+	}
+	if (fcntl(in, F_SETFL, fcntl(in, F_GETFL) & ~O_NONBLOCK)) {
+		wn_fail(err, WN_EIO, "%s: %s", src, strerror(errno));
+		goto done;
+	}
+	if (copy_into(in, src, ddir, dst, dmsg, 1, why, err))
+		goto done;
+	if (unlinkat(sdir, src, 0)) {
+		wn_fail(err, WN_EIO, "%s: cannot remove it after copying: %s", src,
+			strerror(errno));
+		unlinkat(ddir, dst, 0);
+		goto done;
+	}
+	ret = 0;
+done:
+	close(in);
 	return ret;
 }
 

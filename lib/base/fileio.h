@@ -6,12 +6,23 @@
 #include <stdint.h>
 
 #include "base/err.h"
+#include "base/strbuf.h"
 
 #include <sys/types.h>
 
 /* read_full() : reads until `want` bytes, the end of the file or an error,
  * retrying interrupted reads. @return the bytes read, or -1 (errno set). */
 ssize_t read_full(int fd, void *buf, size_t want);
+
+/* write_full() : writes all len bytes, retrying short and interrupted
+ * writes. @return 0, or -1 (errno set). */
+int write_full(int fd, const void *data, size_t len);
+
+/* hidden_temp_name() : a fresh temporary name for name in tmp (replacing
+ * what it held): ".NAME.winnow-tmp." and six random letters or digits,
+ * the names every atomic write here uses, which walks skip and `db
+ * check` reports as leftovers. @return 0, or -1 with errno set. */
+int hidden_temp_name(const char *name, struct strbuf *tmp);
 
 /*
  * read_file_limited() : reads all of path into a malloc'd buffer. A file
@@ -53,6 +64,26 @@ int write_file_atomic(const char *path, const void *data, size_t len, int durabl
  */
 int write_file_atomic_at(int dir, const char *name, const char *path, const void *data,
 			 size_t len, int durable, struct wn_err *err);
+
+/*
+ * copy_fd_at() : copies the rest of in (a file the caller opened and
+ * keeps) to a new file dst in the folder ddir (a descriptor; AT_FDCWD
+ * works). The copy is written unnamed (O_TMPFILE) or under a hidden
+ * name and only then named dst, never over an existing name, so no
+ * partial file ever appears under dst; with durable it is fsync'ed
+ * before it is named. src and dmsg (NULL: dst) name the two in messages.
+ * @return 0, or -1 with err set (a read names src, anything else dmsg;
+ * "DMSG already exists" when dst does); nothing of the copy is left then.
+ */
+int copy_fd_at(int in, const char *src, int ddir, const char *dst, const char *dmsg,
+	       int durable, struct wn_err *err);
+
+/* link_fd_at() : a hard link named name in the folder dir to the file
+ * open at fd: the very file opened, whatever its name is now (an unnamed
+ * O_TMPFILE one too), never over an existing name.
+ * @return 0, or -1 with errno set (EXDEV: another file system; EPERM:
+ * links not permitted there; EEXIST). */
+int link_fd_at(int fd, int dir, const char *name);
 
 /* make_parents() : creates the missing folders on the way to the file
  * path names (mkdir -p of its folder). @return 0, or -1 with errno set. */

@@ -1,8 +1,9 @@
 /* learn: learning from a model's outputs. A softmax head trained on
  * embeddings with cross-validation (the training set, the folds, keeping
  * the head), confident learning to find the labels most likely wrong over
- * the catalog's predictions (suspects), and the train/val/test split that
- * keeps groups of copies whole.
+ * the catalog's predictions (suspects), the train/val/test split that
+ * keeps groups of copies whole, and that split written as class folders
+ * or WebDataset shards.
  *
  * Ownership: results have a *_free() or *_release(); arrays a function
  * fills are the caller's. Threads: one caller per result; the numeric
@@ -18,5 +19,6 @@
 #include "learn/head.h"
 #include "learn/suspects.h"
 #include "learn/split.h"
+#include "learn/layout.h"
 
 #endif

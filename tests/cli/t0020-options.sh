@@ -94,6 +94,7 @@ test_expect 'a command refuses the common options it does not take' '
       label:suspects label:review label:apply; do
     expect_exit 2 ${c/:/ } -j 2
     expect_exit 2 ${c/:/ } --jobs 2
+    if [ "$c" = db:split ]; then continue; fi  # it takes -q: its progress line
     expect_exit 2 ${c/:/ } -q
     expect_exit 2 ${c/:/ } --quiet
   done

@@ -272,4 +272,36 @@ UNIT_TEST(test_move_fifo)
 	fx_rmtree(other);
 }
 
+/* A copy into a folder: the bytes from where the source stands, never
+ * over an existing name, no temporary left either way. */
+UNIT_TEST(test_copy_fd_at)
+{
+	char src[160], dir[160];
+	uint8_t *buf;
+	size_t len;
+	struct wn_err err;
+	int in, d;
+
+	snprintf(src, sizeof(src), "%s/copysrc", fx_dir);
+	snprintf(dir, sizeof(dir), "%s/copies", fx_dir);
+	fx_write(src, "0123456789", 10);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	in = open(src, O_RDONLY);
+	d = open(dir, O_RDONLY | O_DIRECTORY);
+	assert_true(in >= 0 && d >= 0);
+	assert_int_equal(lseek(in, 4, SEEK_SET), 4);
+	assert_int_equal(copy_fd_at(in, src, d, "c", NULL, 0, NULL), 0);
+	assert_int_equal(lseek(in, 0, SEEK_SET), 0);
+	assert_int_equal(copy_fd_at(in, src, d, "c", "shown/c", 1, &err), -1);
+	assert_string_equal(err.msg, "shown/c already exists");
+	assert_int_equal(count_entries(dir), 1);
+	snprintf(dir + strlen(dir), sizeof(dir) - strlen(dir), "/c");
+	assert_int_equal(read_file_limited(dir, 99, &buf, &len, NULL), 0);
+	assert_int_equal(len, 6);
+	assert_memory_equal(buf, "456789", 6);
+	free(buf);
+	close(in);
+	close(d);
+}
+
 UNIT_GROUP(fx_dir_setup, fx_dir_teardown)
