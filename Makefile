@@ -39,7 +39,7 @@ CFLAGS ?= -O2 -g
 
 # The library: one folder a subsystem under lib/, layered (docs/design.md,
 # `make layers`). What each subsystem needs from the system:
-SUBSYSTEMS = base img hash aug nn learn net catalog derive dupes
+SUBSYSTEMS = base img hash quality aug nn learn net catalog derive dupes
 img_PKGS = libturbojpeg libpng libwebp libwebpdemux
 img_LIBS = -lgif
 hash_PKGS = libxxhash
