@@ -46,6 +46,7 @@
 #define WINNOW_QUALITY_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "img/img.h"
 
@@ -71,6 +72,10 @@ int quality_reduce(const struct img *im, struct img *out, struct wn_err *err);
 double quality_sharpness(const struct img *grey);
 /* quality_luma_stats() : p5, p99 and entropy from one histogram. */
 void quality_luma_stats(const struct img *grey, double *p5, double *p99, double *entropy);
+
+/* quality_percentile() : the smallest value v of a 256-bin histogram of
+ * total samples with at least share x total samples <= v (255 for none). */
+double quality_percentile(const uint64_t hist[256], uint64_t total, double share);
 
 /* The colour signals of one RGB image (channels 3), no reduction. */
 void quality_colour_stats(const struct img *rgb, double *chroma, double *colourfulness,
