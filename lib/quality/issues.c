@@ -12,10 +12,10 @@ static const char *const names[QI_COUNT] = {
 /* Chosen on bench/make-issues.py's set (bench/issues.sh) to flag few
  * clean photos; see each score in quality.h for what they mean. */
 static const double defaults[QI_COUNT] = {
-	[QI_BLURRY] = 0.2,
+	[QI_BLURRY] = 0.25,
 	[QI_DARK] = 0.3,
 	[QI_LIGHT] = 0.3,
-	[QI_LOW_INFORMATION] = 0.5,
+	[QI_LOW_INFORMATION] = 0.4,
 	[QI_GRAYSCALE] = 0.02,
 	[QI_ODD_ASPECT_RATIO] = 0.5,
 	[QI_ODD_SIZE] = 0.25,
