@@ -66,7 +66,7 @@ for _ in $(seq "$rounds"); do
     bin=$top/bin
     [ "$which" = before ] && bin=$before
     rm -f "$tmp"/scan.db*
-    /usr/bin/time -f "%e %U %S" -o "$tmp/t" "$bin/db" --db "$tmp/scan.db" scan -j 1 -q "$scale" >/dev/null
+    /usr/bin/time -f "%e %U %S" -o "$tmp/t" "$bin/db" --db "$tmp/scan.db" scan -j 1 -q "$scale" >/dev/null 2>&1
     awk -v w="$which" '{print w, $1, $2 + $3}' "$tmp/t" >>"$tmp/times"
   done
 done

@@ -90,8 +90,8 @@ int img_decode(const uint8_t *buf, size_t len, const struct img_decode_opts *opt
  * channels 1 and the same opts gives: the same scale, orientation and
  * values. `colour` is RGB of the same picture at grey's size or smaller:
  * a YCbCr JPEG is decoded to its planes (no colour conversion) and its
- * colour made at the chroma planes' size, each pixel's luma the mean of
- * the luma samples its chroma sample covers; other files are decoded to
+ * colour made at the chroma planes' size, each pixel's luma the luma
+ * sample at its chroma sample's top left corner; other files are decoded to
  * RGB (alpha over opts->background) and grey is its BT.601 luma.
  * colour is left empty (pixels NULL) for a file without colour (a grey
  * JPEG). opts->channels is ignored.

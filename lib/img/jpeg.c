@@ -192,8 +192,9 @@ static void ycc_to_rgb(int y, int cb, int cr, uint8_t *rgb)
 	rgb[2] = clamp255(y + ((116130 * cb + 32768) >> 16));
 }
 
-/* The colour of decoded planes at the chroma planes' size: each pixel's
- * luma the rounded mean of the luma samples its chroma sample covers. */
+/* The colour of decoded planes at the chroma planes' size, each pixel's
+ * luma the luma sample at its chroma sample's top left corner (chroma is
+ * what the colour signals need; averaging luma would cost more than they). */
 static int planes_to_rgb(const struct img *luma, const struct img *cb, const struct img *cr,
 			 int sx, int sy, struct img *out, struct wn_err *err)
 {
@@ -202,21 +203,12 @@ static int planes_to_rgb(const struct img *luma, const struct img *cb, const str
 	for (int y = 0; y < cb->height; y++) {
 		const uint8_t *b = cb->pixels + (size_t)y * cb->stride;
 		const uint8_t *r = cr->pixels + (size_t)y * cr->stride;
+		int ly = y * sy < luma->height ? y * sy : luma->height - 1;
+		const uint8_t *l = luma->pixels + (size_t)ly * luma->stride;
 		uint8_t *d = out->pixels + (size_t)y * out->stride;
-		int j1 = (y + 1) * sy < luma->height ? (y + 1) * sy : luma->height;
 
-		for (int x = 0; x < cb->width; x++, d += 3) {
-			int i1 = (x + 1) * sx < luma->width ? (x + 1) * sx : luma->width;
-			int sum = 0, n = 0;
-
-			for (int j = y * sy; j < j1; j++) {
-				const uint8_t *l = luma->pixels + (size_t)j * luma->stride;
-
-				for (int i = x * sx; i < i1; i++, n++)
-					sum += l[i];
-			}
-			ycc_to_rgb(n ? (sum + n / 2) / n : 0, b[x], r[x], d);
-		}
+		for (int x = 0; x < cb->width; x++, d += 3)
+			ycc_to_rgb(l[x * sx < luma->width ? x * sx : luma->width - 1], b[x], r[x], d);
 	}
 	return 0;
 }

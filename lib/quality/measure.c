@@ -5,15 +5,18 @@
 
 #include "quality/quality.h"
 
-/* Every image is measured at about the same size: short side 32..127. */
+/* Every image is measured at about the same size: grey at a short side
+ * of 64..127, colour (whose statistics need fewer pixels) of 16..31. */
 #define REDUCED_SIDE 64
+#define REDUCED_COLOUR_SIDE 16
 
 /* The whole factor quality_reduce() divides im's sides by. */
 static int reduce_factor(const struct img *im)
 {
 	int side = im->width < im->height ? im->width : im->height;
+	int target = im->channels == 1 ? REDUCED_SIDE : REDUCED_COLOUR_SIDE;
 
-	return side / REDUCED_SIDE > 1 ? side / REDUCED_SIDE : 1;
+	return side / target > 1 ? side / target : 1;
 }
 
 /* One output row: the sums of f input rows from s, f samples at a time

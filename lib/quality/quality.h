@@ -7,8 +7,10 @@
  * The signals, on the decode the fingerprint already makes (a JPEG at the
  * smallest DCT scale keeping both sides >= 32 px, other formats full
  * size; see hash/dhash.h), first box-averaged by the whole factor
- * f = max(1, short side / 64) so every image is measured at about the
- * same size (short side 32..127 px) whatever its own:
+ * f = max(1, short side / 64) for grey and max(1, short side / 16) for
+ * colour, so every image is measured at about the same size (a short side
+ * of 64..127 px for grey and 16..31 for colour; smaller images as they
+ * are) whatever its own:
  *  - sharpness: sum of the squared 4-neighbour Laplacian over the sum of
  *    the squared central-difference gradient (|dx|^2 + |dy|^2), interior
  *    pixels. A ratio of two high-pass energies: it does not change with
@@ -62,9 +64,9 @@ struct quality {
 };
 
 /* quality_reduce() : grey or RGB im box-averaged by f = max(1, short side
- * / 64) (each output pixel the rounded mean of an f x f block; the last
- * partial row and column of blocks dropped), into out, which the caller
- * releases. @return 0, or -1 with err set (WN_ENOMEM). */
+ * / 64) for grey, / 16 for RGB (each output pixel the rounded mean of an
+ * f x f block; the last partial row and column of blocks dropped), into
+ * out, which the caller releases. @return 0, or -1 with err set (WN_ENOMEM). */
 int quality_reduce(const struct img *im, struct img *out, struct wn_err *err);
 
 /* The signals of one grey image (channels 1) as defined above, on the

@@ -146,7 +146,7 @@ UNIT_TEST(test_skin_tones_are_skin_and_others_are_not)
 	img_release(&im);
 }
 
-UNIT_TEST(test_reduce_box_averages_to_about_64)
+UNIT_TEST(test_reduce_box_averages_to_a_fixed_size)
 {
 	struct img big, small;
 
@@ -162,12 +162,26 @@ UNIT_TEST(test_reduce_box_averages_to_about_64)
 	assert_int_equal(*px(&small, 149, 64), 6);
 	img_release(&small);
 	img_release(&big);
-	/* under 128 on the short side: as it is */
-	assert_int_equal(img_alloc(&big, 500, 127, 3, NULL), 0);
+	/* grey under 128 on the short side, RGB under 32: as it is */
+	assert_int_equal(img_alloc(&big, 500, 127, 1, NULL), 0);
 	memset(big.pixels, 9, big.stride * 127);
 	assert_int_equal(quality_reduce(&big, &small, NULL), 0);
 	assert_int_equal(small.width, 500);
 	assert_int_equal(small.height, 127);
+	img_release(&small);
+	img_release(&big);
+	assert_int_equal(img_alloc(&big, 500, 31, 3, NULL), 0);
+	memset(big.pixels, 9, big.stride * 31);
+	assert_int_equal(quality_reduce(&big, &small, NULL), 0);
+	assert_int_equal(small.width, 500);
+	img_release(&small);
+	img_release(&big);
+	assert_int_equal(img_alloc(&big, 500, 32, 3, NULL), 0);
+	memset(big.pixels, 9, big.stride * 32);
+	assert_int_equal(quality_reduce(&big, &small, NULL), 0);
+	assert_int_equal(small.width, 250);
+	assert_int_equal(small.height, 16);
+	assert_int_equal(small.pixels[3 * 249 + 2], 9);
 	img_release(&small);
 	img_release(&big);
 }
