@@ -146,6 +146,21 @@ UNIT_TEST(test_skin_tones_are_skin_and_others_are_not)
 	img_release(&im);
 }
 
+/* A w x h image of c channels, all 9, reduces to ww x hh, still all 9. */
+static void reduces_to(int w, int h, int c, int ww, int hh)
+{
+	struct img big, small;
+
+	assert_int_equal(img_alloc(&big, w, h, c, NULL), 0);
+	memset(big.pixels, 9, big.stride * (size_t)h);
+	assert_int_equal(quality_reduce(&big, &small, NULL), 0);
+	assert_int_equal(small.width, ww);
+	assert_int_equal(small.height, hh);
+	assert_int_equal(small.pixels[small.stride * (size_t)(hh - 1) + (size_t)ww * c - 1], 9);
+	img_release(&small);
+	img_release(&big);
+}
+
 UNIT_TEST(test_reduce_box_averages_to_a_fixed_size)
 {
 	struct img big, small;
@@ -163,27 +178,9 @@ UNIT_TEST(test_reduce_box_averages_to_a_fixed_size)
 	img_release(&small);
 	img_release(&big);
 	/* grey under 128 on the short side, RGB under 32: as it is */
-	assert_int_equal(img_alloc(&big, 500, 127, 1, NULL), 0);
-	memset(big.pixels, 9, big.stride * 127);
-	assert_int_equal(quality_reduce(&big, &small, NULL), 0);
-	assert_int_equal(small.width, 500);
-	assert_int_equal(small.height, 127);
-	img_release(&small);
-	img_release(&big);
-	assert_int_equal(img_alloc(&big, 500, 31, 3, NULL), 0);
-	memset(big.pixels, 9, big.stride * 31);
-	assert_int_equal(quality_reduce(&big, &small, NULL), 0);
-	assert_int_equal(small.width, 500);
-	img_release(&small);
-	img_release(&big);
-	assert_int_equal(img_alloc(&big, 500, 32, 3, NULL), 0);
-	memset(big.pixels, 9, big.stride * 32);
-	assert_int_equal(quality_reduce(&big, &small, NULL), 0);
-	assert_int_equal(small.width, 250);
-	assert_int_equal(small.height, 16);
-	assert_int_equal(small.pixels[3 * 249 + 2], 9);
-	img_release(&small);
-	img_release(&big);
+	reduces_to(500, 127, 1, 500, 127);
+	reduces_to(500, 31, 3, 500, 31);
+	reduces_to(500, 32, 3, 250, 16);
 }
 
 UNIT_TEST(test_measure_reads_grey_and_colour)
