@@ -206,7 +206,8 @@ static int judge_all(struct issues_run *r, struct finding **out, size_t *nout,
 			(*out)[n++] = (struct finding){ j, k };
 		}
 	}
-	qsort(*out, n, sizeof(**out), cmp_finding);
+	if (n)
+		qsort(*out, n, sizeof(**out), cmp_finding);
 	*nout = n;
 	ret = 0;
 done:
