@@ -39,7 +39,7 @@ CFLAGS ?= -O2 -g
 
 # The library: one folder a subsystem under lib/, layered (docs/design.md,
 # `make layers`). What each subsystem needs from the system:
-SUBSYSTEMS = base img hash aug nn learn net catalog derive dupes
+SUBSYSTEMS = base img hash quality aug nn learn net catalog derive dupes
 img_PKGS = libturbojpeg libpng libwebp libwebpdemux
 img_LIBS = -lgif
 hash_PKGS = libxxhash
@@ -120,7 +120,8 @@ $(BUILD)/%.o: %.c
 
 # The pixel loops want GCC's full vectoriser, which -O2 leaves mostly off.
 $(BUILD)/lib/img/resample.o $(BUILD)/lib/aug/warp.o $(BUILD)/lib/aug/pixel.o \
-	$(BUILD)/lib/nn/run.o $(BUILD)/lib/aug/yccpoint.o $(BUILD)/lib/learn/softgrad.o: CFLAGS += -O3
+	$(BUILD)/lib/nn/run.o $(BUILD)/lib/aug/yccpoint.o $(BUILD)/lib/learn/softgrad.o \
+	$(BUILD)/lib/quality/measure.o $(BUILD)/lib/quality/colour.o: CFLAGS += -O3
 # Warps make positions in float and double with SIMD and plain loops that
 # must agree to the bit: no fused multiply-adds behind their backs.
 # (override: a CFLAGS given on the command line must not drop it)

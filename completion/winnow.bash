@@ -18,7 +18,7 @@ _winnow_opts_scraper='--urls --out --class --parallel --per-host --connect-timeo
 	--shard --failed --user-agent --ignore-robots-tag --resize --geometry --quality
 	--low-speed-time --max-retry-wait --allow-private --allow-address --jobs --quiet --db'
 
-_winnow_subcommands_db='init scan stats check export split report merge'
+_winnow_subcommands_db='init scan stats check export split issues report merge'
 _winnow_opts_db='--db'
 _winnow_opts_db_init='--db'
 _winnow_opts_db_scan='--path --jobs --rehash --max-bytes --max-pixels --quiet --db'
@@ -27,6 +27,7 @@ _winnow_opts_db_check='--path --format --db'
 _winnow_opts_db_export='--format --class --status --db'
 _winnow_opts_db_split='--out --val --test --seed --path --layout --link --shard-size
 	--quiet --db'
+_winnow_opts_db_issues='--path --issue --threshold --format --db'
 _winnow_opts_db_report='--html --path --suspects --groups --model --db'
 _winnow_opts_db_merge='--into'
 

@@ -19,6 +19,7 @@ static const char usage[] =
 	"  check    the catalog against the disk: missing, changed, untracked\n"
 	"  export   the manifest: one row per image\n"
 	"  split    train/val/test manifests, duplicate groups never split\n"
+	"  issues   blurry, dark, light, blank, grey, odd-shaped and odd-sized images\n"
 	"  report   the dataset's state as one HTML page (charts, thumbnails)\n"
 	"  merge    the catalogs of shards (--shard K/N) into one\n"
 	"\n"
@@ -34,6 +35,7 @@ static const char usage[] =
 	"  db check --path train\n"
 	"  db export --format jsonl > manifest.jsonl\n"
 	"  db split --out splits --val 0.1 --test 0.1 --seed 1\n"
+	"  db issues --path train --format csv > issues.csv\n"
 	"  db report --html report.html\n"
 	"  db merge shard1.db shard2.db --into winnow.db\n"
 	"\n"
@@ -47,6 +49,7 @@ static const struct cli_subcommand commands[] = {
 	{ "check", cmd_check },
 	{ "export", cmd_export },
 	{ "split", cmd_split },
+	{ "issues", cmd_issues },
 	{ "report", cmd_report },
 	{ "merge", cmd_merge },
 };

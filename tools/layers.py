@@ -29,9 +29,10 @@ USES = {
     'base': [],
     'img': ['base'],
     'hash': ['img'],
+    'quality': ['img'],
     'aug': ['img'],
     'nn': ['img'],
-    'catalog': ['hash'],
+    'catalog': ['hash', 'quality'],
     'learn': ['nn', 'catalog'],
     'net': ['catalog'],
     'derive': ['catalog', 'aug'],
@@ -41,7 +42,8 @@ COMMANDS = ['augment', 'db', 'dedup', 'label', 'resize', 'scraper']
 # The files a command's folder may hold besides main.c: its subcommands
 # and the header they share with main.c. Other commands: main.c only.
 SUBCOMMANDS = {
-    'db': ['cmd_check.c', 'cmd_export.c', 'cmd_init.c', 'cmd_merge.c', 'cmd_report.c',
+    'db': ['cmd_check.c', 'cmd_export.c', 'cmd_init.c', 'cmd_issues.c', 'cmd_merge.c',
+           'cmd_report.c',
            'cmd_scan.c', 'cmd_split.c', 'cmd_stats.c', 'cmds.h'],
     'label': ['apply.c', 'predict.c', 'review.c', 'suspects.c', 'train.c', 'label.h'],
 }

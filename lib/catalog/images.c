@@ -73,6 +73,29 @@ static int on_disk(const struct catalog *cat, const char *path)
 	return there;
 }
 
+/* The signals of image id, measured from the content whose XXH3-128 is
+ * xxh3. */
+static int quality_set(struct catalog *cat, int64_t id, const uint8_t xxh3[16],
+		       const struct quality *q, struct wn_err *err)
+{
+	static const char sql[] =
+		"INSERT OR REPLACE INTO quality (image_id, xxh3, sharpness, luma_p5, luma_p99,"
+		"  entropy, chroma, colourfulness, skin, made_ms)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+	const double v[] = { q->sharpness, q->luma_p5, q->luma_p99, q->entropy, q->chroma,
+			     q->colourfulness, q->skin };
+	sqlite3_stmt *st = catalog_stmt(cat, STMT_QUALITY_SET, sql, err);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_blob(st, 2, xxh3, 16, SQLITE_STATIC);
+	for (int i = 0; i < 7; i++)
+		sqlite3_bind_double(st, 3 + i, v[i]);
+	sqlite3_bind_int64(st, 10, catalog_now_ms());
+	return catalog_write(cat, st, "cannot record an image's quality", err);
+}
+
 int images_upsert(struct catalog *cat, const struct image_row *r, int64_t *id,
 		  struct wn_err *err)
 {
@@ -94,17 +117,20 @@ int images_upsert(struct catalog *cat, const struct image_row *r, int64_t *id,
 		" WHERE images.status NOT IN ('deleted', 'quarantined') OR ?16"
 		" RETURNING id";
 	sqlite3_stmt *st = catalog_stmt(cat, STMT_IMAGE_UPSERT, sql, err);
+	int64_t written = 0;
 	int rc;
 
 	if (!st)
 		return -1;
-	if (id)
-		*id = 0;
-	rc = upsert_step(cat, st, r, 0, id);
+	rc = upsert_step(cat, st, r, 0, &written);
 	if (rc == 0 && on_disk(cat, r->path))
-		rc = upsert_step(cat, st, r, 1, id);
+		rc = upsert_step(cat, st, r, 1, &written);
 	if (rc < 0)
 		return catalog_fail(cat, err, "cannot write an image row");
+	if (id)
+		*id = rc ? written : 0;
+	if (rc && r->quality && r->has_xxh3)
+		return quality_set(cat, written, r->xxh3, r->quality, err);
 	return 0;
 }
 
@@ -205,7 +231,9 @@ int images_stamp(struct catalog *cat, const char *path, struct image_stamp *out,
 {
 	static const char sql[] =
 		"SELECT id, size, mtime_ns, status,"
-		"  xxh3 IS NOT NULL AND (dhash IS NOT NULL OR status = 'corrupt')"
+		"  xxh3 IS NOT NULL AND (status = 'corrupt' OR (dhash IS NOT NULL AND"
+		"   EXISTS (SELECT 1 FROM quality q WHERE q.image_id = images.id"
+		"    AND q.xxh3 = images.xxh3)))"
 		" FROM images WHERE path = ?1";
 
 	return catalog_find(cat, STMT_IMAGE_LOOKUP, sql, path, "cannot read an image row",
@@ -293,6 +321,68 @@ int images_foreach(struct catalog *cat, const struct image_filter *filter, image
 				  err);
 
 	strbuf_release(&q.upper);
+	return ret;
+}
+
+struct quality_query {
+	struct image_query base;   /* the filter's binding */
+	int (*fn)(const struct image_quality *iq, void *data);
+	void *data;
+	int64_t count;
+};
+
+static int quality_found(sqlite3_stmt *st, void *data)
+{
+	struct quality_query *q = data;
+	struct image_quality iq;
+	double *v[] = { &iq.q.sharpness, &iq.q.luma_p5, &iq.q.luma_p99, &iq.q.entropy,
+			&iq.q.chroma, &iq.q.colourfulness, &iq.q.skin };
+
+	iq.path = (const char *)sqlite3_column_text(st, 0);
+	iq.class_name = (const char *)sqlite3_column_text(st, 1);
+	iq.width = sqlite3_column_int(st, 2);
+	iq.height = sqlite3_column_int(st, 3);
+	for (int i = 0; i < 7; i++)
+		*v[i] = sqlite3_column_double(st, 4 + i);
+	return q->fn(&iq, q->data);
+}
+
+static int count_found(sqlite3_stmt *st, void *data)
+{
+	((struct quality_query *)data)->count = sqlite3_column_int64(st, 0);
+	return 0;
+}
+
+/* Shared by both queries below: ok images of the filter's class and
+ * prefix, with (q.image_id set) or without current signals. */
+#define QUALITY_FROM \
+	" FROM images i LEFT JOIN quality q ON q.image_id = i.id AND q.xxh3 = i.xxh3" \
+	" WHERE (?1 IS NULL OR i.class = ?1) AND i.status = ?2" \
+	"  AND (?3 IS NULL OR (i.path >= ?3 AND i.path < ?4))"
+
+int images_quality_foreach(struct catalog *cat, const struct image_filter *filter,
+			   int (*fn)(const struct image_quality *iq, void *data), void *data,
+			   int64_t *missing, struct wn_err *err)
+{
+	static const char sql[] =
+		"SELECT i.path, i.class, i.width, i.height, q.sharpness, q.luma_p5, q.luma_p99,"
+		"  q.entropy, q.chroma, q.colourfulness, q.skin" QUALITY_FROM
+		"  AND q.image_id IS NOT NULL AND i.width > 0 AND i.height > 0 ORDER BY i.path";
+	static const char count_sql[] =
+		"SELECT count(*)" QUALITY_FROM " AND (q.image_id IS NULL OR NOT i.width > 0)";
+	struct image_filter f = { filter ? filter->class_name : NULL, IMAGE_OK,
+				  filter ? filter->path_prefix : NULL };
+	struct quality_query q = { { &f, STRBUF_INIT, NULL, NULL }, fn, data, 0 };
+	int ret = catalog_foreach(cat, sql, "cannot list image quality", bind_filter,
+				  quality_found, &q, err);
+
+	if (!ret && missing) {
+		strbuf_release(&q.base.upper);
+		ret = catalog_foreach(cat, count_sql, "cannot count images", bind_filter,
+				      count_found, &q, err);
+		*missing = q.count;
+	}
+	strbuf_release(&q.base.upper);
 	return ret;
 }
 

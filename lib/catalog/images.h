@@ -6,6 +6,7 @@
 
 #include "catalog/db.h"
 #include "hash/hash.h"
+#include "quality/quality.h"
 
 enum image_status {
 	IMAGE_OK,
@@ -39,6 +40,9 @@ struct image_row {
 	enum image_status status;
 	const char *error;
 	const char *source_url;
+	/* On write: the quality signals measured from this file (NULL: none
+	 * now), kept tied to its XXH3-128 (has_xxh3 needed). On read: NULL. */
+	const struct quality *quality;
 };
 
 /*
@@ -92,7 +96,8 @@ struct image_stamp {
 	int64_t size;
 	int64_t mtime_ns;
 	enum image_status status;
-	int hashed;   /* xxh3 and fingerprint (or the corrupt verdict) present */
+	int hashed;   /* xxh3, fingerprint and quality signals of that xxh3 (or
+		       * the corrupt verdict) present */
 };
 
 /* images_stamp() : the stamp of path. @return 1 found, 0 not, -1 error. */
@@ -114,6 +119,27 @@ typedef int (*image_fn)(const struct image_row *row, void *data);
  */
 int images_foreach(struct catalog *cat, const struct image_filter *filter, image_fn fn,
 		   void *data, struct wn_err *err);
+
+/* An ok image with quality signals measured from its current content.
+ * Strings are SQLite's, valid during the callback only. */
+struct image_quality {
+	const char *path;
+	const char *class_name;   /* NULL: no class */
+	int width, height;
+	struct quality q;
+};
+
+/*
+ * images_quality_foreach() : calls fn for each ok image under
+ * filter->path_prefix (and of filter->class_name, when set) whose signals
+ * were measured from its current content, by path; *missing (optional)
+ * gets how many ok images there have none (a scan by an older version,
+ * or a writer that does not decode).
+ * @return 0, fn's non-zero value, or -1 with err set.
+ */
+int images_quality_foreach(struct catalog *cat, const struct image_filter *filter,
+			   int (*fn)(const struct image_quality *iq, void *data), void *data,
+			   int64_t *missing, struct wn_err *err);
 
 /* Label conflicts: an ok image whose exact copy (same XXH3-128) sits in
  * another class folder, both under path_prefix (NULL: anywhere). One call

@@ -63,6 +63,12 @@ static const char *const steps[] = {
 	"  embedding, made_ms) SELECT m.new, p.model, p.prep, p.xxh3, p.classes, p.probs,"
 	"  p.embedding, p.made_ms FROM src.predictions p JOIN idmap m ON m.old = p.image_id",
 	"INSERT OR REPLACE INTO heads SELECT * FROM src.heads",
+	/* the signals of the content the merged row now has, none stale */
+	"INSERT OR REPLACE INTO quality (image_id, xxh3, sharpness, luma_p5, luma_p99, entropy,"
+	"  chroma, colourfulness, skin, made_ms) SELECT m.new, q.xxh3, q.sharpness, q.luma_p5,"
+	"  q.luma_p99, q.entropy, q.chroma, q.colourfulness, q.skin, q.made_ms"
+	"  FROM src.quality q JOIN idmap m ON m.old = q.image_id"
+	"  JOIN main.images i ON i.id = m.new AND i.xxh3 = q.xxh3",
 	"INSERT OR REPLACE INTO conflicts (run_id, grp, image_id, match)"
 	" SELECT r.new, c.grp, m.new, c.match FROM src.conflicts c"
 	" JOIN idmap m ON m.old = c.image_id JOIN runmap r ON r.old = c.run_id",

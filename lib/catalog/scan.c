@@ -35,6 +35,7 @@ struct job {
 	enum outcome outcome;
 	struct filehash hash;
 	struct fingerprint fp;
+	struct quality quality;
 	struct img_info info;
 	enum img_format format;
 	struct wn_err err;
@@ -94,6 +95,24 @@ static void walk_problem(const char *path, const char *cause, void *data)
 		it->opts->on_problem(path, cause, 1, it->opts->data);
 }
 
+int scan_decode(const uint8_t *buf, size_t len, const struct img_limits *limits,
+		struct fingerprint *fp, struct quality *q, struct img_info *info,
+		struct wn_err *err)
+{
+	struct img_decode_opts opts;
+	struct img grey, colour;
+	int ret;
+
+	fingerprint_decode_opts(limits, &opts);
+	if (img_decode_grey_colour(buf, len, &opts, &grey, &colour, info, err))
+		return -1;
+	fingerprint_compute(&grey, fp);
+	ret = quality_measure(&grey, &colour, q, err);
+	img_release(&grey);
+	img_release(&colour);
+	return ret;
+}
+
 static void run_job(void *arg)
 {
 	struct job *j = arg;
@@ -118,7 +137,7 @@ static void run_job(void *arg)
 	}
 	filehash_buffer(buf, len, &j->hash);
 	j->format = img_sniff(buf, len);
-	if (fingerprint_decode(buf, len, j->limits, &j->fp, &j->info, &j->err))
+	if (scan_decode(buf, len, j->limits, &j->fp, &j->quality, &j->info, &j->err))
 		j->outcome = DONE_CORRUPT;
 	else
 		j->outcome = DONE_OK;
@@ -152,6 +171,7 @@ static int write_job(struct catalog *cat, const struct job *j, const struct scan
 		r.has_fingerprint = 1;
 		r.dhash = j->fp.dhash;
 		memcpy(r.thumb, j->fp.thumb, THUMB_BYTES);
+		r.quality = &j->quality;
 		r.width = j->info.width;
 		r.height = j->info.height;
 		r.status = IMAGE_OK;

@@ -1,7 +1,9 @@
 /* Cataloguing a tree: every image's size, mtime, XXH3-128, dHash,
- * thumbnail, dimensions and format, or why it does not decode. A re-run
- * reads only files whose size or mtime changed. dedup, resize and `db
- * scan` share this. */
+ * thumbnail, quality signals, dimensions and format, or why it does not
+ * decode. A re-run reads only files whose size or mtime changed, or whose
+ * row lacks something this version records (a catalog from an older
+ * version gets the quality signals so, each file read once). dedup,
+ * resize and `db scan` share this. */
 #ifndef WINNOW_SCAN_H
 #define WINNOW_SCAN_H
 
@@ -9,7 +11,9 @@
 #include <stdio.h>
 
 #include "catalog/db.h"
+#include "hash/hash.h"
 #include "img/img.h"
+#include "quality/quality.h"
 
 /* Called on the calling thread, in path order, for each file that could
  * not be read (vanished, permission: unreadable set) or does not decode.
@@ -46,6 +50,17 @@ struct scan_item {
 	char *class_name;    /* NULL: no class */
 	int64_t size, mtime_ns;
 };
+
+/*
+ * scan_decode() : what one decode of an in-memory image file tells: its
+ * fingerprint (exactly fingerprint_decode()'s), its quality signals
+ * (quality_measure() on the same decode, colour included) and, when info
+ * is not NULL, its header. Thread-safe.
+ * @return 0, or -1 with err set as img_decode() sets it.
+ */
+int scan_decode(const uint8_t *buf, size_t len, const struct img_limits *limits,
+		struct fingerprint *fp, struct quality *q, struct img_info *info,
+		struct wn_err *err);
 
 /*
  * scan_items() : catalogues the n given files, reading only those whose

@@ -214,6 +214,23 @@ static const char *const migrations[] = {
 	"DROP TABLE dup_groups;"
 	"ALTER TABLE dup_groups_v9 RENAME TO dup_groups;"
 	"CREATE INDEX dup_groups_by_image ON dup_groups(image_id);",
+
+	/* 10: what an image's pixels say about it (quality/quality.h), as
+	 * measured from the file whose XXH3-128 is xxh3: after the file
+	 * changes they are not its own until a scan measures it again. Aspect
+	 * ratio and size are images.width and height. */
+	"CREATE TABLE quality ("
+	"  image_id INTEGER PRIMARY KEY REFERENCES images(id) ON DELETE CASCADE,"
+	"  xxh3 BLOB NOT NULL,"
+	"  sharpness REAL NOT NULL,"     /* Laplacian over gradient energy */
+	"  luma_p5 REAL NOT NULL,"       /* percentiles of luma, 0..255 */
+	"  luma_p99 REAL NOT NULL,"
+	"  entropy REAL NOT NULL,"       /* of the luma histogram, bits */
+	"  chroma REAL NOT NULL,"        /* p99 of max - min of R, G, B */
+	"  colourfulness REAL NOT NULL," /* Hasler and Suesstrunk's M */
+	"  skin REAL NOT NULL,"          /* share of skin-colour pixels */
+	"  made_ms INTEGER NOT NULL"
+	");",
 };
 
 const int CATALOG_SCHEMA_VERSION = (int)(sizeof(migrations) / sizeof(migrations[0]));

@@ -60,6 +60,7 @@ struct rs_job {
 	int out_w, out_h;
 	struct filehash out_hash;
 	struct fingerprint fp;
+	struct quality quality;
 	int64_t out_size, out_mtime;
 	/* the journal: the planned rewrite in place and quarantine move of
 	 * this file, 0 when none */

@@ -96,9 +96,10 @@ void rs_run_job(void *arg)
 	j->passthrough = out == buf;
 	/* A copy's scans are still all checked by the fingerprint decode. */
 	j->outcome = out == buf || (tw == info.width && th == info.height) ? RS_COPIED : RS_RESIZED;
-	/* The fingerprint comes from the output's own bytes, exactly as db
-	 * scan would compute it, so a later dedup reads nothing again. */
-	if (fingerprint_decode(out, outlen, &j->run->tf.limits, &j->fp, NULL, &j->err)) {
+	/* The fingerprint and quality signals come from the output's own
+	 * bytes, exactly as db scan would compute them, so a later dedup or
+	 * scan reads nothing again. */
+	if (scan_decode(out, outlen, &j->run->tf.limits, &j->fp, &j->quality, NULL, &j->err)) {
 		j->src_broken = out == buf;
 		j->outcome = RS_FAILED;
 		goto done;

@@ -31,6 +31,7 @@ static int record_output(struct rs_run *r, struct rs_job *j, struct wn_err *err)
 	row.has_fingerprint = 1;
 	row.dhash = j->fp.dhash;
 	memcpy(row.thumb, j->fp.thumb, THUMB_BYTES);
+	row.quality = &j->quality;
 	row.width = j->out_w;
 	row.height = j->out_h;
 	row.format = img_format_name(j->out_format);

@@ -137,23 +137,33 @@ void thumb_compute(const struct img *grey, uint8_t thumb[THUMB_BYTES])
 		thumb[i] = (uint8_t)((2 * sums[i] + area) / (2 * area));
 }
 
+void fingerprint_compute(const struct img *grey, struct fingerprint *fp)
+{
+	fp->dhash = dhash_compute(grey);
+	thumb_compute(grey, fp->thumb);
+}
+
 int fingerprint_decode(const uint8_t *buf, size_t len, const struct img_limits *limits,
 		       struct fingerprint *fp, struct img_info *info, struct wn_err *err)
 {
 	struct img_decode_opts opts;
 	struct img grey;
 
-	img_decode_opts_init(&opts);
-	opts.limits = *limits;
-	opts.channels = 1;
-	opts.min_width = FINGERPRINT_MIN_SIDE;
-	opts.min_height = FINGERPRINT_MIN_SIDE;
+	fingerprint_decode_opts(limits, &opts);
 	if (img_decode(buf, len, &opts, &grey, info, err))
 		return -1;
-	fp->dhash = dhash_compute(&grey);
-	thumb_compute(&grey, fp->thumb);
+	fingerprint_compute(&grey, fp);
 	img_release(&grey);
 	return 0;
+}
+
+void fingerprint_decode_opts(const struct img_limits *limits, struct img_decode_opts *opts)
+{
+	img_decode_opts_init(opts);
+	opts->limits = *limits;
+	opts->channels = 1;
+	opts->min_width = FINGERPRINT_MIN_SIDE;
+	opts->min_height = FINGERPRINT_MIN_SIDE;
 }
 
 int thumb_is_flat(const uint8_t thumb[THUMB_BYTES])

@@ -63,6 +63,13 @@ uint64_t thumb_dhash(const uint8_t thumb[THUMB_BYTES]);
  * without the copy. */
 uint64_t thumb_dhash_turned(const uint8_t thumb[THUMB_BYTES], int orientation);
 
+/* fingerprint_compute() : both, from a grey image decoded as step 1 says. */
+void fingerprint_compute(const struct img *grey, struct fingerprint *fp);
+
+/* fingerprint_decode_opts() : the decode options of step 1 (channels 1,
+ * shrink on load to FINGERPRINT_MIN_SIDE), under limits. */
+void fingerprint_decode_opts(const struct img_limits *limits, struct img_decode_opts *opts);
+
 /*
  * fingerprint_decode() : step 1 on an in-memory file, then both.
  * @return 0 with fp and info (optional: the full image's header) filled,

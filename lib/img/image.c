@@ -131,6 +131,35 @@ fail:
 	return -1;
 }
 
+int img_decode_grey_colour(const uint8_t *buf, size_t len, const struct img_decode_opts *opts,
+			   struct img *grey, struct img *colour, struct img_info *info,
+			   struct wn_err *err)
+{
+	struct img_decode_opts rgb = *opts;
+	struct img_info local;
+
+	memset(grey, 0, sizeof(*grey));
+	memset(colour, 0, sizeof(*colour));
+	if (!info)
+		info = &local;
+	if (img_sniff(buf, len) == IMG_JPEG) {
+		memset(info, 0, sizeof(*info));
+		if (check_bytes(len, &opts->limits, err))
+			return -1;
+		return img_jpeg_decode_grey_colour(buf, len, opts, grey, colour, info, err);
+	}
+	/* Converting the RGB to grey is what a grey decode does after
+	 * flattening alpha: the same luma to the bit. */
+	rgb.channels = 3;
+	if (img_decode(buf, len, &rgb, colour, info, err))
+		return -1;
+	if (img_convert_to(colour, 1, opts->background, grey, err)) {
+		img_release(colour);
+		return -1;
+	}
+	return 0;
+}
+
 int img_load_file(const char *path, const struct img_decode_opts *opts,
 		  struct img *out, struct img_info *info, struct wn_err *err)
 {

@@ -84,6 +84,24 @@ void img_describe_unknown(const uint8_t *buf, size_t len, char *out, size_t outl
 int img_decode(const uint8_t *buf, size_t len, const struct img_decode_opts *opts,
 	       struct img *out, struct img_info *info, struct wn_err *err);
 
+/*
+ * img_decode_grey_colour() : one decode for a fingerprint and the colour
+ * signals (quality/quality.h). `grey` is exactly what img_decode() with
+ * channels 1 and the same opts gives: the same scale, orientation and
+ * values. `colour` is RGB of the same picture at grey's size or smaller:
+ * a YCbCr JPEG is decoded to its planes (no colour conversion) and its
+ * colour made at the chroma planes' size, each pixel's luma the luma
+ * sample at its chroma sample's top left corner; other files are decoded to
+ * RGB (alpha over opts->background) and grey is its BT.601 luma.
+ * colour is left empty (pixels NULL) for a file without colour (a grey
+ * JPEG). opts->channels is ignored.
+ * @return 0 with both owned by the caller (img_release()), or -1 with
+ * err set as img_decode() sets it and both empty.
+ */
+int img_decode_grey_colour(const uint8_t *buf, size_t len, const struct img_decode_opts *opts,
+			   struct img *grey, struct img *colour, struct img_info *info,
+			   struct wn_err *err);
+
 /* img_read_info() : the header alone; checks limits like img_decode(). */
 int img_read_info(const uint8_t *buf, size_t len, const struct img_limits *limits,
 		  struct img_info *info, struct wn_err *err);
@@ -164,6 +182,9 @@ int img_encode_webp(const struct img *im, int quality, int lossless,
 /* Per-format decoders behind img_decode(); same contract. */
 int img_jpeg_decode(const uint8_t *buf, size_t len, const struct img_decode_opts *opts,
 		struct img *out, struct img_info *info, struct wn_err *err);
+int img_jpeg_decode_grey_colour(const uint8_t *buf, size_t len,
+				const struct img_decode_opts *opts, struct img *grey,
+				struct img *colour, struct img_info *info, struct wn_err *err);
 int img_png_decode(const uint8_t *buf, size_t len, const struct img_decode_opts *opts,
 	       struct img *out, struct img_info *info, struct wn_err *err);
 int img_gif_decode(const uint8_t *buf, size_t len, const struct img_decode_opts *opts,

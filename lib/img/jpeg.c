@@ -176,6 +176,124 @@ fail:
 	return -1;
 }
 
+static uint8_t clamp255(int v)
+{
+	return (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+}
+
+/* JFIF's YCbCr to RGB in 16-bit fixed point (libjpeg's constants:
+ * 1.402, 0.344136, 0.714136 and 1.772 scaled by 65536), rounded. */
+static void ycc_to_rgb(int y, int cb, int cr, uint8_t *rgb)
+{
+	cb -= 128;
+	cr -= 128;
+	rgb[0] = clamp255(y + ((91881 * cr + 32768) >> 16));
+	rgb[1] = clamp255(y + ((-22554 * cb - 46802 * cr + 32768) >> 16));
+	rgb[2] = clamp255(y + ((116130 * cb + 32768) >> 16));
+}
+
+/* The colour of decoded planes at the chroma planes' size, each pixel's
+ * luma the luma sample at its chroma sample's top left corner (chroma is
+ * what the colour signals need; averaging luma would cost more than they). */
+static int planes_to_rgb(const struct img *luma, const struct img *cb, const struct img *cr,
+			 int sx, int sy, struct img *out, struct wn_err *err)
+{
+	if (img_alloc(out, cb->width, cb->height, 3, err))
+		return -1;
+	for (int y = 0; y < cb->height; y++) {
+		const uint8_t *b = cb->pixels + (size_t)y * cb->stride;
+		const uint8_t *r = cr->pixels + (size_t)y * cr->stride;
+		int ly = y * sy < luma->height ? y * sy : luma->height - 1;
+		const uint8_t *l = luma->pixels + (size_t)ly * luma->stride;
+		uint8_t *d = out->pixels + (size_t)y * out->stride;
+
+		for (int x = 0; x < cb->width; x++, d += 3)
+			ycc_to_rgb(l[x * sx < luma->width ? x * sx : luma->width - 1], b[x], r[x], d);
+	}
+	return 0;
+}
+
+/* A YCbCr JPEG as its Y, Cb and Cr planes at scale sf (w x h): one decode,
+ * no colour conversion. Y is what a grey decode gives, to the bit. */
+static int decode_planes(tjhandle h, const uint8_t *buf, size_t len, int w, int hh, int ss,
+			 struct img planes[3], struct wn_err *err)
+{
+	unsigned char *dst[3];
+	int strides[3];
+
+	for (int i = 0; i < 3; i++) {
+		int pw = tjPlaneWidth(i, w, ss), ph = tjPlaneHeight(i, hh, ss);
+
+		if (img_alloc(&planes[i], pw, ph, 1, err))
+			return -1;
+		dst[i] = planes[i].pixels;
+		strides[i] = (int)planes[i].stride;
+	}
+	/* the luma plane is padded to whole chroma samples; the image is w x h */
+	planes[0].width = w;
+	planes[0].height = hh;
+	if (tjDecompressToYUVPlanes(h, buf, len, dst, w, strides, hh,
+				    TJFLAG_STOPONWARNING | TJFLAG_LIMITSCANS))
+		return tj_fail(h, err);
+	return 0;
+}
+
+int img_jpeg_decode_grey_colour(const uint8_t *buf, size_t len, const struct img_decode_opts *opts,
+				struct img *grey, struct img *colour, struct img_info *info,
+				struct wn_err *err)
+{
+	struct img planes[3] = { { 0 } };
+	struct img_decode_opts o = *opts;
+	struct jpeg_markers m;
+	tjscalingfactor sf;
+	tjhandle h = tj_handle(0);
+	int w, hh, ss, cs, ret = -1;
+
+	if (!h)
+		return wn_fail(err, WN_ENOMEM, "cannot start the JPEG decoder");
+	if (read_header(buf, len, &opts->limits, &m, info, err))
+		return -1;
+	if (m.components != 3 || tjDecompressHeader3(h, buf, len, &w, &hh, &ss, &cs) ||
+	    cs != TJCS_YCbCr || ss < 0) {
+		/* grey, CMYK or RGB: the plain decode (grey has no colour) */
+		o.channels = m.components == 1 ? 1 : 3;
+		if (img_jpeg_decode(buf, len, &o, colour, info, err))
+			return -1;
+		if (m.components == 1) {
+			*grey = *colour;
+			memset(colour, 0, sizeof(*colour));
+			return 0;
+		}
+		if (img_convert_to(colour, 1, opts->background, grey, err)) {
+			img_release(colour);
+			return -1;
+		}
+		return 0;
+	}
+	sf = pick_scale(m.width, m.height, m.orientation >= 5 ? opts->min_height : opts->min_width,
+			m.orientation >= 5 ? opts->min_width : opts->min_height);
+	w = TJSCALED(m.width, sf);
+	hh = TJSCALED(m.height, sf);
+	if (decode_planes(h, buf, len, w, hh, ss, planes, err) ||
+	    planes_to_rgb(&planes[0], &planes[1], &planes[2], tjMCUWidth[ss] / 8,
+			  tjMCUHeight[ss] / 8, colour, err))
+		goto out;
+	*grey = planes[0];
+	memset(&planes[0], 0, sizeof(planes[0]));
+	if (!opts->ignore_orientation &&
+	    (img_orient(grey, m.orientation, err) || img_orient(colour, m.orientation, err)))
+		goto out;
+	ret = 0;
+out:
+	for (int i = 0; i < 3; i++)
+		img_release(&planes[i]);
+	if (ret) {
+		img_release(grey);
+		img_release(colour);
+	}
+	return ret;
+}
+
 void img_jpeg_opts_init(struct img_jpeg_opts *opts)
 {
 	opts->quality = 90;

@@ -63,7 +63,7 @@ test_expect 'the catalog keeps each copy'"'"'s kind' '
   test "$(sqlite3 r.db "SELECT DISTINCT match FROM dup_groups")" = rotate
 '
 
-# dup_groups as schema 8 had it: exact and near only
+# dup_groups as schema 8 had it: exact and near only; no later tables
 cat >to8.sql <<'EOT'
 PRAGMA foreign_keys = OFF;
 CREATE TABLE g8 (run_id INTEGER NOT NULL REFERENCES runs(id), grp INTEGER NOT NULL,
@@ -73,6 +73,7 @@ CREATE TABLE g8 (run_id INTEGER NOT NULL REFERENCES runs(id), grp INTEGER NOT NU
 INSERT INTO g8 SELECT run_id, grp, image_id, 'near', rank FROM dup_groups;
 DROP TABLE dup_groups;
 ALTER TABLE g8 RENAME TO dup_groups;
+DROP TABLE quality;
 PRAGMA user_version = 8;
 EOT
 
@@ -81,7 +82,7 @@ test_expect 'a schema 8 catalog migrates: its groups kept, the new kinds allowed
   sqlite3 old.db <to8.sql
   test_must_fail sqlite3 old.db "UPDATE dup_groups SET match = \"mirror\""
   db init --db old.db 2>/dev/null
-  test "$(sqlite3 old.db "PRAGMA user_version")" = 9
+  test "$(sqlite3 old.db "PRAGMA user_version")" = 10
   test "$(sqlite3 old.db "SELECT count(*) FROM dup_groups WHERE match = \"near\"")" -eq 2
   dedup --path m -q --db old.db >/dev/null
   test "$(sqlite3 old.db "SELECT match FROM dup_groups WHERE rank = 1")" = mirror

@@ -76,6 +76,13 @@ test_expect 'merged, the shards equal the one machine' '
   dump one/winnow.db >a
   dump many/winnow.db >b
   diff a b
+  # the signals resize measured come along, tied to the same content
+  test "$(sqlite3 one/winnow.db "SELECT count(*) FROM quality")" -eq 24
+  q="SELECT i.path, q.sharpness, q.entropy, q.chroma FROM quality q JOIN images i ON i.id = q.image_id AND i.xxh3 = q.xxh3 ORDER BY i.path"
+  sqlite3 one/winnow.db "$q" >qa
+  sqlite3 many/winnow.db "$q" >qb
+  test "$(wc -l <qb)" -eq 24
+  diff qa qb
   test "$(sqlite3 many/winnow.db "SELECT count(*) FROM runs")" -eq "$(for k in 1 2 3; do sqlite3 many/s$k.db "SELECT count(*) FROM runs"; done | paste -sd+ | bc)"
 '
 

@@ -112,8 +112,8 @@ test_expect 'completion: options, subcommands, values and paths' '
     grep -qx "complete -F _winnow $c" reg
   done
   test "$(comp resize --ge)" = --geometry
-  test "$(comp db "" | tr "\n" " ")" = "init scan stats check export split report merge "
-  test "$(comp db --db = x.db "" | wc -l)" -eq 8
+  test "$(comp db "" | tr "\n" " ")" = "init scan stats check export split issues report merge "
+  test "$(comp db --db = x.db "" | wc -l)" -eq 9
   test "$(comp label "" | tr "\n" " ")" = "predict train suspects review apply "
   test "$(comp dedup --format "" | tr "\n" " ")" = "text csv jsonl "
   test "$(comp dedup --format = cs)" = csv

@@ -239,6 +239,7 @@ UNIT_TEST(test_rows_filters_stats)
 	struct image_row r;
 	struct image_stamp s;
 	struct image_filter f = { NULL, -1, NULL };
+	struct quality q = { 1, 2, 3, 4, 5, 6, 0.5 };
 	int64_t totals[5] = { 0 };
 	int n = 0;
 
@@ -256,11 +257,13 @@ UNIT_TEST(test_rows_filters_stats)
 	r.height = 480;
 	r.format = "jpeg";
 	r.source_url = "https://example.org/a.jpg";
+	r.quality = &q;
 	assert_int_equal(catalog_begin(cat, NULL), 0);
 	assert_int_equal(images_upsert(cat, &r, NULL, NULL), 0);
 	/* The update keeps the source URL when the new row has none. */
 	r.source_url = NULL;
 	assert_int_equal(images_upsert(cat, &r, NULL, NULL), 0);
+	r.quality = NULL;
 	r.path = "train/dogs/b.png";
 	r.class_name = "dogs";
 	r.status = IMAGE_CORRUPT;
@@ -280,6 +283,9 @@ UNIT_TEST(test_rows_filters_stats)
 	assert_int_equal(images_stamp(cat, "train/dogs/b.png", &s, NULL), 1);
 	assert_true(s.hashed);  /* corrupt with a hash: nothing to redo */
 	assert_int_equal(s.status, IMAGE_CORRUPT);
+	/* ok without quality signals: the next scan reads it again */
+	assert_int_equal(images_stamp(cat, "train0/x.jpg", &s, NULL), 1);
+	assert_false(s.hashed);
 	assert_int_equal(images_stamp(cat, "nope", &s, NULL), 0);
 
 	assert_int_equal(images_foreach(cat, &f, count_rows, &n, NULL), 0);

@@ -137,6 +137,39 @@ UNIT_TEST(test_rerun_reads_only_changes)
 	strbuf_release(&p.text);
 }
 
+/* A catalog of the version before the quality signals: migrated on open,
+ * its next scan reads each decodable file once more and records them; the
+ * scan after that reads nothing. A file changed behind a writer that
+ * records no signals is read again too. */
+UNIT_TEST(test_older_catalog_gets_quality_reading_each_file_once)
+{
+	struct problems p = { 0, STRBUF_INIT };
+	struct scan_stats st;
+	char path[200];
+	int64_t ok, bytes;
+
+	snprintf(path, sizeof(path), "%s/older.db", fx_dir);
+	scan_into("older.db", 2, &st, NULL, &p);
+	ok = unit_sql_int(path, "SELECT count(*) FROM images WHERE status = 'ok'");
+	bytes = unit_sql_int(path, "SELECT sum(size) FROM images WHERE status = 'ok'");
+	assert_int_equal(ok, 40);
+	assert_int_equal(unit_sql_int(path, "SELECT count(*) FROM quality q JOIN images i"
+				      " ON i.id = q.image_id AND i.xxh3 = q.xxh3"), 40);
+	unit_sql_exec(path, "DROP TABLE quality; PRAGMA user_version = 9");
+	scan_into("older.db", 2, &st, NULL, &p);
+	assert_int_equal(st.hashed, 40);
+	assert_int_equal(st.unchanged, 5);          /* the corrupt ones */
+	assert_int_equal((int64_t)st.bytes_read, bytes);  /* each once */
+	assert_int_equal(unit_sql_int(path, "SELECT count(*) FROM quality"), 40);
+	scan_into("older.db", 2, &st, NULL, &p);
+	assert_int_equal(st.hashed, 0);
+	unit_sql_exec(path, "UPDATE quality SET xxh3 = zeroblob(16) WHERE image_id ="
+		      " (SELECT min(image_id) FROM quality)");
+	scan_into("older.db", 2, &st, NULL, &p);
+	assert_int_equal(st.hashed, 1);
+	strbuf_release(&p.text);
+}
+
 /* A file over the byte limit is corrupt with its reason, yet still has
  * its XXH3 (exact duplicates of huge files are still found). */
 UNIT_TEST(test_byte_limit_keeps_hash)

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# db issues on a set with planted issues (bench/make-issues.py), and what
+# the quality signals cost db scan:
+#  1. per planted kind, the share of its images that get the issue they
+#     should (recall; document and chart: any issue), and the share of
+#     clean photos flagged with anything, at the default thresholds;
+#  2. with BEFORE (a folder of commands built without the signals, e.g.
+#     from 571ad62: git worktree add /tmp/w 571ad62 && make -C /tmp/w -j2),
+#     `db scan -j 1` of SCALE (default CORPUS/../corpus/scale, or
+#     /work/bench/corpus/scale) into a fresh catalog, before and after
+#     alternating, ROUNDS times each: median wall and CPU (user + sys).
+#
+#   bench/issues.sh SET [BEFORE [ROUNDS [SCALE]]]
+#
+# SET is make-issues.py's OUT. Needs /usr/bin/time and python3.
+set -euo pipefail
+set_dir=$(cd "${1:?usage: bench/issues.sh SET [BEFORE [ROUNDS [SCALE]]]}" && pwd)
+before=${2:-}
+rounds=${3:-5}
+scale=${4:-/work/bench/corpus/scale}
+. "$(dirname "$0")/lib.sh"
+make -s -C "$top" all >/dev/null
+db=$top/bin/db
+bench_tmp
+
+echo "db issues on $set_dir, winnow $(git -C "$top" rev-parse --short HEAD)"
+mkdir "$tmp/set"
+cp -r "$set_dir/photos" "$tmp/set/photos"
+(cd "$tmp" && "$db" --db "$tmp/set.db" scan -q set >/dev/null &&
+ "$db" --db "$tmp/set.db" issues --path set --format csv >"$tmp/issues.csv" 2>"$tmp/summary")
+cat "$tmp/summary"
+python3 - "$set_dir/truth.csv" "$tmp/issues.csv" <<'EOF'
+import csv, sys
+from collections import defaultdict
+truth = list(csv.DictReader(open(sys.argv[1])))
+found = defaultdict(set)
+for r in csv.DictReader(open(sys.argv[2])):
+    found[r["path"]].add(r["issue"])
+kinds = defaultdict(lambda: [0, 0])
+also = defaultdict(lambda: defaultdict(int))
+for t in truth:
+    f = found.get("set/" + t["path"], set())
+    if t["expect"] == "clean":
+        hit = bool(f)
+    elif t["expect"] == "any":
+        hit = bool(f)
+    else:
+        hit = t["expect"] in f
+    kinds[t["kind"]][0] += hit
+    kinds[t["kind"]][1] += 1
+    for i in f:
+        also[t["kind"]][i] += 1
+print("%-10s %6s %8s  %s" % ("kind", "images", "recall", "issues found (images)"))
+for k, (hit, n) in kinds.items():
+    name = "flagged" if k == "clean" else "recall"
+    detail = ", ".join("%s %d" % (i, c) for i, c in sorted(also[k].items()))
+    print("%-10s %6d %8.2f  %s%s" % (k, n, hit / n, detail,
+                                     "  (share of clean photos flagged)" if k == "clean" else ""))
+EOF
+
+[ -n "$before" ] || exit 0
+echo
+echo "db scan -j 1 of $scale ($(find "$scale" -type f | wc -l) files), before ($before) and after, alternating, $rounds rounds"
+for _ in $(seq "$rounds"); do
+  for which in before after; do
+    bin=$top/bin
+    [ "$which" = before ] && bin=$before
+    rm -f "$tmp"/scan.db*
+    /usr/bin/time -f "%e %U %S" -o "$tmp/t" "$bin/db" --db "$tmp/scan.db" scan -j 1 -q "$scale" >/dev/null 2>&1
+    awk -v w="$which" '{print w, $1, $2 + $3}' "$tmp/t" >>"$tmp/times"
+  done
+done
+for which in before after; do
+  wall=$(awk -v w="$which" '$1 == w {print $2}' "$tmp/times" | median)
+  cpu=$(awk -v w="$which" '$1 == w {print $3}' "$tmp/times" | median)
+  echo "$which: median wall $wall s, cpu $cpu s"
+  eval "${which}_cpu=$cpu ${which}_wall=$wall"
+done
+printf 'after / before: wall %.3f, cpu %.3f\n' "$(ratio "$after_wall" "$before_wall")" \
+  "$(ratio "$after_cpu" "$before_cpu")"

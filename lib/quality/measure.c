@@ -1,0 +1,122 @@
+/* The signals of one image (definitions in quality.h). */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "quality/quality.h"
+
+/* Every image is measured at about the same size: grey at a short side
+ * of 64..127, colour (whose statistics need fewer pixels) of 16..31. */
+#define REDUCED_SIDE 64
+#define REDUCED_COLOUR_SIDE 16
+
+/* The whole factor quality_reduce() divides im's sides by. */
+static int reduce_factor(const struct img *im)
+{
+	int side = im->width < im->height ? im->width : im->height;
+	int target = im->channels == 1 ? REDUCED_SIDE : REDUCED_COLOUR_SIDE;
+
+	return side / target > 1 ? side / target : 1;
+}
+
+/* One output row: the sums of f input rows from s, f samples at a time
+ * for each of c channels, divided once. Inlined with c a constant. */
+static inline void reduce_row(const struct img *im, int y, int f, int c, int w,
+			      uint32_t *sums, uint8_t *d)
+{
+	uint32_t area = (uint32_t)(f * f);
+
+	for (int j = 0; j < f; j++) {
+		const uint8_t *s = im->pixels + (size_t)(y * f + j) * im->stride;
+
+		for (int x = 0; x < w; x++, s += (size_t)f * c)
+			for (int i = 0; i < f; i++)
+				for (int k = 0; k < c; k++)
+					sums[x * c + k] += s[i * c + k];
+	}
+	for (int x = 0; x < w * c; x++) {
+		d[x] = (uint8_t)((sums[x] + area / 2) / area);
+		sums[x] = 0;
+	}
+}
+
+int quality_reduce(const struct img *im, struct img *out, struct wn_err *err)
+{
+	int f = reduce_factor(im), c = im->channels, w = im->width / f, h = im->height / f;
+	uint32_t *sums;
+
+	if (img_alloc(out, w, h, c, err))
+		return -1;
+	sums = calloc((size_t)w * c, sizeof(*sums));
+	if (!sums) {
+		img_release(out);
+		return wn_fail(err, WN_ENOMEM, "out of memory for a %dx%d image", w, h);
+	}
+	for (int y = 0; y < h; y++) {
+		uint8_t *d = out->pixels + (size_t)y * out->stride;
+
+		if (c == 1)
+			reduce_row(im, y, f, 1, w, sums, d);
+		else if (c == 3)
+			reduce_row(im, y, f, 3, w, sums, d);
+		else
+			reduce_row(im, y, f, c, w, sums, d);
+	}
+	free(sums);
+	return 0;
+}
+
+/* im reduced as quality_reduce() says, in *tmp, or im itself when the
+ * factor is 1: *use is what to measure. */
+static int reduced(const struct img *im, struct img *tmp, const struct img **use,
+		   struct wn_err *err)
+{
+	*use = im;
+	if (reduce_factor(im) == 1)
+		return 0;
+	*use = tmp;
+	return quality_reduce(im, tmp, err);
+}
+
+double quality_sharpness(const struct img *grey)
+{
+	int64_t lap = 0, grad = 0;
+
+	for (int y = 1; y + 1 < grey->height; y++) {
+		const uint8_t *p = grey->pixels + (size_t)y * grey->stride;
+		const uint8_t *n = p - grey->stride, *s = p + grey->stride;
+
+		for (int x = 1; x + 1 < grey->width; x++) {
+			int l = 4 * p[x] - p[x - 1] - p[x + 1] - n[x] - s[x];
+			int dx = p[x + 1] - p[x - 1], dy = s[x] - n[x];
+
+			lap += l * l;
+			grad += dx * dx + dy * dy;
+		}
+	}
+	return grad > 0 ? (double)lap / (double)grad : 0;
+}
+
+int quality_measure(const struct img *grey, const struct img *colour, struct quality *q,
+		    struct wn_err *err)
+{
+	struct img g = { 0 }, c = { 0 };
+	const struct img *use;
+	int ret = -1;
+
+	memset(q, 0, sizeof(*q));
+	if (reduced(grey, &g, &use, err))
+		goto out;
+	q->sharpness = quality_sharpness(use);
+	quality_luma_stats(use, &q->luma_p5, &q->luma_p99, &q->entropy);
+	if (colour && colour->pixels) {
+		if (reduced(colour, &c, &use, err))
+			goto out;
+		quality_colour_stats(use, &q->chroma, &q->colourfulness, &q->skin);
+	}
+	ret = 0;
+out:
+	img_release(&g);
+	img_release(&c);
+	return ret;
+}
