@@ -64,6 +64,17 @@ uint64_t thumb_dhash(const uint8_t thumb[THUMB_BYTES]);
 uint64_t thumb_dhash_turned(const uint8_t thumb[THUMB_BYTES], int orientation);
 
 /*
+ * thumb_dhash_orients() : the dHashes of n thumbnails (THUMB_BYTES each,
+ * one after another) under each of norient orientations (1: upright):
+ * out[t * n + i] = thumb_dhash_turned(thumbnail i, orient[t]), out holding
+ * n * norient values. Runs on `threads` workers of a pool of its own (on
+ * the calling thread when threads < 2, for a few thousand thumbnails, or
+ * when no thread can start); the values never depend on it.
+ */
+void thumb_dhash_orients(const uint8_t *thumbs, size_t n, const int *orient, size_t norient,
+			 int threads, uint64_t *out);
+
+/*
  * fingerprint_decode() : step 1 on an in-memory file, then both.
  * @return 0 with fp and info (optional: the full image's header) filled,
  * or -1 with err set as img_decode() sets it.

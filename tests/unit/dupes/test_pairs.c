@@ -1,5 +1,6 @@
 /* dupes_pairs(): the same pairs, kinds and distances whatever the thread
- * count, and every planted mirrored and rotated copy among them. */
+ * count, and the planted mirrored and rotated copies among them, some
+ * beyond the turned search's probe radius. */
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "tests/unit/unit.h"
 
 #define SOURCES 1000
+#define NOISY 14
 
 /* A random thumbnail with no symmetry: an 8x8 grid of levels, bilinear. */
 static void random_thumb(uint64_t *s, uint8_t *t)
@@ -32,8 +34,8 @@ static void random_thumb(uint64_t *s, uint8_t *t)
 }
 
 /* SOURCES random thumbnails, then each one's copy turned by orientation
- * 2 + k % 7 with noise of +-6: a pair (k, SOURCES + k) of every kind. */
-static uint8_t *make_thumbs(void)
+ * 2 + k % 7 with noise of +-noise: a pair (k, SOURCES + k) of every kind. */
+static uint8_t *make_thumbs(int noise)
 {
 	uint8_t *t = malloc((size_t)2 * SOURCES * THUMB_BYTES);
 	uint64_t s = 9;
@@ -45,7 +47,7 @@ static uint8_t *make_thumbs(void)
 		random_thumb(&s, t + (size_t)k * THUMB_BYTES);
 		thumb_orient(t + (size_t)k * THUMB_BYTES, 2 + k % 7, copy);
 		for (int i = 0; i < THUMB_BYTES; i++) {
-			int v = copy[i] + (int)(fx_rand(&s) % 13) - 6;
+			int v = copy[i] + (int)(fx_rand(&s) % (2 * noise + 1)) - noise;
 
 			copy[i] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
 		}
@@ -68,7 +70,7 @@ static struct dupes_pair *pairs_at(const uint8_t *thumbs, const uint64_t *dh, in
 
 UNIT_TEST(test_pairs_same_at_any_thread_count)
 {
-	uint8_t *thumbs = make_thumbs();
+	uint8_t *thumbs = make_thumbs(6);
 	uint64_t dh[2 * SOURCES];
 	size_t n1, n, found = 0;
 	struct dupes_pair *one, *p;
@@ -96,5 +98,29 @@ UNIT_TEST(test_pairs_same_at_any_thread_count)
 		free(p);
 	}
 	free(one);
+	free(thumbs);
+}
+
+/* Noisier copies: some turned hashes land past the probe radius, and the
+ * search still finds some of those (mih_cross_reach()), never past its
+ * reach. */
+UNIT_TEST(test_pairs_reach_past_radius)
+{
+	uint8_t *thumbs = make_thumbs(NOISY);
+	uint64_t dh[2 * SOURCES];
+	size_t n, beyond = 0;
+	struct dupes_pair *p;
+
+	for (int i = 0; i < 2 * SOURCES; i++)
+		dh[i] = thumb_dhash(thumbs + (size_t)i * THUMB_BYTES);
+	p = pairs_at(thumbs, dh, 2, &n);
+	for (size_t k = 0; k < n; k++) {
+		if (p[k].b != p[k].a + SOURCES)
+			continue;
+		assert_true(p[k].distance <= DUPES_TURN_REACH);
+		beyond += p[k].distance > DUPES_TURN_RADIUS;
+	}
+	assert_true(beyond > 0);
+	free(p);
 	free(thumbs);
 }

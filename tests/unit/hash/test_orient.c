@@ -111,17 +111,58 @@ static int on_cross(size_t i, size_t j, int d, void *data)
 	return 0;
 }
 
-/* mih_cross() against brute force: every (query, indexed) pair within the
- * radius exactly once, at every radius and thread count; a query equal to
- * an indexed hash at the same position is a pair too (no self-skip). */
-UNIT_TEST(test_cross_matches_brute_force)
+/* The bucket probes radius r makes in table k (mih.c's refined bound). */
+static int probe_radius(int r, int k)
 {
-	static const int radii[] = { 0, 3, 7, 8, 11, 15 };
-	uint64_t *q = malloc(NQ * sizeof(*q)), *h = malloc(NI * sizeof(*h)), s = 41;
-	struct mih *mq, *mi;
+	return k <= r % 4 ? r / 4 : r / 4 - 1;
+}
 
-	assert_non_null(q);
-	assert_non_null(h);
+/* Whether mih_cross_reach(radius, reach) must report q against h: within
+ * reach, and in some chunk as close as that table's probes look (always
+ * so within radius). */
+static int within_reach(uint64_t q, uint64_t h, int radius, int reach)
+{
+	if (__builtin_popcountll(q ^ h) > reach)
+		return 0;
+	for (int k = 0; k < 4; k++)
+		if (__builtin_popcountll((q ^ h) >> (16 * (3 - k)) & 0xffff) <=
+		    probe_radius(radius, k))
+			return 1;
+	return 0;
+}
+
+/* Runs the search at (radius, reach) on `threads` and checks it against
+ * brute force; returns how many pairs it found. */
+static size_t check_cross(const struct mih *mq, const struct mih *mi, const uint64_t *q,
+			  const uint64_t *h, int radius, int reach, int threads)
+{
+	struct cross c = { PTHREAD_MUTEX_INITIALIZER, calloc(NQ * NI, 1), q, h, reach, 0, 0, 0 };
+	size_t want = 0;
+
+	assert_non_null(c.seen);
+	if (reach == radius)
+		assert_int_equal(mih_cross(mq, mi, radius, threads, on_cross, &c, NULL), 0);
+	else
+		assert_int_equal(mih_cross_reach(mq, mi, radius, reach, threads, on_cross, &c, NULL),
+				 0);
+	for (int i = 0; i < NQ; i++)
+		for (int j = 0; j < NI; j++)
+			if (within_reach(q[i], h[j], radius, reach)) {
+				want++;
+				assert_int_equal(c.seen[(size_t)i * NI + j], 1);
+			}
+	assert_int_equal(c.bad, 0);
+	assert_int_equal(c.dups, 0);
+	assert_int_equal(c.count, want);
+	free(c.seen);
+	return want;
+}
+
+/* NQ queries, a third of them an indexed hash with 0..15 bits flipped. */
+static void make_cross(uint64_t *q, uint64_t *h)
+{
+	uint64_t s = 41;
+
 	for (int j = 0; j < NI; j++)
 		h[j] = fx_rand(&s);
 	for (int i = 0; i < NQ; i++) {
@@ -129,32 +170,87 @@ UNIT_TEST(test_cross_matches_brute_force)
 		for (int f = 0; f < i % 16; f++)
 			q[i] ^= 1ull << (fx_rand(&s) % 64);
 	}
+}
+
+/* mih_cross() against brute force: every (query, indexed) pair within the
+ * radius exactly once, at every radius and thread count; a query equal to
+ * an indexed hash at the same position is a pair too (no self-skip). */
+UNIT_TEST(test_cross_matches_brute_force)
+{
+	static const int radii[] = { 0, 3, 7, 8, 11, 15 };
+	uint64_t *q = malloc(NQ * sizeof(*q)), *h = malloc(NI * sizeof(*h));
+	struct mih *mq, *mi;
+
+	assert_non_null(q);
+	assert_non_null(h);
+	make_cross(q, h);
 	mq = mih_build(q, NQ);
 	mi = mih_build(h, NI);
 	assert_non_null(mq);
 	assert_non_null(mi);
 	for (size_t r = 0; r < sizeof(radii) / sizeof(radii[0]); r++)
-		for (int threads = 1; threads <= 2; threads++) {
-			struct cross c = { PTHREAD_MUTEX_INITIALIZER, calloc(NQ * NI, 1), q, h,
-					   radii[r], 0, 0, 0 };
-			size_t want = 0;
-
-			assert_non_null(c.seen);
-			assert_int_equal(mih_cross(mq, mi, radii[r], threads, on_cross, &c, NULL), 0);
-			for (int i = 0; i < NQ; i++)
-				for (int j = 0; j < NI; j++)
-					if (__builtin_popcountll(q[i] ^ h[j]) <= radii[r]) {
-						want++;
-						assert_int_equal(c.seen[(size_t)i * NI + j], 1);
-					}
-			assert_int_equal(c.bad, 0);
-			assert_int_equal(c.dups, 0);
-			assert_int_equal(c.count, want);
-			assert_true(want >= NQ / 48);  /* the planted pairs at least */
-			free(c.seen);
-		}
+		for (int threads = 1; threads <= 2; threads++)
+			/* the planted pairs at least */
+			assert_true(check_cross(mq, mi, q, h, radii[r], radii[r], threads) >= NQ / 48);
 	mih_free(mq);
 	mih_free(mi);
 	free(q);
 	free(h);
+}
+
+/* mih_cross_reach() against brute force: beyond the radius, exactly the
+ * pairs within reach that the radius's probes meet, each once; more than
+ * at the radius alone. Out-of-range reaches are refused. */
+UNIT_TEST(test_cross_reach_matches_brute_force)
+{
+	static const int radius[] = { 3, 6, 7, 8, 7 }, reach[] = { 9, 9, 10, 12, 64 };
+	uint64_t *q = malloc(NQ * sizeof(*q)), *h = malloc(NI * sizeof(*h));
+	struct wn_err err;
+	struct mih *mq, *mi;
+
+	assert_non_null(q);
+	assert_non_null(h);
+	make_cross(q, h);
+	mq = mih_build(q, NQ);
+	mi = mih_build(h, NI);
+	assert_non_null(mq);
+	assert_non_null(mi);
+	for (size_t r = 0; r < sizeof(radius) / sizeof(radius[0]); r++)
+		for (int threads = 1; threads <= 2; threads++) {
+			size_t at_radius = check_cross(mq, mi, q, h, radius[r], radius[r], threads);
+
+			assert_true(check_cross(mq, mi, q, h, radius[r], reach[r], threads) > at_radius);
+		}
+	assert_int_equal(mih_cross_reach(mq, mi, 7, 6, 1, on_cross, NULL, &err), -1);
+	assert_int_equal(mih_cross_reach(mq, mi, 7, 65, 1, on_cross, NULL, &err), -1);
+	mih_free(mq);
+	mih_free(mi);
+	free(q);
+	free(h);
+}
+
+/* thumb_dhash_orients() is thumb_dhash_turned() for every thumbnail and
+ * orientation, in its place, at any thread count (jobs of 8192: the count
+ * here leaves a short last job). */
+UNIT_TEST(test_dhash_orients_any_threads)
+{
+	static const int orient[] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+	const size_t n = 3 * 8192 + 77, no = 8;
+	uint8_t *t = malloc(n * THUMB_BYTES);
+	uint64_t *out = malloc(n * no * sizeof(*out)), s = 5;
+
+	assert_non_null(t);
+	assert_non_null(out);
+	for (size_t i = 0; i < n * THUMB_BYTES; i++)
+		t[i] = (uint8_t)fx_rand(&s);
+	for (int threads = 1; threads <= 3; threads++) {
+		memset(out, 0, n * no * sizeof(*out));
+		thumb_dhash_orients(t, n, orient, no, threads, out);
+		for (size_t o = 0; o < no; o++)
+			for (size_t i = 0; i < n; i++)
+				assert_true(out[o * n + i] ==
+					    thumb_dhash_turned(t + i * THUMB_BYTES, orient[o]));
+	}
+	free(t);
+	free(out);
 }
