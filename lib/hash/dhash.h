@@ -13,6 +13,13 @@
  *     contributes in proportion to the exact fraction of its area inside a
  *     cell; this is computed in integers (coordinates scaled by G and R),
  *     so the result does not depend on floating point or thread count.
+ *     A JPEG decoded at k/8 (k < 8) of a stored side S that 8/k does not
+ *     divide ends in a pixel standing for S*k/8 - (ceil(S*k/8) - 1) of a
+ *     pixel (part of a block; the rest is the encoder's padding): that
+ *     pixel is that wide, at the end of the side where the displayed
+ *     orientation puts it, so a mirrored or rotated copy lines up with
+ *     its source. (dhash_compute() and thumb_compute() take every pixel
+ *     whole: the vectors in the test are theirs.)
  *  3. dHash: for row r = 0..7 and column c = 0..7, bit = cell[r][c] <
  *     cell[r][c+1] (the left cell darker than the right). Bits are taken
  *     row-major, most significant bit first: row 0 column 0 is bit 63.
