@@ -55,15 +55,18 @@ static uint8_t *make_thumbs(int noise)
 	return t;
 }
 
-static struct dupes_pair *pairs_at(const uint8_t *thumbs, const uint64_t *dh, int threads,
-				   size_t *n)
+/* The pairs among the thumbnails, their dHashes taken as thumb_dhash(). */
+static struct dupes_pair *pairs_at(const uint8_t *thumbs, int threads, size_t *n)
 {
+	static uint64_t dh[2 * SOURCES];
 	struct dupes_pairs_in in = {
 		2 * SOURCES, dh, thumbs, NULL, DUPES_MATCH_NEAR | DUPES_MATCH_MIRROR | DUPES_MATCH_ROTATE,
 		DUPES_DEFAULT_THRESHOLD, DUPES_DEFAULT_SIMILARITY, threads,
 	};
 	struct dupes_pair *p = NULL;
 
+	for (int i = 0; i < 2 * SOURCES; i++)
+		dh[i] = thumb_dhash(thumbs + (size_t)i * THUMB_BYTES);
 	assert_int_equal(dupes_pairs(&in, &p, n, NULL), 0);
 	return p;
 }
@@ -71,13 +74,10 @@ static struct dupes_pair *pairs_at(const uint8_t *thumbs, const uint64_t *dh, in
 UNIT_TEST(test_pairs_same_at_any_thread_count)
 {
 	uint8_t *thumbs = make_thumbs(6);
-	uint64_t dh[2 * SOURCES];
 	size_t n1, n, found = 0;
 	struct dupes_pair *one, *p;
 
-	for (int i = 0; i < 2 * SOURCES; i++)
-		dh[i] = thumb_dhash(thumbs + (size_t)i * THUMB_BYTES);
-	one = pairs_at(thumbs, dh, 1, &n1);
+	one = pairs_at(thumbs, 1, &n1);
 	for (size_t k = 0; k < n1; k++) {
 		if (one[k].b != one[k].a + SOURCES)
 			continue;
@@ -87,7 +87,7 @@ UNIT_TEST(test_pairs_same_at_any_thread_count)
 	}
 	assert_true(found >= SOURCES * 9 / 10);
 	for (int round = 0; round < 20; round++) {
-		p = pairs_at(thumbs, dh, 2, &n);
+		p = pairs_at(thumbs, 2, &n);
 		assert_int_equal(n, n1);
 		for (size_t k = 0; k < n; k++) {
 			assert_int_equal(p[k].a, one[k].a);
@@ -107,13 +107,10 @@ UNIT_TEST(test_pairs_same_at_any_thread_count)
 UNIT_TEST(test_pairs_reach_past_radius)
 {
 	uint8_t *thumbs = make_thumbs(NOISY);
-	uint64_t dh[2 * SOURCES];
 	size_t n, beyond = 0;
 	struct dupes_pair *p;
 
-	for (int i = 0; i < 2 * SOURCES; i++)
-		dh[i] = thumb_dhash(thumbs + (size_t)i * THUMB_BYTES);
-	p = pairs_at(thumbs, dh, 2, &n);
+	p = pairs_at(thumbs, 2, &n);
 	for (size_t k = 0; k < n; k++) {
 		if (p[k].b != p[k].a + SOURCES)
 			continue;

@@ -131,23 +131,59 @@ static int within_reach(uint64_t q, uint64_t h, int radius, int reach)
 	return 0;
 }
 
+/* NQ queries, a third of them an indexed hash with 0..15 bits flipped,
+ * NI indexed hashes, and an index of each. */
+struct cross_set {
+	uint64_t *q, *h;
+	struct mih *mq, *mi;
+};
+
+static void cross_set_make(struct cross_set *c)
+{
+	uint64_t s = 41;
+
+	c->q = malloc(NQ * sizeof(*c->q));
+	c->h = malloc(NI * sizeof(*c->h));
+	assert_non_null(c->q);
+	assert_non_null(c->h);
+	for (int j = 0; j < NI; j++)
+		c->h[j] = fx_rand(&s);
+	for (int i = 0; i < NQ; i++) {
+		c->q[i] = i % 3 ? fx_rand(&s) : c->h[i * 7 % NI];
+		for (int f = 0; f < i % 16; f++)
+			c->q[i] ^= 1ull << (fx_rand(&s) % 64);
+	}
+	c->mq = mih_build(c->q, NQ);
+	c->mi = mih_build(c->h, NI);
+	assert_non_null(c->mq);
+	assert_non_null(c->mi);
+}
+
+static void cross_set_free(struct cross_set *c)
+{
+	mih_free(c->mq);
+	mih_free(c->mi);
+	free(c->q);
+	free(c->h);
+}
+
 /* Runs the search at (radius, reach) on `threads` and checks it against
  * brute force; returns how many pairs it found. */
-static size_t check_cross(const struct mih *mq, const struct mih *mi, const uint64_t *q,
-			  const uint64_t *h, int radius, int reach, int threads)
+static size_t check_cross(const struct cross_set *set, int radius, int reach, int threads)
 {
-	struct cross c = { PTHREAD_MUTEX_INITIALIZER, calloc(NQ * NI, 1), q, h, reach, 0, 0, 0 };
+	struct cross c = { PTHREAD_MUTEX_INITIALIZER, calloc(NQ * NI, 1), set->q, set->h, reach,
+			   0, 0, 0 };
 	size_t want = 0;
 
 	assert_non_null(c.seen);
 	if (reach == radius)
-		assert_int_equal(mih_cross(mq, mi, radius, threads, on_cross, &c, NULL), 0);
+		assert_int_equal(mih_cross(set->mq, set->mi, radius, threads, on_cross, &c, NULL), 0);
 	else
-		assert_int_equal(mih_cross_reach(mq, mi, radius, reach, threads, on_cross, &c, NULL),
-				 0);
+		assert_int_equal(mih_cross_reach(set->mq, set->mi, radius, reach, threads, on_cross,
+						 &c, NULL), 0);
 	for (int i = 0; i < NQ; i++)
 		for (int j = 0; j < NI; j++)
-			if (within_reach(q[i], h[j], radius, reach)) {
+			if (within_reach(set->q[i], set->h[j], radius, reach)) {
 				want++;
 				assert_int_equal(c.seen[(size_t)i * NI + j], 1);
 			}
@@ -158,44 +194,20 @@ static size_t check_cross(const struct mih *mq, const struct mih *mi, const uint
 	return want;
 }
 
-/* NQ queries, a third of them an indexed hash with 0..15 bits flipped. */
-static void make_cross(uint64_t *q, uint64_t *h)
-{
-	uint64_t s = 41;
-
-	for (int j = 0; j < NI; j++)
-		h[j] = fx_rand(&s);
-	for (int i = 0; i < NQ; i++) {
-		q[i] = i % 3 ? fx_rand(&s) : h[i * 7 % NI];
-		for (int f = 0; f < i % 16; f++)
-			q[i] ^= 1ull << (fx_rand(&s) % 64);
-	}
-}
-
 /* mih_cross() against brute force: every (query, indexed) pair within the
  * radius exactly once, at every radius and thread count; a query equal to
  * an indexed hash at the same position is a pair too (no self-skip). */
 UNIT_TEST(test_cross_matches_brute_force)
 {
 	static const int radii[] = { 0, 3, 7, 8, 11, 15 };
-	uint64_t *q = malloc(NQ * sizeof(*q)), *h = malloc(NI * sizeof(*h));
-	struct mih *mq, *mi;
+	struct cross_set c;
 
-	assert_non_null(q);
-	assert_non_null(h);
-	make_cross(q, h);
-	mq = mih_build(q, NQ);
-	mi = mih_build(h, NI);
-	assert_non_null(mq);
-	assert_non_null(mi);
+	cross_set_make(&c);
 	for (size_t r = 0; r < sizeof(radii) / sizeof(radii[0]); r++)
 		for (int threads = 1; threads <= 2; threads++)
 			/* the planted pairs at least */
-			assert_true(check_cross(mq, mi, q, h, radii[r], radii[r], threads) >= NQ / 48);
-	mih_free(mq);
-	mih_free(mi);
-	free(q);
-	free(h);
+			assert_true(check_cross(&c, radii[r], radii[r], threads) >= NQ / 48);
+	cross_set_free(&c);
 }
 
 /* mih_cross_reach() against brute force: beyond the radius, exactly the
@@ -204,29 +216,19 @@ UNIT_TEST(test_cross_matches_brute_force)
 UNIT_TEST(test_cross_reach_matches_brute_force)
 {
 	static const int radius[] = { 3, 6, 7, 8, 7 }, reach[] = { 9, 9, 10, 12, 64 };
-	uint64_t *q = malloc(NQ * sizeof(*q)), *h = malloc(NI * sizeof(*h));
 	struct wn_err err;
-	struct mih *mq, *mi;
+	struct cross_set c;
 
-	assert_non_null(q);
-	assert_non_null(h);
-	make_cross(q, h);
-	mq = mih_build(q, NQ);
-	mi = mih_build(h, NI);
-	assert_non_null(mq);
-	assert_non_null(mi);
+	cross_set_make(&c);
 	for (size_t r = 0; r < sizeof(radius) / sizeof(radius[0]); r++)
 		for (int threads = 1; threads <= 2; threads++) {
-			size_t at_radius = check_cross(mq, mi, q, h, radius[r], radius[r], threads);
+			size_t at_radius = check_cross(&c, radius[r], radius[r], threads);
 
-			assert_true(check_cross(mq, mi, q, h, radius[r], reach[r], threads) > at_radius);
+			assert_true(check_cross(&c, radius[r], reach[r], threads) > at_radius);
 		}
-	assert_int_equal(mih_cross_reach(mq, mi, 7, 6, 1, on_cross, NULL, &err), -1);
-	assert_int_equal(mih_cross_reach(mq, mi, 7, 65, 1, on_cross, NULL, &err), -1);
-	mih_free(mq);
-	mih_free(mi);
-	free(q);
-	free(h);
+	assert_int_equal(mih_cross_reach(c.mq, c.mi, 7, 6, 1, on_cross, NULL, &err), -1);
+	assert_int_equal(mih_cross_reach(c.mq, c.mi, 7, 65, 1, on_cross, NULL, &err), -1);
+	cross_set_free(&c);
 }
 
 /* thumb_dhash_orients() is thumb_dhash_turned() for every thumbnail and
