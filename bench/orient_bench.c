@@ -6,7 +6,7 @@
  * mih_cross_reach(), as dedup does. Reports time and whether every
  * planted copy was found.
  *   orient_bench [N] [RADIUS] [THREADS] [REACH]   (defaults 1000000, 7, 2,
- *   10: dedup's DUPES_TURN_RADIUS and DUPES_TURN_REACH) */
+ *   9: dedup's DUPES_TURN_RADIUS and DUPES_TURN_REACH) */
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,7 +76,7 @@ int main(int argc, char **argv)
 {
 	size_t n = argc > 1 ? strtoul(argv[1], NULL, 10) : 1000000;
 	int radius = argc > 2 ? atoi(argv[2]) : 7, threads = argc > 3 ? atoi(argv[3]) : 2;
-	int reach = argc > 4 ? atoi(argv[4]) : 10;
+	int reach = argc > 4 ? atoi(argv[4]) : 9;
 	static const int orient[1 + TURNS] = { 1, 2, 3, 4, 5, 6, 7, 8 };
 	uint8_t *thumbs = malloc(n * THUMB_BYTES);
 	uint64_t *up = malloc(n * (1 + TURNS) * sizeof(*up)), *q = up + n, s = 7;

@@ -53,7 +53,7 @@ enum dupes_keep { DUPES_KEEP_PIXELS, DUPES_KEEP_OLDEST, DUPES_KEEP_NEWEST, DUPES
  * and most of those within DUPES_TURN_REACH (mih_cross_reach(): the
  * radius's cost, a larger distance). */
 #define DUPES_TURN_RADIUS 7
-#define DUPES_TURN_REACH 10
+#define DUPES_TURN_REACH 9
 
 /* How a copy matches its keeper, in order of preference when a pair
  * matches more than one way. */
