@@ -159,4 +159,4 @@ fi
 # 6. The mirrored-and-rotated search alone.
 echo
 echo "## 6. the 8-orientation search on 1,000,000 synthetic thumbnails"
-"$top/build/bench/orient_bench" 1000000 6 "$(nproc)"
+"$top/build/bench/orient_bench" 1000000 7 "$(nproc)" 9

@@ -1,10 +1,12 @@
 /* The mirrored-and-rotated search alone, on synthetic thumbnails: N
  * random 16x16 thumbnails (an 8x8 grid of random levels, bilinear, plus
  * noise), N/100 of them with a turned copy planted (mirrored or rotated,
- * with noise). Every thumbnail's turned dHashes are searched against the
- * index of the upright ones with mih_cross(), as dedup does. Reports time
- * and whether every planted copy was found.
- *   orient_bench [N] [RADIUS] [THREADS]     (defaults 1000000, 6, 2) */
+ * with noise). Every thumbnail's eight dHashes are made on the pool and
+ * its turned ones searched against the index of the upright ones with
+ * mih_cross_reach(), as dedup does. Reports time and whether every
+ * planted copy was found.
+ *   orient_bench [N] [RADIUS] [THREADS] [REACH]   (defaults 1000000, 7, 2,
+ *   9: dedup's DUPES_TURN_RADIUS and DUPES_TURN_REACH) */
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,14 +75,16 @@ static int count(size_t q, size_t j, int d, void *data)
 int main(int argc, char **argv)
 {
 	size_t n = argc > 1 ? strtoul(argv[1], NULL, 10) : 1000000;
-	int radius = argc > 2 ? atoi(argv[2]) : 6, threads = argc > 3 ? atoi(argv[3]) : 2;
+	int radius = argc > 2 ? atoi(argv[2]) : 7, threads = argc > 3 ? atoi(argv[3]) : 2;
+	int reach = argc > 4 ? atoi(argv[4]) : 9;
+	static const int orient[1 + TURNS] = { 1, 2, 3, 4, 5, 6, 7, 8 };
 	uint8_t *thumbs = malloc(n * THUMB_BYTES);
-	uint64_t *up = malloc(n * sizeof(*up)), *q = malloc(n * TURNS * sizeof(*q)), s = 7;
+	uint64_t *up = malloc(n * (1 + TURNS) * sizeof(*up)), *q = up + n, s = 7;
 	struct tally t = { 0, 0, calloc(n / 100 + 1, 1), n };
 	struct mih *mi = NULL, *mq = NULL;
-	double t0, t1, t2;
+	double t0, th, t1, t2;
 
-	if (!thumbs || !up || !q || !t.found || n < 200)
+	if (!thumbs || !up || !t.found || n < 200)
 		return 2;
 	for (size_t i = 0; i < n; i++)
 		smooth_thumb(&s, thumbs + i * THUMB_BYTES);
@@ -95,25 +99,22 @@ int main(int argc, char **argv)
 		}
 	}
 	t0 = bench_now();
-	for (size_t i = 0; i < n; i++) {
-		up[i] = thumb_dhash(thumbs + i * THUMB_BYTES);
-		for (int o = 2; o < 2 + TURNS; o++)
-			q[(size_t)(o - 2) * n + i] = thumb_dhash_turned(thumbs + i * THUMB_BYTES, o);
-	}
+	thumb_dhash_orients(thumbs, n, orient, 1 + TURNS, threads, up);
+	th = bench_now();
 	mi = mih_build(up, n);
 	mq = mih_build(q, n * TURNS);
 	t1 = bench_now();
-	if (!mi || !mq || mih_cross(mq, mi, radius, threads, count, &t, NULL))
+	if (!mi || !mq || mih_cross_reach(mq, mi, radius, reach, threads, count, &t, NULL))
 		return 3;
 	t2 = bench_now();
-	printf("%zu thumbnails x %d turns, radius %d, %d threads: hash and build %.2f s, "
-	       "search %.2f s, total %.2f s; %zu pairs; planted found %zu/%zu\n", n, TURNS, radius,
-	       threads, t1 - t0, t2 - t1, t2 - t0, (size_t)t.pairs, (size_t)t.planted, n / 100);
+	printf("%zu thumbnails x %d turns, radius %d reach %d, %d threads: hash %.2f s, "
+	       "build %.2f s, search %.2f s, total %.2f s; %zu pairs; planted found %zu/%zu\n", n,
+	       TURNS, radius, reach, threads, th - t0, t1 - th, t2 - t1, t2 - t0, (size_t)t.pairs,
+	       (size_t)t.planted, n / 100);
 	mih_free(mi);
 	mih_free(mq);
 	free(thumbs);
 	free(up);
-	free(q);
 	free((void *)t.found);
 	return t.planted == n / 100 ? 0 : 1;
 }

@@ -227,12 +227,13 @@ struct groups_ctx {
 };
 
 static int on_group_member(int64_t run_id, int grp, int rank, int64_t image_id,
-			   const char *path, const char *class_name, void *data)
+			   const char *path, const char *class_name, const char *match, void *data)
 {
 	struct groups_ctx *g = data;
 	char title[600];
 
 	(void)image_id;
+	(void)match;
 	if (run_id != g->run || grp != g->grp) {
 		if (g->open)
 			strbuf_addstr(&g->r->h, "</div>\n");

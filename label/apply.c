@@ -137,13 +137,14 @@ static int take_class(const char *name, void *data)
 }
 
 static int take_copy(int64_t run_id, int grp, int rank, int64_t image_id, const char *path,
-		     const char *class_name, void *data)
+		     const char *class_name, const char *match, void *data)
 {
 	struct applier *ap = data;
 	struct copy *g = realloc(ap->copies, (ap->ncopies + 1) * sizeof(*g));
 
 	(void)rank;
 	(void)class_name;
+	(void)match;
 	if (!g)
 		return -1;
 	ap->copies = g;

@@ -83,6 +83,9 @@ struct item {
 	double confidence, score;
 	int group;                /* groups queue: the group number; else 0 */
 	int rank;                 /* in its group: 0 is the proposed keeper */
+	char *match;              /* groups queue: how it matches its keeper, as
+				   * dedup recorded it (the keeper's: the
+				   * group's kind); else NULL */
 };
 
 struct queue {
@@ -438,13 +441,16 @@ static enum MHD_Result api_items(struct session *s, struct MHD_Connection *c)
 				const struct item *it = &q->it[m];
 
 				all &= decided(s, it->id);
-				json_array_append_new(members, json_pack("{s:I,s:s,s:s,s:b,s:o}", "id",
-					(json_int_t)it->id, "path", it->path, "class",
-					it->given ? it->given : "", "keeper", it->rank == 0, "decision",
-					decision_json(s, it->id)));
+				json_array_append_new(members, json_pack("{s:I,s:s,s:s,s:b,s:s,s:o}",
+					"id", (json_int_t)it->id, "path", it->path, "class",
+					it->given ? it->given : "", "keeper", it->rank == 0, "match",
+					it->match, "decision", decision_json(s, it->id)));
 			}
+			/* the group's kind: its keeper's row (the first member
+			 * on disk, the keeper unless it is gone) */
 			json_array_append_new(items, json_pack("{s:i,s:s,s:b,s:o}", "group",
-				(json_int_t)i, "match", "near", "decided", all, "members", members));
+				(json_int_t)i, "match", q->it[q->gfirst[i]].match, "decided", all,
+				"members", members));
 		}
 	}
 	pthread_mutex_unlock(&s->lock);
@@ -935,7 +941,7 @@ struct group_build {
 };
 
 static int add_member(int64_t run_id, int grp, int rank, int64_t image_id, const char *path,
-		      const char *class_name, void *data)
+		      const char *class_name, const char *match, void *data)
 {
 	struct group_build *b = data;
 	struct queue *q = &b->s->q[2];
@@ -960,7 +966,8 @@ static int add_member(int64_t run_id, int grp, int rank, int64_t image_id, const
 	it.raw_given = class_name ? strdup(class_name) : NULL;
 	it.group = (int)q->ngroups;
 	it.rank = rank;
-	if (!it.path || !it.raw || (class_name && !it.raw_given) || add_item(q, &it))
+	it.match = dup_or_null(match ? match : "");
+	if (!it.path || !it.raw || (class_name && !it.raw_given) || !it.match || add_item(q, &it))
 		return b->oom = -1;
 	return 0;
 }
@@ -1014,6 +1021,7 @@ static int build_queues(struct session *s, const char *prefix, const struct susp
 					free(q->it[m].raw);
 					free(q->it[m].given);
 					free(q->it[m].raw_given);
+					free(q->it[m].match);
 				}
 				continue;
 			}
@@ -1063,6 +1071,7 @@ static void free_session(struct session *s)
 			free(s->q[k].it[i].given);
 			free(s->q[k].it[i].raw_given);
 			free(s->q[k].it[i].predicted);
+			free(s->q[k].it[i].match);
 		}
 		free(s->q[k].it);
 		free(s->q[k].gfirst);

@@ -346,14 +346,16 @@ static int group_row(sqlite3_stmt *st, void *data)
 	return q->fn(sqlite3_column_int64(st, 0), sqlite3_column_int(st, 1),
 		     sqlite3_column_int(st, 2), sqlite3_column_int64(st, 3),
 		     (const char *)sqlite3_column_text(st, 4),
-		     (const char *)sqlite3_column_text(st, 5), q->data);
+		     (const char *)sqlite3_column_text(st, 5),
+		     (const char *)sqlite3_column_text(st, 6), q->data);
 }
 
 int dup_groups_foreach(struct catalog *cat, const char *path_prefix, int near_only, group_fn fn,
 		       void *data, struct wn_err *err)
 {
 	static const char sql[] =
-		"SELECT g.run_id, g.grp, g.rank, g.image_id, i.path, i.class FROM dup_groups g"
+		"SELECT g.run_id, g.grp, g.rank, g.image_id, i.path, i.class, g.match"
+		" FROM dup_groups g"
 		" JOIN images i ON i.id = g.image_id"
 		 " WHERE i.status = 'ok' AND (?2 = 0 OR g.match != 'exact')"
 		"  AND (?1 IS NULL OR substr(i.path, 1, length(?1)) = ?1)"

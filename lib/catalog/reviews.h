@@ -75,9 +75,10 @@ int reviews_apart(struct catalog *cat, int64_t **pairs, size_t *n, struct wn_err
 
 /* One call per member of each recorded group under path_prefix (with
  * near_only, the groups of visual copies: all but exact ones), by group
- * then rank (0: the proposed keeper). */
+ * then rank (0: the proposed keeper), with how it matches the keeper as
+ * dup_groups_add() recorded it (the keeper's: its group's kind). */
 typedef int (*group_fn)(int64_t run_id, int grp, int rank, int64_t image_id, const char *path,
-			const char *class_name, void *data);
+			const char *class_name, const char *match, void *data);
 int dup_groups_foreach(struct catalog *cat, const char *path_prefix, int near_only, group_fn fn,
 		       void *data, struct wn_err *err);
 

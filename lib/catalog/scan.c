@@ -100,13 +100,16 @@ int scan_decode(const uint8_t *buf, size_t len, const struct img_limits *limits,
 		struct wn_err *err)
 {
 	struct img_decode_opts opts;
+	struct img_info header;
 	struct img grey, colour;
 	int ret;
 
 	fingerprint_decode_opts(limits, &opts);
-	if (img_decode_grey_colour(buf, len, &opts, &grey, &colour, info, err))
+	if (img_decode_grey_colour(buf, len, &opts, &grey, &colour, &header, err))
 		return -1;
-	fingerprint_compute(&grey, fp);
+	if (info)
+		*info = header;
+	fingerprint_compute(&grey, &header, fp);
 	ret = quality_measure(&grey, &colour, q, err);
 	img_release(&grey);
 	img_release(&colour);

@@ -48,9 +48,12 @@ enum dupes_keep { DUPES_KEEP_PIXELS, DUPES_KEEP_OLDEST, DUPES_KEEP_NEWEST, DUPES
 #define DUPES_MATCH_DEFAULT \
 	(DUPES_MATCH_EXACT | DUPES_MATCH_NEAR | DUPES_MATCH_MIRROR | DUPES_MATCH_ROTATE)
 
-/* The dHash distance within which a mirrored or rotated copy's turned
- * thumbnail hash must fall (bench/orient_bench.c; docs/internals.md). */
-#define DUPES_TURN_RADIUS 6
+/* The mirrored and rotated search (docs/internals.md): a copy's turned
+ * thumbnail hash is found within DUPES_TURN_RADIUS bits of its source's,
+ * and most of those within DUPES_TURN_REACH (mih_cross_reach(): the
+ * radius's cost, a larger distance). */
+#define DUPES_TURN_RADIUS 7
+#define DUPES_TURN_REACH 9
 
 /* How a copy matches its keeper, in order of preference when a pair
  * matches more than one way. */

@@ -194,6 +194,10 @@ static int fill_from_row(const struct image_row *r, void *data)
 			/* dHash 0 (no left-right change anywhere) or a near-constant
 			 * thumbnail: too little to tell two images apart. */
 			f->flat = r->dhash == 0 || thumb_is_flat(r->thumb);
+			/* Under 32 px a side a thumbnail cell holds less than
+			 * two pixels: the fingerprint is mostly resampling. */
+			f->small = r->width < FINGERPRINT_MIN_SIDE ||
+				   r->height < FINGERPRINT_MIN_SIDE;
 		}
 	}
 	return 0;

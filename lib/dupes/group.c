@@ -293,13 +293,17 @@ int dupes_group_near(struct dupes *d, struct wn_err *err)
 		goto out;
 	}
 	/* One candidate per exact group (its keeper), plus every image in no
-	 * exact group; flat images take no part. */
+	 * exact group; images too small or flat take no part. */
 	for (size_t i = 0; i < d->n; i++) {
 		const struct dupes_file *f = &d->f[i];
 		int exact_member = f->group && d->groups[f->group - 1].members[0] != i;
 
 		if (!f->usable || !f->has_fp || exact_member)
 			continue;
+		if (f->small) {
+			d->small++;
+			continue;
+		}
 		if (f->flat) {
 			d->flat++;
 			continue;

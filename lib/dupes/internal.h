@@ -28,6 +28,7 @@ struct dupes_file {
 	unsigned has_xxh3 : 1;
 	unsigned has_fp : 1;
 	unsigned flat : 1;
+	unsigned small : 1;      /* under FINGERPRINT_MIN_SIDE pixels a side */
 	unsigned preferred : 1;  /* under --prefer */
 	unsigned corrupt : 1;    /* the catalog says it does not decode */
 	unsigned fresh : 1;      /* hashed by this run (--exact-only) */
@@ -75,7 +76,7 @@ struct dupes {
 	size_t napart;
 
 	/* counts for the summary and the run record */
-	uint64_t files, unreadable, corrupt, flat, conflicts;
+	uint64_t files, unreadable, corrupt, flat, small, conflicts;
 	uint64_t links;          /* other names of files seen (hard links) */
 	uint64_t acted, acted_bytes, failed_actions;
 	struct scan_stats scan;

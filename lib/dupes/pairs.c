@@ -99,37 +99,36 @@ static size_t pick_turns(unsigned match, int *out)
 	return n;
 }
 
+/* The mirrored and rotated search: an index of the 7N turned hashes
+ * joined with one of the N upright ones (hash[0..n) upright, hash[n..)
+ * turned, all hashed on the pool). The join probes as for
+ * DUPES_TURN_RADIUS and reports up to DUPES_TURN_REACH (mih.h). */
 static int search_turned(struct collect *c, struct wn_err *err)
 {
 	const struct dupes_pairs_in *in = c->in;
-	int turn[NTURNS];
-	size_t nt = pick_turns(in->match, turn);
-	uint64_t *up = malloc((in->n + 1) * sizeof(*up));
-	uint64_t *q = malloc((in->n * nt + 1) * sizeof(*q));
+	int orient[1 + NTURNS] = { 1 };
+	size_t nt = pick_turns(in->match, orient + 1);
+	uint64_t *hash = malloc((in->n * (1 + nt) + 1) * sizeof(*hash));
 	struct mih *mi = NULL, *mq = NULL;
 	int ret = -1;
 
-	if (!up || !q)
+	if (!hash)
 		goto oom;
-	for (size_t i = 0; i < in->n; i++) {
-		up[i] = thumb_dhash(thumb_of(in, i));
-		for (size_t t = 0; t < nt; t++)
-			q[t * in->n + i] = thumb_dhash_turned(thumb_of(in, i), turn[t]);
-	}
-	mi = mih_build(up, in->n);
-	mq = mih_build(q, in->n * nt);
+	thumb_dhash_orients(in->thumbs, in->n, orient, 1 + nt, in->threads, hash);
+	mi = mih_build(hash, in->n);
+	mq = mih_build(hash + in->n, in->n * nt);
 	if (!mi || !mq)
 		goto oom;
-	c->turn = turn;
-	ret = mih_cross(mq, mi, DUPES_TURN_RADIUS, in->threads, on_turned, c, err) < 0 ? -1 : 0;
+	c->turn = orient + 1;
+	ret = mih_cross_reach(mq, mi, DUPES_TURN_RADIUS, DUPES_TURN_REACH, in->threads, on_turned,
+			      c, err) < 0 ? -1 : 0;
 	goto out;
 oom:
 	wn_fail(err, WN_ENOMEM, "out of memory for the mirrored and rotated search");
 out:
 	mih_free(mi);
 	mih_free(mq);
-	free(up);
-	free(q);
+	free(hash);
 	return ret;
 }
 

@@ -55,7 +55,7 @@ static void print_links(const struct dupes *d, struct strbuf *q, FILE *out)
 			continue;
 		if (first)
 			fprintf(out, "%shard links, left alone (another name of a file):\n",
-				d->ngroups || d->flat ? "\n" : "");
+				d->ngroups || d->flat || d->small ? "\n" : "");
 		first = 0;
 		strbuf_reset(q);
 		quote_c(q, f->item.disk_path);
@@ -63,6 +63,31 @@ static void print_links(const struct dupes *d, struct strbuf *q, FILE *out)
 		strbuf_reset(q);
 		quote_c(q, d->f[f->link_of].item.disk_path);
 		fprintf(out, "%s\n", q->buf);
+	}
+}
+
+/* The images dupes_group_near() set apart as too small (small) or else
+ * flat, under a title: not copies in an exact group (their keeper speaks
+ * for them). */
+static void print_set_apart(const struct dupes *d, int small, const char *title,
+			    struct strbuf *q, FILE *out)
+{
+	int first = 1;
+
+	for (size_t i = 0; i < d->n; i++) {
+		const struct dupes_file *f = &d->f[i];
+
+		if (!f->usable || !f->has_fp || f->linked ||
+		    (small ? !f->small : f->small || !f->flat) ||
+		    (f->group && d->groups[f->group - 1].members[0] != i))
+			continue;
+		if (first)
+			fprintf(out, "%s%s:\n", d->ngroups || (!small && d->small) ? "\n" : "",
+				title);
+		first = 0;
+		strbuf_reset(q);
+		quote_c(q, f->item.disk_path);
+		fprintf(out, "  %s\n", q->buf);
 	}
 }
 
@@ -94,26 +119,11 @@ static void print_text(const struct dupes *d, FILE *out)
 			fputc('\n', out);
 		}
 	}
-	if (d->flat) {
-		int first = 1;
-
-		for (size_t i = 0; i < d->n; i++) {
-			const struct dupes_file *f = &d->f[i];
-
-			/* The ones dupes_group_near() set apart: not copies in an
-			 * exact group (their keeper speaks for them). */
-			if (!f->usable || !f->has_fp || !f->flat || f->linked ||
-			    (f->group && d->groups[f->group - 1].members[0] != i))
-				continue;
-			if (first)
-				fprintf(out, "%sflat or blank, not compared as near duplicates:\n",
-					d->ngroups ? "\n" : "");
-			first = 0;
-			strbuf_reset(&q);
-			quote_c(&q, f->item.disk_path);
-			fprintf(out, "  %s\n", q.buf);
-		}
-	}
+	if (d->small)
+		print_set_apart(d, 1, "too small (under 32 px a side), not compared as visual copies",
+				&q, out);
+	if (d->flat)
+		print_set_apart(d, 0, "flat or blank, not compared as near duplicates", &q, out);
 	print_links(d, &q, out);
 	strbuf_release(&q);
 }
@@ -171,6 +181,9 @@ void dupes_summary(const struct dupes *d, const char *prog, FILE *out)
 		fprintf(out, ", %" PRIu64 " mirrored or rotated", t.turned_copies);
 	fprintf(out, "), %" PRIu64 " conflicts, %" PRIu64 " flat images not compared",
 		d->conflicts, d->flat);
+	if (d->small)
+		fprintf(out, ", %" PRIu64 " too small (under 32 px a side) not compared",
+			d->small);
 	if (d->links)
 		fprintf(out, ", %" PRIu64 " hard links (other names of a file) left alone",
 			d->links);
@@ -201,10 +214,9 @@ void dupes_counts_json(const struct dupes *d, char *buf, size_t len)
 		 "{\"files\":%" PRIu64 ",\"exact_groups\":%" PRIu64 ",\"exact_copies\":%" PRIu64
 		 ",\"near_groups\":%" PRIu64 ",\"near_duplicates\":%" PRIu64
 		 ",\"turned_duplicates\":%" PRIu64 ",\"conflicts\":%" PRIu64
-		 ",\"flat\":%" PRIu64 ",\"acted\":%" PRIu64 ",\"acted_bytes\":%" PRIu64
-		 ",\"failed\":%" PRIu64
-		 ",\"hard_links\":%" PRIu64 "}",
+		 ",\"flat\":%" PRIu64 ",\"too_small\":%" PRIu64 ",\"acted\":%" PRIu64
+		 ",\"acted_bytes\":%" PRIu64 ",\"failed\":%" PRIu64 ",\"hard_links\":%" PRIu64 "}",
 		 d->files, t.exact_groups, t.exact_copies, t.near_groups, t.near_copies,
-		 t.turned_copies, d->conflicts, d->flat, d->acted, d->acted_bytes, d->failed_actions,
-		 d->links);
+		 t.turned_copies, d->conflicts, d->flat, d->small, d->acted, d->acted_bytes,
+		 d->failed_actions, d->links);
 }

@@ -5,24 +5,48 @@
 #include "hash/dhash.h"
 
 /*
- * Exact area average of a grey image onto a gw x gh grid, as integer sums.
- * Scaling x by gw and cell widths by W makes every boundary an integer:
- * source column j covers [j*gw, (j+1)*gw) and cell i covers [i*W, (i+1)*W).
- * sums[] gets, per cell, the sum of luma * overlap area; all cells have
- * the same area W*H, so sums compare directly and divide by W*H for means.
+ * One side of a decoded image, in integer units: n pixels, each `unit`
+ * wide but one at an end, which covers `part` units (1..unit). A JPEG
+ * decoded at k/8 of a side that 8/k does not divide ends in a pixel that
+ * stands for part of a block (the rest is the encoder's padding); which
+ * end depends on how the image was turned for display (part_first).
  */
-static void area_sums(const uint8_t *pixels, size_t stride, uint64_t W, uint64_t H,
-		      int gw, int gh, uint64_t *sums)
+struct side {
+	uint64_t n, unit, part;
+	int part_first;
+};
+
+/* Where pixel j (0..n) of the side starts; edge(s, n) is its length. */
+static inline uint64_t edge(const struct side *s, uint64_t j)
+{
+	if (!j)
+		return 0;
+	if (s->part_first)
+		return s->part + (j - 1) * s->unit;
+	return j < s->n ? j * s->unit : (s->n - 1) * s->unit + s->part;
+}
+
+/*
+ * Exact area average of a grey image onto a gw x gh grid, as integer sums.
+ * Scaling x by gw and cell widths by the side's length L makes every
+ * boundary an integer: source column j covers [edge(j)*gw, edge(j+1)*gw)
+ * and cell i covers [i*L, (i+1)*L). sums[] gets, per cell, the sum of
+ * luma * overlap area; all cells have the same area, so sums compare
+ * directly and divide by Lx*Ly for means.
+ */
+static void area_sums(const uint8_t *pixels, size_t stride, const struct side *sx,
+		      const struct side *sy, int gw, int gh, uint64_t *sums)
 {
 	uint64_t row[THUMB_SIDE];  /* gw <= 16: both grids are that narrow */
+	uint64_t W = edge(sx, sx->n), H = edge(sy, sy->n);
 
 	memset(sums, 0, (size_t)gw * gh * sizeof(*sums));
-	for (uint64_t y = 0; y < H; y++) {
+	for (uint64_t y = 0; y < sy->n; y++) {
 		const uint8_t *p = pixels + (size_t)y * stride;
 
 		memset(row, 0, (size_t)gw * sizeof(*row));
-		for (uint64_t x = 0; x < W; x++) {
-			uint64_t a = x * gw, b = a + gw;
+		for (uint64_t x = 0; x < sx->n; x++) {
+			uint64_t a = edge(sx, x) * gw, b = edge(sx, x + 1) * gw;
 
 			for (uint64_t i = a / W; a < b; i++) {
 				uint64_t end = (i + 1) * W < b ? (i + 1) * W : b;
@@ -31,8 +55,8 @@ static void area_sums(const uint8_t *pixels, size_t stride, uint64_t W, uint64_t
 				a = end;
 			}
 		}
-		/* Same split vertically: source row y covers [y*gh, (y+1)*gh). */
-		uint64_t a = y * gh, b = a + gh;
+		/* Same split vertically. */
+		uint64_t a = edge(sy, y) * gh, b = edge(sy, y + 1) * gh;
 
 		for (uint64_t k = a / H; a < b; k++) {
 			uint64_t end = (k + 1) * H < b ? (k + 1) * H : b;
@@ -44,20 +68,41 @@ static void area_sums(const uint8_t *pixels, size_t stride, uint64_t W, uint64_t
 	}
 }
 
-static uint64_t dhash_of(const uint8_t *pixels, size_t stride, uint64_t W, uint64_t H)
+/* Every pixel whole: the definition's plain case. */
+static void whole_sides(const struct img *grey, struct side *sx, struct side *sy)
+{
+	*sx = (struct side){ (uint64_t)grey->width, 1, 1, 0 };
+	*sy = (struct side){ (uint64_t)grey->height, 1, 1, 0 };
+}
+
+static uint64_t dhash_of(const struct img *grey, const struct side *sx, const struct side *sy)
 {
 	uint64_t sums[9 * 8], hash = 0;
 
-	area_sums(pixels, stride, W, H, 9, 8, sums);
+	area_sums(grey->pixels, grey->stride, sx, sy, 9, 8, sums);
 	for (int r = 0; r < 8; r++)
 		for (int c = 0; c < 8; c++)
 			hash = hash << 1 | (sums[r * 9 + c] < sums[r * 9 + c + 1]);
 	return hash;
 }
 
+static void thumb_of(const struct img *grey, const struct side *sx, const struct side *sy,
+		     uint8_t thumb[THUMB_BYTES])
+{
+	uint64_t sums[THUMB_BYTES];
+	uint64_t area = edge(sx, sx->n) * edge(sy, sy->n);
+
+	area_sums(grey->pixels, grey->stride, sx, sy, THUMB_SIDE, THUMB_SIDE, sums);
+	for (int i = 0; i < THUMB_BYTES; i++)
+		thumb[i] = (uint8_t)((2 * sums[i] + area) / (2 * area));
+}
+
 uint64_t dhash_compute(const struct img *grey)
 {
-	return dhash_of(grey->pixels, grey->stride, (uint64_t)grey->width, (uint64_t)grey->height);
+	struct side sx, sy;
+
+	whole_sides(grey, &sx, &sy);
+	return dhash_of(grey, &sx, &sy);
 }
 
 /* Thumbnail pixel (x, y) under orientation o is in[base + x * dx + y * dy]:
@@ -128,32 +173,72 @@ uint64_t thumb_dhash(const uint8_t thumb[THUMB_BYTES])
 
 void thumb_compute(const struct img *grey, uint8_t thumb[THUMB_BYTES])
 {
-	uint64_t sums[THUMB_BYTES];
-	uint64_t area = (uint64_t)grey->width * (uint64_t)grey->height;
+	struct side sx, sy;
 
-	area_sums(grey->pixels, grey->stride, (uint64_t)grey->width, (uint64_t)grey->height,
-		  THUMB_SIDE, THUMB_SIDE, sums);
-	for (int i = 0; i < THUMB_BYTES; i++)
-		thumb[i] = (uint8_t)((2 * sums[i] + area) / (2 * area));
+	whole_sides(grey, &sx, &sy);
+	thumb_of(grey, &sx, &sy, thumb);
 }
 
-void fingerprint_compute(const struct img *grey, struct fingerprint *fp)
+/* The displayed sides of a reduced JPEG decode (step 2's partial edge
+ * pixels): stored W x H decoded to w x h, both rounded up from k/8 for
+ * some k (TJSCALED), so the decode's last column covers W*k - 8*(w - 1)
+ * eighths of a pixel, its last row likewise; the turn for display moves
+ * them to the near or far side. A full-size decode fits k = 8: every
+ * pixel whole, as when no k fits. */
+static void decoded_sides(const struct img *grey, const struct img_info *info, struct side *sx,
+			  struct side *sy)
 {
-	fp->dhash = dhash_compute(grey);
-	thumb_compute(grey, fp->thumb);
+	int o = info->orientation, swap = o >= 5 && o <= 8, x0, y0, x1, y1, x2, y2;
+	uint64_t W = (uint64_t)(swap ? info->height : info->width);
+	uint64_t H = (uint64_t)(swap ? info->width : info->height);
+	uint64_t w = (uint64_t)(swap ? grey->height : grey->width);
+	uint64_t h = (uint64_t)(swap ? grey->width : grey->height);
+	struct side stored_x, stored_y;
+	uint64_t k;
+
+	whole_sides(grey, sx, sy);
+	for (k = 8; k > 0; k--)  /* the largest: k = 8 for a full decode */
+		if ((W * k + 7) / 8 == w && (H * k + 7) / 8 == h)
+			break;
+	if (!k || !w || !h)
+		return;
+	stored_x = (struct side){ w, 8, W * k - 8 * (w - 1), 0 };
+	stored_y = (struct side){ h, 8, H * k - 8 * (h - 1), 0 };
+	/* Displayed x runs along stored y when swapped, backwards when its
+	 * first pixel comes from the stored far end. */
+	img_orient_source(o, 0, 0, 2, 2, &x0, &y0);
+	img_orient_source(o, 1, 0, 2, 2, &x1, &y1);
+	img_orient_source(o, 0, 1, 2, 2, &x2, &y2);
+	*sx = swap ? stored_y : stored_x;
+	*sy = swap ? stored_x : stored_y;
+	sx->part_first = swap ? y1 < y0 : x1 < x0;
+	sy->part_first = swap ? x2 < x0 : y2 < y0;
+}
+
+void fingerprint_compute(const struct img *grey, const struct img_info *header,
+			 struct fingerprint *fp)
+{
+	struct side sx, sy;
+
+	decoded_sides(grey, header, &sx, &sy);
+	fp->dhash = dhash_of(grey, &sx, &sy);
+	thumb_of(grey, &sx, &sy, fp->thumb);
 }
 
 int fingerprint_decode(const uint8_t *buf, size_t len, const struct img_limits *limits,
 		       struct fingerprint *fp, struct img_info *info, struct wn_err *err)
 {
 	struct img_decode_opts opts;
+	struct img_info header;
 	struct img grey;
 
 	fingerprint_decode_opts(limits, &opts);
-	if (img_decode(buf, len, &opts, &grey, info, err))
+	if (img_decode(buf, len, &opts, &grey, &header, err))
 		return -1;
-	fingerprint_compute(&grey, fp);
+	fingerprint_compute(&grey, &header, fp);
 	img_release(&grey);
+	if (info)
+		*info = header;
 	return 0;
 }
 

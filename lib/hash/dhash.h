@@ -13,6 +13,13 @@
  *     contributes in proportion to the exact fraction of its area inside a
  *     cell; this is computed in integers (coordinates scaled by G and R),
  *     so the result does not depend on floating point or thread count.
+ *     A JPEG decoded at k/8 (k < 8) of a stored side S that 8/k does not
+ *     divide ends in a pixel standing for S*k/8 - (ceil(S*k/8) - 1) of a
+ *     pixel (part of a block; the rest is the encoder's padding): that
+ *     pixel is that wide, at the end of the side where the displayed
+ *     orientation puts it, so a mirrored or rotated copy lines up with
+ *     its source. (dhash_compute() and thumb_compute() take every pixel
+ *     whole: the vectors in the test are theirs.)
  *  3. dHash: for row r = 0..7 and column c = 0..7, bit = cell[r][c] <
  *     cell[r][c+1] (the left cell darker than the right). Bits are taken
  *     row-major, most significant bit first: row 0 column 0 is bit 63.
@@ -63,12 +70,26 @@ uint64_t thumb_dhash(const uint8_t thumb[THUMB_BYTES]);
  * without the copy. */
 uint64_t thumb_dhash_turned(const uint8_t thumb[THUMB_BYTES], int orientation);
 
-/* fingerprint_compute() : both, from a grey image decoded as step 1 says. */
-void fingerprint_compute(const struct img *grey, struct fingerprint *fp);
+/* fingerprint_compute() : both, from a grey image decoded as step 1 says
+ * from a file whose header is header (its stored size and orientation
+ * tell which edge pixels of a reduced decode are partial, step 2). */
+void fingerprint_compute(const struct img *grey, const struct img_info *header,
+			 struct fingerprint *fp);
 
 /* fingerprint_decode_opts() : the decode options of step 1 (channels 1,
  * shrink on load to FINGERPRINT_MIN_SIDE), under limits. */
 void fingerprint_decode_opts(const struct img_limits *limits, struct img_decode_opts *opts);
+
+/*
+ * thumb_dhash_orients() : the dHashes of n thumbnails (THUMB_BYTES each,
+ * one after another) under each of norient orientations (1: upright):
+ * out[t * n + i] = thumb_dhash_turned(thumbnail i, orient[t]), out holding
+ * n * norient values. Runs on `threads` workers of a pool of its own (on
+ * the calling thread when threads < 2, for a few thousand thumbnails, or
+ * when no thread can start); the values never depend on it.
+ */
+void thumb_dhash_orients(const uint8_t *thumbs, size_t n, const int *orient, size_t norient,
+			 int threads, uint64_t *out);
 
 /*
  * fingerprint_decode() : step 1 on an in-memory file, then both.

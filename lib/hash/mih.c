@@ -96,7 +96,8 @@ static int table_radius(int radius, int k)
 struct search {
 	const struct mih *m;     /* the index */
 	const struct mih *q;     /* the queries: m itself for a self-join */
-	int radius;
+	int radius;              /* sets each table's probe radius */
+	int reach;               /* the largest distance reported (>= radius) */
 	const uint8_t *skip;
 	mih_pair_fn fn;
 	void *data;
@@ -153,7 +154,7 @@ static int join_buckets(struct search *s, int k, unsigned b, unsigned c)
 		for (uint32_t y = self ? x + 1 : c0; y < c1; y++) {
 			int d = __builtin_popcountll(h ^ t->hash[y]), rc;
 
-			if (d > s->radius)
+			if (d > s->reach)
 				continue;
 			rc = report(s, tq, t, x, y, k, d);
 			if (rc)
@@ -248,6 +249,8 @@ static int search(struct search *s, int threads, struct wn_err *err)
 
 	if (radius < 0 || radius > MIH_MAX_RADIUS)
 		return wn_fail(err, WN_EINVAL, "radius %d is not in 0..%d", radius, MIH_MAX_RADIUS);
+	if (s->reach < radius || s->reach > 64)
+		return wn_fail(err, WN_EINVAL, "reach %d is not in %d..64", s->reach, radius);
 	if (threads < 1)
 		threads = 1;
 	if (threads > 64)
@@ -267,7 +270,7 @@ static int search(struct search *s, int threads, struct wn_err *err)
 int mih_pairs(const struct mih *m, int radius, const uint8_t *skip, int threads,
 	      mih_pair_fn fn, void *data, struct wn_err *err)
 {
-	struct search s = { m, m, radius, skip, fn, data, 0, 0 };
+	struct search s = { m, m, radius, radius, skip, fn, data, 0, 0 };
 
 	return search(&s, threads, err);
 }
@@ -275,7 +278,13 @@ int mih_pairs(const struct mih *m, int radius, const uint8_t *skip, int threads,
 int mih_cross(const struct mih *queries, const struct mih *index, int radius, int threads,
 	      mih_pair_fn fn, void *data, struct wn_err *err)
 {
-	struct search s = { index, queries, radius, NULL, fn, data, 0, 0 };
+	return mih_cross_reach(queries, index, radius, radius, threads, fn, data, err);
+}
+
+int mih_cross_reach(const struct mih *queries, const struct mih *index, int radius, int reach,
+		    int threads, mih_pair_fn fn, void *data, struct wn_err *err)
+{
+	struct search s = { index, queries, radius, reach, NULL, fn, data, 0, 0 };
 
 	return search(&s, threads, err);
 }

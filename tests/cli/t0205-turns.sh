@@ -124,3 +124,31 @@ test_expect '--delete keeps the keeper and removes its turned copies' '
 '
 
 test_done
+
+test_expect 'images under 32 px a side: reported as too small, never grouped as visual copies' '
+  # the sources and their turned copies at 24 px: grouped as copies before
+  mkdir -p tiny/c
+  cp tr/c/t0*.jpg tiny/c/
+  resize --path tiny --out small --geometry "24x24!" -q --db tiny.db 2>/dev/null
+  cp small/c/t0.jpg small/c/t0-same.jpg
+  dedup --path small --db small.db -q >small.txt 2>small.err
+  dedup --path small --db small.db --format csv -q >small.csv
+  # byte-identical copies still make an exact group, and nothing else
+  test "$(tail -n +2 small.csv | cut -d, -f2 | sort -u)" = exact
+  test "$(tail -n +2 small.csv | wc -l)" -eq 2
+  # one line per image: each in the too-small list once (the exact copy
+  # through its keeper), none as flat
+  n=$(ls small/c | wc -l)
+  sed -n "/^too small (under 32 px a side), not compared as visual copies:$/,/^$/p" small.txt |
+    grep "^  small/c/" | sort >listed
+  test "$(wc -l <listed)" -eq $((n - 1))
+  test "$(sort -u listed | wc -l)" -eq $((n - 1))
+  test_grep_not "^flat or blank" small.txt
+  grep -q ", $((n - 1)) too small (under 32 px a side) not compared$" small.err
+  test "$(sqlite3 small.db "SELECT json_extract(counts, \"\$.too_small\") FROM runs ORDER BY id DESC LIMIT 1")" -eq $((n - 1))
+  # at 32 px the same copies are compared (and found) again
+  resize --path tiny --out edge --geometry "32x32!" -q --db tiny.db 2>/dev/null
+  dedup --path edge --db edge.db --format csv -q >edge.csv 2>edge.err
+  grep -q ",mirror," edge.csv
+  test_grep_not "too small" edge.err
+'

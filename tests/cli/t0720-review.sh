@@ -117,6 +117,32 @@ assert s[\"resumed\"][\"id\"] == s[\"decided\"][4] and s[\"resumed\"][\"decision
   test "$(sqlite3 winnow.db "SELECT count(*) FROM reviews r JOIN images i ON i.id = r.image_id WHERE r.decision = \"relabel\" AND r.new_class != i.class")" -eq 1
 '
 
+# what dedup recorded: path, kind (the group's on the keeper's row), rank
+sqlite3 -separator "	" winnow.db "SELECT i.path, g.match, g.rank FROM dup_groups g JOIN images i ON i.id = g.image_id" >recorded.tsv
+
+test_expect 'in Chromium: each group card shows its kind as dedup found it' '
+  python3 -c "
+import json
+s = json.load(open(\"seen.json\"))
+rec = {}
+for line in open(\"recorded.tsv\"):
+    path, match, rank = line.rstrip(\"\n\").split(\"\t\")
+    rec[path] = match
+assert s[\"groups\"], s
+kinds = set()
+for g in s[\"groups\"]:
+    kind = rec[g[\"keeper\"]]
+    kinds.add(kind)
+    assert g[\"match\"] == kind, (g, kind)
+    assert g[\"head\"].startswith(kind + \" match\"), (g, kind)
+    for c in g[\"copies\"]:
+        assert c[\"tag\"] == rec[c[\"path\"]], (g, c)
+# a mirrored or rotated group among them: a page that says near for all fails
+assert kinds - {\"near\"}, kinds
+print(sorted(kinds))
+"
+'
+
 stop_server
 start_server --top 20
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The review page in a real browser (Debian's Chromium, driven by
 // playwright-core): decide five cards with the keyboard, undo one, reload
-// and see the state kept. Prints one JSON line with what it saw. Times
+// and see the state kept; then page through the duplicate groups and read
+// what each card says the group is. Prints one JSON line with what it saw. Times
 // are no part of it (bench/review.sh measures them); every wait is only
 // bounded (60 s), against a hang, so a slow sanitized build still passes.
 //
@@ -9,6 +10,30 @@
 'use strict';
 const path = require('path');
 const { chromium } = require(path.join(__dirname, 'node_modules', 'playwright-core'));
+
+// Every card of the groups queue, as shown: its kind (the card's data and
+// the words in its header), its keeper's path and each copy's path and tag.
+async function readGroups(page) {
+  await page.click('#tab-groups');
+  await page.waitForSelector('#card.group');
+  const seen = [];
+  while (seen.length < 100 && await page.$('#card.group')) {
+    const g = await page.$eval('#card', (e) => ({
+      id: e.dataset.id,
+      match: e.dataset.match,
+      head: e.querySelector('.ghead span').textContent,
+      keeper: e.querySelector('.member.proposed .path').textContent,
+      copies: [...e.querySelectorAll('.member:not(.proposed)')].map((m) => ({
+        path: m.querySelector('.path').textContent,
+        tag: (m.querySelector('.tag.kind') || {}).textContent || '',
+      })),
+    }));
+    seen.push(g);
+    await page.keyboard.press('j');
+    await page.waitForFunction((id) => document.querySelector('#card').dataset.id !== id, g.id);
+  }
+  return seen;
+}
 
 async function main() {
   const [url, shot] = process.argv.slice(2);
@@ -67,9 +92,10 @@ async function main() {
   const afterReload = await counts();
   const resumed = await card();
   await page.screenshot({ path: shot, fullPage: true });
+  const groups = await readGroups(page);
   await browser.close();
   console.log(JSON.stringify({ decided, afterFive, afterUndo, undoneCard,
-                               afterReload, resumed, errors }));
+                               afterReload, resumed, groups, errors }));
 }
 
 main().catch((e) => { console.error(e.stack || String(e)); process.exit(1); });

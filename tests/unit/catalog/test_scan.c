@@ -10,6 +10,7 @@
 #include "catalog/db.h"
 #include "catalog/images.h"
 #include "catalog/scan.h"
+#include "hash/hash.h"
 #include "tests/fixtures.h"
 #include "tests/unit/unit.h"
 
@@ -221,3 +222,38 @@ static int setup(void **state)
 }
 
 UNIT_GROUP(setup, fx_dir_teardown)
+
+/* The scan's decode (grey and colour at once) gives the fingerprint the
+ * fingerprint's own decode gives, partial edge pixels of a reduced JPEG
+ * decode included, whatever the EXIF orientation. */
+UNIT_TEST(test_scan_decode_fingerprint_is_the_fingerprint)
+{
+	struct img im;
+	struct img_limits limits = { IMG_DEFAULT_MAX_BYTES, IMG_DEFAULT_MAX_PIXELS };
+
+	assert_int_equal(img_alloc(&im, 203, 150, 3, NULL), 0);
+	for (int y = 0; y < im.height; y++)
+		for (int x = 0; x < im.width; x++) {
+			uint8_t *p = im.pixels + (size_t)y * im.stride + (size_t)x * 3;
+
+			p[0] = (uint8_t)((x * 7 + y * 3) % 251);
+			p[1] = (uint8_t)(x > 150 ? 240 : (y * 5) % 200);
+			p[2] = (uint8_t)((x ^ y) & 0xff);
+		}
+	for (int o = 1; o <= 8; o++) {
+		struct fx_buf j = fx_jpeg(&im, 92, 0), e = fx_add_exif(&j, o, o % 2);
+		struct fingerprint a, b;
+		struct quality q;
+		struct img_info ia, ib;
+
+		assert_int_equal(fingerprint_decode(e.data, e.len, &limits, &a, &ia, NULL), 0);
+		assert_int_equal(scan_decode(e.data, e.len, &limits, &b, &q, &ib, NULL), 0);
+		if (a.dhash != b.dhash || memcmp(a.thumb, b.thumb, THUMB_BYTES))
+			fail_msg("orientation %d: the scan's fingerprint differs", o);
+		assert_int_equal(ia.width, ib.width);
+		assert_int_equal(ia.height, ib.height);
+		fx_buf_free(&j);
+		fx_buf_free(&e);
+	}
+	img_release(&im);
+}

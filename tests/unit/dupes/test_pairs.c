@@ -1,5 +1,6 @@
 /* dupes_pairs(): the same pairs, kinds and distances whatever the thread
- * count, and every planted mirrored and rotated copy among them. */
+ * count, and the planted mirrored and rotated copies among them, some
+ * beyond the turned search's probe radius. */
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "tests/unit/unit.h"
 
 #define SOURCES 1000
+#define NOISY 14
 
 /* A random thumbnail with no symmetry: an 8x8 grid of levels, bilinear. */
 static void random_thumb(uint64_t *s, uint8_t *t)
@@ -32,8 +34,8 @@ static void random_thumb(uint64_t *s, uint8_t *t)
 }
 
 /* SOURCES random thumbnails, then each one's copy turned by orientation
- * 2 + k % 7 with noise of +-6: a pair (k, SOURCES + k) of every kind. */
-static uint8_t *make_thumbs(void)
+ * 2 + k % 7 with noise of +-noise: a pair (k, SOURCES + k) of every kind. */
+static uint8_t *make_thumbs(int noise)
 {
 	uint8_t *t = malloc((size_t)2 * SOURCES * THUMB_BYTES);
 	uint64_t s = 9;
@@ -45,7 +47,7 @@ static uint8_t *make_thumbs(void)
 		random_thumb(&s, t + (size_t)k * THUMB_BYTES);
 		thumb_orient(t + (size_t)k * THUMB_BYTES, 2 + k % 7, copy);
 		for (int i = 0; i < THUMB_BYTES; i++) {
-			int v = copy[i] + (int)(fx_rand(&s) % 13) - 6;
+			int v = copy[i] + (int)(fx_rand(&s) % (2 * noise + 1)) - noise;
 
 			copy[i] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
 		}
@@ -53,29 +55,29 @@ static uint8_t *make_thumbs(void)
 	return t;
 }
 
-static struct dupes_pair *pairs_at(const uint8_t *thumbs, const uint64_t *dh, int threads,
-				   size_t *n)
+/* The pairs among the thumbnails, their dHashes taken as thumb_dhash(). */
+static struct dupes_pair *pairs_at(const uint8_t *thumbs, int threads, size_t *n)
 {
+	static uint64_t dh[2 * SOURCES];
 	struct dupes_pairs_in in = {
 		2 * SOURCES, dh, thumbs, NULL, DUPES_MATCH_NEAR | DUPES_MATCH_MIRROR | DUPES_MATCH_ROTATE,
 		DUPES_DEFAULT_THRESHOLD, DUPES_DEFAULT_SIMILARITY, threads,
 	};
 	struct dupes_pair *p = NULL;
 
+	for (int i = 0; i < 2 * SOURCES; i++)
+		dh[i] = thumb_dhash(thumbs + (size_t)i * THUMB_BYTES);
 	assert_int_equal(dupes_pairs(&in, &p, n, NULL), 0);
 	return p;
 }
 
 UNIT_TEST(test_pairs_same_at_any_thread_count)
 {
-	uint8_t *thumbs = make_thumbs();
-	uint64_t dh[2 * SOURCES];
+	uint8_t *thumbs = make_thumbs(6);
 	size_t n1, n, found = 0;
 	struct dupes_pair *one, *p;
 
-	for (int i = 0; i < 2 * SOURCES; i++)
-		dh[i] = thumb_dhash(thumbs + (size_t)i * THUMB_BYTES);
-	one = pairs_at(thumbs, dh, 1, &n1);
+	one = pairs_at(thumbs, 1, &n1);
 	for (size_t k = 0; k < n1; k++) {
 		if (one[k].b != one[k].a + SOURCES)
 			continue;
@@ -85,7 +87,7 @@ UNIT_TEST(test_pairs_same_at_any_thread_count)
 	}
 	assert_true(found >= SOURCES * 9 / 10);
 	for (int round = 0; round < 20; round++) {
-		p = pairs_at(thumbs, dh, 2, &n);
+		p = pairs_at(thumbs, 2, &n);
 		assert_int_equal(n, n1);
 		for (size_t k = 0; k < n; k++) {
 			assert_int_equal(p[k].a, one[k].a);
@@ -96,5 +98,26 @@ UNIT_TEST(test_pairs_same_at_any_thread_count)
 		free(p);
 	}
 	free(one);
+	free(thumbs);
+}
+
+/* Noisier copies: some turned hashes land past the probe radius, and the
+ * search still finds some of those (mih_cross_reach()), never past its
+ * reach. */
+UNIT_TEST(test_pairs_reach_past_radius)
+{
+	uint8_t *thumbs = make_thumbs(NOISY);
+	size_t n, beyond = 0;
+	struct dupes_pair *p;
+
+	p = pairs_at(thumbs, 2, &n);
+	for (size_t k = 0; k < n; k++) {
+		if (p[k].b != p[k].a + SOURCES)
+			continue;
+		assert_true(p[k].distance <= DUPES_TURN_REACH);
+		beyond += p[k].distance > DUPES_TURN_RADIUS;
+	}
+	assert_true(beyond > 0);
+	free(p);
 	free(thumbs);
 }
