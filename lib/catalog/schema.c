@@ -214,6 +214,23 @@ static const char *const migrations[] = {
 	"DROP TABLE dup_groups;"
 	"ALTER TABLE dup_groups_v9 RENAME TO dup_groups;"
 	"CREATE INDEX dup_groups_by_image ON dup_groups(image_id);",
+
+	/* 10: the local features dedup --crops matches (catalog/features.h),
+	 * made once per file content: xxh3 is the file's when they were made,
+	 * and rows of another content are ignored (and replaced). */
+	"CREATE TABLE features ("
+	"  image_id INTEGER PRIMARY KEY REFERENCES images(id) ON DELETE CASCADE,"
+	"  xxh3 BLOB NOT NULL,"
+	"  width INTEGER NOT NULL,"        /* the frame the points are in */
+	"  height INTEGER NOT NULL,"
+	"  usable INTEGER NOT NULL,"       /* 0: too small or flat for the method */
+	"  points BLOB,"                   /* x, y float32 little-endian pairs */
+	"  descriptors BLOB,"              /* 32 bytes a point (ORB) */
+	"  mirror_points BLOB,"            /* the same for the mirrored image */
+	"  mirror_descriptors BLOB,"
+	"  thumb BLOB NOT NULL,"           /* grey thumbnail of the frame */
+	"  made_ms INTEGER NOT NULL"
+	");",
 };
 
 const int CATALOG_SCHEMA_VERSION = (int)(sizeof(migrations) / sizeof(migrations[0]));
