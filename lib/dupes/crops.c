@@ -102,6 +102,7 @@ struct votes {
 	size_t *touched, ntouched;
 	size_t *cand;           /* those with enough votes, best first */
 	uint32_t clock;
+	const int *side;        /* only pairs across sides, or NULL */
 };
 
 struct crop_job {
@@ -128,8 +129,9 @@ static size_t first_at_least(const uint64_t *e, size_t a, size_t b, uint32_t key
 	return a;
 }
 
-/* Each of q's descriptors votes once for every image j > i that holds
- * one of its pieces in a bucket not over the cap. */
+/* Each of q's descriptors votes once for every image j > i (on the
+ * other side, with sides) that holds one of its pieces in a bucket not
+ * over the cap. */
 static void vote(const struct index *ix, const struct feat_points *q, size_t i,
 		 struct votes *v)
 {
@@ -148,7 +150,8 @@ static void vote(const struct index *ix, const struct feat_points *q, size_t i,
 			for (size_t k = s; k < e; k++) {
 				size_t j = (uint32_t)tb->e[k];
 
-				if (j <= i || v->stamp[j] == v->clock)
+				if (j <= i || v->stamp[j] == v->clock ||
+				    (v->side && v->side[i] == v->side[j]))
 					continue;
 				v->stamp[j] = v->clock;
 				if (!v->count[j]++)
@@ -218,7 +221,7 @@ static void run_job(void *arg)
 	const struct dupes_pairs_in *in = job->in;
 	struct votes v = { calloc(in->n + 1, sizeof(uint32_t)), calloc(in->n + 1, sizeof(uint32_t)),
 			   malloc((in->n + 1) * sizeof(size_t)), 0,
-			   malloc((in->n + 1) * sizeof(size_t)), 0 };
+			   malloc((in->n + 1) * sizeof(size_t)), 0, in->side };
 
 	if (!v.count || !v.stamp || !v.touched || !v.cand) {
 		wn_fail(&job->err, WN_ENOMEM, "out of memory for the crop search");
