@@ -1,7 +1,8 @@
 /* The crop search: candidate pairs from an index of the images' ORB
  * descriptors (exact 24-bit pieces of each, as in multi-index hashing;
- * one vote per descriptor and image pair), then the best candidates of
- * each image matched and checked by feat_match_crop(), on the pool. */
+ * a descriptor that shares a piece and is within MATCH_BITS of the query
+ * votes once for its image), then the best candidates of each image
+ * matched and checked by feat_match_crop(), on the pool. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,14 +12,18 @@
 
 #define KEY_BYTES 3
 #define NTABLES 10          /* pieces of a descriptor: 30 of its 32 bytes */
-#define DIR_BITS 16         /* a table's directory: the key's first 16 bits */
-#define BUCKET_CAP 32       /* a piece shared by more descriptors says little */
-#define MIN_VOTES 2
-#define TOP 8               /* candidates an image, upright and mirrored each */
+#define DIR_BITS 20         /* a table's directory: the key's first 20 bits
+			     * (4 MiB: buckets of a few entries) */
+#define BUCKET_CAP 16       /* a piece shared by more descriptors says little */
+#define MATCH_BITS 40       /* of 256: ORB's true matches are mostly nearer,
+			     * unrelated descriptors near 128 */
+#define MIN_VOTES 4
+#define TOP 3               /* candidates an image, upright and mirrored each */
 #define CHUNK 32            /* images a pool job */
 
-/* One table: entries key << 32 | image, sorted by key, then image; dir[k]
- * is the first entry whose key starts with the 16 bits k. */
+/* One table: entries key << 40 | descriptor, sorted by key, then
+ * descriptor; dir[k] is the first entry whose key starts with the
+ * DIR_BITS bits k. */
 struct piece_table {
 	uint64_t *e;
 	uint32_t *dir;
@@ -26,8 +31,13 @@ struct piece_table {
 
 struct index {
 	struct piece_table t[NTABLES];
-	size_t n;               /* entries a table */
+	size_t n;               /* descriptors, entries a table */
+	uint8_t *desc;          /* every upright descriptor, image by image */
+	uint32_t *image;        /* each one's image */
 };
+
+#define KEY_SHIFT 40
+#define DESC_MASK ((UINT64_C(1) << KEY_SHIFT) - 1)
 
 static uint32_t key_of(const uint8_t *desc, int t)
 {
@@ -36,11 +46,11 @@ static uint32_t key_of(const uint8_t *desc, int t)
 	return (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
 }
 
-/* Sorts by the 24-bit key, stably (images stay in order): two passes of
- * 12 bits. */
+/* Sorts by the 24-bit key, stably (descriptors stay in order): two
+ * passes of 12 bits. */
 static void radix_sort(uint64_t *e, uint64_t *tmp, size_t n)
 {
-	for (int shift = 32; shift <= 44; shift += 12) {
+	for (int shift = KEY_SHIFT; shift <= KEY_SHIFT + 12; shift += 12) {
 		size_t count[4097] = { 0 };
 
 		for (size_t k = 0; k < n; k++)
@@ -61,9 +71,20 @@ static int index_build(struct index *ix, const struct feat *const *f, size_t nim
 	for (size_t i = 0; i < nimg; i++)
 		n += f[i] ? (size_t)f[i]->up.n : 0;
 	ix->n = n;
+	ix->desc = malloc((n + 1) * FEAT_DESC_BYTES);
+	ix->image = malloc((n + 1) * sizeof(*ix->image));
 	tmp = malloc((n + 1) * sizeof(*tmp));
-	if (!tmp)
+	if (!tmp || !ix->desc || !ix->image) {
+		free(tmp);
 		return -1;
+	}
+	n = 0;
+	for (size_t i = 0; i < nimg; i++)
+		for (int d = 0; f[i] && d < f[i]->up.n; d++, n++) {
+			memcpy(ix->desc + n * FEAT_DESC_BYTES, f[i]->up.desc + d * FEAT_DESC_BYTES,
+			       FEAT_DESC_BYTES);
+			ix->image[n] = (uint32_t)i;
+		}
 	for (int t = 0; t < NTABLES; t++) {
 		struct piece_table *tb = &ix->t[t];
 		size_t k = 0;
@@ -74,12 +95,11 @@ static int index_build(struct index *ix, const struct feat *const *f, size_t nim
 			free(tmp);
 			return -1;
 		}
-		for (size_t i = 0; i < nimg; i++)
-			for (int d = 0; f[i] && d < f[i]->up.n; d++)
-				tb->e[k++] = (uint64_t)key_of(f[i]->up.desc + d * FEAT_DESC_BYTES, t) << 32 | i;
+		for (k = 0; k < n; k++)
+			tb->e[k] = (uint64_t)key_of(ix->desc + k * FEAT_DESC_BYTES, t) << KEY_SHIFT | k;
 		radix_sort(tb->e, tmp, n);
 		for (k = 0; k < n; k++)
-			tb->dir[(tb->e[k] >> (32 + 24 - DIR_BITS)) + 1]++;
+			tb->dir[(tb->e[k] >> (KEY_SHIFT + 24 - DIR_BITS)) + 1]++;
 		for (uint32_t b = 0; b < (1u << DIR_BITS); b++)
 			tb->dir[b + 1] += tb->dir[b];
 	}
@@ -89,6 +109,8 @@ static int index_build(struct index *ix, const struct feat *const *f, size_t nim
 
 static void index_free(struct index *ix)
 {
+	free(ix->desc);
+	free(ix->image);
 	for (int t = 0; t < NTABLES; t++) {
 		free(ix->t[t].e);
 		free(ix->t[t].dir);
@@ -115,13 +137,27 @@ struct crop_job {
 	struct wn_err err;
 };
 
+static int distance(const uint8_t *a, const uint8_t *b)
+{
+	int d = 0;
+
+	for (int k = 0; k < FEAT_DESC_BYTES; k += 8) {
+		uint64_t x, y;
+
+		memcpy(&x, a + k, 8);
+		memcpy(&y, b + k, 8);
+		d += __builtin_popcountll(x ^ y);
+	}
+	return d;
+}
+
 /* The first entry of e[a..b) whose key is at least key (b when none). */
 static size_t first_at_least(const uint64_t *e, size_t a, size_t b, uint32_t key)
 {
 	while (a < b) {
 		size_t mid = a + (b - a) / 2;
 
-		if ((uint32_t)(e[mid] >> 32) < key)
+		if ((uint32_t)(e[mid] >> KEY_SHIFT) < key)
 			a = mid + 1;
 		else
 			b = mid;
@@ -130,8 +166,12 @@ static size_t first_at_least(const uint64_t *e, size_t a, size_t b, uint32_t key
 }
 
 /* Each of q's descriptors votes once for every image j > i (on the
- * other side, with sides) that holds one of its pieces in a bucket not
- * over the cap. */
+ * other side, with sides) that holds a descriptor near it sharing one of
+ * its pieces, in a bucket not over the cap. x86-64's baseline has no
+ * POPCNT: a clone with it is picked at load time where the CPU has it. */
+#if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
+__attribute__((target_clones("popcnt", "default")))
+#endif
 static void vote(const struct index *ix, const struct feat_points *q, size_t i,
 		 struct votes *v)
 {
@@ -142,16 +182,19 @@ static void vote(const struct index *ix, const struct feat_points *q, size_t i,
 		for (int t = 0; t < NTABLES; t++) {
 			const struct piece_table *tb = &ix->t[t];
 			uint32_t key = key_of(desc, t), top = key >> (24 - DIR_BITS);
-			size_t s = first_at_least(tb->e, tb->dir[top], tb->dir[top + 1], key);
-			size_t e = first_at_least(tb->e, s, tb->dir[top + 1], key + 1);
+			size_t s = first_at_least(tb->e, tb->dir[top], tb->dir[top + 1], key), e;
 
+			for (e = s; e < tb->dir[top + 1] && e - s <= BUCKET_CAP &&
+				    (uint32_t)(tb->e[e] >> KEY_SHIFT) == key; e++)
+				;
 			if (e - s > BUCKET_CAP)
 				continue;
 			for (size_t k = s; k < e; k++) {
-				size_t j = (uint32_t)tb->e[k];
+				size_t at = tb->e[k] & DESC_MASK, j = ix->image[at];
 
 				if (j <= i || v->stamp[j] == v->clock ||
-				    (v->side && v->side[i] == v->side[j]))
+				    (v->side && v->side[i] == v->side[j]) ||
+				    distance(desc, ix->desc + at * FEAT_DESC_BYTES) > MATCH_BITS)
 					continue;
 				v->stamp[j] = v->clock;
 				if (!v->count[j]++)
