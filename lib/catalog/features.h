@@ -37,4 +37,25 @@ typedef int (*feature_fn)(const struct feature_row *row, void *data);
  * @return 0, fn's non-zero value, or -1 with err set. */
 int features_foreach(struct catalog *cat, feature_fn fn, void *data, struct wn_err *err);
 
+/* A crop pair a search found, by image ids: cropped is a or b. */
+struct crop_pair_row {
+	int64_t a, b, cropped;
+	int distance;
+};
+
+/*
+ * crop_pairs_get() : the pairs recorded for the search named by digest
+ * (16 bytes) into *out (malloc'd, free() it; NULL when none) and *n.
+ * @return 1 when that search was recorded, 0 when not, -1 with err set.
+ */
+int crop_pairs_get(struct catalog *cat, const uint8_t *digest, struct crop_pair_row **out,
+		   size_t *n, struct wn_err *err);
+
+/* crop_pairs_put() : records the search named by digest and its n pairs,
+ * in one transaction, keeping the CROP_SEARCHES_KEPT newest searches.
+ * @return 0, or -1 with err set. */
+#define CROP_SEARCHES_KEPT 8
+int crop_pairs_put(struct catalog *cat, const uint8_t *digest, const struct crop_pair_row *p,
+		   size_t n, struct wn_err *err);
+
 #endif

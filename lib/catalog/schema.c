@@ -230,7 +230,22 @@ static const char *const migrations[] = {
 	"  mirror_descriptors BLOB,"
 	"  thumb BLOB NOT NULL,"           /* grey thumbnail of the frame */
 	"  made_ms INTEGER NOT NULL"
-	");",
+	");"
+	/* the crop pairs a search found among a set of images, so that an
+	 * unchanged re-run need not search again: digest names the set (its
+	 * images, their files' hashes, the search's settings) */
+	"CREATE TABLE crop_searches ("
+	"  digest BLOB PRIMARY KEY,"
+	"  made_ms INTEGER NOT NULL"
+	");"
+	"CREATE TABLE crop_pairs ("
+	"  digest BLOB NOT NULL REFERENCES crop_searches(digest) ON DELETE CASCADE,"
+	"  a INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,"
+	"  b INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,"
+	"  cropped INTEGER NOT NULL,"      /* a or b: the one that is the crop */
+	"  distance INTEGER NOT NULL"      /* of their dHashes */
+	");"
+	"CREATE INDEX crop_pairs_by_digest ON crop_pairs(digest);",
 };
 
 const int CATALOG_SCHEMA_VERSION = (int)(sizeof(migrations) / sizeof(migrations[0]));

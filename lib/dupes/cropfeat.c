@@ -6,6 +6,7 @@
 
 #include "base/base.h"
 #include "img/img.h"
+#include "hash/hash.h"
 #include "feat/feat.h"
 #include "catalog/catalog.h"
 #include "internal.h"
@@ -359,5 +360,157 @@ int dupes_crop_features(struct dupes *d, const size_t *rep, size_t nrep,
 	d->crop_made = made;
 	d->crop_unusable = unusable;
 	free(img);
+	return 0;
+}
+
+/* The name of a search: the images with usable features (their ids,
+ * files' hashes and sides) and the search's settings. */
+static int search_digest(const struct dupes *d, const struct dupes_pairs_in *in,
+			 const size_t *rep, uint8_t digest[16])
+{
+	size_t len = strlen(dupes_crop_search_version), at = len;
+	uint8_t *buf = malloc(len + in->n * 28);
+	struct filehash h;
+
+	if (!buf)
+		return -1;
+	memcpy(buf, dupes_crop_search_version, len);
+	for (size_t k = 0; k < in->n; k++) {
+		const struct dupes_file *f = &d->f[rep[k]];
+		int32_t side = in->side ? in->side[k] : -1;
+
+		if (!in->crops[k] || !in->crops[k]->usable)
+			continue;
+		memcpy(buf + at, &f->image_id, 8);
+		memcpy(buf + at + 8, f->xxh3, 16);
+		memcpy(buf + at + 24, &side, 4);
+		at += 28;
+	}
+	filehash_buffer(buf, at, &h);
+	memcpy(digest, h.full, 16);
+	free(buf);
+	return 0;
+}
+
+struct id_at {
+	int64_t id;
+	size_t k;
+};
+
+static int cmp_id_at(const void *a, const void *b)
+{
+	int64_t x = ((const struct id_at *)a)->id, y = ((const struct id_at *)b)->id;
+
+	return x < y ? -1 : x > y;
+}
+
+static int cmp_ab(const void *pa, const void *pb)
+{
+	const struct dupes_pair *a = pa, *b = pb;
+
+	if (a->a != b->a)
+		return a->a < b->a ? -1 : 1;
+	return (a->b > b->b) - (a->b < b->b);
+}
+
+/* The recorded pairs, from image ids back to search ids; pairs of
+ * images no longer searched cannot be there (the name would differ). */
+static int from_rows(const struct dupes *d, const size_t *rep, size_t nrep,
+		     const struct crop_pair_row *r, size_t nr, struct dupes_pair **out, size_t *n)
+{
+	struct id_at *ids = malloc((nrep + 1) * sizeof(*ids));
+	size_t m = 0;
+
+	*out = malloc((nr + 1) * sizeof(**out));
+	if (!ids || !*out) {
+		free(ids);
+		return -1;
+	}
+	for (size_t k = 0; k < nrep; k++)
+		ids[k] = (struct id_at){ d->f[rep[k]].image_id, k };
+	qsort(ids, nrep, sizeof(*ids), cmp_id_at);
+	for (size_t k = 0; k < nr; k++) {
+		struct id_at ka = { r[k].a, 0 }, kb = { r[k].b, 0 };
+		const struct id_at *a = bsearch(&ka, ids, nrep, sizeof(*ids), cmp_id_at);
+		const struct id_at *b = bsearch(&kb, ids, nrep, sizeof(*ids), cmp_id_at);
+
+		if (!a || !b)
+			continue;
+		(*out)[m] = (struct dupes_pair){ a->k < b->k ? a->k : b->k, a->k < b->k ? b->k : a->k,
+						 DUPES_CROP, r[k].distance,
+						 r[k].cropped == r[k].a ? a->k : b->k };
+		m++;
+	}
+	free(ids);
+	qsort(*out, m, sizeof(**out), cmp_ab);
+	*n = m;
+	return 0;
+}
+
+static int record(struct dupes *d, const size_t *rep, const uint8_t digest[16],
+		  const struct dupes_pair *p, size_t n, struct wn_err *err)
+{
+	struct crop_pair_row *r = malloc((n + 1) * sizeof(*r));
+	int rc;
+
+	if (!r)
+		return wn_fail(err, WN_ENOMEM, "out of memory");
+	for (size_t k = 0; k < n; k++)
+		r[k] = (struct crop_pair_row){ d->f[rep[p[k].a]].image_id, d->f[rep[p[k].b]].image_id,
+					       d->f[rep[p[k].cropped]].image_id, p[k].distance };
+	rc = crop_pairs_put(d->cat, digest, r, n, err);
+	free(r);
+	return rc;
+}
+
+int dupes_crop_pairs(struct dupes *d, const struct dupes_pairs_in *in, const size_t *rep,
+		     struct dupes_pair **out, size_t *n, struct wn_err *err)
+{
+	uint8_t digest[16];
+	struct crop_pair_row *rows = NULL;
+	size_t nrows;
+	int found;
+
+	*out = NULL;
+	*n = 0;
+	if (search_digest(d, in, rep, digest))
+		return wn_fail(err, WN_ENOMEM, "out of memory");
+	found = crop_pairs_get(d->cat, digest, &rows, &nrows, err);
+	if (found < 0)
+		return -1;
+	if (found) {
+		int rc = from_rows(d, rep, in->n, rows, nrows, out, n);
+
+		free(rows);
+		return rc ? wn_fail(err, WN_ENOMEM, "out of memory") : 0;
+	}
+	if (dupes_crop_search(in, out, n, err))
+		return -1;
+	if (*n)
+		qsort(*out, *n, sizeof(**out), cmp_ab);
+	return record(d, rep, digest, *out, *n, err);
+}
+
+int dupes_pairs_merge(struct dupes_pair **p, size_t *np, const struct dupes_pair *crop,
+		      size_t ncrop)
+{
+	struct dupes_pair *all = malloc((*np + ncrop + 1) * sizeof(*all));
+	size_t i = 0, j = 0, m = 0;
+
+	if (!all)
+		return -1;
+	while (i < *np || j < ncrop) {
+		int c = i == *np ? 1 : j == ncrop ? -1 : cmp_ab(&(*p)[i], &crop[j]);
+
+		if (c <= 0)
+			all[m++] = (*p)[i++];
+		else
+			all[m++] = crop[j++];
+		if (!c)
+			j++;   /* the couple's earlier kind stays */
+	}
+	free(*p);
+	*p = all;
+	*np = m;
 	return 0;
 }

@@ -21,6 +21,9 @@
 #define TOP 3               /* candidates an image, upright and mirrored each */
 #define CHUNK 32            /* images a pool job */
 
+const char dupes_crop_search_version[] = "orb-pieces 10x24 cap 16, 40 bits, 4 votes, top 3; "
+	"verify 0.90 0.90 0.55";
+
 /* One table: entries key << 40 | descriptor, sorted by key, then
  * descriptor; dir[k] is the first entry whose key starts with the
  * DIR_BITS bits k. */

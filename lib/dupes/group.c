@@ -286,7 +286,8 @@ int dupes_group_near(struct dupes *d, struct wn_err *err)
 	uint64_t *hash = malloc((d->n ? d->n : 1) * sizeof(*hash));
 	uint8_t *thumbs = malloc((d->n ? d->n : 1) * THUMB_BYTES);
 	int *side = malloc((d->n ? d->n : 1) * sizeof(*side));
-	struct dupes_pair *p = NULL;
+	struct dupes_pair *p = NULL, *cp = NULL;
+	size_t ncp = 0;
 	struct dupes_crops *crops = NULL;
 	const struct feat **feats = NULL;
 	int ret = -1;
@@ -321,8 +322,15 @@ int dupes_group_near(struct dupes *d, struct wn_err *err)
 	    dupes_crop_features(d, rep, nrep, &crops, &feats, err))
 		goto out;
 	in.crops = feats;
+	if (feats && dupes_crop_pairs(d, &in, rep, &cp, &ncp, err))
+		goto out;
+	in.crops = NULL;   /* searched above, or recorded */
 	if (dupes_pairs(&in, &p, &np, err))
 		goto out;
+	if (dupes_pairs_merge(&p, &np, cp, ncp)) {
+		wn_fail(err, WN_ENOMEM, "out of memory");
+		goto out;
+	}
 	np = drop_told_apart(d, rep, p, np);
 	if (greedy_groups(d, rep, nrep, p, np)) {
 		wn_fail(err, WN_ENOMEM, "out of memory");
@@ -331,6 +339,7 @@ int dupes_group_near(struct dupes *d, struct wn_err *err)
 	ret = 0;
 out:
 	free(p);
+	free(cp);
 	free(feats);
 	dupes_crops_free(crops);
 	free(rep);

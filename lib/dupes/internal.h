@@ -113,6 +113,21 @@ int dupes_crop_features(struct dupes *d, const size_t *rep, size_t nrep,
 			struct dupes_crops **crops, const struct feat ***ptrs,
 			struct wn_err *err);
 
+/* cropfeat.c: the crop pairs among the search ids' files rep[0..in->n)
+ * with features (in->crops): those the catalog recorded for the same
+ * search (the same images, files, sides and settings), or searched now
+ * (dupes_crop_search()) and recorded; sorted by a, then b. Then
+ * dupes_pairs_merge() adds them to the other kinds' pairs p (sorted, one
+ * a couple), a couple's earlier kind winning. */
+int dupes_crop_pairs(struct dupes *d, const struct dupes_pairs_in *in, const size_t *rep,
+		     struct dupes_pair **out, size_t *n, struct wn_err *err);
+int dupes_pairs_merge(struct dupes_pair **p, size_t *np, const struct dupes_pair *crop,
+		      size_t ncrop);
+
+/* The crop search's settings, as a string: part of a recorded search's
+ * name, so that a change of them searches again. */
+extern const char dupes_crop_search_version[];
+
 /* crops.c: the crop pairs among in's images that have usable features
  * (in->crops), each once (a < b). @return 0 with *out (malloc'd) and *n
  * set, or -1 with err set. Deterministic whatever the thread count. */

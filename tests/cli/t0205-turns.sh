@@ -66,6 +66,8 @@ test_expect 'the catalog keeps each copy'"'"'s kind' '
 cat >to8.sql <<'EOT'
 PRAGMA foreign_keys = OFF;
 DROP TABLE features;
+DROP TABLE crop_pairs;
+DROP TABLE crop_searches;
 CREATE TABLE g8 (run_id INTEGER NOT NULL REFERENCES runs(id), grp INTEGER NOT NULL,
   image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
   match TEXT NOT NULL CHECK (match IN ('exact', 'near')), rank INTEGER NOT NULL,

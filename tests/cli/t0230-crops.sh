@@ -115,9 +115,15 @@ test_expect 'a changed file gets new features; a removed row takes its own along
   dedup --path d --crops --format csv -q >changed.csv
   test "$(sqlite3 winnow.db "SELECT json_extract(counts, \"$.crop_features_made\") FROM runs ORDER BY id DESC LIMIT 1")" -eq 1
   grep -q "chelsea-rotcrop.jpg,report$" changed.csv
+  # a new crop: the recorded search is not this set''s, so it searches again
+  /usr/bin/python3 -c "from PIL import Image; Image.open(\"d/c/coffee-flipcrop.jpg\").rotate(180).save(\"d/c/coffee-again.jpg\", quality=90)"
+  dedup --path d --crops --format csv -q >added.csv
+  grep -qE "^[0-9]+,crop,[0-9]+,c,d/c/coffee-again.jpg,report$" added.csv
+  rm d/c/coffee-again.jpg
+  test "$(sqlite3 winnow.db "SELECT count(*) FROM crop_searches")" -eq 3
   sqlite3 winnow.db "PRAGMA foreign_keys = ON; DELETE FROM dup_groups; DELETE FROM conflicts;
     DELETE FROM events; DELETE FROM images WHERE path LIKE \"%coffee.png\""
-  test "$(sqlite3 winnow.db "SELECT count(*) FROM features")" -eq 13
+  test "$(sqlite3 winnow.db "SELECT count(*) FROM features")" -eq 14
 '
 
 test_expect 'a catalog made without --crops gets the features once' '
