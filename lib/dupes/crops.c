@@ -329,6 +329,8 @@ int dupes_crop_search(const struct dupes_pairs_in *in, struct dupes_pair **out, 
 		goto out;
 	}
 	for (size_t k = 0; k < njobs; k++) {
+		if (!jobs[k].n)
+			continue;   /* pair may be NULL: memcpy() must not see it */
 		memcpy(*out + *n, jobs[k].pair, jobs[k].n * sizeof(**out));
 		*n += jobs[k].n;
 	}
