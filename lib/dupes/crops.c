@@ -140,20 +140,6 @@ struct crop_job {
 	struct wn_err err;
 };
 
-static int distance(const uint8_t *a, const uint8_t *b)
-{
-	int d = 0;
-
-	for (int k = 0; k < FEAT_DESC_BYTES; k += 8) {
-		uint64_t x, y;
-
-		memcpy(&x, a + k, 8);
-		memcpy(&y, b + k, 8);
-		d += __builtin_popcountll(x ^ y);
-	}
-	return d;
-}
-
 /* The first entry of e[a..b) whose key is at least key (b when none). */
 static size_t first_at_least(const uint64_t *e, size_t a, size_t b, uint32_t key)
 {
@@ -197,7 +183,7 @@ static void vote(const struct index *ix, const struct feat_points *q, size_t i,
 
 				if (j <= i || v->stamp[j] == v->clock ||
 				    (v->side && v->side[i] == v->side[j]) ||
-				    distance(desc, ix->desc + at * FEAT_DESC_BYTES) > MATCH_BITS)
+				    feat_distance(desc, ix->desc + at * FEAT_DESC_BYTES) > MATCH_BITS)
 					continue;
 				v->stamp[j] = v->clock;
 				if (!v->count[j]++)

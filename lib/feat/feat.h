@@ -20,6 +20,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* By pointer only: OpenCV's headers, which orb.cpp includes with this
  * one, declare names that base/cpu.h declares too. Callers include
@@ -120,6 +121,23 @@ int feat_match_crop(const struct feat *a, const struct feat *b, int mirrored,
  */
 int feat_verify(const struct feat *copy, const struct feat *source, int mirrored,
 		const double m[6], struct feat_crop *out);
+
+/* feat_distance() : the Hamming distance of two descriptors
+ * (FEAT_DESC_BYTES each), 0..256. Inline, so that a caller built with
+ * POPCNT (target_clones) counts with it. */
+static inline int feat_distance(const uint8_t *a, const uint8_t *b)
+{
+	int d = 0;
+
+	for (int k = 0; k < FEAT_DESC_BYTES; k += 8) {
+		uint64_t x, y;
+
+		memcpy(&x, a + k, 8);
+		memcpy(&y, b + k, 8);
+		d += __builtin_popcountll(x ^ y);
+	}
+	return d;
+}
 
 /* feat_thumb_flat() : whether a thumbnail is too flat to match (standard
  * deviation under 3 levels). */

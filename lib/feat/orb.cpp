@@ -119,14 +119,13 @@ int similarity(const float *from, const float *to, int n, double m[6])
 	return cv::countNonZero(inl);
 }
 
-} // namespace
-
-extern "C" int feat_cv_compute(const uint8_t *pixels, int width, int height, size_t stride,
-			       struct feat *out, char *why, size_t len)
+// run() with OpenCV's threads off, every exception turned into a code
+// (and OpenCV's message into why).
+template <typename Fn> int guarded(char *why, size_t len, Fn run)
 {
 	no_opencv_threads();
 	try {
-		return compute(pixels, width, height, stride, out);
+		return run();
 	} catch (const std::bad_alloc &) {
 		return FEAT_CV_NOMEM;
 	} catch (const cv::Exception &e) {
@@ -138,21 +137,20 @@ extern "C" int feat_cv_compute(const uint8_t *pixels, int width, int height, siz
 	}
 }
 
+} // namespace
+
+extern "C" int feat_cv_compute(const uint8_t *pixels, int width, int height, size_t stride,
+			       struct feat *out, char *why, size_t len)
+{
+	return guarded(why, len, [&] { return compute(pixels, width, height, stride, out); });
+}
+
 extern "C" int feat_cv_similarity(const float *from, const float *to, int n, double m[6],
 				  int *inliers, char *why, size_t len)
 {
-	no_opencv_threads();
 	*inliers = 0;
-	try {
+	return guarded(why, len, [&] {
 		*inliers = similarity(from, to, n, m);
 		return 0;
-	} catch (const std::bad_alloc &) {
-		return FEAT_CV_NOMEM;
-	} catch (const cv::Exception &e) {
-		return failed(e.err.c_str(), why, len);
-	} catch (const std::exception &e) {
-		return failed(e.what(), why, len);
-	} catch (...) {
-		return failed("an unknown exception", why, len);
-	}
+	});
 }

@@ -8,20 +8,6 @@
 #include "feat/feat.h"
 #include "feat/cv.h"
 
-static int hamming(const uint8_t *a, const uint8_t *b)
-{
-	int d = 0;
-
-	for (int k = 0; k < FEAT_DESC_BYTES; k += 8) {
-		uint64_t x, y;
-
-		memcpy(&x, a + k, 8);
-		memcpy(&y, b + k, 8);
-		d += __builtin_popcountll(x ^ y);
-	}
-	return d;
-}
-
 /* x86-64's baseline has no POPCNT: a clone with it is picked at load
  * time where the CPU has it (as hash/mih.c does). */
 #if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
@@ -33,7 +19,7 @@ static int nearest_two(const uint8_t *q, const struct feat_points *t, int *best)
 
 	*best = -1;
 	for (int j = 0; j < t->n; j++) {
-		int d = hamming(q, t->desc + (size_t)j * FEAT_DESC_BYTES);
+		int d = feat_distance(q, t->desc + (size_t)j * FEAT_DESC_BYTES);
 
 		if (d < d1) {
 			d2 = d1;

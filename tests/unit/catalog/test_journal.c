@@ -267,6 +267,7 @@ UNIT_TEST(test_migration_keeps_events)
 		"INSERT INTO e7 SELECT id, run_id, image_id, action, path, dest, cause, at_ms"
 		"  FROM events;"
 		"DROP TABLE events; ALTER TABLE e7 RENAME TO events;"
+		"DROP TABLE crop_pairs; DROP TABLE crop_searches; DROP TABLE features;"
 		"PRAGMA user_version = 7", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	cat = open_cat();
