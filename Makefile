@@ -23,11 +23,13 @@
 #                              a crash fails it and leaves build/fuzz/crash-*
 
 CC ?= cc
+CXX ?= g++
 PKG_CONFIG ?= pkg-config
 DEB_PACKAGES = build-essential pkg-config libturbojpeg0-dev libpng-dev libwebp-dev \
 	libgif-dev libxxhash-dev libsqlite3-dev libcmocka-dev sqlite3 python3 \
 	libmicrohttpd-dev libcurl4-openssl-dev curl iproute2 libjansson-dev libopenblas-dev \
-	python3-skimage python-matplotlib-data chromium clang imagemagick
+	libopencv-features2d-dev libopencv-calib3d-dev python3-skimage python-matplotlib-data chromium clang \
+	imagemagick
 BENCH_PACKAGES = python3-pil python3-numpy python3-skimage python3-opencv bc xxhash jdupes fdupes \
 	findimagedupes imagemagick libvips-tools
 # grace_hopper.jpg (public domain) is the photo of the contact sheet
@@ -39,7 +41,7 @@ CFLAGS ?= -O2 -g
 
 # The library: one folder a subsystem under lib/, layered (docs/design.md,
 # `make layers`). What each subsystem needs from the system:
-SUBSYSTEMS = base img hash quality aug nn learn net catalog derive dupes
+SUBSYSTEMS = base img hash quality aug nn learn net catalog derive feat dupes
 img_PKGS = libturbojpeg libpng libwebp libwebpdemux
 img_LIBS = -lgif
 hash_PKGS = libxxhash
@@ -47,6 +49,10 @@ nn_PKGS = jansson openblas
 learn_PKGS = openblas jansson
 net_PKGS = libcurl
 catalog_PKGS = sqlite3
+# OpenCV 4 ships no pkg-config file on Debian 12.
+feat_LIBS = -lopencv_features2d -lopencv_calib3d -lopencv_flann -lopencv_imgproc \
+	-lopencv_core -lstdc++
+feat_CXXFLAGS = -isystem /usr/include/opencv4
 PKGS = $(sort $(foreach s,$(SUBSYSTEMS),$($(s)_PKGS)))
 # libs_for SUBSYSTEMS: the link flags of those subsystems
 libs_for = $(shell $(PKG_CONFIG) --libs $(sort $(foreach s,$(1),$($(s)_PKGS))) 2>/dev/null) \
@@ -55,21 +61,28 @@ libs_for = $(shell $(PKG_CONFIG) --libs $(sort $(foreach s,$(1),$($(s)_PKGS))) 2
 ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(CFLAGS) $(WARNINGS) -MMD -MP -Ilib -I. \
 	$(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 LIBS = $(call libs_for,$(SUBSYSTEMS))
+# C++ only where a library is C++ (lib/feat: OpenCV), behind a C header.
+CXX_WARNINGS = -Wall -Wextra -Wshadow -Wvla -Wformat=2 -Wmissing-declarations
+ALL_CXXFLAGS = -std=gnu++17 -D_GNU_SOURCE $(CFLAGS) $(CXX_WARNINGS) -MMD -MP -Ilib -I. \
+	$(feat_CXXFLAGS)
 LDFLAGS ?=
 
 BUILD = build
 BIN = bin
 ifdef DEVELOPER
 ALL_CFLAGS += -Werror
+ALL_CXXFLAGS += -Werror
 endif
 ifdef SANITIZE
 BUILD = build/sanitize
 BIN = build/sanitize/bin
 ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+ALL_CXXFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS += -fsanitize=$(SANITIZE)
 endif
 
 LIB_SRC = $(foreach s,$(SUBSYSTEMS),$(wildcard lib/$(s)/*.c))
+LIB_CXX_SRC = $(foreach s,$(SUBSYSTEMS),$(wildcard lib/$(s)/*.cpp))
 LIB = $(BUILD)/libwinnow.a
 
 COMMANDS = augment db dedup label resize scraper
@@ -83,8 +96,8 @@ label_SRC = $(wildcard label/*.c)
 label_EXTRA = $(BUILD)/label/web.o
 scraper_SRC = $(wildcard scraper/*.c)
 augment_USES = base img hash aug catalog derive
-db_USES = base img hash catalog nn learn dupes
-dedup_USES = base img hash catalog dupes
+db_USES = base img hash catalog nn learn feat dupes
+dedup_USES = base img hash catalog feat dupes
 label_USES = base img hash catalog nn learn
 resize_USES = base img hash catalog derive
 scraper_USES = base img hash catalog net
@@ -99,7 +112,7 @@ endif
 # Every unit test program's main() (it runs the tests UNIT_TEST registers).
 UNIT_MAIN = tests/unit/unit.c
 
-obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
+obj = $(patsubst %.cpp,$(BUILD)/%.o,$(patsubst %.c,$(BUILD)/%.o,$(1)))
 
 all: $(LIB) $(addprefix $(BIN)/,$(COMMANDS))
 
@@ -118,6 +131,11 @@ $(BUILD)/%.o: %.c
 	@echo '   CC $<'
 	@$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
+$(BUILD)/%.o: %.cpp
+	@mkdir -p $(dir $@)
+	@echo '   CXX $<'
+	@$(CXX) $(ALL_CXXFLAGS) -c -o $@ $<
+
 # The pixel loops want GCC's full vectoriser, which -O2 leaves mostly off.
 $(BUILD)/lib/img/resample.o $(BUILD)/lib/aug/warp.o $(BUILD)/lib/aug/pixel.o \
 	$(BUILD)/lib/nn/run.o $(BUILD)/lib/aug/yccpoint.o $(BUILD)/lib/learn/softgrad.o \
@@ -129,7 +147,7 @@ $(BUILD)/lib/img/resample.o $(BUILD)/lib/aug/warp.o $(BUILD)/lib/aug/pixel.o \
 $(BUILD)/lib/aug/warp.o $(BUILD)/lib/aug/plan.o $(BUILD)/lib/aug/planmap.o \
 	$(BUILD)/lib/learn/softgrad.o: override CFLAGS += -ffp-contract=off
 
-$(LIB): $(call obj,$(LIB_SRC))
+$(LIB): $(call obj,$(LIB_SRC) $(LIB_CXX_SRC))
 	@rm -f $@
 	$(AR) rcs $@ $^
 
@@ -180,7 +198,8 @@ FUZZ_SECONDS ?= 60
 FUZZ_SAN = address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS = -std=gnu11 -D_GNU_SOURCE -O1 -g -MMD -MP -Ilib -I. \
 	$(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-FUZZ_LIB_OBJ = $(patsubst %.c,build/fuzz/obj/%.o,$(LIB_SRC))
+FUZZ_LIB_OBJ = $(patsubst %.c,build/fuzz/obj/%.o,$(LIB_SRC)) \
+	$(patsubst %.cpp,build/fuzz/obj/%.o,$(LIB_CXX_SRC))
 fuzz: build/fuzz/fuzz_decode build/fuzz/fuzz_augpipe build/tests/mkfixtures
 	@mkdir -p build/fuzz/corpus build/fuzz/seeds build/fuzz/pipe-corpus
 	build/tests/mkfixtures bad build/fuzz/seeds
@@ -195,6 +214,11 @@ build/fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo '   CLANG $<'
 	@clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,$(FUZZ_SAN) -c -o $@ $<
+build/fuzz/obj/%.o: %.cpp
+	@mkdir -p $(dir $@)
+	@echo '   CLANG++ $<'
+	@clang++ -std=gnu++17 -D_GNU_SOURCE -O1 -g -MMD -MP -Ilib -I. $(feat_CXXFLAGS) \
+		-fsanitize=fuzzer-no-link,$(FUZZ_SAN) -c -o $@ $<
 
 build/fuzz/%: build/fuzz/obj/tests/fuzz/%.o $(FUZZ_LIB_OBJ)
 	@echo '   LINK $@'

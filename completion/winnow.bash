@@ -9,7 +9,7 @@
 
 _winnow_opts_augment='--path --out --pipeline --samples --balance --seed --format
 	--quality --dry-run --jobs --max-bytes --max-pixels --quiet --db'
-_winnow_opts_dedup='--path --delete --move-to --dry-run --match --exact-only --threshold
+_winnow_opts_dedup='--path --delete --move-to --dry-run --match --crops --exact-only --threshold
 	--similarity --across --keep --prefer --format --html --jobs --quiet --db'
 _winnow_opts_resize='--path --out --in-place --size --geometry --format --quality
 	--quarantine --shard --jobs --max-bytes --max-pixels --quiet --db'
@@ -25,7 +25,7 @@ _winnow_opts_db_scan='--path --jobs --rehash --max-bytes --max-pixels --quiet --
 _winnow_opts_db_stats='--format --db'
 _winnow_opts_db_check='--path --format --db'
 _winnow_opts_db_export='--format --class --status --db'
-_winnow_opts_db_split='--out --val --test --seed --path --layout --link --shard-size
+_winnow_opts_db_split='--out --val --test --seed --crops --path --layout --link --shard-size
 	--quiet --db'
 _winnow_opts_db_issues='--path --issue --threshold --format --db'
 _winnow_opts_db_report='--html --path --suspects --groups --model --db'
@@ -44,7 +44,7 @@ _winnow_opts_label_apply='--path --dry-run --trash --db'
 
 # The options that take no value; every other one takes one.
 _winnow_flags='--dry-run -n --quiet -q --help -h --version --in-place --delete
-	--exact-only --rehash --nsfwjs-compat --pretrained --retry-failed
+	--exact-only --crops --rehash --nsfwjs-compat --pretrained --retry-failed
 	--ignore-robots-tag --allow-private'
 
 # _winnow_words WORDS: the words that start with $cur
@@ -78,7 +78,7 @@ _winnow_value()
 	--keep) _winnow_words 'pixels oldest newest first' ;;
 	--layout) _winnow_words 'csv folders webdataset' ;;
 	--link) _winnow_words 'hard sym copy' ;;
-	--match) _winnow_words 'exact near mirror rotate' ;;
+	--match) _winnow_words 'exact near mirror rotate crop' ;;
 	--status) _winnow_words 'ok corrupt deleted quarantined all' ;;
 	--model)
 		if [[ $cur == */* ]]; then

@@ -1,10 +1,11 @@
 /* db split: train/val/test manifests, stratified by class, where no group
  * of copies straddles two splits (so no test image has a copy in train).
  * Groups are found here from the catalog's hashes: equal XXH3-128, or the
- * near, mirrored and rotated pairs dedup finds (dupes_pairs()), joined
- * transitively. The assignment is learn's (learn/split.h), and so is the
- * split written as class folders or WebDataset shards (learn/layout.h);
- * the CSV manifests are written here. */
+ * near, mirrored and rotated pairs dedup finds (dupes_pairs()), and crops
+ * where the catalog holds crop features, joined transitively. The
+ * assignment is learn's (learn/split.h), and so is the split written as
+ * class folders or WebDataset shards (learn/layout.h); the CSV manifests
+ * are written here. */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -34,7 +35,8 @@ static const char usage[] =
 	"every group of copies kept in one split, so no validation or test image\n"
 	"has a copy in train. Groups are found from the catalog's hashes (the\n"
 	"same XXH3-128, or near, mirrored or rotated copies as dedup finds them\n"
-	"with its defaults) and joined transitively; 'group' is 0 for an image\n"
+	"with its defaults, and crops where the catalog holds crop features: see\n"
+	"--crops) and joined transitively; 'group' is 0 for an image\n"
 	"alone, else a number shared by its group. The assignment is\n"
 	"repeatable: the same seed gives the same split.\n"
 	"\n"
@@ -70,6 +72,8 @@ static const char usage[] =
 	"                    symbolic links) or copy\n"
 	"  --shard-size N    webdataset: samples a shard (default 1000)\n"
 	"  -q, --quiet       no progress line\n"
+	"  --crops           compute the crop features images lack first (as\n"
+	"                    dedup --crops does; reads those files once)\n"
 	"  --db FILE         the catalog\n"
 	"\n"
 	"Examples:\n"
@@ -154,10 +158,45 @@ static int cmp_xxh3(const void *a, const void *b, void *ctx)
 	return memcmp(e[*(const size_t *)a].xxh3, e[*(const size_t *)b].xxh3, 16);
 }
 
-/* Joins every pair of visual copies, as dedup finds them with its
- * defaults: near, mirrored or rotated, confirmed on the thumbnails. */
-static int join_visual(struct split *s, struct wn_err *err)
+static void crop_problem(const char *path, const char *cause, void *data)
 {
+	(void)data;
+	cli_file_error(path, cause);
+}
+
+/* The crop features of the candidates idx[0..n), as the catalog holds
+ * them (computed first when compute): (*feats)[k] is idx[k]'s or NULL. */
+static int crop_features(struct split *s, struct catalog *cat, const size_t *idx, size_t n,
+			 int compute, struct dupes_crops **crops, const struct feat ***feats,
+			 struct wn_err *err)
+{
+	struct dupes_crop_image *img = calloc(n + 1, sizeof(*img));
+
+	*feats = calloc(n + 1, sizeof(**feats));
+	if (!img || !*feats) {
+		free(img);
+		return wn_fail(err, WN_ENOMEM, "out of memory");
+	}
+	for (size_t k = 0; k < n; k++)
+		img[k] = (struct dupes_crop_image){ s->e[idx[k]].id, s->e[idx[k]].xxh3,
+						    s->e[idx[k]].path };
+	if (dupes_crops_load(cat, img, n, compute, 0, crop_problem, NULL, crops, err)) {
+		free(img);
+		return -1;
+	}
+	for (size_t k = 0; k < n; k++)
+		(*feats)[k] = dupes_crops_get(*crops, k);
+	free(img);
+	return 0;
+}
+
+/* Joins every pair of visual copies, as dedup finds them with its
+ * defaults (near, mirrored or rotated, confirmed on the thumbnails) and
+ * crops where there are crop features. */
+static int join_visual(struct split *s, struct catalog *cat, int compute, struct wn_err *err)
+{
+	struct dupes_crops *crops = NULL;
+	const struct feat **feats = NULL;
 	size_t *idx = malloc((s->n + 1) * sizeof(*idx)), n = 0, np = 0;
 	uint64_t *hash = malloc((s->n + 1) * sizeof(*hash));
 	uint8_t *thumbs = malloc((s->n + 1) * THUMB_BYTES);
@@ -175,9 +214,13 @@ static int join_visual(struct split *s, struct wn_err *err)
 			idx[n++] = i;
 		}
 	struct dupes_pairs_in in = {
-		n, hash, thumbs, NULL, DUPES_MATCH_NEAR | DUPES_MATCH_MIRROR | DUPES_MATCH_ROTATE,
-		DUPES_DEFAULT_THRESHOLD, DUPES_DEFAULT_SIMILARITY, 0,  /* all cores */
+		n, hash, thumbs, NULL,
+		DUPES_MATCH_NEAR | DUPES_MATCH_MIRROR | DUPES_MATCH_ROTATE | DUPES_MATCH_CROP,
+		DUPES_DEFAULT_THRESHOLD, DUPES_DEFAULT_SIMILARITY, 0, NULL,  /* all cores */
 	};
+	if (crop_features(s, cat, idx, n, compute, &crops, &feats, err))
+		goto out;
+	in.crops = feats;
 	if (dupes_pairs(&in, &p, &np, err))
 		goto out;
 	for (size_t k = 0; k < np; k++)
@@ -185,6 +228,8 @@ static int join_visual(struct split *s, struct wn_err *err)
 	ret = 0;
 out:
 	free(p);
+	free(feats);
+	dupes_crops_free(crops);
 	free(idx);
 	free(hash);
 	free(thumbs);
@@ -447,6 +492,7 @@ int cmd_split(int argc, char **argv)
 		{ "val", required_argument, NULL, 'v' },
 		{ "test", required_argument, NULL, 't' },
 		{ "seed", required_argument, NULL, 's' },
+		{ "crops", no_argument, NULL, 'c' },
 		CLI_OPTION_PATH,
 		{ "layout", required_argument, NULL, 'l' },
 		{ "link", required_argument, NULL, 'k' },
@@ -457,6 +503,7 @@ int cmd_split(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct split s = { 0 };
+	int crops = 0;
 	struct catalog *cat = NULL;
 	struct wn_err err = { 0 };
 	struct strbuf prefix = STRBUF_INIT;
@@ -477,6 +524,7 @@ int cmd_split(int argc, char **argv)
 				return EXIT_USAGE;
 			break;
 		case 'o': out = optarg; break;
+		case 'c': crops = 1; break;
 		case 'v': if (parse_share("--val", optarg, &val)) return EXIT_USAGE; break;
 		case 't': if (parse_share("--test", optarg, &test)) return EXIT_USAGE; break;
 		case 's':
@@ -498,7 +546,7 @@ int cmd_split(int argc, char **argv)
 	so.val = val;
 	so.test = test;
 	so.lo.seed = seed;
-	if (cli_open_catalog(co.db, CATALOG_READONLY, &cat))
+	if (cli_open_catalog(co.db, crops ? CATALOG_EXISTING : CATALOG_READONLY, &cat))
 		return EXIT_FATAL;
 	if (root) {
 		if (catalog_rel_prefix(cat, root, &prefix, &err))
@@ -550,7 +598,7 @@ int cmd_split(int argc, char **argv)
 		free(ord);
 	}
 	/* visual copies */
-	if (join_visual(&s, &err))
+	if (join_visual(&s, cat, crops, &err))
 		goto fail;
 	if (assign(&s, val, test, seed, &err))
 		goto fail;

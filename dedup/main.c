@@ -21,6 +21,8 @@ static const char usage[] =
 	"threshold, verified on a 16x16 thumbnail) and mirrored or rotated copies\n"
 	"(the thumbnail turned, looked up and verified the same way), rescaled\n"
 	"and recompressed too, under DIR, laid out as DIR/<class>/<file>.\n"
+	"With --crops, also crops that keep 60%% or more of each side (ORB\n"
+	"features matched under a similarity, then checked on thumbnails).\n"
 	"Each group keeps one file; the others are reported,\n"
 	"deleted or moved. Groups whose files sit in different class folders are\n"
 	"label conflicts: reported, never acted on, and kept in the catalog for\n"
@@ -34,7 +36,9 @@ static const char usage[] =
 	"\n"
 	"Matching:\n"
 	"  --match LIST      what to look for, comma-separated: exact, near,\n"
-	"                    mirror, rotate (default: all four)\n"
+	"                    mirror, rotate, crop (default: all but crop)\n"
+	"  --crops           look for crops too (the default list and crop); the\n"
+	"                    first run reads each image once for its features\n"
 	"  --exact-only      only byte-identical files, reads no pixels\n"
 	"                    (the same as --match exact)\n"
 	"  --threshold N     dHash distance for near candidates, 0..15 (default 11)\n"
@@ -61,6 +65,7 @@ static const char usage[] =
 	"  dedup --path train --delete\n"
 	"  dedup --path raw --exact-only --move-to /tmp/dups\n"
 	"  dedup --path train --match exact,near     # no mirrored or rotated copies\n"
+	"  dedup --path train --crops --delete       # crops go when their source stays\n"
 	"  dedup --across train test --prefer train --format csv > leakage.csv\n"
 	"  dedup --path train --html near.html\n"
 	"\n"
@@ -68,7 +73,7 @@ static const char usage[] =
 	"an action failed (each reported); 2 bad usage; 3 fatal.\n";
 
 enum { OPT_DELETE = 256, OPT_MOVE, OPT_EXACT, OPT_THRESHOLD, OPT_SIMILARITY, OPT_ACROSS,
-       OPT_KEEP, OPT_PREFER, OPT_FORMAT, OPT_HTML, OPT_MATCH };
+       OPT_KEEP, OPT_PREFER, OPT_FORMAT, OPT_HTML, OPT_MATCH, OPT_CROPS };
 
 struct cmdline {
 	struct cli_options co;
@@ -96,6 +101,7 @@ static int parse(int argc, char **argv, struct dupes_opts *o, struct cmdline *c)
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "exact-only", no_argument, NULL, OPT_EXACT },
 		{ "match", required_argument, NULL, OPT_MATCH },
+		{ "crops", no_argument, NULL, OPT_CROPS },
 		{ "threshold", required_argument, NULL, OPT_THRESHOLD },
 		{ "similarity", required_argument, NULL, OPT_SIMILARITY },
 		{ "across", required_argument, NULL, OPT_ACROSS },
@@ -111,7 +117,7 @@ static int parse(int argc, char **argv, struct dupes_opts *o, struct cmdline *c)
 		{ NULL, 0, NULL, 0 },
 	};
 	uint64_t v;
-	int ch, rc;
+	int ch, rc, crops = 0;
 	const char *bad;
 
 	cli_options_init(&c->co, usage);
@@ -129,9 +135,10 @@ static int parse(int argc, char **argv, struct dupes_opts *o, struct cmdline *c)
 		case OPT_EXACT: o->match = DUPES_MATCH_EXACT; break;
 		case OPT_MATCH:
 			if (dupes_parse_match(optarg, &o->match, &bad))
-				return cli_usage_error("--match: '%.*s' is not exact, near, mirror "
-						       "or rotate", (int)strcspn(bad, ","), bad);
+				return cli_usage_error("--match: '%.*s' is not exact, near, mirror, "
+						       "rotate or crop", (int)strcspn(bad, ","), bad);
 			break;
+		case OPT_CROPS: crops = 1; break;
 		case OPT_THRESHOLD:
 			if (!strcmp(optarg, "0"))
 				o->threshold = 0;
@@ -165,6 +172,8 @@ static int parse(int argc, char **argv, struct dupes_opts *o, struct cmdline *c)
 		}
 	}
 	o->threads = c->co.jobs;
+	if (crops)
+		o->match |= DUPES_MATCH_CROP;
 	o->exact_only = o->match == DUPES_MATCH_EXACT;  /* no pixels to read */
 	if (optind < argc && !o->nroots)
 		o->roots[o->nroots++] = argv[optind++];

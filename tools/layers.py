@@ -36,7 +36,8 @@ USES = {
     'learn': ['nn', 'catalog'],
     'net': ['catalog'],
     'derive': ['catalog', 'aug'],
-    'dupes': ['catalog'],
+    'feat': ['img'],
+    'dupes': ['catalog', 'feat'],
 }
 COMMANDS = ['augment', 'db', 'dedup', 'label', 'resize', 'scraper']
 # The files a command's folder may hold besides main.c: its subcommands
@@ -89,7 +90,7 @@ def may_use(a, b):
 
 def sources():
     out = subprocess.check_output(['git', 'ls-files', 'lib', 'cli'] + COMMANDS, text=True)
-    return [f for f in out.split() if f.endswith(('.c', '.h'))]
+    return [f for f in out.split() if f.endswith(('.c', '.h', '.cpp'))]
 
 
 def check_includes(files, bad):
@@ -127,8 +128,8 @@ def symbols(obj):
 def check_calls(build, files, bad):
     objs = {}
     for f in files:
-        if f.endswith('.c'):
-            o = os.path.join(build, f[:-2] + '.o')
+        if f.endswith(('.c', '.cpp')):
+            o = os.path.join(build, os.path.splitext(f)[0] + '.o')
             if os.path.exists(o):
                 objs[f] = symbols(o)
     owner = {}

@@ -1,6 +1,6 @@
 /* catalog: the SQLite file that remembers a dataset. Images with their
- * hashes and thumbnails, runs, URLs, predictions, review decisions, and
- * the journal of planned and done file actions that makes a killed run
+ * hashes and thumbnails, runs, URLs, predictions, local features, review
+ * decisions, and the journal of planned and done file actions that makes a killed run
  * recoverable; scanning a folder into it; the batch runner commands
  * share (walk, pool, one transaction a batch); merging shard catalogs.
  *
@@ -21,6 +21,7 @@
 #include "catalog/batch.h"
 #include "catalog/urls.h"
 #include "catalog/predictions.h"
+#include "catalog/features.h"
 #include "catalog/reviews.h"
 #include "catalog/merge.h"
 

@@ -231,6 +231,37 @@ static const char *const migrations[] = {
 	"  skin REAL NOT NULL,"          /* share of skin-colour pixels */
 	"  made_ms INTEGER NOT NULL"
 	");",
+	/* 11: the local features dedup --crops matches (catalog/features.h),
+	 * made once per file content: xxh3 is the file's when they were made,
+	 * and rows of another content are ignored (and replaced). */
+	"CREATE TABLE features ("
+	"  image_id INTEGER PRIMARY KEY REFERENCES images(id) ON DELETE CASCADE,"
+	"  xxh3 BLOB NOT NULL,"
+	"  width INTEGER NOT NULL,"        /* the frame the points are in */
+	"  height INTEGER NOT NULL,"
+	"  usable INTEGER NOT NULL,"       /* 0: too small or flat for the method */
+	"  points BLOB,"                   /* x, y float32 little-endian pairs */
+	"  descriptors BLOB,"              /* 32 bytes a point (ORB) */
+	"  mirror_points BLOB,"            /* the same for the mirrored image */
+	"  mirror_descriptors BLOB,"
+	"  thumb BLOB NOT NULL,"           /* grey thumbnail of the frame */
+	"  made_ms INTEGER NOT NULL"
+	");"
+	/* the crop pairs a search found among a set of images, so that an
+	 * unchanged re-run need not search again: digest names the set (its
+	 * images, their files' hashes, the search's settings) */
+	"CREATE TABLE crop_searches ("
+	"  digest BLOB PRIMARY KEY,"
+	"  made_ms INTEGER NOT NULL"
+	");"
+	"CREATE TABLE crop_pairs ("
+	"  digest BLOB NOT NULL REFERENCES crop_searches(digest) ON DELETE CASCADE,"
+	"  a INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,"
+	"  b INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,"
+	"  cropped INTEGER NOT NULL,"      /* a or b: the one that is the crop */
+	"  distance INTEGER NOT NULL"      /* of their dHashes */
+	");"
+	"CREATE INDEX crop_pairs_by_digest ON crop_pairs(digest);",
 };
 
 const int CATALOG_SCHEMA_VERSION = (int)(sizeof(migrations) / sizeof(migrations[0]));

@@ -1,7 +1,9 @@
 /* dupes: finding exact and near duplicates in a dataset and acting on
  * them. Exact copies share size and XXH3-128; near ones have dHash-64
  * within a radius and thumbnails that correlate; mirrored and rotated
- * ones have a turned thumbnail that does. Each group keeps one
+ * ones have a turned thumbnail that does; cropped ones (--crops) share
+ * local features under a similarity that keeps most of the source's
+ * frame, confirmed on small thumbnails. Each group keeps one
  * copy by a rule; the others are reported, deleted or moved through the
  * catalog's journal, never a group's last copy, never anything outside
  * the roots.
@@ -15,7 +17,7 @@
  * Threads: a struct dupes belongs to one thread; dupes_run() uses a
  * worker pool of its own inside, and calls every callback on the thread
  * that called it.
- * Depends on: catalog (and hash, img, base). */
+ * Depends on: catalog, feat (and hash, img, base). */
 #ifndef WINNOW_DUPES_H
 #define WINNOW_DUPES_H
 
@@ -40,11 +42,15 @@ enum dupes_keep { DUPES_KEEP_PIXELS, DUPES_KEEP_OLDEST, DUPES_KEEP_NEWEST, DUPES
  * byte-identical; near (a dHash within the threshold); mirrored; rotated
  * by 90, 180 or 270 degrees (or mirrored and rotated). Near, mirrored and
  * rotated copies may also be rescaled and recompressed; all three are
- * confirmed on the thumbnails. */
+ * confirmed on the thumbnails. A crop keeps FEAT_MIN_SHARE (60%) or more
+ * of each side of its source, anywhere in the frame, and may also be
+ * mirrored, turned, rescaled and recompressed (not looked for by
+ * default: its features are computed and catalogued on first use). */
 #define DUPES_MATCH_EXACT  (1u << 0)
 #define DUPES_MATCH_NEAR   (1u << 1)
 #define DUPES_MATCH_MIRROR (1u << 2)
 #define DUPES_MATCH_ROTATE (1u << 3)
+#define DUPES_MATCH_CROP   (1u << 4)
 #define DUPES_MATCH_DEFAULT \
 	(DUPES_MATCH_EXACT | DUPES_MATCH_NEAR | DUPES_MATCH_MIRROR | DUPES_MATCH_ROTATE)
 
@@ -57,9 +63,9 @@ enum dupes_keep { DUPES_KEEP_PIXELS, DUPES_KEEP_OLDEST, DUPES_KEEP_NEWEST, DUPES
 
 /* How a copy matches its keeper, in order of preference when a pair
  * matches more than one way. */
-enum dupes_match { DUPES_EXACT, DUPES_NEAR, DUPES_MIRROR, DUPES_ROTATE };
+enum dupes_match { DUPES_EXACT, DUPES_NEAR, DUPES_MIRROR, DUPES_ROTATE, DUPES_CROP };
 
-/* dupes_match_name() : "exact", "near", "mirror" or "rotate". */
+/* dupes_match_name() : "exact", "near", "mirror", "rotate" or "crop". */
 const char *dupes_match_name(enum dupes_match m);
 
 /* A file the run could not use or act on; cause is one line without the
@@ -141,24 +147,32 @@ void dupes_counts_json(const struct dupes *d, char *buf, size_t len);
 /*
  * The visual pair search alone, for callers that hold the fingerprints
  * themselves (db split): every pair of images that are near, mirrored or
- * rotated copies of each other, confirmed on the thumbnails.
+ * rotated copies of each other, confirmed on the thumbnails, and with
+ * crop features, crops.
  */
+struct feat;
 struct dupes_pairs_in {
 	size_t n;
 	const uint64_t *dhash;     /* n dHashes (the catalog's) */
 	const uint8_t *thumbs;     /* n thumbnails, THUMB_BYTES each; none flat */
 	const int *side;           /* n, or NULL: only pairs of different sides */
-	unsigned match;            /* DUPES_MATCH_NEAR, _MIRROR, _ROTATE bits */
+	unsigned match;            /* DUPES_MATCH_NEAR, _MIRROR, _ROTATE, _CROP bits */
 	int threshold;             /* near: dHash distance, 0..15 */
 	double similarity;         /* thumbnail correlation a pair needs */
 	int threads;               /* 0: all cores */
+	const struct feat *const *crops;  /* DUPES_MATCH_CROP: n feature sets
+					   * (dupes_crops_get()), an entry NULL
+					   * or unusable when there is none;
+					   * NULL: no crop search */
 };
 
 struct dupes_pair {
 	size_t a, b;               /* indexes into the input, a < b */
-	enum dupes_match match;    /* near, mirror or rotate */
-	int distance;              /* of the dHashes (turned, when not near: the
-				    * smaller of the two sides' turns) */
+	enum dupes_match match;    /* near, mirror, rotate or crop */
+	int distance;              /* of the dHashes (turned, when mirror or
+				    * rotate: the smaller of the two sides'
+				    * turns; as they are for a crop) */
+	size_t cropped;            /* crop: a or b, the one that is the crop */
 };
 
 /* dupes_pairs() : the pairs, sorted by a then b, one a couple (the first
@@ -168,6 +182,38 @@ struct dupes_pair {
 int dupes_pairs(const struct dupes_pairs_in *in, struct dupes_pair **out, size_t *n,
 		struct wn_err *err);
 
+/*
+ * Crop features for dupes_pairs_in.crops, from the catalog (db split):
+ * the images' rows made from their current files, and, when compute is
+ * set, the missing ones computed from the files (decoded on `threads`
+ * workers, 0: all cores) and stored, a transaction a batch. A file that
+ * cannot be read or decoded goes to on_problem (NULL: counted only) and
+ * has none.
+ */
+struct dupes_crops;
+struct dupes_crop_image {
+	int64_t id;                /* the catalog's image row */
+	const uint8_t *xxh3;       /* its file's XXH3-128, as the row has it */
+	const char *path;          /* its catalog path */
+};
+
+/* dupes_crops_load() : @return 0 with *out set (dupes_crops_free()), or
+ * -1 with err set (the catalog failed, out of memory). cat is borrowed. */
+int dupes_crops_load(struct catalog *cat, const struct dupes_crop_image *img, size_t n,
+		     int compute, int threads, dupes_problem_fn on_problem, void *data,
+		     struct dupes_crops **out, struct wn_err *err);
+
+/* dupes_crops_get() : image i's features (as listed to dupes_crops_load()),
+ * or NULL when it has none. Valid until dupes_crops_free(). */
+const struct feat *dupes_crops_get(const struct dupes_crops *c, size_t i);
+
+/* dupes_crops_counts() : how many of the images were computed now, and
+ * how many are too small or flat for the crop search. */
+void dupes_crops_counts(const struct dupes_crops *c, size_t *computed, size_t *unusable);
+
+/* dupes_crops_free() : NULL is fine. */
+void dupes_crops_free(struct dupes_crops *c);
+
 /* dupes_free() : closes what the run opened and frees it; NULL is fine. */
 void dupes_free(struct dupes *d);
 
@@ -176,7 +222,7 @@ void dupes_free(struct dupes *d);
 int dupes_parse_keep(const char *s, enum dupes_keep *out);
 
 /* dupes_parse_match() : the DUPES_MATCH_* bits of a comma-separated list
- * of "exact", "near", "mirror" and "rotate". @return 0 with *out set, or
+ * of "exact", "near", "mirror", "rotate" and "crop". @return 0 with *out set, or
  * -1 with *bad pointing at the first word that names none (or an empty
  * list). */
 int dupes_parse_match(const char *s, unsigned *out, const char **bad);

@@ -217,6 +217,7 @@ static int take_group(struct dupes *d, const size_t *rep, size_t s, const struct
 		members[m++] = rep[nb->adj[a]];
 		f->match = p[nb->via[a]].match;
 		f->distance = p[nb->via[a]].distance;
+		f->crop_source = f->match == DUPES_CROP && p[nb->via[a]].cropped != nb->adj[a];
 	}
 	if (m < 2) {
 		free(members);
@@ -285,7 +286,10 @@ int dupes_group_near(struct dupes *d, struct wn_err *err)
 	uint64_t *hash = malloc((d->n ? d->n : 1) * sizeof(*hash));
 	uint8_t *thumbs = malloc((d->n ? d->n : 1) * THUMB_BYTES);
 	int *side = malloc((d->n ? d->n : 1) * sizeof(*side));
-	struct dupes_pair *p = NULL;
+	struct dupes_pair *p = NULL, *cp = NULL;
+	size_t ncp = 0;
+	struct dupes_crops *crops = NULL;
+	const struct feat **feats = NULL;
 	int ret = -1;
 
 	if (!rep || !hash || !thumbs || !side) {
@@ -316,10 +320,21 @@ int dupes_group_near(struct dupes *d, struct wn_err *err)
 	}
 	struct dupes_pairs_in in = {
 		nrep, hash, thumbs, d->opt.nroots > 1 ? side : NULL, d->opt.match,
-		d->opt.threshold, d->opt.similarity, d->opt.threads,
+		d->opt.threshold, d->opt.similarity, d->opt.threads, NULL,
 	};
+	if ((d->opt.match & DUPES_MATCH_CROP) &&
+	    dupes_crop_features(d, rep, nrep, &crops, &feats, err))
+		goto out;
+	in.crops = feats;
+	if (feats && dupes_crop_pairs(d, &in, rep, &cp, &ncp, err))
+		goto out;
+	in.crops = NULL;   /* searched above, or recorded */
 	if (dupes_pairs(&in, &p, &np, err))
 		goto out;
+	if (dupes_pairs_merge(&p, &np, cp, ncp)) {
+		wn_fail(err, WN_ENOMEM, "out of memory");
+		goto out;
+	}
 	np = drop_told_apart(d, rep, p, np);
 	if (greedy_groups(d, rep, nrep, p, np)) {
 		wn_fail(err, WN_ENOMEM, "out of memory");
@@ -328,6 +343,9 @@ int dupes_group_near(struct dupes *d, struct wn_err *err)
 	ret = 0;
 out:
 	free(p);
+	free(cp);
+	free(feats);
+	dupes_crops_free(crops);
 	free(rep);
 	free(hash);
 	free(thumbs);
@@ -356,9 +374,12 @@ void dupes_assign_actions(struct dupes *d)
 
 		if (grp->conflict)
 			d->conflicts++;
+		/* A crop goes only when its source is kept: a source whose
+		 * keeper is a crop of it is reported. */
 		for (size_t i = 0; i < grp->n; i++)
 			set_action(&d->f[grp->members[i]],
-				   grp->conflict ? DUPES_ACT_REPORT : i == 0 ? DUPES_ACT_KEEP : d->opt.action);
+				   grp->conflict || d->f[grp->members[i]].crop_source ? DUPES_ACT_REPORT
+				   : i == 0 ? DUPES_ACT_KEEP : d->opt.action);
 	}
 }
 

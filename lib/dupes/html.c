@@ -65,7 +65,8 @@ int dupes_html(const struct dupes *d, const char *path, struct wn_err *err)
 			add_thumbnail(&out, f);
 			strbuf_addf(&out, "<figcaption><b>%s</b> ", names[f->action]);
 			if (i && f->match != DUPES_NEAR)
-				strbuf_addf(&out, "%s ", f->match == DUPES_MIRROR ? "mirrored" : "rotated");
+				strbuf_addf(&out, "%s ", f->match == DUPES_MIRROR ? "mirrored"
+					    : f->match == DUPES_CROP ? "cropped" : "rotated");
 			if (i)
 				strbuf_addf(&out, "distance %d ", f->distance);
 			strbuf_add_html(&out, f->item.disk_path);

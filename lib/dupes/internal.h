@@ -33,6 +33,8 @@ struct dupes_file {
 	unsigned corrupt : 1;    /* the catalog says it does not decode */
 	unsigned fresh : 1;      /* hashed by this run (--exact-only) */
 	unsigned written : 1;    /* its fresh digest is in the catalog */
+	unsigned crop_source : 1;   /* matched as crop: its keeper is the crop
+				     * of it (so it is only reported) */
 	uint8_t xxh3[16];
 	uint8_t head[16];
 	uint64_t dhash;
@@ -79,6 +81,8 @@ struct dupes {
 	uint64_t files, unreadable, corrupt, flat, small, conflicts;
 	uint64_t links;          /* other names of files seen (hard links) */
 	uint64_t acted, acted_bytes, failed_actions;
+	uint64_t crop_made, crop_unusable;   /* crop features computed now; images
+					      * too small or flat for them */
 	struct scan_stats scan;
 };
 
@@ -102,6 +106,34 @@ void dupes_assign_actions(struct dupes *d);
  * catalog, replacing what earlier runs recorded for these files. Nothing
  * under dry_run. */
 int dupes_record_conflicts(struct dupes *d, struct wn_err *err);
+
+/* cropfeat.c: the crop features of the search ids' files rep[0..nrep),
+ * from the catalog or computed (reporting the files that fail): *crops
+ * owns them, (*ptrs)[k] is rep[k]'s or NULL (free() it). */
+int dupes_crop_features(struct dupes *d, const size_t *rep, size_t nrep,
+			struct dupes_crops **crops, const struct feat ***ptrs,
+			struct wn_err *err);
+
+/* cropfeat.c: the crop pairs among the search ids' files rep[0..in->n)
+ * with features (in->crops): those the catalog recorded for the same
+ * search (the same images, files, sides and settings), or searched now
+ * (dupes_crop_search()) and recorded; sorted by a, then b. Then
+ * dupes_pairs_merge() adds them to the other kinds' pairs p (sorted, one
+ * a couple), a couple's earlier kind winning. */
+int dupes_crop_pairs(struct dupes *d, const struct dupes_pairs_in *in, const size_t *rep,
+		     struct dupes_pair **out, size_t *n, struct wn_err *err);
+int dupes_pairs_merge(struct dupes_pair **p, size_t *np, const struct dupes_pair *crop,
+		      size_t ncrop);
+
+/* The crop search's settings, as a string: part of a recorded search's
+ * name, so that a change of them searches again. */
+extern const char dupes_crop_search_version[];
+
+/* crops.c: the crop pairs among in's images that have usable features
+ * (in->crops), each once (a < b). @return 0 with *out (malloc'd) and *n
+ * set, or -1 with err set. Deterministic whatever the thread count. */
+int dupes_crop_search(const struct dupes_pairs_in *in, struct dupes_pair **out, size_t *n,
+		      struct wn_err *err);
 
 /* act.c */
 int dupes_apply(struct dupes *d, struct wn_err *err);

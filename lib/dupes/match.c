@@ -12,6 +12,7 @@ static const struct {
 	{ "near", DUPES_NEAR, DUPES_MATCH_NEAR },
 	{ "mirror", DUPES_MIRROR, DUPES_MATCH_MIRROR },
 	{ "rotate", DUPES_ROTATE, DUPES_MATCH_ROTATE },
+	{ "crop", DUPES_CROP, DUPES_MATCH_CROP },
 };
 #define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
 

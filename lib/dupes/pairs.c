@@ -50,6 +50,7 @@ static int add(struct collect *c, size_t a, size_t b, enum dupes_match m, int di
 	c->pair[c->n].b = a < b ? b : a;
 	c->pair[c->n].match = m;
 	c->pair[c->n].distance = dist;
+	c->pair[c->n].cropped = 0;
 	c->n++;
 	pthread_mutex_unlock(&c->lock);
 	return 0;
@@ -132,6 +133,20 @@ out:
 	return ret;
 }
 
+/* Crops (crops.c), found apart and added here in their order. */
+static int search_crops(struct collect *c, struct wn_err *err)
+{
+	struct dupes_pair *p;
+	size_t n;
+
+	if (dupes_crop_search(c->in, &p, &n, err))
+		return -1;
+	for (size_t k = 0; k < n && !add(c, p[k].a, p[k].b, DUPES_CROP, p[k].distance); k++)
+		c->pair[c->n - 1].cropped = p[k].cropped;
+	free(p);
+	return 0;
+}
+
 static int cmp_pair(const void *pa, const void *pb)
 {
 	const struct dupes_pair *a = pa, *b = pb;
@@ -185,6 +200,8 @@ int dupes_pairs(const struct dupes_pairs_in *given, struct dupes_pair **out, siz
 	}
 	if ((in->match & (DUPES_MATCH_MIRROR | DUPES_MATCH_ROTATE)) && !c.oom &&
 	    search_turned(&c, err))
+		goto fail;
+	if ((in->match & DUPES_MATCH_CROP) && in->crops && !c.oom && search_crops(&c, err))
 		goto fail;
 	if (c.oom) {
 		wn_fail(err, WN_ENOMEM, "out of memory");

@@ -142,6 +142,7 @@ int dupes_report(const struct dupes *d, enum out_format fmt, FILE *out)
 struct tally {
 	uint64_t exact_groups, exact_copies, near_groups, near_copies, bytes;
 	uint64_t turned_copies;  /* mirrored or rotated, counted in near_groups */
+	uint64_t crop_copies;    /* cropped, counted in near_groups */
 };
 
 static void count(const struct dupes *d, struct tally *t)
@@ -158,6 +159,8 @@ static void count(const struct dupes *d, struct tally *t)
 			for (size_t i = 1; i < grp->n; i++)
 				if (d->f[grp->members[i]].match == DUPES_NEAR)
 					t->near_copies++;
+				else if (d->f[grp->members[i]].match == DUPES_CROP)
+					t->crop_copies++;
 				else
 					t->turned_copies++;
 		}
@@ -179,11 +182,15 @@ void dupes_summary(const struct dupes *d, const char *prog, FILE *out)
 		t.exact_copies, t.near_groups, t.near_copies);
 	if (t.turned_copies)
 		fprintf(out, ", %" PRIu64 " mirrored or rotated", t.turned_copies);
+	if (t.crop_copies)
+		fprintf(out, ", %" PRIu64 " cropped", t.crop_copies);
 	fprintf(out, "), %" PRIu64 " conflicts, %" PRIu64 " flat images not compared",
 		d->conflicts, d->flat);
 	if (d->small)
 		fprintf(out, ", %" PRIu64 " too small (under 32 px a side) not compared",
 			d->small);
+	if (d->crop_unusable)
+		fprintf(out, ", %" PRIu64 " too small or flat for crops", d->crop_unusable);
 	if (d->links)
 		fprintf(out, ", %" PRIu64 " hard links (other names of a file) left alone",
 			d->links);
@@ -208,15 +215,20 @@ void dupes_summary(const struct dupes *d, const char *prog, FILE *out)
 void dupes_counts_json(const struct dupes *d, char *buf, size_t len)
 {
 	struct tally t;
+	char crops[128] = "";
 
 	count(d, &t);
+	if (d->opt.match & DUPES_MATCH_CROP)
+		snprintf(crops, sizeof(crops), ",\"crop_duplicates\":%" PRIu64
+			 ",\"crop_features_made\":%" PRIu64 ",\"crop_unusable\":%" PRIu64,
+			 t.crop_copies, d->crop_made, d->crop_unusable);
 	snprintf(buf, len,
 		 "{\"files\":%" PRIu64 ",\"exact_groups\":%" PRIu64 ",\"exact_copies\":%" PRIu64
 		 ",\"near_groups\":%" PRIu64 ",\"near_duplicates\":%" PRIu64
 		 ",\"turned_duplicates\":%" PRIu64 ",\"conflicts\":%" PRIu64
 		 ",\"flat\":%" PRIu64 ",\"too_small\":%" PRIu64 ",\"acted\":%" PRIu64
-		 ",\"acted_bytes\":%" PRIu64 ",\"failed\":%" PRIu64 ",\"hard_links\":%" PRIu64 "}",
+		 ",\"acted_bytes\":%" PRIu64 ",\"failed\":%" PRIu64 ",\"hard_links\":%" PRIu64 "%s}",
 		 d->files, t.exact_groups, t.exact_copies, t.near_groups, t.near_copies,
 		 t.turned_copies, d->conflicts, d->flat, d->small, d->acted, d->acted_bytes,
-		 d->failed_actions, d->links);
+		 d->failed_actions, d->links, crops);
 }

@@ -119,7 +119,7 @@ test_expect 'completion: options, subcommands, values and paths' '
   test "$(comp dedup --format = cs)" = csv
   test "$(comp resize --format "" | tr "\n" " ")" = "jpg png webp keep "
   test "$(comp dedup --keep "" | tr "\n" " ")" = "pixels oldest newest first "
-  test "$(comp dedup --match "" | tr "\n" " ")" = "exact near mirror rotate "
+  test "$(comp dedup --match "" | tr "\n" " ")" = "exact near mirror rotate crop "
   test "$(comp label predict --model "" | tr "\n" " ")" = "mobilenet_v2 inception_v3 "
   test "$(comp db stats --f)" = --format
   test "$(comp label apply --dry-run --t)" = --trash

@@ -268,6 +268,7 @@ UNIT_TEST(test_migration_keeps_events)
 		"  FROM events;"
 		"DROP TABLE events; ALTER TABLE e7 RENAME TO events;"
 		"DROP TABLE quality;"  /* newer than 7 */
+		"DROP TABLE crop_pairs; DROP TABLE crop_searches; DROP TABLE features;"
 		"PRAGMA user_version = 7", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	cat = open_cat();

@@ -61,7 +61,7 @@ static struct dupes_pair *pairs_at(const uint8_t *thumbs, int threads, size_t *n
 	static uint64_t dh[2 * SOURCES];
 	struct dupes_pairs_in in = {
 		2 * SOURCES, dh, thumbs, NULL, DUPES_MATCH_NEAR | DUPES_MATCH_MIRROR | DUPES_MATCH_ROTATE,
-		DUPES_DEFAULT_THRESHOLD, DUPES_DEFAULT_SIMILARITY, threads,
+		DUPES_DEFAULT_THRESHOLD, DUPES_DEFAULT_SIMILARITY, threads, NULL,
 	};
 	struct dupes_pair *p = NULL;
 

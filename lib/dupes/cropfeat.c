@@ -1,0 +1,516 @@
+/* Crop features of catalogued images: read from the catalog when made
+ * from the file as it is, else (when asked) computed from the file on the
+ * pool and stored, so a second run reads no image data. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/base.h"
+#include "img/img.h"
+#include "hash/hash.h"
+#include "feat/feat.h"
+#include "catalog/catalog.h"
+#include "internal.h"
+
+#define CROP_BATCH 64
+
+struct dupes_crops {
+	struct feat *f;           /* n; usable 0 and no points when none */
+	uint8_t *have;            /* n: 1 when f[i] holds the image's features */
+	size_t n, computed, unusable;
+};
+
+/* Points as little-endian float32 pairs, whatever the host. */
+static uint8_t *pack_points(const float *xy, int n)
+{
+	uint8_t *b = malloc((size_t)(n > 0 ? n : 1) * 8);
+
+	if (!b)
+		return NULL;
+	for (int i = 0; i < 2 * n; i++) {
+		uint32_t u;
+
+		memcpy(&u, &xy[i], 4);
+		for (int k = 0; k < 4; k++)
+			b[4 * i + k] = (uint8_t)(u >> (8 * k));
+	}
+	return b;
+}
+
+static int unpack_points(const uint8_t *b, size_t len, const uint8_t *desc, size_t dlen,
+			 struct feat_points *out)
+{
+	size_t n = len / 8;
+
+	if (len % 8 || dlen != n * FEAT_DESC_BYTES || n > FEAT_MAX)
+		return 0;   /* not ours: treated as missing */
+	out->xy = malloc((n ? n : 1) * 2 * sizeof(float));
+	out->desc = malloc((n ? n : 1) * FEAT_DESC_BYTES);
+	if (!out->xy || !out->desc)
+		return -1;
+	for (size_t i = 0; i < 2 * n; i++) {
+		uint32_t u = (uint32_t)b[4 * i] | (uint32_t)b[4 * i + 1] << 8 |
+			     (uint32_t)b[4 * i + 2] << 16 | (uint32_t)b[4 * i + 3] << 24;
+
+		memcpy(&out->xy[i], &u, 4);
+	}
+	if (n)
+		memcpy(out->desc, desc, n * FEAT_DESC_BYTES);
+	out->n = (int)n;
+	return 1;
+}
+
+/* The listed images in id order, for the join with the catalog's rows. */
+struct crop_join {
+	struct dupes_crops *c;
+	const struct dupes_crop_image *img;
+	size_t *idx, at;
+	int oom;
+};
+
+static int cmp_id(const void *a, const void *b, void *ctx)
+{
+	const struct dupes_crop_image *img = ctx;
+	int64_t x = img[*(const size_t *)a].id, y = img[*(const size_t *)b].id;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Row r into f; 1 when it is whole, 0 when it is not ours, -1 out of
+ * memory. */
+static int from_row(const struct feature_row *r, struct feat *f)
+{
+	int rc;
+
+	memset(f, 0, sizeof(*f));
+	if (r->thumb_len != sizeof(f->thumb) || r->width < 0 || r->height < 0)
+		return 0;
+	memcpy(f->thumb, r->thumb, sizeof(f->thumb));
+	f->width = r->width;
+	f->height = r->height;
+	f->usable = r->usable;
+	if (!r->usable)
+		return 1;
+	rc = unpack_points(r->points, r->points_len, r->desc, r->desc_len, &f->up);
+	if (rc == 1)
+		rc = unpack_points(r->mirror_points, r->mirror_points_len, r->mirror_desc,
+				   r->mirror_desc_len, &f->mirror);
+	if (rc != 1)
+		feat_release(f);
+	return rc;
+}
+
+static int take_row(const struct feature_row *r, void *data)
+{
+	struct crop_join *j = data;
+
+	while (j->at < j->c->n && j->img[j->idx[j->at]].id < r->image_id)
+		j->at++;
+	for (; j->at < j->c->n && j->img[j->idx[j->at]].id == r->image_id; j->at++) {
+		size_t i = j->idx[j->at];
+		int rc;
+
+		if (j->c->have[i] || memcmp(j->img[i].xxh3, r->xxh3, 16))
+			continue;
+		rc = from_row(r, &j->c->f[i]);
+		if (rc < 0)
+			return j->oom = 1;
+		j->c->have[i] = (uint8_t)rc;
+	}
+	return 0;
+}
+
+static int read_catalogued(struct catalog *cat, struct dupes_crops *c,
+			   const struct dupes_crop_image *img, struct wn_err *err)
+{
+	struct crop_join j = { c, img, malloc((c->n ? c->n : 1) * sizeof(size_t)), 0, 0 };
+	int rc;
+
+	if (!j.idx)
+		return wn_fail(err, WN_ENOMEM, "out of memory");
+	for (size_t i = 0; i < c->n; i++)
+		j.idx[i] = i;
+	qsort_r(j.idx, c->n, sizeof(*j.idx), cmp_id, (void *)img);
+	rc = features_foreach(cat, take_row, &j, err);
+	free(j.idx);
+	if (j.oom)
+		return wn_fail(err, WN_ENOMEM, "out of memory for the crop features");
+	return rc ? -1 : 0;
+}
+
+/* Computing the missing ones: a job a file. */
+struct crop_job {
+	size_t i;
+	char *path;               /* on disk */
+	struct feat f;
+	int failed;
+	struct wn_err err;
+};
+
+struct crop_pass {
+	struct catalog *cat;
+	struct dupes_crops *c;
+	const struct dupes_crop_image *img;
+	const size_t *missing;
+	dupes_problem_fn on_problem;
+	void *data;
+};
+
+static int take_missing(void *data, void *job, const struct walk_entry *e, size_t index,
+			struct wn_err *err)
+{
+	const struct crop_pass *p = data;
+	struct crop_job *j = job;
+	struct strbuf path = STRBUF_INIT;
+
+	(void)e;
+	j->i = p->missing[index];
+	if (catalog_disk_path(p->cat, p->img[j->i].path, &path)) {
+		strbuf_release(&path);
+		wn_fail(err, WN_ENOMEM, "out of memory");
+		return -1;
+	}
+	j->path = strbuf_detach(&path);
+	return 1;
+}
+
+static void compute_one(void *job)
+{
+	struct crop_job *j = job;
+	struct img_limits lim = { IMG_DEFAULT_MAX_BYTES, IMG_DEFAULT_MAX_PIXELS };
+	uint8_t *buf = NULL;
+	size_t len;
+
+	if (read_file_limited(j->path, lim.max_bytes, &buf, &len, &j->err)) {
+		j->failed = 1;   /* the message names the file already */
+	} else if (feat_load(buf, len, &lim, &j->f, &j->err)) {
+		wn_err_prefix(&j->err, j->path);
+		j->failed = 1;
+	}
+	free(buf);
+}
+
+static int store_one(void *data, void *jobs, size_t k, struct wn_err *err)
+{
+	const struct crop_pass *p = data;
+	struct crop_job *j = (struct crop_job *)jobs + k;
+	const struct feat *f = &j->f;
+	uint8_t *up = NULL, *mirror = NULL;
+	struct feature_row r;
+	int rc = -1;
+
+	if (j->failed)
+		return 0;
+	memset(&r, 0, sizeof(r));
+	up = pack_points(f->up.xy, f->up.n);
+	mirror = pack_points(f->mirror.xy, f->mirror.n);
+	if (!up || !mirror) {
+		wn_fail(err, WN_ENOMEM, "out of memory");
+		goto out;
+	}
+	r.image_id = p->img[j->i].id;
+	r.xxh3 = p->img[j->i].xxh3;
+	r.width = f->width;
+	r.height = f->height;
+	r.usable = f->usable;
+	if (f->usable) {
+		r.points = up;
+		r.points_len = (size_t)f->up.n * 8;
+		r.desc = f->up.desc;
+		r.desc_len = (size_t)f->up.n * FEAT_DESC_BYTES;
+		r.mirror_points = mirror;
+		r.mirror_points_len = (size_t)f->mirror.n * 8;
+		r.mirror_desc = f->mirror.desc;
+		r.mirror_desc_len = (size_t)f->mirror.n * FEAT_DESC_BYTES;
+	}
+	r.thumb = f->thumb;
+	r.thumb_len = sizeof(f->thumb);
+	rc = features_set(p->cat, &r, err);
+out:
+	free(up);
+	free(mirror);
+	return rc;
+}
+
+/* The batch is stored: its features move into the set; failures are
+ * reported. */
+static int settle_missing(void *data, void *jobs, size_t n, struct wn_err *err)
+{
+	const struct crop_pass *p = data;
+	struct crop_job *j = jobs;
+
+	(void)err;
+	for (size_t k = 0; k < n; k++) {
+		if (j[k].failed) {
+			if (p->on_problem)
+				p->on_problem(j[k].path, wn_err_cause(&j[k].err, j[k].path), p->data);
+			continue;
+		}
+		p->c->f[j[k].i] = j[k].f;
+		memset(&j[k].f, 0, sizeof(j[k].f));
+		p->c->have[j[k].i] = 1;
+		p->c->computed++;
+	}
+	return 0;
+}
+
+static void release_job(void *job)
+{
+	struct crop_job *j = job;
+
+	feat_release(&j->f);
+	free(j->path);
+}
+
+static int compute_missing(struct catalog *cat, struct dupes_crops *c,
+			   const struct dupes_crop_image *img, int threads,
+			   dupes_problem_fn on_problem, void *data, struct wn_err *err)
+{
+	size_t *missing = malloc((c->n ? c->n : 1) * sizeof(*missing)), m = 0;
+	struct crop_pass p = { cat, c, img, missing, on_problem, data };
+	struct batch_ops ops = { .job_size = sizeof(struct crop_job), .batch = CROP_BATCH,
+				 .threads = threads, .take = take_missing, .work = compute_one,
+				 .commit = store_one, .settle = settle_missing,
+				 .release = release_job, .data = &p };
+	int rc;
+
+	if (!missing)
+		return wn_fail(err, WN_ENOMEM, "out of memory");
+	for (size_t i = 0; i < c->n; i++)
+		if (!c->have[i] && img[i].id)
+			missing[m++] = i;
+	rc = m ? batch_list(cat, m, &ops, err) : 0;
+	free(missing);
+	return rc;
+}
+
+int dupes_crops_load(struct catalog *cat, const struct dupes_crop_image *img, size_t n,
+		     int compute, int threads, dupes_problem_fn on_problem, void *data,
+		     struct dupes_crops **out, struct wn_err *err)
+{
+	struct dupes_crops *c = calloc(1, sizeof(*c));
+
+	*out = NULL;
+	if (!c || !(c->f = calloc(n ? n : 1, sizeof(*c->f))) || !(c->have = calloc(n ? n : 1, 1))) {
+		dupes_crops_free(c);
+		return wn_fail(err, WN_ENOMEM, "out of memory for the crop features");
+	}
+	c->n = n;
+	if (read_catalogued(cat, c, img, err) ||
+	    (compute && compute_missing(cat, c, img, threads, on_problem, data, err))) {
+		dupes_crops_free(c);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		c->unusable += c->have[i] && !c->f[i].usable;
+	*out = c;
+	return 0;
+}
+
+const struct feat *dupes_crops_get(const struct dupes_crops *c, size_t i)
+{
+	return c->have[i] ? &c->f[i] : NULL;
+}
+
+void dupes_crops_counts(const struct dupes_crops *c, size_t *computed, size_t *unusable)
+{
+	*computed = c->computed;
+	*unusable = c->unusable;
+}
+
+void dupes_crops_free(struct dupes_crops *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; c->f && i < c->n; i++)
+		feat_release(&c->f[i]);
+	free(c->f);
+	free(c->have);
+	free(c);
+}
+
+int dupes_crop_features(struct dupes *d, const size_t *rep, size_t nrep,
+			struct dupes_crops **crops, const struct feat ***ptrs,
+			struct wn_err *err)
+{
+	struct dupes_crop_image *img = calloc(nrep + 1, sizeof(*img));
+	size_t k = 0, made, unusable;
+
+	*crops = NULL;
+	*ptrs = calloc(nrep + 1, sizeof(**ptrs));
+	if (!img || !*ptrs) {
+		free(img);
+		return wn_fail(err, WN_ENOMEM, "out of memory");
+	}
+	/* Files without a catalog row or digest have no features. */
+	for (size_t i = 0; i < nrep; i++) {
+		const struct dupes_file *f = &d->f[rep[i]];
+
+		img[i].id = f->image_id && f->has_xxh3 ? f->image_id : 0;
+		img[i].xxh3 = f->xxh3;
+		img[i].path = f->item.path;
+	}
+	if (dupes_crops_load(d->cat, img, nrep, 1, d->opt.threads, d->opt.on_problem,
+			     d->opt.data, crops, err)) {
+		free(img);
+		return -1;
+	}
+	for (k = 0; k < nrep; k++)
+		(*ptrs)[k] = img[k].id ? dupes_crops_get(*crops, k) : NULL;
+	dupes_crops_counts(*crops, &made, &unusable);
+	d->crop_made = made;
+	d->crop_unusable = unusable;
+	free(img);
+	return 0;
+}
+
+/* The name of a search: the images with usable features (their ids,
+ * files' hashes and sides) and the search's settings. */
+static int search_digest(const struct dupes *d, const struct dupes_pairs_in *in,
+			 const size_t *rep, uint8_t digest[16])
+{
+	size_t len = strlen(dupes_crop_search_version), at = len;
+	uint8_t *buf = malloc(len + in->n * 28);
+	struct filehash h;
+
+	if (!buf)
+		return -1;
+	memcpy(buf, dupes_crop_search_version, len);
+	for (size_t k = 0; k < in->n; k++) {
+		const struct dupes_file *f = &d->f[rep[k]];
+		int32_t side = in->side ? in->side[k] : -1;
+
+		if (!in->crops[k] || !in->crops[k]->usable)
+			continue;
+		memcpy(buf + at, &f->image_id, 8);
+		memcpy(buf + at + 8, f->xxh3, 16);
+		memcpy(buf + at + 24, &side, 4);
+		at += 28;
+	}
+	filehash_buffer(buf, at, &h);
+	memcpy(digest, h.full, 16);
+	free(buf);
+	return 0;
+}
+
+struct id_at {
+	int64_t id;
+	size_t k;
+};
+
+static int cmp_id_at(const void *a, const void *b)
+{
+	int64_t x = ((const struct id_at *)a)->id, y = ((const struct id_at *)b)->id;
+
+	return x < y ? -1 : x > y;
+}
+
+static int cmp_ab(const void *pa, const void *pb)
+{
+	const struct dupes_pair *a = pa, *b = pb;
+
+	if (a->a != b->a)
+		return a->a < b->a ? -1 : 1;
+	return (a->b > b->b) - (a->b < b->b);
+}
+
+/* The recorded pairs, from image ids back to search ids; pairs of
+ * images no longer searched cannot be there (the name would differ). */
+static int from_rows(const struct dupes *d, const size_t *rep, size_t nrep,
+		     const struct crop_pair_row *r, size_t nr, struct dupes_pair **out, size_t *n)
+{
+	struct id_at *ids = malloc((nrep + 1) * sizeof(*ids));
+	size_t m = 0;
+
+	*out = malloc((nr + 1) * sizeof(**out));
+	if (!ids || !*out) {
+		free(ids);
+		return -1;
+	}
+	for (size_t k = 0; k < nrep; k++)
+		ids[k] = (struct id_at){ d->f[rep[k]].image_id, k };
+	qsort(ids, nrep, sizeof(*ids), cmp_id_at);
+	for (size_t k = 0; k < nr; k++) {
+		struct id_at ka = { r[k].a, 0 }, kb = { r[k].b, 0 };
+		const struct id_at *a = bsearch(&ka, ids, nrep, sizeof(*ids), cmp_id_at);
+		const struct id_at *b = bsearch(&kb, ids, nrep, sizeof(*ids), cmp_id_at);
+
+		if (!a || !b)
+			continue;
+		(*out)[m] = (struct dupes_pair){ a->k < b->k ? a->k : b->k, a->k < b->k ? b->k : a->k,
+						 DUPES_CROP, r[k].distance,
+						 r[k].cropped == r[k].a ? a->k : b->k };
+		m++;
+	}
+	free(ids);
+	qsort(*out, m, sizeof(**out), cmp_ab);
+	*n = m;
+	return 0;
+}
+
+static int record(struct dupes *d, const size_t *rep, const uint8_t digest[16],
+		  const struct dupes_pair *p, size_t n, struct wn_err *err)
+{
+	struct crop_pair_row *r = malloc((n + 1) * sizeof(*r));
+	int rc;
+
+	if (!r)
+		return wn_fail(err, WN_ENOMEM, "out of memory");
+	for (size_t k = 0; k < n; k++)
+		r[k] = (struct crop_pair_row){ d->f[rep[p[k].a]].image_id, d->f[rep[p[k].b]].image_id,
+					       d->f[rep[p[k].cropped]].image_id, p[k].distance };
+	rc = crop_pairs_put(d->cat, digest, r, n, err);
+	free(r);
+	return rc;
+}
+
+int dupes_crop_pairs(struct dupes *d, const struct dupes_pairs_in *in, const size_t *rep,
+		     struct dupes_pair **out, size_t *n, struct wn_err *err)
+{
+	uint8_t digest[16];
+	struct crop_pair_row *rows = NULL;
+	size_t nrows;
+	int found;
+
+	*out = NULL;
+	*n = 0;
+	if (search_digest(d, in, rep, digest))
+		return wn_fail(err, WN_ENOMEM, "out of memory");
+	found = crop_pairs_get(d->cat, digest, &rows, &nrows, err);
+	if (found < 0)
+		return -1;
+	if (found) {
+		int rc = from_rows(d, rep, in->n, rows, nrows, out, n);
+
+		free(rows);
+		return rc ? wn_fail(err, WN_ENOMEM, "out of memory") : 0;
+	}
+	if (dupes_crop_search(in, out, n, err))
+		return -1;
+	if (*n)
+		qsort(*out, *n, sizeof(**out), cmp_ab);
+	return record(d, rep, digest, *out, *n, err);
+}
+
+int dupes_pairs_merge(struct dupes_pair **p, size_t *np, const struct dupes_pair *crop,
+		      size_t ncrop)
+{
+	struct dupes_pair *all = malloc((*np + ncrop + 1) * sizeof(*all));
+	size_t i = 0, j = 0, m = 0;
+
+	if (!all)
+		return -1;
+	while (i < *np || j < ncrop) {
+		int c = i == *np ? 1 : j == ncrop ? -1 : cmp_ab(&(*p)[i], &crop[j]);
+
+		if (c <= 0)
+			all[m++] = (*p)[i++];
+		else
+			all[m++] = crop[j++];
+		if (!c)
+			j++;   /* the couple's earlier kind stays */
+	}
+	free(*p);
+	*p = all;
+	*np = m;
+	return 0;
+}
