@@ -121,7 +121,7 @@ $(BUILD)/%.o: %.c
 
 # The pixel loops want GCC's full vectoriser, which -O2 leaves mostly off.
 $(BUILD)/lib/img/resample.o $(BUILD)/lib/aug/warp.o $(BUILD)/lib/aug/pixel.o \
-	$(BUILD)/lib/nn/run.o $(BUILD)/lib/aug/yccpoint.o: CFLAGS += -O3
+	$(BUILD)/lib/nn/run.o $(BUILD)/lib/nn/kernels.o $(BUILD)/lib/aug/yccpoint.o: CFLAGS += -O3
 # Warps make positions in float and double with SIMD and plain loops that
 # must agree to the bit: no fused multiply-adds behind their backs.
 # (override: a CFLAGS given on the command line must not drop it)

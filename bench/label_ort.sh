@@ -30,8 +30,11 @@ ort_pkg="$top/bench/ort/node_modules/onnxruntime-node/package.json"
 [ -f "$ort_pkg" ] || { echo "label_ort.sh: no onnxruntime-node; run make bench-deps" >&2; exit 3; }
 make -s -C "$top" all build/tests/nntool build/bench/nn_bench >/dev/null
 bench_tmp
-# label predict's OpenBLAS settings (label/main.c): its own threads off
+# label predict's OpenBLAS settings (label/main.c): its own threads off,
+# and the kernels nn_blas_core() picks
 export OPENBLAS_NUM_THREADS=1
+core=$("$top/build/bench/nn_bench" --blas-core)
+[ -z "$core" ] || export OPENBLAS_CORETYPE=$core
 
 all=$(find "$src" -type f -iname '*.jpg' | sort | wc -l)
 [ "$all" -ge "$n" ] || { echo "label_ort.sh: $src has $all JPEGs, fewer than $n" >&2; exit 3; }

@@ -6,10 +6,14 @@
  * single-threaded inside, label's malloc settings). One warm-up image
  * per worker is not timed.
  *   nn_bench MODEL_DIR IN.f32 THREADS REPEAT [OUT.f32]
- *   nn_bench --core
- * Prints "<seconds> <images>" for REPEAT passes over the tensors; OUT
+ *   nn_bench --core | --blas-core
+ * Prints "<seconds> <images> <processor seconds>" for REPEAT passes over
+ * the tensors (processor time: all threads, what a loaded machine's
+ * other work does not add to); OUT
  * receives each image's class scores (float32), once. --core prints the
- * kernels OpenBLAS runs (its core name). */
+ * kernels OpenBLAS runs (its core name), --blas-core the ones label asks
+ * for (nn_blas_core(); nothing when it takes OpenBLAS's pick), which the
+ * script puts in OPENBLAS_CORETYPE as label does. */
 #include <cblas.h>
 #include <malloc.h>
 #include <stdio.h>
@@ -53,6 +57,16 @@ static int pass(struct pool *p, struct image *ims, size_t n)
 	return failed ? -1 : 0;
 }
 
+/* The process's processor time: on a shared machine, what the work cost
+ * whatever else ran. */
+static double cpu_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static int write_scores(const char *path, const struct image *ims, size_t n, int classes)
 {
 	FILE *f = fopen(path, "wb");
@@ -73,10 +87,14 @@ int main(int argc, char **argv)
 	uint8_t *data = NULL;
 	size_t len, per, n, nc;
 	int threads, repeat, rc = 1;
-	double t0;
+	double t0, c0;
 
 	if (argc == 2 && !strcmp(argv[1], "--core")) {
 		printf("%s\n", openblas_get_corename());
+		return 0;
+	}
+	if (argc == 2 && !strcmp(argv[1], "--blas-core")) {
+		printf("%s\n", nn_blas_core() ? nn_blas_core() : "");
 		return 0;
 	}
 	if (argc < 5 || argc > 6 || (threads = atoi(argv[3])) < 1 || (repeat = atoi(argv[4])) < 1) {
@@ -110,10 +128,11 @@ int main(int argc, char **argv)
 	if (pass(p, ims, n < (size_t)threads ? n : (size_t)threads))
 		goto out;
 	t0 = bench_now();
+	c0 = cpu_seconds();
 	for (int r = 0; r < repeat; r++)
 		if (pass(p, ims, n))
 			goto out;
-	printf("%.6f %zu\n", bench_now() - t0, n * (size_t)repeat);
+	printf("%.6f %zu %.6f\n", bench_now() - t0, n * (size_t)repeat, cpu_seconds() - c0);
 	if (argc == 6 && write_scores(argv[5], ims, n, (int)nc)) {
 		perror(argv[5]);
 		goto out;
