@@ -7,8 +7,10 @@
 //
 //   node bench/label_ort.js MODEL.onnx IN.f32 THREADS REPEAT [OUT.f32]
 //
-// Prints "<seconds> <images>" for REPEAT passes over the tensors, after one
-// warm-up image; OUT receives each image's probabilities (float32), once.
+// Prints "<seconds> <images> <processor seconds>" for REPEAT passes over the
+// tensors, after one warm-up image (processor time: the whole process's,
+// as nn_bench reports it); OUT receives each image's probabilities
+// (float32), once.
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -36,10 +38,11 @@ async function main() {
     feeds.push({ input: new ort.Tensor('float32', x.subarray(k * per, (k + 1) * per), shape) });
   const outs = new Array(n);
   await session.run(feeds[0]);
-  const t0 = process.hrtime.bigint();
+  const t0 = process.hrtime.bigint(), c0 = process.cpuUsage();
   for (let r = 0; r < Number(repeat); r++)
     for (let k = 0; k < n; k++) outs[k] = (await session.run(feeds[k])).probs.data;
-  console.log(Number(process.hrtime.bigint() - t0) / 1e9, n * Number(repeat));
+  const c = process.cpuUsage(c0);
+  console.log(Number(process.hrtime.bigint() - t0) / 1e9, n * Number(repeat), (c.user + c.system) / 1e6);
   if (out) fs.writeFileSync(out, Buffer.concat(outs.map((o) => Buffer.from(o.buffer, o.byteOffset, o.byteLength))));
   await session.release();
 }

@@ -18,7 +18,10 @@
 # Parity: both engines' probabilities on the IMAGES images; the largest
 # absolute difference must be under 1e-4 (else exit 1).
 #
-# Prints a line per model and thread count (1 and 2), then MobileNetV2's
+# Prints a line per model and thread count (1 and 2), each followed by
+# the images per processor second (what each engine's work costs, which a
+# loaded machine's other work changes less than it changes wall time),
+# then MobileNetV2's
 # with 2 threads again as
 #   ort: winnow W img/s, onnxruntime O img/s, ratio R, max diff D
 set -euo pipefail
@@ -44,8 +47,16 @@ find "$src" -type f -iname '*.jpg' | sort | awk -v n="$n" -v all="$all" \
 echo "label_ort benchmark: $n JPEGs prepared once, batch 1; $(nproc) cores; $rounds rounds"
 echo "winnow $(git -C "$top" rev-parse --short HEAD) (OpenBLAS $("$top/build/bench/nn_bench" --core)); onnxruntime-node $(node -p "require('$ort_pkg').version")"
 
-run_winnow() { "$top/build/bench/nn_bench" "$top/models/$1" "$tmp/$1.f32" "$2" "$3" | cut -d' ' -f1 >>"$tmp/w"; }
-run_ort() { node "$top/bench/label_ort.js" "$tmp/$1.onnx" "$tmp/$1.f32" "$2" "$3" | cut -d' ' -f1 >>"$tmp/o"; }
+# run_winnow / run_ort MODEL THREADS REPEAT: one timed run; wall seconds
+# appended to $tmp/w or $tmp/o, processor seconds to $tmp/wc or $tmp/oc
+run_winnow() {
+  "$top/build/bench/nn_bench" "$top/models/$1" "$tmp/$1.f32" "$2" "$3" >"$tmp/run"
+  cut -d' ' -f1 "$tmp/run" >>"$tmp/w"; cut -d' ' -f3 "$tmp/run" >>"$tmp/wc"
+}
+run_ort() {
+  node "$top/bench/label_ort.js" "$tmp/$1.onnx" "$tmp/$1.f32" "$2" "$3" >"$tmp/run"
+  cut -d' ' -f1 "$tmp/run" >>"$tmp/o"; cut -d' ' -f3 "$tmp/run" >>"$tmp/oc"
+}
 
 for model in inception_v3 mobilenet_v2; do
   # each timed run ~2 s or more: MobileNetV2 goes over the images 4 times
@@ -59,8 +70,12 @@ for model in inception_v3 mobilenet_v2; do
 import sys, numpy as np
 a, b = (np.fromfile(f, np.float32) for f in sys.argv[1:3])
 print("%.2g" % (abs(a - b).max() if a.size == b.size else float("inf")))' "$tmp/w.out" "$tmp/o.out")
+  if ! awk -v d="$diff" 'BEGIN { exit !(d < 1e-4) }'; then
+    echo "label_ort.sh: $model: winnow and ONNX Runtime differ by $diff (limit 1e-4)" >&2
+    exit 1
+  fi
   for threads in 1 2; do
-    : >"$tmp/w"; : >"$tmp/o"
+    : >"$tmp/w"; : >"$tmp/o"; : >"$tmp/wc"; : >"$tmp/oc"
     for r in $(seq "$rounds"); do
       if [ $((r % 2)) = 1 ]; then
         run_winnow "$model" "$threads" "$repeat"; run_ort "$model" "$threads" "$repeat"
@@ -73,10 +88,8 @@ print("%.2g" % (abs(a - b).max() if a.size == b.size else float("inf")))' "$tmp/
     line=$(printf 'winnow %.1f img/s, onnxruntime %.1f img/s, ratio %.2f, max diff %s' \
       "$w" "$o" "$(ratio "$w" "$o")" "$diff")
     printf '%-12s %d thread%s: %s\n' "$model" "$threads" "$([ "$threads" = 1 ] || echo s)" "$line"
+    printf '%-12s   per processor second: winnow %.1f img, onnxruntime %.1f img\n' "" \
+      "$(ratio "$imgs" "$(median "$tmp/wc")")" "$(ratio "$imgs" "$(median "$tmp/oc")")"
   done
-  if ! awk -v d="$diff" 'BEGIN { exit !(d < 1e-4) }'; then
-    echo "label_ort.sh: $model: winnow and ONNX Runtime differ by $diff (limit 1e-4)" >&2
-    exit 1
-  fi
 done
 echo "ort: $line"
