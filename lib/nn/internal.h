@@ -54,5 +54,10 @@ int nn_act_clamps(const struct nn_node *nd);
 void nn_depthwise(const struct nn_node *nd, const struct nn_node *in, const float *src,
 		  float *dst);
 void nn_epilogue(const struct nn_node *nd, float *x, size_t pixels);
+/* nn_conv1x1() : nd's 1x1 convolution (stride 1, no padding) of `pixels`
+ * pixels of cin channels from src into dst, bias and clamp included, with
+ * the CPU's widest vectors. @return 0, or -1 (nothing done) when the CPU
+ * has no kernel here: the caller takes sgemm. */
+int nn_conv1x1(const struct nn_node *nd, int cin, const float *src, float *dst, size_t pixels);
 
 #endif

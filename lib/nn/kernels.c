@@ -216,6 +216,89 @@ void nn_depthwise(const struct nn_node *nd, const struct nn_node *in, const floa
 		depthwise_plain(nd, in, src, dst, cl);
 }
 
+/* Rows of pixels a 1x1 tile holds: 6 rows of up to 4 vectors are 24 sums
+ * in registers, with 4 for the weights and one for the pixel's value. */
+#define TILE_ROWS 6
+
+/* ROWS pixels' sums over every input channel for NB vectors of output
+ * channels from co: the weights' row for an input channel is loaded once
+ * for the ROWS pixels. ROWS and NB are constants where this is inlined. */
+AVX512 static inline __attribute__((always_inline)) void
+tile1x1_512(const float *in, int cin, const float *w, int cout, const float *bias, float *out,
+	    int co, int rows, int nb, __mmask16 last, struct clamp cl)
+{
+	__m512 acc[TILE_ROWS][4], wv[4];
+
+	for (int j = 0; j < nb; j++) {
+		__m512 b = bias ? _mm512_maskz_loadu_ps(j == nb - 1 ? last : 0xffff, bias + co + 16 * j)
+				: _mm512_setzero_ps();
+
+		for (int r = 0; r < rows; r++)
+			acc[r][j] = b;
+	}
+	for (int ci = 0; ci < cin; ci++) {
+		for (int j = 0; j < nb; j++)
+			wv[j] = _mm512_maskz_loadu_ps(j == nb - 1 ? last : 0xffff,
+						      w + (size_t)ci * (size_t)cout + (size_t)co + 16 * (size_t)j);
+		for (int r = 0; r < rows; r++) {
+			__m512 x = _mm512_set1_ps(in[(size_t)r * (size_t)cin + (size_t)ci]);
+
+			for (int j = 0; j < nb; j++)
+				acc[r][j] = _mm512_fmadd_ps(x, wv[j], acc[r][j]);
+		}
+	}
+	for (int r = 0; r < rows; r++)
+		for (int j = 0; j < nb; j++) {
+			__m512 v = acc[r][j];
+
+			if (cl.on)
+				v = _mm512_min_ps(_mm512_max_ps(v, _mm512_set1_ps(cl.lo)), _mm512_set1_ps(cl.hi));
+			_mm512_mask_storeu_ps(out + (size_t)r * (size_t)cout + (size_t)co + 16 * (size_t)j,
+					      j == nb - 1 ? last : 0xffff, v);
+		}
+}
+
+/* NB vectors of output channels from co, for every pixel, TILE_ROWS at a
+ * time then one at a time. */
+AVX512 static inline __attribute__((always_inline)) void
+cols1x1_512(const float *in, size_t pixels, int cin, const float *w, int cout, const float *bias,
+	    float *out, int co, int nb, __mmask16 last, struct clamp cl)
+{
+	size_t p = 0;
+
+	for (; p + TILE_ROWS <= pixels; p += TILE_ROWS)
+		tile1x1_512(in + p * (size_t)cin, cin, w, cout, bias, out + p * (size_t)cout, co,
+			    TILE_ROWS, nb, last, cl);
+	for (; p < pixels; p++)
+		tile1x1_512(in + p * (size_t)cin, cin, w, cout, bias, out + p * (size_t)cout, co, 1, nb,
+			    last, cl);
+}
+
+AVX512 static void conv1x1_avx512(const struct nn_node *nd, int cin, const float *src, float *dst,
+				  size_t pixels, struct clamp cl)
+{
+	const int cout = nd->c;
+	const __mmask16 tail = cout & 15 ? (__mmask16)((1u << (cout & 15)) - 1) : (__mmask16)0xffff;
+	int co = 0;
+
+	for (; cout - co >= 64; co += 64)
+		cols1x1_512(src, pixels, cin, nd->weight, cout, nd->bias, dst, co, 4, 0xffff, cl);
+	if (cout - co > 32)
+		cols1x1_512(src, pixels, cin, nd->weight, cout, nd->bias, dst, co, 3, tail, cl);
+	else if (cout - co > 16)
+		cols1x1_512(src, pixels, cin, nd->weight, cout, nd->bias, dst, co, 2, tail, cl);
+	else if (cout - co > 0)
+		cols1x1_512(src, pixels, cin, nd->weight, cout, nd->bias, dst, co, 1, tail, cl);
+}
+
+int nn_conv1x1(const struct nn_node *nd, int cin, const float *src, float *dst, size_t pixels)
+{
+	if (vector_level() < CPU_AVX512)
+		return -1;
+	conv1x1_avx512(nd, cin, src, dst, pixels, clamp_of(nd));
+	return 0;
+}
+
 AVX512 static void epilogue_avx512(float *x, size_t pixels, int c, const float *bias,
 				   struct clamp cl)
 {

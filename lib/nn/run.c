@@ -101,6 +101,8 @@ static int conv(const struct nn_node *nd, const struct nn_node *in, const float 
 	    !nd->pad_l && nd->h == in->h && nd->w == in->w) {
 		int pixels = nd->h * nd->w, step = (int)(EPILOGUE_BYTES / ((size_t)cout * sizeof(float)));
 
+		if (!nn_conv1x1(nd, cin, src, dst, (size_t)pixels))
+			return 0;
 		step = step < 16 ? 16 : step;
 		for (int p0 = 0; p0 < pixels; p0 += step) {
 			int np = pixels - p0 < step ? pixels - p0 : step;

@@ -1,4 +1,4 @@
-/* The engine's depthwise convolution and convolution epilogue
+/* The engine's depthwise convolution, 1x1 convolution and epilogue
  * (lib/nn/kernels.c) at every vector level against the definition
  * computed here in double: odd channel counts (the vector tails), strides,
  * asymmetric padding, each activation the kernels apply or leave. */
@@ -138,4 +138,66 @@ UNIT_TEST(test_epilogue_adds_bias_then_clamps)
 									       (nd.bias ? bias[k % c] : 0)));
 			}
 	cpu_set_simd(CPU_AVX512);
+}
+
+/* A 1x1 convolution of `pixels` pixels, cin to cout channels, against
+ * the definition; at levels without a kernel nn_conv1x1() declines. */
+static void check_conv1x1(int cin, int cout, int pixels, enum nn_act act)
+{
+	struct nn_node nd = { .op = NN_CONV, .kh = 1, .kw = 1, .sh = 1, .sw = 1, .c = cout,
+			      .act = act, .relu_max = 0.6f };
+	uint32_t seed = (uint32_t)(cin * 7 + cout * 131 + pixels);
+	float *src = malloc((size_t)pixels * (size_t)cin * sizeof(float));
+	float *dst = malloc((size_t)pixels * (size_t)cout * sizeof(float));
+
+	nd.weight = malloc((size_t)cin * (size_t)cout * sizeof(float));
+	nd.bias = malloc((size_t)cout * sizeof(float));
+	assert_non_null(src);
+	assert_non_null(dst);
+	assert_non_null(nd.weight);
+	assert_non_null(nd.bias);
+	for (int i = 0; i < pixels * cin; i++)
+		src[i] = rnd(&seed);
+	for (int i = 0; i < cin * cout; i++)
+		nd.weight[i] = rnd(&seed);
+	for (int i = 0; i < cout; i++)
+		nd.bias[i] = rnd(&seed);
+	for (size_t l = 0; l < sizeof(levels) / sizeof(*levels); l++) {
+		cpu_set_simd(levels[l]);
+		memset(dst, 0xff, (size_t)pixels * (size_t)cout * sizeof(float));
+		if (nn_conv1x1(&nd, cin, src, dst, (size_t)pixels)) {
+			assert_true(cpu_level() < CPU_AVX512);
+			continue;
+		}
+		for (int p = 0; p < pixels; p++)
+			for (int co = 0; co < cout; co++) {
+				double want = nd.bias[co];
+
+				for (int ci = 0; ci < cin; ci++)
+					want += (double)src[p * cin + ci] * nd.weight[ci * cout + co];
+				want = act_ref(&nd, want);
+				assert_true(fabs(dst[p * cout + co] - want) <= 1e-5 * (1 + fabs(want)));
+			}
+	}
+	cpu_set_simd(CPU_AVX512);
+	free(src);
+	free(dst);
+	free(nd.weight);
+	free(nd.bias);
+}
+
+UNIT_TEST(test_conv1x1_matches_definition)
+{
+	static const int couts[] = { 1, 5, 16, 24, 37, 64, 96, 100, 160 };
+	static const int cins[] = { 1, 3, 17 };
+	static const int pixels[] = { 1, 5, 6, 13 };
+
+	for (size_t o = 0; o < sizeof(couts) / sizeof(*couts); o++)
+		for (size_t i = 0; i < sizeof(cins) / sizeof(*cins); i++)
+			for (size_t p = 0; p < sizeof(pixels) / sizeof(*pixels); p++) {
+				check_conv1x1(cins[i], couts[o], pixels[p], ACT_RELU6);
+				check_conv1x1(cins[i], couts[o], pixels[p], ACT_LINEAR);
+			}
+	check_conv1x1(96, 64, 7, ACT_RELU_GENERAL);
+	check_conv1x1(96, 64, 7, ACT_TANH);
 }
