@@ -13,8 +13,9 @@
  * MaxPooling2D, AveragePooling2D (valid and same; same divides by the
  * taps inside the image, as TensorFlow does), GlobalAveragePooling2D,
  * Flatten, Dense, Dropout (identity). Convolutions and Dense layers are
- * sgemm calls on OpenBLAS; depthwise convolutions and pooling are loops
- * here. Anything else is refused at load, naming the layer. */
+ * sgemm calls on OpenBLAS (1x1 convolutions, with AVX-512, a kernel
+ * here); depthwise convolutions and pooling are loops here. Anything
+ * else is refused at load, naming the layer. */
 #ifndef WINNOW_NN_MODEL_H
 #define WINNOW_NN_MODEL_H
 
