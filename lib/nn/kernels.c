@@ -7,7 +7,7 @@
 #include <immintrin.h>
 #include <math.h>
 
-#include "base/cpu.h"
+#include "base/base.h"
 #include "nn/internal.h"
 
 #define AVX512 __attribute__((target("avx512f,avx2,fma")))
