@@ -7,6 +7,10 @@
 //
 //   node bench/label_ort.js MODEL.onnx IN.f32 THREADS REPEAT [OUT.f32]
 //
+// ORT_SPIN=0 in the environment turns off the intra-op threads' spinning
+// while they wait for work (ONNX Runtime's default is to spin, which costs
+// it dearly on a machine whose cores are all busy with other work).
+//
 // Prints "<seconds> <images> <processor seconds>" for REPEAT passes over the
 // tensors, after one warm-up image (processor time: the whole process's,
 // as nn_bench reports it); OUT receives each image's probabilities
@@ -24,6 +28,7 @@ async function main() {
     interOpNumThreads: 1,
     executionMode: 'sequential',
     executionProviders: ['cpu'],
+    extra: { session: { intra_op: { allow_spinning: process.env.ORT_SPIN === '0' ? '0' : '1' } } },
   });
   const meta = session.inputMetadata ? session.inputMetadata[0] : null;
   const dims = meta && meta.shape ? meta.shape : null;
