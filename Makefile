@@ -9,9 +9,10 @@
 #                              under TSan, sanitizer tests, 30 s of each fuzz target
 #   make test-tsan             the scraper and server tests against a TSan test server
 #   make deps                  install what a fresh Debian 12 machine lacks
-#                              (BENCH=1: also what bench/ compares with;
+#                              (BENCH=1: also what bench/ compares with, bench-deps too;
 #                              DOCS=1: what `make docs` needs)
 #   make bench                 build the benchmark helpers (see bench/)
+#   make bench-deps            onnxruntime-node under bench/ort/ (bench/label_ort.sh)
 #   make docs                  remake docs/augment.png, the augment contact sheet
 #   make model                 fetch nsfwjs (npm) and convert its models into models/
 #   make install               copy what `make` and `make model` made under PREFIX
@@ -31,7 +32,7 @@ DEB_PACKAGES = build-essential pkg-config libturbojpeg0-dev libpng-dev libwebp-d
 	libopencv-features2d-dev libopencv-calib3d-dev python3-skimage python-matplotlib-data chromium clang \
 	imagemagick
 BENCH_PACKAGES = python3-pil python3-numpy python3-skimage python3-opencv bc xxhash jdupes fdupes \
-	findimagedupes imagemagick libvips-tools
+	findimagedupes imagemagick libvips-tools python3-onnx
 # grace_hopper.jpg (public domain) is the photo of the contact sheet
 DOCS_PACKAGES = python-matplotlib-data imagemagick fonts-dejavu-core
 SHEET_PHOTO = /usr/share/matplotlib/mpl-data/sample_data/grace_hopper.jpg
@@ -138,8 +139,9 @@ $(BUILD)/%.o: %.cpp
 
 # The pixel loops want GCC's full vectoriser, which -O2 leaves mostly off.
 $(BUILD)/lib/img/resample.o $(BUILD)/lib/aug/warp.o $(BUILD)/lib/aug/pixel.o \
-	$(BUILD)/lib/nn/run.o $(BUILD)/lib/aug/yccpoint.o $(BUILD)/lib/learn/softgrad.o \
-	$(BUILD)/lib/quality/measure.o $(BUILD)/lib/quality/colour.o: CFLAGS += -O3
+	$(BUILD)/lib/nn/run.o $(BUILD)/lib/nn/kernels.o $(BUILD)/lib/aug/yccpoint.o \
+	$(BUILD)/lib/learn/softgrad.o $(BUILD)/lib/quality/measure.o \
+	$(BUILD)/lib/quality/colour.o: CFLAGS += -O3
 # Warps make positions in float and double with SIMD and plain loops that
 # must agree to the bit: no fused multiply-adds behind their backs.
 # (override: a CFLAGS given on the command line must not drop it)
@@ -182,7 +184,7 @@ $(BUILD)/tests/httpd: $(call obj,tests/httpd.c $(FIXTURE_SRC)) $(LIB)
 
 BENCH_PROGRAMS = $(BUILD)/bench/decode_bench $(BUILD)/bench/catalog_bench $(BUILD)/bench/mih_bench \
 	$(BUILD)/bench/orient_bench \
-	$(BUILD)/bench/augment_bench $(BUILD)/bench/jpeg_floor_bench
+	$(BUILD)/bench/augment_bench $(BUILD)/bench/jpeg_floor_bench $(BUILD)/bench/nn_bench
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
@@ -276,12 +278,18 @@ deps:
 			apt-get install -y -qq --no-install-recommends $$missing; \
 	else echo "deps: everything is installed"; fi
 	@command -v npm >/dev/null || { $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -qq nodejs npm; }
-	@$(MAKE) --no-print-directory model node-deps
+	@$(MAKE) --no-print-directory model node-deps $(if $(BENCH),bench-deps)
 
 # TensorFlow.js for the parity test's reference side (tests/node/).
 node-deps: tests/node/node_modules/.package-lock.json
 tests/node/node_modules/.package-lock.json: tests/node/package.json tests/node/package-lock.json
 	cd tests/node && npm ci --no-audit --no-fund --silent
+
+# ONNX Runtime for bench/label_ort.sh; its install script only fetches
+# optional GPU files, the CPU library is in the package.
+bench-deps: bench/ort/node_modules/.package-lock.json
+bench/ort/node_modules/.package-lock.json: bench/ort/package.json bench/ort/package-lock.json
+	cd bench/ort && npm ci --ignore-scripts --no-audit --no-fund --silent
 
 # The nsfwjs models (MIT), converted to TensorFlow.js layers-model files.
 NSFWJS_VERSION = 4.4.0
@@ -376,7 +384,7 @@ clean:
 	rm -rf build bin
 
 
-.PHONY: all bench fuzz layers test test-programs test-tsan check deps docs demo model node-deps \
+.PHONY: all bench bench-deps fuzz layers test test-programs test-tsan check deps docs demo model node-deps \
 	install uninstall clean
 .SECONDARY:
 

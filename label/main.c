@@ -1,10 +1,8 @@
 /* label: an embedded classifier and confident learning over a dataset. */
-#include <cblas.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -50,27 +48,19 @@ static const struct cli_subcommand commands[] = {
 };
 
 /* OpenBLAS reads OPENBLAS_CORETYPE and OPENBLAS_NUM_THREADS only when it
- * loads. Debian's picks its kernels by CPU model and falls back to its
- * slowest (Prescott, SSE3) on models newer than it knows; and it starts
- * a thread pool that label, running one image per thread, never uses.
- * So the program starts itself again, once, with both said. */
+ * loads. Debian's does not always pick its fastest kernels for the CPU
+ * (nn_blas_core()); and it starts a thread pool that label, running one
+ * image per thread, never uses. So the program starts itself again,
+ * once, with both said. */
 static void openblas_settings(char **argv)
 {
-	const char *core = NULL;
+	const char *core;
 
 	if (getenv("OPENBLAS_NUM_THREADS") || getenv("OPENBLAS_CORETYPE"))
 		return;
 	setenv("OPENBLAS_NUM_THREADS", "1", 1);
-	__builtin_cpu_init();
-	if (!strcasecmp(openblas_get_corename(), "prescott")) {
-		if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-		    __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq"))
-			core = "SkylakeX";
-		else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
-			core = "Haswell";
-		if (core)
-			setenv("OPENBLAS_CORETYPE", core, 1);
-	}
+	if ((core = nn_blas_core()))
+		setenv("OPENBLAS_CORETYPE", core, 1);
 	execv("/proc/self/exe", argv);
 	/* no exec: carry on as loaded */
 }

@@ -1,5 +1,5 @@
-/* The loaded graph, shared by nnload.c (which builds it) and nnrun.c
- * (which runs it). Not for use outside core/nn*.c. */
+/* The loaded graph, shared by load.c (which builds it), run.c and
+ * kernels.c (which run it). Not for use outside lib/nn/. */
 #ifndef WINNOW_NN_INTERNAL_H
 #define WINNOW_NN_INTERNAL_H
 
@@ -43,5 +43,21 @@ struct nn_model {
 	int nclass_names;
 	double flops;
 };
+
+/* kernels.c: nn_act_clamps() says whether nd's activation is none or a
+ * clamp (ReLU, ReLU6, ReLU with max_value only), which nn_depthwise() and
+ * nn_epilogue() apply themselves; any other is left for the caller.
+ * nn_depthwise() writes nd's whole output (bias included) from src, in's
+ * output; nn_epilogue() adds nd's bias to `pixels` pixels of a
+ * convolution's output x, in place, then clamps. */
+int nn_act_clamps(const struct nn_node *nd);
+void nn_depthwise(const struct nn_node *nd, const struct nn_node *in, const float *src,
+		  float *dst);
+void nn_epilogue(const struct nn_node *nd, float *x, size_t pixels);
+/* nn_conv1x1() : nd's 1x1 convolution (stride 1, no padding) of `pixels`
+ * pixels of cin channels from src into dst, bias and clamp included, with
+ * the CPU's widest vectors. @return 0, or -1 (nothing done) when the CPU
+ * has no kernel here: the caller takes sgemm. */
+int nn_conv1x1(const struct nn_node *nd, int cin, const float *src, float *dst, size_t pixels);
 
 #endif

@@ -623,6 +623,32 @@ static void fuse_activations(struct nn_model *m)
 	}
 }
 
+/* ZeroPadding2D read only by a convolution: the convolution pads (it
+ * leaves out the taps outside its input, which is the same sum) and reads
+ * the padding's input; the padding becomes an identity nobody reads, so
+ * the padded copy is never made. */
+static void fold_paddings(struct nn_model *m)
+{
+	for (int i = 0; i < m->n; i++) {
+		struct nn_node *pad = &m->nodes[i], *cv = NULL;
+
+		if (pad->op != NN_PAD || pad->consumers != 1)
+			continue;
+		for (int j = i + 1; j < m->n && !cv; j++)
+			if (m->nodes[j].ninputs == 1 && m->nodes[j].inputs[0] == i)
+				cv = &m->nodes[j];
+		if (!cv || (cv->op != NN_CONV && cv->op != NN_DEPTHWISE))
+			continue;
+		cv->inputs[0] = pad->inputs[0];
+		cv->pad_t += pad->pad_t;
+		cv->pad_b += pad->pad_b;
+		cv->pad_l += pad->pad_l;
+		cv->pad_r += pad->pad_r;
+		pad->op = NN_IDENTITY;
+		pad->consumers = 0;
+	}
+}
+
 static json_t *model_layers(json_t *topo, const char **cls)
 {
 	json_t *cfg = json_object_get(topo, "model_config");
@@ -783,6 +809,7 @@ int nn_model_load(const char *dir, struct nn_model **out, struct wn_err *err)
 	if (fold_batchnorms(L.m, err) || read_classes(&L))
 		goto out;
 	fuse_activations(L.m);
+	fold_paddings(L.m);
 	*out = L.m;
 	L.m = NULL;
 	ret = 0;

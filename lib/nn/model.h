@@ -13,8 +13,9 @@
  * MaxPooling2D, AveragePooling2D (valid and same; same divides by the
  * taps inside the image, as TensorFlow does), GlobalAveragePooling2D,
  * Flatten, Dense, Dropout (identity). Convolutions and Dense layers are
- * sgemm calls on OpenBLAS; depthwise convolutions and pooling are loops
- * here. Anything else is refused at load, naming the layer. */
+ * sgemm calls on OpenBLAS (1x1 convolutions, with AVX-512, a kernel
+ * here); depthwise convolutions and pooling are loops here. Anything
+ * else is refused at load, naming the layer. */
 #ifndef WINNOW_NN_MODEL_H
 #define WINNOW_NN_MODEL_H
 
@@ -61,6 +62,18 @@ const char *nn_class_name(const struct nn_model *m, int i);
  */
 int nn_run(const struct nn_model *m, const float *input, float *out, float *embedding,
 	   struct wn_err *err);
+
+/*
+ * nn_blas_core() : the OpenBLAS kernels (an OPENBLAS_CORETYPE value) that
+ * run this CPU's sgemm faster than the ones the loaded OpenBLAS picked, or
+ * NULL when its pick is the best it has. Debian's OpenBLAS 0.3.21 falls
+ * back to Prescott (SSE3) on CPU models newer than it knows and takes
+ * AMD's Zen 4 and 5 for Haswell (AVX2), though they have AVX-512, where
+ * its SkylakeX kernels run MobileNetV2 about a quarter faster. OpenBLAS
+ * reads OPENBLAS_CORETYPE only when it loads: a program sets it and starts
+ * itself again (label does, bench/nn_bench's script too).
+ */
+const char *nn_blas_core(void);
 
 /* nn_layer_count() / nn_flops() : for messages and benchmarks. */
 int nn_layer_count(const struct nn_model *m);

@@ -2,7 +2,9 @@
  * freed as soon as its last reader has run; Dropout, folded
  * BatchNormalizations and Flatten share their input's buffer.
  * Convolutions are im2col (in row chunks, so the patch matrix stays a
- * few megabytes) and one sgemm; 1x1 convolutions are a bare sgemm. */
+ * few megabytes) and one sgemm; 1x1 convolutions are a bare sgemm, in
+ * chunks of rows; each chunk's bias and clamp (kernels.c) follow its
+ * sgemm while it is in cache. */
 #include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
@@ -84,6 +86,10 @@ static void add_bias(float *x, const float *b, size_t pixels, int c)
 			x[k] += b[k];
 }
 
+/* Output rows of a 1x1 convolution a sgemm call makes, so that its
+ * output is still in cache for the epilogue. */
+#define EPILOGUE_BYTES (256u << 10)
+
 static int conv(const struct nn_node *nd, const struct nn_node *in, const float *src,
 		float *dst)
 {
@@ -93,8 +99,19 @@ static int conv(const struct nn_node *nd, const struct nn_node *in, const float 
 
 	if (nd->kh == 1 && nd->kw == 1 && nd->sh == 1 && nd->sw == 1 && !nd->pad_t &&
 	    !nd->pad_l && nd->h == in->h && nd->w == in->w) {
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, nd->h * nd->w, cout, cin, 1.0f,
-			    src, cin, nd->weight, cout, 0.0f, dst, cout);
+		int pixels = nd->h * nd->w, step = (int)(EPILOGUE_BYTES / ((size_t)cout * sizeof(float)));
+
+		if (!nn_conv1x1(nd, cin, src, dst, (size_t)pixels))
+			return 0;
+		step = step < 16 ? 16 : step;
+		for (int p0 = 0; p0 < pixels; p0 += step) {
+			int np = pixels - p0 < step ? pixels - p0 : step;
+			float *d = dst + (size_t)p0 * (size_t)cout;
+
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, np, cout, cin, 1.0f,
+				    src + (size_t)p0 * (size_t)cin, cin, nd->weight, cout, 0.0f, d, cout);
+			nn_epilogue(nd, d, (size_t)np);
+		}
 		return 0;
 	}
 	rows = (int)(IM2COL_BYTES / ((size_t)nd->w * (size_t)K * sizeof(float)));
@@ -104,7 +121,7 @@ static int conv(const struct nn_node *nd, const struct nn_node *in, const float 
 		return -1;
 	for (int y0 = 0; y0 < nd->h; y0 += rows) {
 		int ny = nd->h - y0 < rows ? nd->h - y0 : rows;
-		float *a = col;
+		float *a = col, *d = dst + (size_t)y0 * (size_t)nd->w * (size_t)cout;
 
 		for (int y = y0; y < y0 + ny; y++)
 			for (int x = 0; x < nd->w; x++)
@@ -123,44 +140,11 @@ static int conv(const struct nn_node *nd, const struct nn_node *in, const float 
 					}
 				}
 		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, ny * nd->w, cout, K, 1.0f, col,
-			    K, nd->weight, cout, 0.0f, dst + (size_t)y0 * (size_t)nd->w * (size_t)cout,
-			    cout);
+			    K, nd->weight, cout, 0.0f, d, cout);
+		nn_epilogue(nd, d, (size_t)ny * (size_t)nd->w);
 	}
 	free(col);
 	return 0;
-}
-
-/* Per output pixel, the taps inside the image, channels innermost (the
- * compiler vectorises the channel loop). */
-static void depthwise(const struct nn_node *nd, const struct nn_node *in, const float *src,
-		      float *dst)
-{
-	const int c = nd->c;
-
-	for (int y = 0; y < nd->h; y++)
-		for (int x = 0; x < nd->w; x++) {
-			float *o = dst + ((size_t)y * (size_t)nd->w + (size_t)x) * (size_t)c;
-
-			for (int k = 0; k < c; k++)
-				o[k] = nd->bias ? nd->bias[k] : 0;
-			for (int ky = 0; ky < nd->kh; ky++) {
-				int iy = y * nd->sh + ky - nd->pad_t;
-
-				if (iy < 0 || iy >= in->h)
-					continue;
-				for (int kx = 0; kx < nd->kw; kx++) {
-					int ix = x * nd->sw + kx - nd->pad_l;
-					const float *s, *w;
-
-					if (ix < 0 || ix >= in->w)
-						continue;
-					s = src + ((size_t)iy * (size_t)in->w + (size_t)ix) * (size_t)c;
-					w = nd->weight + ((size_t)ky * (size_t)nd->kw + (size_t)kx) * (size_t)c;
-					for (int k = 0; k < c; k++)
-						o[k] += s[k] * w[k];
-				}
-			}
-		}
 }
 
 static void pool(const struct nn_node *nd, const struct nn_node *in, const float *src,
@@ -214,10 +198,13 @@ static int run_node(const struct nn_model *m, const struct nn_node *nd, float *c
 	case NN_CONV:
 		if (conv(nd, in, src, dst))
 			return -1;
-		add_bias(dst, nd->bias, pixels, nd->c);
+		if (nn_act_clamps(nd))
+			return 0;  /* the epilogue did the bias and the activation */
 		break;
 	case NN_DEPTHWISE:
-		depthwise(nd, in, src, dst);
+		nn_depthwise(nd, in, src, dst);
+		if (nn_act_clamps(nd))
+			return 0;
 		break;
 	case NN_SCALE_SHIFT:
 		for (size_t p = 0; p < pixels; p++)
