@@ -434,7 +434,9 @@ static int from_rows(const struct dupes *d, const size_t *rep, size_t nrep,
 		const struct id_at *a = bsearch(&ka, ids, nrep, sizeof(*ids), cmp_id_at);
 		const struct id_at *b = bsearch(&kb, ids, nrep, sizeof(*ids), cmp_id_at);
 
-		if (!a || !b)
+		/* a corrupt catalog must not pair an image with itself (it would
+		 * be its own group's copy: --delete would take the keeper) */
+		if (!a || !b || a->k == b->k || (r[k].cropped != r[k].a && r[k].cropped != r[k].b))
 			continue;
 		(*out)[m] = (struct dupes_pair){ a->k < b->k ? a->k : b->k, a->k < b->k ? b->k : a->k,
 						 DUPES_CROP, r[k].distance,

@@ -211,7 +211,9 @@ static int take_group(struct dupes *d, const size_t *rep, size_t s, const struct
 	for (size_t a = nb->start[s]; a < nb->start[s + 1]; a++) {
 		struct dupes_file *f = &d->f[rep[nb->adj[a]]];
 
-		if (taken[nb->adj[a]] || told_apart_from_any(d, rep[nb->adj[a]], members, m))
+		/* never the keeper itself, whatever a pair list says */
+		if (nb->adj[a] == s || taken[nb->adj[a]] ||
+		    told_apart_from_any(d, rep[nb->adj[a]], members, m))
 			continue;
 		taken[nb->adj[a]] = 1;
 		members[m++] = rep[nb->adj[a]];

@@ -186,4 +186,16 @@ test_expect 'db split keeps a crop in its source'"'"'s split once it has the fea
   diff s1 s2
 '
 
+test_expect 'a corrupt recorded pair of an image with itself deletes nothing' '
+  rm -rf self
+  mkdir -p self/c
+  cp d/c/coffee.png d/c/coffee-flipcrop.jpg self/c/
+  dedup --path self --crops -q --db self.db >/dev/null
+  test "$(sqlite3 self.db "SELECT count(*) FROM crop_pairs")" -eq 1
+  sqlite3 self.db "UPDATE crop_pairs SET b = a, cropped = a"
+  dedup --path self --crops --delete -q --db self.db >/dev/null
+  test_path_is_file self/c/coffee.png
+  test_path_is_file self/c/coffee-flipcrop.jpg
+'
+
 test_done
