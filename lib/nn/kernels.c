@@ -283,7 +283,9 @@ AVX512 static void conv1x1_avx512(const struct nn_node *nd, int cin, const float
 
 	for (; cout - co >= 64; co += 64)
 		cols1x1_512(src, pixels, cin, nd->weight, cout, nd->bias, dst, co, 4, 0xffff, cl);
-	if (cout - co > 32)
+	if (cout - co > 48)
+		cols1x1_512(src, pixels, cin, nd->weight, cout, nd->bias, dst, co, 4, tail, cl);
+	else if (cout - co > 32)
 		cols1x1_512(src, pixels, cin, nd->weight, cout, nd->bias, dst, co, 3, tail, cl);
 	else if (cout - co > 16)
 		cols1x1_512(src, pixels, cin, nd->weight, cout, nd->bias, dst, co, 2, tail, cl);
