@@ -6,6 +6,7 @@
 #include <cstring>
 #include <mutex>
 #include <new>
+#include <algorithm>
 #include <vector>
 
 #include <opencv2/calib3d.hpp>
@@ -33,21 +34,35 @@ int failed(const char *what, char *why, size_t len)
 }
 
 // Keypoints and descriptors into a struct feat_points (malloc'd, as
-// feat_release() frees them), in pixel-area coordinates.
+// feat_release() frees them), in pixel-area coordinates: at most
+// FEAT_MAX, the strongest. ORB keeps every point tied at its cut-off, so
+// its count is not a cap (a checkerboard gives ~1,000); more would make
+// the catalogue reader refuse the row and the search skip the image.
 int keep_points(const std::vector<cv::KeyPoint> &kp, const cv::Mat &desc,
 		struct feat_points *out)
 {
 	int n = desc.empty() ? 0 : desc.rows;
+	std::vector<int> order(n);
 
+	for (int i = 0; i < n; i++)
+		order[i] = i;
+	if (n > FEAT_MAX) {
+		std::stable_sort(order.begin(), order.end(), [&kp](int a, int b) {
+			return kp[a].response > kp[b].response;
+		});
+		n = FEAT_MAX;
+	}
 	out->n = 0;
 	out->xy = static_cast<float *>(malloc(sizeof(float) * 2 * (n ? n : 1)));
 	out->desc = static_cast<uint8_t *>(malloc(FEAT_DESC_BYTES * (n ? n : 1)));
 	if (!out->xy || !out->desc)
 		return FEAT_CV_NOMEM;
 	for (int i = 0; i < n; i++) {
-		out->xy[2 * i] = kp[i].pt.x + 0.5f;
-		out->xy[2 * i + 1] = kp[i].pt.y + 0.5f;
-		memcpy(out->desc + (size_t)i * FEAT_DESC_BYTES, desc.ptr(i), FEAT_DESC_BYTES);
+		const int k = order[i];
+
+		out->xy[2 * i] = kp[k].pt.x + 0.5f;
+		out->xy[2 * i + 1] = kp[k].pt.y + 0.5f;
+		memcpy(out->desc + (size_t)i * FEAT_DESC_BYTES, desc.ptr(k), FEAT_DESC_BYTES);
 	}
 	out->n = n;
 	return 0;

@@ -200,3 +200,24 @@ UNIT_TEST(test_flat_thumbnail)
 		t[i] = (uint8_t)(90 + (i % 2) * 8);
 	assert_false(feat_thumb_flat(t));    /* std 4 */
 }
+
+/* ORB keeps every point tied at its cut-off: a checkerboard of 5 px
+ * squares gives about a thousand. At most FEAT_MAX are kept (the
+ * catalogue refuses more, and the search would skip the image). */
+UNIT_TEST(test_at_most_feat_max_points)
+{
+	struct img im;
+	struct feat f;
+
+	assert_int_equal(img_alloc(&im, 480, 360, 1, NULL), 0);
+	for (int y = 0; y < im.height; y++)
+		for (int x = 0; x < im.width; x++)
+			im.pixels[(size_t)y * im.stride + (size_t)x] =
+				(uint8_t)(((x / 5) + (y / 5)) % 2 ? 230 : 20);
+	assert_int_equal(feat_compute(&im, &f, NULL), 0);
+	assert_true(f.usable);
+	if (f.up.n != FEAT_MAX || f.mirror.n != FEAT_MAX)
+		fail_msg("%d and %d points, want %d each", f.up.n, f.mirror.n, FEAT_MAX);
+	feat_release(&f);
+	img_release(&im);
+}
