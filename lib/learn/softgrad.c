@@ -49,40 +49,43 @@ static inline __attribute__((always_inline)) float lanes_sum(const float *s)
 /* The dot products of a row with four classes' weights at once, each in
  * sixteen lanes, added up the same way on every path: four independent
  * sums keep the adder busy. */
-static inline __attribute__((always_inline)) void dot4(const float *x, const float *w, int d,
-						      double *z)
+static inline __attribute__((always_inline)) void dot4(const float *x, const float *mu,
+						      const float *w, int d, double *z)
 {
 	float s[4][LANES] = { { 0 } };
 	int j = 0;
 
 	for (; j + LANES <= d; j += LANES)
 		for (int l = 0; l < LANES; l++) {
-			s[0][l] = fmaf(x[j + l], w[j + l], s[0][l]);
-			s[1][l] = fmaf(x[j + l], w[(size_t)d + (size_t)(j + l)], s[1][l]);
-			s[2][l] = fmaf(x[j + l], w[2 * (size_t)d + (size_t)(j + l)], s[2][l]);
-			s[3][l] = fmaf(x[j + l], w[3 * (size_t)d + (size_t)(j + l)], s[3][l]);
+			const float v = x[j + l] - mu[j + l];
+
+			s[0][l] = fmaf(v, w[j + l], s[0][l]);
+			s[1][l] = fmaf(v, w[(size_t)d + (size_t)(j + l)], s[1][l]);
+			s[2][l] = fmaf(v, w[2 * (size_t)d + (size_t)(j + l)], s[2][l]);
+			s[3][l] = fmaf(v, w[3 * (size_t)d + (size_t)(j + l)], s[3][l]);
 		}
 	for (int c = 0; c < 4; c++) {
 		float t = lanes_sum(s[c]);
 
 		for (int r = j; r < d; r++)
-			t += x[r] * w[(size_t)c * (size_t)d + (size_t)r];
+			t = fmaf(x[r] - mu[r], w[(size_t)c * (size_t)d + (size_t)r], t);
 		z[c] = t;
 	}
 }
 
-static inline __attribute__((always_inline)) float dot1(const float *x, const float *w, int d)
+static inline __attribute__((always_inline)) float dot1(const float *x, const float *mu,
+						       const float *w, int d)
 {
 	float s[LANES] = { 0 };
 	int j = 0;
 
 	for (; j + LANES <= d; j += LANES)
 		for (int l = 0; l < LANES; l++)
-			s[l] = fmaf(x[j + l], w[j + l], s[l]);
+			s[l] = fmaf(x[j + l] - mu[j + l], w[j + l], s[l]);
 	float t = lanes_sum(s);
 
 	for (; j < d; j++)
-		t += x[j] * w[j];
+		t = fmaf(x[j] - mu[j], w[j], t);
 	return t;
 }
 
@@ -103,9 +106,9 @@ static inline __attribute__((always_inline)) void row(struct chunk *c, size_t i,
 	int cl = 0;
 
 	for (; cl + 4 <= k; cl += 4)
-		dot4(xi, s->wt + (size_t)cl * (size_t)d, d, c->z + cl);
+		dot4(xi, s->mean, s->wt + (size_t)cl * (size_t)d, d, c->z + cl);
 	for (; cl < k; cl++)
-		c->z[cl] = dot1(xi, s->wt + (size_t)cl * (size_t)d, d);
+		c->z[cl] = dot1(xi, s->mean, s->wt + (size_t)cl * (size_t)d, d);
 	for (cl = 0; cl < k; cl++) {
 		c->z[cl] += s->b[cl];
 		mx = c->z[cl] > mx ? c->z[cl] : mx;
@@ -128,14 +131,15 @@ static inline __attribute__((always_inline)) void add4(struct chunk *c, size_t i
 {
 	const int d = c->s->dim, k = c->s->k;
 	const float *x0 = raw(c->s, i), *x1 = raw(c->s, i + 1), *x2 = raw(c->s, i + 2),
-		    *x3 = raw(c->s, i + 3);
+		    *x3 = raw(c->s, i + 3), *mu = c->s->mean;
 
 	for (int cl = 0; cl < k; cl++) {
 		float *acc = c->acc + (size_t)cl * (size_t)d;
 		const float g0 = g[cl], g1 = g[k + cl], g2 = g[2 * k + cl], g3 = g[3 * k + cl];
 
 		for (int j = 0; j < d; j++)
-			acc[j] = fmaf(g3, x3[j], fmaf(g2, x2[j], fmaf(g1, x1[j], fmaf(g0, x0[j], acc[j]))));
+			acc[j] = fmaf(g3, x3[j] - mu[j], fmaf(g2, x2[j] - mu[j],
+				 fmaf(g1, x1[j] - mu[j], fmaf(g0, x0[j] - mu[j], acc[j]))));
 	}
 }
 
@@ -143,13 +147,13 @@ static inline __attribute__((always_inline)) void add1(struct chunk *c, size_t i
 						      const float *g)
 {
 	const int d = c->s->dim, k = c->s->k;
-	const float *x = raw(c->s, i);
+	const float *x = raw(c->s, i), *mu = c->s->mean;
 
 	for (int cl = 0; cl < k; cl++) {
 		float *acc = c->acc + (size_t)cl * (size_t)d;
 
 		for (int j = 0; j < d; j++)
-			acc[j] = fmaf(g[cl], x[j], acc[j]);
+			acc[j] = fmaf(g[cl], x[j] - mu[j], acc[j]);
 	}
 }
 
@@ -251,16 +255,15 @@ double softgrad_eval(struct softgrad *s, const double *w, const double *b, doubl
 	const double inv = 1 / (double)s->n;
 	double loss = 0;
 
-	/* (x - mean) * scale . w + b = x . (scale w) + (b - mean * scale . w) */
+	/* (x - mean) * scale . w + b = (x - mean) . (scale w) + b: the mean is
+	 * subtracted in float inside the loops (folded into the bias, it would
+	 * cancel badly for features whose mean dwarfs their spread) */
 	for (int c = 0; c < k; c++)
 		s->b[c] = b[c];
 	for (int j = 0; j < d; j++)
-		for (int c = 0; c < k; c++) {
-			double v = w[(size_t)j * (size_t)k + (size_t)c] * s->scale[j];
-
-			s->wt[(size_t)c * (size_t)d + (size_t)j] = (float)v;
-			s->b[c] -= s->mean[j] * v;
-		}
+		for (int c = 0; c < k; c++)
+			s->wt[(size_t)c * (size_t)d + (size_t)j] =
+				(float)(w[(size_t)j * (size_t)k + (size_t)c] * s->scale[j]);
 	for (int c = 0; c < s->nch; c++)
 		pool_submit(s->pool, chunk_job, &s->ch[c]);
 	pool_wait(s->pool);
@@ -280,11 +283,8 @@ double softgrad_eval(struct softgrad *s, const double *w, const double *b, doubl
 	}
 	/* back to standardised rows: sum g (x - mean) scale */
 	for (int j = 0; j < d; j++)
-		for (int c = 0; c < k; c++) {
-			double *v = &gw[(size_t)j * (size_t)k + (size_t)c];
-
-			*v = (*v - s->mean[j] * gb[c]) * s->scale[j] * inv;
-		}
+		for (int c = 0; c < k; c++)
+			gw[(size_t)j * (size_t)k + (size_t)c] *= s->scale[j] * inv;
 	for (int cl = 0; cl < k; cl++)
 		gb[cl] *= inv;
 	return loss * inv;

@@ -32,8 +32,8 @@ struct softgrad *softgrad_new(const float *x, const int *y, const size_t *rows, 
  * softgrad_eval() : the mean cross-entropy of the rows, standardised,
  * under weights w (dim x k, row-major, as double) and biases b (k), and
  * its gradient: gw (dim x k) and gb (k), overwritten. No penalty: the
- * caller adds it. The standardisation is folded into the weights, so the
- * rows are read as they are.
+ * caller adds it. The scale is folded into the weights and the mean
+ * taken off each value as it is read, so the rows are never copied.
  * @return the mean loss.
  */
 double softgrad_eval(struct softgrad *s, const double *w, const double *b, double *gw,

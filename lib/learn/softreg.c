@@ -252,16 +252,13 @@ int softreg_predict(const struct softreg *r, const float *x, const size_t *rows,
 		free(z);
 		return wn_fail(err, WN_ENOMEM, "out of memory");
 	}
-	/* the standardisation folded into the weights, as in softgrad.c */
+	/* the scale folded into the weights, the mean taken off each value */
 	for (int c = 0; c < k; c++)
 		b[c] = r->b[c];
 	for (int j = 0; j < d; j++)
-		for (int c = 0; c < k; c++) {
-			double v = (double)r->w[(size_t)j * (size_t)k + (size_t)c] * r->scale[j];
-
-			w[(size_t)c * (size_t)d + (size_t)j] = (float)v;
-			b[c] -= r->mean[j] * v;
-		}
+		for (int c = 0; c < k; c++)
+			w[(size_t)c * (size_t)d + (size_t)j] =
+				r->w[(size_t)j * (size_t)k + (size_t)c] * r->scale[j];
 	for (size_t i = 0; i < n; i++) {
 		const float *xi = x + ROW(rows, i) * (size_t)d;
 		float *out = probs + i * (size_t)k;
@@ -272,7 +269,7 @@ int softreg_predict(const struct softreg *r, const float *x, const size_t *rows,
 			double t = b[c];
 
 			for (int j = 0; j < d; j++)
-				t += (double)xi[j] * wc[j];
+				t += ((double)xi[j] - r->mean[j]) * wc[j];
 			z[c] = t;
 			mx = t > mx ? t : mx;
 		}

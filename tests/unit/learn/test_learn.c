@@ -81,6 +81,34 @@ UNIT_TEST(test_softreg_l2_shrinks_to_priors)
 	softreg_free(&r);
 }
 
+/* Features whose mean dwarfs their spread (100 against 1e-4, a scale of
+ * 1e4) fit as fast as centred ones: the mean must not cancel in float.
+ * Four plain features and 13 such, each shifted by the class. */
+UNIT_TEST(test_softreg_large_offsets)
+{
+	enum { N = 2000, D = 17, K = 3 };
+	float *x = malloc(sizeof(float) * N * D);
+	int y[N];
+	uint32_t seed = 3;
+	struct softreg r = { 0 };
+
+	assert_non_null(x);
+	for (int i = 0; i < N; i++) {
+		y[i] = i % K;
+		for (int j = 0; j < D; j++) {
+			double v = normal(&seed) + (j % K == y[i]);
+
+			x[i * D + j] = (float)(j < 4 ? v : 100 + 1e-4 * v);
+		}
+	}
+	assert_int_equal(softreg_fit(x, y, NULL, N, D, K, 1e-3, 300, &r, NULL), 0);
+	if (r.iterations > 50)
+		fail_msg("%d iterations (centred features take about 15)", r.iterations);
+	assert_true(r.loss < 0.5);
+	softreg_free(&r);
+	free(x);
+}
+
 UNIT_TEST(test_softreg_refuses_nonsense)
 {
 	float x[4] = { 1, 2, 3, 4 };
