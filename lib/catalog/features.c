@@ -49,6 +49,10 @@ static int feature_found(sqlite3_stmt *st, void *data)
 
 	memset(&r, 0, sizeof(r));
 	r.image_id = sqlite3_column_int64(st, 0);
+	/* a row whose hash is not 16 bytes (a hand-edited or corrupt catalog)
+	 * is no one's: skipped, as a row of another content is */
+	if (sqlite3_column_bytes(st, 1) != 16)
+		return 0;
 	r.xxh3 = sqlite3_column_blob(st, 1);
 	r.width = sqlite3_column_int(st, 2);
 	r.height = sqlite3_column_int(st, 3);

@@ -34,7 +34,10 @@ static double sample(const struct feat *s, double x, double y)
 	int iu, iv, iu1, iv1;
 	const uint8_t *t = s->thumb;
 
-	if (x < 0 || y < 0 || x > s->width || y > s->height)
+	/* written as "not inside" so that NaN (a degenerate transform, or a
+	 * corrupt catalogued point) is outside too */
+	if (!(x >= 0 && y >= 0 && x <= s->width && y <= s->height) || s->width <= 0 ||
+	    s->height <= 0)
 		return -1;
 	u = x * FEAT_THUMB / s->width - 0.5;
 	v = y * FEAT_THUMB / s->height - 0.5;

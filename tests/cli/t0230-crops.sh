@@ -198,4 +198,10 @@ test_expect 'a corrupt recorded pair of an image with itself deletes nothing' '
   test_path_is_file self/c/coffee-flipcrop.jpg
 '
 
+test_expect 'a catalogued feature row with a short hash is made again, not read' '
+  sqlite3 self.db "UPDATE features SET xxh3 = x'"'"'00'"'"'"
+  dedup --path self --crops -q --db self.db >/dev/null
+  test "$(sqlite3 self.db "SELECT count(*) FROM features WHERE length(xxh3) = 16")" -eq 2
+'
+
 test_done
