@@ -30,12 +30,6 @@ int feat_cv_compute(const uint8_t *pixels, int width, int height, size_t stride,
 int feat_cv_similarity(const float *from, const float *to, int n, double m[6], int *inliers,
 		       char *why, size_t len);
 
-/* feat_ratio_matches() (ratio.c, plain C) : the ratio-test (0.8)
- * matches of q's descriptors among t's, as point pairs into from[] and
- * to[] (room for q->n pairs each). @return how many. */
-int feat_ratio_matches(const struct feat_points *q, const struct feat_points *t, float *from,
-		       float *to);
-
 #ifdef __cplusplus
 }
 #endif
