@@ -29,8 +29,8 @@ struct stage {
  * not empty and not made by winnow (no MARKER): not replaced"). A
  * symlink at out is followed (the folder it names is the one replaced).
  * Missing parents of out are made. What killed runs left beside out
- * (hidden folders ".NAME.winnow-tmp.XXXXXX" holding marker, or nothing,
- * that no running process holds) is removed first. Then the hidden
+ * (hidden folders ".NAME.winnow-tmp." and six random characters, holding
+ * marker or nothing, that no running process holds) is removed first. Then the hidden
  * folder is made beside out, locked (flock) while this process builds it,
  * and marker written into it holding note.
  * @return 0 with st->dir open to build in, or -1 with err set (st is

@@ -116,7 +116,7 @@ test_expect 'symbolic links point at the sources'"'"' real paths; copies are cop
 other=
 if [ -d /dev/shm ] && [ -w /dev/shm ] &&
    [ "$(stat -c %d /dev/shm)" != "$(stat -c %d .)" ]; then
-  other=$(mktemp -d /dev/shm/winnow-split.XXXXXX)
+  other=$(mktemp -d --tmpdir=/dev/shm)
   trap '[ -z "$httpd_pid" ] || httpd_kill KILL; rm -rf "$scratch" "$other"' EXIT
 else
   echo "# skipped the hard links across file systems: /dev/shm is not another file system here"
