@@ -30,7 +30,7 @@ DEB_PACKAGES = build-essential pkg-config libturbojpeg0-dev libpng-dev libwebp-d
 	libgif-dev libxxhash-dev libsqlite3-dev libcmocka-dev sqlite3 python3 \
 	libmicrohttpd-dev libcurl4-openssl-dev curl iproute2 libjansson-dev libopenblas-dev \
 	libopencv-features2d-dev libopencv-calib3d-dev python3-skimage python-matplotlib-data chromium clang \
-	imagemagick
+	imagemagick strace
 BENCH_PACKAGES = python3-pil python3-numpy python3-skimage python3-opencv bc xxhash jdupes fdupes \
 	findimagedupes imagemagick libvips-tools python3-onnx
 # grace_hopper.jpg (public domain) is the photo of the contact sheet

@@ -349,6 +349,14 @@ int stage_commit(struct stage *st, struct wn_err *err)
 {
 	int ret;
 
+	/* What was written in the hidden folder reaches the disk before the
+	 * swap, so a crash after it cannot leave an out of empty files. One
+	 * syncfs covers every file, link and folder written there. */
+	if (syncfs(st->dir)) {
+		ret = wn_fail(err, WN_EIO, "%s: cannot flush the new folder: %s", st->out.buf,
+			      strerror(errno));
+		goto out;
+	}
 	/* out missing (or, where there is no NOREPLACE, an empty folder) */
 	if (!renameat2(st->parent, st->tmp.buf, st->parent, st->name.buf, RENAME_NOREPLACE) ||
 	    (errno == EINVAL && !renameat(st->parent, st->tmp.buf, st->parent, st->name.buf))) {
@@ -359,6 +367,11 @@ int stage_commit(struct stage *st, struct wn_err *err)
 	} else {
 		ret = wn_fail(err, WN_EIO, "%s: %s", st->out.buf, strerror(errno));
 	}
+	/* the rename itself lasts once the parent's entry is on disk */
+	if (!ret && fsync(st->parent))
+		ret = wn_fail(err, WN_EIO, "%s: swapped in, but its folder cannot be flushed: %s",
+			      st->out.buf, strerror(errno));
+out:
 	stage_abort(st);
 	return ret;
 }

@@ -40,13 +40,14 @@ int stage_begin(struct stage *st, const char *out, const char *marker, const cha
 		struct wn_err *err);
 
 /*
- * stage_commit() : puts the hidden folder at out in one step: a rename
+ * stage_commit() : flushes what was written in the hidden folder to disk
+ * (syncfs), then puts it at out in one step: a rename
  * when out is missing, else an exchange (renameat2 RENAME_EXCHANGE);
  * where the file system has no exchange, out is first renamed aside,
  * which leaves a moment with no out. The old folder is then removed if it
  * still is empty or holds marker; if not (something else took its place
- * meanwhile), it is put back at out and the new one removed. st is
- * released either way.
+ * meanwhile), it is put back at out and the new one removed. The parent
+ * is fsync'ed after the swap. st is released either way.
  * @return 0, or -1 with err set (out as it was, as far as the file system
  * allowed).
  */

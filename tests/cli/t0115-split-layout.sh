@@ -263,6 +263,19 @@ test_expect 'a re-run replaces OUT whole: nothing of the first run is left' '
   test_path_is_file re/train/train-000000.tar
 '
 
+test_expect 'the new split is flushed to disk before it is swapped in, its folder after' '
+  db split --out fl --layout webdataset --seed 1 2>/dev/null
+  strace -f -qq -e trace=syncfs,renameat2,fsync -o trace \
+    db split --out fl --layout folders --seed 2 2>/dev/null
+  grep -n -E "syncfs|renameat2|fsync" trace | grep -v "ENOSYS" >calls
+  sync_at=$(grep -m1 "syncfs(.*= 0$" calls | cut -d: -f1)
+  swap_at=$(grep -m1 "renameat2(.*RENAME_EXCHANGE) = 0$" calls | cut -d: -f1)
+  test -n "$sync_at"
+  test -n "$swap_at"
+  test "$sync_at" -lt "$swap_at"
+  tail -n +"$swap_at" calls | grep -q "fsync(.*= 0$"
+'
+
 test_expect 'an OUT winnow did not make is refused and left as it is' '
   mkdir -p mine/sub
   echo keep >mine/sub/notes.txt
