@@ -40,7 +40,8 @@ static const char usage[] =
 	"                    path,<class>,...) or jsonl\n"
 	"  -j, --jobs N      worker threads (default: all cores)\n"
 	"  --shard K/N       take only share K of N of the images (by a hash of the\n"
-	"                    path below DIR), for N machines; see db merge\n"
+	"                    path below DIR; the others are not opened), for N\n"
+	"                    machines; see db merge\n"
 	"  --max-bytes N     larger files are corrupt (default 64M)\n"
 	"  --max-pixels N    larger images are corrupt (default 100000000)\n"
 	"  -q, --quiet       no progress line\n"
@@ -305,6 +306,7 @@ int cmd_predict(int argc, char **argv)
 	key = nn_model_key(model_name);
 	so.threads = threads;
 	so.limits = pr.limits;
+	so.shard = pr.shard;   /* the other shards' files are not even hashed here */
 	so.on_problem = report;
 	so.data = &pr;
 	so.progress = quiet ? NULL : progress_stream_for();

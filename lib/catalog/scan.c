@@ -54,6 +54,10 @@ static int collect(const struct walk_entry *e, void *data)
 	struct scan_item *x;
 	struct strbuf path = STRBUF_INIT;
 
+	if (!shard_mine(&it->opts->shard, e->rel, strlen(e->rel))) {
+		it->stats->other_shards++;
+		return 0;
+	}
 	if (ARRAY_GROW(it->v, it->alloc, it->n, 1024))
 		goto oom;
 	if (catalog_rel_path(it->cat, it->root_real, e->rel, &path))

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "base/shard.h"
 #include "catalog/db.h"
 #include "hash/hash.h"
 #include "img/img.h"
@@ -28,13 +29,17 @@ struct scan_opts {
 	int rehash;              /* ignore size/mtime stamps: read everything */
 	scan_problem_fn on_problem;
 	void *data;
+	struct shard shard;      /* scan_tree(): only this share of the files (by
+	                            the path below the root, as every --shard
+	                            command keys them); n 0: all */
 };
 
 /* scan_opts_init() : all cores, no progress, default limits. */
 void scan_opts_init(struct scan_opts *opts);
 
 struct scan_stats {
-	uint64_t files;       /* regular, non-hidden files walked */
+	uint64_t files;       /* regular, non-hidden files walked (of this shard) */
+	uint64_t other_shards; /* walked, but other shards' share: not looked at */
 	uint64_t hashed;      /* read and (re)catalogued this run */
 	uint64_t unchanged;   /* same size and mtime as catalogued: not read */
 	uint64_t corrupt;     /* catalogued with status corrupt */
@@ -72,7 +77,8 @@ int scan_items(struct catalog *cat, const struct scan_item *items, size_t n,
 
 /*
  * scan_tree() : catalogues every file under root (ROOT/<class>/...),
- * skipping the catalog itself. Rows are written in transactions of a few
+ * skipping the catalog itself and, with opts->shard, the files of other
+ * shards (neither opened nor touched in the catalog). Rows are written in transactions of a few
  * hundred, so an interrupted scan keeps what it finished.
  * @return 0 when the walk completed (stats says what failed per file), or
  * -1 with err set when the root or the catalog failed.

@@ -86,6 +86,55 @@ test_expect 'merged, the shards equal the one machine' '
   test "$(sqlite3 many/winnow.db "SELECT count(*) FROM runs")" -eq "$(for k in 1 2 3; do sqlite3 many/s$k.db "SELECT count(*) FROM runs"; done | paste -sd+ | bc)"
 '
 
+# opens PREFIX TRACE...: how often each file under PREFIX was opened in
+# the straced runs, as "count path" lines sorted by path
+opens() {
+  p=$1; shift
+  cat "$@" | grep -o "openat([^\"]*\"$p[^\"]*\"" | sed "s/^[^\"]*\"//; s/\"$//" |
+    sort | uniq -c | sed "s/^ *//"
+}
+
+test_expect 'three shards of label predict and of db scan open each file once in total' '
+  rm -rf solo parts
+  mkdir solo parts
+  cp -r one/train solo/train
+  cp -r one/train parts/train
+  (cd solo && strace -f -qq -e trace=openat -o ../t.solo label predict --path train -q 2>/dev/null)
+  for k in 1 2 3; do
+    (cd parts && strace -f -qq -e trace=openat -o ../t.$k \
+       label predict --path train --shard $k/3 --db p$k.db -q 2>/dev/null)
+  done
+  opens train/ t.solo >solo.opens
+  opens train/ t.1 t.2 t.3 >parts.opens
+  test "$(wc -l <solo.opens)" -eq 24
+  diff solo.opens parts.opens
+  # and each file by one shard only: no file in two traces
+  for k in 1 2 3; do opens train/ t.$k | cut -d" " -f2; done | sort | uniq -d >twice
+  test_must_be_empty twice
+  for k in 1 2 3; do test "$(opens train/ t.$k | wc -l)" -lt 24; done
+  db merge parts/p1.db parts/p2.db parts/p3.db --into parts/winnow.db 2>/dev/null
+  dump solo/winnow.db >a
+  dump parts/winnow.db >b
+  diff a b
+  rm -rf scan1
+  mkdir scan1
+  cp -r one/train scan1/train
+  (cd scan1 && db scan train -q 2>/dev/null)
+  for k in 1 2 3; do
+    (cd scan1 && strace -f -qq -e trace=openat -o ../s.$k db scan train --shard $k/3 --db s$k.db -q \
+       2>err$k)
+    grep -q "(shard $k of 3; [0-9]* are other shards'"'"')" scan1/err$k
+  done
+  opens train/ s.1 s.2 s.3 >scan.opens
+  test "$(wc -l <scan.opens)" -eq 24
+  test "$(cut -d" " -f1 scan.opens | sort -u)" = 1
+  db merge scan1/s1.db scan1/s2.db scan1/s3.db --into scan1/merged.db 2>/dev/null
+  dump scan1/winnow.db >a
+  dump scan1/merged.db >b
+  diff a b
+  expect_exit 2 db scan train --shard 3/2
+'
+
 counts() {
   sqlite3 "$1" "SELECT (SELECT count(*) FROM runs), (SELECT count(*) FROM events),
                        (SELECT count(*) FROM dup_groups), (SELECT count(*) FROM urls)"
