@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "base/shard.h"
+#include "base/base.h"
 #include "catalog/db.h"
 #include "hash/hash.h"
 #include "img/img.h"
