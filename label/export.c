@@ -30,7 +30,10 @@ static const char usage[] =
 	"standardisation is folded into one Dense layer with a softmax. Serve DIR\n"
 	"over HTTP and nsfwjs loads it, or run it with 'label predict --model DIR'.\n"
 	"nsfwjs' classify() names the outputs with its own five class names by\n"
-	"index: read the names from DIR/classes.txt (index i, line i+1).\n"
+	"index: read the names from DIR/classes.txt (index i, line i+1). nsfwjs\n"
+	"prepares images as 'label predict --nsfwjs-compat' does: a head trained on\n"
+	"those embeddings (predict and train with --nsfwjs-compat) sees in nsfwjs\n"
+	"what it was trained on.\n"
 	"\n"
 	"DIR is built beside its place and put there whole, once the written model\n"
 	"has loaded and given the head's probabilities. A DIR that exists and is\n"
@@ -86,8 +89,8 @@ static int no_head(const char *key, const char *model, const char *others, const
 			  dflt ? "" : " --model ", dflt ? "" : model);
 	else
 		cli_error("%s: the trained heads read %s embeddings, not %s's: run 'label train "
-			  "--path DIR --model %s' first, or export with --model %s", db, others, key,
-			  model, others);
+			  "--path DIR --model %s' first, or export %s with --model", db, others, key,
+			  model, strchr(others, ',') ? "one of those" : others);
 	return EXIT_USAGE;
 }
 

@@ -260,23 +260,34 @@ fail:
 	return NULL;
 }
 
+/* modelTopology's model (its model_config, or itself without one). */
+static json_t *model_config(json_t *root)
+{
+	json_t *topo = json_object_get(root, "modelTopology");
+	json_t *cfg = json_object_get(topo, "model_config");
+
+	return cfg ? cfg : topo;
+}
+
 /* model.json: src's topology with the new layers, the new manifest. */
 static int write_json(struct saver *S, int dir, json_t *manifest, const char *metadata)
 {
 	json_t *topo = json_object_get(S->root, "modelTopology");
-	json_t *cfg = json_object_get(topo, "model_config");
-	json_t *inputs = json_object_get(json_object_get(cfg ? cfg : topo, "config"), "input_layers");
+	json_t *inputs = json_object_get(json_object_get(model_config(S->root), "config"),
+					 "input_layers");
 	json_t *meta = NULL, *out;
 	char *text = NULL;
 	int ret = -1;
 
-	if (metadata && !json_is_object(meta = json_loads(metadata, 0, NULL))) {
+	if (metadata)
+		meta = json_loads(metadata, 0, NULL);  /* json_is_object() reads it twice */
+	if (metadata && !json_is_object(meta)) {
 		json_decref(manifest);
 		json_decref(meta);
 		return wn_fail(S->err, WN_EINVAL, "%s: the metadata is not a JSON object", S->path);
 	}
 	out = json_pack("{s:s, s:s, s:s, s:{s:O*, s:O*, s:{s:s, s:{s:s, s:O, s:O, s:[[s, i, i]]}}},"
-			" s:o, s:o*}", "format", "layers-model", "generatedBy",
+			" s:o}", "format", "layers-model", "generatedBy",
 			json_string_value(json_object_get(S->root, "generatedBy")) ?
 			json_string_value(json_object_get(S->root, "generatedBy")) : "keras",
 			"convertedBy", "winnow label export", "modelTopology",
@@ -284,8 +295,10 @@ static int write_json(struct saver *S, int dir, json_t *manifest, const char *me
 			"backend", json_object_get(topo, "backend"), "model_config", "class_name",
 			"Model", "config", "name", "winnow_export", "layers", S->layers,
 			"input_layers", inputs, "output_layers", "winnow_head", 0, 0,
-			"weightsManifest", manifest, "userDefinedMetadata", meta);
-	if (!out || !(text = json_dumps(out, JSON_COMPACT))) {
+			"weightsManifest", manifest);
+	if (out && meta && !json_object_set_new(out, "userDefinedMetadata", meta))
+		meta = NULL;
+	if (!out || meta || !(text = json_dumps(out, JSON_COMPACT))) {
 		wn_fail(S->err, WN_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -297,6 +310,7 @@ static int write_json(struct saver *S, int dir, json_t *manifest, const char *me
 out:
 	free(text);
 	json_decref(out);
+	json_decref(meta);
 	return ret;
 }
 
@@ -346,7 +360,9 @@ static int read_src(struct saver *S, const char **embedding)
 	if (nn_weights_read(S->src, json_object_get(S->root, "weightsManifest"), &S->ws, S->err))
 		return -1;
 	layers = nn_topology_layers(json_object_get(S->root, "modelTopology"), &cls);
-	if (!json_is_array(layers) || !cls || strcmp(cls, "Model"))
+	if (!json_is_array(layers) || !cls || strcmp(cls, "Model") ||
+	    !json_is_array(json_object_get(json_object_get(model_config(S->root), "config"),
+					   "input_layers")))
 		return fail(S, WN_EFORMAT, "only a functional model (class Model) can be exported",
 			    NULL);
 	if ((e = embedding_index(layers)) < 0)
