@@ -31,7 +31,7 @@ _winnow_opts_db_issues='--path --issue --threshold --format --db'
 _winnow_opts_db_report='--html --path --suspects --groups --model --db'
 _winnow_opts_db_merge='--into'
 
-_winnow_subcommands_label='predict train suspects review apply'
+_winnow_subcommands_label='predict train suspects review apply export'
 _winnow_opts_label=''
 _winnow_opts_label_predict='--path --model --nsfwjs-compat --format --jobs --shard
 	--max-bytes --max-pixels --quiet --db'
@@ -41,11 +41,12 @@ _winnow_opts_label_suspects='--path --top --model --nsfwjs-compat --pretrained -
 _winnow_opts_label_review='--path --port --top --model --nsfwjs-compat --pretrained
 	--map --db'
 _winnow_opts_label_apply='--path --dry-run --trash --db'
+_winnow_opts_label_export='--out --model --force --db'
 
 # The options that take no value; every other one takes one.
 _winnow_flags='--dry-run -n --quiet -q --help -h --version --in-place --delete
 	--exact-only --crops --rehash --nsfwjs-compat --pretrained --retry-failed
-	--ignore-robots-tag --allow-private'
+	--ignore-robots-tag --allow-private --force'
 
 # _winnow_words WORDS: the words that start with $cur
 _winnow_words()

@@ -206,3 +206,60 @@ out:
 	free(b);
 	return ret;
 }
+
+/* heads_foreach()'s walk: the caller's callback and the floats' buffer. */
+struct head_query {
+	head_fn fn;
+	void *data;
+	struct catalog *cat;
+	struct wn_err *err;
+};
+
+static int head_found(sqlite3_stmt *st, void *data)
+{
+	struct head_query *q = data;
+	struct head_row h;
+	int dim = sqlite3_column_int(st, 3), nb = sqlite3_column_bytes(st, 7) / 4;
+	float *buf;
+	int ret;
+
+	memset(&h, 0, sizeof(h));
+	h.name = (const char *)sqlite3_column_text(st, 0);
+	h.prep = (const char *)sqlite3_column_text(st, 1);
+	h.classes = (const char *)sqlite3_column_text(st, 2);
+	if (dim < 1 || nb < 1 || dim > (1 << 20) || nb > (1 << 16) ||
+	    sqlite3_column_bytes(st, 4) != dim * 4 || sqlite3_column_bytes(st, 5) != dim * 4 ||
+	    sqlite3_column_bytes(st, 6) != dim * nb * 4)
+		return wn_fail(q->err, WN_ECORRUPT, "%s: the head '%s' is damaged (its sizes disagree)",
+			       q->cat->file, h.name);
+	buf = malloc(((size_t)dim * (size_t)(nb + 2) + (size_t)nb) * sizeof(float));
+	if (!buf)
+		return wn_fail(q->err, WN_ENOMEM, "out of memory");
+	h.dim = dim;
+	h.classes_n = nb;
+	unpack(sqlite3_column_blob(st, 4), dim, buf);
+	unpack(sqlite3_column_blob(st, 5), dim, buf + dim);
+	unpack(sqlite3_column_blob(st, 6), dim * nb, buf + 2 * (size_t)dim);
+	unpack(sqlite3_column_blob(st, 7), nb, buf + (size_t)dim * (size_t)(nb + 2));
+	h.mean = buf;
+	h.scale = buf + dim;
+	h.weights = buf + 2 * (size_t)dim;
+	h.bias = buf + (size_t)dim * (size_t)(nb + 2);
+	h.folds = sqlite3_column_int(st, 8);
+	h.l2 = sqlite3_column_double(st, 9);
+	h.images = sqlite3_column_int64(st, 10);
+	h.accuracy = sqlite3_column_double(st, 11);
+	ret = q->fn(&h, q->data);
+	free(buf);
+	return ret;
+}
+
+int heads_foreach(struct catalog *cat, head_fn fn, void *data, struct wn_err *err)
+{
+	static const char sql[] =
+		"SELECT name, prep, classes, dim, mean, scale, weights, bias, folds, l2, images,"
+		"  accuracy FROM heads ORDER BY name";
+	struct head_query q = { fn, data, cat, err };
+
+	return catalog_foreach(cat, sql, "cannot read the heads", NULL, head_found, &q, err);
+}

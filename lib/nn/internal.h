@@ -16,6 +16,40 @@ enum nn_act { ACT_LINEAR, ACT_RELU, ACT_RELU6, ACT_SOFTMAX, ACT_SIGMOID, ACT_TAN
 
 #define NN_MAX_INPUTS 8
 
+/* model.json's weightsManifest, read (load.c): the tensors in manifest
+ * order, each pointing into blob (all the shards, concatenated). */
+enum nn_wdtype { W_F32, W_I32, W_U8, W_U16 };
+
+struct nn_weight {
+	const char *name;         /* the manifest's strings: valid while it is */
+	struct json_t *spec;      /* its manifest entry */
+	size_t count, bytes;      /* values, and their bytes in blob */
+	const uint8_t *data;
+	enum nn_wdtype dtype;     /* as stored (the quantized type when quant) */
+	int quant;
+	double qmin, qscale;
+	int shape[4], rank;
+};
+
+struct nn_weights {
+	struct nn_weight *w;
+	size_t n;
+	uint8_t *blob;
+};
+
+/* nn_weights_read() : the shards manifest names (in dir) and its
+ * tensors, checked against each other as nn_model_load() checks them.
+ * @return 0 with out to release with nn_weights_release(), or -1 with err
+ * set (messages start with dir/model.json). */
+int nn_weights_read(const char *dir, struct json_t *manifest, struct nn_weights *out,
+		    struct wn_err *err);
+void nn_weights_release(struct nn_weights *ws);
+
+/* nn_topology_layers() : the layer array of model.json's modelTopology
+ * (with or without its model_config wrapper), or NULL; *cls gets the
+ * model's class ("Model", "Sequential") or NULL. */
+struct json_t *nn_topology_layers(struct json_t *topo, const char **cls);
+
 struct nn_node {
 	enum nn_op op;
 	char *name;

@@ -13,22 +13,10 @@
 #include "base/base.h"
 #include "nn/internal.h"
 
-enum wdtype { W_F32, W_I32, W_U8, W_U16 };
-
-struct wt {
-	const char *name;
-	size_t count;
-	const uint8_t *data;
-	enum wdtype dtype;
-	int quant;
-	double qmin, qscale;
-	int shape[4], rank;
-};
-
 struct loader {
 	const char *dir;
 	char json_path[4096];
-	struct wt *w;
+	struct nn_weight *w;
 	size_t nw;
 	uint8_t *blob;
 	struct nn_model *m;
@@ -41,7 +29,7 @@ static int fail(struct loader *L, enum wn_code code, const char *what, const cha
 		       name ? name : "", name ? "'" : "");
 }
 
-static const struct wt *find_weight(struct loader *L, const char *layer, const char *param)
+static const struct nn_weight *find_weight(struct loader *L, const char *layer, const char *param)
 {
 	char full[512], suffix[520];
 	size_t sl;
@@ -65,7 +53,7 @@ static const struct wt *find_weight(struct loader *L, const char *layer, const c
  * with err set. */
 static float *take(struct loader *L, const char *layer, const char *param, size_t count)
 {
-	const struct wt *w = find_weight(L, layer, param);
+	const struct nn_weight *w = find_weight(L, layer, param);
 	float *f;
 
 	if (!w) {
@@ -175,13 +163,13 @@ static int read_manifest(struct loader *L, json_t *manifest)
 			goto out;
 		}
 		json_array_foreach(weights, wi, w) {
-			struct wt *t;
+			struct nn_weight *t;
 			json_t *shape = json_object_get(w, "shape"), *q = json_object_get(w, "quantization");
 			const char *name = json_string_value(json_object_get(w, "name"));
 			const char *dt = json_string_value(json_object_get(q ? q : w, "dtype"));
 			size_t count = 1, bytes, si;
 			json_t *d;
-			struct wt *grown = realloc(L->w, (L->nw + 1) * sizeof(*L->w));
+			struct nn_weight *grown = realloc(L->w, (L->nw + 1) * sizeof(*L->w));
 
 			if (!grown) {
 				wn_fail(L->err, WN_ENOMEM, "out of memory");
@@ -232,6 +220,8 @@ static int read_manifest(struct loader *L, json_t *manifest)
 				goto out;
 			}
 			t->name = name;
+			t->spec = w;
+			t->bytes = bytes;
 			t->count = count;
 			t->data = L->blob + off;
 			off += bytes;
@@ -246,6 +236,31 @@ static int read_manifest(struct loader *L, json_t *manifest)
 out:
 	strbuf_release(&path);
 	return ret;
+}
+
+int nn_weights_read(const char *dir, json_t *manifest, struct nn_weights *out,
+		    struct wn_err *err)
+{
+	struct loader L = { .dir = dir, .err = err };
+
+	snprintf(L.json_path, sizeof(L.json_path), "%s/model.json", dir);
+	memset(out, 0, sizeof(*out));
+	if (read_manifest(&L, manifest)) {
+		free(L.w);
+		free(L.blob);
+		return -1;
+	}
+	out->w = L.w;
+	out->n = L.nw;
+	out->blob = L.blob;
+	return 0;
+}
+
+void nn_weights_release(struct nn_weights *ws)
+{
+	free(ws->w);
+	free(ws->blob);
+	memset(ws, 0, sizeof(*ws));
 }
 
 static int node_index(const struct nn_model *m, const char *name)
@@ -649,7 +664,7 @@ static void fold_paddings(struct nn_model *m)
 	}
 }
 
-static json_t *model_layers(json_t *topo, const char **cls)
+json_t *nn_topology_layers(json_t *topo, const char **cls)
 {
 	json_t *cfg = json_object_get(topo, "model_config");
 
@@ -730,7 +745,7 @@ int nn_model_load(const char *dir, struct nn_model **out, struct wn_err *err)
 	}
 	if (read_manifest(&L, json_object_get(root, "weightsManifest")))
 		goto out;
-	layers = model_layers(json_object_get(root, "modelTopology"), &mcls);
+	layers = nn_topology_layers(json_object_get(root, "modelTopology"), &mcls);
 	if (!json_is_array(layers) || !json_array_size(layers)) {
 		fail(&L, WN_ECORRUPT, "no layers in modelTopology", NULL);
 		goto out;

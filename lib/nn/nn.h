@@ -13,5 +13,6 @@
 #include "nn/model.h"
 #include "nn/prep.h"
 #include "nn/registry.h"
+#include "nn/save.h"
 
 #endif

@@ -6,12 +6,13 @@
 
 # The commands, and the subcommands as one word with a space.
 all="resize augment dedup scraper db:init db:scan db:stats db:check db:export db:split
-  db:report db:merge label:predict label:train label:suspects label:review label:apply"
+  db:report db:merge label:predict label:train label:suspects label:review label:apply
+  label:export"
 jobs="resize augment dedup scraper db:scan label:predict"
 limits="resize augment db:scan label:predict"
 quality="resize augment scraper"
 db="resize augment dedup scraper db:init db:scan db:stats db:check db:export db:split
-  db:report label:predict label:train label:suspects label:review label:apply"
+  db:report label:predict label:train label:suspects label:review label:apply label:export"
 
 # q WORD: 'WORD', as the messages quote it
 q() {
@@ -91,7 +92,7 @@ test_expect 'a command refuses the common options it does not take' '
     expect_exit 2 ${c/:/ } --max-pixels 5
   done
   for c in db:init db:stats db:check db:export db:split db:report db:merge label:train \
-      label:suspects label:review label:apply; do
+      label:suspects label:review label:apply label:export; do
     expect_exit 2 ${c/:/ } -j 2
     expect_exit 2 ${c/:/ } --jobs 2
     if [ "$c" = db:split ]; then continue; fi  # it takes -q: its progress line

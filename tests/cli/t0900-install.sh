@@ -114,7 +114,7 @@ test_expect 'completion: options, subcommands, values and paths' '
   test "$(comp resize --ge)" = --geometry
   test "$(comp db "" | tr "\n" " ")" = "init scan stats check export split issues report merge "
   test "$(comp db --db = x.db "" | wc -l)" -eq 9
-  test "$(comp label "" | tr "\n" " ")" = "predict train suspects review apply "
+  test "$(comp label "" | tr "\n" " ")" = "predict train suspects review apply export "
   test "$(comp dedup --format "" | tr "\n" " ")" = "text csv jsonl "
   test "$(comp dedup --format = cs)" = csv
   test "$(comp resize --format "" | tr "\n" " ")" = "jpg png webp keep "
