@@ -20,20 +20,27 @@
 #include "review.h"
 
 static const char usage[] =
-	"usage: label review --path DIR [--port N] [options]\n"
+	"usage: label review --path DIR [--port N] [--queue Q] [options]\n"
 	"\n"
 	"Serves a review session to your browser: the suspects of 'label suspects'\n"
 	"(most likely first), the label conflicts (images with a copy in another\n"
-	"class folder), and dedup's near-duplicate groups (side by side, the\n"
-	"proposed keeper marked). Prints the session's address, with a random\n"
-	"token, and serves on 127.0.0.1 only until interrupted (Ctrl-C).\n"
+	"class folder), dedup's near-duplicate groups (side by side, the proposed\n"
+	"keeper marked), and the images 'db issues' lists with its default\n"
+	"thresholds (each naming its issues and score, worst first). Prints the\n"
+	"session's address, with a random token, and serves on 127.0.0.1 only\n"
+	"until interrupted (Ctrl-C).\n"
 	"\n"
 	"Keys: 1-9 assign class k (in a group: make member k the keeper), Enter\n"
 	"or k keep, x delete, s skip, p split a group, u undo, j or arrows move,\n"
-	"[ and ] switch queues; the mouse works too. Each\n"
+	"[ and ] switch queues, g the grid; the mouse works too. The grid shows\n"
+	"a page of 36 images of a queue (not the groups): click or Space selects,\n"
+	"shift-click selects a range, a all, arrows move; 1-9 relabel, k keep, x\n"
+	"delete or s skip the whole selection as one action, which one u takes\n"
+	"back; the class most of the selection is predicted to be is key 1. Each\n"
 	"decision is kept in the catalog the moment it is made, so a reload or a\n"
 	"restart resumes where the session left off; nothing on disk changes\n"
-	"until 'label apply'.\n"	"\n"
+	"until 'label apply'.\n"
+	"\n"
 	"It answers only requests for 127.0.0.1, localhost or [::1] at its port,\n"
 	"and serves an image only while it is the file catalogued (never through\n"
 	"a symbolic link); a delete that would leave a duplicate group without a\n"
@@ -42,6 +49,8 @@ static const char usage[] =
 	"Options:\n"
 	"  --path DIR        the dataset root (DIR/<class>/<file>)\n"
 	"  --port N          the port (default: any free one)\n"
+	"  --queue Q         open on queue Q: suspects, conflicts, groups or issues\n"
+	"                    (default: the first with an undecided item)\n"
 	"  --top N           review the N likeliest mislabels, flagged or not\n"
 	"                    (default: what confident learning flags)\n"
 	"  --model NAME      whose predictions (default mobilenet_v2)\n"
@@ -53,9 +62,10 @@ static const char usage[] =
 	"Examples:\n"
 	"  label review --path train\n"
 	"  label review --path train --port 8080 --top 2000\n"
+	"  label review --path train --queue issues\n"
 	"  label apply --dry-run && label apply --trash /tmp/trash\n"
 	"\n"
-	"Exit status: 0 stopped; 2 bad usage or nothing to review yet; 3 fatal.\n";
+"Exit status: 0 stopped; 2 bad usage or nothing to review yet; 3 fatal.\n";
 
 /* The session's token: 32 random bytes in hex. @return 0, or -1 (said). */
 static int make_token(char token[65])
@@ -76,7 +86,7 @@ int cmd_review(int argc, char **argv)
 	static const struct option opts[] = {
 		CLI_OPTION_PATH,
 		{ "port", required_argument, NULL, 'o' },
-		{ "queue", required_argument, NULL, 'q' },
+		{ "queue", required_argument, NULL, 'Q' },
 		CLI_OPTIONS_SUSPECTS,
 		CLI_OPTION_DB,
 		CLI_OPTION_HELP,
@@ -96,13 +106,13 @@ int cmd_review(int argc, char **argv)
 	s.root = -1;
 	strbuf_init(&s.prefix);
 	cli_options_init(&co, usage);
-	while ((c = cli_getopt(&co, argc, argv, "p:h", opts)) == 'o' || c == 'q') {
+	while ((c = cli_getopt(&co, argc, argv, "p:h", opts)) == 'o' || c == 'Q') {
 		if (c == 'o' && cli_parse_uint("--port", optarg, 65535, &port))
 			return EXIT_USAGE;
-		if (c == 'q' && review_queue_parse(optarg) < 0)
+		if (c == 'Q' && review_queue_parse(optarg) < 0)
 			return cli_usage_error("--queue: suspects, conflicts, groups or issues, "
 					       "not '%s'", optarg);
-		if (c == 'q')
+		if (c == 'Q')
 			s.open_queue = optarg;
 	}
 	if (c == CLI_OPTIONS_STOP || cli_operands(&co, argc, argv, CLI_PATH_NEEDED))
