@@ -138,6 +138,25 @@ test_expect 'a bulk relabel is one action: one number, one undo, and label apply
   test "$(pending)" -eq 0
 '
 
+test_expect 'a bulk delete that would leave a duplicate group no copy is refused whole' '
+  curl -s -H "X-Token: $token" "$base/api/items?queue=groups&from=0&n=500" >groups.json
+  python3 -c "
+import json
+issues = {i[\"id\"] for i in json.load(open(\"items.json\"))[\"items\"]}
+groups = [[m[\"id\"] for m in g[\"members\"]] for g in json.load(open(\"groups.json\"))[\"items\"]]
+g = [g for g in groups if set(g) <= issues][0]
+print(\",\".join(map(str, g)), \",\".join(map(str, g[1:])))
+" >group.txt
+  read -r all but_one <group.txt
+  test "$(post /api/bulk "{\"queue\":\"issues\",\"ids\":[$all],\"decision\":\"delete\"}")" = 409
+  grep -q "every copy of a duplicate group" reply
+  test "$(pending)" -eq 0
+  test "$(post /api/bulk "{\"queue\":\"issues\",\"ids\":[$but_one],\"decision\":\"delete\"}")" = 200
+  test "$(sqlite3 winnow.db "SELECT count(*) FROM reviews WHERE decision = \"delete\" AND queue = \"issues\"")" -eq "$(echo "$but_one" | tr , "\n" | wc -l)"
+  test "$(post /api/undo "{}")" = 200
+  test "$(pending)" -eq 0
+'
+
 test_expect 'in Chromium: the issues queue, and the grid: select, relabel, delete, undo' '
   node "$node_dir/review-grid.js" "$url" winnow.db "$shots/review-grid.png" >seen.json
   test -s "$shots/review-grid.png"
