@@ -54,28 +54,40 @@ static int last_copy(struct session *s, int64_t id)
 	return 0;
 }
 
+/* The decision body names into *d, and a relabel's class into *cls
+ * (malloc'd; else NULL). @return NULL, or why it is refused (400). */
+static const char *body_decision(const struct session *s, json_t *body, int *d, char **cls)
+{
+	*d = review_decision_parse(json_string_value(json_object_get(body, "decision")));
+	*cls = NULL;
+	if (*d < 0)
+		return "decision: keep, delete, relabel or skip";
+	if (*d == REVIEW_RELABEL && !review_is_class(s, *cls = relabel_class(body))) {
+		free(*cls);
+		*cls = NULL;
+		return "relabel to one of the session's classes";
+	}
+	return NULL;
+}
+
 enum MHD_Result review_api_decide(struct session *s, struct MHD_Connection *c,
 				  const char *rest, json_t *body)
 {
 	const char *queue = json_string_value(json_object_get(body, "queue"));
-	const char *dec = json_string_value(json_object_get(body, "decision"));
 	json_int_t id = json_integer_value(json_object_get(body, "id"));
 	const struct item *it = review_find_image(s, id);
-	int d = review_decision_parse(dec);
+	const char *why;
 	struct wn_err err = { 0 };
 	char *cls = NULL;
 	enum MHD_Result ret;
 	json_t *reply;
+	int d;
 
 	(void)rest;
 	if (!it || !review_find_queue(s, queue))
 		return review_send_error(c, MHD_HTTP_NOT_FOUND, "no such image in this session");
-	if (d < 0)
-		return review_send_error(c, MHD_HTTP_BAD_REQUEST, "decision: keep, delete, relabel or skip");
-	if (d == REVIEW_RELABEL && !review_is_class(s, cls = relabel_class(body))) {
-		free(cls);
-		return review_send_error(c, MHD_HTTP_BAD_REQUEST, "relabel to one of the session's classes");
-	}
+	if ((why = body_decision(s, body, &d, &cls)))
+		return review_send_error(c, MHD_HTTP_BAD_REQUEST, why);
 	if (d == REVIEW_RELABEL && it->raw_given && !strcmp(cls, it->raw_given))
 		d = REVIEW_KEEP;  /* relabelling to its own class is keeping it */
 	pthread_mutex_lock(&s->lock);
@@ -216,13 +228,14 @@ enum MHD_Result review_api_bulk(struct session *s, struct MHD_Connection *c, con
 {
 	struct queue *q = review_find_queue(s, json_string_value(json_object_get(body, "queue")));
 	json_t *ids = json_object_get(body, "ids");
-	int d = review_decision_parse(json_string_value(json_object_get(body, "decision"))), r;
 	size_t n = json_array_size(ids);
 	struct act *acts = NULL;
 	struct wn_err err = { 0 };
+	const char *why;
 	char *cls = NULL;
 	enum MHD_Result ret;
 	unsigned bad;
+	int d, r;
 
 	(void)rest;
 	if (!q)
@@ -231,12 +244,8 @@ enum MHD_Result review_api_bulk(struct session *s, struct MHD_Connection *c, con
 		return review_send_error(c, MHD_HTTP_BAD_REQUEST, "groups are decided a group at a time");
 	if (!json_is_array(ids) || !n || n > BULK_MAX)
 		return review_send_error(c, MHD_HTTP_BAD_REQUEST, "ids: 1 to 200 images of the queue");
-	if (d < 0)
-		return review_send_error(c, MHD_HTTP_BAD_REQUEST, "decision: keep, delete, relabel or skip");
-	if (d == REVIEW_RELABEL && !review_is_class(s, cls = relabel_class(body))) {
-		free(cls);
-		return review_send_error(c, MHD_HTTP_BAD_REQUEST, "relabel to one of the session's classes");
-	}
+	if ((why = body_decision(s, body, &d, &cls)))
+		return review_send_error(c, MHD_HTTP_BAD_REQUEST, why);
 	acts = calloc(n, sizeof(*acts));
 	bad = acts ? bulk_acts(q, ids, d, cls, acts) : MHD_HTTP_INTERNAL_SERVER_ERROR;
 	if (bad) {

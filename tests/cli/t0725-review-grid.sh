@@ -5,46 +5,21 @@
 # in headless Chromium.
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$(dirname "$0")/lib.sh"
-export WINNOW_MODELS="$top/models"
-node_dir="$top/tests/node"
-shots=${WINNOW_TEST_OUT:-$top/build/test-output}
-mkdir -p "$shots"
+. "$(dirname "$0")/review.sh"
 
-copy_photos src/photo astronaut.png chelsea.png coffee.png rocket.jpg retina.jpg \
-  hubble_deep_field.jpg motorcycle_left.png motorcycle_right.png
-printf "rotate probability=0.7 max_left_rotation=15 max_right_rotation=15\nflip_left_right probability=0.5\n" >v.pipeline
-photos_with_variants src ds v.pipeline 3
-mkfixtures dataset ds 4 30 0 synth
-mv ds/photo/chelsea.png ds/synth/chelsea.png
-mv ds/synth/img0003.jpg ds/photo/img0003.jpg
+review_photos
 # planted issues: a dark photo, a flat field, a grey one stored as RGB
-/usr/bin/python3 - <<'EOF'
+/usr/bin/python3 - <<'PY'
 import numpy as np
 from PIL import Image
 c = np.asarray(Image.open("src/photo/coffee.png").convert("RGB"), dtype=np.float64)
 Image.fromarray((c * 0.1).astype(np.uint8)).save("ds/photo/dark.jpg", quality=92)
 Image.new("RGB", (400, 300), (90, 120, 160)).save("ds/synth/flat.png")
 Image.open("src/photo/rocket.jpg").convert("L").convert("RGB").save("ds/photo/grey.jpg", quality=92)
-EOF
-label predict --path ds -q 2>/dev/null
-label train --path ds >/dev/null
+PY
+review_catalog
 db scan -q ds 2>/dev/null
-dedup --path ds -q >/dev/null 2>&1 || true
 
-# Started and stopped at the top level, never inside a test: a test's
-# output is a pipe the server must not hold open.
-start_server() {
-  label review --path ds "$@" >url 2>server.err 9>&- &
-  server=$!
-  for _ in $(seq 600); do
-    if [ -s url ] || ! kill -0 "$server" 2>/dev/null; then break; fi
-    sleep 0.1
-  done
-  url=$(cat url)
-  token=${url#*token=}
-  base=${url%/?token=*}
-}
-stop_server() { kill "$server" 2>/dev/null; wait "$server" 2>/dev/null || true; rm -f url; }
 post() { curl -s -o reply -w "%{http_code}" -X POST -H "X-Token: $token" -d "$2" "$base$1"; }
 pending() { sqlite3 winnow.db "SELECT count(*) FROM reviews"; }
 
