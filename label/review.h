@@ -1,7 +1,9 @@
-/* label review's parts, shared by its files: the session (review_session.c),
- * its queues (review_queues.c), the HTTP server and its routes
- * (review_http.c), what the page reads (review_state.c), the decisions it
- * posts (review_decide.c) and the images it shows (review_images.c).
+/* label review's parts, shared by its files, each calling only those
+ * listed after it: the HTTP server and its routes (review_http.c); the
+ * decisions the page posts (review_decide.c); what it reads
+ * (review_state.c) and the images it shows (review_images.c); the session
+ * (review_session.c) and its queues (review_queues.c); the responses
+ * (review_reply.c) and the text for the page (review_text.c).
  * Command-side code: these answer requests and never exit. */
 #ifndef WINNOW_LABEL_REVIEW_H
 #define WINNOW_LABEL_REVIEW_H
@@ -65,7 +67,7 @@ struct session {
 	struct img_limits limits;
 };
 
-/* review_session.c */
+/* review_queues.c */
 
 /* review_queue_name() : "suspects", "conflicts", "groups", "issues";
  * review_queue_parse() : the queue named s, or -1. */
@@ -78,6 +80,15 @@ struct queue *review_find_queue(struct session *s, const char *name);
 /* review_item_index() : the index of image id in q (for the groups queue:
  * its group's), or -1 when q does not show it. */
 long review_item_index(const struct queue *q, int64_t id);
+/* review_queues_build() : fills s->q (named) from the catalog under prefix
+ * (NULL: all). @return 0, or -1 with err set. */
+int review_queues_build(struct session *s, const char *prefix, const struct suspects_opts *o,
+			struct wn_err *err);
+/* review_queues_release() : frees the items of every queue. */
+void review_queues_release(struct session *s);
+
+/* review_text.c */
+
 /* review_text() : a copy of s that is valid UTF-8 (each stray byte becomes
  * U+FFFD), for the page; malloc'd, NULL for NULL or out of memory. */
 char *review_text(const char *s);
@@ -86,6 +97,9 @@ char *review_text(const char *s);
  * hex is even-length hex of non-NUL bytes. */
 char *review_to_hex(const char *bytes);
 char *review_from_hex(const char *hex);
+
+/* review_session.c */
+
 /* review_is_class() : whether c is one of the session's classes. */
 int review_is_class(const struct session *s, const char *c);
 /*
@@ -98,21 +112,13 @@ int review_session_load(struct session *s, const struct suspects_opts *o, struct
  * catalog, the root or the lock). */
 void review_session_release(struct session *s);
 
-/* review_queues.c */
-
-/* review_queues_build() : fills s->q (named) from the catalog under prefix
- * (NULL: all). @return 0, or -1 with err set. */
-int review_queues_build(struct session *s, const char *prefix, const struct suspects_opts *o,
-			struct wn_err *err);
-/* review_queues_release() : frees the items of every queue. */
-void review_queues_release(struct session *s);
-
 /* review_http.c */
 
 /* review_serve() : starts the server on 127.0.0.1:port (0: any free one;
  * s->port gets it). @return the daemon, or NULL with err set. */
 struct MHD_Daemon *review_serve(struct session *s, uint16_t port, struct wn_err *err);
-/* Responses. review_reply() frees data when owned; cache NULL: no-store. */
+/* review_reply.c: the responses. review_reply() frees data when owned;
+ * cache NULL means no-store. */
 enum MHD_Result review_reply(struct MHD_Connection *c, unsigned status, const char *type,
 			     void *data, size_t len, int owned, const char *cache);
 /* review_send_json() : sends j and drops the reference to it. */

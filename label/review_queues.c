@@ -1,11 +1,59 @@
 /* label review's queues, built once when the session starts: the suspects
  * and label conflicts (label suspects' ranking), dedup's near-duplicate
  * groups, and the images db issues would list (quality/quality.h judges
- * the signals db scan stored, with its default thresholds). */
+ * the signals db scan stored, with its default thresholds); and finding
+ * a queue or an image in them. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "review.h"
+
+static const char *const queue_names[RQ_COUNT] = { "suspects", "conflicts", "groups", "issues" };
+
+const char *review_queue_name(enum review_queue k)
+{
+	return (unsigned)k < RQ_COUNT ? queue_names[k] : NULL;
+}
+
+int review_queue_parse(const char *s)
+{
+	for (int k = 0; s && k < RQ_COUNT; k++)
+		if (!strcmp(queue_names[k], s))
+			return k;
+	return -1;
+}
+
+const struct item *review_find_image(const struct session *s, int64_t id)
+{
+	for (int k = 0; k < RQ_COUNT; k++)
+		for (size_t i = 0; i < s->q[k].n; i++)
+			if (s->q[k].it[i].id == id)
+				return &s->q[k].it[i];
+	return NULL;
+}
+
+struct queue *review_find_queue(struct session *s, const char *name)
+{
+	for (int k = 0; name && k < RQ_COUNT; k++)
+		if (!strcmp(s->q[k].name, name))
+			return &s->q[k];
+	return NULL;
+}
+
+long review_item_index(const struct queue *q, int64_t id)
+{
+	for (size_t i = 0; i < q->n; i++) {
+		size_t index = i;
+
+		if (q->it[i].id != id)
+			continue;
+		if (q->ngroups)
+			for (index = 0; q->gfirst[index + 1] <= i; index++)
+				;
+		return (long)index;
+	}
+	return -1;
+}
 
 static void item_release(struct item *it)
 {

@@ -47,7 +47,8 @@ SUBCOMMANDS = {
            'cmd_report.c',
            'cmd_scan.c', 'cmd_split.c', 'cmd_stats.c', 'cmds.h'],
     'label': ['apply.c', 'predict.c', 'review.c', 'review_decide.c', 'review_http.c',
-              'review_images.c', 'review_queues.c', 'review_session.c', 'review_state.c',
+              'review_images.c', 'review_queues.c', 'review_reply.c', 'review_session.c',
+              'review_state.c', 'review_text.c',
               'suspects.c', 'train.c', 'label.h', 'review.h'],
 }
 MAX_C_FILES = 20
