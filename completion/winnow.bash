@@ -38,7 +38,7 @@ _winnow_opts_label_predict='--path --model --nsfwjs-compat --format --jobs --sha
 _winnow_opts_label_train='--path --model --nsfwjs-compat --folds --l2 --seed --format --db'
 _winnow_opts_label_suspects='--path --top --model --nsfwjs-compat --pretrained --map
 	--format --db'
-_winnow_opts_label_review='--path --port --top --model --nsfwjs-compat --pretrained
+_winnow_opts_label_review='--path --port --queue --top --model --nsfwjs-compat --pretrained
 	--map --db'
 _winnow_opts_label_apply='--path --dry-run --trash --db'
 _winnow_opts_label_export='--out --model --force --db'
@@ -79,6 +79,7 @@ _winnow_value()
 	--keep) _winnow_words 'pixels oldest newest first' ;;
 	--layout) _winnow_words 'csv folders webdataset' ;;
 	--link) _winnow_words 'hard sym copy' ;;
+	--queue) _winnow_words 'suspects conflicts groups issues' ;;
 	--match) _winnow_words 'exact near mirror rotate crop' ;;
 	--status) _winnow_words 'ok corrupt deleted quarantined all' ;;
 	--model)

@@ -4,40 +4,13 @@
 # reload), a restart, and applying the decisions twice.
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$(dirname "$0")/lib.sh"
-export WINNOW_MODELS="$top/models"
-node_dir="$top/tests/node"
-shots=${WINNOW_TEST_OUT:-$top/build/test-output}
-mkdir -p "$shots"
+. "$(dirname "$0")/review.sh"
 
-copy_photos src/photo astronaut.png chelsea.png coffee.png rocket.jpg retina.jpg \
-  hubble_deep_field.jpg motorcycle_left.png motorcycle_right.png
-printf "rotate probability=0.7 max_left_rotation=15 max_right_rotation=15\nflip_left_right probability=0.5\n" >v.pipeline
-photos_with_variants src ds v.pipeline 3
-mkfixtures dataset ds 4 30 0 synth
-mv ds/photo/chelsea.png ds/synth/chelsea.png
-mv ds/synth/img0003.jpg ds/photo/img0003.jpg
+review_photos
 # a name the relabelled image will clash with in its new folder
 cp ds/synth/img0004.jpg ds/photo/img0003.jpg.tmp && mv ds/photo/img0003.jpg.tmp ds/photo/keep.jpg
-label predict --path ds -q 2>/dev/null
-label train --path ds >/dev/null
-dedup --path ds -q >/dev/null 2>&1 || true
+review_catalog
 
-# Started and stopped at the top level, never inside a test: a test's
-# output is a pipe the server must not hold open.
-start_server() {
-  label review --path ds "$@" >url 2>server.err 9>&- &
-  server=$!
-  # up to 60 s (a sanitized build is slow), not past the server's death
-  for _ in $(seq 600); do
-    if [ -s url ] || ! kill -0 "$server" 2>/dev/null; then break; fi
-    sleep 0.1
-  done
-  url=$(cat url)
-  token=${url#*token=}
-  base=${url%/?token=*}
-  port=${base##*:}
-}
-stop_server() { kill "$server" 2>/dev/null; wait "$server" 2>/dev/null || true; rm -f url; }
 code() { curl -s -o /dev/null -w "%{http_code}" "$@"; }
 
 start_server --top 20
