@@ -1,6 +1,8 @@
 /* db issues: images that are blurry, dark, light, blank, grey or of an odd
  * shape or size, from the quality signals the scan stored (quality/quality.h
- * judges them; sizes and shapes against the set's own medians). */
+ * judges them; sizes and shapes against the set's own medians), and
+ * images unlike their class, from label predict's embeddings
+ * (learn/outlier.h). */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -12,6 +14,7 @@
 #include "cmds.h"
 #include "base/base.h"
 #include "catalog/catalog.h"
+#include "learn/learn.h"
 #include "quality/quality.h"
 
 static const char usage[] =
@@ -36,16 +39,23 @@ static const char usage[] =
 	"  odd_size          sqrt(width x height) against the set's median,\n"
 	"                    min(s/m, m/s); default 0.25. A side under 32 pixels is\n"
 	"                    odd_size whatever the threshold.\n"
+	"  outlier           unlike the rest of its class folder: with d the cosine\n"
+	"                    distance of its embedding to the class's mean direction\n"
+	"                    and m the class's median d, min(1, m/d); default 0.5\n"
+	"                    (twice as far out as the class's median image). Needs\n"
+	"                    'label predict --path DIR' first (its embeddings); a\n"
+	"                    class of fewer than 5 images has no outliers.\n"
 	"The set is every image under DIR. Images catalogued before this version, or\n"
 	"by a command that does not decode (scraper, augment), get their signals\n"
-	"from the next 'db scan', which reads only those. 'outlier' needs image\n"
-	"embeddings and is not available yet.\n"
+	"from the next 'db scan', which reads only those.\n"
 	"\n"
 	"Options:\n"
 	"  --path DIR           the dataset root (DIR/<class>/<file>)\n"
 	"  --issue KIND,...     only these issues (default: all)\n"
 	"  --threshold KIND=V   find KIND below V, 0..1 (repeatable)\n"
 	"  --format F           text (default), csv or jsonl\n"
+	"  --model NAME         whose embeddings for outlier (default mobilenet_v2)\n"
+	"  --nsfwjs-compat      those of 'label predict --nsfwjs-compat'\n"
 	"  --db FILE            the catalog (default: $WINNOW_DB, else ./winnow.db)\n"
 	"\n"
 	"Examples:\n"
@@ -60,6 +70,7 @@ struct judged {
 	char *path, *class_name;
 	int width, height;
 	struct quality q;
+	double outlier;         /* 1 unless the embeddings say otherwise */
 	double scores[QI_COUNT];
 	unsigned found;
 };
@@ -91,6 +102,7 @@ static int collect(const struct image_quality *iq, void *data)
 	j->width = iq->width;
 	j->height = iq->height;
 	j->q = iq->q;
+	j->outlier = 1;
 	return !j->path || (iq->class_name && !j->class_name) ? (r->oom = 1) : 0;
 }
 
@@ -115,15 +127,10 @@ static int parse_issues(const char *s, unsigned *wanted)
 	for (char *k = strtok_r(list, ",", &save); k; k = strtok_r(NULL, ",", &save)) {
 		int i = quality_issue_parse(k);
 
-		if (i < 0 && !strcmp(k, "outlier")) {
-			ret = cli_usage_error("outlier needs image embeddings, which this version "
-					      "does not use yet ('label predict' stores them)");
-			break;
-		}
 		if (i < 0) {
 			ret = cli_usage_error("--issue: '%s' is not an issue (blurry, dark, light, "
 					      "low_information, grayscale, odd_aspect_ratio, "
-					      "odd_size)", k);
+					      "odd_size, outlier)", k);
 			break;
 		}
 		*wanted |= 1u << i;
@@ -195,7 +202,11 @@ static int judge_all(struct issues_run *r, struct finding **out, size_t *nout,
 		struct judged *j = &r->v[i];
 
 		j->found = quality_judge(&j->q, j->width, j->height, &set, r->thresholds,
-					 j->scores) & r->wanted;
+					 j->scores);
+		j->scores[QI_OUTLIER] = j->outlier;
+		if (j->outlier < r->thresholds[QI_OUTLIER])
+			j->found |= 1u << QI_OUTLIER;
+		j->found &= r->wanted;
 		for (int k = 0; k < QI_COUNT; k++) {
 			if (!(j->found & 1u << k))
 				continue;
@@ -213,6 +224,49 @@ static int judge_all(struct issues_run *r, struct finding **out, size_t *nout,
 done:
 	free(w);
 	free(h);
+	return ret;
+}
+
+static int cmp_judged_path(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct judged *)elem)->path);
+}
+
+/* The outlier scores of the images judged, from the embeddings of
+ * model_key/prep. @return 1 when there are none (*r untouched), 0 done,
+ * -1 with err set. */
+static int score_outliers(struct issues_run *r, struct catalog *cat, const char *model_key,
+			  const char *prep, const char *prefix, struct wn_err *err)
+{
+	struct train_set t = { 0 };
+	double *scores = NULL;
+	int ret = -1;
+
+	if (train_set_load(cat, model_key, prep, prefix, &t, err))
+		goto done;
+	ret = 1;
+	if (!t.n)
+		goto done;
+	ret = -1;
+	scores = malloc(t.n * sizeof(*scores));
+	if (!scores) {
+		wn_fail(err, WN_ENOMEM, "out of memory");
+		goto done;
+	}
+	if (outlier_scores(&t, scores, err))
+		goto done;
+	/* both by path: images_quality_foreach() and the predictions' walk */
+	for (size_t i = 0; i < t.n; i++) {
+		struct judged *j = bsearch(t.items[i].path, r->v, r->n, sizeof(*r->v),
+					   cmp_judged_path);
+
+		if (j)
+			j->outlier = scores[i];
+	}
+	ret = 0;
+done:
+	free(scores);
+	train_set_release(&t);
 	return ret;
 }
 
@@ -296,6 +350,7 @@ int cmd_issues(int argc, char **argv)
 		{ "issue", required_argument, NULL, 'i' },
 		{ "threshold", required_argument, NULL, 't' },
 		CLI_OPTION_FORMAT,
+		CLI_OPTIONS_MODEL,
 		CLI_OPTION_DB,
 		CLI_OPTION_HELP,
 		{ NULL, 0, NULL, 0 },
@@ -332,6 +387,16 @@ int cmd_issues(int argc, char **argv)
 		if (r.oom)
 			wn_fail(&err, WN_ENOMEM, "out of memory");
 		goto fail;
+	}
+	if (r.wanted & 1u << QI_OUTLIER) {
+		int none = score_outliers(&r, cat, nn_model_key(co.model), nn_prep_name(co.prep),
+					  filter.path_prefix, &err);
+
+		if (none < 0)
+			goto fail;
+		if (none)
+			fprintf(stderr, "db issues: no image embeddings for outlier: run 'label "
+				"predict --path %s' first\n", co.path);
 	}
 	if (judge_all(&r, &f, &nf, &err))
 		goto fail;

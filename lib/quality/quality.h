@@ -108,6 +108,9 @@ int quality_measure(const struct img *grey, const struct img *colour, struct qua
  *  - odd_size: against the set: with s = sqrt(width x height) and m the
  *    median s, min(s / m, m / s); a side under QUALITY_MIN_SIDE is
  *    odd_size whatever the threshold.
+ *  - outlier: unlike the rest of its class, from the classifier's
+ *    embeddings, not the signals (learn/outlier.h scores it; the caller
+ *    fills it in: quality_judge() leaves it 1, never found).
  * The order of the enum is the order of the report.
  */
 enum quality_issue {
@@ -118,6 +121,7 @@ enum quality_issue {
 	QI_GRAYSCALE,
 	QI_ODD_ASPECT_RATIO,
 	QI_ODD_SIZE,
+	QI_OUTLIER,
 	QI_COUNT,
 };
 
@@ -126,7 +130,7 @@ enum quality_issue {
  * to judge sharpness on. */
 #define QUALITY_MIN_SIDE 32
 
-/* quality_issue_name() : "blurry", ..., "odd_size"; NULL past the end. */
+/* quality_issue_name() : "blurry", ..., "odd_size", "outlier"; NULL past the end. */
 const char *quality_issue_name(enum quality_issue i);
 /* quality_issue_parse() : the issue named s, or -1. */
 int quality_issue_parse(const char *s);

@@ -54,8 +54,8 @@ test_expect 'usage and bad input' '
   expect_exit 2 db issues --path ds --threshold blurry
   expect_exit 2 db issues --path ds --threshold blurry=1.5
   expect_exit 2 db issues --path ds --threshold sharp=0.5
-  expect_exit 2 db issues --path ds --issue dark,outlier 2>err
-  grep -q "label predict" err
+  expect_exit 2 db issues --path ds --issue dark,outlyer 2>err
+  grep -q "odd_size, outlier)" err
   expect_exit 3 db issues --path ds --db nowhere/x.db
 '
 
