@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <inttypes.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/options.h"
@@ -19,6 +22,7 @@
 
 static const char usage[] =
 	"usage: db issues --path DIR [--issue KIND,...] [--threshold KIND=V] [--format F]\n"
+	"                 [--move-to DIR [--dry-run]]\n"
 	"\n"
 	"Lists the images under DIR with an issue, from the signals db scan measured\n"
 	"in the decode it makes for the hashes (nothing is decoded here): one row per\n"
@@ -56,17 +60,25 @@ static const char usage[] =
 	"  --format F           text (default), csv or jsonl\n"
 	"  --model NAME         whose embeddings for outlier (default mobilenet_v2)\n"
 	"  --nsfwjs-compat      those of 'label predict --nsfwjs-compat'\n"
+	"  --move-to DIR        quarantine the images listed: move each under DIR,\n"
+	"                       keeping its path below --path (never over a file),\n"
+	"                       recorded in the catalog's journal as every move is;\n"
+	"                       a file changed since db scan stays\n"
+	"  -n, --dry-run        with --move-to: say what would move, move nothing\n"
 	"  --db FILE            the catalog (default: $WINNOW_DB, else ./winnow.db)\n"
 	"\n"
 	"Examples:\n"
 	"  db scan train && db issues --path train --format csv > issues.csv\n"
 	"  db issues --path train --issue blurry,dark --threshold blurry=0.3\n"
 	"  db issues --path train --format jsonl | jq -r 'select(.issue == \"odd_size\") | .path'\n"
+	"  db issues --path train --issue blurry,low_information --move-to quarantine\n"
 	"\n"
 	"Summary on stderr: counts per issue and class.\n"
-	"Exit status: 0 done; 2 bad usage; 3 fatal.\n";
+	"Exit status: 0 done; 1 some images not moved (each reported); 2 bad usage;\n"
+	"3 fatal.\n";
 
 struct judged {
+	int64_t id, size, mtime_ns;
 	char *path, *class_name;
 	int width, height;
 	struct quality q;
@@ -99,6 +111,9 @@ static int collect(const struct image_quality *iq, void *data)
 	memset(j, 0, sizeof(*j));
 	j->path = strdup(iq->path);
 	j->class_name = iq->class_name ? strdup(iq->class_name) : NULL;
+	j->id = iq->id;
+	j->size = iq->size;
+	j->mtime_ns = iq->mtime_ns;
 	j->width = iq->width;
 	j->height = iq->height;
 	j->q = iq->q;
@@ -343,6 +358,230 @@ static int print_summary(const struct issues_run *r, int64_t missing, const char
 	return 0;
 }
 
+/* --move-to: the flagged images quarantined under a folder, keeping their
+ * path below DIR, each move planned in the journal and committed before
+ * it is made, done or dropped after (catalog/journal.h): the catalog
+ * never says what the disk does not. */
+#define MOVE_BATCH 256
+
+struct mover {
+	struct catalog *cat;
+	const char *root, *move_to;   /* as given */
+	size_t prefix_len;            /* of DIR's catalog paths */
+	int root_fd, move_fd;
+	char *move_real;
+	int64_t run_id;
+	int dry;
+	uint64_t moved, failed;
+};
+
+struct move_item {
+	const struct judged *j;
+	const char *rel;              /* below DIR, and below the --move-to folder */
+	int64_t event;                /* 0: not planned */
+	int acted;
+};
+
+static void move_failed(struct mover *mv, const char *rel, const char *why)
+{
+	struct strbuf disk = STRBUF_INIT;
+
+	strbuf_addf(&disk, "%s/%s", mv->root, rel);
+	cli_file_error(disk.len ? disk.buf : rel, why);
+	strbuf_release(&disk);
+	mv->failed++;
+}
+
+/* Why, for the audit: each issue found and its score. */
+static int move_cause(const struct judged *j, struct strbuf *cause)
+{
+	strbuf_reset(cause);
+	if (strbuf_addstr(cause, "db issues:"))
+		return -1;
+	for (int k = 0; k < QI_COUNT; k++)
+		if (j->found & 1u << k &&
+		    strbuf_addf(cause, " %s %.4f", quality_issue_name(k), j->scores[k]))
+			return -1;
+	return 0;
+}
+
+/* Whether rel names something under the --move-to folder already. */
+static int dest_taken(const struct mover *mv, const char *rel)
+{
+	struct dspath p = DSPATH_INIT;
+	struct stat st;
+	int taken = !dspath_resolve(mv->move_fd, rel, 0, &p, NULL) && !dspath_stat(&p, &st);
+
+	dspath_release(&p);
+	return taken;
+}
+
+/* The batch's moves recorded as planned, committed before any is made;
+ * one whose place is taken is reported and left out. */
+static int plan_moves(struct mover *mv, struct move_item *b, size_t n, struct wn_err *err)
+{
+	struct strbuf cause = STRBUF_INIT, dest = STRBUF_INIT;
+	int ret = -1;
+
+	if (catalog_begin(mv->cat, err))
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		struct journal_act a = { b[i].j->id, "quarantine", b[i].j->path, NULL, NULL, NULL };
+
+		if (dest_taken(mv, b[i].rel)) {
+			move_failed(mv, b[i].rel, "not moved: the --move-to folder has that name");
+			continue;
+		}
+		strbuf_reset(&dest);
+		if (move_cause(b[i].j, &cause) ||
+		    catalog_rel_path(mv->cat, mv->move_real, b[i].rel, &dest)) {
+			wn_fail(err, WN_ENOMEM, "out of memory");
+			goto out;
+		}
+		a.dest = dest.buf;
+		a.cause = cause.buf;
+		if (journal_plan(mv->cat, mv->run_id, &a, &b[i].event, err))
+			goto out;
+	}
+	ret = catalog_commit(mv->cat, err);
+out:
+	if (ret)
+		catalog_rollback(mv->cat);
+	strbuf_release(&cause);
+	strbuf_release(&dest);
+	return ret;
+}
+
+/* One planned move: the file must still be the one measured (a regular
+ * file of the catalogued size and mtime), then it goes, through no
+ * symlink on either side, never over a file. */
+static void move_one(struct mover *mv, struct move_item *it)
+{
+	struct dspath from = DSPATH_INIT, to = DSPATH_INIT;
+	struct wn_err why;
+	struct stat st;
+
+	if (dspath_resolve(mv->root_fd, it->rel, 0, &from, &why)) {
+		move_failed(mv, it->rel, wn_err_cause(&why, it->rel));
+	} else if (dspath_stat(&from, &st) || !S_ISREG(st.st_mode) ||
+		   st.st_size != it->j->size ||
+		   (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec != it->j->mtime_ns) {
+		move_failed(mv, it->rel, "not moved: changed since it was scanned; run db scan");
+	} else if (dspath_resolve(mv->move_fd, it->rel, DSPATH_MKDIRS, &to, &why)) {
+		move_failed(mv, it->rel, why.msg);
+	} else if (move_at(from.dir, from.name, to.dir, to.name, &why)) {
+		move_failed(mv, it->rel, why.msg);
+	} else {
+		it->acted = 1;
+		mv->moved++;
+		cli_test_kill_point();
+	}
+	dspath_release(&from);
+	dspath_release(&to);
+}
+
+static int settle_moves(struct mover *mv, struct move_item *b, size_t n, struct wn_err *err)
+{
+	if (catalog_begin(mv->cat, err))
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (b[i].event && (b[i].acted ? journal_done(mv->cat, b[i].event, err)
+					     : journal_drop(mv->cat, b[i].event, err))) {
+			catalog_rollback(mv->cat);
+			return -1;
+		}
+	return catalog_commit(mv->cat, err);
+}
+
+/* Plan a batch (committed), move it, settle it. */
+static int move_all(struct mover *mv, struct move_item *b, size_t n, struct wn_err *err)
+{
+	for (size_t at = 0; at < n; at += MOVE_BATCH) {
+		size_t k = n - at < MOVE_BATCH ? n - at : MOVE_BATCH;
+
+		if (plan_moves(mv, b + at, k, err))
+			return -1;
+		for (size_t i = 0; i < k; i++)
+			if (b[at + i].event)
+				move_one(mv, &b[at + i]);
+		if (settle_moves(mv, b + at, k, err))
+			return -1;
+	}
+	return 0;
+}
+
+/* The flagged images, each once, by path; a dry run says where each
+ * would go. */
+static int quarantine(struct mover *mv, const struct issues_run *r, struct wn_err *err)
+{
+	struct move_item *b = calloc(r->n ? r->n : 1, sizeof(*b));
+	size_t n = 0;
+	int ret = -1;
+
+	if (!b)
+		return wn_fail(err, WN_ENOMEM, "out of memory");
+	for (size_t i = 0; i < r->n; i++) {
+		if (!r->v[i].found)
+			continue;
+		b[n].j = &r->v[i];
+		b[n].rel = r->v[i].path + mv->prefix_len;
+		if (mv->dry)
+			fprintf(stderr, "db issues: would move %s/%s to %s/%s\n", mv->root,
+				b[n].rel, mv->move_to, b[n].rel);
+		n++;
+	}
+	if (mv->dry) {
+		fprintf(stderr, "db issues: --dry-run: %zu images would move to %s\n", n,
+			mv->move_to);
+		ret = 0;
+	} else if (!move_all(mv, b, n, err)) {
+		fprintf(stderr, "db issues: %" PRIu64 " images moved to %s, %" PRIu64
+			" not moved\n", mv->moved, mv->move_to, mv->failed);
+		ret = 0;
+	}
+	free(b);
+	return ret;
+}
+
+/* --move-to DIR [--dry-run]: the run recorded, the folders opened, the
+ * moves made. @return the exit status. */
+static int run_moves(struct mover *mv, const struct issues_run *r, int argc, char **argv)
+{
+	struct wn_err err = { 0 };
+	char counts[96];
+	int rc = EXIT_FATAL;
+
+	if (mv->dry)
+		return quarantine(mv, r, &err) ? cli_fatal(&err) : EXIT_DONE;
+	mv->root_fd = dspath_open_root(mv->root, 0, &err);
+	if (mv->root_fd < 0)
+		return cli_fatal(&err);
+	mv->move_fd = dspath_open_root(mv->move_to, 1, &err);
+	if (mv->move_fd < 0)
+		goto done;
+	if (!(mv->move_real = realpath(mv->move_to, NULL))) {
+		wn_fail(&err, WN_EIO, "%s: %s", mv->move_to, strerror(errno));
+		goto done;
+	}
+	if (run_begin(mv->cat, "db issues", argc, argv, &mv->run_id, &err) ||
+	    journal_start(mv->cat, mv->run_id, &err))
+		goto done;
+	if (!quarantine(mv, r, &err))
+		rc = mv->failed ? EXIT_PARTIAL : EXIT_DONE;
+	snprintf(counts, sizeof(counts), "{\"moved\":%" PRIu64 ",\"failed\":%" PRIu64 "}",
+		 mv->moved, mv->failed);
+	if (run_finish(mv->cat, mv->run_id, rc, counts, rc == EXIT_FATAL ? NULL : &err))
+		rc = EXIT_FATAL;
+done:
+	if (rc == EXIT_FATAL)
+		cli_fatal(&err);
+	close(mv->root_fd);
+	if (mv->move_fd >= 0)
+		close(mv->move_fd);
+	free(mv->move_real);
+	return rc;
+}
+
 int cmd_issues(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -351,6 +590,8 @@ int cmd_issues(int argc, char **argv)
 		{ "threshold", required_argument, NULL, 't' },
 		CLI_OPTION_FORMAT,
 		CLI_OPTIONS_MODEL,
+		{ "move-to", required_argument, NULL, 'm' },
+		{ "dry-run", no_argument, NULL, 'n' },
 		CLI_OPTION_DB,
 		CLI_OPTION_HELP,
 		{ NULL, 0, NULL, 0 },
@@ -362,6 +603,7 @@ int cmd_issues(int argc, char **argv)
 	struct strbuf prefix = STRBUF_INIT;
 	struct image_filter filter = { NULL, IMAGE_OK, NULL };
 	struct cli_options co;
+	struct mover mv = { 0 };
 	size_t nf = 0;
 	int64_t missing = 0;
 	int rc = EXIT_FATAL, c;
@@ -370,15 +612,22 @@ int cmd_issues(int argc, char **argv)
 	for (int i = 0; i < QI_COUNT; i++)
 		r.thresholds[i] = quality_default_threshold(i);
 	cli_options_init(&co, usage);
-	while ((c = cli_getopt(&co, argc, argv, "p:h", opts)) >= 0) {
+	while ((c = cli_getopt(&co, argc, argv, "p:nh", opts)) >= 0) {
 		if (c == 'i' && parse_issues(optarg, &r.wanted))
 			return EXIT_USAGE;
 		if (c == 't' && parse_threshold(optarg, r.thresholds))
 			return EXIT_USAGE;
+		if (c == 'm')
+			mv.move_to = optarg;
+		if (c == 'n')
+			mv.dry = 1;
 	}
 	if (c == CLI_OPTIONS_STOP || cli_operands(&co, argc, argv, CLI_PATH_NEEDED))
 		return co.status;
-	if (cli_open_catalog(co.db, CATALOG_READONLY, &cat))
+	if (mv.dry && !mv.move_to)
+		return cli_usage_error("--dry-run goes with --move-to");
+	if (cli_open_catalog(co.db, mv.move_to && !mv.dry ? CATALOG_EXISTING : CATALOG_READONLY,
+			     &cat))
 		return EXIT_FATAL;
 	if (catalog_rel_prefix(cat, co.path, &prefix, &err))
 		goto fail;
@@ -409,6 +658,13 @@ int cmd_issues(int argc, char **argv)
 		goto fail;
 	}
 	rc = EXIT_DONE;
+	if (mv.move_to) {
+		mv.cat = cat;
+		mv.root = co.path;
+		mv.prefix_len = prefix.len;
+		mv.move_fd = -1;
+		rc = run_moves(&mv, &r, argc, argv);
+	}
 	goto done;
 fail:
 	rc = cli_fatal(&err);
