@@ -1,8 +1,7 @@
 /* db issues: images that are blurry, dark, light, blank, grey or of an odd
- * shape or size, from the quality signals the scan stored (quality/quality.h
- * judges them; sizes and shapes against the set's own medians), and
- * images unlike their class, from label predict's embeddings
- * (learn/outlier.h). */
+ * shape or size, from the quality signals the scan stored, and images
+ * unlike their class, from label predict's embeddings (learn/issues.h
+ * judges them); listed, and quarantined with --move-to. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -77,59 +76,6 @@ static const char usage[] =
 	"Exit status: 0 done; 1 some images not moved (each reported); 2 bad usage;\n"
 	"3 fatal.\n";
 
-struct judged {
-	int64_t id, size, mtime_ns;
-	char *path, *class_name;
-	int width, height;
-	struct quality q;
-	double outlier;         /* 1 unless the embeddings say otherwise */
-	double scores[QI_COUNT];
-	unsigned found;
-};
-
-struct finding {
-	const struct judged *image;
-	int issue;
-};
-
-struct issues_run {
-	struct judged *v;
-	size_t n, cap;
-	double thresholds[QI_COUNT];
-	unsigned wanted;        /* bit per issue */
-	int oom;
-};
-
-static int collect(const struct image_quality *iq, void *data)
-{
-	struct issues_run *r = data;
-	struct judged *j;
-
-	if (ARRAY_GROW(r->v, r->cap, r->n, 1024))
-		return r->oom = 1;
-	j = &r->v[r->n++];
-	memset(j, 0, sizeof(*j));
-	j->path = strdup(iq->path);
-	j->class_name = iq->class_name ? strdup(iq->class_name) : NULL;
-	j->id = iq->id;
-	j->size = iq->size;
-	j->mtime_ns = iq->mtime_ns;
-	j->width = iq->width;
-	j->height = iq->height;
-	j->q = iq->q;
-	j->outlier = 1;
-	return !j->path || (iq->class_name && !j->class_name) ? (r->oom = 1) : 0;
-}
-
-static void run_release(struct issues_run *r)
-{
-	for (size_t i = 0; i < r->n; i++) {
-		free(r->v[i].path);
-		free(r->v[i].class_name);
-	}
-	free(r->v);
-}
-
 /* --issue KIND,...: the bits of the issues named. */
 static int parse_issues(const char *s, unsigned *wanted)
 {
@@ -180,112 +126,7 @@ static int parse_threshold(const char *s, double thresholds[QI_COUNT])
 	return 0;
 }
 
-/* Each issue's rows together in the report's order, most severe (lowest
- * score) first, then by path. */
-static int cmp_finding(const void *a, const void *b)
-{
-	const struct finding *x = a, *y = b;
-	double sx = x->image->scores[x->issue], sy = y->image->scores[y->issue];
-
-	if (x->issue != y->issue)
-		return x->issue - y->issue;
-	if (sx != sy)
-		return sx < sy ? -1 : 1;
-	return strcmp(x->image->path, y->image->path);
-}
-
-static int judge_all(struct issues_run *r, struct finding **out, size_t *nout,
-		     struct wn_err *err)
-{
-	struct quality_set set;
-	int *w = malloc((r->n + 1) * sizeof(*w)), *h = malloc((r->n + 1) * sizeof(*h));
-	size_t n = 0, cap = 0;
-	int ret = -1;
-
-	*out = NULL;
-	if (!w || !h) {
-		wn_fail(err, WN_ENOMEM, "out of memory");
-		goto done;
-	}
-	for (size_t i = 0; i < r->n; i++) {
-		w[i] = r->v[i].width;
-		h[i] = r->v[i].height;
-	}
-	if (quality_set_medians(w, h, r->n, &set, err))
-		goto done;
-	for (size_t i = 0; i < r->n; i++) {
-		struct judged *j = &r->v[i];
-
-		j->found = quality_judge(&j->q, j->width, j->height, &set, r->thresholds,
-					 j->scores);
-		j->scores[QI_OUTLIER] = j->outlier;
-		if (j->outlier < r->thresholds[QI_OUTLIER])
-			j->found |= 1u << QI_OUTLIER;
-		j->found &= r->wanted;
-		for (int k = 0; k < QI_COUNT; k++) {
-			if (!(j->found & 1u << k))
-				continue;
-			if (ARRAY_GROW(*out, cap, n, 256)) {
-				wn_fail(err, WN_ENOMEM, "out of memory");
-				goto done;
-			}
-			(*out)[n++] = (struct finding){ j, k };
-		}
-	}
-	if (n)
-		qsort(*out, n, sizeof(**out), cmp_finding);
-	*nout = n;
-	ret = 0;
-done:
-	free(w);
-	free(h);
-	return ret;
-}
-
-static int cmp_judged_path(const void *key, const void *elem)
-{
-	return strcmp(key, ((const struct judged *)elem)->path);
-}
-
-/* The outlier scores of the images judged, from the embeddings of
- * model_key/prep. @return 1 when there are none (*r untouched), 0 done,
- * -1 with err set. */
-static int score_outliers(struct issues_run *r, struct catalog *cat, const char *model_key,
-			  const char *prep, const char *prefix, struct wn_err *err)
-{
-	struct train_set t = { 0 };
-	double *scores = NULL;
-	int ret = -1;
-
-	if (train_set_load(cat, model_key, prep, prefix, &t, err))
-		goto done;
-	ret = 1;
-	if (!t.n)
-		goto done;
-	ret = -1;
-	scores = malloc(t.n * sizeof(*scores));
-	if (!scores) {
-		wn_fail(err, WN_ENOMEM, "out of memory");
-		goto done;
-	}
-	if (outlier_scores(&t, scores, err))
-		goto done;
-	/* both by path: images_quality_foreach() and the predictions' walk */
-	for (size_t i = 0; i < t.n; i++) {
-		struct judged *j = bsearch(t.items[i].path, r->v, r->n, sizeof(*r->v),
-					   cmp_judged_path);
-
-		if (j)
-			j->outlier = scores[i];
-	}
-	ret = 0;
-done:
-	free(scores);
-	train_set_release(&t);
-	return ret;
-}
-
-static int print_findings(const struct finding *f, size_t n, enum out_format fmt)
+static int print_findings(const struct issue_finding *f, size_t n, enum out_format fmt)
 {
 	static const char *const cols[] = { "path", "class", "issue", "score" };
 	struct table t;
@@ -311,7 +152,7 @@ static int cmp_name(const void *a, const void *b)
 
 /* stderr: the images judged, then per issue its count and how many of
  * each class have it. */
-static int print_summary(const struct issues_run *r, int64_t missing, const char *root)
+static int print_summary(const struct issue_set *r, unsigned wanted, const char *root)
 {
 	const char **names = malloc((r->n + 1) * sizeof(*names));
 	size_t *counts = NULL, nnames = 0, flagged = 0, total[QI_COUNT] = { 0 };
@@ -342,7 +183,7 @@ static int print_summary(const struct issues_run *r, int64_t missing, const char
 	}
 	fprintf(stderr, "db issues: %zu images, %zu with an issue\n", r->n, flagged);
 	for (int k = 0; k < QI_COUNT; k++) {
-		if (!(r->wanted & 1u << k))
+		if (!(wanted & 1u << k))
 			continue;
 		fprintf(stderr, "  %-17s %zu", quality_issue_name(k), total[k]);
 		for (size_t c = 0; c < nnames; c++)
@@ -350,9 +191,9 @@ static int print_summary(const struct issues_run *r, int64_t missing, const char
 				fprintf(stderr, "  %s %zu", names[c], counts[(size_t)k * nnames + c]);
 		fputc('\n', stderr);
 	}
-	if (missing > 0)
+	if (r->missing > 0)
 		fprintf(stderr, "db issues: %lld images have no quality signals yet: run 'db scan "
-			"%s'\n", (long long)missing, root);
+			"%s'\n", (long long)r->missing, root);
 	free(counts);
 	free(names);
 	return 0;
@@ -376,7 +217,7 @@ struct mover {
 };
 
 struct move_item {
-	const struct judged *j;
+	const struct issue_image *j;
 	const char *rel;              /* below DIR, and below the --move-to folder */
 	int64_t event;                /* 0: not planned */
 	int acted;
@@ -393,7 +234,7 @@ static void move_failed(struct mover *mv, const char *rel, const char *why)
 }
 
 /* Why, for the audit: each issue found and its score. */
-static int move_cause(const struct judged *j, struct strbuf *cause)
+static int move_cause(const struct issue_image *j, struct strbuf *cause)
 {
 	strbuf_reset(cause);
 	if (strbuf_addstr(cause, "db issues:"))
@@ -512,7 +353,7 @@ static int move_all(struct mover *mv, struct move_item *b, size_t n, struct wn_e
 
 /* The flagged images, each once, by path; a dry run says where each
  * would go. */
-static int quarantine(struct mover *mv, const struct issues_run *r, struct wn_err *err)
+static int quarantine(struct mover *mv, const struct issue_set *r, struct wn_err *err)
 {
 	struct move_item *b = calloc(r->n ? r->n : 1, sizeof(*b));
 	size_t n = 0;
@@ -545,7 +386,7 @@ static int quarantine(struct mover *mv, const struct issues_run *r, struct wn_er
 
 /* --move-to DIR [--dry-run]: the run recorded, the folders opened, the
  * moves made. @return the exit status. */
-static int run_moves(struct mover *mv, const struct issues_run *r, int argc, char **argv)
+static int run_moves(struct mover *mv, const struct issue_set *r, int argc, char **argv)
 {
 	struct wn_err err = { 0 };
 	char counts[96];
@@ -596,26 +437,23 @@ int cmd_issues(int argc, char **argv)
 		CLI_OPTION_HELP,
 		{ NULL, 0, NULL, 0 },
 	};
-	struct issues_run r = { 0 };
-	struct finding *f = NULL;
+	struct issue_set r = { 0 };
+	struct issue_opts o;
+	struct issue_finding *f = NULL;
 	struct catalog *cat = NULL;
 	struct wn_err err = { 0 };
 	struct strbuf prefix = STRBUF_INIT;
-	struct image_filter filter = { NULL, IMAGE_OK, NULL };
 	struct cli_options co;
 	struct mover mv = { 0 };
 	size_t nf = 0;
-	int64_t missing = 0;
 	int rc = EXIT_FATAL, c;
 
-	r.wanted = (1u << QI_COUNT) - 1;
-	for (int i = 0; i < QI_COUNT; i++)
-		r.thresholds[i] = quality_default_threshold(i);
+	issue_opts_init(&o, NULL, NULL);
 	cli_options_init(&co, usage);
 	while ((c = cli_getopt(&co, argc, argv, "p:nh", opts)) >= 0) {
-		if (c == 'i' && parse_issues(optarg, &r.wanted))
+		if (c == 'i' && parse_issues(optarg, &o.wanted))
 			return EXIT_USAGE;
-		if (c == 't' && parse_threshold(optarg, r.thresholds))
+		if (c == 't' && parse_threshold(optarg, o.thresholds))
 			return EXIT_USAGE;
 		if (c == 'm')
 			mv.move_to = optarg;
@@ -626,34 +464,23 @@ int cmd_issues(int argc, char **argv)
 		return co.status;
 	if (mv.dry && !mv.move_to)
 		return cli_usage_error("--dry-run goes with --move-to");
+	o.model_key = nn_model_key(co.model);
+	o.prep = nn_prep_name(co.prep);
 	if (cli_open_catalog(co.db, mv.move_to && !mv.dry ? CATALOG_EXISTING : CATALOG_READONLY,
 			     &cat))
 		return EXIT_FATAL;
-	if (catalog_rel_prefix(cat, co.path, &prefix, &err))
+	if (catalog_rel_prefix(cat, co.path, &prefix, &err) ||
+	    issues_judge(cat, prefix.len ? prefix.buf : NULL, &o, &r, &err) ||
+	    issue_findings(&r, &f, &nf, &err))
 		goto fail;
-	filter.path_prefix = prefix.len ? prefix.buf : NULL;
-	if (images_quality_foreach(cat, &filter, collect, &r, &missing, &err) || r.oom) {
-		if (r.oom)
-			wn_fail(&err, WN_ENOMEM, "out of memory");
-		goto fail;
-	}
-	if (r.wanted & 1u << QI_OUTLIER) {
-		int none = score_outliers(&r, cat, nn_model_key(co.model), nn_prep_name(co.prep),
-					  filter.path_prefix, &err);
-
-		if (none < 0)
-			goto fail;
-		if (none)
-			fprintf(stderr, "db issues: no image embeddings for outlier: run 'label "
-				"predict --path %s' first\n", co.path);
-	}
-	if (judge_all(&r, &f, &nf, &err))
-		goto fail;
+	if (o.wanted & 1u << QI_OUTLIER && !r.embeddings)
+		fprintf(stderr, "db issues: no image embeddings for outlier: run 'label predict "
+			"--path %s' first\n", co.path);
 	if (print_findings(f, nf, co.format)) {
 		cli_error("cannot write the list");
 		goto done;
 	}
-	if (print_summary(&r, missing, co.path)) {
+	if (print_summary(&r, o.wanted, co.path)) {
 		wn_fail(&err, WN_ENOMEM, "out of memory");
 		goto fail;
 	}
@@ -670,7 +497,7 @@ fail:
 	rc = cli_fatal(&err);
 done:
 	free(f);
-	run_release(&r);
+	issue_set_release(&r);
 	strbuf_release(&prefix);
 	catalog_close(cat);
 	return rc;

@@ -22,5 +22,6 @@
 #include "learn/split.h"
 #include "learn/layout.h"
 #include "learn/outlier.h"
+#include "learn/issues.h"
 
 #endif
