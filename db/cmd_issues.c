@@ -79,27 +79,10 @@ static const char usage[] =
 /* --issue KIND,...: the bits of the issues named. */
 static int parse_issues(const char *s, unsigned *wanted)
 {
-	char *list = strdup(s), *save = NULL;
-	int ret = 0;
+	struct wn_err err;
 
-	if (!list)
-		return cli_usage_error("out of memory");
-	*wanted = 0;
-	for (char *k = strtok_r(list, ",", &save); k; k = strtok_r(NULL, ",", &save)) {
-		int i = quality_issue_parse(k);
-
-		if (i < 0) {
-			ret = cli_usage_error("--issue: '%s' is not an issue (blurry, dark, light, "
-					      "low_information, grayscale, odd_aspect_ratio, "
-					      "odd_size, outlier)", k);
-			break;
-		}
-		*wanted |= 1u << i;
-	}
-	free(list);
-	if (!ret && !*wanted)
-		ret = cli_usage_error("--issue names no issue");
-	return ret;
+	return quality_issues_parse(s, wanted, &err) ? cli_usage_error("--issue: %s", err.msg)
+						    : 0;
 }
 
 /* --threshold KIND=V */

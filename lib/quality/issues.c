@@ -36,6 +36,34 @@ int quality_issue_parse(const char *s)
 	return -1;
 }
 
+int quality_issues_parse(const char *s, unsigned *bits, struct wn_err *err)
+{
+	const char *at = s;
+
+	*bits = 0;
+	while (*at) {
+		size_t len = strcspn(at, ",");
+		char name[32];
+		int i = -1;
+
+		if (len < sizeof(name)) {
+			memcpy(name, at, len);
+			name[len] = '\0';
+			i = quality_issue_parse(name);
+		}
+		if (i < 0 && len)
+			return wn_fail(err, WN_EINVAL, "'%.*s' is not an issue (blurry, dark, light, "
+				       "low_information, grayscale, odd_aspect_ratio, odd_size, "
+				       "outlier)", (int)len, at);
+		if (i >= 0)
+			*bits |= 1u << i;
+		at += len + (at[len] == ',');
+	}
+	if (!*bits)
+		return wn_fail(err, WN_EINVAL, "names no issue");
+	return 0;
+}
+
 double quality_default_threshold(enum quality_issue i)
 {
 	return (unsigned)i < QI_COUNT ? defaults[i] : 0;

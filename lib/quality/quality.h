@@ -134,6 +134,10 @@ enum quality_issue {
 const char *quality_issue_name(enum quality_issue i);
 /* quality_issue_parse() : the issue named s, or -1. */
 int quality_issue_parse(const char *s);
+/* quality_issues_parse() : the bits (1 << issue) of a comma-separated
+ * list of issue names, s. @return 0, or -1 with err saying which name is
+ * not an issue (WN_EINVAL), or that the list names none. */
+int quality_issues_parse(const char *s, unsigned *bits, struct wn_err *err);
 /* quality_default_threshold() : the threshold used unless the user gives one. */
 double quality_default_threshold(enum quality_issue i);
 

@@ -109,6 +109,24 @@ test_expect 'thresholds, a choice of issues, and the formats' '
   test_grep_not "^ds/dogs" cats.csv
 '
 
+test_expect 'db split --exclude-issues leaves them out of every split' '
+  db split --out every -q 2>/dev/null
+  test "$(cat every/*.csv | grep -c "^ds/")" -eq 21
+  db split --out some --exclude-issues dark,blurry 2>err
+  grep -q "^db split: 3 images left out for their issues: blurry 2 dark 1$" err
+  cat some/*.csv >rows
+  test "$(grep -c "^ds/" rows)" -eq 18
+  test_grep_not "dark.jpg\|blur-" rows
+  grep -q "^ds/cats/light.jpg," rows
+  expect_exit 2 db split --out x --exclude-issues fuzzy 2>err
+  grep -q "fuzzy. is not an issue" err
+  test_path_is_missing x
+  db split --out o --exclude-issues outlier 2>err
+  grep -q "no image embeddings for outlier" err
+  grep -q "0 images left out" err
+  db split --help | grep -q -- "--exclude-issues KIND"
+'
+
 test_expect 'an older catalog gets its signals from the next scan, each file read once' '
   sqlite3 winnow.db "DELETE FROM quality"
   db issues --path ds --format csv >empty.csv 2>err
