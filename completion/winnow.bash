@@ -27,7 +27,7 @@ _winnow_opts_db_check='--path --format --db'
 _winnow_opts_db_export='--format --class --status --db'
 _winnow_opts_db_split='--out --val --test --seed --crops --path --layout --link --shard-size --exclude-issues
 	--quiet --db'
-_winnow_opts_db_issues='--path --issue --threshold --format --model --nsfwjs-compat --move-to --dry-run --db'
+_winnow_opts_db_issues='--path --issue --threshold --format --model --nsfwjs-compat --move-to --dry-run --signals --db'
 _winnow_opts_db_report='--html --path --suspects --groups --model --db'
 _winnow_opts_db_merge='--into'
 

@@ -64,6 +64,12 @@ static const char usage[] =
 	"                       recorded in the catalog's journal as every move is;\n"
 	"                       a file changed since db scan stays\n"
 	"  -n, --dry-run        with --move-to: say what would move, move nothing\n"
+	"  --signals            instead, one row per image judged, issues or not:\n"
+	"                       path, class, issues (comma-separated, or empty), the\n"
+	"                       signals (sharpness, luma_p5, luma_p99, entropy, chroma,\n"
+	"                       colourfulness, skin: the share of skin-coloured pixels,\n"
+	"                       0..1, by Fleck-Forsyth log-opponent hue and saturation)\n"
+	"                       and the outlier score\n"
 	"  --db FILE            the catalog (default: $WINNOW_DB, else ./winnow.db)\n"
 	"\n"
 	"Examples:\n"
@@ -71,6 +77,7 @@ static const char usage[] =
 	"  db issues --path train --issue blurry,dark --threshold blurry=0.3\n"
 	"  db issues --path train --format jsonl | jq -r 'select(.issue == \"odd_size\") | .path'\n"
 	"  db issues --path train --issue blurry,low_information --move-to quarantine\n"
+	"  db issues --path train --signals --format csv > signals.csv   # skin share too\n"
 	"\n"
 	"Summary on stderr: counts per issue and class.\n"
 	"Exit status: 0 done; 1 some images not moved (each reported); 2 bad usage;\n"
@@ -125,6 +132,42 @@ static int print_findings(const struct issue_finding *f, size_t n, enum out_form
 		table_str(&t, v);
 		table_end_row(&t);
 	}
+	return table_end(&t);
+}
+
+/* --signals: every image judged, with what its pixels measured. */
+static int print_signals(const struct issue_set *r, enum out_format fmt)
+{
+	static const char *const cols[] = { "path", "class", "issues", "sharpness", "luma_p5",
+					    "luma_p99", "entropy", "chroma", "colourfulness",
+					    "skin", "outlier" };
+	struct table t;
+	struct strbuf found = STRBUF_INIT;
+
+	table_begin(&t, fmt, stdout, cols, 11);
+	for (size_t i = 0; i < r->n; i++) {
+		const struct issue_image *j = &r->v[i];
+		const double v[] = { j->q.sharpness, j->q.luma_p5, j->q.luma_p99, j->q.entropy,
+				     j->q.chroma, j->q.colourfulness, j->q.skin,
+				     j->scores[QI_OUTLIER] };
+
+		strbuf_reset(&found);
+		for (int k = 0; k < QI_COUNT; k++)
+			if (j->found & 1u << k)
+				strbuf_addf(&found, "%s%s", found.len ? "," : "",
+					    quality_issue_name(k));
+		table_str(&t, j->path);
+		table_str(&t, j->class_name);
+		table_str(&t, found.len ? found.buf : "");
+		for (size_t k = 0; k < sizeof(v) / sizeof(v[0]); k++) {
+			char num[32];
+
+			snprintf(num, sizeof(num), "%.4f", v[k]);
+			table_str(&t, num);
+		}
+		table_end_row(&t);
+	}
+	strbuf_release(&found);
 	return table_end(&t);
 }
 
@@ -416,6 +459,7 @@ int cmd_issues(int argc, char **argv)
 		CLI_OPTIONS_MODEL,
 		{ "move-to", required_argument, NULL, 'm' },
 		{ "dry-run", no_argument, NULL, 'n' },
+		{ "signals", no_argument, NULL, 's' },
 		CLI_OPTION_DB,
 		CLI_OPTION_HELP,
 		{ NULL, 0, NULL, 0 },
@@ -429,7 +473,7 @@ int cmd_issues(int argc, char **argv)
 	struct cli_options co;
 	struct mover mv = { 0 };
 	size_t nf = 0;
-	int rc = EXIT_FATAL, c;
+	int rc = EXIT_FATAL, c, signals = 0;
 
 	issue_opts_init(&o, NULL, NULL);
 	cli_options_init(&co, usage);
@@ -442,6 +486,8 @@ int cmd_issues(int argc, char **argv)
 			mv.move_to = optarg;
 		if (c == 'n')
 			mv.dry = 1;
+		if (c == 's')
+			signals = 1;
 	}
 	if (c == CLI_OPTIONS_STOP || cli_operands(&co, argc, argv, CLI_PATH_NEEDED))
 		return co.status;
@@ -459,7 +505,7 @@ int cmd_issues(int argc, char **argv)
 	if (o.wanted & 1u << QI_OUTLIER && !r.embeddings)
 		fprintf(stderr, "db issues: no image embeddings for outlier: run 'label predict "
 			"--path %s' first\n", co.path);
-	if (print_findings(f, nf, co.format)) {
+	if (signals ? print_signals(&r, co.format) : print_findings(f, nf, co.format)) {
 		cli_error("cannot write the list");
 		goto done;
 	}

@@ -109,6 +109,20 @@ test_expect 'thresholds, a choice of issues, and the formats' '
   test_grep_not "^ds/dogs" cats.csv
 '
 
+test_expect '--signals: every image, its issues and signals, the skin share among them' '
+  db issues --path ds --signals --format csv >sig.csv 2>/dev/null
+  head -1 sig.csv >header
+  echo "path,class,issues,sharpness,luma_p5,luma_p99,entropy,chroma,colourfulness,skin,outlier" >want
+  cmp want header
+  test "$(sed 1d sig.csv | wc -l)" -eq 21
+  grep -q "^ds/dogs/flat.png,dogs,low_information," sig.csv
+  grep -q "^ds/cats/clean-chelsea.jpg,cats,," sig.csv
+  # grey has no skin; the astronaut has a face and hands
+  grep -q "^ds/cats/grey-as-rgb.jpg,cats,grayscale,.*,0.0000,1.0000$" sig.csv
+  skin=$(grep "^ds/dogs/clean-astronaut.jpg," sig.csv | cut -d, -f10)
+  /usr/bin/python3 -c "import sys; assert 0.02 < float(sys.argv[1]) < 1, sys.argv[1]" "$skin"
+'
+
 test_expect 'db split --exclude-issues leaves them out of every split' '
   db split --out every -q 2>/dev/null
   test "$(cat every/*.csv | grep -c "^ds/")" -eq 21
