@@ -45,7 +45,7 @@ _winnow_opts_label_apply='--path --dry-run --trash --db'
 # The options that take no value; every other one takes one.
 _winnow_flags='--dry-run -n --quiet -q --help -h --version --in-place --delete
 	--exact-only --crops --rehash --nsfwjs-compat --pretrained --retry-failed
-	--ignore-robots-tag --allow-private'
+	--ignore-robots-tag --allow-private --signals'
 
 # _winnow_words WORDS: the words that start with $cur
 _winnow_words()
