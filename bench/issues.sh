@@ -6,11 +6,15 @@
 #     anything, at the default thresholds, and how many planted outliers
 #     are among the first 20 outlier rows (after 'label predict', whose
 #     embeddings outlier needs);
-#  2. with BEFORE (a folder of commands built without the signals, e.g.
-#     from 571ad62: git worktree add /tmp/w 571ad62 && make -C /tmp/w -j2),
-#     `db scan -j 1` of SCALE (default CORPUS/../corpus/scale, or
-#     /work/bench/corpus/scale) into a fresh catalog, before and after
-#     alternating, ROUNDS times each: median wall and CPU (user + sys).
+#  2. with BEFORE (a folder of commands built without the signals), `db
+#     scan -j 1` of SCALE (default /work/bench/corpus/scale) into a fresh
+#     catalog, before and after alternating, ROUNDS times each: median
+#     wall and CPU (user + sys). The fairest BEFORE is this tree with the
+#     signals taken out of the scan alone (grey-only decode, no quality
+#     row):
+#       git worktree add --detach /tmp/nosig HEAD && cd /tmp/nosig &&
+#       sed -i 's/if (scan_decode(buf, len, j->limits, &j->fp, &j->quality,/if (fingerprint_decode(buf, len, j->limits, \&j->fp,/; s/r.quality = &j->quality;/r.quality = NULL;/' lib/catalog/scan.c &&
+#       make -j2 all    # BEFORE is /tmp/nosig/bin
 #
 #   bench/issues.sh SET [BEFORE [ROUNDS [SCALE]]]
 #
