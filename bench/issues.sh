@@ -2,13 +2,19 @@
 # db issues on a set with planted issues (bench/make-issues.py), and what
 # the quality signals cost db scan:
 #  1. per planted kind, the share of its images that get the issue they
-#     should (recall; document and chart: any issue), and the share of
-#     clean photos flagged with anything, at the default thresholds;
-#  2. with BEFORE (a folder of commands built without the signals, e.g.
-#     from 571ad62: git worktree add /tmp/w 571ad62 && make -C /tmp/w -j2),
-#     `db scan -j 1` of SCALE (default CORPUS/../corpus/scale, or
-#     /work/bench/corpus/scale) into a fresh catalog, before and after
-#     alternating, ROUNDS times each: median wall and CPU (user + sys).
+#     should (recall), the share of clean photos and drawings flagged with
+#     anything, at the default thresholds, and how many planted outliers
+#     are among the first 20 outlier rows (after 'label predict', whose
+#     embeddings outlier needs);
+#  2. with BEFORE (a folder of commands built without the signals), `db
+#     scan -j 1` of SCALE (default /work/bench/corpus/scale) into a fresh
+#     catalog, before and after alternating, ROUNDS times each: median
+#     wall and CPU (user + sys). The fairest BEFORE is this tree with the
+#     signals taken out of the scan alone (grey-only decode, no quality
+#     row):
+#       git worktree add --detach /tmp/nosig HEAD && cd /tmp/nosig &&
+#       sed -i 's/if (scan_decode(buf, len, j->limits, &j->fp, &j->quality,/if (fingerprint_decode(buf, len, j->limits, \&j->fp,/; s/r.quality = &j->quality;/r.quality = NULL;/' lib/catalog/scan.c &&
+#       make -j2 all    # BEFORE is /tmp/nosig/bin
 #
 #   bench/issues.sh SET [BEFORE [ROUNDS [SCALE]]]
 #
@@ -25,11 +31,14 @@ bench_tmp
 
 echo "db issues on $set_dir, winnow $(git -C "$top" rev-parse --short HEAD)"
 mkdir "$tmp/set"
-cp -r "$set_dir/photos" "$tmp/set/photos"
+cp -r "$set_dir/photos" "$set_dir/drawings" "$tmp/set/"
 (cd "$tmp" && "$db" --db "$tmp/set.db" scan -q set >/dev/null &&
- "$db" --db "$tmp/set.db" issues --path set --format csv >"$tmp/issues.csv" 2>"$tmp/summary")
+ "$top/bin/label" predict --db "$tmp/set.db" --path set -q >/dev/null &&
+ "$db" --db "$tmp/set.db" issues --path set --format csv >"$tmp/issues.csv" 2>"$tmp/summary" &&
+ "$db" --db "$tmp/set.db" issues --path set --format csv --issue outlier \
+   --threshold outlier=1 >"$tmp/ranked.csv" 2>/dev/null)
 cat "$tmp/summary"
-python3 - "$set_dir/truth.csv" "$tmp/issues.csv" <<'EOF'
+python3 - "$set_dir/truth.csv" "$tmp/issues.csv" "$tmp/ranked.csv" <<'EOF'
 import csv, sys
 from collections import defaultdict
 truth = list(csv.DictReader(open(sys.argv[1])))
@@ -42,8 +51,6 @@ for t in truth:
     f = found.get("set/" + t["path"], set())
     if t["expect"] == "clean":
         hit = bool(f)
-    elif t["expect"] == "any":
-        hit = bool(f)
     else:
         hit = t["expect"] in f
     kinds[t["kind"]][0] += hit
@@ -52,10 +59,17 @@ for t in truth:
         also[t["kind"]][i] += 1
 print("%-10s %6s %8s  %s" % ("kind", "images", "recall", "issues found (images)"))
 for k, (hit, n) in kinds.items():
-    name = "flagged" if k == "clean" else "recall"
     detail = ", ".join("%s %d" % (i, c) for i, c in sorted(also[k].items()))
+    clean = k in ("clean", "drawing")
     print("%-10s %6d %8.2f  %s%s" % (k, n, hit / n, detail,
-                                     "  (share of clean photos flagged)" if k == "clean" else ""))
+                                     "  (share flagged)" if clean else ""))
+kind = {"set/" + t["path"]: t["kind"] for t in truth}
+planted = sum(t["kind"] == "outlier" for t in truth)
+for name, f in (("at the default threshold", sys.argv[2]),
+                ("with --threshold outlier=1 (every image past its class's median)", sys.argv[3])):
+    rows = [r for r in csv.DictReader(open(f)) if r["issue"] == "outlier"]
+    print("planted outliers in the first 20 outlier rows %s: %d of %d (%d rows)" %
+          (name, sum(kind.get(r["path"]) == "outlier" for r in rows[:20]), planted, len(rows)))
 EOF
 
 [ -n "$before" ] || exit 0

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """A set with planted issues over clean photos, with its truth, for bench/issues.sh.
 
-    bench/make-issues.py POOL OUT [--seed S] [--per-kind N]
+    bench/make-issues.py POOL OUT [--seed S] [--per-kind N] [--outliers N]
+                         [--drawings N]
 
 POOL is a pool as ../shared/bench/fetch-pool.sh makes it (POOL/photo/*).
 The clean photos are the pool's photos that are plainly photos by simple
@@ -22,12 +23,20 @@ them (drawn with the seed) get an issue planted, written beside them:
   grayscale   the photo's luma, stored as RGB                 -> grayscale
   banner      a 3:1 to 6:1 strip cut from the photo           -> odd_aspect_ratio
   tiny        the photo scaled to a long side of 16-48 px     -> odd_size
-  document    a rendered page of text, black on off-white     -> any issue
-  chart       a bar or line chart on white, drawn with PIL    -> any issue
+
+The outliers need a class that is of one kind, which the pool's photos are
+not (many are OpenCV documentation figures: screenshots, charts, test
+patterns), so they go to a second class, OUT/drawings: DRAWINGS (default
+100) sprites of POOL/drawing on a plain mid-tone ground, and among them
+
+  outlier     OUTLIERS images (default 10) of another kind, in turn: a
+              document scan (a rendered page, turned a little, on grey
+              paper with noise), a bar or line chart, a diagram (boxes
+              and arrows), one of the clean photos            -> outlier
 
 OUT/truth.csv: path,kind,expect (expect is the issue that should be found,
-"any" for document and chart, which are out-of-place rather than broken,
-and "clean" for the clean photos).
+"outlier" for the out-of-place images, which need 'label predict''s
+embeddings, and "clean" for the clean photos and drawings).
 Needs python3-pil and python3-numpy; runs with the system /usr/bin/python3.
 """
 import argparse, csv, os, random, sys
@@ -36,17 +45,17 @@ from PIL import Image, ImageDraw, ImageFilter, ImageFont, ImageOps
 
 EXPECT = {"blur": "blurry", "blur_mild": "blurry", "dark": "dark", "light": "light",
           "flat": "low_information", "card": "low_information", "grayscale": "grayscale",
-          "banner": "odd_aspect_ratio", "tiny": "odd_size", "document": "any", "chart": "any"}
+          "banner": "odd_aspect_ratio", "tiny": "odd_size", "outlier": "outlier"}
 WORDS = ("image removed", "no preview", "content unavailable", "404 not found",
          "this photo is no longer available", "placeholder")
 
 
-def load(path):
+def load(path, bg=(255, 255, 255)):
     try:
         im = ImageOps.exif_transpose(Image.open(path))
         if im.mode in ("RGBA", "LA", "P"):
             im = im.convert("RGBA")
-            bg = Image.new("RGBA", im.size, (255, 255, 255, 255))
+            bg = Image.new("RGBA", im.size, bg + (255,))
             im = Image.alpha_composite(bg, im)
         return im.convert("RGB")
     except Exception:
@@ -137,6 +146,57 @@ def chart(rng):
     return im
 
 
+def scan(rng):
+    """A document as a scanner gives it: grey paper, turned, noisy."""
+    im = document(rng).convert("L")
+    im = im.rotate(rng.uniform(-3, 3), resample=Image.BICUBIC, expand=True, fillcolor=235)
+    a = np.asarray(im, dtype=np.float64) * rng.uniform(0.85, 0.95)
+    a += np.random.default_rng(rng.randint(0, 1 << 30)).normal(0, 6, a.shape)
+    return Image.fromarray(np.clip(a, 0, 255).astype(np.uint8)).convert("RGB")
+
+
+def diagram(rng):
+    """Boxes joined by arrows, labelled: a flow chart."""
+    w, h = rng.choice([(800, 600), (700, 500)])
+    im = Image.new("RGB", (w, h), (255, 255, 255))
+    d = ImageDraw.Draw(im)
+    n = rng.randint(3, 5)
+    boxes = []
+    for i in range(n):
+        x = 40 + i * (w - 80) // n
+        y = rng.randint(60, h - 160)
+        boxes.append((x, y, x + (w - 80) // n - 40, y + 70))
+    for (a, b) in zip(boxes, boxes[1:]):
+        y0, y1 = (a[1] + a[3]) // 2, (b[1] + b[3]) // 2
+        d.line([(a[2], y0), (b[0], y1)], fill=(0, 0, 0), width=2)
+        d.polygon([(b[0], y1), (b[0] - 10, y1 - 6), (b[0] - 10, y1 + 6)], fill=(0, 0, 0))
+    for i, bx in enumerate(boxes):
+        d.rectangle(bx, outline=(0, 0, 0), width=2,
+                    fill=rng.choice([(255, 255, 255), (220, 235, 250), (250, 240, 210)]))
+        d.text((bx[0] + 8, bx[1] + 25), rng.choice(("input", "decode", "hash", "store",
+                                                    "filter", "output")), fill=(0, 0, 0),
+               font=font(16))
+    return im
+
+
+def drawings(pool, n, rng):
+    """Up to n sprites of POOL/drawing on white, scaled up to 300..500 px."""
+    d = os.path.join(pool, "drawing")
+    out = []
+    for name in sorted(os.listdir(d)):
+        im = load(os.path.join(d, name), tuple(rng.randint(70, 190) for _ in range(3)))
+        if im is None:
+            continue
+        s = rng.randint(300, 500) / max(im.size)
+        out.append(im.resize((round(im.width * s), round(im.height * s)), Image.NEAREST))
+    rng.shuffle(out)
+    return out[:n]
+
+
+def outlier(k, rng, cleans):
+    return (scan, chart, diagram, lambda r: r.choice(cleans))[k % 4](rng)
+
+
 def plant(kind, im, rng):
     w, h = im.size
     if kind in ("blur", "blur_mild"):
@@ -165,12 +225,19 @@ def plant(kind, im, rng):
     raise ValueError(kind)
 
 
+def save(im, path):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    im.save(path, **({"quality": 90} if path.endswith(".jpg") else {}))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("pool")
     ap.add_argument("out")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--per-kind", type=int, default=20)
+    ap.add_argument("--outliers", type=int, default=10)
+    ap.add_argument("--drawings", type=int, default=100)
     args = ap.parse_args()
     rng = random.Random(args.seed)
     src = os.path.join(args.pool, "photo")
@@ -188,28 +255,33 @@ def main():
         p = "photos/clean-%04d.jpg" % i
         im.save(os.path.join(args.out, p), quality=rng.randint(85, 95))
         rows.append((p, "clean", "clean"))
+    for i, im in enumerate(drawings(args.pool, args.drawings, rng)):
+        p = "drawings/drawing-%04d.png" % i
+        save(im, os.path.join(args.out, p))
+        rows.append((p, "drawing", "clean"))
+    for k in range(args.outliers):
+        p = "drawings/outlier-%03d.%s" % (k, "png" if k % 2 else "jpg")
+        save(outlier(k, rng, cleans), os.path.join(args.out, p))
+        rows.append((p, "outlier", "outlier"))
     for kind in EXPECT:
-        for k in range(args.per_kind):
+        for k in range(args.per_kind if kind != "outlier" else 0):
             if kind == "card":
                 im = card(rng)
             elif kind == "flat":
                 im = flat(rng)
-            elif kind == "document":
-                im = document(rng)
-            elif kind == "chart":
-                im = chart(rng)
             else:
                 im = plant(kind, rng.choice(cleans), rng)
-            fmt = "png" if kind in ("chart", "card") and k % 2 else "jpg"
+            fmt = "png" if kind in ("outlier", "card") and k % 2 else "jpg"
             p = "photos/%s-%03d.%s" % (kind, k, fmt)
-            im.save(os.path.join(args.out, p), **({"quality": 90} if fmt == "jpg" else {}))
+            save(im, os.path.join(args.out, p))
             rows.append((p, kind, EXPECT[kind]))
     with open(os.path.join(args.out, "truth.csv"), "w", newline="") as f:
         wr = csv.writer(f)
         wr.writerow(["path", "kind", "expect"])
         wr.writerows(rows)
-    print("make-issues: %d clean photos, %d planted, in %s" %
-          (len(cleans), len(rows) - len(cleans), args.out))
+    print("make-issues: %d clean photos, %d drawings, %d planted, in %s" %
+          (len(cleans), sum(r[1] == "drawing" for r in rows),
+           sum(r[2] != "clean" for r in rows), args.out))
 
 
 if __name__ == "__main__":

@@ -25,9 +25,9 @@ _winnow_opts_db_scan='--path --jobs --rehash --max-bytes --max-pixels --quiet --
 _winnow_opts_db_stats='--format --db'
 _winnow_opts_db_check='--path --format --db'
 _winnow_opts_db_export='--format --class --status --db'
-_winnow_opts_db_split='--out --val --test --seed --crops --path --layout --link --shard-size
+_winnow_opts_db_split='--out --val --test --seed --crops --path --layout --link --shard-size --exclude-issues
 	--quiet --db'
-_winnow_opts_db_issues='--path --issue --threshold --format --db'
+_winnow_opts_db_issues='--path --issue --threshold --format --model --nsfwjs-compat --move-to --dry-run --signals --db'
 _winnow_opts_db_report='--html --path --suspects --groups --model --db'
 _winnow_opts_db_merge='--into'
 
@@ -46,7 +46,7 @@ _winnow_opts_label_export='--out --model --force --db'
 # The options that take no value; every other one takes one.
 _winnow_flags='--dry-run -n --quiet -q --help -h --version --in-place --delete
 	--exact-only --crops --rehash --nsfwjs-compat --pretrained --retry-failed
-	--ignore-robots-tag --allow-private --force'
+	--ignore-robots-tag --allow-private --force --signals'
 
 # _winnow_words WORDS: the words that start with $cur
 _winnow_words()

@@ -1,7 +1,8 @@
 /* db report: the dataset's state as one self-contained HTML page: class
  * counts, size and aspect-ratio histograms (inline SVG drawn here),
  * duplicate groups and label conflicts with thumbnails, the top suspects,
- * corrupt files and augmentation counts. Thumbnails are JPEG data URIs
+ * db issues' counts and worst examples, corrupt files and augmentation
+ * counts. Thumbnails are JPEG data URIs
  * made with the core decode and resample code; nothing is fetched. */
 #include <getopt.h>
 #include <inttypes.h>
@@ -27,15 +28,17 @@ static const char usage[] =
 	"shows the dataset's state: images per class as a bar chart (with how many\n"
 	"augment made), histograms of the shorter side and of the aspect ratio,\n"
 	"dedup's duplicate groups and the label conflicts with thumbnails, the top\n"
-	"suspects of label suspects with thumbnails, the corrupt files and why,\n"
-	"and the totals. Charts are SVG drawn by winnow; thumbnails are embedded.\n"
+	"suspects of label suspects with thumbnails, the quality issues db issues\n"
+	"finds (counts per issue and class, and the worst few of each with\n"
+	"thumbnails), the corrupt files and why, and the totals. Charts are SVG drawn by winnow; thumbnails are embedded.\n"
 	"\n"
 	"Options:\n"
 	"  --html FILE       the page to write\n"
 	"  --path DIR        only images under DIR (default: the whole catalog)\n"
 	"  --suspects N      how many suspects to show (default 24)\n"
 	"  --groups N        how many duplicate groups to show (default 20)\n"
-	"  --model NAME      whose predictions rank the suspects (default mobilenet_v2)\n"
+	"  --model NAME      whose predictions rank the suspects and whose embeddings\n"
+	"                    find outliers (default mobilenet_v2)\n"
 	"  --db FILE         the catalog\n"
 	"\n"
 	"Examples:\n"
@@ -446,6 +449,94 @@ static int add_suspects(struct report *r, struct wn_err *err)
 	return found < 0 ? -1 : 0;
 }
 
+#define ISSUE_STRIP 6
+
+/* The table of db issues' counts: per issue, all and per class. */
+static int add_issue_counts(struct report *r, const struct issue_set *is)
+{
+	int64_t *n = calloc((size_t)(r->nk + 1) * QI_COUNT, sizeof(*n));
+
+	if (!n)
+		return -1;
+	for (size_t i = 0; i < is->n; i++) {
+		const char *c = is->v[i].class_name ? is->v[i].class_name : "(none)";
+		int at = 0;
+
+		while (at < r->nk && strcmp(r->k[at].name, c))
+			at++;
+		for (int q = 0; q < QI_COUNT; q++)
+			if (is->v[i].found & 1u << q) {
+				n[q * (r->nk + 1)]++;
+				if (at < r->nk)
+					n[q * (r->nk + 1) + 1 + at]++;
+			}
+	}
+	strbuf_addstr(&r->h, "<table><tr><th>issue</th><th>images</th>");
+	for (int k = 0; k < r->nk; k++) {
+		strbuf_addstr(&r->h, "<th>");
+		strbuf_add_html(&r->h, r->k[k].name);
+		strbuf_addstr(&r->h, "</th>");
+	}
+	strbuf_addstr(&r->h, "</tr>\n");
+	for (int q = 0; q < QI_COUNT; q++) {
+		strbuf_addf(&r->h, "<tr><td>%s</td>", quality_issue_name(q));
+		for (int k = 0; k <= r->nk; k++)
+			strbuf_addf(&r->h, "<td>%" PRId64 "</td>", n[q * (r->nk + 1) + k]);
+		strbuf_addstr(&r->h, "</tr>\n");
+	}
+	strbuf_addstr(&r->h, "</table>\n");
+	free(n);
+	return 0;
+}
+
+/* db issues' findings: the counts, then the worst few of each issue. */
+static int add_issues(struct report *r, struct wn_err *err)
+{
+	struct issue_set is = { 0 };
+	struct issue_opts o;
+	struct issue_finding *f = NULL;
+	size_t nf = 0;
+	int ret = -1;
+
+	strbuf_addstr(&r->h, "<h2>Quality issues (db issues)</h2>\n");
+	issue_opts_init(&o, nn_model_key(r->o.model), nn_prep_name(NN_PREP_DEFAULT));
+	if (issues_judge(r->cat, r->path_prefix, &o, &is, err) ||
+	    issue_findings(&is, &f, &nf, err))
+		goto done;
+	if (add_issue_counts(r, &is)) {
+		wn_fail(err, WN_ENOMEM, "out of memory");
+		goto done;
+	}
+	for (size_t i = 0, shown = 0; i < nf; i++) {
+		char title[700];
+
+		if (!i || f[i].issue != f[i - 1].issue) {
+			strbuf_addf(&r->h, "%s<h3>%s: the worst</h3>\n<div class=strip>",
+				    i ? "</div>\n" : "", quality_issue_name(f[i].issue));
+			shown = 0;
+		}
+		if (shown++ >= ISSUE_STRIP)
+			continue;
+		snprintf(title, sizeof(title), "%s: %s %.2f", f[i].image->path,
+			 quality_issue_name(f[i].issue), f[i].image->scores[f[i].issue]);
+		thumb(r, f[i].image->path, title);
+	}
+	strbuf_addf(&r->h, "%s<p class=note>%zu images judged at the default thresholds; "
+		    "<code>db issues</code> lists them all.", nf ? "</div>\n" : "", is.n);
+	if (is.missing)
+		strbuf_addf(&r->h, " %" PRId64 " have no quality signals yet: run <code>db "
+			    "scan</code>.", is.missing);
+	if (!is.embeddings)
+		strbuf_addstr(&r->h, " No outliers without image embeddings: run <code>label "
+			      "predict</code>.");
+	strbuf_addstr(&r->h, "</p>\n");
+	ret = 0;
+done:
+	free(f);
+	issue_set_release(&is);
+	return ret;
+}
+
 /* The corrupt files and why, then originals and augment's per class. */
 static void add_corrupt_and_augmented(struct report *r)
 {
@@ -476,7 +567,7 @@ static int make_report(struct report *r)
 	add_head(r);
 	add_totals(r);
 	if (add_charts(r, &err) || add_duplicates(r, &err) || add_conflicts(r, &err) ||
-	    add_suspects(r, &err))
+	    add_suspects(r, &err) || add_issues(r, &err))
 		goto fail;
 	add_corrupt_and_augmented(r);
 	if (write_file_atomic(r->o.out, r->h.buf, r->h.len, 0, &err))

@@ -28,7 +28,7 @@
 static const char usage[] =
 	"usage: db split --out DIR [--val F] [--test F] [--seed S] [--path DIR]\n"
 	"                [--layout csv|folders|webdataset] [--link hard|sym|copy]\n"
-	"                [--shard-size N] [options]\n"
+	"                [--shard-size N] [--exclude-issues KIND,...] [options]\n"
 	"\n"
 	"Splits every catalogued image with a class into train, val and test,\n"
 	"stratified so each class is split in the proportions asked, and with\n"
@@ -74,6 +74,10 @@ static const char usage[] =
 	"  -q, --quiet       no progress line\n"
 	"  --crops           compute the crop features images lack first (as\n"
 	"                    dedup --crops does; reads those files once)\n"
+	"  --exclude-issues KIND,...  leave out the images db issues finds with\n"
+	"                    these issues at its default thresholds (blurry, dark,\n"
+	"                    light, low_information, grayscale, odd_aspect_ratio,\n"
+	"                    odd_size, outlier: by mobilenet_v2's embeddings)\n"
 	"  --db FILE         the catalog\n"
 	"\n"
 	"Examples:\n"
@@ -81,6 +85,7 @@ static const char usage[] =
 	"  db split --out splits --val 0.15 --test 0.15 --path data\n"
 	"  db split --out sets --layout folders    # flow_from_directory('sets/train')\n"
 	"  db split --out sets --layout folders --link copy\n"
+	"  db split --out splits --exclude-issues blurry,low_information,odd_size\n"
 	"  db split --out shards --layout webdataset --shard-size 5000\n"
 	"      # wds.WebDataset('shards/train/train-{000000..000009}.tar')\n"
 	"\n"
@@ -292,6 +297,54 @@ static int write_manifests(const struct split *s, const char *out, size_t counts
 	return 0;
 }
 
+static int cmp_issue_path(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct issue_image *)elem)->path);
+}
+
+/* --exclude-issues: the images found with any of the issues in bits (as
+ * db issues judges them, at its defaults) taken out of s, with a note. */
+static int exclude_issues(struct split *s, struct catalog *cat, const char *prefix,
+			  unsigned bits, struct wn_err *err)
+{
+	struct issue_set r = { 0 };
+	struct issue_opts o;
+	size_t kept = 0, out[QI_COUNT] = { 0 };
+
+	issue_opts_init(&o, "mobilenet_v2", nn_prep_name(NN_PREP_DEFAULT));
+	o.wanted = bits;
+	if (issues_judge(cat, prefix, &o, &r, err)) {
+		issue_set_release(&r);
+		return -1;
+	}
+	for (size_t i = 0; i < s->n; i++) {
+		const struct issue_image *j = bsearch(s->e[i].path, r.v, r.n, sizeof(*r.v),
+						      cmp_issue_path);
+
+		if (!j || !j->found) {
+			s->e[kept++] = s->e[i];
+			continue;
+		}
+		for (int k = 0; k < QI_COUNT; k++)
+			out[k] += !!(j->found & 1u << k);
+		free(s->e[i].path);
+		free(s->e[i].class_name);
+	}
+	fprintf(stderr, "db split: %zu images left out for their issues:", s->n - kept);
+	for (int k = 0; k < QI_COUNT; k++)
+		if (bits & 1u << k)
+			fprintf(stderr, " %s %zu", quality_issue_name(k), out[k]);
+	fputc('\n', stderr);
+	if (r.missing)
+		fprintf(stderr, "db split: %lld images have no quality signals yet (kept): run "
+			"'db scan'\n", (long long)r.missing);
+	if (bits & 1u << QI_OUTLIER && !r.embeddings)
+		fprintf(stderr, "db split: no image embeddings for outlier: run 'label predict'\n");
+	s->n = kept;
+	issue_set_release(&r);
+	return 0;
+}
+
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -497,6 +550,7 @@ int cmd_split(int argc, char **argv)
 		{ "layout", required_argument, NULL, 'l' },
 		{ "link", required_argument, NULL, 'k' },
 		{ "shard-size", required_argument, NULL, 'z' },
+		{ "exclude-issues", required_argument, NULL, 'x' },
 		CLI_OPTION_QUIET,
 		CLI_OPTION_DB,
 		CLI_OPTION_HELP,
@@ -504,6 +558,7 @@ int cmd_split(int argc, char **argv)
 	};
 	struct split s = { 0 };
 	int crops = 0;
+	unsigned exclude = 0;
 	struct catalog *cat = NULL;
 	struct wn_err err = { 0 };
 	struct strbuf prefix = STRBUF_INIT;
@@ -525,6 +580,10 @@ int cmd_split(int argc, char **argv)
 			break;
 		case 'o': out = optarg; break;
 		case 'c': crops = 1; break;
+		case 'x':
+			if (quality_issues_parse(optarg, &exclude, &err))
+				return cli_usage_error("--exclude-issues: %s", err.msg);
+			break;
 		case 'v': if (parse_share("--val", optarg, &val)) return EXIT_USAGE; break;
 		case 't': if (parse_share("--test", optarg, &test)) return EXIT_USAGE; break;
 		case 's':
@@ -558,6 +617,8 @@ int cmd_split(int argc, char **argv)
 			wn_fail(&err, WN_ENOMEM, "out of memory");
 		goto fail;
 	}
+	if (exclude && exclude_issues(&s, cat, filter.path_prefix, exclude, &err))
+		goto fail;
 	/* classes, sorted */
 	for (size_t i = 0; i < s.n; i++) {
 		int found = 0;

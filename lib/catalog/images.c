@@ -344,6 +344,9 @@ static int quality_found(sqlite3_stmt *st, void *data)
 	iq.height = sqlite3_column_int(st, 3);
 	for (int i = 0; i < 7; i++)
 		*v[i] = sqlite3_column_double(st, 4 + i);
+	iq.id = sqlite3_column_int64(st, 11);
+	iq.size = sqlite3_column_int64(st, 12);
+	iq.mtime_ns = sqlite3_column_int64(st, 13);
 	return q->fn(&iq, q->data);
 }
 
@@ -366,7 +369,7 @@ int images_quality_foreach(struct catalog *cat, const struct image_filter *filte
 {
 	static const char sql[] =
 		"SELECT i.path, i.class, i.width, i.height, q.sharpness, q.luma_p5, q.luma_p99,"
-		"  q.entropy, q.chroma, q.colourfulness, q.skin" QUALITY_FROM
+		"  q.entropy, q.chroma, q.colourfulness, q.skin, i.id, i.size, i.mtime_ns" QUALITY_FROM
 		"  AND q.image_id IS NOT NULL AND i.width > 0 AND i.height > 0 ORDER BY i.path";
 	static const char count_sql[] =
 		"SELECT count(*)" QUALITY_FROM " AND (q.image_id IS NULL OR NOT i.width > 0)";

@@ -123,6 +123,8 @@ int images_foreach(struct catalog *cat, const struct image_filter *filter, image
 /* An ok image with quality signals measured from its current content.
  * Strings are SQLite's, valid during the callback only. */
 struct image_quality {
+	int64_t id;
+	int64_t size, mtime_ns;   /* of the file the signals were measured on */
 	const char *path;
 	const char *class_name;   /* NULL: no class */
 	int width, height;

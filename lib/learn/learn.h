@@ -1,7 +1,8 @@
 /* learn: learning from a model's outputs. A softmax head trained on
  * embeddings with cross-validation (the training set, the folds, keeping
- * the head), confident learning to find the labels most likely wrong over
- * the catalog's predictions (suspects), the train/val/test split that
+ * the head), outliers of a class by their embeddings, confident learning
+ * to find the labels most likely wrong over the catalog's predictions
+ * (suspects), the train/val/test split that
  * keeps groups of copies whole, and that split written as class folders
  * or WebDataset shards.
  *
@@ -21,5 +22,7 @@
 #include "learn/suspects.h"
 #include "learn/split.h"
 #include "learn/layout.h"
+#include "learn/outlier.h"
+#include "learn/issues.h"
 
 #endif

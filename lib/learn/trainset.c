@@ -67,7 +67,8 @@ static int number_classes(struct train_set *t, struct wn_err *err)
 			t->classes[t->k++] = t->items[i].class_name;
 		}
 	}
-	qsort(t->classes, (size_t)t->k, sizeof(char *), cmp_str);
+	if (t->k)
+		qsort(t->classes, (size_t)t->k, sizeof(char *), cmp_str);
 	t->y = malloc((t->n ? t->n : 1) * sizeof(int));
 	if (!t->y)
 		return wn_fail(err, WN_ENOMEM, "out of memory");

@@ -7,6 +7,7 @@
 
 static const char *const names[QI_COUNT] = {
 	"blurry", "dark", "light", "low_information", "grayscale", "odd_aspect_ratio", "odd_size",
+	"outlier",
 };
 
 /* Chosen on bench/make-issues.py's set (bench/issues.sh) to flag few
@@ -19,6 +20,7 @@ static const double defaults[QI_COUNT] = {
 	[QI_GRAYSCALE] = 0.02,
 	[QI_ODD_ASPECT_RATIO] = 0.5,
 	[QI_ODD_SIZE] = 0.25,
+	[QI_OUTLIER] = 0.5,
 };
 
 const char *quality_issue_name(enum quality_issue i)
@@ -32,6 +34,34 @@ int quality_issue_parse(const char *s)
 		if (!strcmp(s, names[i]))
 			return i;
 	return -1;
+}
+
+int quality_issues_parse(const char *s, unsigned *bits, struct wn_err *err)
+{
+	const char *at = s;
+
+	*bits = 0;
+	while (*at) {
+		size_t len = strcspn(at, ",");
+		char name[32];
+		int i = -1;
+
+		if (len < sizeof(name)) {
+			memcpy(name, at, len);
+			name[len] = '\0';
+			i = quality_issue_parse(name);
+		}
+		if (i < 0 && len)
+			return wn_fail(err, WN_EINVAL, "'%.*s' is not an issue (blurry, dark, light, "
+				       "low_information, grayscale, odd_aspect_ratio, odd_size, "
+				       "outlier)", (int)len, at);
+		if (i >= 0)
+			*bits |= 1u << i;
+		at += len + (at[len] == ',');
+	}
+	if (!*bits)
+		return wn_fail(err, WN_EINVAL, "names no issue");
+	return 0;
 }
 
 double quality_default_threshold(enum quality_issue i)
@@ -100,6 +130,7 @@ unsigned quality_judge(const struct quality *q, int width, int height,
 	scores[QI_GRAYSCALE] = q->chroma / 255;
 	scores[QI_ODD_ASPECT_RATIO] = closeness(elongation(width, height), set->median_elongation);
 	scores[QI_ODD_SIZE] = closeness(side, set->median_side);
+	scores[QI_OUTLIER] = 1;  /* the caller's, from the embeddings */
 	for (int i = 0; i < QI_COUNT; i++)
 		if (scores[i] < thresholds[i])
 			found |= 1u << i;

@@ -108,6 +108,9 @@ int quality_measure(const struct img *grey, const struct img *colour, struct qua
  *  - odd_size: against the set: with s = sqrt(width x height) and m the
  *    median s, min(s / m, m / s); a side under QUALITY_MIN_SIDE is
  *    odd_size whatever the threshold.
+ *  - outlier: unlike the rest of its class, from the classifier's
+ *    embeddings, not the signals (learn/outlier.h scores it; the caller
+ *    fills it in: quality_judge() leaves it 1, never found).
  * The order of the enum is the order of the report.
  */
 enum quality_issue {
@@ -118,6 +121,7 @@ enum quality_issue {
 	QI_GRAYSCALE,
 	QI_ODD_ASPECT_RATIO,
 	QI_ODD_SIZE,
+	QI_OUTLIER,
 	QI_COUNT,
 };
 
@@ -126,10 +130,14 @@ enum quality_issue {
  * to judge sharpness on. */
 #define QUALITY_MIN_SIDE 32
 
-/* quality_issue_name() : "blurry", ..., "odd_size"; NULL past the end. */
+/* quality_issue_name() : "blurry", ..., "odd_size", "outlier"; NULL past the end. */
 const char *quality_issue_name(enum quality_issue i);
 /* quality_issue_parse() : the issue named s, or -1. */
 int quality_issue_parse(const char *s);
+/* quality_issues_parse() : the bits (1 << issue) of a comma-separated
+ * list of issue names, s. @return 0, or -1 with err saying which name is
+ * not an issue (WN_EINVAL), or that the list names none. */
+int quality_issues_parse(const char *s, unsigned *bits, struct wn_err *err);
 /* quality_default_threshold() : the threshold used unless the user gives one. */
 double quality_default_threshold(enum quality_issue i);
 

@@ -9,6 +9,7 @@ mkdir -p "$shots"
 mkdir -p ds
 copy_photos src/photo astronaut.png chelsea.png coffee.png rocket.jpg retina.jpg motorcycle_left.png
 cp -r src/photo ds/
+/usr/bin/python3 -c "from PIL import Image; Image.new(\"RGB\", (640, 480), (128, 128, 128)).save(\"ds/photo/blank.png\")"
 mkfixtures dataset ds 4 12 0 synth
 mkfixtures near ds/near 6 3
 mkfixtures bad ds/odd
@@ -33,9 +34,15 @@ test_expect 'one self-contained page with charts, thumbnails and the problems' '
   test_grep_not "<script" report.html
   test_grep_not -E "(src|href)=\"?(https?:)?//" report.html
   for s in "Images per class" "Shorter side" "Aspect ratio" "Duplicate groups" \
-           "Label conflicts" "Top suspects" "Corrupt files" "Augmentation"; do
+           "Label conflicts" "Top suspects" "Quality issues" "Corrupt files" \
+           "Augmentation"; do
     grep -q "$s" report.html
   done
+  # db issues: counts per issue and class, and the worst of each issue
+  grep -q "<th>issue</th><th>images</th><th>near</th><th>odd</th><th>photo</th>" report.html
+  grep -q "<tr><td>low_information</td><td>[1-9][0-9]*</td>" report.html
+  grep -q "<h3>low_information: the worst</h3>" report.html
+  grep -q "<figcaption>ds/photo/blank.png: low_information 0.00</figcaption>" report.html
   grep -q "ds/odd/truncated.jpg" report.html
   grep -q "made by augment" report.html
 '

@@ -54,8 +54,8 @@ test_expect 'usage and bad input' '
   expect_exit 2 db issues --path ds --threshold blurry
   expect_exit 2 db issues --path ds --threshold blurry=1.5
   expect_exit 2 db issues --path ds --threshold sharp=0.5
-  expect_exit 2 db issues --path ds --issue dark,outlier 2>err
-  grep -q "label predict" err
+  expect_exit 2 db issues --path ds --issue dark,outlyer 2>err
+  grep -q "odd_size, outlier)" err
   expect_exit 3 db issues --path ds --db nowhere/x.db
 '
 
@@ -107,6 +107,38 @@ test_expect 'thresholds, a choice of issues, and the formats' '
   grep -q "^ds/dogs/banner.jpg	dogs	odd_aspect_ratio	0\." out.txt
   db issues --path ds/cats --format csv >cats.csv 2>/dev/null
   test_grep_not "^ds/dogs" cats.csv
+'
+
+test_expect '--signals: every image, its issues and signals, the skin share among them' '
+  db issues --path ds --signals --format csv >sig.csv 2>/dev/null
+  head -1 sig.csv >header
+  echo "path,class,issues,sharpness,luma_p5,luma_p99,entropy,chroma,colourfulness,skin,outlier" >want
+  cmp want header
+  test "$(sed 1d sig.csv | wc -l)" -eq 21
+  grep -q "^ds/dogs/flat.png,dogs,low_information," sig.csv
+  grep -q "^ds/cats/clean-chelsea.jpg,cats,," sig.csv
+  # grey has no skin; the astronaut has a face and hands
+  grep -q "^ds/cats/grey-as-rgb.jpg,cats,grayscale,.*,0.0000,1.0000$" sig.csv
+  skin=$(grep "^ds/dogs/clean-astronaut.jpg," sig.csv | cut -d, -f10)
+  /usr/bin/python3 -c "import sys; assert 0.02 < float(sys.argv[1]) < 1, sys.argv[1]" "$skin"
+'
+
+test_expect 'db split --exclude-issues leaves them out of every split' '
+  db split --out every -q 2>/dev/null
+  test "$(cat every/*.csv | grep -c "^ds/")" -eq 21
+  db split --out some --exclude-issues dark,blurry 2>err
+  grep -q "^db split: 3 images left out for their issues: blurry 2 dark 1$" err
+  cat some/*.csv >rows
+  test "$(grep -c "^ds/" rows)" -eq 18
+  test_grep_not "dark.jpg\|blur-" rows
+  grep -q "^ds/cats/light.jpg," rows
+  expect_exit 2 db split --out x --exclude-issues fuzzy 2>err
+  grep -q "fuzzy. is not an issue" err
+  test_path_is_missing x
+  db split --out o --exclude-issues outlier 2>err
+  grep -q "no image embeddings for outlier" err
+  grep -q "0 images left out" err
+  db split --help | grep -q -- "--exclude-issues KIND"
 '
 
 test_expect 'an older catalog gets its signals from the next scan, each file read once' '

@@ -278,6 +278,7 @@ UNIT_TEST(test_issue_names_round_trip)
 {
 	for (int i = 0; i < QI_COUNT; i++)
 		assert_int_equal(quality_issue_parse(quality_issue_name(i)), i);
-	assert_int_equal(quality_issue_parse("outlier"), -1);
+	assert_int_equal(quality_issue_parse("outlier"), QI_OUTLIER);
+	assert_int_equal(quality_issue_parse("outliers"), -1);
 	assert_null(quality_issue_name(QI_COUNT));
 }
