@@ -22,7 +22,7 @@
 #define CHUNK 32            /* images a pool job */
 
 const char dupes_crop_search_version[] = "orb-pieces 10x24 cap 16, the nearest within 40 bits votes, 4 votes, top 3; "
-	"verify 0.90 0.90 0.55";
+	"verify 0.90 0.90 0.55; id order";
 
 /* One table: entries key << 40 | descriptor, sorted by key, then
  * descriptor; dir[k] is the first entry whose key starts with the

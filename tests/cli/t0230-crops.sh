@@ -186,6 +186,36 @@ test_expect 'db split keeps a crop in its source'"'"'s split once it has the fea
   diff s1 s2
 '
 
+test_expect 'db split reuses a recorded crop search of the same images, and records its own' '
+  rm -rf rr
+  mkdir -p rr/c
+  cp d/c/astronaut.jpg d/c/astronaut-off.jpg d/c/coffee.png d/c/coffee-flipcrop.jpg rr/c/
+  dedup --path rr --crops -q --db rr.db >/dev/null
+  test "$(sqlite3 rr.db "SELECT count(*) FROM crop_searches")" -eq 1
+  db split --db rr.db --out r1 --val 0.3 --test 0.3 --crops 2>err
+  test_grep_not "searched" err
+  test "$(sqlite3 rr.db "SELECT count(*) FROM crop_searches")" -eq 1
+  test "$(grep -h astronaut-off.jpg r1/*.csv | cut -d, -f3)" != 0
+  # what it joins is the record: with its pairs taken out, the crop is alone
+  sqlite3 rr.db "DELETE FROM crop_pairs"
+  db split --db rr.db --out r2 --val 0.3 --test 0.3 --crops 2>err
+  test "$(grep -h astronaut-off.jpg r2/*.csv | cut -d, -f3)" = 0
+  # two new images: another set, searched and recorded, then reused
+  cp d/c/chelsea.jpg d/c/chelsea-rotcrop.jpg rr/c/
+  db scan -q --db rr.db rr
+  db split --db rr.db --out r3 --val 0.3 --test 0.3 --crops 2>err
+  grep -q "searched the crop features for crops (recorded" err
+  test "$(sqlite3 rr.db "SELECT count(*) FROM crop_searches")" -eq 2
+  test "$(grep -h chelsea-rotcrop.jpg r3/*.csv | cut -d, -f3)" != 0
+  db split --db rr.db --out r4 --val 0.3 --test 0.3 --crops 2>err
+  test_grep_not "searched" err
+  diff r3 r4
+  # without --crops the catalog is read only: the record is read all the same
+  db split --db rr.db --out r5 --val 0.3 --test 0.3 2>err
+  test_grep_not "searched" err
+  diff r3 r5
+'
+
 test_expect 'a corrupt recorded pair of an image with itself deletes nothing' '
   rm -rf self
   mkdir -p self/c
