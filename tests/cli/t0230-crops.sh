@@ -216,6 +216,25 @@ test_expect 'db split reuses a recorded crop search of the same images, and reco
   diff r3 r5
 '
 
+test_expect 'db merge carries the shards'"'"' crop features: the merged catalog reads no image data' '
+  rm -rf mg
+  mkdir -p mg/a/c mg/b/c
+  cp d/c/astronaut.jpg d/c/coffee-flipcrop.jpg mg/a/c/
+  cp d/c/astronaut-off.jpg d/c/coffee.png mg/b/c/
+  (cd mg && dedup --db s1.db --path a --crops -q >/dev/null && dedup --db s2.db --path b --crops -q >/dev/null)
+  db merge mg/s1.db mg/s2.db --into mg/winnow.db 2>err
+  test "$(sqlite3 mg/winnow.db "SELECT count(*) FROM features")" -eq 4
+  q="SELECT i.path, hex(f.xxh3), f.width, f.height, f.usable, hex(f.descriptors), hex(f.thumb) FROM features f JOIN images i ON i.id = f.image_id AND i.xxh3 = f.xxh3 ORDER BY i.path"
+  for k in 1 2; do sqlite3 mg/s$k.db "$q"; done | sort >fa
+  sqlite3 mg/winnow.db "$q" | sort >fb
+  diff fa fb
+  # a crop across the two shards, found without computing anything
+  (cd mg && dedup --across a b --crops --format csv -q >../mg.csv)
+  test "$(sqlite3 mg/winnow.db "SELECT json_extract(counts, \"$.crop_features_made\") FROM runs ORDER BY id DESC LIMIT 1")" -eq 0
+  grep -qE ",crop,[0-9]+,c,b/c/astronaut-off.jpg,report$" mg.csv
+  grep -qE ",crop,[0-9]+,c,a/c/coffee-flipcrop.jpg,report$" mg.csv
+'
+
 test_expect 'a corrupt recorded pair of an image with itself deletes nothing' '
   rm -rf self
   mkdir -p self/c
