@@ -19,40 +19,57 @@ struct dupes_crops {
 	size_t n, computed, unusable;
 };
 
-/* Points as little-endian float32 pairs, whatever the host. */
+/* Points as little-endian uint16 pairs in 1/POINT_SCALE pixel, whatever
+ * the host: 4 bytes a point (the frame is at most FEAT_SIDE = 480 px a
+ * side, 30,720 steps; ORB's own positions are no finer than a pixel of
+ * its pyramid level). Rows written before hold float32 pairs, 8 bytes a
+ * point: read as they are. */
+#define POINT_SCALE 64
+#define POINT_BYTES 4
+
 static uint8_t *pack_points(const float *xy, int n)
 {
-	uint8_t *b = malloc((size_t)(n > 0 ? n : 1) * 8);
+	uint8_t *b = malloc((size_t)(n > 0 ? n : 1) * POINT_BYTES);
 
 	if (!b)
 		return NULL;
 	for (int i = 0; i < 2 * n; i++) {
-		uint32_t u;
+		float v = xy[i] * POINT_SCALE + 0.5f;
+		uint16_t u = !(v >= 0) ? 0 : v >= 65535 ? 65535 : (uint16_t)v;
 
-		memcpy(&u, &xy[i], 4);
-		for (int k = 0; k < 4; k++)
-			b[4 * i + k] = (uint8_t)(u >> (8 * k));
+		b[2 * i] = (uint8_t)u;
+		b[2 * i + 1] = (uint8_t)(u >> 8);
 	}
 	return b;
+}
+
+static float point_at(const uint8_t *b, size_t i, int wide)
+{
+	if (wide) {   /* float32, as rows before compact points */
+		uint32_t u = (uint32_t)b[4 * i] | (uint32_t)b[4 * i + 1] << 8 |
+			     (uint32_t)b[4 * i + 2] << 16 | (uint32_t)b[4 * i + 3] << 24;
+		float f;
+
+		memcpy(&f, &u, 4);
+		return f;
+	}
+	return (float)((uint32_t)b[2 * i] | (uint32_t)b[2 * i + 1] << 8) / POINT_SCALE;
 }
 
 static int unpack_points(const uint8_t *b, size_t len, const uint8_t *desc, size_t dlen,
 			 struct feat_points *out)
 {
-	size_t n = len / 8;
+	size_t n = dlen / FEAT_DESC_BYTES;
+	int wide = len == n * 8;
 
-	if (len % 8 || dlen != n * FEAT_DESC_BYTES || n > FEAT_MAX)
+	if (dlen % FEAT_DESC_BYTES || (len != n * POINT_BYTES && !wide) || n > FEAT_MAX)
 		return 0;   /* not ours: treated as missing */
 	out->xy = malloc((n ? n : 1) * 2 * sizeof(float));
 	out->desc = malloc((n ? n : 1) * FEAT_DESC_BYTES);
 	if (!out->xy || !out->desc)
 		return -1;
-	for (size_t i = 0; i < 2 * n; i++) {
-		uint32_t u = (uint32_t)b[4 * i] | (uint32_t)b[4 * i + 1] << 8 |
-			     (uint32_t)b[4 * i + 2] << 16 | (uint32_t)b[4 * i + 3] << 24;
-
-		memcpy(&out->xy[i], &u, 4);
-	}
+	for (size_t i = 0; i < 2 * n; i++)
+		out->xy[i] = point_at(b, i, wide);
 	if (n)
 		memcpy(out->desc, desc, n * FEAT_DESC_BYTES);
 	out->n = (int)n;
@@ -214,11 +231,11 @@ static int store_one(void *data, void *jobs, size_t k, struct wn_err *err)
 	r.usable = f->usable;
 	if (f->usable) {
 		r.points = up;
-		r.points_len = (size_t)f->up.n * 8;
+		r.points_len = (size_t)f->up.n * POINT_BYTES;
 		r.desc = f->up.desc;
 		r.desc_len = (size_t)f->up.n * FEAT_DESC_BYTES;
 		r.mirror_points = mirror;
-		r.mirror_points_len = (size_t)f->mirror.n * 8;
+		r.mirror_points_len = (size_t)f->mirror.n * POINT_BYTES;
 		r.mirror_desc = f->mirror.desc;
 		r.mirror_desc_len = (size_t)f->mirror.n * FEAT_DESC_BYTES;
 	}
