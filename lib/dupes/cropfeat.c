@@ -566,6 +566,10 @@ int dupes_crop_pairs_recorded(struct catalog *cat, const struct dupes_pairs_in *
 		wn_fail(err, WN_ENOMEM, "out of memory");
 		goto out;
 	}
+	if (s.m < 2) {   /* nothing to search (db split on a catalog without features) */
+		rc = 0;
+		goto out;
+	}
 	found = crop_pairs_get(cat, digest, &rows, &nrows, err);
 	if (found < 0)
 		goto out;

@@ -222,7 +222,8 @@ void dupes_crops_free(struct dupes_crops *c);
  * their files' XXH3-128 (xxh3 + 16 k), their sides and the search's
  * settings; the images are searched in id order, so that callers listing
  * the same images in other orders (dedup, db split) find the same pairs
- * and share the record. Images with id 0 take no part.
+ * and share the record. Images with id 0 take no part. Fewer than two
+ * images with features: no pairs, no search, nothing recorded.
  * @return 0 with *out (malloc'd, pairs as dupes_pairs() gives them, crops
  * only, sorted), *n and *searched (1 when it searched) set, or -1 with
  * err set (the catalog failed, out of memory).
