@@ -18,6 +18,9 @@
 #
 # CORPUS is what ../shared/bench/make-corpus.py wrote (dedup/ and scale/);
 # SCORER defaults to ../shared/bench/score-dups.py beside the repository.
+# winnow's groups are scored twice: against the corpus's truth, and
+# against it plus the pool's own copies that the truth lacks
+# (bench/pool-copies.csv, read by bench/score-own.py; "+ own copies").
 # Needs jdupes, fdupes, findimagedupes (make deps BENCH=1).
 set -euo pipefail
 corpus=$(cd "${1:?usage: bench/dedup.sh CORPUS [ROUNDS] [SCORER]}" && pwd)
@@ -60,6 +63,12 @@ bad=$(awk -F, 'NR > 1 && $2 == "exact" {print $1, $5}' "$tmp/w.csv" | sort -k1,1
   $1 != g {g = $1; first = $2; next} {print first "\t" $2}' | while IFS=$'\t' read -r a b; do
   cmp -s "$a" "$b" || echo "$a $b"; done | wc -l)
 echo "winnow exact groups re-checked byte for byte: $bad false pairs"
+own() {  # own DIR FILE: winnow's score against the truth plus the pool's own copies
+  /usr/bin/python3 "$top/bench/score-own.py" "$1" "$2" --format csv --scorer "$scorer" |
+    grep -E "^(by variant|false pairs|near:)" | sed 's/^/  /'
+}
+echo "winnow dedup (defaults), truth + own copies:"
+own "$corpus/dedup" "$tmp/w.csv"
 
 # 2. Full run on the scale set.
 cd "$corpus"
@@ -155,6 +164,8 @@ if [ -e "$corpus/transformed/truth.csv" ]; then
     /usr/bin/python3 "$scorer" "$corpus/transformed" "$file" --format "$fmt" |
       grep -E "^(by variant|false pairs)" | sed 's/^/  /'
   done
+  echo "winnow dedup (defaults), truth + own copies:"
+  own "$corpus/transformed" "$tmp/t.csv"
   printf 'seconds: winnow %.2f, findimagedupes %.2f (%.1fx)\n' "$tw" "$tf" "$(ratio "$tf" "$tw")"
   # --crops: the crop variants (crop20, offcrop, flipcrop) as well; its
   # false pairs are the precision of every pair it predicts
@@ -162,7 +173,9 @@ if [ -e "$corpus/transformed/truth.csv" ]; then
   "$dedup" --db "$tmp/tc.db" --path train --crops --format csv -q >"$tmp/tc.csv" 2>/dev/null || true
   echo "winnow dedup --crops:"
   /usr/bin/python3 "$scorer" "$corpus/transformed" "$tmp/tc.csv" --format csv |
-    grep -E "^(by variant|false pairs)" | sed 's/^/  /'
+    grep -E "^(by variant|false pairs|near:)" | sed 's/^/  /'
+  echo "winnow dedup --crops, truth + own copies:"
+  own "$corpus/transformed" "$tmp/tc.csv"
   # the first run decodes every image for its features; the re-run reads
   # them from the catalog
   cd "$corpus"

@@ -73,7 +73,9 @@ static const char usage[] =
 	"  --shard-size N    webdataset: samples a shard (default 1000)\n"
 	"  -q, --quiet       no progress line\n"
 	"  --crops           compute the crop features images lack first (as\n"
-	"                    dedup --crops does; reads those files once)\n"
+	"                    dedup --crops does; reads those files once), and\n"
+	"                    record the crop search (a search dedup or a split\n"
+	"                    recorded for the same images is reused)\n"
 	"  --exclude-issues KIND,...  leave out the images db issues finds with\n"
 	"                    these issues at its default thresholds (blurry, dark,\n"
 	"                    light, low_information, grayscale, odd_aspect_ratio,\n"
@@ -195,10 +197,46 @@ static int crop_features(struct split *s, struct catalog *cat, const size_t *idx
 	return 0;
 }
 
+/* The crop pairs among the candidates idx[0..n) with features, as a
+ * recorded search found them (dedup's, or an earlier split's, of the same
+ * images), or searched now and, when write, recorded; joined. */
+static int join_crops(struct split *s, struct catalog *cat, const size_t *idx,
+		      const struct dupes_pairs_in *in, int write, int *searched,
+		      struct wn_err *err)
+{
+	int64_t *ids = malloc((in->n + 1) * sizeof(*ids));
+	uint8_t *xxh3 = malloc((in->n + 1) * 16);
+	struct dupes_pair *p = NULL;
+	size_t np = 0;
+	int rc = -1;
+
+	if (!ids || !xxh3) {
+		wn_fail(err, WN_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t k = 0; k < in->n; k++) {
+		ids[k] = s->e[idx[k]].id;
+		memcpy(xxh3 + 16 * k, s->e[idx[k]].xxh3, 16);
+	}
+	if (dupes_crop_pairs_recorded(cat, in, ids, xxh3, write, &p, &np, searched, err))
+		goto out;
+	for (size_t k = 0; k < np; k++)
+		join(s->e, idx[p[k].a], idx[p[k].b]);
+	rc = 0;
+out:
+	free(p);
+	free(ids);
+	free(xxh3);
+	return rc;
+}
+
 /* Joins every pair of visual copies, as dedup finds them with its
  * defaults (near, mirrored or rotated, confirmed on the thumbnails) and
- * crops where there are crop features. */
-static int join_visual(struct split *s, struct catalog *cat, int compute, struct wn_err *err)
+ * crops where there are crop features (computed first when compute,
+ * which also records a crop search it makes). *searched: 1 when it
+ * searched for crops. */
+static int join_visual(struct split *s, struct catalog *cat, int compute, int *searched,
+		       struct wn_err *err)
 {
 	struct dupes_crops *crops = NULL;
 	const struct feat **feats = NULL;
@@ -208,6 +246,7 @@ static int join_visual(struct split *s, struct catalog *cat, int compute, struct
 	struct dupes_pair *p = NULL;
 	int ret = -1;
 
+	*searched = 0;
 	if (!idx || !hash || !thumbs) {
 		wn_fail(err, WN_ENOMEM, "out of memory");
 		goto out;
@@ -226,6 +265,9 @@ static int join_visual(struct split *s, struct catalog *cat, int compute, struct
 	if (crop_features(s, cat, idx, n, compute, &crops, &feats, err))
 		goto out;
 	in.crops = feats;
+	if (join_crops(s, cat, idx, &in, compute, searched, err))
+		goto out;
+	in.crops = NULL;   /* found above */
 	if (dupes_pairs(&in, &p, &np, err))
 		goto out;
 	for (size_t k = 0; k < np; k++)
@@ -557,7 +599,7 @@ int cmd_split(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct split s = { 0 };
-	int crops = 0;
+	int crops = 0, searched = 0;
 	unsigned exclude = 0;
 	struct catalog *cat = NULL;
 	struct wn_err err = { 0 };
@@ -659,8 +701,12 @@ int cmd_split(int argc, char **argv)
 		free(ord);
 	}
 	/* visual copies */
-	if (join_visual(&s, cat, crops, &err))
+	if (join_visual(&s, cat, crops, &searched, &err))
 		goto fail;
+	if (searched && !co.quiet)
+		fprintf(stderr, "db split: searched the crop features for crops%s\n",
+			crops ? " (recorded for an unchanged re-run)"
+			      : " (not recorded: without --crops the catalog is read only)");
 	if (assign(&s, val, test, seed, &err))
 		goto fail;
 	if (!so.csv) {

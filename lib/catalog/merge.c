@@ -69,6 +69,14 @@ static const char *const steps[] = {
 	"  q.luma_p99, q.entropy, q.chroma, q.colourfulness, q.skin, q.made_ms"
 	"  FROM src.quality q JOIN idmap m ON m.old = q.image_id"
 	"  JOIN main.images i ON i.id = m.new AND i.xxh3 = q.xxh3",
+	/* the crop features of the content the merged row now has (the
+	 * recorded crop searches are named by the shard's ids: not carried,
+	 * a first search here records its own) */
+	"INSERT OR REPLACE INTO features (image_id, xxh3, width, height, usable, points,"
+	"  descriptors, mirror_points, mirror_descriptors, thumb, made_ms) SELECT m.new, f.xxh3,"
+	"  f.width, f.height, f.usable, f.points, f.descriptors, f.mirror_points,"
+	"  f.mirror_descriptors, f.thumb, f.made_ms FROM src.features f"
+	"  JOIN idmap m ON m.old = f.image_id JOIN main.images i ON i.id = m.new AND i.xxh3 = f.xxh3",
 	"INSERT OR REPLACE INTO conflicts (run_id, grp, image_id, match)"
 	" SELECT r.new, c.grp, m.new, c.match FROM src.conflicts c"
 	" JOIN idmap m ON m.old = c.image_id JOIN runmap r ON r.old = c.run_id",

@@ -240,7 +240,9 @@ static const char *const migrations[] = {
 	"  width INTEGER NOT NULL,"        /* the frame the points are in */
 	"  height INTEGER NOT NULL,"
 	"  usable INTEGER NOT NULL,"       /* 0: too small or flat for the method */
-	"  points BLOB,"                   /* x, y float32 little-endian pairs */
+	"  points BLOB,"                   /* x, y little-endian uint16 pairs in 1/64 px
+					    * (float32 pairs in rows made before
+					    * compact points) */
 	"  descriptors BLOB,"              /* 32 bytes a point (ORB) */
 	"  mirror_points BLOB,"            /* the same for the mirrored image */
 	"  mirror_descriptors BLOB,"

@@ -19,40 +19,57 @@ struct dupes_crops {
 	size_t n, computed, unusable;
 };
 
-/* Points as little-endian float32 pairs, whatever the host. */
+/* Points as little-endian uint16 pairs in 1/POINT_SCALE pixel, whatever
+ * the host: 4 bytes a point (the frame is at most FEAT_SIDE = 480 px a
+ * side, 30,720 steps; ORB's own positions are no finer than a pixel of
+ * its pyramid level). Rows written before hold float32 pairs, 8 bytes a
+ * point: read as they are. */
+#define POINT_SCALE 64
+#define POINT_BYTES 4
+
 static uint8_t *pack_points(const float *xy, int n)
 {
-	uint8_t *b = malloc((size_t)(n > 0 ? n : 1) * 8);
+	uint8_t *b = malloc((size_t)(n > 0 ? n : 1) * POINT_BYTES);
 
 	if (!b)
 		return NULL;
 	for (int i = 0; i < 2 * n; i++) {
-		uint32_t u;
+		float v = xy[i] * POINT_SCALE + 0.5f;
+		uint16_t u = !(v >= 0) ? 0 : v >= 65535 ? 65535 : (uint16_t)v;
 
-		memcpy(&u, &xy[i], 4);
-		for (int k = 0; k < 4; k++)
-			b[4 * i + k] = (uint8_t)(u >> (8 * k));
+		b[2 * i] = (uint8_t)u;
+		b[2 * i + 1] = (uint8_t)(u >> 8);
 	}
 	return b;
+}
+
+static float point_at(const uint8_t *b, size_t i, int wide)
+{
+	if (wide) {   /* float32, as rows before compact points */
+		uint32_t u = (uint32_t)b[4 * i] | (uint32_t)b[4 * i + 1] << 8 |
+			     (uint32_t)b[4 * i + 2] << 16 | (uint32_t)b[4 * i + 3] << 24;
+		float f;
+
+		memcpy(&f, &u, 4);
+		return f;
+	}
+	return (float)((uint32_t)b[2 * i] | (uint32_t)b[2 * i + 1] << 8) / POINT_SCALE;
 }
 
 static int unpack_points(const uint8_t *b, size_t len, const uint8_t *desc, size_t dlen,
 			 struct feat_points *out)
 {
-	size_t n = len / 8;
+	size_t n = dlen / FEAT_DESC_BYTES;
+	int wide = len == n * 8;
 
-	if (len % 8 || dlen != n * FEAT_DESC_BYTES || n > FEAT_MAX)
+	if (dlen % FEAT_DESC_BYTES || (len != n * POINT_BYTES && !wide) || n > FEAT_MAX)
 		return 0;   /* not ours: treated as missing */
 	out->xy = malloc((n ? n : 1) * 2 * sizeof(float));
 	out->desc = malloc((n ? n : 1) * FEAT_DESC_BYTES);
 	if (!out->xy || !out->desc)
 		return -1;
-	for (size_t i = 0; i < 2 * n; i++) {
-		uint32_t u = (uint32_t)b[4 * i] | (uint32_t)b[4 * i + 1] << 8 |
-			     (uint32_t)b[4 * i + 2] << 16 | (uint32_t)b[4 * i + 3] << 24;
-
-		memcpy(&out->xy[i], &u, 4);
-	}
+	for (size_t i = 0; i < 2 * n; i++)
+		out->xy[i] = point_at(b, i, wide);
 	if (n)
 		memcpy(out->desc, desc, n * FEAT_DESC_BYTES);
 	out->n = (int)n;
@@ -214,11 +231,11 @@ static int store_one(void *data, void *jobs, size_t k, struct wn_err *err)
 	r.usable = f->usable;
 	if (f->usable) {
 		r.points = up;
-		r.points_len = (size_t)f->up.n * 8;
+		r.points_len = (size_t)f->up.n * POINT_BYTES;
 		r.desc = f->up.desc;
 		r.desc_len = (size_t)f->up.n * FEAT_DESC_BYTES;
 		r.mirror_points = mirror;
-		r.mirror_points_len = (size_t)f->mirror.n * 8;
+		r.mirror_points_len = (size_t)f->mirror.n * POINT_BYTES;
 		r.mirror_desc = f->mirror.desc;
 		r.mirror_desc_len = (size_t)f->mirror.n * FEAT_DESC_BYTES;
 	}
@@ -363,26 +380,78 @@ int dupes_crop_features(struct dupes *d, const size_t *rep, size_t nrep,
 	return 0;
 }
 
-/* The name of a search: the images with usable features (their ids,
- * files' hashes and sides) and the search's settings. */
-static int search_digest(const struct dupes *d, const struct dupes_pairs_in *in,
-			 const size_t *rep, uint8_t digest[16])
+/* A search's images: those of in with usable features, by catalog id
+ * (so that dedup and db split, which list them in other orders, search
+ * alike and share a record). */
+struct searched {
+	size_t *k;              /* m indexes into in, by id */
+	struct dupes_pairs_in in;   /* theirs alone, in that order */
+	const struct feat **crops;
+	uint64_t *dhash;
+	int *side;
+	size_t m;
+};
+
+static void searched_free(struct searched *s)
+{
+	free(s->k);
+	free(s->crops);
+	free(s->dhash);
+	free(s->side);
+}
+
+static int cmp_k_id(const void *a, const void *b, void *ctx)
+{
+	const int64_t *id = ctx;
+	int64_t x = id[*(const size_t *)a], y = id[*(const size_t *)b];
+
+	return x < y ? -1 : x > y;
+}
+
+static int searched_make(const struct dupes_pairs_in *in, const int64_t *ids,
+			 struct searched *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->k = malloc((in->n + 1) * sizeof(*s->k));
+	s->crops = malloc((in->n + 1) * sizeof(*s->crops));
+	s->dhash = malloc((in->n + 1) * sizeof(*s->dhash));
+	s->side = malloc((in->n + 1) * sizeof(*s->side));
+	if (!s->k || !s->crops || !s->dhash || !s->side)
+		return -1;
+	for (size_t k = 0; k < in->n; k++)
+		if (in->crops[k] && in->crops[k]->usable && ids[k])
+			s->k[s->m++] = k;
+	qsort_r(s->k, s->m, sizeof(*s->k), cmp_k_id, (void *)ids);
+	for (size_t j = 0; j < s->m; j++) {
+		s->crops[j] = in->crops[s->k[j]];
+		s->dhash[j] = in->dhash[s->k[j]];
+		s->side[j] = in->side ? in->side[s->k[j]] : -1;
+	}
+	s->in = *in;
+	s->in.n = s->m;
+	s->in.crops = s->crops;
+	s->in.dhash = s->dhash;
+	s->in.side = in->side ? s->side : NULL;
+	return 0;
+}
+
+/* The name of a search: its images (ids, files' hashes and sides, in id
+ * order) and the search's settings. */
+static int search_digest(const struct searched *s, const int64_t *ids, const uint8_t *xxh3,
+			 uint8_t digest[16])
 {
 	size_t len = strlen(dupes_crop_search_version), at = len;
-	uint8_t *buf = malloc(len + in->n * 28);
+	uint8_t *buf = malloc(len + s->m * 28);
 	struct filehash h;
 
 	if (!buf)
 		return -1;
 	memcpy(buf, dupes_crop_search_version, len);
-	for (size_t k = 0; k < in->n; k++) {
-		const struct dupes_file *f = &d->f[rep[k]];
-		int32_t side = in->side ? in->side[k] : -1;
+	for (size_t j = 0; j < s->m; j++) {
+		int32_t side = s->side[j];
 
-		if (!in->crops[k] || !in->crops[k]->usable)
-			continue;
-		memcpy(buf + at, &f->image_id, 8);
-		memcpy(buf + at + 8, f->xxh3, 16);
+		memcpy(buf + at, &ids[s->k[j]], 8);
+		memcpy(buf + at + 8, xxh3 + 16 * s->k[j], 16);
 		memcpy(buf + at + 24, &side, 4);
 		at += 28;
 	}
@@ -413,26 +482,25 @@ static int cmp_ab(const void *pa, const void *pb)
 	return (a->b > b->b) - (a->b < b->b);
 }
 
-/* The recorded pairs, from image ids back to search ids; pairs of
+/* The recorded pairs, from image ids back to indexes into in; pairs of
  * images no longer searched cannot be there (the name would differ). */
-static int from_rows(const struct dupes *d, const size_t *rep, size_t nrep,
+static int from_rows(const struct searched *s, const int64_t *ids,
 		     const struct crop_pair_row *r, size_t nr, struct dupes_pair **out, size_t *n)
 {
-	struct id_at *ids = malloc((nrep + 1) * sizeof(*ids));
+	struct id_at *at = malloc((s->m + 1) * sizeof(*at));
 	size_t m = 0;
 
 	*out = malloc((nr + 1) * sizeof(**out));
-	if (!ids || !*out) {
-		free(ids);
+	if (!at || !*out) {
+		free(at);
 		return -1;
 	}
-	for (size_t k = 0; k < nrep; k++)
-		ids[k] = (struct id_at){ d->f[rep[k]].image_id, k };
-	qsort(ids, nrep, sizeof(*ids), cmp_id_at);
+	for (size_t j = 0; j < s->m; j++)
+		at[j] = (struct id_at){ ids[s->k[j]], s->k[j] };
 	for (size_t k = 0; k < nr; k++) {
 		struct id_at ka = { r[k].a, 0 }, kb = { r[k].b, 0 };
-		const struct id_at *a = bsearch(&ka, ids, nrep, sizeof(*ids), cmp_id_at);
-		const struct id_at *b = bsearch(&kb, ids, nrep, sizeof(*ids), cmp_id_at);
+		const struct id_at *a = bsearch(&ka, at, s->m, sizeof(*at), cmp_id_at);
+		const struct id_at *b = bsearch(&kb, at, s->m, sizeof(*at), cmp_id_at);
 
 		/* a corrupt catalog must not pair an image with itself (it would
 		 * be its own group's copy: --delete would take the keeper) */
@@ -443,13 +511,28 @@ static int from_rows(const struct dupes *d, const size_t *rep, size_t nrep,
 						 r[k].cropped == r[k].a ? a->k : b->k };
 		m++;
 	}
-	free(ids);
+	free(at);
 	qsort(*out, m, sizeof(**out), cmp_ab);
 	*n = m;
 	return 0;
 }
 
-static int record(struct dupes *d, const size_t *rep, const uint8_t digest[16],
+/* The search's pairs (indexes into s's order) back to indexes into in,
+ * a < b, sorted. */
+static void to_input(const struct searched *s, struct dupes_pair *p, size_t n)
+{
+	for (size_t k = 0; k < n; k++) {
+		size_t a = s->k[p[k].a], b = s->k[p[k].b];
+
+		p[k].cropped = s->k[p[k].cropped];
+		p[k].a = a < b ? a : b;
+		p[k].b = a < b ? b : a;
+	}
+	if (n)
+		qsort(p, n, sizeof(*p), cmp_ab);
+}
+
+static int record(struct catalog *cat, const int64_t *ids, const uint8_t digest[16],
 		  const struct dupes_pair *p, size_t n, struct wn_err *err)
 {
 	struct crop_pair_row *r = malloc((n + 1) * sizeof(*r));
@@ -458,39 +541,76 @@ static int record(struct dupes *d, const size_t *rep, const uint8_t digest[16],
 	if (!r)
 		return wn_fail(err, WN_ENOMEM, "out of memory");
 	for (size_t k = 0; k < n; k++)
-		r[k] = (struct crop_pair_row){ d->f[rep[p[k].a]].image_id, d->f[rep[p[k].b]].image_id,
-					       d->f[rep[p[k].cropped]].image_id, p[k].distance };
-	rc = crop_pairs_put(d->cat, digest, r, n, err);
+		r[k] = (struct crop_pair_row){ ids[p[k].a], ids[p[k].b], ids[p[k].cropped],
+					       p[k].distance };
+	rc = crop_pairs_put(cat, digest, r, n, err);
 	free(r);
+	return rc;
+}
+
+int dupes_crop_pairs_recorded(struct catalog *cat, const struct dupes_pairs_in *in,
+			      const int64_t *ids, const uint8_t *xxh3, int write,
+			      struct dupes_pair **out, size_t *n, int *searched,
+			      struct wn_err *err)
+{
+	struct searched s;
+	uint8_t digest[16];
+	struct crop_pair_row *rows = NULL;
+	size_t nrows;
+	int found, rc = -1;
+
+	*out = NULL;
+	*n = 0;
+	*searched = 0;
+	if (searched_make(in, ids, &s) || search_digest(&s, ids, xxh3, digest)) {
+		wn_fail(err, WN_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (s.m < 2) {   /* nothing to search (db split on a catalog without features) */
+		rc = 0;
+		goto out;
+	}
+	found = crop_pairs_get(cat, digest, &rows, &nrows, err);
+	if (found < 0)
+		goto out;
+	if (found) {
+		if (from_rows(&s, ids, rows, nrows, out, n))
+			wn_fail(err, WN_ENOMEM, "out of memory");
+		else
+			rc = 0;
+		goto out;
+	}
+	if (dupes_crop_search(&s.in, out, n, err))
+		goto out;
+	*searched = 1;
+	to_input(&s, *out, *n);
+	rc = write ? record(cat, ids, digest, *out, *n, err) : 0;
+out:
+	free(rows);
+	searched_free(&s);
 	return rc;
 }
 
 int dupes_crop_pairs(struct dupes *d, const struct dupes_pairs_in *in, const size_t *rep,
 		     struct dupes_pair **out, size_t *n, struct wn_err *err)
 {
-	uint8_t digest[16];
-	struct crop_pair_row *rows = NULL;
-	size_t nrows;
-	int found;
+	int64_t *ids = malloc((in->n + 1) * sizeof(*ids));
+	uint8_t *xxh3 = malloc((in->n + 1) * 16);
+	int searched, rc = -1;
 
-	*out = NULL;
-	*n = 0;
-	if (search_digest(d, in, rep, digest))
-		return wn_fail(err, WN_ENOMEM, "out of memory");
-	found = crop_pairs_get(d->cat, digest, &rows, &nrows, err);
-	if (found < 0)
-		return -1;
-	if (found) {
-		int rc = from_rows(d, rep, in->n, rows, nrows, out, n);
-
-		free(rows);
-		return rc ? wn_fail(err, WN_ENOMEM, "out of memory") : 0;
+	if (!ids || !xxh3) {
+		wn_fail(err, WN_ENOMEM, "out of memory");
+		goto out;
 	}
-	if (dupes_crop_search(in, out, n, err))
-		return -1;
-	if (*n)
-		qsort(*out, *n, sizeof(**out), cmp_ab);
-	return record(d, rep, digest, *out, *n, err);
+	for (size_t k = 0; k < in->n; k++) {
+		ids[k] = d->f[rep[k]].image_id;
+		memcpy(xxh3 + 16 * k, d->f[rep[k]].xxh3, 16);
+	}
+	rc = dupes_crop_pairs_recorded(d->cat, in, ids, xxh3, 1, out, n, &searched, err);
+out:
+	free(ids);
+	free(xxh3);
+	return rc;
 }
 
 int dupes_pairs_merge(struct dupes_pair **p, size_t *np, const struct dupes_pair *crop,

@@ -21,8 +21,8 @@
 #define TOP 3               /* candidates an image, upright and mirrored each */
 #define CHUNK 32            /* images a pool job */
 
-const char dupes_crop_search_version[] = "orb-pieces 10x24 cap 16, 40 bits, 4 votes, top 3; "
-	"verify 0.90 0.90 0.55";
+const char dupes_crop_search_version[] = "orb-pieces 10x24 cap 16, the nearest within 40 bits votes, 4 votes, top 3; "
+	"verify 0.90 0.90 0.55; id order";
 
 /* One table: entries key << 40 | descriptor, sorted by key, then
  * descriptor; dir[k] is the first entry whose key starts with the
@@ -123,10 +123,9 @@ static void index_free(struct index *ix)
 /* A worker's votes: per image, the votes of the query so far, the last
  * descriptor that voted for it, and the images voted for. */
 struct votes {
-	uint32_t *count, *stamp;
+	uint32_t *count;
 	size_t *touched, ntouched;
 	size_t *cand;           /* those with enough votes, best first */
-	uint32_t clock;
 	const int *side;        /* only pairs across sides, or NULL */
 };
 
@@ -154,10 +153,14 @@ static size_t first_at_least(const uint64_t *e, size_t a, size_t b, uint32_t key
 	return a;
 }
 
-/* Each of q's descriptors votes once for every image j > i (on the
- * other side, with sides) that holds a descriptor near it sharing one of
- * its pieces, in a bucket not over the cap. x86-64's baseline has no
- * POPCNT: a clone with it is picked at load time where the CPU has it. */
+/* Each of q's descriptors votes for the one image j > i (on the other
+ * side, with sides) that holds its nearest descriptor within MATCH_BITS
+ * among those sharing one of its pieces, in buckets not over the cap.
+ * One vote a descriptor, to its nearest image only: a descriptor of
+ * common texture, near something in many images, then weighs no more
+ * than a distinctive one, and a copy's few true matches are not outvoted
+ * by images that merely share texture. x86-64's baseline has no POPCNT:
+ * a clone with it is picked at load time where the CPU has it. */
 #if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
 __attribute__((target_clones("popcnt", "default")))
 #endif
@@ -166,8 +169,9 @@ static void vote(const struct index *ix, const struct feat_points *q, size_t i,
 {
 	for (int d = 0; d < q->n; d++) {
 		const uint8_t *desc = q->desc + d * FEAT_DESC_BYTES;
+		size_t best_j = SIZE_MAX;
+		int best = MATCH_BITS + 1;
 
-		v->clock++;
 		for (int t = 0; t < NTABLES; t++) {
 			const struct piece_table *tb = &ix->t[t];
 			uint32_t key = key_of(desc, t), top = key >> (24 - DIR_BITS);
@@ -180,16 +184,21 @@ static void vote(const struct index *ix, const struct feat_points *q, size_t i,
 				continue;
 			for (size_t k = s; k < e; k++) {
 				size_t at = tb->e[k] & DESC_MASK, j = ix->image[at];
+				int dist;
 
-				if (j <= i || v->stamp[j] == v->clock ||
-				    (v->side && v->side[i] == v->side[j]) ||
-				    feat_distance(desc, ix->desc + at * FEAT_DESC_BYTES) > MATCH_BITS)
+				if (j <= i || (v->side && v->side[i] == v->side[j]))
 					continue;
-				v->stamp[j] = v->clock;
-				if (!v->count[j]++)
-					v->touched[v->ntouched++] = j;
+				dist = feat_distance(desc, ix->desc + at * FEAT_DESC_BYTES);
+				/* ties go to the lower image: the same whatever the
+				 * order the tables list them in */
+				if (dist < best || (dist == best && j < best_j)) {
+					best = dist;
+					best_j = j;
+				}
 			}
 		}
+		if (best_j != SIZE_MAX && !v->count[best_j]++)
+			v->touched[v->ntouched++] = best_j;
 	}
 }
 
@@ -251,11 +260,10 @@ static void run_job(void *arg)
 {
 	struct crop_job *job = arg;
 	const struct dupes_pairs_in *in = job->in;
-	struct votes v = { calloc(in->n + 1, sizeof(uint32_t)), calloc(in->n + 1, sizeof(uint32_t)),
-			   malloc((in->n + 1) * sizeof(size_t)), 0,
-			   malloc((in->n + 1) * sizeof(size_t)), 0, in->side };
+	struct votes v = { calloc(in->n + 1, sizeof(uint32_t)), malloc((in->n + 1) * sizeof(size_t)),
+			   0, malloc((in->n + 1) * sizeof(size_t)), in->side };
 
-	if (!v.count || !v.stamp || !v.touched || !v.cand) {
+	if (!v.count || !v.touched || !v.cand) {
 		wn_fail(&job->err, WN_ENOMEM, "out of memory for the crop search");
 		job->failed = 1;
 		goto out;
@@ -270,7 +278,6 @@ static void run_job(void *arg)
 	}
 out:
 	free(v.count);
-	free(v.stamp);
 	free(v.touched);
 	free(v.cand);
 }

@@ -214,6 +214,25 @@ void dupes_crops_counts(const struct dupes_crops *c, size_t *computed, size_t *u
 /* dupes_crops_free() : NULL is fine. */
 void dupes_crops_free(struct dupes_crops *c);
 
+/*
+ * dupes_crop_pairs_recorded() : the crop pairs among in's images with
+ * usable features (in->crops; in->match is not read), as the catalog
+ * recorded them for the same search, or else searched now (and, when
+ * write, recorded). A search is named by its images' catalog rows ids[k],
+ * their files' XXH3-128 (xxh3 + 16 k), their sides and the search's
+ * settings; the images are searched in id order, so that callers listing
+ * the same images in other orders (dedup, db split) find the same pairs
+ * and share the record. Images with id 0 take no part. Fewer than two
+ * images with features: no pairs, no search, nothing recorded.
+ * @return 0 with *out (malloc'd, pairs as dupes_pairs() gives them, crops
+ * only, sorted), *n and *searched (1 when it searched) set, or -1 with
+ * err set (the catalog failed, out of memory).
+ */
+int dupes_crop_pairs_recorded(struct catalog *cat, const struct dupes_pairs_in *in,
+			      const int64_t *ids, const uint8_t *xxh3, int write,
+			      struct dupes_pair **out, size_t *n, int *searched,
+			      struct wn_err *err);
+
 /* dupes_free() : closes what the run opened and frees it; NULL is fine. */
 void dupes_free(struct dupes *d);
 

@@ -198,34 +198,104 @@ static void neighbours_free(struct neighbours *nb)
 	free(nb->via);
 }
 
-/* Keeper s's group: its pairs' other ends not yet taken, each marked with
- * how it matches s. @return 0 (no group when none is left), or -1. */
-static int take_group(struct dupes *d, const size_t *rep, size_t s, const struct neighbours *nb,
-		      const struct dupes_pair *p, uint8_t *taken)
+/* Who is in which group, before the groups are made: owner[x] is the
+ * keeper whose group search id x joins (x itself for a keeper; NONE when
+ * in no group), via[x] the pair it joins by, copies[s] how many joined
+ * keeper s. */
+#define NONE SIZE_MAX
+
+struct owners {
+	size_t *owner, *via, *copies;
+	size_t *scratch;         /* the files of the group being claimed */
+};
+
+/* Keeper s claims its neighbours in no group yet, except those a person
+ * told apart from one already claimed. */
+static void claim(const struct dupes *d, const size_t *rep, size_t s, const struct neighbours *nb,
+		  struct owners *o)
 {
-	size_t m = 1, *members = malloc((nb->start[s + 1] - nb->start[s] + 1) * sizeof(*members));
+	size_t m = 1;
+
+	o->scratch[0] = rep[s];
+	for (size_t a = nb->start[s]; a < nb->start[s + 1]; a++) {
+		size_t x = nb->adj[a];
+
+		/* never the keeper itself, whatever a pair list says */
+		if (x == s || o->owner[x] != NONE || told_apart_from_any(d, rep[x], o->scratch, m))
+			continue;
+		o->owner[x] = s;
+		o->via[x] = nb->via[a];
+		o->scratch[m++] = rep[x];
+	}
+	if (m > 1) {
+		o->owner[s] = s;
+		o->copies[s] += m - 1;
+	}
+}
+
+/*
+ * An image left in no group while every neighbour of it is a copy in a
+ * group kept by an image ranked higher would go unreported (a rotated
+ * copy of a photo whose rotation is also a crop of a bigger composite;
+ * the source of a crop taken by such a group). When its pair with one
+ * such neighbour y is of a kind at least as close as y's pair with its
+ * keeper, and that group has other copies, y leaves it and the better
+ * ranked of the two claims a group anew: more files are reported, every
+ * keeper keeps a group (so --prefer's choice stands), and every member
+ * still matches its keeper directly.
+ */
+static void rescue(const struct dupes *d, const size_t *rep, const size_t *order, size_t nrep,
+		   const struct neighbours *nb, const struct dupes_pair *p, struct owners *o)
+{
+	for (size_t k = 0; k < nrep; k++) {
+		size_t x = order[k], best = NONE, y, ky;
+
+		if (o->owner[x] != NONE)
+			continue;
+		/* the neighbour of the closest pair: kind, then dHash distance */
+		for (size_t a = nb->start[x]; a < nb->start[x + 1]; a++) {
+			const struct dupes_pair *q = &p[nb->via[a]];
+
+			y = nb->adj[a];
+			ky = o->owner[y];
+			if (y == x || ky == NONE || ky == y || o->copies[ky] < 2 ||
+			    q->match > p[o->via[y]].match || dupes_told_apart(d, rep[x], rep[y]))
+				continue;
+			if (best == NONE || q->match < p[nb->via[best]].match ||
+			    (q->match == p[nb->via[best]].match && q->distance < p[nb->via[best]].distance))
+				best = a;
+		}
+		if (best == NONE)
+			continue;
+		y = nb->adj[best];
+		ky = o->owner[y];
+		o->owner[y] = NONE;
+		o->copies[ky]--;
+		claim(d, rep, d->f[rep[x]].rank < d->f[rep[y]].rank ? x : y, nb, o);
+	}
+}
+
+/* Keeper s's group: the files that joined it, each marked with how it
+ * matches s. @return 0, or -1 out of memory. */
+static int make_group(struct dupes *d, const size_t *rep, size_t s, const struct neighbours *nb,
+		      const struct dupes_pair *p, const struct owners *o)
+{
+	size_t m = 1, *members = malloc((o->copies[s] + 1) * sizeof(*members));
 
 	if (!members)
 		return -1;
 	members[0] = rep[s];
 	for (size_t a = nb->start[s]; a < nb->start[s + 1]; a++) {
-		struct dupes_file *f = &d->f[rep[nb->adj[a]]];
+		size_t x = nb->adj[a];
+		struct dupes_file *f = &d->f[rep[x]];
 
-		/* never the keeper itself, whatever a pair list says */
-		if (nb->adj[a] == s || taken[nb->adj[a]] ||
-		    told_apart_from_any(d, rep[nb->adj[a]], members, m))
+		if (x == s || o->owner[x] != s || o->via[x] != nb->via[a])
 			continue;
-		taken[nb->adj[a]] = 1;
-		members[m++] = rep[nb->adj[a]];
+		members[m++] = rep[x];
 		f->match = p[nb->via[a]].match;
 		f->distance = p[nb->via[a]].distance;
-		f->crop_source = f->match == DUPES_CROP && p[nb->via[a]].cropped != nb->adj[a];
+		f->crop_source = f->match == DUPES_CROP && p[nb->via[a]].cropped != x;
 	}
-	if (m < 2) {
-		free(members);
-		return 0;
-	}
-	taken[s] = 1;
 	qsort_r(members + 1, m - 1, sizeof(*members), cmp_rank, d->f);
 	if (add_group(d, d->f[members[1]].match, members, m)) {
 		free(members);
@@ -235,10 +305,10 @@ static int take_group(struct dupes *d, const size_t *rep, size_t s, const struct
 }
 
 /*
- * No chaining: walking the candidates in keeper order, each one not yet
- * taken keeps a group of its verified neighbours not yet taken. Every
- * member therefore matches its keeper directly, and says how. Works on
- * search ids; rep[] maps them to files.
+ * No chaining: walking the candidates in keeper order, each one in no
+ * group yet claims its verified neighbours in none (then rescue()).
+ * Every member therefore matches its keeper directly, and says how.
+ * Works on search ids; rep[] maps them to files.
  */
 static int greedy_groups(struct dupes *d, const size_t *rep, size_t nrep,
 			 const struct dupes_pair *p, size_t np)
@@ -246,27 +316,33 @@ static int greedy_groups(struct dupes *d, const size_t *rep, size_t nrep,
 	struct rep_order ro = { d->f, rep };
 	struct neighbours nb = { NULL, NULL, NULL };
 	size_t *order = malloc((nrep + 1) * sizeof(*order));
-	uint8_t *taken = calloc(nrep + 1, 1);
+	struct owners o = { malloc((nrep + 1) * sizeof(size_t)), malloc((nrep + 1) * sizeof(size_t)),
+			    calloc(nrep + 1, sizeof(size_t)), malloc((nrep + 1) * sizeof(size_t)) };
 	int ret = -1;
 
-	if (!order || !taken || neighbours_make(&nb, nrep, p, np))
+	if (!order || !o.owner || !o.via || !o.copies || !o.scratch ||
+	    neighbours_make(&nb, nrep, p, np))
 		goto out;
-	for (size_t i = 0; i < nrep; i++)
+	for (size_t i = 0; i < nrep; i++) {
 		order[i] = i;
-	qsort_r(order, nrep, sizeof(*order), cmp_rep_rank, &ro);
-	for (size_t k = 0; k < nrep; k++) {
-		size_t s = order[k];
-
-		if (taken[s] || nb.start[s] == nb.start[s + 1])
-			continue;
-		if (take_group(d, rep, s, &nb, p, taken))
-			goto out;
+		o.owner[i] = NONE;
 	}
+	qsort_r(order, nrep, sizeof(*order), cmp_rep_rank, &ro);
+	for (size_t k = 0; k < nrep; k++)
+		if (o.owner[order[k]] == NONE)
+			claim(d, rep, order[k], &nb, &o);
+	rescue(d, rep, order, nrep, &nb, p, &o);
+	for (size_t k = 0; k < nrep; k++)
+		if (o.owner[order[k]] == order[k] && make_group(d, rep, order[k], &nb, p, &o))
+			goto out;
 	ret = 0;
 out:
 	neighbours_free(&nb);
 	free(order);
-	free(taken);
+	free(o.owner);
+	free(o.via);
+	free(o.copies);
+	free(o.scratch);
 	return ret;
 }
 

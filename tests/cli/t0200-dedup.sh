@@ -132,6 +132,52 @@ test_expect 'no chaining: a member must match the keeper itself' '
   dedup --db ch.db --path ch --keep first --format csv -q 2>/dev/null | grep -c ",near," | grep -qE "^(2|3)$"
 '
 
+test_expect 'a file whose only match sits in a bigger group is not left out' '
+  fresh rsf
+  rm -rf rs
+  mkdir -p rs/c/p
+  cp rsf/a/src1.jpg rs/c/p/A.jpg
+  cp rsf/a/src2.jpg rs/c/B.jpg
+  cp rsf/a/src0.jpg rs/c/C.jpg
+  cp rsf/a/src1-bright.jpg rs/c/D.jpg
+  db --db rs.db scan -q rs
+  # As above, A ~ B ~ C and not A ~ C; D ~ A alone (0.95), D !~ B (0.90).
+  # A, preferred, claims B and D first; C matches only B. B then leaves
+  # A (which keeps D) for a group with C, so all four are reported.
+  python3 - <<-"EOT"
+	import math, random, sqlite3
+	random.seed(5)
+	def unit(v):
+	    m = sum(v) / len(v); v = [x - m for x in v]
+	    n = math.sqrt(sum(x * x for x in v)); return [x / n for x in v]
+	def away(v, *others):
+	    for o in others:
+	        d = sum(a * b for a, b in zip(o, v)); v = [b - d * a for a, b in zip(o, v)]
+	    return unit(v)
+	u = unit([random.choice((-1, 1)) for _ in range(256)])
+	w = away([random.choice((-1, 1)) for _ in range(256)], u)
+	w2 = away([random.choice((-1, 1)) for _ in range(256)], u, w)
+	t = math.radians(18)
+	turn = lambda a, b, s: [math.cos(t) * x + s * math.sin(t) * y for x, y in zip(a, b)]
+	A = turn(u, w, 1)
+	thumb = lambda v: bytes(max(0, min(255, round(128 + 1000 * x))) for x in v)
+	x = 0x123456789abcdef0
+	rows = {"A": (A, x), "B": (u, x ^ 0xf), "C": (turn(u, w, -1), x ^ 0xff),
+	        "D": (turn(A, w2, 1), x ^ 0xf0)}
+	db = sqlite3.connect("rs.db")
+	for name, (v, h) in rows.items():
+	    db.execute("UPDATE images SET thumb = ?, dhash = ? WHERE path LIKE ?", (thumb(v), h, "%/" + name + ".jpg"))
+	db.commit()
+	EOT
+  dedup --db rs.db --path rs --prefer rs/c/p --format csv -q >rs.csv 2>/dev/null
+  a=$(sed -n "s/^\([0-9]*\),near,0,c,rs\/c\/p\/A.jpg,keep$/\1/p" rs.csv)
+  grep -q "^$a,near,4,c,rs/c/D.jpg,report$" rs.csv
+  test_grep_not "^$a,.*B.jpg" rs.csv
+  grep -q ",near,[0-9]*,c,rs/c/B.jpg," rs.csv
+  grep -q ",near,[0-9]*,c,rs/c/C.jpg," rs.csv
+  test "$(cut -d, -f1 rs.csv | sort -u | wc -l)" -eq 3
+'
+
 test_expect 'an exact copy is compared byte for byte before it is deleted' '
   rm -rf bc
   mkdir -p bc/c

@@ -186,6 +186,55 @@ test_expect 'db split keeps a crop in its source'"'"'s split once it has the fea
   diff s1 s2
 '
 
+test_expect 'db split reuses a recorded crop search of the same images, and records its own' '
+  rm -rf rr
+  mkdir -p rr/c
+  cp d/c/astronaut.jpg d/c/astronaut-off.jpg d/c/coffee.png d/c/coffee-flipcrop.jpg rr/c/
+  dedup --path rr --crops -q --db rr.db >/dev/null
+  test "$(sqlite3 rr.db "SELECT count(*) FROM crop_searches")" -eq 1
+  db split --db rr.db --out r1 --val 0.3 --test 0.3 --crops 2>err
+  test_grep_not "searched" err
+  test "$(sqlite3 rr.db "SELECT count(*) FROM crop_searches")" -eq 1
+  test "$(grep -h astronaut-off.jpg r1/*.csv | cut -d, -f3)" != 0
+  # what it joins is the record: with its pairs taken out, the crop is alone
+  sqlite3 rr.db "DELETE FROM crop_pairs"
+  db split --db rr.db --out r2 --val 0.3 --test 0.3 --crops 2>err
+  test "$(grep -h astronaut-off.jpg r2/*.csv | cut -d, -f3)" = 0
+  # two new images: another set, searched and recorded, then reused
+  cp d/c/chelsea.jpg d/c/chelsea-rotcrop.jpg rr/c/
+  db scan -q --db rr.db rr
+  db split --db rr.db --out r3 --val 0.3 --test 0.3 --crops 2>err
+  grep -q "searched the crop features for crops (recorded" err
+  test "$(sqlite3 rr.db "SELECT count(*) FROM crop_searches")" -eq 2
+  test "$(grep -h chelsea-rotcrop.jpg r3/*.csv | cut -d, -f3)" != 0
+  db split --db rr.db --out r4 --val 0.3 --test 0.3 --crops 2>err
+  test_grep_not "searched" err
+  diff r3 r4
+  # without --crops the catalog is read only: the record is read all the same
+  db split --db rr.db --out r5 --val 0.3 --test 0.3 2>err
+  test_grep_not "searched" err
+  diff r3 r5
+'
+
+test_expect 'db merge carries the shards'"'"' crop features: the merged catalog reads no image data' '
+  rm -rf mg
+  mkdir -p mg/a/c mg/b/c
+  cp d/c/astronaut.jpg d/c/coffee-flipcrop.jpg mg/a/c/
+  cp d/c/astronaut-off.jpg d/c/coffee.png mg/b/c/
+  (cd mg && dedup --db s1.db --path a --crops -q >/dev/null && dedup --db s2.db --path b --crops -q >/dev/null)
+  db merge mg/s1.db mg/s2.db --into mg/winnow.db 2>err
+  test "$(sqlite3 mg/winnow.db "SELECT count(*) FROM features")" -eq 4
+  q="SELECT i.path, hex(f.xxh3), f.width, f.height, f.usable, hex(f.descriptors), hex(f.thumb) FROM features f JOIN images i ON i.id = f.image_id AND i.xxh3 = f.xxh3 ORDER BY i.path"
+  for k in 1 2; do sqlite3 mg/s$k.db "$q"; done | sort >fa
+  sqlite3 mg/winnow.db "$q" | sort >fb
+  diff fa fb
+  # a crop across the two shards, found without computing anything
+  (cd mg && dedup --across a b --crops --format csv -q >../mg.csv)
+  test "$(sqlite3 mg/winnow.db "SELECT json_extract(counts, \"$.crop_features_made\") FROM runs ORDER BY id DESC LIMIT 1")" -eq 0
+  grep -qE ",crop,[0-9]+,c,b/c/astronaut-off.jpg,report$" mg.csv
+  grep -qE ",crop,[0-9]+,c,a/c/coffee-flipcrop.jpg,report$" mg.csv
+'
+
 test_expect 'a corrupt recorded pair of an image with itself deletes nothing' '
   rm -rf self
   mkdir -p self/c
@@ -202,6 +251,30 @@ test_expect 'a catalogued feature row with a short hash is made again, not read'
   sqlite3 self.db "UPDATE features SET xxh3 = x'"'"'00'"'"'"
   dedup --path self --crops -q --db self.db >/dev/null
   test "$(sqlite3 self.db "SELECT count(*) FROM features WHERE length(xxh3) = 16")" -eq 2
+'
+
+test_expect 'points are kept in 4 bytes; rows of float points from before are read as they are' '
+  rm -rf pts
+  mkdir -p pts/c
+  cp d/c/coffee.png d/c/coffee-flipcrop.jpg d/c/astronaut.jpg d/c/astronaut-off.jpg pts/c/
+  dedup --path pts --crops --format csv -q --db pts.db >p1.csv
+  test "$(sqlite3 pts.db "SELECT count(*) FROM features WHERE usable = 1 AND length(points) * 8 = length(descriptors) AND length(mirror_points) * 8 = length(mirror_descriptors)")" -eq 4
+  # rewrite every row as an older winnow wrote it (float32 pairs), and
+  # drop the recorded search: the search runs again on the old rows
+  python3 - <<-"EOT"
+	import sqlite3, struct
+	db = sqlite3.connect("pts.db")
+	for rid, p, m in db.execute("SELECT image_id, points, mirror_points FROM features").fetchall():
+	    wide = lambda b: struct.pack("<%df" % (len(b) // 2), *(v / 64 for v in struct.unpack("<%dH" % (len(b) // 2), b)))
+	    db.execute("UPDATE features SET points = ?, mirror_points = ? WHERE image_id = ?", (wide(p), wide(m), rid))
+	db.execute("DELETE FROM crop_searches")
+	db.commit()
+	EOT
+  test "$(sqlite3 pts.db "SELECT count(*) FROM features WHERE length(points) * 4 = length(descriptors)")" -eq 4
+  dedup --path pts --crops --format csv -q --db pts.db >p2.csv
+  test "$(sqlite3 pts.db "SELECT json_extract(counts, \"$.crop_features_made\") FROM runs ORDER BY id DESC LIMIT 1")" -eq 0
+  diff p1.csv p2.csv
+  grep -qE ",crop,[0-9]+,c,pts/c/astronaut-off.jpg,report$" p2.csv
 '
 
 test_done
