@@ -24,6 +24,7 @@ static const char usage[] =
 	"  suspects   the likely mislabels, most likely first\n"
 	"  review     a review session in the browser (keyboard first)\n"
 	"  apply      carry out the review's decisions (moves, deletions)\n"
+	"  cam        class activation maps: where in a picture a class comes from\n"
 	"\n"
 	"Options:\n"
 	"  -h, --help   this help; 'label COMMAND --help' for one command\n"
@@ -35,6 +36,7 @@ static const char usage[] =
 	"  label suspects --path train --format csv > suspects.csv\n"
 	"  label review --path train\n"
 	"  label apply --dry-run\n"
+	"  label cam --path train/cats/c1.jpg --out maps\n"
 	"\n"
 	"Exit status: 0 done; 1 done, but some images failed; 2 bad usage;\n"
 	"3 fatal (catalog, model or I/O).\n";
@@ -45,6 +47,7 @@ static const struct cli_subcommand commands[] = {
 	{ "suspects", cmd_suspects },
 	{ "review", cmd_review },
 	{ "apply", cmd_apply },
+	{ "cam", cmd_cam },
 };
 
 /* OpenBLAS reads OPENBLAS_CORETYPE and OPENBLAS_NUM_THREADS only when it

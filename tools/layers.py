@@ -46,7 +46,7 @@ SUBCOMMANDS = {
     'db': ['cmd_check.c', 'cmd_export.c', 'cmd_init.c', 'cmd_issues.c', 'cmd_merge.c',
            'cmd_report.c',
            'cmd_scan.c', 'cmd_split.c', 'cmd_stats.c', 'cmds.h'],
-    'label': ['apply.c', 'predict.c', 'review.c', 'suspects.c', 'train.c', 'label.h'],
+    'label': ['apply.c', 'cam.c', 'predict.c', 'review.c', 'suspects.c', 'train.c', 'label.h'],
 }
 MAX_C_FILES = 20
 

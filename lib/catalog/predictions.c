@@ -206,3 +206,58 @@ out:
 	free(b);
 	return ret;
 }
+
+/* heads_get()'s query: the caller's callback, and its outcome. */
+struct head_query {
+	const char *name;
+	head_fn fn;
+	void *data;
+	int found;
+	struct wn_err *err;
+};
+
+static int bind_name(sqlite3_stmt *st, void *data)
+{
+	return sqlite3_bind_text(st, 1, ((struct head_query *)data)->name, -1, SQLITE_STATIC);
+}
+
+static int head_found(sqlite3_stmt *st, void *data)
+{
+	struct head_query *q = data;
+	struct head_row h = { 0 };
+	int dim = sqlite3_column_int(st, 3), k = sqlite3_column_bytes(st, 7) / 4, rc;
+	float *v = NULL;
+
+	if (dim < 1 || k < 1 || sqlite3_column_bytes(st, 4) != dim * 4 ||
+	    sqlite3_column_bytes(st, 5) != dim * 4 || sqlite3_column_bytes(st, 6) != dim * k * 4)
+		return wn_fail(q->err, WN_ECORRUPT, "the head '%s' in the catalog is damaged (its "
+			       "arrays disagree in size): run 'label train' again", q->name);
+	v = malloc(((size_t)dim * (size_t)(k + 2) + (size_t)k) * sizeof(float));
+	if (!v)
+		return wn_fail(q->err, WN_ENOMEM, "out of memory");
+	unpack(sqlite3_column_blob(st, 4), dim, v);
+	unpack(sqlite3_column_blob(st, 5), dim, v + dim);
+	unpack(sqlite3_column_blob(st, 6), dim * k, v + 2 * dim);
+	unpack(sqlite3_column_blob(st, 7), k, v + (size_t)dim * (size_t)(k + 2));
+	h = (struct head_row){ (const char *)sqlite3_column_text(st, 0),
+			       (const char *)sqlite3_column_text(st, 1),
+			       (const char *)sqlite3_column_text(st, 2), dim, v, v + dim, v + 2 * dim,
+			       v + (size_t)dim * (size_t)(k + 2), k, sqlite3_column_int(st, 8),
+			       sqlite3_column_double(st, 9), sqlite3_column_int64(st, 10),
+			       sqlite3_column_double(st, 11) };
+	q->found = 1;
+	rc = q->fn(&h, q->data);
+	free(v);
+	return rc ? -1 : 1;
+}
+
+int heads_get(struct catalog *cat, const char *name, head_fn fn, void *data, struct wn_err *err)
+{
+	static const char sql[] =
+		"SELECT name, prep, classes, dim, mean, scale, weights, bias, folds, l2, images,"
+		"  accuracy FROM heads WHERE name = ?1";
+	struct head_query q = { name, fn, data, 0, err };
+	int rc = catalog_foreach(cat, sql, "cannot read the head", bind_name, head_found, &q, err);
+
+	return rc < 0 ? -1 : q.found;
+}

@@ -70,4 +70,14 @@ struct head_row {
  * @return 0, or -1 with err set (WN_ENOMEM, WN_EDB). */
 int heads_set(struct catalog *cat, const struct head_row *h, struct wn_err *err);
 
+/*
+ * heads_get() : hands the head of that name to fn (its strings and floats
+ * valid during the call only), which returns 0, or non-zero to fail the
+ * call with err as fn set it.
+ * @return 1 after fn, 0 when there is no such head, or -1 with err set
+ * (WN_EDB; WN_ECORRUPT for blobs of the wrong sizes; fn's failure).
+ */
+typedef int (*head_fn)(const struct head_row *h, void *data);
+int heads_get(struct catalog *cat, const char *name, head_fn fn, void *data, struct wn_err *err);
+
 #endif

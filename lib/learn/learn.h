@@ -3,7 +3,7 @@
  * the head), confident learning to find the labels most likely wrong over
  * the catalog's predictions (suspects), the train/val/test split that
  * keeps groups of copies whole, and that split written as class folders
- * or WebDataset shards.
+ * or WebDataset shards; and class activation maps of a trained head.
  *
  * Ownership: results have a *_free() or *_release(); arrays a function
  * fills are the caller's. Threads: one caller per result; the numeric
@@ -20,5 +20,6 @@
 #include "learn/suspects.h"
 #include "learn/split.h"
 #include "learn/layout.h"
+#include "learn/cam.h"
 
 #endif
