@@ -20,7 +20,6 @@
 #include "catalog/catalog.h"
 #include "label.h"
 
-#define CAM_ALPHA 0.5f
 #define CAM_MAX_FILES 100000
 
 static const char usage[] =
@@ -59,10 +58,9 @@ static const char usage[] =
 	"Examples:\n"
 	"  label predict --path train && label train --path train\n"
 	"  label cam --path train/cats/c1.jpg train/dogs/d7.jpg --out maps\n"
-	"  label cam --path $(label suspects --path train --format csv | cut -d, -f1 |\n"
-	"      sed 1d | head -20) --out maps\n"
+	"  label cam --path train/cats/*.jpg --out maps --raw\n"
 	"  label cam --layer list\n"
-	"  label cam --layer block_16_project --path train/cats/c1.jpg --out maps\n"
+	"  label cam --layer block_16_project_BN --path train/cats/c1.jpg --out maps\n"
 	"\n"
 	"Exit status: 0 done; 1 done, but some images failed (each reported);\n"
 	"2 bad usage, no head, or a head that does not fit the model; 3 fatal.\n";
@@ -195,19 +193,9 @@ static int write_map(struct cam_cmd *cc, const char *file, const struct img *pic
 		wn_fail(err, WN_ENOMEM, "out of memory");
 		goto out;
 	}
-	if (cc->raw) {
-		if (write_csv(cc, map, r->h, r->w, path.buf, err))
-			goto out;
-	} else {
-		if (img_alloc(&im, picture->width, picture->height, 3, err))
-			goto out;
-		for (int y = 0; y < im.height; y++)
-			memcpy(im.pixels + (size_t)y * im.stride,
-			       picture->pixels + (size_t)y * picture->stride, (size_t)im.width * 3);
-		cam_overlay(&im, map, r->h, r->w, CAM_ALPHA);
-		if (write_png(cc, &im, path.buf, err))
-			goto out;
-	}
+	if (cc->raw ? write_csv(cc, map, r->h, r->w, path.buf, err) :
+	    cam_render(picture, r, j, &im, err) || write_png(cc, &im, path.buf, err))
+		goto out;
 	snprintf(prob, sizeof(prob), "%.6f", (double)r->probs[j]);
 	table_str(&cc->tb, file);
 	table_str(&cc->tb, role);

@@ -36,6 +36,7 @@ extern const unsigned long review_html_len;
 #define REVIEW_MAX_CONNECTIONS 4096
 #define REVIEW_THREADS 4
 #define REVIEW_IDLE_S 10
+#define REVIEW_CAM_SIDE 420
 
 static const char usage[] =
 	"usage: label review --path DIR [--port N] [options]\n"
@@ -48,7 +49,8 @@ static const char usage[] =
 	"\n"
 	"Keys: 1-9 assign class k (in a group: make member k the keeper), Enter\n"
 	"or k keep, x delete, s skip, p split a group, u undo, j or arrows move,\n"
-	"[ and ] switch queues; the mouse works too. Each\n"
+	"[ and ] switch queues, h shows the heat map of the trained head's\n"
+	"predicted class over the image (as 'label cam'); the mouse works too. Each\n"
 	"decision is kept in the catalog the moment it is made, so a reload or a\n"
 	"restart resumes where the session left off; nothing on disk changes\n"
 	"until 'label apply'.\n"	"\n"
@@ -115,6 +117,11 @@ struct session {
 	struct thumb *thumbs;
 	size_t nthumbs, cap_thumbs, thumb_bytes;
 	struct img_limits limits;
+	/* heat maps (key h): the model and head, loaded at the first ask */
+	const char *model;
+	enum nn_prep prep;
+	struct cam_view *cam;
+	struct wn_err cam_err;    /* why there are none, once that is known */
 };
 
 struct request {
@@ -785,6 +792,37 @@ static enum MHD_Result serve_image(struct session *s, struct MHD_Connection *c, 
 	return reply(c, MHD_HTTP_OK, "image/jpeg", data, len, 1, "private, max-age=3600");
 }
 
+/* /cam/ID.png: the image with the map of the head's predicted class over
+ * it (label cam), only while the file is the one catalogued. */
+static enum MHD_Result serve_cam(struct session *s, struct MHD_Connection *c, const char *idstr)
+{
+	char *end;
+	long long id = strtoll(idstr, &end, 10);
+	const struct item *it;
+	uint8_t *file = NULL, *png = NULL;
+	size_t len = 0, png_len = 0;
+	struct wn_err err = { 0 };
+	unsigned status;
+	int bad;
+
+	if (!*idstr || strcmp(end, ".png") || id <= 0 || !(it = find_image(s, id)))
+		return send_error(c, MHD_HTTP_NOT_FOUND, "no such image in this session");
+	pthread_mutex_lock(&s->lock);
+	if (!s->cam && !s->cam_err.code)
+		cam_view_open(s->cat, s->model, s->prep, &s->cam, &s->cam_err);
+	pthread_mutex_unlock(&s->lock);
+	if (!s->cam)
+		return send_error(c, MHD_HTTP_NOT_FOUND, s->cam_err.msg);
+	status = read_item(s, it, &file, &len);
+	if (status)
+		return send_item_error(c, status);
+	bad = cam_view_png(s->cam, file, len, &s->limits, REVIEW_CAM_SIDE, &png, &png_len, &err);
+	free(file);
+	if (bad)
+		return send_error(c, MHD_HTTP_NOT_FOUND, "the image does not decode");
+	return reply(c, MHD_HTTP_OK, "image/png", png, png_len, 1, "private, max-age=3600");
+}
+
 /* Constant time, so the token cannot be guessed byte by byte. */
 static int token_ok(const struct session *s, const char *t)
 {
@@ -893,6 +931,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		return api_items(s, c);
 	if (!strncmp(url, "/img/", 5))
 		return serve_image(s, c, url + 5);
+	if (!strncmp(url, "/cam/", 5))
+		return serve_cam(s, c, url + 5);
 	return send_error(c, MHD_HTTP_NOT_FOUND, "no such page");
 }
 
@@ -1082,6 +1122,7 @@ static void free_session(struct session *s)
 	for (int i = 0; i < s->nclasses; i++)
 		free(s->classes[i]);
 	free(s->classes);
+	cam_view_free(s->cam);
 }
 
 /* The listening socket, bound before the server starts so that the port
@@ -1187,6 +1228,8 @@ int cmd_review(int argc, char **argv)
 		return co.status;
 	root = co.path;
 	o = label_suspects_opts(&co);
+	s.model = co.model;
+	s.prep = co.prep;
 	pthread_mutex_init(&s.lock, NULL);
 	img_decode_opts_init(&(struct img_decode_opts){ 0 });
 	s.limits.max_bytes = IMG_DEFAULT_MAX_BYTES;

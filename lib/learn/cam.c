@@ -190,3 +190,73 @@ void cam_result_release(struct cam_result *r)
 	free(r->probs);
 	memset(r, 0, sizeof(*r));
 }
+
+struct cam_view {
+	struct nn_model *m;
+	struct cam_head head;
+	enum nn_prep prep;
+};
+
+void cam_view_free(struct cam_view *v)
+{
+	if (!v)
+		return;
+	nn_model_free(v->m);
+	cam_head_release(&v->head);
+	free(v);
+}
+
+int cam_view_open(struct catalog *cat, const char *model, enum nn_prep prep,
+		  struct cam_view **out, struct wn_err *err)
+{
+	struct cam_view *v = calloc(1, sizeof(*v));
+	const char *key = nn_model_key(model);
+	int got;
+
+	*out = NULL;
+	if (!v)
+		return wn_fail(err, WN_ENOMEM, "out of memory");
+	v->prep = prep;
+	if (nn_load_named(model, &v->m, err) || (got = cam_head_load(cat, key, &v->head, err)) < 0)
+		goto fail;
+	if (!got) {
+		wn_fail(err, WN_EINVAL, "no head for %s: run 'label train' for heat maps", key);
+		goto fail;
+	}
+	if (cam_check(v->m, &v->head, key, nn_prep_name(prep), err))
+		goto fail;
+	*out = v;
+	return 0;
+fail:
+	cam_view_free(v);
+	return -1;
+}
+
+int cam_view_png(const struct cam_view *v, const uint8_t *buf, size_t len,
+		 const struct img_limits *limits, int side, uint8_t **png, size_t *png_len,
+		 struct wn_err *err)
+{
+	int h = nn_input_height(v->m), w = nn_input_width(v->m), ret = -1;
+	float *input = malloc((size_t)h * (size_t)w * 3 * sizeof(float));
+	struct cam_result r = { 0 };
+	struct img picture = { 0 }, shown = { 0 };
+
+	*png = NULL;
+	if (!input) {
+		wn_fail(err, WN_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (nn_prepare(buf, len, h, w, v->prep, limits, input, err) ||
+	    cam_run(v->m, &v->head, input, &r, err) ||
+	    cam_picture(buf, len, limits, side, &picture, err) ||
+	    cam_render(&picture, &r, r.predicted, &shown, err) ||
+	    img_encode_png(&shown, png, png_len, err))
+		goto out;
+	ret = 0;
+out:
+	free(input);
+	cam_result_release(&r);
+	img_release(&picture);
+	img_release(&shown);
+	return ret;
+}

@@ -16,9 +16,9 @@
 
 #include "base/base.h"
 #include "img/img.h"
+#include "nn/nn.h"
 
 struct catalog;
-struct nn_model;
 
 /* A trained head (label train) folded for maps: x' = (x - mean) * scale
  * and z = x' W + b become z = x w + b. */
@@ -94,6 +94,14 @@ int cam_picture(const uint8_t *buf, size_t len, const struct img_limits *limits,
 void cam_overlay(struct img *im, const float *map, int mh, int mw, float alpha);
 
 /*
+ * cam_render() : a copy of picture (RGB) with class j's map of r laid
+ * over it (cam_overlay(), alpha 0.5) into out, which must be empty.
+ * @return 0, or -1 with err set (WN_ENOMEM, WN_ELIMIT).
+ */
+int cam_render(const struct img *picture, const struct cam_result *r, int j, struct img *out,
+	       struct wn_err *err);
+
+/*
  * cam_grid() : a layer's activations (h x w x c floats, NHWC) as a grid
  * of c grey tiles, one a channel, each scaled between its own minimum
  * (black) and maximum (white), enlarged by a whole factor to at least 32
@@ -102,5 +110,31 @@ void cam_overlay(struct img *im, const float *map, int mh, int mw, float alpha);
  * @return 0, or -1 with err set (WN_ELIMIT past 64 megapixels, WN_ENOMEM).
  */
 int cam_grid(const float *acts, int h, int w, int c, struct img *out, struct wn_err *err);
+
+/* A model and its head, loaded once, that make maps on demand (label
+ * review's cards). Read-only once open: threads share it. */
+struct cam_view;
+
+/*
+ * cam_view_open() : loads model (nn_load_named()) and the head the
+ * catalog keeps for it, checked as cam_check() does for prep.
+ * @return 0 with *out to free with cam_view_free(), or -1 with err set in
+ * one line (WN_EINVAL: no head, or one that does not fit; the model's and
+ * the catalog's errors).
+ */
+int cam_view_open(struct catalog *cat, const char *model, enum nn_prep prep,
+		  struct cam_view **out, struct wn_err *err);
+
+void cam_view_free(struct cam_view *v);
+
+/*
+ * cam_view_png() : the image file in buf (within limits) with the map of
+ * the head's predicted class over it, fit in side x side, as a PNG into
+ * *png (the caller frees it).
+ * @return 0, or -1 with err set (the decoder's errors for a bad file).
+ */
+int cam_view_png(const struct cam_view *v, const uint8_t *buf, size_t len,
+		 const struct img_limits *limits, int side, uint8_t **png, size_t *png_len,
+		 struct wn_err *err);
 
 #endif

@@ -91,6 +91,18 @@ void cam_overlay(struct img *im, const float *map, int mh, int mw, float alpha)
 	}
 }
 
+int cam_render(const struct img *picture, const struct cam_result *r, int j, struct img *out,
+	       struct wn_err *err)
+{
+	if (img_alloc(out, picture->width, picture->height, 3, err))
+		return -1;
+	for (int y = 0; y < out->height; y++)
+		memcpy(out->pixels + (size_t)y * out->stride,
+		       picture->pixels + (size_t)y * picture->stride, (size_t)out->width * 3);
+	cam_overlay(out, r->maps + (size_t)j * (size_t)r->h * (size_t)r->w, r->h, r->w, 0.5f);
+	return 0;
+}
+
 /* One channel's tile at (ox, oy) of out, s pixels a cell. */
 static void grid_tile(const float *acts, int h, int w, int c, int ch, int s, struct img *out,
 		      int ox, int oy)
