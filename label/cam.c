@@ -173,6 +173,18 @@ static int write_csv(struct cam_cmd *cc, const float *map, int h, int w, const c
 	return ret;
 }
 
+/* The row of a file written. */
+static void print_row(struct cam_cmd *cc, const char *file, const char *role, const char *what,
+		      const char *prob, const char *out)
+{
+	table_str(&cc->tb, file);
+	table_str(&cc->tb, role);
+	table_str(&cc->tb, what);
+	table_str(&cc->tb, prob);
+	table_str(&cc->tb, out);
+	table_end_row(&cc->tb);
+}
+
 /* One map of r for class j, in role ("predicted", "folder"), written and
  * its row printed. */
 static int write_map(struct cam_cmd *cc, const char *file, const struct img *picture,
@@ -197,12 +209,7 @@ static int write_map(struct cam_cmd *cc, const char *file, const struct img *pic
 	    cam_render(picture, r, j, &im, err) || write_png(cc, &im, path.buf, err))
 		goto out;
 	snprintf(prob, sizeof(prob), "%.6f", (double)r->probs[j]);
-	table_str(&cc->tb, file);
-	table_str(&cc->tb, role);
-	table_str(&cc->tb, cc->head.classes[j]);
-	table_str(&cc->tb, prob);
-	table_str(&cc->tb, path.buf);
-	table_end_row(&cc->tb);
+	print_row(cc, file, role, cc->head.classes[j], prob, path.buf);
 	ret = 0;
 out:
 	img_release(&im);
@@ -262,12 +269,7 @@ static int layer_grid(struct cam_cmd *cc, const char *file, const float *input,
 	if (nn_run_layer(cc->m, input, out, NULL, cc->layer, acts, err) ||
 	    cam_grid(acts, h, w, c, &grid, err) || write_png(cc, &grid, path.buf, err))
 		goto done;
-	table_str(&cc->tb, file);
-	table_str(&cc->tb, "layer");
-	table_str(&cc->tb, nn_layer_name(cc->m, cc->layer));
-	table_str(&cc->tb, NULL);
-	table_str(&cc->tb, path.buf);
-	table_end_row(&cc->tb);
+	print_row(cc, file, "layer", nn_layer_name(cc->m, cc->layer), NULL, path.buf);
 	ret = 0;
 done:
 	img_release(&grid);

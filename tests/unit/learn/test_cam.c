@@ -12,11 +12,9 @@
 #include "tests/fixtures.h"
 #include "tests/unit/unit.h"
 
-static struct catalog *cat;
-
 /* A head fitted on n random rows of dim features (means far from 0 and
  * scales far from 1, so that the folding matters), kept as "m". */
-static void keep_head(float *x, int n, int dim, int k, struct softreg *r)
+static void keep_head(struct catalog *cat, float *x, int n, int dim, int k, struct softreg *r)
 {
 	static const char classes[] = "[\"a\",\"b\",\"c\"]";
 	int y[64];
@@ -44,9 +42,14 @@ UNIT_TEST(test_folded_head_gives_the_heads_probabilities)
 	float x[N * D], p[N * K];
 	struct softreg r = { 0 };
 	struct cam_head h = { 0 };
+	struct catalog *cat = NULL;
 	struct wn_err err;
+	char path[256];
 
-	keep_head(x, N, D, K, &r);
+	snprintf(path, sizeof(path), "%s/winnow.db", fx_dir);
+	if (catalog_open(path, CATALOG_CREATE, &cat, &err))
+		fail_msg("open: %s", err.msg);
+	keep_head(cat, x, N, D, K, &r);
 	assert_int_equal(cam_head_load(cat, "nosuch", &h, &err), 0);
 	assert_int_equal(cam_head_load(cat, "m", &h, &err), 1);
 	assert_int_equal(h.dim, D);
@@ -72,6 +75,7 @@ UNIT_TEST(test_folded_head_gives_the_heads_probabilities)
 	}
 	cam_head_release(&h);
 	softreg_free(&r);
+	catalog_close(cat);
 }
 
 UNIT_TEST(test_overlay_puts_red_where_the_map_is_high)
@@ -113,22 +117,4 @@ UNIT_TEST(test_grid_tiles_each_channel_between_its_own_ends)
 	img_release(&g);
 }
 
-static int setup(void **state)
-{
-	struct wn_err err;
-	char path[256];
-
-	fx_dir_setup(state);
-	snprintf(path, sizeof(path), "%s/winnow.db", fx_dir);
-	if (catalog_open(path, CATALOG_CREATE, &cat, &err))
-		fail_msg("open: %s", err.msg);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	catalog_close(cat);
-	return fx_dir_teardown(state);
-}
-
-UNIT_GROUP(setup, teardown)
+UNIT_GROUP(fx_dir_setup, fx_dir_teardown)
