@@ -52,6 +52,36 @@ print("%d maps, largest difference %.3e" % (n, worst))
 sys.exit(0 if worst <= tol else 1)
 EOF
 
+# The reference maps are kept in $WINNOW_GOLDEN (make test: build/golden),
+# as t0700 keeps its outputs: InceptionV3 takes tfjs a minute for two images.
+cache=${WINNOW_GOLDEN:-$scratch/golden}
+mkdir -p "$cache"
+
+# head_files DB MODEL DIR: the head of MODEL as cam-reference.js reads it
+head_files() {
+  local col
+  mkdir -p "$3"
+  for col in mean scale weights bias; do
+    sqlite3 "$1" "SELECT hex($col) FROM heads WHERE name = \"$2\"" | xxd -r -p >"$3/$col.f32"
+  done
+}
+
+# reference MODEL IN HEAD OUT: cam-reference.js's maps into OUT, from the
+# cache or computed (a run that fails never enters the cache); prints its
+# "LAYER HxW k" line
+reference() {
+  local key
+  key=cam-$(cat "$1/model.json" "$2" "$3"/*.f32 "$node_dir/cam-reference.js" \
+    "$node_dir/layers-model.js" | sha256sum | cut -c1-32)
+  if [ ! -s "$cache/$key" ]; then
+    node "$node_dir/cam-reference.js" "$1" "$2" "$3" "$cache/$key.$$" >"$cache/$key.shape.$$" 2>ref.err || return 1
+    mv "$cache/$key.shape.$$" "$cache/$key.shape"
+    mv "$cache/$key.$$" "$cache/$key"
+  fi
+  cp "$cache/$key" "$4"
+  cat "$cache/$key.shape"
+}
+
 # size PNG: "W H" of a PNG's header
 size() { python3 -c "import struct, sys; print(*struct.unpack('>II', open(sys.argv[1], 'rb').read()[16:24]))" "$1"; }
 
@@ -101,15 +131,30 @@ test_expect 'the maps equal TensorFlow.js'"'"'s within 1e-3 on real photos' '
   label cam --raw --path $imgs --out raw >/dev/null 2>&1
   test "$(ls raw/*.csv | wc -l)" -eq 9
   nntool prep "$top/models/mobilenet_v2" in.f32 $imgs
-  mkdir -p head
-  for col in mean scale weights bias; do
-    sqlite3 winnow.db "SELECT hex($col) FROM heads WHERE name = \"mobilenet_v2\"" | xxd -r -p >head/$col.f32
-  done
-  node "$node_dir/cam-reference.js" "$top/models/mobilenet_v2" in.f32 head ref.f32 >shape
+  head_files winnow.db mobilenet_v2 head
+  reference "$top/models/mobilenet_v2" in.f32 head ref.f32 >shape
   grep -q "^out_relu 7x7 2$" shape
   python3 compare.py ref.f32 raw "$(sqlite3 winnow.db "SELECT classes FROM heads")" 1e-3 \
     astronaut chelsea coffee rocket grace_hopper >cmp
   grep -q "^9 maps, largest difference " cmp
+'
+
+test_expect 'InceptionV3 too, whose maps are of a concatenation (mixed10)' '
+  mkdir -p small/photo small/synth
+  cp src/photo/* small/photo/
+  cp ds/synth/img000[0-7].* small/synth/
+  label predict --path small --model inception_v3 --db i.db -q 2>/dev/null
+  label train --path small --model inception_v3 --db i.db >/dev/null
+  label cam --db i.db --model inception_v3 --raw --path small/photo/astronaut.png \
+    small/synth/img0001.jpg --out rawi >/dev/null 2>&1
+  test "$(ls rawi/*.csv | wc -l)" -eq 4
+  nntool prep "$top/models/inception_v3" ini.f32 small/photo/astronaut.png small/synth/img0001.jpg
+  head_files i.db inception_v3 headi
+  reference "$top/models/inception_v3" ini.f32 headi refi.f32 >shape
+  grep -q "^mixed10 8x8 2$" shape
+  python3 compare.py refi.f32 rawi "$(sqlite3 i.db "SELECT classes FROM heads")" 1e-3 \
+    astronaut img0001 >cmp
+  grep -q "^4 maps, largest difference " cmp
 '
 
 test_expect 'a layer as a grid of channel maps; --layer list; unknown and folded layers' '
