@@ -103,38 +103,65 @@ static void stem_of(const char *file, struct strbuf *out)
 	strbuf_add(out, base, dot && dot != base ? (size_t)(dot - base) : strlen(base));
 }
 
-/* Two inputs of the same STEM would write the same files. */
-static int stems_clash(char **files, int n)
-{
-	for (int i = 0; i < n; i++)
-		for (int j = 0; j < i; j++) {
-			struct strbuf a = STRBUF_INIT, b = STRBUF_INIT;
-			int same;
+struct stem {
+	char *stem;
+	int index;
+};
 
-			stem_of(files[i], &a);
-			stem_of(files[j], &b);
-			same = !strcmp(a.buf ? a.buf : "", b.buf ? b.buf : "");
-			strbuf_release(&a);
-			strbuf_release(&b);
-			if (same)
-				return cli_usage_error("%s and %s would write the same files (one name "
-						       "less its extension): give them in two runs",
-						       files[j], files[i]);
-		}
-	return 0;
+static int cmp_stem(const void *a, const void *b)
+{
+	const struct stem *x = a, *y = b;
+	int c = strcmp(x->stem, y->stem);
+
+	return c ? c : x->index - y->index;
 }
 
-/* The image's folder class: the name of the folder holding it. */
+/* Two inputs of the same STEM would write the same files: refused. */
+static int stems_clash(char **files, int n)
+{
+	struct stem *st = calloc((size_t)n, sizeof(*st));
+	int rc = 0, i;
+
+	for (i = 0; st && i < n; i++) {
+		struct strbuf b = STRBUF_INIT;
+
+		stem_of(files[i], &b);
+		if (!(st[i].stem = b.buf ? strbuf_detach(&b) : strdup("")))
+			break;
+		st[i].index = i;
+	}
+	if (!st || i < n) {
+		cli_error("out of memory");
+		rc = EXIT_FATAL;
+		n = st ? i : 0;
+		goto out;
+	}
+	qsort(st, (size_t)n, sizeof(*st), cmp_stem);
+	for (i = 1; i < n && !rc; i++)
+		if (!strcmp(st[i - 1].stem, st[i].stem))
+			rc = cli_usage_error("%s and %s would write the same files (one name less its "
+					     "extension): give them in two runs",
+					     files[st[i - 1].index], files[st[i].index]);
+out:
+	for (i = 0; i < n; i++)
+		free(st[i].stem);
+	free(st);
+	return rc;
+}
+
+/* The image's folder class: the name of the folder holding it, as the
+ * path names it (a symlinked file is in the folder of its link). */
 static char *folder_class(const char *file)
 {
-	char *real = realpath(file, NULL), *cls = NULL;
+	char *copy = strdup(file), *real = copy ? realpath(dirname(copy), NULL) : NULL, *cls = NULL;
 
 	if (real) {
-		char *dir = dirname(real), *slash = strrchr(dir, '/');
+		char *slash = strrchr(real, '/');
 
-		cls = strdup(slash ? slash + 1 : dir);
+		cls = strdup(slash ? slash + 1 : real);
 	}
 	free(real);
+	free(copy);
 	return cls;
 }
 
@@ -394,7 +421,7 @@ static int parse(struct cam_cmd *cc, struct cli_options *co, int argc, char **ar
 		CLI_OPTION_HELP,
 		{ NULL, 0, NULL, 0 },
 	};
-	int c;
+	int c, rc;
 
 	while ((c = cli_getopt(co, argc, argv, "h", opts)) >= 0) {
 		if (c == 'F' && *n < CAM_MAX_FILES)
@@ -425,7 +452,8 @@ static int parse(struct cam_cmd *cc, struct cli_options *co, int argc, char **ar
 				       "where to? give --out DIR");
 	if (*layer && cc->raw)
 		return cli_usage_error("--raw writes the class maps' numbers; --layer has none");
-	return stems_clash(files, *n) ? EXIT_USAGE : -1;
+	rc = stems_clash(files, *n);
+	return rc ? rc : -1;
 }
 
 int cmd_cam(int argc, char **argv)
