@@ -31,7 +31,7 @@ _winnow_opts_db_issues='--path --issue --threshold --format --model --nsfwjs-com
 _winnow_opts_db_report='--html --path --suspects --groups --model --db'
 _winnow_opts_db_merge='--into'
 
-_winnow_subcommands_label='predict train suspects review apply export'
+_winnow_subcommands_label='predict train suspects review apply export cam'
 _winnow_opts_label=''
 _winnow_opts_label_predict='--path --model --nsfwjs-compat --format --jobs --shard
 	--max-bytes --max-pixels --quiet --db'
@@ -42,10 +42,12 @@ _winnow_opts_label_review='--path --port --queue --top --model --nsfwjs-compat -
 	--map --db'
 _winnow_opts_label_apply='--path --dry-run --trash --db'
 _winnow_opts_label_export='--out --model --force --db'
+_winnow_opts_label_cam='--path --out --layer --raw --size --model --nsfwjs-compat --format
+	--max-bytes --max-pixels --db'
 
 # The options that take no value; every other one takes one.
 _winnow_flags='--dry-run -n --quiet -q --help -h --version --in-place --delete
-	--exact-only --crops --rehash --nsfwjs-compat --pretrained --retry-failed
+	--exact-only --crops --rehash --nsfwjs-compat --pretrained --retry-failed --raw
 	--ignore-robots-tag --allow-private --force --signals'
 
 # _winnow_words WORDS: the words that start with $cur
@@ -66,7 +68,9 @@ _winnow_value()
 {
 	case " ${_winnow_flags//[$'\t\n']/ } " in *" $1 "*) return 1 ;; esac
 	case $1 in
-	--path | --out | --move-to | --quarantine | --prefer | --trash | --across)
+	--path)  # label cam's are images
+		if [[ $sub == cam ]]; then _winnow_paths -f; else _winnow_paths -d; fi ;;
+	--out | --move-to | --quarantine | --prefer | --trash | --across)
 		_winnow_paths -d ;;
 	--db | --pipeline | --urls | --html | --failed | --into)
 		_winnow_paths -f ;;

@@ -15,6 +15,7 @@ int cmd_suspects(int argc, char **argv);
 int cmd_review(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
 int cmd_export_model(int argc, char **argv);
+int cmd_cam(int argc, char **argv);
 
 /* label_suspects_opts() : the suspects ranking's choices as given in co
  * (label suspects and review): --top, --pretrained, --map (pointing into

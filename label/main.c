@@ -25,6 +25,7 @@ static const char usage[] =
 	"  review     a review session in the browser (keyboard first)\n"
 	"  apply      carry out the review's decisions (moves, deletions)\n"
 	"  export     the model with the trained head on top, for nsfwjs\n"
+	"  cam        class activation maps: where in a picture a class comes from\n"
 	"\n"
 	"Options:\n"
 	"  -h, --help   this help; 'label COMMAND --help' for one command\n"
@@ -37,6 +38,7 @@ static const char usage[] =
 	"  label review --path train\n"
 	"  label apply --dry-run\n"
 	"  label export --out web/model\n"
+	"  label cam --path train/cats/c1.jpg --out maps\n"
 	"\n"
 	"Exit status: 0 done; 1 done, but some images failed; 2 bad usage;\n"
 	"3 fatal (catalog, model or I/O).\n";
@@ -48,6 +50,7 @@ static const struct cli_subcommand commands[] = {
 	{ "review", cmd_review },
 	{ "apply", cmd_apply },
 	{ "export", cmd_export_model },
+	{ "cam", cmd_cam },
 };
 
 /* OpenBLAS reads OPENBLAS_CORETYPE and OPENBLAS_NUM_THREADS only when it

@@ -32,7 +32,9 @@ static const char usage[] =
 	"\n"
 	"Keys: 1-9 assign class k (in a group: make member k the keeper), Enter\n"
 	"or k keep, x delete, s skip, p split a group, u undo, j or arrows move,\n"
-	"[ and ] switch queues, g the grid; the mouse works too. The grid shows\n"
+	"[ and ] switch queues, g the grid, h the heat map of the trained head's\n"
+	"predicted class over a card's image (as 'label cam'); the mouse works\n"
+	"too. The grid shows\n"
 	"a page of 36 images of a queue (not the groups): click or Space selects,\n"
 	"shift-click selects a range, a all, arrows move; 1-9 relabel, k keep, x\n"
 	"delete or s skip the whole selection as one action, which one u takes\n"
@@ -119,6 +121,8 @@ int cmd_review(int argc, char **argv)
 		return co.status;
 	root = co.path;
 	o = label_suspects_opts(&co);
+	s.model = co.model;
+	s.prep = co.prep;
 	pthread_mutex_init(&s.lock, NULL);
 	img_decode_opts_init(&(struct img_decode_opts){ 0 });
 	s.limits.max_bytes = IMG_DEFAULT_MAX_BYTES;

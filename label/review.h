@@ -65,6 +65,11 @@ struct session {
 	struct thumb *thumbs;
 	size_t nthumbs, cap_thumbs, thumb_bytes;
 	struct img_limits limits;
+	/* heat maps (key h): the model and head, loaded at the first ask */
+	const char *model;
+	enum nn_prep prep;
+	struct cam_view *cam;
+	struct wn_err cam_err;    /* why there are none, once that is known */
 };
 
 /* review_queues.c */
@@ -154,8 +159,10 @@ enum MHD_Result review_api_bulk(struct session *s, struct MHD_Connection *c, con
 enum MHD_Result review_api_undo(struct session *s, struct MHD_Connection *c, const char *rest,
 				json_t *body);
 
-/* review_images.c: GET /img/ID (rest: the ID) */
+/* review_images.c: GET /img/ID and /cam/ID.png (rest: the ID) */
 enum MHD_Result review_serve_image(struct session *s, struct MHD_Connection *c,
 				   const char *rest, json_t *body);
+enum MHD_Result review_serve_cam(struct session *s, struct MHD_Connection *c,
+				 const char *rest, json_t *body);
 
 #endif

@@ -40,6 +40,7 @@ static const struct route routes[] = {
 	{ 0, "/api/state", 0, review_api_state },
 	{ 0, "/api/items", 0, review_api_items },
 	{ 0, "/img/", 1, review_serve_image },
+	{ 0, "/cam/", 1, review_serve_cam },
 	{ 1, "/api/decide", 0, review_api_decide },
 	{ 1, "/api/group", 0, review_api_group },
 	{ 1, "/api/bulk", 0, review_api_bulk },

@@ -9,6 +9,7 @@
 #include "review.h"
 
 #define REVIEW_THUMB 320
+#define REVIEW_CAM_SIDE 420
 #define THUMB_CACHE_BYTES (256u << 20)
 
 /*
@@ -160,4 +161,38 @@ enum MHD_Result review_serve_image(struct session *s, struct MHD_Connection *c,
 		thumb_keep(s, id, data, len);
 	}
 	return review_reply(c, MHD_HTTP_OK, "image/jpeg", data, len, 1, "private, max-age=3600");
+}
+
+/* /cam/ID.png: the image with the map of the head's predicted class over
+ * it (label cam), only while the file is the one catalogued. The model
+ * and head load at the first ask. */
+enum MHD_Result review_serve_cam(struct session *s, struct MHD_Connection *c, const char *idstr,
+				 json_t *body)
+{
+	char *end;
+	long long id = strtoll(idstr, &end, 10);
+	const struct item *it;
+	uint8_t *file = NULL, *png = NULL;
+	size_t len = 0, png_len = 0;
+	struct wn_err err = { 0 };
+	unsigned status;
+	int bad;
+
+	(void)body;
+	if (!*idstr || strcmp(end, ".png") || id <= 0 || !(it = review_find_image(s, id)))
+		return review_send_error(c, MHD_HTTP_NOT_FOUND, "no such image in this session");
+	pthread_mutex_lock(&s->lock);
+	if (!s->cam && !s->cam_err.code)
+		cam_view_open(s->cat, s->model, s->prep, &s->cam, &s->cam_err);
+	pthread_mutex_unlock(&s->lock);
+	if (!s->cam)
+		return review_send_error(c, MHD_HTTP_NOT_FOUND, s->cam_err.msg);
+	status = read_item(s, it, &file, &len);
+	if (status)
+		return send_item_error(c, status);
+	bad = cam_view_png(s->cam, file, len, &s->limits, REVIEW_CAM_SIDE, &png, &png_len, &err);
+	free(file);
+	if (bad)
+		return review_send_error(c, MHD_HTTP_NOT_FOUND, "the image does not decode");
+	return review_reply(c, MHD_HTTP_OK, "image/png", png, png_len, 1, "private, max-age=3600");
 }

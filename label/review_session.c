@@ -42,6 +42,7 @@ void review_session_release(struct session *s)
 	for (int i = 0; i < s->nclasses; i++)
 		free(s->classes[i]);
 	free(s->classes);
+	cam_view_free(s->cam);
 }
 
 int review_session_load(struct session *s, const struct suspects_opts *o, struct wn_err *err)

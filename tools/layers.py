@@ -46,7 +46,7 @@ SUBCOMMANDS = {
     'db': ['cmd_check.c', 'cmd_export.c', 'cmd_init.c', 'cmd_issues.c', 'cmd_merge.c',
            'cmd_report.c',
            'cmd_scan.c', 'cmd_split.c', 'cmd_stats.c', 'cmds.h'],
-    'label': ['apply.c', 'export.c', 'predict.c', 'review.c', 'review_decide.c', 'review_http.c',
+    'label': ['apply.c', 'cam.c', 'export.c', 'predict.c', 'review.c', 'review_decide.c', 'review_http.c',
               'review_images.c', 'review_queues.c', 'review_reply.c', 'review_session.c',
               'review_state.c', 'review_text.c',
               'suspects.c', 'train.c', 'label.h', 'review.h'],

@@ -263,3 +263,28 @@ int heads_foreach(struct catalog *cat, head_fn fn, void *data, struct wn_err *er
 
 	return catalog_foreach(cat, sql, "cannot read the heads", NULL, head_found, &q, err);
 }
+
+/* heads_get()'s pick: the caller's callback, for the head of that name. */
+struct head_pick {
+	const char *name;
+	head_fn fn;
+	void *data;
+	int found;
+};
+
+static int pick_head(const struct head_row *h, void *data)
+{
+	struct head_pick *p = data;
+
+	if (strcmp(h->name, p->name))
+		return 0;
+	p->found = 1;
+	return p->fn(h, p->data) ? -1 : 1;
+}
+
+int heads_get(struct catalog *cat, const char *name, head_fn fn, void *data, struct wn_err *err)
+{
+	struct head_pick p = { name, fn, data, 0 };
+
+	return heads_foreach(cat, pick_head, &p, err) < 0 ? -1 : p.found;
+}

@@ -75,5 +75,13 @@ int heads_set(struct catalog *cat, const struct head_row *h, struct wn_err *err)
  * and classes is WN_ECORRUPT. @return 0, fn's non-zero value, or -1. */
 typedef int (*head_fn)(const struct head_row *h, void *data);
 int heads_foreach(struct catalog *cat, head_fn fn, void *data, struct wn_err *err);
+/*
+ * heads_get() : hands the head of that name to fn (its strings and floats
+ * valid during the call only), which returns 0, or non-zero to fail the
+ * call with err as fn set it.
+ * @return 1 after fn, 0 when there is no such head, or -1 with err set
+ * (WN_EDB; WN_ECORRUPT for blobs of the wrong sizes; fn's failure).
+ */
+int heads_get(struct catalog *cat, const char *name, head_fn fn, void *data, struct wn_err *err);
 
 #endif

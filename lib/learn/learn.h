@@ -4,7 +4,7 @@
  * to find the labels most likely wrong over the catalog's predictions
  * (suspects), the train/val/test split that
  * keeps groups of copies whole, and that split written as class folders
- * or WebDataset shards.
+ * or WebDataset shards; and class activation maps of a trained head.
  *
  * Ownership: results have a *_free() or *_release(); arrays a function
  * fills are the caller's. Threads: one caller per result; the numeric
@@ -24,5 +24,6 @@
 #include "learn/layout.h"
 #include "learn/outlier.h"
 #include "learn/issues.h"
+#include "learn/cam.h"
 
 #endif

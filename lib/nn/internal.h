@@ -55,6 +55,10 @@ struct nn_node {
 	char *name;
 	int inputs[NN_MAX_INPUTS], ninputs;
 	int consumers;            /* nodes reading this one's output */
+	int folded_into;          /* 0: its buffer holds this layer's own output;
+				   * else 1 + the layer whose output it holds now
+				   * (a BN or activation folded into this
+				   * convolution) or that absorbed it (a padding) */
 	/* output shape */
 	int h, w, c;
 	/* convolution, pooling, padding */

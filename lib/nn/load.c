@@ -607,6 +607,7 @@ static int fold_batchnorms(struct nn_model *m, struct wn_err *err)
 		free(bn->bias);
 		bn->weight = bn->bias = NULL;
 		bn->op = NN_IDENTITY;
+		cv->folded_into = i + 1;
 	}
 	return 0;
 }
@@ -629,6 +630,11 @@ static void fuse_activations(struct nn_model *m)
 		if ((p->op != NN_CONV && p->op != NN_DEPTHWISE && p->op != NN_DENSE) ||
 		    p->consumers != 1 || p->act != ACT_LINEAR)
 			continue;
+		/* the convolution and what lies between now hold act's output */
+		for (j = act->inputs[0]; m->nodes[j].op == NN_IDENTITY && m->nodes[j].consumers == 1;
+		     j = m->nodes[j].inputs[0])
+			m->nodes[j].folded_into = i + 1;
+		p->folded_into = i + 1;
 		p->act = act->act;
 		p->relu_max = act->relu_max;
 		p->relu_slope = act->relu_slope;
@@ -661,6 +667,7 @@ static void fold_paddings(struct nn_model *m)
 		cv->pad_r += pad->pad_r;
 		pad->op = NN_IDENTITY;
 		pad->consumers = 0;
+		pad->folded_into = (int)(cv - m->nodes) + 1;
 	}
 }
 
@@ -863,6 +870,47 @@ double nn_flops(const struct nn_model *m) { return m->flops; }
 int nn_embedding_size(const struct nn_model *m)
 {
 	return m->embedding < 0 ? 0 : m->nodes[m->embedding].c;
+}
+
+const char *nn_layer_name(const struct nn_model *m, int layer)
+{
+	return m->nodes[layer].name;
+}
+
+int nn_layer_find(const struct nn_model *m, const char *name)
+{
+	return node_index(m, name);
+}
+
+void nn_layer_shape(const struct nn_model *m, int layer, int *h, int *w, int *c)
+{
+	*h = m->nodes[layer].h;
+	*w = m->nodes[layer].w;
+	*c = m->nodes[layer].c;
+}
+
+int nn_layer_folded(const struct nn_model *m, int layer)
+{
+	return m->nodes[layer].folded_into - 1;
+}
+
+int nn_pooled_layer(const struct nn_model *m)
+{
+	const struct nn_node *nd, *in;
+	int i = m->embedding;
+
+	if (i < 0)
+		return -1;
+	while (m->nodes[i].op == NN_FLATTEN || m->nodes[i].op == NN_IDENTITY)
+		i = m->nodes[i].inputs[0];
+	nd = &m->nodes[i];
+	if (nd->op != NN_GLOBALAVG && nd->op != NN_AVGPOOL)
+		return -1;
+	in = &m->nodes[nd->inputs[0]];
+	if (nd->op == NN_AVGPOOL && (nd->h != 1 || nd->w != 1 || nd->kh != in->h ||
+				     nd->kw != in->w || nd->pad_t || nd->pad_l))
+		return -1;
+	return in->folded_into ? -1 : nd->inputs[0];
 }
 
 const char *nn_class_name(const struct nn_model *m, int i)

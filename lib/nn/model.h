@@ -79,4 +79,46 @@ const char *nn_blas_core(void);
 int nn_layer_count(const struct nn_model *m);
 double nn_flops(const struct nn_model *m);
 
+/* Looking inside (label cam). Layers are numbered 0 .. nn_layer_count() - 1
+ * in the model's order, 0 the input; names are model.json's. */
+const char *nn_layer_name(const struct nn_model *m, int layer);
+
+/* nn_layer_find() : the layer called name, or -1. */
+int nn_layer_find(const struct nn_model *m, const char *name);
+
+/* nn_layer_shape() : the layer's output: height, width, channels. */
+void nn_layer_shape(const struct nn_model *m, int layer, int *h, int *w, int *c);
+
+/*
+ * nn_layer_folded() : -1 when nn_run_layer() gives the layer's output as
+ * the model defines it; else the layer it was folded with at load, whose
+ * output is what the engine computes in its place: a convolution's
+ * BatchNormalization and activation are computed with it (Conv_1 and
+ * Conv_1_bn hold out_relu's output), a ZeroPadding2D inside the
+ * convolution after it.
+ */
+int nn_layer_folded(const struct nn_model *m, int layer);
+
+/*
+ * nn_pooled_layer() : the layer whose activations the embedding is the
+ * average of, over every position (a GlobalAveragePooling2D, or an
+ * AveragePooling2D as large as its input, and Flatten): the last
+ * convolution's activations, before pooling (out_relu in MobileNetV2,
+ * mixed10 in InceptionV3). A linear head on the embedding is then a
+ * linear map of each position's activations averaged, which is what a
+ * class activation map shows. @return -1 when the embedding is not such
+ * an average (or there is none).
+ */
+int nn_pooled_layer(const struct nn_model *m);
+
+/*
+ * nn_run_layer() : nn_run(), and when acts is not NULL the output of
+ * layer (not folded: nn_layer_folded() -1) into acts, h x w x c floats
+ * (NHWC) as nn_layer_shape() says.
+ * @return 0, or -1 with err set (WN_ENOMEM; WN_EINVAL for a folded layer
+ * or one out of range).
+ */
+int nn_run_layer(const struct nn_model *m, const float *input, float *out, float *embedding,
+		 int layer, float *acts, struct wn_err *err);
+
 #endif

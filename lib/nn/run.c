@@ -277,8 +277,8 @@ static int run_node(const struct nn_model *m, const struct nn_node *nd, float *c
 	return 0;
 }
 
-int nn_run(const struct nn_model *m, const float *input, float *out, float *embedding,
-	   struct wn_err *err)
+int nn_run_layer(const struct nn_model *m, const float *input, float *out, float *embedding,
+		 int layer, float *acts, struct wn_err *err)
 {
 	float **buf = calloc((size_t)m->n, sizeof(*buf));
 	int *store = malloc((size_t)m->n * sizeof(*store)), *refs = calloc((size_t)m->n, sizeof(*refs));
@@ -286,6 +286,10 @@ int nn_run(const struct nn_model *m, const float *input, float *out, float *embe
 
 	if (!buf || !store || !refs) {
 		wn_fail(err, WN_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (acts && (layer < 0 || layer >= m->n || m->nodes[layer].folded_into)) {
+		wn_fail(err, WN_EINVAL, "layer %d is not one whose output is kept", layer);
 		goto out;
 	}
 	/* which buffer each node's output lives in, and how many readers
@@ -321,6 +325,14 @@ int nn_run(const struct nn_model *m, const float *input, float *out, float *embe
 		}
 		if (i == m->embedding && embedding)
 			memcpy(embedding, buf[i], (size_t)nd->c * sizeof(float));
+		if (i == layer && acts) {
+			if (!buf[i]) {
+				/* an alias nobody reads, its storage freed */
+				wn_fail(err, WN_EINVAL, "layer '%s' is not kept", nd->name);
+				goto out;
+			}
+			memcpy(acts, buf[i], (size_t)nd->h * (size_t)nd->w * (size_t)nd->c * sizeof(float));
+		}
 	}
 	memcpy(out, buf[m->output], (size_t)m->nodes[m->output].c * sizeof(float));
 	ret = 0;
@@ -333,4 +345,10 @@ out:
 	free(store);
 	free(refs);
 	return ret;
+}
+
+int nn_run(const struct nn_model *m, const float *input, float *out, float *embedding,
+	   struct wn_err *err)
+{
+	return nn_run_layer(m, input, out, embedding, -1, NULL, err);
 }

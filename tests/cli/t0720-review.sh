@@ -39,6 +39,7 @@ test_expect 'without the token: 403, for everything' '
   test "$(code "$base/api/state")" = 403
   test "$(code "$base/api/items?queue=suspects")" = 403
   test "$(code "$base/img/1?size=full")" = 403
+  test "$(code "$base/cam/1.png")" = 403
   test "$(code -X POST -d "{}" "$base/api/undo")" = 403
   # a POST with the token only in the query is refused: it needs the header
   test "$(code -X POST -d "{}" "$base/api/undo?token=$token")" = 403
@@ -50,6 +51,8 @@ test_expect 'unknown ids are 404 and nothing in a request names a file' '
   test "$(code "$base/img/999999?token=$token")" = 404
   test "$(code "$base/img/abc?token=$token")" = 404
   test "$(code "$base/img/-1?token=$token")" = 404
+  test "$(code "$base/cam/999999.png?token=$token")" = 404
+  test "$(code "$base/cam/..%2F1.png?token=$token")" = 404
   test "$(code --path-as-is "$base/img/../../etc/passwd?token=$token")" = 404
   test "$(code "$base/img/..%2F..%2Fetc%2Fpasswd?token=$token")" = 404
   test "$(code "$base/img/%2Fetc%2Fpasswd?token=$token")" = 404
@@ -85,6 +88,10 @@ assert s[\"afterFive\"] == {\"keep\": 2, \"delete\": 1, \"relabel\": 1, \"skip\"
 assert sum(s[\"afterUndo\"].values()) == 4, s
 assert s[\"afterReload\"] == s[\"afterUndo\"], s
 assert s[\"resumed\"][\"id\"] == s[\"decided\"][4] and s[\"resumed\"][\"decision\"] == \"\", s
+h = s[\"heat\"]
+assert h[\"id\"] == s[\"resumed\"][\"id\"] and h[\"path\"] == \"/cam/%s.png\" % h[\"id\"], s
+assert 0 < h[\"width\"] <= 420 and 0 < h[\"height\"] <= 420, s
+assert s[\"afterHeat\"] == s[\"afterReload\"], s
 "
   test "$(sqlite3 winnow.db "SELECT count(*) FROM reviews WHERE applied_ms IS NULL")" -eq 4
   test "$(sqlite3 winnow.db "SELECT count(*) FROM reviews r JOIN images i ON i.id = r.image_id WHERE r.decision = \"relabel\" AND r.new_class != i.class")" -eq 1

@@ -114,7 +114,7 @@ test_expect 'completion: options, subcommands, values and paths' '
   test "$(comp resize --ge)" = --geometry
   test "$(comp db "" | tr "\n" " ")" = "init scan stats check export split issues report merge "
   test "$(comp db --db = x.db "" | wc -l)" -eq 9
-  test "$(comp label "" | tr "\n" " ")" = "predict train suspects review apply export "
+  test "$(comp label "" | tr "\n" " ")" = "predict train suspects review apply export cam "
   test "$(comp dedup --format "" | tr "\n" " ")" = "text csv jsonl "
   test "$(comp dedup --format = cs)" = csv
   test "$(comp resize --format "" | tr "\n" " ")" = "jpg png webp keep "
@@ -129,6 +129,9 @@ test_expect 'completion: options, subcommands, values and paths' '
   : >dir/file
   test "$(comp resize --path dir/ | tr "\n" " ")" = "dir/sub "
   test "$(comp augment --pipeline dir/ | sort | tr "\n" " ")" = "dir/file dir/sub "
+  # label cam takes images after --path, the others a folder
+  test "$(comp label cam --path dir/ | sort | tr "\n" " ")" = "dir/file dir/sub "
+  test "$(comp label train --path dir/ | tr "\n" " ")" = "dir/sub "
 '
 
 # helpopts CMD...: the long options `CMD --help` lists (its usage line and

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The review page in a real browser (Debian's Chromium, driven by
 // playwright-core): decide five cards with the keyboard, undo one, reload
-// and see the state kept; then page through the duplicate groups and read
+// and see the state kept; show the heat map (h) over a card and hide it
+// again; then page through the duplicate groups and read
 // what each card says the group is. Prints one JSON line with what it saw. Times
 // are no part of it (bench/review.sh measures them); every wait is only
 // bounded (60 s), against a hang, so a slow sanitized build still passes.
@@ -92,10 +93,25 @@ async function main() {
   const afterReload = await counts();
   const resumed = await card();
   await page.screenshot({ path: shot, fullPage: true });
+  // h: the trained head's heat map over the card's image; h again: the picture
+  await page.keyboard.press('h');
+  await page.waitForFunction(() => {
+    const im = document.querySelector('#card .media img.heat');
+    return im && im.complete && im.naturalWidth > 0;
+  });
+  const heat = await page.$eval('#card .media img.heat', (im) => ({
+    id: document.querySelector('#card').dataset.id, path: new URL(im.src).pathname,
+    width: im.naturalWidth, height: im.naturalHeight,
+  }));
+  await page.screenshot({ path: shot.replace(/\.png$/, '-heat.png'), fullPage: true });
+  await page.keyboard.press('h');
+  await page.waitForFunction(() => document.querySelector('#card .media img') &&
+                             !document.querySelector('#card .media img.heat'));
+  const afterHeat = await counts();
   const groups = await readGroups(page);
   await browser.close();
   console.log(JSON.stringify({ decided, afterFive, afterUndo, undoneCard,
-                               afterReload, resumed, groups, errors }));
+                               afterReload, resumed, heat, afterHeat, groups, errors }));
 }
 
 main().catch((e) => { console.error(e.stack || String(e)); process.exit(1); });
