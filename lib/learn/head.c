@@ -39,14 +39,14 @@ static int save_probs(struct catalog *cat, const char *model, const char *prep,
 
 int head_save(struct catalog *cat, const char *model_key, const char *prep,
 	      const struct train_set *t, const float *oos, int folds, double l2, double accuracy,
-	      struct wn_err *err)
+	      const struct softreg *init, struct wn_err *err)
 {
 	struct softreg r = { 0 };
 	struct strbuf classes = STRBUF_INIT, cvkey = STRBUF_INIT;
 	struct head_row h;
 	int ret = -1;
 
-	if (softreg_fit(t->x, t->y, NULL, t->n, t->dim, t->k, l2, 300, &r, err))
+	if (softreg_fit_from(t->x, t->y, NULL, t->n, t->dim, t->k, l2, 300, init, &r, err))
 		return -1;
 	if (classes_json(t, &classes) || strbuf_addf(&cvkey, "cv:%s", model_key)) {
 		wn_fail(err, WN_ENOMEM, "out of memory");

@@ -16,6 +16,7 @@
 #include "learn/cleanlab.h"
 #include "learn/trainset.h"
 #include "learn/crossval.h"
+#include "learn/knn.h"
 #include "learn/head.h"
 #include "learn/suspects.h"
 #include "learn/split.h"
