@@ -7,6 +7,7 @@
 
 #include "learn/crossval.h"
 #include "learn/knn.h"
+#include "learn/mlp.h"
 #include "learn/softreg.h"
 
 /* The penalties the inner search tries, largest first: each fit starts
@@ -185,6 +186,33 @@ out:
 	return ret;
 }
 
+/* oos's rows te[] += share times pte (nte x k). */
+static void add_share(const struct train_set *t, const size_t *te, size_t nte, const float *pte,
+		      double share, float *oos)
+{
+	for (size_t j = 0; j < nte; j++)
+		for (int c = 0; c < t->k; c++)
+			oos[te[j] * (size_t)t->k + (size_t)c] +=
+				(float)share * pte[j * (size_t)t->k + (size_t)c];
+}
+
+/* A fold's MLP head: fitted on tr (its seed drawn from the fold's),
+ * probabilities for te into pte. */
+static int mlp_fold(const struct train_set *t, const struct mlp_opts *mo, uint64_t seed,
+		    const size_t *tr, size_t ntr, const size_t *te, size_t nte, float *pte,
+		    struct wn_err *err)
+{
+	struct mlp_opts o = *mo;
+	struct mlp m = { 0 };
+	int ret;
+
+	o.seed = mo->seed ^ XXH3_64bits(&seed, sizeof(seed));
+	ret = mlp_fit(t->x, t->y, tr, ntr, t->dim, t->k, &o, &m, err) ||
+	      mlp_predict(&m, t->x, te, nte, pte, err) ? -1 : 0;
+	mlp_free(&m);
+	return ret;
+}
+
 /* One draw of the folds: oos += share times each image's probabilities
  * from the head of the fold it is not in; fits (the first draw's, or
  * NULL) keeps each fold's head and res->fold_l2 its penalty. */
@@ -216,6 +244,12 @@ static int one_draw(const struct train_set *t, const struct crossval_opts *o, ui
 		}
 		if (!nte)
 			continue;
+		if (o->mlp) {
+			if (mlp_fold(t, o->mlp, seed + (uint64_t)f, tr, ntr, te, nte, pte, err))
+				goto out;
+			add_share(t, te, nte, pte, share, oos);
+			continue;
+		}
 		if ((l2 < 0 && choose_l2(t, tr, ntr, seed + 0x9E3779B97F4A7C15ull * (uint64_t)(f + 1),
 					 &l2, &warm, err)) ||
 		    softreg_fit_from(t->x, t->y, tr, ntr, t->dim, t->k, l2, 300, warm.w ? &warm : NULL,
@@ -226,10 +260,7 @@ static int one_draw(const struct train_set *t, const struct crossval_opts *o, ui
 			goto out;
 		}
 		softreg_free(&warm);
-		for (size_t j = 0; j < nte; j++)
-			for (int c = 0; c < t->k; c++)
-				oos[te[j] * (size_t)t->k + (size_t)c] +=
-					(float)share * pte[j * (size_t)t->k + (size_t)c];
+		add_share(t, te, nte, pte, share, oos);
 		if (fits) {
 			res->fold_l2[f] = l2;
 			fits[f] = r;

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "base/base.h"
+#include "learn/mlp.h"
 #include "learn/softreg.h"
 #include "learn/trainset.h"
 
@@ -27,6 +28,8 @@ struct crossval_opts {
 	uint64_t seed;      /* the folds' draw */
 	int seeds;          /* draws of the folds (seed, seed + 1, ...) whose
 			       probabilities are averaged; 0 or 1: one */
+	const struct mlp_opts *mlp;  /* not NULL: an MLP head (mlp.h) in each fold
+					instead of softmax; l2 is then unused */
 	int knn;            /* neighbours voting (knn.h), 0: no vote */
 	double knn_weight;  /* the vote's share of the probabilities, 0..1 */
 };

@@ -37,6 +37,29 @@ static int save_probs(struct catalog *cat, const char *model, const char *prep,
 	return 0;
 }
 
+int head_save_probs(struct catalog *cat, const char *model_key, const char *prep,
+		    const struct train_set *t, const float *oos, struct wn_err *err)
+{
+	struct strbuf classes = STRBUF_INIT, cvkey = STRBUF_INIT;
+	int ret = -1;
+
+	if (classes_json(t, &classes) || strbuf_addf(&cvkey, "cv:%s", model_key)) {
+		wn_fail(err, WN_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (catalog_begin(cat, err))
+		goto out;
+	if (save_probs(cat, cvkey.buf, prep, classes.buf, t, oos, err)) {
+		catalog_rollback(cat);
+		goto out;
+	}
+	ret = catalog_commit(cat, err);
+out:
+	strbuf_release(&classes);
+	strbuf_release(&cvkey);
+	return ret;
+}
+
 int head_save(struct catalog *cat, const char *model_key, const char *prep,
 	      const struct train_set *t, const float *oos, int folds, double l2, double accuracy,
 	      const struct softreg *init, struct wn_err *err)

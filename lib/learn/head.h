@@ -24,4 +24,13 @@ int head_save(struct catalog *cat, const char *model_key, const char *prep,
 	      const struct train_set *t, const float *oos, int folds, double l2, double accuracy,
 	      const struct softreg *init, struct wn_err *err);
 
+/*
+ * head_save_probs() : only the probabilities of head_save(), for a head
+ * the heads table cannot hold (an MLP's); the softmax head kept before,
+ * if any, stays.
+ * @return 0, or -1 with err set (WN_ENOMEM, the catalog's errors).
+ */
+int head_save_probs(struct catalog *cat, const char *model_key, const char *prep,
+		    const struct train_set *t, const float *oos, struct wn_err *err);
+
 #endif

@@ -17,6 +17,7 @@
 #include "learn/trainset.h"
 #include "learn/crossval.h"
 #include "learn/knn.h"
+#include "learn/mlp.h"
 #include "learn/head.h"
 #include "learn/suspects.h"
 #include "learn/split.h"
