@@ -41,7 +41,9 @@ static const char usage[] =
 	"  --seeds N         average the probabilities of N draws of the folds,\n"
 	"                    1..20 (default 1)\n"
 	"  --knn K           mix in a vote of each image's K nearest images in\n"
-	"                    embedding space (cosine), 0..100 (default 0: none)\n"
+	"                    embedding space (cosine), 0..100 (0: none; default 10\n"
+	"                    for up to 20,000 images, none above: its time grows\n"
+	"                    as the square of the images)\n"
 	"  --knn-weight W    the vote's share, 0..1 (default 0.5)\n"
 	"  --head H          softmax (default) or mlp: a perceptron with ReLUs,\n"
 	"                    dropout 0.3 and L2 (--l2, default 0.001) on its first\n"
@@ -78,6 +80,8 @@ static void print_matrix(const struct train_set *t, const long *m, enum out_form
 			if (res->fold_l2[f] >= 0)
 				printf(" %g", res->fold_l2[f]);
 		printf("%s; log loss %.4f\n", nested > 0 ? ")" : "", res->log_loss);
+		if (res->knn)
+			printf("neighbour vote: %d nearest, weight %g\n", res->knn, res->knn_weight);
 		printf("confusion (rows: folder class, columns: predicted):\n");
 	}
 	cols[0] = "class";
@@ -95,6 +99,8 @@ static void print_matrix(const struct train_set *t, const long *m, enum out_form
 }
 
 #define MAX_MODELS 4
+#define KNN_AUTO 10           /* neighbours voting when --knn is not given */
+#define KNN_AUTO_MAX 20000    /* ... for sets of up to this many images */
 
 /* --model NAME[,NAME...]: each name's key into keys, all of them joined
  * by commas into joined (the key the head and its probabilities go under).
@@ -240,7 +246,7 @@ int cmd_train(int argc, char **argv)
 		CLI_OPTION_HELP,
 		{ NULL, 0, NULL, 0 },
 	};
-	struct crossval_opts o = { .folds = 5, .l2 = CROSSVAL_NESTED, .seeds = 1,
+	struct crossval_opts o = { .folds = 5, .l2 = CROSSVAL_NESTED, .seeds = 1, .knn = -1,
 				   .knn_weight = 0.5 };
 	struct crossval_result res = { 0 };
 	struct mlp_opts mo = mlp_defaults();
@@ -284,6 +290,8 @@ int cmd_train(int argc, char **argv)
 		rc = nothing_to_train(&t, root, key.buf, co.model, nmodels);
 		goto done;
 	}
+	if (o.knn < 0)
+		o.knn = t.n <= KNN_AUTO_MAX ? KNN_AUTO : 0;
 	oos = malloc(t.n * (size_t)t.k * sizeof(float));
 	confusion = calloc((size_t)t.k * (size_t)t.k, sizeof(long));
 	if (!oos || !confusion) {
@@ -307,8 +315,8 @@ fail:
 	rc = cli_fatal(&err);
 done:
 	snprintf(counts, sizeof(counts), "{\"images\":%zu,\"classes\":%d,\"folds\":%d,"
-		 "\"accuracy\":%.4f,\"l2\":%g,\"log_loss\":%.4f}", t.n, t.k, o.folds, accuracy,
-		 res.l2, res.log_loss);
+		 "\"accuracy\":%.4f,\"l2\":%g,\"log_loss\":%.4f,\"knn\":%d}", t.n, t.k, o.folds,
+		 accuracy, res.l2, res.log_loss, o.knn > 0 ? o.knn : 0);
 	if (run_id && run_finish(cat, run_id, rc, counts, &err) && rc != EXIT_FATAL)
 		rc = cli_fatal(&err);
 	free(oos);

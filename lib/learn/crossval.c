@@ -329,6 +329,8 @@ int crossval_run(const struct train_set *t, const struct crossval_opts *o, float
 	}
 	if (o->knn > 0 && knn_mix(t, o->knn, o->knn_weight, oos, err))
 		goto out;
+	res->knn = o->knn > 0 ? o->knn : 0;
+	res->knn_weight = o->knn_weight;
 	ret = 0;
 out:
 	for (int f = 0; f < CROSSVAL_MAX_FOLDS; f++)

@@ -40,6 +40,8 @@ struct crossval_result {
 						without images */
 	double log_loss;    /* of the head's out-of-sample probabilities
 			       against the labels, before any vote */
+	int knn;            /* the vote's neighbours and share, as asked */
+	double knn_weight;
 	struct softreg warm;/* a fold's head at l2 (the first draw's), a start
 			       for the head on every image; the caller's, to
 			       softreg_free() (zeroed when there is none) */
