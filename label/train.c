@@ -182,9 +182,10 @@ static int train_option(int c, struct crossval_opts *o, struct mlp_opts *mo)
 		o->seeds = v ? (int)v : 1;
 		return 0;
 	case 'K':
-		if (cli_parse_uint("--knn", optarg, KNN_MAX, &v))
+		v = 0;
+		if (strcmp(optarg, "0") && cli_parse_uint("--knn", optarg, KNN_MAX, &v))
 			return EXIT_USAGE;
-		o->knn = (int)v;
+		o->knn = (int)v;  /* 0: no vote */
 		return 0;
 	case 'W':
 		if (parse_number("--knn-weight", optarg, 0, 1, &x))

@@ -129,8 +129,12 @@ test_expect 'train --model A,B: the embeddings of two models side by side' '
 
 test_expect 'train: the neighbour vote, draws of the folds, the MLP head' '
   label train --path ds --l2 0.05 >a
+  grep -q "^neighbour vote: 10 nearest, weight 0.5$" a
+  label train --path ds --l2 0.05 --knn 0 >a0
+  test_grep_not "neighbour vote" a0
   sqlite3 winnow.db "SELECT hex(probs) FROM predictions WHERE model = \"cv:mobilenet_v2\" ORDER BY image_id" >p0
-  label train --path ds --l2 0.05 --knn 5 >b
+  label train --path ds --l2 0.05 --knn 5 --knn-weight 0.3 >b
+  grep -q "^neighbour vote: 5 nearest, weight 0.3$" b
   sqlite3 winnow.db "SELECT hex(probs) FROM predictions WHERE model = \"cv:mobilenet_v2\" ORDER BY image_id" >p1
   label train --path ds --l2 0.05 --seeds 3 >c
   sqlite3 winnow.db "SELECT hex(probs) FROM predictions WHERE model = \"cv:mobilenet_v2\" ORDER BY image_id" >p2
