@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/pool.h"
 #include "learn/mlp.h"
 
 #define CHUNK 8               /* rows a job: fixed, so sums do not depend on threads */
