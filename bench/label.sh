@@ -3,7 +3,7 @@
 # flipped labels.
 #
 #   bench/label.sh speed CORPUS_DIR [IMAGES] [ROUNDS]
-#   bench/label.sh quality POOL_DIR [SEED]
+#   bench/label.sh quality POOL_DIR [SEED [SET [KEEP_DIR]]]
 #
 # speed: IMAGES (default 300) JPEGs from CORPUS_DIR (searched recursively,
 # by name), made 320 px with winnow's resize; `label predict -j 2`
@@ -12,13 +12,23 @@
 # same images already decoded and resized (bench/label_tfjs.js); medians of
 # ROUNDS alternating rounds; peak memory of winnow's run; InceptionV3 too.
 #
-# quality: from fetch-pool.sh's POOL_DIR, three visually distinct classes
-# (painted portraits, desktop wallpapers, OpenCV documentation figures),
-# 10% of the labels flipped at random (SEED), then predict, train and
-# suspects; scored against the flips: precision and recall of what
-# confident learning flags, precision among the first n of --top (n = the
-# number flipped), recall within the first 3n, and the head's
-# cross-validated accuracy.
+# quality: a labelled set from fetch-pool.sh's POOL_DIR with 10% of the
+# labels flipped at random (SEED, default 1), then predict, train and
+# suspects; scored against the flips. SET "easy" (default): three visually
+# distinct classes (painted portraits, desktop wallpapers, OpenCV
+# documentation figures). SET "hard": six classes none of which is
+# nsfwjs' own: four kinds of painted game portraits (humans, orcs and
+# goblins and trolls, monsters and wolves, undead), desktop wallpapers and
+# 90 of the OpenCV documentation's photos and figures. With SET given, one
+# line per variant of label train (softmax at the old fixed L2 0.01; the
+# penalty by nested cross-validation; with the nearest-neighbour vote, the
+# default; with InceptionV3's embeddings beside MobileNetV2's; averaged
+# over 3 draws of the folds; the MLP head): precision
+# among the first n of --top (n = the number flipped), recall within the
+# first 3n, the head's cross-validated accuracy and the L2 it used.
+# Without SET: the easy set, the default variant, the five measures the
+# session 9 table holds. KEEP_DIR keeps the set and its catalog (the
+# predictions take the time) and reuses them when there.
 set -euo pipefail
 mode=${1:?usage: bench/label.sh speed|quality DIR ...}
 src=$(cd "${2:?usage: bench/label.sh speed|quality DIR ...}" && pwd)
@@ -59,19 +69,48 @@ if [ "$mode" = speed ]; then
 fi
 
 seed=${3:-1}
-/usr/bin/python3 - "$src" "$tmp/ds" "$seed" >"$tmp/truth" <<'EOF'
-import os, random, re, sys
-pool, out, seed = sys.argv[1], sys.argv[2], int(sys.argv[3])
-classes = {"portrait": [], "wallpaper": [], "figure": []}
-for f in sorted(os.listdir(os.path.join(pool, "drawing"))):
-    classes["portrait"].append(os.path.join(pool, "drawing", f))
-for f in sorted(os.listdir(os.path.join(pool, "photo"))):
-    n = int(f.split("-")[0])
-    # fetch-pool.sh puts the OpenCV documentation first, then wallpapers
-    (classes["figure"] if n <= 254 else classes["wallpaper"]).append(os.path.join(pool, "photo", f))
+set_name=${4:-}
+work=$tmp
+if [ -n "${5:-}" ]; then mkdir -p "$5"; work=$(cd "$5" && pwd); fi
+if [ ! -f "$work/truth" ]; then
+/usr/bin/python3 - "$src" "$work/ds" "$seed" "${set_name:-easy}" >"$work/truth" <<'EOF'
+import os, random, sys
+pool, out, seed, which = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+photos = sorted(os.listdir(os.path.join(pool, "photo")))
+drawings = sorted(os.listdir(os.path.join(pool, "drawing")))
+if which == "easy":
+    classes = {"portrait": [], "wallpaper": [], "figure": []}
+    for f in drawings:
+        classes["portrait"].append(os.path.join(pool, "drawing", f))
+    for f in photos:
+        n = int(f.split("-")[0])
+        # fetch-pool.sh puts the OpenCV documentation first, then wallpapers
+        (classes["figure"] if n <= 254 else classes["wallpaper"]).append(os.path.join(pool, "photo", f))
+else:
+    # Wesnoth's portraits come in folders by race, in this order (the
+    # first portrait of each); the pool keeps only the order.
+    races = [("human", "delfador"), ("drake", "blademaster"), ("dwarf", "dragonguard"),
+             ("elf", "archer_female"), ("orc", "direwolver"), ("human", "assassin_female"),
+             ("merfolk", "enchantress"), ("monster", "bat-dread"), ("naga", "dirkfang"),
+             ("orc", "archer"), ("saurian", "augur"), ("orc", "troll-hero-alt"),
+             ("undead", "ancient-lich"), ("monster", "wolf-chewing"), ("wose", "ancient-wose")]
+    keep = {"human", "orc", "monster", "undead"}
+    classes = {c: [] for c in keep | {"wallpaper", "figure"}}
+    r = -1
+    for f in drawings:
+        name = f.split("-", 1)[1].rsplit("_", 1)[0]
+        if r + 1 < len(races) and name == races[r + 1][1]:
+            r += 1
+        if races[r][0] in keep:
+            classes[races[r][0]].append(os.path.join(pool, "drawing", f))
+    figures = []
+    for f in photos:
+        n = int(f.split("-")[0])
+        (figures if n <= 254 else classes["wallpaper"]).append(os.path.join(pool, "photo", f))
+    classes["figure"] = random.Random(7).sample(figures, 90)
 rng = random.Random(seed)
 names = sorted(classes)
-items = [(c, p) for c in names for p in classes[c]]
+items = [(c, p) for c in names for p in sorted(classes[c])]
 flip = set(rng.sample(range(len(items)), len(items) // 10))
 for i, (c, p) in enumerate(items):
     given = c
@@ -83,13 +122,19 @@ for i, (c, p) in enumerate(items):
     os.link(p, dst) if os.stat(p).st_dev == os.stat(out).st_dev else open(dst, "wb").write(open(p, "rb").read())
     print("%s\t%s\t%d" % (os.path.relpath(dst, os.path.dirname(out)), c, i in flip))
 EOF
-cd "$tmp"
-"$top/bin/label" predict --path ds -q 2>/dev/null
-"$top/bin/label" train --path ds >train.txt
-"$top/bin/label" suspects --path ds --format csv >flagged.csv 2>/dev/null
-"$top/bin/label" suspects --path ds --format csv --top 100000 >ranked.csv 2>/dev/null
-/usr/bin/python3 - truth flagged.csv ranked.csv train.txt "$seed" <<'EOF'
-import csv, sys
+fi
+cd "$work"
+export WINNOW_DB=$work/w.db
+if [ ! -f predicted ]; then
+  "$top/bin/label" predict --path ds -q 2>/dev/null
+  if [ -n "$set_name" ]; then "$top/bin/label" predict --path ds --model inception_v3 -q 2>/dev/null; fi
+  touch predicted
+fi
+
+# score TRAIN_OUT: the measures against the flips, from flagged.csv and ranked.csv.
+score() {
+/usr/bin/python3 - truth flagged.csv ranked.csv "$1" "$seed" "${set_name:-}" <<'EOF'
+import csv, re, sys
 truth = {}
 for line in open(sys.argv[1]):
     path, cls, flipped = line.rstrip("\n").split("\t")
@@ -98,13 +143,53 @@ flips = sum(truth.values())
 flagged = [r["path"] for r in csv.DictReader(open(sys.argv[2]))]
 ranked = [r["path"] for r in csv.DictReader(open(sys.argv[3]))]
 tp = sum(truth.get(p, False) for p in flagged)
-acc = open(sys.argv[4]).readline().split()[2]
-print("images %d, classes 3, flipped %d (seed %s)" % (len(truth), flips, sys.argv[5]))
+train = open(sys.argv[4]).read()
+acc = re.search(r"accuracy ([0-9.]+)", train).group(1)
+p_n = sum(truth.get(p, False) for p in ranked[:flips]) / flips
+r_3n = sum(truth.get(p, False) for p in ranked[:3 * flips]) / flips
+if sys.argv[6]:
+    l2 = re.search(r"L2 ([0-9.e+-]+)", train)
+    print("%.3f %.3f %s %s" % (p_n, r_3n, acc, l2.group(1) if l2 else "-"))
+    sys.exit(0)
+print("images %d, classes %d, flipped %d (seed %s)" %
+      (len(truth), len(set(l.split("\t")[1] for l in open(sys.argv[1]))), flips, sys.argv[5]))
 print("flagged by confident learning: %d; precision %.3f, recall %.3f" %
       (len(flagged), tp / max(len(flagged), 1), tp / flips))
-print("precision among the first n = %d of --top: %.3f" %
-      (flips, sum(truth.get(p, False) for p in ranked[:flips]) / flips))
-print("recall within the first 3n = %d: %.3f" %
-      (3 * flips, sum(truth.get(p, False) for p in ranked[:3 * flips]) / flips))
+print("precision among the first n = %d of --top: %.3f" % (flips, p_n))
+print("recall within the first 3n = %d: %.3f" % (3 * flips, r_3n))
 print("cross-validated accuracy of the head (against the flipped labels): %s" % acc)
 EOF
+}
+
+# variant NAME TRAIN_OPTIONS...: train, suspects, one scored line.
+variant() {
+  local name=$1 model=mobilenet_v2 a
+  shift
+  for a in "$@"; do case $a in --model=*) model=${a#--model=};; esac; done
+  if ! "$top/bin/label" train --path ds "$@" >train.txt 2>train.err; then
+    printf '%-32s failed: %s\n' "$name" "$(tail -1 train.err)"
+    return 0
+  fi
+  "$top/bin/label" suspects --path ds --model "$model" --format csv >flagged.csv 2>/dev/null
+  "$top/bin/label" suspects --path ds --model "$model" --format csv --top 100000 >ranked.csv 2>/dev/null
+  printf '%-32s %s\n' "$name" "$(score train.txt)"
+}
+
+if [ -z "$set_name" ]; then
+  "$top/bin/label" train --path ds >train.txt
+  "$top/bin/label" suspects --path ds --format csv >flagged.csv 2>/dev/null
+  "$top/bin/label" suspects --path ds --format csv --top 100000 >ranked.csv 2>/dev/null
+  score train.txt
+  exit 0
+fi
+both=--model=mobilenet_v2,inception_v3
+echo "set $set_name: $(wc -l <truth) images, $(cut -f2 truth | sort -u | wc -l) classes," \
+  "$(awk -F'\t' '$3 == 1' truth | wc -l) flipped (seed $seed); winnow $(git -C "$top" rev-parse --short HEAD)"
+printf '%-32s %s\n' variant "P@n R@3n cv-accuracy L2"
+variant "softmax, L2 0.01" --l2 0.01 --knn 0
+variant "softmax, nested L2" --knn 0
+variant "nested L2 + kNN (default)"
+variant "+ inception_v3" "$both" --knn 0
+variant "+ inception_v3 + kNN" "$both"
+variant "+ inception_v3 + kNN, 3 seeds" "$both" --seeds 3
+variant "mlp 256,128" --head mlp --hidden 256,128 --knn 0

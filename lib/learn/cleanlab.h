@@ -2,7 +2,7 @@
  * Estimating Uncertainty in Dataset Labels", JAIR 2021) on out-of-sample
  * predicted probabilities: per-class thresholds, the confident joint,
  * calibrated to the label counts, then pruning by noise rate; issues are
- * ranked by normalised margin. */
+ * ranked by self-confidence (1 - p of the given class). */
 #ifndef WINNOW_CLEANLAB_H
 #define WINNOW_CLEANLAB_H
 
@@ -15,8 +15,8 @@ struct cl_result {
 	double *thresholds;   /* k: mean p_j over the examples labelled j */
 	double *joint;        /* k x k confident joint, calibrated (given, true) */
 	unsigned char *flag;  /* n: 1 when pruned as a likely label issue */
-	double *score;        /* n: (max_{j != given} p_j - p_given + 1) / 2, in
-			       * [0, 1]; higher is more likely mislabelled */
+	double *score;        /* n: 1 - p_given, in [0, 1]; higher is more likely
+			       * mislabelled */
 	size_t *order;        /* n: indices by score, highest first (ties by index) */
 	size_t flagged;
 };

@@ -37,33 +37,54 @@ static int save_probs(struct catalog *cat, const char *model, const char *prep,
 	return 0;
 }
 
-int head_save(struct catalog *cat, const char *model_key, const char *prep,
-	      const struct train_set *t, const float *oos, int folds, double l2, double accuracy,
-	      struct wn_err *err)
+/* The probabilities and, when r is not NULL, the head r (with folds, l2
+ * and accuracy) in one transaction. */
+static int save(struct catalog *cat, const char *model_key, const char *prep,
+		const struct train_set *t, const float *oos, const struct softreg *r, int folds,
+		double l2, double accuracy, struct wn_err *err)
 {
-	struct softreg r = { 0 };
 	struct strbuf classes = STRBUF_INIT, cvkey = STRBUF_INIT;
-	struct head_row h;
+	struct head_row h = { 0 };
 	int ret = -1;
 
-	if (softreg_fit(t->x, t->y, NULL, t->n, t->dim, t->k, l2, 300, &r, err))
-		return -1;
 	if (classes_json(t, &classes) || strbuf_addf(&cvkey, "cv:%s", model_key)) {
 		wn_fail(err, WN_ENOMEM, "out of memory");
 		goto out;
 	}
-	h = (struct head_row){ model_key, prep, classes.buf, r.dim, r.mean, r.scale, r.w, r.b,
-			       r.classes, folds, l2, (int64_t)t->n, accuracy };
+	if (r)
+		h = (struct head_row){ model_key, prep, classes.buf, r->dim, r->mean, r->scale,
+				       r->w, r->b, r->classes, folds, l2, (int64_t)t->n,
+				       accuracy };
 	if (catalog_begin(cat, err))
 		goto out;
-	if (save_probs(cat, cvkey.buf, prep, classes.buf, t, oos, err) || heads_set(cat, &h, err)) {
+	if (save_probs(cat, cvkey.buf, prep, classes.buf, t, oos, err) ||
+	    (r && heads_set(cat, &h, err))) {
 		catalog_rollback(cat);
 		goto out;
 	}
 	ret = catalog_commit(cat, err);
 out:
-	softreg_free(&r);
 	strbuf_release(&classes);
 	strbuf_release(&cvkey);
+	return ret;
+}
+
+int head_save_probs(struct catalog *cat, const char *model_key, const char *prep,
+		    const struct train_set *t, const float *oos, struct wn_err *err)
+{
+	return save(cat, model_key, prep, t, oos, NULL, 0, 0, 0, err);
+}
+
+int head_save(struct catalog *cat, const char *model_key, const char *prep,
+	      const struct train_set *t, const float *oos, int folds, double l2, double accuracy,
+	      const struct softreg *init, struct wn_err *err)
+{
+	struct softreg r = { 0 };
+	int ret;
+
+	if (softreg_fit_from(t->x, t->y, NULL, t->n, t->dim, t->k, l2, 300, init, &r, err))
+		return -1;
+	ret = save(cat, model_key, prep, t, oos, &r, folds, l2, accuracy, err);
+	softreg_free(&r);
 	return ret;
 }

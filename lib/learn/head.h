@@ -4,12 +4,14 @@
 #define WINNOW_LEARN_HEAD_H
 
 #include "base/base.h"
+#include "learn/softreg.h"
 #include "learn/trainset.h"
 
 struct catalog;
 
 /*
- * head_save() : fits a head on all of t (penalty l2) and, in one
+ * head_save() : fits a head on all of t (penalty l2; from init's weights
+ * when not NULL, crossval_result.warm say) and, in one
  * transaction, records each image's out-of-sample probabilities (oos,
  * t->n x t->k, from crossval_probs()) as the predictions of model
  * "cv:<model_key>" and prep, and the head in the heads table under
@@ -20,6 +22,15 @@ struct catalog;
  */
 int head_save(struct catalog *cat, const char *model_key, const char *prep,
 	      const struct train_set *t, const float *oos, int folds, double l2, double accuracy,
-	      struct wn_err *err);
+	      const struct softreg *init, struct wn_err *err);
+
+/*
+ * head_save_probs() : only the probabilities of head_save(), for a head
+ * the heads table cannot hold (an MLP's); the softmax head kept before,
+ * if any, stays.
+ * @return 0, or -1 with err set (WN_ENOMEM, the catalog's errors).
+ */
+int head_save_probs(struct catalog *cat, const char *model_key, const char *prep,
+		    const struct train_set *t, const float *oos, struct wn_err *err);
 
 #endif

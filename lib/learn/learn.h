@@ -17,6 +17,8 @@
 #include "learn/cleanlab.h"
 #include "learn/trainset.h"
 #include "learn/crossval.h"
+#include "learn/knn.h"
+#include "learn/mlp.h"
 #include "learn/head.h"
 #include "learn/headlayers.h"
 #include "learn/suspects.h"

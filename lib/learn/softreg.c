@@ -66,14 +66,26 @@ static int line_search(struct problem *p, const double *theta, const double *d, 
 	return -1;
 }
 
-/* Minimises from theta = 0; theta holds the result. Returns iterations. */
-static int lbfgs(struct problem *p, double *theta, size_t np, int max_iter, double *loss_out,
-		 double *work)
+/* Minimises from theta (zeros, or a warm start); theta holds the result.
+ * The convergence test is relative to the gradient at zero, so a warm
+ * start stops where a cold one would. Returns iterations. */
+static int lbfgs(struct problem *p, double *theta, size_t np, int max_iter, int warm,
+		 double *loss_out, double *work)
 {
 	double *g = work, *d = g + np, *tn = d + np, *gn = tn + np;
 	double *s = gn + np, *yv = s + HISTORY * np, rho[HISTORY], alpha[HISTORY], past[PAST];
-	double f = evaluate(p, theta, g), g0 = sqrt(dot(g, g, np));
+	double f, g0;
 	int m = 0, head = 0, it;
+
+	if (warm) {
+		memset(tn, 0, np * sizeof(double));
+		evaluate(p, tn, g);
+		g0 = sqrt(dot(g, g, np));
+		f = evaluate(p, theta, g);
+	} else {
+		f = evaluate(p, theta, g);
+		g0 = sqrt(dot(g, g, np));
+	}
 
 	for (it = 0; it < max_iter; it++) {
 		double gnorm = sqrt(dot(g, g, np)), step = 1, fn = 0, gd;
@@ -193,6 +205,13 @@ static int moments(const float *x, const size_t *rows, size_t n, int dim, struct
 int softreg_fit(const float *x, const int *y, const size_t *rows, size_t n, int dim,
 		int classes, double l2, int max_iter, struct softreg *r, struct wn_err *err)
 {
+	return softreg_fit_from(x, y, rows, n, dim, classes, l2, max_iter, NULL, r, err);
+}
+
+int softreg_fit_from(const float *x, const int *y, const size_t *rows, size_t n, int dim,
+		     int classes, double l2, int max_iter, const struct softreg *init,
+		     struct softreg *r, struct wn_err *err)
+{
 	const size_t nw = (size_t)dim * (size_t)classes, np = nw + (size_t)classes;
 	struct problem p = { 0 };
 	double *theta = NULL, *work = NULL;
@@ -224,7 +243,14 @@ int softreg_fit(const float *x, const int *y, const size_t *rows, size_t n, int 
 	p.dim = dim;
 	p.k = classes;
 	p.l2 = l2;
-	r->iterations = lbfgs(&p, theta, np, max_iter, &r->loss, work);
+	if (init && init->dim == dim && init->classes == classes) {
+		for (size_t i = 0; i < nw; i++)
+			theta[i] = init->w[i];
+		for (int c = 0; c < classes; c++)
+			theta[nw + (size_t)c] = init->b[c];
+	}
+	r->iterations = lbfgs(&p, theta, np, max_iter, init && init->dim == dim &&
+			      init->classes == classes, &r->loss, work);
 	for (size_t i = 0; i < nw; i++)
 		r->w[i] = (float)theta[i];
 	for (int c = 0; c < classes; c++)

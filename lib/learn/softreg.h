@@ -31,6 +31,18 @@ struct softreg {
 int softreg_fit(const float *x, const int *y, const size_t *rows, size_t n, int dim,
 		int classes, double l2, int max_iter, struct softreg *r, struct wn_err *err);
 
+/*
+ * softreg_fit_from() : softreg_fit() started from init's weights and
+ * biases (a fit of the same dim and classes, on these rows or others:
+ * along a path of penalties, say) instead of zeros; init NULL, or of
+ * another shape, starts from zeros. It stops where a fit from zeros
+ * would, in fewer steps the nearer init is. init may not be r.
+ * @return as softreg_fit().
+ */
+int softreg_fit_from(const float *x, const int *y, const size_t *rows, size_t n, int dim,
+		     int classes, double l2, int max_iter, const struct softreg *init,
+		     struct softreg *r, struct wn_err *err);
+
 /* softreg_predict() : probabilities (n x classes) for n rows of x, chosen
  * as in softreg_fit(). @return 0, or -1 with err set (WN_ENOMEM). */
 int softreg_predict(const struct softreg *r, const float *x, const size_t *rows, size_t n,

@@ -1,4 +1,5 @@
 /* Loading a head's training set from the catalog's predictions. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -90,6 +91,101 @@ int train_set_load(struct catalog *cat, const char *model_key, const char *prep,
 	if (rc)
 		return -1;
 	return number_classes(t, err);
+}
+
+static int cmp_id(const void *a, const void *b, void *ctx)
+{
+	const struct train_item *it = ctx;
+	int64_t x = it[*(const size_t *)a].id, y = it[*(const size_t *)b].id;
+
+	return (x > y) - (x < y);
+}
+
+/* u's row of image id with the same file hash, by bisection of by_id (u's
+ * rows by id); -1 when none. */
+static ptrdiff_t find_row(const struct train_set *u, const size_t *by_id,
+			  const struct train_item *it)
+{
+	size_t lo = 0, hi = u->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (u->items[by_id[mid]].id < it->id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == u->n || u->items[by_id[lo]].id != it->id ||
+	    memcmp(u->items[by_id[lo]].xxh3, it->xxh3, 16))
+		return -1;
+	return (ptrdiff_t)by_id[lo];
+}
+
+/* t's rows with u's embeddings after their own; rows u lacks (or has of
+ * another file) left out. The classes are numbered again after. */
+static int join(struct train_set *t, const struct train_set *u, struct wn_err *err)
+{
+	const size_t dim = (size_t)t->dim + (size_t)u->dim;
+	size_t *by_id = malloc((u->n ? u->n : 1) * sizeof(size_t)), m = 0;
+	float *x = malloc((t->n ? t->n : 1) * dim * sizeof(float));
+
+	if (!by_id || !x) {
+		free(by_id);
+		free(x);
+		return wn_fail(err, WN_ENOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < u->n; i++)
+		by_id[i] = i;
+	qsort_r(by_id, u->n, sizeof(size_t), cmp_id, u->items);
+	for (size_t i = 0; i < t->n; i++) {
+		ptrdiff_t r = find_row(u, by_id, &t->items[i]);
+
+		if (r < 0) {
+			free(t->items[i].path);
+			free(t->items[i].class_name);
+			continue;
+		}
+		memcpy(x + m * dim, t->x + i * (size_t)t->dim, (size_t)t->dim * sizeof(float));
+		memcpy(x + m * dim + t->dim, u->x + (size_t)r * (size_t)u->dim,
+		       (size_t)u->dim * sizeof(float));
+		t->items[m++] = t->items[i];
+	}
+	free(by_id);
+	free(t->x);
+	free(t->y);
+	free(t->classes);
+	t->x = x;
+	t->y = NULL;
+	t->classes = NULL;
+	t->k = 0;
+	t->n = m;
+	t->dim = (int)dim;
+	return number_classes(t, err);
+}
+
+int train_set_load_models(struct catalog *cat, const char *const *keys, int nkeys,
+			  const char *prep, const char *prefix, struct train_set *t,
+			  struct wn_err *err)
+{
+	if (train_set_load(cat, keys[0], prep, prefix, t, err))
+		return -1;
+	for (int m = 1; m < nkeys && t->n; m++) {
+		struct train_set u = { 0 };
+		int rc = train_set_load(cat, keys[m], prep, prefix, &u, err);
+
+		if (!rc && !u.n) {
+			/* no image has them all */
+			train_set_release(&u);
+			train_set_release(t);
+			return 0;
+		}
+		rc = rc ? rc : join(t, &u, err);
+		train_set_release(&u);
+		if (rc)
+			return -1;
+	}
+	return 0;
 }
 
 void train_set_release(struct train_set *t)

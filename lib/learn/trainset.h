@@ -38,6 +38,17 @@ struct train_set {
 int train_set_load(struct catalog *cat, const char *model_key, const char *prep,
 		   const char *prefix, struct train_set *t, struct wn_err *err);
 
+/*
+ * train_set_load_models() : train_set_load() for the nkeys (1 or more)
+ * model keys at once: the images with embeddings of every one of them
+ * (made from the same file), each row their embeddings side by side in
+ * the order of keys (dim their sum). n is 0 when no image has them all.
+ * @return as train_set_load().
+ */
+int train_set_load_models(struct catalog *cat, const char *const *keys, int nkeys,
+			  const char *prep, const char *prefix, struct train_set *t,
+			  struct wn_err *err);
+
 /* train_set_release() : frees what t holds and zeroes it. */
 void train_set_release(struct train_set *t);
 

@@ -93,6 +93,72 @@ test_expect 'train: cross-validated accuracy, the confusion matrix, the head' '
   expect_exit 2 label train --path ds --seed x
 '
 
+test_expect 'train: the penalty by nested cross-validation, or as given' '
+  label train --path ds >out
+  grep -q "^L2 [0-9.e-]* by nested cross-validation (each fold.s: [0-9.e-]* [0-9.e-]* [0-9.e-]* [0-9.e-]* [0-9.e-]*); log loss [0-9.]*$" out
+  l2=$(sed -n "s/^L2 \([0-9.e-]*\) by nested.*/\1/p" out)
+  test "$(sqlite3 winnow.db "SELECT l2 = $l2 FROM heads WHERE name = \"mobilenet_v2\"")" = 1
+  sqlite3 winnow.db "SELECT counts FROM runs WHERE command = \"label train\" ORDER BY id DESC LIMIT 1" >counts
+  grep -q "\"l2\":$l2," counts
+  label train --path ds --l2 0.05 >out
+  grep -q "^L2 0.05 as given; log loss [0-9.]*$" out
+  test "$(sqlite3 winnow.db "SELECT l2 = 0.05 FROM heads WHERE name = \"mobilenet_v2\"")" = 1
+  expect_exit 2 label train --path ds --l2 -1
+'
+
+test_expect 'train --model A,B: the embeddings of two models side by side' '
+  cp -r "$top/models/mobilenet_v2" twin
+  label predict --path ds --model ./twin -q 2>/dev/null
+  label train --path ds --model mobilenet_v2,./twin >out
+  n=$(ls ds/photo ds/synth | grep -c "\.")
+  grep -q "^cross-validated accuracy [01]\.[0-9]* ($n images, 2 classes, 5 folds)$" out
+  test "$(sqlite3 winnow.db "SELECT dim, images FROM heads WHERE name = \"mobilenet_v2,twin\"")" = "2560|$n"
+  test "$(sqlite3 winnow.db "SELECT count(*) FROM predictions WHERE model = \"cv:mobilenet_v2,twin\"")" -eq "$n"
+  label suspects --path ds --model mobilenet_v2,twin --top 3 --format csv >s.csv 2>err
+  test "$(tail -n +2 s.csv | wc -l)" -eq 3
+  grep -q "(cv:mobilenet_v2,twin probabilities)" err
+  # an image without an embedding of the second model is left out
+  sqlite3 winnow.db "DELETE FROM predictions WHERE model = \"twin\" AND image_id = (SELECT min(image_id) FROM predictions WHERE model = \"twin\")"
+  label train --path ds --model mobilenet_v2,twin >out
+  grep -q "($((n - 1)) images, 2 classes" out
+  expect_exit 2 label train --path ds --model mobilenet_v2,nosuch 2>err
+  grep -q "no images under ds with embeddings of all of mobilenet_v2,nosuch" err
+  expect_exit 2 label train --path ds --model a,b,c,d,e 2>err
+  grep -q "4 models at most" err
+'
+
+test_expect 'train: the neighbour vote, draws of the folds, the MLP head' '
+  label train --path ds --l2 0.05 >a
+  grep -q "^neighbour vote: 10 nearest, weight 0.5$" a
+  label train --path ds --l2 0.05 --knn 0 >a0
+  test_grep_not "neighbour vote" a0
+  sqlite3 winnow.db "SELECT hex(probs) FROM predictions WHERE model = \"cv:mobilenet_v2\" ORDER BY image_id" >p0
+  label train --path ds --l2 0.05 --knn 5 --knn-weight 0.3 >b
+  grep -q "^neighbour vote: 5 nearest, weight 0.3$" b
+  sqlite3 winnow.db "SELECT hex(probs) FROM predictions WHERE model = \"cv:mobilenet_v2\" ORDER BY image_id" >p1
+  label train --path ds --l2 0.05 --seeds 3 >c
+  sqlite3 winnow.db "SELECT hex(probs) FROM predictions WHERE model = \"cv:mobilenet_v2\" ORDER BY image_id" >p2
+  test_must_fail cmp -s p0 p1
+  test_must_fail cmp -s p0 p2
+  before=$(sqlite3 winnow.db "SELECT hex(weights) FROM heads WHERE name = \"mobilenet_v2\"")
+  label train --path ds --head mlp --hidden 32,16 >m
+  grep -q "^L2 0.001 on the MLP.s first layer; log loss [0-9.]*$" m
+  grep -q "^cross-validated accuracy " m
+  sqlite3 winnow.db "SELECT hex(probs) FROM predictions WHERE model = \"cv:mobilenet_v2\" ORDER BY image_id" >p3
+  test_must_fail cmp -s p0 p3
+  test "$(sqlite3 winnow.db "SELECT hex(weights) FROM heads WHERE name = \"mobilenet_v2\"")" = "$before"
+  label train --path ds --head mlp --hidden 32,16 --seed 3 >m3
+  label train --path ds --head mlp --hidden 32,16 --seed 3 >m3b
+  cmp m3 m3b
+  expect_exit 2 label train --path ds --knn 101
+  expect_exit 2 label train --path ds --knn-weight 2
+  expect_exit 2 label train --path ds --seeds 21
+  expect_exit 2 label train --path ds --head tree
+  expect_exit 2 label train --path ds --hidden 0
+  expect_exit 2 label train --path ds --hidden 8,8,8
+  label train --path ds >/dev/null
+'
+
 test_expect 'train refuses one class, with the reason' '
   mkdir -p one/only
   cp src/photo/* one/only/
