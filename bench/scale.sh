@@ -10,8 +10,8 @@
 # DIR keeps the catalog between runs (default: a temporary folder); a
 # catalog already there for N is reused. label train and label suspects
 # run up to N = 300,000 (the issue's label sizes), on embeddings for
-# every image. dedup needs a mode that searches the catalog without
-# reading files; until it has one it is not in this list.
+# every image. dedup runs with --catalog-only: the near, mirrored and
+# rotated search and the grouping on the catalogued hashes, no file read.
 set -euo pipefail
 n=${1:?usage: bench/scale.sh N [DIR]}
 . "$(dirname "$0")/lib.sh"
@@ -38,6 +38,7 @@ run() {
 
 db=$top/bin/db
 label=$top/bin/label
+run "dedup --catalog-only" "$top/bin/dedup" --path data --db w.db --catalog-only -q --format csv
 run "db stats" "$db" --db w.db stats
 run "db split" "$db" --db w.db split --out splits
 run "db report --html" "$db" --db w.db report --html report.html

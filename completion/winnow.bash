@@ -9,7 +9,7 @@
 
 _winnow_opts_augment='--path --out --pipeline --samples --balance --seed --format
 	--quality --dry-run --jobs --max-bytes --max-pixels --quiet --db'
-_winnow_opts_dedup='--path --delete --move-to --dry-run --match --crops --exact-only --threshold
+_winnow_opts_dedup='--path --delete --move-to --dry-run --match --crops --exact-only --catalog-only --threshold
 	--similarity --across --keep --prefer --format --html --jobs --quiet --db'
 _winnow_opts_resize='--path --out --in-place --size --geometry --format --quality
 	--quarantine --shard --jobs --max-bytes --max-pixels --quiet --db'
@@ -44,7 +44,7 @@ _winnow_opts_label_apply='--path --dry-run --trash --db'
 
 # The options that take no value; every other one takes one.
 _winnow_flags='--dry-run -n --quiet -q --help -h --version --in-place --delete
-	--exact-only --crops --rehash --nsfwjs-compat --pretrained --retry-failed
+	--exact-only --catalog-only --crops --rehash --nsfwjs-compat --pretrained --retry-failed
 	--ignore-robots-tag --allow-private'
 
 # _winnow_words WORDS: the words that start with $cur

@@ -349,7 +349,7 @@ int dupes_crop_features(struct dupes *d, const size_t *rep, size_t nrep,
 		img[i].xxh3 = f->xxh3;
 		img[i].path = f->item.path;
 	}
-	if (dupes_crops_load(d->cat, img, nrep, 1, d->opt.threads, d->opt.on_problem,
+	if (dupes_crops_load(d->cat, img, nrep, !d->opt.catalog_only, d->opt.threads, d->opt.on_problem,
 			     d->opt.data, crops, err)) {
 		free(img);
 		return -1;
