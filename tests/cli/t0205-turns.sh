@@ -76,6 +76,9 @@ INSERT INTO g8 SELECT run_id, grp, image_id, 'near', rank FROM dup_groups;
 DROP TABLE dup_groups;
 ALTER TABLE g8 RENAME TO dup_groups;
 DROP TABLE quality;
+DROP INDEX predictions_probs;
+DROP INDEX images_by_xxh3;
+CREATE INDEX images_by_xxh3 ON images(xxh3);
 PRAGMA user_version = 8;
 EOT
 
