@@ -5,6 +5,10 @@
 #
 #   scale: COMMAND N seconds peak_MB
 #
+# and to stderr the CPU time (user + system) with the load average:
+#
+#   scale-cpu: COMMAND N cpu_seconds (load L)
+#
 #   bench/scale.sh N [DIR]
 #
 # DIR keeps the catalog between runs (default: a temporary folder); a
@@ -27,13 +31,16 @@ cd "$dir"
 run() {
   local name=$1 rc=0
   shift
-  /usr/bin/time -f '%e %M' -o time.txt "$@" >out.txt 2>err.txt || rc=$?
+  /usr/bin/time -f '%e %M %U %S' -o time.txt "$@" >out.txt 2>err.txt || rc=$?
   if [ "$rc" -ne 0 ]; then
     echo "scale: $name $n failed (exit $rc): $(tail -1 err.txt)" >&2
     return 0
   fi
-  read -r secs kb <time.txt
+  read -r secs kb user sys <time.txt
   printf 'scale: %s %d %s %.0f\n' "$name" "$n" "$secs" "$(echo "$kb / 1024" | bc -l)"
+  # on a loaded machine the CPU time says more than the wall clock
+  printf 'scale-cpu: %s %d %.2f (load %s)\n' "$name" "$n" "$(echo "$user + $sys" | bc -l)" \
+    "$(cut -d' ' -f1 /proc/loadavg)" >&2
 }
 
 db=$top/bin/db
