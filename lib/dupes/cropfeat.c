@@ -321,8 +321,13 @@ void dupes_crops_free(struct dupes_crops *c)
 {
 	if (!c)
 		return;
-	for (size_t i = 0; c->f && i < c->n; i++)
-		feat_release(&c->f[i]);
+	/* Only the entries that hold features own anything (from_row() and
+	 * the computed ones leave the others empty); the rest, 4 kB each,
+	 * are never touched, so a catalog without crop features costs no
+	 * memory for them (db split at 1M images: 4 GB less). */
+	for (size_t i = 0; c->f && c->have && i < c->n; i++)
+		if (c->have[i])
+			feat_release(&c->f[i]);
 	free(c->f);
 	free(c->have);
 	free(c);
