@@ -12,7 +12,7 @@ version), then filled with N rows in DB's folder under data/<class>/:
     (smooth random fields, never flat) and dHashes computed from them the
     way a 9x8 grid of the image would give them;
   - planted duplicate groups: 2% of the images are byte-identical copies
-    (same XXH3) and 3% near copies (the thumbnail with noise, a few dHash
+    (same XXH3, size and pixel size) and 3% near copies (the thumbnail with noise, a few dHash
     bits flipped), in groups of 2 to 4;
   - for the first M images (default: none), 'label predict'-style rows in
     predictions: 1,280 float32 embeddings (MobileNetV2's width) drawn
@@ -123,6 +123,11 @@ def main():
     width = rng.integers(200, 4000, size=n)
     height = (width * rng.uniform(0.5, 1.5, size=n)).astype(int)
     size = rng.integers(20_000, 8_000_000, size=n)
+    # an exact copy is the same file: the same bytes, so the same size
+    # and pixel size (dedup groups exact copies by size and XXH3)
+    size[ex] = size[src[ex]]
+    width[ex] = width[src[ex]]
+    height[ex] = height[src[ex]]
 
     con = sqlite3.connect(a.db)
     con.execute("PRAGMA synchronous = OFF")

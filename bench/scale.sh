@@ -5,13 +5,17 @@
 #
 #   scale: COMMAND N seconds peak_MB
 #
+# and to stderr the CPU time (user + system) with the load average:
+#
+#   scale-cpu: COMMAND N cpu_seconds (load L)
+#
 #   bench/scale.sh N [DIR]
 #
 # DIR keeps the catalog between runs (default: a temporary folder); a
 # catalog already there for N is reused. label train and label suspects
 # run up to N = 300,000 (the issue's label sizes), on embeddings for
-# every image. dedup needs a mode that searches the catalog without
-# reading files; until it has one it is not in this list.
+# every image. dedup runs with --catalog-only: the near, mirrored and
+# rotated search and the grouping on the catalogued hashes, no file read.
 set -euo pipefail
 n=${1:?usage: bench/scale.sh N [DIR]}
 . "$(dirname "$0")/lib.sh"
@@ -27,17 +31,21 @@ cd "$dir"
 run() {
   local name=$1 rc=0
   shift
-  /usr/bin/time -f '%e %M' -o time.txt "$@" >out.txt 2>err.txt || rc=$?
+  /usr/bin/time -f '%e %M %U %S' -o time.txt "$@" >out.txt 2>err.txt || rc=$?
   if [ "$rc" -ne 0 ]; then
     echo "scale: $name $n failed (exit $rc): $(tail -1 err.txt)" >&2
     return 0
   fi
-  read -r secs kb <time.txt
+  read -r secs kb user sys <time.txt
   printf 'scale: %s %d %s %.0f\n' "$name" "$n" "$secs" "$(echo "$kb / 1024" | bc -l)"
+  # on a loaded machine the CPU time says more than the wall clock
+  printf 'scale-cpu: %s %d %.2f (load %s)\n' "$name" "$n" "$(echo "$user + $sys" | bc -l)" \
+    "$(cut -d' ' -f1 /proc/loadavg)" >&2
 }
 
 db=$top/bin/db
 label=$top/bin/label
+run "dedup --catalog-only" "$top/bin/dedup" --path data --db w.db --catalog-only -q --format csv
 run "db stats" "$db" --db w.db stats
 run "db split" "$db" --db w.db split --out splits
 run "db report --html" "$db" --db w.db report --html report.html

@@ -9,7 +9,7 @@
 
 _winnow_opts_augment='--path --out --pipeline --samples --balance --seed --format
 	--quality --dry-run --jobs --max-bytes --max-pixels --quiet --db'
-_winnow_opts_dedup='--path --delete --move-to --dry-run --match --crops --exact-only --threshold
+_winnow_opts_dedup='--path --delete --move-to --dry-run --match --crops --exact-only --catalog-only --threshold
 	--similarity --across --keep --prefer --format --html --jobs --quiet --db'
 _winnow_opts_resize='--path --out --in-place --size --geometry --format --quality
 	--quarantine --shard --jobs --max-bytes --max-pixels --quiet --db'
@@ -47,8 +47,8 @@ _winnow_opts_label_cam='--path --out --layer --raw --size --model --nsfwjs-compa
 
 # The options that take no value; every other one takes one.
 _winnow_flags='--dry-run -n --quiet -q --help -h --version --in-place --delete
-	--exact-only --crops --rehash --nsfwjs-compat --pretrained --retry-failed --raw
-	--ignore-robots-tag --allow-private --force --signals'
+	--exact-only --catalog-only --crops --rehash --nsfwjs-compat --pretrained --retry-failed
+	--raw --ignore-robots-tag --allow-private --force --signals'
 
 # _winnow_words WORDS: the words that start with $cur
 _winnow_words()

@@ -45,6 +45,10 @@ static const char usage[] =
 	"  --similarity S    thumbnail correlation a candidate needs, 0..1 (0.94)\n"
 	"  --across A B      only pairs with one file under A and one under B\n"
 	"                    (train/test leakage); A and B replace --path\n"
+	"  --catalog-only    group the images the catalog holds under DIR, with\n"
+	"                    their catalogued hashes, reading no file (a merged\n"
+	"                    shard catalog, or a million images); reports only;\n"
+	"                    --html still reads the grouped files' pixels\n"
 	"\n"
 	"Which copy is kept:\n"
 	"  --keep RULE       pixels (default: most pixels, then largest file, then\n"
@@ -68,12 +72,13 @@ static const char usage[] =
 	"  dedup --path train --crops --delete       # crops go when their source stays\n"
 	"  dedup --across train test --prefer train --format csv > leakage.csv\n"
 	"  dedup --path train --html near.html\n"
+	"  db merge s*.db --into winnow.db && dedup --path train --catalog-only\n"
 	"\n"
 	"Exit status: 0 done; 1 done, but some files were unreadable or corrupt, or\n"
 	"an action failed (each reported); 2 bad usage; 3 fatal.\n";
 
 enum { OPT_DELETE = 256, OPT_MOVE, OPT_EXACT, OPT_THRESHOLD, OPT_SIMILARITY, OPT_ACROSS,
-       OPT_KEEP, OPT_PREFER, OPT_FORMAT, OPT_HTML, OPT_MATCH, OPT_CROPS };
+       OPT_KEEP, OPT_PREFER, OPT_FORMAT, OPT_HTML, OPT_MATCH, OPT_CROPS, OPT_CATALOG_ONLY };
 
 struct cmdline {
 	struct cli_options co;
@@ -102,6 +107,7 @@ static int parse(int argc, char **argv, struct dupes_opts *o, struct cmdline *c)
 		{ "exact-only", no_argument, NULL, OPT_EXACT },
 		{ "match", required_argument, NULL, OPT_MATCH },
 		{ "crops", no_argument, NULL, OPT_CROPS },
+		{ "catalog-only", no_argument, NULL, OPT_CATALOG_ONLY },
 		{ "threshold", required_argument, NULL, OPT_THRESHOLD },
 		{ "similarity", required_argument, NULL, OPT_SIMILARITY },
 		{ "across", required_argument, NULL, OPT_ACROSS },
@@ -139,6 +145,7 @@ static int parse(int argc, char **argv, struct dupes_opts *o, struct cmdline *c)
 						       "rotate or crop", (int)strcspn(bad, ","), bad);
 			break;
 		case OPT_CROPS: crops = 1; break;
+		case OPT_CATALOG_ONLY: o->catalog_only = 1; break;
 		case OPT_THRESHOLD:
 			if (!strcmp(optarg, "0"))
 				o->threshold = 0;
@@ -183,6 +190,9 @@ static int parse(int argc, char **argv, struct dupes_opts *o, struct cmdline *c)
 		return cli_usage_error("which folder? give --path DIR");
 	if (o->dry_run && o->action == DUPES_ACT_REPORT)
 		return cli_usage_error("--dry-run goes with --delete or --move-to");
+	if (o->catalog_only && o->action != DUPES_ACT_REPORT)
+		return cli_usage_error("--catalog-only reports: it reads no file, so it acts "
+				       "on none (run without it to --delete or --move-to)");
 	return 0;
 }
 

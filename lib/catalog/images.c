@@ -455,10 +455,15 @@ static int list_conflicts(struct catalog *cat, const char *sql, const char *path
 int images_conflicts(struct catalog *cat, const char *path_prefix, conflict_fn fn, void *data,
 		     struct wn_err *err)
 {
-	return list_conflicts(cat, CONFLICT_ROWS "images a JOIN images b"
+	/* The few hashes held in two classes first, from the index on
+	 * (xxh3, status, class) alone; then their images. */
+	return list_conflicts(cat, "WITH split AS (SELECT xxh3 FROM images"
+			      "  WHERE xxh3 IS NOT NULL AND status = 'ok' GROUP BY xxh3"
+			      "  HAVING count(DISTINCT class) > 1) "
+			      CONFLICT_ROWS "split JOIN images a ON a.xxh3 = split.xxh3"
+			      " JOIN images b"
 			      "  ON b.xxh3 = a.xxh3 AND b.id != a.id AND b.class != a.class"
-			      " WHERE a.xxh3 IS NOT NULL" CONFLICT_BOTH_OK, path_prefix, fn, data,
-			      err);
+			      " WHERE 1" CONFLICT_BOTH_OK, path_prefix, fn, data, err);
 }
 
 int conflicts_clear(struct catalog *cat, const int64_t *ids, size_t n, struct wn_err *err)

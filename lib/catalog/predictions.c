@@ -149,21 +149,40 @@ static int prediction_found(sqlite3_stmt *st, void *data)
 	return q->fn(&row, q->data);
 }
 
-int predictions_foreach(struct catalog *cat, const char *model, const char *prep,
-			const char *path_prefix, prediction_fn fn, void *data, struct wn_err *err)
+/* The rows of model and prep, with embeddings (column 4) or not. */
+#define PREDICTIONS_OF(embedding) \
+	"SELECT i.id, i.path, i.class, p.probs, " embedding ", p.classes, p.xxh3" \
+	" FROM predictions p JOIN images i ON i.id = p.image_id" \
+	" WHERE p.model = ?1 AND p.prep = ?2 AND i.status = 'ok' AND i.xxh3 = p.xxh3" \
+	"  AND (?3 IS NULL OR substr(i.path, 1, length(?3)) = ?3)" \
+	" ORDER BY i.path"
+
+static int read_predictions(struct catalog *cat, const char *sql, const char *model,
+			    const char *prep, const char *path_prefix, prediction_fn fn,
+			    void *data, struct wn_err *err)
 {
-	static const char sql[] =
-		"SELECT i.id, i.path, i.class, p.probs, p.embedding, p.classes, p.xxh3"
-		" FROM predictions p JOIN images i ON i.id = p.image_id"
-		" WHERE p.model = ?1 AND p.prep = ?2 AND i.status = 'ok' AND i.xxh3 = p.xxh3"
-		"  AND (?3 IS NULL OR substr(i.path, 1, length(?3)) = ?3)"
-		" ORDER BY i.path";
 	struct prediction_query q = { model, prep, path_prefix, fn, data, NULL, 0, err };
 	int ret = catalog_foreach(cat, sql, "cannot read predictions", bind_model,
 				  prediction_found, &q, err);
 
 	free(q.buf);
 	return ret;
+}
+
+int predictions_foreach(struct catalog *cat, const char *model, const char *prep,
+			const char *path_prefix, prediction_fn fn, void *data, struct wn_err *err)
+{
+	return read_predictions(cat, PREDICTIONS_OF("p.embedding"), model, prep, path_prefix,
+				fn, data, err);
+}
+
+int predictions_probs_foreach(struct catalog *cat, const char *model, const char *prep,
+			      const char *path_prefix, prediction_fn fn, void *data,
+			      struct wn_err *err)
+{
+	/* from the index predictions_probs alone: no row of predictions read */
+	return read_predictions(cat, PREDICTIONS_OF("NULL"), model, prep, path_prefix, fn, data,
+				err);
 }
 
 int heads_set(struct catalog *cat, const struct head_row *h, struct wn_err *err)

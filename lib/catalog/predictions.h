@@ -47,9 +47,18 @@ struct prediction_row {
 };
 typedef int (*prediction_fn)(const struct prediction_row *row, void *data);
 
-/* predictions_foreach() : @return 0, fn's non-zero value, or -1. */
+/* predictions_foreach() : the rows of model and prep whose image is ok
+ * and unchanged since (same XXH3), under path_prefix (NULL: all), by
+ * path. @return 0, fn's non-zero value, or -1. */
 int predictions_foreach(struct catalog *cat, const char *model, const char *prep,
 			const char *path_prefix, prediction_fn fn, void *data, struct wn_err *err);
+
+/* predictions_probs_foreach() : the same rows without their embeddings
+ * (row.embedding NULL, nembedding 0): read from an index, a small part
+ * of what predictions_foreach() reads. */
+int predictions_probs_foreach(struct catalog *cat, const char *model, const char *prep,
+			      const char *path_prefix, prediction_fn fn, void *data,
+			      struct wn_err *err);
 
 /* A trained head, as label train keeps it (its floats are stored as
  * float32 LE blobs). */

@@ -256,13 +256,29 @@ static int query(struct crop_job *job, size_t i, int mirrored, struct votes *v)
 	return rc;
 }
 
+/* Whether some image of the job's has usable features. */
+static int job_has_features(const struct crop_job *job)
+{
+	for (size_t i = job->lo; i < job->hi; i++)
+		if (job->in->crops[i] && job->in->crops[i]->usable)
+			return 1;
+	return 0;
+}
+
 static void run_job(void *arg)
 {
 	struct crop_job *job = arg;
 	const struct dupes_pairs_in *in = job->in;
-	struct votes v = { calloc(in->n + 1, sizeof(uint32_t)), malloc((in->n + 1) * sizeof(size_t)),
-			   0, malloc((in->n + 1) * sizeof(size_t)), in->side };
+	struct votes v = { NULL, NULL, 0, NULL, in->side };
 
+	/* The vote arrays are as long as the whole set: a job of images
+	 * without features (all of them, in a catalog without crop
+	 * features) must not clear them, or the search costs n^2 / 32. */
+	if (!job_has_features(job))
+		return;
+	v.count = calloc(in->n + 1, sizeof(uint32_t));
+	v.touched = malloc((in->n + 1) * sizeof(size_t));
+	v.cand = malloc((in->n + 1) * sizeof(size_t));
 	if (!v.count || !v.touched || !v.cand) {
 		wn_fail(&job->err, WN_ENOMEM, "out of memory for the crop search");
 		job->failed = 1;

@@ -78,6 +78,10 @@ struct dupes_opts {
 	const char *roots[2];    /* the dataset(s), laid out ROOT/<class>/file */
 	int nroots;              /* 2: only pairs across the roots (leakage) */
 	int exact_only;          /* byte-identical files only; reads no pixels */
+	int catalog_only;        /* the files are the catalog's rows under the
+				  * roots, their hashes as catalogued: no
+				  * walk, no file read (crop features only
+				  * where catalogued); report only */
 	unsigned match;          /* DUPES_MATCH_* bits: what else is looked for */
 	int threshold;           /* dHash distance of near candidates, 0..15 */
 	double similarity;       /* thumbnail correlation a candidate needs */
@@ -111,7 +115,8 @@ struct dupes *dupes_new(const struct dupes_opts *opts);
 
 /*
  * dupes_run() : walks the roots, finds every file's hashes (catalogued
- * ones are reused when size and mtime match, new ones written to cat),
+ * ones are reused when size and mtime match, new ones written to cat;
+ * with catalog_only, takes the catalogued images under the roots instead),
  * ranks the files, forms the groups, records them (and those across
  * classes, as conflicts) under run run_id unless dry_run, and, with
  * DUPES_ACT_DELETE or _MOVE, carries out the acts through the journal of

@@ -1,6 +1,7 @@
 /* The files dedup works on: walked once, then matched with their catalog
  * rows. The full mode catalogues whatever changed (hashes, fingerprints);
- * --exact-only reads only files that share their size with another. */
+ * --exact-only reads only files that share their size with another;
+ * --catalog-only takes the catalog's rows as they are, reading no file. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,8 +107,82 @@ static int mark_links(struct dupes *d)
 	return 0;
 }
 
+static int fill_file(struct dupes *d, struct dupes_file *f, const struct image_row *r);
+
+/* --catalog-only: one file a catalogued image under a root, as its row
+ * has it; nothing is stat()ed, opened or read. */
+struct rows_ctx {
+	struct dupes *d;
+	int root;
+	const char *given;       /* the root as given */
+	size_t prefix_len;       /* of its catalog path, "" or "dir/" */
+	int oom;
+};
+
+static int add_row(const struct image_row *r, void *data)
+{
+	struct rows_ctx *w = data;
+	struct dupes *d = w->d;
+	struct strbuf disk = STRBUF_INIT, abs = STRBUF_INIT;
+	const char *rel = r->path + w->prefix_len, *slash = strchr(rel, '/');
+	struct dupes_file *f;
+
+	if (r->status == IMAGE_DELETED || r->status == IMAGE_QUARANTINED)
+		return 0;
+	if (ARRAY_GROW(d->f, d->alloc, d->n, 1024) ||
+	    (strcmp(w->given, ".") && strbuf_addf(&disk, "%s/", w->given)) ||
+	    strbuf_addstr(&disk, rel) || catalog_abs_path(d->cat, r->path, &abs))
+		goto oom;
+	f = &d->f[d->n++];
+	memset(f, 0, sizeof(*f));
+	f->item.disk_path = strbuf_detach(&disk);
+	f->item.path = strdup(r->path);
+	/* the class is the first folder below the root, as when walking */
+	f->item.class_name = slash ? strndup(rel, (size_t)(slash - rel)) : NULL;
+	f->rel = strdup(rel);
+	if (!f->item.path || !f->rel || (slash && !f->item.class_name))
+		goto oom;
+	f->item.size = r->size;
+	f->item.mtime_ns = r->mtime_ns;
+	f->root = w->root;
+	f->order = d->n - 1;
+	f->image_id = r->id;
+	f->preferred = d->opt.prefer && under(abs.buf, d->opt.prefer);
+	strbuf_release(&abs);
+	return fill_file(d, f, r) ? (w->oom = 1) : 0;
+oom:
+	strbuf_release(&disk);
+	strbuf_release(&abs);
+	return w->oom = 1;
+}
+
+static int collect_rows(struct dupes *d, struct wn_err *err)
+{
+	for (int r = 0; r < d->opt.nroots; r++) {
+		struct strbuf prefix = STRBUF_INIT;
+		struct image_filter filter = { NULL, -1, NULL };
+		struct rows_ctx w = { d, r, d->opt.roots[r], 0, 0 };
+		int rc;
+
+		if (catalog_rel_prefix(d->cat, d->opt.roots[r], &prefix, err))
+			return -1;
+		filter.path_prefix = prefix.len ? prefix.buf : NULL;
+		w.prefix_len = prefix.len;
+		rc = images_foreach(d->cat, &filter, add_row, &w, err);
+		strbuf_release(&prefix);
+		if (w.oom)
+			return wn_fail(err, WN_ENOMEM, "out of memory");
+		if (rc < 0)
+			return -1;
+	}
+	d->files = d->n;
+	return 0;
+}
+
 int dupes_collect(struct dupes *d, struct wn_err *err)
 {
+	if (d->opt.catalog_only)
+		return collect_rows(d, err);
 	for (int r = 0; r < d->opt.nroots; r++) {
 		struct walk_opts wo = { 0 };
 		struct walk_ctx w = { d, r, NULL, 0 };
@@ -152,6 +227,42 @@ static int cmp_cpath(const void *a, const void *b, void *ctx)
 	return strcmp(f[*(const size_t *)a].item.path, f[*(const size_t *)b].item.path);
 }
 
+/* File f's hashes from its row r, which describes it (same size and
+ * mtime). @return 0, or 1 when out of memory. */
+static int fill_file(struct dupes *d, struct dupes_file *f, const struct image_row *r)
+{
+	if (r->status == IMAGE_CORRUPT) {
+		f->corrupt = 1;
+		return 0;
+	}
+	f->usable = r->status == IMAGE_OK;
+	f->has_xxh3 = r->has_xxh3;
+	memcpy(f->xxh3, r->xxh3, 16);
+	memcpy(f->head, r->head_xxh3, 16);
+	f->pixels = (int64_t)r->width * r->height;
+	if (r->has_fingerprint && !d->opt.exact_only) {
+		if (d->nthumbs % 1024 == 0) {
+			uint8_t *t = realloc(d->thumbs, (d->nthumbs + 1024) * THUMB_BYTES);
+
+			if (!t)
+				return 1;
+			d->thumbs = t;
+		}
+		memcpy(d->thumbs + d->nthumbs * THUMB_BYTES, r->thumb, THUMB_BYTES);
+		f->thumb = (uint32_t)d->nthumbs++;
+		f->has_fp = 1;
+		f->dhash = r->dhash;
+		/* dHash 0 (no left-right change anywhere) or a near-constant
+		 * thumbnail: too little to tell two images apart. */
+		f->flat = r->dhash == 0 || thumb_is_flat(r->thumb);
+		/* Under 32 px a side a thumbnail cell holds less than
+		 * two pixels: the fingerprint is mostly resampling. */
+		f->small = r->width < FINGERPRINT_MIN_SIDE ||
+			   r->height < FINGERPRINT_MIN_SIDE;
+	}
+	return 0;
+}
+
 static int fill_from_row(const struct image_row *r, void *data)
 {
 	struct join *j = data;
@@ -164,41 +275,12 @@ static int fill_from_row(const struct image_row *r, void *data)
 
 		f->image_id = r->id;
 		/* Another name of a file seen before is never a member (its own
-		 * row, from a `db scan`, would otherwise make it one). */
-		if (f->linked)
+		 * row, from a `db scan`, would otherwise make it one). A row
+		 * describes this file only if nothing changed since. */
+		if (f->linked || r->size != f->item.size || r->mtime_ns != f->item.mtime_ns)
 			continue;
-		/* A row describes this file only if nothing changed since. */
-		if (r->size != f->item.size || r->mtime_ns != f->item.mtime_ns)
-			continue;
-		if (r->status == IMAGE_CORRUPT) {
-			f->corrupt = 1;
-			continue;
-		}
-		f->usable = r->status == IMAGE_OK;
-		f->has_xxh3 = r->has_xxh3;
-		memcpy(f->xxh3, r->xxh3, 16);
-		memcpy(f->head, r->head_xxh3, 16);
-		f->pixels = (int64_t)r->width * r->height;
-		if (r->has_fingerprint && !d->opt.exact_only) {
-			if (d->nthumbs % 1024 == 0) {
-				uint8_t *t = realloc(d->thumbs, (d->nthumbs + 1024) * THUMB_BYTES);
-
-				if (!t)
-					return j->oom = 1;
-				d->thumbs = t;
-			}
-			memcpy(d->thumbs + d->nthumbs * THUMB_BYTES, r->thumb, THUMB_BYTES);
-			f->thumb = (uint32_t)d->nthumbs++;
-			f->has_fp = 1;
-			f->dhash = r->dhash;
-			/* dHash 0 (no left-right change anywhere) or a near-constant
-			 * thumbnail: too little to tell two images apart. */
-			f->flat = r->dhash == 0 || thumb_is_flat(r->thumb);
-			/* Under 32 px a side a thumbnail cell holds less than
-			 * two pixels: the fingerprint is mostly resampling. */
-			f->small = r->width < FINGERPRINT_MIN_SIDE ||
-				   r->height < FINGERPRINT_MIN_SIDE;
-		}
+		if (fill_file(d, f, r))
+			return j->oom = 1;
 	}
 	return 0;
 }
@@ -489,5 +571,7 @@ out:
 
 int dupes_hash(struct dupes *d, struct wn_err *err)
 {
+	if (d->opt.catalog_only)
+		return 0;  /* the rows filled the files */
 	return d->opt.exact_only ? hash_exact_only(d, err) : hash_full(d, err);
 }

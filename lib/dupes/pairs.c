@@ -19,6 +19,7 @@ static const int turns[] = { 2, 3, 4, 5, 6, 7, 8 };
 struct collect {
 	const struct dupes_pairs_in *in;
 	const int *turn;           /* the turns searched, for mih_cross() ids */
+	struct thumb_sketch *sketch;   /* in->n: rules most candidates out */
 	pthread_mutex_t lock;
 	struct dupes_pair *pair;
 	size_t n, alloc;
@@ -65,9 +66,10 @@ static int on_near(size_t i, size_t j, int dist, void *data)
 {
 	struct collect *c = data;
 	const struct dupes_pairs_in *in = c->in;
+	double need = required(in->similarity, dist);
 
-	if (!apart(in, i, j) ||
-	    !thumb_similar(thumb_of(in, i), thumb_of(in, j), required(in->similarity, dist)))
+	if (!apart(in, i, j) || thumb_sketch_rules_out(&c->sketch[i], 1, &c->sketch[j], need) ||
+	    !thumb_similar(thumb_of(in, i), thumb_of(in, j), need))
 		return 0;
 	return add(c, i, j, DUPES_NEAR, dist);
 }
@@ -81,7 +83,8 @@ static int on_turned(size_t q, size_t j, int dist, void *data)
 	int o = c->turn[q / in->n];
 	uint8_t turned[THUMB_BYTES];
 
-	if (i == j || !apart(in, i, j))
+	if (i == j || !apart(in, i, j) ||
+	    thumb_sketch_rules_out(&c->sketch[i], o, &c->sketch[j], in->similarity))
 		return 0;
 	thumb_orient(thumb_of(in, i), o, turned);
 	if (!thumb_similar(turned, thumb_of(in, j), in->similarity))
@@ -181,7 +184,7 @@ int dupes_pairs(const struct dupes_pairs_in *given, struct dupes_pair **out, siz
 		struct wn_err *err)
 {
 	struct dupes_pairs_in all = *given, *in = &all;
-	struct collect c = { in, NULL, PTHREAD_MUTEX_INITIALIZER, NULL, 0, 0, 0 };
+	struct collect c = { in, NULL, NULL, PTHREAD_MUTEX_INITIALIZER, NULL, 0, 0, 0 };
 	struct mih *m = NULL;
 
 	if (all.threads < 1)
@@ -189,6 +192,13 @@ int dupes_pairs(const struct dupes_pairs_in *given, struct dupes_pair **out, siz
 
 	*out = NULL;
 	*n = 0;
+	c.sketch = malloc((in->n + 1) * sizeof(*c.sketch));
+	if (!c.sketch) {
+		wn_fail(err, WN_ENOMEM, "out of memory");
+		goto fail;
+	}
+	for (size_t i = 0; i < in->n; i++)
+		thumb_sketch(thumb_of(in, i), &c.sketch[i]);
 	if (in->match & DUPES_MATCH_NEAR) {
 		m = mih_build(in->dhash, in->n);
 		if (!m) {
@@ -209,11 +219,13 @@ int dupes_pairs(const struct dupes_pairs_in *given, struct dupes_pair **out, siz
 	}
 	settle(&c);
 	mih_free(m);
+	free(c.sketch);
 	*out = c.pair;
 	*n = c.n;
 	return 0;
 fail:
 	mih_free(m);
+	free(c.sketch);
 	free(c.pair);
 	return -1;
 }

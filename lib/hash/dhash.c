@@ -389,3 +389,56 @@ int thumb_similar(const uint8_t a[THUMB_BYTES], const uint8_t b[THUMB_BYTES], do
 		return 1;
 	return plain >= need - ZOOM_REACH && zoomed_correlation(a, b, need) >= need;
 }
+
+void thumb_sketch(const uint8_t thumb[THUMB_BYTES], struct thumb_sketch *out)
+{
+	enum { CELLS = THUMB_SIDE / THUMB_SKETCH_SIDE };   /* a block's side */
+	uint32_t sum[THUMB_SKETCH_SIDE * THUMB_SKETCH_SIDE] = { 0 }, total = 0;
+	uint64_t sq = 0;
+	double var, blocks_sq = 0;
+
+	for (int y = 0; y < THUMB_SIDE; y++)
+		for (int x = 0; x < THUMB_SIDE; x++) {
+			uint32_t v = thumb[y * THUMB_SIDE + x];
+
+			sum[(y / CELLS) * THUMB_SKETCH_SIDE + x / CELLS] += v;
+			total += v;
+			sq += v * v;
+		}
+	/* In integers made exact in doubles: the variance about the mean,
+	 * and the part of it the block means do not explain. */
+	var = (double)sq - (double)total * total / THUMB_BYTES;
+	memset(out, 0, sizeof(*out));
+	if (var < 1e-9)
+		return;
+	for (int k = 0; k < THUMB_SKETCH_SIDE * THUMB_SKETCH_SIDE; k++) {
+		double mean = (double)sum[k] / (CELLS * CELLS) - (double)total / THUMB_BYTES;
+
+		out->block[k] = (float)(CELLS * mean / sqrt(var));
+		blocks_sq += (double)sum[k] * sum[k] / (CELLS * CELLS);
+	}
+	out->rest = (float)sqrt(fmax(0, ((double)sq - blocks_sq) / var));
+}
+
+/* Rounding in the floats above is far below this. */
+#define SKETCH_SLACK 1e-3
+
+int thumb_sketch_rules_out(const struct thumb_sketch *a, int orientation,
+			   const struct thumb_sketch *b, double need)
+{
+	enum { S = THUMB_SKETCH_SIDE };
+	int x0, y0, x1, y1, x2, y2, base, dx, dy;
+	float dot = 0;
+
+	img_orient_source(orientation, 0, 0, S, S, &x0, &y0);
+	img_orient_source(orientation, 1, 0, S, S, &x1, &y1);
+	img_orient_source(orientation, 0, 1, S, S, &x2, &y2);
+	base = y0 * S + x0;
+	dx = (y1 - y0) * S + (x1 - x0);
+	dy = (y2 - y0) * S + (x2 - x0);
+	for (int y = 0; y < S; y++)
+		for (int x = 0; x < S; x++)
+			dot += a->block[base + x * dx + y * dy] * b->block[y * S + x];
+	/* thumb_similar() is 0 below need - ZOOM_REACH whatever the zoom */
+	return dot + a->rest * b->rest < need - ZOOM_REACH - SKETCH_SLACK;
+}

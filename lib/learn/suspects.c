@@ -231,7 +231,8 @@ int suspects_find(struct catalog *cat, const char *prefix, const struct suspects
 	/* the head's out-of-sample probabilities, else the model's own */
 	out->source = "head";
 	if (!o->pretrained && !o->nmaps &&
-	    predictions_foreach(cat, cvkey.buf, nn_prep_name(o->prep), prefix, gather, &s, err))
+	    predictions_probs_foreach(cat, cvkey.buf, nn_prep_name(o->prep), prefix, gather, &s,
+				      err))
 		goto out;
 	if (!s.n) {
 		free_set(&s);
@@ -241,8 +242,8 @@ int suspects_find(struct catalog *cat, const char *prefix, const struct suspects
 		s.cat = cat;
 		s.mapping = 1;
 		out->source = "model";
-		if (predictions_foreach(cat, o->model_key, nn_prep_name(o->prep), prefix, gather, &s,
-					err))
+		if (predictions_probs_foreach(cat, o->model_key, nn_prep_name(o->prep), prefix,
+					      gather, &s, err))
 			goto out;
 		if (s.unmapped) {
 			wn_fail(err, WN_EINVAL, "folder '%s' is none of %s's classes; name its class with "

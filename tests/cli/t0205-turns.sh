@@ -76,6 +76,9 @@ INSERT INTO g8 SELECT run_id, grp, image_id, 'near', rank FROM dup_groups;
 DROP TABLE dup_groups;
 ALTER TABLE g8 RENAME TO dup_groups;
 DROP TABLE quality;
+DROP INDEX predictions_probs;
+DROP INDEX images_by_xxh3;
+CREATE INDEX images_by_xxh3 ON images(xxh3);
 PRAGMA user_version = 8;
 EOT
 
@@ -84,7 +87,7 @@ test_expect 'a schema 8 catalog migrates: its groups kept, the new kinds allowed
   sqlite3 old.db <to8.sql
   test_must_fail sqlite3 old.db "UPDATE dup_groups SET match = \"mirror\""
   db init --db old.db 2>/dev/null
-  test "$(sqlite3 old.db "PRAGMA user_version")" = 11
+  test "$(sqlite3 old.db "PRAGMA user_version")" = 12
   test "$(sqlite3 old.db "SELECT count(*) FROM dup_groups WHERE match = \"near\"")" -eq 2
   dedup --path m -q --db old.db >/dev/null
   test "$(sqlite3 old.db "SELECT match FROM dup_groups WHERE rank = 1")" = mirror

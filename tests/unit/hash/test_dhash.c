@@ -1,5 +1,6 @@
 /* dHash-64 and the 16x16 thumbnail against vectors from the independent
  * reference in tests/ref/dhash_ref.py. */
+#include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -256,4 +257,82 @@ UNIT_TEST(test_turned_jpeg_thumbnails_line_up)
 	}
 	fx_buf_free(&j);
 	img_release(&im);
+}
+
+/* A smooth random 16x16 field with grain, as photos' thumbnails look. */
+static void smooth_thumb(unsigned *seed, uint8_t *t)
+{
+	int grid[5][5];
+
+	for (int y = 0; y < 5; y++)
+		for (int x = 0; x < 5; x++)
+			grid[y][x] = 20 + (int)(rand_r(seed) % 216);
+	for (int y = 0; y < THUMB_SIDE; y++)
+		for (int x = 0; x < THUMB_SIDE; x++) {
+			int gx = x / 4, gy = y / 4, fx = x % 4, fy = y % 4;
+			int top = grid[gy][gx] * (4 - fx) + grid[gy][gx + 1] * fx;
+			int bot = grid[gy + 1][gx] * (4 - fx) + grid[gy + 1][gx + 1] * fx;
+			int v = (top * (4 - fy) + bot * fy) / 16 + (int)(rand_r(seed) % 9) - 4;
+
+			t[y * THUMB_SIDE + x] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+		}
+}
+
+/* Pearson correlation, in doubles. */
+static double pearson(const uint8_t *a, const uint8_t *b)
+{
+	double ma = 0, mb = 0, ab = 0, aa = 0, bb = 0;
+
+	for (int i = 0; i < THUMB_BYTES; i++) {
+		ma += a[i] / (double)THUMB_BYTES;
+		mb += b[i] / (double)THUMB_BYTES;
+	}
+	for (int i = 0; i < THUMB_BYTES; i++) {
+		ab += (a[i] - ma) * (b[i] - mb);
+		aa += (a[i] - ma) * (a[i] - ma);
+		bb += (b[i] - mb) * (b[i] - mb);
+	}
+	return ab / sqrt(aa * bb);
+}
+
+/* The sketch's bound is never below the plain correlation, so it never
+ * rules out a pair thumb_similar() accepts, turned or not; and it does
+ * rule out most unrelated pairs. */
+UNIT_TEST(test_sketch_bound)
+{
+	unsigned seed = 7;
+	int ruled = 0, similar = 0, tries = 0;
+
+	for (int k = 0; k < 3000; k++) {
+		uint8_t a[THUMB_BYTES], b[THUMB_BYTES], turned[THUMB_BYTES];
+		struct thumb_sketch sa, sb;
+		int o = 1 + k % 8;
+		double need = 0.5 + 0.05 * (k % 10);
+
+		smooth_thumb(&seed, a);
+		if (k % 2) {
+			smooth_thumb(&seed, b);  /* unrelated */
+		} else {
+			/* a's turn with noise of growing strength: pairs near need */
+			thumb_orient(a, o, b);
+			for (int i = 0; i < THUMB_BYTES; i++) {
+				int v = b[i] + (int)(rand_r(&seed) % (1 + 2 * (k % 97))) - k % 97;
+
+				b[i] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+			}
+		}
+		thumb_sketch(a, &sa);
+		thumb_sketch(b, &sb);
+		thumb_orient(a, o, turned);
+		tries++;
+		/* ruled out only below need - 0.15: the bound is >= pearson */
+		assert_false(thumb_sketch_rules_out(&sa, o, &sb, pearson(turned, b) + 0.15 - 1e-6));
+		if (thumb_sketch_rules_out(&sa, o, &sb, need)) {
+			ruled++;
+			assert_false(thumb_similar(turned, b, need));
+		}
+		similar += thumb_similar(turned, b, need);
+	}
+	assert_true(similar > 200);
+	assert_true(ruled > tries / 4);
 }
