@@ -412,14 +412,10 @@ int img_jpeg_decode_yuv420(const uint8_t *buf, size_t len, const struct img_limi
 	}
 	if (tjDecompressToYUVPlanes(h, buf, len, dst, w, strides, hh,
 				    TJFLAG_STOPONWARNING | TJFLAG_LIMITSCANS)) {
-		jpeg_tj_fail(h, err);
-		goto fail;
+		jpeg_planes_release(planes);
+		return jpeg_tj_fail(h, err);
 	}
 	return 0;
-fail:
-	for (int i = 0; i < 3; i++)
-		img_release(&planes[i]);
-	return -1;
 }
 
 int jpeg_encode_planes(struct img planes[3], int quality, int flags, uint8_t **out,

@@ -59,8 +59,7 @@ static int resample_planes(struct img src[3], int ow, int oh, const struct turne
 	if (img_resample_plane(&src[0], &dst[0], &lx, &ly, err) ||
 	    img_resample_plane(&src[1], &dst[1], &cx, &cy, err) ||
 	    img_resample_plane(&src[2], &dst[2], &cx, &cy, err)) {
-		for (int i = 0; i < 3; i++)
-			img_release(&dst[i]);
+		jpeg_planes_release(dst);
 		return -1;
 	}
 	return 0;
@@ -104,8 +103,7 @@ static int upright_planes(const uint8_t *buf, size_t len, const struct img_jpeg_
 			goto fail;
 	return 0;
 fail:
-	for (int i = 0; i < 3; i++)
-		img_release(&planes[i]);
+	jpeg_planes_release(planes);
 	return -1;
 }
 
@@ -130,9 +128,7 @@ int img_jpeg_resize(const uint8_t *buf, size_t len, const struct img_jpeg_resize
 	if (!rc)
 		rc = jpeg_encode_planes(dst, r->quality, r->fast_dct ? TJFLAG_FASTDCT : 0, out, outlen,
 					err);
-	for (int i = 0; i < 3; i++) {
-		img_release(&src[i]);
-		img_release(&dst[i]);
-	}
+	jpeg_planes_release(src);
+	jpeg_planes_release(dst);
 	return rc;
 }

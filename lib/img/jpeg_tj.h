@@ -35,6 +35,13 @@ int jpeg_tj_fail(tjhandle h, struct wn_err *err);
 int jpeg_decode_planes(tjhandle h, const uint8_t *buf, size_t len, int w, int hh, int ss,
 		       int flags, struct img planes[3], struct wn_err *err);
 
+/* jpeg_planes_release() : img_release() of the three planes. */
+static inline void jpeg_planes_release(struct img planes[3])
+{
+	for (int i = 0; i < 3; i++)
+		img_release(&planes[i]);
+}
+
 /* jpeg_encode_planes() : img_jpeg_encode_yuv420() with TurboJPEG flags. */
 int jpeg_encode_planes(struct img planes[3], int quality, int flags, uint8_t **out,
 		       size_t *outlen, struct wn_err *err);
