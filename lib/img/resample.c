@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/cpu.h"
+#include "base/base.h"
 #include "img/resample.h"
 #include "img/resample_taps.h"
 

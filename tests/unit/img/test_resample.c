@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/cpu.h"
+#include "base/base.h"
 #include "img/resample.h"
 #include "tests/fixtures.h"
 #include "tests/unit/unit.h"
