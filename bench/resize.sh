@@ -37,16 +37,26 @@ run_magick() {
   (cd "$tmp/in/all" && ls | xargs -P "$threads" -n 64 mogrify -limit thread 1 -path "$tmp/m" -geometry x320 -quality 90)
 }
 
+# timed NAME CMD...: CMD's wall seconds appended to $tmp/t.NAME and its
+# CPU seconds (user + system, its children's included) to $tmp/c.NAME:
+# on a shared machine the CPU seconds move less than the wall time.
+timed() {
+  local name=$1 out
+  shift
+  out=$( { TIMEFORMAT='%R %U %S'; time "$@" >/dev/null 2>&1; } 2>&1 ) || true
+  echo "$out" | awk '{print $1}' >>"$tmp/t.$name"
+  echo "$out" | awk '{print $2 + $3}' >>"$tmp/c.$name"
+}
 variants=${RESIZE_VARIANTS:-}
 run_variant() { rm -rf "$tmp/x.$1" "$tmp/x.$1.db"*; "$2" --db "$tmp/x.$1.db" --path "$tmp/in" --out "$tmp/x.$1" --geometry x320 -j "$threads" -q; }
 
 echo "resize benchmark: $n JPEGs from $src, $threads threads, $rounds rounds"
 echo "winnow $(git -C "$top" rev-parse --short HEAD); $(vipsthumbnail --vips-version 2>/dev/null | head -1); $(mogrify -version | head -1 | cut -d' ' -f2-3)"
 for r in $(seq "$rounds"); do
-  seconds_any run_winnow >>"$tmp/t.w"
-  seconds_any run_vips >>"$tmp/t.v"
-  seconds_any run_magick >>"$tmp/t.m"
-  for v in $variants; do seconds_any run_variant "${v%%=*}" "${v#*=}" >>"$tmp/t.x.${v%%=*}"; done
+  timed w run_winnow
+  timed v run_vips
+  timed m run_magick
+  for v in $variants; do timed "x.${v%%=*}" run_variant "${v%%=*}" "${v#*=}"; done
 done
 w=$(median <"$tmp/t.w"); v=$(median <"$tmp/t.v"); m=$(median <"$tmp/t.m")
 rate() { ratio "$n" "$1"; }
@@ -60,6 +70,11 @@ for x in $variants; do
     "$(ratio "$w" "$xs")" "$(ratio "$v" "$xs")"
 done
 printf 'winnow is %.2fx vipsthumbnail, %.2fx mogrify\n' "$(ratio "$v" "$w")" "$(ratio "$m" "$w")"
+cw=$(median <"$tmp/c.w"); cv=$(median <"$tmp/c.v")
+printf 'CPU seconds (user + system, median): winnow %.2f, vipsthumbnail %.2f, mogrify %.2f' \
+  "$cw" "$cv" "$(median <"$tmp/c.m")"
+for x in $variants; do printf ', %s %.2f' "${x%%=*}" "$(median <"$tmp/c.x.${x%%=*}")"; done
+printf '\nwinnow is %.2fx vipsthumbnail in CPU seconds\n' "$(ratio "$cv" "$cw")"
 
 # Peak memory of one winnow run.
 rss=$( { /usr/bin/time -f '%M' "$top/bin/resize" --db "$tmp/mem.db" --path "$tmp/in" \
