@@ -138,7 +138,7 @@ $(BUILD)/%.o: %.cpp
 	@$(CXX) $(ALL_CXXFLAGS) -c -o $@ $<
 
 # The pixel loops want GCC's full vectoriser, which -O2 leaves mostly off.
-$(BUILD)/lib/img/resample.o $(BUILD)/lib/aug/warp.o $(BUILD)/lib/aug/pixel.o \
+$(BUILD)/lib/img/resample.o $(BUILD)/lib/img/resample_simd.o $(BUILD)/lib/aug/warp.o $(BUILD)/lib/aug/pixel.o \
 	$(BUILD)/lib/nn/run.o $(BUILD)/lib/nn/kernels.o $(BUILD)/lib/aug/yccpoint.o \
 	$(BUILD)/lib/learn/softgrad.o $(BUILD)/lib/quality/measure.o \
 	$(BUILD)/lib/quality/colour.o: CFLAGS += -O3
@@ -184,7 +184,8 @@ $(BUILD)/tests/httpd: $(call obj,tests/httpd.c $(FIXTURE_SRC)) $(LIB)
 
 BENCH_PROGRAMS = $(BUILD)/bench/decode_bench $(BUILD)/bench/catalog_bench $(BUILD)/bench/mih_bench \
 	$(BUILD)/bench/orient_bench \
-	$(BUILD)/bench/augment_bench $(BUILD)/bench/jpeg_floor_bench $(BUILD)/bench/nn_bench
+	$(BUILD)/bench/augment_bench $(BUILD)/bench/jpeg_floor_bench $(BUILD)/bench/nn_bench \
+	$(BUILD)/bench/resize_stages_bench
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 

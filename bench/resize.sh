@@ -13,6 +13,8 @@
 # DIR holds JPEGs (searched recursively), e.g. the scale set of
 # ../shared/bench/make-corpus.py; FILES (default 1000) are taken in name
 # order. Needs libvips-tools, imagemagick, python3-skimage (make deps BENCH=1).
+# RESIZE_VARIANTS="NAME=BIN ...": other resize binaries (older commits'
+# builds, say) timed in the same rounds, each with its ratio and SSIM.
 set -euo pipefail
 src=$(cd "${1:?usage: bench/resize.sh DIR [FILES] [ROUNDS] [THREADS]}" && pwd)
 files=${2:-1000}
@@ -35,12 +37,26 @@ run_magick() {
   (cd "$tmp/in/all" && ls | xargs -P "$threads" -n 64 mogrify -limit thread 1 -path "$tmp/m" -geometry x320 -quality 90)
 }
 
+# timed NAME CMD...: CMD's wall seconds appended to $tmp/t.NAME and its
+# CPU seconds (user + system, its children's included) to $tmp/c.NAME:
+# on a shared machine the CPU seconds move less than the wall time.
+timed() {
+  local name=$1 out
+  shift
+  out=$( { TIMEFORMAT='%R %U %S'; time "$@" >/dev/null 2>&1; } 2>&1 ) || true
+  echo "$out" | awk '{print $1}' >>"$tmp/t.$name"
+  echo "$out" | awk '{print $2 + $3}' >>"$tmp/c.$name"
+}
+variants=${RESIZE_VARIANTS:-}
+run_variant() { rm -rf "$tmp/x.$1" "$tmp/x.$1.db"*; "$2" --db "$tmp/x.$1.db" --path "$tmp/in" --out "$tmp/x.$1" --geometry x320 -j "$threads" -q; }
+
 echo "resize benchmark: $n JPEGs from $src, $threads threads, $rounds rounds"
 echo "winnow $(git -C "$top" rev-parse --short HEAD); $(vipsthumbnail --vips-version 2>/dev/null | head -1); $(mogrify -version | head -1 | cut -d' ' -f2-3)"
 for r in $(seq "$rounds"); do
-  seconds_any run_winnow >>"$tmp/t.w"
-  seconds_any run_vips >>"$tmp/t.v"
-  seconds_any run_magick >>"$tmp/t.m"
+  timed w run_winnow
+  timed v run_vips
+  timed m run_magick
+  for v in $variants; do timed "x.${v%%=*}" run_variant "${v%%=*}" "${v#*=}"; done
 done
 w=$(median <"$tmp/t.w"); v=$(median <"$tmp/t.v"); m=$(median <"$tmp/t.m")
 rate() { ratio "$n" "$1"; }
@@ -48,7 +64,17 @@ printf '%-34s %9s %9s %8s\n' tool seconds images/s ratio
 printf '%-34s %9.2f %9.0f %7.2fx\n' "winnow resize --geometry x320" "$w" "$(rate "$w")" 1
 printf '%-34s %9.2f %9.0f %7.2fx\n' "vipsthumbnail --size x320" "$v" "$(rate "$v")" "$(ratio "$w" "$v")"
 printf '%-34s %9.2f %9.0f %7.2fx\n' "mogrify -geometry x320" "$m" "$(rate "$m")" "$(ratio "$w" "$m")"
+for x in $variants; do
+  xs=$(median <"$tmp/t.x.${x%%=*}")
+  printf '%-34s %9.2f %9.0f %7.2fx  (%.2fx vipsthumbnail)\n' "variant ${x%%=*}" "$xs" "$(rate "$xs")" \
+    "$(ratio "$w" "$xs")" "$(ratio "$v" "$xs")"
+done
 printf 'winnow is %.2fx vipsthumbnail, %.2fx mogrify\n' "$(ratio "$v" "$w")" "$(ratio "$m" "$w")"
+cw=$(median <"$tmp/c.w"); cv=$(median <"$tmp/c.v")
+printf 'CPU seconds (user + system, median): winnow %.2f, vipsthumbnail %.2f, mogrify %.2f' \
+  "$cw" "$cv" "$(median <"$tmp/c.m")"
+for x in $variants; do printf ', %s %.2f' "${x%%=*}" "$(median <"$tmp/c.x.${x%%=*}")"; done
+printf '\nwinnow is %.2fx vipsthumbnail in CPU seconds\n' "$(ratio "$cv" "$cw")"
 
 # Peak memory of one winnow run.
 rss=$( { /usr/bin/time -f '%M' "$top/bin/resize" --db "$tmp/mem.db" --path "$tmp/in" \
@@ -56,12 +82,15 @@ rss=$( { /usr/bin/time -f '%M' "$top/bin/resize" --db "$tmp/mem.db" --path "$tmp
 echo "winnow peak RSS: $((rss / 1024)) MB for $threads threads ($((rss / 1024 / threads)) MB per thread)"
 
 # Quality against Pillow's reference, on every output of each tool.
-/usr/bin/python3 - "$tmp/in/all" "$tmp/w/all" "$tmp/v" "$tmp/m" <<'EOF'
+extra=()
+for x in $variants; do extra+=("variant ${x%%=*}=$tmp/x.${x%%=*}/all"); done
+/usr/bin/python3 - "$tmp/in/all" "$tmp/w/all" "$tmp/v" "$tmp/m" "${extra[@]}" <<'EOF'
 import os, sys
 import numpy as np
 from PIL import Image, ImageOps
 from skimage.metrics import structural_similarity as ssim
 src, outs = sys.argv[1], {"winnow": sys.argv[2], "vipsthumbnail": sys.argv[3], "mogrify": sys.argv[4]}
+outs.update(a.split("=", 1) for a in sys.argv[5:])
 scores = {k: [] for k in outs}
 names = sorted(os.listdir(src))
 for name in names:

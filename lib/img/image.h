@@ -175,6 +175,30 @@ int img_yuv420_alloc(struct img planes[3], int w, int h, struct wn_err *err);
  * padding with its last column and row. Same returns as img_encode_jpeg(). */
 int img_jpeg_encode_yuv420(struct img planes[3], int quality, uint8_t **out,
 			   size_t *outlen, struct wn_err *err);
+/* What img_jpeg_resize() makes. */
+struct img_jpeg_resize {
+	struct img_limits limits;
+	int min_width, min_height;  /* decoded at the smallest DCT scale that
+				     * keeps these (displayed), as img_decode() */
+	int width, height;          /* the output's size */
+	int quality;                /* 1..100 */
+	int fast_dct;               /* libjpeg's faster DCTs, both ways */
+};
+
+/*
+ * img_jpeg_resize() : a YCbCr JPEG (any chroma subsampling, any EXIF
+ * orientation) to a 4:2:0 JPEG of r->width x r->height without metadata,
+ * by way of its planes: decoded without colour conversion, each plane
+ * turned upright and resampled (Lanczos3, vector code as img_resample())
+ * from its own grid to the output's, chroma staying at chroma
+ * resolution, and encoded from them. *out is the caller's to free.
+ * @return 0; 1 for a valid JPEG of another kind (grey, CMYK, RGB),
+ * nothing made: use the RGB way; -1 with err set and *broken set when
+ * the source is at fault (it does not decode) rather than the encoding.
+ */
+int img_jpeg_resize(const uint8_t *buf, size_t len, const struct img_jpeg_resize *r, uint8_t **out,
+		    size_t *outlen, int *broken, struct wn_err *err);
+
 /* quality 0..100 for lossy; lossless when `lossless` is set. */
 int img_encode_webp(const struct img *im, int quality, int lossless,
 		    uint8_t **out, size_t *outlen, struct wn_err *err);

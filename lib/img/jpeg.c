@@ -7,6 +7,7 @@
 
 #include "img/image.h"
 #include "img/jpeg_markers.h"
+#include "img/jpeg_tj.h"
 
 /* A TurboJPEG handle allocates its libjpeg state on creation; keep one per
  * thread and kind instead of one per image. Freed when the thread exits. */
@@ -24,7 +25,7 @@ static void tj_make_keys(void)
 	pthread_key_create(&tj_keys[1], tj_destroy);
 }
 
-static tjhandle tj_handle(int compress)
+tjhandle jpeg_tj_handle(int compress)
 {
 	tjhandle h;
 
@@ -38,7 +39,7 @@ static tjhandle tj_handle(int compress)
 	return h;
 }
 
-static int read_header(const uint8_t *buf, size_t len, const struct img_limits *limits,
+int jpeg_read_header(const uint8_t *buf, size_t len, const struct img_limits *limits,
 		       struct jpeg_markers *m, struct img_info *info, struct wn_err *err)
 {
 	if (jpeg_markers_read(buf, len, m, err))
@@ -63,11 +64,11 @@ int img_jpeg_info(const uint8_t *buf, size_t len, const struct img_limits *limit
 {
 	struct jpeg_markers m;
 
-	return read_header(buf, len, limits, &m, info, err);
+	return jpeg_read_header(buf, len, limits, &m, info, err);
 }
 
 /* The smallest scaling factor <= 1 that keeps w x h at least min_w x min_h. */
-static tjscalingfactor pick_scale(int w, int h, int min_w, int min_h)
+tjscalingfactor jpeg_pick_scale(int w, int h, int min_w, int min_h)
 {
 	tjscalingfactor best = { 1, 1 }, *sf;
 	int i, n = 0;
@@ -105,7 +106,7 @@ static void cmyk_to_rgb(struct img *im, const uint8_t *cmyk, int inverted)
 	}
 }
 
-static int tj_fail(tjhandle h, struct wn_err *err)
+int jpeg_tj_fail(tjhandle h, struct wn_err *err)
 {
 	/* With TJFLAG_STOPONWARNING a truncated file stops here too, with
 	 * libjpeg's "Premature end of JPEG file". */
@@ -117,19 +118,19 @@ int img_jpeg_decode(const uint8_t *buf, size_t len, const struct img_decode_opts
 {
 	struct jpeg_markers m;
 	tjscalingfactor sf;
-	tjhandle h = tj_handle(0);
+	tjhandle h = jpeg_tj_handle(0);
 	uint8_t *cmyk = NULL;
 	int min_w, min_h, w, h_px, pf, channels, flags;
 
 	if (!h)
 		return wn_fail(err, WN_ENOMEM, "cannot start the JPEG decoder");
-	if (read_header(buf, len, &opts->limits, &m, info, err))
+	if (jpeg_read_header(buf, len, &opts->limits, &m, info, err))
 		return -1;
 	/* The caller's minimum is in displayed orientation; the decoder's
 	 * scaling is in stored orientation. */
 	min_w = m.orientation >= 5 ? opts->min_height : opts->min_width;
 	min_h = m.orientation >= 5 ? opts->min_width : opts->min_height;
-	sf = pick_scale(m.width, m.height, min_w, min_h);
+	sf = jpeg_pick_scale(m.width, m.height, min_w, min_h);
 	w = TJSCALED(m.width, sf);
 	h_px = TJSCALED(m.height, sf);
 
@@ -155,7 +156,7 @@ int img_jpeg_decode(const uint8_t *buf, size_t len, const struct img_decode_opts
 			goto fail;
 		}
 		if (tjDecompress2(h, buf, len, cmyk, w, w * 4, h_px, pf, flags)) {
-			tj_fail(h, err);
+			jpeg_tj_fail(h, err);
 			goto fail;
 		}
 		/* libjpeg treats every 4-component file as inverted when it
@@ -164,7 +165,7 @@ int img_jpeg_decode(const uint8_t *buf, size_t len, const struct img_decode_opts
 		free(cmyk);
 		cmyk = NULL;
 	} else if (tjDecompress2(h, buf, len, out->pixels, w, (int)out->stride, h_px, pf, flags)) {
-		tj_fail(h, err);
+		jpeg_tj_fail(h, err);
 		goto fail;
 	}
 	if (!opts->ignore_orientation && img_orient(out, m.orientation, err))
@@ -215,8 +216,8 @@ static int planes_to_rgb(const struct img *luma, const struct img *cb, const str
 
 /* A YCbCr JPEG as its Y, Cb and Cr planes at scale sf (w x h): one decode,
  * no colour conversion. Y is what a grey decode gives, to the bit. */
-static int decode_planes(tjhandle h, const uint8_t *buf, size_t len, int w, int hh, int ss,
-			 struct img planes[3], struct wn_err *err)
+int jpeg_decode_planes(tjhandle h, const uint8_t *buf, size_t len, int w, int hh, int ss,
+		       int flags, struct img planes[3], struct wn_err *err)
 {
 	unsigned char *dst[3];
 	int strides[3];
@@ -233,8 +234,8 @@ static int decode_planes(tjhandle h, const uint8_t *buf, size_t len, int w, int 
 	planes[0].width = w;
 	planes[0].height = hh;
 	if (tjDecompressToYUVPlanes(h, buf, len, dst, w, strides, hh,
-				    TJFLAG_STOPONWARNING | TJFLAG_LIMITSCANS))
-		return tj_fail(h, err);
+				    TJFLAG_STOPONWARNING | TJFLAG_LIMITSCANS | flags))
+		return jpeg_tj_fail(h, err);
 	return 0;
 }
 
@@ -246,12 +247,12 @@ int img_jpeg_decode_grey_colour(const uint8_t *buf, size_t len, const struct img
 	struct img_decode_opts o = *opts;
 	struct jpeg_markers m;
 	tjscalingfactor sf;
-	tjhandle h = tj_handle(0);
+	tjhandle h = jpeg_tj_handle(0);
 	int w, hh, ss, cs, ret = -1;
 
 	if (!h)
 		return wn_fail(err, WN_ENOMEM, "cannot start the JPEG decoder");
-	if (read_header(buf, len, &opts->limits, &m, info, err))
+	if (jpeg_read_header(buf, len, &opts->limits, &m, info, err))
 		return -1;
 	if (m.components != 3 || tjDecompressHeader3(h, buf, len, &w, &hh, &ss, &cs) ||
 	    cs != TJCS_YCbCr || ss < 0) {
@@ -270,11 +271,11 @@ int img_jpeg_decode_grey_colour(const uint8_t *buf, size_t len, const struct img
 		}
 		return 0;
 	}
-	sf = pick_scale(m.width, m.height, m.orientation >= 5 ? opts->min_height : opts->min_width,
+	sf = jpeg_pick_scale(m.width, m.height, m.orientation >= 5 ? opts->min_height : opts->min_width,
 			m.orientation >= 5 ? opts->min_width : opts->min_height);
 	w = TJSCALED(m.width, sf);
 	hh = TJSCALED(m.height, sf);
-	if (decode_planes(h, buf, len, w, hh, ss, planes, err) ||
+	if (jpeg_decode_planes(h, buf, len, w, hh, ss, 0, planes, err) ||
 	    planes_to_rgb(&planes[0], &planes[1], &planes[2], tjMCUWidth[ss] / 8,
 			  tjMCUHeight[ss] / 8, colour, err))
 		goto out;
@@ -319,7 +320,7 @@ int img_encode_jpeg(const struct img *im, const struct img_jpeg_opts *opts,
 		    uint8_t **out, size_t *outlen, struct wn_err *err)
 {
 	static const uint8_t white[3] = { 255, 255, 255 };
-	tjhandle h = tj_handle(1);
+	tjhandle h = jpeg_tj_handle(1);
 	unsigned char *jpeg = NULL;
 	unsigned long size = 0;
 	struct img flat = { 0 };
@@ -387,7 +388,7 @@ int img_yuv420_alloc(struct img planes[3], int w, int h, struct wn_err *err)
 int img_jpeg_decode_yuv420(const uint8_t *buf, size_t len, const struct img_limits *limits,
 			   struct img planes[3], struct wn_err *err)
 {
-	tjhandle h = tj_handle(0);
+	tjhandle h = jpeg_tj_handle(0);
 	struct jpeg_markers m;
 	struct img_info info;
 	unsigned char *dst[3];
@@ -395,12 +396,12 @@ int img_jpeg_decode_yuv420(const uint8_t *buf, size_t len, const struct img_limi
 
 	if (!h)
 		return wn_fail(err, WN_ENOMEM, "cannot start the JPEG decoder");
-	if (read_header(buf, len, limits, &m, &info, err))
+	if (jpeg_read_header(buf, len, limits, &m, &info, err))
 		return -1;
 	if (m.components != 3 || m.orientation != 1)
 		return 1;
 	if (tjDecompressHeader3(h, buf, len, &w, &hh, &subsamp, &cs))
-		return tj_fail(h, err);
+		return jpeg_tj_fail(h, err);
 	if (subsamp != TJSAMP_420 || cs != TJCS_YCbCr)
 		return 1;
 	if (img_yuv420_alloc(planes, w, hh, err))
@@ -411,20 +412,16 @@ int img_jpeg_decode_yuv420(const uint8_t *buf, size_t len, const struct img_limi
 	}
 	if (tjDecompressToYUVPlanes(h, buf, len, dst, w, strides, hh,
 				    TJFLAG_STOPONWARNING | TJFLAG_LIMITSCANS)) {
-		tj_fail(h, err);
-		goto fail;
+		jpeg_planes_release(planes);
+		return jpeg_tj_fail(h, err);
 	}
 	return 0;
-fail:
-	for (int i = 0; i < 3; i++)
-		img_release(&planes[i]);
-	return -1;
 }
 
-int img_jpeg_encode_yuv420(struct img planes[3], int quality, uint8_t **out,
-			   size_t *outlen, struct wn_err *err)
+int jpeg_encode_planes(struct img planes[3], int quality, int flags, uint8_t **out,
+		       size_t *outlen, struct wn_err *err)
 {
-	tjhandle h = tj_handle(1);
+	tjhandle h = jpeg_tj_handle(1);
 	const unsigned char *src[3];
 	unsigned char *jpeg = NULL;
 	unsigned long size = 0;
@@ -455,7 +452,8 @@ int img_jpeg_encode_yuv420(struct img planes[3], int quality, uint8_t **out,
 	if (hh % 2)
 		memcpy(planes[0].pixels + (size_t)hh * planes[0].stride,
 		       planes[0].pixels + (size_t)(hh - 1) * planes[0].stride, (size_t)w + (w % 2));
-	if (tjCompressFromYUVPlanes(h, src, w, strides, hh, TJSAMP_420, &jpeg, &size, quality, 0)) {
+	if (tjCompressFromYUVPlanes(h, src, w, strides, hh, TJSAMP_420, &jpeg, &size, quality,
+				    flags)) {
 		wn_fail(err, WN_EINVAL, "JPEG encoding failed (%s)", tjGetErrorStr2(h));
 		goto out;
 	}
@@ -463,4 +461,10 @@ int img_jpeg_encode_yuv420(struct img planes[3], int quality, uint8_t **out,
 out:
 	tjFree(jpeg);
 	return ret;
+}
+
+int img_jpeg_encode_yuv420(struct img planes[3], int quality, uint8_t **out,
+			   size_t *outlen, struct wn_err *err)
+{
+	return jpeg_encode_planes(planes, quality, 0, out, outlen, err);
 }

@@ -1,30 +1,23 @@
 /* Separable resampling: a weight table per axis and two passes through an
  * 8-bit intermediate (as Pillow does). The vertical pass walks the taps
  * row by row so its inner loop runs over contiguous bytes and vectorises;
- * the horizontal pass is specialised per channel count. Built with -O3
- * (see the Makefile). */
+ * the horizontal pass is specialised per channel count. AVX2 and AVX-512
+ * passes (resample_simd.c) where cpu_level() allows, SSE2 below that,
+ * plain loops only when capped to CPU_PLAIN: the same bytes at every
+ * level. Built with -O3 (see the Makefile). */
 #include <math.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/base.h"
 #include "img/resample.h"
+#include "img/resample_taps.h"
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
-
-#define PREC 14
-#define ONE (1 << PREC)
-
-/* For each output index: the first input index and n weights. */
-struct taps {
-	int *first;
-	int *count;
-	int16_t *weights;  /* out_size * max_taps, row i at i * max_taps */
-	int max_taps;
-};
 
 static void taps_release(struct taps *t)
 {
@@ -71,10 +64,10 @@ static double lanczos3(double x)
 
 /* Fills w[] for output index i; returns the number of taps, first in *x0.
  * Coordinates are continuous, pixel j covering [j, j + 1). */
-static int compute_taps(enum resample_kernel kernel, int in, double scale, int i,
-			double *w, int *x0)
+static int compute_taps(enum resample_kernel kernel, int in, const struct resample_axis *ax,
+			int i, double *w, int *x0)
 {
-	double center = (i + 0.5) * scale;
+	double scale = ax->scale, center = (i + 0.5) * scale + ax->offset;
 	int lo, hi, n = 0;
 
 	if (kernel == RESAMPLE_AREA) {
@@ -111,15 +104,16 @@ static int compute_taps(enum resample_kernel kernel, int in, double scale, int i
 	return n;
 }
 
-static int taps_init(struct taps *t, enum resample_kernel kernel, int in, int out)
+static int taps_init(struct taps *t, enum resample_kernel kernel, int in, int out,
+		     const struct resample_axis *ax)
 {
 	pthread_once(&lanczos_once, lanczos_fill);
-	double scale = (double)in / out;
+	double scale = ax->scale;
 	double *w;
 	int i;
 
-	t->max_taps = (int)ceil((kernel == RESAMPLE_AREA ? 1.0 : 6.0) *
-				(scale > 1.0 ? scale : 1.0)) + 3;
+	t->reach = (int)ceil((kernel == RESAMPLE_AREA ? 1.0 : 6.0) * (scale > 1.0 ? scale : 1.0)) + 3;
+	t->max_taps = (t->reach + 15) / 16 * 16;  /* whole vectors; the tail stays 0 */
 	t->first = calloc((size_t)out, sizeof(int));
 	t->count = calloc((size_t)out, sizeof(int));
 	t->weights = calloc((size_t)out * (size_t)t->max_taps, sizeof(int16_t));
@@ -130,7 +124,7 @@ static int taps_init(struct taps *t, enum resample_kernel kernel, int in, int ou
 	}
 	for (i = 0; i < out; i++) {
 		int16_t *q = t->weights + (size_t)i * t->max_taps;
-		int n = compute_taps(kernel, in, scale, i, w, &t->first[i]);
+		int n = compute_taps(kernel, in, ax, i, w, &t->first[i]);
 		int sum = 0, biggest = 0;
 		double total = 0.0;
 
@@ -260,21 +254,54 @@ horizontal_sse2(const struct img *src, struct img *dst, const struct taps *t, co
 }
 #endif
 
-static void pass_horizontal(const struct img *src, struct img *dst, const struct taps *t)
+/* The vector level the passes use: -1 when capped to CPU_PLAIN (plain
+ * loops only), else cpu_level() (CPU_PLAIN there still allows SSE2, part
+ * of every x86-64). */
+static int pass_level(void)
 {
+	return cpu_cap() == CPU_PLAIN ? -1 : cpu_level();
+}
+
+/* One channel (grey, or a plane of a JPEG): the vector pass for the
+ * leading columns of each row, the plain loop for the rest. */
+static void horizontal_one(const struct img *src, struct img *dst, const struct taps *t, int level)
+{
+	for (int y = 0; y < src->height; y++) {
+		const uint8_t *s = src->pixels + (size_t)y * src->stride;
+		uint8_t *d = dst->pixels + (size_t)y * dst->stride;
+		int x = level >= CPU_AVX512 ? resample_h1_avx512(s, d, dst->width, t)
+			: level >= CPU_AVX2 ? resample_h1_avx2(s, d, dst->width, t) : 0;
+
+		for (; x < dst->width; x++) {
+			const int16_t *w = t->weights + (size_t)x * t->max_taps;
+			const uint8_t *p = s + t->first[x];
+			int32_t a = 0;
+
+			for (int k = 0; k < t->count[x]; k++)
+				a += p[k] * w[k];
+			d[x] = clamp8(a);
+		}
+	}
+}
+
+static void pass_horizontal(const struct img *src, struct img *dst, const struct taps *t, int level)
+{
+	if (src->channels == 1) {
+		horizontal_one(src, dst, t, level);
+		return;
+	}
 #if defined(__SSE2__)
 	/* One copy per channel count, so stores are plain moves. */
-	if (src->channels == 3) {
+	if (level >= 0 && src->channels == 3) {
 		horizontal_sse2(src, dst, t, 3);
 		return;
 	}
-	if (src->channels == 4) {
+	if (level >= 0 && src->channels == 4) {
 		horizontal_sse2(src, dst, t, 4);
 		return;
 	}
 #endif
 	switch (src->channels) {
-	case 1: horizontal_rows(src, dst, t, 1); break;
 	case 3: horizontal_rows(src, dst, t, 3); break;
 	case 4: horizontal_rows(src, dst, t, 4); break;
 	default: {
@@ -331,20 +358,23 @@ static inline void vertical_block(const uint8_t *base, size_t stride, const int1
 #endif
 
 static void pass_vertical(const struct img *src, struct img *dst, const struct taps *t,
-			  int32_t *acc)
+			  int32_t *acc, int level)
 {
 	size_t row = (size_t)dst->width * dst->channels;
 
 	for (int y = 0; y < dst->height; y++) {
 		const int16_t *w = t->weights + (size_t)y * t->max_taps;
+		const uint8_t *base = src->pixels + (size_t)t->first[y] * src->stride;
 		uint8_t *d = dst->pixels + (size_t)y * dst->stride;
-
 		size_t i = 0;
 
+		if (level >= CPU_AVX512)
+			i = resample_v_avx512(base, src->stride, w, t->count[y], d, row);
+		if (level >= CPU_AVX2)
+			i += resample_v_avx2(base + i, src->stride, w, t->count[y], d + i, row - i);
 #if defined(__SSE2__)
-		for (; i + 16 <= row; i += 16)
-			vertical_block(src->pixels + (size_t)t->first[y] * src->stride + i,
-				       src->stride, w, t->count[y], d + i);
+		for (; level >= 0 && i + 16 <= row; i += 16)
+			vertical_block(base + i, src->stride, w, t->count[y], d + i);
 #endif
 		memset(acc + i, 0, (row - i) * sizeof(*acc));
 		for (int k = 0; k < t->count[y]; k++) {
@@ -359,30 +389,30 @@ static void pass_vertical(const struct img *src, struct img *dst, const struct t
 	}
 }
 
-int img_resample(const struct img *src, int dst_w, int dst_h, enum resample_kernel kernel,
-		 struct img *dst, struct wn_err *err)
+/* src through the passes into dst (allocated, its size the output's),
+ * in the cheaper order. */
+static int resample_into(const struct img *src, struct img *dst, enum resample_kernel kernel,
+			 const struct resample_axis *ax, const struct resample_axis *ay,
+			 struct wn_err *err)
 {
 	struct taps tx = { 0 }, ty = { 0 };
 	struct img mid = { 0 };
 	int32_t *acc = NULL;
-	int ret = -1, vertical_first;
+	int dst_w = dst->width, dst_h = dst->height, level = pass_level(), ret = -1;
+	int vertical_first;
 
-	memset(dst, 0, sizeof(*dst));
-	if (dst_w <= 0 || dst_h <= 0 || src->width <= 0 || src->height <= 0)
-		return wn_fail(err, WN_EINVAL, "cannot resample %dx%d to %dx%d",
-			       src->width, src->height, dst_w, dst_h);
-	if (taps_init(&tx, kernel, src->width, dst_w) || taps_init(&ty, kernel, src->height, dst_h)) {
+	if (taps_init(&tx, kernel, src->width, dst_w, ax) ||
+	    taps_init(&ty, kernel, src->height, dst_h, ay)) {
 		wn_fail(err, WN_ENOMEM, "out of memory for resampling weights");
 		goto out;
 	}
 	/* The vertical pass vectorises (whole rows at once), the horizontal one
-	 * does not: order them so the horizontal pass runs on fewer rows when
+	 * less so: order them so the horizontal pass runs on fewer rows when
 	 * that is cheaper. Costs: taps times samples, horizontal counted 4x. */
-	vertical_first = 4.0 * dst_h * dst_w * tx.max_taps + (double)dst_h * src->width * ty.max_taps <
-			 4.0 * src->height * dst_w * tx.max_taps + (double)dst_h * dst_w * ty.max_taps;
+	vertical_first = 4.0 * dst_h * dst_w * tx.reach + (double)dst_h * src->width * ty.reach <
+			 4.0 * src->height * dst_w * tx.reach + (double)dst_h * dst_w * ty.reach;
 	if (img_alloc(&mid, vertical_first ? src->width : dst_w,
-		      vertical_first ? dst_h : src->height, src->channels, err) ||
-	    img_alloc(dst, dst_w, dst_h, src->channels, err))
+		      vertical_first ? dst_h : src->height, src->channels, err))
 		goto out;
 	acc = malloc((size_t)(dst_w > src->width ? dst_w : src->width) * src->channels *
 		     sizeof(*acc));
@@ -391,19 +421,46 @@ int img_resample(const struct img *src, int dst_w, int dst_h, enum resample_kern
 		goto out;
 	}
 	if (vertical_first) {
-		pass_vertical(src, &mid, &ty, acc);
-		pass_horizontal(&mid, dst, &tx);
+		pass_vertical(src, &mid, &ty, acc, level);
+		pass_horizontal(&mid, dst, &tx, level);
 	} else {
-		pass_horizontal(src, &mid, &tx);
-		pass_vertical(&mid, dst, &ty, acc);
+		pass_horizontal(src, &mid, &tx, level);
+		pass_vertical(&mid, dst, &ty, acc, level);
 	}
 	ret = 0;
 out:
-	if (ret)
-		img_release(dst);
 	free(acc);
 	img_release(&mid);
 	taps_release(&tx);
 	taps_release(&ty);
 	return ret;
+}
+
+int img_resample(const struct img *src, int dst_w, int dst_h, enum resample_kernel kernel,
+		 struct img *dst, struct wn_err *err)
+{
+	struct resample_axis ax = { (double)src->width / dst_w, 0.0 };
+	struct resample_axis ay = { (double)src->height / dst_h, 0.0 };
+
+	memset(dst, 0, sizeof(*dst));
+	if (dst_w <= 0 || dst_h <= 0 || src->width <= 0 || src->height <= 0)
+		return wn_fail(err, WN_EINVAL, "cannot resample %dx%d to %dx%d",
+			       src->width, src->height, dst_w, dst_h);
+	if (img_alloc(dst, dst_w, dst_h, src->channels, err))
+		return -1;
+	if (resample_into(src, dst, kernel, &ax, &ay, err)) {
+		img_release(dst);
+		return -1;
+	}
+	return 0;
+}
+
+int img_resample_plane(const struct img *src, struct img *dst, const struct resample_axis *x,
+		       const struct resample_axis *y, struct wn_err *err)
+{
+	if (src->channels != 1 || dst->channels != 1 || dst->width <= 0 || dst->height <= 0 ||
+	    src->width <= 0 || src->height <= 0 || !(x->scale > 0) || !(y->scale > 0))
+		return wn_fail(err, WN_EINVAL, "cannot resample a %dx%d plane to %dx%d",
+			       src->width, src->height, dst->width, dst->height);
+	return resample_into(src, dst, RESAMPLE_LANCZOS3, x, y, err);
 }

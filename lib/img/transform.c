@@ -40,6 +40,21 @@ static int encode(const struct img *im, enum img_format f, int quality, uint8_t 
 	}
 }
 
+/* A YCbCr JPEG to a JPEG: by way of its planes (img_jpeg_resize()).
+ * @return as img_jpeg_resize(): 1 when the file is of another kind. */
+static int jpeg_to_jpeg(const struct img_transform *t, const uint8_t *buf, size_t len,
+			const struct img_info *info, int tw, int th, uint8_t **out, size_t *outlen,
+			int *broken, struct wn_err *err)
+{
+	struct img_jpeg_resize r = { t->limits, 0, 0, tw, th, t->quality, 1 };
+
+	if (tw < info->width || th < info->height) {
+		r.min_width = 2 * tw;
+		r.min_height = 2 * th;
+	}
+	return img_jpeg_resize(buf, len, &r, out, outlen, broken, err);
+}
+
 /* Decodes src at the smallest scale that keeps twice the target, resizes
  * to tw x th and encodes. */
 static int make_output(const struct img_transform *t, enum img_format format, const uint8_t *buf,
@@ -50,6 +65,12 @@ static int make_output(const struct img_transform *t, enum img_format format, co
 	struct img src = { 0 }, dst = { 0 };
 	int keep_alpha = info->has_alpha && format != IMG_JPEG, ret = -1;
 
+	if (info->format == IMG_JPEG && format == IMG_JPEG && !info->is_cmyk) {
+		ret = jpeg_to_jpeg(t, buf, len, info, tw, th, out, outlen, broken, err);
+		if (ret <= 0)
+			return ret;
+		ret = -1;  /* grey or RGB: the RGB way below */
+	}
 	img_decode_opts_init(&o);
 	o.limits = t->limits;
 	o.channels = keep_alpha ? 4 : 3;

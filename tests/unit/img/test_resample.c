@@ -2,9 +2,11 @@
  * brightness, ramps stay monotonic, mirroring commutes (no half-pixel
  * shift), and box weights are exact area fractions. */
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/base.h"
 #include "img/resample.h"
 #include "tests/fixtures.h"
 #include "tests/unit/unit.h"
@@ -132,4 +134,124 @@ UNIT_TEST(test_bad_sizes)
 	assert_int_equal(err.code, WN_EINVAL);
 	assert_null(dst.pixels);
 	img_release(&src);
+}
+
+/* Every vector level makes the plain loops' bytes: images of 1 to 4
+ * channels, sizes that leave tails at every vector width, shrinking by
+ * little (16 taps a row) and by much (taps in several vectors), and
+ * enlarging; and planes on grids of their own (img_resample_plane()). */
+static const int level_sizes[][4] = {
+	{ 372, 372, 320, 320 }, { 253, 253, 320, 320 }, { 641, 479, 320, 239 },
+	{ 1000, 3, 7, 1 }, { 1, 1, 5, 5 }, { 97, 131, 13, 129 }, { 200, 67, 199, 66 },
+	{ 1700, 1062, 512, 320 },
+};
+
+static struct img resampled_at(int level, const struct img *src, const int *size,
+			       enum resample_kernel kernel)
+{
+	struct img dst;
+
+	cpu_set_simd(level);
+	assert_int_equal(img_resample(src, size[2], size[3], kernel, &dst, NULL), 0);
+	cpu_set_simd(CPU_AVX512);
+	return dst;
+}
+
+static void assert_same_image(const struct img *a, const struct img *b, const char *what, int level)
+{
+	assert_int_equal(a->width, b->width);
+	assert_int_equal(a->height, b->height);
+	for (int y = 0; y < a->height; y++)
+		if (memcmp(a->pixels + (size_t)y * a->stride, b->pixels + (size_t)y * b->stride,
+			   (size_t)a->width * (size_t)a->channels))
+			fail_msg("%s: level %d differs from the plain loops in row %d", what,
+				 level, y);
+}
+
+UNIT_TEST(test_vector_levels_make_the_plain_bytes)
+{
+	for (size_t s = 0; s < sizeof(level_sizes) / sizeof(level_sizes[0]); s++)
+		for (int c = 1; c <= 4; c++)
+			for (size_t k = 0; k < 2; k++) {
+				struct img src = fx_pattern(level_sizes[s][0], level_sizes[s][1], c,
+							   s * 4 + (uint64_t)c);
+				struct img plain = resampled_at(CPU_PLAIN, &src, level_sizes[s],
+								kernels[k]);
+				char what[64];
+
+				snprintf(what, sizeof(what), "size %zu, %d channels, kernel %zu", s,
+					 c, k);
+				for (int level = CPU_AVX2; level <= CPU_AVX512; level++) {
+					struct img v = resampled_at(level, &src, level_sizes[s],
+								    kernels[k]);
+
+					assert_same_image(&plain, &v, what, level);
+					img_release(&v);
+				}
+				img_release(&plain);
+				img_release(&src);
+			}
+}
+
+static struct img plane_at(int level, const struct img *src, int w, int h,
+			   const struct resample_axis *ax, const struct resample_axis *ay)
+{
+	struct img dst;
+
+	assert_int_equal(img_alloc(&dst, w, h, 1, NULL), 0);
+	cpu_set_simd(level);
+	assert_int_equal(img_resample_plane(src, &dst, ax, ay, NULL), 0);
+	cpu_set_simd(CPU_AVX512);
+	return dst;
+}
+
+UNIT_TEST(test_plane_levels_make_the_plain_bytes)
+{
+	/* chroma of a 373 x 255 image at 4:2:0 to that of 320 x 219, and
+	 * flipped (offset half a chroma sample) */
+	static const struct resample_axis axes[][2] = {
+		{ { 373.0 / 320, 0.0 }, { 255.0 / 219, 0.0 } },
+		{ { 373.0 / 320, 0.5 }, { 255.0 / 219, -0.5 } },
+		{ { 0.7, 0.25 }, { 3.3, 0.0 } },
+	};
+	struct img src = fx_pattern(187, 128, 1, 7);
+
+	for (size_t a = 0; a < sizeof(axes) / sizeof(axes[0]); a++) {
+		struct img plain = plane_at(CPU_PLAIN, &src, 160, 110, &axes[a][0], &axes[a][1]);
+
+		for (int level = CPU_AVX2; level <= CPU_AVX512; level++) {
+			struct img v = plane_at(level, &src, 160, 110, &axes[a][0], &axes[a][1]);
+
+			assert_same_image(&plain, &v, "plane", level);
+			img_release(&v);
+		}
+		img_release(&plain);
+	}
+	img_release(&src);
+}
+
+/* An offset moves the samples: a plane shifted by one source pixel
+ * resamples to the unshifted one with offset 1, away from the border. */
+UNIT_TEST(test_plane_offset_shifts)
+{
+	struct img src = fx_pattern(100, 40, 1, 3), shifted, a, b;
+	struct resample_axis ax = { 1.0, 0.0 }, ay = { 1.0, 0.0 }, ax1 = { 1.0, 1.0 };
+
+	assert_int_equal(img_alloc(&shifted, 101, 40, 1, NULL), 0);
+	for (int y = 0; y < 40; y++) {
+		shifted.pixels[(size_t)y * shifted.stride] = 0;
+		memcpy(shifted.pixels + (size_t)y * shifted.stride + 1,
+		       src.pixels + (size_t)y * src.stride, 100);
+	}
+	assert_int_equal(img_alloc(&a, 100, 40, 1, NULL), 0);
+	assert_int_equal(img_alloc(&b, 100, 40, 1, NULL), 0);
+	assert_int_equal(img_resample_plane(&src, &a, &ax, &ay, NULL), 0);
+	assert_int_equal(img_resample_plane(&shifted, &b, &ax1, &ay, NULL), 0);
+	for (int y = 0; y < 40; y++)
+		assert_memory_equal(a.pixels + (size_t)y * a.stride + 4,
+				    b.pixels + (size_t)y * b.stride + 4, 90);
+	img_release(&src);
+	img_release(&shifted);
+	img_release(&a);
+	img_release(&b);
 }
