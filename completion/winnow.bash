@@ -21,7 +21,7 @@ _winnow_opts_scraper='--urls --out --class --parallel --per-host --connect-timeo
 _winnow_subcommands_db='init scan stats check export split issues report merge'
 _winnow_opts_db='--db'
 _winnow_opts_db_init='--db'
-_winnow_opts_db_scan='--path --jobs --rehash --max-bytes --max-pixels --quiet --db'
+_winnow_opts_db_scan='--path --jobs --shard --rehash --max-bytes --max-pixels --quiet --db'
 _winnow_opts_db_stats='--format --db'
 _winnow_opts_db_check='--path --format --db'
 _winnow_opts_db_export='--format --class --status --db'
@@ -35,7 +35,8 @@ _winnow_subcommands_label='predict train suspects review apply export cam'
 _winnow_opts_label=''
 _winnow_opts_label_predict='--path --model --nsfwjs-compat --format --jobs --shard
 	--max-bytes --max-pixels --quiet --db'
-_winnow_opts_label_train='--path --model --nsfwjs-compat --folds --l2 --seed --format --db'
+_winnow_opts_label_train='--path --model --nsfwjs-compat --folds --l2 --seed --seeds --knn --knn-weight
+	--head --hidden --format --db'
 _winnow_opts_label_suspects='--path --top --model --nsfwjs-compat --pretrained --map
 	--format --db'
 _winnow_opts_label_review='--path --port --queue --top --model --nsfwjs-compat --pretrained

@@ -69,7 +69,8 @@ struct session {
 	const char *model;
 	enum nn_prep prep;
 	struct cam_view *cam;
-	struct wn_err cam_err;    /* why there are none, once that is known */
+	struct wn_err cam_err;    /* why there are none, as last tried */
+	int64_t cam_tried_ms;     /* when (CLOCK_MONOTONIC), to try again later */
 };
 
 /* review_queues.c */

@@ -4,12 +4,22 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "review.h"
 
 #define REVIEW_THUMB 320
 #define REVIEW_CAM_SIDE 420
+#define CAM_RETRY_MS 10000
+
+static int64_t now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
 #define THUMB_CACHE_BYTES (256u << 20)
 
 /*
@@ -172,6 +182,7 @@ enum MHD_Result review_serve_cam(struct session *s, struct MHD_Connection *c, co
 	char *end;
 	long long id = strtoll(idstr, &end, 10);
 	const struct item *it;
+	const struct cam_view *view;
 	uint8_t *file = NULL, *png = NULL;
 	size_t len = 0, png_len = 0;
 	struct wn_err err = { 0 };
@@ -182,15 +193,23 @@ enum MHD_Result review_serve_cam(struct session *s, struct MHD_Connection *c, co
 	if (!*idstr || strcmp(end, ".png") || id <= 0 || !(it = review_find_image(s, id)))
 		return review_send_error(c, MHD_HTTP_NOT_FOUND, "no such image in this session");
 	pthread_mutex_lock(&s->lock);
-	if (!s->cam && !s->cam_err.code)
-		cam_view_open(s->cat, s->model, s->prep, &s->cam, &s->cam_err);
+	/* a failure is tried again after a while: a head trained meanwhile
+	 * (label train) shows without restarting the session */
+	if (!s->cam && (!s->cam_err.code || now_ms() - s->cam_tried_ms >= CAM_RETRY_MS)) {
+		memset(&s->cam_err, 0, sizeof(s->cam_err));
+		if (cam_view_open(s->cat, s->model, s->prep, &s->cam, &s->cam_err))
+			s->cam_tried_ms = now_ms();
+	}
+	view = s->cam;
+	if (!view)
+		memcpy(&err, &s->cam_err, sizeof(err));
 	pthread_mutex_unlock(&s->lock);
-	if (!s->cam)
-		return review_send_error(c, MHD_HTTP_NOT_FOUND, s->cam_err.msg);
+	if (!view)
+		return review_send_error(c, MHD_HTTP_NOT_FOUND, err.msg);
 	status = read_item(s, it, &file, &len);
 	if (status)
 		return send_item_error(c, status);
-	bad = cam_view_png(s->cam, file, len, &s->limits, REVIEW_CAM_SIDE, &png, &png_len, &err);
+	bad = cam_view_png(view, file, len, &s->limits, REVIEW_CAM_SIDE, &png, &png_len, &err);
 	free(file);
 	if (bad)
 		return review_send_error(c, MHD_HTTP_NOT_FOUND, "the image does not decode");

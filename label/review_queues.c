@@ -191,34 +191,6 @@ static int build_groups(struct session *s, const char *prefix, struct wn_err *er
 }
 
 /* The images with quality signals, to judge against each other. */
-struct measured {
-	char *path, *class_name;
-	int width, height;
-	struct quality q;
-};
-
-struct measured_list {
-	struct measured *m;
-	size_t n, cap;
-	int oom;
-};
-
-static int take_measured(const struct image_quality *iq, void *data)
-{
-	struct measured_list *l = data;
-	struct measured *m;
-
-	if (ARRAY_GROW(l->m, l->cap, l->n, 1024))
-		return l->oom = 1;
-	m = &l->m[l->n++];
-	m->path = strdup(iq->path);
-	m->class_name = iq->class_name ? strdup(iq->class_name) : NULL;
-	m->width = iq->width;
-	m->height = iq->height;
-	m->q = iq->q;
-	return !m->path || (iq->class_name && !m->class_name) ? (l->oom = 1) : 0;
-}
-
 /* Most severe first: by the lowest score among an image's issues. */
 static int cmp_severity(const void *a, const void *b)
 {
@@ -229,26 +201,22 @@ static int cmp_severity(const void *a, const void *b)
 	return strcmp(x->raw, y->raw);
 }
 
-/* An item for image m with the issues found (bits), its score the worst. */
-static int add_flagged(struct session *s, const struct measured *m, unsigned found,
-		       const double scores[QI_COUNT], struct wn_err *err)
+/* An item for the flagged image m, its score its worst issue's. */
+static int add_flagged(struct session *s, const struct issue_image *m, struct wn_err *err)
 {
 	struct item it = { 0 };
 
-	if (lookup_id(s->cat, m->path, &it.id, err))
-		return -1;
-	if (!it.id)
-		return 0;
+	it.id = m->id;
 	it.path = review_text(m->path);
 	it.raw = strdup(m->path);
 	it.given = review_text(m->class_name);
 	it.raw_given = m->class_name ? strdup(m->class_name) : NULL;
-	it.issues = found;
+	it.issues = m->found;
 	it.score = 1;
 	for (int k = 0; k < QI_COUNT; k++) {
-		it.issue_scores[k] = scores[k];
-		if (found & 1u << k && scores[k] < it.score)
-			it.score = scores[k];
+		it.issue_scores[k] = m->scores[k];
+		if (m->found & 1u << k && m->scores[k] < it.score)
+			it.score = m->scores[k];
 	}
 	if (!it.path || !it.raw || (m->class_name && !it.raw_given) ||
 	    add_item(&s->q[RQ_ISSUES], &it)) {
@@ -258,53 +226,26 @@ static int add_flagged(struct session *s, const struct measured *m, unsigned fou
 	return 0;
 }
 
-/* What db issues lists under prefix, with its default thresholds, judged
- * against every image there. */
+/* What db issues lists under prefix with its default thresholds (the
+ * same judge: lib/learn/issues.h), outliers by the session model's
+ * embeddings when label predict stored them. */
 static int build_issues(struct session *s, const char *prefix, struct wn_err *err)
 {
-	struct image_filter filter = { NULL, IMAGE_OK, prefix };
-	struct measured_list l = { 0 };
-	struct quality_set set;
-	double thresholds[QI_COUNT], scores[QI_COUNT];
-	int *w = NULL, *h = NULL, ret = -1;
+	struct issue_opts o;
+	struct issue_set set = { 0 };
+	int ret = -1;
 
-	for (int k = 0; k < QI_COUNT; k++)
-		thresholds[k] = quality_default_threshold(k);
-	if (images_quality_foreach(s->cat, &filter, take_measured, &l, NULL, err) || l.oom) {
-		if (l.oom)
-			wn_fail(err, WN_ENOMEM, "out of memory");
+	issue_opts_init(&o, nn_model_key(s->model), nn_prep_name(s->prep));
+	if (issues_judge(s->cat, prefix, &o, &set, err))
 		goto done;
-	}
-	w = malloc((l.n + 1) * sizeof(*w));
-	h = malloc((l.n + 1) * sizeof(*h));
-	if (!w || !h) {
-		wn_fail(err, WN_ENOMEM, "out of memory");
-		goto done;
-	}
-	for (size_t i = 0; i < l.n; i++) {
-		w[i] = l.m[i].width;
-		h[i] = l.m[i].height;
-	}
-	if (quality_set_medians(w, h, l.n, &set, err))
-		goto done;
-	for (size_t i = 0; i < l.n; i++) {
-		unsigned found = quality_judge(&l.m[i].q, l.m[i].width, l.m[i].height, &set,
-					       thresholds, scores);
-
-		if (found && add_flagged(s, &l.m[i], found, scores, err))
+	for (size_t i = 0; i < set.n; i++)
+		if (set.v[i].found && add_flagged(s, &set.v[i], err))
 			goto done;
-	}
 	if (s->q[RQ_ISSUES].n)
 		qsort(s->q[RQ_ISSUES].it, s->q[RQ_ISSUES].n, sizeof(struct item), cmp_severity);
 	ret = 0;
 done:
-	for (size_t i = 0; i < l.n; i++) {
-		free(l.m[i].path);
-		free(l.m[i].class_name);
-	}
-	free(l.m);
-	free(w);
-	free(h);
+	issue_set_release(&set);
 	return ret;
 }
 

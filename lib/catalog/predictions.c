@@ -24,9 +24,9 @@ static void *pack(const float *v, int n)
 	return b;
 }
 
-static void unpack(const uint8_t *b, int n, float *v)
+static void unpack(const uint8_t *b, size_t n, float *v)
 {
-	for (int i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		uint32_t u = (uint32_t)b[4 * i] | (uint32_t)b[4 * i + 1] << 8 |
 			     (uint32_t)b[4 * i + 2] << 16 | (uint32_t)b[4 * i + 3] << 24;
 
@@ -90,7 +90,7 @@ int predictions_get(struct catalog *cat, int64_t image_id, const char *model, co
 		if ((!xxh3 || (hl == 16 && !memcmp(h, xxh3, 16))) && pl % 4 == 0 && pl / 4 <= max) {
 			found = 1;
 			*n = pl / 4;
-			unpack(sqlite3_column_blob(st, 1), *n, probs);
+			unpack(sqlite3_column_blob(st, 1), (size_t)*n, probs);
 		}
 	}
 	return catalog_lookup_end(cat, st, rc, "cannot read a prediction", err) ? -1 : found;
@@ -137,11 +137,11 @@ static int prediction_found(sqlite3_stmt *st, void *data)
 	row.path = (const char *)sqlite3_column_text(st, 1);
 	row.class_name = (const char *)sqlite3_column_text(st, 2);
 	row.nprobs = pl / 4;
-	unpack(sqlite3_column_blob(st, 3), row.nprobs, q->buf);
+	unpack(sqlite3_column_blob(st, 3), (size_t)row.nprobs, q->buf);
 	row.probs = q->buf;
 	row.nembedding = el / 4;
 	if (row.nembedding) {
-		unpack(sqlite3_column_blob(st, 4), row.nembedding, q->buf + row.nprobs);
+		unpack(sqlite3_column_blob(st, 4), (size_t)row.nembedding, q->buf + row.nprobs);
 		row.embedding = q->buf + row.nprobs;
 	}
 	row.classes = (const char *)sqlite3_column_text(st, 5);
@@ -185,6 +185,17 @@ int predictions_probs_foreach(struct catalog *cat, const char *model, const char
 				err);
 }
 
+int heads_delete(struct catalog *cat, const char *name, struct wn_err *err)
+{
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(cat->db, "DELETE FROM heads WHERE name = ?1", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return catalog_fail(cat, err, "cannot remove the head");
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	return catalog_exec(cat, st, "cannot remove the head", err);
+}
+
 int heads_set(struct catalog *cat, const struct head_row *h, struct wn_err *err)
 {
 	static const char sql[] =
@@ -226,19 +237,27 @@ out:
 	return ret;
 }
 
-/* heads_foreach()'s walk: the caller's callback and the floats' buffer. */
+/* heads_foreach()'s and heads_get()'s walk: the caller's callback, the
+ * name asked for (NULL: every head) and whether it was found. */
 struct head_query {
 	head_fn fn;
 	void *data;
 	struct catalog *cat;
 	struct wn_err *err;
+	const char *name;
+	int found;
 };
+
+static int bind_head_name(sqlite3_stmt *st, void *data)
+{
+	return sqlite3_bind_text(st, 1, ((struct head_query *)data)->name, -1, SQLITE_STATIC);
+}
 
 static int head_found(sqlite3_stmt *st, void *data)
 {
 	struct head_query *q = data;
 	struct head_row h;
-	int dim = sqlite3_column_int(st, 3), nb = sqlite3_column_bytes(st, 7) / 4;
+	int64_t dim = sqlite3_column_int(st, 3), nb = sqlite3_column_bytes(st, 7) / 4;
 	float *buf;
 	int ret;
 
@@ -246,20 +265,21 @@ static int head_found(sqlite3_stmt *st, void *data)
 	h.name = (const char *)sqlite3_column_text(st, 0);
 	h.prep = (const char *)sqlite3_column_text(st, 1);
 	h.classes = (const char *)sqlite3_column_text(st, 2);
+	/* in 64 bits: dim * nb * 4 of a hostile row must not wrap */
 	if (dim < 1 || nb < 1 || dim > (1 << 20) || nb > (1 << 16) ||
 	    sqlite3_column_bytes(st, 4) != dim * 4 || sqlite3_column_bytes(st, 5) != dim * 4 ||
 	    sqlite3_column_bytes(st, 6) != dim * nb * 4)
 		return wn_fail(q->err, WN_ECORRUPT, "%s: the head '%s' is damaged (its sizes disagree)",
-			       q->cat->file, h.name);
+			       q->cat->file, h.name ? h.name : "");
 	buf = malloc(((size_t)dim * (size_t)(nb + 2) + (size_t)nb) * sizeof(float));
 	if (!buf)
 		return wn_fail(q->err, WN_ENOMEM, "out of memory");
-	h.dim = dim;
-	h.classes_n = nb;
-	unpack(sqlite3_column_blob(st, 4), dim, buf);
-	unpack(sqlite3_column_blob(st, 5), dim, buf + dim);
-	unpack(sqlite3_column_blob(st, 6), dim * nb, buf + 2 * (size_t)dim);
-	unpack(sqlite3_column_blob(st, 7), nb, buf + (size_t)dim * (size_t)(nb + 2));
+	h.dim = (int)dim;
+	h.classes_n = (int)nb;
+	unpack(sqlite3_column_blob(st, 4), (size_t)dim, buf);
+	unpack(sqlite3_column_blob(st, 5), (size_t)dim, buf + dim);
+	unpack(sqlite3_column_blob(st, 6), (size_t)dim * (size_t)nb, buf + 2 * (size_t)dim);
+	unpack(sqlite3_column_blob(st, 7), (size_t)nb, buf + (size_t)dim * (size_t)(nb + 2));
 	h.mean = buf;
 	h.scale = buf + dim;
 	h.weights = buf + 2 * (size_t)dim;
@@ -268,42 +288,28 @@ static int head_found(sqlite3_stmt *st, void *data)
 	h.l2 = sqlite3_column_double(st, 9);
 	h.images = sqlite3_column_int64(st, 10);
 	h.accuracy = sqlite3_column_double(st, 11);
+	q->found = 1;
 	ret = q->fn(&h, q->data);
 	free(buf);
-	return ret;
+	/* heads_get(): fn's failure fails the call, else one row is all */
+	return q->name ? (ret ? -1 : 1) : ret;
 }
+
+#define HEAD_COLUMNS "SELECT name, prep, classes, dim, mean, scale, weights, bias, folds, l2," \
+	" images, accuracy FROM heads"
 
 int heads_foreach(struct catalog *cat, head_fn fn, void *data, struct wn_err *err)
 {
-	static const char sql[] =
-		"SELECT name, prep, classes, dim, mean, scale, weights, bias, folds, l2, images,"
-		"  accuracy FROM heads ORDER BY name";
-	struct head_query q = { fn, data, cat, err };
+	struct head_query q = { fn, data, cat, err, NULL, 0 };
 
-	return catalog_foreach(cat, sql, "cannot read the heads", NULL, head_found, &q, err);
-}
-
-/* heads_get()'s pick: the caller's callback, for the head of that name. */
-struct head_pick {
-	const char *name;
-	head_fn fn;
-	void *data;
-	int found;
-};
-
-static int pick_head(const struct head_row *h, void *data)
-{
-	struct head_pick *p = data;
-
-	if (strcmp(h->name, p->name))
-		return 0;
-	p->found = 1;
-	return p->fn(h, p->data) ? -1 : 1;
+	return catalog_foreach(cat, HEAD_COLUMNS " ORDER BY name", "cannot read the heads", NULL,
+			       head_found, &q, err);
 }
 
 int heads_get(struct catalog *cat, const char *name, head_fn fn, void *data, struct wn_err *err)
 {
-	struct head_pick p = { name, fn, data, 0 };
+	struct head_query q = { fn, data, cat, err, name, 0 };
 
-	return heads_foreach(cat, pick_head, &p, err) < 0 ? -1 : p.found;
+	return catalog_foreach(cat, HEAD_COLUMNS " WHERE name = ?1", "cannot read the head",
+			       bind_head_name, head_found, &q, err) < 0 ? -1 : q.found;
 }

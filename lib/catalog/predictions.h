@@ -79,6 +79,10 @@ struct head_row {
  * @return 0, or -1 with err set (WN_ENOMEM, WN_EDB). */
 int heads_set(struct catalog *cat, const struct head_row *h, struct wn_err *err);
 
+/* heads_delete() : removes the head of that name, if any.
+ * @return 0, or -1 with err set (WN_EDB). */
+int heads_delete(struct catalog *cat, const char *name, struct wn_err *err);
+
 /* heads_foreach() : every head, by name; h and what it points to are
  * valid during fn's call only. A row whose blobs disagree with its dim
  * and classes is WN_ECORRUPT. @return 0, fn's non-zero value, or -1. */

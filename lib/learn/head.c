@@ -38,7 +38,9 @@ static int save_probs(struct catalog *cat, const char *model, const char *prep,
 }
 
 /* The probabilities and, when r is not NULL, the head r (with folds, l2
- * and accuracy) in one transaction. */
+ * and accuracy) in one transaction; with r NULL an older head of the
+ * model is removed, so that no head of other data stands in for these
+ * probabilities (label cam, label export). */
 static int save(struct catalog *cat, const char *model_key, const char *prep,
 		const struct train_set *t, const float *oos, const struct softreg *r, int folds,
 		double l2, double accuracy, struct wn_err *err)
@@ -58,7 +60,7 @@ static int save(struct catalog *cat, const char *model_key, const char *prep,
 	if (catalog_begin(cat, err))
 		goto out;
 	if (save_probs(cat, cvkey.buf, prep, classes.buf, t, oos, err) ||
-	    (r && heads_set(cat, &h, err))) {
+	    (r ? heads_set(cat, &h, err) : heads_delete(cat, model_key, err))) {
 		catalog_rollback(cat);
 		goto out;
 	}

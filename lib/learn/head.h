@@ -27,7 +27,8 @@ int head_save(struct catalog *cat, const char *model_key, const char *prep,
 /*
  * head_save_probs() : only the probabilities of head_save(), for a head
  * the heads table cannot hold (an MLP's); the softmax head kept before,
- * if any, stays.
+ * if any, is removed in the same transaction (it was fitted to other
+ * probabilities).
  * @return 0, or -1 with err set (WN_ENOMEM, the catalog's errors).
  */
 int head_save_probs(struct catalog *cat, const char *model_key, const char *prep,

@@ -52,7 +52,9 @@ test_expect 'unknown ids are 404 and nothing in a request names a file' '
   test "$(code "$base/img/abc?token=$token")" = 404
   test "$(code "$base/img/-1?token=$token")" = 404
   test "$(code "$base/cam/999999.png?token=$token")" = 404
+  curl -s "$base/cam/999999.png?token=$token" | grep -q "no such image in this session"
   test "$(code "$base/cam/..%2F1.png?token=$token")" = 404
+  curl -s "$base/cam/..%2F1.png?token=$token" | grep -q "no such image in this session"
   test "$(code --path-as-is "$base/img/../../etc/passwd?token=$token")" = 404
   test "$(code "$base/img/..%2F..%2Fetc%2Fpasswd?token=$token")" = 404
   test "$(code "$base/img/%2Fetc%2Fpasswd?token=$token")" = 404

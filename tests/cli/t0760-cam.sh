@@ -191,4 +191,20 @@ test_expect 'no head, a head of other embeddings or another preparation: refused
   test_path_is_missing x
 '
 
+test_expect 'a damaged head beside the model'"'"'s is not read; a hostile one is refused, no crash' '
+  cp winnow.db hostile.db
+  # dim 2^20 and 1025 classes: dim * classes * 4 wraps to 4 MiB in 32 bits
+  sqlite3 hostile.db "INSERT INTO heads SELECT \"aaa\", prep, classes, 1048576, zeroblob(4194304),
+    zeroblob(4194304), zeroblob(4194304), zeroblob(4100), folds, l2, images, accuracy, made_ms
+    FROM heads WHERE name = \"mobilenet_v2\""
+  label cam --db hostile.db --path ds/photo/coffee.png --out h1 2>err
+  test_path_is_file h1/coffee.predicted.*.png
+  sqlite3 hostile.db "DELETE FROM heads WHERE name = \"mobilenet_v2\";
+    UPDATE heads SET name = \"mobilenet_v2\" WHERE name = \"aaa\""
+  expect_exit 3 label cam --db hostile.db --path ds/photo/coffee.png --out h2 2>err
+  test "$(wc -l <err)" -eq 1
+  grep -q "the head .mobilenet_v2. is damaged" err
+  test_path_is_missing h2
+'
+
 test_done

@@ -269,6 +269,7 @@ UNIT_TEST(test_migration_keeps_events)
 		"DROP TABLE events; ALTER TABLE e7 RENAME TO events;"
 		"DROP TABLE quality;"  /* newer than 7 */
 		"DROP TABLE crop_pairs; DROP TABLE crop_searches; DROP TABLE features;"
+		"DROP INDEX predictions_probs;"  /* 12 */
 		"PRAGMA user_version = 7", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	cat = open_cat();

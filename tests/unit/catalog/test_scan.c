@@ -157,7 +157,7 @@ UNIT_TEST(test_older_catalog_gets_quality_reading_each_file_once)
 	assert_int_equal(unit_sql_int(path, "SELECT count(*) FROM quality q JOIN images i"
 				      " ON i.id = q.image_id AND i.xxh3 = q.xxh3"), 40);
 	unit_sql_exec(path, "DROP TABLE quality; DROP TABLE crop_pairs; DROP TABLE crop_searches;"
-		      " DROP TABLE features; PRAGMA user_version = 9");
+		      " DROP TABLE features; DROP INDEX predictions_probs; PRAGMA user_version = 9");
 	scan_into("older.db", 2, &st, NULL, &p);
 	assert_int_equal(st.hashed, 40);
 	assert_int_equal(st.unchanged, 5);          /* the corrupt ones */
