@@ -29,6 +29,10 @@ unset WINNOW_DB
 # A sanitizer's report aborts (exit 134), so it never passes for an
 # expected exit 1 (expect_exit, test_must_fail).
 export ASAN_OPTIONS="abort_on_error=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+
+# traced ARGS...: strace ARGS..., with LeakSanitizer off in what it runs
+# (under SANITIZE=address it aborts when ptrace'd; the other checks stay)
+traced() { ASAN_OPTIONS="$ASAN_OPTIONS:detect_leaks=0" strace "$@"; }
 export UBSAN_OPTIONS="abort_on_error=1:print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
 test_count=0
 test_failed=0

@@ -265,7 +265,7 @@ test_expect 'a re-run replaces OUT whole: nothing of the first run is left' '
 
 test_expect 'the new split is flushed to disk before it is swapped in, its folder after' '
   db split --out fl --layout webdataset --seed 1 2>/dev/null
-  strace -f -qq -e trace=syncfs,renameat2,fsync -o trace \
+  traced -f -qq -e trace=syncfs,renameat2,fsync -o trace \
     db split --out fl --layout folders --seed 2 2>/dev/null
   grep -n -E "syncfs|renameat2|fsync" trace | grep -v "ENOSYS" >calls
   sync_at=$(grep -m1 "syncfs(.*= 0$" calls | cut -d: -f1)

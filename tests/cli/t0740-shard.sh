@@ -99,9 +99,9 @@ test_expect 'three shards of label predict and of db scan open each file once in
   mkdir solo parts
   cp -r one/train solo/train
   cp -r one/train parts/train
-  (cd solo && strace -f -qq -e trace=openat -o ../t.solo label predict --path train -q 2>/dev/null)
+  (cd solo && traced -f -qq -e trace=openat -o ../t.solo label predict --path train -q 2>/dev/null)
   for k in 1 2 3; do
-    (cd parts && strace -f -qq -e trace=openat -o ../t.$k \
+    (cd parts && traced -f -qq -e trace=openat -o ../t.$k \
        label predict --path train --shard $k/3 --db p$k.db -q 2>/dev/null)
   done
   opens train/ t.solo >solo.opens
@@ -121,7 +121,7 @@ test_expect 'three shards of label predict and of db scan open each file once in
   cp -r one/train scan1/train
   (cd scan1 && db scan train -q 2>/dev/null)
   for k in 1 2 3; do
-    (cd scan1 && strace -f -qq -e trace=openat -o ../s.$k db scan train --shard $k/3 --db s$k.db -q \
+    (cd scan1 && traced -f -qq -e trace=openat -o ../s.$k db scan train --shard $k/3 --db s$k.db -q \
        2>err$k)
     grep -q "(shard $k of 3; [0-9]* are other shards'"'"')" scan1/err$k
   done
