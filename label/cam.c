@@ -35,7 +35,8 @@ static const char usage[] =
 	"(bilinear) and laid over the picture as DIR/STEM.predicted.CLASS.png and\n"
 	"DIR/STEM.folder.CLASS.png (STEM: the file name less its extension).\n"
 	"Prints a row per file written: path, role, class, probability, out.\n"
-	"Needs the head of 'label train' in the catalog.\n"
+	"Needs the softmax head of 'label train' in the catalog: an MLP head\n"
+	"(--head mlp) is refused, as its maps would not be exact.\n"
 	"\n"
 	"With --layer NAME, no head: that layer's activations as a grid of channel\n"
 	"maps, one grey tile a channel (DIR/STEM.NAME.png). '--layer list' lists\n"
@@ -364,8 +365,12 @@ static int set_up(struct cam_cmd *cc, const char *layer, const char *db, struct 
 		const char *key = nn_model_key(cc->model_name);
 
 		if (catalog_open(cli_db_path(db), CATALOG_EXISTING, cat, &err) ||
-		    (got = cam_head_load(*cat, key, &cc->head, &err)) < 0)
-			return cli_fatal(&err);
+		    (got = cam_head_load(*cat, key, &cc->head, &err)) < 0) {
+			if (err.code != WN_EINVAL)
+				return cli_fatal(&err);
+			cli_error("%s: %s", cli_db_path(db), err.msg);  /* an MLP head */
+			return EXIT_USAGE;
+		}
 		if (!got) {
 			cli_error("%s: no head for %s: run 'label predict' and 'label train' on the "
 				  "dataset first", cli_db_path(db), key);

@@ -44,6 +44,10 @@ static int fold_head(const struct head_row *row, void *data)
 	struct cam_head *h = f->h;
 	size_t n = (size_t)row->dim * (size_t)row->classes_n;
 
+	if (row->nhidden)
+		return wn_fail(f->err, WN_EINVAL, "the head for %s is an MLP ('label train --head "
+			       "mlp'): class activation maps are exact only for a linear head; "
+			       "train a softmax head for maps", row->name);
 	h->dim = row->dim;
 	h->k = row->classes_n;
 	h->w = malloc(n * sizeof(float));

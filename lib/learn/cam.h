@@ -34,7 +34,8 @@ struct cam_head {
  * cam_head_load() : the head the catalog keeps under model_key, folded.
  * h must be zeroed; cam_head_release() frees it, also after a failure.
  * @return 1 loaded, 0 when there is no head of that name, -1 with err
- * set (the catalog's errors, WN_ECORRUPT, WN_ENOMEM).
+ * set (the catalog's errors, WN_ECORRUPT, WN_ENOMEM; WN_EINVAL for an
+ * MLP head, whose maps would not be exact, the reason in one line).
  */
 int cam_head_load(struct catalog *cat, const char *model_key, struct cam_head *h,
 		  struct wn_err *err);
