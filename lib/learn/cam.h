@@ -130,12 +130,14 @@ void cam_view_free(struct cam_view *v);
 
 /*
  * cam_view_png() : the image file in buf (within limits) with the map of
- * the head's predicted class over it, fit in side x side, as a PNG into
- * *png (the caller frees it).
- * @return 0, or -1 with err set (the decoder's errors for a bad file).
+ * class class_name (NULL: the class the head predicts for it) over it,
+ * fit in side x side, as a PNG into *png (the caller frees it): the
+ * picture 'label cam --size side' draws for that class.
+ * @return 0, or -1 with err set (WN_EINVAL: the head has no such class;
+ * the decoder's errors for a bad file).
  */
 int cam_view_png(const struct cam_view *v, const uint8_t *buf, size_t len,
-		 const struct img_limits *limits, int side, uint8_t **png, size_t *png_len,
-		 struct wn_err *err);
+		 const struct img_limits *limits, int side, const char *class_name,
+		 uint8_t **png, size_t *png_len, struct wn_err *err);
 
 #endif
