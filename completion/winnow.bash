@@ -43,7 +43,7 @@ _winnow_opts_label_review='--path --port --queue --top --model --nsfwjs-compat -
 	--map --db'
 _winnow_opts_label_apply='--path --dry-run --trash --db'
 _winnow_opts_label_export='--out --model --force --db'
-_winnow_opts_label_cam='--path --out --layer --raw --size --model --nsfwjs-compat --format
+_winnow_opts_label_cam='--path --out --layer --raw --size --model --nsfwjs-compat --jobs --format
 	--max-bytes --max-pixels --db'
 
 # The options that take no value; every other one takes one.

@@ -35,7 +35,8 @@ static const char usage[] =
 	"(bilinear) and laid over the picture as DIR/STEM.predicted.CLASS.png and\n"
 	"DIR/STEM.folder.CLASS.png (STEM: the file name less its extension).\n"
 	"Prints a row per file written: path, role, class, probability, out.\n"
-	"Needs the head of 'label train' in the catalog.\n"
+	"Needs the softmax head of 'label train' in the catalog: an MLP head\n"
+	"(--head mlp) is refused, as its maps would not be exact.\n"
 	"\n"
 	"With --layer NAME, no head: that layer's activations as a grid of channel\n"
 	"maps, one grey tile a channel (DIR/STEM.NAME.png). '--layer list' lists\n"
@@ -50,6 +51,8 @@ static const char usage[] =
 	"  --size N          the pictures' longer side, 16..4096 (default 512)\n"
 	"  --model NAME      mobilenet_v2 (default) or inception_v3, or a folder\n"
 	"  --nsfwjs-compat   nsfwjs' preprocessing (the head must be trained on it)\n"
+	"  -j, --jobs N      worker threads (default: all cores); the files and rows\n"
+	"                    are the same for any N\n"
 	"  --format F        text (default), csv or jsonl for the rows\n"
 	"  --max-bytes N     larger files are corrupt (default 64M)\n"
 	"  --max-pixels N    larger images are corrupt (default 100000000)\n"
@@ -71,6 +74,7 @@ struct cam_cmd {
 	struct cam_head head;
 	int layer;                /* --layer's index, or -1: class maps */
 	int raw, side;
+	int threads;              /* -j: 0 every core */
 	enum nn_prep prep;
 	struct img_limits limits;
 	struct table tb;
@@ -165,28 +169,44 @@ static char *folder_class(const char *file)
 	return cls;
 }
 
-static int write_out(struct cam_cmd *cc, const char *path, const void *data, size_t len,
-		     struct wn_err *err)
+/* A file's work, done on the pool: what it wrote, the rows to print,
+ * and how it ended. The rows are printed in the files' order once the
+ * jobs are done, so the output is the same for any -j. */
+struct cam_row {
+	const char *role, *what;  /* static, the head's or the model's strings */
+	char prob[32];            /* "" for none */
+	char *out;                /* the file written (owned) */
+};
+
+struct cam_job {
+	const struct cam_cmd *cc;
+	const char *file;
+	struct cam_row rows[2];
+	int nrows;
+	int rc;                   /* 0 done, 1 the file failed (ferr), -1 fatal (err) */
+	uint64_t written;
+	struct wn_err ferr, err;
+};
+
+static int write_out(struct cam_job *j, const char *path, const void *data, size_t len)
 {
-	if (write_file_atomic(path, data, len, 0, err))
+	if (write_file_atomic(path, data, len, 0, &j->err))
 		return -1;
-	cc->written++;
+	j->written++;
 	return 0;
 }
 
-static int write_png(struct cam_cmd *cc, const struct img *im, const char *path,
-		     struct wn_err *err)
+static int write_png(struct cam_job *j, const struct img *im, const char *path)
 {
 	uint8_t *png = NULL;
 	size_t len = 0;
-	int ret = img_encode_png(im, &png, &len, err) || write_out(cc, path, png, len, err) ? -1 : 0;
+	int ret = img_encode_png(im, &png, &len, &j->err) || write_out(j, path, png, len) ? -1 : 0;
 
 	free(png);
 	return ret;
 }
 
-static int write_csv(struct cam_cmd *cc, const float *map, int h, int w, const char *path,
-		     struct wn_err *err)
+static int write_csv(struct cam_job *j, const float *map, int h, int w, const char *path)
 {
 	struct strbuf csv = STRBUF_INIT;
 	int bad = 0, ret;
@@ -194,49 +214,50 @@ static int write_csv(struct cam_cmd *cc, const float *map, int h, int w, const c
 	for (int y = 0; y < h; y++)
 		for (int x = 0; x < w; x++)
 			bad |= strbuf_addf(&csv, "%.9g%c", (double)map[y * w + x], x + 1 < w ? ',' : '\n');
-	ret = bad ? wn_fail(err, WN_ENOMEM, "out of memory") :
-	      write_out(cc, path, csv.buf, csv.len, err);
+	ret = bad ? wn_fail(&j->err, WN_ENOMEM, "out of memory") :
+	      write_out(j, path, csv.buf, csv.len);
 	strbuf_release(&csv);
 	return ret;
 }
 
-/* The row of a file written. */
-static void print_row(struct cam_cmd *cc, const char *file, const char *role, const char *what,
-		      const char *prob, const char *out)
+/* The row of a file written; takes path's string. */
+static void add_row(struct cam_job *j, const char *role, const char *what, const char *prob,
+		    struct strbuf *path)
 {
-	table_str(&cc->tb, file);
-	table_str(&cc->tb, role);
-	table_str(&cc->tb, what);
-	table_str(&cc->tb, prob);
-	table_str(&cc->tb, out);
-	table_end_row(&cc->tb);
+	struct cam_row *r = &j->rows[j->nrows++];
+
+	r->role = role;
+	r->what = what;
+	snprintf(r->prob, sizeof(r->prob), "%s", prob ? prob : "");
+	r->out = strbuf_detach(path);
 }
 
-/* One map of r for class j, in role ("predicted", "folder"), written and
- * its row printed. */
-static int write_map(struct cam_cmd *cc, const char *file, const struct img *picture,
-		     const struct cam_result *r, int j, const char *role, struct wn_err *err)
+/* One map of r for class c, in role ("predicted", "folder"), written and
+ * its row kept. */
+static int write_map(struct cam_job *j, const struct img *picture, const struct cam_result *r,
+		     int c, const char *role)
 {
+	const struct cam_cmd *cc = j->cc;
 	struct strbuf path = STRBUF_INIT;
 	struct img im = { 0 };
-	const float *map = r->maps + (size_t)j * (size_t)r->h * (size_t)r->w;
+	const float *map = r->maps + (size_t)c * (size_t)r->h * (size_t)r->w;
 	char prob[32];
 	int ret = -1;
 
 	if (strbuf_addf(&path, "%s/", cc->out)) {
-		wn_fail(err, WN_ENOMEM, "out of memory");
+		wn_fail(&j->err, WN_ENOMEM, "out of memory");
 		goto out;
 	}
-	stem_of(file, &path);
-	if (strbuf_addf(&path, ".%s.%s.%s", role, cc->head.classes[j], cc->raw ? "csv" : "png")) {
-		wn_fail(err, WN_ENOMEM, "out of memory");
+	stem_of(j->file, &path);
+	if (strbuf_addf(&path, ".%s.%s.%s", role, cc->head.classes[c], cc->raw ? "csv" : "png")) {
+		wn_fail(&j->err, WN_ENOMEM, "out of memory");
 		goto out;
 	}
-	if (cc->raw ? write_csv(cc, map, r->h, r->w, path.buf, err) :
-	    cam_render(picture, r, j, &im, err) || write_png(cc, &im, path.buf, err))
+	if (cc->raw ? write_csv(j, map, r->h, r->w, path.buf) :
+	    cam_render(picture, r, c, &im, &j->err) || write_png(j, &im, path.buf))
 		goto out;
-	snprintf(prob, sizeof(prob), "%.6f", (double)r->probs[j]);
-	print_row(cc, file, role, cc->head.classes[j], prob, path.buf);
+	snprintf(prob, sizeof(prob), "%.6f", (double)r->probs[c]);
+	add_row(j, role, cc->head.classes[c], prob, &path);
 	ret = 0;
 out:
 	img_release(&im);
@@ -245,26 +266,26 @@ out:
 }
 
 /*
- * class_maps() : the maps of the predicted and the folder class of file.
- * @return 0, 1 when the file is at fault (ferr says why), -1 when writing
- * failed (err set).
+ * class_maps() : the maps of the predicted and the folder class of the
+ * job's file. @return 0, 1 when the file is at fault (j->ferr says why),
+ * -1 when writing failed (j->err set).
  */
-static int class_maps(struct cam_cmd *cc, const char *file, const uint8_t *buf, size_t len,
-		      const float *input, struct wn_err *ferr, struct wn_err *err)
+static int class_maps(struct cam_job *j, const uint8_t *buf, size_t len, const float *input)
 {
+	const struct cam_cmd *cc = j->cc;
 	struct cam_result r = { 0 };
 	struct img picture = { 0 };
-	char *cls = folder_class(file);
+	char *cls = folder_class(j->file);
 	int folder = cam_head_class(&cc->head, cls), ret = -1;
 
-	if (cam_run(cc->m, &cc->head, input, &r, err))
+	if (cam_run(cc->m, &cc->head, input, &r, &j->err))
 		goto out;
-	if (!cc->raw && cam_picture(buf, len, &cc->limits, cc->side, &picture, ferr)) {
+	if (!cc->raw && cam_picture(buf, len, &cc->limits, cc->side, &picture, &j->ferr)) {
 		ret = 1;
 		goto out;
 	}
-	if (write_map(cc, file, &picture, &r, r.predicted, "predicted", err) ||
-	    (folder >= 0 && write_map(cc, file, &picture, &r, folder, "folder", err)))
+	if (write_map(j, &picture, &r, r.predicted, "predicted") ||
+	    (folder >= 0 && write_map(j, &picture, &r, folder, "folder")))
 		goto out;
 	ret = 0;
 out:
@@ -275,9 +296,9 @@ out:
 }
 
 /* --layer: the layer's channels as a grid. Returns as class_maps(). */
-static int layer_grid(struct cam_cmd *cc, const char *file, const float *input,
-		      struct wn_err *err)
+static int layer_grid(struct cam_job *j, const float *input)
 {
+	const struct cam_cmd *cc = j->cc;
 	struct strbuf path = STRBUF_INIT;
 	struct img grid = { 0 };
 	float *acts = NULL, *out = malloc(((size_t)nn_classes(cc->m) + 1) * sizeof(float));
@@ -286,17 +307,17 @@ static int layer_grid(struct cam_cmd *cc, const char *file, const float *input,
 	nn_layer_shape(cc->m, cc->layer, &h, &w, &c);
 	acts = malloc((size_t)h * (size_t)w * (size_t)c * sizeof(float));
 	if (!out || !acts || strbuf_addf(&path, "%s/", cc->out)) {
-		wn_fail(err, WN_ENOMEM, "out of memory");
+		wn_fail(&j->err, WN_ENOMEM, "out of memory");
 		goto done;
 	}
-	stem_of(file, &path);
+	stem_of(j->file, &path);
 	strbuf_addf(&path, ".%s.png", nn_layer_name(cc->m, cc->layer));
 	for (char *p = path.buf + strlen(cc->out) + 1; *p; p++)
 		*p = *p == '/' ? '_' : *p;  /* a layer name is no path */
-	if (nn_run_layer(cc->m, input, out, NULL, cc->layer, acts, err) ||
-	    cam_grid(acts, h, w, c, &grid, err) || write_png(cc, &grid, path.buf, err))
+	if (nn_run_layer(cc->m, input, out, NULL, cc->layer, acts, &j->err) ||
+	    cam_grid(acts, h, w, c, &grid, &j->err) || write_png(j, &grid, path.buf))
 		goto done;
-	print_row(cc, file, "layer", nn_layer_name(cc->m, cc->layer), NULL, path.buf);
+	add_row(j, "layer", nn_layer_name(cc->m, cc->layer), NULL, &path);
 	ret = 0;
 done:
 	img_release(&grid);
@@ -306,32 +327,48 @@ done:
 	return ret;
 }
 
-/* One input file: 0 done, 1 it failed (reported), -1 fatal (err set). */
-static int one_file(struct cam_cmd *cc, const char *file, struct wn_err *err)
+/* One input file, a pool job: j->rc 0 done, 1 it failed, -1 fatal. */
+static void one_file(void *arg)
 {
+	struct cam_job *j = arg;
+	const struct cam_cmd *cc = j->cc;
 	size_t n = (size_t)nn_input_height(cc->m) * (size_t)nn_input_width(cc->m) * 3, len = 0;
 	float *input = malloc(n * sizeof(float));
 	uint8_t *buf = NULL;
-	struct wn_err ferr = { 0 };
-	int rc;
 
 	if (!input)
-		return wn_fail(err, WN_ENOMEM, "out of memory");
-	if (read_file_limited(file, cc->limits.max_bytes, &buf, &len, &ferr) ||
-	    nn_prepare(buf, len, nn_input_height(cc->m), nn_input_width(cc->m), cc->prep,
-		       &cc->limits, input, &ferr))
-		rc = 1;
+		j->rc = wn_fail(&j->err, WN_ENOMEM, "out of memory");
+	else if (read_file_limited(j->file, cc->limits.max_bytes, &buf, &len, &j->ferr) ||
+		 nn_prepare(buf, len, nn_input_height(cc->m), nn_input_width(cc->m), cc->prep,
+			    &cc->limits, input, &j->ferr))
+		j->rc = 1;
 	else if (cc->layer >= 0)
-		rc = layer_grid(cc, file, input, err);
+		j->rc = layer_grid(j, input);
 	else
-		rc = class_maps(cc, file, buf, len, input, &ferr, err);
-	if (rc == 1) {
-		cli_file_error(file, wn_err_cause(&ferr, file));
-		cc->failed++;
-	}
+		j->rc = class_maps(j, buf, len, input);
 	free(buf);
 	free(input);
-	return rc < 0 ? -1 : 0;
+}
+
+/* A job's rows printed, its failure reported, its counts added.
+ * @return 0, or -1 when it was fatal (reported). */
+static int finish_job(struct cam_cmd *cc, struct cam_job *j)
+{
+	for (int i = 0; i < j->nrows; i++) {
+		table_str(&cc->tb, j->file);
+		table_str(&cc->tb, j->rows[i].role);
+		table_str(&cc->tb, j->rows[i].what);
+		table_str(&cc->tb, j->rows[i].prob[0] ? j->rows[i].prob : NULL);
+		table_str(&cc->tb, j->rows[i].out);
+		table_end_row(&cc->tb);
+		free(j->rows[i].out);
+	}
+	cc->written += j->written;
+	if (j->rc == 1) {
+		cli_file_error(j->file, wn_err_cause(&j->ferr, j->file));
+		cc->failed++;
+	}
+	return j->rc < 0 ? -1 : 0;
 }
 
 /* What comes before the images: the model, the layer or the head, and the
@@ -364,8 +401,12 @@ static int set_up(struct cam_cmd *cc, const char *layer, const char *db, struct 
 		const char *key = nn_model_key(cc->model_name);
 
 		if (catalog_open(cli_db_path(db), CATALOG_EXISTING, cat, &err) ||
-		    (got = cam_head_load(*cat, key, &cc->head, &err)) < 0)
-			return cli_fatal(&err);
+		    (got = cam_head_load(*cat, key, &cc->head, &err)) < 0) {
+			if (err.code != WN_EINVAL)
+				return cli_fatal(&err);
+			cli_error("%s: %s", cli_db_path(db), err.msg);  /* an MLP head */
+			return EXIT_USAGE;
+		}
 		if (!got) {
 			cli_error("%s: no head for %s: run 'label predict' and 'label train' on the "
 				  "dataset first", cli_db_path(db), key);
@@ -383,22 +424,50 @@ static int set_up(struct cam_cmd *cc, const char *layer, const char *db, struct 
 	return -1;
 }
 
+#define CAM_WINDOW 64        /* files on the pool at once */
+
 static int run_files(struct cam_cmd *cc, char **files, int n, enum out_format fmt)
 {
 	static const char *const cols[] = { "path", "role", "class", "probability", "out" };
-	struct wn_err err = { 0 };
-	int rc = EXIT_DONE;
+	struct cam_job *jobs = calloc(CAM_WINDOW, sizeof(*jobs));
+	struct pool *pool = pool_create(cc->threads);
+	int rc = EXIT_DONE, fatal = -1;
 
+	if (!jobs || !pool) {
+		cli_error("out of memory or threads");
+		free(jobs);
+		pool_free(pool);
+		return EXIT_FATAL;
+	}
 	table_begin(&cc->tb, fmt, stdout, cols, 5);
-	for (int i = 0; i < n && rc == EXIT_DONE; i++)
-		if (one_file(cc, files[i], &err))
-			rc = cli_fatal(&err);
+	for (int at = 0; at < n && fatal < 0; at += CAM_WINDOW) {
+		int count = n - at < CAM_WINDOW ? n - at : CAM_WINDOW;
+
+		for (int i = 0; i < count; i++) {
+			memset(&jobs[i], 0, sizeof(jobs[i]));
+			jobs[i].cc = cc;
+			jobs[i].file = files[at + i];
+			pool_submit(pool, one_file, &jobs[i]);
+		}
+		pool_wait(pool);
+		for (int i = 0; i < count; i++) {
+			if (fatal < 0 && finish_job(cc, &jobs[i]))
+				fatal = i;
+			else if (fatal >= 0)   /* after a fatal error, as if not run */
+				for (int r = 0; r < jobs[i].nrows; r++)
+					free(jobs[i].rows[r].out);
+		}
+		if (fatal >= 0)
+			rc = cli_fatal(&jobs[fatal].err);
+	}
 	if (table_end(&cc->tb) && rc == EXIT_DONE) {
 		cli_error("cannot write the rows: %s", strerror(errno));
 		rc = EXIT_FATAL;
 	}
 	fprintf(stderr, "label cam: %d images: %" PRIu64 " files written to %s, %" PRIu64
 		" failed\n", n, cc->written, cc->out, cc->failed);
+	pool_free(pool);
+	free(jobs);
 	return rc == EXIT_DONE && cc->failed ? EXIT_PARTIAL : rc;
 }
 
@@ -414,6 +483,7 @@ static int parse(struct cam_cmd *cc, struct cli_options *co, int argc, char **ar
 		{ "raw", no_argument, NULL, 'r' },
 		{ "size", required_argument, NULL, 'z' },
 		CLI_OPTIONS_MODEL,
+		CLI_OPTION_JOBS,
 		CLI_OPTION_FORMAT,
 		CLI_OPTION_MAX_BYTES,
 		CLI_OPTION_MAX_PIXELS,
@@ -423,7 +493,7 @@ static int parse(struct cam_cmd *cc, struct cli_options *co, int argc, char **ar
 	};
 	int c, rc;
 
-	while ((c = cli_getopt(co, argc, argv, "h", opts)) >= 0) {
+	while ((c = cli_getopt(co, argc, argv, "j:h", opts)) >= 0) {
 		if (c == 'F' && *n < CAM_MAX_FILES)
 			files[(*n)++] = optarg;
 		else if (c == 'L')
@@ -442,6 +512,7 @@ static int parse(struct cam_cmd *cc, struct cli_options *co, int argc, char **ar
 	if (cc->side < 16)
 		return cli_usage_error("--size takes 16 to 4096");
 	cc->model_name = co->model;
+	cc->threads = co->jobs;
 	cc->prep = co->prep;
 	cc->limits = co->limits;
 	cc->out = co->out;

@@ -27,10 +27,13 @@ static const char usage[] =
 	"(group1-shard*of*.bin) and DIR/classes.txt (the folder classes, one a line,\n"
 	"in the order of the model's outputs). The backbone's layers up to its\n"
 	"embedding and their weights are copied as they are; the head's input\n"
-	"standardisation is folded into one Dense layer with a softmax. Serve DIR\n"
-	"over HTTP and nsfwjs loads it, or run it with 'label predict --model DIR'.\n"
+	"standardisation is folded into one Dense layer with a softmax (an MLP\n"
+	"head: Dense ReLU layers, then the softmax). Serve DIR over HTTP and\n"
+	"nsfwjs loads it, or run it with 'label predict --model DIR'.\n"
 	"nsfwjs' classify() names the outputs with its own five class names by\n"
-	"index: read the names from DIR/classes.txt (index i, line i+1). nsfwjs\n"
+	"index (nsfwjs 4.4 takes no others): read the names from DIR/classes.txt\n"
+	"(index i, line i+1); past five classes classify() names none of outputs\n"
+	"5 and up: read model.infer(image)'s probabilities by index. nsfwjs\n"
 	"prepares images as 'label predict --nsfwjs-compat' does: a head trained on\n"
 	"those embeddings (predict and train with --nsfwjs-compat) sees in nsfwjs\n"
 	"what it was trained on.\n"
@@ -233,6 +236,17 @@ out:
 	return ret;
 }
 
+/* nsfwjs 4.4's classify() names output i by its own table (nsfw_classes.js,
+ * five names); neither load() nor classify() takes others. */
+static void say_names(const char *out, int k)
+{
+	printf("nsfwjs' classify() names outputs 0 to 4 Drawing, Hentai, Neutral, Porn, Sexy "
+	       "whatever the model: output i is line i+1 of %s/classes.txt\n", out);
+	if (k > 5)
+		printf("nsfwjs' classify() gives outputs 5 and up no name: read model.infer(image)'s "
+		       "probabilities by index instead\n");
+}
+
 int cmd_export_model(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -296,6 +310,7 @@ int cmd_export_model(int argc, char **argv)
 	printf("%s: %s with a head for %d classes (%lld images, cross-validated accuracy %.4f); "
 	       "nsfwjs.load(URL, {type: 'layers', size: %d})\n", co.out, key, h.k,
 	       (long long)h.images, h.accuracy, nn_input_height(m));
+	say_names(co.out, h.k);
 	rc = EXIT_DONE;
 	goto done;
 fail:

@@ -32,9 +32,10 @@ static const char usage[] =
 	"\n"
 	"Keys: 1-9 assign class k (in a group: make member k the keeper), Enter\n"
 	"or k keep, x delete, s skip, p split a group, u undo, j or arrows move,\n"
-	"[ and ] switch queues, g the grid, h the heat map of the trained head's\n"
-	"predicted class over a card's image (as 'label cam'); the mouse works\n"
-	"too. The grid shows\n"
+	"[ and ] switch queues, g the grid, h the heat map of the card's predicted\n"
+	"class over its image and H that of its folder class (as 'label cam' draws\n"
+	"them with the trained head; each again hides it); the mouse works too.\n"
+	"The grid shows\n"
 	"a page of 36 images of a queue (not the groups): click or Space selects,\n"
 	"shift-click selects a range, a all, arrows move; 1-9 relabel, k keep, x\n"
 	"delete or s skip the whole selection as one action, which one u takes\n"
@@ -83,6 +84,18 @@ static int make_token(char token[65])
 	return 0;
 }
 
+/* How long a failed heat map (no head yet) is answered from memory before
+ * the head is looked for again: 10 s, or WINNOW_TEST_CAM_RETRY_MS (tests,
+ * which train a head while the session runs). */
+static int64_t review_cam_retry_ms(void)
+{
+	const char *v = getenv("WINNOW_TEST_CAM_RETRY_MS");
+	char *end;
+	long long ms = v ? strtoll(v, &end, 10) : -1;
+
+	return v && *v && !*end && ms >= 0 ? ms : 10000;
+}
+
 int cmd_review(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -123,6 +136,7 @@ int cmd_review(int argc, char **argv)
 	o = label_suspects_opts(&co);
 	s.model = co.model;
 	s.prep = co.prep;
+	s.cam_retry_ms = review_cam_retry_ms();
 	pthread_mutex_init(&s.lock, NULL);
 	img_decode_opts_init(&(struct img_decode_opts){ 0 });
 	s.limits.max_bytes = IMG_DEFAULT_MAX_BYTES;

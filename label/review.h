@@ -71,6 +71,7 @@ struct session {
 	struct cam_view *cam;
 	struct wn_err cam_err;    /* why there are none, as last tried */
 	int64_t cam_tried_ms;     /* when (CLOCK_MONOTONIC), to try again later */
+	int64_t cam_retry_ms;     /* how much later: 10 s (tests set it) */
 };
 
 /* review_queues.c */

@@ -11,7 +11,6 @@
 
 #define REVIEW_THUMB 320
 #define REVIEW_CAM_SIDE 420
-#define CAM_RETRY_MS 10000
 
 static int64_t now_ms(void)
 {
@@ -173,12 +172,14 @@ enum MHD_Result review_serve_image(struct session *s, struct MHD_Connection *c,
 	return review_reply(c, MHD_HTTP_OK, "image/jpeg", data, len, 1, "private, max-age=3600");
 }
 
-/* /cam/ID.png: the image with the map of the head's predicted class over
- * it (label cam), only while the file is the one catalogued. The model
- * and head load at the first ask. */
+/* /cam/ID.png[?class=NAME]: the image with the map of class NAME (the
+ * card's predicted or folder class; none: the head's predicted class)
+ * over it, as label cam --size 420 draws it, only while the file is the
+ * one catalogued. The model and head load at the first ask. */
 enum MHD_Result review_serve_cam(struct session *s, struct MHD_Connection *c, const char *idstr,
 				 json_t *body)
 {
+	const char *cls = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "class");
 	char *end;
 	long long id = strtoll(idstr, &end, 10);
 	const struct item *it;
@@ -195,7 +196,7 @@ enum MHD_Result review_serve_cam(struct session *s, struct MHD_Connection *c, co
 	pthread_mutex_lock(&s->lock);
 	/* a failure is tried again after a while: a head trained meanwhile
 	 * (label train) shows without restarting the session */
-	if (!s->cam && (!s->cam_err.code || now_ms() - s->cam_tried_ms >= CAM_RETRY_MS)) {
+	if (!s->cam && (!s->cam_err.code || now_ms() - s->cam_tried_ms >= s->cam_retry_ms)) {
 		memset(&s->cam_err, 0, sizeof(s->cam_err));
 		if (cam_view_open(s->cat, s->model, s->prep, &s->cam, &s->cam_err))
 			s->cam_tried_ms = now_ms();
@@ -209,9 +210,11 @@ enum MHD_Result review_serve_cam(struct session *s, struct MHD_Connection *c, co
 	status = read_item(s, it, &file, &len);
 	if (status)
 		return send_item_error(c, status);
-	bad = cam_view_png(view, file, len, &s->limits, REVIEW_CAM_SIDE, &png, &png_len, &err);
+	bad = cam_view_png(view, file, len, &s->limits, REVIEW_CAM_SIDE, cls, &png, &png_len,
+			   &err);
 	free(file);
 	if (bad)
-		return review_send_error(c, MHD_HTTP_NOT_FOUND, "the image does not decode");
+		return review_send_error(c, MHD_HTTP_NOT_FOUND, err.code == WN_EINVAL ? err.msg :
+					 "the image does not decode");
 	return review_reply(c, MHD_HTTP_OK, "image/png", png, png_len, 1, "private, max-age=3600");
 }

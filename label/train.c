@@ -47,9 +47,8 @@ static const char usage[] =
 	"  --knn-weight W    the vote's share, 0..1 (default 0.5)\n"
 	"  --head H          softmax (default) or mlp: a perceptron with ReLUs,\n"
 	"                    dropout 0.3 and L2 (--l2, default 0.001) on its first\n"
-	"                    layer, 40 epochs of Adam; its probabilities are kept\n"
-	"                    for suspects, the head itself is not, and a softmax\n"
-	"                    head kept before is removed (cam and export need one)\n"
+	"                    layer, 40 epochs of Adam; kept as the softmax head is\n"
+	"                    ('label export' writes it; 'label cam' needs softmax)\n"
 	"  --hidden W[,W]    the MLP's hidden layers' widths (default 256,128)\n"
 	"  --seed S          how images are dealt into folds (default 0)\n"
 	"  --format F        text (default), csv or jsonl for the confusion matrix\n"
@@ -304,7 +303,8 @@ int cmd_train(int argc, char **argv)
 	    crossval_run(&t, &o, oos, &res, &err))
 		goto fail;
 	accuracy = crossval_confusion(&t, oos, confusion);
-	if (o.mlp ? head_save_probs(cat, key.buf, nn_prep_name(prep), &t, oos, &err) :
+	if (o.mlp ? head_save_mlp(cat, key.buf, nn_prep_name(prep), &t, oos, &mo, o.folds,
+				  accuracy, &err) :
 		    head_save(cat, key.buf, nn_prep_name(prep), &t, oos, o.folds, res.l2, accuracy,
 			      res.warm.w ? &res.warm : NULL, &err))
 		goto fail;

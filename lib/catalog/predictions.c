@@ -196,17 +196,59 @@ int heads_delete(struct catalog *cat, const char *name, struct wn_err *err)
 	return catalog_exec(cat, st, "cannot remove the head", err);
 }
 
+void head_row_sizes(const struct head_row *h, int64_t *weights, int64_t *biases)
+{
+	int64_t in = h->dim;
+
+	*weights = *biases = 0;
+	for (int l = 0; l <= h->nhidden; l++) {
+		int64_t out = l < h->nhidden ? h->hidden[l] : h->classes_n;
+
+		*weights += in * out;
+		*biases += out;
+		in = out;
+	}
+}
+
+/* The hidden widths as the heads table keeps them: "256,128", "" for none. */
+static int hidden_text(const struct head_row *h, char *buf, size_t size)
+{
+	size_t at = 0;
+
+	buf[0] = 0;
+	for (int l = 0; l < h->nhidden; l++) {
+		int n = snprintf(buf + at, size - at, "%s%d", l ? "," : "", h->hidden[l]);
+
+		if (n < 0 || (size_t)n >= size - at)
+			return -1;
+		at += (size_t)n;
+	}
+	return 0;
+}
+
 int heads_set(struct catalog *cat, const struct head_row *h, struct wn_err *err)
 {
 	static const char sql[] =
 		"INSERT OR REPLACE INTO heads (name, prep, classes, dim, mean, scale, weights, bias,"
-		"  folds, l2, images, accuracy, made_ms)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
-	void *mean = pack(h->mean, h->dim), *scale = pack(h->scale, h->dim);
-	void *w = pack(h->weights, h->dim * h->classes_n), *b = pack(h->bias, h->classes_n);
+		"  folds, l2, images, accuracy, made_ms, hidden)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+	int64_t nw, nb;
+	void *mean = NULL, *scale = NULL, *w = NULL, *b = NULL;
 	sqlite3_stmt *st = NULL;
+	char hidden[HEADS_MAX_HIDDEN * 12];
 	int ret = -1;
 
+	if (h->nhidden < 0 || h->nhidden > HEADS_MAX_HIDDEN || hidden_text(h, hidden, sizeof(hidden)))
+		return wn_fail(err, WN_EINVAL, "a head of %d hidden layers: %d at most", h->nhidden,
+			       HEADS_MAX_HIDDEN);
+	head_row_sizes(h, &nw, &nb);
+	if (nw * 4 > INT32_MAX)
+		return wn_fail(err, WN_ELIMIT, "the head '%s' is too large to keep (%lld weights)",
+			       h->name, (long long)nw);
+	mean = pack(h->mean, h->dim);
+	scale = pack(h->scale, h->dim);
+	w = pack(h->weights, (int)nw);
+	b = pack(h->bias, (int)nb);
 	if (!mean || !scale || !w || !b) {
 		wn_fail(err, WN_ENOMEM, "out of memory");
 		goto out;
@@ -221,13 +263,14 @@ int heads_set(struct catalog *cat, const struct head_row *h, struct wn_err *err)
 	sqlite3_bind_int(st, 4, h->dim);
 	sqlite3_bind_blob(st, 5, mean, h->dim * 4, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 6, scale, h->dim * 4, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 7, w, h->dim * h->classes_n * 4, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 8, b, h->classes_n * 4, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 7, w, (int)nw * 4, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 8, b, (int)nb * 4, SQLITE_STATIC);
 	sqlite3_bind_int(st, 9, h->folds);
 	sqlite3_bind_double(st, 10, h->l2);
 	sqlite3_bind_int64(st, 11, h->images);
 	sqlite3_bind_double(st, 12, h->accuracy);
 	sqlite3_bind_int64(st, 13, catalog_now_ms());
+	sqlite3_bind_text(st, 14, hidden, -1, SQLITE_STATIC);
 	ret = catalog_exec(cat, st, "cannot save the head", err);
 out:
 	free(mean);
@@ -253,11 +296,53 @@ static int bind_head_name(sqlite3_stmt *st, void *data)
 	return sqlite3_bind_text(st, 1, ((struct head_query *)data)->name, -1, SQLITE_STATIC);
 }
 
+/* The hidden widths of a row ("256,128", "" for none) into h.
+ * @return 0, or -1 when the text is not that. */
+static int parse_hidden(const char *text, struct head_row *h)
+{
+	const char *p = text ? text : "";
+
+	h->nhidden = 0;
+	while (*p) {
+		char *end;
+		long v = strtol(p, &end, 10);
+
+		if (h->nhidden == HEADS_MAX_HIDDEN || end == p || v < 1 || v > (1 << 16) ||
+		    (*end && *end != ','))
+			return -1;
+		h->hidden[h->nhidden++] = (int)v;
+		p = *end ? end + 1 : end;
+		if (*end && !*p)
+			return -1;
+	}
+	return 0;
+}
+
+/* A row's sizes against its blobs (in 64 bits: the products of a hostile
+ * row must not wrap). @return 0 when they agree, with h->classes_n set. */
+static int head_sizes_agree(sqlite3_stmt *st, struct head_row *h, int64_t *nw, int64_t *nb)
+{
+	int64_t dim = sqlite3_column_int(st, 3), bias = sqlite3_column_bytes(st, 7) / 4, hid = 0;
+
+	if (parse_hidden((const char *)sqlite3_column_text(st, 12), h))
+		return -1;
+	for (int l = 0; l < h->nhidden; l++)
+		hid += h->hidden[l];
+	if (dim < 1 || dim > (1 << 20) || bias - hid < 1 || bias - hid > (1 << 16))
+		return -1;
+	h->dim = (int)dim;
+	h->classes_n = (int)(bias - hid);
+	head_row_sizes(h, nw, nb);
+	return sqlite3_column_bytes(st, 4) != dim * 4 || sqlite3_column_bytes(st, 5) != dim * 4 ||
+	       sqlite3_column_bytes(st, 6) != *nw * 4 || sqlite3_column_bytes(st, 7) != *nb * 4;
+}
+
 static int head_found(sqlite3_stmt *st, void *data)
 {
 	struct head_query *q = data;
 	struct head_row h;
-	int64_t dim = sqlite3_column_int(st, 3), nb = sqlite3_column_bytes(st, 7) / 4;
+	int64_t nw, nb;
+	size_t dim;
 	float *buf;
 	int ret;
 
@@ -265,25 +350,21 @@ static int head_found(sqlite3_stmt *st, void *data)
 	h.name = (const char *)sqlite3_column_text(st, 0);
 	h.prep = (const char *)sqlite3_column_text(st, 1);
 	h.classes = (const char *)sqlite3_column_text(st, 2);
-	/* in 64 bits: dim * nb * 4 of a hostile row must not wrap */
-	if (dim < 1 || nb < 1 || dim > (1 << 20) || nb > (1 << 16) ||
-	    sqlite3_column_bytes(st, 4) != dim * 4 || sqlite3_column_bytes(st, 5) != dim * 4 ||
-	    sqlite3_column_bytes(st, 6) != dim * nb * 4)
+	if (head_sizes_agree(st, &h, &nw, &nb))
 		return wn_fail(q->err, WN_ECORRUPT, "%s: the head '%s' is damaged (its sizes disagree)",
 			       q->cat->file, h.name ? h.name : "");
-	buf = malloc(((size_t)dim * (size_t)(nb + 2) + (size_t)nb) * sizeof(float));
+	dim = (size_t)h.dim;
+	buf = malloc((2 * dim + (size_t)nw + (size_t)nb) * sizeof(float));
 	if (!buf)
 		return wn_fail(q->err, WN_ENOMEM, "out of memory");
-	h.dim = (int)dim;
-	h.classes_n = (int)nb;
-	unpack(sqlite3_column_blob(st, 4), (size_t)dim, buf);
-	unpack(sqlite3_column_blob(st, 5), (size_t)dim, buf + dim);
-	unpack(sqlite3_column_blob(st, 6), (size_t)dim * (size_t)nb, buf + 2 * (size_t)dim);
-	unpack(sqlite3_column_blob(st, 7), (size_t)nb, buf + (size_t)dim * (size_t)(nb + 2));
+	unpack(sqlite3_column_blob(st, 4), dim, buf);
+	unpack(sqlite3_column_blob(st, 5), dim, buf + dim);
+	unpack(sqlite3_column_blob(st, 6), (size_t)nw, buf + 2 * dim);
+	unpack(sqlite3_column_blob(st, 7), (size_t)nb, buf + 2 * dim + (size_t)nw);
 	h.mean = buf;
 	h.scale = buf + dim;
-	h.weights = buf + 2 * (size_t)dim;
-	h.bias = buf + (size_t)dim * (size_t)(nb + 2);
+	h.weights = buf + 2 * dim;
+	h.bias = buf + 2 * dim + (size_t)nw;
 	h.folds = sqlite3_column_int(st, 8);
 	h.l2 = sqlite3_column_double(st, 9);
 	h.images = sqlite3_column_int64(st, 10);
@@ -296,7 +377,7 @@ static int head_found(sqlite3_stmt *st, void *data)
 }
 
 #define HEAD_COLUMNS "SELECT name, prep, classes, dim, mean, scale, weights, bias, folds, l2," \
-	" images, accuracy FROM heads"
+	" images, accuracy, hidden FROM heads"
 
 int heads_foreach(struct catalog *cat, head_fn fn, void *data, struct wn_err *err)
 {

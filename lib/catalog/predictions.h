@@ -60,20 +60,33 @@ int predictions_probs_foreach(struct catalog *cat, const char *model, const char
 			      const char *path_prefix, prediction_fn fn, void *data,
 			      struct wn_err *err);
 
+#define HEADS_MAX_HIDDEN 4
+
 /* A trained head, as label train keeps it (its floats are stored as
- * float32 LE blobs). */
+ * float32 LE blobs): a softmax on standardised inputs (nhidden 0), or a
+ * perceptron whose hidden layers (ReLU) read the standardised inputs and
+ * whose last layer is the softmax. Layer l maps width[l] inputs to
+ * width[l + 1] outputs, width = dim, hidden[0..nhidden-1], classes_n. */
 struct head_row {
 	const char *name, *prep, *classes;
 	int dim;
 	const float *mean, *scale;   /* dim each */
-	const float *weights;        /* dim x classes_n, row-major */
-	const float *bias;           /* classes_n */
+	const float *weights;        /* each layer's width[l] x width[l + 1], row-major,
+				      * one after the other (dim x classes_n when
+				      * nhidden is 0) */
+	const float *bias;           /* each layer's width[l + 1], one after the other */
 	int classes_n;
 	int folds;
 	double l2;
 	int64_t images;
 	double accuracy;
+	int nhidden;                 /* 0..HEADS_MAX_HIDDEN; 0: a softmax head */
+	int hidden[HEADS_MAX_HIDDEN];/* the hidden layers' widths, 1..65536 */
 };
+
+/* head_row_sizes() : how many weights and biases h's layers hold, from
+ * its dim, hidden widths and classes_n. */
+void head_row_sizes(const struct head_row *h, int64_t *weights, int64_t *biases);
 
 /* heads_set() : inserts or replaces the head of that name.
  * @return 0, or -1 with err set (WN_ENOMEM, WN_EDB). */

@@ -275,6 +275,10 @@ static const char *const migrations[] = {
 	 * (images_conflicts()), not from a lookup per image. */
 	"DROP INDEX images_by_xxh3;"
 	"CREATE INDEX images_by_xxh3 ON images(xxh3, status, class);",
+	/* 13: a head may be a perceptron (label train --head mlp): its hidden
+	 * layers' widths ("256,128"; "" for a softmax head), its layers'
+	 * weights and biases one after the other in weights and bias. */
+	"ALTER TABLE heads ADD COLUMN hidden TEXT NOT NULL DEFAULT '';",
 };
 
 const int CATALOG_SCHEMA_VERSION = (int)(sizeof(migrations) / sizeof(migrations[0]));

@@ -44,6 +44,10 @@ static int fold_head(const struct head_row *row, void *data)
 	struct cam_head *h = f->h;
 	size_t n = (size_t)row->dim * (size_t)row->classes_n;
 
+	if (row->nhidden)
+		return wn_fail(f->err, WN_EINVAL, "the head for %s is an MLP ('label train --head "
+			       "mlp'): class activation maps are exact only for a linear head; "
+			       "train a softmax head for maps", row->name);
 	h->dim = row->dim;
 	h->k = row->classes_n;
 	h->w = malloc(n * sizeof(float));
@@ -233,15 +237,19 @@ fail:
 }
 
 int cam_view_png(const struct cam_view *v, const uint8_t *buf, size_t len,
-		 const struct img_limits *limits, int side, uint8_t **png, size_t *png_len,
-		 struct wn_err *err)
+		 const struct img_limits *limits, int side, const char *class_name,
+		 uint8_t **png, size_t *png_len, struct wn_err *err)
 {
 	int h = nn_input_height(v->m), w = nn_input_width(v->m), ret = -1;
-	float *input = malloc((size_t)h * (size_t)w * 3 * sizeof(float));
+	int j = class_name ? cam_head_class(&v->head, class_name) : -1;
+	float *input = NULL;
 	struct cam_result r = { 0 };
 	struct img picture = { 0 }, shown = { 0 };
 
 	*png = NULL;
+	if (class_name && j < 0)
+		return wn_fail(err, WN_EINVAL, "the head has no class '%s'", class_name);
+	input = malloc((size_t)h * (size_t)w * 3 * sizeof(float));
 	if (!input) {
 		wn_fail(err, WN_ENOMEM, "out of memory");
 		goto out;
@@ -249,7 +257,7 @@ int cam_view_png(const struct cam_view *v, const uint8_t *buf, size_t len,
 	if (nn_prepare(buf, len, h, w, v->prep, limits, input, err) ||
 	    cam_run(v->m, &v->head, input, &r, err) ||
 	    cam_picture(buf, len, limits, side, &picture, err) ||
-	    cam_render(&picture, &r, r.predicted, &shown, err) ||
+	    cam_render(&picture, &r, class_name ? j : r.predicted, &shown, err) ||
 	    img_encode_png(&shown, png, png_len, err))
 		goto out;
 	ret = 0;

@@ -34,7 +34,8 @@ struct cam_head {
  * cam_head_load() : the head the catalog keeps under model_key, folded.
  * h must be zeroed; cam_head_release() frees it, also after a failure.
  * @return 1 loaded, 0 when there is no head of that name, -1 with err
- * set (the catalog's errors, WN_ECORRUPT, WN_ENOMEM).
+ * set (the catalog's errors, WN_ECORRUPT, WN_ENOMEM; WN_EINVAL for an
+ * MLP head, whose maps would not be exact, the reason in one line).
  */
 int cam_head_load(struct catalog *cat, const char *model_key, struct cam_head *h,
 		  struct wn_err *err);
@@ -129,12 +130,14 @@ void cam_view_free(struct cam_view *v);
 
 /*
  * cam_view_png() : the image file in buf (within limits) with the map of
- * the head's predicted class over it, fit in side x side, as a PNG into
- * *png (the caller frees it).
- * @return 0, or -1 with err set (the decoder's errors for a bad file).
+ * class class_name (NULL: the class the head predicts for it) over it,
+ * fit in side x side, as a PNG into *png (the caller frees it): the
+ * picture 'label cam --size side' draws for that class.
+ * @return 0, or -1 with err set (WN_EINVAL: the head has no such class;
+ * the decoder's errors for a bad file).
  */
 int cam_view_png(const struct cam_view *v, const uint8_t *buf, size_t len,
-		 const struct img_limits *limits, int side, uint8_t **png, size_t *png_len,
-		 struct wn_err *err);
+		 const struct img_limits *limits, int side, const char *class_name,
+		 uint8_t **png, size_t *png_len, struct wn_err *err);
 
 #endif

@@ -1,9 +1,10 @@
-/* Keeping a trained head: the softmax head fitted on a whole training
- * set, and its cross-validated probabilities, in the catalog. */
+/* Keeping a trained head: the softmax or MLP head fitted on a whole
+ * training set, and its cross-validated probabilities, in the catalog. */
 #ifndef WINNOW_LEARN_HEAD_H
 #define WINNOW_LEARN_HEAD_H
 
 #include "base/base.h"
+#include "learn/mlp.h"
 #include "learn/softreg.h"
 #include "learn/trainset.h"
 
@@ -25,13 +26,14 @@ int head_save(struct catalog *cat, const char *model_key, const char *prep,
 	      const struct softreg *init, struct wn_err *err);
 
 /*
- * head_save_probs() : only the probabilities of head_save(), for a head
- * the heads table cannot hold (an MLP's); the softmax head kept before,
- * if any, is removed in the same transaction (it was fitted to other
- * probabilities).
- * @return 0, or -1 with err set (WN_ENOMEM, the catalog's errors).
+ * head_save_mlp() : as head_save(), with an MLP fitted on all of t with
+ * the options o (the cross-validation's), kept in the heads table with
+ * its hidden layers (o->l2 as its penalty).
+ * @return 0, or -1 with err set (WN_EINVAL, WN_ENOMEM from mlp_fit(), the
+ * catalog's errors).
  */
-int head_save_probs(struct catalog *cat, const char *model_key, const char *prep,
-		    const struct train_set *t, const float *oos, struct wn_err *err);
+int head_save_mlp(struct catalog *cat, const char *model_key, const char *prep,
+		  const struct train_set *t, const float *oos, const struct mlp_opts *o,
+		  int folds, double accuracy, struct wn_err *err);
 
 #endif

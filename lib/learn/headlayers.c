@@ -49,28 +49,32 @@ out:
 	return ret;
 }
 
-/* The standardisation folded into the softmax layer (headlayers.h). */
-static int fold_softmax(const struct head_row *r, struct head_layer *l, struct wn_err *err)
+/* Layer l of r into L: its weights and biases (at w and b in r's
+ * blocks) copied, the standardisation folded into the first
+ * (headlayers.h); ReLU on the hidden layers, softmax on the last. */
+static int take_layer(const struct head_row *r, int l, const float *w, const float *b,
+		      struct head_layer *L, struct wn_err *err)
 {
-	int dim = r->dim, k = r->classes_n;
+	int in = l ? r->hidden[l - 1] : r->dim, out = l < r->nhidden ? r->hidden[l] : r->classes_n;
 
-	l->in = dim;
-	l->out = k;
-	l->activation = "softmax";
-	l->weight = malloc((size_t)dim * (size_t)k * sizeof(float));
-	l->bias = malloc((size_t)k * sizeof(float));
-	if (!l->weight || !l->bias)
+	L->in = in;
+	L->out = out;
+	L->activation = l < r->nhidden ? "relu" : "softmax";
+	L->weight = malloc((size_t)in * (size_t)out * sizeof(float));
+	L->bias = malloc((size_t)out * sizeof(float));
+	if (!L->weight || !L->bias)
 		return wn_fail(err, WN_ENOMEM, "out of memory");
-	for (int c = 0; c < k; c++) {
-		double b = r->bias[c];
+	for (int c = 0; c < out; c++) {
+		double bc = b[c];
 
-		for (int i = 0; i < dim; i++) {
-			double w = (double)r->scale[i] * r->weights[(size_t)i * (size_t)k + (size_t)c];
+		for (int i = 0; i < in; i++) {
+			size_t at = (size_t)i * (size_t)out + (size_t)c;
+			double v = l ? w[at] : (double)r->scale[i] * w[at];
 
-			l->weight[(size_t)i * (size_t)k + (size_t)c] = (float)w;
-			b -= (double)r->mean[i] * w;
+			L->weight[at] = (float)v;
+			bc -= l ? 0 : (double)r->mean[i] * v;
 		}
-		l->bias[c] = (float)b;
+		L->bias[c] = (float)bc;
 	}
 	return 0;
 }
@@ -79,6 +83,7 @@ static int take_head(const struct head_row *r, void *data)
 {
 	struct head_search *s = data;
 	struct head_layers *h = s->h;
+	const float *w = r->weights, *b = r->bias;
 
 	if (strcmp(r->name, s->key)) {
 		if (s->others && ((s->others->len && strbuf_addstr(s->others, ", ")) ||
@@ -91,11 +96,17 @@ static int take_head(const struct head_row *r, void *data)
 	h->images = r->images;
 	h->accuracy = r->accuracy;
 	if (!(h->model = strdup(r->name)) || !(h->prep = strdup(r->prep)) ||
-	    !(h->layers = calloc(1, sizeof(*h->layers))))
+	    !(h->layers = calloc((size_t)r->nhidden + 1, sizeof(*h->layers))))
 		return wn_fail(s->err, WN_ENOMEM, "out of memory");
-	h->n = 1;
-	if (read_classes(h, r->classes, r->classes_n, s->err) || fold_softmax(r, h->layers, s->err))
+	if (read_classes(h, r->classes, r->classes_n, s->err))
 		return -1;
+	for (int l = 0; l <= r->nhidden; l++) {
+		h->n = l + 1;
+		if (take_layer(r, l, w, b, &h->layers[l], s->err))
+			return -1;
+		w += (size_t)h->layers[l].in * (size_t)h->layers[l].out;
+		b += h->layers[l].out;
+	}
 	return 0;
 }
 

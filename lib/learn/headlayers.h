@@ -30,7 +30,9 @@ struct head_layers {
  * head_layers_load() : the head label train kept for model_key, as layers.
  * The softmax head x' = (x - mean) * scale, p = softmax(x' W + b) becomes
  * one layer: W'[i][c] = scale[i] W[i][c], b'[c] = b[c] - sum_i mean[i]
- * scale[i] W[i][c] (summed in double). h must be zeroed;
+ * scale[i] W[i][c] (summed in double). An MLP head becomes its layers,
+ * the first folded so, ReLU on each hidden one, softmax on the last
+ * (dropout only acts in training). h must be zeroed;
  * head_layers_release() frees it, also after a failure. When there is no
  * head for model_key, others (when not NULL) gets the names of the heads
  * there are, ", " between them ("" for none).

@@ -62,7 +62,7 @@ test_expect 'the catalog keeps each copy'"'"'s kind' '
   test "$(sqlite3 r.db "SELECT DISTINCT match FROM dup_groups")" = rotate
 '
 
-# dup_groups as schema 8 had it: exact and near only; no later tables
+# dup_groups as schema 8 had it: exact and near only; no later tables or columns
 cat >to8.sql <<'EOT'
 PRAGMA foreign_keys = OFF;
 DROP TABLE features;
@@ -77,6 +77,7 @@ DROP TABLE dup_groups;
 ALTER TABLE g8 RENAME TO dup_groups;
 DROP TABLE quality;
 DROP INDEX predictions_probs;
+ALTER TABLE heads DROP COLUMN hidden;
 DROP INDEX images_by_xxh3;
 CREATE INDEX images_by_xxh3 ON images(xxh3);
 PRAGMA user_version = 8;
@@ -87,7 +88,7 @@ test_expect 'a schema 8 catalog migrates: its groups kept, the new kinds allowed
   sqlite3 old.db <to8.sql
   test_must_fail sqlite3 old.db "UPDATE dup_groups SET match = \"mirror\""
   db init --db old.db 2>/dev/null
-  test "$(sqlite3 old.db "PRAGMA user_version")" = 12
+  test "$(sqlite3 old.db "PRAGMA user_version")" = 13
   test "$(sqlite3 old.db "SELECT count(*) FROM dup_groups WHERE match = \"near\"")" -eq 2
   dedup --path m -q --db old.db >/dev/null
   test "$(sqlite3 old.db "SELECT match FROM dup_groups WHERE rank = 1")" = mirror

@@ -99,6 +99,34 @@ assert s[\"afterHeat\"] == s[\"afterReload\"], s
   test "$(sqlite3 winnow.db "SELECT count(*) FROM reviews r JOIN images i ON i.id = r.image_id WHERE r.decision = \"relabel\" AND r.new_class != i.class")" -eq 1
 '
 
+test_expect 'in Chromium: h and H show the predicted and the folder class'"'"'s maps, as label cam draws them' '
+  python3 -c "
+import json
+s = json.load(open(\"seen.json\"))
+h, f, a = s[\"heat\"], s[\"folderHeat\"], s[\"heatAgain\"]
+assert h[\"role\"] == \"predicted\" and h[\"cls\"] == h[\"predicted\"].split(\" (\")[0], h
+assert f[\"role\"] == \"folder\" and f[\"cls\"] == f[\"given\"] and f[\"id\"] == h[\"id\"], f
+assert a[\"role\"] == \"predicted\" and a[\"cls\"] == h[\"cls\"], a
+print(h[\"id\"], h[\"cls\"], f[\"cls\"])
+" >heat.txt
+  read -r id predicted given <heat.txt
+  path=$(sqlite3 winnow.db "SELECT path FROM images WHERE id = $id")
+  label cam --size 420 --path "$path" --out camref >camref.rows 2>/dev/null
+  test "$(wc -l <camref.rows)" -eq 2
+  # the page asks for each class by name; the server draws it as label cam does
+  for png in camref/*.png; do
+    cls=${png##*/}
+    cls=${cls%.png}
+    cls=${cls##*.}
+    curl -s -o got.png "$base/cam/$id.png?class=$cls&token=$token"
+    cmp got.png "$png"
+  done
+  grep -q "	folder	$given	" camref.rows
+  test "$(code "$base/cam/$id.png?class=$predicted&token=$token")" = 200
+  test "$(code "$base/cam/$id.png?class=nosuch&token=$token")" = 404
+  curl -s "$base/cam/$id.png?class=nosuch&token=$token" | grep -q "the head has no class .nosuch."
+'
+
 # what dedup recorded: path, kind (the group's on the keeper's row), rank
 sqlite3 -separator "	" winnow.db "SELECT i.path, g.match, g.rank FROM dup_groups g JOIN images i ON i.id = g.image_id" >recorded.tsv
 

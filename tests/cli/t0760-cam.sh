@@ -126,6 +126,34 @@ test_expect 'two maps an image over the picture; a corrupt image is one line and
   head -1 rows.csv | grep -q "^path,role,class,probability,out$"
 '
 
+# same_run A B: label cam's rows, messages and files of a run into A
+# equal those of a run into B (the folder names aside)
+same_run() {
+  sed "s#$1/#$2/#g" "$1.rows" >"$1.rows.b"
+  cmp "$1.rows.b" "$2.rows"
+  sed "s#$1\$#$2#; s#to $1,#to $2,#" "$1.err" >"$1.err.b"
+  cmp "$1.err.b" "$2.err"
+  test "$(ls "$1" | wc -l)" -eq "$(ls "$2" | wc -l)"
+  for f in "$1"/*; do cmp "$f" "$2/${f#$1/}"; done
+}
+
+test_expect 'label cam -j 4 writes what -j 1 writes: rows, messages and files' '
+  imgs="other/synth/coffee.png bad/truncated.jpg ds/photo/chelsea.png $hopper
+    ds/photo/astronaut.png ds/photo/rocket.jpg bad/zero.jpg ds/synth/img000*"
+  expect_exit 1 label cam -j 1 --path $imgs --out j1 >j1.rows 2>j1.err
+  expect_exit 1 label cam -j 4 --path $imgs --out j4 >j4.rows 2>j4.err
+  test "$(wc -l <j1.rows)" -eq 29
+  grep -q "^label cam: 17 images: 29 files written to j1, 2 failed$" j1.err
+  same_run j1 j4
+  label cam --jobs 3 --raw --path $imgs --out r3 >r3.rows 2>r3.err || true
+  label cam -j 1 --raw --path $imgs --out r1 >r1.rows 2>r1.err || true
+  same_run r1 r3
+  label cam -j 3 --layer out_relu --path $imgs --out l3 >l3.rows 2>l3.err || true
+  label cam -j 1 --layer out_relu --path $imgs --out l1 >l1.rows 2>l1.err || true
+  test "$(wc -l <l1.rows)" -eq 15
+  same_run l1 l3
+'
+
 test_expect 'the maps equal TensorFlow.js'"'"'s within 1e-3 on real photos' '
   imgs="ds/photo/astronaut.png ds/photo/chelsea.png other/synth/coffee.png ds/photo/rocket.jpg $hopper"
   label cam --raw --path $imgs --out raw >/dev/null 2>&1
@@ -184,7 +212,7 @@ test_expect 'no head, a head of other embeddings or another preparation: refused
   expect_exit 2 label cam --nsfwjs-compat --path ds/photo/coffee.png --out x 2>err
   test "$(wc -l <err)" -eq 1
   grep -q "trained on embeddings of the .default. preparation, not .nsfwjs.: drop --nsfwjs-compat" err
-  sqlite3 winnow.db "INSERT INTO heads SELECT \"inception_v3\", prep, classes, dim, mean, scale, weights, bias, folds, l2, images, accuracy, made_ms FROM heads WHERE name = \"mobilenet_v2\""
+  sqlite3 winnow.db "INSERT INTO heads SELECT \"inception_v3\", prep, classes, dim, mean, scale, weights, bias, folds, l2, images, accuracy, made_ms, hidden FROM heads WHERE name = \"mobilenet_v2\""
   expect_exit 2 label cam --model inception_v3 --path ds/photo/coffee.png --out x 2>err
   test "$(wc -l <err)" -eq 1
   grep -q "the head for inception_v3 reads 1280 features, but the model pools 2048" err
@@ -195,8 +223,8 @@ test_expect 'a damaged head beside the model'"'"'s is not read; a hostile one is
   cp winnow.db hostile.db
   # dim 2^20 and 1025 classes: dim * classes * 4 wraps to 4 MiB in 32 bits
   sqlite3 hostile.db "INSERT INTO heads SELECT \"aaa\", prep, classes, 1048576, zeroblob(4194304),
-    zeroblob(4194304), zeroblob(4194304), zeroblob(4100), folds, l2, images, accuracy, made_ms
-    FROM heads WHERE name = \"mobilenet_v2\""
+    zeroblob(4194304), zeroblob(4194304), zeroblob(4100), folds, l2, images, accuracy, made_ms,
+    hidden FROM heads WHERE name = \"mobilenet_v2\""
   label cam --db hostile.db --path ds/photo/coffee.png --out h1 2>err
   test_path_is_file h1/coffee.predicted.*.png
   sqlite3 hostile.db "DELETE FROM heads WHERE name = \"mobilenet_v2\";

@@ -10,9 +10,13 @@
 // LIST holds one image a line: "NAME RGB W H", RGB its full decode as
 // bytes (tests/nntool rgb), so that nsfwjs gets the very pixels winnow
 // decodes. classify() names its results with nsfwjs' own five class names
-// by output index; those are mapped back to the index, so the model may
-// have at most five outputs here. Every request the server answers is
-// appended to REQUESTS.log ("GET /PATH STATUS").
+// by output index (nsfw_classes.js; neither load() nor classify() takes
+// other names), so an output past the fifth comes back with no name. The
+// probabilities are read with infer() (nsfwjs' own preparation, the raw
+// output tensor); with five outputs or fewer classify()'s too, mapped back
+// to the index, and they must agree exactly. Prints "classify" or "infer":
+// which gave the CSV. Every request the server answers is appended to
+// REQUESTS.log ("GET /PATH STATUS").
 'use strict';
 const fs = require('fs');
 const http = require('http');
@@ -44,8 +48,7 @@ function serve(dir, log) {
 async function main([dir, size, list, out, log]) {
   await tf.setBackend('cpu');
   const classes = fs.readFileSync(path.join(dir, 'classes.txt'), 'utf8').split('\n').filter(Boolean);
-  if (classes.length > Object.keys(NSFW_CLASSES).length)
-    throw new Error(`${dir}: ${classes.length} classes; classify() names only five`);
+  const named = classes.length <= Object.keys(NSFW_CLASSES).length;
   const index = {};
   for (const [i, name] of Object.entries(NSFW_CLASSES)) index[name] = Number(i);
   const server = await serve(dir, log);
@@ -57,15 +60,26 @@ async function main([dir, size, list, out, log]) {
     const b = fs.readFileSync(rgb);
     const img = tf.tensor3d(new Uint8Array(b.buffer, b.byteOffset, b.length),
       [Number(h), Number(w), 3], 'int32');
-    const top = await model.classify(img, classes.length);
+    const output = model.infer(img);
+    const raw = Array.from(await output.data());
+    output.dispose();
+    if (raw.length !== classes.length)
+      throw new Error(`${name}: ${raw.length} outputs for ${classes.length} classes`);
+    let probs = raw;
+    if (named) {
+      const top = await model.classify(img, classes.length);
+      probs = new Array(classes.length).fill(NaN);
+      for (const { className, probability } of top) probs[index[className]] = probability;
+      if (probs.some((p, i) => p !== raw[i]))
+        throw new Error(`${name}: classify() and infer() disagree`);
+    }
     img.dispose();
-    const probs = new Array(classes.length).fill(NaN);
-    for (const { className, probability } of top) probs[index[className]] = probability;
     rows.push([name, ...probs.map((p) => p.toFixed(6))].join(','));
   }
   model.dispose();
   server.close();
   fs.writeFileSync(out, rows.join('\n') + '\n');
+  console.log(named ? 'classify' : 'infer');
 }
 
 main(process.argv.slice(2)).catch((e) => { console.error(e.message); process.exit(1); });

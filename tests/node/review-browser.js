@@ -93,25 +93,36 @@ async function main() {
   const afterReload = await counts();
   const resumed = await card();
   await page.screenshot({ path: shot, fullPage: true });
-  // h: the trained head's heat map over the card's image; h again: the picture
+  // h: the heat map of the card's predicted class over its image; H: of its
+  // folder class; the same key again: the picture
+  const heatShown = async (role) => {
+    await page.waitForFunction((role) => {
+      const im = document.querySelector('#card .media img.heat');
+      return im && im.dataset.role === role && im.complete && im.naturalWidth > 0;
+    }, role);
+    return page.$eval('#card .media img.heat', (im) => ({
+      id: document.querySelector('#card').dataset.id, path: new URL(im.src).pathname,
+      cls: new URL(im.src).searchParams.get('class'), role: im.dataset.role,
+      width: im.naturalWidth, height: im.naturalHeight,
+      predicted: document.querySelector('#card dl dd:nth-of-type(2)').textContent,
+      given: document.querySelector('#card dl dd:nth-of-type(1)').textContent,
+    }));
+  };
   await page.keyboard.press('h');
-  await page.waitForFunction(() => {
-    const im = document.querySelector('#card .media img.heat');
-    return im && im.complete && im.naturalWidth > 0;
-  });
-  const heat = await page.$eval('#card .media img.heat', (im) => ({
-    id: document.querySelector('#card').dataset.id, path: new URL(im.src).pathname,
-    width: im.naturalWidth, height: im.naturalHeight,
-  }));
+  const heat = await heatShown('predicted');
   await page.screenshot({ path: shot.replace(/\.png$/, '-heat.png'), fullPage: true });
+  await page.keyboard.press('H');
+  const folderHeat = await heatShown('folder');
+  await page.keyboard.press('h');
+  const heatAgain = await heatShown('predicted');
   await page.keyboard.press('h');
   await page.waitForFunction(() => document.querySelector('#card .media img') &&
                              !document.querySelector('#card .media img.heat'));
   const afterHeat = await counts();
   const groups = await readGroups(page);
   await browser.close();
-  console.log(JSON.stringify({ decided, afterFive, afterUndo, undoneCard,
-                               afterReload, resumed, heat, afterHeat, groups, errors }));
+  console.log(JSON.stringify({ decided, afterFive, afterUndo, undoneCard, afterReload, resumed,
+                               heat, folderHeat, heatAgain, afterHeat, groups, errors }));
 }
 
 main().catch((e) => { console.error(e.stack || String(e)); process.exit(1); });

@@ -31,7 +31,7 @@ static void keep_head(struct catalog *cat, float *x, int n, int dim, int k, stru
 	if (softreg_fit(x, y, NULL, (size_t)n, dim, k, 0.01, 300, r, &err))
 		fail_msg("fit: %s", err.msg);
 	h = (struct head_row){ "m", "default", classes, dim, r->mean, r->scale, r->w, r->b, k,
-			       5, 0.01, n, 1.0 };
+			       5, 0.01, n, 1.0, 0, { 0 } };
 	if (heads_set(cat, &h, &err))
 		fail_msg("heads_set: %s", err.msg);
 }

@@ -1,12 +1,13 @@
 /* A kept head read back as dense layers: the folded layer gives the
- * probabilities the standardised head gives; a missing head names the
- * others; a damaged one is refused. */
+ * probabilities the standardised head gives, an MLP's layers the MLP's; a
+ * missing head names the others; a damaged one is refused. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "catalog/catalog.h"
 #include "learn/headlayers.h"
+#include "learn/mlp.h"
 #include "tests/fixtures.h"
 #include "tests/unit/unit.h"
 
@@ -77,6 +78,98 @@ UNIT_TEST(test_the_folded_layer_gives_the_heads_probabilities)
 	head_layers_release(&h);
 }
 
+/* The layers forward, as label export's model runs them. */
+static void run_layers(const struct head_layers *h, const float *x, double *p)
+{
+	double a[64], b[64], top = -INFINITY, sum = 0;
+
+	for (int i = 0; i < h->dim; i++)
+		a[i] = x[i];
+	for (int l = 0; l < h->n; l++) {
+		const struct head_layer *L = &h->layers[l];
+
+		for (int c = 0; c < L->out; c++) {
+			b[c] = L->bias[c];
+			for (int i = 0; i < L->in; i++)
+				b[c] += a[i] * L->weight[i * L->out + c];
+			if (!strcmp(L->activation, "relu"))
+				b[c] = fmax(b[c], 0);
+		}
+		memcpy(a, b, (size_t)L->out * sizeof(double));
+	}
+	for (int c = 0; c < h->k; c++)
+		top = fmax(top, a[c]);
+	for (int c = 0; c < h->k; c++)
+		sum += (p[c] = exp(a[c] - top));
+	for (int c = 0; c < h->k; c++)
+		p[c] /= sum;
+}
+
+/* An MLP as label train keeps it: every layer's weights, then every bias. */
+static void keep_mlp(const struct mlp *m)
+{
+	float w[D * 8 + 8 * 6 + 6 * K], b[8 + 6 + K], *pw = w, *pb = b;
+	struct head_row r = { "mlp", "default", "[\"a\",\"b\",\"c\"]", D, m->mean, m->scale, w,
+			      b, K, 5, 0.001, 40, 0.8, 2, { 8, 6 } };
+	struct wn_err err;
+
+	for (int l = 0; l < m->layers; l++) {
+		memcpy(pw, m->w[l], (size_t)(m->width[l] * m->width[l + 1]) * sizeof(float));
+		memcpy(pb, m->b[l], (size_t)m->width[l + 1] * sizeof(float));
+		pw += m->width[l] * m->width[l + 1];
+		pb += m->width[l + 1];
+	}
+	if (heads_set(cat, &r, &err))
+		fail_msg("%s", err.msg);
+}
+
+UNIT_TEST(test_an_mlp_head_gives_the_mlps_probabilities)
+{
+	struct mlp_opts o = mlp_defaults();
+	struct head_layers h = { 0 };
+	struct mlp m = { 0 };
+	struct wn_err err;
+	float x[40 * D], probs[40 * K];
+	int y[40];
+	double got[K];
+
+	for (int r = 0; r < 40; r++) {
+		y[r] = r % K;
+		for (int i = 0; i < D; i++)
+			x[r * D + i] = (float)(sin(r * 3.1 + i) * 20.0 + 10.0 * y[r] + 5 * i);
+	}
+	o.hidden[0] = 8;
+	o.hidden[1] = 6;
+	o.threads = 1;
+	assert_int_equal(mlp_fit(x, y, NULL, 40, D, K, &o, &m, &err), 0);
+	assert_int_equal(mlp_predict(&m, x, NULL, 40, probs, &err), 0);
+	keep_mlp(&m);
+	assert_int_equal(head_layers_load(cat, "mlp", &h, NULL, &err), 1);
+	assert_int_equal(h.n, 3);
+	assert_string_equal(h.layers[0].activation, "relu");
+	assert_string_equal(h.layers[1].activation, "relu");
+	assert_string_equal(h.layers[2].activation, "softmax");
+	assert_int_equal(h.layers[0].out, 8);
+	assert_int_equal(h.layers[1].in, 8);
+	assert_int_equal(h.layers[2].in, 6);
+	for (int r = 0; r < 40; r++) {
+		run_layers(&h, x + r * D, got);
+		for (int c = 0; c < K; c++)
+			assert_true(fabs(got[c] - probs[r * K + c]) < 1e-5);
+	}
+	head_layers_release(&h);
+	mlp_free(&m);
+	/* hidden widths that disagree with the blobs, or are not widths */
+	unit_sql_exec(db_path, "UPDATE heads SET hidden = '8' WHERE name = 'mlp'");
+	assert_int_equal(head_layers_load(cat, "mlp", &h, NULL, &err), -1);
+	assert_int_equal(err.code, WN_ECORRUPT);
+	head_layers_release(&h);
+	unit_sql_exec(db_path, "UPDATE heads SET hidden = '8,6,' WHERE name = 'mlp'");
+	assert_int_equal(head_layers_load(cat, "mlp", &h, NULL, &err), -1);
+	head_layers_release(&h);
+	unit_sql_exec(db_path, "DELETE FROM heads WHERE name = 'mlp'");
+}
+
 UNIT_TEST(test_no_head_names_the_others)
 {
 	struct head_layers h = { 0 };
@@ -106,7 +199,7 @@ UNIT_TEST(test_a_damaged_head_is_refused)
 static void keep(const char *name, const char *prep, const char *classes)
 {
 	struct head_row r = { name, prep, classes, D, mean, scale, weights, bias, K, 5, 0.01,
-			      100, 0.9 };
+			      100, 0.9, 0, { 0 } };
 	struct wn_err err;
 
 	if (heads_set(cat, &r, &err))
