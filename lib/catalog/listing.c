@@ -109,7 +109,8 @@ static int list_dir(const struct catalog *cat, struct listed_dir *d)
 	if (e)
 		goto close;  /* out of memory */
 	d->unlisted = errno != 0;
-	qsort(d->names, d->n, sizeof(*d->names), cmp_name);
+	if (d->n)
+		qsort(d->names, d->n, sizeof(*d->names), cmp_name);
 	ret = 0;
 close:
 	closedir(dir);
@@ -177,5 +178,5 @@ int catalog_listing_has(struct catalog_listing *l, const char *path)
 	d = find_dir(l, path, slash ? (size_t)(slash - path) : 0);
 	if (!d || d->unlisted)
 		return catalog_on_disk(l->cat, path);
-	return bsearch(&name, d->names, d->n, sizeof(*d->names), cmp_name) != NULL;
+	return d->n && bsearch(&name, d->names, d->n, sizeof(*d->names), cmp_name);
 }
