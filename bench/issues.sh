@@ -18,6 +18,11 @@
 #
 #   bench/issues.sh SET [BEFORE [ROUNDS [SCALE]]]
 #
+# OUTLIER_SWEEP="0.45 0.5 ...": also, at each of these outlier thresholds
+# (the others at their defaults), the planted outliers flagged, the clean
+# photos and drawings flagged as outliers, and the clean images (photos
+# and drawings) flagged with anything, one line a threshold.
+#
 # SET is make-issues.py's OUT. Needs /usr/bin/time and python3.
 set -euo pipefail
 set_dir=$(cd "${1:?usage: bench/issues.sh SET [BEFORE [ROUNDS [SCALE]]]}" && pwd)
@@ -37,6 +42,10 @@ cp -r "$set_dir/photos" "$set_dir/drawings" "$tmp/set/"
  "$db" --db "$tmp/set.db" issues --path set --format csv >"$tmp/issues.csv" 2>"$tmp/summary" &&
  "$db" --db "$tmp/set.db" issues --path set --format csv --issue outlier \
    --threshold outlier=1 >"$tmp/ranked.csv" 2>/dev/null)
+for t in ${OUTLIER_SWEEP:-}; do
+  (cd "$tmp" && "$db" --db "$tmp/set.db" issues --path set --format csv \
+     --threshold "outlier=$t" >"$tmp/sweep.$t.csv" 2>/dev/null)
+done
 cat "$tmp/summary"
 python3 - "$set_dir/truth.csv" "$tmp/issues.csv" "$tmp/ranked.csv" <<'EOF'
 import csv, sys
@@ -70,6 +79,29 @@ for name, f in (("at the default threshold", sys.argv[2]),
     rows = [r for r in csv.DictReader(open(f)) if r["issue"] == "outlier"]
     print("planted outliers in the first 20 outlier rows %s: %d of %d (%d rows)" %
           (name, sum(kind.get(r["path"]) == "outlier" for r in rows[:20]), planted, len(rows)))
+EOF
+[ -z "${OUTLIER_SWEEP:-}" ] || python3 - "$set_dir/truth.csv" "$tmp" ${OUTLIER_SWEEP} <<'EOF'
+import csv, sys
+from collections import defaultdict
+truth = list(csv.DictReader(open(sys.argv[1])))
+kind = {"set/" + t["path"]: t["kind"] for t in truth}
+clean = [p for p, k in kind.items() if k in ("clean", "drawing")]
+planted = sum(k == "outlier" for k in kind.values())
+print("outlier threshold sweep (other issues at their defaults):")
+print("threshold  planted outliers flagged  clean flagged as outlier (photos, drawings)"
+      "  clean flagged with anything")
+for t in sys.argv[3:]:
+    found = defaultdict(set)
+    for r in csv.DictReader(open("%s/sweep.%s.csv" % (sys.argv[2], t))):
+        found[r["path"]].add(r["issue"])
+    out = [p for p, f in found.items() if "outlier" in f]
+    hit = sum(kind.get(p) == "outlier" for p in out)
+    ph = sum(kind.get(p) == "clean" for p in out)
+    dr = sum(kind.get(p) == "drawing" for p in out)
+    anything = sum(bool(found.get(p)) for p in clean)
+    print("%9s  %24s  %12d (%d, %d)  %15d of %d (%.1f%%)" % (
+        t, "%d of %d" % (hit, planted), ph + dr, ph, dr, anything, len(clean),
+        100.0 * anything / len(clean)))
 EOF
 
 [ -n "$before" ] || exit 0

@@ -1,8 +1,18 @@
 /* The walk -> batch -> pool -> transaction loop of batch.h. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "catalog/batch.h"
+
+struct runner;
+
+/* A job handed to the pool with commit_as_done: the runner learns when
+ * it is over. */
+struct slot {
+	struct runner *r;
+	size_t i;
+};
 
 struct runner {
 	struct catalog *cat;
@@ -10,6 +20,12 @@ struct runner {
 	struct pool *pool;
 	char *jobs;
 	unsigned char *runs;      /* per job: plan() chose it */
+	/* commit_as_done only: per job, its work is over (under lock) */
+	struct slot *slots;
+	unsigned char *done;
+	pthread_mutex_t lock;
+	pthread_cond_t finished;
+	int synced;               /* lock and finished were initialised */
 	size_t n;                 /* jobs taken into this batch */
 	size_t index;             /* items offered to take() so far */
 	walk_error_fn on_error;   /* the caller's */
@@ -50,19 +66,82 @@ static int commit_all(struct runner *r, struct wn_err *err)
 	return catalog_commit(r->cat, err);
 }
 
+/* A pool job with commit_as_done: the work, then the news that it is
+ * over. */
+static void work_then_tell(void *arg)
+{
+	struct slot *s = arg;
+	struct runner *r = s->r;
+
+	r->ops->work(job_at(r, s->i));
+	pthread_mutex_lock(&r->lock);
+	r->done[s->i] = 1;
+	pthread_cond_broadcast(&r->finished);
+	pthread_mutex_unlock(&r->lock);
+}
+
+static void wait_done(struct runner *r, size_t i)
+{
+	pthread_mutex_lock(&r->lock);
+	while (!r->done[i])
+		pthread_cond_wait(&r->finished, &r->lock);
+	pthread_mutex_unlock(&r->lock);
+}
+
+/* commit_all() as the jobs finish, in the batch's order: the transaction
+ * opens when the first job to commit is done. */
+static int commit_as_done(struct runner *r, struct wn_err *err)
+{
+	const struct batch_ops *ops = r->ops;
+	int open = 0;
+
+	for (size_t i = 0; i < r->n; i++) {
+		if (!r->runs[i])
+			continue;
+		wait_done(r, i);
+		if (!open && catalog_begin(r->cat, err))
+			return -1;
+		open = 1;
+		if (ops->commit(ops->data, r->jobs, i, err)) {
+			catalog_rollback(r->cat);
+			return -1;
+		}
+	}
+	if (!open && catalog_begin(r->cat, err))
+		return -1;
+	return catalog_commit(r->cat, err);
+}
+
+/* The planned jobs to the pool, and their outcomes committed. */
+static int work_and_commit(struct runner *r, struct wn_err *err)
+{
+	const struct batch_ops *ops = r->ops;
+	int early = ops->commit && ops->commit_as_done;
+
+	for (size_t i = 0; i < r->n; i++) {
+		if (!r->runs[i])
+			continue;
+		if (!early) {
+			pool_submit(r->pool, ops->work, job_at(r, i));
+			continue;
+		}
+		r->done[i] = 0;  /* no worker holds slot i: the batch before was waited for */
+		r->slots[i] = (struct slot){ r, i };
+		pool_submit(r->pool, work_then_tell, &r->slots[i]);
+	}
+	if (early)
+		return commit_as_done(r, err);
+	pool_wait(r->pool);
+	return ops->commit ? commit_all(r, err) : 0;
+}
+
 /* Plans, runs and commits the jobs taken so far; releases them. */
 static int run_batch(struct runner *r, struct wn_err *err)
 {
 	const struct batch_ops *ops = r->ops;
 	int ret = -1;
 
-	if (plan_all(r, err))
-		goto out;
-	for (size_t i = 0; i < r->n; i++)
-		if (r->runs[i])
-			pool_submit(r->pool, ops->work, job_at(r, i));
-	pool_wait(r->pool);
-	if (ops->commit && commit_all(r, err))
+	if (plan_all(r, err) || work_and_commit(r, err))
 		goto out;
 	ret = ops->settle ? ops->settle(ops->data, r->jobs, r->n, err) : 0;
 out:
@@ -117,6 +196,15 @@ static int runner_start(struct runner *r, struct catalog *cat, const struct batc
 	r->pool = pool_create(ops->threads);
 	if (!r->jobs || !r->runs || !r->pool)
 		return wn_fail(err, WN_ENOMEM, "out of memory or threads");
+	if (!ops->commit_as_done)
+		return 0;
+	r->slots = calloc(ops->batch, sizeof(*r->slots));
+	r->done = calloc(ops->batch, 1);
+	if (!r->slots || !r->done)
+		return wn_fail(err, WN_ENOMEM, "out of memory");
+	pthread_mutex_init(&r->lock, NULL);
+	pthread_cond_init(&r->finished, NULL);
+	r->synced = 1;
 	return 0;
 }
 
@@ -130,6 +218,12 @@ static int runner_finish(struct runner *r, int rc, struct wn_err *err)
 	pool_free(r->pool);
 	free(r->jobs);
 	free(r->runs);
+	free(r->slots);
+	free(r->done);
+	if (r->synced) {
+		pthread_mutex_destroy(&r->lock);
+		pthread_cond_destroy(&r->finished);
+	}
 	return rc ? -1 : 0;
 }
 

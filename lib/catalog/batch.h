@@ -22,8 +22,9 @@
  * Threads: work() runs on a pool worker, every other hook on the calling
  * thread. Order: take() in walk (or list) order; plan() for the batch's
  * jobs in that order, then prepare(), then work() on the pool for the
- * jobs plan() chose, in any order; commit() in the batch's order, then
- * settle(). A batch's hooks all run before the next job is taken.
+ * jobs plan() chose, in any order; commit() in the batch's order (each
+ * after its own job's work, and with commit_as_done during the others'),
+ * then settle(). A batch's hooks all run before the next job is taken.
  *
  * Errors: a hook returns -1 with err set (commit(): with the transaction
  * still open; the runner rolls it back) and the run stops at once: the
@@ -55,6 +56,14 @@ struct batch_ops {
 	 * that ran. NULL: no transaction at all (a dry run). The transaction
 	 * is opened and committed even when no job of the batch ran. */
 	int (*commit)(void *data, void *jobs, size_t i, struct wn_err *err);
+	/* 0: commit() runs once the whole batch's work is done. 1: the
+	 * calling thread writes each job as soon as it and the jobs before it
+	 * are done, while the pool works on the rest, so the pool does not
+	 * stand idle while the rows are written; commit() must then touch
+	 * nothing that work() of another job uses. The transaction (and the
+	 * catalog's write lock) is then open from the first job done to the
+	 * batch's end; a kill still leaves whole batches or nothing. */
+	int commit_as_done;
 	/* After the batch's transaction was committed. NULL: nothing. */
 	int (*settle)(void *data, void *jobs, size_t n, struct wn_err *err);
 	/* Frees what a job owns. NULL: jobs own nothing. */

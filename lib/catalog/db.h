@@ -43,6 +43,25 @@ extern const int CATALOG_SCHEMA_VERSION;
  * is a regular file on disk now; 1 when that cannot be told. */
 int catalog_on_disk(const struct catalog *cat, const char *path);
 
+/*
+ * catalog_listing_new() : for catalog_on_disk() over many paths in few
+ * folders: catalog_listing_has() answers from one listing of each folder,
+ * read when a path in it is first asked about and kept until
+ * catalog_listing_free(), instead of an lstat a path. cat must outlive
+ * the listing; one thread.
+ * @return the listing, or NULL out of memory.
+ */
+struct catalog_listing *catalog_listing_new(const struct catalog *cat);
+
+/* catalog_listing_has() : what catalog_on_disk(cat, path) answered when
+ * path's folder was listed: whether path is a regular file (not a symlink)
+ * there; 0 in a folder that is not there. A folder that cannot be read,
+ * and a failed allocation, fall back to catalog_on_disk(). */
+int catalog_listing_has(struct catalog_listing *l, const char *path);
+
+/* catalog_listing_free() : accepts NULL. */
+void catalog_listing_free(struct catalog_listing *l);
+
 /* catalog_dir() : the absolute, symlink-free folder holding the catalog. */
 const char *catalog_dir(const struct catalog *cat);
 

@@ -105,7 +105,10 @@ fail:
 	return -1;
 }
 
-/* Records one job's outcome in the open transaction. */
+/* Records one job's outcome in the open transaction, on the calling
+ * thread while the pool works on the batch's later jobs (commit_as_done):
+ * it writes only the run's counters and the catalog, which no job
+ * touches. */
 static int record_job(void *data, void *jobs, size_t i, struct wn_err *err)
 {
 	struct rs_run *r = data;
@@ -217,7 +220,7 @@ int rs_run(struct rs_run *r, struct wn_err *err)
 	struct batch_ops ops = { .job_size = sizeof(struct rs_job), .batch = BATCH,
 				 .threads = r->threads, .take = add_source, .plan = plan_job,
 				 .prepare = plan_rewrites, .work = rs_run_job, .commit = record_job,
-				 .settle = rs_quarantine_moves, .release = free_job, .data = r };
+				 .commit_as_done = 1, .settle = rs_quarantine_moves, .release = free_job, .data = r };
 	int rc = -1;
 
 	r->in_root = r->out_root = r->quarantine_fd = -1;

@@ -56,9 +56,9 @@ static int resample_planes(struct img src[3], int ow, int oh, const struct turne
 
 	if (img_yuv420_alloc(dst, ow, oh, err))
 		return -1;
+	/* Cb and Cr lie on one grid: one set of weights for both. */
 	if (img_resample_plane(&src[0], &dst[0], &lx, &ly, err) ||
-	    img_resample_plane(&src[1], &dst[1], &cx, &cy, err) ||
-	    img_resample_plane(&src[2], &dst[2], &cx, &cy, err)) {
+	    img_resample_planes(&src[1], &dst[1], 2, &cx, &cy, err)) {
 		jpeg_planes_release(dst);
 		return -1;
 	}

@@ -389,43 +389,46 @@ static void pass_vertical(const struct img *src, struct img *dst, const struct t
 	}
 }
 
-/* src through the passes into dst (allocated, its size the output's),
- * in the cheaper order. */
-static int resample_into(const struct img *src, struct img *dst, enum resample_kernel kernel,
-			 const struct resample_axis *ax, const struct resample_axis *ay,
-			 struct wn_err *err)
+/* src[0..n) (of one size and channel count) through the passes into
+ * dst[0..n) (allocated, each the output's size), in the cheaper order,
+ * with one weight table an axis and one intermediate for all of them. */
+static int resample_into(const struct img *src, struct img *dst, int n,
+			 enum resample_kernel kernel, const struct resample_axis *ax,
+			 const struct resample_axis *ay, struct wn_err *err)
 {
 	struct taps tx = { 0 }, ty = { 0 };
 	struct img mid = { 0 };
 	int32_t *acc = NULL;
-	int dst_w = dst->width, dst_h = dst->height, level = pass_level(), ret = -1;
-	int vertical_first;
+	int src_w = src->width, src_h = src->height, dst_w = dst->width, dst_h = dst->height;
+	int level = pass_level(), ret = -1, vertical_first;
 
-	if (taps_init(&tx, kernel, src->width, dst_w, ax) ||
-	    taps_init(&ty, kernel, src->height, dst_h, ay)) {
+	if (taps_init(&tx, kernel, src_w, dst_w, ax) || taps_init(&ty, kernel, src_h, dst_h, ay)) {
 		wn_fail(err, WN_ENOMEM, "out of memory for resampling weights");
 		goto out;
 	}
 	/* The vertical pass vectorises (whole rows at once), the horizontal one
 	 * less so: order them so the horizontal pass runs on fewer rows when
 	 * that is cheaper. Costs: taps times samples, horizontal counted 4x. */
-	vertical_first = 4.0 * dst_h * dst_w * tx.reach + (double)dst_h * src->width * ty.reach <
-			 4.0 * src->height * dst_w * tx.reach + (double)dst_h * dst_w * ty.reach;
-	if (img_alloc(&mid, vertical_first ? src->width : dst_w,
-		      vertical_first ? dst_h : src->height, src->channels, err))
+	vertical_first = 4.0 * dst_h * dst_w * tx.reach + (double)dst_h * src_w * ty.reach <
+			 4.0 * src_h * dst_w * tx.reach + (double)dst_h * dst_w * ty.reach;
+	if (img_alloc(&mid, vertical_first ? src_w : dst_w, vertical_first ? dst_h : src_h,
+		      src->channels, err))
 		goto out;
-	acc = malloc((size_t)(dst_w > src->width ? dst_w : src->width) * src->channels *
-		     sizeof(*acc));
+	acc = malloc((size_t)(dst_w > src_w ? dst_w : src_w) * src->channels * sizeof(*acc));
 	if (!acc) {
 		wn_fail(err, WN_ENOMEM, "out of memory for resampling");
 		goto out;
 	}
-	if (vertical_first) {
-		pass_vertical(src, &mid, &ty, acc, level);
-		pass_horizontal(&mid, dst, &tx, level);
-	} else {
-		pass_horizontal(src, &mid, &tx, level);
-		pass_vertical(&mid, dst, &ty, acc, level);
+	/* Each pass writes every sample of its output: mid needs no clearing
+	 * between images. */
+	for (int i = 0; i < n; i++) {
+		if (vertical_first) {
+			pass_vertical(&src[i], &mid, &ty, acc, level);
+			pass_horizontal(&mid, &dst[i], &tx, level);
+		} else {
+			pass_horizontal(&src[i], &mid, &tx, level);
+			pass_vertical(&mid, &dst[i], &ty, acc, level);
+		}
 	}
 	ret = 0;
 out:
@@ -448,19 +451,30 @@ int img_resample(const struct img *src, int dst_w, int dst_h, enum resample_kern
 			       src->width, src->height, dst_w, dst_h);
 	if (img_alloc(dst, dst_w, dst_h, src->channels, err))
 		return -1;
-	if (resample_into(src, dst, kernel, &ax, &ay, err)) {
+	if (resample_into(src, dst, 1, kernel, &ax, &ay, err)) {
 		img_release(dst);
 		return -1;
 	}
 	return 0;
 }
 
+int img_resample_planes(const struct img *src, struct img *dst, int n,
+			const struct resample_axis *x, const struct resample_axis *y,
+			struct wn_err *err)
+{
+	for (int i = 0; i < n; i++)
+		if (src[i].channels != 1 || dst[i].channels != 1 || dst[i].width <= 0 ||
+		    dst[i].height <= 0 || src[i].width <= 0 || src[i].height <= 0 ||
+		    src[i].width != src[0].width || src[i].height != src[0].height ||
+		    dst[i].width != dst[0].width || dst[i].height != dst[0].height ||
+		    !(x->scale > 0) || !(y->scale > 0))
+			return wn_fail(err, WN_EINVAL, "cannot resample a %dx%d plane to %dx%d",
+				       src[i].width, src[i].height, dst[i].width, dst[i].height);
+	return n > 0 ? resample_into(src, dst, n, RESAMPLE_LANCZOS3, x, y, err) : 0;
+}
+
 int img_resample_plane(const struct img *src, struct img *dst, const struct resample_axis *x,
 		       const struct resample_axis *y, struct wn_err *err)
 {
-	if (src->channels != 1 || dst->channels != 1 || dst->width <= 0 || dst->height <= 0 ||
-	    src->width <= 0 || src->height <= 0 || !(x->scale > 0) || !(y->scale > 0))
-		return wn_fail(err, WN_EINVAL, "cannot resample a %dx%d plane to %dx%d",
-			       src->width, src->height, dst->width, dst->height);
-	return resample_into(src, dst, RESAMPLE_LANCZOS3, x, y, err);
+	return img_resample_planes(src, dst, 1, x, y, err);
 }

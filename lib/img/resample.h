@@ -41,4 +41,15 @@ struct resample_axis {
 int img_resample_plane(const struct img *src, struct img *dst, const struct resample_axis *x,
 		       const struct resample_axis *y, struct wn_err *err);
 
+/*
+ * img_resample_planes() : img_resample_plane() of the n planes src[0..n)
+ * into dst[0..n), all sources of one size and all outputs of one size, on
+ * the same axes (a JPEG's Cb and Cr): the weights are computed once for
+ * all. The same bytes as n calls of img_resample_plane().
+ * @return 0, or -1 with err set (WN_EINVAL, WN_ENOMEM).
+ */
+int img_resample_planes(const struct img *src, struct img *dst, int n,
+			const struct resample_axis *x, const struct resample_axis *y,
+			struct wn_err *err);
+
 #endif

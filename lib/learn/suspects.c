@@ -29,6 +29,7 @@ struct set {
 	const char *unmapped;  /* first folder with no class */
 	int mapping;           /* 0: classes are folders (head); 1: map folders */
 	struct catalog *cat;
+	struct catalog_listing *files;  /* which images are on disk now */
 	struct wn_err *err;
 };
 
@@ -87,7 +88,7 @@ static int gather(const struct prediction_row *row, void *data)
 	struct set *s = data;
 	int y;
 
-	if (!row->class_name || !catalog_on_disk(s->cat, row->path))
+	if (!row->class_name || !catalog_listing_has(s->files, row->path))
 		return 0;
 	if (!s->classes && parse_classes(row->classes, s))
 		return wn_fail(s->err, WN_ECORRUPT, "a prediction row without its classes");
@@ -151,7 +152,7 @@ static void free_set(struct set *s)
 /* Images with a copy in another class folder: exact copies by hash, and
  * dedup's recorded groups (exact or near); one entry per image. */
 struct conflicts {
-	struct catalog *cat;
+	struct catalog_listing *files;
 	char **path, **given, **other;
 	size_t n, cap;
 	int oom;
@@ -162,7 +163,7 @@ static int add_conflict(const char *path, const char *given, const char *other_p
 {
 	struct conflicts *cf = data;
 
-	if (!catalog_on_disk(cf->cat, path) || !catalog_on_disk(cf->cat, other_path))
+	if (!catalog_listing_has(cf->files, path) || !catalog_listing_has(cf->files, other_path))
 		return 0;
 	for (size_t i = cf->n; i-- > 0;)
 		if (!strcmp(cf->path[i], path))
@@ -224,7 +225,10 @@ int suspects_find(struct catalog *cat, const char *prefix, const struct suspects
 	s.nmaps = o->nmaps;
 	s.err = err;
 	s.cat = cat;
-	if (strbuf_addf(&cvkey, "cv:%s", o->model_key)) {
+	/* Files removed since the predictions are left out: one listing of
+	 * each folder tells, not an lstat an image. */
+	s.files = cf.files = catalog_listing_new(cat);
+	if (!s.files || strbuf_addf(&cvkey, "cv:%s", o->model_key)) {
 		wn_fail(err, WN_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -240,6 +244,7 @@ int suspects_find(struct catalog *cat, const char *prefix, const struct suspects
 		s.nmaps = o->nmaps;
 		s.err = err;
 		s.cat = cat;
+		s.files = cf.files;
 		s.mapping = 1;
 		out->source = "model";
 		if (predictions_probs_foreach(cat, o->model_key, nn_prep_name(o->prep), prefix,
@@ -261,7 +266,6 @@ int suspects_find(struct catalog *cat, const char *prefix, const struct suspects
 	}
 	if (cl_find_issues(s.y, s.probs, s.n, s.k, &res, err))
 		goto out;
-	cf.cat = cat;
 	if (images_conflicts(cat, prefix, add_conflict, &cf, err) ||
 	    conflicts_foreach(cat, prefix, add_conflict, &cf, err)) {
 		if (cf.oom)
@@ -330,6 +334,7 @@ int suspects_find(struct catalog *cat, const char *prefix, const struct suspects
 	ret = 0;
 out:
 	free_conflicts(&cf);
+	catalog_listing_free(cf.files);
 	cl_free(&res);
 	free_set(&s);
 	strbuf_release(&cvkey);

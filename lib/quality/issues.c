@@ -20,7 +20,7 @@ static const double defaults[QI_COUNT] = {
 	[QI_GRAYSCALE] = 0.02,
 	[QI_ODD_ASPECT_RATIO] = 0.5,
 	[QI_ODD_SIZE] = 0.25,
-	[QI_OUTLIER] = 0.5,
+	[QI_OUTLIER] = 0.55,
 };
 
 const char *quality_issue_name(enum quality_issue i)

@@ -182,4 +182,23 @@ sys.exit(0 if d[:2] == b\"\\xff\\xd8\" and d[-2:] == b\"\\xff\\xd9\" else 1)" "$
   test "$(ls ko/c/*.jpg | wc -l)" -eq 60
 '
 
+# The rows are written while the pool still works on the batch
+# (commit_as_done): a kill after the last file, in the second batch of
+# 256, leaves the first batch's rows whole and none of the second's
+# (its transaction never committed), and the next run makes only the
+# outputs that have no row.
+test_expect 'a kill at the last file keeps the first batch, and a resume redoes only the rest' '
+  mkfixtures big kr 5 300 48 40
+  rc=0; WINNOW_TEST_KILL_AFTER=300 resize --db kr.db --path kr --out kro --size 24 -j 2 -q \
+    >/dev/null 2>&1 || rc=$?
+  test "$rc" -eq 137
+  test "$(sqlite3 kr.db "SELECT count(*) FROM images WHERE path LIKE '"'"'kro/%'"'"'")" -eq 256
+  test "$(sqlite3 kr.db "SELECT count(*) FROM images i JOIN derived d ON d.image_id = i.id
+    WHERE i.path LIKE '"'"'kro/%'"'"'")" -eq 256
+  test "$(ls kro/c | wc -l)" -eq 300
+  resize --db kr.db --path kr --out kro --size 24 -q 2>err
+  grep -q "300 files: 44 resized, 0 copied, 256 unchanged, 0 failed" err
+  db --db kr.db check --path kro
+'
+
 test_done

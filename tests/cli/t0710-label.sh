@@ -225,4 +225,24 @@ test_expect 'suspects with the pretrained classes: folders map onto them' '
   label suspects --path pre --db pre.db --map cats=Neutral --top 2 2>err >/dev/null
 '
 
+test_expect 'suspects: images removed or turned into symlinks after predict are left out' '
+  cp ds/photo/rocket.jpg ds/synth/rocket-gone.jpg
+  cp ds/photo/coffee.png ds/synth/coffee-link.png
+  label predict --path ds -q 2>/dev/null
+  map="--map photo=Neutral --map synth=Drawing"
+  label suspects --path ds $map --top 1000 --format csv >s.csv 2>err
+  grep -q "^ds/synth/rocket-gone.jpg,synth,photo,1.000000,1.000000$" s.csv
+  grep -q "^ds/photo/rocket.jpg,photo,synth,1.000000,1.000000$" s.csv
+  grep -q "^ds/synth/coffee-link.png," s.csv
+  n=$(sed -n "s/^label suspects: \([0-9]*\) images.*/\1/p" err)
+  rm ds/synth/rocket-gone.jpg ds/synth/coffee-link.png
+  ln -s ../photo/coffee.png ds/synth/coffee-link.png
+  label suspects --path ds $map --top 1000 --format csv >s.csv 2>err
+  test_grep_not "^ds/synth/rocket-gone.jpg," s.csv
+  test_grep_not "^ds/synth/coffee-link.png," s.csv
+  test_grep_not "^ds/photo/rocket.jpg,photo,synth,1.000000,1.000000$" s.csv
+  grep -q "^label suspects: $((n - 2)) images" err
+  rm ds/synth/coffee-link.png
+'
+
 test_done

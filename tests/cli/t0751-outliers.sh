@@ -52,6 +52,10 @@ test_expect 'the page among photos is the outlier, the photos are not' '
   test_grep_not "no image embeddings" err
   sed -n 2p out.csv | grep -q "^ds/photos/page.png,photos,outlier,0\."
   test "$(grep -c ",outlier," out.csv)" -eq 1
+  # and with room above the default (0.55): no photo scores under 0.7
+  db issues --path ds --format csv --issue outlier --threshold outlier=0.7 >room.csv 2>/dev/null
+  test "$(grep -c ",outlier," room.csv)" -eq 1
+  db issues --help | grep -q "min(1, m/d); default 0.55$"
   # a class of four: too few to say what it looks like
   test_grep_not "^ds/few/" out.csv
   # every image past its class median: ranked, the page first

@@ -1,11 +1,13 @@
 /* batch_walk() and batch_list(): hooks in order, per batch, commits in
  * item order whatever the pool does, a stop that releases every job, and
  * the transaction a batch on a real catalog. */
+#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "base/base.h"
 #include "catalog/batch.h"
@@ -149,14 +151,76 @@ UNIT_TEST(test_list_order_and_batches)
 	struct batch_ops ops;
 	struct wn_err err = { 0 };
 
-	start(&t, &ops, "list.db", 3, 4);
-	assert_int_equal(batch_list(t.cat, 10, &ops, &err), 0);
-	assert_string_equal(t.log.buf,
-			    "t0 t2 t3 p0 p2 p3 P3 c2 c3 S3 "
-			    "t5 t6 t8 p5 p6 p8 P3 c6 c8 S3 "
-			    "t9 p9 P1 c9 S1 ");
-	assert_int_equal(t.taken_max, 9);
-	assert_int_equal(nreleased, 7);
+	/* the same with each job committed as soon as it is done */
+	for (int early = 0; early <= 1; early++) {
+		start(&t, &ops, early ? "list-early.db" : "list.db", 3, 4);
+		ops.commit_as_done = early;
+		assert_int_equal(batch_list(t.cat, 10, &ops, &err), 0);
+		assert_string_equal(t.log.buf,
+				    "t0 t2 t3 p0 p2 p3 P3 c2 c3 S3 "
+				    "t5 t6 t8 p5 p6 p8 P3 c6 c8 S3 "
+				    "t9 p9 P1 c9 S1 ");
+		assert_int_equal(t.taken_max, 9);
+		assert_int_equal(nreleased, 7);
+		finish(&t);
+	}
+}
+
+/* commit_as_done: the calling thread writes job 1 while the pool still
+ * works on the batch. The last job's work waits (up to 5 s) for that
+ * commit; without the overlap it would wait in vain. */
+static pthread_mutex_t overlap_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t overlap_cond = PTHREAD_COND_INITIALIZER;
+static int first_committed, last_saw_it;
+
+static void work_waiting(void *job)
+{
+	struct tjob *j = job;
+	struct timespec until;
+
+	work(job);
+	if (j->index != 11)
+		return;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 5;
+	pthread_mutex_lock(&overlap_lock);
+	while (!first_committed &&
+	       pthread_cond_timedwait(&overlap_cond, &overlap_lock, &until) == 0)
+		;
+	last_saw_it = first_committed;
+	pthread_mutex_unlock(&overlap_lock);
+}
+
+static int commit_telling(void *data, void *jobs, size_t i, struct wn_err *err)
+{
+	int rc = commit(data, jobs, i, err);
+
+	pthread_mutex_lock(&overlap_lock);
+	first_committed = 1;
+	pthread_cond_broadcast(&overlap_cond);
+	pthread_mutex_unlock(&overlap_lock);
+	return rc;
+}
+
+UNIT_TEST(test_commit_as_done_overlaps_the_work)
+{
+	struct trace t;
+	struct batch_ops ops;
+	struct wn_err err = { 0 };
+	struct image_stamp s;
+
+	start(&t, &ops, "early.db", 12, 1);
+	ops.work = work_waiting;
+	ops.commit = commit_telling;
+	ops.commit_as_done = 1;
+	first_committed = last_saw_it = 0;
+	assert_int_equal(batch_walk(t.cat, tree, &(struct walk_opts){ 0 }, &ops, &err), 0);
+	assert_int_equal(last_saw_it, 1);
+	assert_non_null(strstr(t.log.buf, "P12 c1 c2 c3 c4 c6 c7 c8 c9 c11 S12 "));
+	/* the batch's rows, all in */
+	assert_int_equal(images_stamp(t.cat, "f01", &s, &err), 1);
+	assert_int_equal(images_stamp(t.cat, "f11", &s, &err), 1);
+	assert_int_equal(images_stamp(t.cat, "f05", &s, &err), 0);
 	finish(&t);
 }
 

@@ -200,6 +200,68 @@ UNIT_TEST(test_relative_paths)
 	catalog_close(cat);
 }
 
+/* fx_dir/rel, made as a file (kind 'f'), folder ('d') or symlink to
+ * target ('l'). */
+static void make_at(const char *rel, char kind, const char *target)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", fx_dir, rel);
+	if (kind == 'f')
+		fx_write(path, "x", 1);
+	else if (kind == 'd')
+		assert_int_equal(mkdir(path, 0755), 0);
+	else
+		assert_int_equal(symlink(target, path), 0);
+}
+
+/* A folder's listing answers as catalog_on_disk() does, path by path:
+ * files, symlinks (to a file: no; through a symlinked folder: yes),
+ * folders, missing names and folders, a file taken for a folder, the
+ * catalog's own folder; folders asked in any order. Then it keeps what it
+ * saw: a file removed since is there for it, not for a new listing. */
+UNIT_TEST(test_listing_answers_as_on_disk)
+{
+	static const char *const make[][3] = {
+		{ "ls", "d", NULL }, { "ls/a", "d", NULL }, { "ls/a/x.jpg", "f", NULL },
+		{ "ls/a/y.jpg", "l", "x.jpg" }, { "ls/a/sub", "d", NULL }, { "ls/b", "l", "a" },
+		{ "ls/top.jpg", "f", NULL }, { "ls/c3", "d", NULL }, { "ls/c3/f", "f", NULL },
+		{ "ls/c1", "d", NULL }, { "ls/c1/f", "f", NULL }, { "ls/c2", "d", NULL },
+		{ "ls/c2/f", "f", NULL },
+	};
+	static const struct { const char *path; int there; } ask[] = {
+		{ "ls/c2/f", 1 }, { "ls/a/x.jpg", 1 }, { "ls/a/y.jpg", 0 }, { "ls/a/sub", 0 },
+		{ "ls/a/none.jpg", 0 }, { "ls/none/x.jpg", 0 }, { "ls/b/x.jpg", 1 },
+		{ "ls/top.jpg", 1 }, { "winnow.db", 1 }, { "ls/a/x.jpg/z", 0 }, { "ls/c3/f", 1 },
+		{ "ls/c1/f", 1 }, { "ls/c1/g", 0 }, { "ls/a/..", 0 }, { "ls/c2/f", 1 },
+	};
+	struct catalog *cat = open_fresh();
+	struct catalog_listing *l = catalog_listing_new(cat), *again;
+	char gone[512];
+
+	for (size_t i = 0; i < sizeof(make) / sizeof(make[0]); i++)
+		make_at(make[i][0], make[i][1][0], make[i][2]);
+	assert_non_null(l);
+	for (int round = 0; round < 2; round++)
+		for (size_t i = 0; i < sizeof(ask) / sizeof(ask[0]); i++) {
+			if (catalog_listing_has(l, ask[i].path) != ask[i].there ||
+			    catalog_on_disk(cat, ask[i].path) != ask[i].there)
+				fail_msg("%s: listing %d, lstat %d, expected %d", ask[i].path,
+					 catalog_listing_has(l, ask[i].path),
+					 catalog_on_disk(cat, ask[i].path), ask[i].there);
+		}
+	snprintf(gone, sizeof(gone), "%s/ls/c1/f", fx_dir);
+	assert_int_equal(unlink(gone), 0);
+	assert_int_equal(catalog_listing_has(l, "ls/c1/f"), 1);
+	again = catalog_listing_new(cat);
+	assert_int_equal(catalog_listing_has(again, "ls/c1/f"), 0);
+	assert_int_equal(catalog_listing_has(again, "ls/c2/f"), 1);
+	catalog_listing_free(again);
+	catalog_listing_free(l);
+	catalog_listing_free(NULL);
+	catalog_close(cat);
+}
+
 static int count_rows(const struct image_row *r, void *data)
 {
 	(void)r;

@@ -255,3 +255,43 @@ UNIT_TEST(test_plane_offset_shifts)
 	img_release(&a);
 	img_release(&b);
 }
+
+/* Planes resampled together (one weight table for Cb and Cr) are the
+ * bytes each makes alone, with either pass first (shrinking: vertical
+ * first; enlarging the height: horizontal first); planes of different
+ * sizes are refused. */
+UNIT_TEST(test_planes_together_make_each_alone)
+{
+	static const struct resample_axis axes[][2] = {
+		{ { 373.0 / 320, 0.5 }, { 255.0 / 219, -0.5 } },
+		{ { 373.0 / 320, 0.0 }, { 0.64, 0.25 } },
+	};
+	static const int out_h[] = { 110, 200 };
+	struct img src[2] = { fx_pattern(187, 128, 1, 11), fx_pattern(187, 128, 1, 12) };
+	struct img both[2], alone;
+	struct wn_err err = { 0 };
+
+	for (size_t a = 0; a < sizeof(axes) / sizeof(axes[0]); a++) {
+		for (int i = 0; i < 2; i++)
+			assert_int_equal(img_alloc(&both[i], 160, out_h[a], 1, NULL), 0);
+		assert_int_equal(img_resample_planes(src, both, 2, &axes[a][0], &axes[a][1], NULL),
+				 0);
+		for (int i = 0; i < 2; i++) {
+			alone = plane_at(CPU_AVX512, &src[i], 160, out_h[a], &axes[a][0],
+					 &axes[a][1]);
+			assert_same_image(&alone, &both[i], "planes together", i);
+			img_release(&alone);
+			img_release(&both[i]);
+		}
+	}
+	img_release(&src[1]);
+	src[1] = fx_pattern(186, 128, 1, 13);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(img_alloc(&both[i], 160, 110, 1, NULL), 0);
+	assert_int_equal(img_resample_planes(src, both, 2, &axes[0][0], &axes[0][1], &err), -1);
+	assert_int_equal(err.code, WN_EINVAL);
+	for (int i = 0; i < 2; i++) {
+		img_release(&both[i]);
+		img_release(&src[i]);
+	}
+}
