@@ -6,7 +6,6 @@
 #include "catalog/catalog.h"
 #include "learn/issues.h"
 #include "learn/outlier.h"
-#include "learn/trainset.h"
 
 void issue_opts_init(struct issue_opts *o, const char *model_key, const char *prep)
 {
@@ -48,40 +47,45 @@ static int cmp_image_path(const void *key, const void *elem)
 	return strcmp(key, ((const struct issue_image *)elem)->path);
 }
 
-/* The outlier scores of s's images, from the embeddings. @return 1 when
+/* score_outliers()'s walk: the set, and which of its files are there */
+struct asked {
+	const struct issue_set *s;
+	struct catalog_listing *files;
+};
+
+static ptrdiff_t image_index(const char *path, void *data)
+{
+	const struct asked *a = data;
+	const struct issue_image *j = bsearch(path, a->s->v, a->s->n, sizeof(*a->s->v),
+					      cmp_image_path);
+
+	return j && catalog_listing_has(a->files, path) ? j - a->s->v : -1;
+}
+
+/* The outlier scores of s's images, from the embeddings of the images on
+ * disk now (one listing a folder, not an lstat an image). @return 1 when
  * there are none, 0 done, -1 with err set. */
 static int score_outliers(struct issue_set *s, struct catalog *cat, const struct issue_opts *o,
 			  const char *prefix, struct wn_err *err)
 {
-	struct train_set t = { 0 };
-	double *scores = NULL;
+	double *scores = malloc((s->n ? s->n : 1) * sizeof(*scores));
+	struct asked a = { s, catalog_listing_new(cat) };
+	size_t scored;
 	int ret = -1;
 
-	if (train_set_load(cat, o->model_key, o->prep, prefix, &t, err))
-		goto done;
-	ret = 1;
-	if (!t.n)
-		goto done;
-	ret = -1;
-	scores = malloc(t.n * sizeof(*scores));
-	if (!scores) {
+	if (!scores || !a.files) {
 		wn_fail(err, WN_ENOMEM, "out of memory");
 		goto done;
 	}
-	if (outlier_scores(&t, scores, err))
+	if (outlier_scores(cat, o->model_key, o->prep, prefix, image_index, &a, s->n, scores,
+			   &scored, err))
 		goto done;
-	/* both by path: images_quality_foreach() and the predictions' walk */
-	for (size_t i = 0; i < t.n; i++) {
-		struct issue_image *j = bsearch(t.items[i].path, s->v, s->n, sizeof(*s->v),
-						cmp_image_path);
-
-		if (j)
-			j->scores[QI_OUTLIER] = scores[i];
-	}
-	ret = 0;
+	for (size_t i = 0; i < s->n; i++)  /* both by path */
+		s->v[i].scores[QI_OUTLIER] = scores[i];
+	ret = scored ? 0 : 1;
 done:
+	catalog_listing_free(a.files);
 	free(scores);
-	train_set_release(&t);
 	return ret;
 }
 
