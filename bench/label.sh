@@ -3,7 +3,7 @@
 # flipped labels.
 #
 #   bench/label.sh speed CORPUS_DIR [IMAGES] [ROUNDS]
-#   bench/label.sh quality POOL_DIR [SEED [SET [KEEP_DIR]]]
+#   bench/label.sh quality POOL_DIR [SEED [SET [KEEP_DIR [TRAIN_OPTION...]]]]
 #
 # speed: IMAGES (default 300) JPEGs from CORPUS_DIR (searched recursively,
 # by name), made 320 px with winnow's resize; `label predict -j 2`
@@ -22,13 +22,16 @@
 # 90 of the OpenCV documentation's photos and figures. With SET given, one
 # line per variant of label train (softmax at the old fixed L2 0.01; the
 # penalty by nested cross-validation; with the nearest-neighbour vote, the
-# default; with InceptionV3's embeddings beside MobileNetV2's; averaged
-# over 3 draws of the folds; the MLP head): precision
+# default; the same on the embeddings as they are (--power 1); with
+# InceptionV3's embeddings beside MobileNetV2's; averaged over 3 draws of
+# the folds; the MLP head): precision
 # among the first n of --top (n = the number flipped), recall within the
 # first 3n, the head's cross-validated accuracy and the L2 it used.
 # Without SET: the easy set, the default variant, the five measures the
 # session 9 table holds. KEEP_DIR keeps the set and its catalog (the
-# predictions take the time) and reuses them when there.
+# predictions take the time) and reuses them when there. TRAIN_OPTIONs
+# (after KEEP_DIR): that one variant of label train only, one line, e.g.
+#   for s in 1 2 3 4 5 6; do bench/label.sh quality POOL $s hard /tmp/h$s --power 1; done
 set -euo pipefail
 mode=${1:?usage: bench/label.sh speed|quality DIR ...}
 src=$(cd "${2:?usage: bench/label.sh speed|quality DIR ...}" && pwd)
@@ -127,7 +130,9 @@ cd "$work"
 export WINNOW_DB=$work/w.db
 if [ ! -f predicted ]; then
   "$top/bin/label" predict --path ds -q 2>/dev/null
-  if [ -n "$set_name" ]; then "$top/bin/label" predict --path ds --model inception_v3 -q 2>/dev/null; fi
+  if [ -n "$set_name" ] && { [ $# -le 5 ] || [[ "$*" == *inception_v3* ]]; }; then
+    "$top/bin/label" predict --path ds --model inception_v3 -q 2>/dev/null
+  fi
   touch predicted
 fi
 
@@ -183,12 +188,18 @@ if [ -z "$set_name" ]; then
   exit 0
 fi
 both=--model=mobilenet_v2,inception_v3
+if [ $# -gt 5 ]; then
+  shift 5
+  variant "seed $seed $set_name" "$@"
+  exit 0
+fi
 echo "set $set_name: $(wc -l <truth) images, $(cut -f2 truth | sort -u | wc -l) classes," \
   "$(awk -F'\t' '$3 == 1' truth | wc -l) flipped (seed $seed); winnow $(git -C "$top" rev-parse --short HEAD)"
 printf '%-32s %s\n' variant "P@n R@3n cv-accuracy L2"
 variant "softmax, L2 0.01" --l2 0.01 --knn 0
 variant "softmax, nested L2" --knn 0
 variant "nested L2 + kNN (default)"
+variant "nested L2 + kNN, --power 1" --power 1
 variant "+ inception_v3" "$both" --knn 0
 variant "+ inception_v3 + kNN" "$both"
 variant "+ inception_v3 + kNN, 3 seeds" "$both" --seeds 3

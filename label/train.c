@@ -45,6 +45,12 @@ static const char usage[] =
 	"                    for up to 20,000 images, none above: its time grows\n"
 	"                    as the square of the images)\n"
 	"  --knn-weight W    the vote's share, 0..1 (default 0.5)\n"
+	"  --power P         cross-validate and vote on the embeddings raised to the\n"
+	"                    power P (signed), 0.05..1 (default 0.5: the square root,\n"
+	"                    which evens out the few large activations of pooled\n"
+	"                    features; 1: as they are). The head kept is fitted on\n"
+	"                    the embeddings as they are, at the penalty chosen\n"
+	"                    on the powered ones\n"
 	"  --head H          softmax (default) or mlp: a perceptron with ReLUs,\n"
 	"                    dropout 0.3 and L2 (--l2, default 0.001) on its first\n"
 	"                    layer, 40 epochs of Adam; kept as the softmax head is\n"
@@ -80,6 +86,8 @@ static void print_matrix(const struct train_set *t, const long *m, enum out_form
 			if (res->fold_l2[f] >= 0)
 				printf(" %g", res->fold_l2[f]);
 		printf("%s; log loss %.4f\n", nested > 0 ? ")" : "", res->log_loss);
+		if (res->power != 1)
+			printf("embeddings to the power %g for the cross-validation\n", res->power);
 		if (res->knn)
 			printf("neighbour vote: %d nearest, weight %g\n", res->knn, res->knn_weight);
 		printf("confusion (rows: folder class, columns: predicted):\n");
@@ -192,6 +200,8 @@ static int train_option(int c, struct crossval_opts *o, struct mlp_opts *mo)
 			return EXIT_USAGE;
 		o->knn_weight = x;
 		return 0;
+	case 'P':
+		return parse_number("--power", optarg, 0.05, 1, &o->power) ? EXIT_USAGE : 0;
 	case 'H':
 		if (!strcmp(optarg, "mlp"))
 			o->mlp = mo;
@@ -239,6 +249,7 @@ int cmd_train(int argc, char **argv)
 		{ "seeds", required_argument, NULL, 'S' },
 		{ "knn", required_argument, NULL, 'K' },
 		{ "knn-weight", required_argument, NULL, 'W' },
+		{ "power", required_argument, NULL, 'P' },
 		{ "head", required_argument, NULL, 'H' },
 		{ "hidden", required_argument, NULL, 'D' },
 		{ "seed", required_argument, NULL, 's' },
@@ -248,7 +259,7 @@ int cmd_train(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct crossval_opts o = { .folds = 5, .l2 = CROSSVAL_NESTED, .seeds = 1, .knn = -1,
-				   .knn_weight = 0.5 };
+				   .knn_weight = 0.5, .power = 0.5 };
 	struct crossval_result res = { 0 };
 	struct mlp_opts mo = mlp_defaults();
 	struct train_set t = { 0 };
@@ -299,9 +310,15 @@ int cmd_train(int argc, char **argv)
 		wn_fail(&err, WN_ENOMEM, "out of memory");
 		goto fail;
 	}
-	if (run_begin(cat, "label train", argc, argv, &run_id, &err) ||
-	    crossval_run(&t, &o, oos, &res, &err))
+	if (run_begin(cat, "label train", argc, argv, &run_id, &err))
 		goto fail;
+	/* the cross-validation and the vote on the powered embeddings; the
+	 * head kept reads the backbone's as they are (cam and export put it
+	 * on the backbone as one linear layer) */
+	train_set_power(&t, o.power);
+	if (crossval_run(&t, &o, oos, &res, &err))
+		goto fail;
+	train_set_power(&t, 1 / o.power);
 	accuracy = crossval_confusion(&t, oos, confusion);
 	if (o.mlp ? head_save_mlp(cat, key.buf, nn_prep_name(prep), &t, oos, &mo, o.folds,
 				  accuracy, &err) :
@@ -317,8 +334,8 @@ fail:
 	rc = cli_fatal(&err);
 done:
 	snprintf(counts, sizeof(counts), "{\"images\":%zu,\"classes\":%d,\"folds\":%d,"
-		 "\"accuracy\":%.4f,\"l2\":%g,\"log_loss\":%.4f,\"knn\":%d}", t.n, t.k, o.folds,
-		 accuracy, res.l2, res.log_loss, o.knn > 0 ? o.knn : 0);
+		 "\"accuracy\":%.4f,\"l2\":%g,\"log_loss\":%.4f,\"knn\":%d,\"power\":%g}", t.n, t.k,
+		 o.folds, accuracy, res.l2, res.log_loss, o.knn > 0 ? o.knn : 0, o.power);
 	if (run_id && run_finish(cat, run_id, rc, counts, &err) && rc != EXIT_FATAL)
 		rc = cli_fatal(&err);
 	free(oos);

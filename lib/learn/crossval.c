@@ -331,6 +331,7 @@ int crossval_run(const struct train_set *t, const struct crossval_opts *o, float
 		goto out;
 	res->knn = o->knn > 0 ? o->knn : 0;
 	res->knn_weight = o->knn_weight;
+	res->power = o->power > 0 ? o->power : 1;
 	ret = 0;
 out:
 	for (int f = 0; f < CROSSVAL_MAX_FOLDS; f++)

@@ -32,6 +32,8 @@ struct crossval_opts {
 					instead of softmax; l2 is then unused */
 	int knn;            /* neighbours voting (knn.h), 0: no vote */
 	double knn_weight;  /* the vote's share of the probabilities, 0..1 */
+	double power;       /* what the caller raised t's embeddings to
+			       (train_set_power()), only reported; 0: 1 */
 };
 
 struct crossval_result {
@@ -42,6 +44,7 @@ struct crossval_result {
 			       against the labels, before any vote */
 	int knn;            /* the vote's neighbours and share, as asked */
 	double knn_weight;
+	double power;       /* as asked (1 for 0) */
 	struct softreg warm;/* a fold's head at l2 (the first draw's), a start
 			       for the head on every image; the caller's, to
 			       softreg_free() (zeroed when there is none) */

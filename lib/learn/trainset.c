@@ -1,4 +1,5 @@
 /* Loading a head's training set from the catalog's predictions. */
+#include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -186,6 +187,21 @@ int train_set_load_models(struct catalog *cat, const char *const *keys, int nkey
 			return -1;
 	}
 	return 0;
+}
+
+void train_set_power(struct train_set *t, double p)
+{
+	const size_t m = t->n * (size_t)t->dim;
+
+	if (p == 1)
+		return;
+	for (size_t i = 0; i < m; i++) {
+		float v = fabsf(t->x[i]), r;
+
+		/* the common powers exactly and fast: 384 M values at 300,000 images */
+		r = p == 0.5 ? sqrtf(v) : p == 2 ? v * v : powf(v, (float)p);
+		t->x[i] = t->x[i] < 0 ? -r : r;
+	}
 }
 
 void train_set_release(struct train_set *t)

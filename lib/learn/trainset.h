@@ -49,6 +49,15 @@ int train_set_load_models(struct catalog *cat, const char *const *keys, int nkey
 			  const char *prep, const char *prefix, struct train_set *t,
 			  struct wn_err *err);
 
+/*
+ * train_set_power() : each embedding value v of t becomes sign(v) |v|^p,
+ * in place (power normalisation: pooled ReLU features are heavy-tailed,
+ * a few large activations dwarf the rest; p = 0.5 evens them out, as the
+ * Hellinger kernel does). Raising to 1 / p afterwards gives the values
+ * back to within float rounding. p = 1 changes nothing; p > 0.
+ */
+void train_set_power(struct train_set *t, double p);
+
 /* train_set_release() : frees what t holds and zeroes it. */
 void train_set_release(struct train_set *t);
 

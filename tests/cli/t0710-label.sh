@@ -161,6 +161,37 @@ test_expect 'train: the neighbour vote, draws of the folds, the MLP head' '
   label train --path ds >/dev/null
 '
 
+test_expect 'train --power: cross-validation on powered embeddings, the head kept on raw ones' '
+  label train --path ds --l2 0.05 >a
+  grep -q "^embeddings to the power 0.5 for the cross-validation$" a
+  sqlite3 winnow.db "SELECT counts FROM runs WHERE command = \"label train\" ORDER BY id DESC LIMIT 1" >counts
+  grep -q "\"power\":0.5}" counts
+  sqlite3 winnow.db "SELECT hex(probs) FROM predictions WHERE model = \"cv:mobilenet_v2\" ORDER BY image_id" >p5
+  sqlite3 winnow.db "SELECT hex(weights) || \" \" || hex(bias) FROM heads WHERE name = \"mobilenet_v2\"" >h5
+  label train --path ds --l2 0.05 --power 1 >b
+  test_grep_not "to the power" b
+  sqlite3 winnow.db "SELECT hex(probs) FROM predictions WHERE model = \"cv:mobilenet_v2\" ORDER BY image_id" >p1
+  sqlite3 winnow.db "SELECT hex(weights) || \" \" || hex(bias) FROM heads WHERE name = \"mobilenet_v2\"" >h1
+  test_must_fail cmp -s p5 p1
+  # the head kept reads the embeddings as they are whatever the power:
+  # the same fit, to within where L-BFGS stops
+  python3 -c "
+import struct, sys
+def floats(f):
+    w, b = open(f).read().split()
+    return [struct.unpack(\"<%df\" % (len(h) // 8), bytes.fromhex(h)) for h in (w, b)]
+(w5, b5), (w1, b1) = floats(\"h5\"), floats(\"h1\")
+scale = max(abs(v) for v in w1)
+diff = max(abs(x - y) for x, y in zip(w5 + b5, w1 + b1))
+sys.exit(0 if len(w5) == len(w1) and diff < 0.02 * scale else \"heads differ by %g (weights up to %g)\" % (diff, scale))
+"
+  label train --path ds --power 0.5 >c
+  grep -q "to the power 0.5" c
+  expect_exit 2 label train --path ds --power 0
+  expect_exit 2 label train --path ds --power 1.5
+  expect_exit 2 label train --path ds --power x
+'
+
 test_expect 'train refuses one class, with the reason' '
   mkdir -p one/only
   cp src/photo/* one/only/

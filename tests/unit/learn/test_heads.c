@@ -167,6 +167,38 @@ UNIT_TEST(test_knn_vote)
 	free_set(&t);
 }
 
+/* Power normalisation: signed, p = 1 a no-op, the inverse power gives
+ * the values back to within float rounding. */
+UNIT_TEST(test_train_set_power)
+{
+	struct train_set t;
+	float *orig;
+
+	make_set(&t, 50, 8, 2, 3.0, 11);
+	orig = malloc(t.n * 8 * sizeof(float));
+	assert_non_null(orig);
+	memcpy(orig, t.x, t.n * 8 * sizeof(float));
+	train_set_power(&t, 1);
+	assert_memory_equal(orig, t.x, t.n * 8 * sizeof(float));
+	train_set_power(&t, 0.5);
+	for (size_t i = 0; i < t.n * 8; i++) {
+		double want = orig[i] < 0 ? -sqrt(-orig[i]) : sqrt(orig[i]);
+
+		if (fabs(t.x[i] - want) > 1e-6 * (1 + fabs(want)))
+			fail_msg("value %zu: %g to the power 0.5 is %g, not %g", i, orig[i], t.x[i],
+				 want);
+	}
+	train_set_power(&t, 2);
+	for (size_t i = 0; i < t.n * 8; i++)
+		assert_true(fabs(t.x[i] - orig[i]) <= 1e-6 * (1 + fabs(orig[i])));
+	train_set_power(&t, 0.25);
+	train_set_power(&t, 4);
+	for (size_t i = 0; i < t.n * 8; i++)
+		assert_true(fabs(t.x[i] - orig[i]) <= 1e-5 * (1 + fabs(orig[i])));
+	free(orig);
+	free_set(&t);
+}
+
 /* The MLP separates blobs no line can (XOR of two signs), the same seed
  * gives the same bytes on one thread or two, another seed other bytes. */
 UNIT_TEST(test_mlp_learns_xor)
