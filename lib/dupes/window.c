@@ -109,6 +109,8 @@ static void keep(struct kept *k, uint32_t q, uint32_t id, int d)
 {
 	int at = k->n;
 
+	if (at == WINDOW_KEEP && k->dist[at - 1] <= d)
+		return;   /* nothing nearer to make room for (a kept id is nearer) */
 	for (int i = 0; i < k->n; i++)
 		if (k->id[i] == id) {
 			if (k->dist[i] <= d)
@@ -122,8 +124,6 @@ static void keep(struct kept *k, uint32_t q, uint32_t id, int d)
 			at = k->n;
 			break;
 		}
-	if (at == WINDOW_KEEP && k->dist[at - 1] <= d)
-		return;
 	if (at < WINDOW_KEEP)
 		k->n++;
 	else
