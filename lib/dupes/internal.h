@@ -173,9 +173,11 @@ static inline void dupes_problem(const struct dupes *d, const char *path, const 
  * bits, so it sorts next to it in some order. The work is WINDOW_ORDERS
  * sorts and 2 * WINDOW_SIDE + 1 comparisons a query an order, and at most
  * WINDOW_KEEP calls of fn a query, however the hashes crowd; what it can
- * miss is a copy never met, or met with WINDOW_KEEP closer hashes. With
- * queries == hashes (nq == n) a self-join: fn gets i < j. Memory: about
- * 60 bytes a query and 16 an entry. @return 0, fn's value when it
+ * miss is a copy never met, or met with WINDOW_KEEP closer hashes. The
+ * queries come in blocks of stride (at most 256 blocks), query x's turn
+ * of image x % stride: an image's nearest are ranked over all its blocks.
+ * With queries == hashes (nq == n) a self-join: fn gets i < j. Memory:
+ * 64 bytes an image and 16 a query and an entry. @return 0, fn's value when it
  * stopped, or -1 with err set.
  */
 #define WINDOW_ORDERS 16

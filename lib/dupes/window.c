@@ -18,12 +18,14 @@ struct shuffle {
 	uint64_t byte[8][256];
 };
 
-/* A list's nearest qualifying (query, entry) pairs so far, nearest first. */
+/* A list's nearest qualifying (query, entry) pairs so far, nearest first:
+ * the query as its block (x / stride), in one cache line. */
 struct kept {
-	uint32_t q[WINDOW_KEEP], id[WINDOW_KEEP];
+	uint32_t id[WINDOW_KEEP];
+	uint8_t block[WINDOW_KEEP];
 	uint8_t dist[WINDOW_KEEP];
 	uint8_t n;
-};
+} __attribute__((aligned(64)));
 
 struct wsearch {
 	const uint64_t *q, *h;   /* q == h: a self-join */
@@ -103,9 +105,9 @@ static void fill_sorted(const struct shuffle *sh, const uint64_t *h, size_t n, s
 	memcpy(e, tmp, n * sizeof(*e));
 }
 
-/* Ranks the pair (query q, entry id) at distance d into k: kept when
+/* Ranks the pair (query of block, entry id) at distance d into k: kept when
  * among the WINDOW_KEEP nearest (ties: the first met), an entry once. */
-static void keep(struct kept *k, uint32_t q, uint32_t id, int d)
+static void keep(struct kept *k, uint8_t block, uint32_t id, int d)
 {
 	int at = k->n;
 
@@ -116,7 +118,7 @@ static void keep(struct kept *k, uint32_t q, uint32_t id, int d)
 			if (k->dist[i] <= d)
 				return;
 			for (at = i; at + 1 < k->n; at++) {   /* nearer: moves up */
-				k->q[at] = k->q[at + 1];
+				k->block[at] = k->block[at + 1];
 				k->id[at] = k->id[at + 1];
 				k->dist[at] = k->dist[at + 1];
 			}
@@ -129,11 +131,11 @@ static void keep(struct kept *k, uint32_t q, uint32_t id, int d)
 	else
 		at--;
 	for (; at > 0 && k->dist[at - 1] > d; at--) {
-		k->q[at] = k->q[at - 1];
+		k->block[at] = k->block[at - 1];
 		k->id[at] = k->id[at - 1];
 		k->dist[at] = k->dist[at - 1];
 	}
-	k->q[at] = q;
+	k->block[at] = block;
 	k->id[at] = id;
 	k->dist[at] = (uint8_t)d;
 }
@@ -177,6 +179,9 @@ static void rank_range(void *arg)
 
 	for (size_t p = j->lo; p < j->hi; p++) {
 		uint32_t x = (uint32_t)(s->base + s->eq[p].id);
+
+		if (p + 8 < j->hi)   /* lists are met in hash order: random lines */
+			__builtin_prefetch(&s->kept[(s->base + s->eq[p + 8].id) % s->stride], 1);
 		uint64_t key = s->eq[p].key;
 		size_t from, to;
 
@@ -188,7 +193,7 @@ static void rank_range(void *arg)
 			int d = __builtin_popcountll(key ^ s->eh[y].key);
 
 			if (qualifies(s, x, s->eh[y].id, d))
-				keep(&s->kept[x % s->stride], x, s->eh[y].id, d);
+				keep(&s->kept[x % s->stride], (uint8_t)(x / s->stride), s->eh[y].id, d);
 		}
 	}
 }
@@ -201,7 +206,7 @@ static void pass_on(void *arg)
 
 	for (size_t l = j->lo; l < j->hi && !atomic_load(&s->stop); l++)
 		for (int i = 0; i < s->kept[l].n; i++) {
-			size_t a = s->kept[l].q[i], b = s->kept[l].id[i];
+			size_t a = s->kept[l].block[i] * s->stride + l, b = s->kept[l].id[i];
 			int d = s->kept[l].dist[i], rc, zero = 0;
 
 			if (s->q == s->h && b < a) {
@@ -259,21 +264,31 @@ int dupes_window_search(const uint64_t *queries, size_t nq, const uint64_t *hash
 			size_t stride, int radius, int reach, int threads, window_fn fn,
 			void *data, struct wn_err *err)
 {
-	struct wsearch s = { queries, hashes, nq, n, stride ? stride : 1, radius, reach, threads,
-			     NULL, NULL, 0, NULL, fn, data, 0 };
+	struct wsearch s = { queries, hashes, nq, n, queries == hashes ? n : stride, radius, reach,
+			     threads, NULL, NULL, 0, NULL, fn, data, 0 };
 	size_t most = s.stride > n ? s.stride : n;
-	struct entry *tmp = malloc((most + 1) * sizeof(*tmp));
-	uint32_t *count = malloc(65537 * sizeof(*count));
-	struct shuffle *sh = malloc(sizeof(*sh));
-	struct pool *p = threads > 1 ? pool_create(threads) : NULL;
+	struct entry *tmp;
+	uint32_t *count;
+	struct shuffle *sh;
+	struct pool *p;
 	int rc = -1;
 
-	if (queries == hashes)
-		s.stride = n;
+	if (!nq || !n || !s.stride)
+		return 0;
+	tmp = malloc((most + 1) * sizeof(*tmp));
+	count = malloc(65537 * sizeof(*count));
+	sh = malloc(sizeof(*sh));
+	p = threads > 1 ? pool_create(threads) : NULL;
 	s.eq = malloc((s.stride + 1) * sizeof(*s.eq));
 	s.eh = queries == hashes ? s.eq : malloc((n + 1) * sizeof(*s.eh));
-	s.kept = calloc(s.stride + 1, sizeof(*s.kept));
-	if (nq > UINT32_MAX || n > UINT32_MAX || !tmp || !count || !sh || !s.eq || !s.eh ||
+	s.kept = aligned_alloc(64, (s.stride + 1) * sizeof(*s.kept));
+	if (s.kept)
+		memset(s.kept, 0, (s.stride + 1) * sizeof(*s.kept));
+	if (nq > UINT32_MAX || n > UINT32_MAX || nq / s.stride > 255) {
+		wn_fail(err, WN_EINVAL, "too many images or queries for the bounded pair search");
+		goto out;
+	}
+	if (!tmp || !count || !sh || !s.eq || !s.eh ||
 	    !s.kept || (threads > 1 && !p)) {
 		wn_fail(err, WN_ENOMEM, "out of memory for the bounded pair search");
 		goto out;
