@@ -16,6 +16,8 @@
 # run up to N = 300,000 (the issue's label sizes), on embeddings for
 # every image. dedup runs with --catalog-only: the near, mirrored and
 # rotated search and the grouping on the catalogued hashes, no file read.
+# SCALE_ONLY="dedup split" runs only the commands whose names hold one of
+# those words.
 set -euo pipefail
 n=${1:?usage: bench/scale.sh N [DIR]}
 . "$(dirname "$0")/lib.sh"
@@ -29,8 +31,12 @@ cd "$dir"
 
 # run NAME CMD...: one line, from GNU time's wall clock and peak RSS.
 run() {
-  local name=$1 rc=0
+  local name=$1 rc=0 w
   shift
+  if [ -n "${SCALE_ONLY:-}" ]; then
+    for w in $SCALE_ONLY; do [[ $name == *"$w"* ]] && break; w=; done
+    [ -n "$w" ] || return 0
+  fi
   /usr/bin/time -f '%e %M %U %S' -o time.txt "$@" >out.txt 2>err.txt || rc=$?
   if [ "$rc" -ne 0 ]; then
     echo "scale: $name $n failed (exit $rc): $(tail -1 err.txt)" >&2

@@ -260,7 +260,7 @@ static int join_visual(struct split *s, struct catalog *cat, int compute, int *s
 	struct dupes_pairs_in in = {
 		n, hash, thumbs, NULL,
 		DUPES_MATCH_NEAR | DUPES_MATCH_MIRROR | DUPES_MATCH_ROTATE | DUPES_MATCH_CROP,
-		DUPES_DEFAULT_THRESHOLD, DUPES_DEFAULT_SIMILARITY, 0, NULL,  /* all cores */
+		DUPES_DEFAULT_THRESHOLD, DUPES_DEFAULT_SIMILARITY, 0, NULL, 0,  /* all cores */
 	};
 	if (crop_features(s, cat, idx, n, compute, &crops, &feats, err))
 		goto out;

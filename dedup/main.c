@@ -214,6 +214,16 @@ static void test_stop_before_act(void)
 		raise(SIGSTOP);
 }
 
+/* Test and benchmark only (tests/cli/t0265, bench/scale.sh):
+ * WINNOW_TEST_PAIRS_BUDGET=B sets dupes_pairs_in.budget, so a small set
+ * can take the bounded pair search that a large one would. */
+static double test_pairs_budget(void)
+{
+	const char *s = getenv("WINNOW_TEST_PAIRS_BUDGET");
+
+	return s ? strtod(s, NULL) : 0;
+}
+
 /* Steps after the catalog is open; the caller records the run. */
 static int run(struct dupes *d, struct catalog *cat, int64_t run_id, const struct cmdline *c,
 	       struct wn_err *err)
@@ -278,6 +288,7 @@ int main(int argc, char **argv)
 	o.on_problem = problem;
 	o.before_act = test_stop_before_act;
 	o.after_act = cli_test_kill_point;
+	o.pairs_budget = test_pairs_budget();
 	d = dupes_new(&o);
 	if (!d) {
 		cli_error("out of memory");

@@ -100,6 +100,9 @@ struct dupes_opts {
 	 * kills it there). */
 	void (*before_act)(void);
 	void (*after_act)(void);
+	double pairs_budget;     /* dupes_pairs_in.budget (0: the default);
+				  * tests and benchmarks force the bounded
+				  * search with a small one */
 };
 
 /* dupes_opts_init() : no roots yet (the caller sets roots and nroots),
@@ -169,7 +172,13 @@ struct dupes_pairs_in {
 					   * (dupes_crops_get()), an entry NULL
 					   * or unusable when there is none;
 					   * NULL: no crop search */
+	double budget;             /* hash comparisons an image the exhaustive
+				    * search may make; 0: DUPES_PAIRS_BUDGET */
 };
+
+/* Past this many dHash comparisons an image (mih_cost()), the near and the
+ * turned searches each give way to the bounded one (dupes_pairs()). */
+#define DUPES_PAIRS_BUDGET 2000.0
 
 struct dupes_pair {
 	size_t a, b;               /* indexes into the input, a < b */

@@ -398,7 +398,7 @@ int dupes_group_near(struct dupes *d, struct wn_err *err)
 	}
 	struct dupes_pairs_in in = {
 		nrep, hash, thumbs, d->opt.nroots > 1 ? side : NULL, d->opt.match,
-		d->opt.threshold, d->opt.similarity, d->opt.threads, NULL,
+		d->opt.threshold, d->opt.similarity, d->opt.threads, NULL, d->opt.pairs_budget,
 	};
 	if ((d->opt.match & DUPES_MATCH_CROP) &&
 	    dupes_crop_features(d, rep, nrep, &crops, &feats, err))

@@ -159,4 +159,33 @@ static inline void dupes_problem(const struct dupes *d, const char *path, const 
 		d->opt.on_problem(path, cause, d->opt.data);
 }
 
+
+/*
+ * The bounded pair search (window.c), for when the exhaustive multi-index
+ * one (mih.h) would cost too much: dHashes of smooth images crowd, so the
+ * candidates within a radius grow as N^2 (0.1% of all pairs of photos are
+ * within 11 bits). Instead, in each of WINDOW_ORDERS orders (the hashes
+ * sorted with their bits shuffled, a different shuffle each), every query
+ * meets the WINDOW_SIDE entries on each side of where it sorts, and of
+ * all it met that qualify (within radius; across, as mih_cross_reach() at
+ * radius and reach would report them) the WINDOW_KEEP nearest go to fn
+ * once each, as mih_cross()'s would: a copy shares most of its source's
+ * bits, so it sorts next to it in some order. The work is WINDOW_ORDERS
+ * sorts and 2 * WINDOW_SIDE + 1 comparisons a query an order, and at most
+ * WINDOW_KEEP calls of fn a query, however the hashes crowd; what it can
+ * miss is a copy never met, or met with WINDOW_KEEP closer hashes. The
+ * queries come in blocks of stride (at most 256 blocks), query x's turn
+ * of image x % stride: an image's nearest are ranked over all its blocks.
+ * With queries == hashes (nq == n) a self-join: fn gets i < j. Memory:
+ * 64 bytes an image and 16 a query and an entry. @return 0, fn's value when it
+ * stopped, or -1 with err set.
+ */
+#define WINDOW_ORDERS 16
+#define WINDOW_SIDE 12
+#define WINDOW_KEEP 8
+typedef int (*window_fn)(size_t i, size_t j, int distance, void *data);
+int dupes_window_search(const uint64_t *queries, size_t nq, const uint64_t *hashes, size_t n,
+			size_t stride, int radius, int reach, int threads, window_fn fn,
+			void *data, struct wn_err *err);
+
 #endif

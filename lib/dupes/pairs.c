@@ -1,6 +1,10 @@
 /* Candidate pairs of visual copies, verified on the thumbnails: near ones
  * from the dHash index, mirrored and rotated ones from each thumbnail's
- * turned hashes looked up in an index of the upright ones. */
+ * turned hashes looked up in an index of the upright ones. Each search is
+ * exhaustive while its cost (mih_cost()) stays within the budget (up to
+ * about 30,000 images of bench/make-catalog.py's); past it, where its candidates would grow as N^2,
+ * the bounded search (window.c) takes over: linear work, the nearest few
+ * candidates an image. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,10 +107,23 @@ static size_t pick_turns(unsigned match, int *out)
 	return n;
 }
 
+/* Whether the exhaustive search of nq queries against n hashes at radius
+ * stays within the budget (dupes_pairs_in.budget); else the bounded one
+ * runs. */
+static int exhaustive(const struct dupes_pairs_in *in, const uint64_t *q, size_t nq,
+		      const uint64_t *h, size_t n, int radius)
+{
+	double per = in->budget > 0 ? in->budget : DUPES_PAIRS_BUDGET;
+	double cost = mih_cost(q, nq, h, n, radius);
+
+	return cost >= 0 && cost <= per * (double)(nq > n ? nq : n);
+}
+
 /* The mirrored and rotated search: an index of the 7N turned hashes
  * joined with one of the N upright ones (hash[0..n) upright, hash[n..)
  * turned, all hashed on the pool). The join probes as for
- * DUPES_TURN_RADIUS and reports up to DUPES_TURN_REACH (mih.h). */
+ * DUPES_TURN_RADIUS and reports up to DUPES_TURN_REACH (mih.h), or the
+ * bounded search the same pairs it meets. */
 static int search_turned(struct collect *c, struct wn_err *err)
 {
 	const struct dupes_pairs_in *in = c->in;
@@ -119,11 +136,18 @@ static int search_turned(struct collect *c, struct wn_err *err)
 	if (!hash)
 		goto oom;
 	thumb_dhash_orients(in->thumbs, in->n, orient, 1 + nt, in->threads, hash);
+	c->turn = orient + 1;
+	if (!exhaustive(in, hash + in->n, in->n * nt, hash, in->n, DUPES_TURN_RADIUS)) {
+		ret = dupes_window_search(hash + in->n, in->n * nt, hash, in->n, in->n,
+					  DUPES_TURN_RADIUS, DUPES_TURN_REACH, in->threads, on_turned,
+					  c, err) < 0
+			      ? -1 : 0;
+		goto out;
+	}
 	mi = mih_build(hash, in->n);
 	mq = mih_build(hash + in->n, in->n * nt);
 	if (!mi || !mq)
 		goto oom;
-	c->turn = orient + 1;
 	ret = mih_cross_reach(mq, mi, DUPES_TURN_RADIUS, DUPES_TURN_REACH, in->threads, on_turned,
 			      c, err) < 0 ? -1 : 0;
 	goto out;
@@ -199,7 +223,12 @@ int dupes_pairs(const struct dupes_pairs_in *given, struct dupes_pair **out, siz
 	}
 	for (size_t i = 0; i < in->n; i++)
 		thumb_sketch(thumb_of(in, i), &c.sketch[i]);
-	if (in->match & DUPES_MATCH_NEAR) {
+	if ((in->match & DUPES_MATCH_NEAR) &&
+	    !exhaustive(in, in->dhash, in->n, in->dhash, in->n, in->threshold)) {
+		if (dupes_window_search(in->dhash, in->n, in->dhash, in->n, in->n, in->threshold,
+					in->threshold, in->threads, on_near, &c, err) < 0)
+			goto fail;
+	} else if (in->match & DUPES_MATCH_NEAR) {
 		m = mih_build(in->dhash, in->n);
 		if (!m) {
 			wn_fail(err, WN_ENOMEM, "out of memory for the near-duplicate index");

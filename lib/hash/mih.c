@@ -288,3 +288,59 @@ int mih_cross_reach(const struct mih *queries, const struct mih *index, int radi
 
 	return search(&s, threads, err);
 }
+
+int mih_meets(uint64_t a, uint64_t b, int radius, int reach)
+{
+	int d = __builtin_popcountll(a ^ b);
+
+	if (d <= radius)
+		return 1;
+	return d <= reach && !first_table(a, b, TABLES, radius);
+}
+
+/* Per table, how many of the n hashes fall in each bucket. */
+static uint32_t *bucket_counts(const uint64_t *h, size_t n)
+{
+	uint32_t *count = calloc((size_t)TABLES * BUCKETS, sizeof(*count));
+
+	if (count)
+		for (size_t i = 0; i < n; i++)
+			for (int k = 0; k < TABLES; k++)
+				count[k * BUCKETS + chunk(h[i], k)]++;
+	return count;
+}
+
+double mih_cost(const uint64_t *queries, size_t nq, const uint64_t *hashes, size_t n,
+		int radius)
+{
+	uint32_t *cq = bucket_counts(queries, nq);
+	uint32_t *ch = queries == hashes ? cq : bucket_counts(hashes, n);
+	uint16_t *masks = malloc(BUCKETS * sizeof(*masks));
+	double cost = -1;
+
+	if (!cq || !ch || !masks || radius < 0 || radius > MIH_MAX_RADIUS)
+		goto out;
+	cost = 0;
+	for (int k = 0; k < TABLES; k++) {
+		int r = table_radius(radius, k), nmasks = r < 0 ? 0 : make_masks(r, masks);
+		const uint32_t *q = cq + k * BUCKETS, *h = ch + k * BUCKETS;
+
+		for (unsigned b = 0; b < BUCKETS; b++) {
+			double sum = 0;
+
+			if (!q[b])
+				continue;
+			for (int m = 0; m < nmasks; m++)
+				sum += h[b ^ masks[m]];
+			cost += sum * q[b];
+		}
+	}
+	if (queries == hashes)
+		cost /= 2;   /* each pair of buckets joined once */
+out:
+	free(masks);
+	if (ch != cq)
+		free(ch);
+	free(cq);
+	return cost;
+}

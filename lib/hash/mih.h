@@ -71,4 +71,20 @@ int mih_cross(const struct mih *queries, const struct mih *index, int radius, in
 int mih_cross_reach(const struct mih *queries, const struct mih *index, int radius, int reach,
 		    int threads, mih_pair_fn fn, void *data, struct wn_err *err);
 
+/* mih_meets() : whether mih_cross_reach() at radius and reach reports the
+ * hashes a and b: within radius, or within reach with some chunk as close
+ * as its table's probe radius. */
+int mih_meets(uint64_t a, uint64_t b, int radius, int reach);
+
+/*
+ * mih_cost() : how many hash comparisons mih_cross() of the nq queries
+ * against an index of the n hashes at `radius` would make (mih_pairs()
+ * when queries == hashes: then half), from the bucket sizes alone, in a
+ * few tens of milliseconds: the work of a search, to choose one before
+ * paying for it. @return it, or -1 when out of memory or radius is out of
+ * range.
+ */
+double mih_cost(const uint64_t *queries, size_t nq, const uint64_t *hashes, size_t n,
+		int radius);
+
 #endif

@@ -32,6 +32,15 @@ test_expect 'only the images under --path, classes as below it' '
   grep -q ",exact,0,,ds/a/src1-copy.jpg,report$" a.csv
 '
 
+test_expect 'past its budget, the bounded search finds the same groups' '
+  mkfixtures turned ds/c 1 4
+  dedup --path ds --format csv -q >all.csv
+  WINNOW_TEST_PAIRS_BUDGET=1e-9 dedup --path ds --catalog-only --format csv -q >bounded.csv
+  diff all.csv bounded.csv
+  grep -qE ",(mirror|rotate),[0-9]+,c,ds/c/" bounded.csv
+  grep -qE ",near,[0-9]+,a,ds/a/src1-bright.jpg,report$" bounded.csv
+'
+
 test_expect 'it reports only' '
   expect_exit 2 dedup --path ds --catalog-only --delete
   expect_exit 2 dedup --path ds --catalog-only --move-to elsewhere

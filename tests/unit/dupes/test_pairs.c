@@ -55,13 +55,15 @@ static uint8_t *make_thumbs(int noise)
 	return t;
 }
 
-/* The pairs among the thumbnails, their dHashes taken as thumb_dhash(). */
-static struct dupes_pair *pairs_at(const uint8_t *thumbs, int threads, size_t *n)
+/* The pairs among the thumbnails, their dHashes taken as thumb_dhash(),
+ * the exhaustive search given `budget` (0: the default). */
+static struct dupes_pair *pairs_budget(const uint8_t *thumbs, int threads, double budget,
+				       size_t *n)
 {
 	static uint64_t dh[2 * SOURCES];
 	struct dupes_pairs_in in = {
 		2 * SOURCES, dh, thumbs, NULL, DUPES_MATCH_NEAR | DUPES_MATCH_MIRROR | DUPES_MATCH_ROTATE,
-		DUPES_DEFAULT_THRESHOLD, DUPES_DEFAULT_SIMILARITY, threads, NULL,
+		DUPES_DEFAULT_THRESHOLD, DUPES_DEFAULT_SIMILARITY, threads, NULL, budget,
 	};
 	struct dupes_pair *p = NULL;
 
@@ -69,6 +71,11 @@ static struct dupes_pair *pairs_at(const uint8_t *thumbs, int threads, size_t *n
 		dh[i] = thumb_dhash(thumbs + (size_t)i * THUMB_BYTES);
 	assert_int_equal(dupes_pairs(&in, &p, n, NULL), 0);
 	return p;
+}
+
+static struct dupes_pair *pairs_at(const uint8_t *thumbs, int threads, size_t *n)
+{
+	return pairs_budget(thumbs, threads, 0, n);
 }
 
 UNIT_TEST(test_pairs_same_at_any_thread_count)
@@ -118,6 +125,31 @@ UNIT_TEST(test_pairs_reach_past_radius)
 		beyond += p[k].distance > DUPES_TURN_RADIUS;
 	}
 	assert_true(beyond > 0);
+	free(p);
+	free(thumbs);
+}
+
+/* The bounded search (a budget no search meets) finds what the exhaustive
+ * one finds here, kinds and distances too, at any thread count: each copy
+ * sorts next to its source in some order, and no crowd of closer hashes
+ * pushes it out of the few kept. */
+UNIT_TEST(test_pairs_bounded_search_finds_the_same)
+{
+	uint8_t *thumbs = make_thumbs(NOISY);
+	size_t n, nb;
+	struct dupes_pair *p = pairs_at(thumbs, 2, &n), *b;
+
+	for (int threads = 1; threads <= 2; threads++) {
+		b = pairs_budget(thumbs, threads, 1e-9, &nb);
+		assert_int_equal(nb, n);
+		for (size_t k = 0; k < n; k++) {
+			assert_int_equal(b[k].a, p[k].a);
+			assert_int_equal(b[k].b, p[k].b);
+			assert_int_equal(b[k].match, p[k].match);
+			assert_int_equal(b[k].distance, p[k].distance);
+		}
+		free(b);
+	}
 	free(p);
 	free(thumbs);
 }

@@ -127,3 +127,40 @@ UNIT_TEST(test_skip_stop_and_limits)
 	mih_free(m);
 	mih_free(NULL);
 }
+
+/* The comparisons a join makes, counted pair by pair: per table, the
+ * (query, hash) pairs whose chunks are as close as its probes look; in a
+ * self-join each unordered pair (and each hash with itself) once. */
+static double brute_cost(const uint64_t *q, size_t nq, const uint64_t *h, size_t n, int radius)
+{
+	double cost = 0;
+
+	for (int k = 0; k < 4; k++) {
+		int r = k <= radius % 4 ? radius / 4 : radius / 4 - 1;
+
+		for (size_t i = 0; i < nq; i++)
+			for (size_t j = 0; j < n; j++)
+				cost += r >= 0 && __builtin_popcountll((q[i] ^ h[j]) >>
+								       (16 * (3 - k)) & 0xffff) <= r;
+	}
+	return q == h ? cost / 2 : cost;
+}
+
+/* mih_cost() against that count, on hashes that crowd (few bits set, as
+ * smooth images' dHashes share most bits) and on random ones. */
+UNIT_TEST(test_cost_counts_the_comparisons)
+{
+	enum { NH = 600, NQC = 300 };
+	static const int radii[] = { 0, 3, 7, 11, 15 };
+	uint64_t h[NH], q[NQC], s = 5;
+
+	for (int i = 0; i < NH; i++)
+		h[i] = i % 2 ? fx_rand(&s) : fx_rand(&s) & fx_rand(&s) & fx_rand(&s);
+	for (int i = 0; i < NQC; i++)
+		q[i] = h[i] ^ (1ull << (fx_rand(&s) % 64));
+	for (size_t r = 0; r < sizeof(radii) / sizeof(radii[0]); r++) {
+		assert_true(mih_cost(h, NH, h, NH, radii[r]) == brute_cost(h, NH, h, NH, radii[r]));
+		assert_true(mih_cost(q, NQC, h, NH, radii[r]) == brute_cost(q, NQC, h, NH, radii[r]));
+	}
+	assert_true(mih_cost(h, NH, h, NH, 16) == -1);
+}

@@ -231,6 +231,21 @@ UNIT_TEST(test_cross_reach_matches_brute_force)
 	cross_set_free(&c);
 }
 
+/* mih_meets() says what mih_cross_reach() reports, pair by pair. */
+UNIT_TEST(test_meets_is_what_the_search_reports)
+{
+	static const int radius[] = { 3, 7, 7, 11 }, reach[] = { 9, 7, 9, 13 };
+	struct cross_set c;
+
+	cross_set_make(&c);
+	for (size_t r = 0; r < sizeof(radius) / sizeof(radius[0]); r++)
+		for (int i = 0; i < NQ; i++)
+			for (int j = 0; j < NI; j++)
+				assert_int_equal(mih_meets(c.q[i], c.h[j], radius[r], reach[r]),
+						 within_reach(c.q[i], c.h[j], radius[r], reach[r]));
+	cross_set_free(&c);
+}
+
 /* thumb_dhash_orients() is thumb_dhash_turned() for every thumbnail and
  * orientation, in its place, at any thread count (jobs of 8192: the count
  * here leaves a short last job). */

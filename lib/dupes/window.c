@@ -1,0 +1,310 @@
+/* The bounded pair search (internal.h): sorted orders of bit-shuffled
+ * dHashes, each query ranked against its neighbours in every order, the
+ * nearest few that qualify passed on once. */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+struct entry {
+	uint64_t key;      /* the hash, its bits shuffled by the order */
+	uint32_t id;
+};
+
+/* A shuffle of the 64 bits, applied a byte at a time. */
+struct shuffle {
+	uint64_t byte[8][256];
+};
+
+/* A list's nearest qualifying (query, entry) pairs so far, nearest first:
+ * the query as its block (x / stride), in one cache line. */
+struct kept {
+	uint32_t id[WINDOW_KEEP];
+	uint8_t block[WINDOW_KEEP];
+	uint8_t dist[WINDOW_KEEP];
+	uint8_t n;
+} __attribute__((aligned(64)));
+
+struct wsearch {
+	const uint64_t *q, *h;   /* q == h: a self-join */
+	size_t nq, n;
+	size_t stride;           /* queries a block; query x's list is x % stride */
+	int radius, reach;
+	int threads;
+	struct entry *eq, *eh;   /* this order's sorted block of queries, entries */
+	size_t base;             /* the block's first query */
+	struct kept *kept;       /* stride */
+	window_fn fn;
+	void *data;
+	_Atomic int stop;        /* fn's value */
+};
+
+struct wjob {
+	struct wsearch *s;
+	size_t lo, hi;           /* positions in eq, or queries to pass on */
+};
+
+static uint64_t splitmix(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15u);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+	return z ^ (z >> 31);
+}
+
+/* Order k's shuffle: the same on every machine and run. */
+static void make_shuffle(int k, struct shuffle *sh)
+{
+	uint64_t seed = 0x5eed0000u + (uint64_t)k;
+	int to[64];
+
+	for (int b = 0; b < 64; b++)
+		to[b] = b;
+	for (int b = 63; b > 0; b--) {
+		int j = (int)(splitmix(&seed) % (uint64_t)(b + 1)), t = to[b];
+
+		to[b] = to[j];
+		to[j] = t;
+	}
+	memset(sh, 0, sizeof(*sh));
+	for (int i = 0; i < 8; i++)
+		for (int v = 0; v < 256; v++)
+			for (int bit = 0; bit < 8; bit++)
+				if (v >> bit & 1)
+					sh->byte[i][v] |= 1ull << to[i * 8 + bit];
+}
+
+/* The n hashes shuffled into e, sorted stably by the keys' top 32 bits
+ * (two 16-bit counting passes; ties stay in id order). */
+static void fill_sorted(const struct shuffle *sh, const uint64_t *h, size_t n, struct entry *e,
+			struct entry *tmp, uint32_t *count)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint64_t k = 0;
+
+		for (int b = 0; b < 8; b++)
+			k |= sh->byte[b][(h[i] >> (8 * b)) & 0xff];
+		tmp[i].key = k;
+		tmp[i].id = (uint32_t)i;
+	}
+	for (int pass = 0; pass < 2; pass++) {
+		int shift = 32 + 16 * pass;
+		struct entry *src = pass ? e : tmp, *dst = pass ? tmp : e;
+
+		memset(count, 0, 65537 * sizeof(*count));
+		for (size_t i = 0; i < n; i++)
+			count[((src[i].key >> shift) & 0xffff) + 1]++;
+		for (int b = 0; b < 65536; b++)
+			count[b + 1] += count[b];
+		for (size_t i = 0; i < n; i++)
+			dst[count[(src[i].key >> shift) & 0xffff]++] = src[i];
+	}
+	memcpy(e, tmp, n * sizeof(*e));
+}
+
+/* Ranks the pair (query of block, entry id) at distance d into k: kept when
+ * among the WINDOW_KEEP nearest (ties: the first met), an entry once. */
+static void keep(struct kept *k, uint8_t block, uint32_t id, int d)
+{
+	int at = k->n;
+
+	if (at == WINDOW_KEEP && k->dist[at - 1] <= d)
+		return;   /* nothing nearer to make room for (a kept id is nearer) */
+	for (int i = 0; i < k->n; i++)
+		if (k->id[i] == id) {
+			if (k->dist[i] <= d)
+				return;
+			for (at = i; at + 1 < k->n; at++) {   /* nearer: moves up */
+				k->block[at] = k->block[at + 1];
+				k->id[at] = k->id[at + 1];
+				k->dist[at] = k->dist[at + 1];
+			}
+			k->n--;
+			at = k->n;
+			break;
+		}
+	if (at < WINDOW_KEEP)
+		k->n++;
+	else
+		at--;
+	for (; at > 0 && k->dist[at - 1] > d; at--) {
+		k->block[at] = k->block[at - 1];
+		k->id[at] = k->id[at - 1];
+		k->dist[at] = k->dist[at - 1];
+	}
+	k->block[at] = block;
+	k->id[at] = id;
+	k->dist[at] = (uint8_t)d;
+}
+
+/* Whether query x and entry y, d bits apart (a shuffle keeps distances),
+ * qualify. */
+static int qualifies(const struct wsearch *s, uint32_t x, uint32_t y, int d)
+{
+	if (s->q == s->h)
+		return x != y && d <= s->radius;
+	return d <= s->radius || (d <= s->reach && mih_meets(s->q[x], s->h[y], s->radius, s->reach));
+}
+
+/* The first of eh's n keys not below key's top 32 bits. */
+static size_t lower_bound(const struct entry *eh, size_t n, uint64_t key)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (eh[mid].key >> 32 < key >> 32)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Queries at sorted positions lo..hi against the WINDOW_SIDE entries on
+ * each side of where each sorts among the entries. A popcount a pair:
+ * built with POPCNT too where the CPU has it (as mih.c). */
+#if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
+__attribute__((target_clones("popcnt", "default")))
+#endif
+static void rank_range(void *arg)
+{
+	const struct wjob *j = arg;
+	const struct wsearch *s = j->s;
+	size_t at = lower_bound(s->eh, s->n, j->lo < j->hi ? s->eq[j->lo].key : 0);
+
+	for (size_t p = j->lo; p < j->hi; p++) {
+		uint32_t x = (uint32_t)(s->base + s->eq[p].id);
+
+		if (p + 8 < j->hi)   /* lists are met in hash order: random lines */
+			__builtin_prefetch(&s->kept[(s->base + s->eq[p + 8].id) % s->stride], 1);
+		uint64_t key = s->eq[p].key;
+		size_t from, to;
+
+		while (at < s->n && s->eh[at].key >> 32 < s->eq[p].key >> 32)
+			at++;
+		from = at > WINDOW_SIDE ? at - WINDOW_SIDE : 0;
+		to = at + WINDOW_SIDE + 1 < s->n ? at + WINDOW_SIDE + 1 : s->n;
+		for (size_t y = from; y < to; y++) {
+			int d = __builtin_popcountll(key ^ s->eh[y].key);
+
+			if (qualifies(s, x, s->eh[y].id, d))
+				keep(&s->kept[x % s->stride], (uint8_t)(x / s->stride), s->eh[y].id, d);
+		}
+	}
+}
+
+/* Lists lo..hi: their kept pairs to fn. */
+static void pass_on(void *arg)
+{
+	const struct wjob *j = arg;
+	struct wsearch *s = j->s;
+
+	for (size_t l = j->lo; l < j->hi && !atomic_load(&s->stop); l++)
+		for (int i = 0; i < s->kept[l].n; i++) {
+			size_t a = s->kept[l].block[i] * s->stride + l, b = s->kept[l].id[i];
+			int d = s->kept[l].dist[i], rc, zero = 0;
+
+			if (s->q == s->h && b < a) {
+				/* from b's side too, when b kept a: once */
+				const struct kept *kb = &s->kept[b];
+				int both = 0;
+
+				for (int t = 0; t < kb->n; t++)
+					both |= kb->id[t] == a;
+				if (both)
+					continue;
+				rc = s->fn(b, a, d, s->data);
+			} else {
+				rc = s->fn(a, b, d, s->data);
+			}
+			if (rc)
+				atomic_compare_exchange_strong(&s->stop, &zero, rc);
+		}
+}
+
+/* fn over 0..nq split in jobs on the pool (or here). */
+static void run_jobs(struct wsearch *s, struct pool *p, void (*fn)(void *), size_t nq)
+{
+	enum { JOBS = 64 };
+	struct wjob job[JOBS];
+
+	for (int k = 0; k < JOBS; k++) {
+		job[k] = (struct wjob){ s, nq * (size_t)k / JOBS, nq * (size_t)(k + 1) / JOBS };
+		if (p)
+			pool_submit(p, fn, &job[k]);
+		else
+			fn(&job[k]);
+	}
+	if (p)
+		pool_wait(p);
+}
+
+/* One order: the entries sorted, then each block of queries sorted and
+ * ranked against them. */
+static void walk_order(struct wsearch *s, struct pool *p, int order, struct shuffle *sh,
+		       struct entry *tmp, uint32_t *count)
+{
+	make_shuffle(order, sh);
+	if (s->eh != s->eq)
+		fill_sorted(sh, s->h, s->n, s->eh, tmp, count);
+	for (s->base = 0; s->base < s->nq; s->base += s->stride) {
+		size_t len = s->nq - s->base < s->stride ? s->nq - s->base : s->stride;
+
+		fill_sorted(sh, s->q + s->base, len, s->eq, tmp, count);
+		run_jobs(s, p, rank_range, len);
+	}
+}
+
+int dupes_window_search(const uint64_t *queries, size_t nq, const uint64_t *hashes, size_t n,
+			size_t stride, int radius, int reach, int threads, window_fn fn,
+			void *data, struct wn_err *err)
+{
+	struct wsearch s = { queries, hashes, nq, n, queries == hashes ? n : stride, radius, reach,
+			     threads, NULL, NULL, 0, NULL, fn, data, 0 };
+	size_t most = s.stride > n ? s.stride : n;
+	struct entry *tmp;
+	uint32_t *count;
+	struct shuffle *sh;
+	struct pool *p;
+	int rc = -1;
+
+	if (!nq || !n || !s.stride)
+		return 0;
+	tmp = malloc((most + 1) * sizeof(*tmp));
+	count = malloc(65537 * sizeof(*count));
+	sh = malloc(sizeof(*sh));
+	p = threads > 1 ? pool_create(threads) : NULL;
+	s.eq = malloc((s.stride + 1) * sizeof(*s.eq));
+	s.eh = queries == hashes ? s.eq : malloc((n + 1) * sizeof(*s.eh));
+	s.kept = aligned_alloc(64, (s.stride + 1) * sizeof(*s.kept));
+	if (s.kept)
+		memset(s.kept, 0, (s.stride + 1) * sizeof(*s.kept));
+	if (nq > UINT32_MAX || n > UINT32_MAX || nq / s.stride > 255) {
+		wn_fail(err, WN_EINVAL, "too many images or queries for the bounded pair search");
+		goto out;
+	}
+	if (!tmp || !count || !sh || !s.eq || !s.eh ||
+	    !s.kept || (threads > 1 && !p)) {
+		wn_fail(err, WN_ENOMEM, "out of memory for the bounded pair search");
+		goto out;
+	}
+	for (int order = 0; order < WINDOW_ORDERS; order++)
+		walk_order(&s, p, order, sh, tmp, count);
+	run_jobs(&s, p, pass_on, s.stride);
+	rc = atomic_load(&s.stop);
+out:
+	pool_free(p);
+	if (s.eh != s.eq)
+		free(s.eh);
+	free(s.eq);
+	free(s.kept);
+	free(tmp);
+	free(count);
+	free(sh);
+	return rc;
+}
