@@ -145,9 +145,9 @@ $(BUILD)/lib/img/resample.o $(BUILD)/lib/img/resample_simd.o $(BUILD)/lib/aug/wa
 # Warps make positions in float and double with SIMD and plain loops that
 # must agree to the bit: no fused multiply-adds behind their backs.
 # (override: a CFLAGS given on the command line must not drop it)
-# The softmax gradient's AVX2 and plain paths likewise.
+# The softmax gradient's AVX2 and plain paths likewise, and the skin test's.
 $(BUILD)/lib/aug/warp.o $(BUILD)/lib/aug/plan.o $(BUILD)/lib/aug/planmap.o \
-	$(BUILD)/lib/learn/softgrad.o: override CFLAGS += -ffp-contract=off
+	$(BUILD)/lib/learn/softgrad.o $(BUILD)/lib/quality/colour.o: override CFLAGS += -ffp-contract=off
 
 $(LIB): $(call obj,$(LIB_SRC) $(LIB_CXX_SRC))
 	@rm -f $@
