@@ -7,6 +7,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "base/base.h"
 #include "quality/quality.h"
@@ -47,76 +48,130 @@ static inline int is_skin(unsigned r, unsigned g, unsigned b)
 	return (rg > 0) & (low | high);
 }
 
-/* The skin pixels among n RGB pixels at p, one at a time. */
-static uint64_t count_skin_plain(const uint8_t *p, int n)
-{
-	uint64_t skinny = 0;
+/* What the colour signals sum over an image's pixels. */
+struct colour_sums {
+	/* rg = R - G and 2 yb = R + G - 2 B, summed exactly */
+	int64_t srg, syb2, qrg, qyb2;
+	uint64_t skin;
+	/* max - min of R, G, B: four histograms interleaved, so grey runs
+	 * (max - min 0) do not wait on the increment before */
+	uint32_t part[4][256];
+};
 
-	for (int x = 0; x < n; x++, p += 3)
-		skinny += (uint64_t)is_skin(p[0], p[1], p[2]);
-	return skinny;
+/* Pixels x0..n-1 of the row p (RGB) into s, one at a time. */
+static void row_plain(const uint8_t *p, int x0, int n, struct colour_sums *s)
+{
+	p += (size_t)x0 * 3;
+	for (int x = x0; x < n; x++, p += 3) {
+		int hi = p[0] > p[1] ? p[0] : p[1], lo = p[0] < p[1] ? p[0] : p[1];
+		int rg = p[0] - p[1], yb2 = p[0] + p[1] - 2 * p[2];
+
+		hi = hi > p[2] ? hi : p[2];
+		lo = lo < p[2] ? lo : p[2];
+		s->part[x & 3][hi - lo]++;
+		s->srg += rg;
+		s->syb2 += yb2;
+		s->qrg += rg * rg;
+		s->qyb2 += yb2 * yb2;
+		s->skin += (uint64_t)is_skin(p[0], p[1], p[2]);
+	}
 }
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 
-/* count_skin_plain() four pixels at a time: the same operations in the
- * same order on each lane (AVX2 without FMA: nothing fused), so the same
+/* The sum of the four 32-bit lanes of v. */
+__attribute__((target("avx2")))
+static int64_t lanes(__m128i v)
+{
+	return (int64_t)_mm_extract_epi32(v, 0) + _mm_extract_epi32(v, 1) +
+	       _mm_extract_epi32(v, 2) + _mm_extract_epi32(v, 3);
+}
+
+/* Whether each of four pixels (r, g, b: their L(x) values) is of skin
+ * colour, as lanes of all ones or zeros: is_skin()'s operations in its
+ * order on each lane (AVX2 without FMA: nothing fused), so the same
  * answer to the bit. */
 __attribute__((target("avx2")))
-static uint64_t count_skin_avx2(const uint8_t *p, int n)
+static __m256d skin4(__m256d lr, __m256d lg, __m256d lb)
 {
-	const __m256d zero = _mm256_setzero_pd(), half = _mm256_set1_pd(0.5);
-	const __m256d s20 = _mm256_set1_pd(20 * 20), s30 = _mm256_set1_pd(30 * 30);
-	const __m256d s60 = _mm256_set1_pd(60 * 60), s130 = _mm256_set1_pd(130 * 130);
+	const __m256d zero = _mm256_setzero_pd();
+	__m256d rg = _mm256_sub_pd(lr, lg);
+	__m256d by = _mm256_sub_pd(lb, _mm256_mul_pd(_mm256_add_pd(lg, lr), _mm256_set1_pd(0.5)));
+	__m256d sat2 = _mm256_add_pd(_mm256_mul_pd(rg, rg), _mm256_mul_pd(by, by));
+	__m256d h[4], low, high;
+
+	for (int i = 0; i < 4; i++)
+		h[i] = _mm256_sub_pd(_mm256_mul_pd(_mm256_set1_pd(bound_cos[i]), rg),
+				     _mm256_mul_pd(_mm256_set1_pd(bound_sin[i]), by));
+	low = _mm256_and_pd(_mm256_and_pd(_mm256_cmp_pd(sat2, _mm256_set1_pd(20 * 20), _CMP_GE_OQ),
+					  _mm256_cmp_pd(sat2, _mm256_set1_pd(60 * 60), _CMP_LE_OQ)),
+			    _mm256_and_pd(_mm256_cmp_pd(h[0], zero, _CMP_GE_OQ),
+					  _mm256_cmp_pd(h[2], zero, _CMP_LE_OQ)));
+	high = _mm256_and_pd(_mm256_and_pd(_mm256_cmp_pd(sat2, _mm256_set1_pd(30 * 30), _CMP_GE_OQ),
+					   _mm256_cmp_pd(sat2, _mm256_set1_pd(130 * 130), _CMP_LE_OQ)),
+			     _mm256_and_pd(_mm256_cmp_pd(h[1], zero, _CMP_GE_OQ),
+					   _mm256_cmp_pd(h[3], zero, _CMP_LE_OQ)));
+	return _mm256_and_pd(_mm256_cmp_pd(rg, zero, _CMP_GT_OQ), _mm256_or_pd(low, high));
+}
+
+/* row_plain() four pixels at a time, in 32-bit lanes summed into s every
+ * 1,024 steps (a lane's sum of (2 yb)^2 stays under 2^31). The sums are
+ * exact, so their order does not matter. */
+__attribute__((target("avx2")))
+static void row_avx2(const uint8_t *p, int n, struct colour_sums *s)
+{
 	/* bytes 3i, 3i + 1 and 3i + 2 into 32-bit lane i (-1: a zero byte) */
 	const __m128i pick_r = _mm_setr_epi8(0, -1, -1, -1, 3, -1, -1, -1, 6, -1, -1, -1, 9, -1, -1, -1);
 	const __m128i pick_g = _mm_setr_epi8(1, -1, -1, -1, 4, -1, -1, -1, 7, -1, -1, -1, 10, -1, -1, -1);
 	const __m128i pick_b = _mm_setr_epi8(2, -1, -1, -1, 5, -1, -1, -1, 8, -1, -1, -1, 11, -1, -1, -1);
-	__m256d c[4], s[4];
-	uint64_t skinny = 0;
 	int x = 0;
 
-	for (int i = 0; i < 4; i++) {
-		c[i] = _mm256_set1_pd(bound_cos[i]);
-		s[i] = _mm256_set1_pd(bound_sin[i]);
-	}
 	/* 16 bytes read for 4 pixels' 12: while 6 pixels are left */
-	for (; x + 6 <= n; x += 4, p += 12) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-		__m256d lr = _mm256_i32gather_pd(log_table, _mm_shuffle_epi8(v, pick_r), 8);
-		__m256d lg = _mm256_i32gather_pd(log_table, _mm_shuffle_epi8(v, pick_g), 8);
-		__m256d lb = _mm256_i32gather_pd(log_table, _mm_shuffle_epi8(v, pick_b), 8);
-		__m256d rg = _mm256_sub_pd(lr, lg);
-		__m256d by = _mm256_sub_pd(lb, _mm256_mul_pd(_mm256_add_pd(lg, lr), half));
-		__m256d sat2 = _mm256_add_pd(_mm256_mul_pd(rg, rg), _mm256_mul_pd(by, by));
-		__m256d h[4], low, high;
+	while (x + 6 <= n) {
+		__m128i srg = _mm_setzero_si128(), syb2 = srg, qrg = srg, qyb2 = srg;
 
-		for (int i = 0; i < 4; i++)
-			h[i] = _mm256_sub_pd(_mm256_mul_pd(c[i], rg), _mm256_mul_pd(s[i], by));
-		low = _mm256_and_pd(_mm256_and_pd(_mm256_cmp_pd(sat2, s20, _CMP_GE_OQ),
-						  _mm256_cmp_pd(sat2, s60, _CMP_LE_OQ)),
-				    _mm256_and_pd(_mm256_cmp_pd(h[0], zero, _CMP_GE_OQ),
-						  _mm256_cmp_pd(h[2], zero, _CMP_LE_OQ)));
-		high = _mm256_and_pd(_mm256_and_pd(_mm256_cmp_pd(sat2, s30, _CMP_GE_OQ),
-						   _mm256_cmp_pd(sat2, s130, _CMP_LE_OQ)),
-				     _mm256_and_pd(_mm256_cmp_pd(h[1], zero, _CMP_GE_OQ),
-						   _mm256_cmp_pd(h[3], zero, _CMP_LE_OQ)));
-		low = _mm256_and_pd(_mm256_cmp_pd(rg, zero, _CMP_GT_OQ), _mm256_or_pd(low, high));
-		skinny += (uint64_t)__builtin_popcount((unsigned)_mm256_movemask_pd(low));
+		for (int k = 0; k < 1024 && x + 6 <= n; k++, x += 4) {
+			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + 3 * x));
+			__m128i r = _mm_shuffle_epi8(v, pick_r), g = _mm_shuffle_epi8(v, pick_g);
+			__m128i b = _mm_shuffle_epi8(v, pick_b);
+			__m128i rg = _mm_sub_epi32(r, g);
+			__m128i yb2 = _mm_sub_epi32(_mm_add_epi32(r, g), _mm_add_epi32(b, b));
+			__m128i d = _mm_sub_epi32(_mm_max_epi32(_mm_max_epi32(r, g), b),
+						  _mm_min_epi32(_mm_min_epi32(r, g), b));
+			__m256d in = skin4(_mm256_i32gather_pd(log_table, r, 8),
+					   _mm256_i32gather_pd(log_table, g, 8),
+					   _mm256_i32gather_pd(log_table, b, 8));
+
+			srg = _mm_add_epi32(srg, rg);
+			syb2 = _mm_add_epi32(syb2, yb2);
+			qrg = _mm_add_epi32(qrg, _mm_mullo_epi32(rg, rg));
+			qyb2 = _mm_add_epi32(qyb2, _mm_mullo_epi32(yb2, yb2));
+			s->part[0][_mm_extract_epi32(d, 0)]++;
+			s->part[1][_mm_extract_epi32(d, 1)]++;
+			s->part[2][_mm_extract_epi32(d, 2)]++;
+			s->part[3][_mm_extract_epi32(d, 3)]++;
+			s->skin += (uint64_t)__builtin_popcount((unsigned)_mm256_movemask_pd(in));
+		}
+		s->srg += lanes(srg);
+		s->syb2 += lanes(syb2);
+		s->qrg += lanes(qrg);
+		s->qyb2 += lanes(qyb2);
 	}
-	return skinny + count_skin_plain(p, n - x);
+	row_plain(p, x, n, s);
 }
 #endif
 
-/* The skin pixels of a row of n RGB pixels at p. */
-static uint64_t count_skin(const uint8_t *p, int n)
+/* Row p of n RGB pixels into s. */
+static void colour_row(const uint8_t *p, int n, struct colour_sums *s)
 {
 #if defined(__x86_64__) && defined(__GNUC__)
-	if (cpu_level() >= CPU_AVX2)
-		return count_skin_avx2(p, n);
+	if (cpu_level() >= CPU_AVX2) {
+		row_avx2(p, n, s);
+		return;
+	}
 #endif
-	return count_skin_plain(p, n);
+	row_plain(p, 0, n, s);
 }
 
 int quality_is_skin(unsigned r, unsigned g, unsigned b)
@@ -129,40 +184,20 @@ void quality_colour_stats(const struct img *rgb, double *chroma, double *colourf
 			  double *skin)
 {
 	uint64_t hist[256], total = (uint64_t)rgb->width * (uint64_t)rgb->height;
-	/* four histograms interleaved: grey runs (max - min 0) do not wait on
-	 * the increment before */
-	uint32_t part[4][256] = { { 0 } };
-	uint64_t skinny = 0;
-	/* rg = R - G and 2 yb = R + G - 2 B, summed exactly */
-	int64_t srg = 0, syb2 = 0, qrg = 0, qyb2 = 0;
+	struct colour_sums s;
 	double n = (double)total, mrg, myb, vrg, vyb;
 
 	pthread_once(&log_once, make_log_table);
-
-	for (int y = 0; y < rgb->height; y++) {
-		const uint8_t *p = rgb->pixels + (size_t)y * rgb->stride;
-
-		for (int x = 0; x < rgb->width; x++, p += 3) {
-			int hi = p[0] > p[1] ? p[0] : p[1], lo = p[0] < p[1] ? p[0] : p[1];
-			int rg = p[0] - p[1], yb2 = p[0] + p[1] - 2 * p[2];
-
-			hi = hi > p[2] ? hi : p[2];
-			lo = lo < p[2] ? lo : p[2];
-			part[x & 3][hi - lo]++;
-			srg += rg;
-			syb2 += yb2;
-			qrg += rg * rg;
-			qyb2 += yb2 * yb2;
-		}
-		skinny += count_skin(rgb->pixels + (size_t)y * rgb->stride, rgb->width);
-	}
+	memset(&s, 0, sizeof(s));
+	for (int y = 0; y < rgb->height; y++)
+		colour_row(rgb->pixels + (size_t)y * rgb->stride, rgb->width, &s);
 	for (int v = 0; v < 256; v++)
-		hist[v] = (uint64_t)part[0][v] + part[1][v] + part[2][v] + part[3][v];
+		hist[v] = (uint64_t)s.part[0][v] + s.part[1][v] + s.part[2][v] + s.part[3][v];
 	*chroma = quality_percentile(hist, total, 0.99);
-	mrg = (double)srg / n;
-	myb = (double)syb2 / n / 2;
-	vrg = (double)qrg / n - mrg * mrg;
-	vyb = (double)qyb2 / n / 4 - myb * myb;
+	mrg = (double)s.srg / n;
+	myb = (double)s.syb2 / n / 2;
+	vrg = (double)s.qrg / n - mrg * mrg;
+	vyb = (double)s.qyb2 / n / 4 - myb * myb;
 	*colourfulness = sqrt(fmax(0, vrg) + fmax(0, vyb)) + 0.3 * sqrt(mrg * mrg + myb * myb);
-	*skin = (double)skinny / n;
+	*skin = (double)s.skin / n;
 }

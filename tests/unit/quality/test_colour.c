@@ -76,3 +76,26 @@ UNIT_TEST(test_chroma_percentile_counts_every_pixel_once)
 	}
 	img_release(&im);
 }
+
+/* A row long enough that a 32-bit lane's sum of (2 yb)^2 would wrap
+ * (510^2 a pixel, over 8,256 steps of four): the vector path's sums are
+ * exact, as the plain path's. */
+UNIT_TEST(test_long_rows_sum_exactly)
+{
+	struct img im;
+	double chroma[2], colourful[2], share[2];
+
+	assert_int_equal(img_alloc(&im, 40000, 1, 3, NULL), 0);
+	for (int x = 0; x < 40000; x++) {
+		im.pixels[3 * x] = im.pixels[3 * x + 1] = x % 7 ? 255 : 200;
+		im.pixels[3 * x + 2] = 0;
+	}
+	for (int plain = 0; plain < 2; plain++) {
+		cpu_set_simd(plain ? CPU_PLAIN : CPU_AVX512);
+		quality_colour_stats(&im, &chroma[plain], &colourful[plain], &share[plain]);
+	}
+	cpu_set_simd(CPU_AVX512);
+	assert_memory_equal(colourful, colourful + 1, sizeof(colourful[0]));
+	assert_true(colourful[1] > 80 && colourful[1] < 100);  /* 19 + 0.3 x 247 */
+	img_release(&im);
+}
