@@ -145,9 +145,9 @@ $(BUILD)/lib/img/resample.o $(BUILD)/lib/img/resample_simd.o $(BUILD)/lib/aug/wa
 # Warps make positions in float and double with SIMD and plain loops that
 # must agree to the bit: no fused multiply-adds behind their backs.
 # (override: a CFLAGS given on the command line must not drop it)
-# The softmax gradient's AVX2 and plain paths likewise.
+# The softmax gradient's AVX2 and plain paths likewise, and the skin test's.
 $(BUILD)/lib/aug/warp.o $(BUILD)/lib/aug/plan.o $(BUILD)/lib/aug/planmap.o \
-	$(BUILD)/lib/learn/softgrad.o: override CFLAGS += -ffp-contract=off
+	$(BUILD)/lib/learn/softgrad.o $(BUILD)/lib/quality/colour.o: override CFLAGS += -ffp-contract=off
 
 $(LIB): $(call obj,$(LIB_SRC) $(LIB_CXX_SRC))
 	@rm -f $@
@@ -185,7 +185,7 @@ $(BUILD)/tests/httpd: $(call obj,tests/httpd.c $(FIXTURE_SRC)) $(LIB)
 BENCH_PROGRAMS = $(BUILD)/bench/decode_bench $(BUILD)/bench/catalog_bench $(BUILD)/bench/mih_bench \
 	$(BUILD)/bench/orient_bench \
 	$(BUILD)/bench/augment_bench $(BUILD)/bench/jpeg_floor_bench $(BUILD)/bench/nn_bench \
-	$(BUILD)/bench/resize_stages_bench
+	$(BUILD)/bench/resize_stages_bench $(BUILD)/bench/quality_bench
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 

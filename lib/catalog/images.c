@@ -49,6 +49,14 @@ static int upsert_step(struct catalog *cat, sqlite3_stmt *st, const struct image
 	catalog_bind_text(st, 14, r->source_url);
 	sqlite3_bind_int64(st, 15, catalog_now_ms());
 	sqlite3_bind_int(st, 16, revive);
+	if (r->quality && r->has_xxh3) {
+		const struct quality *q = r->quality;
+		const double v[] = { q->sharpness, q->luma_p5, q->luma_p99, q->entropy, q->chroma,
+				     q->colourfulness, q->skin };
+
+		for (int i = 0; i < 7; i++)
+			sqlite3_bind_double(st, 17 + i, v[i]);
+	}
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		written = 1;
@@ -73,29 +81,6 @@ static int on_disk(const struct catalog *cat, const char *path)
 	return there;
 }
 
-/* The signals of image id, measured from the content whose XXH3-128 is
- * xxh3. */
-static int quality_set(struct catalog *cat, int64_t id, const uint8_t xxh3[16],
-		       const struct quality *q, struct wn_err *err)
-{
-	static const char sql[] =
-		"INSERT OR REPLACE INTO quality (image_id, xxh3, sharpness, luma_p5, luma_p99,"
-		"  entropy, chroma, colourfulness, skin, made_ms)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
-	const double v[] = { q->sharpness, q->luma_p5, q->luma_p99, q->entropy, q->chroma,
-			     q->colourfulness, q->skin };
-	sqlite3_stmt *st = catalog_stmt(cat, STMT_QUALITY_SET, sql, err);
-
-	if (!st)
-		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_blob(st, 2, xxh3, 16, SQLITE_STATIC);
-	for (int i = 0; i < 7; i++)
-		sqlite3_bind_double(st, 3 + i, v[i]);
-	sqlite3_bind_int64(st, 10, catalog_now_ms());
-	return catalog_write(cat, st, "cannot record an image's quality", err);
-}
-
 int images_upsert(struct catalog *cat, const struct image_row *r, int64_t *id,
 		  struct wn_err *err)
 {
@@ -105,15 +90,17 @@ int images_upsert(struct catalog *cat, const struct image_row *r, int64_t *id,
 	 * is marked only after its unlink, so this check cannot race it. */
 	static const char sql[] =
 		"INSERT INTO images (path, class, size, mtime_ns, xxh3, head_xxh3, dhash, thumb,"
-		"  width, height, format, status, error, source_url, added_ms, updated_ms)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15)"
+		"  width, height, format, status, error, source_url, added_ms, updated_ms, "
+		SIGNAL_COLUMNS ")"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15,"
+		"  ?17, ?18, ?19, ?20, ?21, ?22, ?23)"
 		" ON CONFLICT(path) DO UPDATE SET class = excluded.class, size = excluded.size,"
 		"  mtime_ns = excluded.mtime_ns, xxh3 = excluded.xxh3,"
 		"  head_xxh3 = excluded.head_xxh3, dhash = excluded.dhash, thumb = excluded.thumb,"
 		"  width = excluded.width, height = excluded.height, format = excluded.format,"
 		"  status = excluded.status, error = excluded.error,"
 		"  source_url = coalesce(excluded.source_url, images.source_url),"
-		"  updated_ms = excluded.updated_ms"
+		"  updated_ms = excluded.updated_ms, " SIGNALS_KEPT
 		" WHERE images.status NOT IN ('deleted', 'quarantined') OR ?16"
 		" RETURNING id";
 	sqlite3_stmt *st = catalog_stmt(cat, STMT_IMAGE_UPSERT, sql, err);
@@ -129,8 +116,6 @@ int images_upsert(struct catalog *cat, const struct image_row *r, int64_t *id,
 		return catalog_fail(cat, err, "cannot write an image row");
 	if (id)
 		*id = rc ? written : 0;
-	if (rc && r->quality && r->has_xxh3)
-		return quality_set(cat, written, r->xxh3, r->quality, err);
 	return 0;
 }
 
@@ -232,8 +217,7 @@ int images_stamp(struct catalog *cat, const char *path, struct image_stamp *out,
 	static const char sql[] =
 		"SELECT id, size, mtime_ns, status,"
 		"  xxh3 IS NOT NULL AND (status = 'corrupt' OR (dhash IS NOT NULL AND"
-		"   EXISTS (SELECT 1 FROM quality q WHERE q.image_id = images.id"
-		"    AND q.xxh3 = images.xxh3)))"
+		"   sharpness IS NOT NULL))"
 		" FROM images WHERE path = ?1";
 
 	return catalog_find(cat, STMT_IMAGE_LOOKUP, sql, path, "cannot read an image row",
@@ -357,10 +341,9 @@ static int count_found(sqlite3_stmt *st, void *data)
 }
 
 /* Shared by both queries below: ok images of the filter's class and
- * prefix, with (q.image_id set) or without current signals. */
+ * prefix (the signals of a row are always of its content). */
 #define QUALITY_FROM \
-	" FROM images i LEFT JOIN quality q ON q.image_id = i.id AND q.xxh3 = i.xxh3" \
-	" WHERE (?1 IS NULL OR i.class = ?1) AND i.status = ?2" \
+	" FROM images i WHERE (?1 IS NULL OR i.class = ?1) AND i.status = ?2" \
 	"  AND (?3 IS NULL OR (i.path >= ?3 AND i.path < ?4))"
 
 int images_quality_foreach(struct catalog *cat, const struct image_filter *filter,
@@ -368,11 +351,11 @@ int images_quality_foreach(struct catalog *cat, const struct image_filter *filte
 			   int64_t *missing, struct wn_err *err)
 {
 	static const char sql[] =
-		"SELECT i.path, i.class, i.width, i.height, q.sharpness, q.luma_p5, q.luma_p99,"
-		"  q.entropy, q.chroma, q.colourfulness, q.skin, i.id, i.size, i.mtime_ns" QUALITY_FROM
-		"  AND q.image_id IS NOT NULL AND i.width > 0 AND i.height > 0 ORDER BY i.path";
+		"SELECT i.path, i.class, i.width, i.height, " SIGNAL_COLUMNS ", i.id, i.size,"
+		"  i.mtime_ns" QUALITY_FROM
+		"  AND i.sharpness IS NOT NULL AND i.width > 0 AND i.height > 0 ORDER BY i.path";
 	static const char count_sql[] =
-		"SELECT count(*)" QUALITY_FROM " AND (q.image_id IS NULL OR NOT i.width > 0)";
+		"SELECT count(*)" QUALITY_FROM " AND (i.sharpness IS NULL OR NOT i.width > 0)";
 	struct image_filter f = { filter ? filter->class_name : NULL, IMAGE_OK,
 				  filter ? filter->path_prefix : NULL };
 	struct quality_query q = { { &f, STRBUF_INIT, NULL, NULL }, fn, data, 0 };

@@ -40,8 +40,10 @@ struct image_row {
 	enum image_status status;
 	const char *error;
 	const char *source_url;
-	/* On write: the quality signals measured from this file (NULL: none
-	 * now), kept tied to its XXH3-128 (has_xxh3 needed). On read: NULL. */
+	/* On write: the quality signals measured from this file, kept with
+	 * its XXH3-128 (has_xxh3 needed). NULL: none measured now; the row
+	 * keeps those it has when its xxh3 stays the same, and has none
+	 * otherwise. On read: NULL. */
 	const struct quality *quality;
 };
 

@@ -11,7 +11,6 @@ enum catalog_stmt {
 	STMT_IMAGE_UPSERT,
 	STMT_IMAGE_LOOKUP,
 	STMT_IMAGE_STATUS,
-	STMT_QUALITY_SET,
 	STMT_DERIVED_SET,
 	STMT_DERIVED_CURRENT,
 	STMT_DERIVED_SOURCE,
@@ -27,6 +26,20 @@ enum catalog_stmt {
 	STMT_FEATURES_SET,
 	STMT_COUNT,
 };
+
+/* The quality signals' columns of images (schema 13), in the order of
+ * struct quality's fields. */
+#define SIGNAL_COLUMNS "sharpness, luma_p5, luma_p99, entropy, chroma, colourfulness, skin"
+/* An upsert's update of them: the signals it writes; or, when it writes
+ * none and the content (xxh3) is the same, the row's own; else none. So a
+ * row's signals are always of its xxh3. */
+#define SIGNAL_KEPT(c) \
+	c " = iif(excluded.sharpness IS NULL AND excluded.xxh3 IS images.xxh3, images." c \
+	", excluded." c ")"
+#define SIGNALS_KEPT \
+	SIGNAL_KEPT("sharpness") ", " SIGNAL_KEPT("luma_p5") ", " SIGNAL_KEPT("luma_p99") ", " \
+	SIGNAL_KEPT("entropy") ", " SIGNAL_KEPT("chroma") ", " SIGNAL_KEPT("colourfulness") ", " \
+	SIGNAL_KEPT("skin")
 
 struct catalog {
 	sqlite3 *db;

@@ -7,16 +7,26 @@
 #include "catalog/merge.h"
 
 static const char *const steps[] = {
+	/* the signals go with their row (a row's are always of its xxh3) */
 	"INSERT INTO images (path, class, size, mtime_ns, xxh3, head_xxh3, dhash, thumb, width,"
-	"  height, format, status, error, source_url, added_ms, updated_ms)"
+	"  height, format, status, error, source_url, added_ms, updated_ms, " SIGNAL_COLUMNS ")"
 	" SELECT path, class, size, mtime_ns, xxh3, head_xxh3, dhash, thumb, width, height, format,"
-	"  status, error, source_url, added_ms, updated_ms FROM src.images WHERE true"
+	"  status, error, source_url, added_ms, updated_ms, " SIGNAL_COLUMNS
+	" FROM src.images WHERE true"
 	" ON CONFLICT(path) DO UPDATE SET class = excluded.class, size = excluded.size,"
 	"  mtime_ns = excluded.mtime_ns, xxh3 = excluded.xxh3, head_xxh3 = excluded.head_xxh3,"
 	"  dhash = excluded.dhash, thumb = excluded.thumb, width = excluded.width,"
 	"  height = excluded.height, format = excluded.format, status = excluded.status,"
 	"  error = excluded.error, source_url = coalesce(excluded.source_url, images.source_url),"
-	"  updated_ms = excluded.updated_ms WHERE excluded.updated_ms >= images.updated_ms",
+	"  updated_ms = excluded.updated_ms, " SIGNALS_KEPT
+	" WHERE excluded.updated_ms >= images.updated_ms",
+	/* a row kept here, of the same content, without the signals the
+	 * shard's has: those */
+	"UPDATE main.images SET sharpness = s.sharpness, luma_p5 = s.luma_p5,"
+	"  luma_p99 = s.luma_p99, entropy = s.entropy, chroma = s.chroma,"
+	"  colourfulness = s.colourfulness, skin = s.skin FROM src.images s"
+	" WHERE s.path = images.path AND images.sharpness IS NULL AND s.sharpness IS NOT NULL"
+	"  AND s.xxh3 = images.xxh3",
 	"CREATE TEMP TABLE idmap (old INTEGER PRIMARY KEY, new INTEGER NOT NULL)",
 	"INSERT INTO idmap SELECT s.id, m.id FROM src.images s JOIN main.images m ON m.path = s.path",
 	"CREATE TEMP TABLE offs AS SELECT"
@@ -63,12 +73,6 @@ static const char *const steps[] = {
 	"  embedding, made_ms) SELECT m.new, p.model, p.prep, p.xxh3, p.classes, p.probs,"
 	"  p.embedding, p.made_ms FROM src.predictions p JOIN idmap m ON m.old = p.image_id",
 	"INSERT OR REPLACE INTO heads SELECT * FROM src.heads",
-	/* the signals of the content the merged row now has, none stale */
-	"INSERT OR REPLACE INTO quality (image_id, xxh3, sharpness, luma_p5, luma_p99, entropy,"
-	"  chroma, colourfulness, skin, made_ms) SELECT m.new, q.xxh3, q.sharpness, q.luma_p5,"
-	"  q.luma_p99, q.entropy, q.chroma, q.colourfulness, q.skin, q.made_ms"
-	"  FROM src.quality q JOIN idmap m ON m.old = q.image_id"
-	"  JOIN main.images i ON i.id = m.new AND i.xxh3 = q.xxh3",
 	/* the crop features of the content the merged row now has (the
 	 * recorded crop searches are named by the shard's ids: not carried,
 	 * a first search here records its own) */

@@ -279,6 +279,24 @@ static const char *const migrations[] = {
 	 * layers' widths ("256,128"; "" for a softmax head), its layers'
 	 * weights and biases one after the other in weights and bias. */
 	"ALTER TABLE heads ADD COLUMN hidden TEXT NOT NULL DEFAULT '';",
+
+	/* 14: the signals of 10 as columns of the image row, so a scan writes
+	 * one row an image, not two (one B-tree write instead of two). They
+	 * are always those of the row's xxh3: a write that changes the
+	 * content without measuring it clears them (catalog/images.c). Only
+	 * the signals of an image's current content are kept; the table goes
+	 * (a shard is migrated before it is merged, db merge says so). */
+	"ALTER TABLE images ADD COLUMN sharpness REAL;"
+	"ALTER TABLE images ADD COLUMN luma_p5 REAL;"
+	"ALTER TABLE images ADD COLUMN luma_p99 REAL;"
+	"ALTER TABLE images ADD COLUMN entropy REAL;"
+	"ALTER TABLE images ADD COLUMN chroma REAL;"
+	"ALTER TABLE images ADD COLUMN colourfulness REAL;"
+	"ALTER TABLE images ADD COLUMN skin REAL;"
+	"UPDATE images SET sharpness = q.sharpness, luma_p5 = q.luma_p5, luma_p99 = q.luma_p99,"
+	"  entropy = q.entropy, chroma = q.chroma, colourfulness = q.colourfulness, skin = q.skin"
+	" FROM quality q WHERE q.image_id = images.id AND q.xxh3 = images.xxh3;"
+	"DROP TABLE quality;",
 };
 
 const int CATALOG_SCHEMA_VERSION = (int)(sizeof(migrations) / sizeof(migrations[0]));

@@ -75,7 +75,13 @@ CREATE TABLE g8 (run_id INTEGER NOT NULL REFERENCES runs(id), grp INTEGER NOT NU
 INSERT INTO g8 SELECT run_id, grp, image_id, 'near', rank FROM dup_groups;
 DROP TABLE dup_groups;
 ALTER TABLE g8 RENAME TO dup_groups;
-DROP TABLE quality;
+ALTER TABLE images DROP COLUMN sharpness;
+ALTER TABLE images DROP COLUMN luma_p5;
+ALTER TABLE images DROP COLUMN luma_p99;
+ALTER TABLE images DROP COLUMN entropy;
+ALTER TABLE images DROP COLUMN chroma;
+ALTER TABLE images DROP COLUMN colourfulness;
+ALTER TABLE images DROP COLUMN skin;
 DROP INDEX predictions_probs;
 ALTER TABLE heads DROP COLUMN hidden;
 DROP INDEX images_by_xxh3;
@@ -88,7 +94,7 @@ test_expect 'a schema 8 catalog migrates: its groups kept, the new kinds allowed
   sqlite3 old.db <to8.sql
   test_must_fail sqlite3 old.db "UPDATE dup_groups SET match = \"mirror\""
   db init --db old.db 2>/dev/null
-  test "$(sqlite3 old.db "PRAGMA user_version")" = 13
+  test "$(sqlite3 old.db "PRAGMA user_version")" = 14
   test "$(sqlite3 old.db "SELECT count(*) FROM dup_groups WHERE match = \"near\"")" -eq 2
   dedup --path m -q --db old.db >/dev/null
   test "$(sqlite3 old.db "SELECT match FROM dup_groups WHERE rank = 1")" = mirror

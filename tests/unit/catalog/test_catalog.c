@@ -11,6 +11,7 @@
 #include "catalog/db.h"
 #include "catalog/internal.h"
 #include "catalog/images.h"
+#include "catalog/merge.h"
 #include "catalog/runs.h"
 #include "tests/fixtures.h"
 #include "tests/unit/unit.h"
@@ -54,6 +55,14 @@ static void back_to_version_1(const char *path)
 	while (sqlite3_step(st) == SQLITE_ROW && n < 64)
 		snprintf(sql[n++], sizeof(sql[0]), "DROP %s %s", sqlite3_column_text(st, 0),
 			 sqlite3_column_text(st, 1));
+	sqlite3_finalize(st);
+	/* and the columns of images added later, after its last of version 1 */
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT name FROM pragma_table_info('images')"
+		" WHERE cid > (SELECT cid FROM pragma_table_info('images')"
+		" WHERE name = 'updated_ms')", -1, &st, NULL), SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW && n < 64)
+		snprintf(sql[n++], sizeof(sql[0]), "ALTER TABLE images DROP COLUMN %s",
+			 sqlite3_column_text(st, 0));
 	sqlite3_finalize(st);
 	for (int i = 0; i < n; i++)
 		assert_int_equal(sqlite3_exec(db, sql[i], NULL, NULL, NULL), SQLITE_OK);
@@ -370,6 +379,121 @@ UNIT_TEST(test_rows_filters_stats)
 	assert_int_equal(totals[4], 3 * 1234);
 	catalog_close(cat);
 	assert_int_equal(query_int("SELECT count(*) FROM images WHERE source_url IS NOT NULL"), 1);
+}
+
+/* What images_quality_foreach() hands over: the one image's signals. */
+static int take_signals(const struct image_quality *iq, void *data)
+{
+	*(struct quality *)data = iq->q;
+	return 0;
+}
+
+/* How many images have signals now (*q: the last one's), and how many
+ * ok images have none. */
+static int signals_now(struct catalog *cat, struct quality *q, int64_t *missing)
+{
+	int64_t n = query_int("SELECT count(*) FROM images WHERE sharpness IS NOT NULL");
+
+	memset(q, 0, sizeof(*q));
+	assert_int_equal(images_quality_foreach(cat, NULL, take_signals, q, missing, NULL), 0);
+	return (int)n;
+}
+
+/* A row's signals are always those of its content: a write of the same
+ * content without signals (dedup's, the scraper's) keeps them, one of
+ * another content without signals clears them, and the next scan reads
+ * that file again; signals written replace them, to the bit. */
+UNIT_TEST(test_signals_follow_the_content)
+{
+	struct catalog *cat = open_fresh();
+	struct quality q1 = { 0.1, 2, 250, 7.123456789012345, 99, 31.25, 1.0 / 3 }, q2 = q1, got;
+	struct image_stamp s;
+	struct image_row r;
+	int64_t missing;
+
+	q2.skin = 0;
+	memset(&r, 0, sizeof(r));
+	r.path = "c/a.jpg";
+	r.has_xxh3 = r.has_fingerprint = 1;
+	r.xxh3[0] = 1;
+	r.width = r.height = 64;
+	r.quality = &q1;
+	assert_int_equal(images_upsert(cat, &r, NULL, NULL), 0);
+	assert_int_equal(signals_now(cat, &got, &missing), 1);
+	assert_memory_equal(&got, &q1, sizeof(q1));
+	assert_int_equal(missing, 0);
+
+	r.quality = NULL;  /* the same content, written without signals */
+	assert_int_equal(images_upsert(cat, &r, NULL, NULL), 0);
+	assert_int_equal(signals_now(cat, &got, &missing), 1);
+	assert_memory_equal(&got, &q1, sizeof(q1));
+	assert_int_equal(images_stamp(cat, "c/a.jpg", &s, NULL), 1);
+	assert_true(s.hashed);
+
+	r.xxh3[0] = 2;     /* another content, without signals */
+	assert_int_equal(images_upsert(cat, &r, NULL, NULL), 0);
+	assert_int_equal(signals_now(cat, &got, &missing), 0);
+	assert_int_equal(missing, 1);
+	assert_int_equal(images_stamp(cat, "c/a.jpg", &s, NULL), 1);
+	assert_false(s.hashed);
+
+	r.quality = &q2;
+	assert_int_equal(images_upsert(cat, &r, NULL, NULL), 0);
+	assert_int_equal(signals_now(cat, &got, &missing), 1);
+	assert_memory_equal(&got, &q2, sizeof(q2));
+	assert_int_equal(missing, 0);
+	catalog_close(cat);
+}
+
+/* Row path of content c (xxh3[0]) with signals q (NULL: none) into cat. */
+static void put_row(struct catalog *cat, const char *path, int c, const struct quality *q)
+{
+	struct image_row r;
+
+	memset(&r, 0, sizeof(r));
+	r.path = path;
+	r.has_xxh3 = r.has_fingerprint = 1;
+	r.xxh3[0] = (uint8_t)c;
+	r.width = r.height = 64;
+	r.quality = q;
+	assert_int_equal(images_upsert(cat, &r, NULL, NULL), 0);
+}
+
+/* db merge: the newer row wins with its signals, or with this catalog's
+ * when it has none and the content is the same; a row kept here without
+ * signals takes the shard's of the same content. */
+UNIT_TEST(test_merge_keeps_signals_with_their_content)
+{
+	struct quality q1 = { 0.25, 1, 2, 3, 4, 5, 0.5 }, q2 = q1;
+	struct catalog *cat = open_fresh(), *src;
+	char shard[160];
+
+	q2.sharpness = 0.75;
+	snprintf(shard, sizeof(shard), "%s/shard.db", fx_dir);
+	unlink(shard);
+	assert_int_equal(catalog_open(shard, CATALOG_CREATE, &src, NULL), 0);
+	put_row(cat, "a", 1, NULL);  /* newer here */
+	put_row(src, "a", 1, &q1);
+	put_row(cat, "b", 2, &q1);   /* newer in the shard from here on */
+	put_row(src, "b", 2, NULL);
+	put_row(cat, "c", 3, &q1);
+	put_row(src, "c", 4, NULL);
+	put_row(cat, "d", 5, &q1);
+	put_row(src, "d", 5, &q2);
+	catalog_close(src);
+	catalog_close(cat);
+	unit_sql_exec(dbpath, "UPDATE images SET updated_ms = iif(path = 'a', 2000, 1000)");
+	unit_sql_exec(shard, "UPDATE images SET updated_ms = iif(path = 'a', 1000, 3000)");
+	assert_int_equal(catalog_open(dbpath, CATALOG_EXISTING, &cat, NULL), 0);
+	assert_int_equal(catalog_merge(cat, shard, NULL), 0);
+	catalog_close(cat);
+	assert_int_equal(query_int("SELECT 4 * sharpness FROM images WHERE path = 'a'"), 1);
+	assert_int_equal(query_int("SELECT 4 * sharpness FROM images WHERE path = 'b'"), 1);
+	assert_int_equal(query_int("SELECT sharpness IS NULL AND skin IS NULL FROM images"
+				   " WHERE path = 'c'"), 1);
+	assert_int_equal(query_int("SELECT 4 * sharpness FROM images WHERE path = 'd'"), 3);
+	assert_int_equal(query_int("SELECT count(*) FROM images WHERE sharpness IS NOT NULL"
+				   " AND 2 * skin = 1 AND luma_p5 = 1 AND colourfulness = 5"), 3);
 }
 
 UNIT_TEST(test_runs_and_events)

@@ -267,7 +267,11 @@ UNIT_TEST(test_migration_keeps_events)
 		"INSERT INTO e7 SELECT id, run_id, image_id, action, path, dest, cause, at_ms"
 		"  FROM events;"
 		"DROP TABLE events; ALTER TABLE e7 RENAME TO events;"
-		"DROP TABLE quality;"  /* newer than 7 */
+		"ALTER TABLE images DROP COLUMN sharpness;"  /* 14 */
+		"ALTER TABLE images DROP COLUMN luma_p5; ALTER TABLE images DROP COLUMN luma_p99;"
+		"ALTER TABLE images DROP COLUMN entropy; ALTER TABLE images DROP COLUMN chroma;"
+		"ALTER TABLE images DROP COLUMN colourfulness; ALTER TABLE images DROP COLUMN skin;"
+		"ALTER TABLE heads DROP COLUMN hidden;"  /* 13 */
 		"DROP TABLE crop_pairs; DROP TABLE crop_searches; DROP TABLE features;"
 		"DROP INDEX predictions_probs;"  /* 12 */
 		"PRAGMA user_version = 7", NULL, NULL, NULL), SQLITE_OK);

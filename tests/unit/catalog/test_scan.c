@@ -138,10 +138,27 @@ UNIT_TEST(test_rerun_reads_only_changes)
 	strbuf_release(&p.text);
 }
 
+/* Takes the quality signals' columns (schema 14) and the heads' hidden
+ * widths (13) out of the catalog at path, to make it look older than
+ * schema 13, then runs sql on it. */
+static void drop_signals(const char *path, const char *sql)
+{
+	static const char *const cols[] = { "sharpness", "luma_p5", "luma_p99", "entropy",
+					    "chroma", "colourfulness", "skin" };
+	char drop[100];
+
+	for (int i = 0; i < 7; i++) {
+		snprintf(drop, sizeof(drop), "ALTER TABLE images DROP COLUMN %s", cols[i]);
+		unit_sql_exec(path, drop);
+	}
+	unit_sql_exec(path, "ALTER TABLE heads DROP COLUMN hidden");
+	unit_sql_exec(path, sql);
+}
+
 /* A catalog of the version before the quality signals: migrated on open,
  * its next scan reads each decodable file once more and records them; the
- * scan after that reads nothing. A file changed behind a writer that
- * records no signals is read again too. */
+ * scan after that reads nothing. A row whose signals are gone (a writer
+ * changed its content without measuring it) is read again too. */
 UNIT_TEST(test_older_catalog_gets_quality_reading_each_file_once)
 {
 	struct problems p = { 0, STRBUF_INIT };
@@ -154,21 +171,65 @@ UNIT_TEST(test_older_catalog_gets_quality_reading_each_file_once)
 	ok = unit_sql_int(path, "SELECT count(*) FROM images WHERE status = 'ok'");
 	bytes = unit_sql_int(path, "SELECT sum(size) FROM images WHERE status = 'ok'");
 	assert_int_equal(ok, 40);
-	assert_int_equal(unit_sql_int(path, "SELECT count(*) FROM quality q JOIN images i"
-				      " ON i.id = q.image_id AND i.xxh3 = q.xxh3"), 40);
-	unit_sql_exec(path, "DROP TABLE quality; DROP TABLE crop_pairs; DROP TABLE crop_searches;"
-		      " DROP TABLE features; DROP INDEX predictions_probs; PRAGMA user_version = 9");
+	assert_int_equal(unit_sql_int(path, "SELECT count(*) FROM images"
+				      " WHERE sharpness IS NOT NULL AND skin IS NOT NULL"), 40);
+	drop_signals(path, "DROP TABLE crop_pairs; DROP TABLE crop_searches;"
+		     " DROP TABLE features; DROP INDEX predictions_probs; PRAGMA user_version = 9");
 	scan_into("older.db", 2, &st, NULL, &p);
 	assert_int_equal(st.hashed, 40);
 	assert_int_equal(st.unchanged, 5);          /* the corrupt ones */
 	assert_int_equal((int64_t)st.bytes_read, bytes);  /* each once */
-	assert_int_equal(unit_sql_int(path, "SELECT count(*) FROM quality"), 40);
+	assert_int_equal(unit_sql_int(path, "SELECT count(*) FROM images"
+				      " WHERE sharpness IS NOT NULL"), 40);
 	scan_into("older.db", 2, &st, NULL, &p);
 	assert_int_equal(st.hashed, 0);
-	unit_sql_exec(path, "UPDATE quality SET xxh3 = zeroblob(16) WHERE image_id ="
-		      " (SELECT min(image_id) FROM quality)");
+	unit_sql_exec(path, "UPDATE images SET sharpness = NULL, luma_p5 = NULL, luma_p99 = NULL,"
+		      " entropy = NULL, chroma = NULL, colourfulness = NULL, skin = NULL"
+		      " WHERE id = (SELECT min(id) FROM images WHERE status = 'ok')");
 	scan_into("older.db", 2, &st, NULL, &p);
 	assert_int_equal(st.hashed, 1);
+	strbuf_release(&p.text);
+}
+
+/* A schema 12 catalog keeps its signals in a table of their own: the
+ * migration moves those of each row's current content into the row, to
+ * the bit, and drops the table; the next scan reads only the file whose
+ * signals were of older content. */
+UNIT_TEST(test_schema_12_signals_move_into_the_rows)
+{
+	struct problems p = { 0, STRBUF_INIT };
+	struct scan_stats st;
+	char path[200];
+
+	snprintf(path, sizeof(path), "%s/v12.db", fx_dir);
+	scan_into("v12.db", 2, &st, NULL, &p);
+	unit_sql_exec(path, "CREATE TABLE kept AS SELECT id, sharpness, luma_p5, luma_p99,"
+		      " entropy, chroma, colourfulness, skin FROM images WHERE sharpness IS NOT NULL");
+	drop_signals(path,
+		"CREATE TABLE quality ("
+		"  image_id INTEGER PRIMARY KEY REFERENCES images(id) ON DELETE CASCADE,"
+		"  xxh3 BLOB NOT NULL, sharpness REAL NOT NULL, luma_p5 REAL NOT NULL,"
+		"  luma_p99 REAL NOT NULL, entropy REAL NOT NULL, chroma REAL NOT NULL,"
+		"  colourfulness REAL NOT NULL, skin REAL NOT NULL, made_ms INTEGER NOT NULL);"
+		"INSERT INTO quality SELECT k.id, i.xxh3, k.sharpness, k.luma_p5, k.luma_p99,"
+		"  k.entropy, k.chroma, k.colourfulness, k.skin, 1 FROM kept k"
+		"  JOIN images i ON i.id = k.id;"
+		/* one row's signals of an older content */
+		"UPDATE quality SET xxh3 = zeroblob(16) WHERE image_id = (SELECT min(id) FROM kept);"
+		"PRAGMA user_version = 12");
+	assert_int_equal(unit_sql_int(path, "SELECT count(*) FROM quality"), 40);
+	scan_into("v12.db", 2, &st, NULL, &p);  /* opens: migrates */
+	assert_int_equal(unit_sql_int(path, "PRAGMA user_version"), CATALOG_SCHEMA_VERSION);
+	assert_int_equal(unit_sql_int(path, "SELECT count(*) FROM sqlite_master"
+				      " WHERE name = 'quality'"), 0);
+	assert_int_equal(st.hashed, 1);
+	assert_int_equal(st.unchanged, 44);
+	assert_int_equal(unit_sql_int(path, "SELECT count(*) FROM images i JOIN kept k"
+				      " ON k.id = i.id AND k.sharpness = i.sharpness"
+				      " AND k.luma_p5 = i.luma_p5 AND k.luma_p99 = i.luma_p99"
+				      " AND k.entropy = i.entropy AND k.chroma = i.chroma"
+				      " AND k.colourfulness = i.colourfulness AND k.skin = i.skin"),
+			 40);
 	strbuf_release(&p.text);
 }
 
