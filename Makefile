@@ -43,7 +43,7 @@ CFLAGS ?= -O2 -g
 # The library: one folder a subsystem under lib/, layered (docs/design.md,
 # `make layers`). What each subsystem needs from the system:
 SUBSYSTEMS = base img hash quality aug nn learn net catalog derive feat dupes
-img_PKGS = libturbojpeg libpng libwebp libwebpdemux
+img_PKGS = libturbojpeg libjpeg libpng libwebp libwebpdemux
 img_LIBS = -lgif
 hash_PKGS = libxxhash
 nn_PKGS = jansson openblas

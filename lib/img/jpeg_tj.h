@@ -15,9 +15,10 @@
  * compressor (1), made on first use; NULL when out of memory. */
 tjhandle jpeg_tj_handle(int compress);
 
-/* jpeg_read_header() : the markers and info of a JPEG, its size checked
+/* jpeg_header_check() : (not libjpeg's jpeg_read_header(), which
+ * jpeg_coef.c calls) the markers and info of a JPEG, its size checked
  * against limits. @return 0, or -1 with err set. */
-int jpeg_read_header(const uint8_t *buf, size_t len, const struct img_limits *limits,
+int jpeg_header_check(const uint8_t *buf, size_t len, const struct img_limits *limits,
 		     struct jpeg_markers *m, struct img_info *info, struct wn_err *err);
 
 /* jpeg_pick_scale() : the smallest DCT scale <= 1 that keeps w x h at
@@ -26,6 +27,12 @@ tjscalingfactor jpeg_pick_scale(int w, int h, int min_w, int min_h);
 
 /* jpeg_tj_fail() : err set from h's last error (WN_ECORRUPT); -1. */
 int jpeg_tj_fail(tjhandle h, struct wn_err *err);
+
+/* jpeg_alloc_planes() : n planes (1 or 3) for a w x hh image of
+ * TurboJPEG subsampling ss (the caller releases them; planes[0] is w x hh,
+ * its memory padded to whole chroma samples). @return 0, or -1 with err
+ * set and every plane empty. */
+int jpeg_alloc_planes(int w, int hh, int ss, int n, struct img planes[3], struct wn_err *err);
 
 /* jpeg_decode_planes() : a YCbCr JPEG of subsampling ss decoded at the
  * scale that makes it w x hh, as its three planes (img_alloc()ed, the
