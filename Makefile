@@ -185,7 +185,7 @@ $(BUILD)/tests/httpd: $(call obj,tests/httpd.c $(FIXTURE_SRC)) $(LIB)
 BENCH_PROGRAMS = $(BUILD)/bench/decode_bench $(BUILD)/bench/catalog_bench $(BUILD)/bench/mih_bench \
 	$(BUILD)/bench/orient_bench \
 	$(BUILD)/bench/augment_bench $(BUILD)/bench/jpeg_floor_bench $(BUILD)/bench/nn_bench \
-	$(BUILD)/bench/resize_stages_bench
+	$(BUILD)/bench/resize_stages_bench $(BUILD)/bench/fingerprint_decode_bench
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 

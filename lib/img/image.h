@@ -105,12 +105,11 @@ int img_decode_grey_colour(const uint8_t *buf, size_t len, const struct img_deco
 /* What the luma DCT coefficients of a JPEG say about its detail, read
  * where the 1/8 decode reads them anyway (img_decode_grey_colour_dct()).
  * Positions k = 8 v + u (v the vertical, u the horizontal frequency,
- * libjpeg's natural order); k = 0, the DC, is left 0 in energy and
- * nonzero. blocks 0: no statistics (the file was decoded another way). */
+ * libjpeg's natural order); k = 0, the DC, is left 0 in energy.
+ * blocks 0: no statistics (the file was decoded another way). */
 struct img_dct_stats {
 	uint64_t blocks;        /* luma blocks inside the picture */
 	double energy[64];      /* sum over them of the dequantised coefficient, squared */
-	uint64_t nonzero[64];   /* how many of them have the coefficient not 0 */
 	uint16_t quant[64];     /* luma's quantisation table */
 };
 
