@@ -249,42 +249,37 @@ int jpeg_decode_planes(tjhandle h, const uint8_t *buf, size_t len, int w, int hh
 	return 0;
 }
 
-/* The planes of a JPEG of n components (1: grey; 3: YCbCr of TurboJPEG
- * subsampling ss) at 1/8 scale (w x hh) from its DCT coefficients, with
- * their statistics in dct. @return 0; 1 when the file is not one for that
- * way (see jpeg_coef_planes()), planes empty and dct zeroed; -1 with err
- * set. */
-static int coef_planes(const uint8_t *buf, size_t len, int w, int hh, int ss, int n,
-		       struct img planes[3], struct img_dct_stats *dct, struct wn_err *err)
+/* A grey or YCbCr JPEG at 1/8 scale (w x hh) from its DCT coefficients
+ * (jpeg_coef_planes()), oriented: grey, colour (none for grey) and dct.
+ * @return 0; 1 for a file that is not for that way, nothing made and dct
+ * zeroed; -1 with err set. */
+static int coef_grey_colour(const uint8_t *buf, size_t len, const struct img_decode_opts *opts,
+			    const struct jpeg_markers *m, int w, int hh, struct img *grey,
+			    struct img *colour, struct img_dct_stats *dct, struct wn_err *err)
 {
-	int r;
-
-	if (jpeg_alloc_planes(w, hh, n == 1 ? TJSAMP_GRAY : ss, n, planes, err))
-		return -1;
-	r = jpeg_coef_planes(buf, len, planes, n, dct, err);
-	if (r)
-		jpeg_planes_release(planes);
-	if (r > 0)
-		memset(dct, 0, sizeof(*dct));
-	return r;
-}
-
-/* A grey JPEG's grey (oriented) from its coefficients, as coef_planes(). */
-static int coef_grey(const uint8_t *buf, size_t len, const struct img_decode_opts *opts,
-		     const struct jpeg_markers *m, int w, int hh, struct img *grey,
-		     struct img_dct_stats *dct, struct wn_err *err)
-{
-	struct img planes[3] = { { 0 } };
-	int r = coef_planes(buf, len, w, hh, TJSAMP_GRAY, 1, planes, dct, err);
+	struct img planes[3];
+	int ss, r = jpeg_coef_planes(buf, len, w, hh, planes, &ss, dct, err);
 
 	if (r)
 		return r;
+	if (ss != TJSAMP_GRAY &&
+	    planes_to_rgb(&planes[0], &planes[1], &planes[2], tjMCUWidth[ss] / 8,
+			  tjMCUHeight[ss] / 8, colour, err))
+		goto fail;
 	*grey = planes[0];
-	if (!opts->ignore_orientation && img_orient(grey, m->orientation, err)) {
-		img_release(grey);
-		return -1;
-	}
+	memset(&planes[0], 0, sizeof(planes[0]));
+	if (!opts->ignore_orientation &&
+	    (img_orient(grey, m->orientation, err) ||
+	     (colour->pixels && img_orient(colour, m->orientation, err))))
+		goto fail;
+	jpeg_planes_release(planes);
 	return 0;
+fail:
+	jpeg_planes_release(planes);
+	img_release(grey);
+	img_release(colour);
+	memset(dct, 0, sizeof(*dct));
+	return -1;
 }
 
 /* The grey and colour of a grey, CMYK or RGB JPEG: the plain decode
@@ -318,10 +313,8 @@ int img_jpeg_decode_grey_colour(const uint8_t *buf, size_t len, const struct img
 	struct jpeg_markers m;
 	tjscalingfactor sf;
 	tjhandle h = jpeg_tj_handle(0);
-	int w, hh, ss = -1, cs = -1, eighth, r, ret = -1;
+	int w, hh, ss, cs, r, ret = -1;
 
-	if (dct)
-		memset(dct, 0, sizeof(*dct));
 	if (!h)
 		return wn_fail(err, WN_ENOMEM, "cannot start the JPEG decoder");
 	if (jpeg_header_check(buf, len, &opts->limits, &m, info, err))
@@ -331,17 +324,15 @@ int img_jpeg_decode_grey_colour(const uint8_t *buf, size_t len, const struct img
 	w = TJSCALED(m.width, sf);
 	hh = TJSCALED(m.height, sf);
 	/* The coefficients make the 1/8 decode only (one pixel a block). */
-	eighth = dct && sf.num == 1 && sf.denom == 8;
-	if (m.components == 1 && eighth &&
-	    (r = coef_grey(buf, len, opts, &m, w, hh, grey, dct, err)) <= 0)
+	if (dct && sf.num == 1 && sf.denom == 8 && m.components != 4 &&
+	    (r = coef_grey_colour(buf, len, opts, &m, w, hh, grey, colour, dct, err)) <= 0)
 		return r;
 	if (m.components != 3 || tjDecompressHeader3(h, buf, len, &w, &hh, &ss, &cs) ||
 	    cs != TJCS_YCbCr || ss < 0)
 		return plain_grey_colour(buf, len, opts, m.components, grey, colour, info, err);
 	w = TJSCALED(m.width, sf);
 	hh = TJSCALED(m.height, sf);
-	r = eighth ? coef_planes(buf, len, w, hh, ss, 3, planes, dct, err) : 1;
-	if (r < 0 || (r > 0 && jpeg_decode_planes(h, buf, len, w, hh, ss, 0, planes, err)) ||
+	if (jpeg_decode_planes(h, buf, len, w, hh, ss, 0, planes, err) ||
 	    planes_to_rgb(&planes[0], &planes[1], &planes[2], tjMCUWidth[ss] / 8,
 			  tjMCUHeight[ss] / 8, colour, err))
 		goto out;
@@ -356,8 +347,6 @@ out:
 	if (ret) {
 		img_release(grey);
 		img_release(colour);
-		if (dct)
-			memset(dct, 0, sizeof(*dct));
 	}
 	return ret;
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <jpeglib.h>
+#include <turbojpeg.h>
 
 #include "img/jpeg_coef.h"
 
@@ -64,22 +65,28 @@ static inline uint8_t dc_pixel(JCOEF dc, int16_t q)
 	return (uint8_t)(i < 0 ? 0 : i > 255 ? 255 : i);
 }
 
-/* The squared coefficients of a row of n luma blocks summed by position
- * into sq: in floats along the row (vectorised, 8 a step where AVX2 is;
- * exact below 2^24 a term, and within 3e-5 over a row of 500 blocks),
- * the row's sums added in doubles. */
+/* One row of blocks: the DC pixels of its first cols blocks into out,
+ * and, with sq, the squared coefficients of its first n blocks summed by
+ * position into sq, in one pass over the blocks (memory is the cost):
+ * in floats along the row (vectorised, 8 a step where AVX2 is; exact
+ * below 2^24 a term, and within 3e-5 over a row of 500 blocks), the
+ * row's sums added in doubles. */
 __attribute__((target_clones("avx2", "default")))
-static void add_row(const JBLOCK *row, JDIMENSION n, double sq[64])
+static void block_row(const JBLOCK *row, int cols, int16_t q, uint8_t *out, int n,
+		      double *sq)
 {
 	float acc[64] = { 0 };
 
-	for (JDIMENSION bx = 0; bx < n; bx++)
-		for (int k = 0; k < 64; k++) {
-			float c = row[bx][k];
+	for (int bx = 0; bx < cols; bx++) {
+		out[bx] = dc_pixel(row[bx][0], q);
+		if (sq && bx < n)
+			for (int k = 0; k < 64; k++) {
+				float c = row[bx][k];
 
-			acc[k] += c * c;
-		}
-	for (int k = 0; k < 64; k++)
+				acc[k] += c * c;
+			}
+	}
+	for (int k = 0; sq && k < 64; k++)
 		sq[k] += acc[k];
 }
 
@@ -91,17 +98,14 @@ static void dc_plane(j_decompress_ptr d, jvirt_barray_ptr arr, int ci, struct im
 {
 	jpeg_component_info *comp = &d->comp_info[ci];
 	int16_t q = (int16_t)comp->quant_table->quantval[0];
-	int rows = (int)plane->height, cols = (int)plane->width;
 
-	for (int by = 0; by < rows; by++) {
+	for (int by = 0; by < plane->height; by++) {
 		JBLOCKARRAY row = d->mem->access_virt_barray((j_common_ptr)d, arr, (JDIMENSION)by, 1,
 							     FALSE);
-		uint8_t *out = plane->pixels + (size_t)by * plane->stride;
+		int inside = ci == 0 && (JDIMENSION)by < comp->height_in_blocks;
 
-		for (int bx = 0; bx < cols; bx++)
-			out[bx] = dc_pixel(row[0][bx][0], q);
-		if (ci == 0 && (JDIMENSION)by < comp->height_in_blocks)
-			add_row(row[0], comp->width_in_blocks, sq);
+		block_row(row[0], plane->width, q, plane->pixels + (size_t)by * plane->stride,
+			  (int)comp->width_in_blocks, inside ? sq : NULL);
 	}
 }
 
@@ -123,13 +127,35 @@ static int padded(int n, int to)
 	return (n + to - 1) / to * to;
 }
 
+/* TurboJPEG's subsampling of a grey or YCbCr file whose chroma is 1x1 and
+ * luma one of the usual factors, or -1 (another kind: the plain decode). */
+static int subsampling(j_decompress_ptr d)
+{
+	static const int factors[][3] = {
+		{ 1, 1, TJSAMP_444 }, { 2, 1, TJSAMP_422 }, { 2, 2, TJSAMP_420 },
+		{ 1, 2, TJSAMP_440 }, { 4, 1, TJSAMP_411 },
+	};
+	const jpeg_component_info *c = d->comp_info;
+
+	if (d->num_components == 1 && d->jpeg_color_space == JCS_GRAYSCALE)
+		return TJSAMP_GRAY;
+	if (d->num_components != 3 || d->jpeg_color_space != JCS_YCbCr ||
+	    c[1].h_samp_factor != 1 || c[1].v_samp_factor != 1 ||
+	    c[2].h_samp_factor != 1 || c[2].v_samp_factor != 1)
+		return -1;
+	for (size_t i = 0; i < sizeof(factors) / sizeof(factors[0]); i++)
+		if (c[0].h_samp_factor == factors[i][0] && c[0].v_samp_factor == factors[i][1])
+			return factors[i][2];
+	return -1;
+}
+
 /* Whether the file is one this way decodes as the plain decode does, its
  * planes of the sizes given, within the memory bound. */
 static int fits(j_decompress_ptr d, struct img planes[3], int n)
 {
 	uint64_t bytes = 0;
 
-	if (d->num_components != n || d->data_precision != 8)
+	if (d->data_precision != 8)
 		return 0;
 	for (int ci = 0; ci < n; ci++) {
 		jpeg_component_info *c = &d->comp_info[ci];
@@ -156,16 +182,17 @@ static void stats_fill(j_decompress_ptr d, const double sq[64], struct img_dct_s
 	st->quant[0] = qt->quantval[0];
 }
 
-int jpeg_coef_planes(const uint8_t *buf, size_t len, struct img planes[3], int n,
-		     struct img_dct_stats *st, struct wn_err *err)
+int jpeg_coef_planes(const uint8_t *buf, size_t len, int w, int hh, struct img planes[3],
+		     int *ss, struct img_dct_stats *st, struct wn_err *err)
 {
 	struct jpeg_decompress_struct d;
 	struct coef_err e;
 	double sq[64] = { 0 };
 	struct jpeg_progress_mgr progress = { .progress_monitor = coef_progress };
-	volatile int ret = 1;
+	volatile int ret = 1, n = 0;
 	jvirt_barray_ptr *arrays;
 
+	memset(planes, 0, 3 * sizeof(*planes));
 	d.err = jpeg_std_error(&e.pub);
 	e.pub.error_exit = coef_error_exit;
 	e.pub.emit_message = coef_emit_message;
@@ -177,6 +204,14 @@ int jpeg_coef_planes(const uint8_t *buf, size_t len, struct img planes[3], int n
 	d.progress = &progress;
 	jpeg_mem_src(&d, buf, (unsigned long)len);
 	jpeg_read_header(&d, TRUE);
+	*ss = subsampling(&d);
+	if (*ss < 0)
+		goto out;
+	n = *ss == TJSAMP_GRAY ? 1 : 3;
+	if (jpeg_alloc_planes(w, hh, *ss, n, planes, err)) {
+		ret = -1;
+		goto out;
+	}
 	if (!fits(&d, planes, n))
 		goto out;
 	arrays = jpeg_read_coefficients(&d);
@@ -189,5 +224,10 @@ int jpeg_coef_planes(const uint8_t *buf, size_t len, struct img planes[3], int n
 	ret = 0;
 out:
 	jpeg_destroy_decompress(&d);
+	if (ret) {
+		for (int i = 0; i < 3; i++)
+			img_release(&planes[i]);
+		memset(st, 0, sizeof(*st));
+	}
 	return ret;
 }

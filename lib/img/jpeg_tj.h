@@ -28,12 +28,6 @@ tjscalingfactor jpeg_pick_scale(int w, int h, int min_w, int min_h);
 /* jpeg_tj_fail() : err set from h's last error (WN_ECORRUPT); -1. */
 int jpeg_tj_fail(tjhandle h, struct wn_err *err);
 
-/* jpeg_alloc_planes() : n planes (1 or 3) for a w x hh image of
- * TurboJPEG subsampling ss (the caller releases them; planes[0] is w x hh,
- * its memory padded to whole chroma samples). @return 0, or -1 with err
- * set and every plane empty. */
-int jpeg_alloc_planes(int w, int hh, int ss, int n, struct img planes[3], struct wn_err *err);
-
 /* jpeg_decode_planes() : a YCbCr JPEG of subsampling ss decoded at the
  * scale that makes it w x hh, as its three planes (img_alloc()ed, the
  * caller releases them; planes[0] is w x hh, its memory padded to whole
