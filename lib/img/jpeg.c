@@ -215,20 +215,6 @@ static int planes_to_rgb(const struct img *luma, const struct img *cb, const str
 	return 0;
 }
 
-int jpeg_alloc_planes(int w, int hh, int ss, int n, struct img planes[3], struct wn_err *err)
-{
-	memset(planes, 0, 3 * sizeof(*planes));
-	for (int i = 0; i < n; i++)
-		if (img_alloc(&planes[i], tjPlaneWidth(i, w, ss), tjPlaneHeight(i, hh, ss), 1, err)) {
-			jpeg_planes_release(planes);
-			return -1;
-		}
-	/* the luma plane is padded to whole chroma samples; the image is w x h */
-	planes[0].width = w;
-	planes[0].height = hh;
-	return 0;
-}
-
 /* A YCbCr JPEG as its Y, Cb and Cr planes at scale sf (w x h): one decode,
  * no colour conversion. Y is what a grey decode gives, to the bit. */
 int jpeg_decode_planes(tjhandle h, const uint8_t *buf, size_t len, int w, int hh, int ss,

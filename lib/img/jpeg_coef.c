@@ -109,6 +109,26 @@ static void dc_plane(j_decompress_ptr d, jvirt_barray_ptr arr, int ci, struct im
 	}
 }
 
+static void release_planes(struct img planes[3])
+{
+	for (int i = 0; i < 3; i++)
+		img_release(&planes[i]);
+}
+
+int jpeg_alloc_planes(int w, int hh, int ss, int n, struct img planes[3], struct wn_err *err)
+{
+	memset(planes, 0, 3 * sizeof(*planes));
+	for (int i = 0; i < n; i++)
+		if (img_alloc(&planes[i], tjPlaneWidth(i, w, ss), tjPlaneHeight(i, hh, ss), 1, err)) {
+			release_planes(planes);
+			return -1;
+		}
+	/* the luma plane is padded to whole chroma samples; the image is w x h */
+	planes[0].width = w;
+	planes[0].height = hh;
+	return 0;
+}
+
 /* Whether libjpeg's decode would smooth blocks (a progressive file whose
  * coefficients are not all complete): then its DCs are not the file's. */
 static int would_smooth(j_decompress_ptr d)
@@ -225,8 +245,7 @@ int jpeg_coef_planes(const uint8_t *buf, size_t len, int w, int hh, struct img p
 out:
 	jpeg_destroy_decompress(&d);
 	if (ret) {
-		for (int i = 0; i < 3; i++)
-			img_release(&planes[i]);
+		release_planes(planes);
 		memset(st, 0, sizeof(*st));
 	}
 	return ret;
