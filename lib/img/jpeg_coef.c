@@ -239,8 +239,9 @@ int jpeg_coef_planes(const uint8_t *buf, size_t len, int w, int hh, struct img p
 		goto out;
 	for (int ci = 0; ci < n; ci++)
 		dc_plane(&d, arrays[ci], ci, &planes[ci], sq);
-	jpeg_finish_decompress(&d);
+	/* before finishing, which frees the saved quantisation tables */
 	stats_fill(&d, sq, st);
+	jpeg_finish_decompress(&d);
 	ret = 0;
 out:
 	jpeg_destroy_decompress(&d);
