@@ -43,7 +43,7 @@ CFLAGS ?= -O2 -g
 # The library: one folder a subsystem under lib/, layered (docs/design.md,
 # `make layers`). What each subsystem needs from the system:
 SUBSYSTEMS = base img hash quality aug nn learn net catalog derive feat dupes
-img_PKGS = libturbojpeg libpng libwebp libwebpdemux
+img_PKGS = libturbojpeg libjpeg libpng libwebp libwebpdemux
 img_LIBS = -lgif
 hash_PKGS = libxxhash
 nn_PKGS = jansson openblas
@@ -185,7 +185,8 @@ $(BUILD)/tests/httpd: $(call obj,tests/httpd.c $(FIXTURE_SRC)) $(LIB)
 BENCH_PROGRAMS = $(BUILD)/bench/decode_bench $(BUILD)/bench/catalog_bench $(BUILD)/bench/mih_bench \
 	$(BUILD)/bench/orient_bench \
 	$(BUILD)/bench/augment_bench $(BUILD)/bench/jpeg_floor_bench $(BUILD)/bench/nn_bench \
-	$(BUILD)/bench/resize_stages_bench $(BUILD)/bench/quality_bench
+	$(BUILD)/bench/resize_stages_bench $(BUILD)/bench/quality_bench \
+	$(BUILD)/bench/fingerprint_decode_bench
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 

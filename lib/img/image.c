@@ -131,22 +131,24 @@ fail:
 	return -1;
 }
 
-int img_decode_grey_colour(const uint8_t *buf, size_t len, const struct img_decode_opts *opts,
-			   struct img *grey, struct img *colour, struct img_info *info,
-			   struct wn_err *err)
+int img_decode_grey_colour_dct(const uint8_t *buf, size_t len, const struct img_decode_opts *opts,
+			       struct img *grey, struct img *colour, struct img_info *info,
+			       struct img_dct_stats *dct, struct wn_err *err)
 {
 	struct img_decode_opts rgb = *opts;
 	struct img_info local;
 
 	memset(grey, 0, sizeof(*grey));
 	memset(colour, 0, sizeof(*colour));
+	if (dct)
+		memset(dct, 0, sizeof(*dct));
 	if (!info)
 		info = &local;
 	if (img_sniff(buf, len) == IMG_JPEG) {
 		memset(info, 0, sizeof(*info));
 		if (check_bytes(len, &opts->limits, err))
 			return -1;
-		return img_jpeg_decode_grey_colour(buf, len, opts, grey, colour, info, err);
+		return img_jpeg_decode_grey_colour(buf, len, opts, grey, colour, info, dct, err);
 	}
 	/* Converting the RGB to grey is what a grey decode does after
 	 * flattening alpha: the same luma to the bit. */
@@ -158,6 +160,13 @@ int img_decode_grey_colour(const uint8_t *buf, size_t len, const struct img_deco
 		return -1;
 	}
 	return 0;
+}
+
+int img_decode_grey_colour(const uint8_t *buf, size_t len, const struct img_decode_opts *opts,
+			   struct img *grey, struct img *colour, struct img_info *info,
+			   struct wn_err *err)
+{
+	return img_decode_grey_colour_dct(buf, len, opts, grey, colour, info, NULL, err);
 }
 
 int img_load_file(const char *path, const struct img_decode_opts *opts,

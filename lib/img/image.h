@@ -102,6 +102,31 @@ int img_decode_grey_colour(const uint8_t *buf, size_t len, const struct img_deco
 			   struct img *grey, struct img *colour, struct img_info *info,
 			   struct wn_err *err);
 
+/* What the luma DCT coefficients of a JPEG say about its detail, read
+ * where the 1/8 decode reads them anyway (img_decode_grey_colour_dct()).
+ * Positions k = 8 v + u (v the vertical, u the horizontal frequency,
+ * libjpeg's natural order); k = 0, the DC, is left 0 in energy.
+ * blocks 0: no statistics (the file was decoded another way). */
+struct img_dct_stats {
+	uint64_t blocks;        /* luma blocks inside the picture */
+	double energy[64];      /* sum over them of the dequantised coefficient, squared */
+	uint16_t quant[64];     /* luma's quantisation table */
+};
+
+/*
+ * img_decode_grey_colour_dct() : img_decode_grey_colour(), and for a grey
+ * or YCbCr JPEG decoded at 1/8 scale (the usual for a fingerprint) the
+ * statistics of its luma DCT coefficients in dct: such a file is then read
+ * with libjpeg's coefficient API and each pixel made from its block's DC
+ * as libjpeg's 1x1 inverse DCT makes it, so grey and colour are the same
+ * to the bit. Other files, and JPEGs needing a coefficient buffer over 48
+ * MB, are decoded as img_decode_grey_colour() does with dct->blocks 0.
+ * Same returns; dct zeroed on failure.
+ */
+int img_decode_grey_colour_dct(const uint8_t *buf, size_t len, const struct img_decode_opts *opts,
+			       struct img *grey, struct img *colour, struct img_info *info,
+			       struct img_dct_stats *dct, struct wn_err *err);
+
 /* img_read_info() : the header alone; checks limits like img_decode(). */
 int img_read_info(const uint8_t *buf, size_t len, const struct img_limits *limits,
 		  struct img_info *info, struct wn_err *err);
@@ -208,7 +233,8 @@ int img_jpeg_decode(const uint8_t *buf, size_t len, const struct img_decode_opts
 		struct img *out, struct img_info *info, struct wn_err *err);
 int img_jpeg_decode_grey_colour(const uint8_t *buf, size_t len,
 				const struct img_decode_opts *opts, struct img *grey,
-				struct img *colour, struct img_info *info, struct wn_err *err);
+				struct img *colour, struct img_info *info,
+				struct img_dct_stats *dct, struct wn_err *err);
 int img_png_decode(const uint8_t *buf, size_t len, const struct img_decode_opts *opts,
 	       struct img *out, struct img_info *info, struct wn_err *err);
 int img_gif_decode(const uint8_t *buf, size_t len, const struct img_decode_opts *opts,

@@ -7,6 +7,7 @@
 
 #include "img/image.h"
 #include "img/jpeg_markers.h"
+#include "img/jpeg_coef.h"
 #include "img/jpeg_tj.h"
 
 /* A TurboJPEG handle allocates its libjpeg state on creation; keep one per
@@ -39,7 +40,7 @@ tjhandle jpeg_tj_handle(int compress)
 	return h;
 }
 
-int jpeg_read_header(const uint8_t *buf, size_t len, const struct img_limits *limits,
+int jpeg_header_check(const uint8_t *buf, size_t len, const struct img_limits *limits,
 		       struct jpeg_markers *m, struct img_info *info, struct wn_err *err)
 {
 	if (jpeg_markers_read(buf, len, m, err))
@@ -64,7 +65,7 @@ int img_jpeg_info(const uint8_t *buf, size_t len, const struct img_limits *limit
 {
 	struct jpeg_markers m;
 
-	return jpeg_read_header(buf, len, limits, &m, info, err);
+	return jpeg_header_check(buf, len, limits, &m, info, err);
 }
 
 /* The smallest scaling factor <= 1 that keeps w x h at least min_w x min_h. */
@@ -124,7 +125,7 @@ int img_jpeg_decode(const uint8_t *buf, size_t len, const struct img_decode_opts
 
 	if (!h)
 		return wn_fail(err, WN_ENOMEM, "cannot start the JPEG decoder");
-	if (jpeg_read_header(buf, len, &opts->limits, &m, info, err))
+	if (jpeg_header_check(buf, len, &opts->limits, &m, info, err))
 		return -1;
 	/* The caller's minimum is in displayed orientation; the decoder's
 	 * scaling is in stored orientation. */
@@ -222,57 +223,99 @@ int jpeg_decode_planes(tjhandle h, const uint8_t *buf, size_t len, int w, int hh
 	unsigned char *dst[3];
 	int strides[3];
 
+	if (jpeg_alloc_planes(w, hh, ss, 3, planes, err))
+		return -1;
 	for (int i = 0; i < 3; i++) {
-		int pw = tjPlaneWidth(i, w, ss), ph = tjPlaneHeight(i, hh, ss);
-
-		if (img_alloc(&planes[i], pw, ph, 1, err))
-			return -1;
 		dst[i] = planes[i].pixels;
 		strides[i] = (int)planes[i].stride;
 	}
-	/* the luma plane is padded to whole chroma samples; the image is w x h */
-	planes[0].width = w;
-	planes[0].height = hh;
 	if (tjDecompressToYUVPlanes(h, buf, len, dst, w, strides, hh,
 				    TJFLAG_STOPONWARNING | TJFLAG_LIMITSCANS | flags))
 		return jpeg_tj_fail(h, err);
 	return 0;
 }
 
+/* A grey or YCbCr JPEG at 1/8 scale (w x hh) from its DCT coefficients
+ * (jpeg_coef_planes()), oriented: grey, colour (none for grey) and dct.
+ * @return 0; 1 for a file that is not for that way, nothing made and dct
+ * zeroed; -1 with err set. */
+static int coef_grey_colour(const uint8_t *buf, size_t len, const struct img_decode_opts *opts,
+			    const struct jpeg_markers *m, int w, int hh, struct img *grey,
+			    struct img *colour, struct img_dct_stats *dct, struct wn_err *err)
+{
+	struct img planes[3];
+	int ss, r = jpeg_coef_planes(buf, len, w, hh, planes, &ss, dct, err);
+
+	if (r)
+		return r;
+	if (ss != TJSAMP_GRAY &&
+	    planes_to_rgb(&planes[0], &planes[1], &planes[2], tjMCUWidth[ss] / 8,
+			  tjMCUHeight[ss] / 8, colour, err))
+		goto fail;
+	*grey = planes[0];
+	memset(&planes[0], 0, sizeof(planes[0]));
+	if (!opts->ignore_orientation &&
+	    (img_orient(grey, m->orientation, err) ||
+	     (colour->pixels && img_orient(colour, m->orientation, err))))
+		goto fail;
+	jpeg_planes_release(planes);
+	return 0;
+fail:
+	jpeg_planes_release(planes);
+	img_release(grey);
+	img_release(colour);
+	memset(dct, 0, sizeof(*dct));
+	return -1;
+}
+
+/* The grey and colour of a grey, CMYK or RGB JPEG: the plain decode
+ * (grey has no colour). */
+static int plain_grey_colour(const uint8_t *buf, size_t len, const struct img_decode_opts *opts,
+			     int components, struct img *grey, struct img *colour,
+			     struct img_info *info, struct wn_err *err)
+{
+	struct img_decode_opts o = *opts;
+
+	o.channels = components == 1 ? 1 : 3;
+	if (img_jpeg_decode(buf, len, &o, colour, info, err))
+		return -1;
+	if (components == 1) {
+		*grey = *colour;
+		memset(colour, 0, sizeof(*colour));
+		return 0;
+	}
+	if (img_convert_to(colour, 1, opts->background, grey, err)) {
+		img_release(colour);
+		return -1;
+	}
+	return 0;
+}
+
 int img_jpeg_decode_grey_colour(const uint8_t *buf, size_t len, const struct img_decode_opts *opts,
 				struct img *grey, struct img *colour, struct img_info *info,
-				struct wn_err *err)
+				struct img_dct_stats *dct, struct wn_err *err)
 {
 	struct img planes[3] = { { 0 } };
-	struct img_decode_opts o = *opts;
 	struct jpeg_markers m;
 	tjscalingfactor sf;
 	tjhandle h = jpeg_tj_handle(0);
-	int w, hh, ss, cs, ret = -1;
+	int w, hh, ss, cs, r, ret = -1;
 
 	if (!h)
 		return wn_fail(err, WN_ENOMEM, "cannot start the JPEG decoder");
-	if (jpeg_read_header(buf, len, &opts->limits, &m, info, err))
+	if (jpeg_header_check(buf, len, &opts->limits, &m, info, err))
 		return -1;
-	if (m.components != 3 || tjDecompressHeader3(h, buf, len, &w, &hh, &ss, &cs) ||
-	    cs != TJCS_YCbCr || ss < 0) {
-		/* grey, CMYK or RGB: the plain decode (grey has no colour) */
-		o.channels = m.components == 1 ? 1 : 3;
-		if (img_jpeg_decode(buf, len, &o, colour, info, err))
-			return -1;
-		if (m.components == 1) {
-			*grey = *colour;
-			memset(colour, 0, sizeof(*colour));
-			return 0;
-		}
-		if (img_convert_to(colour, 1, opts->background, grey, err)) {
-			img_release(colour);
-			return -1;
-		}
-		return 0;
-	}
 	sf = jpeg_pick_scale(m.width, m.height, m.orientation >= 5 ? opts->min_height : opts->min_width,
 			m.orientation >= 5 ? opts->min_width : opts->min_height);
+	w = TJSCALED(m.width, sf);
+	hh = TJSCALED(m.height, sf);
+	/* The coefficients make the 1/8 decode only (one pixel a block). */
+	if (dct && sf.num == 1 && sf.denom == 8 && m.components != 4 &&
+	    (r = coef_grey_colour(buf, len, opts, &m, w, hh, grey, colour, dct, err)) <= 0)
+		return r;
+	if (m.components != 3 || tjDecompressHeader3(h, buf, len, &w, &hh, &ss, &cs) ||
+	    cs != TJCS_YCbCr || ss < 0)
+		return plain_grey_colour(buf, len, opts, m.components, grey, colour, info, err);
 	w = TJSCALED(m.width, sf);
 	hh = TJSCALED(m.height, sf);
 	if (jpeg_decode_planes(h, buf, len, w, hh, ss, 0, planes, err) ||
@@ -286,8 +329,7 @@ int img_jpeg_decode_grey_colour(const uint8_t *buf, size_t len, const struct img
 		goto out;
 	ret = 0;
 out:
-	for (int i = 0; i < 3; i++)
-		img_release(&planes[i]);
+	jpeg_planes_release(planes);
 	if (ret) {
 		img_release(grey);
 		img_release(colour);
@@ -371,18 +413,7 @@ out:
 
 int img_yuv420_alloc(struct img planes[3], int w, int h, struct wn_err *err)
 {
-	memset(planes, 0, 3 * sizeof(*planes));
-	for (int i = 0; i < 3; i++)
-		if (img_alloc(&planes[i], tjPlaneWidth(i, w, TJSAMP_420), tjPlaneHeight(i, h, TJSAMP_420),
-			      1, err)) {
-			img_release(&planes[0]);
-			img_release(&planes[1]);
-			return -1;
-		}
-	/* luma is padded to whole chroma pixels; the image is w x h */
-	planes[0].width = w;
-	planes[0].height = h;
-	return 0;
+	return jpeg_alloc_planes(w, h, TJSAMP_420, 3, planes, err);
 }
 
 int img_jpeg_decode_yuv420(const uint8_t *buf, size_t len, const struct img_limits *limits,
@@ -396,7 +427,7 @@ int img_jpeg_decode_yuv420(const uint8_t *buf, size_t len, const struct img_limi
 
 	if (!h)
 		return wn_fail(err, WN_ENOMEM, "cannot start the JPEG decoder");
-	if (jpeg_read_header(buf, len, limits, &m, &info, err))
+	if (jpeg_header_check(buf, len, limits, &m, &info, err))
 		return -1;
 	if (m.components != 3 || m.orientation != 1)
 		return 1;

@@ -79,7 +79,7 @@ static int upright_planes(const uint8_t *buf, size_t len, const struct img_jpeg_
 
 	if (!h)
 		return wn_fail(err, WN_ENOMEM, "cannot start the JPEG decoder");
-	if (jpeg_read_header(buf, len, &r->limits, &m, &info, err))
+	if (jpeg_header_check(buf, len, &r->limits, &m, &info, err))
 		return -1;
 	if (m.components != 3)
 		return 1;

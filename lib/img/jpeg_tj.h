@@ -15,9 +15,10 @@
  * compressor (1), made on first use; NULL when out of memory. */
 tjhandle jpeg_tj_handle(int compress);
 
-/* jpeg_read_header() : the markers and info of a JPEG, its size checked
+/* jpeg_header_check() : (not libjpeg's jpeg_read_header(), which
+ * jpeg_coef.c calls) the markers and info of a JPEG, its size checked
  * against limits. @return 0, or -1 with err set. */
-int jpeg_read_header(const uint8_t *buf, size_t len, const struct img_limits *limits,
+int jpeg_header_check(const uint8_t *buf, size_t len, const struct img_limits *limits,
 		     struct jpeg_markers *m, struct img_info *info, struct wn_err *err);
 
 /* jpeg_pick_scale() : the smallest DCT scale <= 1 that keeps w x h at

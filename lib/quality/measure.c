@@ -104,6 +104,23 @@ double quality_sharpness(const struct img *grey)
 	return grad > 0 ? (double)lap / (double)grad : 0;
 }
 
+double quality_sharpness_dct(const struct img_dct_stats *dct, double pixel)
+{
+	double low = 0, high = 0;
+
+	for (int v = 0; v < 8; v++)
+		for (int u = 0; u < 8; u++) {
+			if (u + v >= 3)
+				high += dct->energy[v * 8 + u];
+			else if (u + v >= 1)
+				low += dct->energy[v * 8 + u];
+		}
+	if (low <= 0)
+		return 0;
+	return QUALITY_DCT_SCALE * high / low *
+	       (pixel < QUALITY_DCT_SOFT_PIXELS ? pixel / QUALITY_DCT_SOFT_PIXELS : 1);
+}
+
 int quality_measure(const struct img *grey, const struct img *colour, struct quality *q,
 		    struct wn_err *err)
 {

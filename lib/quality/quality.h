@@ -19,6 +19,10 @@
  *    plain Laplacian variance calls every low-contrast or flat image
  *    blurry (cleanvision#120). 0 for a flat image (no gradient at all);
  *    white noise gives 5.
+ *    A JPEG decoded at 1/8 scale from its coefficients (img.h,
+ *    img_decode_grey_colour_dct(): most photos) is measured on its luma
+ *    DCT blocks instead, where a blur of 2 to 6 px, which the 1/8 decode
+ *    erases, still shows: quality_sharpness_dct().
  *  - luma_p5, luma_p99: the 5th and 99th percentiles of luma, 0..255
  *    (the smallest value with at least that share at or below it). Dark:
  *    even the brightest 1% is dark; light: even the darkest 5% is light.
@@ -72,6 +76,30 @@ int quality_reduce(const struct img *im, struct img *out, struct wn_err *err);
 /* The signals of one grey image (channels 1) as defined above, on the
  * pixels given (no reduction). */
 double quality_sharpness(const struct img *grey);
+/*
+ * quality_sharpness_dct() : sharpness from a JPEG's luma DCT statistics
+ * (dct->blocks > 0) and the pixel measure of its 1/8 decode, pixel:
+ * QUALITY_DCT_SCALE x the energy (dequantised coefficients squared,
+ * summed over the blocks) at frequencies u + v >= 3 over the energy at
+ * u + v = 1 or 2, times min(1, pixel / QUALITY_DCT_SOFT_PIXELS); 0 when
+ * the low energy is 0 (flat). Like the pixel measure a ratio of high-pass
+ * energies (contrast and brightness do not change it; flat blocks add
+ * nothing to either sum), in the spirit of Marichal, Ma and Zhang's
+ * DCT-domain blur measure (ICIP 1999): a Gaussian blur of sigma 2 px
+ * keeps about 0.3% of the energy at u + v = 4 and 30% at 1. The ratio
+ * has a floor (about 0.011, a smooth ramp's odd harmonics within a
+ * block), which every blur past a few pixels reaches; the pixel measure,
+ * which sees such blurs at 1/8, then ranks the stronger ones lower.
+ * Zeroed coefficients (quantisation) count as 0, so a very coarse JPEG
+ * reads a little blurrier. The scale puts the blurry threshold where the
+ * pixel measure has it (sharpness 1/3, blurry's default 0.25): on
+ * bench/make-issues.py's photos the ratio is 0.03 to 3 for clean ones
+ * and under 0.023 for blurs of 0.4% of the long side and more.
+ */
+#define QUALITY_DCT_SCALE 12.0
+#define QUALITY_DCT_SOFT_PIXELS 0.5
+double quality_sharpness_dct(const struct img_dct_stats *dct, double pixel);
+
 /* quality_luma_stats() : p5, p99 and entropy from one histogram. */
 void quality_luma_stats(const struct img *grey, double *p5, double *p99, double *entropy);
 

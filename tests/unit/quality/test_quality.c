@@ -42,6 +42,111 @@ static void blur_rows(struct img *im, int n)
 		}
 }
 
+/* A 3-tap box blur of each column, n times. */
+static void blur_cols(struct img *im, int n)
+{
+	while (n--)
+		for (int x = 0; x < im->width; x++) {
+			uint8_t prev = *px(im, x, 0);
+
+			for (int y = 1; y + 1 < im->height; y++) {
+				uint8_t here = *px(im, x, y);
+
+				*px(im, x, y) = (uint8_t)((prev + here + *px(im, x, y + 1) + 1) / 3);
+				prev = here;
+			}
+		}
+}
+
+/* Rectangles of random grey levels between lo and hi, with sharp edges. */
+static struct img rectangles(int w, int h, int lo, int hi, uint64_t seed)
+{
+	struct img im;
+	uint64_t s = seed;
+
+	assert_int_equal(img_alloc(&im, w, h, 1, NULL), 0);
+	memset(im.pixels, lo, im.stride * (size_t)h);
+	for (int i = 0; i < 60; i++) {
+		int x0 = (int)(fx_rand(&s) % (uint64_t)w), y0 = (int)(fx_rand(&s) % (uint64_t)h);
+		int rw = 8 + (int)(fx_rand(&s) % 80), rh = 8 + (int)(fx_rand(&s) % 80);
+		int v = lo + (int)(fx_rand(&s) % (uint64_t)(hi - lo + 1));
+
+		for (int y = y0; y < y0 + rh && y < h; y++)
+			memset(px(&im, x0, y), v, (size_t)(x0 + rw < w ? rw : w - x0));
+	}
+	return im;
+}
+
+/* The sharpness of im written as a JPEG (quality 90) and decoded for
+ * a fingerprint, from its DCT blocks. */
+static double dct_sharpness(const struct img *im)
+{
+	struct img_jpeg_opts jo;
+	struct img_decode_opts o;
+	struct img grey, colour;
+	struct img_dct_stats dct;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+
+	img_jpeg_opts_init(&jo);
+	assert_int_equal(img_encode_jpeg(im, &jo, &buf, &len, NULL), 0);
+	img_decode_opts_init(&o);
+	o.min_width = o.min_height = 32;
+	assert_int_equal(img_decode_grey_colour_dct(buf, len, &o, &grey, &colour, NULL, &dct, NULL),
+			 0);
+	assert_true(dct.blocks > 0);
+	free(buf);
+	img_release(&grey);
+	img_release(&colour);
+	return quality_sharpness_dct(&dct, 1);
+}
+
+/* A blur of sigma 2.4 px (a 1/8 decode keeps a third of a pixel of it) is blurry
+ * (sharpness under 1/3, the default threshold) from the DCT blocks; the
+ * sharp picture is not, at any contrast; a flat one is 0. */
+UNIT_TEST(test_dct_sharpness_sees_a_mild_blur)
+{
+	static const uint8_t grey[4] = { 90, 90, 90, 255 };
+	struct img sharp = rectangles(512, 384, 0, 255, 3), dim = rectangles(512, 384, 100, 140, 3);
+	struct img blurred = rectangles(512, 384, 0, 255, 3), flat = fx_solid(512, 384, 1, grey);
+	double s = dct_sharpness(&sharp), d = dct_sharpness(&dim), b;
+
+	/* 3-tap box blurs n times: variance 2n/3 a direction */
+	blur_rows(&blurred, 9);
+	blur_cols(&blurred, 9);
+	b = dct_sharpness(&blurred);
+	print_message("sharp %.3f, dim %.3f, blurred %.3f\n", s, d, b);
+	assert_true(s > 1.0 / 3);
+	assert_true(d > 1.0 / 3);
+	assert_true(fabs(d - s) < 0.25 * s);
+	assert_true(b < 1.0 / 3);
+	assert_float_equal(dct_sharpness(&flat), 0.0, 0);
+	img_release(&sharp);
+	img_release(&dim);
+	img_release(&blurred);
+	img_release(&flat);
+}
+
+/* Energy at u + v >= 3 over u + v = 1..2, scaled; the pixel measure
+ * lowers it only where it too finds the picture soft. */
+UNIT_TEST(test_dct_sharpness_is_a_ratio_of_bands)
+{
+	struct img_dct_stats d;
+
+	memset(&d, 0, sizeof(d));
+	d.blocks = 1;
+	assert_float_equal(quality_sharpness_dct(&d, 1), 0.0, 0);
+	d.energy[1] = 3;       /* u 1 v 0 */
+	d.energy[8 + 1] = 1;   /* u 1 v 1 */
+	d.energy[3] = 0.02;    /* u 3 */
+	d.energy[8 * 7 + 7] = 0.02;
+	assert_float_equal(quality_sharpness_dct(&d, 2), QUALITY_DCT_SCALE * 0.01, 1e-12);
+	assert_float_equal(quality_sharpness_dct(&d, QUALITY_DCT_SOFT_PIXELS),
+			   QUALITY_DCT_SCALE * 0.01, 1e-12);
+	assert_float_equal(quality_sharpness_dct(&d, QUALITY_DCT_SOFT_PIXELS / 4),
+			   QUALITY_DCT_SCALE * 0.0025, 1e-12);
+}
+
 UNIT_TEST(test_sharpness_of_a_step_is_one_whatever_its_contrast)
 {
 	/* Per row, the two pixels beside the edge give Laplacian +-d and

@@ -1,0 +1,37 @@
+/* The JPEG decode from DCT coefficients (jpeg_coef.c), apart from
+ * jpeg_tj.h: it includes libjpeg's own jpeglib.h. Not for use outside
+ * lib/img. */
+#ifndef WINNOW_JPEG_COEF_H
+#define WINNOW_JPEG_COEF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "img/image.h"
+
+/* jpeg_alloc_planes() : n planes (1 or 3) for a w x hh image of
+ * TurboJPEG subsampling ss (the caller releases them; planes[0] is w x hh,
+ * its memory padded to whole chroma samples). @return 0, or -1 with err
+ * set and every plane empty. */
+int jpeg_alloc_planes(int w, int hh, int ss, int n, struct img planes[3], struct wn_err *err);
+
+/*
+ * jpeg_coef_planes() : a grey or YCbCr JPEG at 1/8 scale (w x hh) into
+ * planes (1 for grey, 3 for YCbCr, from jpeg_alloc_planes(); the caller
+ * releases them), each pixel its block's DC exactly as libjpeg's 1x1
+ * inverse DCT makes it, so the planes are what jpeg_decode_planes() (or
+ * a grey decode) gives at 1/8 to the bit; *ss its TurboJPEG subsampling
+ * (TJSAMP_GRAY for grey); and the statistics of its luma blocks in st.
+ * Warnings stop it as TJFLAG_STOPONWARNING does, and more than 500 scans
+ * as TJFLAG_LIMITSCANS does.
+ * @return 0; 1 for a file this way does not decode to the bit or within
+ * its memory bound (CMYK, RGB, unusual sampling factors, 12-bit, a
+ * progressive file with incomplete coefficients, which libjpeg smooths,
+ * a coefficient buffer over 48 MB): planes empty, st zeroed, decode it
+ * the plain way; -1 with err set (WN_ECORRUPT, with libjpeg's words;
+ * WN_ENOMEM), planes empty.
+ */
+int jpeg_coef_planes(const uint8_t *buf, size_t len, int w, int hh, struct img planes[3],
+		     int *ss, struct img_dct_stats *st, struct wn_err *err);
+
+#endif

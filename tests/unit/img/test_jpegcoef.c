@@ -1,0 +1,250 @@
+/* img_decode_grey_colour_dct(): a JPEG made from its DCT coefficients is
+ * the plain decode (img_decode_grey_colour()) to the bit, grey and colour,
+ * over JPEGs of many kinds written by ImageMagick and by libjpeg-turbo
+ * (baseline, progressive, arithmetic, restart markers, grey, 4:4:4, 4:2:2,
+ * 4:2:0, 4:1:1, 4:4:0, quality 1 to 100, odd sizes, EXIF turns), and
+ * what falls back to the plain decode still decodes the same. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "img/img.h"
+#include "tests/fixtures.h"
+#include "tests/unit/unit.h"
+
+UNIT_GROUP(fx_dir_setup, fx_dir_teardown);
+
+static void fingerprint_opts(struct img_decode_opts *o)
+{
+	img_decode_opts_init(o);
+	o->channels = 1;
+	o->min_width = 32;
+	o->min_height = 32;
+}
+
+static void assert_same_img(const struct img *a, const struct img *b)
+{
+	assert_int_equal(a->width, b->width);
+	assert_int_equal(a->height, b->height);
+	assert_int_equal(a->channels, b->channels);
+	assert_true((a->pixels == NULL) == (b->pixels == NULL));
+	for (int y = 0; a->pixels && y < a->height; y++)
+		assert_memory_equal(a->pixels + (size_t)y * a->stride,
+				    b->pixels + (size_t)y * b->stride, (size_t)a->width * a->channels);
+}
+
+/* Decodes buf both ways and compares; returns whether the coefficients
+ * were used (dct.blocks > 0). */
+static int both(const uint8_t *buf, size_t len, const char *what)
+{
+	struct img_decode_opts o;
+	struct img g1, c1, g2, c2;
+	struct img_info i1, i2;
+	struct img_dct_stats dct;
+	struct wn_err e1, e2;
+	int r1, r2;
+
+	fingerprint_opts(&o);
+	r1 = img_decode_grey_colour(buf, len, &o, &g1, &c1, &i1, &e1);
+	r2 = img_decode_grey_colour_dct(buf, len, &o, &g2, &c2, &i2, &dct, &e2);
+	if (r1 != r2)
+		fail_msg("%s: plain %d (%s), coefficients %d (%s)", what, r1, r1 ? e1.msg : "",
+			 r2, r2 ? e2.msg : "");
+	if (r1) {
+		assert_string_equal(e1.msg, e2.msg);
+		assert_int_equal(e1.code, e2.code);
+		assert_int_equal(dct.blocks, 0);
+		return 0;
+	}
+	assert_memory_equal(&i1, &i2, sizeof(i1));
+	assert_same_img(&g1, &g2);
+	assert_same_img(&c1, &c2);
+	img_release(&g1);
+	img_release(&c1);
+	img_release(&g2);
+	img_release(&c2);
+	return dct.blocks > 0;
+}
+
+static struct fx_buf read_all(const char *path)
+{
+	struct fx_buf b = { 0 };
+	FILE *f = fopen(path, "rb");
+
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	b.len = (size_t)ftell(f);
+	rewind(f);
+	b.data = malloc(b.len + 1);
+	assert_non_null(b.data);
+	assert_int_equal(fread(b.data, 1, b.len, f), b.len);
+	fclose(f);
+	return b;
+}
+
+/* A picture with detail in every frequency: the pattern, noise, and
+ * black and white fields (whose DCs clip at low quality). */
+static struct img busy(int w, int h, uint64_t seed)
+{
+	struct img im = fx_pattern(w, h, 3, seed);
+	uint64_t s = seed;
+
+	for (int y = 0; y < h; y++)
+		for (int x = 0; x < w; x++) {
+			uint8_t *p = im.pixels + (size_t)y * im.stride + (size_t)x * 3;
+
+			for (int k = 0; k < 3; k++) {
+				int v = p[k] + (int)(fx_rand(&s) % 41) - 20;
+
+				if (x < w / 6)
+					v = y < h / 2 ? 0 : 255;
+				p[k] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+			}
+		}
+	return im;
+}
+
+/* ImageMagick's writes of one PNG, each with its options. */
+static const struct {
+	const char *name, *opts;
+	int coef;  /* decoded from the coefficients */
+} magick[] = {
+	{ "baseline-420", "-quality 85", 1 },
+	{ "baseline-444", "-quality 92 -sampling-factor 1x1", 1 },
+	{ "baseline-422", "-quality 80 -sampling-factor 2x1", 1 },
+	{ "baseline-440", "-quality 80 -sampling-factor 1x2", 1 },
+	{ "baseline-411", "-quality 75 -sampling-factor 4x1", 1 },
+	{ "optimized", "-quality 90 -define jpeg:optimize-coding=true", 1 },
+	{ "progressive-420", "-quality 85 -interlace JPEG", 1 },
+	{ "progressive-444", "-quality 95 -interlace JPEG -sampling-factor 1x1", 1 },
+	{ "grey", "-colorspace Gray -quality 85", 1 },
+	{ "grey-progressive", "-colorspace Gray -quality 70 -interlace JPEG", 1 },
+	{ "quality-1", "-quality 1", 1 },
+	{ "quality-100", "-quality 100 -sampling-factor 1x1", 1 },
+	{ "cmyk", "-colorspace CMYK -quality 85", 0 },
+};
+
+static const int sizes[][2] = { { 640, 480 }, { 257, 263 }, { 1001, 259 }, { 259, 1001 },
+				{ 301, 517 }, { 200, 150 } };
+
+UNIT_TEST(test_coefficients_are_the_plain_decode_for_magick_jpegs)
+{
+	char src[4096], out[4096], cmd[16384];
+
+	for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+		struct img im = busy(sizes[s][0], sizes[s][1], 11 + s);
+		struct fx_buf png = fx_png(&im, 8, 0);
+
+		snprintf(src, sizeof(src), "%s/src%zu.png", fx_dir, s);
+		fx_write(src, png.data, png.len);
+		for (size_t i = 0; i < sizeof(magick) / sizeof(magick[0]); i++) {
+			struct fx_buf b, turned;
+			/* below 256 px a side the fingerprint decodes at 1/4 */
+			int eighth = sizes[s][0] >= 256 && sizes[s][1] >= 256;
+
+			snprintf(out, sizeof(out), "%s/%s-%zu.jpg", fx_dir, magick[i].name, s);
+			snprintf(cmd, sizeof(cmd), "convert '%s' %s '%s'", src, magick[i].opts, out);
+			assert_int_equal(system(cmd), 0);
+			b = read_all(out);
+			assert_int_equal(both(b.data, b.len, out), magick[i].coef && eighth);
+			turned = fx_add_exif(&b, (int)(i % 8) + 1, (int)(i % 2));
+			assert_int_equal(both(turned.data, turned.len, out), magick[i].coef && eighth);
+			fx_buf_free(&turned);
+			fx_buf_free(&b);
+		}
+		fx_buf_free(&png);
+		img_release(&im);
+	}
+}
+
+/* libjpeg-turbo's encoder takes restart intervals and arithmetic coding
+ * from the environment (TJ_RESTART, TJ_ARITHMETIC). Progressive files go
+ * last: after one, TurboJPEG 2.1.5's compressor writes broken baseline
+ * files on the same handle. */
+UNIT_TEST(test_coefficients_are_the_plain_decode_for_restarts_and_arithmetic)
+{
+	static const char *const env[][2] = {
+		{ "TJ_RESTART", "1B" }, { "TJ_RESTART", "3B" }, { "TJ_RESTART", "1" },
+		{ "TJ_OPTIMIZE", "1" }, { "TJ_ARITHMETIC", "1" },
+	};
+	struct img im = busy(333, 271, 5);
+
+	for (int prog = 0; prog < 2; prog++) {
+		for (size_t i = 0; i < sizeof(env) / sizeof(env[0]); i++)
+			for (int sub = 0; sub < 3; sub++) {
+				struct img_jpeg_opts jo;
+				uint8_t *buf = NULL;
+				size_t len = 0;
+
+				img_jpeg_opts_init(&jo);
+				jo.quality = 60 + 15 * sub;
+				jo.subsampling = sub == 0 ? 420 : sub == 1 ? 422 : 444;
+				jo.progressive = prog;
+				assert_int_equal(setenv(env[i][0], env[i][1], 1), 0);
+				assert_int_equal(img_encode_jpeg(&im, &jo, &buf, &len, NULL), 0);
+				unsetenv(env[i][0]);
+				assert_int_equal(both(buf, len, env[i][1]), 1);
+				free(buf);
+			}
+	}
+	img_release(&im);
+}
+
+/* Cut or damaged files fail both ways with the same words; a cut
+ * progressive file, which libjpeg would smooth, fails both ways too. */
+UNIT_TEST(test_broken_jpegs_fail_the_same_both_ways)
+{
+	struct img im = busy(400, 300, 9);
+	struct img_jpeg_opts jo;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+
+	for (int prog = 0; prog < 2; prog++) {
+		img_jpeg_opts_init(&jo);
+		jo.progressive = prog;
+		assert_int_equal(img_encode_jpeg(&im, &jo, &buf, &len, NULL), 0);
+		for (size_t cut = 2; cut < len; cut += len / 7)
+			assert_int_equal(both(buf, cut, "cut"), 0);
+		/* bytes of the scan turned to junk */
+		for (size_t at = len / 3; at < len - 2; at += len / 5) {
+			uint8_t keep[2] = { buf[at], buf[at + 1] };
+
+			buf[at] = 0xFF;
+			buf[at + 1] = 0xD9;
+			(void)both(buf, len, "junk");
+			memcpy(buf + at, keep, 2);
+		}
+		free(buf);
+	}
+	img_release(&im);
+}
+
+/* A progressive file that ends (EOI) before its last scans is whole to
+ * libjpeg, which then smooths its blocks: decoded the plain way. */
+UNIT_TEST(test_progressive_file_ended_early_is_the_plain_decode)
+{
+	struct img im = busy(400, 300, 13);
+	struct img_jpeg_opts jo;
+	uint8_t *buf = NULL, *cut;
+	size_t len = 0;
+	int scans = 0;
+
+	img_jpeg_opts_init(&jo);
+	jo.progressive = 1;
+	assert_int_equal(img_encode_jpeg(&im, &jo, &buf, &len, NULL), 0);
+	cut = malloc(len + 2);
+	assert_non_null(cut);
+	for (size_t at = 2; at + 1 < len; at++) {
+		if (buf[at] != 0xFF || buf[at + 1] != 0xDA || !scans++)
+			continue;
+		memcpy(cut, buf, at);
+		cut[at] = 0xFF;
+		cut[at + 1] = 0xD9;
+		assert_int_equal(both(cut, at + 2, "ended early"), 0);
+	}
+	assert_true(scans > 3);
+	assert_int_equal(both(buf, len, "whole"), 1);
+	free(cut);
+	free(buf);
+	img_release(&im);
+}
