@@ -11,9 +11,16 @@
 #include "img/jpeg_coef.h"
 
 /* libjpeg's whole-image coefficient buffer: 128 bytes a block (3 bytes a
- * pixel for 4:2:0, 6 for 4:4:4). Past this the plain 1/8 decode, which
- * needs no such buffer for a baseline file, is used instead. */
+ * pixel for 4:2:0, 6 for 4:4:4). Past COEF_MAX_BYTES the plain 1/8 decode
+ * is used instead. A file of one scan (baseline) takes this way only up
+ * to COEF_MAX_ONE_SCAN: the plain decode needs no such buffer for it,
+ * and filling and reading one that outgrows the caches costs a 12 MP
+ * photo 2.8 times the plain decode (BENCHMARKS.md, "Session 11: blur from
+ * DCT coefficients"), while its 1/8 decode (>= 150 px a side) already
+ * keeps what a few pixels of blur do at a trainer's 224-320 px. A file of
+ * several scans needs the buffer either way. */
 #define COEF_MAX_BYTES (48u << 20)
+#define COEF_MAX_ONE_SCAN (4u << 20)
 
 /* TurboJPEG's TJFLAG_LIMITSCANS bound, for the same files to fail. */
 #define MAX_SCANS 500
@@ -186,7 +193,7 @@ static int fits(j_decompress_ptr d, struct img planes[3], int n)
 			return 0;
 		bytes += (uint64_t)bw * (uint64_t)bh * sizeof(JBLOCK);
 	}
-	return bytes <= COEF_MAX_BYTES;
+	return bytes <= (jpeg_has_multiple_scans(d) ? COEF_MAX_BYTES : COEF_MAX_ONE_SCAN);
 }
 
 static void stats_fill(j_decompress_ptr d, const double sq[64], struct img_dct_stats *st)
