@@ -27,7 +27,7 @@ enum catalog_stmt {
 	STMT_COUNT,
 };
 
-/* The quality signals' columns of images (schema 13), in the order of
+/* The quality signals' columns of images (schema 14), in the order of
  * struct quality's fields. */
 #define SIGNAL_COLUMNS "sharpness, luma_p5, luma_p99, entropy, chroma, colourfulness, skin"
 /* An upsert's update of them: the signals it writes; or, when it writes
