@@ -97,6 +97,19 @@ static void block_row(const JBLOCK *row, int cols, int16_t q, uint8_t *out, int 
 		sq[k] += acc[k];
 }
 
+/* Whether each of the n components had a scan: a file of several
+ * sequential scans may end (EOI and all, no warning) before a
+ * component's first one, whose quantisation table libjpeg then never
+ * latched (NULL) and whose blocks it never wrote. The plain decode takes
+ * such a file instead. */
+static int all_scanned(j_decompress_ptr d, int n)
+{
+	for (int ci = 0; ci < n; ci++)
+		if (!d->comp_info[ci].quant_table)
+			return 0;
+	return 1;
+}
+
 /* Component ci's plane: its blocks' DC pixels, padding included (the
  * coefficient arrays are padded to whole MCUs, as the plane is); for
  * luma, the blocks inside the picture summed into sq. */
@@ -242,7 +255,7 @@ int jpeg_coef_planes(const uint8_t *buf, size_t len, int w, int hh, struct img p
 	if (!fits(&d, planes, n))
 		goto out;
 	arrays = jpeg_read_coefficients(&d);
-	if (would_smooth(&d))
+	if (would_smooth(&d) || !all_scanned(&d, n))
 		goto out;
 	for (int ci = 0; ci < n; ci++)
 		dc_plane(&d, arrays[ci], ci, &planes[ci], sq);

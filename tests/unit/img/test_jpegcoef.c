@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <jpeglib.h>
 
 #include "img/img.h"
 #include "tests/fixtures.h"
@@ -247,4 +248,64 @@ UNIT_TEST(test_progressive_file_ended_early_is_the_plain_decode)
 	free(cut);
 	free(buf);
 	img_release(&im);
+}
+
+/* A JPEG of three sequential scans, one a component (not progressive),
+ * 1024x768 4:2:0, in *out (malloc'd by libjpeg). */
+static void three_scans(unsigned char **out, unsigned long *len)
+{
+	static jpeg_scan_info scans[3];
+	static unsigned char row[1024 * 3];
+	struct jpeg_compress_struct c;
+	struct jpeg_error_mgr e;
+
+	c.err = jpeg_std_error(&e);
+	jpeg_create_compress(&c);
+	jpeg_mem_dest(&c, out, len);
+	c.image_width = 1024;
+	c.image_height = 768;
+	c.input_components = 3;
+	c.in_color_space = JCS_RGB;
+	jpeg_set_defaults(&c);
+	for (int i = 0; i < 3; i++)
+		scans[i] = (jpeg_scan_info){ 1, { i }, 0, 63, 0, 0 };
+	c.scan_info = scans;
+	c.num_scans = 3;
+	jpeg_start_compress(&c, TRUE);
+	for (int y = 0; y < 768; y++) {
+		JSAMPROW r = row;
+
+		for (int x = 0; x < 1024 * 3; x++)
+			row[x] = (unsigned char)(x * 3 + y * 5);
+		jpeg_write_scanlines(&c, &r, 1);
+	}
+	jpeg_finish_compress(&c);
+	jpeg_destroy_compress(&c);
+}
+
+/* A file of several sequential scans that ends (EOI, no warning) before
+ * a component's first scan: libjpeg never latched that component's
+ * quantisation table. Decoded the plain way (it used to read through the
+ * NULL table), and the whole file still the coefficient way. */
+UNIT_TEST(test_sequential_scans_ended_early_are_the_plain_decode)
+{
+	unsigned char *buf = NULL, *cut;
+	unsigned long len = 0;
+	int scans = 0;
+
+	three_scans(&buf, &len);
+	cut = malloc(len + 2);
+	assert_non_null(cut);
+	for (size_t at = 2; at + 1 < len; at++) {
+		if (buf[at] != 0xFF || buf[at + 1] != 0xDA || !scans++)
+			continue;
+		memcpy(cut, buf, at);
+		cut[at] = 0xFF;
+		cut[at + 1] = 0xD9;
+		assert_int_equal(both(cut, at + 2, "sequential scans ended early"), 0);
+	}
+	assert_int_equal(scans, 3);
+	assert_int_equal(both(buf, len, "three sequential scans"), 1);
+	free(cut);
+	free(buf);
 }
