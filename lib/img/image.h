@@ -120,7 +120,9 @@ struct img_dct_stats {
  * with libjpeg's coefficient API and each pixel made from its block's DC
  * as libjpeg's 1x1 inverse DCT makes it, so grey and colour are the same
  * to the bit. Other files, and JPEGs needing a coefficient buffer over 48
- * MB, are decoded as img_decode_grey_colour() does with dct->blocks 0.
+ * MB (several scans) or 4 MB (one scan: about 1.4 MP at 4:2:0, where the
+ * plain decode needs no such buffer), are decoded as
+ * img_decode_grey_colour() does with dct->blocks 0.
  * Same returns; dct zeroed on failure.
  */
 int img_decode_grey_colour_dct(const uint8_t *buf, size_t len, const struct img_decode_opts *opts,

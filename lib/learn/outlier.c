@@ -116,7 +116,9 @@ static int distance(const struct prediction_row *row, void *data)
 	n = norm_of(row->embedding, w->dim);
 	for (int j = 0; j < w->dim; j++)
 		dot += row->embedding[j] * mean[j];
-	w->d[i] = n > 0 && mn > 0 ? 1 - dot / (n * mn) : 1;
+	/* >= 0: an embedding along its class's mean may round below 0, and
+	 * -1 marks one not met */
+	w->d[i] = n > 0 && mn > 0 ? fmax(0, 1 - dot / (n * mn)) : 1;
 	return 0;
 }
 
