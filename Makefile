@@ -26,7 +26,7 @@
 CC ?= cc
 CXX ?= g++
 PKG_CONFIG ?= pkg-config
-DEB_PACKAGES = build-essential pkg-config libturbojpeg0-dev libpng-dev libwebp-dev \
+DEB_PACKAGES = build-essential pkg-config libturbojpeg0-dev libjpeg62-turbo-dev libpng-dev libwebp-dev \
 	libgif-dev libxxhash-dev libsqlite3-dev libcmocka-dev sqlite3 python3 \
 	libmicrohttpd-dev libcurl4-openssl-dev curl iproute2 libjansson-dev libopenblas-dev \
 	libopencv-features2d-dev libopencv-calib3d-dev python3-skimage python-matplotlib-data chromium clang \
