@@ -116,13 +116,12 @@ struct img_dct_stats {
 /*
  * img_decode_grey_colour_dct() : img_decode_grey_colour(), and for a grey
  * or YCbCr JPEG decoded at 1/8 scale (the usual for a fingerprint) the
- * statistics of its luma DCT coefficients in dct: such a file is then read
- * with libjpeg's coefficient API and each pixel made from its block's DC
- * as libjpeg's 1x1 inverse DCT makes it, so grey and colour are the same
- * to the bit. Other files, and JPEGs needing a coefficient buffer over 48
- * MB (several scans) or 4 MB (one scan: about 1.4 MP at 4:2:0, where the
- * plain decode needs no such buffer), are decoded as
- * img_decode_grey_colour() does with dct->blocks 0.
+ * statistics of its luma DCT coefficients in dct, summed as libjpeg's own
+ * decode hands each block to its inverse DCT: grey and colour are the
+ * same to the bit, at the cost of one pass over each block's 64 values.
+ * Other files (CMYK, RGB, unusual sampling factors, 12-bit, other
+ * scales) are decoded as img_decode_grey_colour() does with dct->blocks
+ * 0; so is a file that ended before its luma's first scan.
  * Same returns; dct zeroed on failure.
  */
 int img_decode_grey_colour_dct(const uint8_t *buf, size_t len, const struct img_decode_opts *opts,

@@ -235,8 +235,9 @@ int jpeg_decode_planes(tjhandle h, const uint8_t *buf, size_t len, int w, int hh
 	return 0;
 }
 
-/* A grey or YCbCr JPEG at 1/8 scale (w x hh) from its DCT coefficients
- * (jpeg_coef_planes()), oriented: grey, colour (none for grey) and dct.
+/* A grey or YCbCr JPEG at 1/8 scale (w x hh) with its luma DCT
+ * statistics (jpeg_coef_planes()), oriented: grey, colour (none for grey)
+ * and dct.
  * @return 0; 1 for a file that is not for that way, nothing made and dct
  * zeroed; -1 with err set. */
 static int coef_grey_colour(const uint8_t *buf, size_t len, const struct img_decode_opts *opts,
@@ -309,7 +310,8 @@ int img_jpeg_decode_grey_colour(const uint8_t *buf, size_t len, const struct img
 			m.orientation >= 5 ? opts->min_width : opts->min_height);
 	w = TJSCALED(m.width, sf);
 	hh = TJSCALED(m.height, sf);
-	/* The coefficients make the 1/8 decode only (one pixel a block). */
+	/* Statistics at 1/8 only: that decode is what erases a small blur,
+	 * and the measure is tuned on it. */
 	if (dct && sf.num == 1 && sf.denom == 8 && m.components != 4 &&
 	    (r = coef_grey_colour(buf, len, opts, &m, w, hh, grey, colour, dct, err)) <= 0)
 		return r;

@@ -1,34 +1,39 @@
-/* A JPEG at 1/8 scale from its DCT coefficients (libjpeg's coefficient
- * API): each block's DC made a pixel exactly as libjpeg's 1x1 inverse DCT
- * makes it, and the luma blocks' AC energy, which the 1/8 decode reads
- * anyway and throws away, kept for the sharpness signal. */
+/* A JPEG at 1/8 scale through libjpeg's own raw (YCbCr) decode, with the
+ * luma blocks' DCT coefficients, which that decode reads anyway and
+ * throws away, summed for the sharpness signal on the way: each luma
+ * block passes through a wrapper around libjpeg's inverse DCT that adds
+ * its squared coefficients and hands the block on. No coefficient
+ * buffer and no second pass over the blocks: the pixels are libjpeg's
+ * own, made as TurboJPEG's tjDecompressToYUVPlanes() makes them. */
 #include <setjmp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <jpeglib.h>
+#include <jpegint.h>
 #include <turbojpeg.h>
 
 #include "img/jpeg_coef.h"
 
-/* libjpeg's whole-image coefficient buffer: 128 bytes a block (3 bytes a
- * pixel for 4:2:0, 6 for 4:4:4). Past COEF_MAX_BYTES the plain 1/8 decode
- * is used instead. A file of one scan (baseline) takes this way only up
- * to COEF_MAX_ONE_SCAN: the plain decode needs no such buffer for it,
- * and filling and reading one that outgrows the caches costs a 12 MP
- * photo 2.8 times the plain decode (BENCHMARKS.md, "Session 11: blur from
- * DCT coefficients"), while its 1/8 decode (>= 150 px a side) already
- * keeps what a few pixels of blur do at a trainer's 224-320 px. A file of
- * several scans needs the buffer either way. */
-#define COEF_MAX_BYTES (48u << 20)
-#define COEF_MAX_ONE_SCAN (4u << 20)
-
 /* TurboJPEG's TJFLAG_LIMITSCANS bound, for the same files to fail. */
 #define MAX_SCANS 500
+
+/* Blocks summed in floats before the sums go to doubles: a term is exact
+ * (|coefficient| < 2^12 in a valid file), 64 of them within 4e-6. */
+#define FLUSH_BLOCKS 64
 
 struct coef_err {
 	struct jpeg_error_mgr pub;
 	jmp_buf jump;
 	char msg[JMSG_LENGTH_MAX];
+};
+
+/* What the luma wrapper needs, reached through client_data. */
+struct luma_sums {
+	inverse_DCT_method_ptr idct;  /* libjpeg's own, for the pixels */
+	float acc[DCTSIZE2];
+	double sq[DCTSIZE2];
+	int pending;
 };
 
 static void coef_error_exit(j_common_ptr c)
@@ -58,75 +63,38 @@ static void coef_progress(j_common_ptr c)
 	}
 }
 
-/* One block's DC as jpeg_idct_1x1() (jidctred.c) makes its pixel: the
- * product in the dequantisation table's type (short in a SIMD build),
- * descaled by 3 with rounding, range-limited through libjpeg's table,
- * which wraps values outside -512..511 (only corrupt data has them). */
-static inline uint8_t dc_pixel(JCOEF dc, int16_t q)
+static void flush(struct luma_sums *s)
 {
-	int v = dc * q;
-	long d = ((long)v + 4) >> 3;
-	int i = (int)(d & 1023);
-
-	i = (i >= 512 ? i - 1024 : i) + 128;
-	return (uint8_t)(i < 0 ? 0 : i > 255 ? 255 : i);
+	for (int k = 0; k < DCTSIZE2; k++) {
+		s->sq[k] += s->acc[k];
+		s->acc[k] = 0;
+	}
+	s->pending = 0;
 }
 
-/* One row of blocks: the DC pixels of its first cols blocks into out,
- * and, with sq, the squared coefficients of its first n blocks summed by
- * position into sq, in one pass over the blocks (memory is the cost):
- * in floats along the row (vectorised, 8 a step where AVX2 is; exact
- * below 2^24 a term, and within 3e-5 over a row of 500 blocks), the
- * row's sums added in doubles. */
+/* The squares of one block's coefficients added by position (vectorised,
+ * 8 a step where AVX2 is). */
 __attribute__((target_clones("avx2", "default")))
-static void block_row(const JBLOCK *row, int cols, int16_t q, uint8_t *out, int n,
-		      double *sq)
+static void add_squares(float acc[DCTSIZE2], const JCOEF *blk)
 {
-	float acc[64] = { 0 };
+	for (int k = 0; k < DCTSIZE2; k++) {
+		float c = blk[k];
 
-	for (int bx = 0; bx < cols; bx++) {
-		out[bx] = dc_pixel(row[bx][0], q);
-		if (sq && bx < n)
-			for (int k = 0; k < 64; k++) {
-				float c = row[bx][k];
-
-				acc[k] += c * c;
-			}
+		acc[k] += c * c;
 	}
-	for (int k = 0; sq && k < 64; k++)
-		sq[k] += acc[k];
 }
 
-/* Whether each of the n components had a scan: a file of several
- * sequential scans may end (EOI and all, no warning) before a
- * component's first one, whose quantisation table libjpeg then never
- * latched (NULL) and whose blocks it never wrote. The plain decode takes
- * such a file instead. */
-static int all_scanned(j_decompress_ptr d, int n)
+/* libjpeg calls this for every luma block inside the picture, in the
+ * place of its inverse DCT (jpegint.h's inverse_DCT_method_ptr). */
+static void luma_idct(j_decompress_ptr d, jpeg_component_info *comp, JCOEFPTR blk,
+		      JSAMPARRAY out, JDIMENSION col)
 {
-	for (int ci = 0; ci < n; ci++)
-		if (!d->comp_info[ci].quant_table)
-			return 0;
-	return 1;
-}
+	struct luma_sums *s = d->client_data;
 
-/* Component ci's plane: its blocks' DC pixels, padding included (the
- * coefficient arrays are padded to whole MCUs, as the plane is); for
- * luma, the blocks inside the picture summed into sq. */
-static void dc_plane(j_decompress_ptr d, jvirt_barray_ptr arr, int ci, struct img *plane,
-		     double sq[64])
-{
-	jpeg_component_info *comp = &d->comp_info[ci];
-	int16_t q = (int16_t)comp->quant_table->quantval[0];
-
-	for (int by = 0; by < plane->height; by++) {
-		JBLOCKARRAY row = d->mem->access_virt_barray((j_common_ptr)d, arr, (JDIMENSION)by, 1,
-							     FALSE);
-		int inside = ci == 0 && (JDIMENSION)by < comp->height_in_blocks;
-
-		block_row(row[0], plane->width, q, plane->pixels + (size_t)by * plane->stride,
-			  (int)comp->width_in_blocks, inside ? sq : NULL);
-	}
+	add_squares(s->acc, blk);
+	if (++s->pending == FLUSH_BLOCKS)
+		flush(s);
+	s->idct(d, comp, blk, out, col);
 }
 
 static void release_planes(struct img planes[3])
@@ -147,24 +115,6 @@ int jpeg_alloc_planes(int w, int hh, int ss, int n, struct img planes[3], struct
 	planes[0].width = w;
 	planes[0].height = hh;
 	return 0;
-}
-
-/* Whether libjpeg's decode would smooth blocks (a progressive file whose
- * coefficients are not all complete): then its DCs are not the file's. */
-static int would_smooth(j_decompress_ptr d)
-{
-	if (!d->progressive_mode || !d->coef_bits)
-		return 0;
-	for (int ci = 0; ci < d->num_components; ci++)
-		for (int k = 0; k < DCTSIZE2; k++)
-			if (d->coef_bits[ci][k] != 0)
-				return 1;
-	return 0;
-}
-
-static int padded(int n, int to)
-{
-	return (n + to - 1) / to * to;
 }
 
 /* TurboJPEG's subsampling of a grey or YCbCr file whose chroma is 1x1 and
@@ -189,35 +139,120 @@ static int subsampling(j_decompress_ptr d)
 	return -1;
 }
 
-/* Whether the file is one this way decodes as the plain decode does, its
- * planes of the sizes given, within the memory bound. */
-static int fits(j_decompress_ptr d, struct img planes[3], int n)
+/* The inverse DCTs the output pass chose, put right for raw planes and
+ * the luma one wrapped. At 4:2:0 libjpeg makes the chroma's 2x upsampling
+ * part of a larger inverse DCT; raw planes keep chroma at its own
+ * resolution, so (as TurboJPEG does) chroma takes luma's 1/8 transform. */
+static void wrap_idct(j_decompress_ptr d, int ss, struct luma_sums *s)
 {
-	uint64_t bytes = 0;
+	struct jpeg_inverse_dct *idct = d->idct;
 
-	if (d->data_precision != 8)
-		return 0;
-	for (int ci = 0; ci < n; ci++) {
+	s->idct = idct->inverse_DCT[0];
+	for (int ci = 1; ss == TJSAMP_420 && ci < d->num_components; ci++) {
 		jpeg_component_info *c = &d->comp_info[ci];
-		int bw = padded((int)c->width_in_blocks, c->h_samp_factor);
-		int bh = padded((int)c->height_in_blocks, c->v_samp_factor);
 
-		if (bw < planes[ci].width || bh < planes[ci].height)
-			return 0;
-		bytes += (uint64_t)bw * (uint64_t)bh * sizeof(JBLOCK);
+		c->DCT_scaled_size = 1;
+		c->MCU_sample_width = tjMCUWidth[ss] / 8 * c->v_samp_factor / d->max_v_samp_factor;
+		idct->inverse_DCT[ci] = s->idct;
 	}
-	return bytes <= (jpeg_has_multiple_scans(d) ? COEF_MAX_BYTES : COEF_MAX_ONE_SCAN);
+	idct->inverse_DCT[0] = luma_idct;
+	d->client_data = s;
 }
 
-static void stats_fill(j_decompress_ptr d, const double sq[64], struct img_dct_stats *st)
+/* Row buffers for the raw decode: one iMCU row of each component, a
+ * pixel a block at 1/8 (and margin), in one allocation. @return the
+ * allocation, or NULL. */
+static JSAMPLE *row_buffers(j_decompress_ptr d, int n, JSAMPROW ptrs[3][4], JSAMPARRAY rows[3])
+{
+	size_t wide = 0, at = 0;
+	JSAMPLE *mem;
+
+	for (int ci = 0; ci < n; ci++)
+		wide += ((size_t)d->comp_info[ci].width_in_blocks + 16) * 4;
+	mem = calloc(wide, 1);
+	for (int ci = 0; mem && ci < n; ci++) {
+		for (int j = 0; j < 4; j++) {
+			ptrs[ci][j] = mem + at;
+			at += d->comp_info[ci].width_in_blocks + 16;
+		}
+		rows[ci] = ptrs[ci];
+	}
+	return mem;
+}
+
+/* Whether libjpeg will smooth blocks (a progressive file whose
+ * coefficients are not all complete): it then hands the inverse DCT
+ * estimates, not the file's coefficients. */
+static int would_smooth(j_decompress_ptr d)
+{
+	if (!d->coef_bits)
+		return 0;
+	for (int ci = 0; ci < d->num_components; ci++)
+		for (int k = 0; k < DCTSIZE2; k++)
+			if (d->coef_bits[ci][k] != 0)
+				return 1;
+	return 0;
+}
+
+/* At 1/8 scale libjpeg's sequential entropy decoder keeps only each
+ * block's DC (a 1x1 inverse DCT needs no more) and skips the AC values.
+ * It chose so when the output pass began, from each component's DCT
+ * size; choosing again for a luma of 8x8 before a byte of the scan is
+ * read keeps luma's AC (the inverse DCT, chosen already, stays 1x1).
+ * @return whether the file's luma coefficients will reach luma_idct():
+ * not for a file of several sequential scans, which start_decompress has
+ * decoded already, nor for a progressive file libjpeg smooths (whole, a
+ * progressive file's coefficients are all kept). */
+static int keep_luma_ac(j_decompress_ptr d)
+{
+	jpeg_component_info *luma = &d->comp_info[0];
+	int size = luma->DCT_scaled_size;
+
+	if (d->progressive_mode)
+		return !would_smooth(d);
+	if (jpeg_has_multiple_scans(d))
+		return 0;
+	luma->DCT_scaled_size = DCTSIZE;
+	d->entropy->start_pass(d);
+	luma->DCT_scaled_size = size;
+	return 1;
+}
+
+/* The raw decode's iMCU rows into planes (TurboJPEG subsampling ss),
+ * the rows and columns each plane holds. */
+static void read_rows(j_decompress_ptr d, int n, int ss, JSAMPARRAY rows[3],
+		      struct img planes[3])
+{
+	int step = d->max_v_samp_factor * d->min_DCT_scaled_size;
+
+	for (int row = 0; row < (int)d->output_height; row += step) {
+		jpeg_read_raw_data(d, rows, (JDIMENSION)step);
+		for (int ci = 0; ci < n; ci++) {
+			const jpeg_component_info *c = &d->comp_info[ci];
+			int at = row * c->v_samp_factor / d->max_v_samp_factor;
+			int ph = tjPlaneHeight(ci, (int)d->output_height, ss);
+			size_t w = planes[ci].stride < c->width_in_blocks ? planes[ci].stride :
+									      c->width_in_blocks;
+
+			for (int j = 0; j < c->v_samp_factor && at + j < ph; j++)
+				memcpy(planes[ci].pixels + (size_t)(at + j) * planes[ci].stride,
+				       rows[ci][j], w);
+		}
+	}
+}
+
+static void stats_fill(j_decompress_ptr d, const struct luma_sums *s, struct img_dct_stats *st)
 {
 	const JQUANT_TBL *qt = d->comp_info[0].quant_table;
 
 	memset(st, 0, sizeof(*st));
+	/* a file that ended before luma's first scan: no statistics */
+	if (!qt)
+		return;
 	st->blocks = (uint64_t)d->comp_info[0].width_in_blocks * d->comp_info[0].height_in_blocks;
-	for (int k = 1; k < 64; k++) {
+	for (int k = 1; k < DCTSIZE2; k++) {
 		st->quant[k] = qt->quantval[k];
-		st->energy[k] = sq[k] * qt->quantval[k] * qt->quantval[k];
+		st->energy[k] = s->sq[k] * qt->quantval[k] * qt->quantval[k];
 	}
 	st->quant[0] = qt->quantval[0];
 }
@@ -227,10 +262,12 @@ int jpeg_coef_planes(const uint8_t *buf, size_t len, int w, int hh, struct img p
 {
 	struct jpeg_decompress_struct d;
 	struct coef_err e;
-	double sq[64] = { 0 };
+	struct luma_sums sums = { 0 };
 	struct jpeg_progress_mgr progress = { .progress_monitor = coef_progress };
-	volatile int ret = 1, n = 0;
-	jvirt_barray_ptr *arrays;
+	JSAMPROW ptrs[3][4];
+	JSAMPARRAY rows[3];
+	JSAMPLE *volatile mem = NULL;
+	volatile int ret = 1, n, whole;
 
 	memset(planes, 0, 3 * sizeof(*planes));
 	d.err = jpeg_std_error(&e.pub);
@@ -245,26 +282,39 @@ int jpeg_coef_planes(const uint8_t *buf, size_t len, int w, int hh, struct img p
 	jpeg_mem_src(&d, buf, (unsigned long)len);
 	jpeg_read_header(&d, TRUE);
 	*ss = subsampling(&d);
-	if (*ss < 0)
+	if (*ss < 0 || d.data_precision != 8)
 		goto out;
 	n = *ss == TJSAMP_GRAY ? 1 : 3;
+	d.scale_num = 1;
+	d.scale_denom = 8;
+	d.raw_data_out = TRUE;
+	jpeg_calc_output_dimensions(&d);
+	if ((int)d.output_width != w || (int)d.output_height != hh)
+		goto out;
 	if (jpeg_alloc_planes(w, hh, *ss, n, planes, err)) {
 		ret = -1;
 		goto out;
 	}
-	if (!fits(&d, planes, n))
+	mem = row_buffers(&d, n, ptrs, rows);
+	if (!mem) {
+		ret = wn_fail(err, WN_ENOMEM, "out of memory for a JPEG's rows");
 		goto out;
-	arrays = jpeg_read_coefficients(&d);
-	if (would_smooth(&d) || !all_scanned(&d, n))
-		goto out;
-	for (int ci = 0; ci < n; ci++)
-		dc_plane(&d, arrays[ci], ci, &planes[ci], sq);
+	}
+	jpeg_start_decompress(&d);
+	whole = keep_luma_ac(&d);
+	wrap_idct(&d, *ss, &sums);
+	read_rows(&d, n, *ss, rows, planes);
+	flush(&sums);
 	/* before finishing, which frees the saved quantisation tables */
-	stats_fill(&d, sq, st);
+	if (whole)
+		stats_fill(&d, &sums, st);
+	else
+		memset(st, 0, sizeof(*st));
 	jpeg_finish_decompress(&d);
 	ret = 0;
 out:
 	jpeg_destroy_decompress(&d);
+	free(mem);
 	if (ret) {
 		release_planes(planes);
 		memset(st, 0, sizeof(*st));
