@@ -2,8 +2,10 @@
  * all read into memory first) one way: `plain` is img_decode_grey_colour()
  * (TurboJPEG, a JPEG at the smallest DCT scale keeping 32 px a side),
  * `dct` is img_decode_grey_colour_dct() (the same pixels, a 1/8 JPEG made
- * from its coefficients, with the luma statistics for sharpness).
- *   fingerprint_decode_bench plain|dct LIST [ROUNDS]
+ * from its coefficients, with the luma statistics for sharpness), `grey`
+ * is img_decode() of grey alone (what the fingerprint needs, without the
+ * quality signals' colour and statistics).
+ *   fingerprint_decode_bench plain|dct|grey LIST [ROUNDS]
  * Prints "<way> <images> <CPU ms per image> <coefficient images> <MB
  * resident before decoding> <MB peak>": the peak less the first is what
  * one worker's decoding adds. Run each way in its own process. */
@@ -50,15 +52,17 @@ int main(int argc, char **argv)
 	struct img_decode_opts o;
 	struct bench_file *files = NULL;
 	size_t n = 0, coef = 0;
-	int dct, rounds = argc == 4 ? atoi(argv[3]) : 1;
+	int dct, grey_only, rounds = argc == 4 ? atoi(argv[3]) : 1;
 	double t0, before;
 
-	if ((argc != 3 && argc != 4) || (strcmp(argv[1], "plain") && strcmp(argv[1], "dct")) ||
+	if ((argc != 3 && argc != 4) ||
+	    (strcmp(argv[1], "plain") && strcmp(argv[1], "dct") && strcmp(argv[1], "grey")) ||
 	    rounds < 1) {
-		fprintf(stderr, "usage: fingerprint_decode_bench plain|dct LIST [ROUNDS]\n");
+		fprintf(stderr, "usage: fingerprint_decode_bench plain|dct|grey LIST [ROUNDS]\n");
 		return 2;
 	}
 	dct = !strcmp(argv[1], "dct");
+	grey_only = !strcmp(argv[1], "grey");
 	if (bench_read_list(argv[2], &files, &n))
 		return 3;
 	img_decode_opts_init(&o);
@@ -68,13 +72,15 @@ int main(int argc, char **argv)
 	t0 = cpu_now();
 	for (int r = 0; r < rounds; r++)
 		for (size_t i = 0; i < n; i++) {
-			struct img grey, colour;
+			struct img grey, colour = { 0 };
 			struct img_dct_stats st;
 			struct wn_err err;
-			int ret = dct ? img_decode_grey_colour_dct(files[i].data, files[i].len, &o,
-								   &grey, &colour, NULL, &st, &err)
-				      : img_decode_grey_colour(files[i].data, files[i].len, &o, &grey,
-							       &colour, NULL, &err);
+			int ret = grey_only ? img_decode(files[i].data, files[i].len, &o, &grey, NULL,
+							 &err)
+				  : dct ? img_decode_grey_colour_dct(files[i].data, files[i].len, &o,
+								     &grey, &colour, NULL, &st, &err)
+				  : img_decode_grey_colour(files[i].data, files[i].len, &o, &grey,
+							   &colour, NULL, &err);
 
 			if (ret) {
 				fprintf(stderr, "file %zu: %s\n", i, err.msg);

@@ -105,10 +105,15 @@ int img_decode_grey_colour(const uint8_t *buf, size_t len, const struct img_deco
 /* What the luma DCT coefficients of a JPEG say about its detail, read
  * where the 1/8 decode reads them anyway (img_decode_grey_colour_dct()).
  * Positions k = 8 v + u (v the vertical, u the horizontal frequency,
- * libjpeg's natural order); k = 0, the DC, is left 0 in energy.
+ * libjpeg's natural order); k = 0, the DC, is left 0 in energy. The sums
+ * are over a sample: the luma blocks of every column_step-th block column
+ * (0, step, 2 step, ...), column_step the least power of two up to 64
+ * at which luma's blocks over the step are at most 2,048, or which leaves
+ * one column.
  * blocks 0: no statistics (the file was decoded another way). */
 struct img_dct_stats {
-	uint64_t blocks;        /* luma blocks inside the picture */
+	uint64_t blocks;        /* luma blocks summed */
+	unsigned column_step;   /* of the block columns summed */
 	double energy[64];      /* sum over them of the dequantised coefficient, squared */
 	uint16_t quant[64];     /* luma's quantisation table */
 };
