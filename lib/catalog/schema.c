@@ -297,6 +297,16 @@ static const char *const migrations[] = {
 	"  entropy = q.entropy, chroma = q.chroma, colourfulness = q.colourfulness, skin = q.skin"
 	" FROM quality q WHERE q.image_id = images.id AND q.xxh3 = images.xxh3;"
 	"DROP TABLE quality;",
+
+	/* 15: a JPEG decoded at 1/8 for its fingerprint (249 px a side and
+	 * more) now has its sharpness from its luma DCT blocks whenever it is
+	 * grey or YCbCr; before, a large one-scan file had the pixel measure
+	 * and a file of several sequential scans the DCT one, which do not
+	 * share a scale. Their signals are cleared, so the next scan measures
+	 * them again, reading each such file once. */
+	"UPDATE images SET sharpness = NULL, luma_p5 = NULL, luma_p99 = NULL, entropy = NULL,"
+	"  chroma = NULL, colourfulness = NULL, skin = NULL"
+	" WHERE format = 'jpeg' AND width > 248 AND height > 248 AND sharpness IS NOT NULL;",
 };
 
 const int CATALOG_SCHEMA_VERSION = (int)(sizeof(migrations) / sizeof(migrations[0]));

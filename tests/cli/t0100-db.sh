@@ -26,10 +26,10 @@ test_expect 'commands on a missing catalog fail with one line' '
 
 test_expect 'init makes a WAL catalog at the newest schema, twice harmlessly' '
   db init 2>err
-  grep -q "schema 14" err
+  grep -q "schema 15" err
   db init
   test "$(sqlite3 winnow.db "PRAGMA journal_mode")" = wal
-  test "$(sqlite3 winnow.db "PRAGMA user_version")" = 14
+  test "$(sqlite3 winnow.db "PRAGMA user_version")" = 15
 '
 
 test_expect 'scan catalogues every file and reports each bad one on one line' '

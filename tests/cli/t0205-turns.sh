@@ -94,7 +94,7 @@ test_expect 'a schema 8 catalog migrates: its groups kept, the new kinds allowed
   sqlite3 old.db <to8.sql
   test_must_fail sqlite3 old.db "UPDATE dup_groups SET match = \"mirror\""
   db init --db old.db 2>/dev/null
-  test "$(sqlite3 old.db "PRAGMA user_version")" = 14
+  test "$(sqlite3 old.db "PRAGMA user_version")" = 15
   test "$(sqlite3 old.db "SELECT count(*) FROM dup_groups WHERE match = \"near\"")" -eq 2
   dedup --path m -q --db old.db >/dev/null
   test "$(sqlite3 old.db "SELECT match FROM dup_groups WHERE rank = 1")" = mirror

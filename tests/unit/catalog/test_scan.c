@@ -233,6 +233,41 @@ UNIT_TEST(test_schema_12_signals_move_into_the_rows)
 	strbuf_release(&p.text);
 }
 
+/* A schema 14 catalog may hold the pixel sharpness of a large JPEG (or
+ * the DCT one of a file of several scans): the migration clears the
+ * signals of every JPEG decoded at 1/8, and the next scan reads those
+ * files once, and only those. */
+UNIT_TEST(test_schema_14_jpegs_at_an_eighth_are_measured_again)
+{
+	struct problems p = { 0, STRBUF_INIT };
+	struct scan_stats st;
+	char path[200], big[256];
+	struct img im = fx_pattern(640, 480, 3, 7);
+	struct fx_buf b = fx_jpeg(&im, 85, 0);
+
+	snprintf(big, sizeof(big), "%s/cats/big.jpg", root);
+	fx_write(big, b.data, b.len);
+	snprintf(path, sizeof(path), "%s/v14.db", fx_dir);
+	scan_into("v14.db", 2, &st, NULL, &p);
+	unit_sql_exec(path, "CREATE TABLE fresh AS SELECT path, sharpness FROM images");
+	assert_int_equal(unit_sql_int(path, "SELECT count(*) FROM images WHERE format = 'jpeg'"
+				      " AND width > 248 AND height > 248"), 1);
+	unit_sql_exec(path, "UPDATE images SET sharpness = 0.01 WHERE path LIKE '%big.jpg';"
+		      "PRAGMA user_version = 14");
+	scan_into("v14.db", 2, &st, NULL, &p);  /* opens: migrates */
+	assert_int_equal(st.hashed, 1);
+	assert_int_equal(st.bytes_read, b.len);
+	assert_int_equal(unit_sql_int(path, "SELECT count(*) FROM images i JOIN fresh f"
+				      " ON f.path = i.path AND f.sharpness IS i.sharpness"),
+			 unit_sql_int(path, "SELECT count(*) FROM images"));
+	assert_int_equal(unit_sql_int(path, "SELECT count(*) FROM images"
+				      " WHERE status = 'ok' AND skin IS NULL"), 0);
+	remove(big);
+	fx_buf_free(&b);
+	img_release(&im);
+	strbuf_release(&p.text);
+}
+
 /* A file over the byte limit is corrupt with its reason, yet still has
  * its XXH3 (exact duplicates of huge files are still found). */
 UNIT_TEST(test_byte_limit_keeps_hash)
