@@ -124,3 +124,7 @@ for which in before after; do
 done
 printf 'after / before: wall %.3f, cpu %.3f\n' "$(ratio "$after_wall" "$before_wall")" \
   "$(ratio "$after_cpu" "$before_cpu")"
+# Each round's own ratio (its two runs side by side), the median of them:
+# steadier than the ratio of medians when the load drifts.
+pair_ratios() { paste - - <"$tmp/times" | awk -v c="$1" '{print $(c + 3) / $c}' | median; }
+printf 'median of the rounds'"'"' ratios: wall %.3f, cpu %.3f\n' "$(pair_ratios 2)" "$(pair_ratios 3)"
