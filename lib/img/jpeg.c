@@ -364,7 +364,7 @@ int img_encode_jpeg(const struct img *im, const struct img_jpeg_opts *opts,
 		    uint8_t **out, size_t *outlen, struct wn_err *err)
 {
 	static const uint8_t white[3] = { 255, 255, 255 };
-	tjhandle h = jpeg_tj_handle(1);
+	tjhandle h;
 	unsigned char *jpeg = NULL;
 	unsigned long size = 0;
 	struct img flat = { 0 };
@@ -373,13 +373,16 @@ int img_encode_jpeg(const struct img *im, const struct img_jpeg_opts *opts,
 
 	*out = NULL;
 	*outlen = 0;
-	if (!h)
-		return wn_fail(err, WN_ENOMEM, "cannot start the JPEG encoder");
 	if (opts->quality < 1 || opts->quality > 100)
 		return wn_fail(err, WN_EINVAL, "JPEG quality %d is not in 1..100", opts->quality);
+	/* TurboJPEG 2.1.5 writes broken baseline files on a handle that once
+	 * wrote a progressive one: a progressive file gets a handle of its own. */
+	h = opts->progressive ? tjInitCompress() : jpeg_tj_handle(1);
+	if (!h)
+		return wn_fail(err, WN_ENOMEM, "cannot start the JPEG encoder");
 	if (im->channels == 4) {
 		if (img_convert_to(im, 3, white, &flat, err))
-			return -1;
+			goto out;
 		src = &flat;
 	}
 	switch (opts->subsampling) {
@@ -410,6 +413,8 @@ int img_encode_jpeg(const struct img *im, const struct img_jpeg_opts *opts,
 out:
 	tjFree(jpeg);
 	img_release(&flat);
+	if (opts->progressive)
+		tjDestroy(h);
 	return ret;
 }
 

@@ -75,6 +75,36 @@ UNIT_TEST(test_jpeg_roundtrip_and_info)
 	fx_buf_free(&b);
 }
 
+/* A progressive encode leaves the next baseline ones as they were:
+ * TurboJPEG 2.1.5 wrote broken files on a handle that once wrote a
+ * progressive one (bad Huffman code, extraneous bytes). */
+UNIT_TEST(test_jpeg_baseline_after_progressive)
+{
+	struct img im = fx_pattern(333, 271, 3, 5), out;
+	struct img_decode_opts o;
+	struct img_jpeg_opts jo;
+	uint8_t *first = NULL, *prog = NULL, *again = NULL;
+	size_t first_len = 0, prog_len = 0, again_len = 0;
+
+	img_jpeg_opts_init(&jo);
+	assert_int_equal(img_encode_jpeg(&im, &jo, &first, &first_len, NULL), 0);
+	jo.progressive = 1;
+	assert_int_equal(img_encode_jpeg(&im, &jo, &prog, &prog_len, NULL), 0);
+	jo.progressive = 0;
+	assert_int_equal(img_encode_jpeg(&im, &jo, &again, &again_len, NULL), 0);
+	assert_int_equal(again_len, first_len);
+	assert_memory_equal(again, first, first_len);
+	img_decode_opts_init(&o);
+	assert_int_equal(img_decode(prog, prog_len, &o, &out, NULL, NULL), 0);
+	img_release(&out);
+	assert_int_equal(img_decode(again, again_len, &o, &out, NULL, NULL), 0);
+	img_release(&out);
+	free(first);
+	free(prog);
+	free(again);
+	img_release(&im);
+}
+
 /* The smallest DCT scale that covers the request: 800x600 asked for 32x32
  * gives 1/8 (100x75); asked for 300x300 gives 1/2 (400x300). */
 UNIT_TEST(test_jpeg_shrink_on_load)
