@@ -299,11 +299,11 @@ static const char *const migrations[] = {
 	"DROP TABLE quality;",
 
 	/* 15: a JPEG decoded at 1/8 for its fingerprint (249 px a side and
-	 * more) now has its sharpness from its luma DCT blocks whenever it is
-	 * grey or YCbCr; before, a large one-scan file had the pixel measure
-	 * and a file of several sequential scans the DCT one, which do not
-	 * share a scale. Their signals are cleared, so the next scan measures
-	 * them again, reading each such file once. */
+	 * more) now has its sharpness from its luma DCT blocks whatever its
+	 * size; before, a one-scan file over about 1.3 MP had the pixel
+	 * measure, which does not share the DCT one's scale. Their signals
+	 * are cleared, so the next scan measures them again, reading each
+	 * such file once. */
 	"UPDATE images SET sharpness = NULL, luma_p5 = NULL, luma_p99 = NULL, entropy = NULL,"
 	"  chroma = NULL, colourfulness = NULL, skin = NULL"
 	" WHERE format = 'jpeg' AND width > 248 AND height > 248 AND sharpness IS NOT NULL;",

@@ -107,9 +107,9 @@ int img_decode_grey_colour(const uint8_t *buf, size_t len, const struct img_deco
  * Positions k = 8 v + u (v the vertical, u the horizontal frequency,
  * libjpeg's natural order); k = 0, the DC, is left 0 in energy. The sums
  * are over a sample: the luma blocks of every column_step-th block column
- * (0, step, 2 step, ...), column_step the least power of two up to 64
- * at which luma's blocks over the step are at most 2,048, or which leaves
- * one column.
+ * (0, step, 2 step, ...), column_step the least power of two at which
+ * luma's blocks over the step are at most 2,048, but at most 64 and at
+ * most luma's width in blocks.
  * blocks 0: no statistics (the file was decoded another way). */
 struct img_dct_stats {
 	uint64_t blocks;        /* luma blocks summed */
@@ -126,7 +126,9 @@ struct img_dct_stats {
  * same to the bit, at the cost of one pass over each block's 64 values.
  * Other files (CMYK, RGB, unusual sampling factors, 12-bit, other
  * scales) are decoded as img_decode_grey_colour() does with dct->blocks
- * 0; so is a file that ended before its luma's first scan.
+ * 0. dct->blocks is 0 too for a progressive file libjpeg smooths (its
+ * coefficients incomplete: the blocks it decodes are partly made up) and
+ * for a file that ended before its luma's first scan.
  * Same returns; dct zeroed on failure.
  */
 int img_decode_grey_colour_dct(const uint8_t *buf, size_t len, const struct img_decode_opts *opts,

@@ -2,9 +2,11 @@
  * luma blocks' DCT coefficients, which that decode reads anyway and
  * throws away, summed for the sharpness signal on the way: each luma
  * block passes through a wrapper around libjpeg's inverse DCT that adds
- * its squared coefficients and hands the block on. No coefficient
- * buffer and no second pass over the blocks: the pixels are libjpeg's
- * own, made as TurboJPEG's tjDecompressToYUVPlanes() makes them. */
+ * its squared coefficients and makes the block's pixel. No coefficient
+ * buffer of our own (libjpeg keeps one for a file of several scans, as
+ * in its plain decode) and no second pass over the blocks: the pixels
+ * are libjpeg's, made as TurboJPEG's tjDecompressToYUVPlanes() makes
+ * them. */
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,8 +37,9 @@ struct coef_err {
 	char msg[JMSG_LENGTH_MAX];
 };
 
-/* What the luma wrapper needs, reached through client_data. */
+/* What the wrappers need, reached through client_data. */
 struct luma_sums {
+	void (*entropy_start)(j_decompress_ptr d);  /* libjpeg's own, once wrapped */
 	inverse_DCT_method_ptr idct;  /* libjpeg's own, for chroma at 4:2:0 */
 	const JSAMPLE *range;         /* libjpeg's range limit, centred */
 	int dc_quant;                 /* luma's DC dequantisation factor */
@@ -63,14 +66,42 @@ static void coef_emit_message(j_common_ptr c, int level)
 		coef_error_exit(c);
 }
 
+/* libjpeg's sequential entropy decoder chooses at the start of each scan
+ * which blocks' AC values to keep: at 1/8 scale only DCs (a 1x1 inverse
+ * DCT needs no more), from each component's DCT size. Around that choice
+ * luma's size is 8x8, so its AC values are kept; the inverse DCT, chosen
+ * apart, stays 1x1. */
+static void luma_entropy_start(j_decompress_ptr d)
+{
+	struct luma_sums *s = d->client_data;
+	jpeg_component_info *luma = &d->comp_info[0];
+	int size = luma->DCT_scaled_size;
+
+	luma->DCT_scaled_size = DCTSIZE;
+	s->entropy_start(d);
+	luma->DCT_scaled_size = size;
+}
+
+/* libjpeg calls this before it reads the first byte of scan data (in
+ * start_decompress for a file of several scans, in read_raw_data for
+ * one), and on. The first time, the scan begun already chooses again and
+ * every later scan goes through luma_entropy_start(). A progressive
+ * decoder keeps every coefficient: left alone. Stops past MAX_SCANS. */
 static void coef_progress(j_common_ptr c)
 {
 	struct coef_err *e = (struct coef_err *)c->err;
+	j_decompress_ptr d = (j_decompress_ptr)c;
+	struct luma_sums *s = d->client_data;
 
-	if (((j_decompress_ptr)c)->input_scan_number > MAX_SCANS) {
+	if (d->input_scan_number > MAX_SCANS) {
 		snprintf(e->msg, sizeof(e->msg), "Progressive JPEG image has more than %d scans",
 			 MAX_SCANS);
 		longjmp(e->jump, 1);
+	}
+	if (s && !s->entropy_start && !d->progressive_mode && d->entropy) {
+		s->entropy_start = d->entropy->start_pass;
+		d->entropy->start_pass = luma_entropy_start;
+		luma_entropy_start(d);
 	}
 }
 
@@ -186,7 +217,6 @@ static void wrap_idct(j_decompress_ptr d, int ss, struct luma_sums *s)
 		idct->inverse_DCT[ci] = s->idct;
 	}
 	idct->inverse_DCT[0] = luma_idct;
-	d->client_data = s;
 }
 
 /* Row buffers for the raw decode: one iMCU row of each component, a
@@ -222,30 +252,6 @@ static int would_smooth(j_decompress_ptr d)
 			if (d->coef_bits[ci][k] != 0)
 				return 1;
 	return 0;
-}
-
-/* At 1/8 scale libjpeg's sequential entropy decoder keeps only each
- * block's DC (a 1x1 inverse DCT needs no more) and skips the AC values.
- * It chose so when the output pass began, from each component's DCT
- * size; choosing again for a luma of 8x8 before a byte of the scan is
- * read keeps luma's AC (the inverse DCT, chosen already, stays 1x1).
- * @return whether the file's luma coefficients will reach luma_idct():
- * not for a file of several sequential scans, which start_decompress has
- * decoded already, nor for a progressive file libjpeg smooths (whole, a
- * progressive file's coefficients are all kept). */
-static int keep_luma_ac(j_decompress_ptr d)
-{
-	jpeg_component_info *luma = &d->comp_info[0];
-	int size = luma->DCT_scaled_size;
-
-	if (d->progressive_mode)
-		return !would_smooth(d);
-	if (jpeg_has_multiple_scans(d))
-		return 0;
-	luma->DCT_scaled_size = DCTSIZE;
-	d->entropy->start_pass(d);
-	luma->DCT_scaled_size = size;
-	return 1;
 }
 
 /* The raw decode's iMCU rows into planes (TurboJPEG subsampling ss),
@@ -302,6 +308,7 @@ int jpeg_coef_planes(const uint8_t *buf, size_t len, int w, int hh, struct img p
 
 	memset(planes, 0, 3 * sizeof(*planes));
 	d.err = jpeg_std_error(&e.pub);
+	d.client_data = NULL;  /* kept by jpeg_create_decompress() */
 	e.pub.error_exit = coef_error_exit;
 	e.pub.emit_message = coef_emit_message;
 	if (setjmp(e.jump)) {
@@ -331,8 +338,9 @@ int jpeg_coef_planes(const uint8_t *buf, size_t len, int w, int hh, struct img p
 		ret = wn_fail(err, WN_ENOMEM, "out of memory for a JPEG's rows");
 		goto out;
 	}
+	d.client_data = &sums;  /* coef_progress() keeps luma's AC values */
 	jpeg_start_decompress(&d);
-	whole = keep_luma_ac(&d);
+	whole = !d.progressive_mode || !would_smooth(&d);
 	wrap_idct(&d, *ss, &sums);
 	read_rows(&d, n, *ss, rows, planes);
 	flush(&sums);

@@ -21,8 +21,8 @@ int jpeg_alloc_planes(int w, int hh, int ss, int n, struct img planes[3], struct
  * releases them) by libjpeg's raw decode, so the planes are what
  * jpeg_decode_planes() (or a grey decode) gives at 1/8 to the bit; *ss
  * its TurboJPEG subsampling (TJSAMP_GRAY for grey); and the statistics of
- * its luma blocks in st (st->blocks 0 for a file that ended before its
- * luma's first scan). Warnings stop it as TJFLAG_STOPONWARNING does, and
+ * its luma blocks in st (st->blocks 0 for a progressive file libjpeg
+ * smooths and for a file that ended before its luma's first scan). Warnings stop it as TJFLAG_STOPONWARNING does, and
  * more than 500 scans as TJFLAG_LIMITSCANS does.
  * @return 0; 1 for a file this way does not decode (CMYK, RGB, unusual
  * sampling factors, 12-bit, a 1/8 size other than w x hh): planes empty,

@@ -20,8 +20,8 @@
  *    blurry (cleanvision#120). 0 for a flat image (no gradient at all);
  *    white noise gives 5.
  *    A grey or YCbCr JPEG decoded at 1/8 scale (img.h,
- *    img_decode_grey_colour_dct()) is measured on its luma DCT blocks
- *    instead, where a blur of 2 to 6 px, which the 1/8 decode
+ *    img_decode_grey_colour_dct(); not a progressive file cut short) is
+ *    measured on its luma DCT blocks instead, where a blur of 2 to 6 px, which the 1/8 decode
  *    erases, still shows: quality_sharpness_dct().
  *  - luma_p5, luma_p99: the 5th and 99th percentiles of luma, 0..255
  *    (the smallest value with at least that share at or below it). Dark:
