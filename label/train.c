@@ -54,8 +54,9 @@ static const char usage[] =
 	"  --features F      what the cross-validation and the vote read: mid, the\n"
 	"                    middle layer 'label predict' keeps for MobileNetV2\n"
 	"                    (block_13_depthwise_relu: more general than the last\n"
-	"                    layers, trained on nsfwjs' classes), or last: the\n"
-	"                    embeddings (default: mid when every image has it).\n"
+	"                    layers, trained on nsfwjs' classes); last, the\n"
+	"                    embeddings; or mid,last, both side by side (default\n"
+	"                    when every image has the middle layer, else last).\n"
 	"                    The head kept reads the embeddings either way\n"
 	"  --head H          softmax (default) or mlp: a perceptron with ReLUs,\n"
 	"                    dropout 0.3 and L2 (--l2, default 0.001) on its first\n"
@@ -98,9 +99,10 @@ static void print_matrix(const struct train_set *t, const long *m, enum out_form
 		if (res->knn)
 			printf("neighbour vote: %d nearest, weight %g\n", res->knn, res->knn_weight);
 		if (mid_dim)
-			printf("cross-validated on the middle layer %s (%d wide), each fold's "
+			printf("cross-validated on the middle layer %s%s (%d wide), each fold's "
 			       "penalty chosen on it; the head kept reads the embeddings, its "
-			       "penalty chosen on them\n", LABEL_MID_LAYER, mid_dim);
+			       "penalty chosen on them\n", LABEL_MID_LAYER,
+			       mid_dim > t->dim ? " and the embeddings side by side" : "", mid_dim);
 		printf("confusion (rows: folder class, columns: predicted):\n");
 	}
 	cols[0] = "class";
@@ -118,9 +120,10 @@ static void print_matrix(const struct train_set *t, const long *m, enum out_form
 }
 
 #define MAX_MODELS 4
-#define FEATURES_AUTO (-1)    /* --features not given: mid when every image has them */
+#define FEATURES_AUTO (-1)    /* --features not given: mid,last when every image has mid */
 #define FEATURES_LAST 0
 #define FEATURES_MID 1
+#define FEATURES_BOTH 2       /* the middle layer's and the embeddings side by side */
 #define KNN_AUTO 10           /* neighbours voting when --knn is not given */
 #define KNN_AUTO_MAX 20000    /* ... for sets of up to this many images */
 
@@ -231,8 +234,11 @@ static int train_option(int c, struct crossval_opts *o, struct mlp_opts *mo, int
 			*features = FEATURES_MID;
 		else if (!strcmp(optarg, "last"))
 			*features = FEATURES_LAST;
+		else if (!strcmp(optarg, "mid,last"))
+			*features = FEATURES_BOTH;
 		else
-			return cli_usage_error("--features takes mid or last, not '%s'", optarg);
+			return cli_usage_error("--features takes mid, last or mid,last, not '%s'",
+					       optarg);
 		return 0;
 	case 's':
 		if (!strcmp(optarg, "0"))
@@ -245,18 +251,23 @@ static int train_option(int c, struct crossval_opts *o, struct mlp_opts *mo, int
 }
 
 /* The middle layer's averages of t's images (LABEL_MID_LAYER, kept by
- * label predict under "mid:<key>") into mid, row for row as t.
+ * label predict under "mid:<key>") into mid, row for row as t; with both,
+ * each row followed by the image's embedding.
  * @return 1 when every image of t has them, 0 when not (mid released),
  * -1 with err set. */
 static int load_mid(struct catalog *cat, const char *key, const char *prep, const char *prefix,
-		    const struct train_set *t, struct train_set *mid, struct wn_err *err)
+		    int both, const struct train_set *t, struct train_set *mid,
+		    struct wn_err *err)
 {
 	struct strbuf k = STRBUF_INIT;
+	const char *keys[2];
 	int ret = 1;
 
 	if (strbuf_addf(&k, "%s%s", LABEL_MID_PREFIX, key))
 		return wn_fail(err, WN_ENOMEM, "out of memory");
-	if (train_set_load(cat, k.buf, prep, prefix, mid, err))
+	keys[0] = k.buf;
+	keys[1] = key;
+	if (train_set_load_models(cat, keys, both ? 2 : 1, prep, prefix, mid, err))
 		ret = -1;
 	strbuf_release(&k);
 	if (ret < 0)
@@ -373,16 +384,17 @@ int cmd_train(int argc, char **argv)
 		goto done;
 	}
 	if (features != FEATURES_LAST && nmodels == 1) {
-		got = load_mid(cat, keys[0], nn_prep_name(prep), prefix.len ? prefix.buf : NULL, &t,
-			       &mid, &err);
+		got = load_mid(cat, keys[0], nn_prep_name(prep), prefix.len ? prefix.buf : NULL,
+			       features != FEATURES_MID, &t, &mid, &err);
 		if (got < 0)
 			goto fail;
 		cv = got ? &mid : &t;
 	}
-	if (features == FEATURES_MID && cv != &mid) {
-		cli_error("--features mid: not every image under %s has the middle layer's "
+	if (features >= FEATURES_MID && cv != &mid) {
+		cli_error("--features %s: not every image under %s has the middle layer's "
 			  "features (label predict keeps them for %s): run 'label predict --path "
-			  "%s%s%s' again", root, nmodels == 1 ? "MobileNetV2" : "one model at a time",
+			  "%s%s%s' again", features == FEATURES_MID ? "mid" : "mid,last", root,
+			  nmodels == 1 ? "MobileNetV2" : "one model at a time",
 			  root, strcmp(key.buf, "mobilenet_v2") ? " --model " : "",
 			  strcmp(key.buf, "mobilenet_v2") ? co.model : "");
 		rc = EXIT_USAGE;
@@ -430,7 +442,8 @@ done:
 	snprintf(counts, sizeof(counts), "{\"images\":%zu,\"classes\":%d,\"folds\":%d,"
 		 "\"accuracy\":%.4f,\"l2\":%g,\"log_loss\":%.4f,\"knn\":%d,\"features\":\"%s\","
 		 "\"power\":%g}", t.n, t.k, o.folds, accuracy, res.l2, res.log_loss,
-		 o.knn > 0 ? o.knn : 0, cv == &mid ? "mid" : "last", o.power);
+		 o.knn > 0 ? o.knn : 0, cv != &mid ? "last" : mid.dim > t.dim ? "mid,last" : "mid",
+		 o.power);
 	if (run_id && run_finish(cat, run_id, rc, counts, &err) && rc != EXIT_FATAL)
 		rc = cli_fatal(&err);
 	free(oos);

@@ -204,9 +204,11 @@ for h in open(\"mid.hex\"):
     if min(v) < 0 or max(v) <= 0: sys.exit(\"not a ReLU layer average\")
 "
   label train --path ds >a
-  grep -q "^cross-validated on the middle layer block_13_depthwise_relu (576 wide), each fold" a
+  grep -q "^cross-validated on the middle layer block_13_depthwise_relu and the embeddings side by side (1856 wide), each fold" a
   sqlite3 winnow.db "SELECT counts FROM runs WHERE command = \"label train\" ORDER BY id DESC LIMIT 1" >counts
-  grep -q "\"features\":\"mid\"" counts
+  grep -q "\"features\":\"mid,last\"" counts
+  label train --path ds --features mid >m
+  grep -q "^cross-validated on the middle layer block_13_depthwise_relu (576 wide), each fold" m
   test "$(sqlite3 winnow.db "SELECT dim FROM heads WHERE name = \"mobilenet_v2\"")" = 1280
   sqlite3 winnow.db "SELECT hex(probs) FROM predictions WHERE model = \"cv:mobilenet_v2\" ORDER BY image_id" >pmid
   label train --path ds --features last >b
@@ -218,12 +220,13 @@ for h in open(\"mid.hex\"):
   label train --path ds >c
   cmp b c
   expect_exit 2 label train --path ds --features mid 2>err
-  grep -q "not every image under ds has the middle layer.s features" err
+  grep -q ": --features mid: not every image under ds has the middle layer.s features" err
   # predict runs that image again, and the middle layer is back
   label predict --path ds -q 2>err
   grep -q " 1 predicted, $((n - 1)) unchanged" err
-  label train --path ds --features mid >d
+  label train --path ds --features mid,last >d
   cmp a d
+  expect_exit 2 label train --path ds --features mid,last --model mobilenet_v2,twin
   expect_exit 2 label train --path ds --features x
 '
 
