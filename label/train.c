@@ -250,6 +250,26 @@ static int train_option(int c, struct crossval_opts *o, struct mlp_opts *mo, int
 	return EXIT_USAGE;
 }
 
+/* mid's rows followed by t's embeddings (the same images, row for row).
+ * @return 0, or -1 out of memory (mid as it was). */
+static int beside(struct train_set *mid, const struct train_set *t)
+{
+	size_t dim = (size_t)mid->dim + (size_t)t->dim;
+	float *x = malloc((mid->n ? mid->n : 1) * dim * sizeof(float));
+
+	if (!x)
+		return -1;
+	for (size_t i = 0; i < mid->n; i++) {
+		memcpy(x + i * dim, mid->x + i * (size_t)mid->dim, (size_t)mid->dim * sizeof(float));
+		memcpy(x + i * dim + mid->dim, t->x + i * (size_t)t->dim,
+		       (size_t)t->dim * sizeof(float));
+	}
+	free(mid->x);
+	mid->x = x;
+	mid->dim = (int)dim;
+	return 0;
+}
+
 /* The middle layer's averages of t's images (LABEL_MID_LAYER, kept by
  * label predict under "mid:<key>") into mid, row for row as t; with both,
  * each row followed by the image's embedding.
@@ -260,14 +280,11 @@ static int load_mid(struct catalog *cat, const char *key, const char *prep, cons
 		    struct wn_err *err)
 {
 	struct strbuf k = STRBUF_INIT;
-	const char *keys[2];
 	int ret = 1;
 
 	if (strbuf_addf(&k, "%s%s", LABEL_MID_PREFIX, key))
 		return wn_fail(err, WN_ENOMEM, "out of memory");
-	keys[0] = k.buf;
-	keys[1] = key;
-	if (train_set_load_models(cat, keys, both ? 2 : 1, prep, prefix, mid, err))
+	if (train_set_load(cat, k.buf, prep, prefix, mid, err))
 		ret = -1;
 	strbuf_release(&k);
 	if (ret < 0)
@@ -278,7 +295,9 @@ static int load_mid(struct catalog *cat, const char *key, const char *prep, cons
 		if (mid->items[i].id != t->items[i].id || mid->y[i] != t->y[i] ||
 		    memcmp(mid->items[i].xxh3, t->items[i].xxh3, 16))
 			ret = 0;
-	if (!ret)
+	if (ret && both && beside(mid, t))
+		ret = wn_fail(err, WN_ENOMEM, "out of memory");
+	if (ret <= 0)
 		train_set_release(mid);
 	return ret;
 }
