@@ -36,7 +36,7 @@ _winnow_opts_label=''
 _winnow_opts_label_predict='--path --model --nsfwjs-compat --format --jobs --shard
 	--max-bytes --max-pixels --quiet --db'
 _winnow_opts_label_train='--path --model --nsfwjs-compat --folds --l2 --seed --seeds --knn --knn-weight --power
-	--head --hidden --format --db'
+	--features --head --hidden --format --db'
 _winnow_opts_label_suspects='--path --top --model --nsfwjs-compat --pretrained --map
 	--format --db'
 _winnow_opts_label_review='--path --port --queue --top --model --nsfwjs-compat --pretrained

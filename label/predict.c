@@ -22,7 +22,9 @@ static const char usage[] =
 	"\n"
 	"Runs the classifier on every image under DIR (DIR/<class>/<file>) and keeps,\n"
 	"per image, the class probabilities and the embedding (the model's Flatten\n"
-	"output: 1280 floats for MobileNetV2, 2048 for InceptionV3) in the catalog.\n"
+	"output: 1280 floats for MobileNetV2, 2048 for InceptionV3) in the catalog;\n"
+	"for MobileNetV2 also a middle layer's averages (576 floats, model\n"
+	"mid:NAME), which 'label train' cross-validates on.\n"
 	"Images predicted before and unchanged since are not read again. The folder\n"
 	"is catalogued first; corrupt files are reported and skipped.\n"
 	"\n"
@@ -64,6 +66,7 @@ struct item {
 	float *probs;             /* nn_classes() */
 	int have;                 /* probs valid (from the catalog or this run) */
 	float *embedding;         /* this run's, until recorded */
+	float *mid;               /* this run's mid-layer averages, or NULL */
 	int failed;
 	struct wn_err err;
 };
@@ -81,6 +84,9 @@ struct predict {
 	size_t n, cap;
 	uint64_t corrupt;
 	const char *key;          /* the model's, in the catalog */
+	int mid;                  /* LABEL_MID_LAYER's index, or -1: none */
+	int mid_c;                /* its channels */
+	const char *mid_key;      /* "mid:<key>" */
 	const char *classes;      /* its class names as JSON */
 	uint64_t made, reused, failed;
 };
@@ -89,6 +95,32 @@ struct job {
 	struct predict *pr;
 	struct item *it;
 };
+
+/* The mid layer's activations of the image whose input is in, averaged
+ * over its positions into it->mid, with the run's outputs. @return 0, or
+ * -1 with it->err set. */
+static int run_mid(const struct predict *pr, const float *in, struct item *it)
+{
+	int h, w, c;
+	float *acts;
+	int ret;
+
+	nn_layer_shape(pr->m, pr->mid, &h, &w, &c);
+	acts = malloc((size_t)h * (size_t)w * (size_t)c * sizeof(float));
+	it->mid = calloc((size_t)c, sizeof(float));
+	if (!acts || !it->mid) {
+		free(acts);
+		return wn_fail(&it->err, WN_ENOMEM, "out of memory");
+	}
+	ret = nn_run_layer(pr->m, in, it->probs, it->embedding, pr->mid, acts, &it->err);
+	for (size_t p = 0; !ret && p < (size_t)h * (size_t)w; p++)
+		for (int k = 0; k < c; k++)
+			it->mid[k] += acts[p * (size_t)c + (size_t)k];
+	for (int k = 0; k < c; k++)
+		it->mid[k] /= (float)(h * w);
+	free(acts);
+	return ret;
+}
 
 static void run_job(void *arg)
 {
@@ -106,7 +138,8 @@ static void run_job(void *arg)
 	} else if (read_file_limited(j->it->disk, j->pr->limits.max_bytes, &buf, &len, &j->it->err) ||
 		   nn_prepare(buf, len, nn_input_height(m), nn_input_width(m), j->pr->prep,
 			      &j->pr->limits, in, &j->it->err) ||
-		   nn_run(m, in, j->it->probs, j->it->embedding, &j->it->err)) {
+		   (j->pr->mid >= 0 ? run_mid(j->pr, in, j->it) :
+		    nn_run(m, in, j->it->probs, j->it->embedding, &j->it->err))) {
 		j->it->failed = 1;
 	} else {
 		j->it->have = 1;
@@ -163,9 +196,18 @@ static int record_item(void *data, void *jobs, size_t i, struct wn_err *err)
 	p.nembedding = nn_embedding_size(pr->m);
 	if (predictions_set(pr->cat, &p, err))
 		return -1;
+	if (it->mid) {
+		p.model = pr->mid_key;
+		p.embedding = it->mid;
+		p.nembedding = pr->mid_c;
+		if (predictions_set(pr->cat, &p, err))
+			return -1;
+	}
 	pr->made++;
 	free(it->embedding);
 	it->embedding = NULL;
+	free(it->mid);
+	it->mid = NULL;
 	return 0;
 }
 
@@ -200,6 +242,40 @@ static void report(const char *path, const char *cause, int unreadable, void *da
 	(void)unreadable;
 	((struct predict *)data)->corrupt++;
 	cli_file_error(path, cause);
+}
+
+/* LABEL_MID_LAYER in pr->m, kept under "mid:<key>" (built in mid_key),
+ * or pr->mid -1 when the model has no such layer. @return 0, or -1 out of
+ * memory. */
+static int mid_layer(struct predict *pr, const char *key, struct strbuf *mid_key)
+{
+	int h, w;
+
+	pr->mid = nn_layer_find(pr->m, LABEL_MID_LAYER);
+	if (pr->mid >= 0 && nn_layer_folded(pr->m, pr->mid) >= 0)
+		pr->mid = -1;
+	if (pr->mid < 0)
+		return 0;
+	nn_layer_shape(pr->m, pr->mid, &h, &w, &pr->mid_c);
+	if (strbuf_addf(mid_key, "%s%s", LABEL_MID_PREFIX, key))
+		return -1;
+	pr->mid_key = mid_key->buf;
+	return 0;
+}
+
+/* Whether the catalog has the mid layer's averages of it, made from the
+ * same file. @return 1 yes, 0 no, -1 with err set. */
+static int have_mid(const struct predict *pr, const struct item *it, struct wn_err *err)
+{
+	float *p = malloc((size_t)nn_classes(pr->m) * sizeof(float));
+	int n = 0, got;
+
+	if (!p)
+		return wn_fail(err, WN_ENOMEM, "out of memory");
+	got = predictions_get(pr->cat, it->id, pr->mid_key, nn_prep_name(pr->prep), it->xxh3, p,
+			      nn_classes(pr->m), &n, err);
+	free(p);
+	return got < 0 ? -1 : got && n == nn_classes(pr->m);
 }
 
 /* The class names as a JSON array, for the catalog. */
@@ -266,7 +342,7 @@ int cmd_predict(int argc, char **argv)
 				 .plan = plan_item, .work = run_job, .commit = record_item,
 				 .data = &pr };
 	struct wn_err err = { 0 };
-	struct strbuf prefix = STRBUF_INIT, classes = STRBUF_INIT;
+	struct strbuf prefix = STRBUF_INIT, classes = STRBUF_INIT, mid_key = STRBUF_INIT;
 	const char *root = NULL, *model_name, *db = NULL, *key;
 	struct image_filter filter = { NULL, IMAGE_OK, NULL };
 	enum out_format fmt = FMT_TEXT;
@@ -304,6 +380,10 @@ int cmd_predict(int argc, char **argv)
 		return cli_fatal(&err);
 	pr.m = model;
 	key = nn_model_key(model_name);
+	if (mid_layer(&pr, key, &mid_key)) {
+		wn_fail(&err, WN_ENOMEM, "out of memory");
+		goto fail;
+	}
 	so.threads = threads;
 	so.limits = pr.limits;
 	so.shard = pr.shard;   /* the other shards' files are not even hashed here */
@@ -341,6 +421,11 @@ int cmd_predict(int argc, char **argv)
 		if (got < 0)
 			goto fail;
 		it->have = got && n == nn_classes(model);
+		if (it->have && pr.mid >= 0 && (got = have_mid(&pr, it, &err)) <= 0) {
+			if (got < 0)
+				goto fail;
+			it->have = 0;  /* predicted before the mid layer was kept */
+		}
 	}
 	{
 		uint64_t to_run = 0;
@@ -389,10 +474,12 @@ done:
 		free(pr.items[i].class_name);
 		free(pr.items[i].probs);
 		free(pr.items[i].embedding);
+		free(pr.items[i].mid);
 	}
 	free(pr.items);
 	strbuf_release(&prefix);
 	strbuf_release(&classes);
+	strbuf_release(&mid_key);
 	catalog_close(cat);
 	nn_model_free(model);
 	return rc;

@@ -51,6 +51,13 @@ static const char usage[] =
 	"                    features; 1: as they are). The head kept is fitted on\n"
 	"                    the embeddings as they are, at the penalty chosen\n"
 	"                    on the powered ones\n"
+	"  --features F      what the cross-validation and the vote read: mid, the\n"
+	"                    middle layer 'label predict' keeps for MobileNetV2\n"
+	"                    (block_13_depthwise_relu: more general than the last\n"
+	"                    layers, trained on nsfwjs' classes); last, the\n"
+	"                    embeddings; or mid,last, both side by side (default\n"
+	"                    when every image has the middle layer, else last).\n"
+	"                    The head kept reads the embeddings either way\n"
 	"  --head H          softmax (default) or mlp: a perceptron with ReLUs,\n"
 	"                    dropout 0.3 and L2 (--l2, default 0.001) on its first\n"
 	"                    layer, 40 epochs of Adam; kept as the softmax head is\n"
@@ -70,7 +77,8 @@ static const char usage[] =
 
 /* The accuracy line (text only) and the confusion matrix (k x k). */
 static void print_matrix(const struct train_set *t, const long *m, enum out_format fmt,
-			 double accuracy, int folds, const struct crossval_result *res, int nested)
+			 double accuracy, int folds, const struct crossval_result *res, int nested,
+			 int mid_dim)
 {
 	const char **cols = calloc((size_t)t->k + 1, sizeof(*cols));
 	struct table tb;
@@ -90,6 +98,11 @@ static void print_matrix(const struct train_set *t, const long *m, enum out_form
 			printf("embeddings to the power %g for the cross-validation\n", res->power);
 		if (res->knn)
 			printf("neighbour vote: %d nearest, weight %g\n", res->knn, res->knn_weight);
+		if (mid_dim)
+			printf("cross-validated on the middle layer %s%s (%d wide), each fold's "
+			       "penalty chosen on it; the head kept reads the embeddings, its "
+			       "penalty chosen on them\n", LABEL_MID_LAYER,
+			       mid_dim > t->dim ? " and the embeddings side by side" : "", mid_dim);
 		printf("confusion (rows: folder class, columns: predicted):\n");
 	}
 	cols[0] = "class";
@@ -107,6 +120,10 @@ static void print_matrix(const struct train_set *t, const long *m, enum out_form
 }
 
 #define MAX_MODELS 4
+#define FEATURES_AUTO (-1)    /* --features not given: mid,last when every image has mid */
+#define FEATURES_LAST 0
+#define FEATURES_MID 1
+#define FEATURES_BOTH 2       /* the middle layer's and the embeddings side by side */
 #define KNN_AUTO 10           /* neighbours voting when --knn is not given */
 #define KNN_AUTO_MAX 20000    /* ... for sets of up to this many images */
 
@@ -169,7 +186,7 @@ static int parse_hidden(const char *arg, struct mlp_opts *mo)
 
 /* The options of label train beyond the common ones. @return 0, or the
  * exit status of a usage error. */
-static int train_option(int c, struct crossval_opts *o, struct mlp_opts *mo)
+static int train_option(int c, struct crossval_opts *o, struct mlp_opts *mo, int *features)
 {
 	uint64_t v;
 	double x;
@@ -212,6 +229,17 @@ static int train_option(int c, struct crossval_opts *o, struct mlp_opts *mo)
 		return 0;
 	case 'D':
 		return parse_hidden(optarg, mo);
+	case 'F':
+		if (!strcmp(optarg, "mid"))
+			*features = FEATURES_MID;
+		else if (!strcmp(optarg, "last"))
+			*features = FEATURES_LAST;
+		else if (!strcmp(optarg, "mid,last"))
+			*features = FEATURES_BOTH;
+		else
+			return cli_usage_error("--features takes mid, last or mid,last, not '%s'",
+					       optarg);
+		return 0;
 	case 's':
 		if (!strcmp(optarg, "0"))
 			o->seed = 0;
@@ -220,6 +248,76 @@ static int train_option(int c, struct crossval_opts *o, struct mlp_opts *mo)
 		return 0;
 	}
 	return EXIT_USAGE;
+}
+
+/* mid's rows followed by t's embeddings (the same images, row for row).
+ * @return 0, or -1 out of memory (mid as it was). */
+static int beside(struct train_set *mid, const struct train_set *t)
+{
+	size_t dim = (size_t)mid->dim + (size_t)t->dim;
+	float *x = malloc((mid->n ? mid->n : 1) * dim * sizeof(float));
+
+	if (!x)
+		return -1;
+	for (size_t i = 0; i < mid->n; i++) {
+		memcpy(x + i * dim, mid->x + i * (size_t)mid->dim, (size_t)mid->dim * sizeof(float));
+		memcpy(x + i * dim + mid->dim, t->x + i * (size_t)t->dim,
+		       (size_t)t->dim * sizeof(float));
+	}
+	free(mid->x);
+	mid->x = x;
+	mid->dim = (int)dim;
+	return 0;
+}
+
+/* The middle layer's averages of t's images (LABEL_MID_LAYER, kept by
+ * label predict under "mid:<key>") into mid, row for row as t; with both,
+ * each row followed by the image's embedding.
+ * @return 1 when every image of t has them, 0 when not (mid released),
+ * -1 with err set. */
+static int load_mid(struct catalog *cat, const char *key, const char *prep, const char *prefix,
+		    int both, const struct train_set *t, struct train_set *mid,
+		    struct wn_err *err)
+{
+	struct strbuf k = STRBUF_INIT;
+	int ret = 1;
+
+	if (strbuf_addf(&k, "%s%s", LABEL_MID_PREFIX, key))
+		return wn_fail(err, WN_ENOMEM, "out of memory");
+	if (train_set_load(cat, k.buf, prep, prefix, mid, err))
+		ret = -1;
+	strbuf_release(&k);
+	if (ret < 0)
+		return -1;
+	if (mid->n != t->n || mid->k != t->k)
+		ret = 0;
+	for (size_t i = 0; ret == 1 && i < t->n; i++)
+		if (mid->items[i].id != t->items[i].id || mid->y[i] != t->y[i] ||
+		    memcmp(mid->items[i].xxh3, t->items[i].xxh3, 16))
+			ret = 0;
+	if (ret && both && beside(mid, t))
+		ret = wn_fail(err, WN_ENOMEM, "out of memory");
+	if (ret <= 0)
+		train_set_release(mid);
+	return ret;
+}
+
+/* The kept head's penalty, and a start for its fit, when the
+ * cross-validation read the middle layer: chosen on t's embeddings (raised
+ * to o->power) as a fold's is chosen. @return 0, or -1 with err set. */
+static int head_penalty(struct train_set *t, const struct crossval_opts *o, double *l2,
+			struct softreg *warm, struct wn_err *err)
+{
+	int ret;
+
+	if (o->l2 >= 0 || o->mlp) {
+		*l2 = o->l2 >= 0 ? o->l2 : CROSSVAL_L2;
+		return 0;
+	}
+	train_set_power(t, o->power);
+	ret = crossval_choose_l2(t, o->seed, l2, warm, err);
+	train_set_power(t, 1 / o->power);
+	return ret;
 }
 
 /* Why there is nothing to train on, as a usage error. */
@@ -253,6 +351,7 @@ int cmd_train(int argc, char **argv)
 		{ "head", required_argument, NULL, 'H' },
 		{ "hidden", required_argument, NULL, 'D' },
 		{ "seed", required_argument, NULL, 's' },
+		{ "features", required_argument, NULL, 'F' },
 		CLI_OPTION_FORMAT,
 		CLI_OPTION_DB,
 		CLI_OPTION_HELP,
@@ -262,23 +361,24 @@ int cmd_train(int argc, char **argv)
 				   .knn_weight = 0.5, .power = 0.5 };
 	struct crossval_result res = { 0 };
 	struct mlp_opts mo = mlp_defaults();
-	struct train_set t = { 0 };
+	struct train_set t = { 0 }, mid = { 0 };
+	struct train_set *cv = &t;  /* what is cross-validated: t, or mid */
 	struct catalog *cat = NULL;
 	struct wn_err err = { 0 };
 	struct strbuf prefix = STRBUF_INIT, key = STRBUF_INIT;
 	struct cli_options co;
 	const char *root, *keys[MAX_MODELS];
-	char names[512], counts[200];
+	char names[512], counts[256];
 	enum nn_prep prep;
-	int rc = EXIT_FATAL, c, nmodels;
-	double accuracy = 0;
+	int rc = EXIT_FATAL, c, nmodels, features = FEATURES_AUTO, got;
+	double accuracy = 0, head_l2;
 	int64_t run_id = 0;
 	float *oos = NULL;
 	long *confusion = NULL;
 
 	cli_options_init(&co, usage);
 	while ((c = cli_getopt(&co, argc, argv, "p:h", opts)) >= 0)
-		if (train_option(c, &o, &mo))
+		if (train_option(c, &o, &mo, &features))
 			return EXIT_USAGE;
 	if (o.mlp && o.l2 >= 0)
 		mo.l2 = o.l2;
@@ -302,6 +402,23 @@ int cmd_train(int argc, char **argv)
 		rc = nothing_to_train(&t, root, key.buf, co.model, nmodels);
 		goto done;
 	}
+	if (features != FEATURES_LAST && nmodels == 1) {
+		got = load_mid(cat, keys[0], nn_prep_name(prep), prefix.len ? prefix.buf : NULL,
+			       features != FEATURES_MID, &t, &mid, &err);
+		if (got < 0)
+			goto fail;
+		cv = got ? &mid : &t;
+	}
+	if (features >= FEATURES_MID && cv != &mid) {
+		cli_error("--features %s: not every image under %s has the middle layer's "
+			  "features (label predict keeps them for %s): run 'label predict --path "
+			  "%s%s%s' again", features == FEATURES_MID ? "mid" : "mid,last", root,
+			  nmodels == 1 ? "MobileNetV2" : "one model at a time",
+			  root, strcmp(key.buf, "mobilenet_v2") ? " --model " : "",
+			  strcmp(key.buf, "mobilenet_v2") ? co.model : "");
+		rc = EXIT_USAGE;
+		goto done;
+	}
 	if (o.knn < 0)
 		o.knn = t.n <= KNN_AUTO_MAX ? KNN_AUTO : 0;
 	oos = malloc(t.n * (size_t)t.k * sizeof(float));
@@ -315,33 +432,44 @@ int cmd_train(int argc, char **argv)
 	/* the cross-validation and the vote on the powered embeddings; the
 	 * head kept reads the backbone's as they are (cam and export put it
 	 * on the backbone as one linear layer) */
-	train_set_power(&t, o.power);
-	if (crossval_run(&t, &o, oos, &res, &err))
+	train_set_power(cv, o.power);
+	if (crossval_run(cv, &o, oos, &res, &err))
 		goto fail;
-	train_set_power(&t, 1 / o.power);
+	train_set_power(cv, 1 / o.power);
 	accuracy = crossval_confusion(&t, oos, confusion);
+	head_l2 = res.l2;
+	if (cv == &mid) {
+		softreg_free(&res.warm);  /* the middle layer's: no start for the head */
+		if (head_penalty(&t, &o, &head_l2, &res.warm, &err))
+			goto fail;
+		res.l2 = head_l2;  /* the penalty printed and kept is the head's */
+	}
 	if (o.mlp ? head_save_mlp(cat, key.buf, nn_prep_name(prep), &t, oos, &mo, o.folds,
 				  accuracy, &err) :
-		    head_save(cat, key.buf, nn_prep_name(prep), &t, oos, o.folds, res.l2, accuracy,
+		    head_save(cat, key.buf, nn_prep_name(prep), &t, oos, o.folds, head_l2, accuracy,
 			      res.warm.w ? &res.warm : NULL, &err))
 		goto fail;
 	if (o.mlp)
-		res.l2 = mo.l2;
-	print_matrix(&t, confusion, co.format, accuracy, o.folds, &res, o.mlp ? -1 : o.l2 < 0);
+		res.l2 = head_l2 = mo.l2;
+	print_matrix(&t, confusion, co.format, accuracy, o.folds, &res, o.mlp ? -1 : o.l2 < 0,
+		     cv == &mid ? mid.dim : 0);
 	rc = EXIT_DONE;
 	goto done;
 fail:
 	rc = cli_fatal(&err);
 done:
 	snprintf(counts, sizeof(counts), "{\"images\":%zu,\"classes\":%d,\"folds\":%d,"
-		 "\"accuracy\":%.4f,\"l2\":%g,\"log_loss\":%.4f,\"knn\":%d,\"power\":%g}", t.n, t.k,
-		 o.folds, accuracy, res.l2, res.log_loss, o.knn > 0 ? o.knn : 0, o.power);
+		 "\"accuracy\":%.4f,\"l2\":%g,\"log_loss\":%.4f,\"knn\":%d,\"features\":\"%s\","
+		 "\"power\":%g}", t.n, t.k, o.folds, accuracy, res.l2, res.log_loss,
+		 o.knn > 0 ? o.knn : 0, cv != &mid ? "last" : mid.dim > t.dim ? "mid,last" : "mid",
+		 o.power);
 	if (run_id && run_finish(cat, run_id, rc, counts, &err) && rc != EXIT_FATAL)
 		rc = cli_fatal(&err);
 	free(oos);
 	free(confusion);
 	softreg_free(&res.warm);
 	train_set_release(&t);
+	train_set_release(&mid);
 	strbuf_release(&prefix);
 	strbuf_release(&key);
 	catalog_close(cat);

@@ -341,6 +341,24 @@ out:
 	return ret;
 }
 
+int crossval_choose_l2(const struct train_set *t, uint64_t seed, double *l2, struct softreg *warm,
+		       struct wn_err *err)
+{
+	size_t *rows = malloc((t->n ? t->n : 1) * sizeof(size_t));
+	int ret;
+
+	memset(warm, 0, sizeof(*warm));
+	if (!rows)
+		return wn_fail(err, WN_ENOMEM, "out of memory");
+	for (size_t i = 0; i < t->n; i++)
+		rows[i] = i;
+	ret = choose_l2(t, rows, t->n, seed, l2, warm, err);
+	if (ret)
+		softreg_free(warm);
+	free(rows);
+	return ret;
+}
+
 int crossval_probs(const struct train_set *t, int folds, double l2, uint64_t seed, float *oos,
 		   struct wn_err *err)
 {

@@ -70,6 +70,18 @@ int crossval_probs(const struct train_set *t, int folds, double l2, uint64_t see
 		   struct wn_err *err);
 
 /*
+ * crossval_choose_l2() : the penalty crossval_run() would choose in a fold,
+ * chosen on all of t (3 inner folds over at most about 3,000 of its
+ * images, dealt from seed), for a head fitted on other embeddings than
+ * the ones cross-validated; warm gets the inner search's head at it (a
+ * start for that head's fit; the caller's, to softreg_free(); zeroed when
+ * there is none).
+ * @return 0, or -1 with err set (WN_ENOMEM; from softreg_fit()).
+ */
+int crossval_choose_l2(const struct train_set *t, uint64_t seed, double *l2, struct softreg *warm,
+		       struct wn_err *err);
+
+/*
  * crossval_confusion() : counts each image under (its class, its likeliest
  * class in oos; the first on ties) into confusion (t->k x t->k, row-major,
  * caller-allocated and zeroed).

@@ -192,6 +192,44 @@ sys.exit(0 if len(w5) == len(w1) and diff < 0.02 * scale else \"heads differ by 
   expect_exit 2 label train --path ds --power x
 '
 
+test_expect 'train cross-validates on the middle layer predict keeps; --features last as before' '
+  n=$(ls ds/photo ds/synth | grep -c "\.")
+  test "$(sqlite3 winnow.db "SELECT count(*) FROM predictions WHERE model = \"mid:mobilenet_v2\" AND length(embedding) = 2304")" -eq "$n"
+  # averages of ReLU outputs: none negative, not all zero
+  sqlite3 winnow.db "SELECT hex(embedding) FROM predictions WHERE model = \"mid:mobilenet_v2\"" >mid.hex
+  python3 -c "
+import struct, sys
+for h in open(\"mid.hex\"):
+    v = struct.unpack(\"<576f\", bytes.fromhex(h.strip()))
+    if min(v) < 0 or max(v) <= 0: sys.exit(\"not a ReLU layer average\")
+"
+  label train --path ds >a
+  grep -q "^cross-validated on the middle layer block_13_depthwise_relu and the embeddings side by side (1856 wide), each fold" a
+  sqlite3 winnow.db "SELECT counts FROM runs WHERE command = \"label train\" ORDER BY id DESC LIMIT 1" >counts
+  grep -q "\"features\":\"mid,last\"" counts
+  label train --path ds --features mid >m
+  grep -q "^cross-validated on the middle layer block_13_depthwise_relu (576 wide), each fold" m
+  test "$(sqlite3 winnow.db "SELECT dim FROM heads WHERE name = \"mobilenet_v2\"")" = 1280
+  sqlite3 winnow.db "SELECT hex(probs) FROM predictions WHERE model = \"cv:mobilenet_v2\" ORDER BY image_id" >pmid
+  label train --path ds --features last >b
+  test_grep_not "middle layer" b
+  sqlite3 winnow.db "SELECT hex(probs) FROM predictions WHERE model = \"cv:mobilenet_v2\" ORDER BY image_id" >plast
+  test_must_fail cmp -s pmid plast
+  # an image without them (a catalog from before): the last layer, as --features last
+  sqlite3 winnow.db "DELETE FROM predictions WHERE model = \"mid:mobilenet_v2\" AND image_id = (SELECT min(image_id) FROM predictions)"
+  label train --path ds >c
+  cmp b c
+  expect_exit 2 label train --path ds --features mid 2>err
+  grep -q ": --features mid: not every image under ds has the middle layer.s features" err
+  # predict runs that image again, and the middle layer is back
+  label predict --path ds -q 2>err
+  grep -q " 1 predicted, $((n - 1)) unchanged" err
+  label train --path ds --features mid,last >d
+  cmp a d
+  expect_exit 2 label train --path ds --features mid,last --model mobilenet_v2,twin
+  expect_exit 2 label train --path ds --features x
+'
+
 test_expect 'train refuses one class, with the reason' '
   mkdir -p one/only
   cp src/photo/* one/only/

@@ -43,7 +43,8 @@ test_expect 'one machine: scrape, resize, predict' '
   scraper --urls lists --out raw --allow-private -q >scrape.log 2>&1 || { cat scrape.log; false; }
   resize --path raw --out train --size 64 -q 2>resize.log || { cat resize.log; false; }
   label predict --path train -q 2>predict.log || { cat predict.log; false; }
-  test "$(sqlite3 winnow.db "SELECT count(*) FROM predictions")" -eq 24
+  test "$(sqlite3 winnow.db "SELECT count(*) FROM predictions WHERE model = \"mobilenet_v2\"")" -eq 24
+  test "$(sqlite3 winnow.db "SELECT count(*) FROM predictions WHERE model = \"mid:mobilenet_v2\"")" -eq 24
 '
 
 test_expect 'three shards: each takes its own share, none overlap' '
@@ -67,7 +68,9 @@ test_expect 'three shards: each takes its own share, none overlap' '
     label predict --path train --shard $k/3 --db s$k.db -q 2>predict$k.log ||
       { cat predict$k.log; false; }
   done
-  for k in 1 2 3; do sqlite3 s$k.db "SELECT image_id FROM predictions" | wc -l; done | paste -sd+ | bc | grep -qx 24
+  for m in mobilenet_v2 mid:mobilenet_v2; do
+    for k in 1 2 3; do sqlite3 s$k.db "SELECT image_id FROM predictions WHERE model = \"$m\"" | wc -l; done | paste -sd+ | bc | grep -qx 24
+  done
 '
 
 test_expect 'merged, the shards equal the one machine' '

@@ -106,6 +106,31 @@ UNIT_TEST(test_nested_l2_follows_the_data)
 	free_set(&b);
 }
 
+/* The penalty for a head on other features than the ones cross-validated
+ * (label train's middle layer): chosen on the whole set as a fold's is,
+ * large for labels the features do not tell and small for clean ones,
+ * with a start of the set's width. */
+UNIT_TEST(test_choose_l2_on_the_whole_set)
+{
+	struct softreg wa = { 0 }, wb = { 0 };
+	struct train_set a, b;
+	double la = -1, lb = -1;
+
+	make_set(&a, 60, 200, 3, 0.0, 2);
+	make_set(&b, 900, 5, 3, 4.0, 3);
+	assert_int_equal(crossval_choose_l2(&a, 0, &la, &wa, NULL), 0);
+	assert_int_equal(crossval_choose_l2(&b, 0, &lb, &wb, NULL), 0);
+	if (!(la >= 1 && lb <= 0.03))
+		fail_msg("noisy %g, clean %g", la, lb);
+	assert_non_null(wb.w);
+	assert_int_equal(wb.dim, 5);
+	assert_int_equal(wb.classes, 3);
+	softreg_free(&wa);
+	softreg_free(&wb);
+	free_set(&a);
+	free_set(&b);
+}
+
 /* The same options give the same bytes; a fixed penalty gives
  * crossval_probs()'s; three draws average to other probabilities that
  * still sum to 1. */
