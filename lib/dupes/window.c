@@ -13,9 +13,10 @@ struct entry {
 	uint32_t id;
 };
 
-/* A shuffle of the 64 bits, applied a byte at a time. */
+/* A shuffle of the 64 bits, applied a byte at a time, and its inverse. */
 struct shuffle {
 	uint64_t byte[8][256];
+	uint64_t back[8][256];
 };
 
 /* A list's nearest qualifying (query, entry) pairs so far, nearest first:
@@ -36,10 +37,17 @@ struct wsearch {
 	struct entry *eq, *eh;   /* this order's sorted block of queries, entries */
 	size_t base;             /* the block's first query */
 	struct kept *kept;       /* stride */
+	uint8_t *cut;            /* stride: a list's kept[].dist[WINDOW_KEEP - 1]
+				  * when full, else CUT_OPEN: pairs this far or
+				  * farther cannot enter it, so ranking them needs
+				  * no read of the list (1 byte a list, not a line) */
+	const struct shuffle *sh;   /* this order's */
 	window_fn fn;
 	void *data;
 	_Atomic int stop;        /* fn's value */
 };
+
+#define CUT_OPEN 255
 
 struct wjob {
 	struct wsearch *s;
@@ -59,7 +67,7 @@ static uint64_t splitmix(uint64_t *s)
 static void make_shuffle(int k, struct shuffle *sh)
 {
 	uint64_t seed = 0x5eed0000u + (uint64_t)k;
-	int to[64];
+	int to[64], from[64];
 
 	for (int b = 0; b < 64; b++)
 		to[b] = b;
@@ -69,12 +77,26 @@ static void make_shuffle(int k, struct shuffle *sh)
 		to[b] = to[j];
 		to[j] = t;
 	}
+	for (int b = 0; b < 64; b++)
+		from[to[b]] = b;
 	memset(sh, 0, sizeof(*sh));
 	for (int i = 0; i < 8; i++)
 		for (int v = 0; v < 256; v++)
 			for (int bit = 0; bit < 8; bit++)
-				if (v >> bit & 1)
+				if (v >> bit & 1) {
 					sh->byte[i][v] |= 1ull << to[i * 8 + bit];
+					sh->back[i][v] |= 1ull << from[i * 8 + bit];
+				}
+}
+
+/* The bits of v (shuffled by sh) back where they were. */
+static uint64_t unshuffle(const struct shuffle *sh, uint64_t v)
+{
+	uint64_t u = 0;
+
+	for (int b = 0; b < 8; b++)
+		u |= sh->back[b][(v >> (8 * b)) & 0xff];
+	return u;
 }
 
 /* The n hashes shuffled into e, sorted stably by the keys' top 32 bits
@@ -106,17 +128,17 @@ static void fill_sorted(const struct shuffle *sh, const uint64_t *h, size_t n, s
 }
 
 /* Ranks the pair (query of block, entry id) at distance d into k: kept when
- * among the WINDOW_KEEP nearest (ties: the first met), an entry once. */
-static void keep(struct kept *k, uint8_t block, uint32_t id, int d)
+ * among the WINDOW_KEEP nearest (ties: the first met), an entry once.
+ * Only for d below k's cut (else nothing is nearer to make room for: a
+ * kept id is nearer). Returns k's cut after. */
+static uint8_t keep(struct kept *k, uint8_t block, uint32_t id, int d)
 {
 	int at = k->n;
 
-	if (at == WINDOW_KEEP && k->dist[at - 1] <= d)
-		return;   /* nothing nearer to make room for (a kept id is nearer) */
 	for (int i = 0; i < k->n; i++)
 		if (k->id[i] == id) {
 			if (k->dist[i] <= d)
-				return;
+				goto out;
 			for (at = i; at + 1 < k->n; at++) {   /* nearer: moves up */
 				k->block[at] = k->block[at + 1];
 				k->id[at] = k->id[at + 1];
@@ -138,15 +160,19 @@ static void keep(struct kept *k, uint8_t block, uint32_t id, int d)
 	k->block[at] = block;
 	k->id[at] = id;
 	k->dist[at] = (uint8_t)d;
+out:
+	return k->n == WINDOW_KEEP ? k->dist[WINDOW_KEEP - 1] : CUT_OPEN;
 }
 
-/* Whether query x and entry y, d bits apart (a shuffle keeps distances),
- * qualify. */
-static int qualifies(const struct wsearch *s, uint32_t x, uint32_t y, int d)
+/* Whether query x and entry y, their keys differing in the bits of diff
+ * (d of them: a shuffle keeps distances), qualify. mih_meets(a, b) looks
+ * at a ^ b only: it gets diff unshuffled, against 0, and no hash is read. */
+static int qualifies(const struct wsearch *s, uint32_t x, uint32_t y, uint64_t diff, int d)
 {
 	if (s->q == s->h)
 		return x != y && d <= s->radius;
-	return d <= s->radius || (d <= s->reach && mih_meets(s->q[x], s->h[y], s->radius, s->reach));
+	return d <= s->radius ||
+	       (d <= s->reach && mih_meets(unshuffle(s->sh, diff), 0, s->radius, s->reach));
 }
 
 /* The first of eh's n keys not below key's top 32 bits. */
@@ -165,9 +191,60 @@ static size_t lower_bound(const struct entry *eh, size_t n, uint64_t key)
 	return lo;
 }
 
-/* Queries at sorted positions lo..hi against the WINDOW_SIDE entries on
- * each side of where each sorts among the entries. A popcount a pair:
- * built with POPCNT too where the CPU has it (as mih.c). */
+/* A query's candidates that may enter its list, in the order met. */
+struct met {
+	uint32_t l, n;           /* query base + l: list l (base % stride == 0) */
+	uint32_t id[2 * WINDOW_SIDE + 1];
+	uint8_t d[2 * WINDOW_SIDE + 1];
+};
+
+/* Lists waiting for their line: a list is read (keep()) AHEAD queries
+ * after its prefetch. */
+#define AHEAD 16
+
+/* The query at sorted position p against the WINDOW_SIDE entries on each
+ * side of where it sorts among the entries (from *at on): into m, those
+ * that qualify and are nearer than its list's cut. Each list is one
+ * query's in an order and block, so the cut holds until m is kept. */
+static inline __attribute__((always_inline)) void meet(const struct wsearch *s, size_t p,
+							size_t *at, struct met *m)
+{
+	uint64_t key = s->eq[p].key;
+	uint8_t cut = s->cut[s->eq[p].id];
+	size_t from, to;
+
+	m->l = s->eq[p].id;
+	m->n = 0;
+	while (*at < s->n && s->eh[*at].key >> 32 < key >> 32)
+		(*at)++;
+	from = *at > WINDOW_SIDE ? *at - WINDOW_SIDE : 0;
+	to = *at + WINDOW_SIDE + 1 < s->n ? *at + WINDOW_SIDE + 1 : s->n;
+	for (size_t y = from; y < to; y++) {
+		uint64_t diff = key ^ s->eh[y].key;
+		int d = __builtin_popcountll(diff);
+
+		if (d < cut && qualifies(s, (uint32_t)(s->base + m->l), s->eh[y].id, diff, d)) {
+			m->id[m->n] = s->eh[y].id;
+			m->d[m->n++] = (uint8_t)d;
+		}
+	}
+}
+
+/* m's candidates ranked into its list, in the order met. */
+static void keep_met(const struct wsearch *s, const struct met *m, uint8_t block)
+{
+	uint8_t cut = s->cut[m->l];
+
+	for (uint32_t i = 0; i < m->n; i++)
+		if (m->d[i] < cut)
+			cut = keep(&s->kept[m->l], block, m->id[i], m->d[i]);
+	s->cut[m->l] = cut;
+}
+
+/* Queries at sorted positions lo..hi, met in hash order: their lists are
+ * random lines, so only those with candidates are read, each AHEAD queries
+ * after a prefetch. A popcount a pair: built with POPCNT too where the CPU
+ * has it (as mih.c). */
 #if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
 __attribute__((target_clones("popcnt", "default")))
 #endif
@@ -176,26 +253,27 @@ static void rank_range(void *arg)
 	const struct wjob *j = arg;
 	const struct wsearch *s = j->s;
 	size_t at = lower_bound(s->eh, s->n, j->lo < j->hi ? s->eq[j->lo].key : 0);
+	uint8_t block = (uint8_t)(s->base / s->stride);
+	struct met ring[AHEAD];
+	size_t head = 0, waiting = 0;
 
 	for (size_t p = j->lo; p < j->hi; p++) {
-		uint32_t x = (uint32_t)(s->base + s->eq[p].id);
+		struct met *m = &ring[(head + waiting) % AHEAD];
 
-		if (p + 8 < j->hi)   /* lists are met in hash order: random lines */
-			__builtin_prefetch(&s->kept[(s->base + s->eq[p + 8].id) % s->stride], 1);
-		uint64_t key = s->eq[p].key;
-		size_t from, to;
-
-		while (at < s->n && s->eh[at].key >> 32 < s->eq[p].key >> 32)
-			at++;
-		from = at > WINDOW_SIDE ? at - WINDOW_SIDE : 0;
-		to = at + WINDOW_SIDE + 1 < s->n ? at + WINDOW_SIDE + 1 : s->n;
-		for (size_t y = from; y < to; y++) {
-			int d = __builtin_popcountll(key ^ s->eh[y].key);
-
-			if (qualifies(s, x, s->eh[y].id, d))
-				keep(&s->kept[x % s->stride], (uint8_t)(x / s->stride), s->eh[y].id, d);
+		if (p + 2 * AHEAD < j->hi)
+			__builtin_prefetch(&s->cut[s->eq[p + 2 * AHEAD].id], 1);
+		meet(s, p, &at, m);
+		if (!m->n)
+			continue;
+		__builtin_prefetch(&s->kept[m->l], 1);
+		if (++waiting == AHEAD) {
+			keep_met(s, &ring[head], block);
+			head = (head + 1) % AHEAD;
+			waiting--;
 		}
 	}
+	for (; waiting; waiting--, head = (head + 1) % AHEAD)
+		keep_met(s, &ring[head], block);
 }
 
 /* Lists lo..hi: their kept pairs to fn. */
@@ -250,6 +328,7 @@ static void walk_order(struct wsearch *s, struct pool *p, int order, struct shuf
 		       struct entry *tmp, uint32_t *count)
 {
 	make_shuffle(order, sh);
+	s->sh = sh;
 	if (s->eh != s->eq)
 		fill_sorted(sh, s->h, s->n, s->eh, tmp, count);
 	for (s->base = 0; s->base < s->nq; s->base += s->stride) {
@@ -264,8 +343,9 @@ int dupes_window_search(const uint64_t *queries, size_t nq, const uint64_t *hash
 			size_t stride, int radius, int reach, int threads, window_fn fn,
 			void *data, struct wn_err *err)
 {
-	struct wsearch s = { queries, hashes, nq, n, queries == hashes ? n : stride, radius, reach,
-			     threads, NULL, NULL, 0, NULL, fn, data, 0 };
+	struct wsearch s = { .q = queries, .h = hashes, .nq = nq, .n = n,
+			     .stride = queries == hashes ? n : stride, .radius = radius,
+			     .reach = reach, .threads = threads, .fn = fn, .data = data };
 	size_t most = s.stride > n ? s.stride : n;
 	struct entry *tmp;
 	uint32_t *count;
@@ -284,12 +364,15 @@ int dupes_window_search(const uint64_t *queries, size_t nq, const uint64_t *hash
 	s.kept = aligned_alloc(64, (s.stride + 1) * sizeof(*s.kept));
 	if (s.kept)
 		memset(s.kept, 0, (s.stride + 1) * sizeof(*s.kept));
+	s.cut = malloc(s.stride + 1);
+	if (s.cut)
+		memset(s.cut, CUT_OPEN, s.stride + 1);
 	if (nq > UINT32_MAX || n > UINT32_MAX || nq / s.stride > 255) {
 		wn_fail(err, WN_EINVAL, "too many images or queries for the bounded pair search");
 		goto out;
 	}
 	if (!tmp || !count || !sh || !s.eq || !s.eh ||
-	    !s.kept || (threads > 1 && !p)) {
+	    !s.kept || !s.cut || (threads > 1 && !p)) {
 		wn_fail(err, WN_ENOMEM, "out of memory for the bounded pair search");
 		goto out;
 	}
@@ -303,6 +386,7 @@ out:
 		free(s.eh);
 	free(s.eq);
 	free(s.kept);
+	free(s.cut);
 	free(tmp);
 	free(count);
 	free(sh);
