@@ -5,6 +5,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "internal.h"
 
@@ -339,6 +340,24 @@ static void walk_order(struct wsearch *s, struct pool *p, int order, struct shuf
 	}
 }
 
+/* n bytes, zeroed, on 2 MB pages where the system gives them (a list
+ * and an entry are met at random: with 4 KB pages each meeting at 1M
+ * images would walk the page tables). free() it. */
+static void *big_alloc(size_t n)
+{
+	enum { HUGE = 2 << 20 };
+	size_t size = (n + HUGE - 1) / HUGE * HUGE;
+	void *b = aligned_alloc(HUGE, size ? size : HUGE);
+
+	if (!b)
+		return NULL;
+#ifdef MADV_HUGEPAGE
+	madvise(b, size, MADV_HUGEPAGE);   /* advice: without it, 4 KB pages */
+#endif
+	memset(b, 0, size);
+	return b;
+}
+
 int dupes_window_search(const uint64_t *queries, size_t nq, const uint64_t *hashes, size_t n,
 			size_t stride, int radius, int reach, int threads, window_fn fn,
 			void *data, struct wn_err *err)
@@ -355,16 +374,14 @@ int dupes_window_search(const uint64_t *queries, size_t nq, const uint64_t *hash
 
 	if (!nq || !n || !s.stride)
 		return 0;
-	tmp = malloc((most + 1) * sizeof(*tmp));
+	tmp = big_alloc((most + 1) * sizeof(*tmp));
 	count = malloc(65537 * sizeof(*count));
 	sh = malloc(sizeof(*sh));
 	p = threads > 1 ? pool_create(threads) : NULL;
-	s.eq = malloc((s.stride + 1) * sizeof(*s.eq));
-	s.eh = queries == hashes ? s.eq : malloc((n + 1) * sizeof(*s.eh));
-	s.kept = aligned_alloc(64, (s.stride + 1) * sizeof(*s.kept));
-	if (s.kept)
-		memset(s.kept, 0, (s.stride + 1) * sizeof(*s.kept));
-	s.cut = malloc(s.stride + 1);
+	s.eq = big_alloc((s.stride + 1) * sizeof(*s.eq));
+	s.eh = queries == hashes ? s.eq : big_alloc((n + 1) * sizeof(*s.eh));
+	s.kept = big_alloc((s.stride + 1) * sizeof(*s.kept));
+	s.cut = big_alloc(s.stride + 1);
 	if (s.cut)
 		memset(s.cut, CUT_OPEN, s.stride + 1);
 	if (nq > UINT32_MAX || n > UINT32_MAX || nq / s.stride > 255) {
