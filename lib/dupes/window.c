@@ -100,32 +100,52 @@ static uint64_t unshuffle(const struct shuffle *sh, uint64_t v)
 	return u;
 }
 
+/* The sort's digits: three of 11, 11 and 10 bits make a key's top 32
+ * (2,048 bins a pass: what a pass writes to at once stays in cache). */
+#define DIGIT_BITS 11
+#define DIGITS 3
+#define BINS (1 << DIGIT_BITS)
+
+static unsigned digit(uint64_t key, int k)
+{
+	return (unsigned)(key >> (32 + DIGIT_BITS * k)) & (BINS - 1);
+}
+
 /* The n hashes shuffled into e, sorted stably by the keys' top 32 bits
- * (two 16-bit counting passes; ties stay in id order). */
+ * (counting passes from the lowest digit; ties stay in id order). count
+ * holds DIGITS * BINS. */
 static void fill_sorted(const struct shuffle *sh, const uint64_t *h, size_t n, struct entry *e,
 			struct entry *tmp, uint32_t *count)
 {
+	memset(count, 0, DIGITS * BINS * sizeof(*count));
 	for (size_t i = 0; i < n; i++) {
 		uint64_t k = 0;
 
+#pragma GCC unroll 8
 		for (int b = 0; b < 8; b++)
 			k |= sh->byte[b][(h[i] >> (8 * b)) & 0xff];
 		tmp[i].key = k;
 		tmp[i].id = (uint32_t)i;
+		for (int d = 0; d < DIGITS; d++)
+			count[d * BINS + digit(k, d)]++;
 	}
-	for (int pass = 0; pass < 2; pass++) {
-		int shift = 32 + 16 * pass;
-		struct entry *src = pass ? e : tmp, *dst = pass ? tmp : e;
+	for (int d = 0; d < DIGITS; d++) {
+		uint32_t *c = count + d * BINS, sum = 0;
 
-		memset(count, 0, 65537 * sizeof(*count));
-		for (size_t i = 0; i < n; i++)
-			count[((src[i].key >> shift) & 0xffff) + 1]++;
-		for (int b = 0; b < 65536; b++)
-			count[b + 1] += count[b];
-		for (size_t i = 0; i < n; i++)
-			dst[count[(src[i].key >> shift) & 0xffff]++] = src[i];
+		for (int b = 0; b < BINS; b++) {
+			uint32_t here = c[b];
+
+			c[b] = sum;
+			sum += here;
+		}
 	}
-	memcpy(e, tmp, n * sizeof(*e));
+	for (int d = 0; d < DIGITS; d++) {
+		struct entry *src = d == 1 ? e : tmp, *dst = d == 1 ? tmp : e;
+		uint32_t *c = count + d * BINS;
+
+		for (size_t i = 0; i < n; i++)
+			dst[c[digit(src[i].key, d)]++] = src[i];
+	}
 }
 
 /* Ranks the pair (query of block, entry id) at distance d into k: kept when
@@ -375,7 +395,7 @@ int dupes_window_search(const uint64_t *queries, size_t nq, const uint64_t *hash
 	if (!nq || !n || !s.stride)
 		return 0;
 	tmp = big_alloc((most + 1) * sizeof(*tmp));
-	count = malloc(65537 * sizeof(*count));
+	count = malloc(DIGITS * BINS * sizeof(*count));
 	sh = malloc(sizeof(*sh));
 	p = threads > 1 ? pool_create(threads) : NULL;
 	s.eq = big_alloc((s.stride + 1) * sizeof(*s.eq));
