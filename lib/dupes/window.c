@@ -46,6 +46,7 @@ struct wsearch {
 	window_fn fn;
 	void *data;
 	_Atomic int stop;        /* fn's value */
+	_Atomic int oom;         /* a pass_on() job found no memory */
 };
 
 #define CUT_OPEN 255
@@ -297,33 +298,81 @@ static void rank_range(void *arg)
 		keep_met(s, &ring[head], block);
 }
 
-/* Lists lo..hi: their kept pairs to fn. */
+/* A kept pair on its way to fn: query a, entry b. */
+struct passed {
+	uint32_t a, b;
+	uint8_t d;
+};
+
+/* Pairs handed on by entry in bins of this many: a bin's thumbnails (and,
+ * for a self-join, lists) stay in cache while its pairs are verified. */
+#define PASS_BIN_SHIFT 10
+
+/* Lists lo..hi's kept pairs, by bin of their entry (in list order within
+ * a bin), into out (malloc'd, NULL when out of memory); returns how many. */
+static size_t gather_kept(const struct wsearch *s, size_t lo, size_t hi, struct passed **out)
+{
+	size_t total = 0, bins = (s->n >> PASS_BIN_SHIFT) + 1;
+	uint32_t *count = calloc(bins + 1, sizeof(*count));
+	struct passed *p;
+
+	for (size_t l = lo; l < hi; l++)
+		total += s->kept[l].n;
+	p = malloc((total + 1) * sizeof(*p));
+	*out = p;
+	if (!count || !p)
+		goto out;
+	for (size_t l = lo; l < hi; l++)
+		for (int i = 0; i < s->kept[l].n; i++)
+			count[(s->kept[l].id[i] >> PASS_BIN_SHIFT) + 1]++;
+	for (size_t b = 0; b < bins; b++)
+		count[b + 1] += count[b];
+	for (size_t l = lo; l < hi; l++)
+		for (int i = 0; i < s->kept[l].n; i++) {
+			const struct kept *k = &s->kept[l];
+
+			p[count[k->id[i] >> PASS_BIN_SHIFT]++] = (struct passed){
+				(uint32_t)(k->block[i] * s->stride + l), k->id[i], k->dist[i] };
+		}
+out:
+	free(count);
+	return total;
+}
+
+/* Lists lo..hi: their kept pairs to fn, by entry (fn's order is free:
+ * the entries' data are then read in runs, not at random). */
 static void pass_on(void *arg)
 {
 	const struct wjob *j = arg;
 	struct wsearch *s = j->s;
+	struct passed *p;
+	size_t n = gather_kept(s, j->lo, j->hi, &p);
 
-	for (size_t l = j->lo; l < j->hi && !atomic_load(&s->stop); l++)
-		for (int i = 0; i < s->kept[l].n; i++) {
-			size_t a = s->kept[l].block[i] * s->stride + l, b = s->kept[l].id[i];
-			int d = s->kept[l].dist[i], rc, zero = 0;
+	if (!p) {
+		atomic_store(&s->oom, 1);
+		return;
+	}
+	for (size_t k = 0; k < n && !atomic_load(&s->stop); k++) {
+		size_t a = p[k].a, b = p[k].b;
+		int rc, zero = 0;
 
-			if (s->q == s->h && b < a) {
-				/* from b's side too, when b kept a: once */
-				const struct kept *kb = &s->kept[b];
-				int both = 0;
+		if (s->q == s->h && b < a) {
+			/* from b's side too, when b kept a: once */
+			const struct kept *kb = &s->kept[b];
+			int both = 0;
 
-				for (int t = 0; t < kb->n; t++)
-					both |= kb->id[t] == a;
-				if (both)
-					continue;
-				rc = s->fn(b, a, d, s->data);
-			} else {
-				rc = s->fn(a, b, d, s->data);
-			}
-			if (rc)
-				atomic_compare_exchange_strong(&s->stop, &zero, rc);
+			for (int t = 0; t < kb->n; t++)
+				both |= kb->id[t] == a;
+			if (both)
+				continue;
+			rc = s->fn(b, a, p[k].d, s->data);
+		} else {
+			rc = s->fn(a, b, p[k].d, s->data);
 		}
+		if (rc)
+			atomic_compare_exchange_strong(&s->stop, &zero, rc);
+	}
+	free(p);
 }
 
 /* fn over 0..nq split in jobs on the pool (or here). */
@@ -417,6 +466,10 @@ int dupes_window_search(const uint64_t *queries, size_t nq, const uint64_t *hash
 		walk_order(&s, p, order, sh, tmp, count);
 	run_jobs(&s, p, pass_on, s.stride);
 	rc = atomic_load(&s.stop);
+	if (atomic_load(&s.oom)) {
+		wn_fail(err, WN_ENOMEM, "out of memory for the bounded pair search");
+		rc = -1;
+	}
 out:
 	pool_free(p);
 	if (s.eh != s.eq)
