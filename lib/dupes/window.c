@@ -309,7 +309,7 @@ struct passed {
 #define PASS_BIN_SHIFT 10
 
 /* Lists lo..hi's kept pairs, by bin of their entry (in list order within
- * a bin), into out (malloc'd, NULL when out of memory); returns how many. */
+ * a bin), into *out (malloc'd; NULL when out of memory); returns how many. */
 static size_t gather_kept(const struct wsearch *s, size_t lo, size_t hi, struct passed **out)
 {
 	size_t total = 0, bins = (s->n >> PASS_BIN_SHIFT) + 1;
@@ -320,8 +320,11 @@ static size_t gather_kept(const struct wsearch *s, size_t lo, size_t hi, struct 
 		total += s->kept[l].n;
 	p = malloc((total + 1) * sizeof(*p));
 	*out = p;
-	if (!count || !p)
+	if (!count || !p) {
+		free(p);
+		*out = NULL;
 		goto out;
+	}
 	for (size_t l = lo; l < hi; l++)
 		for (int i = 0; i < s->kept[l].n; i++)
 			count[(s->kept[l].id[i] >> PASS_BIN_SHIFT) + 1]++;
