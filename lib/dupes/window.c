@@ -112,40 +112,107 @@ static unsigned digit(uint64_t key, int k)
 	return (unsigned)(key >> (32 + DIGIT_BITS * k)) & (BINS - 1);
 }
 
-/* The n hashes shuffled into e, sorted stably by the keys' top 32 bits
- * (counting passes from the lowest digit; ties stay in id order). count
- * holds DIGITS * BINS. */
-static void fill_sorted(const struct shuffle *sh, const uint64_t *h, size_t n, struct entry *e,
-			struct entry *tmp, uint32_t *count)
+/* A sort in parts, one a thread: part k shuffles, counts and moves its
+ * slice of the entries; each bin takes the parts' entries in part order,
+ * so the sort is stable whatever the number of parts. */
+#define SORT_PARTS 8
+
+struct sort_part {
+	const struct shuffle *sh;
+	const uint64_t *h;       /* the hashes (the first pass) */
+	struct entry *src, *dst; /* this pass's */
+	size_t lo, hi;           /* the part's slice */
+	int d;                   /* this pass's digit */
+	uint32_t count[DIGITS * BINS];   /* the part's counts, then where its
+					  * next of each bin goes */
+};
+
+static void shuffle_part(void *arg)
 {
-	memset(count, 0, DIGITS * BINS * sizeof(*count));
-	for (size_t i = 0; i < n; i++) {
+	struct sort_part *t = arg;
+
+	memset(t->count, 0, sizeof(t->count));
+	for (size_t i = t->lo; i < t->hi; i++) {
 		uint64_t k = 0;
 
 #pragma GCC unroll 8
 		for (int b = 0; b < 8; b++)
-			k |= sh->byte[b][(h[i] >> (8 * b)) & 0xff];
-		tmp[i].key = k;
-		tmp[i].id = (uint32_t)i;
+			k |= t->sh->byte[b][(t->h[i] >> (8 * b)) & 0xff];
+		t->dst[i].key = k;
+		t->dst[i].id = (uint32_t)i;
 		for (int d = 0; d < DIGITS; d++)
-			count[d * BINS + digit(k, d)]++;
+			t->count[d * BINS + digit(k, d)]++;
 	}
+}
+
+/* The part's counts of this pass's digit in its slice of src (the first
+ * pass's are counted as the keys are made). */
+static void count_part(void *arg)
+{
+	struct sort_part *t = arg;
+	uint32_t *c = t->count + t->d * BINS;
+
+	memset(c, 0, BINS * sizeof(*c));
+	for (size_t i = t->lo; i < t->hi; i++)
+		c[digit(t->src[i].key, t->d)]++;
+}
+
+static void move_part(void *arg)
+{
+	struct sort_part *t = arg;
+	uint32_t *c = t->count + t->d * BINS;
+
+	for (size_t i = t->lo; i < t->hi; i++)
+		t->dst[c[digit(t->src[i].key, t->d)]++] = t->src[i];
+}
+
+/* fn on each of the parts, on the pool (or here). */
+static void run_parts(struct pool *p, void (*fn)(void *), struct sort_part *part, int parts)
+{
+	for (int k = 0; k < parts; k++)
+		if (p)
+			pool_submit(p, fn, &part[k]);
+		else
+			fn(&part[k]);
+	if (p)
+		pool_wait(p);
+}
+
+/* The n hashes shuffled into e, sorted stably by the keys' top 32 bits
+ * (counting passes from the lowest digit; ties stay in id order), in
+ * parts (part holds SORT_PARTS) on the pool. */
+static void fill_sorted(const struct shuffle *sh, const uint64_t *h, size_t n, struct entry *e,
+			struct entry *tmp, struct sort_part *part, struct pool *p, int threads)
+{
+	int parts = n < 65536 || threads < 2 ? 1 : threads < SORT_PARTS ? threads : SORT_PARTS;
+
+	for (int k = 0; k < parts; k++) {
+		part[k].sh = sh;
+		part[k].h = h;
+		part[k].dst = tmp;
+		part[k].lo = n * (size_t)k / (size_t)parts;
+		part[k].hi = n * (size_t)(k + 1) / (size_t)parts;
+	}
+	p = parts > 1 ? p : NULL;
+	run_parts(p, shuffle_part, part, parts);
 	for (int d = 0; d < DIGITS; d++) {
-		uint32_t *c = count + d * BINS, sum = 0;
+		uint32_t sum = 0;
 
-		for (int b = 0; b < BINS; b++) {
-			uint32_t here = c[b];
-
-			c[b] = sum;
-			sum += here;
+		for (int k = 0; k < parts; k++) {
+			part[k].src = d == 1 ? e : tmp;
+			part[k].dst = d == 1 ? tmp : e;
+			part[k].d = d;
 		}
-	}
-	for (int d = 0; d < DIGITS; d++) {
-		struct entry *src = d == 1 ? e : tmp, *dst = d == 1 ? tmp : e;
-		uint32_t *c = count + d * BINS;
+		if (d > 0 && parts > 1)   /* one part: counted with the keys */
+			run_parts(p, count_part, part, parts);
+		for (int b = 0; b < BINS; b++)
+			for (int k = 0; k < parts; k++) {
+				uint32_t here = part[k].count[d * BINS + b];
 
-		for (size_t i = 0; i < n; i++)
-			dst[c[digit(src[i].key, d)]++] = src[i];
+				part[k].count[d * BINS + b] = sum;
+				sum += here;
+			}
+		run_parts(p, move_part, part, parts);
 	}
 }
 
@@ -398,16 +465,16 @@ static void run_jobs(struct wsearch *s, struct pool *p, void (*fn)(void *), size
 /* One order: the entries sorted, then each block of queries sorted and
  * ranked against them. */
 static void walk_order(struct wsearch *s, struct pool *p, int order, struct shuffle *sh,
-		       struct entry *tmp, uint32_t *count)
+		       struct entry *tmp, struct sort_part *part)
 {
 	make_shuffle(order, sh);
 	s->sh = sh;
 	if (s->eh != s->eq)
-		fill_sorted(sh, s->h, s->n, s->eh, tmp, count);
+		fill_sorted(sh, s->h, s->n, s->eh, tmp, part, p, s->threads);
 	for (s->base = 0; s->base < s->nq; s->base += s->stride) {
 		size_t len = s->nq - s->base < s->stride ? s->nq - s->base : s->stride;
 
-		fill_sorted(sh, s->q + s->base, len, s->eq, tmp, count);
+		fill_sorted(sh, s->q + s->base, len, s->eq, tmp, part, p, s->threads);
 		run_jobs(s, p, rank_range, len);
 	}
 }
@@ -439,7 +506,7 @@ int dupes_window_search(const uint64_t *queries, size_t nq, const uint64_t *hash
 			     .reach = reach, .threads = threads, .fn = fn, .data = data };
 	size_t most = s.stride > n ? s.stride : n;
 	struct entry *tmp;
-	uint32_t *count;
+	struct sort_part *part;
 	struct shuffle *sh;
 	struct pool *p;
 	int rc = -1;
@@ -447,7 +514,7 @@ int dupes_window_search(const uint64_t *queries, size_t nq, const uint64_t *hash
 	if (!nq || !n || !s.stride)
 		return 0;
 	tmp = big_alloc((most + 1) * sizeof(*tmp));
-	count = malloc(DIGITS * BINS * sizeof(*count));
+	part = malloc(SORT_PARTS * sizeof(*part));
 	sh = malloc(sizeof(*sh));
 	p = threads > 1 ? pool_create(threads) : NULL;
 	s.eq = big_alloc((s.stride + 1) * sizeof(*s.eq));
@@ -460,13 +527,13 @@ int dupes_window_search(const uint64_t *queries, size_t nq, const uint64_t *hash
 		wn_fail(err, WN_EINVAL, "too many images or queries for the bounded pair search");
 		goto out;
 	}
-	if (!tmp || !count || !sh || !s.eq || !s.eh ||
+	if (!tmp || !part || !sh || !s.eq || !s.eh ||
 	    !s.kept || !s.cut || (threads > 1 && !p)) {
 		wn_fail(err, WN_ENOMEM, "out of memory for the bounded pair search");
 		goto out;
 	}
 	for (int order = 0; order < WINDOW_ORDERS; order++)
-		walk_order(&s, p, order, sh, tmp, count);
+		walk_order(&s, p, order, sh, tmp, part);
 	run_jobs(&s, p, pass_on, s.stride);
 	rc = atomic_load(&s.stop);
 	if (atomic_load(&s.oom)) {
@@ -481,7 +548,7 @@ out:
 	free(s.kept);
 	free(s.cut);
 	free(tmp);
-	free(count);
+	free(part);
 	free(sh);
 	return rc;
 }

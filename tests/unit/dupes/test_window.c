@@ -1,9 +1,12 @@
 /* dupes_window_search() across, queries against other hashes: past the
  * radius, up to reach, it reports a pair exactly when mih_meets() says
  * the multi-index join would, though it meets the hashes with their bits
- * shuffled. */
+ * shuffled. And on enough hashes that its sorts run in parts, the same
+ * pairs whatever the thread count. */
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "dupes/internal.h"
 #include "tests/fixtures.h"
@@ -69,4 +72,64 @@ UNIT_TEST(test_window_across_meets_as_the_join)
 		for (int i = 0; i < 4; i++)   /* the plan: two met, two not */
 			assert_int_equal(mih_meets(q[i], h[i], RADIUS, REACH), i % 2);
 	}
+}
+
+#define MANY 70000   /* past the size from which the orders sort in parts */
+
+struct found {
+	pthread_mutex_t lock;
+	uint64_t *pair;          /* i << 40 | j << 8 | distance */
+	size_t n;
+};
+
+static int on_many(size_t i, size_t j, int d, void *data)
+{
+	struct found *f = data;
+
+	pthread_mutex_lock(&f->lock);
+	f->pair[f->n++] = (uint64_t)i << 40 | (uint64_t)j << 8 | (uint64_t)d;
+	pthread_mutex_unlock(&f->lock);
+	return 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* A self-join of MANY hashes, every fourth a near copy of the one
+ * before: its pairs, sorted, into f. */
+static void many_pairs(const uint64_t *h, int threads, struct found *f)
+{
+	struct wn_err err;
+
+	f->n = 0;
+	assert_int_equal(dupes_window_search(h, MANY, h, MANY, MANY, 10, 10, threads, on_many, f,
+					     &err), 0);
+	qsort(f->pair, f->n, sizeof(*f->pair), cmp_u64);
+}
+
+UNIT_TEST(test_window_same_pairs_at_any_thread_count)
+{
+	uint64_t *h = malloc(MANY * sizeof(*h)), state = 5;
+	struct found one = { PTHREAD_MUTEX_INITIALIZER, malloc(MANY * WINDOW_KEEP * sizeof(uint64_t)), 0 };
+	struct found two = { PTHREAD_MUTEX_INITIALIZER, malloc(MANY * WINDOW_KEEP * sizeof(uint64_t)), 0 };
+
+	assert_non_null(h);
+	assert_non_null(one.pair);
+	assert_non_null(two.pair);
+	for (int i = 0; i < MANY; i++)
+		h[i] = i % 4 == 3 ? h[i - 1] ^ (fx_rand(&state) & fx_rand(&state) &
+						  fx_rand(&state) & fx_rand(&state))
+				  : fx_rand(&state);
+	many_pairs(h, 1, &one);
+	many_pairs(h, 2, &two);
+	assert_true(one.n >= MANY / 4 * 9 / 10);   /* the copies, most of them */
+	assert_int_equal(two.n, one.n);
+	assert_int_equal(memcmp(one.pair, two.pair, one.n * sizeof(*one.pair)), 0);
+	free(one.pair);
+	free(two.pair);
+	free(h);
 }
