@@ -166,14 +166,15 @@ static void move_part(void *arg)
 		t->dst[c[digit(t->src[i].key, t->d)]++] = t->src[i];
 }
 
-/* fn on each of the parts, on the pool (or here). */
-static void run_parts(struct pool *p, void (*fn)(void *), struct sort_part *part, int parts)
+/* fn on each of the n items of size bytes at items, on the pool (or
+ * here), all done on return. */
+static void run_each(struct pool *p, void (*fn)(void *), void *items, size_t size, int n)
 {
-	for (int k = 0; k < parts; k++)
+	for (int k = 0; k < n; k++)
 		if (p)
-			pool_submit(p, fn, &part[k]);
+			pool_submit(p, fn, (char *)items + (size_t)k * size);
 		else
-			fn(&part[k]);
+			fn((char *)items + (size_t)k * size);
 	if (p)
 		pool_wait(p);
 }
@@ -194,7 +195,7 @@ static void fill_sorted(const struct shuffle *sh, const uint64_t *h, size_t n, s
 		part[k].hi = n * (size_t)(k + 1) / (size_t)parts;
 	}
 	p = parts > 1 ? p : NULL;
-	run_parts(p, shuffle_part, part, parts);
+	run_each(p, shuffle_part, part, sizeof(*part), parts);
 	for (int d = 0; d < DIGITS; d++) {
 		uint32_t sum = 0;
 
@@ -204,7 +205,7 @@ static void fill_sorted(const struct shuffle *sh, const uint64_t *h, size_t n, s
 			part[k].d = d;
 		}
 		if (d > 0 && parts > 1)   /* one part: counted with the keys */
-			run_parts(p, count_part, part, parts);
+			run_each(p, count_part, part, sizeof(*part), parts);
 		for (int b = 0; b < BINS; b++)
 			for (int k = 0; k < parts; k++) {
 				uint32_t here = part[k].count[d * BINS + b];
@@ -212,7 +213,7 @@ static void fill_sorted(const struct shuffle *sh, const uint64_t *h, size_t n, s
 				part[k].count[d * BINS + b] = sum;
 				sum += here;
 			}
-		run_parts(p, move_part, part, parts);
+		run_each(p, move_part, part, sizeof(*part), parts);
 	}
 }
 
@@ -451,15 +452,9 @@ static void run_jobs(struct wsearch *s, struct pool *p, void (*fn)(void *), size
 	enum { JOBS = 64 };
 	struct wjob job[JOBS];
 
-	for (int k = 0; k < JOBS; k++) {
+	for (int k = 0; k < JOBS; k++)
 		job[k] = (struct wjob){ s, nq * (size_t)k / JOBS, nq * (size_t)(k + 1) / JOBS };
-		if (p)
-			pool_submit(p, fn, &job[k]);
-		else
-			fn(&job[k]);
-	}
-	if (p)
-		pool_wait(p);
+	run_each(p, fn, job, sizeof(*job), JOBS);
 }
 
 /* One order: the entries sorted, then each block of queries sorted and
