@@ -143,19 +143,6 @@ static int cmp_rank(const void *pa, const void *pb, void *ctx)
 	return a < b ? -1 : a > b;
 }
 
-struct rep_order {
-	const struct dupes_file *f;
-	const size_t *rep;
-};
-
-static int cmp_rep_rank(const void *pa, const void *pb, void *ctx)
-{
-	const struct rep_order *o = ctx;
-	size_t a = o->f[o->rep[*(const size_t *)pa]].rank, b = o->f[o->rep[*(const size_t *)pb]].rank;
-
-	return a < b ? -1 : a > b;
-}
-
 /* Each search id's pairs, both ways: pair indexes from start[id] to
  * start[id + 1] in adj (the other end) and via (the pair). */
 struct neighbours {
@@ -304,6 +291,26 @@ static int make_group(struct dupes *d, const size_t *rep, size_t s, const struct
 	return 0;
 }
 
+/* The search ids 0..nrep into order by their files' rank: the ranks are
+ * distinct, 0..d->n (dupes_rank()), so each id takes its rank's slot, a
+ * sort without comparisons that reads the files once, in order. */
+static int rank_order(const struct dupes *d, const size_t *rep, size_t nrep, size_t *order)
+{
+	size_t *slot = malloc((d->n + 1) * sizeof(*slot)), k = 0;
+
+	if (!slot)
+		return -1;
+	for (size_t r = 0; r < d->n; r++)
+		slot[r] = NONE;
+	for (size_t i = 0; i < nrep; i++)
+		slot[d->f[rep[i]].rank] = i;
+	for (size_t r = 0; r < d->n; r++)
+		if (slot[r] != NONE)
+			order[k++] = slot[r];
+	free(slot);
+	return 0;
+}
+
 /*
  * No chaining: walking the candidates in keeper order, each one in no
  * group yet claims its verified neighbours in none (then rescue()).
@@ -313,7 +320,6 @@ static int make_group(struct dupes *d, const size_t *rep, size_t s, const struct
 static int greedy_groups(struct dupes *d, const size_t *rep, size_t nrep,
 			 const struct dupes_pair *p, size_t np)
 {
-	struct rep_order ro = { d->f, rep };
 	struct neighbours nb = { NULL, NULL, NULL };
 	size_t *order = malloc((nrep + 1) * sizeof(*order));
 	struct owners o = { malloc((nrep + 1) * sizeof(size_t)), malloc((nrep + 1) * sizeof(size_t)),
@@ -321,13 +327,10 @@ static int greedy_groups(struct dupes *d, const size_t *rep, size_t nrep,
 	int ret = -1;
 
 	if (!order || !o.owner || !o.via || !o.copies || !o.scratch ||
-	    neighbours_make(&nb, nrep, p, np))
+	    neighbours_make(&nb, nrep, p, np) || rank_order(d, rep, nrep, order))
 		goto out;
-	for (size_t i = 0; i < nrep; i++) {
-		order[i] = i;
+	for (size_t i = 0; i < nrep; i++)
 		o.owner[i] = NONE;
-	}
-	qsort_r(order, nrep, sizeof(*order), cmp_rep_rank, &ro);
 	for (size_t k = 0; k < nrep; k++)
 		if (o.owner[order[k]] == NONE)
 			claim(d, rep, order[k], &nb, &o);

@@ -177,7 +177,7 @@ static inline void dupes_problem(const struct dupes *d, const char *path, const 
  * queries come in blocks of stride (at most 256 blocks), query x's turn
  * of image x % stride: an image's nearest are ranked over all its blocks.
  * With queries == hashes (nq == n) a self-join: fn gets i < j. Memory:
- * 64 bytes an image and 16 a query and an entry. @return 0, fn's value when it
+ * 65 bytes an image and 16 a query and an entry. @return 0, fn's value when it
  * stopped, or -1 with err set.
  */
 #define WINDOW_ORDERS 16
