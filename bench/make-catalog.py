@@ -2,7 +2,7 @@
 """A synthetic winnow catalog of N images, without image files, for the
 scale benchmark (bench/scale.sh).
 
-    bench/make-catalog.py DB N [--embeddings M] [--classes 5] [--seed 1]
+    bench/make-catalog.py DB N [--embeddings M] [--mid] [--classes 5] [--seed 1]
 
 DB must not exist: it is created by `db` itself (its schema, whatever the
 version), then filled with N rows in DB's folder under data/<class>/:
@@ -20,6 +20,9 @@ version), then filled with N rows in DB's folder under data/<class>/:
     class's mean (the mislabels label suspects should find), and nsfwjs
     probabilities. label train and suspects use only images on disk, so
     these M images get empty placeholder files (nothing reads them).
+    With --mid, these images also get the middle layer's rows that label
+    predict keeps ("mid:mobilenet_v2", 576 floats, drawn the same way),
+    which label train cross-validates on by default.
 Prints one line: the counts it wrote. Reads nothing but DB.
 """
 import argparse
@@ -33,6 +36,7 @@ import numpy as np
 
 CLASSES = ["drawings", "hentai", "neutral", "porn", "sexy"]
 DIM = 1280
+MID_DIM = 576
 CHUNK = 50_000
 
 
@@ -86,6 +90,7 @@ def main():
     ap.add_argument("db")
     ap.add_argument("n", type=int)
     ap.add_argument("--embeddings", type=int, default=0)
+    ap.add_argument("--mid", action="store_true")
     ap.add_argument("--classes", type=int, default=5)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--db-bin", default=os.path.join(os.path.dirname(__file__), "..", "bin", "db"))
@@ -134,6 +139,7 @@ def main():
     con.execute("PRAGMA journal_mode = MEMORY")
     now = int(time.time() * 1000)
     means = rng.normal(0, 1, size=(len(classes), DIM)).astype(np.float32)
+    mid_means = rng.normal(0, 1, size=(len(classes), MID_DIM)).astype(np.float32)
     mislabel = rng.random(n) < 0.10
     probs_classes = '["' + '","'.join(CLASSES) + '"]'
     emb_rows = 0
@@ -158,6 +164,14 @@ def main():
                 " made_ms) VALUES (?, 'mobilenet_v2', 'default', ?, ?, ?, ?, ?)",
                 ((c0 + j + 1, xxh[c0 + j].tobytes(), probs_classes, pr[j].tobytes(),
                   emb[j].tobytes(), now) for j in range(m)))
+            if a.mid:
+                mid = mid_means[which] * 0.6 + rng.normal(0, 1, size=(m, MID_DIM)).astype(np.float32)
+                mid = np.maximum(mid, 0).astype("<f4")
+                con.executemany(
+                    "INSERT INTO predictions (image_id, model, prep, xxh3, classes, probs, embedding,"
+                    " made_ms) VALUES (?, 'mid:mobilenet_v2', 'default', ?, ?, ?, ?, ?)",
+                    ((c0 + j + 1, xxh[c0 + j].tobytes(), probs_classes, pr[j].tobytes(),
+                      mid[j].tobytes(), now) for j in range(m)))
             emb_rows += m
             for k in range(c0, e1):
                 p = os.path.join(folder, "data", classes[cls[k]], f"img{k:07d}.jpg")
@@ -166,7 +180,7 @@ def main():
         con.commit()
     con.close()
     print(f"make-catalog: {n} images ({len(copy)} planted copies, {len(ex)} exact), "
-          f"{emb_rows} embeddings, {len(classes)} classes -> {a.db}")
+          f"{emb_rows} embeddings{' and middle layers' if a.mid else ''}, {len(classes)} classes -> {a.db}")
 
 
 if __name__ == "__main__":

@@ -13,9 +13,10 @@
 #
 # DIR keeps the catalog between runs (default: a temporary folder); a
 # catalog already there for N is reused. label train and label suspects
-# run up to N = 300,000 (the issue's label sizes), on embeddings for
-# every image. dedup runs with --catalog-only: the near, mirrored and
-# rotated search and the grouping on the catalogued hashes, no file read.
+# run up to N = 300,000 (the issue's label sizes), on embeddings and
+# middle layers (what label train reads by default) for every image.
+# dedup runs with --catalog-only: the near, mirrored and rotated search
+# and the grouping on the catalogued hashes, no file read.
 # SCALE_ONLY="dedup split" runs only the commands whose names hold one of
 # those words.
 set -euo pipefail
@@ -25,7 +26,7 @@ make -s -C "$top" all >/dev/null
 if [ -n "${2:-}" ]; then dir=$2/$n; mkdir -p "$dir"; else bench_tmp; dir=$tmp; fi
 emb=$(( n <= 300000 ? n : 0 ))
 if [ ! -f "$dir/w.db" ]; then
-  /usr/bin/python3 "$top/bench/make-catalog.py" "$dir/w.db" "$n" --embeddings "$emb" >&2
+  /usr/bin/python3 "$top/bench/make-catalog.py" "$dir/w.db" "$n" --embeddings "$emb" $([ "$emb" -gt 0 ] && echo --mid) >&2
 fi
 cd "$dir"
 

@@ -55,8 +55,8 @@ static const char usage[] =
 	"                    middle layer 'label predict' keeps for MobileNetV2\n"
 	"                    (block_13_depthwise_relu: more general than the last\n"
 	"                    layers, trained on nsfwjs' classes); last, the\n"
-	"                    embeddings; or mid,last, both side by side (default\n"
-	"                    when every image has the middle layer, else last).\n"
+	"                    embeddings; or mid,last, both side by side. Default:\n"
+	"                    mid when every image has the middle layer, else last.\n"
 	"                    The head kept reads the embeddings either way\n"
 	"  --head H          softmax (default) or mlp: a perceptron with ReLUs,\n"
 	"                    dropout 0.3 and L2 (--l2, default 0.001) on its first\n"
@@ -120,7 +120,7 @@ static void print_matrix(const struct train_set *t, const long *m, enum out_form
 }
 
 #define MAX_MODELS 4
-#define FEATURES_AUTO (-1)    /* --features not given: mid,last when every image has mid */
+#define FEATURES_AUTO (-1)    /* --features not given: mid when every image has it */
 #define FEATURES_LAST 0
 #define FEATURES_MID 1
 #define FEATURES_BOTH 2       /* the middle layer's and the embeddings side by side */
@@ -404,7 +404,7 @@ int cmd_train(int argc, char **argv)
 	}
 	if (features != FEATURES_LAST && nmodels == 1) {
 		got = load_mid(cat, keys[0], nn_prep_name(prep), prefix.len ? prefix.buf : NULL,
-			       features != FEATURES_MID, &t, &mid, &err);
+			       features == FEATURES_BOTH, &t, &mid, &err);
 		if (got < 0)
 			goto fail;
 		cv = got ? &mid : &t;

@@ -192,7 +192,7 @@ sys.exit(0 if len(w5) == len(w1) and diff < 0.02 * scale else \"heads differ by 
   expect_exit 2 label train --path ds --power x
 '
 
-test_expect 'train cross-validates on the middle layer predict keeps; --features last as before' '
+test_expect 'train cross-validates on the middle layer predict keeps; mid,last and last on request' '
   n=$(ls ds/photo ds/synth | grep -c "\.")
   test "$(sqlite3 winnow.db "SELECT count(*) FROM predictions WHERE model = \"mid:mobilenet_v2\" AND length(embedding) = 2304")" -eq "$n"
   # averages of ReLU outputs: none negative, not all zero
@@ -204,11 +204,13 @@ for h in open(\"mid.hex\"):
     if min(v) < 0 or max(v) <= 0: sys.exit(\"not a ReLU layer average\")
 "
   label train --path ds >a
-  grep -q "^cross-validated on the middle layer block_13_depthwise_relu and the embeddings side by side (1856 wide), each fold" a
+  grep -q "^cross-validated on the middle layer block_13_depthwise_relu (576 wide), each fold" a
+  sqlite3 winnow.db "SELECT counts FROM runs WHERE command = \"label train\" ORDER BY id DESC LIMIT 1" >counts
+  grep -q "\"features\":\"mid\"" counts
+  label train --path ds --features mid,last >m
+  grep -q "^cross-validated on the middle layer block_13_depthwise_relu and the embeddings side by side (1856 wide), each fold" m
   sqlite3 winnow.db "SELECT counts FROM runs WHERE command = \"label train\" ORDER BY id DESC LIMIT 1" >counts
   grep -q "\"features\":\"mid,last\"" counts
-  label train --path ds --features mid >m
-  grep -q "^cross-validated on the middle layer block_13_depthwise_relu (576 wide), each fold" m
   test "$(sqlite3 winnow.db "SELECT dim FROM heads WHERE name = \"mobilenet_v2\"")" = 1280
   sqlite3 winnow.db "SELECT hex(probs) FROM predictions WHERE model = \"cv:mobilenet_v2\" ORDER BY image_id" >pmid
   label train --path ds --features last >b
@@ -224,8 +226,10 @@ for h in open(\"mid.hex\"):
   # predict runs that image again, and the middle layer is back
   label predict --path ds -q 2>err
   grep -q " 1 predicted, $((n - 1)) unchanged" err
-  label train --path ds --features mid,last >d
+  label train --path ds --features mid >d
   cmp a d
+  label train --path ds --features mid,last >e
+  cmp m e
   expect_exit 2 label train --path ds --features mid,last --model mobilenet_v2,twin
   expect_exit 2 label train --path ds --features x
 '
