@@ -474,15 +474,20 @@ static void walk_order(struct wsearch *s, struct pool *p, int order, struct shuf
 	}
 }
 
-/* n bytes, zeroed, on 2 MB pages where the system gives them (a list
- * and an entry are met at random: with 4 KB pages each meeting at 1M
- * images would walk the page tables). free() it. */
-static void *big_alloc(size_t n)
+/* count items of each bytes, zeroed, on 2 MB pages where the system
+ * gives them (a list and an entry are met at random: with 4 KB pages each
+ * meeting at 1M images would walk the page tables). free() it; NULL out
+ * of memory or when the size does not fit a size_t. */
+static void *big_alloc(size_t count, size_t each)
 {
 	enum { HUGE = 2 << 20 };
-	size_t size = (n + HUGE - 1) / HUGE * HUGE;
-	void *b = aligned_alloc(HUGE, size ? size : HUGE);
+	size_t n, size;
+	void *b;
 
+	if (__builtin_mul_overflow(count, each, &n) || n > SIZE_MAX - HUGE)
+		return NULL;
+	size = (n + HUGE - 1) / HUGE * HUGE;
+	b = aligned_alloc(HUGE, size ? size : HUGE);
 	if (!b)
 		return NULL;
 #ifdef MADV_HUGEPAGE
@@ -508,20 +513,19 @@ int dupes_window_search(const uint64_t *queries, size_t nq, const uint64_t *hash
 
 	if (!nq || !n || !s.stride)
 		return 0;
-	tmp = big_alloc((most + 1) * sizeof(*tmp));
+	if (nq > UINT32_MAX || n > UINT32_MAX || s.stride > UINT32_MAX || nq / s.stride > 255)
+		return wn_fail(err, WN_EINVAL,
+			       "too many images or queries for the bounded pair search");
+	tmp = big_alloc(most + 1, sizeof(*tmp));
 	part = malloc(SORT_PARTS * sizeof(*part));
 	sh = malloc(sizeof(*sh));
 	p = threads > 1 ? pool_create(threads) : NULL;
-	s.eq = big_alloc((s.stride + 1) * sizeof(*s.eq));
-	s.eh = queries == hashes ? s.eq : big_alloc((n + 1) * sizeof(*s.eh));
-	s.kept = big_alloc((s.stride + 1) * sizeof(*s.kept));
-	s.cut = big_alloc(s.stride + 1);
+	s.eq = big_alloc(s.stride + 1, sizeof(*s.eq));
+	s.eh = queries == hashes ? s.eq : big_alloc(n + 1, sizeof(*s.eh));
+	s.kept = big_alloc(s.stride + 1, sizeof(*s.kept));
+	s.cut = big_alloc(s.stride + 1, 1);
 	if (s.cut)
 		memset(s.cut, CUT_OPEN, s.stride + 1);
-	if (nq > UINT32_MAX || n > UINT32_MAX || nq / s.stride > 255) {
-		wn_fail(err, WN_EINVAL, "too many images or queries for the bounded pair search");
-		goto out;
-	}
 	if (!tmp || !part || !sh || !s.eq || !s.eh ||
 	    !s.kept || !s.cut || (threads > 1 && !p)) {
 		wn_fail(err, WN_ENOMEM, "out of memory for the bounded pair search");
