@@ -75,10 +75,15 @@ static const char usage[] =
 	"\n"
 	"Exit status: 0 done; 2 bad usage or fewer than two classes; 3 fatal.\n";
 
+#define FEATURES_AUTO (-1)    /* --features not given: mid when every image has it */
+#define FEATURES_LAST 0
+#define FEATURES_MID 1
+#define FEATURES_BOTH 2       /* the middle layer's and the embeddings side by side */
+
 /* The accuracy line (text only) and the confusion matrix (k x k). */
 static void print_matrix(const struct train_set *t, const long *m, enum out_format fmt,
 			 double accuracy, int folds, const struct crossval_result *res, int nested,
-			 int mid_dim)
+			 int features, int mid_dim)
 {
 	const char **cols = calloc((size_t)t->k + 1, sizeof(*cols));
 	struct table tb;
@@ -98,11 +103,13 @@ static void print_matrix(const struct train_set *t, const long *m, enum out_form
 			printf("embeddings to the power %g for the cross-validation\n", res->power);
 		if (res->knn)
 			printf("neighbour vote: %d nearest, weight %g\n", res->knn, res->knn_weight);
-		if (mid_dim)
-			printf("cross-validated on the middle layer %s%s (%d wide), each fold's "
-			       "penalty chosen on it; the head kept reads the embeddings, its "
-			       "penalty chosen on them\n", LABEL_MID_LAYER,
-			       mid_dim > t->dim ? " and the embeddings side by side" : "", mid_dim);
+		if (features != FEATURES_LAST)
+			printf("cross-validated on the middle layer %s%s (%d wide)%s\n",
+			       LABEL_MID_LAYER, features == FEATURES_BOTH ?
+			       " and the embeddings side by side" : "", mid_dim, nested > 0 ?
+			       ", each fold's penalty chosen on it; the head kept reads the "
+			       "embeddings, its penalty chosen on them" :
+			       "; the head kept reads the embeddings");
 		printf("confusion (rows: folder class, columns: predicted):\n");
 	}
 	cols[0] = "class";
@@ -120,10 +127,6 @@ static void print_matrix(const struct train_set *t, const long *m, enum out_form
 }
 
 #define MAX_MODELS 4
-#define FEATURES_AUTO (-1)    /* --features not given: mid when every image has it */
-#define FEATURES_LAST 0
-#define FEATURES_MID 1
-#define FEATURES_BOTH 2       /* the middle layer's and the embeddings side by side */
 #define KNN_AUTO 10           /* neighbours voting when --knn is not given */
 #define KNN_AUTO_MAX 20000    /* ... for sets of up to this many images */
 
@@ -371,6 +374,7 @@ int cmd_train(int argc, char **argv)
 	char names[512], counts[256];
 	enum nn_prep prep;
 	int rc = EXIT_FATAL, c, nmodels, features = FEATURES_AUTO, got;
+	int used = FEATURES_LAST;  /* what the cross-validation read */
 	double accuracy = 0, head_l2;
 	int64_t run_id = 0;
 	float *oos = NULL;
@@ -402,6 +406,13 @@ int cmd_train(int argc, char **argv)
 		rc = nothing_to_train(&t, root, key.buf, co.model, nmodels);
 		goto done;
 	}
+	if (features >= FEATURES_MID && nmodels > 1) {
+		cli_error("--features %s reads one model's middle layer: give one --model "
+			  "(label predict keeps it for MobileNetV2)",
+			  features == FEATURES_MID ? "mid" : "mid,last");
+		rc = EXIT_USAGE;
+		goto done;
+	}
 	if (features != FEATURES_LAST && nmodels == 1) {
 		got = load_mid(cat, keys[0], nn_prep_name(prep), prefix.len ? prefix.buf : NULL,
 			       features == FEATURES_BOTH, &t, &mid, &err);
@@ -411,14 +422,14 @@ int cmd_train(int argc, char **argv)
 	}
 	if (features >= FEATURES_MID && cv != &mid) {
 		cli_error("--features %s: not every image under %s has the middle layer's "
-			  "features (label predict keeps them for %s): run 'label predict --path "
-			  "%s%s%s' again", features == FEATURES_MID ? "mid" : "mid,last", root,
-			  nmodels == 1 ? "MobileNetV2" : "one model at a time",
-			  root, strcmp(key.buf, "mobilenet_v2") ? " --model " : "",
+			  "features (label predict keeps them for MobileNetV2): run 'label "
+			  "predict --path %s%s%s' again", features == FEATURES_MID ? "mid" : "mid,last",
+			  root, root, strcmp(key.buf, "mobilenet_v2") ? " --model " : "",
 			  strcmp(key.buf, "mobilenet_v2") ? co.model : "");
 		rc = EXIT_USAGE;
 		goto done;
 	}
+	used = cv != &mid ? FEATURES_LAST : features == FEATURES_BOTH ? FEATURES_BOTH : FEATURES_MID;
 	if (o.knn < 0)
 		o.knn = t.n <= KNN_AUTO_MAX ? KNN_AUTO : 0;
 	oos = malloc(t.n * (size_t)t.k * sizeof(float));
@@ -452,7 +463,7 @@ int cmd_train(int argc, char **argv)
 	if (o.mlp)
 		res.l2 = head_l2 = mo.l2;
 	print_matrix(&t, confusion, co.format, accuracy, o.folds, &res, o.mlp ? -1 : o.l2 < 0,
-		     cv == &mid ? mid.dim : 0);
+		     used, mid.dim);
 	rc = EXIT_DONE;
 	goto done;
 fail:
@@ -461,7 +472,8 @@ done:
 	snprintf(counts, sizeof(counts), "{\"images\":%zu,\"classes\":%d,\"folds\":%d,"
 		 "\"accuracy\":%.4f,\"l2\":%g,\"log_loss\":%.4f,\"knn\":%d,\"features\":\"%s\","
 		 "\"power\":%g}", t.n, t.k, o.folds, accuracy, res.l2, res.log_loss,
-		 o.knn > 0 ? o.knn : 0, cv != &mid ? "last" : mid.dim > t.dim ? "mid,last" : "mid",
+		 o.knn > 0 ? o.knn : 0, used == FEATURES_BOTH ? "mid,last" :
+		 used == FEATURES_MID ? "mid" : "last",
 		 o.power);
 	if (run_id && run_finish(cat, run_id, rc, counts, &err) && rc != EXIT_FATAL)
 		rc = cli_fatal(&err);

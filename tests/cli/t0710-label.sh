@@ -230,7 +230,11 @@ for h in open(\"mid.hex\"):
   cmp a d
   label train --path ds --features mid,last >e
   cmp m e
-  expect_exit 2 label train --path ds --features mid,last --model mobilenet_v2,twin
+  expect_exit 2 label train --path ds --features mid,last --model mobilenet_v2,twin 2>err
+  grep -q ": --features mid,last reads one model.s middle layer: give one --model" err
+  # a penalty given: none is chosen, and the line says so
+  label train --path ds --l2 0.1 >f
+  grep -q "^cross-validated on the middle layer block_13_depthwise_relu (576 wide); the head kept reads the embeddings$" f
   expect_exit 2 label train --path ds --features x
 '
 
