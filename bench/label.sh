@@ -22,9 +22,9 @@
 # 90 of the OpenCV documentation's photos and figures. With SET given, one
 # line per variant of label train (softmax at the old fixed L2 0.01; the
 # penalty by nested cross-validation; with the nearest-neighbour vote; the
-# default, which cross-validates on the middle layer label predict keeps
-# and the embeddings side by side; the middle layer alone; the embeddings
-# alone, also as they are (--power 1); with
+# middle layer label predict keeps and the embeddings side by side; the
+# default, the middle layer alone; the embeddings alone, also as they are
+# (--power 1); with
 # InceptionV3's embeddings beside MobileNetV2's; averaged over 3 draws of
 # the folds; the MLP head): precision
 # among the first n of --top (n = the number flipped), recall within the
@@ -202,8 +202,8 @@ echo "set $set_name: $(wc -l <truth) images, $(cut -f2 truth | sort -u | wc -l) 
 printf '%-32s %s\n' variant "P@n R@3n cv-accuracy L2"
 variant "softmax, L2 0.01" --l2 0.01 --knn 0 --features last
 variant "softmax, nested L2" --knn 0 --features last
-variant "mid,last + kNN (default)"
-variant "middle layer + kNN" --features mid
+variant "mid,last + kNN" --features mid,last
+variant "middle layer + kNN (default)"
 variant "nested L2 + kNN (last layer)" --features last
 variant "nested L2 + kNN, --power 1" --features last --power 1
 variant "+ inception_v3" "$both" --knn 0
