@@ -139,7 +139,11 @@ def main():
     con.execute("PRAGMA journal_mode = MEMORY")
     now = int(time.time() * 1000)
     means = rng.normal(0, 1, size=(len(classes), DIM)).astype(np.float32)
-    mid_means = rng.normal(0, 1, size=(len(classes), MID_DIM)).astype(np.float32)
+    # the middle layers from a generator of their own: without --mid the
+    # catalog is what it was before the option, with it the rest the same
+    mid_rng = np.random.default_rng([a.seed, 1]) if a.mid else None
+    mid_means = mid_rng.normal(0, 1, size=(len(classes), MID_DIM)).astype(np.float32) \
+        if a.mid else None
     mislabel = rng.random(n) < 0.10
     probs_classes = '["' + '","'.join(CLASSES) + '"]'
     emb_rows = 0
@@ -165,7 +169,7 @@ def main():
                 ((c0 + j + 1, xxh[c0 + j].tobytes(), probs_classes, pr[j].tobytes(),
                   emb[j].tobytes(), now) for j in range(m)))
             if a.mid:
-                mid = mid_means[which] * 0.6 + rng.normal(0, 1, size=(m, MID_DIM)).astype(np.float32)
+                mid = mid_means[which] * 0.6 + mid_rng.normal(0, 1, size=(m, MID_DIM)).astype(np.float32)
                 mid = np.maximum(mid, 0).astype("<f4")
                 con.executemany(
                     "INSERT INTO predictions (image_id, model, prep, xxh3, classes, probs, embedding,"

@@ -29,6 +29,9 @@ if [ ! -f "$dir/w.db" ]; then
   /usr/bin/python3 "$top/bench/make-catalog.py" "$dir/w.db" "$n" --embeddings "$emb" $([ "$emb" -gt 0 ] && echo --mid) >&2
 fi
 cd "$dir"
+if [ "$emb" -gt 0 ] && [ "$(sqlite3 w.db "SELECT count(*) FROM predictions WHERE model = 'mid:mobilenet_v2'")" -eq 0 ]; then
+  echo "scale: $dir/w.db has no middle layer (made before make-catalog.py --mid): label train times --features last" >&2
+fi
 
 # run NAME CMD...: one line, from GNU time's wall clock and peak RSS.
 run() {

@@ -29,17 +29,19 @@ one() {  # one BUILD BIN N: both commands, one line each
   local name=$1 bin=$2 n=$3 e m u s out
   cd "$dir/$n"
   /usr/bin/time -f '%e %M %U %S' -o time.txt "$bin/dedup" --path data --db w.db \
-    --catalog-only -q --format csv >dedup.csv 2>/dev/null
+    --catalog-only -q --format csv >dedup.csv 2>err.txt ||
+    { echo "scale_ab: $name dedup at $n failed: $(tail -1 err.txt)" >&2; exit 1; }
   read -r e m u s <time.txt
   out=$(md5sum <dedup.csv | cut -c1-8)
   echo "r$r $n $name dedup wall=$e cpu=$(echo "$u + $s" | bc) peakMB=$((m / 1024)) md5=$out load=$(cut -d' ' -f1 /proc/loadavg)"
   rm -rf splits
   /usr/bin/time -f '%e %M %U %S' -o time.txt "$bin/db" --db w.db split --out splits \
-    >/dev/null 2>&1
+    >/dev/null 2>err.txt ||
+    { echo "scale_ab: $name split at $n failed: $(tail -1 err.txt)" >&2; exit 1; }
   read -r e m u s <time.txt
   out=$(cat splits/*.csv | md5sum | cut -c1-8)
   echo "r$r $n $name split wall=$e cpu=$(echo "$u + $s" | bc) peakMB=$((m / 1024)) md5=$out load=$(cut -d' ' -f1 /proc/loadavg)"
-  rm -rf splits dedup.csv time.txt
+  rm -rf splits dedup.csv time.txt err.txt
 }
 
 for r in $(seq 1 "$rounds"); do

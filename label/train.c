@@ -56,7 +56,8 @@ static const char usage[] =
 	"                    (block_13_depthwise_relu: more general than the last\n"
 	"                    layers, trained on nsfwjs' classes); last, the\n"
 	"                    embeddings; or mid,last, both side by side. Default:\n"
-	"                    mid when every image has the middle layer, else last.\n"
+	"                    mid when every image has the middle layer, else last;\n"
+	"                    mid and mid,last need one model (one --model name).\n"
 	"                    The head kept reads the embeddings either way\n"
 	"  --head H          softmax (default) or mlp: a perceptron with ReLUs,\n"
 	"                    dropout 0.3 and L2 (--l2, default 0.001) on its first\n"
@@ -423,8 +424,8 @@ int cmd_train(int argc, char **argv)
 	if (features >= FEATURES_MID && cv != &mid) {
 		cli_error("--features %s: not every image under %s has the middle layer's "
 			  "features (label predict keeps them for MobileNetV2): run 'label "
-			  "predict --path %s%s%s' again", features == FEATURES_MID ? "mid" : "mid,last",
-			  root, root, strcmp(key.buf, "mobilenet_v2") ? " --model " : "",
+			  "predict --path %s%s%s' again, or give --features last",
+			  features == FEATURES_MID ? "mid" : "mid,last", root, root, strcmp(key.buf, "mobilenet_v2") ? " --model " : "",
 			  strcmp(key.buf, "mobilenet_v2") ? co.model : "");
 		rc = EXIT_USAGE;
 		goto done;

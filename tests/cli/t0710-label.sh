@@ -215,6 +215,8 @@ for h in open(\"mid.hex\"):
   sqlite3 winnow.db "SELECT hex(probs) FROM predictions WHERE model = \"cv:mobilenet_v2\" ORDER BY image_id" >pmid
   label train --path ds --features last >b
   test_grep_not "middle layer" b
+  sqlite3 winnow.db "SELECT counts FROM runs WHERE command = \"label train\" ORDER BY id DESC LIMIT 1" >counts
+  grep -q "\"features\":\"last\"" counts
   sqlite3 winnow.db "SELECT hex(probs) FROM predictions WHERE model = \"cv:mobilenet_v2\" ORDER BY image_id" >plast
   test_must_fail cmp -s pmid plast
   # an image without them (a catalog from before): the last layer, as --features last
