@@ -425,7 +425,8 @@ int cmd_train(int argc, char **argv)
 		cli_error("--features %s: not every image under %s has the middle layer's "
 			  "features (label predict keeps them for MobileNetV2): run 'label "
 			  "predict --path %s%s%s' again, or give --features last",
-			  features == FEATURES_MID ? "mid" : "mid,last", root, root, strcmp(key.buf, "mobilenet_v2") ? " --model " : "",
+			  features == FEATURES_MID ? "mid" : "mid,last", root, root,
+			  strcmp(key.buf, "mobilenet_v2") ? " --model " : "",
 			  strcmp(key.buf, "mobilenet_v2") ? co.model : "");
 		rc = EXIT_USAGE;
 		goto done;
