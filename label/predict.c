@@ -116,7 +116,7 @@ static int run_mid(const struct predict *pr, const float *in, struct item *it)
 	for (size_t p = 0; !ret && p < (size_t)h * (size_t)w; p++)
 		for (int k = 0; k < c; k++)
 			it->mid[k] += acts[p * (size_t)c + (size_t)k];
-	for (int k = 0; k < c; k++)
+	for (int k = 0; !ret && k < c; k++)
 		it->mid[k] /= (float)(h * w);
 	free(acts);
 	return ret;
