@@ -1,4 +1,8 @@
-/* A JPEG at 1/8 scale through libjpeg's own raw (YCbCr) decode, with the
+/* A JPEG at 1/8 scale, with its luma DCT statistics: a sequential file by
+ * our own entropy decoder (jpeg_dc.c), which stores only the sampled
+ * blocks' AC values; the rest (and what that decoder leaves) by libjpeg.
+ *
+ * Below, libjpeg's way: through its own raw (YCbCr) decode, with the
  * luma blocks' DCT coefficients, which that decode reads anyway and
  * throws away, summed for the sharpness signal on the way: each luma
  * block passes through a wrapper around libjpeg's inverse DCT that adds
@@ -16,6 +20,7 @@
 #include <turbojpeg.h>
 
 #include "img/jpeg_coef.h"
+#include "img/jpeg_dc.h"
 
 /* TurboJPEG's TJFLAG_LIMITSCANS bound, for the same files to fail. */
 #define MAX_SCANS 500
@@ -23,13 +28,6 @@
 /* Blocks summed in floats before the sums go to doubles: a term is exact
  * (|coefficient| < 2^12 in a valid file), 64 of them within 4e-6. */
 #define FLUSH_BLOCKS 64
-
-/* The sharpness needs a sample of a photo's blocks, not all of them: every
- * column_step-th block column, the step the least power of two (up to
- * 64) at which luma's blocks over the step are at most SAMPLE_BLOCKS, or
- * which leaves one column. A sum over all blocks cost 3.7% of db scan. */
-#define SAMPLE_BLOCKS 2048
-#define MAX_STEP 64
 
 struct coef_err {
 	struct jpeg_error_mgr pub;
@@ -154,20 +152,6 @@ static void release_planes(struct img planes[3])
 		img_release(&planes[i]);
 }
 
-int jpeg_alloc_planes(int w, int hh, int ss, int n, struct img planes[3], struct wn_err *err)
-{
-	memset(planes, 0, 3 * sizeof(*planes));
-	for (int i = 0; i < n; i++)
-		if (img_alloc(&planes[i], tjPlaneWidth(i, w, ss), tjPlaneHeight(i, hh, ss), 1, err)) {
-			release_planes(planes);
-			return -1;
-		}
-	/* the luma plane is padded to whole chroma samples; the image is w x h */
-	planes[0].width = w;
-	planes[0].height = hh;
-	return 0;
-}
-
 /* TurboJPEG's subsampling of a grey or YCbCr file whose chroma is 1x1 and
  * luma one of the usual factors, or -1 (another kind: the plain decode). */
 static int subsampling(j_decompress_ptr d)
@@ -197,12 +181,10 @@ static int subsampling(j_decompress_ptr d)
 static void wrap_idct(j_decompress_ptr d, int ss, struct luma_sums *s)
 {
 	struct jpeg_inverse_dct *idct = d->idct;
-	uint64_t w = d->comp_info[0].width_in_blocks, h = d->comp_info[0].height_in_blocks;
-	JDIMENSION step = 1;
 
-	while (step < MAX_STEP && 2 * step <= w && w * h > (uint64_t)SAMPLE_BLOCKS * step)
-		step *= 2;
-	s->mask = step - 1;
+	/* the sharpness needs a sample of a photo's blocks, not all of them */
+	s->mask = jpeg_sample_step(d->comp_info[0].width_in_blocks,
+				   d->comp_info[0].height_in_blocks) - 1;
 	s->range = d->sample_range_limit + CENTERJSAMPLE;
 	/* no table latched (a file that ended before luma's first scan):
 	 * libjpeg's factors stay 0 */
@@ -277,25 +259,64 @@ static void read_rows(j_decompress_ptr d, int n, int ss, JSAMPARRAY rows[3],
 	}
 }
 
+/* The statistics of the sums at a column step, luma's quantisation
+ * table quant (natural order) giving the energies' scale. */
+static void stats_of(const struct luma_sums *s, unsigned step, const UINT16 *quant,
+		     struct img_dct_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->blocks = s->summed;
+	st->column_step = step;
+	for (int k = 1; k < DCTSIZE2; k++) {
+		st->quant[k] = quant[k];
+		st->energy[k] = s->sq[k] * quant[k] * quant[k];
+	}
+	st->quant[0] = quant[0];
+}
+
 static void stats_fill(j_decompress_ptr d, const struct luma_sums *s, struct img_dct_stats *st)
 {
 	const JQUANT_TBL *qt = d->comp_info[0].quant_table;
 
-	memset(st, 0, sizeof(*st));
 	/* a file that ended before luma's first scan: no statistics */
 	if (!qt)
-		return;
-	st->blocks = s->summed;
-	st->column_step = (unsigned)s->mask + 1;
-	for (int k = 1; k < DCTSIZE2; k++) {
-		st->quant[k] = qt->quantval[k];
-		st->energy[k] = s->sq[k] * qt->quantval[k] * qt->quantval[k];
-	}
-	st->quant[0] = qt->quantval[0];
+		memset(st, 0, sizeof(*st));
+	else
+		stats_of(s, (unsigned)s->mask + 1, qt->quantval, st);
+}
+
+/* After jpeg_dc_planes() added a block's squares to acc: as add_squares()
+ * ends. */
+static void sampled_block(void *data)
+{
+	struct luma_sums *s = data;
+
+	s->summed++;
+	if (++s->pending == FLUSH_BLOCKS)
+		flush(s);
 }
 
 int jpeg_coef_planes(const uint8_t *buf, size_t len, int w, int hh, struct img planes[3],
 		     int *ss, struct img_dct_stats *st, struct wn_err *err)
+{
+	struct luma_sums sums = { 0 };
+	UINT16 quant[DCTSIZE2];
+	unsigned step;
+	int r = jpeg_dc_planes(buf, len, w, hh, planes, ss, sums.acc, sampled_block, &sums, &step,
+			       quant, err);
+
+	if (r == 0) {
+		flush(&sums);
+		stats_of(&sums, step, quant, st);
+	} else if (r < 0) {
+		memset(st, 0, sizeof(*st));
+	}
+	return r <= 0 ? r : jpeg_coef_planes_libjpeg(buf, len, w, hh, planes, ss, st, err);
+}
+
+int jpeg_coef_planes_libjpeg(const uint8_t *buf, size_t len, int w, int hh,
+			     struct img planes[3], int *ss, struct img_dct_stats *st,
+			     struct wn_err *err)
 {
 	struct jpeg_decompress_struct d;
 	struct coef_err e;
