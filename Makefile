@@ -186,7 +186,7 @@ BENCH_PROGRAMS = $(BUILD)/bench/decode_bench $(BUILD)/bench/catalog_bench $(BUIL
 	$(BUILD)/bench/orient_bench \
 	$(BUILD)/bench/augment_bench $(BUILD)/bench/jpeg_floor_bench $(BUILD)/bench/nn_bench \
 	$(BUILD)/bench/resize_stages_bench $(BUILD)/bench/quality_bench \
-	$(BUILD)/bench/fingerprint_decode_bench
+	$(BUILD)/bench/fingerprint_decode_bench $(BUILD)/bench/jpeg_dc_bench
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
