@@ -108,7 +108,7 @@ int img_decode_grey_colour(const uint8_t *buf, size_t len, const struct img_deco
  * libjpeg's natural order); k = 0, the DC, is left 0 in energy. The sums
  * are over a sample: the luma blocks of every column_step-th block column
  * (0, step, 2 step, ...), column_step the least power of two at which
- * luma's blocks over the step are at most 2,048, but at most 64 and at
+ * luma's blocks over the step are at most 512, but at most 64 and at
  * most luma's width in blocks.
  * blocks 0: no statistics (the file was decoded another way). */
 struct img_dct_stats {

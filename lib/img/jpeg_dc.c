@@ -1,10 +1,10 @@
 /* A sequential Huffman JPEG at 1/8 scale, read by an entropy decoder of
  * our own. At 1/8 a block is its DC: the AC values only have to be read
- * past, which is most of the work and which libjpeg does too. What costs
- * is what libjpeg does on top when asked for luma's AC values (for the
- * sharpness statistics): it stores them for every luma block, where the
- * statistics need one block column in up to 64. Here only the sampled
- * blocks' values are stored.
+ * past, which is most of the work and which libjpeg does too, a symbol a
+ * lookup; here, several symbols a lookup (multi_table()), which makes up
+ * for the sharpness statistics. Asked for luma's AC values, libjpeg
+ * stores them for every luma block, where the statistics need one block
+ * column in up to 64: here only the sampled blocks' values are read.
  *
  * The pixels are libjpeg's to the bit (its 1x1 inverse DCT: the DC
  * times its quantisation factor as shorts, descaled by 3 with rounding,
@@ -19,8 +19,10 @@
 #include "img/jpeg_coef.h"
 #include "img/jpeg_dc.h"
 
+#define MULTI_BITS 12        /* multi_table() */
+#define MULTI_SLOTS 4
 #define LOOKAHEAD 9          /* bits a Huffman code is looked up by at once */
-#define SAMPLE_BLOCKS 2048   /* jpeg_sample_step() */
+#define SAMPLE_BLOCKS 512    /* jpeg_sample_step() */
 #define MAX_STEP 64
 
 enum { TAKEN = 0, LEAVE = 1 };
@@ -41,6 +43,9 @@ struct huff {
 	int32_t offset[17];             /* symbol index = offset[l] + code */
 	uint8_t val[256];
 	int defined;
+	uint8_t counts[16];
+	int total;                      /* symbols */
+	const uint16_t *multi;          /* an AC table a scan uses: multi_table() */
 };
 
 struct comp {
@@ -102,6 +107,95 @@ static inline int extend(unsigned v, int s)
 	return v < 1u << (s - 1) ? (int)v - (1 << s) + 1 : (int)v;
 }
 
+/* Reading AC values past is most of the work, and its speed is one
+ * table lookup after another, each waiting on the bits the one before
+ * took. A multi table takes several symbols a lookup: indexed by the
+ * next MULTI_BITS bits, an entry holds the bits of the whole symbols
+ * (code and value) within them, and (64 if they end with an EOB, else 0
+ * | the coefficients the others move on) << 4; 0 when not one whole
+ * symbol is there. Building one costs about as much as reading a small
+ * file past, so each thread keeps the last MULTI_SLOTS it built: files
+ * from one encoder share their tables. */
+struct multi_slot {
+	uint64_t stamp;  /* 0: empty; the largest: the latest used */
+	uint8_t counts[16];
+	uint8_t val[256];
+	uint16_t multi[1 << MULTI_BITS];
+};
+
+static __thread struct multi_slot multi_cache[MULTI_SLOTS];
+static __thread uint64_t multi_clock;
+
+/* The multi table of the AC table (counts, vals) into m (valid: huff_build()
+ * took them). */
+static void multi_build(uint16_t *m, const uint8_t counts[16], const uint8_t *vals)
+{
+	uint16_t one[1 << MULTI_BITS];  /* the first whole symbol: bits | advance << 4 */
+	int32_t code = 0;
+	int k = 0;
+
+	memset(one, 0, sizeof(one));
+	for (int l = 1; l <= MULTI_BITS; l++) {
+		for (int i = 0; i < counts[l - 1]; i++, k++, code++) {
+			int r = vals[k] >> 4, s = vals[k] & 15, len = l + s;
+			int adv = s ? r + 1 : r == 15 ? 16 : 64;
+			int shift = MULTI_BITS - l;
+
+			if (len > MULTI_BITS)
+				continue;
+			for (int x = 0; x < 1 << shift; x++)
+				one[code << shift | x] = (uint16_t)(len | adv << 4);
+		}
+		code <<= 1;
+	}
+	for (int i = 0; i < 1 << MULTI_BITS; i++) {
+		int used = 0, adv = 0, eob = 0;
+
+		while (used < MULTI_BITS) {
+			unsigned e = one[(i << used) & ((1 << MULTI_BITS) - 1)];
+			int len = (int)(e & 15), a = (int)(e >> 4);
+
+			if (!e || used + len > MULTI_BITS)
+				break;
+			if (a == 64) {
+				used += len;
+				eob = 64;
+				break;
+			}
+			if (adv + a > 63)
+				break;
+			adv += a;
+			used += len;
+		}
+		m[i] = (uint16_t)(used ? used | (eob | adv) << 4 : 0);
+	}
+}
+
+/* t's multi table, from this thread's cache or built into its least
+ * recently used slot. A scan's tables (three at most) are used last, so
+ * one resolved for it is not taken back while it resolves the others. */
+static const uint16_t *multi_table(const struct huff *t)
+{
+	struct multi_slot *victim = &multi_cache[0];
+
+	for (int i = 0; i < MULTI_SLOTS; i++) {
+		struct multi_slot *sl = &multi_cache[i];
+
+		if (sl->stamp && !memcmp(sl->counts, t->counts, sizeof(sl->counts)) &&
+		    !memcmp(sl->val, t->val, (size_t)t->total)) {
+			sl->stamp = ++multi_clock;
+			return sl->multi;
+		}
+		if (sl->stamp < victim->stamp)
+			victim = sl;
+	}
+	multi_build(victim->multi, t->counts, t->val);
+	memcpy(victim->counts, t->counts, sizeof(victim->counts));
+	memcpy(victim->val, t->val, (size_t)t->total);
+	victim->stamp = ++multi_clock;
+	return victim->multi;
+}
+
 /* A DHT's table (libjpeg's jpeg_make_d_derived_tbl() checks: at most 256
  * symbols, codes that fit their lengths, a DC table's symbols 0..15).
  * @return TAKEN, or LEAVE. */
@@ -157,6 +251,8 @@ static int huff_build(struct huff *t, const uint8_t counts[16], const uint8_t *v
 		code <<= 1;
 	}
 	t->maxcode[17] = INT32_MAX;
+	memcpy(t->counts, counts, sizeof(t->counts));
+	t->total = total;
 	t->defined = 1;
 	return TAKEN;
 }
@@ -286,6 +382,12 @@ HOT int skip_ac(struct bits *b, const struct huff *t)
 
 		if (b->n < LOOKAHEAD + 16)
 			fill(b);
+		e = t->multi[b->buf >> (64 - MULTI_BITS)];
+		if (e && k + (int)((e >> 4) & 63) < 64) {
+			drop(b, (int)(e & 15));
+			k += (int)(e >> 4);
+			continue;
+		}
 		e = t->skip[b->buf >> (64 - LOOKAHEAD)];
 		if (e) {   /* a code of up to LOOKAHEAD bits and its value at once */
 			drop(b, (int)(e & 31));
@@ -631,6 +733,9 @@ int jpeg_dc_planes(const uint8_t *buf, size_t len, int w, int hh, struct img pla
 	/* rows past the picture, padding to whole chroma samples: zeros */
 	for (int ci = 0; ci < f.ncomp; ci++)
 		memset(planes[ci].pixels, 0, planes[ci].stride * (size_t)tjPlaneHeight(ci, hh, *ss));
+	for (int ci = 0; ci < f.ncomp; ci++)
+		if (!f.ac[f.c[ci].ta].multi)
+			f.ac[f.c[ci].ta].multi = multi_table(&f.ac[f.c[ci].ta]);
 	*step = jpeg_sample_step(f.c[0].wb, f.c[0].hb);
 	memcpy(quant, f.quant[f.c[0].tq], 64 * sizeof(*quant));
 	b.p = at;

@@ -40,7 +40,7 @@ int jpeg_dc_planes(const uint8_t *buf, size_t len, int w, int hh, struct img pla
 
 /* jpeg_sample_step() : the step between luma's sampled block columns for
  * a picture of w x h blocks: the least power of two, up to 64, at which
- * the blocks over the step are at most 2,048, or which leaves one
+ * the blocks over the step are at most 512, or which leaves one
  * column. */
 unsigned jpeg_sample_step(uint64_t w, uint64_t h);
 

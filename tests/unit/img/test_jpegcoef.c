@@ -71,7 +71,7 @@ static void reference_stats(const uint8_t *buf, size_t len, unsigned step,
 }
 
 /* The column step image.h promises for buf's luma: the least power of
- * two up to 64 keeping at most 2,048 blocks, or one column. */
+ * two up to 64 keeping at most 512 blocks, or one column. */
 static unsigned sample_step(const uint8_t *buf, size_t len)
 {
 	struct jpeg_decompress_struct d;
@@ -87,7 +87,7 @@ static unsigned sample_step(const uint8_t *buf, size_t len)
 	w = d.comp_info[0].width_in_blocks;
 	h = d.comp_info[0].height_in_blocks;
 	jpeg_destroy_decompress(&d);
-	while (step < 64 && (w * h + step - 1) / step > 2048 && 2 * step <= w)
+	while (step < 64 && (w * h + step - 1) / step > 512 && 2 * step <= w)
 		step *= 2;
 	return step;
 }

@@ -280,10 +280,36 @@ UNIT_TEST(test_damaged_files_end_the_same_both_ways)
 	img_release(&im);
 }
 
+/* Files of many encoders in turn: each file's AC tables are its own
+ * (optimised), more of them than a thread keeps built for reading
+ * several symbols at once, and files come back after theirs were put
+ * out; each decode is still libjpeg's. */
+UNIT_TEST(test_tables_of_many_files_in_turn)
+{
+	enum { FILES = 7 };
+	static const int order[] = { 0, 1, 2, 3, 4, 5, 6, 0, 6, 1, 1, 5, 2, 0, 3, 4, 6 };
+	uint8_t *buf[FILES];
+	size_t len[FILES];
+
+	for (int i = 0; i < FILES; i++) {
+		struct img im = busy(264 + 8 * i, 300, 40 + (uint64_t)i);
+
+		buf[i] = encode(&im, 30 + 10 * i, 2, 2, i == 3, 0, 1, &len[i]);
+		img_release(&im);
+	}
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		assert_true(taken(buf[order[i]], len[order[i]]));
+		assert_true(same_both_ways(buf[order[i]], len[order[i]]));
+	}
+	for (int i = 0; i < FILES; i++)
+		free(buf[i]);
+}
+
 UNIT_TEST(test_sample_step)
 {
-	assert_int_equal(jpeg_sample_step(40, 40), 1);       /* 1,600 blocks */
-	assert_int_equal(jpeg_sample_step(80, 60), 4);       /* 4,800: 3 would do, 4 is a power */
+	assert_int_equal(jpeg_sample_step(20, 20), 1);       /* 400 blocks */
+	assert_int_equal(jpeg_sample_step(40, 40), 4);       /* 1,600: 3.1 would do, 4 is a power */
+	assert_int_equal(jpeg_sample_step(80, 60), 16);      /* 4,800 */
 	assert_int_equal(jpeg_sample_step(63, 1042), 32);    /* as many columns as allow */
 	assert_int_equal(jpeg_sample_step(512, 257), 64);    /* the most */
 	assert_int_equal(jpeg_sample_step(1, 100000), 1);
