@@ -85,20 +85,41 @@ static int reduced(const struct img *im, struct img *tmp, const struct img **use
 	return quality_reduce(im, tmp, err);
 }
 
+/* Pixels a row's sums stay in 32 bits for: a Laplacian is within
+ * +-1020, its square under 2^20. */
+#define SHARP_SPAN 1024
+
+/* The Laplacian's and the gradient's squares over pixels x0..x1-1 of the
+ * row p (n and s the rows above and below), added to *lap and *grad. In
+ * 32 bits, so that the loop vectorises (8 pixels a step with AVX2). */
+__attribute__((target_clones("avx2", "default")))
+static void sharp_span(const uint8_t *n, const uint8_t *p, const uint8_t *s, int x0, int x1,
+		       int64_t *lap, int64_t *grad)
+{
+	int32_t l2 = 0, g2 = 0;
+
+	for (int x = x0; x < x1; x++) {
+		int32_t l = 4 * p[x] - p[x - 1] - p[x + 1] - n[x] - s[x];
+		int32_t dx = p[x + 1] - p[x - 1], dy = s[x] - n[x];
+
+		l2 += l * l;
+		g2 += dx * dx + dy * dy;
+	}
+	*lap += l2;
+	*grad += g2;
+}
+
 double quality_sharpness(const struct img *grey)
 {
 	int64_t lap = 0, grad = 0;
 
 	for (int y = 1; y + 1 < grey->height; y++) {
 		const uint8_t *p = grey->pixels + (size_t)y * grey->stride;
-		const uint8_t *n = p - grey->stride, *s = p + grey->stride;
 
-		for (int x = 1; x + 1 < grey->width; x++) {
-			int l = 4 * p[x] - p[x - 1] - p[x + 1] - n[x] - s[x];
-			int dx = p[x + 1] - p[x - 1], dy = s[x] - n[x];
+		for (int x = 1; x + 1 < grey->width; x += SHARP_SPAN) {
+			int end = grey->width - 1 - x > SHARP_SPAN ? x + SHARP_SPAN : grey->width - 1;
 
-			lap += l * l;
-			grad += dx * dx + dy * dy;
+			sharp_span(p - grey->stride, p, p + grey->stride, x, end, &lap, &grad);
 		}
 	}
 	return grad > 0 ? (double)lap / (double)grad : 0;

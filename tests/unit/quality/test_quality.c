@@ -159,6 +159,52 @@ UNIT_TEST(test_sharpness_of_a_step_is_one_whatever_its_contrast)
 	img_release(&b);
 }
 
+/* The definition, summed the plain way in 64 bits. */
+static double sharpness_by_definition(struct img *g)
+{
+	int64_t lap = 0, grad = 0;
+
+	for (int y = 1; y + 1 < g->height; y++)
+		for (int x = 1; x + 1 < g->width; x++) {
+			int64_t l = 4 * *px(g, x, y) - *px(g, x - 1, y) - *px(g, x + 1, y) -
+				    *px(g, x, y - 1) - *px(g, x, y + 1);
+			int64_t dx = *px(g, x + 1, y) - *px(g, x - 1, y);
+			int64_t dy = *px(g, x, y + 1) - *px(g, x, y - 1);
+
+			lap += l * l;
+			grad += dx * dx + dy * dy;
+		}
+	return grad > 0 ? (double)lap / (double)grad : 0;
+}
+
+/* Sums kept in 32 bits a run of pixels are the definition's to the bit:
+ * noise, and a checkerboard of 0 and 255 (the largest Laplacian, in rows
+ * longer than a run; a grey column in 7 for some gradient), at widths
+ * around the run's. */
+UNIT_TEST(test_sharpness_is_its_definition_on_wide_rows)
+{
+	static const int widths[] = { 3, 17, 1025, 1026, 4000 };
+	uint64_t seed = 5;
+
+	for (size_t i = 0; i < sizeof(widths) / sizeof(widths[0]); i++) {
+		struct img noise, board;
+
+		assert_int_equal(img_alloc(&noise, widths[i], 9, 1, NULL), 0);
+		assert_int_equal(img_alloc(&board, widths[i], 9, 1, NULL), 0);
+		for (int y = 0; y < 9; y++)
+			for (int x = 0; x < widths[i]; x++) {
+				*px(&noise, x, y) = (uint8_t)fx_rand(&seed);
+				*px(&board, x, y) = x % 7 == 0 ? 128 : (x + y) % 2 ? 255 : 0;
+			}
+		assert_true(quality_sharpness(&noise) == sharpness_by_definition(&noise));
+		assert_true(quality_sharpness(&board) == sharpness_by_definition(&board));
+		if (widths[i] > 3)
+			assert_true(quality_sharpness(&board) > 1.0);
+		img_release(&noise);
+		img_release(&board);
+	}
+}
+
 UNIT_TEST(test_sharpness_falls_with_blur_and_is_zero_when_flat)
 {
 	static const uint8_t grey[4] = { 90, 90, 90, 255 };
