@@ -140,7 +140,7 @@ $(BUILD)/%.o: %.cpp
 # The pixel loops want GCC's full vectoriser, which -O2 leaves mostly off.
 $(BUILD)/lib/img/resample.o $(BUILD)/lib/img/resample_simd.o $(BUILD)/lib/aug/warp.o $(BUILD)/lib/aug/pixel.o \
 	$(BUILD)/lib/nn/run.o $(BUILD)/lib/nn/kernels.o $(BUILD)/lib/aug/yccpoint.o \
-	$(BUILD)/lib/learn/softgrad.o $(BUILD)/lib/quality/measure.o \
+	$(BUILD)/lib/learn/softgrad.o $(BUILD)/lib/quality/measure.o $(BUILD)/lib/img/jpeg.o \
 	$(BUILD)/lib/quality/colour.o: CFLAGS += -O3
 # Warps make positions in float and double with SIMD and plain loops that
 # must agree to the bit: no fused multiply-adds behind their backs.

@@ -183,15 +183,21 @@ static uint8_t clamp255(int v)
 	return (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
 }
 
-/* JFIF's YCbCr to RGB in 16-bit fixed point (libjpeg's constants:
- * 1.402, 0.344136, 0.714136 and 1.772 scaled by 65536), rounded. */
-static void ycc_to_rgb(int y, int cb, int cr, uint8_t *rgb)
+/* One row of pixels to RGB, JFIF's YCbCr in 16-bit fixed point
+ * (libjpeg's constants: 1.402, 0.344136, 0.714136 and 1.772 scaled by
+ * 65536), rounded: y, cb and cr n samples each. A loop the vectoriser
+ * takes (8 pixels a step with AVX2). */
+__attribute__((target_clones("avx2", "default")))
+static void ycc_row_to_rgb(const uint8_t *y, const uint8_t *cb, const uint8_t *cr, int n,
+			   uint8_t *rgb)
 {
-	cb -= 128;
-	cr -= 128;
-	rgb[0] = clamp255(y + ((91881 * cr + 32768) >> 16));
-	rgb[1] = clamp255(y + ((-22554 * cb - 46802 * cr + 32768) >> 16));
-	rgb[2] = clamp255(y + ((116130 * cb + 32768) >> 16));
+	for (int x = 0; x < n; x++) {
+		int l = y[x], b = cb[x] - 128, r = cr[x] - 128;
+
+		rgb[3 * x] = clamp255(l + ((91881 * r + 32768) >> 16));
+		rgb[3 * x + 1] = clamp255(l + ((-22554 * b - 46802 * r + 32768) >> 16));
+		rgb[3 * x + 2] = clamp255(l + ((116130 * b + 32768) >> 16));
+	}
 }
 
 /* The colour of decoded planes at the chroma planes' size, each pixel's
@@ -200,18 +206,27 @@ static void ycc_to_rgb(int y, int cb, int cr, uint8_t *rgb)
 static int planes_to_rgb(const struct img *luma, const struct img *cb, const struct img *cr,
 			 int sx, int sy, struct img *out, struct wn_err *err)
 {
+	uint8_t *row;
+
 	if (img_alloc(out, cb->width, cb->height, 3, err))
 		return -1;
+	row = malloc((size_t)cb->width);
+	if (!row) {
+		img_release(out);
+		return wn_fail(err, WN_ENOMEM, "out of memory for a %dx%d image", cb->width,
+			       cb->height);
+	}
 	for (int y = 0; y < cb->height; y++) {
-		const uint8_t *b = cb->pixels + (size_t)y * cb->stride;
-		const uint8_t *r = cr->pixels + (size_t)y * cr->stride;
 		int ly = y * sy < luma->height ? y * sy : luma->height - 1;
 		const uint8_t *l = luma->pixels + (size_t)ly * luma->stride;
-		uint8_t *d = out->pixels + (size_t)y * out->stride;
 
-		for (int x = 0; x < cb->width; x++, d += 3)
-			ycc_to_rgb(l[x * sx < luma->width ? x * sx : luma->width - 1], b[x], r[x], d);
+		for (int x = 0; x < cb->width; x++)
+			row[x] = l[x * sx < luma->width ? x * sx : luma->width - 1];
+		ycc_row_to_rgb(row, cb->pixels + (size_t)y * cb->stride,
+			       cr->pixels + (size_t)y * cr->stride, cb->width,
+			       out->pixels + (size_t)y * out->stride);
 	}
+	free(row);
 	return 0;
 }
 
