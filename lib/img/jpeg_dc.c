@@ -123,6 +123,8 @@ struct multi_slot {
 	uint16_t multi[1 << MULTI_BITS];
 };
 
+/* About 34 KB a thread (static TLS), and multi_build() takes 8 KB of
+ * stack: for threads of the default sizes, as base/pool.c makes. */
 static __thread struct multi_slot multi_cache[MULTI_SLOTS];
 static __thread uint64_t multi_clock;
 
