@@ -73,6 +73,26 @@ struct img fx_pattern(int w, int h, int channels, uint64_t seed)
 	return im;
 }
 
+struct img fx_busy(int w, int h, uint64_t seed, int noise, int field)
+{
+	struct img im = fx_pattern(w, h, 3, seed);
+	uint64_t s = seed;
+
+	for (int y = 0; y < h; y++)
+		for (int x = 0; x < w; x++) {
+			uint8_t *p = im.pixels + (size_t)y * im.stride + (size_t)x * 3;
+
+			for (int k = 0; k < 3; k++) {
+				int v = p[k] + (int)(fx_rand(&s) % (uint64_t)(2 * noise + 1)) - noise;
+
+				if (x < w / field)
+					v = y < h / 2 ? 0 : 255;
+				p[k] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+			}
+		}
+	return im;
+}
+
 struct img fx_solid(int w, int h, int channels, const uint8_t rgba[4])
 {
 	struct img im;

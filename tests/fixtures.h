@@ -23,6 +23,12 @@ uint64_t fx_rand(uint64_t *state);
  * few solid blocks, different for each seed. Aborts on out of memory. */
 struct img fx_pattern(int w, int h, int channels, uint64_t seed);
 
+/* fx_busy() : fx_pattern() in RGB with detail in every frequency for a
+ * JPEG's blocks: noise of +-noise on every sample, and a black (top) and
+ * white (bottom) field over the left 1/field of the width, whose DCs clip
+ * at low quality. Aborts on out of memory. */
+struct img fx_busy(int w, int h, uint64_t seed, int noise, int field);
+
 /* fx_solid() : every pixel the same colour (channels 1..4 from rgba). */
 struct img fx_solid(int w, int h, int channels, const uint8_t rgba[4]);
 

@@ -93,26 +93,11 @@ static int same_both_ways(const uint8_t *buf, size_t len)
 	return 1;
 }
 
-/* A picture with detail everywhere, and black and white fields whose DCs
- * clip at low quality. */
+/* A picture with detail in every frequency, and black and white fields
+ * whose DCs clip at low quality. */
 static struct img busy(int w, int h, uint64_t seed)
 {
-	struct img im = fx_pattern(w, h, 3, seed);
-	uint64_t s = seed;
-
-	for (int y = 0; y < h; y++)
-		for (int x = 0; x < w; x++) {
-			uint8_t *p = im.pixels + (size_t)y * im.stride + (size_t)x * 3;
-
-			for (int k = 0; k < 3; k++) {
-				int v = p[k] + (int)(fx_rand(&s) % 61) - 30;
-
-				if (x < w / 5)
-					v = y < h / 2 ? 0 : 255;
-				p[k] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
-			}
-		}
-	return im;
+	return fx_busy(w, h, seed, 30, 5);
 }
 
 enum { PLAIN, PROGRESSIVE, ARITHMETIC, THREE_SCANS };
